@@ -1,0 +1,9 @@
+/** FreeBSD backends: /dev/vmm + libvmmapi (tier 1) and bhyve(8) guests (tier 2). */
+module org.vmm4j.freebsd {
+    requires transitive org.vmm4j.core;
+    requires org.slf4j;
+
+    exports org.vmm4j.freebsd;
+
+    provides org.vmm4j.spi.HypervisorProvider with org.vmm4j.freebsd.BhyveProvider;
+}

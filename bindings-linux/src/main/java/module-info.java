@@ -1,0 +1,9 @@
+/** Linux backends: KVM through /dev/kvm (tier 1) and libvirt (tier 2). */
+module org.vmm4j.linux {
+    requires transitive org.vmm4j.core;
+    requires org.slf4j;
+
+    exports org.vmm4j.linux.kvm;
+
+    provides org.vmm4j.spi.HypervisorProvider with org.vmm4j.linux.kvm.KvmProvider;
+}

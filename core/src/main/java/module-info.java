@@ -1,0 +1,16 @@
+/**
+ * vmm4j core: the public API, the pure-Java machinery, and the native seam the backends use.
+ */
+module org.vmm4j.core {
+    requires transitive java.xml;
+    requires org.slf4j;
+    requires static jdk.management;
+
+    exports org.vmm4j;
+    exports org.vmm4j.spi;
+
+    exports org.vmm4j.internal to org.vmm4j.linux, org.vmm4j.freebsd, org.vmm4j.openbsd, org.vmm4j.examples;
+    exports org.vmm4j.internal.nat to org.vmm4j.linux, org.vmm4j.freebsd, org.vmm4j.openbsd;
+
+    uses org.vmm4j.spi.HypervisorProvider;
+}

@@ -1,0 +1,91 @@
+package org.vmm4j;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.ServiceLoader;
+
+import org.vmm4j.internal.nat.NativeAccess;
+import org.vmm4j.spi.HypervisorProvider;
+
+/**
+ * The operating system's hypervisor, opened in this process. Entry point of the library:
+ *
+ * <pre>{@code
+ * try (Hypervisor hv = Hypervisor.open(); VirtualMachine vm = hv.createVm()) {
+ *     GuestMemory ram = vm.allocateMemory(0x1000, 0x1000);
+ *     VirtualCpu cpu = vm.createVcpu(0);
+ *     ...
+ * }
+ * }</pre>
+ */
+public interface Hypervisor extends AutoCloseable {
+
+    /**
+     * Opens the first backend on the class path (or module path) that supports this operating
+     * system and can be used.
+     *
+     * @throws HypervisorUnavailableException saying, for each backend tried, why it could not be used
+     */
+    static Hypervisor open() {
+        return open(null);
+    }
+
+    /**
+     * Opens the backend of the given kind ({@code "kvm"}, {@code "bhyve"}, {@code "openbsd-vmm"}),
+     * or the first usable one when {@code kind} is {@code null}.
+     */
+    static Hypervisor open(String kind) {
+        List<String> reasons = new ArrayList<>();
+        for (HypervisorProvider provider : providers()) {
+            if (kind != null && !provider.kind().equals(kind)) {
+                continue;
+            }
+            if (!provider.supportsCurrentOs()) {
+                reasons.add(provider.kind() + ": not for " + System.getProperty("os.name"));
+                continue;
+            }
+            try {
+                return provider.open();
+            } catch (HypervisorUnavailableException e) {
+                reasons.add(provider.kind() + ": " + e.getMessage());
+            }
+        }
+        if (reasons.isEmpty()) {
+            throw new HypervisorUnavailableException("no vmm4j backend" + (kind == null ? "" : " of kind " + kind)
+                    + " on the class path for " + System.getProperty("os.name")
+                    + " (add vmm4j-bindings-linux, -freebsd or -openbsd)");
+        }
+        throw new HypervisorUnavailableException("no usable hypervisor: " + String.join("; ", reasons));
+    }
+
+    /**
+     * What the host offers, from every installed backend, without opening anything exclusive.
+     * Never throws for an absent or unusable hypervisor: that is what the answer reports.
+     */
+    static HostCapabilities probe() {
+        List<HypervisorInfo> infos = new ArrayList<>();
+        for (HypervisorProvider provider : providers()) {
+            if (provider.supportsCurrentOs()) {
+                infos.addAll(provider.probe());
+            }
+        }
+        return new HostCapabilities(System.getProperty("os.name"), System.getProperty("os.version"),
+                System.getProperty("os.arch"), NativeAccess.describe(), infos);
+    }
+
+    private static List<HypervisorProvider> providers() {
+        List<HypervisorProvider> list = new ArrayList<>();
+        ServiceLoader.load(HypervisorProvider.class, Hypervisor.class.getClassLoader()).forEach(list::add);
+        return list;
+    }
+
+    /** The kind, e.g. {@code "kvm"}. */
+    String kind();
+
+    /** Creates an empty VM: no memory, no vCPUs. */
+    VirtualMachine createVm();
+
+    /** Releases the hypervisor handle; VMs created from it stay usable until closed. */
+    @Override
+    void close();
+}

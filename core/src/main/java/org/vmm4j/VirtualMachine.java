@@ -1,0 +1,56 @@
+package org.vmm4j;
+
+import java.util.List;
+
+/**
+ * A virtual machine created in this process: guest memory is this process's memory, vCPUs run on
+ * this process's threads. Closing it closes its vCPUs and unmaps its memory.
+ */
+public interface VirtualMachine extends AutoCloseable {
+
+    /** The hypervisor kind, e.g. {@code "kvm"}. */
+    String kind();
+
+    /**
+     * Maps {@code size} bytes of fresh, zeroed memory of this process at guest-physical
+     * {@code guestAddress}. Memory is reserved, not committed: untouched pages cost nothing.
+     *
+     * @throws IllegalArgumentException if the address or size is not page-aligned, the size is not
+     *         positive, or the range overlaps a region already mapped
+     */
+    GuestMemory allocateMemory(long guestAddress, long size, MemoryOption... options);
+
+    /** Unmaps a region from the guest and releases its memory. */
+    void removeMemory(GuestMemory region);
+
+    /** The regions currently mapped, in guest-address order. */
+    List<GuestMemory> memoryRegions();
+
+    /** The region containing {@code guestPhysicalAddress}. */
+    GuestMemory memoryAt(long guestPhysicalAddress);
+
+    /**
+     * Creates vCPU {@code id}.
+     *
+     * @throws IllegalArgumentException if {@code id} is negative, at or above {@link #maxVcpus()}, or taken
+     */
+    VirtualCpu createVcpu(int id);
+
+    /** The vCPUs created so far, by id. */
+    List<VirtualCpu> vcpus();
+
+    /** The largest vCPU count this VM supports. */
+    int maxVcpus();
+
+    /**
+     * A dirty-page log for a region mapped with {@link MemoryOption#LOG_DIRTY_PAGES}.
+     *
+     * @throws IllegalArgumentException if the region does not log dirty pages or is not this VM's
+     */
+    DirtyLog dirtyLog(GuestMemory region);
+
+    boolean isClosed();
+
+    @Override
+    void close();
+}

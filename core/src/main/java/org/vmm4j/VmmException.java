@@ -1,0 +1,45 @@
+package org.vmm4j;
+
+/**
+ * Base of every failure vmm4j reports. Unchecked, like {@link java.io.UncheckedIOException}: a failed
+ * ioctl is rarely something a caller can recover from in place, and forcing {@code throws} clauses on
+ * every register read would hide the calls that matter.
+ *
+ * <p>Where the failure comes from a system call, {@link #operation()} names it (for example
+ * {@code "ioctl(KVM_CREATE_VM)"}) and {@link #errno()} carries the kernel's error number; otherwise
+ * {@code errno()} is {@code 0}.
+ */
+public class VmmException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    private final String operation;
+    private final int errno;
+
+    public VmmException(String message) {
+        this(null, 0, message, null);
+    }
+
+    public VmmException(String message, Throwable cause) {
+        this(null, 0, message, cause);
+    }
+
+    public VmmException(String operation, int errno, String message) {
+        this(operation, errno, message, null);
+    }
+
+    public VmmException(String operation, int errno, String message, Throwable cause) {
+        super(message, cause);
+        this.operation = operation;
+        this.errno = errno;
+    }
+
+    /** The operation that failed, e.g. {@code "ioctl(KVM_RUN)"}, or {@code null} when not a system call. */
+    public String operation() {
+        return operation;
+    }
+
+    /** The errno the kernel reported, or {@code 0} when the failure did not come from a system call. */
+    public int errno() {
+        return errno;
+    }
+}
