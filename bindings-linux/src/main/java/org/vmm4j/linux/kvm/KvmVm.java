@@ -1,0 +1,278 @@
+package org.vmm4j.linux.kvm;
+
+import static org.vmm4j.linux.kvm.KvmHeader.*;
+
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+
+import org.vmm4j.DirtyLog;
+import org.vmm4j.GuestMemory;
+import org.vmm4j.MemoryOption;
+import org.vmm4j.VirtualCpu;
+import org.vmm4j.VirtualMachine;
+import org.vmm4j.internal.MemoryLayoutCheck;
+import org.vmm4j.internal.NativeGuestMemory;
+import org.vmm4j.internal.nat.Errno;
+import org.vmm4j.internal.nat.Libc;
+import org.vmm4j.internal.nat.NativeMemory;
+
+/**
+ * A KVM virtual machine: the VM fd, its memory slots and its vCPUs. Beyond {@link VirtualMachine} it
+ * offers the x86 platform set-up a VMM needs (TSS, identity map, in-kernel irqchip, PIT, IRQ lines).
+ */
+public final class KvmVm implements VirtualMachine {
+    private final KvmSystem system;
+    private final Libc libc;
+    private final int fd;
+    private final List<NativeGuestMemory> regions = new ArrayList<>();
+    private final BitSet usedSlots = new BitSet();
+    private final KvmVcpu[] vcpus;
+    private final int maxVcpus;
+    private final NativeMemory irqLevel;
+    private final List<KvmDirtyLog> dirtyLogs = new ArrayList<>();
+    private volatile boolean closed;
+
+    KvmVm(KvmSystem system, Libc libc, int fd) {
+        this.system = system;
+        this.libc = libc;
+        this.fd = fd;
+        try {
+            int recommended = checkExtensionOnVm(KVM_CAP_NR_VCPUS);
+            int max = checkExtensionOnVm(KVM_CAP_MAX_VCPUS);
+            int maxId = checkExtensionOnVm(KVM_CAP_MAX_VCPU_ID);
+            // KVM_CAP_MAX_VCPUS defaults to NR_VCPUS and MAX_VCPU_ID to MAX_VCPUS when not reported.
+            this.maxVcpus = maxId > 0 ? maxId : max > 0 ? max : recommended > 0 ? recommended : 4;
+            this.vcpus = new KvmVcpu[maxVcpus];
+            this.irqLevel = libc.access().allocate(KvmStructs.IrqLevel.SIZE);
+        } catch (RuntimeException e) {
+            libc.close(fd);
+            throw e;
+        }
+    }
+
+    /** The VM file descriptor. */
+    public int fd() {
+        return fd;
+    }
+
+    KvmSystem system() {
+        return system;
+    }
+
+    @Override
+    public String kind() {
+        return "kvm";
+    }
+
+    /** {@code KVM_CHECK_EXTENSION} on the VM fd (VM-specific answers, e.g. max vCPUs). */
+    public int checkExtension(int capability) {
+        checkOpen();
+        return checkExtensionOnVm(capability);
+    }
+
+    private int checkExtensionOnVm(int capability) {
+        long r = libc.ioctl(fd, KVM_CHECK_EXTENSION, capability);
+        return r < 0 ? 0 : (int) r;
+    }
+
+    @Override
+    public synchronized GuestMemory allocateMemory(long guestAddress, long size, MemoryOption... options) {
+        checkOpen();
+        MemoryLayoutCheck.checkNewRegion(guestAddress, size, regions);
+        Set<MemoryOption> opts = options.length == 0 ? Set.of() : Set.of(options);
+        boolean readOnly = opts.contains(MemoryOption.READ_ONLY);
+        boolean dirty = opts.contains(MemoryOption.LOG_DIRTY_PAGES);
+        if (readOnly && checkExtensionOnVm(KVM_CAP_READONLY_MEM) == 0) {
+            throw new UnsupportedOperationException("this KVM does not support read-only memory (KVM_CAP_READONLY_MEM)");
+        }
+        int slot = usedSlots.nextClearBit(0);
+        NativeMemory memory = libc.map("guest memory at 0x" + Long.toHexString(guestAddress), size,
+                Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS | Libc.MAP_NORESERVE, -1, 0);
+        int flags = (readOnly ? KVM_MEM_READONLY : 0) | (dirty ? KVM_MEM_LOG_DIRTY_PAGES : 0);
+        try {
+            setUserMemoryRegion(slot, flags, guestAddress, size, memory.address());
+        } catch (RuntimeException e) {
+            memory.close();
+            throw e;
+        }
+        NativeGuestMemory region = new NativeGuestMemory(guestAddress, memory, readOnly, dirty, slot);
+        usedSlots.set(slot);
+        regions.add(region);
+        regions.sort(Comparator.comparingLong(GuestMemory::guestAddress));
+        return region;
+    }
+
+    private void setUserMemoryRegion(int slot, int flags, long guestAddress, long size, long hostAddress) {
+        try (NativeMemory region = libc.access().allocate(KvmStructs.UserspaceMemoryRegion.SIZE)) {
+            region.putInt(KvmStructs.UserspaceMemoryRegion.SLOT, slot);
+            region.putInt(KvmStructs.UserspaceMemoryRegion.FLAGS, flags);
+            region.putLong(KvmStructs.UserspaceMemoryRegion.GUEST_PHYS_ADDR, guestAddress);
+            region.putLong(KvmStructs.UserspaceMemoryRegion.MEMORY_SIZE, size);
+            region.putLong(KvmStructs.UserspaceMemoryRegion.USERSPACE_ADDR, hostAddress);
+            Errno.check(libc.ioctl(fd, KVM_SET_USER_MEMORY_REGION, region),
+                    "ioctl(KVM_SET_USER_MEMORY_REGION, slot " + slot + ")");
+        }
+    }
+
+    @Override
+    public synchronized void removeMemory(GuestMemory region) {
+        checkOpen();
+        NativeGuestMemory own = ownRegion(region);
+        setUserMemoryRegion(own.slot(), 0, own.guestAddress(), 0, 0);
+        regions.remove(own);
+        usedSlots.clear(own.slot());
+        own.memory().close();
+    }
+
+    private NativeGuestMemory ownRegion(GuestMemory region) {
+        for (NativeGuestMemory r : regions) {
+            if (r == region) {
+                return r;
+            }
+        }
+        throw new IllegalArgumentException(region + " is not mapped in this VM");
+    }
+
+    @Override
+    public synchronized List<GuestMemory> memoryRegions() {
+        return List.copyOf(regions);
+    }
+
+    @Override
+    public synchronized GuestMemory memoryAt(long guestPhysicalAddress) {
+        for (NativeGuestMemory r : regions) {
+            if (r.contains(guestPhysicalAddress)) {
+                return r;
+            }
+        }
+        throw new IllegalArgumentException("no guest memory at 0x" + Long.toHexString(guestPhysicalAddress));
+    }
+
+    @Override
+    public synchronized KvmVcpu createVcpu(int id) {
+        checkOpen();
+        if (id < 0 || id >= maxVcpus) {
+            throw new IllegalArgumentException("vCPU id " + id + " is out of range: this VM takes ids 0 to "
+                    + (maxVcpus - 1));
+        }
+        if (vcpus[id] != null && !vcpus[id].isClosed()) {
+            throw new IllegalArgumentException("vCPU " + id + " already exists");
+        }
+        int vcpuFd = (int) Errno.check(libc.ioctl(fd, KVM_CREATE_VCPU, id), "ioctl(KVM_CREATE_VCPU, " + id + ")");
+        try {
+            NativeMemory run = libc.map("kvm_run of vCPU " + id, system.vcpuMmapSize(),
+                    Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_SHARED, vcpuFd, 0);
+            KvmVcpu vcpu = new KvmVcpu(this, libc, id, vcpuFd, run);
+            vcpus[id] = vcpu;
+            return vcpu;
+        } catch (RuntimeException e) {
+            libc.close(vcpuFd);
+            throw e;
+        }
+    }
+
+    @Override
+    public synchronized List<VirtualCpu> vcpus() {
+        List<VirtualCpu> list = new ArrayList<>();
+        for (KvmVcpu v : vcpus) {
+            if (v != null && !v.isClosed()) {
+                list.add(v);
+            }
+        }
+        return list;
+    }
+
+    @Override
+    public int maxVcpus() {
+        return maxVcpus;
+    }
+
+    @Override
+    public synchronized DirtyLog dirtyLog(GuestMemory region) {
+        checkOpen();
+        NativeGuestMemory own = ownRegion(region);
+        if (!own.logsDirtyPages()) {
+            throw new IllegalArgumentException(region + " was not mapped with LOG_DIRTY_PAGES");
+        }
+        KvmDirtyLog log = new KvmDirtyLog(this, libc, own);
+        dirtyLogs.add(log);
+        return log;
+    }
+
+    /** {@code KVM_SET_TSS_ADDR}: three pages of guest-physical space for VT-x's real-mode emulation. */
+    public void setTssAddress(long address) {
+        checkOpen();
+        Errno.check(libc.ioctl(fd, KVM_SET_TSS_ADDR, address), "ioctl(KVM_SET_TSS_ADDR)");
+    }
+
+    /** {@code KVM_SET_IDENTITY_MAP_ADDR}: one page for VT-x's identity-mapped page table. */
+    public void setIdentityMapAddress(long address) {
+        checkOpen();
+        try (NativeMemory value = libc.access().allocate(8)) {
+            value.putLong(0, address);
+            Errno.check(libc.ioctl(fd, KVM_SET_IDENTITY_MAP_ADDR, value), "ioctl(KVM_SET_IDENTITY_MAP_ADDR)");
+        }
+    }
+
+    /** {@code KVM_CREATE_IRQCHIP}: in-kernel PIC, IOAPIC and local APICs. Call before creating vCPUs. */
+    public void createIrqchip() {
+        checkOpen();
+        Errno.check(libc.ioctl(fd, KVM_CREATE_IRQCHIP, 0), "ioctl(KVM_CREATE_IRQCHIP)");
+    }
+
+    /** {@code KVM_CREATE_PIT2} with a dummy speaker port. */
+    public void createPit2() {
+        checkOpen();
+        try (NativeMemory config = libc.access().allocate(KvmStructs.PitConfig.SIZE)) {
+            config.putInt(KvmStructs.PitConfig.FLAGS, KVM_PIT_SPEAKER_DUMMY);
+            Errno.check(libc.ioctl(fd, KVM_CREATE_PIT2, config), "ioctl(KVM_CREATE_PIT2)");
+        }
+    }
+
+    /** {@code KVM_IRQ_LINE}: drives an interrupt line of the in-kernel irqchip. Allocates nothing. */
+    public synchronized void setIrqLine(int irq, boolean high) {
+        checkOpen();
+        irqLevel.putInt(KvmStructs.IrqLevel.IRQ, irq);
+        irqLevel.putInt(KvmStructs.IrqLevel.LEVEL, high ? 1 : 0);
+        long r = libc.ioctl(fd, KVM_IRQ_LINE, irqLevel);
+        if (r < 0) {
+            throw Errno.exception("ioctl(KVM_IRQ_LINE, " + irq + ")", (int) -r);
+        }
+    }
+
+    @Override
+    public boolean isClosed() {
+        return closed;
+    }
+
+    void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("the VM is closed");
+        }
+    }
+
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        for (KvmVcpu vcpu : vcpus) {
+            if (vcpu != null) {
+                vcpu.close();
+            }
+        }
+        libc.close(fd);
+        for (NativeGuestMemory region : regions) {
+            region.memory().close();
+        }
+        regions.clear();
+        dirtyLogs.forEach(KvmDirtyLog::release);
+        irqLevel.close();
+    }
+}
