@@ -11,7 +11,7 @@ module org.vmm4j.core {
     exports org.vmm4j.guest;
     exports org.vmm4j.host;
 
-    exports org.vmm4j.internal to org.vmm4j.linux, org.vmm4j.freebsd, org.vmm4j.openbsd, org.vmm4j.examples;
+    exports org.vmm4j.internal to org.vmm4j.linux, org.vmm4j.freebsd, org.vmm4j.openbsd;
     exports org.vmm4j.internal.nat to org.vmm4j.linux, org.vmm4j.freebsd, org.vmm4j.openbsd;
 
     uses org.vmm4j.spi.HypervisorProvider;

@@ -77,7 +77,8 @@ final class LinuxProbe {
         b.nested(nested());
         b.running(Fact.UNKNOWN);
         b.initialized(api != null ? Fact.YES : Fact.UNKNOWN);
-        String kernel = read(Path.of("/proc/sys/kernel/osrelease")).orElse(System.getProperty("os.version"));
+        String kernel = read(Path.of("/proc/sys/kernel/osrelease")).map(String::strip)
+                .orElse(System.getProperty("os.version"));
         b.version(kernel).detail("hostKernel", kernel);
         return b.build();
     }

@@ -1,0 +1,27 @@
+package org.vmm4j.examples;
+
+import java.io.PrintStream;
+
+import org.vmm4j.Hypervisor;
+
+/** {@code vmm4j hello}: runs the LWN guest and prints what it said and every exit. */
+final class HelloCommand implements Cli.Command {
+
+    @Override
+    public String summary() {
+        return "run a tiny real-mode guest (2 + 3) and show its output and exits";
+    }
+
+    @Override
+    public int run(String[] args, PrintStream out, PrintStream err) {
+        if (args.length > 0) {
+            throw new IllegalArgumentException("hello takes no options");
+        }
+        try (Hypervisor hv = Hypervisor.open()) {
+            out.println("hypervisor: " + hv.kind());
+            HelloGuest.Result result = HelloGuest.run(hv, 2, 3);
+            out.print(HelloGuest.describe(result));
+            return result.printed().equals("5\n") ? 0 : 1;
+        }
+    }
+}

@@ -1,0 +1,60 @@
+package org.vmm4j.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+
+class CliTest {
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    private int run(String... args) {
+        return Cli.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void infoJsonReportsKvmAsTheHostHasIt() {
+        assertEquals(0, run("info", "--json"));
+        String json = out.toString(StandardCharsets.UTF_8);
+        assertTrue(json.startsWith("{\"os\":\"Linux\""), json);
+        boolean hasKvm = Files.exists(Path.of("/dev/kvm"));
+        assertTrue(json.contains("{\"kind\":\"kvm\",\"available\":\"" + (hasKvm ? "yes" : "no") + "\""), json);
+        assertTrue(json.contains("\"kind\":\"libvirt\""), json);
+        assertTrue(json.contains("\"nativeAccess\":\"ffm\""), json);
+    }
+
+    @Test
+    void infoTableListsEachKind() {
+        assertEquals(0, run("info"));
+        String table = out.toString(StandardCharsets.UTF_8);
+        assertTrue(table.contains("\nkvm "), table);
+        assertTrue(table.contains("\nqemu "), table);
+    }
+
+    @Test
+    void helloPrintsTheGuestsSumAndExitSequence() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(Path.of("/dev/kvm"))
+                || "1".equals(System.getenv("VMM4J_REQUIRE_KVM")), "needs /dev/kvm");
+        assertEquals(0, run("hello"), err.toString(StandardCharsets.UTF_8));
+        String text = out.toString(StandardCharsets.UTF_8);
+        assertTrue(text.contains("guest printed: 5\\n"), text);
+        assertTrue(text.contains("MMIO_READ[0x8000, 1 bytes]"), text);
+        assertTrue(text.contains("AL after the MMIO read: 43"), text);
+        assertTrue(text.trim().contains("HLT[KVM_EXIT_HLT]"), text);
+    }
+
+    @Test
+    void unknownCommandAndOptionFailWithUsage() {
+        assertEquals(2, run("frobnicate"));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("unknown command 'frobnicate'"));
+        assertEquals(2, run("info", "--yaml"));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("unknown option --yaml"));
+    }
+}
