@@ -144,6 +144,25 @@ int main(void) {
     OFF(kvm_signal_mask, len, "SignalMask.LEN");
     OFF(kvm_signal_mask, sigset, "SignalMask.SIGSET");
 
+    SIZE(kvm_stats_header, "StatsHeader.SIZE");
+    OFF(kvm_stats_header, flags, "StatsHeader.FLAGS");
+    OFF(kvm_stats_header, name_size, "StatsHeader.NAME_SIZE");
+    OFF(kvm_stats_header, num_desc, "StatsHeader.NUM_DESC");
+    OFF(kvm_stats_header, id_offset, "StatsHeader.ID_OFFSET");
+    OFF(kvm_stats_header, desc_offset, "StatsHeader.DESC_OFFSET");
+    OFF(kvm_stats_header, data_offset, "StatsHeader.DATA_OFFSET");
+    SIZE(kvm_stats_desc, "StatsDesc.SIZE");
+    OFF(kvm_stats_desc, flags, "StatsDesc.FLAGS");
+    OFF(kvm_stats_desc, exponent, "StatsDesc.EXPONENT");
+    OFF(kvm_stats_desc, size, "StatsDesc.SIZE_FIELD");
+    OFF(kvm_stats_desc, offset, "StatsDesc.OFFSET");
+    OFF(kvm_stats_desc, bucket_size, "StatsDesc.BUCKET_SIZE");
+    OFF(kvm_stats_desc, name, "StatsDesc.NAME");
+    NUM(KVM_STATS_TYPE_MASK); NUM(KVM_STATS_TYPE_CUMULATIVE); NUM(KVM_STATS_TYPE_INSTANT); NUM(KVM_STATS_TYPE_PEAK);
+    NUM(KVM_STATS_TYPE_LINEAR_HIST); NUM(KVM_STATS_TYPE_LOG_HIST);
+    NUM(KVM_STATS_UNIT_SHIFT); NUM(KVM_STATS_UNIT_MASK); NUM(KVM_STATS_UNIT_NONE); NUM(KVM_STATS_UNIT_BYTES);
+    NUM(KVM_STATS_UNIT_SECONDS); NUM(KVM_STATS_UNIT_CYCLES); NUM(KVM_STATS_UNIT_BOOLEAN);
+    NUM(KVM_STATS_BASE_SHIFT); NUM(KVM_STATS_BASE_MASK); NUM(KVM_STATS_BASE_POW10); NUM(KVM_STATS_BASE_POW2);
     NUM(KVM_API_VERSION); NUM(KVMIO);
     NUM(KVM_GET_API_VERSION); NUM(KVM_CREATE_VM); NUM(KVM_GET_MSR_INDEX_LIST); NUM(KVM_CHECK_EXTENSION);
     NUM(KVM_GET_VCPU_MMAP_SIZE); NUM(KVM_GET_SUPPORTED_CPUID); NUM(KVM_CREATE_VCPU); NUM(KVM_GET_DIRTY_LOG);

@@ -39,6 +39,15 @@ public interface VirtualCpu extends AutoCloseable {
     /** With single-stepping on, every {@link #run()} executes one guest instruction and returns {@link ExitKind#DEBUG}. */
     void setSingleStep(boolean enabled);
 
+    /**
+     * This vCPU's statistics (a reusable handle, opened once and closed with the vCPU).
+     *
+     * @throws UnsupportedOperationException when the backend has none
+     */
+    default Stats stats() {
+        throw new UnsupportedOperationException("this vCPU has no statistics interface in vmm4j");
+    }
+
     boolean isClosed();
 
     /** Releases the vCPU (its mapped run area and descriptor). */

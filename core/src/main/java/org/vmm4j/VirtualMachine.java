@@ -49,6 +49,16 @@ public interface VirtualMachine extends AutoCloseable {
      */
     DirtyLog dirtyLog(GuestMemory region);
 
+    /**
+     * The VM's statistics (a reusable handle, opened once and closed with the VM).
+     *
+     * @throws UnsupportedOperationException when the backend has none
+     * @throws VmmException when the kernel offers no statistics interface
+     */
+    default Stats stats() {
+        throw new UnsupportedOperationException(kind() + " VMs have no statistics interface in vmm4j");
+    }
+
     boolean isClosed();
 
     @Override

@@ -128,6 +128,25 @@ public final class KvmHeader {
     public static final int KVM_GUESTDBG_ENABLE = 0x1;
     public static final int KVM_GUESTDBG_SINGLESTEP = 0x2;
 
+    // Binary statistics (KVM_GET_STATS_FD)
+    public static final int KVM_STATS_TYPE_MASK = 0xF;
+    public static final int KVM_STATS_TYPE_CUMULATIVE = 0;
+    public static final int KVM_STATS_TYPE_INSTANT = 1;
+    public static final int KVM_STATS_TYPE_PEAK = 2;
+    public static final int KVM_STATS_TYPE_LINEAR_HIST = 3;
+    public static final int KVM_STATS_TYPE_LOG_HIST = 4;
+    public static final int KVM_STATS_UNIT_SHIFT = 4;
+    public static final int KVM_STATS_UNIT_MASK = 0xF << 4;
+    public static final int KVM_STATS_UNIT_NONE = 0;
+    public static final int KVM_STATS_UNIT_BYTES = 1 << 4;
+    public static final int KVM_STATS_UNIT_SECONDS = 2 << 4;
+    public static final int KVM_STATS_UNIT_CYCLES = 3 << 4;
+    public static final int KVM_STATS_UNIT_BOOLEAN = 4 << 4;
+    public static final int KVM_STATS_BASE_SHIFT = 8;
+    public static final int KVM_STATS_BASE_MASK = 0xF << 8;
+    public static final int KVM_STATS_BASE_POW10 = 0;
+    public static final int KVM_STATS_BASE_POW2 = 1 << 8;
+
     public static final int KVM_MP_STATE_RUNNABLE = 0;
     public static final int KVM_MP_STATE_UNINITIALIZED = 1;
     public static final int KVM_MP_STATE_INIT_RECEIVED = 2;

@@ -260,4 +260,32 @@ public final class KvmStructs {
         private SignalMask() {
         }
     }
+
+    /** struct kvm_stats_header. */
+    public static final class StatsHeader {
+        public static final int SIZE = 24;
+        public static final int FLAGS = 0;
+        public static final int NAME_SIZE = 4;
+        public static final int NUM_DESC = 8;
+        public static final int ID_OFFSET = 12;
+        public static final int DESC_OFFSET = 16;
+        public static final int DATA_OFFSET = 20;
+
+        private StatsHeader() {
+        }
+    }
+
+    /** struct kvm_stats_desc, followed by char name[name_size]. */
+    public static final class StatsDesc {
+        public static final int SIZE = 16;
+        public static final int FLAGS = 0;
+        public static final int EXPONENT = 4;
+        public static final int SIZE_FIELD = 6;
+        public static final int OFFSET = 8;
+        public static final int BUCKET_SIZE = 12;
+        public static final int NAME = 16;
+
+        private StatsDesc() {
+        }
+    }
 }

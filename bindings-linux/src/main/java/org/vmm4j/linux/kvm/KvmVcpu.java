@@ -34,6 +34,7 @@ public final class KvmVcpu implements VirtualCpu {
     private final NativeMemory regs;
     private final NativeMemory sregs;
     private final NativeMemory scratch;
+    private KvmBinaryStats stats;
     private volatile boolean closed;
 
     KvmVcpu(KvmVm vm, Libc libc, int id, int fd, NativeMemory run) {
@@ -306,6 +307,16 @@ public final class KvmVcpu implements VirtualCpu {
         Errno.check(libc.ioctl(fd, KVM_SET_MP_STATE, scratch), "ioctl(KVM_SET_MP_STATE)");
     }
 
+    /** This vCPU's binary statistics (KVM_GET_STATS_FD on the vCPU fd); one handle, closed with the vCPU. */
+    @Override
+    public synchronized org.vmm4j.Stats stats() {
+        checkOpen();
+        if (stats == null) {
+            stats = vm.binaryStats(fd, "vCPU " + id);
+        }
+        return stats;
+    }
+
     @Override
     public boolean isClosed() {
         return closed;
@@ -327,6 +338,13 @@ public final class KvmVcpu implements VirtualCpu {
                 return;
             }
             closed = true;
+        }
+        KvmBinaryStats s;
+        synchronized (this) {
+            s = stats;
+        }
+        if (s != null) {
+            s.close();
         }
         run.close();
         libc.close(fd);

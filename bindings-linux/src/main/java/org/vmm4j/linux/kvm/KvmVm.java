@@ -11,6 +11,9 @@ import java.util.Set;
 import org.vmm4j.DirtyLog;
 import org.vmm4j.GuestMemory;
 import org.vmm4j.MemoryOption;
+import org.vmm4j.Stats;
+import org.vmm4j.VmmException;
+import java.nio.file.Files;
 import org.vmm4j.VirtualCpu;
 import org.vmm4j.VirtualMachine;
 import org.vmm4j.internal.MemoryLayoutCheck;
@@ -33,12 +36,16 @@ public final class KvmVm implements VirtualMachine {
     private final int maxVcpus;
     private final NativeMemory irqLevel;
     private final List<KvmDirtyLog> dirtyLogs = new ArrayList<>();
+    private Stats stats;
+    /** Thread id of the creator: KVM names the VM's debugfs directory after it. */
+    private final int creatorTid;
     private volatile boolean closed;
 
     KvmVm(KvmSystem system, Libc libc, int fd) {
         this.system = system;
         this.libc = libc;
         this.fd = fd;
+        this.creatorTid = libc.gettid();
         try {
             int recommended = checkExtensionOnVm(KVM_CAP_NR_VCPUS);
             int max = checkExtensionOnVm(KVM_CAP_MAX_VCPUS);
@@ -202,6 +209,51 @@ public final class KvmVm implements VirtualMachine {
         return log;
     }
 
+    /**
+     * The VM's statistics: KVM's binary stats fd where the kernel has it (KVM_CAP_BINARY_STATS_FD),
+     * else debugfs. One handle per VM, closed with it.
+     */
+    @Override
+    public synchronized Stats stats() {
+        checkOpen();
+        if (stats == null) {
+            stats = checkExtensionOnVm(KVM_CAP_BINARY_STATS_FD) > 0 ? openStats(Stats.Source.BINARY_FD)
+                    : openStats(Stats.Source.DEBUGFS);
+        }
+        return stats;
+    }
+
+    /**
+     * A new statistics handle from the given source (the caller closes it; {@link #stats()} is the
+     * shared one). Debugfs must be mounted on /sys/kernel/debug for {@link Stats.Source#DEBUGFS}.
+     */
+    public Stats openStats(Stats.Source source) {
+        checkOpen();
+        return switch (source) {
+            case BINARY_FD -> binaryStats(fd, "VM");
+            case DEBUGFS -> {
+                var dir = KvmDebugfsStats.vmDirectory(creatorTid, fd);
+                if (!Files.isDirectory(dir)) {
+                    throw new VmmException("KVM_GET_STATS_FD", 0, "no statistics for this VM: "
+                            + (checkExtensionOnVm(KVM_CAP_BINARY_STATS_FD) > 0 ? "" : "the kernel has no KVM_GET_STATS_FD and ")
+                            + "debugfs has no " + dir + " (mount debugfs on /sys/kernel/debug)");
+                }
+                yield new KvmDebugfsStats(dir);
+            }
+            default -> throw new IllegalArgumentException("KVM has no " + source + " statistics");
+        };
+    }
+
+    /** Opens KVM_GET_STATS_FD on a VM or vCPU fd. */
+    KvmBinaryStats binaryStats(int ownerFd, String what) {
+        if (checkExtensionOnVm(KVM_CAP_BINARY_STATS_FD) <= 0) {
+            throw new VmmException("KVM_GET_STATS_FD", 0, "this kernel has no binary KVM statistics "
+                    + "(KVM_CAP_BINARY_STATS_FD, Linux 5.14+) for the " + what);
+        }
+        long statsFd = Errno.check(libc.ioctl(ownerFd, KVM_GET_STATS_FD, 0), "ioctl(KVM_GET_STATS_FD) on the " + what);
+        return new KvmBinaryStats(libc, (int) statsFd);
+    }
+
     /** {@code KVM_SET_TSS_ADDR}: three pages of guest-physical space for VT-x's real-mode emulation. */
     public void setTssAddress(long address) {
         checkOpen();
@@ -273,6 +325,9 @@ public final class KvmVm implements VirtualMachine {
         }
         regions.clear();
         dirtyLogs.forEach(KvmDirtyLog::release);
+        if (stats != null) {
+            stats.close();
+        }
         irqLevel.close();
     }
 }

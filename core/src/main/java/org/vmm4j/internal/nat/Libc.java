@@ -72,6 +72,7 @@ public final class Libc {
     private volatile NativeFunction pthreadSigmask;
     private volatile NativeFunction sigtimedwait;
     private volatile NativeFunction getpid;
+    private volatile NativeFunction gettid;
     private volatile NativeFunction madvise;
 
     private Libc(NativeAccess access) {
@@ -227,6 +228,15 @@ public final class Libc {
         NativeFunction f = getpid;
         if (f == null) {
             getpid = f = library.function("getpid", Signature.of(INT).asCritical());
+        }
+        return (int) f.call();
+    }
+
+    /** {@code gettid()} (Linux, glibc 2.30+): the calling thread's kernel id. */
+    public int gettid() {
+        NativeFunction f = gettid;
+        if (f == null) {
+            gettid = f = library.function("gettid", Signature.of(INT).asCritical());
         }
         return (int) f.call();
     }
