@@ -3,7 +3,6 @@
  * called through vmm4j's native seam, so C and Java are measured by JMH in the same run, on the same
  * vCPU, with the same guest.
  */
-#include <fcntl.h>
 #include <linux/kvm.h>
 #include <stdint.h>
 #include <string.h>
@@ -47,25 +46,21 @@ void vmm4j_c_release(int fd, long mmap_size) {
     }
 }
 
-/* Creates a VM with one vCPU and 2 MiB of memory, then closes everything: the VmLifecycle baseline. */
-long vmm4j_c_vm_lifecycle(void) {
-    int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-    if (kvm < 0) return -1;
+/* Creates a VM with one vCPU and 2 MiB of memory on an open /dev/kvm, then closes it: the VmLifecycle baseline. */
+long vmm4j_c_vm_lifecycle(int kvm, long mmap_size) {
     int vm = ioctl(kvm, KVM_CREATE_VM, 0);
-    if (vm < 0) { close(kvm); return -2; }
+    if (vm < 0) return -2;
     size_t size = 2 << 20;
     void *mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     struct kvm_userspace_memory_region region = {
         .slot = 0, .guest_phys_addr = 0, .memory_size = size, .userspace_addr = (uint64_t) (uintptr_t) mem };
     long result = ioctl(vm, KVM_SET_USER_MEMORY_REGION, &region);
     int vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
-    int mmap_size = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
     void *run = mmap(NULL, (size_t) mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
     if (vcpu < 0 || run == MAP_FAILED) result = -3;
     if (run != MAP_FAILED) munmap(run, (size_t) mmap_size);
     if (vcpu >= 0) close(vcpu);
     close(vm);
     munmap(mem, size);
-    close(kvm);
     return result;
 }

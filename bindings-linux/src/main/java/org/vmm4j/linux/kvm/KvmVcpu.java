@@ -31,6 +31,8 @@ public final class KvmVcpu implements VirtualCpu {
     private final NativeMemory run;
     private final KvmExit exit;
     private final VcpuKick kick;
+    /** One allocation for every per-vCPU buffer: closing a shared arena costs a thread handshake. */
+    private final NativeMemory buffers;
     private final NativeMemory regs;
     private final NativeMemory sregs;
     private final NativeMemory scratch;
@@ -44,10 +46,15 @@ public final class KvmVcpu implements VirtualCpu {
         this.fd = fd;
         this.run = run;
         this.exit = new KvmExit(run);
-        this.kick = new VcpuKick(libc, run, fd);
-        this.regs = libc.access().allocate(KvmStructs.Regs.SIZE);
-        this.sregs = libc.access().allocate(Sregs.SIZE);
-        this.scratch = libc.access().allocate(KvmStructs.LapicState.SIZE);
+        int regsAt = 0;
+        int sregsAt = regsAt + KvmStructs.Regs.SIZE;
+        int scratchAt = sregsAt + Sregs.SIZE;
+        int kickAt = scratchAt + KvmStructs.LapicState.SIZE;
+        this.buffers = libc.access().allocate(kickAt + VcpuKick.BUFFER_SIZE);
+        this.regs = buffers.slice(regsAt, KvmStructs.Regs.SIZE);
+        this.sregs = buffers.slice(sregsAt, Sregs.SIZE);
+        this.scratch = buffers.slice(scratchAt, KvmStructs.LapicState.SIZE);
+        this.kick = new VcpuKick(libc, run, fd, buffers.slice(kickAt, VcpuKick.BUFFER_SIZE));
     }
 
     @Override
@@ -317,6 +324,12 @@ public final class KvmVcpu implements VirtualCpu {
         return stats;
     }
 
+    /** A new binary-statistics handle for this vCPU, owned by the caller (close it). */
+    public org.vmm4j.Stats openStats() {
+        checkOpen();
+        return vm.binaryStats(fd, "vCPU " + id);
+    }
+
     @Override
     public boolean isClosed() {
         return closed;
@@ -348,9 +361,6 @@ public final class KvmVcpu implements VirtualCpu {
         }
         run.close();
         libc.close(fd);
-        kick.release();
-        regs.close();
-        sregs.close();
-        scratch.close();
+        buffers.close();
     }
 }

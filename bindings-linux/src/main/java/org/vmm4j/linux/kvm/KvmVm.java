@@ -34,7 +34,10 @@ public final class KvmVm implements VirtualMachine {
     private final BitSet usedSlots = new BitSet();
     private final KvmVcpu[] vcpus;
     private final int maxVcpus;
+    /** One allocation for the VM's ioctl buffers: closing a shared arena costs a thread handshake. */
+    private final NativeMemory buffers;
     private final NativeMemory irqLevel;
+    private final NativeMemory regionRequest;
     private final List<KvmDirtyLog> dirtyLogs = new ArrayList<>();
     private Stats stats;
     /** Thread id of the creator: KVM names the VM's debugfs directory after it. */
@@ -53,7 +56,9 @@ public final class KvmVm implements VirtualMachine {
             // KVM_CAP_MAX_VCPUS defaults to NR_VCPUS and MAX_VCPU_ID to MAX_VCPUS when not reported.
             this.maxVcpus = maxId > 0 ? maxId : max > 0 ? max : recommended > 0 ? recommended : 4;
             this.vcpus = new KvmVcpu[maxVcpus];
-            this.irqLevel = libc.access().allocate(KvmStructs.IrqLevel.SIZE);
+            this.buffers = libc.access().allocate(KvmStructs.IrqLevel.SIZE + KvmStructs.UserspaceMemoryRegion.SIZE);
+            this.irqLevel = buffers.slice(0, KvmStructs.IrqLevel.SIZE);
+            this.regionRequest = buffers.slice(KvmStructs.IrqLevel.SIZE, KvmStructs.UserspaceMemoryRegion.SIZE);
         } catch (RuntimeException e) {
             libc.close(fd);
             throw e;
@@ -112,8 +117,9 @@ public final class KvmVm implements VirtualMachine {
         return region;
     }
 
-    private void setUserMemoryRegion(int slot, int flags, long guestAddress, long size, long hostAddress) {
-        try (NativeMemory region = libc.access().allocate(KvmStructs.UserspaceMemoryRegion.SIZE)) {
+    private synchronized void setUserMemoryRegion(int slot, int flags, long guestAddress, long size, long hostAddress) {
+        NativeMemory region = regionRequest;
+        {
             region.putInt(KvmStructs.UserspaceMemoryRegion.SLOT, slot);
             region.putInt(KvmStructs.UserspaceMemoryRegion.FLAGS, flags);
             region.putLong(KvmStructs.UserspaceMemoryRegion.GUEST_PHYS_ADDR, guestAddress);
@@ -328,6 +334,6 @@ public final class KvmVm implements VirtualMachine {
         if (stats != null) {
             stats.close();
         }
-        irqLevel.close();
+        buffers.close();
     }
 }

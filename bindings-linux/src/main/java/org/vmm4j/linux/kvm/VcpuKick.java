@@ -37,6 +37,9 @@ final class VcpuKick {
     /** Offset from SIGRTMIN: glibc and common libraries use the first few. */
     private static final int SIGRTMIN_OFFSET = 4;
 
+    /** Bytes of the buffer {@link #VcpuKick} needs: the kick sigset and a zero timespec. */
+    static final int BUFFER_SIZE = SIGSET_BYTES + 16;
+
     private static volatile int signal;
 
     private final Libc libc;
@@ -49,12 +52,13 @@ final class VcpuKick {
     private boolean inRun;
     private boolean stopRequested;
 
-    VcpuKick(Libc libc, NativeMemory run, int vcpuFd) {
+    /** {@code buffer} ({@link #BUFFER_SIZE} bytes, zeroed) belongs to the vCPU and lives as long as it. */
+    VcpuKick(Libc libc, NativeMemory run, int vcpuFd, NativeMemory buffer) {
         this.libc = libc;
         this.run = run;
         this.vcpuFd = vcpuFd;
-        this.kickSet = libc.access().allocate(SIGSET_BYTES);
-        this.noWait = libc.access().allocate(16);
+        this.kickSet = buffer.slice(0, SIGSET_BYTES);
+        this.noWait = buffer.slice(SIGSET_BYTES, 16);
         int sig = signal();
         kickSet.putLong(((sig - 1) / 64) * 8L, 1L << ((sig - 1) % 64));
     }
@@ -137,10 +141,5 @@ final class VcpuKick {
             owner = Thread.currentThread();
             ownerPthread = self;
         }
-    }
-
-    void release() {
-        kickSet.close();
-        noWait.close();
     }
 }

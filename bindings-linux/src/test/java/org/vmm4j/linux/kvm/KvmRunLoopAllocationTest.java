@@ -34,10 +34,15 @@ class KvmRunLoopAllocationTest {
             GuestSetup.realMode(cpu, CODE, Registers.builder().rax(7));
             long sum = loop(cpu, 20_000); // warm up: JIT the loop
             long tid = Thread.currentThread().getId();
-            long before = threads.getThreadAllocatedBytes(tid);
-            sum += loop(cpu, EXITS);
-            long allocated = threads.getThreadAllocatedBytes(tid) - before;
-            assertEquals(7L * (20_000 + EXITS), sum, "every exit carried the guest's AL");
+            // A loaded machine can still be compiling the loop during a round (OSR and deoptimization
+            // allocate once); a real per-exit allocation shows in every round, so the best of three counts.
+            long allocated = Long.MAX_VALUE;
+            for (int round = 0; round < 3; round++) {
+                long before = threads.getThreadAllocatedBytes(tid);
+                sum += loop(cpu, EXITS);
+                allocated = Math.min(allocated, threads.getThreadAllocatedBytes(tid) - before);
+            }
+            assertEquals(7L * (20_000 + 3 * EXITS), sum, "every exit carried the guest's AL");
             double perExit = (double) allocated / EXITS;
             assertTrue(perExit < 1.0, "allocated " + allocated + " bytes over " + EXITS + " exits (" + perExit + " per exit)");
         }

@@ -113,9 +113,13 @@ class KvmStatsTest {
             int tlb = vmStats.key("remote_tlb_flush");
             long sum = poll(vmStats, cpuStats, exits, tlb, 50_000);
             long tid = Thread.currentThread().getId();
-            long before = threads.getThreadAllocatedBytes(tid);
-            sum += poll(vmStats, cpuStats, exits, tlb, 50_000); // 100,000 polls: 50,000 of each handle
-            long allocated = threads.getThreadAllocatedBytes(tid) - before;
+            // Best of three rounds: a JIT transition allocates once, a per-poll allocation every round.
+            long allocated = Long.MAX_VALUE;
+            for (int round = 0; round < 3; round++) {
+                long before = threads.getThreadAllocatedBytes(tid);
+                sum += poll(vmStats, cpuStats, exits, tlb, 50_000); // 100,000 polls: 50,000 of each handle
+                allocated = Math.min(allocated, threads.getThreadAllocatedBytes(tid) - before);
+            }
             assertTrue(sum >= 0);
             assertTrue(allocated < 100_000, "allocated " + allocated + " bytes over 100,000 polls");
         }
