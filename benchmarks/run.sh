@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Runs the JMH suite and writes results (JSON), the README table (markdown) and charts (PNG).
+#   benchmarks/run.sh smoke   # tiny iteration counts: proves every benchmark still runs (CI)
+#   benchmarks/run.sh full    # the numbers in README.md
+# Extra arguments are passed to JMH (e.g. a benchmark regex).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode=${1:-full}; shift || true
+: "${JAVA_HOME:=/usr/lib/jvm/temurin-25-jdk-amd64}"
+java="$JAVA_HOME/bin/java"
+jar=benchmarks/target/benchmarks.jar
+[ -f "$jar" ] || { echo "build first: mvn -B package -DskipTests" >&2; exit 1; }
+out=benchmarks/results/$mode
+mkdir -p "$out"
+case "$mode" in
+  smoke) opts=(-f 1 -wi 1 -i 1 -w 200ms -r 200ms) ;;
+  full)  opts=(-f 1 -wi 3 -i 5 -w 2s -r 2s) ;;
+  *) echo "usage: $0 smoke|full [jmh args]" >&2; exit 2 ;;
+esac
+"$java" -jar "$jar" "${opts[@]}" -prof gc -rf json -rff "$out/results.json" "$@"
+"$java" -cp "$jar" org.vmm4j.benchmarks.report.BenchmarkReport "$out/results.json" "$out"

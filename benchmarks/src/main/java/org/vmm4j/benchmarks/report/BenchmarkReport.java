@@ -1,0 +1,138 @@
+package org.vmm4j.benchmarks.report;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
+import org.knowm.xchart.style.Styler;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+
+/**
+ * Turns a JMH JSON result file into the README's markdown table and a PNG chart:
+ * {@code java -cp benchmarks.jar org.vmm4j.benchmarks.report.BenchmarkReport results.json out-dir}.
+ * Each row shows a benchmark's score next to its baseline from the same run and their ratio.
+ */
+public final class BenchmarkReport {
+
+    /** One measured score. */
+    record Score(String benchmark, String method, String params, double score, double error, String unit,
+                 Double allocBytesPerOp) {
+        String group() {
+            return benchmark + (params.isEmpty() ? "" : " " + params);
+        }
+    }
+
+    private BenchmarkReport() {
+    }
+
+    public static void main(String[] args) throws IOException {
+        if (args.length != 2) {
+            System.err.println("usage: BenchmarkReport <jmh-results.json> <output-dir>");
+            System.exit(2);
+        }
+        List<Score> scores = read(Path.of(args[0]));
+        Path out = Path.of(args[1]);
+        Files.createDirectories(out);
+        String table = table(scores);
+        Files.writeString(out.resolve("results.md"), table);
+        chart(scores, out.resolve("results"));
+        System.out.print(table);
+    }
+
+    static List<Score> read(Path json) throws IOException {
+        List<Score> scores = new ArrayList<>();
+        try (Reader r = Files.newBufferedReader(json)) {
+            JsonArray runs = JsonParser.parseReader(r).getAsJsonArray();
+            for (JsonElement e : runs) {
+                JsonObject run = e.getAsJsonObject();
+                String full = run.get("benchmark").getAsString();
+                String[] parts = full.split("\\.");
+                String benchmark = parts[parts.length - 2];
+                String method = parts[parts.length - 1];
+                StringBuilder params = new StringBuilder();
+                if (run.has("params")) {
+                    for (Map.Entry<String, JsonElement> p : run.getAsJsonObject("params").entrySet()) {
+                        params.append(params.length() == 0 ? "" : ",").append(p.getKey()).append('=')
+                                .append(p.getValue().getAsString());
+                    }
+                }
+                JsonObject primary = run.getAsJsonObject("primaryMetric");
+                Double alloc = null;
+                if (run.has("secondaryMetrics") && run.getAsJsonObject("secondaryMetrics").has("gc.alloc.rate.norm")) {
+                    alloc = run.getAsJsonObject("secondaryMetrics").getAsJsonObject("gc.alloc.rate.norm")
+                            .get("score").getAsDouble();
+                }
+                double error = primary.get("scoreError").isJsonPrimitive()
+                        && !primary.get("scoreError").getAsString().equals("NaN") ? primary.get("scoreError").getAsDouble() : Double.NaN;
+                scores.add(new Score(benchmark, method, params.toString(), primary.get("score").getAsDouble(), error,
+                        primary.get("scoreUnit").getAsString(), alloc));
+            }
+        }
+        return scores;
+    }
+
+    /** Markdown: one line per benchmark and parameters; ratios against the group's first score. */
+    static String table(List<Score> scores) {
+        Map<String, List<Score>> groups = new LinkedHashMap<>();
+        for (Score s : scores) {
+            groups.computeIfAbsent(s.group(), k -> new ArrayList<>()).add(s);
+        }
+        StringBuilder md = new StringBuilder("| benchmark | params | variant | score | B/op | ratio to `")
+                .append("c` / `binaryFd` |\n| --- | --- | --- | ---: | ---: | ---: |\n");
+        for (List<Score> group : groups.values()) {
+            Score base = group.stream().filter(s -> s.method().equals("c") || s.method().equals("binaryFd")
+                    || s.method().equals("vmm4j")).findFirst().orElse(group.get(0));
+            for (Score s : group) {
+                md.append(String.format(Locale.ROOT, "| %s | %s | %s | %.1f %s | %s | %.2f |%n", s.benchmark(),
+                        s.params().isEmpty() ? "-" : s.params(), s.method(), s.score(), s.unit(),
+                        s.allocBytesPerOp() == null ? "-" : String.format(Locale.ROOT, "%.1f", s.allocBytesPerOp()),
+                        s.score() / base.score()));
+            }
+        }
+        return md.toString();
+    }
+
+    static void chart(List<Score> scores, Path pngWithoutExtension) throws IOException {
+        Map<String, List<Score>> byBenchmark = new LinkedHashMap<>();
+        for (Score s : scores) {
+            byBenchmark.computeIfAbsent(s.benchmark(), k -> new ArrayList<>()).add(s);
+        }
+        int n = 0;
+        for (Map.Entry<String, List<Score>> e : byBenchmark.entrySet()) {
+            CategoryChart chart = new CategoryChartBuilder().width(900).height(420).title(e.getKey())
+                    .xAxisTitle("parameters").yAxisTitle(e.getValue().get(0).unit()).build();
+            chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
+            chart.getStyler().setYAxisLogarithmic(true);
+            // Bars start at the axis minimum; a log axis needs one above zero.
+            double min = e.getValue().stream().mapToDouble(Score::score).min().orElse(1);
+            chart.getStyler().setYAxisMin(Math.pow(10, Math.floor(Math.log10(min))));
+            Map<String, List<String>> xs = new LinkedHashMap<>();
+            Map<String, List<Double>> ys = new LinkedHashMap<>();
+            for (Score s : e.getValue()) {
+                xs.computeIfAbsent(s.method(), k -> new ArrayList<>()).add(s.params().isEmpty() ? "-" : s.params());
+                ys.computeIfAbsent(s.method(), k -> new ArrayList<>()).add(s.score());
+            }
+            for (String method : xs.keySet()) {
+                chart.addSeries(method, xs.get(method), ys.get(method));
+            }
+            BitmapEncoder.saveBitmap(chart, pngWithoutExtension + "-" + e.getKey(), BitmapEncoder.BitmapFormat.PNG);
+            n++;
+        }
+        if (n == 0) {
+            throw new IOException("no results to chart");
+        }
+    }
+}
