@@ -5,9 +5,14 @@ module org.vmm4j.core {
     requires transitive java.xml;
     requires org.slf4j;
     requires static jdk.management;
+    requires org.apache.commons.compress;
+    requires org.tukaani.xz;
+    requires aircompressor;
 
     exports org.vmm4j;
     exports org.vmm4j.spi;
+    exports org.vmm4j.boot;
+    exports org.vmm4j.machine;
 
     exports org.vmm4j.internal to org.vmm4j.linux, org.vmm4j.freebsd, org.vmm4j.openbsd, org.vmm4j.examples;
     exports org.vmm4j.internal.nat to org.vmm4j.linux, org.vmm4j.freebsd, org.vmm4j.openbsd;
