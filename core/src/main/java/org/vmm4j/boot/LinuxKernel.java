@@ -5,6 +5,8 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A Linux kernel ready to be placed in guest memory, with the entry it will be started through:
@@ -12,6 +14,8 @@ import java.util.Optional;
  * through its PVH entry.
  */
 public final class LinuxKernel {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LinuxKernel.class);
 
     /** The Linux x86 COMMAND_LINE_SIZE, the limit for a PVH-booted kernel (NUL excluded). */
     public static final int PVH_CMDLINE_MAX = 2047;
@@ -75,8 +79,18 @@ public final class LinuxKernel {
         if (entry == EntryKind.BZIMAGE_64) {
             return new LinuxKernel(EntryKind.BZIMAGE_64, image, header, null);
         }
-        byte[] vmlinux = cache != null ? cache.vmlinux(image) : VmlinuxExtractor.extract(image);
-        ElfKernel elf = ElfKernel.parse(vmlinux);
+        ElfKernel elf;
+        try {
+            byte[] vmlinux = cache != null ? cache.vmlinux(image) : VmlinuxExtractor.extract(image);
+            elf = ElfKernel.parse(vmlinux);
+        } catch (BootException e) {
+            if (entry == null) {
+                // the kernel can still decompress itself: boot it through its own 64-bit entry
+                LOG.debug("cannot extract vmlinux ({}); using the bzImage 64-bit entry", e.getMessage());
+                return new LinuxKernel(EntryKind.BZIMAGE_64, image, header, null);
+            }
+            throw new BootException("the PVH entry was asked for, but " + e.getMessage(), e);
+        }
         if (entry == null && elf.pvhEntry().isEmpty()) {
             return new LinuxKernel(EntryKind.BZIMAGE_64, image, header, null);
         }

@@ -90,4 +90,43 @@ class LinuxKernelTest {
         LinuxKernel.of(image, EntryKind.PVH, cache);
         assertTrue(Files.isRegularFile(cache.pathFor(image)));
     }
+
+    @Test
+    void fallsBackTo64BitEntryWhenThePayloadCannotBeExtracted() {
+        TestImages.BzImage img = new TestImages.BzImage();
+        img.payload = TestImages.withSizeSuffix(new byte[] {(byte) 0x89, 'L', 'Z', 'O', 0, 0}, 1000);
+        assertEquals(EntryKind.BZIMAGE_64, LinuxKernel.of(img.build(), null, null).entry());
+        BootException e = assertThrows(BootException.class, () -> LinuxKernel.of(img.build(), EntryKind.PVH, null));
+        assertTrue(e.getMessage().contains("PVH") && e.getMessage().contains("unsupported compression"),
+                e.getMessage());
+    }
+
+    @Test
+    void parsesEntryNamesOfTheCommandLine() {
+        assertEquals(EntryKind.PVH, EntryKind.fromName("PVH"));
+        assertEquals(EntryKind.BZIMAGE_64, EntryKind.fromName("bzimage64"));
+        assertThrows(IllegalArgumentException.class, () -> EntryKind.fromName("uefi"));
+    }
+
+    @Test
+    void loadsDebianKernelThroughPvhAndPlacesItInMemory() throws Exception {
+        Path kernel = HostTools.hostKernel();
+        org.junit.jupiter.api.Assumptions.assumeTrue(kernel != null, "no /boot/vmlinuz-* on this host");
+        LinuxKernel k = LinuxKernel.load(kernel, null, new VmlinuxCache(dir));
+        assertEquals(EntryKind.PVH, k.entry());
+        ElfKernel elf = k.elf().orElseThrow();
+        int mem = 256 << 20;
+        ArrayGuestMemory m = new ArrayGuestMemory(mem);
+        BootState s = BootSetup.prepare(m, new BootConfig(k, mem, 2, "console=ttyS0", new byte[4096]));
+        long entry = elf.pvhEntry().getAsLong();
+        assertEquals(entry, s.registers().rip());
+        ElfKernel.Segment seg = elf.segments().stream()
+                .filter(x -> entry >= x.physicalAddress() && entry < x.physicalAddress() + x.fileSize())
+                .findFirst().orElseThrow();
+        byte[] vmlinux = Files.readAllBytes(new VmlinuxCache(dir).pathFor(Files.readAllBytes(kernel)));
+        int fileOffset = (int) (seg.fileOffset() + entry - seg.physicalAddress());
+        assertEquals(java.util.Arrays.toString(java.util.Arrays.copyOfRange(vmlinux, fileOffset, fileOffset + 32)),
+                java.util.Arrays.toString(m.bytes(entry, 32)), "the PVH entry code is in guest memory");
+        assertTrue(s.initrdAddress() >= s.kernelEnd(), "initrd above the kernel");
+    }
 }
