@@ -12,7 +12,7 @@ import org.vmm4j.SpecialRegisters;
  * The boot recipe, in the order it runs: validate, load the kernel, place the initrd and command
  * line, write boot_params (bzImage) or hvm_start_info (PVH) with the memory map, the MP table, the
  * GDT and IDT, the identity page tables (64-bit entry), and compute the boot vCPU's registers.
- * Everything is checked before guest memory is touched beyond the kernel.
+ * Everything is checked before guest memory is written.
  */
 public final class BootSetup {
 
@@ -39,9 +39,11 @@ public final class BootSetup {
         }
         byte[] cmdline = commandLineBytes(config.commandLine(), kernel.maxCommandLineLength());
 
-        long kernelEnd = kernel.loadInto(lowMemory);
+        long kernelEnd = kernel.requireFits(lowMemory);
         long initrdSize = config.initrd() == null ? 0 : config.initrd().length;
         long initrdAddress = initrdSize == 0 ? 0 : placeInitrd(kernel, kernelEnd, lowEnd, initrdSize);
+
+        kernel.loadInto(lowMemory);
         if (initrdSize > 0) {
             lowMemory.write(initrdAddress, config.initrd());
         }

@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import org.vmm4j.GuestMemory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -125,22 +126,20 @@ public final class LinuxKernel {
     }
 
     /**
-     * Copies the kernel into guest memory at its load address(es) and returns where it ends.
+     * One past the last guest-physical byte the kernel will occupy once loaded and set up.
      *
      * @param lowMemory the RAM region at guest-physical 0
      * @throws BootException if the kernel does not fit in {@code lowMemory}
      */
-    long loadInto(org.vmm4j.GuestMemory lowMemory) {
+    long requireFits(GuestMemory lowMemory) {
         if (entry == EntryKind.BZIMAGE_64) {
-            int pm = setupHeader.protectedModeOffset();
-            long pmSize = bzImage.length - pm;
+            long pmSize = bzImage.length - setupHeader.protectedModeOffset();
             // A relocatable kernel decompresses itself to max(load address, pref_address) and needs
             // init_size bytes there.
             long runAddress = Math.max(Layout.KERNEL_LOAD_ADDRESS, setupHeader.prefAddress());
             long end = Math.max(Layout.KERNEL_LOAD_ADDRESS + pmSize, runAddress + setupHeader.initSize());
-            requireFits(lowMemory, end, "bzImage kernel (init_size " + setupHeader.initSize() + " bytes at 0x"
+            checkEnd(lowMemory, end, "bzImage kernel (init_size " + setupHeader.initSize() + " bytes at 0x"
                     + Long.toHexString(runAddress) + ")");
-            lowMemory.write(Layout.KERNEL_LOAD_ADDRESS, bzImage, pm, (int) pmSize);
             return end;
         }
         long end = elf.end();
@@ -148,14 +147,23 @@ public final class LinuxKernel {
             throw new BootException("ELF kernel segment at 0x" + Long.toHexString(elf.lowestAddress())
                     + " overlaps the boot structures below 1 MiB");
         }
-        requireFits(lowMemory, end, "ELF kernel (segments up to 0x" + Long.toHexString(end) + ")");
+        checkEnd(lowMemory, end, "ELF kernel (segments up to 0x" + Long.toHexString(end) + ")");
+        return end;
+    }
+
+    /** Copies the kernel into guest memory at its load address(es); call {@link #requireFits} first. */
+    void loadInto(GuestMemory lowMemory) {
+        if (entry == EntryKind.BZIMAGE_64) {
+            int pm = setupHeader.protectedModeOffset();
+            lowMemory.write(Layout.KERNEL_LOAD_ADDRESS, bzImage, pm, bzImage.length - pm);
+            return;
+        }
         for (ElfKernel.Segment s : elf.segments()) {
             lowMemory.write(s.physicalAddress(), elf.image(), (int) s.fileOffset(), (int) s.fileSize());
             if (s.memorySize() > s.fileSize()) {
                 lowMemory.fill(s.physicalAddress() + s.fileSize(), s.memorySize() - s.fileSize(), (byte) 0);
             }
         }
-        return end;
     }
 
     /** The bzImage bytes ({@link EntryKind#BZIMAGE_64} only). */
@@ -170,7 +178,7 @@ public final class LinuxKernel {
                 : elf.pvhEntry().getAsLong();
     }
 
-    private static void requireFits(org.vmm4j.GuestMemory memory, long end, String what) {
+    private static void checkEnd(GuestMemory memory, long end, String what) {
         long available = memory.guestAddress() + memory.size();
         if (memory.guestAddress() != 0 || end > available) {
             throw new BootException(what + " does not fit in " + (available >> 20) + " MiB of guest memory below "

@@ -239,6 +239,7 @@ class BootSetupTest {
         BootException e = assertThrows(BootException.class,
                 () -> BootSetup.prepare(m, new BootConfig(bzImageKernel(), MEM, 1, CMDLINE, new byte[45 << 20])));
         assertTrue(e.getMessage().contains("initrd"), e.getMessage());
+        assertEquals(0, m.getByte(0x100200), "checked before the kernel was written");
     }
 
     @Test
