@@ -7,7 +7,10 @@ module org.vmm4j.core {
     requires static jdk.management;
     requires org.apache.commons.compress;
     requires org.tukaani.xz;
+    // pure-Java zstd/lz4 decoders (automatic module); they use sun.misc.Unsafe, so make sure
+    // jdk.unsupported is resolved when an application runs on the module path
     requires aircompressor;
+    requires jdk.unsupported;
 
     exports org.vmm4j;
     exports org.vmm4j.spi;
