@@ -22,6 +22,10 @@ public final class MmioBus {
 
     private volatile Ranges ranges = new Ranges(new long[0], new long[0], new MmioDevice[0]);
 
+    /** An empty bus: every address reads as all ones until a device is registered. */
+    public MmioBus() {
+    }
+
     /**
      * Attaches {@code device} to guest-physical {@code [base, base + length)}.
      *

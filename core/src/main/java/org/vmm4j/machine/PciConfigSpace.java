@@ -29,6 +29,10 @@ public final class PciConfigSpace implements PortIoDevice {
     private final Function[] functions = new Function[DEVICES_PER_BUS * FUNCTIONS_PER_DEVICE];
     private int address;
 
+    /** Configuration space with no device attached. */
+    public PciConfigSpace() {
+    }
+
     /**
      * Attaches {@code function} at bus 0, {@code device}, {@code function number}.
      *

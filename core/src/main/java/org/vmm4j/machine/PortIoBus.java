@@ -14,6 +14,10 @@ public final class PortIoBus {
     private final PortIoDevice[] devices = new PortIoDevice[PORTS];
     private final char[] bases = new char[PORTS];
 
+    /** An empty bus: every port reads as all ones until a device is registered. */
+    public PortIoBus() {
+    }
+
     /**
      * Attaches {@code device} to ports {@code [base, base + count)}.
      *
