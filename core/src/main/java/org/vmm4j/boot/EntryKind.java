@@ -1,0 +1,24 @@
+package org.vmm4j.boot;
+
+/** How a kernel is entered. */
+public enum EntryKind {
+    /** bzImage: the 64-bit entry at load address + 0x200, long mode, RSI = boot_params (protocol 2.12+). */
+    BZIMAGE_64,
+    /** ELF vmlinux: the PVH entry (XEN_ELFNOTE_PHYS32_ENTRY), 32-bit protected mode, EBX = hvm_start_info. */
+    PVH;
+
+    /**
+     * The entry named {@code bzimage64} or {@code pvh} (case-insensitive), as a command line
+     * option spells it.
+     *
+     * @throws IllegalArgumentException for any other name
+     */
+    public static EntryKind fromName(String name) {
+        return switch (name.toLowerCase(java.util.Locale.ROOT)) {
+            case "bzimage64", "bzimage" -> BZIMAGE_64;
+            case "pvh" -> PVH;
+            default -> throw new IllegalArgumentException("unknown kernel entry \"" + name
+                    + "\": expected bzimage64 or pvh");
+        };
+    }
+}

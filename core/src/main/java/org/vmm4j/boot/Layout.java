@@ -1,0 +1,93 @@
+package org.vmm4j.boot;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Where the boot structures live in guest-physical memory. Everything below 1 MiB is ours (there is
+ * no firmware); the kernel goes to 1 MiB (bzImage) or to its ELF physical addresses (PVH); RAM
+ * that would overlap the 32-bit MMIO hole is moved above 4 GiB.
+ */
+public final class Layout {
+
+    private Layout() {
+    }
+
+    /** The GDT: null, null, code, data (the boot protocol's __BOOT_CS 0x10 / __BOOT_DS 0x18), TSS. */
+    public static final long GDT_ADDRESS = 0x500;
+    /** An empty IDT: the kernel installs its own before it enables interrupts. */
+    public static final long IDT_ADDRESS = 0x580;
+    /** hvm_start_info for the PVH entry. */
+    public static final long PVH_START_INFO_ADDRESS = 0x6000;
+    /** hvm_modlist_entry array (the initrd) for the PVH entry. */
+    public static final long PVH_MODLIST_ADDRESS = 0x6040;
+    /** hvm_memmap_table_entry array for the PVH entry; it may grow up to {@link #ZERO_PAGE_ADDRESS}. */
+    public static final long PVH_MEMMAP_ADDRESS = 0x6100;
+    /** Maximum number of PVH memory-map entries that fit before the zero page. */
+    public static final int PVH_MEMMAP_MAX_ENTRIES = (int) ((0x7000 - PVH_MEMMAP_ADDRESS) / 24);
+    /** boot_params ("zero page") for the bzImage 64-bit entry. */
+    public static final long ZERO_PAGE_ADDRESS = 0x7000;
+    /** Initial stack pointer (RSP, RBP) for the boot CPU. */
+    public static final long BOOT_STACK_POINTER = 0x8ff0;
+    /** The identity page tables: one PML4, one PDPT, then {@link #PD_COUNT} page directories. */
+    public static final long PML4_ADDRESS = 0x9000;
+    public static final long PDPT_ADDRESS = 0xa000;
+    public static final long PD_ADDRESS = 0xb000;
+    /** Page directories of 2 MiB pages: 4 of them identity-map the first 4 GiB. */
+    public static final int PD_COUNT = 4;
+    /** The kernel command line (NUL-terminated). */
+    public static final long CMDLINE_ADDRESS = 0x20000;
+    /** Bytes reserved for the command line, NUL included. */
+    public static final int CMDLINE_CAPACITY = 0x10000;
+    /** Start of the extended BIOS data area: conventional RAM ends here; the MP table begins here. */
+    public static final long EBDA_ADDRESS = 0x9fc00;
+    /** The MP floating pointer and configuration table. */
+    public static final long MP_TABLE_ADDRESS = EBDA_ADDRESS;
+    /** Where RAM resumes after the legacy hole (VGA, option ROMs, BIOS): the bzImage load address. */
+    public static final long HIGH_MEMORY_ADDRESS = 0x100000;
+    /** The bzImage protected-mode kernel is loaded here; its 64-bit entry is 0x200 further. */
+    public static final long KERNEL_LOAD_ADDRESS = HIGH_MEMORY_ADDRESS;
+    /** Offset of the 64-bit entry point from the protected-mode kernel's start (boot protocol 2.12+). */
+    public static final long KERNEL_64BIT_ENTRY_OFFSET = 0x200;
+    /** The 32-bit MMIO hole: devices (IOAPIC, LAPIC, virtio-mmio, PCI) live here, never RAM. */
+    public static final long MMIO_HOLE_ADDRESS = 0xd000_0000L;
+    public static final long MMIO_HOLE_END = 0x1_0000_0000L;
+    /** The local APIC and IOAPIC default addresses (inside the MMIO hole). */
+    public static final long LAPIC_ADDRESS = 0xfee0_0000L;
+    public static final long IOAPIC_ADDRESS = 0xfec0_0000L;
+    /** Page size used for alignment of the initrd. */
+    public static final long PAGE_SIZE = 0x1000;
+
+    /** A guest-physical RAM range the machine maps: {@code [address, address + size)}. */
+    public record RamRange(long address, long size) {
+        public long end() {
+            return address + size;
+        }
+    }
+
+    /**
+     * The RAM ranges for {@code memorySize} bytes of guest RAM: from 0 up to the MMIO hole, and the
+     * rest (if any) from 4 GiB. The machine maps these; the e820 map describes them.
+     *
+     * @throws IllegalArgumentException if the size is not a positive multiple of the page size or
+     *         is below 2 MiB
+     */
+    public static List<RamRange> ramRanges(long memorySize) {
+        if (memorySize < 2 * 1024 * 1024 || memorySize % PAGE_SIZE != 0) {
+            throw new IllegalArgumentException("guest memory size must be a multiple of 4 KiB and at least 2 MiB: "
+                    + memorySize);
+        }
+        List<RamRange> ranges = new ArrayList<>(2);
+        long low = Math.min(memorySize, MMIO_HOLE_ADDRESS);
+        ranges.add(new RamRange(0, low));
+        if (memorySize > low) {
+            ranges.add(new RamRange(MMIO_HOLE_END, memorySize - low));
+        }
+        return List.copyOf(ranges);
+    }
+
+    /** Bytes of RAM below the MMIO hole for {@code memorySize} bytes of guest RAM. */
+    public static long lowMemorySize(long memorySize) {
+        return Math.min(memorySize, MMIO_HOLE_ADDRESS);
+    }
+}

@@ -1,0 +1,138 @@
+package org.vmm4j.machine;
+
+/**
+ * Enough of the i8042 keyboard controller for Linux to probe it and for {@code reboot=k}: the data
+ * port (0x60) and the status/command port (0x64), the controller configuration byte, self tests,
+ * and the reset line — command 0xFE (pulse output line 0, the CPU reset) or clearing bit 0 of the
+ * output port calls the reset callback. There is no keyboard behind it: keyboard commands are
+ * acknowledged and nothing is ever typed.
+ *
+ * <p>Register it at {@link #DATA_PORT} with a length of 5 so port 0x64 is offset 4.
+ */
+public final class I8042 implements PortIoDevice {
+
+    public static final int DATA_PORT = 0x60;
+    public static final int COMMAND_PORT = 0x64;
+    public static final int PORT_SPAN = 5;
+    public static final int KEYBOARD_IRQ = 1;
+
+    public static final int STATUS_OUTPUT_FULL = 0x01;
+    public static final int STATUS_SYSTEM_FLAG = 0x04;
+    public static final int STATUS_COMMAND = 0x08;
+
+    public static final int CMD_READ_CONFIG = 0x20;
+    public static final int CMD_WRITE_CONFIG = 0x60;
+    public static final int CMD_DISABLE_AUX = 0xa7;
+    public static final int CMD_ENABLE_AUX = 0xa8;
+    public static final int CMD_TEST_AUX = 0xa9;
+    public static final int CMD_SELF_TEST = 0xaa;
+    public static final int CMD_TEST_KEYBOARD = 0xab;
+    public static final int CMD_DISABLE_KEYBOARD = 0xad;
+    public static final int CMD_ENABLE_KEYBOARD = 0xae;
+    public static final int CMD_READ_OUTPUT_PORT = 0xd0;
+    public static final int CMD_WRITE_OUTPUT_PORT = 0xd1;
+    public static final int CMD_WRITE_AUX = 0xd4;
+    public static final int CMD_PULSE_RESET = 0xfe;
+
+    public static final int SELF_TEST_PASSED = 0x55;
+    public static final int KEYBOARD_ACK = 0xfa;
+    public static final int CONFIG_KEYBOARD_INTERRUPT = 0x01;
+    /** The output port's bit 0 is the CPU reset line (active low); bit 1 is the A20 gate. */
+    public static final int OUTPUT_PORT_DEFAULT = 0x03;
+
+    private final Runnable resetListener;
+    private final InterruptLine irq;
+    private int config = 0x45;        // keyboard interrupt, system flag, translation: as a BIOS leaves it
+    private int outputPort = OUTPUT_PORT_DEFAULT;
+    private int status = STATUS_SYSTEM_FLAG;
+    private int outputBuffer;
+    private int pendingCommand;
+    private boolean level;
+
+    /**
+     * @param resetListener called (on the vCPU thread) when the guest pulses the CPU reset line
+     * @param irq           the keyboard interrupt (IRQ 1)
+     */
+    public I8042(Runnable resetListener, InterruptLine irq) {
+        this.resetListener = resetListener;
+        this.irq = irq;
+    }
+
+    @Override
+    public synchronized int ioRead(int offset, int size) {
+        if (offset == 0) {
+            int value = outputBuffer;
+            status &= ~STATUS_OUTPUT_FULL;
+            updateInterrupt();
+            return value;
+        }
+        if (offset == 4) {
+            return status;
+        }
+        return 0xff;
+    }
+
+    @Override
+    public synchronized void ioWrite(int offset, int size, int value) {
+        int v = value & 0xff;
+        if (offset == 4) {
+            status |= STATUS_COMMAND;
+            command(v);
+        } else if (offset == 0) {
+            status &= ~STATUS_COMMAND;
+            data(v);
+        }
+        updateInterrupt();
+    }
+
+    private void command(int c) {
+        pendingCommand = 0;
+        switch (c) {
+            case CMD_READ_CONFIG -> output(config);
+            case CMD_WRITE_CONFIG, CMD_WRITE_OUTPUT_PORT, CMD_WRITE_AUX -> pendingCommand = c;
+            case CMD_SELF_TEST -> output(SELF_TEST_PASSED);
+            case CMD_TEST_KEYBOARD -> output(0x00);
+            case CMD_TEST_AUX -> output(0xff); // no auxiliary device: interface test fails
+            case CMD_READ_OUTPUT_PORT -> output(outputPort);
+            case CMD_DISABLE_KEYBOARD -> config |= 0x10;
+            case CMD_ENABLE_KEYBOARD -> config &= ~0x10;
+            case CMD_DISABLE_AUX -> config |= 0x20;
+            case CMD_ENABLE_AUX -> config &= ~0x20;
+            default -> {
+                // 0xF0-0xFF pulse output port lines low for 6 us; a low bit 0 resets the CPU.
+                if ((c & 0xf0) == 0xf0 && (c & 0x01) == 0) {
+                    resetListener.run();
+                }
+            }
+        }
+    }
+
+    private void data(int v) {
+        int c = pendingCommand;
+        pendingCommand = 0;
+        switch (c) {
+            case CMD_WRITE_CONFIG -> config = v;
+            case CMD_WRITE_OUTPUT_PORT -> {
+                outputPort = v;
+                if ((v & 0x01) == 0) {
+                    resetListener.run();
+                }
+            }
+            case CMD_WRITE_AUX -> { } // no mouse: swallowed
+            default -> output(KEYBOARD_ACK);
+        }
+    }
+
+    private void output(int value) {
+        outputBuffer = value & 0xff;
+        status |= STATUS_OUTPUT_FULL;
+    }
+
+    private void updateInterrupt() {
+        boolean pending = (status & STATUS_OUTPUT_FULL) != 0 && (config & CONFIG_KEYBOARD_INTERRUPT) != 0;
+        if (pending != level) {
+            level = pending;
+            irq.setLevel(pending);
+        }
+    }
+}

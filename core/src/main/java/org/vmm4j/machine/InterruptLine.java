@@ -1,0 +1,16 @@
+package org.vmm4j.machine;
+
+/**
+ * An interrupt request line from a device to the interrupt controller (e.g. ISA IRQ 4 for COM1).
+ * The machine implements it (KVM: KVM_IRQ_LINE on the in-kernel irqchip); devices call it only
+ * when the level changes.
+ */
+@FunctionalInterface
+public interface InterruptLine {
+
+    /** A line that goes nowhere. */
+    InterruptLine NONE = asserted -> { };
+
+    /** Drives the line high ({@code true}) or low. */
+    void setLevel(boolean asserted);
+}

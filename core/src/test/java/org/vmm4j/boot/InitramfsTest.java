@@ -1,0 +1,162 @@
+package org.vmm4j.boot;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Arrays;
+import java.util.List;
+import java.util.zip.GZIPInputStream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class InitramfsTest {
+
+    @TempDir
+    Path dir;
+
+    @BeforeEach
+    void needCpio() {
+        assumeTrue(HostTools.available("cpio"), "cpio is not installed (apt install cpio)");
+    }
+
+    static byte[] gunzip(byte[] gz) throws IOException {
+        try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(gz))) {
+            return in.readAllBytes();
+        }
+    }
+
+    static List<String> cpioList(byte[] cpio, boolean verbose) {
+        String out = new String(HostTools.run(cpio, "cpio", verbose ? "-itv" : "-it", "--quiet"), StandardCharsets.UTF_8);
+        return Arrays.asList(out.split("\n"));
+    }
+
+    static String line(List<String> listing, String name) {
+        return listing.stream().filter(l -> l.endsWith(" " + name) || l.contains(" " + name + " -> "))
+                .findFirst().orElseThrow(() -> new AssertionError(name + " not in " + listing));
+    }
+
+    @Test
+    void cpioListsInMemoryEntriesWithParents() throws Exception {
+        byte[] gz = Initramfs.builder()
+                .file("etc/motd", "hello\n", 0644)
+                .symlink("bin/sh", "busybox")
+                .characterDevice("dev/console", 5, 1, 0600)
+                .blockDevice("dev/vda", 254, 0, 0660)
+                .file("/init", "#!/bin/sh\n", 0755)
+                .build();
+        byte[] cpio = gunzip(gz);
+        assertEquals(List.of("etc", "etc/motd", "bin", "bin/sh", "dev", "dev/console", "dev/vda", "init"),
+                cpioList(cpio, false));
+        List<String> v = cpioList(cpio, true);
+        assertTrue(line(v, "dev/console").startsWith("crw-------"), line(v, "dev/console"));
+        assertTrue(line(v, "dev/console").matches(".*\\b5,\\s+1\\b.*"), line(v, "dev/console"));
+        assertTrue(line(v, "dev/vda").startsWith("brw-rw----"), line(v, "dev/vda"));
+        assertTrue(line(v, "bin/sh").startsWith("lrwxrwxrwx") && line(v, "bin/sh").endsWith("-> busybox"));
+        assertTrue(line(v, "init").startsWith("-rwxr-xr-x"));
+        assertTrue(line(v, "etc").startsWith("drwxr-xr-x"));
+    }
+
+    @Test
+    void cpioExtractsFileContents() throws Exception {
+        byte[] content = new byte[70_001];
+        for (int i = 0; i < content.length; i++) {
+            content[i] = (byte) (i * 13);
+        }
+        byte[] cpio = Initramfs.builder().file("data/blob", content, 0600).buildUncompressed();
+        Path out = dir.resolve("out");
+        Files.createDirectories(out);
+        Path archive = dir.resolve("a.cpio");
+        Files.write(archive, cpio);
+        Process p = new ProcessBuilder("cpio", "-id", "--quiet", "-F", archive.toString()).directory(out.toFile())
+                .inheritIO().start();
+        assertEquals(0, p.waitFor());
+        assertArrayEquals(content, Files.readAllBytes(out.resolve("data/blob")));
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(out.resolve("data/blob"))));
+    }
+
+    @Test
+    void archivesADirectoryTree() throws Exception {
+        Path root = dir.resolve("root");
+        Files.createDirectories(root.resolve("bin"));
+        Files.writeString(root.resolve("bin/tool"), "echo hi\n");
+        Files.setPosixFilePermissions(root.resolve("bin/tool"), PosixFilePermissions.fromString("rwxr-x---"));
+        Files.createSymbolicLink(root.resolve("bin/alias"), Path.of("tool"));
+        Files.writeString(root.resolve("init"), "#!/bin/sh\n");
+        List<String> v = cpioList(gunzip(Initramfs.fromDirectory(root)), true);
+        assertEquals(4, v.size(), v.toString());
+        assertTrue(line(v, "bin/tool").startsWith("-rwxr-x---"), line(v, "bin/tool"));
+        assertTrue(line(v, "bin/alias").endsWith("-> tool"), line(v, "bin/alias"));
+        assertTrue(line(v, "bin").startsWith("d"));
+    }
+
+    @Test
+    void sameEntriesGiveSameBytes() {
+        byte[] a = Initramfs.builder().file("x", "1", 0644).build();
+        byte[] b = Initramfs.builder().file("x", "1", 0644).build();
+        assertArrayEquals(a, b);
+    }
+
+    @Test
+    void rejectsPathsEscapingTheRoot() {
+        assertThrows(IllegalArgumentException.class, () -> Initramfs.builder().file("../etc/passwd", "x", 0644));
+        assertThrows(IllegalArgumentException.class, () -> Initramfs.builder().file("/", "x", 0644));
+    }
+
+    @Test
+    void busyboxInitramfsHoldsInitBusyboxAndConsole() throws Exception {
+        assumeTrue(Files.isRegularFile(BusyboxInitramfs.HOST_BUSYBOX), "busybox-static is not installed");
+        byte[] gz = BusyboxInitramfs.builder().marker("HELLO-FROM-INIT").build();
+        List<String> v = cpioList(gunzip(gz), true);
+        assertTrue(line(v, "init").startsWith("-rwxr-xr-x"));
+        assertTrue(line(v, "bin/busybox").startsWith("-rwxr-xr-x"));
+        assertTrue(line(v, "bin/sh").endsWith("-> busybox"));
+        assertTrue(line(v, "dev/console").startsWith("c"));
+        assertTrue(line(v, "dev/port").matches("^c.*\\b1,\\s+4\\b.*"), line(v, "dev/port"));
+        Path out = dir.resolve("x");
+        Files.createDirectories(out);
+        Path archive = dir.resolve("b.cpio");
+        Files.write(archive, gunzip(gz));
+        Process p = new ProcessBuilder("cpio", "-id", "--quiet", "-F", archive.toString(), "init", "bin/busybox")
+                .directory(out.toFile()).inheritIO().start();
+        assertEquals(0, p.waitFor());
+        assertArrayEquals(Files.readAllBytes(BusyboxInitramfs.HOST_BUSYBOX), Files.readAllBytes(out.resolve("bin/busybox")));
+        String init = Files.readString(out.resolve("init"));
+        assertTrue(init.startsWith("#!/bin/sh\n"));
+        assertTrue(init.contains("\necho HELLO-FROM-INIT\n"));
+        assertTrue(init.contains("printf '\\173' | dd of=/dev/port bs=1 seek=1088 count=1"), init);
+        assertTrue(init.endsWith("reboot -f\n"));
+    }
+
+    @Test
+    void busyboxInitScriptRunsOnTheHost() throws Exception {
+        assumeTrue(Files.isRegularFile(BusyboxInitramfs.HOST_BUSYBOX), "busybox-static is not installed");
+        String script = BusyboxInitramfs.builder().marker("M1").command("echo extra-$((6*7))").initScript();
+        // Syntax check with the same shell the guest runs
+        byte[] out = HostTools.run(script.getBytes(StandardCharsets.UTF_8), "/bin/busybox", "sh", "-n");
+        assertEquals(0, out.length);
+        assertTrue(script.contains("\necho extra-$((6*7))\nreboot -f\n"));
+    }
+
+    @Test
+    void rejectsDynamicallyLinkedBusybox() {
+        Path dynamic = Path.of("/bin/ls");
+        assumeTrue(Files.isRegularFile(dynamic));
+        BootException e = assertThrows(BootException.class, () -> BusyboxInitramfs.builder().busybox(dynamic).build());
+        assertTrue(e.getMessage().contains("dynamically linked"), e.getMessage());
+    }
+
+    @Test
+    void rejectsMarkerThatWouldBreakTheScript() {
+        assertThrows(IllegalArgumentException.class, () -> BusyboxInitramfs.builder().marker("a; reboot"));
+    }
+}

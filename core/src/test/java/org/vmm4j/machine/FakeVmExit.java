@@ -1,0 +1,50 @@
+package org.vmm4j.machine;
+
+import org.vmm4j.ExitKind;
+import org.vmm4j.VmExit;
+
+/** A reusable exit whose fields the test sets, like a backend's view over its exit area. */
+final class FakeVmExit implements VmExit {
+
+    ExitKind kind;
+    int port;
+    int size;
+    int count;
+    final long[] data = new long[64];
+    long address;
+    long mmioData;
+
+    FakeVmExit io(ExitKind k, int p, int s, int c) {
+        kind = k;
+        port = p;
+        size = s;
+        count = c;
+        return this;
+    }
+
+    FakeVmExit mmio(ExitKind k, long a, int s, long value) {
+        kind = k;
+        address = a;
+        size = s;
+        mmioData = value;
+        return this;
+    }
+
+    @Override public ExitKind kind() { return kind; }
+    @Override public int rawReason() { return 0; }
+    @Override public int ioPort() { return port; }
+    @Override public int ioSize() { return size; }
+    @Override public int ioCount() { return count; }
+    @Override public long ioData(int index) { return data[index]; }
+    @Override public void setIoData(int index, long value) { data[index] = value; }
+    @Override public long mmioAddress() { return address; }
+    @Override public int mmioSize() { return size; }
+    @Override public long mmioData() { return mmioData; }
+    @Override public void setMmioData(long value) { mmioData = value; }
+    @Override public long failureReason() { throw new IllegalStateException(); }
+    @Override public int internalErrorSuberror() { throw new IllegalStateException(); }
+    @Override public int systemEventType() { throw new IllegalStateException(); }
+    @Override public long debugPc() { throw new IllegalStateException(); }
+    @Override public int debugException() { throw new IllegalStateException(); }
+    @Override public int suspendHow() { throw new IllegalStateException(); }
+}
