@@ -85,6 +85,16 @@ public interface Hypervisor extends AutoCloseable {
     /** Creates an empty VM: no memory, no vCPUs. */
     VirtualMachine createVm();
 
+    /**
+     * The x86 platform set-up a {@link org.vmm4j.machine.Machine} needs from this hypervisor
+     * (in-kernel interrupt controller and timer, per-vCPU CPUID, MSRs, FPU and local APIC).
+     *
+     * @throws UnsupportedOperationException when this backend cannot boot a machine
+     */
+    default org.vmm4j.machine.X86Platform x86Platform() {
+        throw new UnsupportedOperationException("the " + kind() + " backend cannot set up an x86 machine");
+    }
+
     /** Releases the hypervisor handle; VMs created from it stay usable until closed. */
     @Override
     void close();

@@ -1,0 +1,79 @@
+package org.vmm4j.linux.kvm;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.vmm4j.CpuidEntry;
+import org.vmm4j.VirtualCpu;
+import org.vmm4j.VirtualMachine;
+import org.vmm4j.boot.CpuidNormalizer;
+import org.vmm4j.boot.VcpuInit;
+import org.vmm4j.machine.InterruptLine;
+import org.vmm4j.machine.X86Platform;
+
+/**
+ * KVM's part of an x86 machine, in the order Firecracker sets it up: TSS and identity map, in-kernel
+ * irqchip, PIT2; then per vCPU CPUID (normalized) before MSRs, the boot MSRs, FPU, LAPIC LINT0/LINT1.
+ */
+final class KvmX86Platform implements X86Platform {
+    /** Three pages just below the 4 GiB boundary's BIOS area, as Firecracker and QEMU place them. */
+    static final long TSS_ADDRESS = 0xfffb_d000L;
+    static final long IDENTITY_MAP_ADDRESS = 0xfffb_c000L;
+
+    private final KvmSystem system;
+    private volatile List<org.vmm4j.boot.CpuidEntry> supported;
+
+    KvmX86Platform(KvmSystem system) {
+        this.system = system;
+    }
+
+    @Override
+    public void prepareVm(VirtualMachine vm) {
+        KvmVm kvm = (KvmVm) vm;
+        kvm.setIdentityMapAddress(IDENTITY_MAP_ADDRESS);
+        kvm.setTssAddress(TSS_ADDRESS);
+        kvm.createIrqchip();
+        kvm.createPit2();
+    }
+
+    @Override
+    public void prepareVcpu(VirtualMachine vm, VirtualCpu cpu, int vcpuCount) {
+        KvmVcpu kvm = (KvmVcpu) cpu;
+        List<org.vmm4j.boot.CpuidEntry> normalized = CpuidNormalizer.normalize(supportedCpuid(), cpu.id(), vcpuCount);
+        List<CpuidEntry> entries = new ArrayList<>(normalized.size());
+        for (org.vmm4j.boot.CpuidEntry e : normalized) {
+            entries.add(new CpuidEntry(e.function(), e.index(), e.flags(), e.eax(), e.ebx(), e.ecx(), e.edx()));
+        }
+        kvm.setCpuid(entries);
+        List<VcpuInit.Msr> msrs = VcpuInit.bootMsrs();
+        int[] indices = new int[msrs.size()];
+        long[] values = new long[msrs.size()];
+        for (int i = 0; i < msrs.size(); i++) {
+            indices[i] = msrs.get(i).index();
+            values[i] = msrs.get(i).value();
+        }
+        kvm.setMsrs(indices, values);
+        kvm.setFpu(VcpuInit.FPU_CONTROL_WORD, VcpuInit.MXCSR);
+        byte[] lapic = kvm.lapic();
+        VcpuInit.configureLint(lapic);
+        kvm.setLapic(lapic);
+    }
+
+    private List<org.vmm4j.boot.CpuidEntry> supportedCpuid() {
+        List<org.vmm4j.boot.CpuidEntry> s = supported;
+        if (s == null) {
+            List<org.vmm4j.boot.CpuidEntry> list = new ArrayList<>();
+            for (CpuidEntry e : system.supportedCpuid()) {
+                list.add(new org.vmm4j.boot.CpuidEntry(e.function(), e.index(), e.flags(), e.eax(), e.ebx(), e.ecx(), e.edx()));
+            }
+            supported = s = List.copyOf(list);
+        }
+        return s;
+    }
+
+    @Override
+    public InterruptLine interruptLine(VirtualMachine vm, int irq) {
+        KvmVm kvm = (KvmVm) vm;
+        return asserted -> kvm.setIrqLine(irq, asserted);
+    }
+}

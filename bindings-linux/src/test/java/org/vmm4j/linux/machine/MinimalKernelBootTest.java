@@ -1,0 +1,99 @@
+package org.vmm4j.linux.machine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.vmm4j.boot.BootException;
+import org.vmm4j.boot.EntryKind;
+import org.vmm4j.boot.LinuxKernel;
+import org.vmm4j.boot.MinimalKernel;
+import org.vmm4j.machine.Machine;
+import org.vmm4j.machine.MachineExit;
+
+/**
+ * The bzImage 64-bit entry contract on real KVM: a kernel built by the test reads boot_params through
+ * RSI and reports the command line and e820 entry count on COM1, then resets through the i8042.
+ */
+class MinimalKernelBootTest {
+
+    @BeforeAll
+    static void needsKvm() {
+        if (!Files.exists(Path.of("/dev/kvm"))) {
+            if ("1".equals(System.getenv("VMM4J_REQUIRE_KVM"))) {
+                throw new AssertionError("VMM4J_REQUIRE_KVM=1 but /dev/kvm does not exist");
+            }
+            Assumptions.abort("needs /dev/kvm");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2})
+    void kernelSeesOurCommandLineAndMemoryMapThenResets(int vcpus) throws Exception {
+        Leaks before = Leaks.now();
+        String cmdline = "console=ttyS0 vmm4j.test=" + vcpus + " quiet";
+        ConsoleCapture console = new ConsoleCapture(false);
+        MachineExit exit;
+        int e820;
+        try (Machine machine = Machine.builder().kernel(LinuxKernel.of(MinimalKernel.bzImage(), null, null))
+                .memoryMiB(256).vcpus(vcpus).commandLine(cmdline).console(console).build()) {
+            assertEquals(EntryKind.BZIMAGE_64, machine.bootState().entry());
+            e820 = machine.bootState().memoryMap().size();
+            machine.start();
+            exit = machine.awaitExit(Duration.ofSeconds(60)).orElseThrow(() ->
+                    new AssertionError("no exit within 60 s; console: " + console.text()));
+        }
+        assertEquals(MachineExit.Reason.REBOOT, exit.reason(), exit.detail());
+        assertEquals(MinimalKernel.BANNER + "\n" + cmdline + "\n" + e820 + "\n", console.text());
+        assertEquals(before, Leaks.now(), "fds, KVM mappings and vCPU threads after close");
+    }
+
+    @Test
+    void stopEndsARunningMachineWithoutLeaks() throws Exception {
+        Leaks before = Leaks.now();
+        // A kernel that never resets: the 64-bit entry is a HLT loop with interrupts enabled.
+        byte[] image = MinimalKernel.bzImage();
+        int entry = 1024 + 0x200;
+        image[entry] = (byte) 0xf4;     // hlt
+        image[entry + 1] = (byte) 0xeb; // jmp $-3
+        image[entry + 2] = (byte) 0xfd;
+        try (Machine machine = Machine.builder().kernel(LinuxKernel.of(image, null, null)).memoryMiB(64).vcpus(2)
+                .build()) {
+            machine.start();
+            assertTrue(machine.awaitExit(Duration.ofMillis(300)).isEmpty(), "still running");
+            long t0 = System.nanoTime();
+            machine.stop();
+            MachineExit exit = machine.awaitExit(Duration.ofSeconds(10)).orElseThrow();
+            assertEquals(MachineExit.Reason.STOP_REQUESTED, exit.reason());
+            assertTrue(System.nanoTime() - t0 < 1_000_000_000L, "stopped within a second");
+        }
+        assertEquals(before, Leaks.now());
+    }
+
+    @Test
+    void rejectsBadInputBeforeAnyVcpuRuns() {
+        byte[] kernel = MinimalKernel.bzImage();
+        var noCpus = assertThrows(BootException.class, () -> Machine.builder()
+                .kernel(LinuxKernel.of(kernel, null, null)).vcpus(0).build());
+        assertTrue(noCpus.getMessage().contains("at least one vCPU"), noCpus.getMessage());
+        var longLine = assertThrows(BootException.class, () -> Machine.builder()
+                .kernel(LinuxKernel.of(kernel, null, null)).commandLine("x".repeat(5000)).build());
+        assertTrue(longLine.getMessage().contains("command line"), longLine.getMessage());
+        var notAKernel = assertThrows(BootException.class, () -> LinuxKernel.of(new byte[4096], null, null));
+        assertTrue(notAKernel.getMessage().contains("neither a bzImage"), notAKernel.getMessage());
+        var pvh = assertThrows(BootException.class, () -> LinuxKernel.of(kernel, EntryKind.PVH, null));
+        assertTrue(pvh.getMessage().contains("PVH"), pvh.getMessage());
+        var huge = assertThrows(BootException.class, () -> Machine.builder().kernel(LinuxKernel.of(kernel, null, null))
+                .memoryMiB(16).initrd(new byte[32 << 20]).build());
+        assertTrue(huge.getMessage().contains("initrd"), huge.getMessage());
+    }
+}

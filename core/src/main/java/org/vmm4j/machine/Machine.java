@@ -1,0 +1,393 @@
+package org.vmm4j.machine;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import org.vmm4j.GuestMemory;
+import org.vmm4j.Hypervisor;
+import org.vmm4j.VirtualCpu;
+import org.vmm4j.VirtualMachine;
+import org.vmm4j.VmExit;
+import org.vmm4j.boot.BootConfig;
+import org.vmm4j.boot.BootException;
+import org.vmm4j.boot.BootSetup;
+import org.vmm4j.boot.BootState;
+import org.vmm4j.boot.EntryKind;
+import org.vmm4j.boot.Layout;
+import org.vmm4j.boot.LinuxKernel;
+import org.vmm4j.boot.VmlinuxCache;
+
+/**
+ * A PC that boots Linux: guest RAM, vCPUs on platform threads of their own, the legacy devices and
+ * the run loop that dispatches exits to them. Build it, {@link #start()} it, {@link #awaitExit} the
+ * reason it stopped (the guest rebooted or powered off, {@link #stop()}, or an error), then close it.
+ *
+ * <pre>{@code
+ * try (Machine m = Machine.builder().kernel(Path.of("/boot/vmlinuz")).memoryMiB(256).vcpus(2)
+ *         .commandLine("console=ttyS0").console(System.out).build()) {
+ *     m.start();
+ *     MachineExit exit = m.awaitExit(Duration.ofMinutes(1)).orElseThrow();
+ * }
+ * }</pre>
+ *
+ * Everything about the input (kernel format, sizes, command line, vCPU count) is checked when the
+ * machine is built, before any vCPU runs.
+ */
+public final class Machine implements AutoCloseable {
+    private final Hypervisor hypervisor;
+    private final boolean ownsHypervisor;
+    private final X86Platform platform;
+    private final VirtualMachine vm;
+    private final List<VirtualCpu> cpus = new ArrayList<>();
+    private final PcDevices devices;
+    private final BootState boot;
+    private final InputStream consoleInput;
+    private final List<Thread> threads = new ArrayList<>();
+    private final CountDownLatch finished = new CountDownLatch(1);
+    private volatile MachineExit exit;
+    private volatile boolean started;
+    private volatile long startedAt;
+    private boolean closed;
+
+    private Machine(Builder b) {
+        LinuxKernel kernel = b.kernelImage != null ? b.kernelImage : LinuxKernel.load(b.kernelPath, b.entry, VmlinuxCache.defaultCache());
+        byte[] initrd = b.initrd;
+        BootConfig config = new BootConfig(kernel, b.memorySize, b.vcpus, b.commandLine, initrd);
+        this.consoleInput = b.consoleInput;
+        this.ownsHypervisor = b.hypervisor == null;
+        this.hypervisor = ownsHypervisor ? Hypervisor.open() : b.hypervisor;
+        VirtualMachine created = null;
+        try {
+            this.platform = hypervisor.x86Platform();
+            created = hypervisor.createVm();
+            this.vm = created;
+            platform.prepareVm(vm);
+            GuestMemory low = null;
+            for (Layout.RamRange range : Layout.ramRanges(b.memorySize)) {
+                GuestMemory region = vm.allocateMemory(range.address(), range.size());
+                if (range.address() == 0) {
+                    low = region;
+                }
+            }
+            this.boot = BootSetup.prepare(Objects.requireNonNull(low, "no RAM at guest-physical 0"), config);
+            this.devices = new PcDevices(b.consoleOutput, irq -> platform.interruptLine(vm, irq), this::guestReset,
+                    b.bootListener, null);
+            for (int id = 0; id < b.vcpus; id++) {
+                VirtualCpu cpu = vm.createVcpu(id);
+                platform.prepareVcpu(vm, cpu, b.vcpus);
+                cpus.add(cpu);
+            }
+            VirtualCpu bsp = cpus.get(0);
+            bsp.setSpecialRegisters(boot.specialRegisters(bsp.specialRegisters()));
+            bsp.setRegisters(boot.registers());
+        } catch (RuntimeException | Error e) {
+            if (created != null) {
+                created.close();
+            }
+            if (ownsHypervisor) {
+                hypervisor.close();
+            }
+            throw e;
+        }
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The devices (serial port, i8042, RTC, PCI, boot timer). */
+    public PcDevices devices() {
+        return devices;
+    }
+
+    /** Where the kernel, command line and initrd were placed, and the memory map given to the guest. */
+    public BootState bootState() {
+        return boot;
+    }
+
+    /** The underlying VM, for inspection (memory, statistics). */
+    public VirtualMachine vm() {
+        return vm;
+    }
+
+    /** Starts one platform thread per vCPU (never a virtual thread: KVM_RUN blocks its carrier). */
+    public synchronized void start() {
+        if (closed) {
+            throw new IllegalStateException("the machine is closed");
+        }
+        if (started) {
+            throw new IllegalStateException("the machine was already started");
+        }
+        started = true;
+        startedAt = System.nanoTime();
+        devices.bootTimer().start();
+        for (VirtualCpu cpu : cpus) {
+            Thread t = new Thread(() -> runVcpu(cpu), "vmm4j-vcpu-" + cpu.id());
+            t.setDaemon(true);
+            threads.add(t);
+        }
+        if (consoleInput != null) {
+            Thread input = new Thread(this::pumpConsoleInput, "vmm4j-console-input");
+            input.setDaemon(true);
+            input.start();
+        }
+        threads.forEach(Thread::start);
+    }
+
+    private void runVcpu(VirtualCpu cpu) {
+        ExitDispatcher dispatcher = devices.dispatcher();
+        try {
+            while (exit == null) {
+                VmExit e = cpu.run();
+                switch (e.kind()) {
+                    case IO_IN, IO_OUT, MMIO_READ, MMIO_WRITE -> dispatcher.dispatch(e);
+                    case HLT, INTERRUPTED, BOGUS -> {
+                        // HLT reaches us only without an in-kernel irqchip; either way, run again.
+                    }
+                    case STOP_REQUESTED -> finish(new MachineExit(MachineExit.Reason.STOP_REQUESTED,
+                            "stop requested", null));
+                    case SHUTDOWN -> finish(new MachineExit(MachineExit.Reason.SHUTDOWN,
+                            "vCPU " + cpu.id() + " shut down (triple fault)", null));
+                    case SYSTEM_EVENT -> finish(systemEvent(cpu, e.systemEventType()));
+                    case SUSPENDED -> finish(new MachineExit(MachineExit.Reason.SHUTDOWN,
+                            "VM suspended (how " + e.suspendHow() + ")", null));
+                    default -> finish(new MachineExit(MachineExit.Reason.ERROR,
+                            "vCPU " + cpu.id() + " stopped with an exit vmm4j cannot handle: " + e, null));
+                }
+            }
+        } catch (RuntimeException | Error t) {
+            finish(new MachineExit(MachineExit.Reason.ERROR, "vCPU " + cpu.id() + " failed: " + t.getMessage(), t));
+        }
+    }
+
+    private static MachineExit systemEvent(VirtualCpu cpu, int type) {
+        // KVM_SYSTEM_EVENT_SHUTDOWN = 1, RESET = 2, CRASH = 3
+        return switch (type) {
+            case 1 -> new MachineExit(MachineExit.Reason.SHUTDOWN, "guest powered off", null);
+            case 2 -> new MachineExit(MachineExit.Reason.REBOOT, "guest requested a reset", null);
+            default -> new MachineExit(MachineExit.Reason.ERROR, "vCPU " + cpu.id() + " reported system event "
+                    + type + " (crash)", null);
+        };
+    }
+
+    private void guestReset() {
+        finish(new MachineExit(MachineExit.Reason.REBOOT, "guest reset the machine through the i8042", null));
+    }
+
+    /** Records the first reason the machine ends for and stops every vCPU. */
+    private void finish(MachineExit reason) {
+        synchronized (this) {
+            if (exit != null) {
+                return;
+            }
+            exit = reason;
+        }
+        for (VirtualCpu cpu : cpus) {
+            if (!cpu.isClosed()) {
+                cpu.requestStop();
+            }
+        }
+        finished.countDown();
+    }
+
+    private void pumpConsoleInput() {
+        byte[] buffer = new byte[256];
+        Uart16550 serial = devices.serial();
+        try {
+            int n;
+            while (exit == null && (n = consoleInput.read(buffer)) > 0) {
+                int offset = 0;
+                while (offset < n && exit == null) {
+                    int queued = serial.queueInput(buffer, offset, n - offset);
+                    offset += queued;
+                    if (queued == 0) {
+                        Thread.sleep(1); // the guest has not drained the receive buffer yet
+                    }
+                }
+            }
+        } catch (IOException e) {
+            // console input closed: the guest keeps running without input
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Requests a stop; {@link #awaitExit} then reports {@link MachineExit.Reason#STOP_REQUESTED}. */
+    public void stop() {
+        finish(new MachineExit(MachineExit.Reason.STOP_REQUESTED, "stop requested", null));
+    }
+
+    /** Waits for the machine to end, up to {@code timeout}. */
+    public Optional<MachineExit> awaitExit(Duration timeout) throws InterruptedException {
+        if (!started) {
+            throw new IllegalStateException("the machine was not started");
+        }
+        if (!finished.await(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
+            return Optional.empty();
+        }
+        joinVcpus();
+        return Optional.of(exit);
+    }
+
+    /** Time since {@link #start()}. */
+    public Duration uptime() {
+        return started ? Duration.ofNanos(System.nanoTime() - startedAt) : Duration.ZERO;
+    }
+
+    private void joinVcpus() throws InterruptedException {
+        for (Thread t : threads) {
+            t.join(TimeUnit.SECONDS.toMillis(5));
+            if (t.isAlive()) {
+                throw new IllegalStateException(t.getName() + " did not stop within 5 s");
+            }
+        }
+    }
+
+    /** Stops the vCPUs if they run, waits for their threads, and releases the VM. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (started) {
+            if (exit == null) {
+                stop();
+            }
+            try {
+                joinVcpus();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        vm.close();
+        if (ownsHypervisor) {
+            hypervisor.close();
+        }
+    }
+
+    /** Assembles a {@link Machine}. */
+    public static final class Builder {
+        private Path kernelPath;
+        private LinuxKernel kernelImage;
+        private EntryKind entry;
+        private byte[] initrd;
+        private String commandLine = "console=ttyS0";
+        private long memorySize = 256L << 20;
+        private int vcpus = 1;
+        private OutputStream consoleOutput = OutputStream.nullOutputStream();
+        private InputStream consoleInput;
+        private BootTimer.Listener bootListener;
+        private Hypervisor hypervisor;
+
+        private Builder() {
+        }
+
+        /** A bzImage or an ELF vmlinux. */
+        public Builder kernel(Path path) {
+            kernelPath = Objects.requireNonNull(path, "kernel");
+            kernelImage = null;
+            return this;
+        }
+
+        /** An already loaded kernel. */
+        public Builder kernel(LinuxKernel kernel) {
+            kernelImage = Objects.requireNonNull(kernel, "kernel");
+            kernelPath = null;
+            return this;
+        }
+
+        /** How to enter the kernel; {@code null} (the default) picks PVH when the image has the note. */
+        public Builder entry(EntryKind kind) {
+            entry = kind;
+            return this;
+        }
+
+        public Builder initrd(byte[] image) {
+            initrd = image == null ? null : image.clone();
+            return this;
+        }
+
+        public Builder initrd(Path path) {
+            try {
+                initrd = Files.readAllBytes(path);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read initrd " + path, e);
+            }
+            return this;
+        }
+
+        public Builder commandLine(String cmdline) {
+            commandLine = Objects.requireNonNull(cmdline, "commandLine");
+            return this;
+        }
+
+        public Builder memoryBytes(long bytes) {
+            memorySize = bytes;
+            return this;
+        }
+
+        public Builder memoryMiB(long mib) {
+            return memoryBytes(mib << 20);
+        }
+
+        public Builder vcpus(int count) {
+            vcpus = count;
+            return this;
+        }
+
+        /** Where the guest's serial console output goes. */
+        public Builder console(OutputStream out) {
+            consoleOutput = Objects.requireNonNull(out, "console");
+            return this;
+        }
+
+        /** What is typed on the guest's serial console. */
+        public Builder consoleInput(InputStream in) {
+            consoleInput = in;
+            return this;
+        }
+
+        /** Told when the guest's init writes the boot timer. */
+        public Builder bootListener(BootTimer.Listener listener) {
+            bootListener = listener;
+            return this;
+        }
+
+        /** The hypervisor to use (the machine does not close it); by default {@link Hypervisor#open()}. */
+        public Builder hypervisor(Hypervisor h) {
+            hypervisor = h;
+            return this;
+        }
+
+        /**
+         * Checks everything and sets the machine up; no vCPU runs until {@link Machine#start()}.
+         *
+         * @throws BootException for a bad kernel, initrd, command line, memory size or vCPU count
+         */
+        public Machine build() {
+            if (kernelPath == null && kernelImage == null) {
+                throw new BootException("no kernel given");
+            }
+            if (vcpus < 1) {
+                throw new BootException("a machine needs at least one vCPU, not " + vcpus);
+            }
+            if (memorySize < 16L << 20 || (memorySize & (Layout.PAGE_SIZE - 1)) != 0) {
+                throw new BootException("memory must be a whole number of pages and at least 16 MiB, not "
+                        + memorySize + " bytes");
+            }
+            return new Machine(this);
+        }
+    }
+}
