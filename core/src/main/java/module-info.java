@@ -5,7 +5,7 @@ module org.vmm4j.core {
     requires transitive java.xml;
     requires org.slf4j;
     requires static jdk.management;
-    requires java.net.http;
+    requires transitive java.net.http;
     requires org.snakeyaml.engine.v2;
     requires org.apache.commons.codec;
     requires com.jcraft.jsch;

@@ -2,15 +2,10 @@ package org.vmm4j.image;
 
 import static org.vmm4j.image.IsoRecords.SECTOR;
 
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
@@ -65,22 +60,7 @@ public final class Iso9660Writer {
     /** Writes the image, refusing to replace an existing file unless {@code mode} says so. */
     public Path write(Path path, CreateMode mode) {
         byte[] image = toBytes();
-        try {
-            if (mode == CreateMode.OVERWRITE) {
-                Files.deleteIfExists(path);
-            }
-            try (FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                ByteBuffer b = ByteBuffer.wrap(image);
-                while (b.hasRemaining()) {
-                    ch.write(b);
-                }
-            }
-            return path;
-        } catch (FileAlreadyExistsException e) {
-            throw new ImageException("refusing to overwrite existing file " + path + " (use CreateMode.OVERWRITE)", e);
-        } catch (IOException e) {
-            throw new ImageException("cannot write ISO image " + path + ": " + e.getMessage(), e);
-        }
+        return NewImageFile.create(path, mode, "ISO image", ch -> NewImageFile.writeFully(ch, ByteBuffer.wrap(image), 0));
     }
 
     /** The complete image. Seed images are a few KiB, so it is built in memory. */

@@ -1,13 +1,12 @@
 package org.vmm4j.image;
 
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.regex.Pattern;
 import org.apache.commons.codec.digest.Crypt;
+import org.vmm4j.internal.SecretChars;
 
 /**
  * A SHA-512 crypt(3) password hash ({@code $6$salt$hash}), the form cloud-init writes to
@@ -36,7 +35,7 @@ public final class PasswordHash {
         if (password.length == 0) {
             throw new IllegalArgumentException("password is empty");
         }
-        byte[] utf8 = utf8(password);
+        byte[] utf8 = SecretChars.utf8(password);
         try {
             char[] salt = new char[16];
             for (int i = 0; i < salt.length; i++) {
@@ -59,7 +58,7 @@ public final class PasswordHash {
 
     /** Whether {@code password} hashes to this value with this salt. */
     public boolean matches(char[] password) {
-        byte[] utf8 = utf8(password);
+        byte[] utf8 = SecretChars.utf8(password);
         try {
             return java.security.MessageDigest.isEqual(Crypt.crypt(utf8, value).getBytes(StandardCharsets.US_ASCII),
                     value.getBytes(StandardCharsets.US_ASCII));
@@ -86,15 +85,5 @@ public final class PasswordHash {
     @Override
     public String toString() {
         return "PasswordHash[sha512-crypt, redacted]";
-    }
-
-    private static byte[] utf8(char[] password) {
-        ByteBuffer encoded = StandardCharsets.UTF_8.encode(CharBuffer.wrap(password));
-        byte[] out = new byte[encoded.remaining()];
-        encoded.get(out);
-        if (encoded.hasArray()) {
-            Arrays.fill(encoded.array(), (byte) 0);
-        }
-        return out;
     }
 }

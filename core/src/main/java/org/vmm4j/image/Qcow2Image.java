@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 
 /**
  * A read-only view of a qcow2 image: its header, the L1/L2 mapping of guest offsets to host offsets,
@@ -138,7 +139,7 @@ public final class Qcow2Image implements AutoCloseable {
             } else if (mapping instanceof ClusterMapping.Compressed) {
                 throw new ImageException(path + ": guest offset " + offset + " is in a compressed cluster (not supported)");
             } else {
-                java.util.Arrays.fill(dst, done, done + inCluster, (byte) 0);
+                Arrays.fill(dst, done, done + inCluster, (byte) 0);
             }
             done += inCluster;
         }

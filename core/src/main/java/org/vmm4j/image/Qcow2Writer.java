@@ -4,10 +4,8 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 
 /**
  * Writes empty qcow2 version 3 images in pure Java: the header (with a backing-format extension and
@@ -28,32 +26,14 @@ public final class Qcow2Writer {
     public static Path create(Path path, Qcow2Options options) {
         Qcow2Layout layout = Qcow2Layout.of(options.virtualSize(), options.clusterSize());
         ByteBuffer header = header(layout, options);
-        try {
-            if (options.createMode() == CreateMode.OVERWRITE) {
-                Files.deleteIfExists(path);
+        return NewImageFile.create(path, options.createMode(), "qcow2 image", ch -> {
+            NewImageFile.writeFully(ch, header, 0);
+            writeRefcounts(ch, layout);
+            // The L1 table stays zero (no L2 tables yet): extending the file leaves it sparse.
+            if (ch.size() < layout.fileSize()) {
+                NewImageFile.writeFully(ch, ByteBuffer.allocate(1), layout.fileSize() - 1);
             }
-            FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-            boolean complete = false;
-            try (ch) {
-                writeFully(ch, header, 0);
-                writeRefcounts(ch, layout);
-                // The L1 table stays zero (no L2 tables yet): extending the file leaves it sparse.
-                if (ch.size() < layout.fileSize()) {
-                    writeFully(ch, ByteBuffer.allocate(1), layout.fileSize() - 1);
-                }
-                complete = true;
-            } finally {
-                // Only a file this call created is removed: a half-written image must not look usable.
-                if (!complete) {
-                    Files.deleteIfExists(path);
-                }
-            }
-            return path;
-        } catch (FileAlreadyExistsException e) {
-            throw new ImageException("refusing to overwrite existing file " + path + " (use CreateMode.OVERWRITE)", e);
-        } catch (IOException e) {
-            throw new ImageException("cannot write qcow2 image " + path + ": " + e.getMessage(), e);
-        }
+        });
     }
 
     /**
@@ -130,7 +110,7 @@ public final class Qcow2Writer {
         for (long i = 0; i < layout.refcountBlocks(); i++) {
             table.putLong((int) (i * 8), layout.refcountBlockOffset(i));
         }
-        writeFully(ch, table, layout.refcountTableOffset());
+        NewImageFile.writeFully(ch, table.rewind(), layout.refcountTableOffset());
         int perBlock = clusterSize / 2;
         long remaining = layout.totalClusters();
         for (long i = 0; i < layout.refcountBlocks(); i++) {
@@ -138,15 +118,7 @@ public final class Qcow2Writer {
             for (int j = 0; j < perBlock && remaining > 0; j++, remaining--) {
                 block.putShort(j * 2, (short) 1);
             }
-            writeFully(ch, block, layout.refcountBlockOffset(i));
-        }
-    }
-
-    private static void writeFully(FileChannel ch, ByteBuffer buf, long position) throws IOException {
-        buf.rewind();
-        long pos = position;
-        while (buf.hasRemaining()) {
-            pos += ch.write(buf, pos);
+            NewImageFile.writeFully(ch, block.rewind(), layout.refcountBlockOffset(i));
         }
     }
 }

@@ -1,11 +1,7 @@
 package org.vmm4j.image;
 
-import java.io.IOException;
-import java.io.RandomAccessFile;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 
 /** Raw disk images: a sparse file of the virtual size, so nothing is allocated until the guest writes. */
 public final class RawDisk {
@@ -20,20 +16,8 @@ public final class RawDisk {
      */
     public static Path create(Path path, long size, CreateMode mode) {
         DiskSize.requireValid(size);
-        try {
-            if (mode == CreateMode.OVERWRITE) {
-                Files.deleteIfExists(path);
-            }
-            // CREATE_NEW makes the existence check and the creation one atomic step.
-            Files.newByteChannel(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE).close();
-            try (RandomAccessFile file = new RandomAccessFile(path.toFile(), "rw")) {
-                file.setLength(size);
-            }
-            return path;
-        } catch (FileAlreadyExistsException e) {
-            throw new ImageException("refusing to overwrite existing file " + path + " (use CreateMode.OVERWRITE)", e);
-        } catch (IOException e) {
-            throw new ImageException("cannot create raw image " + path + ": " + e.getMessage(), e);
-        }
+        // One zero byte at the end sets the length; everything before it stays a hole.
+        return NewImageFile.create(path, mode, "raw image",
+                ch -> NewImageFile.writeFully(ch, ByteBuffer.allocate(1), size - 1));
     }
 }

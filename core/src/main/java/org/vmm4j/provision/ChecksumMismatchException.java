@@ -4,18 +4,20 @@ package org.vmm4j.provision;
 public class ChecksumMismatchException extends DownloadException {
     private static final long serialVersionUID = 1L;
 
-    private final ExpectedDigest expected;
+    private final String algorithm;
+    private final String expectedHex;
     private final String actualHex;
 
     ChecksumMismatchException(String url, ExpectedDigest expected, String actualHex) {
         super(expected.algorithm() + " mismatch for " + url + ": expected " + expected.hex() + ", got " + actualHex
                 + ". The download was deleted; a mirror may be serving a corrupted or newer file.", 0);
-        this.expected = expected;
+        this.algorithm = expected.algorithm();
+        this.expectedHex = expected.hex();
         this.actualHex = actualHex;
     }
 
     public ExpectedDigest expected() {
-        return expected;
+        return new ExpectedDigest(algorithm, expectedHex);
     }
 
     public String actualHex() {

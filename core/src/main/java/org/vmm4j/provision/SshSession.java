@@ -12,8 +12,6 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,6 +19,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import org.vmm4j.internal.SecretChars;
 
 /**
  * An authenticated SSH connection to a guest (JSch, maintained fork): run commands and upload files.
@@ -49,7 +48,7 @@ public final class SshSession implements AutoCloseable {
         Session session = null;
         try {
             if (target.credentials() instanceof SshCredentials.PrivateKey key) {
-                byte[] passphrase = key.passphrase() == null ? null : utf8(key.passphrase());
+                byte[] passphrase = key.passphrase() == null ? null : SecretChars.utf8(key.passphrase());
                 try {
                     jsch.addIdentity(key.keyFile().toString(), passphrase);
                 } finally {
@@ -64,7 +63,7 @@ public final class SshSession implements AutoCloseable {
             session.setConfig("StrictHostKeyChecking", "yes");
             session.setConfig("HashKnownHosts", "no");
             if (target.credentials() instanceof SshCredentials.Password p) {
-                password = utf8(p.secret());
+                password = SecretChars.utf8(p.secret());
                 session.setPassword(password);
                 session.setConfig("PreferredAuthentications", "password");
             } else {
@@ -206,15 +205,5 @@ public final class SshSession implements AutoCloseable {
         if (session != null) {
             session.disconnect();
         }
-    }
-
-    private static byte[] utf8(char[] chars) {
-        ByteBuffer encoded = StandardCharsets.UTF_8.encode(CharBuffer.wrap(chars));
-        byte[] out = new byte[encoded.remaining()];
-        encoded.get(out);
-        if (encoded.hasArray()) {
-            Arrays.fill(encoded.array(), (byte) 0);
-        }
-        return out;
     }
 }

@@ -59,11 +59,16 @@ final class RealSshd implements AutoCloseable {
         SshReadiness.awaitBanner("127.0.0.1", port, Duration.ofSeconds(20));
     }
 
-    void stop() throws Exception {
+    void stop() {
         if (process != null) {
             process.destroy();
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor();
+            try {
+                if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                    process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                process.destroyForcibly();
+                Thread.currentThread().interrupt();
             }
             process = null;
         }
@@ -87,7 +92,7 @@ final class RealSshd implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() {
         stop();
     }
 
