@@ -13,6 +13,8 @@ import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** qemu writes guest data into images we created; our reader must see exactly what it allocated. */
 class Qcow2RoundTripTest {
@@ -63,5 +65,31 @@ class Qcow2RoundTripTest {
             assertArrayEquals(pattern, back);
         }
         assertTrue(Files.size(target) < 8L << 20, "only written clusters take space");
+    }
+
+    @ParameterizedTest(name = "refcount_bits={0}, compat={1}")
+    @CsvSource({"1, 1.1", "8, 1.1", "64, 1.1", "16, 0.10"})
+    void readerUnderstandsQemuImagesWithOtherRefcountWidthsAndVersion2(int refcountBits, String compat) {
+        Path image = dir.resolve("qemu-" + refcountBits + "-" + compat + ".qcow2");
+        ExternalTool.ok(List.of("qemu-img", "create", "-q", "-f", "qcow2", "-o",
+                "refcount_bits=" + refcountBits + ",compat=" + compat + ",cluster_size=4096", image.toString(), "64M"));
+        ExternalTool.ok(List.of("qemu-io", "-f", "qcow2", "-c", "write -P 0x11 8M 8k", image.toString()));
+
+        try (Qcow2Image qcow = Qcow2Image.open(image)) {
+            assertEquals(compat.equals("0.10") ? 2 : 3, qcow.header().version());
+            assertEquals(refcountBits, qcow.header().refcountBits());
+            assertEquals(1, qcow.refcount(0), "the header cluster");
+            assertEquals(1, qcow.refcount(qcow.header().l1TableOffset()), "the L1 table");
+            ClusterMapping.Data first = assertInstanceOf(ClusterMapping.Data.class, qcow.map(8L << 20));
+            ClusterMapping.Data second = assertInstanceOf(ClusterMapping.Data.class, qcow.map((8L << 20) + 4096));
+            assertEquals(1, qcow.refcount(first.hostOffset()));
+            assertEquals(1, qcow.refcount(second.hostOffset()));
+            assertFalse(qcow.isAllocated((8L << 20) + 8192));
+            byte[] back = new byte[8192];
+            qcow.read(8L << 20, back);
+            for (byte b : back) {
+                assertEquals(0x11, b);
+            }
+        }
     }
 }
