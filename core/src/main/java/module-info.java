@@ -9,6 +9,7 @@ module org.vmm4j.core {
     requires org.snakeyaml.engine.v2;
     requires org.apache.commons.codec;
     requires com.jcraft.jsch;
+    requires org.tukaani.xz;
 
     exports org.vmm4j;
     exports org.vmm4j.spi;

@@ -73,7 +73,9 @@ public final class ImageDownloader {
 
     /**
      * Fetches a catalog image: resolves its checksum (downloading the published checksum file when
-     * needed), then downloads and verifies the image.
+     * needed), downloads and verifies the image, and unpacks it when the catalog says it is
+     * xz-compressed. Returns the usable image: {@code cache/sha256/<hex>}, or
+     * {@code cache/unpacked/<hex>.<format>} for compressed downloads.
      *
      * @throws DownloadException for {@link GuestImage.Kind#MANUAL} entries, which cannot be downloaded
      */
@@ -82,7 +84,15 @@ public final class ImageDownloader {
             throw new DownloadException(image.hypervisor() + "/" + image.id() + " cannot be downloaded automatically; get it from "
                     + image.url() + image.notes().map(n -> " (" + n + ")").orElse(""), 0);
         }
-        return fetch(image.url(), resolve(image.checksum().get()), listener);
+        Path downloaded = fetch(image.url(), resolve(image.checksum().get()), listener);
+        if (image.compression().isEmpty()) {
+            return downloaded;
+        }
+        if (!image.compression().get().equals("xz")) {
+            throw new DownloadException(image.hypervisor() + "/" + image.id() + ": unsupported compression '"
+                    + image.compression().get() + "' (only xz)", 0);
+        }
+        return XzUnpacker.unpack(downloaded, cache.resolve("unpacked"), image.format(), listener);
     }
 
     /** The expected digest from a checksum source, downloading the checksum file for a published one. */

@@ -149,6 +149,43 @@ class ImageDownloaderTest {
                 ExpectedDigest.sha256("0".repeat(64)), DownloadListener.NONE));
     }
 
+    @Test
+    void xzCompressedCatalogImageIsVerifiedThenUnpackedOnce() throws Exception {
+        java.io.ByteArrayOutputStream packed = new java.io.ByteArrayOutputStream();
+        try (var xz = new org.tukaani.xz.XZOutputStream(packed, new org.tukaani.xz.LZMA2Options())) {
+            xz.write(image);
+        }
+        byte[] compressed = packed.toByteArray();
+        server.serve("/images/disk.raw.xz", compressed);
+        GuestImage entry = new GuestImage("bsd", "bhyve", "freebsd", "14", "Test", GuestImage.Kind.CLOUD_IMAGE,
+                server.uri("/images/disk.raw.xz"),
+                Optional.of(new ChecksumSource.Known(ExpectedDigest.sha256(sha(compressed, "SHA-256")))),
+                "raw", Optional.of("xz"), GuestImage.BootMode.UEFI, false, List.of(), Optional.empty());
+
+        Path unpacked = downloader(1).fetch(entry, DownloadListener.NONE);
+        assertArrayEquals(image, Files.readAllBytes(unpacked));
+        assertEquals(cache.resolve("unpacked").resolve(sha(compressed, "SHA-256") + ".raw"), unpacked);
+        int requests = server.requests.size();
+        assertEquals(unpacked, downloader(1).fetch(entry, DownloadListener.NONE));
+        assertEquals(requests, server.requests.size(), "cached and unpacked: no second download");
+    }
+
+    @Test
+    void corruptXzFailsClearlyAndLeavesNoUnpackedFile() throws Exception {
+        byte[] notXz = "this is not xz data".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        server.serve("/images/broken.raw.xz", notXz);
+        GuestImage entry = new GuestImage("bsd", "bhyve", "freebsd", "14", "Test", GuestImage.Kind.CLOUD_IMAGE,
+                server.uri("/images/broken.raw.xz"),
+                Optional.of(new ChecksumSource.Known(ExpectedDigest.sha256(sha(notXz, "SHA-256")))),
+                "raw", Optional.of("xz"), GuestImage.BootMode.UEFI, false, List.of(), Optional.empty());
+
+        DownloadException e = assertThrows(DownloadException.class, () -> downloader(1).fetch(entry, DownloadListener.NONE));
+        assertTrue(e.getMessage().contains("decompress"), e.getMessage());
+        try (Stream<Path> s = Files.list(cache.resolve("unpacked"))) {
+            assertEquals(List.of(), s.toList());
+        }
+    }
+
     private static List<Path> filesUnder(Path dir) throws Exception {
         try (Stream<Path> s = Files.walk(dir)) {
             return s.filter(Files::isRegularFile).toList();
