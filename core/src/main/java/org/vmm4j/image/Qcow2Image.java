@@ -73,6 +73,10 @@ public final class Qcow2Image implements AutoCloseable {
         long clusterSize = header.clusterSize();
         long l2Index = (guestOffset / clusterSize) % header.l2Entries();
         long l1Index = guestOffset / (clusterSize * header.l2Entries());
+        if (l1Index >= header.l1Size()) {
+            throw new ImageException(path + ": L1 table of " + header.l1Size() + " entries is too small for guest offset "
+                    + guestOffset + " (corrupt header)");
+        }
         long l1Entry = readLong(header.l1TableOffset() + l1Index * 8);
         long l2Table = l1Entry & OFFSET_MASK;
         if (l2Table == 0) {

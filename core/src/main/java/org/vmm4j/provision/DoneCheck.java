@@ -26,7 +26,14 @@ public record DoneCheck(List<String> argv, Optional<Pattern> stdoutPattern) {
     }
 
     boolean isDone(CommandExecutor executor) {
-        CommandResult r = executor.run(argv);
+        CommandResult r;
+        try {
+            r = executor.run(argv);
+        } catch (CommandFailedException e) {
+            // A check program that is not installed yet (virsh before libvirt) means "not done":
+            // the step runs and reports its own failure if something is really wrong.
+            return false;
+        }
         return r.succeeded() && stdoutPattern.map(p -> p.matcher(r.stdout()).find()).orElse(true);
     }
 

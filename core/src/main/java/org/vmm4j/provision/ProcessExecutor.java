@@ -2,11 +2,9 @@ package org.vmm4j.provision;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /** Runs commands on this host with {@link ProcessBuilder}: argument lists only, stdin closed, a timeout. */
@@ -30,15 +28,16 @@ public final class ProcessExecutor implements CommandExecutor {
         } catch (IOException e) {
             throw new CommandFailedException("cannot start " + checked.get(0) + ": " + e.getMessage(), e);
         }
-        // Both pipes are drained concurrently: a child blocked on a full stderr pipe would never exit.
-        CompletableFuture<String> stderr = CompletableFuture.supplyAsync(() -> drain(process.getErrorStream()));
-        CompletableFuture<String> stdout = CompletableFuture.supplyAsync(() -> drain(process.getInputStream()));
+        // Both pipes are drained by their own threads: a child blocked on a full pipe would never exit,
+        // and pool threads could all be busy draining other children.
+        Drain stdout = new Drain(process.getInputStream(), checked.get(0) + " stdout");
+        Drain stderr = new Drain(process.getErrorStream(), checked.get(0) + " stderr");
         try {
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 process.destroyForcibly();
                 throw new CommandFailedException(checked.get(0) + " did not finish within " + timeout);
             }
-            return new CommandResult(process.exitValue(), stdout.join(), stderr.join());
+            return new CommandResult(process.exitValue(), stdout.text(), stderr.text());
         } catch (InterruptedException e) {
             process.destroyForcibly();
             Thread.currentThread().interrupt();
@@ -46,11 +45,34 @@ public final class ProcessExecutor implements CommandExecutor {
         }
     }
 
+    /** Reads one pipe to its end on a daemon thread. */
+    private static final class Drain extends Thread {
+        private final InputStream in;
+        private volatile String text = "";
+
+        Drain(InputStream in, String name) {
+            super(name);
+            this.in = in;
+            setDaemon(true);
+            start();
+        }
+
+        @Override
+        public void run() {
+            text = drain(in);
+        }
+
+        String text() throws InterruptedException {
+            join();
+            return text;
+        }
+    }
+
     private static String drain(InputStream in) {
         try (in) {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            return ""; // the pipe closes with the killed child; its exit status tells the story
         }
     }
 }

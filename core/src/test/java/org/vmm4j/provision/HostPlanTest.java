@@ -69,4 +69,22 @@ class HostPlanTest {
         assertTrue((System.nanoTime() - start) / 1_000_000 < 10_000);
         assertTrue(e.getMessage().contains("did not finish"), e.getMessage());
     }
+
+    @Test
+    void checkWhoseProgramIsNotInstalledCountsAsNotDone() {
+        Path target = dir.resolve("made");
+        HostPlan plan = new HostPlan("check with a missing program", List.of(PlanStep.asUser("create " + target,
+                List.of("mkdir", target.toString()), DoneCheck.exitsZero(List.of("/nonexistent/checker")))));
+
+        assertEquals(List.of(StepOutcome.APPLIED), plan.apply(executor));
+        assertTrue(Files.isDirectory(target));
+    }
+
+    @Test
+    void largeOutputOnBothPipesDoesNotBlockTheChild() {
+        CommandResult r = executor.run(List.of("sh", "-c", "head -c 300000 /dev/zero; head -c 300000 /dev/zero >&2"));
+        assertEquals(0, r.exitCode());
+        assertEquals(300000, r.stdout().length());
+        assertEquals(300000, r.stderr().length());
+    }
 }
