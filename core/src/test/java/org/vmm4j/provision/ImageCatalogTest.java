@@ -99,4 +99,18 @@ class ImageCatalogTest {
         assertEquals(Optional.empty(), ChecksumFile.find(gnu, "missing.img", "SHA-256"));
         assertEquals(Optional.empty(), ChecksumFile.find(gnu, "other.img", "SHA-512"), "a SHA-256 line is not a SHA-512");
     }
+
+    @Test
+    void checksumAlgorithmAgreesWithTheChecksumFilesName() {
+        for (GuestImage image : catalog.all()) {
+            if (image.checksum().orElse(null) instanceof ChecksumSource.Published p) {
+                String file = p.url().getPath().toLowerCase(java.util.Locale.ROOT);
+                boolean says512 = file.contains("sha512");
+                boolean says256 = file.contains("sha256");
+                if (says512 || says256) {
+                    assertEquals(says512 ? "SHA-512" : "SHA-256", p.algorithm(), image.hypervisor() + "/" + image.id());
+                }
+            }
+        }
+    }
 }
