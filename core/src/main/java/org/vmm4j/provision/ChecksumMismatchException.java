@@ -1,0 +1,26 @@
+package org.vmm4j.provision;
+
+/** A download completed but its digest differs from the expected one; nothing was kept. */
+public class ChecksumMismatchException extends DownloadException {
+    private static final long serialVersionUID = 1L;
+
+    private final String algorithm;
+    private final String expectedHex;
+    private final String actualHex;
+
+    ChecksumMismatchException(String url, ExpectedDigest expected, String actualHex) {
+        super(expected.algorithm() + " mismatch for " + url + ": expected " + expected.hex() + ", got " + actualHex
+                + ". The download was deleted; a mirror may be serving a corrupted or newer file.", 0);
+        this.algorithm = expected.algorithm();
+        this.expectedHex = expected.hex();
+        this.actualHex = actualHex;
+    }
+
+    public ExpectedDigest expected() {
+        return new ExpectedDigest(algorithm, expectedHex);
+    }
+
+    public String actualHex() {
+        return actualHex;
+    }
+}

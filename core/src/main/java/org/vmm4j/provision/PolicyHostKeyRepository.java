@@ -1,0 +1,107 @@
+package org.vmm4j.provision;
+
+import com.jcraft.jsch.HostKey;
+import com.jcraft.jsch.HostKeyRepository;
+import com.jcraft.jsch.JSchException;
+import com.jcraft.jsch.UserInfo;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * JSch's host-key check, answered from a known_hosts file under an explicit policy. A key for a known
+ * host that differs from the recorded one (even of another type) is refused; an unknown host is
+ * recorded under {@link HostKeyPolicy#ACCEPT_NEW} and refused under {@link HostKeyPolicy#STRICT}. The
+ * refusal is kept so the session can report it with the fingerprint instead of JSch's terse message.
+ */
+final class PolicyHostKeyRepository implements HostKeyRepository {
+    private final Path file;
+    private final HostKeyPolicy policy;
+    private volatile HostKeyException rejection;
+
+    PolicyHostKeyRepository(Path file, HostKeyPolicy policy) {
+        this.file = file;
+        this.policy = policy;
+    }
+
+    HostKeyException rejection() {
+        return rejection;
+    }
+
+    @Override
+    public int check(String host, byte[] key) {
+        String type = KnownHostsFile.keyType(key);
+        String fingerprint = KnownHostsFile.fingerprint(key);
+        List<KnownHostsFile.Entry> known = KnownHostsFile.read(file).stream().filter(e -> e.matches(host)).toList();
+        if (known.stream().anyMatch(e -> e.keyType().equals(type) && KnownHostsFile.sameKey(e, key))) {
+            return OK;
+        }
+        if (!known.isEmpty()) {
+            rejection = new HostKeyException(HostKeyException.Reason.CHANGED, host, fingerprint,
+                    "host key for " + host + " has CHANGED: the server presented " + type + " " + fingerprint + ", but "
+                            + file + " records " + describe(known) + ". Someone may be intercepting the connection, or the "
+                            + "guest was recreated; if so, remove the old line from " + file + " and connect again.");
+            return CHANGED;
+        }
+        if (policy == HostKeyPolicy.ACCEPT_NEW) {
+            KnownHostsFile.append(file, host, key);
+            return OK;
+        }
+        rejection = new HostKeyException(HostKeyException.Reason.UNKNOWN, host, fingerprint,
+                "host key for " + host + " (" + type + " " + fingerprint + ") is not in " + file
+                        + " and the policy is STRICT; verify the fingerprint and add it, or use ACCEPT_NEW");
+        return NOT_INCLUDED;
+    }
+
+    private static String describe(List<KnownHostsFile.Entry> known) {
+        List<String> parts = new ArrayList<>();
+        for (KnownHostsFile.Entry e : known) {
+            parts.add(e.keyType() + " " + KnownHostsFile.fingerprint(e.key()));
+        }
+        return String.join(", ", parts);
+    }
+
+    @Override
+    public void add(HostKey hostkey, UserInfo ui) {
+        KnownHostsFile.append(file, hostkey.getHost(), java.util.Base64.getDecoder().decode(hostkey.getKey()));
+    }
+
+    @Override
+    public void remove(String host, String type) {
+        throw new UnsupportedOperationException("vmm4j never removes known host keys; edit " + file);
+    }
+
+    @Override
+    public void remove(String host, String type, byte[] key) {
+        throw new UnsupportedOperationException("vmm4j never removes known host keys; edit " + file);
+    }
+
+    @Override
+    public String getKnownHostsRepositoryID() {
+        return file.toString();
+    }
+
+    @Override
+    public HostKey[] getHostKey() {
+        return toHostKeys(KnownHostsFile.read(file), null);
+    }
+
+    @Override
+    public HostKey[] getHostKey(String host, String type) {
+        return toHostKeys(KnownHostsFile.read(file).stream().filter(e -> host == null || e.matches(host)).toList(), type);
+    }
+
+    private static HostKey[] toHostKeys(List<KnownHostsFile.Entry> entries, String type) {
+        List<HostKey> out = new ArrayList<>();
+        for (KnownHostsFile.Entry e : entries) {
+            if (type == null || type.equals(e.keyType())) {
+                try {
+                    out.add(new HostKey(e.hosts(), HostKey.GUESS, e.key()));
+                } catch (JSchException unsupported) {
+                    // A key type JSch does not know cannot be offered to it; the check above still sees it.
+                }
+            }
+        }
+        return out.toArray(new HostKey[0]);
+    }
+}

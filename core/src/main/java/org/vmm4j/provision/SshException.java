@@ -1,0 +1,16 @@
+package org.vmm4j.provision;
+
+import org.vmm4j.VmmException;
+
+/** An SSH connection, authentication, command or transfer failed; the message names host, port and user. */
+public class SshException extends VmmException {
+    private static final long serialVersionUID = 1L;
+
+    public SshException(String message) {
+        super(message);
+    }
+
+    public SshException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

@@ -1,0 +1,136 @@
+package org.vmm4j.provision;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+class LinuxHostSetupTest {
+    private static HostPlan debianPlan() {
+        return LinuxHostSetup.forFamily(LinuxFamily.DEBIAN).user("alice").cpuVendor(CpuVendor.INTEL).plan();
+    }
+
+    private static List<String> checks(HostPlan plan) {
+        return plan.steps().stream().map(s -> String.join(" ", s.doneCheck().orElseThrow().argv())).distinct().toList();
+    }
+
+    @ParameterizedTest
+    @EnumSource(LinuxFamily.class)
+    void renderedPlanMatchesTheReviewedGoldenFile(LinuxFamily family) throws IOException {
+        HostPlan plan = LinuxHostSetup.forFamily(family).user("alice").cpuVendor(CpuVendor.INTEL).plan();
+        String golden = "linux-setup-" + family.name().toLowerCase(java.util.Locale.ROOT) + ".txt";
+        try (InputStream in = getClass().getResourceAsStream(golden)) {
+            assertTrue(in != null, "golden file " + golden + " missing");
+            assertEquals(new String(in.readAllBytes(), StandardCharsets.UTF_8), plan.render());
+        }
+    }
+
+    @Test
+    void freshHostGetsEveryStepAppliedInOrderAfterItsCheckFails() {
+        HostPlan plan = debianPlan();
+        RecordingExecutor host = new RecordingExecutor().unscriptedChecksFail(checks(plan));
+
+        List<StepOutcome> outcomes = plan.apply(host);
+
+        assertTrue(outcomes.stream().allMatch(o -> o == StepOutcome.APPLIED), outcomes.toString());
+        List<String> expected = new ArrayList<>();
+        for (PlanStep s : plan.steps()) {
+            expected.add(String.join(" ", s.doneCheck().orElseThrow().argv()));
+            expected.add(String.join(" ", s.argv()));
+        }
+        assertEquals(expected, host.commands);
+        assertTrue(host.commands.contains("usermod --append --groups libvirt alice"), host.commands.toString());
+        assertTrue(host.commands.contains("virsh --connect qemu:///system net-start default"), host.commands.toString());
+    }
+
+    @Test
+    void readyHostOnlyRunsTheChecks() {
+        HostPlan plan = debianPlan();
+        RecordingExecutor host = new RecordingExecutor()
+                .answer("id -nG alice", new CommandResult(0, "alice sudo libvirt kvm\n", ""))
+                .answer("virsh --connect qemu:///system net-info default",
+                        new CommandResult(0, "Name:           default\nActive:         yes\nAutostart:      yes\n", ""));
+
+        List<StepOutcome> outcomes = plan.apply(host);
+
+        assertTrue(outcomes.stream().allMatch(o -> o == StepOutcome.ALREADY_DONE), outcomes.toString());
+        assertEquals(plan.steps().size(), host.commands.size(), "one check per step, no action: " + host.commands);
+    }
+
+    @Test
+    void groupCheckMatchesWholeGroupNamesOnly() {
+        HostPlan plan = debianPlan();
+        RecordingExecutor host = new RecordingExecutor().unscriptedChecksFail(checks(plan))
+                .answer("id -nG alice", new CommandResult(0, "alice libvirt-qemu kvmusers\n", ""));
+        plan.apply(host);
+        assertTrue(host.commands.contains("usermod --append --groups libvirt alice"), "libvirt-qemu is not libvirt");
+        assertTrue(host.commands.contains("usermod --append --groups kvm alice"), "kvmusers is not kvm");
+    }
+
+    @Test
+    void failingStepStopsThePlanAndNamesStepCommandAndError() {
+        HostPlan plan = debianPlan();
+        String install = String.join(" ", plan.steps().get(1).argv());
+        RecordingExecutor host = new RecordingExecutor().unscriptedChecksFail(checks(plan))
+                .answer(install, new CommandResult(100, "", "E: Unable to locate package ovmf\n"));
+        List<String> events = new ArrayList<>();
+        PlanListener listener = new PlanListener() {
+            @Override
+            public void starting(int index, int total, PlanStep step) {
+                events.add("start " + (index + 1) + "/" + total);
+            }
+
+            @Override
+            public void finished(int index, int total, PlanStep step, StepOutcome outcome) {
+                events.add("done " + (index + 1) + "/" + total + " " + outcome);
+            }
+        };
+
+        PlanStepFailedException e = assertThrows(PlanStepFailedException.class, () -> plan.apply(host, listener));
+
+        assertEquals(100, e.exitCode());
+        assertTrue(e.getMessage().contains("step 2") && e.getMessage().contains("Unable to locate package ovmf")
+                && e.getMessage().contains("apt-get install"), e.getMessage());
+        int total = plan.steps().size();
+        assertEquals(List.of("start 1/" + total, "done 1/" + total + " APPLIED", "start 2/" + total), events);
+        assertEquals(install, host.commands.get(host.commands.size() - 1), "nothing ran after the failure");
+    }
+
+    @Test
+    void alpineUsesApkOpenRcAndAddgroup() {
+        HostPlan plan = LinuxHostSetup.forFamily(LinuxFamily.ALPINE).user("bob").plan();
+        List<List<String>> argvs = plan.steps().stream().map(PlanStep::argv).toList();
+        assertTrue(argvs.contains(List.of("rc-update", "add", "libvirtd", "default")), argvs.toString());
+        assertTrue(argvs.contains(List.of("addgroup", "bob", "kvm")), argvs.toString());
+        assertTrue(argvs.get(0).subList(0, 2).equals(List.of("apk", "add")), argvs.toString());
+        assertTrue(plan.needsRoot());
+        assertTrue(argvs.stream().noneMatch(a -> a.get(0).equals("modprobe")), "no vendor given, no modprobe step");
+    }
+
+    @Test
+    void detectsFamilyFromOsReleaseIdAndIdLike() {
+        assertEquals(Optional.of(LinuxFamily.DEBIAN), LinuxFamily.fromOsRelease("NAME=\"Ubuntu\"\nID=ubuntu\nID_LIKE=debian\n"));
+        assertEquals(Optional.of(LinuxFamily.FEDORA), LinuxFamily.fromOsRelease("ID=\"almalinux\"\nID_LIKE=\"rhel centos fedora\"\n"));
+        assertEquals(Optional.of(LinuxFamily.FEDORA), LinuxFamily.fromOsRelease("ID=someclone\nID_LIKE=\"rhel fedora\"\n"));
+        assertEquals(Optional.of(LinuxFamily.SUSE), LinuxFamily.fromOsRelease("ID=\"opensuse-leap\"\nID_LIKE=\"suse opensuse\"\n"));
+        assertEquals(Optional.of(LinuxFamily.ALPINE), LinuxFamily.fromOsRelease("ID=alpine\n"));
+        assertEquals(Optional.empty(), LinuxFamily.fromOsRelease("ID=gentoo\n"));
+        assertEquals(Optional.of(CpuVendor.AMD), CpuVendor.fromCpuInfo("processor\t: 0\nvendor_id\t: AuthenticAMD\n"));
+    }
+
+    @Test
+    void rejectsUserNamesThatCouldBeReadAsOptions() {
+        assertThrows(IllegalArgumentException.class, () -> LinuxHostSetup.forFamily(LinuxFamily.DEBIAN).user("-G"));
+        assertThrows(IllegalArgumentException.class, () -> LinuxHostSetup.forFamily(LinuxFamily.DEBIAN).user("a b"));
+        assertThrows(IllegalArgumentException.class, () -> LinuxHostSetup.forFamily(LinuxFamily.DEBIAN).networkXml("net.xml"));
+    }
+}
