@@ -159,4 +159,16 @@ class InitramfsTest {
     void rejectsMarkerThatWouldBreakTheScript() {
         assertThrows(IllegalArgumentException.class, () -> BusyboxInitramfs.builder().marker("a; reboot"));
     }
+
+    @Test
+    void archivesDeviceNodesOfADirectoryTree() throws Exception {
+        Path root = dir.resolve("devroot");
+        Files.createDirectories(root.resolve("dev"));
+        Path node = root.resolve("dev/ttyS0");
+        Process mknod = new ProcessBuilder("mknod", node.toString(), "c", "4", "64").inheritIO().start();
+        assumeTrue(mknod.waitFor() == 0, "mknod is not permitted here");
+        List<String> v = cpioList(gunzip(Initramfs.fromDirectory(root)), true);
+        assertTrue(line(v, "dev/ttyS0").startsWith("c"), line(v, "dev/ttyS0"));
+        assertTrue(line(v, "dev/ttyS0").matches(".*\\b4,\\s+64\\b.*"), line(v, "dev/ttyS0"));
+    }
 }
