@@ -61,7 +61,8 @@ public final class I8042 implements PortIoDevice {
     private boolean level;
 
     /**
-     * @param resetListener called (on the vCPU thread) when the guest pulses the CPU reset line
+     * @param resetListener called on the vCPU thread, with the controller locked, when the guest
+     *                      pulses the CPU reset line: it should request a stop, not wait for one
      * @param irq           the keyboard interrupt (IRQ 1)
      */
     public I8042(Runnable resetListener, InterruptLine irq) {
