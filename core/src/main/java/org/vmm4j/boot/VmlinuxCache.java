@@ -1,7 +1,6 @@
 package org.vmm4j.boot;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,6 +8,8 @@ import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A directory of extracted {@code vmlinux} images, each named by the SHA-256 of the bzImage it came
@@ -16,6 +17,8 @@ import java.util.HexFormat;
  * place, so concurrent users never see a partial file.
  */
 public final class VmlinuxCache {
+
+    private static final Logger LOG = LoggerFactory.getLogger(VmlinuxCache.class);
 
     private final Path directory;
 
@@ -40,10 +43,11 @@ public final class VmlinuxCache {
     }
 
     /**
-     * The vmlinux inside {@code bzImage}: read from the cache, or extracted and stored.
+     * The vmlinux inside {@code bzImage}: read from the cache, or extracted and stored. A cache
+     * that cannot be read or written costs time, not the boot: the image is then extracted (and
+     * the failure logged).
      *
      * @throws BootException as {@link VmlinuxExtractor#extract} does
-     * @throws UncheckedIOException if the cache directory cannot be read or written
      */
     public byte[] vmlinux(byte[] bzImage) {
         Path file = pathFor(bzImage);
@@ -54,22 +58,30 @@ public final class VmlinuxCache {
                     return cached;
                 }
             }
-            byte[] elf = VmlinuxExtractor.extract(bzImage);
-            Files.createDirectories(directory);
-            Path tmp = Files.createTempFile(directory, ".vmlinux-", ".tmp");
-            try {
-                Files.write(tmp, elf);
-                try {
-                    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                } catch (AtomicMoveNotSupportedException e) {
-                    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-                }
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
-            return elf;
         } catch (IOException e) {
-            throw new UncheckedIOException("vmlinux cache " + directory + ": " + e.getMessage(), e);
+            LOG.warn("cannot read cached vmlinux {}: {}", file, e.toString());
+        }
+        byte[] elf = VmlinuxExtractor.extract(bzImage);
+        try {
+            store(file, elf);
+        } catch (IOException e) {
+            LOG.warn("cannot cache vmlinux in {}: {}", directory, e.toString());
+        }
+        return elf;
+    }
+
+    private void store(Path file, byte[] elf) throws IOException {
+        Files.createDirectories(directory);
+        Path tmp = Files.createTempFile(directory, ".vmlinux-", ".tmp");
+        try {
+            Files.write(tmp, elf);
+            try {
+                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
         }
     }
 

@@ -17,7 +17,7 @@ public final class BootTimer implements PortIoDevice, MmioDevice {
     /** The value init writes, as with Firecracker. */
     public static final int MAGIC = 123;
 
-    /** Told once, on the writing vCPU's thread, when the guest reports it has booted. */
+    /** Told once, on the writing vCPU's thread, when the guest reports it has booted; must not block. */
     @FunctionalInterface
     public interface Listener {
         void booted(long nanosSinceStart);

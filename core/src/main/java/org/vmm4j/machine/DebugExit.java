@@ -10,7 +10,7 @@ public final class DebugExit implements PortIoDevice {
     /** QEMU's default iobase for isa-debug-exit. */
     public static final int DEFAULT_PORT = 0x501;
 
-    /** Told, on the writing vCPU's thread, the status the guest asked to exit with. */
+    /** Told, on the writing vCPU's thread, the status the guest asked to exit with; must not block. */
     @FunctionalInterface
     public interface Listener {
         void exitRequested(int status);

@@ -4,8 +4,9 @@ package org.vmm4j.machine;
  * Enough of the i8042 keyboard controller for Linux to probe it and for {@code reboot=k}: the data
  * port (0x60) and the status/command port (0x64), the controller configuration byte, self tests,
  * and the reset line — command 0xFE (pulse output line 0, the CPU reset) or clearing bit 0 of the
- * output port calls the reset callback. There is no keyboard behind it: keyboard commands are
- * acknowledged and nothing is ever typed.
+ * output port calls the reset callback. The keyboard behind it acknowledges commands, reports an
+ * MF2 ID and passes its reset test, but never types anything; there is no mouse (the aux interface
+ * test fails, so Linux does not probe one).
  *
  * <p>Register it at {@link #DATA_PORT} with a length of 5 so port 0x64 is offset 4.
  */
@@ -36,6 +37,13 @@ public final class I8042 implements PortIoDevice {
 
     public static final int SELF_TEST_PASSED = 0x55;
     public static final int KEYBOARD_ACK = 0xfa;
+    public static final int KEYBOARD_CMD_GET_ID = 0xf2;
+    public static final int KEYBOARD_CMD_RESET = 0xff;
+    /** What a keyboard answers after a successful reset (basic assurance test passed). */
+    public static final int KEYBOARD_SELF_TEST_PASSED = 0xaa;
+    /** The ID of an MF2 keyboard in translated mode. */
+    public static final int KEYBOARD_ID_1 = 0xab;
+    public static final int KEYBOARD_ID_2 = 0x83;
     public static final int CONFIG_KEYBOARD_INTERRUPT = 0x01;
     /** The output port's bit 0 is the CPU reset line (active low); bit 1 is the A20 gate. */
     public static final int OUTPUT_PORT_DEFAULT = 0x03;
@@ -46,11 +54,15 @@ public final class I8042 implements PortIoDevice {
     private int outputPort = OUTPUT_PORT_DEFAULT;
     private int status = STATUS_SYSTEM_FLAG;
     private int outputBuffer;
+    // bytes waiting behind the output buffer (a keyboard's multi-byte answers)
+    private final int[] queue = new int[4];
+    private int queued;
     private int pendingCommand;
     private boolean level;
 
     /**
-     * @param resetListener called (on the vCPU thread) when the guest pulses the CPU reset line
+     * @param resetListener called on the vCPU thread, with the controller locked, when the guest
+     *                      pulses the CPU reset line: it should request a stop, not wait for one
      * @param irq           the keyboard interrupt (IRQ 1)
      */
     public I8042(Runnable resetListener, InterruptLine irq) {
@@ -63,7 +75,13 @@ public final class I8042 implements PortIoDevice {
         if (offset == 0) {
             int value = outputBuffer;
             status &= ~STATUS_OUTPUT_FULL;
-            updateInterrupt();
+            updateInterrupt(); // the line falls, so the next byte is a new edge
+            if (queued > 0) {
+                outputBuffer = queue[0];
+                System.arraycopy(queue, 1, queue, 0, --queued);
+                status |= STATUS_OUTPUT_FULL;
+                updateInterrupt();
+            }
             return value;
         }
         if (offset == 4) {
@@ -92,7 +110,7 @@ public final class I8042 implements PortIoDevice {
             case CMD_WRITE_CONFIG, CMD_WRITE_OUTPUT_PORT, CMD_WRITE_AUX -> pendingCommand = c;
             case CMD_SELF_TEST -> output(SELF_TEST_PASSED);
             case CMD_TEST_KEYBOARD -> output(0x00);
-            case CMD_TEST_AUX -> output(0xff); // no auxiliary device: interface test fails
+            case CMD_TEST_AUX -> output(0x01); // "clock line stuck low": Linux then skips the aux port
             case CMD_READ_OUTPUT_PORT -> output(outputPort);
             case CMD_DISABLE_KEYBOARD -> config |= 0x10;
             case CMD_ENABLE_KEYBOARD -> config &= ~0x10;
@@ -119,11 +137,24 @@ public final class I8042 implements PortIoDevice {
                 }
             }
             case CMD_WRITE_AUX -> { } // no mouse: swallowed
-            default -> output(KEYBOARD_ACK);
+            default -> keyboardCommand(v);
+        }
+    }
+
+    /** A byte for the keyboard: acknowledged, with the answers of a present MF2 keyboard. */
+    private void keyboardCommand(int v) {
+        queued = 0;
+        output(KEYBOARD_ACK);
+        if (v == KEYBOARD_CMD_GET_ID) {
+            queue[queued++] = KEYBOARD_ID_1;
+            queue[queued++] = KEYBOARD_ID_2;
+        } else if (v == KEYBOARD_CMD_RESET) {
+            queue[queued++] = KEYBOARD_SELF_TEST_PASSED;
         }
     }
 
     private void output(int value) {
+        queued = 0;
         outputBuffer = value & 0xff;
         status |= STATUS_OUTPUT_FULL;
     }

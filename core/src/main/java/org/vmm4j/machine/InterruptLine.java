@@ -3,7 +3,8 @@ package org.vmm4j.machine;
 /**
  * An interrupt request line from a device to the interrupt controller (e.g. ISA IRQ 4 for COM1).
  * The machine implements it (KVM: KVM_IRQ_LINE on the in-kernel irqchip); devices call it only
- * when the level changes.
+ * when the level changes, from a vCPU thread or an input thread, while holding their own lock:
+ * an implementation must not block or call back into devices.
  */
 @FunctionalInterface
 public interface InterruptLine {

@@ -94,6 +94,7 @@ public final class Uart16550 implements PortIoDevice {
     private int msrDelta;
     private boolean level;
     private boolean outputFailed;
+    private int waiters;
 
     public Uart16550(OutputStream output, InterruptLine irq) {
         this(output, irq, DEFAULT_INPUT_CAPACITY);
@@ -125,6 +126,28 @@ public final class Uart16550 implements PortIoDevice {
 
     public int queueInput(byte[] data) {
         return queueInput(data, 0, data.length);
+    }
+
+    /**
+     * Queues all of {@code length} bytes, waiting while the receive buffer is full: for a thread
+     * that copies a terminal or stream into the guest.
+     *
+     * @throws InterruptedException if the thread is interrupted while waiting
+     */
+    public synchronized void queueInputFully(byte[] data, int offset, int length) throws InterruptedException {
+        int done = 0;
+        while (done < length) {
+            int n = queueInput(data, offset + done, length - done);
+            done += n;
+            if (done < length) {
+                waiters++;
+                try {
+                    wait();
+                } finally {
+                    waiters--;
+                }
+            }
+        }
     }
 
     /** Room left in the receive buffer. */
@@ -207,6 +230,9 @@ public final class Uart16550 implements PortIoDevice {
         int b = rx[rxHead] & 0xff;
         rxHead = (rxHead + 1) % rx.length;
         rxCount--;
+        if (waiters > 0) {
+            notifyAll();
+        }
         return b;
     }
 

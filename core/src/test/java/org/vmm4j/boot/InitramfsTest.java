@@ -159,4 +159,29 @@ class InitramfsTest {
     void rejectsMarkerThatWouldBreakTheScript() {
         assertThrows(IllegalArgumentException.class, () -> BusyboxInitramfs.builder().marker("a; reboot"));
     }
+
+    @Test
+    void archivesDeviceNodesOfADirectoryTree() throws Exception {
+        Path root = dir.resolve("devroot");
+        Files.createDirectories(root.resolve("dev"));
+        Path node = root.resolve("dev/ttyS0");
+        Process mknod = new ProcessBuilder("mknod", node.toString(), "c", "4", "64").inheritIO().start();
+        assumeTrue(mknod.waitFor() == 0, "mknod is not permitted here");
+        List<String> v = cpioList(gunzip(Initramfs.fromDirectory(root)), true);
+        assertTrue(line(v, "dev/ttyS0").startsWith("c"), line(v, "dev/ttyS0"));
+        assertTrue(line(v, "dev/ttyS0").matches(".*\\b4,\\s+64\\b.*"), line(v, "dev/ttyS0"));
+    }
+
+    @Test
+    void bootTimerLineWritesMagicByteAtThePortOffset() throws Exception {
+        assumeTrue(Files.isRegularFile(BusyboxInitramfs.HOST_BUSYBOX), "busybox-static is not installed");
+        String script = BusyboxInitramfs.builder().bootTimerPort(0x440).initScript();
+        String ddLine = Arrays.stream(script.split("\n")).filter(l -> l.contains("/dev/port")).findFirst().orElseThrow();
+        Path fakePort = dir.resolve("port");
+        // /dev/port maps file offsets to port numbers; a regular file shows where the byte lands
+        HostTools.run(new byte[0], "/bin/busybox", "sh", "-c", ddLine.replace("/dev/port", fakePort.toString()));
+        byte[] written = Files.readAllBytes(fakePort);
+        assertEquals(0x440 + 1, written.length);
+        assertEquals(123, written[0x440]);
+    }
 }

@@ -45,6 +45,14 @@ class VmlinuxCacheTest {
         }
     }
 
+    @Test
+    void unusableCacheDirectoryStillYieldsTheImage() throws Exception {
+        Path notADirectory = dir.resolve("file");
+        Files.writeString(notADirectory, "x");
+        byte[] elf = TestImages.elf(new byte[100], 0, TestImages.ELF_LOAD_ADDRESS, 4);
+        assertArrayEquals(elf, new VmlinuxCache(notADirectory.resolve("cache")).vmlinux(bzImage(elf)));
+    }
+
     private static byte[] readAll(Path p) {
         try {
             return Files.readAllBytes(p);

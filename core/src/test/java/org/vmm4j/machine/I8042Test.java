@@ -84,6 +84,34 @@ class I8042Test {
     @Test
     void auxInterfaceTestReportsNoMouse() {
         bus.write(0x64, 1, 0xa9);
-        assertTrue(bus.read(0x60, 1) != 0x00);
+        int answer = bus.read(0x60, 1);
+        assertTrue(answer != 0x00 && answer != 0xfa && answer != 0xff, "an error Linux takes as no aux port");
+    }
+
+    @Test
+    void keyboardIdArrivesByteByByteWithAnEdgeEach() {
+        bus.write(0x60, 1, 0xf2);
+        assertEquals(0xfa, bus.read(0x60, 1));
+        assertEquals(1, bus.read(0x64, 1) & 1, "more to read");
+        assertEquals(0xab, bus.read(0x60, 1));
+        assertEquals(0x83, bus.read(0x60, 1));
+        assertEquals(0, bus.read(0x64, 1) & 1);
+        // raised for the ACK, then lowered and raised again for each following byte, lowered at the end
+        assertEquals(java.util.List.of(true, false, true, false, true, false), irq.changes);
+    }
+
+    @Test
+    void keyboardResetAnswersSelfTestPassed() {
+        bus.write(0x60, 1, 0xff);
+        assertEquals(0xfa, bus.read(0x60, 1));
+        assertEquals(0xaa, bus.read(0x60, 1));
+    }
+
+    @Test
+    void aNewCommandDropsUnreadAnswers() {
+        bus.write(0x60, 1, 0xf2);
+        bus.write(0x64, 1, 0xaa);
+        assertEquals(0x55, bus.read(0x60, 1));
+        assertEquals(0, bus.read(0x64, 1) & 1);
     }
 }

@@ -14,6 +14,20 @@ class PciConfigSpaceTest {
         bus.register(0xcf8, 8, pci);
     }
 
+    /** A function whose registers read as {@code values} says and ignore writes. */
+    private static PciConfigSpace.Function readingAs(java.util.function.IntUnaryOperator values) {
+        return new PciConfigSpace.Function() {
+            @Override
+            public int readConfig(int register, int size) {
+                return values.applyAsInt(register);
+            }
+
+            @Override
+            public void writeConfig(int register, int size, int value) {
+            }
+        };
+    }
+
     private static int address(int device, int function, int register) {
         return 0x8000_0000 | device << 11 | function << 8 | register;
     }
@@ -37,16 +51,7 @@ class PciConfigSpaceTest {
 
     @Test
     void attachedFunctionAnswersItsRegisters() {
-        pci.attach(3, 0, new PciConfigSpace.Function() {
-            @Override
-            public int readConfig(int register, int size) {
-                return register == 0 ? 0x1001_1af4 : register;
-            }
-
-            @Override
-            public void writeConfig(int register, int size, int value) {
-            }
-        });
+        pci.attach(3, 0, readingAs(register -> register == 0 ? 0x1001_1af4 : register));
         bus.write(0xcf8, 4, address(3, 0, 0));
         assertEquals(0x1001_1af4, bus.read(0xcfc, 4), "vendor and device id");
         bus.write(0xcf8, 4, address(3, 0, 0x10));
@@ -61,16 +66,7 @@ class PciConfigSpaceTest {
 
     @Test
     void rejectsSlotOutOfRangeOrTaken() {
-        PciConfigSpace.Function f = new PciConfigSpace.Function() {
-            @Override
-            public int readConfig(int register, int size) {
-                return 0;
-            }
-
-            @Override
-            public void writeConfig(int register, int size, int value) {
-            }
-        };
+        PciConfigSpace.Function f = readingAs(register -> 0);
         assertThrows(IllegalArgumentException.class, () -> pci.attach(32, 0, f));
         pci.attach(1, 0, f);
         assertThrows(IllegalArgumentException.class, () -> pci.attach(1, 0, f));

@@ -192,4 +192,30 @@ class Uart16550Test {
         write(SCR, 0xa5);
         assertEquals(0xa5, read(SCR));
     }
+
+    @Test
+    void queueInputFullyWaitsForTheGuestToRead() throws Exception {
+        Uart16550 small = new Uart16550(out, irq, 3);
+        byte[] text = "0123456789".getBytes(StandardCharsets.US_ASCII);
+        Thread feeder = new Thread(() -> {
+            try {
+                small.queueInputFully(text, 0, text.length);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        feeder.start();
+        StringBuilder got = new StringBuilder();
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (got.length() < text.length && System.nanoTime() < deadline) {
+            if ((small.ioRead(LSR, 1) & 1) != 0) {
+                got.append((char) small.ioRead(RBR, 1));
+            } else {
+                Thread.onSpinWait();
+            }
+        }
+        feeder.join(10_000);
+        assertEquals("0123456789", got.toString());
+        assertFalse(feeder.isAlive());
+    }
 }
