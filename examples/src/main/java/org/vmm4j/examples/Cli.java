@@ -25,6 +25,7 @@ public final class Cli {
         Map<String, Command> commands = new LinkedHashMap<>();
         commands.put("info", new InfoCommand());
         commands.put("hello", new HelloCommand());
+        commands.put("boot", new BootCommand());
         return commands;
     }
 
