@@ -236,7 +236,7 @@ public final class LibvirtGuest implements Guest, AutoCloseable {
         for (UndefineOption option : options) {
             switch (option) {
                 case SNAPSHOTS:
-                    flags |= LibvirtLayout.UNDEFINE_SNAPSHOTS_METADATA | LibvirtLayout.UNDEFINE_CHECKPOINTS_METADATA;
+                    flags |= LibvirtLayout.UNDEFINE_SNAPSHOTS_METADATA;
                     break;
                 case NVRAM:
                     flags |= LibvirtLayout.UNDEFINE_NVRAM;
