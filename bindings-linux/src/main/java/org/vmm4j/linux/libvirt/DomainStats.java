@@ -25,7 +25,8 @@ final class DomainStats {
         Libvirt lv = manager.lv;
         int flags = filter == GuestFilter.ACTIVE ? LibvirtLayout.LIST_DOMAINS_ACTIVE
                 : filter == GuestFilter.INACTIVE ? LibvirtLayout.LIST_DOMAINS_INACTIVE : 0;
-        try (NativeMemory out = lv.access.allocate(8)) {
+        NativeMemory out = Scratch.take(lv.access);
+        try {
             int n = LibvirtErrors.check(lv, lv.virConnectGetAllDomainStats.call(conn, STATS, out.address(), flags),
                     "virConnectGetAllDomainStats");
             long array = out.getLong(0);
@@ -46,6 +47,8 @@ final class DomainStats {
                 lv.virDomainStatsRecordListFree.call(array);
             }
             return result;
+        } finally {
+            Scratch.give(out);
         }
     }
 

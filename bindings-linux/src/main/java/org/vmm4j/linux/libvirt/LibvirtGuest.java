@@ -35,10 +35,13 @@ public final class LibvirtGuest implements Guest, AutoCloseable {
         try {
             this.name = lv.access.readString(LibvirtErrors.checkPointer(lv, lv.virDomainGetName.call(domain),
                     "virDomainGetName"));
-            try (NativeMemory buffer = lv.access.allocate(LibvirtLayout.UUID_STRING_BUFLEN)) {
+            NativeMemory buffer = Scratch.take(lv.access);
+            try {
                 LibvirtErrors.check(lv, lv.virDomainGetUUIDString.call(domain, buffer.address()),
                         "virDomainGetUUIDString");
                 this.uuid = UUID.fromString(buffer.getString(0));
+            } finally {
+                Scratch.give(buffer);
             }
         } catch (RuntimeException e) {
             dom.close();
@@ -92,11 +95,13 @@ public final class LibvirtGuest implements Guest, AutoCloseable {
     /** The state and libvirt's reason code for it (e.g. VIR_DOMAIN_SHUTOFF_DESTROYED = 2). */
     public StateReason stateAndReason() {
         long d = dom.acquire();
-        try (NativeMemory out = lv.access.allocate(8)) {
+        NativeMemory out = Scratch.take(lv.access);
+        try {
             LibvirtErrors.check(lv, lv.virDomainGetState.call(d, out.address(), out.address() + 4, 0),
                     op("virDomainGetState"));
             return new StateReason(state(out.getInt(0)), out.getInt(4));
         } finally {
+            Scratch.give(out);
             dom.release();
         }
     }
@@ -121,7 +126,8 @@ public final class LibvirtGuest implements Guest, AutoCloseable {
     @Override
     public GuestInfo info() {
         long d = dom.acquire();
-        try (NativeMemory info = lv.access.allocate(LibvirtLayout.DOMAIN_INFO_SIZE + 8)) {
+        NativeMemory info = Scratch.take(lv.access);
+        try {
             LibvirtErrors.check(lv, lv.virDomainGetInfo.call(d, info.address()), op("virDomainGetInfo"));
             long reasonAt = info.address() + LibvirtLayout.DOMAIN_INFO_SIZE;
             int reason = 0;
@@ -136,6 +142,7 @@ public final class LibvirtGuest implements Guest, AutoCloseable {
                     info.getUnsignedShort(LibvirtLayout.DOMAIN_INFO_NR_VIRT_CPU),
                     Duration.ofNanos(info.getLong(LibvirtLayout.DOMAIN_INFO_CPU_TIME)));
         } finally {
+            Scratch.give(info);
             dom.release();
         }
     }
@@ -339,10 +346,12 @@ public final class LibvirtGuest implements Guest, AutoCloseable {
     @Override
     public boolean autostart() {
         long d = dom.acquire();
-        try (NativeMemory out = lv.access.allocate(4)) {
+        NativeMemory out = Scratch.take(lv.access);
+        try {
             LibvirtErrors.check(lv, lv.virDomainGetAutostart.call(d, out.address()), op("virDomainGetAutostart"));
             return out.getInt(0) != 0;
         } finally {
+            Scratch.give(out);
             dom.release();
         }
     }

@@ -219,7 +219,8 @@ public final class LibvirtGuestManager implements GuestManager {
      */
     <T> List<T> listAll(NativeFunction function, long owner, int flags, String operation, NativeFunction freeElement,
                         LongFunction<T> wrap) {
-        try (NativeMemory out = lv.access.allocate(8)) {
+        NativeMemory out = Scratch.take(lv.access);
+        try {
             int n = LibvirtErrors.check(lv, function.call(owner, out.address(), flags), operation);
             long array = out.getLong(0);
             if (array == 0) {
@@ -239,6 +240,8 @@ public final class LibvirtGuestManager implements GuestManager {
                 lv.free.call(array);
             }
             return result;
+        } finally {
+            Scratch.give(out);
         }
     }
 
@@ -277,8 +280,17 @@ public final class LibvirtGuestManager implements GuestManager {
     /** {@code f(conn, "key")}; 0 when libvirt says {@code notFoundCode}, else throws on failure. */
     long lookup(NativeFunction function, String key, String operation, int notFoundCode) {
         long c = conn.acquire();
-        try (NativeMemory cKey = lv.cString(key)) {
-            long result = function.call(c, cKey.address());
+        NativeMemory cKey = Scratch.fitsString(key) ? Scratch.take(lv.access) : null;
+        try {
+            long result;
+            if (cKey != null) {
+                Scratch.putString(cKey, key);
+                result = function.call(c, cKey.address());
+            } else {
+                try (NativeMemory longKey = lv.cString(key)) {
+                    result = function.call(c, longKey.address());
+                }
+            }
             if (result != 0) {
                 return result;
             }
@@ -288,6 +300,9 @@ public final class LibvirtGuestManager implements GuestManager {
             }
             throw e;
         } finally {
+            if (cKey != null) {
+                Scratch.give(cKey);
+            }
             conn.release();
         }
     }
