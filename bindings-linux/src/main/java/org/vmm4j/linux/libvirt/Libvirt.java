@@ -285,6 +285,12 @@ final class Libvirt {
         return Holder.INSTANCE instanceof Libvirt;
     }
 
+    /** Why libvirt cannot be used, or {@code null} when it can. */
+    static String unavailableReason() {
+        Object o = Holder.INSTANCE;
+        return o instanceof Libvirt ? null : ((RuntimeException) o).getMessage();
+    }
+
     private static Object loadOrFailure() {
         try {
             NativeAccess access = NativeAccess.get();

@@ -56,6 +56,24 @@ public final class LibvirtGuestManager implements GuestManager {
         this.events = new LibvirtEvents(this);
     }
 
+    /**
+     * Whether libvirt's client library ({@code libvirt.so.0}) is installed and usable by this JVM;
+     * loads it on first call but connects to nothing. For {@code Hypervisor.probe()}.
+     */
+    public static boolean isLibraryAvailable() {
+        return Libvirt.isAvailable();
+    }
+
+    /** Why libvirt's client library cannot be used (not installed, no native access), or empty. */
+    public static Optional<String> libraryUnavailableReason() {
+        return Optional.ofNullable(Libvirt.unavailableReason());
+    }
+
+    /** The installed client library's version as major * 1,000,000 + minor * 1,000 + release. */
+    public static long installedLibraryVersion() {
+        return Libvirt.get().version();
+    }
+
     /** Connects to {@link #DEFAULT_URI}. */
     public static LibvirtGuestManager connect() {
         return connect(DEFAULT_URI);
@@ -119,7 +137,7 @@ public final class LibvirtGuestManager implements GuestManager {
     }
 
     /** virConnectAuthCallbackPtr: fills in each credential's malloc'd result, which libvirt frees. */
-    private static int answer(Libvirt lv, LibvirtAuthenticator authenticator, long credentials, int count, long data) {
+    static int answer(Libvirt lv, LibvirtAuthenticator authenticator, long credentials, int count, long data) {
         try {
             NativeMemory all = lv.access.view(credentials, count * LibvirtLayout.CREDENTIAL_SIZE);
             for (int i = 0; i < count; i++) {

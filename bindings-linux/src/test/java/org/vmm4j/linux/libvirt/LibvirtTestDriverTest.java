@@ -198,6 +198,14 @@ class LibvirtTestDriverTest {
     }
 
     @Test
+    void reportsTheInstalledLibraryWithoutConnecting() {
+        assertTrue(LibvirtGuestManager.isLibraryAvailable());
+        assertEquals(Optional.empty(), LibvirtGuestManager.libraryUnavailableReason());
+        assertTrue(LibvirtGuestManager.installedLibraryVersion() >= 1_000_000, "major version at least 1");
+        assertEquals(LibvirtGuestManager.installedLibraryVersion(), libvirt.libraryVersion());
+    }
+
+    @Test
     void closedGuestRefusesCallsInsteadOfTouchingFreedMemory() {
         LibvirtGuest guest = libvirt.findGuest("test").orElseThrow();
         guest.close();
