@@ -91,6 +91,25 @@ final class LibvirtErrors {
         return (int) result;
     }
 
+    /**
+     * Throws for a negative result of a call on a named object; the operation text
+     * {@code "function(subject)"} is only built on failure, so the success path allocates nothing.
+     */
+    static int check(Libvirt lv, long result, String function, String subject) {
+        if (result < 0) {
+            throw failure(lv, function + "(" + subject + ")");
+        }
+        return (int) result;
+    }
+
+    /** Throws for a NULL result of a call on a named object; see {@link #check(Libvirt, long, String, String)}. */
+    static long checkPointer(Libvirt lv, long result, String function, String subject) {
+        if (result == 0) {
+            throw failure(lv, function + "(" + subject + ")");
+        }
+        return result;
+    }
+
     /** Throws for a NULL result of a libvirt call returning a pointer. */
     static long checkPointer(Libvirt lv, long result, String operation) {
         if (result == 0) {

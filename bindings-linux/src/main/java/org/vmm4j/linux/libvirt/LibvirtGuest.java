@@ -72,7 +72,7 @@ public final class LibvirtGuest implements Guest, AutoCloseable {
     private int call(org.vmm4j.internal.nat.NativeFunction f, String operation) {
         long d = dom.acquire();
         try {
-            return LibvirtErrors.check(lv, f.call(d), op(operation));
+            return LibvirtErrors.check(lv, f.call(d), operation, name);
         } finally {
             dom.release();
         }
@@ -81,7 +81,7 @@ public final class LibvirtGuest implements Guest, AutoCloseable {
     private int call(org.vmm4j.internal.nat.NativeFunction f, long argument, String operation) {
         long d = dom.acquire();
         try {
-            return LibvirtErrors.check(lv, f.call(d, argument), op(operation));
+            return LibvirtErrors.check(lv, f.call(d, argument), operation, name);
         } finally {
             dom.release();
         }
@@ -97,8 +97,7 @@ public final class LibvirtGuest implements Guest, AutoCloseable {
         long d = dom.acquire();
         NativeMemory out = Scratch.take(lv.access);
         try {
-            LibvirtErrors.check(lv, lv.virDomainGetState.call(d, out.address(), out.address() + 4, 0),
-                    op("virDomainGetState"));
+            LibvirtErrors.check(lv, lv.virDomainGetState.call(d, out.address(), out.address() + 4, 0), "virDomainGetState", name);
             return new StateReason(state(out.getInt(0)), out.getInt(4));
         } finally {
             Scratch.give(out);
@@ -123,15 +122,30 @@ public final class LibvirtGuest implements Guest, AutoCloseable {
         }
     }
 
+    /** State with its reason, memory, vCPUs and CPU time: virDomainGetInfo plus virDomainGetState. */
     @Override
     public GuestInfo info() {
+        return info(true);
+    }
+
+    /**
+     * Like {@link #info()} with one libvirt call (virDomainGetInfo alone), for polling: the reason is
+     * always 0.
+     */
+    public GuestInfo basicInfo() {
+        return info(false);
+    }
+
+    private GuestInfo info(boolean withReason) {
         long d = dom.acquire();
         NativeMemory info = Scratch.take(lv.access);
         try {
-            LibvirtErrors.check(lv, lv.virDomainGetInfo.call(d, info.address()), op("virDomainGetInfo"));
+            LibvirtErrors.check(lv, lv.virDomainGetInfo.call(d, info.address()), "virDomainGetInfo", name);
             long reasonAt = info.address() + LibvirtLayout.DOMAIN_INFO_SIZE;
             int reason = 0;
-            if (lv.virDomainGetState.call(d, reasonAt, reasonAt + 4, 0) == 0) {
+            if (!withReason) {
+                reason = 0;
+            } else if (lv.virDomainGetState.call(d, reasonAt, reasonAt + 4, 0) == 0) {
                 reason = info.getInt(LibvirtLayout.DOMAIN_INFO_SIZE + 4);
             } else {
                 LibvirtErrors.discard(lv);
@@ -156,8 +170,7 @@ public final class LibvirtGuest implements Guest, AutoCloseable {
     public String xml(int flags) {
         long d = dom.acquire();
         try {
-            return lv.takeString(LibvirtErrors.checkPointer(lv, lv.virDomainGetXMLDesc.call(d, flags),
-                    op("virDomainGetXMLDesc")));
+            return lv.takeString(LibvirtErrors.checkPointer(lv, lv.virDomainGetXMLDesc.call(d, flags), "virDomainGetXMLDesc", name));
         } finally {
             dom.release();
         }
@@ -283,7 +296,7 @@ public final class LibvirtGuest implements Guest, AutoCloseable {
         org.vmm4j.host.SafeNames.require("guest name", newName, GuestSpec.MAX_NAME_LENGTH);
         long d = dom.acquire();
         try (NativeMemory cName = lv.cString(newName)) {
-            LibvirtErrors.check(lv, lv.virDomainRename.call(d, cName.address(), 0), op("virDomainRename"));
+            LibvirtErrors.check(lv, lv.virDomainRename.call(d, cName.address(), 0), "virDomainRename", name);
             name = newName;
             return this;
         } finally {
@@ -340,7 +353,7 @@ public final class LibvirtGuest implements Guest, AutoCloseable {
             }
             LibvirtErrors.discard(lv);
         }
-        LibvirtErrors.check(lv, f.call(d, value, LibvirtLayout.AFFECT_CONFIG), op(operation));
+        LibvirtErrors.check(lv, f.call(d, value, LibvirtLayout.AFFECT_CONFIG), operation, name);
     }
 
     @Override
@@ -348,7 +361,7 @@ public final class LibvirtGuest implements Guest, AutoCloseable {
         long d = dom.acquire();
         NativeMemory out = Scratch.take(lv.access);
         try {
-            LibvirtErrors.check(lv, lv.virDomainGetAutostart.call(d, out.address()), op("virDomainGetAutostart"));
+            LibvirtErrors.check(lv, lv.virDomainGetAutostart.call(d, out.address()), "virDomainGetAutostart", name);
             return out.getInt(0) != 0;
         } finally {
             Scratch.give(out);
@@ -367,8 +380,7 @@ public final class LibvirtGuest implements Guest, AutoCloseable {
                 : source == GuestAddress.Source.ARP ? LibvirtLayout.ADDRESSES_SRC_ARP : LibvirtLayout.ADDRESSES_SRC_LEASE;
         long d = dom.acquire();
         try (NativeMemory out = lv.access.allocate(8)) {
-            int n = LibvirtErrors.check(lv, lv.virDomainInterfaceAddresses.call(d, out.address(), src, 0),
-                    op("virDomainInterfaceAddresses"));
+            int n = LibvirtErrors.check(lv, lv.virDomainInterfaceAddresses.call(d, out.address(), src, 0), "virDomainInterfaceAddresses", name);
             long array = out.getLong(0);
             List<GuestAddress> result = new ArrayList<>();
             if (array == 0) {
@@ -415,8 +427,7 @@ public final class LibvirtGuest implements Guest, AutoCloseable {
         long d = dom.acquire();
         try (NativeMemory cXml = lv.cString(xml)) {
             long s = LibvirtErrors.checkPointer(lv, lv.virDomainSnapshotCreateXML.call(d, cXml.address(),
-                    diskOnly ? LibvirtLayout.SNAPSHOT_CREATE_DISK_ONLY | LibvirtLayout.SNAPSHOT_CREATE_ATOMIC : 0),
-                    op("virDomainSnapshotCreateXML"));
+                    diskOnly ? LibvirtLayout.SNAPSHOT_CREATE_DISK_ONLY | LibvirtLayout.SNAPSHOT_CREATE_ATOMIC : 0), "virDomainSnapshotCreateXML", name);
             return snapshot(s, true);
         } finally {
             dom.release();
@@ -494,7 +505,7 @@ public final class LibvirtGuest implements Guest, AutoCloseable {
         try {
             long s = lookupSnapshot(d, snapshotName);
             try {
-                LibvirtErrors.check(lv, lv.virDomainRevertToSnapshot.call(s, 0), op("virDomainRevertToSnapshot"));
+                LibvirtErrors.check(lv, lv.virDomainRevertToSnapshot.call(s, 0), "virDomainRevertToSnapshot", name);
             } finally {
                 lv.virDomainSnapshotFree.call(s);
             }
@@ -509,7 +520,7 @@ public final class LibvirtGuest implements Guest, AutoCloseable {
         try {
             long s = lookupSnapshot(d, snapshotName);
             try {
-                LibvirtErrors.check(lv, lv.virDomainSnapshotDelete.call(s, 0), op("virDomainSnapshotDelete"));
+                LibvirtErrors.check(lv, lv.virDomainSnapshotDelete.call(s, 0), "virDomainSnapshotDelete", name);
             } finally {
                 lv.virDomainSnapshotFree.call(s);
             }
