@@ -25,24 +25,25 @@ public final class LibvirtGuest implements Guest, AutoCloseable {
     private final LibvirtGuestManager manager;
     private final Libvirt lv;
     private final LibvirtHandle dom;
-    private final UUID uuid;
+    private volatile UUID uuid;
     private volatile String name;
 
     LibvirtGuest(LibvirtGuestManager manager, long domain) {
+        this(manager, domain, null);
+    }
+
+    /** Takes over one reference to {@code domain}; {@code knownName} spares a virDomainGetName call. */
+    LibvirtGuest(LibvirtGuestManager manager, long domain, String knownName) {
         this.manager = manager;
         this.lv = manager.lv;
         this.dom = new LibvirtHandle(this, domain, lv.virDomainFree, "libvirt domain");
+        if (knownName != null) {
+            this.name = knownName;
+            return;
+        }
         try {
             this.name = lv.access.readString(LibvirtErrors.checkPointer(lv, lv.virDomainGetName.call(domain),
                     "virDomainGetName"));
-            NativeMemory buffer = Scratch.take(lv.access);
-            try {
-                LibvirtErrors.check(lv, lv.virDomainGetUUIDString.call(domain, buffer.address()),
-                        "virDomainGetUUIDString");
-                this.uuid = UUID.fromString(buffer.getString(0));
-            } finally {
-                Scratch.give(buffer);
-            }
         } catch (RuntimeException e) {
             dom.close();
             throw e;
@@ -56,7 +57,19 @@ public final class LibvirtGuest implements Guest, AutoCloseable {
 
     @Override
     public UUID uuid() {
-        return uuid;
+        UUID u = uuid;
+        if (u == null) {
+            long d = dom.acquire();
+            NativeMemory buffer = Scratch.take(lv.access);
+            try {
+                LibvirtErrors.check(lv, lv.virDomainGetUUIDString.call(d, buffer.address()), "virDomainGetUUIDString", name);
+                uuid = u = UUID.fromString(buffer.getString(0));
+            } finally {
+                Scratch.give(buffer);
+                dom.release();
+            }
+        }
+        return u;
     }
 
     /** The manager (connection) this guest belongs to. */
@@ -537,6 +550,6 @@ public final class LibvirtGuest implements Guest, AutoCloseable {
 
     @Override
     public String toString() {
-        return "LibvirtGuest[" + name + ", " + uuid + "]";
+        return "LibvirtGuest[" + name + "]";
     }
 }

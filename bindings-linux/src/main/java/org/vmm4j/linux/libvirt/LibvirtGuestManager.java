@@ -286,7 +286,7 @@ public final class LibvirtGuestManager implements GuestManager {
     public Optional<LibvirtGuest> findGuest(String name) {
         Objects.requireNonNull(name, "name");
         long d = lookup(lv.virDomainLookupByName, name, "virDomainLookupByName", LibvirtException.NO_DOMAIN);
-        return d == 0 ? Optional.empty() : Optional.of(new LibvirtGuest(this, d));
+        return d == 0 ? Optional.empty() : Optional.of(new LibvirtGuest(this, d, name));
     }
 
     public Optional<LibvirtGuest> findGuest(UUID uuid) {

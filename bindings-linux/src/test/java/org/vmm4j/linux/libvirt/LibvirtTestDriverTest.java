@@ -206,6 +206,93 @@ class LibvirtTestDriverTest {
     }
 
     @Test
+    void concurrentFailuresAreReportedToTheThreadThatFailed() throws Exception {
+        int threads = 6;
+        List<LibvirtGuest> guests = new java.util.ArrayList<>();
+        for (int i = 0; i < threads; i++) {
+            guests.add(libvirt.define(spec("conc" + i)));
+        }
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        try {
+            List<java.util.concurrent.Future<String>> results = new java.util.ArrayList<>();
+            for (LibvirtGuest guest : guests) {
+                results.add(pool.submit(() -> {
+                    for (int n = 0; n < 2_000; n++) {
+                        LibvirtException e = assertThrows(LibvirtException.class, guest::destroy);
+                        if (!e.getMessage().startsWith("virDomainDestroy(" + guest.name() + ")")
+                                || e.code() != LibvirtException.OPERATION_INVALID) {
+                            return "thread of " + guest.name() + " got: " + e.getMessage();
+                        }
+                        assertEquals(GuestState.STOPPED, guest.info().state());
+                    }
+                    return null;
+                }));
+            }
+            for (var result : results) {
+                assertEquals(null, result.get(60, java.util.concurrent.TimeUnit.SECONDS));
+            }
+        } finally {
+            pool.shutdownNow();
+            for (LibvirtGuest guest : guests) {
+                guest.undefine();
+                guest.close();
+            }
+        }
+    }
+
+    @Test
+    void closingGuestWhileOtherThreadsUseItNeverCrashes() throws Exception {
+        LibvirtGuest guest = libvirt.findGuest("test").orElseThrow();
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
+        List<java.util.concurrent.Future<?>> loops = new java.util.ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            loops.add(pool.submit(() -> {
+                for (int n = 0; n < 1_000_000; n++) {
+                    try {
+                        assertEquals(GuestState.RUNNING, guest.info().state());
+                    } catch (IllegalStateException closed) {
+                        refused.incrementAndGet();
+                        return;
+                    }
+                }
+            }));
+        }
+        Thread.sleep(200);
+        guest.close();
+        for (var loop : loops) {
+            loop.get(60, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        pool.shutdown();
+        assertEquals(4, refused.get());
+    }
+
+    @Test
+    void diskOnlySnapshotAsksLibvirtForDiskOnly() {
+        try (LibvirtGuest guest = libvirt.define(spec("disk1"))) {
+            try {
+                // The test driver refuses VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY (0x10), which proves it was asked.
+                LibvirtException e = assertThrows(LibvirtException.class,
+                        () -> guest.createSnapshot("disk-state", "only disks", true));
+                assertTrue(e.libvirtMessage().contains("0x10"), e.getMessage());
+            } finally {
+                guest.undefine(UndefineOption.SNAPSHOTS);
+            }
+        }
+    }
+
+    @Test
+    void parsesDiskOnlySnapshotXml() {
+        var snapshot = SnapshotXml.parse("<domainsnapshot><name>s</name><description>d &amp; e</description>"
+                + "<state>disk-snapshot</state><creationTime>1700000000</creationTime></domainsnapshot>", true);
+        assertTrue(snapshot.diskOnly());
+        assertTrue(snapshot.current());
+        assertEquals("d & e", snapshot.description());
+        assertEquals(1700000000L, snapshot.created().getEpochSecond());
+        assertEquals(GuestState.STOPPED, snapshot.guestState());
+    }
+
+    @Test
     void closedGuestRefusesCallsInsteadOfTouchingFreedMemory() {
         LibvirtGuest guest = libvirt.findGuest("test").orElseThrow();
         guest.close();
