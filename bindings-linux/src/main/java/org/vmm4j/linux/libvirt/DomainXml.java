@@ -333,6 +333,40 @@ public final class DomainXml {
         return new NicSpec(NicSpec.Type.USER, null, model, mac);
     }
 
+    /**
+     * The domain XML with room for {@code count} vCPUs: {@code <vcpu>} raised and the CPU topology
+     * widened by sockets (or flattened to {@code count} sockets when that does not divide), since
+     * QEMU refuses a maximum that the topology does not multiply out to.
+     */
+    static String withVcpuMaximum(String xml, int count) {
+        Document document = XmlDocuments.parse(xml);
+        Element domain = document.getDocumentElement();
+        Element vcpu = child(domain, "vcpu");
+        if (vcpu == null) {
+            vcpu = addText(domain, "vcpu", "1");
+        }
+        vcpu.setTextContent(Integer.toString(count));
+        vcpu.removeAttribute("current");
+        Element topology = path(domain, "cpu", "topology");
+        if (topology != null) {
+            int dies = intAttribute(topology, "dies", 1);
+            int cores = intAttribute(topology, "cores", 1);
+            int threads = intAttribute(topology, "threads", 1);
+            int perSocket = dies * cores * threads;
+            if (count % perSocket == 0) {
+                topology.setAttribute("sockets", Integer.toString(count / perSocket));
+            } else {
+                topology.setAttribute("sockets", Integer.toString(count));
+                topology.setAttribute("cores", "1");
+                topology.setAttribute("threads", "1");
+                if (topology.hasAttribute("dies")) {
+                    topology.setAttribute("dies", "1");
+                }
+            }
+        }
+        return XmlDocuments.print(document);
+    }
+
     /** The pty path of the first serial port or console, when the domain is running and has one. */
     static Optional<String> consolePath(String xml) {
         Element devices = path(XmlDocuments.parse(xml).getDocumentElement(), "devices");

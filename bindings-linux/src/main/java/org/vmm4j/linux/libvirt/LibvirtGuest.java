@@ -21,6 +21,8 @@ import org.vmm4j.internal.nat.NativeMemory;
  */
 public final class LibvirtGuest implements Guest, AutoCloseable {
     private static final long POLL_MILLIS = 50;
+    private static final int VIR_DOMAIN_XML_SECURE = 1;
+    private static final int VIR_DOMAIN_XML_INACTIVE = 2;
 
     private final LibvirtGuestManager manager;
     private final Libvirt lv;
@@ -278,7 +280,7 @@ public final class LibvirtGuest implements Guest, AutoCloseable {
                     storage = true;
             }
         }
-        List<DiskSpec> disks = storage ? DomainXml.disks(xml(2)) : List.of();
+        List<DiskSpec> disks = storage ? DomainXml.disks(xml(VIR_DOMAIN_XML_INACTIVE)) : List.of();
         call(lv.virDomainUndefineFlags, flags, "virDomainUndefineFlags");
         for (DiskSpec disk : disks) {
             if (!disk.cdrom()) {
@@ -328,7 +330,7 @@ public final class LibvirtGuest implements Guest, AutoCloseable {
         try {
             if (kib > info().maxMemoryBytes() >> 10) {
                 LibvirtErrors.check(lv, lv.virDomainSetMemoryFlags.call(d, kib,
-                        LibvirtLayout.AFFECT_CONFIG | LibvirtLayout.MEM_MAXIMUM), op("virDomainSetMemoryFlags(maximum)"));
+                        LibvirtLayout.AFFECT_CONFIG | LibvirtLayout.MEM_MAXIMUM), "virDomainSetMemoryFlags", name + ", maximum");
             }
             setLiveAndConfig(lv.virDomainSetMemoryFlags, d, kib, "virDomainSetMemoryFlags");
         } finally {
@@ -348,8 +350,10 @@ public final class LibvirtGuest implements Guest, AutoCloseable {
                 LibvirtErrors.discard(lv);
             }
             if (max < count) {
-                LibvirtErrors.check(lv, lv.virDomainSetVcpusFlags.call(d, count,
-                        LibvirtLayout.AFFECT_CONFIG | LibvirtLayout.VCPU_MAXIMUM), op("virDomainSetVcpusFlags(maximum)"));
+                // Redefine with a larger maximum and a topology that multiplies out to it; the
+                // secure flag keeps passwords (VNC, ...) in the redefinition.
+                String persistent = xml(VIR_DOMAIN_XML_SECURE | VIR_DOMAIN_XML_INACTIVE);
+                manager.defineXml(DomainXml.withVcpuMaximum(persistent, count)).close();
             }
             setLiveAndConfig(lv.virDomainSetVcpusFlags, d, count, "virDomainSetVcpusFlags");
         } finally {

@@ -70,6 +70,19 @@ class DomainXmlTest {
     }
 
     @Test
+    void raisingTheVcpuMaximumKeepsTheTopologyConsistent() {
+        GuestSpec twoCores = GuestSpec.builder("v1").topology(1, 2, 1).build();
+        GuestSpec raised = DomainXml.parse(DomainXml.withVcpuMaximum(DomainXml.toXml(twoCores, "kvm"), 6), false);
+        assertEquals(6, raised.vcpus());
+        assertEquals(3, raised.sockets());
+        assertEquals(2, raised.cores());
+        GuestSpec odd = DomainXml.parse(DomainXml.withVcpuMaximum(DomainXml.toXml(twoCores, "kvm"), 3), false);
+        assertEquals(3, odd.vcpus());
+        assertEquals(3, odd.sockets());
+        assertEquals(1, odd.cores());
+    }
+
+    @Test
     void rejectsNonDomainDocument() {
         assertThrows(IllegalArgumentException.class, () -> DomainXml.parse("<network/>", false));
     }

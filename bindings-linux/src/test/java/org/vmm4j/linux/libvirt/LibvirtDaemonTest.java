@@ -133,6 +133,15 @@ class LibvirtDaemonTest {
                             assertEquals("vda", stats.blocks().get(0).name());
                             assertEquals(128L << 20, stats.maxMemoryBytes());
 
+                            // Live where QEMU allows (balloon), and always in the persistent definition.
+                            guest.setMemory(96L << 20);
+                            guest.setVcpus(2);
+                            GuestSpec persistent = DomainXml.parse(guest.xml(2 /* VIR_DOMAIN_XML_INACTIVE */), false);
+                            assertEquals(2, persistent.vcpus());
+                            assertEquals(128L << 20, persistent.memoryBytes(), "maximum memory stays");
+                            assertTrue(guest.xml(2).contains("<currentMemory unit=\"KiB\">98304</currentMemory>")
+                                    || guest.xml(2).contains("<currentMemory unit='KiB'>98304</currentMemory>"), guest.xml(2));
+
                             guest.suspend();
                             awaitEvent(events, GuestEvent.Type.SUSPENDED);
                             Snapshot snapshot = guest.createSnapshot("paused", "taken by vmm4j", false);
