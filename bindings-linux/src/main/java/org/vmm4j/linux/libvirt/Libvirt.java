@@ -64,6 +64,7 @@ final class Libvirt {
     final NativeFunction virDomainShutdownFlags;
     final NativeFunction virDomainDestroy;
     final NativeFunction virDomainReboot;
+    final NativeFunction virDomainReset;
     final NativeFunction virDomainSuspend;
     final NativeFunction virDomainResume;
     final NativeFunction virDomainUndefineFlags;
@@ -181,6 +182,7 @@ final class Libvirt {
         virDomainShutdownFlags = f("virDomainShutdownFlags", INT, POINTER, INT);
         virDomainDestroy = f("virDomainDestroy", INT, POINTER);
         virDomainReboot = f("virDomainReboot", INT, POINTER, INT);
+        virDomainReset = f("virDomainReset", INT, POINTER, INT);
         virDomainSuspend = f("virDomainSuspend", INT, POINTER);
         virDomainResume = f("virDomainResume", INT, POINTER);
         virDomainUndefineFlags = f("virDomainUndefineFlags", INT, POINTER, INT);

@@ -249,6 +249,11 @@ public final class LibvirtGuest implements Guest, AutoCloseable {
         call(lv.virDomainReboot, 0, "virDomainReboot");
     }
 
+    /** Resets the guest at once, like the reset button (no guest cooperation; raises a reboot event). */
+    public void reset() {
+        call(lv.virDomainReset, 0, "virDomainReset");
+    }
+
     @Override
     public void suspend() {
         call(lv.virDomainSuspend, "virDomainSuspend");

@@ -133,6 +133,10 @@ class LibvirtDaemonTest {
                             assertEquals("vda", stats.blocks().get(0).name());
                             assertEquals(128L << 20, stats.maxMemoryBytes());
 
+                            guest.reset();
+                            awaitEvent(events, GuestEvent.Type.REBOOTED);
+                            assertEquals(GuestState.RUNNING, guest.state());
+
                             // Live where QEMU allows (balloon), and always in the persistent definition.
                             guest.setMemory(96L << 20);
                             guest.setVcpus(2);
