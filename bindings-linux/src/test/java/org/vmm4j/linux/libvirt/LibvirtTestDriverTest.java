@@ -241,6 +241,47 @@ class LibvirtTestDriverTest {
     }
 
     @Test
+    void failuresOnVirtualThreadsAreReportedToTheVirtualThreadThatFailed() throws Exception {
+        java.lang.reflect.Method factory;
+        try {
+            factory = java.util.concurrent.Executors.class.getMethod("newVirtualThreadPerTaskExecutor");
+        } catch (NoSuchMethodException e) {
+            org.junit.jupiter.api.Assumptions.assumeTrue(false, "no virtual threads before JDK 21");
+            return;
+        }
+        List<LibvirtGuest> guests = new java.util.ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            guests.add(libvirt.define(spec("virt" + i)));
+        }
+        var executor = (java.util.concurrent.ExecutorService) factory.invoke(null);
+        try {
+            List<java.util.concurrent.Future<String>> results = new java.util.ArrayList<>();
+            for (int t = 0; t < 200; t++) {
+                LibvirtGuest guest = guests.get(t % guests.size());
+                results.add(executor.submit(() -> {
+                    for (int n = 0; n < 50; n++) {
+                        LibvirtException e = assertThrows(LibvirtException.class, guest::destroy);
+                        if (!e.getMessage().startsWith("virDomainDestroy(" + guest.name() + ")")) {
+                            return e.getMessage();
+                        }
+                        Thread.yield(); // invite the scheduler to move this virtual thread to another carrier
+                    }
+                    return null;
+                }));
+            }
+            for (var result : results) {
+                assertEquals(null, result.get(60, java.util.concurrent.TimeUnit.SECONDS));
+            }
+        } finally {
+            executor.shutdownNow();
+            for (LibvirtGuest guest : guests) {
+                guest.undefine();
+                guest.close();
+            }
+        }
+    }
+
+    @Test
     void closingGuestWhileOtherThreadsUseItNeverCrashes() throws Exception {
         LibvirtGuest guest = libvirt.findGuest("test").orElseThrow();
         var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
