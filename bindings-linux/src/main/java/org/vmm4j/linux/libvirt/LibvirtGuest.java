@@ -13,6 +13,8 @@ import org.vmm4j.guest.GuestSpec;
 import org.vmm4j.guest.GuestState;
 import org.vmm4j.guest.Snapshot;
 import org.vmm4j.guest.UndefineOption;
+import org.vmm4j.host.SafeNames;
+import org.vmm4j.internal.nat.NativeFunction;
 import org.vmm4j.internal.nat.NativeMemory;
 
 /**
@@ -84,7 +86,7 @@ public final class LibvirtGuest implements Guest, AutoCloseable {
     }
 
     /** Calls {@code f(dom)}; throws on a negative result. */
-    private int call(org.vmm4j.internal.nat.NativeFunction f, String operation) {
+    private int call(NativeFunction f, String operation) {
         long d = dom.acquire();
         try {
             return LibvirtErrors.check(lv, f.call(d), operation, name);
@@ -93,7 +95,7 @@ public final class LibvirtGuest implements Guest, AutoCloseable {
         }
     }
 
-    private int call(org.vmm4j.internal.nat.NativeFunction f, long argument, String operation) {
+    private int call(NativeFunction f, long argument, String operation) {
         long d = dom.acquire();
         try {
             return LibvirtErrors.check(lv, f.call(d, argument), operation, name);
@@ -158,12 +160,12 @@ public final class LibvirtGuest implements Guest, AutoCloseable {
             LibvirtErrors.check(lv, lv.virDomainGetInfo.call(d, info.address()), "virDomainGetInfo", name);
             long reasonAt = info.address() + LibvirtLayout.DOMAIN_INFO_SIZE;
             int reason = 0;
-            if (!withReason) {
-                reason = 0;
-            } else if (lv.virDomainGetState.call(d, reasonAt, reasonAt + 4, 0) == 0) {
-                reason = info.getInt(LibvirtLayout.DOMAIN_INFO_SIZE + 4);
-            } else {
-                LibvirtErrors.discard(lv);
+            if (withReason) {
+                if (lv.virDomainGetState.call(d, reasonAt, reasonAt + 4, 0) == 0) {
+                    reason = info.getInt(LibvirtLayout.DOMAIN_INFO_SIZE + 4);
+                } else {
+                    LibvirtErrors.discard(lv); // the state itself came from GetInfo; only the reason is missing
+                }
             }
             return new GuestInfo(state(info.getUnsignedByte(LibvirtLayout.DOMAIN_INFO_STATE)), reason,
                     info.getLong(LibvirtLayout.DOMAIN_INFO_MEMORY) << 10,
@@ -313,7 +315,7 @@ public final class LibvirtGuest implements Guest, AutoCloseable {
 
     @Override
     public LibvirtGuest rename(String newName) {
-        org.vmm4j.host.SafeNames.require("guest name", newName, GuestSpec.MAX_NAME_LENGTH);
+        SafeNames.require("guest name", newName, GuestSpec.MAX_NAME_LENGTH);
         long d = dom.acquire();
         try (NativeMemory cName = lv.cString(newName)) {
             LibvirtErrors.check(lv, lv.virDomainRename.call(d, cName.address(), 0), "virDomainRename", name);
@@ -367,7 +369,7 @@ public final class LibvirtGuest implements Guest, AutoCloseable {
     }
 
     /** Live and config at once while running; config alone if the live change is refused, or when stopped. */
-    private void setLiveAndConfig(org.vmm4j.internal.nat.NativeFunction f, long d, long value, String operation) {
+    private void setLiveAndConfig(NativeFunction f, long d, long value, String operation) {
         boolean active = lv.virDomainIsActive.call(d) == 1;
         if (active) {
             if (f.call(d, value, LibvirtLayout.AFFECT_LIVE | LibvirtLayout.AFFECT_CONFIG) == 0) {
