@@ -2,8 +2,10 @@
 module org.vmm4j.linux {
     requires transitive org.vmm4j.core;
     requires org.slf4j;
+    requires java.xml;
 
     exports org.vmm4j.linux.kvm;
+    exports org.vmm4j.linux.libvirt;
 
     provides org.vmm4j.spi.HypervisorProvider with org.vmm4j.linux.kvm.KvmProvider;
 }

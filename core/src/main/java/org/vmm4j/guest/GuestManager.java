@@ -30,6 +30,14 @@ public interface GuestManager extends AutoCloseable {
         throw new UnsupportedOperationException("lifecycle events are not supported by this guest manager");
     }
 
+    /**
+     * Statistics of every guest (state, CPU time, memory, vCPUs, interfaces, disks) from one bulk
+     * query, without a call per guest.
+     */
+    default List<GuestStats> stats(GuestFilter filter) {
+        throw new UnsupportedOperationException("bulk statistics are not supported by this guest manager");
+    }
+
     @Override
     void close();
 }

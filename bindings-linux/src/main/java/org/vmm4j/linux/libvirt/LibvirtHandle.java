@@ -1,0 +1,96 @@
+package org.vmm4j.linux.libvirt;
+
+import java.lang.ref.Cleaner;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.vmm4j.internal.nat.NativeFunction;
+
+/**
+ * Owns one reference to a libvirt object ({@code virDomainPtr}, {@code virNetworkPtr}, ...) and frees
+ * it exactly once with its free function: on {@link #close()}, after the last call in flight returns.
+ * A call after close fails with {@link IllegalStateException} instead of touching freed memory. If
+ * the owner is never closed, a {@link Cleaner} frees the reference when the owner becomes
+ * unreachable, as a safety net only.
+ *
+ * <p>Guarding costs two uncontended CAS operations per call.
+ */
+final class LibvirtHandle {
+    private static final Cleaner CLEANER = Cleaner.create();
+    private static final int CLOSED = Integer.MIN_VALUE;
+
+    private final long address;
+    private final String what;
+    private final AtomicInteger users = new AtomicInteger();
+    private final Cleaner.Cleanable cleanable;
+
+    private static final class Free implements Runnable {
+        private final NativeFunction free;
+        private final long address;
+        private final AtomicBoolean done = new AtomicBoolean();
+
+        Free(NativeFunction free, long address) {
+            this.free = free;
+            this.address = address;
+        }
+
+        @Override
+        public void run() {
+            if (done.compareAndSet(false, true)) {
+                free.call(address);
+            }
+        }
+    }
+
+    LibvirtHandle(Object owner, long address, NativeFunction free, String what) {
+        if (address == 0) {
+            throw new IllegalArgumentException("NULL " + what);
+        }
+        this.address = address;
+        this.what = what;
+        this.cleanable = CLEANER.register(owner, new Free(free, address));
+    }
+
+    /** The address, pinned until {@link #release()}; fails when closed. */
+    long acquire() {
+        for (;;) {
+            int u = users.get();
+            if (u < 0) {
+                throw new IllegalStateException(what + " is closed");
+            }
+            if (users.compareAndSet(u, u + 1)) {
+                return address;
+            }
+        }
+    }
+
+    void release() {
+        if (users.decrementAndGet() == CLOSED) {
+            cleanable.clean();
+        }
+    }
+
+    /** The raw address without pinning, for identity and logging only. */
+    long address() {
+        return address;
+    }
+
+    boolean isClosed() {
+        return users.get() < 0;
+    }
+
+    /** Frees the reference now, or when the last call in flight returns. Idempotent. */
+    void close() {
+        for (;;) {
+            int u = users.get();
+            if (u < 0) {
+                return;
+            }
+            if (users.compareAndSet(u, u | CLOSED)) {
+                if (u == 0) {
+                    cleanable.clean();
+                }
+                return;
+            }
+        }
+    }
+}
