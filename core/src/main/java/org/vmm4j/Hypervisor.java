@@ -95,6 +95,14 @@ public interface Hypervisor extends AutoCloseable {
         throw new UnsupportedOperationException("the " + kind() + " backend cannot set up an x86 machine");
     }
 
+    /**
+     * The host's managed guests (tier 2) through this platform's manager (libvirt on Linux); the
+     * caller closes it.
+     */
+    default org.vmm4j.guest.GuestManager guests() {
+        return org.vmm4j.guest.GuestManager.connect();
+    }
+
     /** Releases the hypervisor handle; VMs created from it stay usable until closed. */
     @Override
     void close();

@@ -10,6 +10,34 @@ import java.util.UUID;
  */
 public interface GuestManager extends AutoCloseable {
 
+    /**
+     * Connects to the host's guest manager: libvirt on Linux ({@code uri} such as
+     * {@code qemu:///system}, {@code test:///default}, {@code qemu+ssh://host/system}; {@code null} for
+     * the default), bhyve on FreeBSD, vmd on OpenBSD.
+     *
+     * @throws org.vmm4j.HypervisorUnavailableException when no installed backend manages guests here
+     */
+    static GuestManager connect(String uri) {
+        java.util.List<String> tried = new java.util.ArrayList<>();
+        for (org.vmm4j.spi.HypervisorProvider p : java.util.ServiceLoader.load(org.vmm4j.spi.HypervisorProvider.class,
+                GuestManager.class.getClassLoader())) {
+            if (p.supportsCurrentOs()) {
+                java.util.Optional<GuestManager> m = p.connectGuests(uri);
+                if (m.isPresent()) {
+                    return m.get();
+                }
+                tried.add(p.kind());
+            }
+        }
+        throw new org.vmm4j.HypervisorUnavailableException("no guest manager for " + System.getProperty("os.name")
+                + (tried.isEmpty() ? " (add vmm4j-bindings-linux, -freebsd or -openbsd)" : "; tried " + tried));
+    }
+
+    /** {@link #connect(String)} with the backend's default URI. */
+    static GuestManager connect() {
+        return connect(null);
+    }
+
     /** {@code "libvirt"}, {@code "bhyve"}, {@code "vmd"}. */
     String kind();
 

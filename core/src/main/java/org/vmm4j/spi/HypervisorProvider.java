@@ -26,4 +26,14 @@ public interface HypervisorProvider {
      * @throws org.vmm4j.HypervisorUnavailableException saying why it cannot be used
      */
     Hypervisor open();
+
+    /**
+     * Connects to this backend's guest manager (tier 2) at {@code uri} ({@code null}: the default),
+     * or returns empty when this backend has none.
+     *
+     * @throws org.vmm4j.VmmException when the manager exists but the connection fails
+     */
+    default java.util.Optional<org.vmm4j.guest.GuestManager> connectGuests(String uri) {
+        return java.util.Optional.empty();
+    }
 }

@@ -26,6 +26,13 @@ public final class KvmProvider implements HypervisorProvider {
         return new LinuxProbe().probe();
     }
 
+    /** libvirt is Linux's guest manager: {@code qemu:///system} unless another URI is given. */
+    @Override
+    public java.util.Optional<org.vmm4j.guest.GuestManager> connectGuests(String uri) {
+        return java.util.Optional.of(uri == null ? org.vmm4j.linux.libvirt.LibvirtGuestManager.connect()
+                : org.vmm4j.linux.libvirt.LibvirtGuestManager.connect(uri));
+    }
+
     @Override
     public Hypervisor open() {
         NativeAccess.get();
