@@ -23,8 +23,9 @@ final class ConsoleCapture extends OutputStream {
         notifyAll();
     }
 
+    /** The output so far, with the serial console's CR LF line ends as plain LF. */
     synchronized String text() {
-        return bytes.toString(StandardCharsets.ISO_8859_1);
+        return bytes.toString(StandardCharsets.ISO_8859_1).replace("\r\n", "\n");
     }
 
     /** Waits until the output contains {@code needle}; returns whether it did within {@code timeout}. */
