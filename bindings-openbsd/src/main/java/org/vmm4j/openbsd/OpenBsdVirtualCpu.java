@@ -1,0 +1,313 @@
+package org.vmm4j.openbsd;
+
+import static org.vmm4j.openbsd.abi.VmmVar.*;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.vmm4j.ExitKind;
+import org.vmm4j.Registers;
+import org.vmm4j.SpecialRegisters;
+import org.vmm4j.VirtualCpu;
+import org.vmm4j.VirtualMachine;
+import org.vmm4j.VmExit;
+import org.vmm4j.internal.nat.Errno;
+import org.vmm4j.internal.nat.NativeMemory;
+import org.vmm4j.openbsd.abi.CStruct;
+import org.vmm4j.openbsd.abi.VmmAbi;
+
+/**
+ * A vmm(4) vCPU, run with {@code VMM_IOC_RUN} over a {@code vm_run_params} and a {@code vm_exit}
+ * buffer that are allocated once and reused.
+ *
+ * <p><b>Completing exits, as vmd does.</b> After a port-I/O exit the caller answers an IN with
+ * {@link VmExit#setIoData}, which writes {@code vei_data} in the exit buffer. The next {@link #run()}
+ * advances {@code vrs_gprs[RIP]} in that buffer by {@code vei_insn_len} and passes the same buffer
+ * back: the kernel loads RIP from it and, for an IN, RAX from {@code vei_data}.
+ *
+ * <p><b>Stopping from another thread.</b> {@link #requestStop()} sets a flag and, while a run is in
+ * the kernel, issues {@code VMM_IOC_INTR} for this vCPU: vmm(4) marks an interrupt pending and
+ * IPIs the physical CPU running the vCPU, which makes it leave guest mode and return to us at the
+ * next interrupt window (vmd relies on the same path to deliver interrupts). If that exit carries
+ * nothing (interrupt window, external interrupt) the run returns {@link ExitKind#STOP_REQUESTED};
+ * if it carries work (an I/O exit must not be lost) it is returned and the following {@code run()}
+ * returns {@code STOP_REQUESTED} without entering the guest; a run the kernel ends with
+ * {@code EINTR} reports the stop at once. The pending-interrupt
+ * mark is cleared on the next run ({@code vrp_intr_pending}, or {@code VMM_IOC_INTR} with 0 on 7.4).
+ * How quickly a guest spinning with interrupts disabled leaves guest mode after the IPI has not been
+ * measured on hardware.
+ */
+public final class OpenBsdVirtualCpu implements VirtualCpu {
+    private static final int NO_VECTOR = -1;
+
+    private final OpenBsdVirtualMachine vm;
+    private final int id;
+    private final VmmDevice device;
+    private final VmmAbi abi;
+    private final RegisterState regs;
+    private final NativeMemory runParams;
+    private final NativeMemory exitBuffer;
+    private final NativeMemory rwregs;
+    private final OpenBsdVmExit exit;
+    private final long exitVrs;
+    private final long rwRegsBase;
+
+    private final AtomicBoolean stopRequested = new AtomicBoolean();
+    private final AtomicBoolean kicked = new AtomicBoolean();
+    private volatile boolean inRun;
+    private volatile int pendingVector = NO_VECTOR;
+    private volatile boolean closed;
+    private int vmId = -1;
+    private boolean started;
+    private boolean ioPending;
+
+    OpenBsdVirtualCpu(OpenBsdVirtualMachine vm, int id) {
+        this.vm = vm;
+        this.id = id;
+        this.device = vm.device();
+        this.abi = device.abi();
+        this.regs = new RegisterState(abi);
+        this.runParams = device.allocate(abi.vmRunParams.size());
+        this.exitBuffer = device.allocate(abi.vmExit.size());
+        this.rwregs = device.allocate(abi.vmRwregsParams.size());
+        this.exit = new OpenBsdVmExit(abi, exitBuffer);
+        this.exitVrs = abi.vmExit.offset("vrs");
+        this.rwRegsBase = abi.vmRwregsParams.offset("vrwp_regs");
+    }
+
+    @Override
+    public int id() {
+        return id;
+    }
+
+    @Override
+    public VirtualMachine vm() {
+        return vm;
+    }
+
+    private int vmId() {
+        checkOpen();
+        if (vmId < 0) {
+            vmId = vm.ensureCreated();
+        }
+        return vmId;
+    }
+
+    @Override
+    public VmExit run() {
+        int vmIdentifier = vmId();
+        if (stopRequested.getAndSet(false)) {
+            exit.synthetic(ExitKind.STOP_REQUESTED);
+            return exit;
+        }
+        if (ioPending) {
+            long rip = exitVrs + regs.gprOffset(VCPU_REGS_RIP);
+            exitBuffer.putLong(rip, exitBuffer.getLong(rip) + exit.ioInstructionLength());
+            ioPending = false;
+        }
+        CStruct p = abi.vmRunParams;
+        int vector = pendingVector;
+        pendingVector = NO_VECTOR;
+        runParams.putInt(p.offset("vrp_vm_id"), vmIdentifier);
+        runParams.putInt(p.offset("vrp_vcpu_id"), id);
+        runParams.putLong(p.offset("vrp_exit"), exitBuffer.address());
+        if (abi.isCurrent()) {
+            runParams.putByte(p.offset("vrp_inject.vie_vector"), (byte) (vector == NO_VECTOR ? 0 : vector));
+            runParams.putInt(p.offset("vrp_inject.vie_errorcode"), 0);
+            runParams.putByte(p.offset("vrp_inject.vie_type"),
+                    (byte) (vector == NO_VECTOR ? VCPU_INJECT_NONE : VCPU_INJECT_INTR));
+            runParams.putByte(p.offset("vrp_intr_pending"), (byte) (vector == NO_VECTOR ? 0 : 1));
+        } else {
+            if (kicked.getAndSet(false) && vector == NO_VECTOR) {
+                intr(0);
+            }
+            runParams.putByte(p.offset("vrp_continue"), (byte) (started ? 1 : 0));
+            runParams.putShort(p.offset("vrp_irq"), (short) (vector == NO_VECTOR ? 0xFFFF : vector));
+        }
+        kicked.set(false);
+        inRun = true;
+        int rc;
+        try {
+            rc = device.ioctl(abi.iocRun, runParams);
+        } finally {
+            inRun = false;
+        }
+        if (rc == -Errno.EINTR) {
+            exit.synthetic(stopRequested.getAndSet(false) ? ExitKind.STOP_REQUESTED : ExitKind.INTERRUPTED);
+            return exit;
+        }
+        if (rc < 0) {
+            throw Errno.exception("ioctl(VMM_IOC_RUN, vCPU " + id + ")", -rc);
+        }
+        started = true;
+        ExitKind kind = exit.decode(runParams.getUnsignedShort(p.offset("vrp_exit_reason")));
+        if (kind == ExitKind.BOGUS && stopRequested.getAndSet(false)) {
+            // The kick's own exit (interrupt window, external interrupt) carries nothing to lose.
+            exit.synthetic(ExitKind.STOP_REQUESTED);
+            return exit;
+        }
+        ioPending = kind == ExitKind.IO_IN || kind == ExitKind.IO_OUT;
+        return exit;
+    }
+
+    /** {@code vrp_irqready} of the last run: the guest can take an interrupt on the next entry. */
+    public boolean interruptReady() {
+        return runParams.getByte(abi.vmRunParams.offset("vrp_irqready")) != 0;
+    }
+
+    /**
+     * Injects external interrupt {@code vector} on the next run ({@code vrp_inject} with
+     * {@code VCPU_INJECT_INTR}, or {@code vrp_irq} on 7.4), as vmd does for its i8259/IOAPIC.
+     */
+    public void injectInterrupt(int vector) {
+        if (vector < 0 || vector > 255) {
+            throw new IllegalArgumentException("interrupt vector " + vector + " outside 0..255");
+        }
+        pendingVector = vector;
+        if (inRun) {
+            kick();
+        }
+    }
+
+    @Override
+    public void requestStop() {
+        stopRequested.set(true);
+        if (inRun) {
+            kick();
+        }
+    }
+
+    private void kick() {
+        kicked.set(true);
+        intr(1);
+    }
+
+    private void intr(int value) {
+        CStruct p = abi.vmIntrParams;
+        try (NativeMemory params = device.allocate(p.size())) {
+            params.putInt(p.offset("vip_vm_id"), vmId());
+            params.putInt(p.offset("vip_vcpu_id"), id);
+            params.putShort(p.offset("vip_intr"), (short) value);
+            int rc = device.ioctl(abi.iocIntr, params);
+            if (rc < 0) {
+                throw Errno.exception("ioctl(VMM_IOC_INTR, vCPU " + id + ")", -rc);
+            }
+        }
+    }
+
+    private void readRegs(int mask) {
+        CStruct p = abi.vmRwregsParams;
+        rwregs.putInt(p.offset("vrwp_vm_id"), vmId());
+        rwregs.putInt(p.offset("vrwp_vcpu_id"), id);
+        rwregs.putLong(p.offset("vrwp_mask"), mask);
+        int rc = device.ioctl(abi.iocReadregs, rwregs);
+        if (rc < 0) {
+            throw Errno.exception("ioctl(VMM_IOC_READREGS, vCPU " + id + ")", -rc);
+        }
+    }
+
+    private void writeRegs(int mask) {
+        CStruct p = abi.vmRwregsParams;
+        rwregs.putInt(p.offset("vrwp_vm_id"), vmId());
+        rwregs.putInt(p.offset("vrwp_vcpu_id"), id);
+        rwregs.putLong(p.offset("vrwp_mask"), mask);
+        int rc = device.ioctl(abi.iocWriteregs, rwregs);
+        if (rc < 0) {
+            throw Errno.exception("ioctl(VMM_IOC_WRITEREGS, vCPU " + id + ")", -rc);
+        }
+    }
+
+    /**
+     * The GPRs. After an I/O exit not yet completed, RIP is reported past the I/O instruction (and
+     * RAX with an IN's reply), which is what the guest will see when it resumes.
+     */
+    @Override
+    public Registers registers() {
+        readRegs(VM_RWREGS_GPRS);
+        Registers r = regs.readGprs(rwregs, rwRegsBase);
+        if (ioPending) {
+            Registers.Builder b = r.toBuilder().rip(r.rip() + exit.ioInstructionLength());
+            if (exit.kind() == ExitKind.IO_IN) {
+                long mask = exit.ioSize() == 1 ? 0xffL : exit.ioSize() == 2 ? 0xffffL : 0xffff_ffffL;
+                b.rax((r.rax() & ~mask) | exit.ioData(0));
+            }
+            r = b.build();
+        }
+        return r;
+    }
+
+    /**
+     * Writes the GPRs. The same values go into the exit buffer's register copy, which the kernel loads
+     * RIP from on the next run, so an explicit write wins over the pending I/O completion.
+     */
+    @Override
+    public void setRegisters(Registers registers) {
+        regs.writeGprs(rwregs, rwRegsBase, registers);
+        writeRegs(VM_RWREGS_GPRS);
+        regs.writeGprs(exitBuffer, exitVrs, registers);
+        ioPending = false;
+    }
+
+    @Override
+    public SpecialRegisters specialRegisters() {
+        readRegs(VM_RWREGS_SREGS | VM_RWREGS_CRS | VM_RWREGS_MSRS);
+        return regs.readSpecial(rwregs, rwRegsBase);
+    }
+
+    @Override
+    public void setSpecialRegisters(SpecialRegisters registers) {
+        int mask = VM_RWREGS_SREGS | VM_RWREGS_CRS | VM_RWREGS_MSRS;
+        readRegs(mask); // keep the MSRs and CRs the record does not carry
+        regs.writeSpecial(rwregs, rwRegsBase, registers);
+        writeRegs(mask);
+    }
+
+    /**
+     * Resets the vCPU to {@code state} ({@code VMM_IOC_RESETCPU}): vmd resets to its power-on state
+     * after a triple fault.
+     */
+    public void reset(Registers gprs, SpecialRegisters special) {
+        CStruct p = abi.vmResetcpuParams;
+        try (NativeMemory params = device.allocate(p.size())) {
+            params.putInt(p.offset("vrp_vm_id"), vmId());
+            params.putInt(p.offset("vrp_vcpu_id"), id);
+            long base = p.offset("vrp_init_state");
+            regs.writeGprs(params, base, gprs);
+            regs.writeSpecial(params, base, special);
+            int rc = device.ioctl(abi.iocResetcpu, params);
+            if (rc < 0) {
+                throw Errno.exception("ioctl(VMM_IOC_RESETCPU, vCPU " + id + ")", -rc);
+            }
+        }
+        ioPending = false;
+        started = false;
+    }
+
+    @Override
+    public void setSingleStep(boolean enabled) {
+        if (enabled) {
+            throw new UnsupportedOperationException("vmm(4) has no single-step interface");
+        }
+    }
+
+    @Override
+    public boolean isClosed() {
+        return closed;
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        runParams.close();
+        exitBuffer.close();
+        rwregs.close();
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("vCPU " + id + " is closed");
+        }
+    }
+}
