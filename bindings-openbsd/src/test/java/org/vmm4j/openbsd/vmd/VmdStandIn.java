@@ -46,6 +46,9 @@ final class VmdStandIn implements AutoCloseable {
     final Map<String, Vm> vms = Collections.synchronizedMap(new LinkedHashMap<>());
     final List<Imsg> received = Collections.synchronizedList(new ArrayList<>());
     volatile Fault fault = Fault.NONE;
+    /** When set, RELOAD re-reads this vm.conf like vmd: new VMs are added, enabled stopped ones started. */
+    volatile Path confFile;
+    final List<String> startedByReload = Collections.synchronizedList(new ArrayList<>());
     private int nextId = 1;
     private int nextTty;
 
@@ -188,6 +191,23 @@ final class VmdStandIn implements AutoCloseable {
             }
             out.add(Imsg.of(protocol.getInfoVmEndData, new byte[0]));
             return out;
+        }
+        if (t == protocol.reload && confFile != null) {
+            VmConf conf = new VmConfFile(confFile).read();
+            vms.keySet().removeIf(n -> conf.vm(n).isEmpty() && (vms.get(n).state & VmdProtocol.VM_STATE_RUNNING) == 0);
+            for (VmConf.Vm v : conf.vms()) {
+                Vm vm = vms.get(v.name());
+                if (vm == null) {
+                    vm = define(v.name(), v.memoryBytes());
+                }
+                vm.memory = v.memoryBytes();
+                if (!v.disabled() && (vm.state & VmdProtocol.VM_STATE_RUNNING) == 0) {
+                    vm.state = VmdProtocol.VM_STATE_RUNNING;
+                    vm.pid = 50000 + vm.id;
+                    vm.tty = "ttyp" + nextTty++;
+                    startedByReload.add(v.name());
+                }
+            }
         }
         return List.of(); // reload, load, reset: vmd does not answer
     }
