@@ -148,10 +148,10 @@ class OpenBsdPlansTest {
         HostPlan.Outcome second = plan.apply(host, p -> { });
         assertEquals(after, host.files, "files are unchanged by the second apply");
         assertTrue(first.skipped().isEmpty());
-        // skipped: 4 line edits, 2 blocks, 2 guarded creations; unguarded commands (ifconfig add, pfctl,
-        // sysctl, vmctl reload) rerun harmlessly
+        // skipped: 4 line edits, 2 blocks, 2 guarded creations; the unguarded commands (ifconfig inet,
+        // ifconfig add, sysctl, pfctl, vmctl reload) rerun harmlessly
         assertEquals(8, second.skipped().size());
-        assertEquals(4, second.applied().size());
+        assertEquals(5, second.applied().size());
         assertTrue(host.files.get(Path.of("/etc/pf.conf")).startsWith("set skip on lo\n"));
         assertTrue(host.files.get(Path.of("/etc/vm.conf")).contains("switch \"private\" {\n\tinterface bridge1\n}"));
     }
