@@ -34,6 +34,18 @@ public final class VmdGuestManager implements GuestManager {
         this.conf = conf;
     }
 
+    /**
+     * The host's vmd: {@code /var/run/vmd.sock} and {@code /etc/vm.conf}, with the protocol of
+     * {@code osRelease} ({@code kern.osrelease}).
+     *
+     * @throws IllegalArgumentException for a release whose vmd message numbering is not known
+     */
+    public static VmdGuestManager open(String osRelease) {
+        VmdProtocol protocol = VmdProtocol.forRelease(osRelease).orElseThrow(() -> new IllegalArgumentException(
+                "vmd's protocol is not known for OpenBSD " + osRelease + " (known: 7.4 and 7.8 or later)"));
+        return new VmdGuestManager(new VmdClient(VmdClient.SOCKET, protocol), new VmConfFile(VmConfFile.DEFAULT));
+    }
+
     VmdClient client() {
         return client;
     }
