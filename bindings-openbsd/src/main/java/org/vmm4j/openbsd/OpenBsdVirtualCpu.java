@@ -59,6 +59,7 @@ public final class OpenBsdVirtualCpu implements VirtualCpu {
     private int vmId = -1;
     private boolean started;
     private boolean ioPending;
+    private boolean intrMarked;
 
     OpenBsdVirtualCpu(OpenBsdVirtualMachine vm, int id) {
         this.vm = vm;
@@ -105,23 +106,33 @@ public final class OpenBsdVirtualCpu implements VirtualCpu {
             ioPending = false;
         }
         CStruct p = abi.vmRunParams;
+        // As vmd: inject only when the last exit said the guest can take an interrupt (vrp_irqready);
+        // otherwise keep it pending and tell the kernel, which exits at the interrupt window.
         int vector = pendingVector;
-        pendingVector = NO_VECTOR;
+        boolean inject = vector != NO_VECTOR && started && interruptReady();
+        if (inject) {
+            pendingVector = NO_VECTOR;
+        }
+        boolean stillPending = vector != NO_VECTOR && !inject;
         runParams.putInt(p.offset("vrp_vm_id"), vmIdentifier);
         runParams.putInt(p.offset("vrp_vcpu_id"), id);
         runParams.putLong(p.offset("vrp_exit"), exitBuffer.address());
         if (abi.isCurrent()) {
-            runParams.putByte(p.offset("vrp_inject.vie_vector"), (byte) (vector == NO_VECTOR ? 0 : vector));
+            runParams.putByte(p.offset("vrp_inject.vie_vector"), (byte) (inject ? vector : 0));
             runParams.putInt(p.offset("vrp_inject.vie_errorcode"), 0);
-            runParams.putByte(p.offset("vrp_inject.vie_type"),
-                    (byte) (vector == NO_VECTOR ? VCPU_INJECT_NONE : VCPU_INJECT_INTR));
-            runParams.putByte(p.offset("vrp_intr_pending"), (byte) (vector == NO_VECTOR ? 0 : 1));
+            runParams.putByte(p.offset("vrp_inject.vie_type"), (byte) (inject ? VCPU_INJECT_INTR : VCPU_INJECT_NONE));
+            runParams.putByte(p.offset("vrp_intr_pending"), (byte) (stillPending ? 1 : 0));
         } else {
-            if (kicked.getAndSet(false) && vector == NO_VECTOR) {
+            // 7.4 has no vrp_intr_pending: the pending mark is VMM_IOC_INTR, set and cleared as vmd does.
+            if (stillPending) {
+                intr(1);
+                intrMarked = true;
+            } else if (intrMarked || kicked.get()) {
                 intr(0);
+                intrMarked = false;
             }
             runParams.putByte(p.offset("vrp_continue"), (byte) (started ? 1 : 0));
-            runParams.putShort(p.offset("vrp_irq"), (short) (vector == NO_VECTOR ? 0xFFFF : vector));
+            runParams.putShort(p.offset("vrp_irq"), (short) (inject ? vector : 0xFFFF));
         }
         kicked.set(false);
         inRun = true;
@@ -155,8 +166,11 @@ public final class OpenBsdVirtualCpu implements VirtualCpu {
     }
 
     /**
-     * Injects external interrupt {@code vector} on the next run ({@code vrp_inject} with
-     * {@code VCPU_INJECT_INTR}, or {@code vrp_irq} on 7.4), as vmd does for its i8259/IOAPIC.
+     * Injects external interrupt {@code vector} as vmd does for its i8259: with the first run whose
+     * previous exit reported {@code vrp_irqready} ({@code vrp_inject} with {@code VCPU_INJECT_INTR},
+     * or {@code vrp_irq} on 7.4); until then the kernel is told an interrupt is pending
+     * ({@code vrp_intr_pending}, or {@code VMM_IOC_INTR} on 7.4) so it exits at the interrupt window.
+     * A later call before delivery replaces the vector.
      */
     public void injectInterrupt(int vector) {
         if (vector < 0 || vector > 255) {

@@ -129,17 +129,33 @@ class OpenBsdVmmRunLoopTest {
         assertEquals(List.of(0, 1), kernel.vcpu(vm.vmId(), 0).continued);
     }
 
-    @ParameterizedTest
-    @ValueSource(strings = {"7.4", "7.8"})
-    void injectedInterruptGoesWithTheNextRunOnly(String release) {
-        open(VmmAbi.forRelease(release).orElseThrow());
+    @Test
+    void interruptIsInjectedOnlyOnceTheGuestIsReadyAndPendingUntilThen() {
+        open(VmmAbi.CURRENT);
+        vm.allocateMemory(0, 0x1000);
+        OpenBsdVirtualCpu cpu = (OpenBsdVirtualCpu) vm.createVcpu(0);
+        kernel.script(0, new Reason(12), new Reason(12), new Reason(12));
+        cpu.injectInterrupt(0x20);
+        cpu.run(); // no exit yet says irqready: marked pending, not injected
+        cpu.run(); // the double reported irqready: injected
+        cpu.run();
+        ScriptedVmmKernel.Vcpu k = kernel.vcpu(vm.vmId(), 0);
+        assertEquals(List.of(0x20), k.injected);
+        assertEquals(List.of(1, 0, 0), k.intrPending);
+    }
+
+    @Test
+    void openBsd74MarksPendingInterruptsWithVmmIocIntrAndInjectsThroughVrpIrq() {
+        open(VmmAbi.OPENBSD_7_4);
         vm.allocateMemory(0, 0x1000);
         OpenBsdVirtualCpu cpu = (OpenBsdVirtualCpu) vm.createVcpu(0);
         kernel.script(0, new Reason(12), new Reason(12));
-        cpu.injectInterrupt(0x20);
+        cpu.injectInterrupt(0x21);
         cpu.run();
         cpu.run();
-        assertEquals(List.of(0x20), kernel.vcpu(vm.vmId(), 0).injected);
+        assertEquals(List.of(0x21), kernel.vcpu(vm.vmId(), 0).injected);
+        assertEquals(List.of(1, 0), kernel.intrCalls.stream().map(c -> c[2]).toList(),
+                "set while pending, cleared once delivered");
     }
 
     @Test

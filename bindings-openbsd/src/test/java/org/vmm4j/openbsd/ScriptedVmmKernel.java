@@ -57,6 +57,8 @@ final class ScriptedVmmKernel implements VmmDevice {
         final List<Long> raxAtEntry = new ArrayList<>();
         final List<Integer> injected = new ArrayList<>();
         final List<Integer> continued = new ArrayList<>();
+        /** vrp_intr_pending of each run (current ABI). */
+        final List<Integer> intrPending = new ArrayList<>();
         volatile CountDownLatch kick = new CountDownLatch(1);
         final CountDownLatch entered = new CountDownLatch(1);
 
@@ -230,6 +232,7 @@ final class ScriptedVmmKernel implements VmmDevice {
         v.ripAtEntry.add(v.regs.getLong(rip));
         v.raxAtEntry.add(v.regs.getLong(rax));
         if (abi.isCurrent()) {
+            v.intrPending.add((int) p.getByte(r.offset("vrp_intr_pending")));
             if (p.getByte(r.offset("vrp_inject.vie_type")) == VCPU_INJECT_INTR) {
                 v.injected.add(p.getUnsignedByte(r.offset("vrp_inject.vie_vector")));
             }
