@@ -22,8 +22,9 @@ import org.vmm4j.openbsd.abi.VmmAbi;
 /**
  * A vmm(4) VM. vmm(4) takes all guest memory ranges and the vCPU count in one {@code VMM_IOC_CREATE},
  * so this VM collects regions and vCPUs first and creates the kernel VM when it is first needed: the
- * first {@code run()} or register access of any vCPU, or {@link #create()}. From then on memory and
- * vCPUs are fixed; adding more throws {@link IllegalStateException}. Closing terminates the kernel VM
+ * first {@code run()} or register access of any vCPU, or {@link #create()}, and each vCPU is reset
+ * ({@code VMM_IOC_RESETCPU}) to the x86 power-on state, as vmd does. From then on memory and vCPUs are
+ * fixed; adding more throws {@link IllegalStateException}. Closing terminates the kernel VM
  * ({@code VMM_IOC_TERM}) and unmaps the memory.
  */
 public final class OpenBsdVirtualMachine implements VirtualMachine {
@@ -186,6 +187,21 @@ public final class OpenBsdVirtualMachine implements VirtualMachine {
             vmId = params.getInt(p.offset("vcp_id"));
         }
         created = true;
+        // vmd resets every vCPU before its first run; do the same so each starts from the x86
+        // power-on state (callers then write their own registers on top).
+        CStruct r = abi.vmResetcpuParams;
+        RegisterState state = new RegisterState(abi);
+        try (NativeMemory params = device.allocate(r.size())) {
+            for (int id : vcpus.keySet()) {
+                params.putInt(r.offset("vrp_vm_id"), vmId);
+                params.putInt(r.offset("vrp_vcpu_id"), id);
+                state.writePowerOn(params, r.offset("vrp_init_state"));
+                int rc = device.ioctl(abi.iocResetcpu, params);
+                if (rc < 0) {
+                    throw Errno.exception("ioctl(VMM_IOC_RESETCPU, vCPU " + id + ")", -rc);
+                }
+            }
+        }
     }
 
     synchronized int ensureCreated() {

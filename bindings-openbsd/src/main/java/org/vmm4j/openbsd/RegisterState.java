@@ -90,6 +90,38 @@ final class RegisterState {
         m.putLong(base + msrs + 8L * VCPU_REGS_EFER, r.efer());
     }
 
+    /**
+     * Fills a {@code vcpu_reg_state} with the x86 power-on state vmd gives a BIOS-booted vCPU
+     * ({@code vcpu_init_flat16} in vmd): real mode at F000:FFF0, CR0 0x60000010, RFLAGS 0x2,
+     * DR6 0xFFFF0FF0, DR7 0x400, XCR0 x87.
+     */
+    void writePowerOn(NativeMemory m, long base) {
+        CStruct s = abi.vcpuRegState;
+        m.fill(base, s.size(), (byte) 0);
+        m.putLong(base + gprs + 8L * VCPU_REGS_RFLAGS, 0x2);
+        m.putLong(base + gprs + 8L * VCPU_REGS_RIP, 0xFFF0);
+        m.putLong(base + crs + 8L * VCPU_REGS_CR0, 0x60000010L);
+        m.putLong(base + crs + 8L * VCPU_REGS_XCR0, 0x1);
+        long drs = base + s.offset("vrs_drs");
+        m.putLong(drs + 8L * 4, 0xFFFF0FF0L); // DR6
+        m.putLong(drs + 8L * 5, 0x400);       // DR7
+        for (int i = 0; i < VCPU_REGS_NSREGS; i++) {
+            long at = base + sregs + segmentSize * abi.sregIndex(i);
+            boolean cs = i == 0;
+            int ar = i == 6 ? 0x82 : i == 7 ? 0x8B : cs ? 0x809F : 0x8093;
+            rawSegment(m, at, cs ? 0xF000 : 0, 0xFFFF, ar, cs ? 0xF0000 : 0);
+        }
+        rawSegment(m, base + gdtr, 0, 0xFFFF, 0, 0);
+        rawSegment(m, base + idtr, 0, 0xFFFF, 0, 0);
+    }
+
+    private static void rawSegment(NativeMemory m, long at, int sel, int limit, int ar, long segmentBase) {
+        m.putShort(at, (short) sel);
+        m.putInt(at + 4, limit);
+        m.putInt(at + 8, ar);
+        m.putLong(at + 16, segmentBase);
+    }
+
     static Segment readSegment(NativeMemory m, long at) {
         int sel = m.getUnsignedShort(at);
         int limit = m.getInt(at + 4);

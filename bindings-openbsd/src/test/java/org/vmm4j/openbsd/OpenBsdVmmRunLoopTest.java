@@ -84,6 +84,27 @@ class OpenBsdVmmRunLoopTest {
         assertThrows(IllegalStateException.class, () -> vm.createVcpu(1));
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"7.4", "7.8"})
+    void everyVcpuStartsFromThePowerOnStateInTheReleasesLayout(String release) {
+        open(VmmAbi.forRelease(release).orElseThrow());
+        vm.allocateMemory(0, 0x1000);
+        VirtualCpu cpu0 = vm.createVcpu(0);
+        VirtualCpu cpu1 = vm.createVcpu(1);
+        vm.create();
+        for (VirtualCpu cpu : List.of(cpu0, cpu1)) {
+            assertEquals(0xFFF0, cpu.registers().rip());
+            assertEquals(0x2, cpu.registers().rflags());
+            SpecialRegisters s = cpu.specialRegisters();
+            assertEquals(0xF000, s.cs().selector());
+            assertEquals(0xF0000, s.cs().base());
+            assertTrue(s.cs().present());
+            assertEquals(0xFFFF, s.ds().limit());
+            assertEquals(0x60000010L, s.cr0());
+            assertEquals(0xFFFF, s.gdt().limit());
+        }
+    }
+
     @Test
     void createRejectsGapsInVcpuIds() {
         open(VmmAbi.CURRENT);
