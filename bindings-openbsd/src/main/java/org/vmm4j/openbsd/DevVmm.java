@@ -9,7 +9,7 @@ import org.vmm4j.openbsd.abi.VmmAbi;
 import org.vmm4j.openbsd.abi.VmmVar;
 
 /** {@code /dev/vmm} through the native seam. Opened only on OpenBSD; nothing here runs at class load. */
-public final class DevVmm implements VmmDevice {
+final class DevVmm implements VmmDevice {
     private final Libc libc;
     private final VmmAbi abi;
     private int fd;
@@ -25,7 +25,7 @@ public final class DevVmm implements VmmDevice {
      *
      * @throws HypervisorUnavailableException when the device cannot be opened, saying why
      */
-    public static DevVmm open(VmmAbi abi) {
+    static DevVmm open(VmmAbi abi) {
         Libc libc = Libc.get();
         int fd = libc.open(VmmVar.VMM_NODE, Libc.O_RDWR, 0);
         if (fd < 0) {

@@ -22,7 +22,7 @@ public final class OpenBsdVmmHypervisor implements Hypervisor {
     private int openVms;
 
     /** Over any ioctl layer: {@link DevVmm} on OpenBSD, a kernel double in tests. */
-    public OpenBsdVmmHypervisor(VmmDevice device) {
+    OpenBsdVmmHypervisor(VmmDevice device) {
         this.device = device;
     }
 

@@ -20,6 +20,10 @@ import org.vmm4j.spi.HypervisorProvider;
  */
 public final class OpenBsdVmmProvider implements HypervisorProvider {
 
+    /** For {@link java.util.ServiceLoader}. */
+    public OpenBsdVmmProvider() {
+    }
+
     @Override
     public String kind() {
         return OpenBsdVmmHypervisor.KIND;

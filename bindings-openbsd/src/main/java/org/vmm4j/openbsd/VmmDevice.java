@@ -8,7 +8,7 @@ import org.vmm4j.openbsd.abi.VmmAbi;
  * {@link DevVmm} is the real one; tests use a scripted kernel double that decodes the same argument
  * structs, so everything above this interface runs unchanged in both.
  */
-public interface VmmDevice extends AutoCloseable {
+interface VmmDevice extends AutoCloseable {
 
     /** The layouts and request numbers the kernel behind this device expects. */
     VmmAbi abi();

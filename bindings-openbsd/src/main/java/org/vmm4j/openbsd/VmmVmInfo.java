@@ -36,7 +36,7 @@ public record VmmVmInfo(long memorySize, long usedSize, int vcpus, int[] vcpuSta
     }
 
     /** Every VM the kernel knows (all processes'), via {@code VMM_IOC_INFO}. */
-    public static List<VmmVmInfo> list(VmmDevice device) {
+    static List<VmmVmInfo> list(VmmDevice device) {
         VmmAbi abi = device.abi();
         CStruct p = abi.vmInfoParams;
         CStruct r = abi.vmInfoResult;

@@ -45,7 +45,8 @@ public final class VmdClient {
 
     /** Whether vmd accepts connections (the probe's "running"). */
     public boolean answers() {
-        try (ImsgChannel c = connect()) {
+        try {
+            connect().close();
             return true;
         } catch (ImsgException e) {
             return false;
