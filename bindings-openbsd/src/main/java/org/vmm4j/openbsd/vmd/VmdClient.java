@@ -197,6 +197,28 @@ public final class VmdClient {
         return status(name).flatMap(VmdVmStatus::ttyPath);
     }
 
+    /**
+     * {@code vmctl stop -a}: asks every running VM to stop (vmctl does the same: a status query,
+     * then one stop per VM).
+     *
+     * @return the names of the VMs asked to stop
+     */
+    public List<String> stopAll(StopMode mode, boolean wait) {
+        List<String> stopped = new ArrayList<>();
+        for (VmdVmStatus s : status()) {
+            if (s.running()) {
+                stop(s.id(), mode, wait);
+                stopped.add(s.name());
+            }
+        }
+        return stopped;
+    }
+
+    /** {@code vmctl log brief|verbose}: vmd's log level (an {@code int}: 1 brief, 2 verbose). */
+    public void setVerboseLogging(boolean verbose) {
+        fireAndForget(Imsg.of(VmdProtocol.IMSG_CTL_VERBOSE, VmdMessages.intPayload(verbose ? 2 : 1)));
+    }
+
     /** {@code vmctl reload}: re-reads vm.conf. */
     public void reload() {
         fireAndForget(Imsg.of(protocol.reload, new byte[0]));

@@ -154,6 +154,27 @@ class VmdClientTest {
     }
 
     @Test
+    void stopAllStopsOnlyRunningVmsById() throws Exception {
+        start(VmdProtocol.CURRENT);
+        vmd.define("a", 1 << 20);
+        vmd.define("b", 1 << 20);
+        vmd.define("c", 1 << 20);
+        client.start(VmStartRequest.byName("a"));
+        client.start(VmStartRequest.byName("c"));
+        assertEquals(List.of("a", "c"), client.stopAll(VmdClient.StopMode.FORCE, true));
+        assertTrue(client.status().stream().noneMatch(VmdVmStatus::running));
+    }
+
+    @Test
+    void logLevelIsSentAsCtlVerbose() throws Exception {
+        start(VmdProtocol.CURRENT);
+        client.setVerboseLogging(true);
+        vmd.awaitReceived(1);
+        assertEquals(VmdProtocol.IMSG_CTL_VERBOSE, vmd.received.get(0).type());
+        assertEquals(2, vmd.received.get(0).data().getInt());
+    }
+
+    @Test
     void noVmdIsAClearConnectError() {
         VmdClient none = new VmdClient(dir.resolve("absent.sock"), VmdProtocol.CURRENT);
         assertFalse(none.answers());
