@@ -59,6 +59,9 @@ public final class OpenBsdVirtualCpu implements VirtualCpu {
     private int vmId = -1;
     private boolean started;
     private boolean ioPending;
+    private int ioPendingLength;
+    private boolean ioPendingIn;
+    private int ioPendingSize;
     private boolean intrMarked;
 
     OpenBsdVirtualCpu(OpenBsdVirtualMachine vm, int id) {
@@ -102,7 +105,7 @@ public final class OpenBsdVirtualCpu implements VirtualCpu {
         }
         if (ioPending) {
             long rip = exitVrs + regs.gprOffset(VCPU_REGS_RIP);
-            exitBuffer.putLong(rip, exitBuffer.getLong(rip) + exit.ioInstructionLength());
+            exitBuffer.putLong(rip, exitBuffer.getLong(rip) + ioPendingLength);
             ioPending = false;
         }
         CStruct p = abi.vmRunParams;
@@ -157,6 +160,12 @@ public final class OpenBsdVirtualCpu implements VirtualCpu {
             return exit;
         }
         ioPending = kind == ExitKind.IO_IN || kind == ExitKind.IO_OUT;
+        if (ioPending) {
+            // Kept apart from the view, which a STOP_REQUESTED before the next entry reuses.
+            ioPendingLength = exit.ioInstructionLength();
+            ioPendingIn = kind == ExitKind.IO_IN;
+            ioPendingSize = exit.ioSize();
+        }
         return exit;
     }
 
@@ -239,10 +248,10 @@ public final class OpenBsdVirtualCpu implements VirtualCpu {
         readRegs(VM_RWREGS_GPRS);
         Registers r = regs.readGprs(rwregs, rwRegsBase);
         if (ioPending) {
-            Registers.Builder b = r.toBuilder().rip(r.rip() + exit.ioInstructionLength());
-            if (exit.kind() == ExitKind.IO_IN) {
-                long mask = exit.ioSize() == 1 ? 0xffL : exit.ioSize() == 2 ? 0xffffL : 0xffff_ffffL;
-                b.rax((r.rax() & ~mask) | exit.ioData(0));
+            Registers.Builder b = r.toBuilder().rip(r.rip() + ioPendingLength);
+            if (ioPendingIn) {
+                long mask = ioPendingSize == 1 ? 0xffL : ioPendingSize == 2 ? 0xffffL : 0xffff_ffffL;
+                b.rax((r.rax() & ~mask) | (exitBuffer.getUnsignedInt(abi.vmExit.offset("vei.vei_data")) & mask));
             }
             r = b.build();
         }

@@ -263,6 +263,25 @@ class OpenBsdVmmRunLoopTest {
     }
 
     @Test
+    void ioExitCompletedAfterAStopRequestStillAdvancesRip() {
+        open(VmmAbi.CURRENT);
+        vm.allocateMemory(0, 0x1000);
+        VirtualCpu cpu = vm.createVcpu(0);
+        cpu.setRegisters(Registers.builder().rip(0x200).build());
+        kernel.script(0, new In(0x71, 1, 2), new Reason(12));
+        VmExit in = cpu.run();
+        in.setIoData(0, 0x33);
+        cpu.requestStop();
+        assertEquals(ExitKind.STOP_REQUESTED, cpu.run().kind());
+        assertEquals(0x202, cpu.registers().rip());
+        assertEquals(0x33, cpu.registers().rax() & 0xff);
+        assertEquals(ExitKind.HLT, cpu.run().kind());
+        ScriptedVmmKernel.Vcpu k = kernel.vcpu(vm.vmId(), 0);
+        assertEquals(List.of(0x200L, 0x202L), k.ripAtEntry);
+        assertEquals(0x33, k.raxAtEntry.get(1) & 0xff);
+    }
+
+    @Test
     void eintrWithoutStopRequestIsInterrupted() {
         open(VmmAbi.CURRENT);
         vm.allocateMemory(0, 0x1000);
