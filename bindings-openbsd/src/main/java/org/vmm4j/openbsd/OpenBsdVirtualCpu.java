@@ -63,6 +63,12 @@ public final class OpenBsdVirtualCpu implements VirtualCpu {
     private boolean ioPendingIn;
     private int ioPendingSize;
     private boolean intrMarked;
+    private final MmioDecoder decoder = new MmioDecoder();
+    private final long[] x86Gprs = new long[16];
+    private final byte[] insn = new byte[15];
+    private java.util.List<org.vmm4j.GuestMemory> ram;
+    private boolean mmioPending;
+    private boolean mmioPendingRead;
 
     OpenBsdVirtualCpu(OpenBsdVirtualMachine vm, int id) {
         this.vm = vm;
@@ -92,6 +98,7 @@ public final class OpenBsdVirtualCpu implements VirtualCpu {
         checkOpen();
         if (vmId < 0) {
             vmId = vm.ensureCreated();
+            ram = vm.memoryRegions(); // fixed once the kernel VM exists
         }
         return vmId;
     }
@@ -102,6 +109,9 @@ public final class OpenBsdVirtualCpu implements VirtualCpu {
         if (stopRequested.getAndSet(false)) {
             exit.synthetic(ExitKind.STOP_REQUESTED);
             return exit;
+        }
+        if (mmioPending) {
+            completeMmio();
         }
         if (ioPending) {
             long rip = exitVrs + regs.gprOffset(VCPU_REGS_RIP);
@@ -159,6 +169,10 @@ public final class OpenBsdVirtualCpu implements VirtualCpu {
             exit.synthetic(ExitKind.STOP_REQUESTED);
             return exit;
         }
+        if (kind == ExitKind.UNKNOWN) {
+            decodeMmio();
+            kind = exit.kind();
+        }
         ioPending = kind == ExitKind.IO_IN || kind == ExitKind.IO_OUT;
         if (ioPending) {
             // Kept apart from the view, which a STOP_REQUESTED before the next entry reuses.
@@ -167,6 +181,79 @@ public final class OpenBsdVirtualCpu implements VirtualCpu {
             ioPendingSize = exit.ioSize();
         }
         return exit;
+    }
+
+    // x86 register number -> component of org.vmm4j.Registers (rax rbx rcx rdx rsi rdi rsp rbp r8..r15)
+    private static final int[] X86_TO_COMPONENT = {0, 2, 3, 1, 6, 7, 4, 5, 8, 9, 10, 11, 12, 13, 14, 15};
+    // MmioDecoder segment (ES CS SS DS FS GS) -> component of the segment order (cs ds es fs gs ss)
+    private static final int[] SEGMENT_TO_COMPONENT = {2, 0, 5, 1, 3, 4};
+
+    private long vrsGpr(int x86) {
+        return exitBuffer.getLong(exitVrs + regs.gprOffset(abi.gprIndex(X86_TO_COMPONENT[x86])));
+    }
+
+    /**
+     * An EPT violation / NPF with {@code VEE_FAULT_MMIO_ASSIST}: decode the instruction (bytes from
+     * the kernel, or fetched from guest memory at CS:RIP) and translate its linear address through the
+     * guest page tables held in the exit's register copy. Leaves the exit UNKNOWN when that fails.
+     */
+    private void decodeMmio() {
+        int reason = exit.rawReason();
+        if ((reason != VMX_EXIT_EPT_VIOLATION && reason != SVM_VMEXIT_NPF)
+                || exit.eptFaultType() != VEE_FAULT_MMIO_ASSIST) {
+            return;
+        }
+        long vrs = exitVrs;
+        CStruct s = abi.vcpuRegState;
+        long cr0 = exitBuffer.getLong(vrs + s.offset("vrs_crs") + 8L * VCPU_REGS_CR0);
+        long cr3 = exitBuffer.getLong(vrs + s.offset("vrs_crs") + 8L * VCPU_REGS_CR3);
+        long cr4 = exitBuffer.getLong(vrs + s.offset("vrs_crs") + 8L * VCPU_REGS_CR4);
+        long efer = exitBuffer.getLong(vrs + s.offset("vrs_msrs") + 8L * VCPU_REGS_EFER);
+        long segSize = abi.vcpuSegmentInfo.size();
+        long csAt = vrs + s.offset("vrs_sregs") + segSize * abi.sregIndex(0);
+        int csAr = exitBuffer.getInt(csAt + 8);
+        int bits = (cr0 & 1) == 0 ? 16 : (efer & GuestPageWalker.EFER_LMA) != 0 && (csAr & 0x2000) != 0 ? 64
+                : (csAr & 0x4000) != 0 ? 32 : 16;
+        long rip = exitBuffer.getLong(vrs + regs.gprOffset(VCPU_REGS_RIP));
+        int n = exit.instructionBytes(insn);
+        if (n == 0) {
+            long csBase = bits == 64 ? 0 : exitBuffer.getLong(csAt + 16);
+            n = GuestPageWalker.fetch(csBase + rip, insn, insn.length, cr0, cr3, cr4, efer, ram);
+        }
+        for (int i = 0; i < 16; i++) {
+            x86Gprs[i] = vrsGpr(i);
+        }
+        if (n == 0 || !decoder.decode(insn, n, bits, x86Gprs, rip)) {
+            return;
+        }
+        int seg = decoder.segment;
+        long segBase = bits == 64 && seg != MmioDecoder.FS && seg != MmioDecoder.GS ? 0
+                : exitBuffer.getLong(vrs + s.offset("vrs_sregs") + segSize * abi.sregIndex(SEGMENT_TO_COMPONENT[seg]) + 16);
+        long linear = segBase + decoder.effectiveAddress;
+        if (bits != 64) {
+            linear &= 0xffff_ffffL;
+        }
+        long gpa = GuestPageWalker.translate(linear, cr0, cr3, cr4, efer, ram);
+        if (gpa < 0) {
+            return;
+        }
+        exit.mmio(decoder.write, gpa, decoder.size, decoder.write ? decoder.writeValue(x86Gprs) : 0);
+        mmioPending = true;
+        mmioPendingRead = !decoder.write;
+    }
+
+    /** Writes an MMIO read's result into its register and moves RIP past the instruction, in the kernel. */
+    private void completeMmio() {
+        mmioPending = false;
+        long ripAt = exitVrs + regs.gprOffset(VCPU_REGS_RIP);
+        if (mmioPendingRead) {
+            long at = exitVrs + regs.gprOffset(abi.gprIndex(X86_TO_COMPONENT[decoder.register]));
+            exitBuffer.putLong(at, decoder.mergeRead(exitBuffer.getLong(at), exit.mmioReadResult()));
+        }
+        exitBuffer.putLong(ripAt, exitBuffer.getLong(ripAt) + decoder.length);
+        exitBuffer.copyTo(exitVrs + abi.vcpuRegState.offset("vrs_gprs"), rwregs,
+                rwRegsBase + abi.vcpuRegState.offset("vrs_gprs"), 8L * VCPU_REGS_NGPRS);
+        writeRegs(VM_RWREGS_GPRS);
     }
 
     /** {@code vrp_irqready} of the last run: the guest can take an interrupt on the next entry. */
@@ -268,6 +355,7 @@ public final class OpenBsdVirtualCpu implements VirtualCpu {
         writeRegs(VM_RWREGS_GPRS);
         regs.writeGprs(exitBuffer, exitVrs, registers);
         ioPending = false;
+        mmioPending = false;
     }
 
     @Override
@@ -302,6 +390,7 @@ public final class OpenBsdVirtualCpu implements VirtualCpu {
             }
         }
         ioPending = false;
+        mmioPending = false;
         started = false;
     }
 

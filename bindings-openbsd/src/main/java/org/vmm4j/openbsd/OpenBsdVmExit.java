@@ -15,10 +15,12 @@ import org.vmm4j.openbsd.abi.VmmAbi;
  * <p>Exit reasons are raw VMX basic exit reasons or SVM exit codes. Port I/O, HLT and
  * shutdown/triple fault map onto the unified kinds; the exits vmd ignores (external interrupt,
  * interrupt window, CPUID, MSR, {@code VM_EXIT_NONE}) are {@link ExitKind#BOGUS} — run again.
- * EPT violations / nested page faults are {@link ExitKind#UNKNOWN}: vmm(4) reports no guest-physical
- * address in {@code vm_exit}, only the fault type and (with MMIO assist) the instruction bytes, so
- * the MMIO access must be decoded from guest state; see {@link #eptFaultType()} and
- * {@link #instructionBytes}.
+ * vmm(4) reports an EPT violation / nested page fault without the access (no guest-physical
+ * address, only the fault type and, with SVM decode assist, the instruction bytes), so the vCPU
+ * decodes the instruction and walks the guest page tables, as vmd does, and reports
+ * {@link ExitKind#MMIO_READ}/{@link ExitKind#MMIO_WRITE}; an instruction it cannot decode leaves the
+ * exit {@link ExitKind#UNKNOWN} with {@link #eptFaultType()} and {@link #instructionBytes} for the
+ * caller.
  */
 public final class OpenBsdVmExit implements VmExit {
     private final NativeMemory exit;
@@ -37,6 +39,9 @@ public final class OpenBsdVmExit implements VmExit {
 
     private ExitKind kind = ExitKind.BOGUS;
     private int reason = VM_EXIT_NONE;
+    private long mmioAddress;
+    private int mmioSize;
+    private long mmioData;
 
     OpenBsdVmExit(VmmAbi abi, NativeMemory exit) {
         this.exit = exit;
@@ -59,6 +64,19 @@ public final class OpenBsdVmExit implements VmExit {
         reason = exitReason;
         kind = classify(exitReason);
         return kind;
+    }
+
+    /** Turns a decoded EPT violation / NPF into an MMIO exit (the vCPU decoded the instruction). */
+    void mmio(boolean write, long address, int size, long data) {
+        kind = write ? ExitKind.MMIO_WRITE : ExitKind.MMIO_READ;
+        mmioAddress = address;
+        mmioSize = size;
+        mmioData = data;
+    }
+
+    /** The value an MMIO read returns (what {@link #setMmioData} stored). */
+    long mmioReadResult() {
+        return mmioData;
     }
 
     /** Reports a stop request or an interrupted run that produced no exit. */
@@ -216,24 +234,40 @@ public final class OpenBsdVmExit implements VmExit {
         }
     }
 
+    private void requireMmio() {
+        if (kind != ExitKind.MMIO_READ && kind != ExitKind.MMIO_WRITE) {
+            throw new IllegalStateException("not an MMIO exit: " + kind + " (reason " + reason + ")");
+        }
+    }
+
+    /** The guest-physical address, found by decoding the instruction and walking the guest page tables. */
     @Override
     public long mmioAddress() {
-        throw new IllegalStateException("vmm(4) exits carry no MMIO address (reason " + reason + ")");
+        requireMmio();
+        return mmioAddress;
     }
 
     @Override
     public int mmioSize() {
-        throw new IllegalStateException("vmm(4) exits carry no MMIO access (reason " + reason + ")");
+        requireMmio();
+        return mmioSize;
     }
 
     @Override
     public long mmioData() {
-        throw new IllegalStateException("vmm(4) exits carry no MMIO access (reason " + reason + ")");
+        if (kind != ExitKind.MMIO_WRITE) {
+            throw new IllegalStateException("not an MMIO write: " + kind);
+        }
+        return mmioData;
     }
 
+    /** The value the read returns; the vCPU writes it into the destination register before the next run. */
     @Override
     public void setMmioData(long value) {
-        throw new IllegalStateException("vmm(4) exits carry no MMIO access (reason " + reason + ")");
+        if (kind != ExitKind.MMIO_READ) {
+            throw new IllegalStateException("not an MMIO read: " + kind);
+        }
+        mmioData = value;
     }
 
     /** The raw exit reason of a {@link ExitKind#FAIL_ENTRY} exit. */

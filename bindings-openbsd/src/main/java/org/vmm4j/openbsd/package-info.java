@@ -13,6 +13,8 @@
  *   <li>Interrupts are injected with the run ({@code vrp_inject}) when the last exit said the guest
  *       is ready; {@code VMM_IOC_INTR} kicks a running vCPU, which is also how
  *       {@code requestStop()} works.</li>
+ *   <li>MMIO exits carry no address: the instruction is decoded ({@code MmioDecoder}) and the guest
+ *       page tables walked ({@code GuestPageWalker}), as vmd does.</li>
  *   <li>Layouts and request numbers depend on the release ({@link org.vmm4j.openbsd.abi.VmmAbi}).</li>
  * </ul>
  */

@@ -281,6 +281,68 @@ class OpenBsdVmmRunLoopTest {
         assertEquals(0x33, k.raxAtEntry.get(1) & 0xff);
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"7.4", "7.8"})
+    void mmioReadIsDecodedFromGuestMemoryAndItsResultLandsInTheRegister(String release) {
+        open(VmmAbi.forRelease(release).orElseThrow());
+        GuestMemory ram = vm.allocateMemory(0, 0x10000);
+        VirtualCpu cpu = vm.createVcpu(0);
+        ram.write(0x1000, new byte[] {(byte) 0x8B, 0x03}); // mov eax, [ebx]
+        cpu.setSpecialRegisters(cpu.specialRegisters().toBuilder().cs(Segment.flat32(0x8, true))
+                .dataSegments(Segment.flat32(0x10, false)).cr0(0x11).build());
+        cpu.setRegisters(Registers.builder().rip(0x1000).rbx(0xF000_0010L).rax(0xAAAA_AAAA_0000_0000L).build());
+        kernel.script(0, new ScriptedVmmKernel.Ept(2), new Reason(12));
+
+        VmExit e = cpu.run();
+        assertEquals(ExitKind.MMIO_READ, e.kind());
+        assertEquals(0xF000_0010L, e.mmioAddress());
+        assertEquals(4, e.mmioSize());
+        e.setMmioData(0x1234_5678L);
+        assertEquals(ExitKind.HLT, cpu.run().kind());
+        ScriptedVmmKernel.Vcpu k = kernel.vcpu(vm.vmId(), 0);
+        assertEquals(0x1002, k.ripAtEntry.get(1));
+        assertEquals(0xAAAA_AAAA_1234_5678L, k.raxAtEntry.get(1), "32-bit code keeps RAX's upper half");
+    }
+
+    @Test
+    void mmioWriteInLongModeReportsTheValue() {
+        open(VmmAbi.CURRENT);
+        GuestMemory ram = vm.allocateMemory(0, 0x10000);
+        VirtualCpu cpu = vm.createVcpu(0);
+        // identity-map the first GiB with a 1 GiB page, and 0xC0000000.. with another
+        ram.putLong(0x2000, 0x3000 | 3);                  // PML4[0] -> PDPT
+        ram.putLong(0x3000, 0x83);                         // PDPT[0]: 1 GiB page at 0
+        ram.putLong(0x3000 + 3 * 8, 0xC000_0000L | 0x83); // PDPT[3]: 1 GiB page at 0xC0000000
+        ram.write(0x1000, new byte[] {0x48, (byte) 0x89, 0x48, 0x08}); // mov [rax+8], rcx
+        cpu.setSpecialRegisters(cpu.specialRegisters().toBuilder().cs(Segment.long64(0x8, true))
+                .dataSegments(Segment.long64(0x10, false)).cr0(0x8000_0011L).cr3(0x2000).cr4(0x20)
+                .efer(0x500).build());
+        cpu.setRegisters(Registers.builder().rip(0x1000).rax(0xFEE0_0000L).rcx(0x55).build());
+        kernel.script(0, new ScriptedVmmKernel.Ept(2), new Reason(12));
+        VmExit e = cpu.run();
+        assertEquals(ExitKind.MMIO_WRITE, e.kind());
+        assertEquals(0xFEE0_0008L, e.mmioAddress());
+        assertEquals(8, e.mmioSize());
+        assertEquals(0x55, e.mmioData());
+        cpu.run();
+        assertEquals(0x1004, kernel.vcpu(vm.vmId(), 0).ripAtEntry.get(1));
+    }
+
+    @Test
+    void undecodableEptExitStaysUnknownWithItsFaultType() {
+        open(VmmAbi.CURRENT);
+        GuestMemory ram = vm.allocateMemory(0, 0x10000);
+        VirtualCpu cpu = vm.createVcpu(0);
+        ram.write(0x1000, new byte[] {(byte) 0xF3, (byte) 0xA5}); // rep movsd
+        cpu.setSpecialRegisters(cpu.specialRegisters().toBuilder().cs(Segment.flat32(0x8, true)).cr0(0x11).build());
+        cpu.setRegisters(Registers.builder().rip(0x1000).build());
+        kernel.script(0, new ScriptedVmmKernel.Ept(2));
+        OpenBsdVmExit e = (OpenBsdVmExit) cpu.run();
+        assertEquals(ExitKind.UNKNOWN, e.kind());
+        assertEquals(48, e.rawReason());
+        assertEquals(2, e.eptFaultType());
+    }
+
     @Test
     void eintrWithoutStopRequestIsInterrupted() {
         open(VmmAbi.CURRENT);

@@ -27,7 +27,7 @@ import org.vmm4j.openbsd.abi.VmmAbi;
  */
 final class ScriptedVmmKernel implements VmmDevice {
 
-    sealed interface Step permits Out, In, Reason, WaitForKick, Interrupted {
+    sealed interface Step permits Out, In, Reason, WaitForKick, Interrupted, Ept {
     }
 
     record Out(int port, int size, long value, int insnLen) implements Step {
@@ -42,6 +42,10 @@ final class ScriptedVmmKernel implements VmmDevice {
 
     /** Blocks in "guest mode" until a VMM_IOC_INTR arrives, then exits with the interrupt window. */
     record WaitForKick() implements Step {
+    }
+
+    /** A VMX EPT violation with this fault type; VMX gives no instruction bytes. */
+    record Ept(int faultType) implements Step {
     }
 
     /** The run ends with EINTR. */
@@ -262,6 +266,10 @@ final class ScriptedVmmKernel implements VmmDevice {
             v.lastSize = in.size();
             putInout(exit, in.size(), VEI_DIR_IN, in.port(), (int) v.regs.getLong(rax), in.insnLen());
             reason = VMX_EXIT_IO;
+        } else if (step instanceof Ept ept) {
+            exit.fill(0, abi.vmExit.offset("vrs"), (byte) 0);
+            exit.putByte(abi.vmExit.offset("vee.vee_fault_type"), (byte) ept.faultType());
+            reason = VMX_EXIT_EPT_VIOLATION;
         } else if (step instanceof Reason rs) {
             reason = rs.reason();
         } else if (step instanceof WaitForKick) {
