@@ -8,21 +8,69 @@ import java.util.Optional;
 import org.vmm4j.host.SafeNames;
 
 /**
- * vm.conf(5) as vmm4j reads and writes it: global statements (kept verbatim), {@code switch} blocks
- * and {@code vm} blocks. Statements vmm4j does not model inside a block are kept as written, so a
- * file edited through this class loses nothing it did not change. Immutable; {@link VmConfParser}
- * reads it, {@link #render()} writes it, {@link VmConfFile} replaces the file atomically.
+ * vm.conf(5) as vmm4j reads and writes it: the file's top-level items in their order — global
+ * statements and whole-line comments (kept verbatim, so marked blocks that host plans maintain
+ * survive), {@code switch} blocks and {@code vm} blocks. Statements vmm4j does not model inside a block
+ * are kept as written, so a file edited through this class loses nothing it did not change (except
+ * comments inside blocks and at the end of statements). Immutable; {@link VmConfParser} reads it,
+ * {@link #render()} writes it, {@link VmConfFile} replaces the file atomically.
  */
-public record VmConf(List<String> globals, List<Switch> switches, List<Vm> vms) {
+public record VmConf(List<Item> items) {
+
+    /** A top-level item of the file. */
+    public sealed interface Item permits Global, Switch, Vm {
+    }
+
+    /** A global statement or a whole-line comment ({@code # ...}), verbatim. */
+    public record Global(String text) implements Item {
+        public Global {
+            if (text.indexOf('\n') >= 0) {
+                throw new IllegalArgumentException("a global statement is one line: " + text);
+            }
+        }
+
+        boolean isComment() {
+            return text.startsWith("#");
+        }
+    }
 
     public VmConf {
-        globals = List.copyOf(globals);
-        switches = List.copyOf(switches);
-        vms = List.copyOf(vms);
+        items = List.copyOf(items);
     }
 
     public static VmConf empty() {
-        return new VmConf(List.of(), List.of(), List.of());
+        return new VmConf(List.of());
+    }
+
+    /** The global statements (comments excluded). */
+    public List<String> globals() {
+        List<String> out = new ArrayList<>();
+        for (Item i : items) {
+            if (i instanceof Global g && !g.isComment()) {
+                out.add(g.text());
+            }
+        }
+        return out;
+    }
+
+    public List<Switch> switches() {
+        List<Switch> out = new ArrayList<>();
+        for (Item i : items) {
+            if (i instanceof Switch sw) {
+                out.add(sw);
+            }
+        }
+        return out;
+    }
+
+    public List<Vm> vms() {
+        List<Vm> out = new ArrayList<>();
+        for (Item i : items) {
+            if (i instanceof Vm vm) {
+                out.add(vm);
+            }
+        }
+        return out;
     }
 
     /** {@code disk "path" [format raw|qcow2]}. */
@@ -77,7 +125,7 @@ public record VmConf(List<String> globals, List<Switch> switches, List<Vm> vms) 
      */
     public record Vm(String name, boolean disabled, long memoryBytes, List<Disk> disks, String cdrom,
                      String bootImage, String bootDevice, List<Interface> interfaces, int interfaceCount,
-                     String owner, List<String> extra) {
+                     String owner, List<String> extra) implements Item {
         public Vm {
             SafeNames.require("VM name", name, VmdProtocol.VM_NAME_MAX - 1);
             disks = List.copyOf(disks);
@@ -119,7 +167,7 @@ public record VmConf(List<String> globals, List<Switch> switches, List<Vm> vms) 
 
     /** A {@code switch "name" { interface ifname; group g; locked lladdr; rdomain n; up|down; disable }} block. */
     public record Switch(String name, String interfaceName, boolean disabled, String group, boolean lockedLladdr,
-                         Integer rdomain, Boolean up, List<String> extra) {
+                         Integer rdomain, Boolean up, List<String> extra) implements Item {
         public Switch {
             SafeNames.require("switch name", name, VmdProtocol.VM_NAME_MAX - 1);
             if (interfaceName != null) {
@@ -137,7 +185,7 @@ public record VmConf(List<String> globals, List<Switch> switches, List<Vm> vms) 
     }
 
     public Optional<Vm> vm(String name) {
-        for (Vm vm : vms) {
+        for (Vm vm : vms()) {
             if (vm.name().equals(name)) {
                 return Optional.of(vm);
             }
@@ -146,7 +194,7 @@ public record VmConf(List<String> globals, List<Switch> switches, List<Vm> vms) 
     }
 
     public Optional<Switch> switchNamed(String name) {
-        for (Switch s : switches) {
+        for (Switch s : switches()) {
             if (s.name().equals(name)) {
                 return Optional.of(s);
             }
@@ -154,145 +202,163 @@ public record VmConf(List<String> globals, List<Switch> switches, List<Vm> vms) 
         return Optional.empty();
     }
 
-    /** This configuration with {@code vm} added, or replacing the VM of the same name in place. */
+    /** This configuration with {@code vm} added at the end, or replacing the VM of the same name in place. */
     public VmConf withVm(Vm vm) {
-        List<Vm> out = new ArrayList<>(vms);
-        int i = indexOfVm(vm.name());
-        if (i >= 0) {
-            out.set(i, vm);
-        } else {
-            out.add(vm);
-        }
-        return new VmConf(globals, switches, out);
+        return replaceOrAppend(vm, i -> i instanceof Vm v && v.name().equals(vm.name()));
     }
 
     public VmConf withoutVm(String name) {
-        List<Vm> out = new ArrayList<>(vms);
-        out.removeIf(v -> v.name().equals(name));
-        return new VmConf(globals, switches, out);
+        List<Item> out = new ArrayList<>(items);
+        out.removeIf(i -> i instanceof Vm v && v.name().equals(name));
+        return new VmConf(out);
     }
 
+    /** This configuration with {@code sw} added at the end, or replacing the switch of the same name in place. */
     public VmConf withSwitch(Switch sw) {
-        List<Switch> out = new ArrayList<>(switches);
-        out.removeIf(s -> s.name().equals(sw.name()));
-        out.add(sw);
-        return new VmConf(globals, out, vms);
+        return replaceOrAppend(sw, i -> i instanceof Switch s && s.name().equals(sw.name()));
     }
 
-    private int indexOfVm(String name) {
-        for (int i = 0; i < vms.size(); i++) {
-            if (vms.get(i).name().equals(name)) {
-                return i;
+    /** This configuration with a global statement or comment line appended. */
+    public VmConf withGlobal(String text) {
+        List<Item> out = new ArrayList<>(items);
+        out.add(new Global(text));
+        return new VmConf(out);
+    }
+
+    private VmConf replaceOrAppend(Item item, java.util.function.Predicate<Item> same) {
+        List<Item> out = new ArrayList<>(items);
+        for (int i = 0; i < out.size(); i++) {
+            if (same.test(out.get(i))) {
+                out.set(i, item);
+                return new VmConf(out);
             }
         }
-        return -1;
+        out.add(item);
+        return new VmConf(out);
     }
 
-    /** The file text: globals, then switch blocks, then vm blocks, tab-indented as in vm.conf(5). */
+    /**
+     * The file text, items in order, blocks tab-indented as in vm.conf(5) and separated by a blank
+     * line (none after a comment line, which usually introduces the block below it).
+     */
     public String render() {
         StringBuilder out = new StringBuilder();
-        for (String g : globals) {
-            out.append(g).append('\n');
-        }
-        for (Switch s : switches) {
-            if (out.length() > 0) {
-                out.append('\n');
-            }
-            out.append("switch ").append(quote(s.name())).append(" {\n");
-            if (s.disabled()) {
-                out.append("\tdisable\n");
-            }
-            if (s.interfaceName() != null) {
-                out.append("\tinterface ").append(s.interfaceName()).append('\n');
-            }
-            if (s.group() != null) {
-                out.append("\tgroup ").append(s.group()).append('\n');
-            }
-            if (s.lockedLladdr()) {
-                out.append("\tlocked lladdr\n");
-            }
-            if (s.rdomain() != null) {
-                out.append("\trdomain ").append(s.rdomain()).append('\n');
-            }
-            if (s.up() != null) {
-                out.append(s.up() ? "\tup\n" : "\tdown\n");
-            }
-            for (String e : s.extra()) {
-                out.append('\t').append(e).append('\n');
-            }
-            out.append("}\n");
-        }
-        for (Vm vm : vms) {
-            if (out.length() > 0) {
-                out.append('\n');
-            }
-            out.append("vm ").append(quote(vm.name())).append(" {\n");
-            if (vm.disabled()) {
-                out.append("\tdisable\n");
-            }
-            if (vm.owner() != null) {
-                out.append("\towner ").append(vm.owner()).append('\n');
-            }
-            if (vm.memoryBytes() > 0) {
-                out.append("\tmemory ").append(formatSize(vm.memoryBytes())).append('\n');
-            }
-            if (vm.bootImage() != null) {
-                out.append("\tboot ").append(quote(vm.bootImage())).append('\n');
-            }
-            if (vm.bootDevice() != null) {
-                out.append("\tboot device ").append(vm.bootDevice()).append('\n');
-            }
-            if (vm.cdrom() != null) {
-                out.append("\tcdrom ").append(quote(vm.cdrom())).append('\n');
-            }
-            for (Disk d : vm.disks()) {
-                out.append("\tdisk ").append(quote(d.path()));
-                if (d.format() != null) {
-                    out.append(" format ").append(d.format());
-                }
-                out.append('\n');
-            }
-            if (vm.interfaceCount() > 0) {
-                out.append("\tinterfaces ").append(vm.interfaceCount()).append('\n');
-            }
-            for (Interface i : vm.interfaces()) {
-                out.append('\t').append(i.local() ? "local interface" : "interface");
-                if (i.name() != null) {
-                    out.append(' ').append(i.name());
-                }
-                List<String> opts = new ArrayList<>();
-                if (i.switchName() != null) {
-                    opts.add("switch " + quote(i.switchName()));
-                }
-                if (i.lladdr() != null) {
-                    opts.add("lladdr " + (i.locked() ? "locked " : "") + i.lladdr());
-                } else if (i.locked()) {
-                    opts.add("locked lladdr");
-                }
-                if (i.group() != null) {
-                    opts.add("group " + i.group());
-                }
-                if (i.rdomain() != null) {
-                    opts.add("rdomain " + i.rdomain());
-                }
-                if (i.up() != null) {
-                    opts.add(i.up() ? "up" : "down");
-                }
-                if (!opts.isEmpty()) {
-                    out.append(" {\n");
-                    for (String o : opts) {
-                        out.append("\t\t").append(o).append('\n');
+        Item previous = null;
+        for (Item item : items) {
+            if (item instanceof Global g) {
+                if (previous != null && !(previous instanceof Global)) {
+                    if (!g.isComment() || !g.text().startsWith("# END")) {
+                        out.append('\n');
                     }
-                    out.append("\t}");
                 }
-                out.append('\n');
+                out.append(g.text()).append('\n');
+            } else {
+                if (previous != null && !(previous instanceof Global pg && pg.isComment())) {
+                    out.append('\n');
+                }
+                if (item instanceof Switch s) {
+                    renderSwitch(out, s);
+                } else {
+                    renderVm(out, (Vm) item);
+                }
             }
-            for (String e : vm.extra()) {
-                out.append('\t').append(e).append('\n');
-            }
-            out.append("}\n");
+            previous = item;
         }
         return out.toString();
+    }
+
+    private static void renderSwitch(StringBuilder out, Switch s) {
+        out.append("switch ").append(quote(s.name())).append(" {\n");
+        if (s.disabled()) {
+            out.append("\tdisable\n");
+        }
+        if (s.interfaceName() != null) {
+            out.append("\tinterface ").append(s.interfaceName()).append('\n');
+        }
+        if (s.group() != null) {
+            out.append("\tgroup ").append(s.group()).append('\n');
+        }
+        if (s.lockedLladdr()) {
+            out.append("\tlocked lladdr\n");
+        }
+        if (s.rdomain() != null) {
+            out.append("\trdomain ").append(s.rdomain()).append('\n');
+        }
+        if (s.up() != null) {
+            out.append(s.up() ? "\tup\n" : "\tdown\n");
+        }
+        for (String e : s.extra()) {
+            out.append('\t').append(e).append('\n');
+        }
+        out.append("}\n");
+    }
+
+    private static void renderVm(StringBuilder out, Vm vm) {
+        out.append("vm ").append(quote(vm.name())).append(" {\n");
+        if (vm.disabled()) {
+            out.append("\tdisable\n");
+        }
+        if (vm.owner() != null) {
+            out.append("\towner ").append(vm.owner()).append('\n');
+        }
+        if (vm.memoryBytes() > 0) {
+            out.append("\tmemory ").append(formatSize(vm.memoryBytes())).append('\n');
+        }
+        if (vm.bootImage() != null) {
+            out.append("\tboot ").append(quote(vm.bootImage())).append('\n');
+        }
+        if (vm.bootDevice() != null) {
+            out.append("\tboot device ").append(vm.bootDevice()).append('\n');
+        }
+        if (vm.cdrom() != null) {
+            out.append("\tcdrom ").append(quote(vm.cdrom())).append('\n');
+        }
+        for (Disk d : vm.disks()) {
+            out.append("\tdisk ").append(quote(d.path()));
+            if (d.format() != null) {
+                out.append(" format ").append(d.format());
+            }
+            out.append('\n');
+        }
+        if (vm.interfaceCount() > 0) {
+            out.append("\tinterfaces ").append(vm.interfaceCount()).append('\n');
+        }
+        for (Interface i : vm.interfaces()) {
+            out.append('\t').append(i.local() ? "local interface" : "interface");
+            if (i.name() != null) {
+                out.append(' ').append(i.name());
+            }
+            List<String> opts = new ArrayList<>();
+            if (i.switchName() != null) {
+                opts.add("switch " + quote(i.switchName()));
+            }
+            if (i.lladdr() != null) {
+                opts.add("lladdr " + (i.locked() ? "locked " : "") + i.lladdr());
+            } else if (i.locked()) {
+                opts.add("locked lladdr");
+            }
+            if (i.group() != null) {
+                opts.add("group " + i.group());
+            }
+            if (i.rdomain() != null) {
+                opts.add("rdomain " + i.rdomain());
+            }
+            if (i.up() != null) {
+                opts.add(i.up() ? "up" : "down");
+            }
+            if (!opts.isEmpty()) {
+                out.append(" {\n");
+                for (String o : opts) {
+                    out.append("\t\t").append(o).append('\n');
+                }
+                out.append("\t}");
+            }
+            out.append('\n');
+        }
+        for (String e : vm.extra()) {
+            out.append('\t').append(e).append('\n');
+        }
+        out.append("}\n");
     }
 
     static String quote(String s) {

@@ -6,8 +6,9 @@ import java.util.Locale;
 
 /**
  * Reads vm.conf(5) text into a {@link VmConf}. Statements end at a newline or {@code ;}; strings may be
- * quoted; {@code #} starts a comment. Unknown statements inside blocks are kept verbatim (re-rendered
- * from their tokens); top-level statements other than {@code vm} and {@code switch} blocks are globals.
+ * quoted; {@code #} starts a comment. Whole-line comments at the top level are kept as items; unknown
+ * statements inside blocks are kept verbatim (re-rendered from their tokens); top-level statements
+ * other than {@code vm} and {@code switch} blocks are globals.
  */
 public final class VmConfParser {
 
@@ -23,6 +24,10 @@ public final class VmConfParser {
     private record Token(String text, boolean quoted, int line) {
         boolean is(String s) {
             return !quoted && text.equals(s);
+        }
+
+        boolean isComment() {
+            return !quoted && text.startsWith("#");
         }
 
         String render() {
@@ -58,9 +63,11 @@ public final class VmConfParser {
                 i += 2;
                 line++;
             } else if (c == '#') {
+                int start = i;
                 while (i < s.length() && s.charAt(i) != '\n') {
                     i++;
                 }
+                tokens.add(new Token(s.substring(start, i).stripTrailing(), false, line));
             } else if (c == '{' || c == '}') {
                 tokens.add(new Token(String.valueOf(c), false, line));
                 i++;
@@ -103,6 +110,13 @@ public final class VmConfParser {
         }
     }
 
+    /** Inside a block: skips newlines and comments. */
+    private void skipNewlinesAndComments() {
+        while (!atEnd() && (peek().is("\n") || peek().isComment())) {
+            pos++;
+        }
+    }
+
     /** The tokens of one statement, up to its end (a newline at depth 0, or the block's closing brace). */
     private List<Token> statement() {
         List<Token> out = new ArrayList<>();
@@ -121,7 +135,7 @@ public final class VmConfParser {
             } else if (t.is("}")) {
                 depth--;
             }
-            if (!t.is("\n")) {
+            if (!t.is("\n") && !t.isComment()) {
                 out.add(t);
             }
             pos++;
@@ -141,28 +155,32 @@ public final class VmConfParser {
     }
 
     private VmConf file() {
-        List<String> globals = new ArrayList<>();
-        List<VmConf.Switch> switches = new ArrayList<>();
-        List<VmConf.Vm> vms = new ArrayList<>();
+        List<VmConf.Item> items = new ArrayList<>();
         while (true) {
             skipNewlines();
             if (atEnd()) {
                 break;
             }
             Token t = peek();
-            if (t.is("vm")) {
+            if (t.isComment()) {
                 pos++;
-                vms.add(vm(next("VM name")));
+                items.add(new VmConf.Global(t.text()));
+            } else if (t.is("vm")) {
+                pos++;
+                items.add(vm(next("VM name")));
             } else if (t.is("switch")) {
                 pos++;
-                switches.add(switchBlock(next("switch name")));
+                items.add(switchBlock(next("switch name")));
             } else if (t.is("}")) {
                 throw new VmConfException(t.line(), "unbalanced '}'");
             } else {
-                globals.add(render(statement()));
+                List<Token> st = statement();
+                if (!st.isEmpty()) {
+                    items.add(new VmConf.Global(render(st)));
+                }
             }
         }
-        return new VmConf(globals, switches, vms);
+        return new VmConf(items);
     }
 
     private void open(Token name) {
@@ -185,7 +203,7 @@ public final class VmConfParser {
         String owner = null;
         List<String> extra = new ArrayList<>();
         while (true) {
-            skipNewlines();
+            skipNewlinesAndComments();
             Token t = next("'}'");
             if (t.is("}")) {
                 break;
@@ -279,7 +297,7 @@ public final class VmConfParser {
         Boolean up = null;
         List<String> extra = new ArrayList<>();
         while (true) {
-            skipNewlines();
+            skipNewlinesAndComments();
             Token t = next("'}'");
             if (t.is("}")) {
                 break;

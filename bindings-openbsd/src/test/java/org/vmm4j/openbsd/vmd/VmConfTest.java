@@ -132,6 +132,64 @@ class VmConfTest {
     }
 
     @Test
+    void topLevelCommentsKeepTheirPlaceAndOrderIsPreserved() {
+        VmConf conf = VmConfParser.parse("vm \"a\" {\n}\n# BEGIN vmm4j switch-s\nswitch \"s\" {\n\tinterface bridge0\n}\n"
+                + "# END vmm4j switch-s\nlocal prefix 10.0.0.0/8\n");
+        assertEquals("""
+                vm "a" {
+                }
+
+                # BEGIN vmm4j switch-s
+                switch "s" {
+                	interface bridge0
+                }
+                # END vmm4j switch-s
+                local prefix 10.0.0.0/8
+                """, conf.render());
+        assertEquals(conf, VmConfParser.parse(conf.render()));
+    }
+
+    @Test
+    void planMaintainedSwitchBlockSurvivesGuestEditsAndReapplyingChangesNothing(@TempDir Path dir) {
+        Path file = dir.resolve("vm.conf");
+        org.vmm4j.host.PlanStep step = org.vmm4j.openbsd.host.OpenBsdPlans.bridgedNetwork("uplink", "bridge0", "em0")
+                .steps().stream().filter(s -> s instanceof org.vmm4j.host.PlanStep.EnsureBlock).findFirst().orElseThrow();
+        org.vmm4j.host.PlanStep.EnsureBlock block = (org.vmm4j.host.PlanStep.EnsureBlock) step;
+        org.vmm4j.host.HostPlan plan = new org.vmm4j.host.HostPlan("switch", List.of(
+                new org.vmm4j.host.PlanStep.EnsureBlock(block.description(), file, block.marker(), block.content(), false)));
+        org.vmm4j.host.CommandExecutor files = new org.vmm4j.host.CommandExecutor() {
+            public org.vmm4j.host.CommandResult run(List<String> command) {
+                throw new AssertionError("no programs");
+            }
+            public java.util.Optional<String> readFile(Path f) {
+                try {
+                    return Files.exists(f) ? java.util.Optional.of(Files.readString(f)) : java.util.Optional.empty();
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+            public void writeFile(Path f, String content) {
+                try {
+                    Files.writeString(f, content);
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+            public boolean exists(Path f) {
+                return Files.exists(f);
+            }
+        };
+        plan.apply(files, p -> { });
+        VmConfFile conf = new VmConfFile(file);
+        conf.write(conf.read().withVm(VmConf.Vm.of("web1", 1L << 30)));
+        org.vmm4j.host.HostPlan.Outcome again = plan.apply(files, p -> { });
+        assertEquals(1, again.skipped().size(), "the block is still there, unchanged");
+        VmConf after = conf.read();
+        assertEquals(1, after.switches().size());
+        assertTrue(after.vm("web1").isPresent());
+    }
+
+    @Test
     void fileIsReplacedAtomicallyAndReadBack(@TempDir Path dir) throws Exception {
         Path path = dir.resolve("vm.conf");
         VmConfFile file = new VmConfFile(path);
