@@ -111,11 +111,19 @@ public final class VmdGuestManager implements GuestManager {
      *
      * @throws UnsupportedOperationException for what vmd cannot do: more than one vCPU, UEFI, VNC,
      *         an initrd or command line, block devices or storage volumes, more than one CD-ROM
+     * @throws IllegalArgumentException when a NIC names a switch vm.conf does not define
      */
     @Override
     public synchronized Guest define(GuestSpec spec) {
         VmConf.Vm vm = toVm(spec);
         VmConf current = conf.read();
+        for (VmConf.Interface i : vm.interfaces()) {
+            if (i.switchName() != null && current.switchNamed(i.switchName()).isEmpty()) {
+                // vmd would refuse the whole file on reload
+                throw new IllegalArgumentException("vm.conf has no switch \"" + i.switchName() + "\"; create it "
+                        + "first (OpenBsdPlans.bridgedNetwork or routedNatNetwork)");
+            }
+        }
         conf.write(current.withVm(vm.withDisabled(true)));
         client.reload();
         if (spec.autostart()) {

@@ -36,6 +36,7 @@ class VmdGuestManagerTest {
         vmd = new VmdStandIn(dir, VmdProtocol.CURRENT);
         confPath = dir.resolve("vm.conf");
         vmd.confFile = confPath;
+        new VmConfFile(confPath).write(VmConf.empty().withSwitch(VmConf.Switch.of("uplink", "bridge0")));
         manager = new VmdGuestManager(new VmdClient(vmd.socket, VmdProtocol.CURRENT), new VmConfFile(confPath));
     }
 
@@ -141,7 +142,16 @@ class VmdGuestManagerTest {
                 () -> manager.define(GuestSpec.builder("efi").boot(BootSpec.uefi(BootSpec.Device.DISK)).build()));
         assertThrows(UnsupportedOperationException.class,
                 () -> manager.define(GuestSpec.builder("gfx").vnc(true).build()));
-        assertFalse(Files.exists(confPath), "nothing was written");
+        assertTrue(new VmConfFile(confPath).read().vms().isEmpty(), "nothing was written");
+    }
+
+    @Test
+    void nicOnAnUndefinedSwitchIsRefusedBeforeVmConfIsTouched() throws Exception {
+        String before = Files.readString(confPath);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> manager.define(GuestSpec.builder("lost").nic(NicSpec.bridge("nowhere")).build()));
+        assertTrue(e.getMessage().contains("nowhere"));
+        assertEquals(before, Files.readString(confPath));
     }
 
     @Test
