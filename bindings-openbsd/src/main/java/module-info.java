@@ -4,6 +4,9 @@ module org.vmm4j.openbsd {
     requires org.slf4j;
 
     exports org.vmm4j.openbsd;
+    exports org.vmm4j.openbsd.abi;
+    exports org.vmm4j.openbsd.vmd;
+    exports org.vmm4j.openbsd.host;
 
     provides org.vmm4j.spi.HypervisorProvider with org.vmm4j.openbsd.OpenBsdVmmProvider;
 }
