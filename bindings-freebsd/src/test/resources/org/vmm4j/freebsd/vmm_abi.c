@@ -227,7 +227,10 @@ static void layout(void) {
     OFF("VM_CPU_TOPOLOGY_CORES", struct vm_cpu_topology, cores);
     OFF("VM_CPU_TOPOLOGY_THREADS", struct vm_cpu_topology, threads);
     OFF("VM_CPU_TOPOLOGY_MAXCPUS", struct vm_cpu_topology, maxcpus);
-    SZ("VM_GUEST_PAGING", struct vm_guest_paging);
+    SZ("VM_GUEST_PAGING", struct vm_guest_paging); OFF("VM_GUEST_PAGING_CR3", struct vm_guest_paging, cr3);
+    OFF("VM_GUEST_PAGING_CPL", struct vm_guest_paging, cpl);
+    OFF("VM_GUEST_PAGING_CPU_MODE", struct vm_guest_paging, cpu_mode);
+    OFF("VM_GUEST_PAGING_PAGING_MODE", struct vm_guest_paging, paging_mode);
     SZ("VIE_OP", struct vie_op); SZ("VIE", struct vie);
     OFF("VIE_INST", struct vie, inst); P("VIE_INST_SIZE", sizeof(((struct vie *)0)->inst));
     OFF("VIE_NUM_VALID", struct vie, num_valid); OFF("VIE_NUM_PROCESSED", struct vie, num_processed);

@@ -122,6 +122,10 @@ public final class VmmDev {
 
     // struct vm_guest_paging
     public static final int VM_GUEST_PAGING_SIZE = 24;
+    public static final int VM_GUEST_PAGING_CR3 = 0;
+    public static final int VM_GUEST_PAGING_CPL = 8;
+    public static final int VM_GUEST_PAGING_CPU_MODE = 12;
+    public static final int VM_GUEST_PAGING_PAGING_MODE = 16;
 
     // struct vie_op, struct vie (vmm.h pins these with _Static_assert)
     public static final int VIE_OP_SIZE = 4;

@@ -14,14 +14,14 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** Compiles {@code vmm_abi.c} with gcc once per JVM and runs it: the C compiler's view of the ABI. */
-final class CompiledAbi {
+public final class CompiledAbi {
     private static Path binary;
 
     private CompiledAbi() {
     }
 
     /** "NAME value" lines of {@code vmm_abi layout}. */
-    static Map<String, Long> layout() {
+    public static Map<String, Long> layout() {
         Map<String, Long> values = new LinkedHashMap<>();
         for (String line : run("layout")) {
             String[] parts = line.split(" ");
@@ -33,7 +33,7 @@ final class CompiledAbi {
     }
 
     /** vm_exit records by case name, as the C compiler lays them out. */
-    static Map<String, byte[]> exits() {
+    public static Map<String, byte[]> exits() {
         Map<String, byte[]> records = new LinkedHashMap<>();
         for (String line : run("exits")) {
             String[] parts = line.split(" ");

@@ -1,0 +1,187 @@
+package org.vmm4j.freebsd;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.vmm4j.freebsd.abi.Vmm.*;
+
+import java.util.Map;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.vmm4j.ExitKind;
+import org.vmm4j.GuestMemory;
+import org.vmm4j.freebsd.abi.CompiledAbi;
+import org.vmm4j.freebsd.abi.VmmDev;
+import org.vmm4j.internal.NativeGuestMemory;
+import org.vmm4j.internal.nat.NativeAccess;
+import org.vmm4j.internal.nat.NativeMemory;
+
+/** Decoding of vm_exit records laid out by the C compiler exactly as vmm.ko fills them. */
+class BhyveExitDecodingTest {
+    private static final Map<String, byte[]> RECORDS = CompiledAbi.exits();
+
+    private NativeMemory buffer;
+    private NativeGuestMemory ram;
+    private final long[] regs = new long[VM_REG_LAST];
+    private BhyveExit exit;
+
+    @BeforeEach
+    void setUp() {
+        buffer = NativeAccess.get().allocate(VmmDev.VM_EXIT_SIZE);
+        ram = new NativeGuestMemory(0, NativeAccess.get().allocate(0x10000), false, false, 0);
+        exit = new BhyveExit(buffer, new VcpuAccess() {
+            @Override
+            public long getRegister(int r) {
+                return regs[r];
+            }
+
+            @Override
+            public void setRegister(int r, long value) {
+                regs[r] = value;
+            }
+
+            @Override
+            public GuestMemory regionAt(long gpa) {
+                return ram.contains(gpa) ? ram : null;
+            }
+        });
+    }
+
+    @AfterEach
+    void tearDown() {
+        buffer.close();
+        ram.memory().close();
+    }
+
+    private BhyveExit decode(String record) {
+        byte[] bytes = RECORDS.get(record);
+        buffer.put(0, bytes, 0, bytes.length);
+        exit.decode();
+        return exit;
+    }
+
+    @Test
+    void outbReportsPortSizeAndTheByteWritten() {
+        BhyveExit e = decode("outb_3f8_A");
+        assertEquals(ExitKind.IO_OUT, e.kind());
+        assertEquals(0x3f8, e.ioPort());
+        assertEquals(1, e.ioSize());
+        assertEquals(1, e.ioCount());
+        assertEquals('A', e.ioData(0));
+        assertFalse(e.isStringIo());
+        assertEquals(0x1000, e.rip());
+    }
+
+    @Test
+    void inwMergesTheReplyIntoTheLowWordOfEax() {
+        BhyveExit e = decode("inw_60");
+        assertEquals(ExitKind.IO_IN, e.kind());
+        assertEquals(0x60, e.ioPort());
+        assertEquals(2, e.ioSize());
+        e.setIoData(0, 0xbeef);
+        e.complete();
+        assertEquals(0xdeadbeefL, regs[VM_REG_GUEST_RAX]);
+    }
+
+    @Test
+    void repOutsbReadsEveryByteFromTheSegmentAndAdvancesRsiAndRcx() {
+        // DS base 0x100, RSI 0x2000: the bytes live at guest-physical 0x2100.
+        ram.write(0x2100, "hello".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        regs[VM_REG_GUEST_RSI] = 0x2000;
+        regs[VM_REG_GUEST_RCX] = 5;
+        BhyveExit e = decode("rep_outsb_3f8_5");
+        assertEquals(ExitKind.IO_OUT, e.kind());
+        assertTrue(e.isStringIo());
+        assertEquals(5, e.ioCount());
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < e.ioCount(); i++) {
+            text.append((char) e.ioData(i));
+        }
+        assertEquals("hello", text.toString());
+        e.complete();
+        assertEquals(0x2005, regs[VM_REG_GUEST_RSI]);
+        assertEquals(0, regs[VM_REG_GUEST_RCX]);
+    }
+
+    @Test
+    void mmioWriteTakesTheSourceRegisterFromModrmReg() {
+        regs[VM_REG_GUEST_RCX] = 0x1122_3344_5566_7788L;
+        BhyveExit e = decode("mov_ecx_to_mem");
+        assertEquals(ExitKind.MMIO_WRITE, e.kind());
+        assertEquals(0xd0000010L, e.mmioAddress());
+        assertEquals(4, e.mmioSize());
+        assertEquals(0x5566_7788L, e.mmioData());
+    }
+
+    @Test
+    void mmioReadWritesTheReplyIntoTheRexExtendedRegister() {
+        regs[VM_REG_GUEST_R9] = -1;
+        BhyveExit e = decode("mov_mem_to_r9");
+        assertEquals(ExitKind.MMIO_READ, e.kind());
+        assertEquals(0xd0000020L, e.mmioAddress());
+        assertEquals(8, e.mmioSize());
+        e.setMmioData(0x0123_4567_89ab_cdefL);
+        e.complete();
+        assertEquals(0x0123_4567_89ab_cdefL, regs[VM_REG_GUEST_R9]);
+        assertEquals(0, regs[VM_REG_GUEST_RCX], "reg 1 without REX.R would be RCX");
+    }
+
+    @Test
+    void mmioImmediateStoreReportsTheImmediate() {
+        BhyveExit e = decode("movb_imm_to_mem");
+        assertEquals(ExitKind.MMIO_WRITE, e.kind());
+        assertEquals(1, e.mmioSize());
+        assertEquals(0x7f, e.mmioData());
+    }
+
+    @Test
+    void undecodedInstructionIsAnInternalError() {
+        BhyveExit e = decode("undecoded_inst_emul");
+        assertEquals(ExitKind.INTERNAL_ERROR, e.kind());
+        assertEquals(BhyveExit.SUBERROR_NOT_DECODED, e.internalErrorSuberror());
+        assertEquals(0xd0000040L, e.mmioAddress());
+    }
+
+    @Test
+    void hltSuspendedBogusAndDebugExitsMapToTheirKinds() {
+        assertEquals(ExitKind.HLT, decode("hlt").kind());
+        BhyveExit s = decode("suspended_poweroff");
+        assertEquals(ExitKind.SUSPENDED, s.kind());
+        assertEquals(VM_SUSPEND_POWEROFF, s.suspendHow());
+        assertEquals(VM_SUSPEND_TRIPLEFAULT, decode("suspended_triplefault").suspendHow());
+        assertEquals(ExitKind.BOGUS, decode("bogus").kind());
+        BhyveExit step = decode("mtrap");
+        assertEquals(ExitKind.DEBUG, step.kind());
+        assertEquals(1, step.debugException());
+        assertEquals(0x1040, step.debugPc());
+        assertEquals(3, decode("bpt").debugException());
+    }
+
+    @Test
+    void vmxExitIsAnEntryFailureWithTheHardwareReason() {
+        BhyveExit e = decode("vmx_entry_failure");
+        assertEquals(ExitKind.FAIL_ENTRY, e.kind());
+        assertEquals(33, e.failureReason());
+    }
+
+    @Test
+    void msrAndUnknownCodesAreUnknownWithTheRawCode() {
+        BhyveExit msr = decode("rdmsr");
+        assertEquals(ExitKind.UNKNOWN, msr.kind());
+        assertEquals(VM_EXITCODE_RDMSR, msr.rawReason());
+        BhyveExit future = decode("from_the_future");
+        assertEquals(ExitKind.UNKNOWN, future.kind());
+        assertEquals(VM_EXITCODE_MAX + 7, future.rawReason());
+    }
+
+    @Test
+    void accessorsOfAnotherKindThrow() {
+        BhyveExit e = decode("hlt");
+        assertThrows(IllegalStateException.class, e::ioPort);
+        assertThrows(IllegalStateException.class, e::mmioAddress);
+        assertThrows(IllegalStateException.class, () -> decode("outb_3f8_A").setIoData(0, 1));
+    }
+}
