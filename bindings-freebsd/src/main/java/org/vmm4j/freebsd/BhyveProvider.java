@@ -10,10 +10,12 @@ import org.vmm4j.spi.HypervisorProvider;
 
 /** The bhyve backend's entry for {@link java.util.ServiceLoader}. */
 public final class BhyveProvider implements HypervisorProvider {
+    /** The kind of this backend. */
+    public static final String KIND = "bhyve";
 
     @Override
     public String kind() {
-        return "bhyve";
+        return KIND;
     }
 
     @Override
@@ -28,6 +30,9 @@ public final class BhyveProvider implements HypervisorProvider {
 
     @Override
     public Hypervisor open() {
-        throw new HypervisorUnavailableException("the bhyve backend is not implemented yet");
+        if (!supportsCurrentOs()) {
+            throw new HypervisorUnavailableException("bhyve is FreeBSD's hypervisor; this is " + System.getProperty("os.name"));
+        }
+        return BhyveHypervisor.open();
     }
 }
