@@ -37,6 +37,10 @@ public record BhyveHostLayout(Path stateDir, Path bhyve, Path bhyveload, Path ue
         return stateDir.resolve(guest + ".vars.fd");
     }
 
+    public Path pidFile(String guest) {
+        return stateDir.resolve(guest + ".pid");
+    }
+
     public Path logFile(String guest) {
         return stateDir.resolve(guest + ".log");
     }
