@@ -5,6 +5,8 @@ import java.util.List;
 import org.vmm4j.Hypervisor;
 import org.vmm4j.HypervisorInfo;
 import org.vmm4j.HypervisorUnavailableException;
+import org.vmm4j.freebsd.host.BhyveProbe;
+import org.vmm4j.freebsd.host.FreeBsdHostFacts;
 import org.vmm4j.internal.nat.Os;
 import org.vmm4j.spi.HypervisorProvider;
 
@@ -25,7 +27,7 @@ public final class BhyveProvider implements HypervisorProvider {
 
     @Override
     public List<HypervisorInfo> probe() {
-        return List.of(HypervisorInfo.builder("bhyve").detail("status", "backend not implemented yet").build());
+        return List.of(new BhyveProbe(new FreeBsdHostFacts()).probe());
     }
 
     @Override
