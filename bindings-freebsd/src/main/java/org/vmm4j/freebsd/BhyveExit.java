@@ -20,8 +20,9 @@ import org.vmm4j.internal.nat.NativeMemory;
  *   <li>{@code INOUT_STR} ({@code ins}/{@code outs}, with or without {@code rep}): one exit with
  *       {@link #ioCount()} accesses. Data is read from / written to guest memory at the segment base
  *       plus RSI/RDI (direction flag honoured), then RSI/RDI and RCX are advanced before the next run.
- *       Supported when the guest runs without paging ({@code PAGING_MODE_FLAT}); with paging the data
- *       accessors throw {@link UnsupportedOperationException}. At most {@link #MAX_STRING_COUNT}
+ *       With paging on, each element's linear address is translated with {@code VM_GLA2GPA_NOFAULT};
+ *       an unmapped address is a {@link org.vmm4j.VmmException} (vmm4j does not inject the page
+ *       fault). At most {@link #MAX_STRING_COUNT}
  *       accesses are reported at once; the instruction is then restarted for the rest.</li>
  *   <li>{@code INST_EMUL}: an access to unbacked guest-physical memory. The kernel fetched and decoded
  *       the instruction and advanced RIP; vmm4j completes {@code mov} in its register, immediate and
@@ -219,16 +220,27 @@ public final class BhyveExit implements VmExit {
         return addrsize == 8 ? -1L : addrsize == 4 ? 0xffff_ffffL : 0xffffL;
     }
 
+    /**
+     * Guest-physical address of the {@code i}-th element: segment base (0 for DS/ES/SS/CS in 64-bit
+     * mode) plus the index register stepped by the direction flag, translated through the guest's
+     * page tables when paging is on.
+     */
     private long stringAddress(int i) {
-        if (buffer.getInt(VM_EXIT_INOUT_STR_PAGING + VM_GUEST_PAGING_PAGING_MODE) != PAGING_MODE_FLAT) {
-            throw new UnsupportedOperationException("string I/O from a guest with paging enabled is not supported "
-                    + "by the bhyve backend yet (needs VM_GLA2GPA)");
-        }
         long index = buffer.getLong(VM_EXIT_INOUT_STR_INDEX);
         long step = (long) i * size;
         boolean down = (buffer.getLong(VM_EXIT_INOUT_STR_RFLAGS) & DF) != 0;
         long offset = (down ? index - step : index + step) & addressMask();
-        return buffer.getLong(VM_EXIT_INOUT_STR_SEG_DESC + SEG_DESC_BASE) + offset;
+        int cpuMode = buffer.getInt(VM_EXIT_INOUT_STR_PAGING + VM_GUEST_PAGING_CPU_MODE);
+        int seg = buffer.getInt(VM_EXIT_INOUT_STR_SEG_NAME);
+        boolean flatSegment = cpuMode == CPU_MODE_64BIT && seg != VM_REG_GUEST_FS && seg != VM_REG_GUEST_GS;
+        long linear = (flatSegment ? 0 : buffer.getLong(VM_EXIT_INOUT_STR_SEG_DESC + SEG_DESC_BASE)) + offset;
+        if (cpuMode != CPU_MODE_64BIT) {
+            linear &= 0xffff_ffffL;
+        }
+        if (buffer.getInt(VM_EXIT_INOUT_STR_PAGING + VM_GUEST_PAGING_PAGING_MODE) == PAGING_MODE_FLAT) {
+            return linear;
+        }
+        return vcpu.translate(linear, buffer, VM_EXIT_INOUT_STR_PAGING, kind == ExitKind.IO_IN);
     }
 
     private long readGuest(long gpa, int bytes) {
@@ -339,9 +351,6 @@ public final class BhyveExit implements VmExit {
     public void setIoData(int index, long value) {
         require(kind == ExitKind.IO_IN, "setIoData");
         java.util.Objects.checkIndex(index, count);
-        if (string) {
-            stringAddress(index); // fails now, not at the next run, for a paged guest
-        }
         values[index] = value & sizeMask(size);
     }
 

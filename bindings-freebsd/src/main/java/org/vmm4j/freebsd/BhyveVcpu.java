@@ -60,6 +60,7 @@ public final class BhyveVcpu implements VirtualCpu, VcpuAccess {
     private final NativeMemory regVals;
     private final NativeMemory capArg;
     private final NativeMemory stopArg;
+    private final NativeMemory gla2gpaArg;
     private final BhyveExit exit;
     private final Object stopLock = new Object();
     private volatile boolean stopPending;
@@ -80,6 +81,7 @@ public final class BhyveVcpu implements VirtualCpu, VcpuAccess {
         regVals = n.allocate(8L * MAX_SET);
         capArg = n.allocate(VM_CAPABILITY_SIZE);
         stopArg = n.allocate(VM_ACTIVATE_CPU_SIZE);
+        gla2gpaArg = n.allocate(VM_GLA2GPA_SIZE);
         runArg.putInt(VM_RUN_CPUID, id);
         runArg.putLong(VM_RUN_CPUSET, cpuset.address());
         runArg.putLong(VM_RUN_CPUSETSIZE, CPUSET_SIZE);
@@ -261,6 +263,22 @@ public final class BhyveVcpu implements VirtualCpu, VcpuAccess {
     }
 
     @Override
+    public long translate(long gla, NativeMemory exitRecord, long pagingOffset, boolean write) {
+        NativeMemory arg = gla2gpaArg;
+        arg.clear();
+        arg.putInt(VM_GLA2GPA_VCPUID, id);
+        arg.putInt(VM_GLA2GPA_PROT, write ? org.vmm4j.internal.nat.Libc.PROT_WRITE : org.vmm4j.internal.nat.Libc.PROT_READ);
+        arg.putLong(VM_GLA2GPA_GLA, gla);
+        exitRecord.copyTo(pagingOffset, arg, VM_GLA2GPA_PAGING, VM_GUEST_PAGING_SIZE);
+        check(device.ioctl(VM_GLA2GPA_NOFAULT, arg), "VM_GLA2GPA_NOFAULT");
+        if (arg.getInt(VM_GLA2GPA_FAULT) != 0) {
+            throw new VmmException(String.format("guest linear address 0x%x of vCPU %d is not mapped by the guest's "
+                    + "page tables", gla, id));
+        }
+        return arg.getLong(VM_GLA2GPA_GPA);
+    }
+
+    @Override
     public GuestMemory regionAt(long gpa) {
         for (GuestMemory m : vm.memoryRegionsView()) {
             if (m.contains(gpa)) {
@@ -353,7 +371,7 @@ public final class BhyveVcpu implements VirtualCpu, VcpuAccess {
             closed = true;
         }
         for (NativeMemory m : new NativeMemory[] {runArg, exitBuffer, cpuset, regArg, segArg, setArg, regNums, regVals,
-            capArg, stopArg}) {
+            capArg, stopArg, gla2gpaArg}) {
             m.close();
         }
         vm.forget(this);

@@ -27,6 +27,7 @@ class BhyveExitDecodingTest {
     private NativeGuestMemory ram;
     private final long[] regs = new long[VM_REG_LAST];
     private BhyveExit exit;
+    private final java.util.List<String> translations = new java.util.ArrayList<>();
 
     @BeforeEach
     void setUp() {
@@ -41,6 +42,12 @@ class BhyveExitDecodingTest {
             @Override
             public void setRegister(int r, long value) {
                 regs[r] = value;
+            }
+
+            @Override
+            public long translate(long gla, NativeMemory exit, long pagingOffset, boolean write) {
+                translations.add(String.format("0x%x cr3=0x%x %s", gla, exit.getLong(pagingOffset), write ? "w" : "r"));
+                return 0x3000 + (gla - 0xffff800000001000L); // the guest maps its kernel page 0x...1000 at 0x3000
             }
 
             @Override
@@ -103,6 +110,28 @@ class BhyveExitDecodingTest {
         assertEquals("hello", text.toString());
         e.complete();
         assertEquals(0x2005, regs[VM_REG_GUEST_RSI]);
+        assertEquals(0, regs[VM_REG_GUEST_RCX]);
+    }
+
+    @Test
+    void repInswWithPagingTranslatesEachElementAndWritesGuestMemory() {
+        regs[VM_REG_GUEST_RDI] = 0xffff800000001000L;
+        regs[VM_REG_GUEST_RCX] = 3;
+        BhyveExit e = decode("rep_insw_1f0_3_paged");
+        assertEquals(ExitKind.IO_IN, e.kind());
+        assertEquals(0x1f0, e.ioPort());
+        assertEquals(2, e.ioSize());
+        assertEquals(3, e.ioCount());
+        for (int i = 0; i < 3; i++) {
+            e.setIoData(i, 0xa000 + i);
+        }
+        e.complete();
+        // 64-bit mode ignores the ES base; every element goes through the guest's page tables (cr3 0x5000).
+        assertEquals(java.util.List.of("0xffff800000001000 cr3=0x5000 w", "0xffff800000001002 cr3=0x5000 w",
+                "0xffff800000001004 cr3=0x5000 w"), translations);
+        assertEquals((short) 0xa000, ram.getShort(0x3000));
+        assertEquals((short) 0xa002, ram.getShort(0x3004));
+        assertEquals(0xffff800000001006L, regs[VM_REG_GUEST_RDI]);
         assertEquals(0, regs[VM_REG_GUEST_RCX]);
     }
 

@@ -90,6 +90,22 @@ class BhyveRunLoopTest {
     }
 
     @Test
+    void pagedStringOutputIsTranslatedThroughTheKernel() {
+        VirtualCpu cpu = vm.createVcpu(0);
+        GuestMemory ram = vm.allocateMemory(0, 0x10000);
+        ram.write(0x2000, "OK".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        device.script.add(ScriptedVmmKernel.repOutsb64(0x3f8, 0xffff800000002000L, 2));
+        device.script.add(ScriptedVmmKernel.repOutsb64(0x3f8, 0x0000700000000000L, 1));
+        VmExit exit = cpu.run();
+        assertEquals(2, exit.ioCount());
+        assertEquals('O', exit.ioData(0));
+        assertEquals('K', exit.ioData(1));
+        assertEquals(2, device.count(VM_GLA2GPA_NOFAULT));
+        VmExit unmapped = cpu.run();
+        assertThrows(VmmException.class, () -> unmapped.ioData(0), "an unmapped buffer is reported, not read");
+    }
+
+    @Test
     void requestStopFromAnotherThreadEndsARunOfASpinningGuest() throws Exception {
         VirtualCpu cpu = vm.createVcpu(0);
         device.script.add(ScriptedVmmKernel.SPIN);

@@ -85,6 +85,21 @@ final class ScriptedVmmKernel implements VmmKernel {
         });
     }
 
+    /** {@code rep outsb} of {@code count} bytes at DS:RSI = {@code rsi} in 64-bit paged mode. */
+    static Step repOutsb64(int port, long rsi, int count) {
+        return exit(VM_EXITCODE_INOUT_STR, 0x1000, e -> {
+            e.putShort(VM_EXIT_INOUT_BITS, (short) ((1 << VM_INOUT_BYTES_SHIFT) | (1 << VM_INOUT_STRING_SHIFT)
+                    | (1 << VM_INOUT_REP_SHIFT)));
+            e.putShort(VM_EXIT_INOUT_PORT, (short) port);
+            e.putInt(VM_EXIT_INOUT_STR_PAGING + VM_GUEST_PAGING_CPU_MODE, CPU_MODE_64BIT);
+            e.putInt(VM_EXIT_INOUT_STR_PAGING + VM_GUEST_PAGING_PAGING_MODE, PAGING_MODE_64);
+            e.putLong(VM_EXIT_INOUT_STR_INDEX, rsi);
+            e.putLong(VM_EXIT_INOUT_STR_COUNT, count);
+            e.putInt(VM_EXIT_INOUT_STR_ADDRSIZE, 8);
+            e.putInt(VM_EXIT_INOUT_STR_SEG_NAME, VM_REG_GUEST_DS);
+        });
+    }
+
     static Step hlt() {
         return exit(VM_EXITCODE_HLT, 0x1010, e -> { });
     }
@@ -216,6 +231,13 @@ final class ScriptedVmmKernel implements VmmKernel {
                     arg.putInt(VM_STATS_NUM_ENTRIES, n);
                     arg.putLong(VM_STATS_TV, 1_700_000_000L);
                     arg.putLong(VM_STATS_TV + 8, 5);
+                } else if (request == VM_GLA2GPA_NOFAULT) {
+                    // The guest maps its higher half at 0xffff800000000000 onto physical 0; nothing else.
+                    long gla = arg.getLong(VM_GLA2GPA_GLA);
+                    boolean mapped = gla >= 0xffff800000000000L && gla < 0xffff800000100000L
+                            && arg.getInt(VM_GLA2GPA_PAGING + VM_GUEST_PAGING_PAGING_MODE) == PAGING_MODE_64;
+                    arg.putInt(VM_GLA2GPA_FAULT, mapped ? 0 : 1);
+                    arg.putLong(VM_GLA2GPA_GPA, mapped ? gla - 0xffff800000000000L : 0);
                 } else if (request == VM_MUNMAP_MEMSEG) {
                     long gpa = arg.getLong(VM_MUNMAP_GPA);
                     if (!mappings.removeIf(m -> m[1] == gpa && m[2] == arg.getLong(VM_MUNMAP_LEN))) {

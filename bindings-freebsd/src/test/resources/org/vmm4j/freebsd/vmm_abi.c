@@ -74,6 +74,7 @@ struct vm_activate_cpu { int vcpuid; };
 struct vm_cpuset { int which; int cpusetsize; void *cpus; };
 struct vm_cpu_topology { uint16_t sockets, cores, threads, maxcpus; };
 struct vm_guest_paging { uint64_t cr3; int cpl; enum vm_cpu_mode cpu_mode; enum vm_paging_mode paging_mode; };
+struct vm_gla2gpa { int vcpuid; int prot; uint64_t gla; struct vm_guest_paging paging; int fault; uint64_t gpa; };
 struct vie_op { uint8_t op_byte; uint8_t op_type; uint16_t op_flags; };
 struct vie {
     uint8_t inst[15];
@@ -231,6 +232,10 @@ static void layout(void) {
     OFF("VM_GUEST_PAGING_CPL", struct vm_guest_paging, cpl);
     OFF("VM_GUEST_PAGING_CPU_MODE", struct vm_guest_paging, cpu_mode);
     OFF("VM_GUEST_PAGING_PAGING_MODE", struct vm_guest_paging, paging_mode);
+    SZ("VM_GLA2GPA", struct vm_gla2gpa); OFF("VM_GLA2GPA_VCPUID", struct vm_gla2gpa, vcpuid);
+    OFF("VM_GLA2GPA_PROT", struct vm_gla2gpa, prot); OFF("VM_GLA2GPA_GLA", struct vm_gla2gpa, gla);
+    OFF("VM_GLA2GPA_PAGING", struct vm_gla2gpa, paging); OFF("VM_GLA2GPA_FAULT", struct vm_gla2gpa, fault);
+    OFF("VM_GLA2GPA_GPA", struct vm_gla2gpa, gpa);
     SZ("VIE_OP", struct vie_op); SZ("VIE", struct vie);
     OFF("VIE_INST", struct vie, inst); P("VIE_INST_SIZE", sizeof(((struct vie *)0)->inst));
     OFF("VIE_NUM_VALID", struct vie, num_valid); OFF("VIE_NUM_PROCESSED", struct vie, num_processed);
@@ -294,6 +299,7 @@ static void layout(void) {
     P("VM_GET_MEMSEG", _IOWR('v', 15, struct vm_memseg));
     P("VM_MMAP_MEMSEG", _IOW('v', 16, struct vm_memmap));
     P("VM_MMAP_GETNEXT", _IOWR('v', 17, struct vm_memmap));
+    P("VM_GLA2GPA_NOFAULT", _IOWR('v', 18, struct vm_gla2gpa));
     P("VM_MUNMAP_MEMSEG", _IOW('v', 19, struct vm_munmap));
     P("VM_SET_REGISTER", _IOW('v', 20, struct vm_register));
     P("VM_GET_REGISTER", _IOWR('v', 21, struct vm_register));
@@ -335,6 +341,13 @@ static void exits(void) {
     e.u.inout_str.seg_name = VM_REG_GUEST_DS; e.u.inout_str.seg_desc.base = 0x100;
     e.u.inout_str.seg_desc.limit = 0xffffffff; e.u.inout_str.seg_desc.access = 0xc093;
     dump("rep_outsb_3f8_5", &e);
+    memset(&e, 0, sizeof e); e.exitcode = VM_EXITCODE_INOUT_STR; e.inst_length = 3; e.rip = 0x100c;
+    e.u.inout_str.inout.bytes = 2; e.u.inout_str.inout.in = 1; e.u.inout_str.inout.string = 1;
+    e.u.inout_str.inout.rep = 1; e.u.inout_str.inout.port = 0x1f0; e.u.inout_str.paging.cr3 = 0x5000;
+    e.u.inout_str.paging.cpu_mode = CPU_MODE_64BIT; e.u.inout_str.paging.paging_mode = PAGING_MODE_64;
+    e.u.inout_str.rflags = 0x2; e.u.inout_str.index = 0xffff800000001000ULL; e.u.inout_str.count = 3;
+    e.u.inout_str.addrsize = 8; e.u.inout_str.seg_name = VM_REG_GUEST_ES; e.u.inout_str.seg_desc.base = 0x1234;
+    dump("rep_insw_1f0_3_paged", &e);
     /* mov %ecx,(%rax): 89 08 */
     memset(&e, 0, sizeof e); e.exitcode = VM_EXITCODE_INST_EMUL; e.inst_length = 2; e.rip = 0x2000;
     e.u.inst_emul.gpa = 0xd0000010; e.u.inst_emul.gla = 0xd0000010;

@@ -127,6 +127,15 @@ public final class VmmDev {
     public static final int VM_GUEST_PAGING_CPU_MODE = 12;
     public static final int VM_GUEST_PAGING_PAGING_MODE = 16;
 
+    // struct vm_gla2gpa
+    public static final int VM_GLA2GPA_SIZE = 56;
+    public static final int VM_GLA2GPA_VCPUID = 0;
+    public static final int VM_GLA2GPA_PROT = 4;
+    public static final int VM_GLA2GPA_GLA = 8;
+    public static final int VM_GLA2GPA_PAGING = 16;
+    public static final int VM_GLA2GPA_FAULT = 40;
+    public static final int VM_GLA2GPA_GPA = 48;
+
     // struct vie_op, struct vie (vmm.h pins these with _Static_assert)
     public static final int VIE_OP_SIZE = 4;
     public static final int VIE_SIZE = 64;
@@ -215,6 +224,7 @@ public final class VmmDev {
     public static final long VM_GET_MEMSEG = iowr(GROUP, 15, VM_MEMSEG_SIZE);
     public static final long VM_MMAP_MEMSEG = iow(GROUP, 16, VM_MEMMAP_SIZE);
     public static final long VM_MMAP_GETNEXT = iowr(GROUP, 17, VM_MEMMAP_SIZE);
+    public static final long VM_GLA2GPA_NOFAULT = iowr(GROUP, 18, VM_GLA2GPA_SIZE);
     public static final long VM_MUNMAP_MEMSEG = iow(GROUP, 19, VM_MUNMAP_SIZE);
     public static final long VM_SET_REGISTER = iow(GROUP, 20, VM_REGISTER_SIZE);
     public static final long VM_GET_REGISTER = iowr(GROUP, 21, VM_REGISTER_SIZE);
