@@ -28,7 +28,9 @@ import org.vmm4j.internal.nat.NativeMemory;
  * and it needs no signal handler in the JVM. The request and its consumption are serialised on one
  * lock so that the ioctl pair always matches:
  * <ol>
- *   <li>{@code requestStop()}: under the lock, {@code VM_SUSPEND_CPU(id)}, then mark a stop pending.</li>
+ *   <li>{@code requestStop()}: under the lock, mark a stop pending, then {@code VM_SUSPEND_CPU(id)}. The
+ *       mark comes first because the kernel can kick the vCPU out of VM_RUN before the ioctl returns;
+ *       that run then waits for the lock, so it never resumes a vCPU whose suspend is still under way.</li>
  *   <li>{@code run()}: if a stop is pending before entering the kernel, or VM_RUN returned DEBUG (or
  *       EINTR) while one is pending, under the lock: {@code VM_RESUME_CPU(id)}, clear the mark, return
  *       {@link ExitKind#STOP_REQUESTED}. A DEBUG exit with no stop pending is reported as
@@ -154,9 +156,15 @@ public final class BhyveVcpu implements VirtualCpu, VcpuAccess {
             if (closed || stopPending) {
                 return;
             }
-            stopArg.putInt(VM_ACTIVATE_CPU_VCPUID, id);
-            check(device.ioctl(VM_SUSPEND_CPU, stopArg), "VM_SUSPEND_CPU");
+            // Mark first: the kernel may kick the vCPU out of VM_RUN before the ioctl returns, and that
+            // run must see the mark (it then waits on the lock until the suspend is complete).
             stopPending = true;
+            stopArg.putInt(VM_ACTIVATE_CPU_VCPUID, id);
+            int r = device.ioctl(VM_SUSPEND_CPU, stopArg);
+            if (r < 0) {
+                stopPending = false;
+                check(r, "VM_SUSPEND_CPU");
+            }
         }
     }
 

@@ -124,6 +124,48 @@ class BhyveRunLoopTest {
     }
 
     @Test
+    void stopRequestsRacingWithExitsNeverLeakDebugExitsOrSuspendedVcpus() throws Exception {
+        VirtualCpu cpu = vm.createVcpu(0);
+        int spins = 200;
+        for (int i = 0; i < spins; i++) {
+            device.script.add(ScriptedVmmKernel.SPIN);
+            device.script.add(ScriptedVmmKernel.hlt());
+        }
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread stopper = new Thread(() -> {
+            while (!done.get()) {
+                cpu.requestStop();
+                Thread.onSpinWait();
+            }
+        });
+        stopper.start();
+        int hlts = 0;
+        int stops = 0;
+        try {
+            while (hlts < spins) {
+                ExitKind kind = cpu.run().kind();
+                if (kind == ExitKind.HLT) {
+                    hlts++;
+                } else {
+                    assertEquals(ExitKind.STOP_REQUESTED, kind);
+                    stops++;
+                }
+            }
+        } finally {
+            done.set(true);
+            stopper.join();
+        }
+        assertTrue(stops >= spins, "every spinning run ended by a stop");
+        device.script.add(ScriptedVmmKernel.hlt());
+        ExitKind last = cpu.run().kind(); // consumes a request still pending, if any
+        if (last == ExitKind.STOP_REQUESTED) {
+            assertEquals(ExitKind.HLT, cpu.run().kind());
+        }
+        assertEquals(device.count(VM_SUSPEND_CPU), device.count(VM_RESUME_CPU));
+        assertFalse(device.debugCpus.contains(0));
+    }
+
+    @Test
     void stopRequestedBeforeRunMakesTheNextRunReturnAtOnce() {
         VirtualCpu cpu = vm.createVcpu(0);
         device.script.add(ScriptedVmmKernel.hlt());

@@ -116,7 +116,9 @@ final class ScriptedVmmKernel implements VmmKernel {
     static final class Device implements VmmDevice {
         final String name;
         final Deque<Step> script = new ArrayDeque<>();
-        final List<String> calls = Collections.synchronizedList(new ArrayList<>());
+        /** Requests in call order; a plain array so that logging allocates nothing. */
+        private final long[] calls = new long[1 << 20];
+        private int callCount;
         final Map<Integer, long[]> regs = new HashMap<>();
         final Map<Integer, long[]> descs = new HashMap<>();
         final Map<Integer, int[]> caps = new HashMap<>();
@@ -139,15 +141,19 @@ final class ScriptedVmmKernel implements VmmKernel {
             return regs.computeIfAbsent(cpu, c -> new long[VM_REG_LAST]);
         }
 
-        int count(long request) {
-            String n = VmmDev.name(request);
+        synchronized int count(long request) {
+            if (callCount > calls.length) {
+                throw new AssertionError("call log overflowed after " + callCount + " ioctls");
+            }
             int c = 0;
-            synchronized (calls) {
-                for (String s : calls) {
-                    c += s.equals(n) ? 1 : 0;
-                }
+            for (int i = 0; i < Math.min(callCount, calls.length); i++) {
+                c += calls[i] == request ? 1 : 0;
             }
             return c;
+        }
+
+        private synchronized void log(long request) {
+            calls[callCount++ & (calls.length - 1)] = request;
         }
 
         @Override
@@ -160,7 +166,7 @@ final class ScriptedVmmKernel implements VmmKernel {
             if (closed) {
                 return -Errno.EBADF;
             }
-            calls.add(VmmDev.name(request));
+            log(request);
             if (request == VM_RUN) {
                 return run(arg);
             }
