@@ -118,11 +118,11 @@ public final class BhyveVcpu implements VirtualCpu, VcpuAccess {
     @Override
     public VmExit run() {
         ensureOpen();
+        exit.complete(); // the previous exit's IN value or MMIO read lands even if this run only reports a stop
         if (stopPending && consumeStop()) {
             exit.reportWithoutRecord(ExitKind.STOP_REQUESTED);
             return exit;
         }
-        exit.complete();
         int r = device.ioctl(VM_RUN, runArg);
         if (r < 0) {
             if (r == -Errno.EINTR) {

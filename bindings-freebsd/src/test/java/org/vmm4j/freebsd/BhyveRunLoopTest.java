@@ -106,6 +106,16 @@ class BhyveRunLoopTest {
     }
 
     @Test
+    void inReplyIsNotLostWhenTheNextRunReportsAStop() {
+        VirtualCpu cpu = vm.createVcpu(0);
+        device.script.add(ScriptedVmmKernel.in(0x60, 1, 0));
+        cpu.run().setIoData(0, 0x5a);
+        cpu.requestStop();
+        assertEquals(ExitKind.STOP_REQUESTED, cpu.run().kind());
+        assertEquals(0x5a, device.regs(0)[VM_REG_GUEST_RAX]);
+    }
+
+    @Test
     void requestStopFromAnotherThreadEndsARunOfASpinningGuest() throws Exception {
         VirtualCpu cpu = vm.createVcpu(0);
         device.script.add(ScriptedVmmKernel.SPIN);
