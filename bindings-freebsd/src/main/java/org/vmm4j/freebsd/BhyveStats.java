@@ -28,8 +28,13 @@ public final class BhyveStats implements AutoCloseable {
         this.values = new long[names.size()];
     }
 
+    /** Statistics of vCPU {@code vcpu} of the VM behind {@code device}, with names from {@link #readNames}. */
+    public static BhyveStats of(VmmDevice device, int vcpu, List<String> names) {
+        return new BhyveStats(device, vcpu, List.copyOf(names));
+    }
+
     /** Reads every descriptor name of the VM: {@code VM_STAT_DESC} for index 0, 1, ... until the kernel says EINVAL. */
-    static List<String> readNames(VmmDevice device) {
+    public static List<String> readNames(VmmDevice device) {
         java.util.ArrayList<String> names = new java.util.ArrayList<>();
         try (NativeMemory desc = NativeAccess.get().allocate(VM_STAT_DESC_SIZE)) {
             for (int index = 0; index < 4096; index++) {

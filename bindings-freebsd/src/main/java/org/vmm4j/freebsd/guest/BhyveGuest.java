@@ -57,6 +57,14 @@ public final class BhyveGuest implements Guest {
         return manager.uptime(name);
     }
 
+    /**
+     * vmm(4) statistics of the running guest (VM_STATS of every vCPU, summed), by descriptor name, e.g.
+     * {@code "number of times hlt was intercepted"}; empty when it is not running.
+     */
+    public java.util.Map<String, Long> stats() {
+        return manager.stats(name);
+    }
+
     @Override
     public GuestInfo info() {
         GuestSpec spec = requireDefinition().spec();

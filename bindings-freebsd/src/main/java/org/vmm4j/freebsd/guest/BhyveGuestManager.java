@@ -16,7 +16,9 @@ import java.util.Set;
 import java.util.UUID;
 
 import org.vmm4j.VmmException;
+import org.vmm4j.freebsd.BhyveStats;
 import org.vmm4j.freebsd.LibvmmapiKernel;
+import org.vmm4j.freebsd.VmmDevice;
 import org.vmm4j.freebsd.VmmKernel;
 import org.vmm4j.guest.DiskSpec;
 import org.vmm4j.guest.Guest;
@@ -199,6 +201,31 @@ public final class BhyveGuestManager implements GuestManager {
             return Duration.ZERO;
         }
         return s.process().info().totalCpuDuration().orElse(Duration.ZERO);
+    }
+
+    /** Statistics of a running guest's VM summed over its vCPUs, by name; empty when it is not running. */
+    Map<String, Long> stats(String name) {
+        if (!kernel.list().contains(name)) {
+            return Map.of();
+        }
+        int vcpus = store.load(name).map(d -> d.spec().vcpus()).orElse(1);
+        try (VmmDevice device = kernel.open(name)) {
+            List<String> names = BhyveStats.readNames(device);
+            long[] sum = new long[names.size()];
+            for (int cpu = 0; cpu < vcpus; cpu++) {
+                try (BhyveStats stats = BhyveStats.of(device, cpu, names)) {
+                    stats.poll();
+                    for (int i = 0; i < sum.length; i++) {
+                        sum[i] += stats.value(i);
+                    }
+                }
+            }
+            Map<String, Long> result = new java.util.LinkedHashMap<>();
+            for (int i = 0; i < sum.length; i++) {
+                result.merge(names.get(i), sum[i], Long::sum);
+            }
+            return java.util.Collections.unmodifiableMap(result);
+        }
     }
 
     synchronized void start(GuestDefinition definition) {

@@ -15,7 +15,7 @@ public final class BhyveSetupPlans {
     }
 
     /**
-     * Loads vmm.ko and if_bridge now and at boot, and installs the UEFI firmware; with {@code vmBhyve}
+     * Loads vmm.ko, if_bridge and nmdm now and at boot, and installs the UEFI firmware; with {@code vmBhyve}
      * also the vm-bhyve manager.
      */
     public static HostPlan enable(boolean vmBhyve) {
@@ -26,6 +26,9 @@ public final class BhyveSetupPlans {
         steps.add(new PlanStep.Run("Load the if_bridge kernel module", List.of("kldload", "if_bridge"),
                 List.of("kldstat", "-q", "-m", "if_bridge"), true));
         steps.add(new PlanStep.EnsureLine("Load if_bridge at boot", LOADER_CONF, "if_bridge_load=\"YES\"", true));
+        steps.add(new PlanStep.Run("Load the nmdm kernel module (guest serial consoles)", List.of("kldload", "nmdm"),
+                List.of("kldstat", "-q", "-m", "nmdm"), true));
+        steps.add(new PlanStep.EnsureLine("Load nmdm at boot", LOADER_CONF, "nmdm_load=\"YES\"", true));
         steps.add(pkg("bhyve-firmware", "Install the bhyve UEFI firmware"));
         if (vmBhyve) {
             steps.add(pkg("vm-bhyve", "Install vm-bhyve"));

@@ -144,6 +144,25 @@ class BhyveGuestManagerTest {
     }
 
     @Test
+    void statusOfARunningGuestHasUptimeAndStatsSummedOverVcpus() throws IOException {
+        host.statuses("wait");
+        BhyveGuest g = (BhyveGuest) manager.define(GuestSpec.builder("busy").vcpus(2).boot(BootSpec.bios()).build());
+        assertTrue(g.stats().isEmpty(), "a stopped guest has no stats");
+        g.start();
+        waitForVm("busy");
+        try {
+            assertEquals(java.util.Map.of("vcpu total runtime", 100L + 200L,
+                    "number of times hlt was intercepted", 101L + 201L), g.stats());
+            assertEquals(GuestState.RUNNING, g.info().state());
+            assertEquals(2, g.info().vcpus());
+            assertTrue(g.uptime().toNanos() > 0, "a running guest has an uptime");
+        } finally {
+            g.destroy();
+        }
+        assertEquals(java.time.Duration.ZERO, g.uptime());
+    }
+
+    @Test
     void destroyForceStopsARunningGuest() throws IOException {
         host.statuses("wait");
         Guest g = define("plug");
@@ -243,6 +262,16 @@ class BhyveGuestManagerTest {
         renamed.undefine(UndefineOption.STORAGE);
         assertTrue(manager.find("new").isEmpty());
         assertFalse(Files.exists(tmp.resolve("old.img")));
+    }
+
+    @Test
+    void autostartStartsOnlyGuestsMarkedSo() throws IOException {
+        host.statuses("1");
+        manager.define(GuestSpec.builder("auto").autostart(true).boot(BootSpec.bios()).build());
+        manager.define(GuestSpec.builder("manual").boot(BootSpec.bios()).build());
+        assertEquals(List.of("auto"), manager.startAutostartGuests());
+        awaitStopped("auto");
+        assertEquals(1, host.invocations().size());
     }
 
     @Test

@@ -30,6 +30,8 @@ import org.vmm4j.internal.nat.NativeMemory;
  * exit 1) or a VM_SUSPEND (exit how-1, as bhyve does); {@code stuck} = ignore both.
  */
 final class StandInHost implements VmmKernel, CommandExecutor {
+    /** vmm(4) statistics every stand-in VM reports; vCPU c's value i is 100 * (c + 1) + i. */
+    static final List<String> STAT_NAMES = List.of("vcpu total runtime", "number of times hlt was intercepted");
     final Path dir;
     final BhyveHostLayout layout;
     final List<List<String>> commands = Collections.synchronizedList(new ArrayList<>());
@@ -108,6 +110,24 @@ final class StandInHost implements VmmKernel, CommandExecutor {
 
             @Override
             public int ioctl(long request, NativeMemory arg) {
+                if (request == VmmDev.VM_STAT_DESC) {
+                    int index = arg.getInt(VmmDev.VM_STAT_DESC_INDEX);
+                    if (index >= STAT_NAMES.size()) {
+                        return -Errno.EINVAL;
+                    }
+                    arg.putString(VmmDev.VM_STAT_DESC_DESC, STAT_NAMES.get(index));
+                    return 0;
+                }
+                if (request == VmmDev.VM_STATS) {
+                    int cpu = arg.getInt(VmmDev.VM_STATS_CPUID);
+                    int index = arg.getInt(VmmDev.VM_STATS_INDEX);
+                    int n = Math.max(0, STAT_NAMES.size() - index);
+                    for (int i = 0; i < n; i++) {
+                        arg.putLong(VmmDev.VM_STATS_STATBUF + 8L * i, 100L * (cpu + 1) + index + i);
+                    }
+                    arg.putInt(VmmDev.VM_STATS_NUM_ENTRIES, n);
+                    return 0;
+                }
                 if (request != VmmDev.VM_SUSPEND) {
                     return -Errno.ENOTTY;
                 }

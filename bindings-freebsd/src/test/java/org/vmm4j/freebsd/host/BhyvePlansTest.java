@@ -32,7 +32,7 @@ class BhyvePlansTest {
     @Test
     void enablePlanMatchesGolden() throws IOException {
         assertEquals(golden("enable-with-vm-bhyve.plan"), BhyveSetupPlans.enable(true).render());
-        assertEquals(5, BhyveSetupPlans.enable(false).steps().size());
+        assertEquals(7, BhyveSetupPlans.enable(false).steps().size());
     }
 
     @Test
@@ -130,11 +130,11 @@ class BhyvePlansTest {
         host.files.put(BhyveSetupPlans.LOADER_CONF, "zfs_load=\"YES\"");
         HostPlan.Outcome first = plan.apply(host, p -> { });
         assertTrue(!host.ran.contains(List.of("kldload", "vmm")), "vmm was loaded already");
-        assertEquals("zfs_load=\"YES\"\nvmm_load=\"YES\"\nif_bridge_load=\"YES\"\n",
+        assertEquals("zfs_load=\"YES\"\nvmm_load=\"YES\"\nif_bridge_load=\"YES\"\nnmdm_load=\"YES\"\n",
                 host.files.get(BhyveSetupPlans.LOADER_CONF));
-        assertEquals(4, first.applied().size());
+        assertEquals(6, first.applied().size());
         HostPlan.Outcome second = plan.apply(host, p -> { });
-        assertEquals("zfs_load=\"YES\"\nvmm_load=\"YES\"\nif_bridge_load=\"YES\"\n",
+        assertEquals("zfs_load=\"YES\"\nvmm_load=\"YES\"\nif_bridge_load=\"YES\"\nnmdm_load=\"YES\"\n",
                 host.files.get(BhyveSetupPlans.LOADER_CONF));
         assertEquals(plan.steps().size(), second.skipped().size(), "the second apply changes nothing");
     }
