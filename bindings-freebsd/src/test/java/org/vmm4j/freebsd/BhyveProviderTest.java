@@ -42,6 +42,15 @@ class BhyveProviderTest {
     }
 
     @Test
+    void refusesKernelsOlderThanFourteen() {
+        assertThrows(HypervisorUnavailableException.class,
+                () -> BhyveProvider.requireSupportedKernel(java.util.Optional.of("1302001")));
+        BhyveProvider.requireSupportedKernel(java.util.Optional.of("1400097"));
+        BhyveProvider.requireSupportedKernel(java.util.Optional.of("1500000"));
+        BhyveProvider.requireSupportedKernel(java.util.Optional.empty());
+    }
+
+    @Test
     void guestNamesFitTheKernelsNameLimit() {
         assertEquals(229, org.vmm4j.freebsd.abi.Vmm.VM_MAX_NAMELEN);
         assertTrue(org.vmm4j.guest.GuestSpec.MAX_NAME_LENGTH <= org.vmm4j.freebsd.abi.Vmm.VM_MAX_NAMELEN);
