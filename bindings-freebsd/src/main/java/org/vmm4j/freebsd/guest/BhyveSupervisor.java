@@ -63,6 +63,7 @@ final class BhyveSupervisor {
     /** Prepares taps and configuration and starts the first bhyve process; fails here if it cannot start. */
     void start() {
         destroyStaleVm();
+        destroyOrphanTaps();
         try {
             createTaps();
             GuestSpec spec = definition.spec();
@@ -235,6 +236,29 @@ final class BhyveSupervisor {
             }
         } catch (RuntimeException e) {
             LOG.warn("cannot destroy VM {}: {}", name, e.getMessage());
+        }
+    }
+
+    /**
+     * Taps a previous run created for this guest and could not remove (the JVM died) carry the
+     * description {@code vmm4j:NAME}; they are destroyed before new ones are made.
+     */
+    private void destroyOrphanTaps() {
+        String ifconfig = layout.ifconfig().toString();
+        CommandResult group = executor.run(List.of(ifconfig, "-g", "tap"));
+        if (!group.succeeded()) {
+            return;
+        }
+        String mark = "description: vmm4j:" + definition.name();
+        for (String tap : group.stdout().split("\\s+")) {
+            if (tap.isEmpty() || !tap.matches("tap[0-9]+")) {
+                continue;
+            }
+            CommandResult info = executor.run(List.of(ifconfig, tap));
+            if (info.succeeded() && info.stdout().lines().anyMatch(l -> l.strip().equals(mark))) {
+                CommandResult r = executor.run(List.of(ifconfig, tap, "destroy"));
+                LOG.info("destroyed orphaned {} of {}: exit {}", tap, definition.name(), r.exitCode());
+            }
         }
     }
 

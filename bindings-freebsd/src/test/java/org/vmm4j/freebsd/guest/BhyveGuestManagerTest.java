@@ -203,6 +203,19 @@ class BhyveGuestManagerTest {
     }
 
     @Test
+    void tapsOrphanedByADeadJvmAreDestroyedBeforeStart() throws IOException {
+        host.statuses("1");
+        host.outputs.put(List.of("/sbin/ifconfig", "-g", "tap"), "tap1\ntap2\n");
+        host.outputs.put(List.of("/sbin/ifconfig", "tap1"), "tap1: flags=8902<BROADCAST,PROMISC>\n"
+                + "\tdescription: vmm4j:orphan\n\toptions=80000<LINKSTATE>\n");
+        host.outputs.put(List.of("/sbin/ifconfig", "tap2"), "tap2: flags=8902\n\tdescription: vmm4j:orphan2\n");
+        manager.define(GuestSpec.builder("orphan").boot(BootSpec.bios()).build()).start();
+        awaitStopped("orphan");
+        assertEquals(List.of(List.of("/sbin/ifconfig", "tap1", "destroy")), host.commands,
+                "only the tap described as this guest's is destroyed");
+    }
+
+    @Test
     void freebsdGuestIsLoadedByBhyveloadBeforeBhyveStarts() throws IOException {
         host.statuses("1");
         manager.define(GuestSpec.builder("fbsd").disk(DiskSpec.file("/vm/fbsd.img", DiskSpec.Format.RAW))

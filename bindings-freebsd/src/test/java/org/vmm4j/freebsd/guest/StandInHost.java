@@ -35,11 +35,14 @@ final class StandInHost implements VmmKernel, CommandExecutor {
     final Path dir;
     final BhyveHostLayout layout;
     final List<List<String>> commands = Collections.synchronizedList(new ArrayList<>());
+    /** Canned output of read-only commands (ifconfig -g tap, ifconfig tapN); others print nothing. */
+    final java.util.Map<List<String>, String> outputs = new java.util.concurrent.ConcurrentHashMap<>();
     final List<String> destroyed = Collections.synchronizedList(new ArrayList<>());
     private int nextTap = 5;
 
     StandInHost(Path dir) throws IOException {
         this.dir = dir;
+        outputs.put(List.of("/sbin/ifconfig", "-g", "tap"), ""); // no taps unless a test says so
         Path bhyve = dir.resolve("bhyve");
         String script = """
                 #!/bin/sh
@@ -184,6 +187,9 @@ final class StandInHost implements VmmKernel, CommandExecutor {
 
     @Override
     public synchronized CommandResult run(List<String> command) {
+        if (outputs.containsKey(command)) {
+            return new CommandResult(command, 0, outputs.get(command), "");
+        }
         commands.add(List.copyOf(command));
         if (command.equals(List.of("/sbin/ifconfig", "tap", "create"))) {
             return new CommandResult(command, 0, "tap" + nextTap++ + "\n", "");
