@@ -172,17 +172,29 @@ public final class BhyveGuestManager implements GuestManager {
 
     /** Whether the bhyve process recorded in the guest's pid file still runs. */
     private boolean bhyveAlive(String name) {
+        return bhyveProcess(name).isPresent();
+    }
+
+    /** The live process of the guest's pid file, if its command is the configured bhyve (or unknown). */
+    private Optional<ProcessHandle> bhyveProcess(String name) {
         Path pidFile = layout.pidFile(name);
         try {
             if (!Files.isRegularFile(pidFile)) {
-                return false;
+                return Optional.empty();
             }
             long pid = Long.parseLong(Files.readString(pidFile).strip());
+            String bhyve = layout.bhyve().getFileName().toString();
             return ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
-                    .map(p -> p.info().command().map(c -> c.endsWith("bhyve")).orElse(true)).orElse(false);
+                    .filter(p -> p.info().command().map(c -> c.endsWith(bhyve) || isInterpreterOf(p, bhyve))
+                            .orElse(true));
         } catch (IOException | NumberFormatException e) {
-            return false;
+            return Optional.empty();
         }
+    }
+
+    /** A script run by its interpreter (a stand-in bhyve) shows the script as its first argument. */
+    private static boolean isInterpreterOf(ProcessHandle p, String program) {
+        return p.info().arguments().map(a -> a.length > 0 && a[0].endsWith(program)).orElse(false);
     }
 
     synchronized Optional<BhyveExitStatus> lastExit(String name) {
@@ -269,11 +281,7 @@ public final class BhyveGuestManager implements GuestManager {
             s = supervisors.get(name);
         }
         if (s == null || !s.isAlive()) {
-            if (kernel.list().contains(name)) {
-                forceStop(name);
-                return false;
-            }
-            return true;
+            return shutdownUnsupervised(name, timeout);
         }
         s.requestPowerButton();
         if (s.awaitExit(timeout)) {
@@ -286,6 +294,65 @@ public final class BhyveGuestManager implements GuestManager {
         s.forceStop();
         s.awaitExit(Duration.ofSeconds(5));
         return false;
+    }
+
+    /**
+     * A guest whose bhyve an earlier run of the application started: SIGTERM to the process in its pid
+     * file (ACPI power button), then the same fallbacks as for a supervised guest.
+     */
+    private boolean shutdownUnsupervised(String name, Duration timeout) {
+        if (!kernel.list().contains(name)) {
+            return true;
+        }
+        Optional<ProcessHandle> bhyve = bhyveProcess(name);
+        if (bhyve.isPresent()) {
+            bhyve.get().destroy();
+            if (awaitGone(name, bhyve.get(), timeout)) {
+                cleanupAfter(name);
+                return true;
+            }
+            suspendVm(name, org.vmm4j.freebsd.abi.Vmm.VM_SUSPEND_POWEROFF);
+            if (awaitGone(name, bhyve.get(), Duration.ofSeconds(2))) {
+                cleanupAfter(name);
+                return false;
+            }
+            bhyve.get().destroyForcibly();
+        }
+        forceStop(name);
+        cleanupAfter(name);
+        return false;
+    }
+
+    private boolean awaitGone(String name, ProcessHandle process, Duration timeout) {
+        try {
+            process.onExit().get(Math.max(1, timeout.toMillis()), java.util.concurrent.TimeUnit.MILLISECONDS);
+            return true;
+        } catch (java.util.concurrent.TimeoutException e) {
+            return false;
+        } catch (java.util.concurrent.ExecutionException e) {
+            return !process.isAlive();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private void cleanupAfter(String name) {
+        if (kernel.list().contains(name)) {
+            kernel.open(name).destroy();
+        }
+        deleteQuietly(layout.pidFile(name));
+    }
+
+    private void suspendVm(String name, int how) {
+        try (VmmDevice device = kernel.open(name);
+             org.vmm4j.internal.nat.NativeMemory arg = org.vmm4j.internal.nat.NativeAccess.get()
+                     .allocate(org.vmm4j.freebsd.abi.VmmDev.VM_SUSPEND_SIZE)) {
+            arg.putInt(org.vmm4j.freebsd.abi.VmmDev.VM_SUSPEND_HOW, how);
+            device.ioctl(org.vmm4j.freebsd.abi.VmmDev.VM_SUSPEND, arg);
+        } catch (RuntimeException e) {
+            // the VM went away meanwhile: nothing to suspend
+        }
     }
 
     void forceStop(String name) {

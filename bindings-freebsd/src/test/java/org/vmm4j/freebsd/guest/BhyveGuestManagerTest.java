@@ -163,6 +163,27 @@ class BhyveGuestManagerTest {
     }
 
     @Test
+    void guestStartedByAnEarlierManagerIsShutDownThroughItsPidFile() throws Exception {
+        host.statuses("wait");
+        Guest g = define("older");
+        // An earlier run of the application started bhyve and recorded its pid, then went away.
+        java.nio.file.Files.writeString(host.layout.configFile("older"), "name=older\n");
+        Process earlier = new ProcessBuilder(host.layout.bhyve().toString(), "-k",
+                host.layout.configFile("older").toString()).start();
+        java.nio.file.Files.writeString(host.layout.pidFile("older"), earlier.pid() + "\n");
+        waitForVm("older");
+        BhyveGuestManager fresh = new BhyveGuestManager(host.layout, host, host);
+        Guest seen = fresh.find("older").orElseThrow();
+        assertEquals(GuestState.RUNNING, seen.state());
+        assertTrue(seen.shutdown(WAIT));
+        assertEquals(List.of("term"), host.signals());
+        assertTrue(earlier.waitFor(5, java.util.concurrent.TimeUnit.SECONDS));
+        assertEquals(GuestState.STOPPED, seen.state());
+        assertFalse(java.nio.file.Files.exists(host.layout.pidFile("older")));
+        assertEquals(g.uuid(), seen.uuid());
+    }
+
+    @Test
     void destroyForceStopsARunningGuest() throws IOException {
         host.statuses("wait");
         Guest g = define("plug");
