@@ -119,6 +119,7 @@ public final class BhyveVm implements VirtualMachine {
         }
         // The segment itself lives until the VM is destroyed; its id is not reused.
         regions.remove(region);
+        ((NativeGuestMemory) region).memory().close();
     }
 
     @Override
@@ -238,6 +239,9 @@ public final class BhyveVm implements VirtualMachine {
             if (v != null) {
                 v.close();
             }
+        }
+        for (NativeGuestMemory region : regions) {
+            region.memory().close(); // unmapped: later accesses throw, the JVM does not crash
         }
         regions.clear();
         if (destroyOnClose) {

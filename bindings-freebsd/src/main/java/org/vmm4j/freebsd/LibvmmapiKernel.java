@@ -30,6 +30,8 @@ import org.vmm4j.internal.nat.Signature;
  * Nothing here runs at class-load time.
  */
 public final class LibvmmapiKernel implements VmmKernel {
+    /** VM_MMAP_GUARD_SIZE of lib/libvmmapi/vmmapi.c: guard regions around every guest memory mapping. */
+    static final long VMMAPI_GUARD_SIZE = 4L << 20;
     private final NativeFunction vmCreate;
     private final NativeFunction vmOpen;
     private final NativeFunction vmDestroy;
@@ -164,8 +166,12 @@ public final class LibvmmapiKernel implements VmmKernel {
                     throw Errno.exception("vm_mmap_memseg(" + name + ", segment " + segid + ")", -r);
                 }
             }
-            // libvmmapi owns the mapping; it goes away with the VM.
-            return NativeAccess.get().view(address, size);
+            // vm_setup_memory and vm_create_devmem (vmmapi.c) reserve GUARD + size + GUARD with MAP_GUARD and
+            // map the memory after the first guard; vm_destroy/vm_close unmap none of it. Closing the region
+            // releases the whole reservation, and with it the VM object's pages.
+            long reservation = address - VMMAPI_GUARD_SIZE;
+            long length = size + 2 * VMMAPI_GUARD_SIZE;
+            return NativeAccess.get().mapped(address, size, () -> libc.munmap(reservation, length));
         }
 
         @Override

@@ -27,7 +27,8 @@ public interface VmmDevice extends AutoCloseable {
      * @param segid    {@link org.vmm4j.freebsd.abi.Vmm#VM_SYSMEM} for system memory (only once, at gpa 0),
      *                 or a device-memory segment id
      * @param readOnly the guest may only read and execute it
-     * @return the host mapping; it stays valid until {@link #destroy()} or {@link #close()}
+     * @return the host mapping, owned by the caller: closing it unmaps it, and accesses after that
+     *         throw instead of crashing
      */
     NativeMemory mapMemory(int segid, long gpa, long size, boolean readOnly);
 

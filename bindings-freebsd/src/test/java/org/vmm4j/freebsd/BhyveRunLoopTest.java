@@ -292,6 +292,9 @@ class BhyveRunLoopTest {
                 () -> vm.allocateMemory(0x100000, 0x1000, MemoryOption.LOG_DIRTY_PAGES));
         vm.removeMemory(rom);
         assertEquals(1, vm.memoryRegions().size());
+        assertThrows(RuntimeException.class, () -> rom.getByte(0), "a removed region is unmapped");
+        vm.close();
+        assertThrows(RuntimeException.class, () -> low.getInt(0x100), "memory of a closed VM is unmapped");
     }
 
     @Test
