@@ -35,7 +35,10 @@ import org.vmm4j.internal.nat.NativeMemory;
  *   <li>{@code MTRAP} (single step), {@code BPT}, {@code DEBUG}: {@link ExitKind#DEBUG}.</li>
  *   <li>{@code BOGUS}, {@code REQIDLE}: {@link ExitKind#BOGUS}: run again.</li>
  *   <li>{@code VMX}, {@code SVM}: {@link ExitKind#FAIL_ENTRY} with the hardware exit reason.</li>
- *   <li>everything else (MSR accesses, IPIs, task switches, codes newer than 14.x): {@link ExitKind#UNKNOWN}.</li>
+ *   <li>{@code RDMSR}/{@code WRMSR}: {@link ExitKind#UNKNOWN}; {@link #msrIndex()}, {@link #msrWriteValue()}
+ *       and {@link #setMsrReadValue(long)} let a bhyve-aware caller answer them.</li>
+ *   <li>{@code SPINUP_AP}: {@link ExitKind#UNKNOWN} with {@link #spinupVcpu()} and {@link #spinupRip()}.</li>
+ *   <li>everything else (IPIs, task switches, codes newer than 14.x): {@link ExitKind#UNKNOWN}.</li>
  * </ul>
  */
 public final class BhyveExit implements VmExit {
@@ -69,6 +72,7 @@ public final class BhyveExit implements VmExit {
     private boolean mmioHighByte;
     private long mmioImmediate;
     private boolean completionPending;
+    private boolean msrReadPending;
     private int suberror;
 
     BhyveExit(NativeMemory buffer, VcpuAccess vcpu) {
@@ -95,6 +99,11 @@ public final class BhyveExit implements VmExit {
             case VM_EXITCODE_MTRAP, VM_EXITCODE_BPT, VM_EXITCODE_DEBUG -> kind = ExitKind.DEBUG;
             case VM_EXITCODE_BOGUS, VM_EXITCODE_REQIDLE -> kind = ExitKind.BOGUS;
             case VM_EXITCODE_VMX, VM_EXITCODE_SVM -> kind = ExitKind.FAIL_ENTRY;
+            case VM_EXITCODE_RDMSR -> {
+                kind = ExitKind.UNKNOWN;
+                values[0] = 0;
+                msrReadPending = false;
+            }
             default -> kind = ExitKind.UNKNOWN;
         }
     }
@@ -102,6 +111,7 @@ public final class BhyveExit implements VmExit {
     /** Marks this view as a stop request or interruption that did not come from the kernel's record. */
     void reportWithoutRecord(ExitKind reported) {
         completionPending = false;
+        msrReadPending = false;
         kind = reported;
     }
 
@@ -166,6 +176,11 @@ public final class BhyveExit implements VmExit {
      * count registers, MMIO reads into their register.
      */
     void complete() {
+        if (msrReadPending) {
+            msrReadPending = false;
+            vcpu.setRegister(VM_REG_GUEST_RAX, values[0] & 0xffff_ffffL);
+            vcpu.setRegister(VM_REG_GUEST_RDX, values[0] >>> 32);
+        }
         if (!completionPending) {
             return;
         }
@@ -417,6 +432,37 @@ public final class BhyveExit implements VmExit {
     public int suspendHow() {
         require(kind == ExitKind.SUSPENDED, "suspendHow");
         return buffer.getInt(VM_EXIT_SUSPENDED_HOW);
+    }
+
+    /** MSR number (ECX) of an RDMSR or WRMSR exit, which reach the caller as {@link ExitKind#UNKNOWN}. */
+    public long msrIndex() {
+        require(raw == VM_EXITCODE_RDMSR || raw == VM_EXITCODE_WRMSR, "msrIndex");
+        return buffer.getUnsignedInt(VM_EXIT_MSR_CODE);
+    }
+
+    /** The value (EDX:EAX) a WRMSR exit writes. */
+    public long msrWriteValue() {
+        require(raw == VM_EXITCODE_WRMSR, "msrWriteValue");
+        return buffer.getLong(VM_EXIT_MSR_WVAL);
+    }
+
+    /** Answers an RDMSR exit: EDX:EAX get {@code value} before the next run (the kernel already advanced RIP). */
+    public void setMsrReadValue(long value) {
+        require(raw == VM_EXITCODE_RDMSR, "setMsrReadValue");
+        values[0] = value;
+        msrReadPending = true;
+    }
+
+    /** The vCPU a SPINUP_AP exit (INIT-SIPI-SIPI from the guest) starts, reported as {@link ExitKind#UNKNOWN}. */
+    public int spinupVcpu() {
+        require(raw == VM_EXITCODE_SPINUP_AP, "spinupVcpu");
+        return buffer.getInt(VM_EXIT_SPINUP_AP_VCPU);
+    }
+
+    /** Where the started vCPU begins (the SIPI vector's page). */
+    public long spinupRip() {
+        require(raw == VM_EXITCODE_SPINUP_AP, "spinupRip");
+        return buffer.getLong(VM_EXIT_SPINUP_AP_RIP);
     }
 
     @Override

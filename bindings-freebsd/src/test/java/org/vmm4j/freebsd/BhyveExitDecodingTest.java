@@ -207,6 +207,28 @@ class BhyveExitDecodingTest {
     }
 
     @Test
+    void rdmsrAnswerLandsInEdxEaxAndWrmsrCarriesTheValue() {
+        BhyveExit rd = decode("rdmsr");
+        assertEquals(0xc0000080L, rd.msrIndex());
+        rd.setMsrReadValue(0x0000_0001_0000_0d01L);
+        rd.complete();
+        assertEquals(0xd01, regs[VM_REG_GUEST_RAX]);
+        assertEquals(1, regs[VM_REG_GUEST_RDX]);
+        BhyveExit wr = decode("wrmsr_pat");
+        assertEquals(0x277, wr.msrIndex());
+        assertEquals(0x0007040600070406L, wr.msrWriteValue());
+        assertThrows(IllegalStateException.class, () -> wr.setMsrReadValue(0));
+    }
+
+    @Test
+    void spinupApReportsTheVcpuAndItsStart() {
+        BhyveExit e = decode("spinup_ap_3");
+        assertEquals(ExitKind.UNKNOWN, e.kind());
+        assertEquals(3, e.spinupVcpu());
+        assertEquals(0x9f000, e.spinupRip());
+    }
+
+    @Test
     void accessorsOfAnotherKindThrow() {
         BhyveExit e = decode("hlt");
         assertThrows(IllegalStateException.class, e::ioPort);

@@ -389,6 +389,10 @@ static void exits(void) {
     memset(&e, 0, sizeof e); e.exitcode = VM_EXITCODE_VMX; e.rip = 0x1060; e.u.vmx.status = 0;
     e.u.vmx.exit_reason = 33; dump("vmx_entry_failure", &e);
     memset(&e, 0, sizeof e); e.exitcode = VM_EXITCODE_RDMSR; e.rip = 0x1070; e.u.msr.code = 0xc0000080; dump("rdmsr", &e);
+    memset(&e, 0, sizeof e); e.exitcode = VM_EXITCODE_WRMSR; e.rip = 0x1074; e.u.msr.code = 0x277;
+    e.u.msr.wval = 0x0007040600070406ULL; dump("wrmsr_pat", &e);
+    memset(&e, 0, sizeof e); e.exitcode = VM_EXITCODE_SPINUP_AP; e.rip = 0x1078; e.u.spinup_ap.vcpu = 3;
+    e.u.spinup_ap.rip = 0x9f000; dump("spinup_ap_3", &e);
     memset(&e, 0, sizeof e); e.exitcode = VM_EXITCODE_MAX + 7; e.rip = 0x1080; dump("from_the_future", &e);
 }
 
