@@ -309,6 +309,29 @@ class BhyveGuestManagerTest {
     }
 
     @Test
+    void startStopCyclesLeakNoFileDescriptors() throws IOException {
+        Path fds = Path.of("/proc/self/fd");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(fds), "no /proc/self/fd to count descriptors");
+        host.statuses("1", "1", "1", "1", "1", "1", "1", "1", "1", "1");
+        Guest g = define("fdcount");
+        g.start();
+        awaitStopped("fdcount"); // warm up: logging, class loading
+        long before;
+        try (var list = Files.list(fds)) {
+            before = list.count();
+        }
+        for (int i = 0; i < 8; i++) {
+            g.start();
+            awaitStopped("fdcount");
+        }
+        long after;
+        try (var list = Files.list(fds)) {
+            after = list.count();
+        }
+        assertTrue(after <= before + 1, "descriptors grew from " + before + " to " + after + " over 8 runs");
+    }
+
+    @Test
     void consoleIsTheBSideOfTheNmdmPair() {
         assertEquals(Optional.of("/dev/nmdm-tty1.1B"), define("tty1").consolePath());
     }
