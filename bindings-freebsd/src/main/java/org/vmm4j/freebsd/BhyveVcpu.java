@@ -67,6 +67,9 @@ public final class BhyveVcpu implements VirtualCpu, VcpuAccess {
     private final Object stopLock = new Object();
     private volatile boolean stopPending;
     private volatile boolean closed;
+    private volatile boolean closing;
+    /** The thread inside VM_RUN, or null: close() must not free buffers the kernel is writing. */
+    private volatile Thread runner;
 
     BhyveVcpu(BhyveVm vm, VmmDevice device, int id) {
         this.vm = vm;
@@ -117,7 +120,18 @@ public final class BhyveVcpu implements VirtualCpu, VcpuAccess {
 
     @Override
     public VmExit run() {
-        ensureOpen();
+        // Publish the runner before checking for close, and close() publishes closing before checking the
+        // runner (both volatile): one of them always sees the other, so buffers are never freed under VM_RUN.
+        runner = Thread.currentThread();
+        try {
+            ensureOpen();
+            return runOnce();
+        } finally {
+            runner = null;
+        }
+    }
+
+    private VmExit runOnce() {
         exit.complete(); // the previous exit's IN value or MMIO read lands even if this run only reports a stop
         if (stopPending && consumeStop()) {
             exit.reportWithoutRecord(ExitKind.STOP_REQUESTED);
@@ -360,7 +374,7 @@ public final class BhyveVcpu implements VirtualCpu, VcpuAccess {
     }
 
     private void ensureOpen() {
-        if (closed) {
+        if (closed || closing) {
             throw new VmmException("vCPU " + id + " of " + vm.name() + " is closed");
         }
     }
@@ -370,13 +384,36 @@ public final class BhyveVcpu implements VirtualCpu, VcpuAccess {
         return closed;
     }
 
+    /**
+     * Releases the vCPU. A run in progress on another thread is stopped first; if it does not return
+     * within two seconds the buffers the kernel writes into are deliberately leaked rather than freed
+     * under it.
+     */
     @Override
     public void close() {
         synchronized (stopLock) {
-            if (closed) {
+            if (closed || closing) {
                 return;
             }
+            closing = true;
+        }
+        if (runner != null) {
+            try {
+                requestStop();
+            } catch (VmmException e) {
+                // the VM may already be gone; the run then fails on its own
+            }
+            long deadline = System.nanoTime() + 2_000_000_000L;
+            while (runner != null && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
+        }
+        synchronized (stopLock) {
             closed = true;
+        }
+        if (runner != null) {
+            vm.forget(this);
+            return;
         }
         for (NativeMemory m : new NativeMemory[] {runArg, exitBuffer, cpuset, regArg, segArg, setArg, regNums, regVals,
             capArg, stopArg, gla2gpaArg}) {

@@ -298,6 +298,22 @@ class BhyveRunLoopTest {
     }
 
     @Test
+    void closingAVcpuWhileItRunsStopsTheRunFirst() throws Exception {
+        VirtualCpu cpu = vm.createVcpu(0);
+        device.script.add(ScriptedVmmKernel.SPIN);
+        CompletableFuture<ExitKind> running = CompletableFuture.supplyAsync(() -> cpu.run().kind());
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (device.count(VM_RUN) == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        cpu.close();
+        assertEquals(ExitKind.STOP_REQUESTED, running.get(5, TimeUnit.SECONDS));
+        assertTrue(cpu.isClosed());
+        assertThrows(VmmException.class, cpu::run);
+        assertTrue(vm.vcpus().isEmpty());
+    }
+
+    @Test
     void closeDestroysTheVmInTheKernel() {
         vm.createVcpu(0);
         vm.close();
