@@ -4,6 +4,9 @@ module org.vmm4j.freebsd {
     requires org.slf4j;
 
     exports org.vmm4j.freebsd;
+    exports org.vmm4j.freebsd.abi;
+    exports org.vmm4j.freebsd.guest;
+    exports org.vmm4j.freebsd.host;
 
     provides org.vmm4j.spi.HypervisorProvider with org.vmm4j.freebsd.BhyveProvider;
 }

@@ -1,0 +1,462 @@
+package org.vmm4j.freebsd.guest;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+
+import org.vmm4j.VmmException;
+import org.vmm4j.freebsd.BhyveStats;
+import org.vmm4j.freebsd.LibvmmapiKernel;
+import org.vmm4j.freebsd.VmmDevice;
+import org.vmm4j.freebsd.VmmKernel;
+import org.vmm4j.guest.DiskSpec;
+import org.vmm4j.guest.Guest;
+import org.vmm4j.guest.GuestFilter;
+import org.vmm4j.guest.GuestManager;
+import org.vmm4j.guest.GuestSpec;
+import org.vmm4j.guest.GuestState;
+import org.vmm4j.guest.UndefineOption;
+import org.vmm4j.host.CommandExecutor;
+import org.vmm4j.host.SafeNames;
+
+/**
+ * bhyve guests run as bhyve(8) processes supervised by this manager. Definitions live in
+ * {@link BhyveHostLayout#stateDir()}; running VMs are those in {@code /dev/vmm}. A guest started by an
+ * earlier run of the application is seen as running while its VM exists, and can be stopped (through
+ * the kernel), but is not supervised by this instance.
+ */
+public final class BhyveGuestManager implements GuestManager {
+    /** Guest names: SafeNames, and short enough for every file, nmdm and tap description derived from them. */
+    public static final int MAX_NAME_LENGTH = GuestSpec.MAX_NAME_LENGTH;
+
+    private final BhyveHostLayout layout;
+    private final VmmKernel kernel;
+    private final CommandExecutor executor;
+    private final GuestDefinitionStore store;
+    private final Map<String, BhyveSupervisor> supervisors = new HashMap<>();
+
+    public BhyveGuestManager(BhyveHostLayout layout, VmmKernel kernel, CommandExecutor executor) {
+        this.layout = layout;
+        this.kernel = kernel;
+        this.executor = executor;
+        this.store = new GuestDefinitionStore(layout.stateDir());
+    }
+
+    /** The manager on this FreeBSD host with the standard paths and definitions under {@code stateDir}. */
+    public static BhyveGuestManager open(Path stateDir) {
+        return new BhyveGuestManager(BhyveHostLayout.standard(stateDir), LibvmmapiKernel.load(), CommandExecutor.system());
+    }
+
+    GuestDefinitionStore store() {
+        return store;
+    }
+
+    @Override
+    public String kind() {
+        return "bhyve";
+    }
+
+    @Override
+    public String uri() {
+        return "bhyve://" + layout.stateDir();
+    }
+
+    @Override
+    public List<Guest> list(GuestFilter filter) {
+        Set<String> names = new LinkedHashSet<>();
+        store.list().forEach(d -> names.add(d.name()));
+        for (String vm : kernel.list()) {
+            if (isValidName(vm)) {
+                names.add(vm);
+            }
+        }
+        List<Guest> guests = new ArrayList<>();
+        for (String name : names) {
+            boolean active = isActive(state(name));
+            if (filter == GuestFilter.ALL || (filter == GuestFilter.ACTIVE) == active) {
+                guests.add(new BhyveGuest(this, name));
+            }
+        }
+        return guests;
+    }
+
+    private static boolean isValidName(String name) {
+        try {
+            SafeNames.require("guest name", name, MAX_NAME_LENGTH);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    private static boolean isActive(GuestState s) {
+        return s == GuestState.RUNNING || s == GuestState.PAUSED || s == GuestState.SHUTTING_DOWN;
+    }
+
+    @Override
+    public Optional<Guest> find(String name) {
+        if (!isValidName(name)) {
+            return Optional.empty();
+        }
+        if (store.load(name).isPresent() || kernel.list().contains(name)) {
+            return Optional.of(new BhyveGuest(this, name));
+        }
+        return Optional.empty();
+    }
+
+    @Override
+    public Optional<Guest> find(UUID uuid) {
+        for (GuestDefinition d : store.list()) {
+            if (d.uuid().equals(uuid)) {
+                return Optional.of(new BhyveGuest(this, d.name()));
+            }
+        }
+        return Optional.empty();
+    }
+
+    @Override
+    public Guest define(GuestSpec spec) {
+        return define(spec, BhyveGuestOptions.defaults());
+    }
+
+    /** Defines a guest with bhyve-only options; redefining a stopped guest keeps its UUID. */
+    public synchronized BhyveGuest define(GuestSpec spec, BhyveGuestOptions options) {
+        SafeNames.require("guest name", spec.name(), MAX_NAME_LENGTH);
+        UUID uuid = store.load(spec.name()).map(GuestDefinition::uuid).orElseGet(UUID::randomUUID);
+        GuestDefinition definition = new GuestDefinition(spec, uuid, options);
+        // Fail now, not at start, for what bhyve cannot run.
+        List<String> placeholderTaps = new ArrayList<>();
+        spec.nics().forEach(n -> placeholderTaps.add("tap0"));
+        BhyveConfig.render(spec, uuid, options, layout, placeholderTaps);
+        store.save(definition);
+        return new BhyveGuest(this, spec.name());
+    }
+
+    /** Starts every defined guest marked autostart that is not running. */
+    public List<String> startAutostartGuests() {
+        List<String> started = new ArrayList<>();
+        for (GuestDefinition d : store.list()) {
+            if (d.spec().autostart() && !isActive(state(d.name()))) {
+                start(d);
+                started.add(d.name());
+            }
+        }
+        return started;
+    }
+
+    synchronized GuestState state(String name) {
+        BhyveSupervisor s = supervisors.get(name);
+        if (s != null) {
+            return s.state();
+        }
+        if (!kernel.list().contains(name)) {
+            return GuestState.STOPPED;
+        }
+        // A VM in /dev/vmm: someone else's, ours from an earlier run of the application, or stale.
+        if (store.load(name).isEmpty() || bhyveAlive(name)) {
+            return GuestState.RUNNING;
+        }
+        return GuestState.CRASHED;
+    }
+
+    /** Whether the bhyve process recorded in the guest's pid file still runs. */
+    private boolean bhyveAlive(String name) {
+        return bhyveProcess(name).isPresent();
+    }
+
+    /** The live process of the guest's pid file, if its command is the configured bhyve (or unknown). */
+    private Optional<ProcessHandle> bhyveProcess(String name) {
+        Path pidFile = layout.pidFile(name);
+        try {
+            if (!Files.isRegularFile(pidFile)) {
+                return Optional.empty();
+            }
+            long pid = Long.parseLong(Files.readString(pidFile).strip());
+            String bhyve = layout.bhyve().getFileName().toString();
+            return ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
+                    .filter(p -> p.info().command().map(c -> c.endsWith(bhyve) || isInterpreterOf(p, bhyve))
+                            .orElse(true));
+        } catch (IOException | NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** A script run by its interpreter (a stand-in bhyve) shows the script as its first argument. */
+    private static boolean isInterpreterOf(ProcessHandle p, String program) {
+        return p.info().arguments().map(a -> a.length > 0 && a[0].endsWith(program)).orElse(false);
+    }
+
+    synchronized Optional<BhyveExitStatus> lastExit(String name) {
+        BhyveSupervisor s = supervisors.get(name);
+        return s == null ? Optional.empty() : Optional.ofNullable(s.lastExit());
+    }
+
+    synchronized Duration uptime(String name) {
+        BhyveSupervisor s = supervisors.get(name);
+        return s == null || !s.isAlive() ? Duration.ZERO : s.uptime();
+    }
+
+    synchronized Duration cpuTime(String name) {
+        BhyveSupervisor s = supervisors.get(name);
+        if (s == null || s.process() == null) {
+            return Duration.ZERO;
+        }
+        return s.process().info().totalCpuDuration().orElse(Duration.ZERO);
+    }
+
+    /** Statistics of a running guest's VM summed over its vCPUs, by name; empty when it is not running. */
+    Map<String, Long> stats(String name) {
+        if (!kernel.list().contains(name)) {
+            return Map.of();
+        }
+        int vcpus = store.load(name).map(d -> d.spec().vcpus()).orElse(1);
+        try (VmmDevice device = kernel.open(name)) {
+            List<String> names = BhyveStats.readNames(device);
+            long[] sum = new long[names.size()];
+            for (int cpu = 0; cpu < vcpus; cpu++) {
+                try (BhyveStats stats = BhyveStats.of(device, cpu, names)) {
+                    stats.poll();
+                    for (int i = 0; i < sum.length; i++) {
+                        sum[i] += stats.value(i);
+                    }
+                }
+            }
+            Map<String, Long> result = new java.util.LinkedHashMap<>();
+            for (int i = 0; i < sum.length; i++) {
+                result.merge(names.get(i), sum[i], Long::sum);
+            }
+            return java.util.Collections.unmodifiableMap(result);
+        }
+    }
+
+    synchronized void start(GuestDefinition definition) {
+        String name = definition.name();
+        if (state(name) == GuestState.RUNNING || state(name) == GuestState.SHUTTING_DOWN) {
+            throw new IllegalStateException("guest " + name + " is already running");
+        }
+        prepareVars(definition);
+        BhyveSupervisor supervisor = new BhyveSupervisor(definition, layout, kernel, executor, () -> { });
+        supervisors.put(name, supervisor);
+        supervisor.start();
+    }
+
+    private void prepareVars(GuestDefinition definition) {
+        if (BhyveConfig.loader(definition.spec().boot()) != BhyveConfig.Loader.UEFI) {
+            return;
+        }
+        Path vars = layout.varsFile(definition.name());
+        if (Files.exists(vars)) {
+            return;
+        }
+        if (!Files.isRegularFile(layout.uefiVarsTemplate())) {
+            throw new VmmException("UEFI variable template " + layout.uefiVarsTemplate()
+                    + " is missing; install the bhyve-firmware package");
+        }
+        try {
+            Files.createDirectories(vars.getParent());
+            Files.copy(layout.uefiVarsTemplate(), vars, StandardCopyOption.COPY_ATTRIBUTES);
+        } catch (IOException e) {
+            throw new VmmException("cannot create the UEFI variable store " + vars + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * ACPI power button first (SIGTERM to bhyve); after {@code timeout}, {@code VM_SUSPEND} power-off; if
+     * bhyve still runs a moment later, destroy the VM and kill bhyve.
+     */
+    boolean shutdown(String name, Duration timeout) {
+        BhyveSupervisor s;
+        synchronized (this) {
+            s = supervisors.get(name);
+        }
+        if (s == null || !s.isAlive()) {
+            return shutdownUnsupervised(name, timeout);
+        }
+        s.requestPowerButton();
+        if (s.awaitExit(timeout)) {
+            return true;
+        }
+        s.suspendPowerOff();
+        if (s.awaitExit(Duration.ofSeconds(2))) {
+            return false;
+        }
+        s.forceStop();
+        s.awaitExit(Duration.ofSeconds(5));
+        return false;
+    }
+
+    /**
+     * A guest whose bhyve an earlier run of the application started: SIGTERM to the process in its pid
+     * file (ACPI power button), then the same fallbacks as for a supervised guest.
+     */
+    private boolean shutdownUnsupervised(String name, Duration timeout) {
+        if (!kernel.list().contains(name)) {
+            return true;
+        }
+        Optional<ProcessHandle> bhyve = bhyveProcess(name);
+        if (bhyve.isPresent()) {
+            bhyve.get().destroy();
+            if (awaitGone(name, bhyve.get(), timeout)) {
+                cleanupAfter(name);
+                return true;
+            }
+            suspendVm(name, org.vmm4j.freebsd.abi.Vmm.VM_SUSPEND_POWEROFF);
+            if (awaitGone(name, bhyve.get(), Duration.ofSeconds(2))) {
+                cleanupAfter(name);
+                return false;
+            }
+            bhyve.get().destroyForcibly();
+        }
+        forceStop(name);
+        cleanupAfter(name);
+        return false;
+    }
+
+    private boolean awaitGone(String name, ProcessHandle process, Duration timeout) {
+        try {
+            process.onExit().get(Math.max(1, timeout.toMillis()), java.util.concurrent.TimeUnit.MILLISECONDS);
+            return true;
+        } catch (java.util.concurrent.TimeoutException e) {
+            return false;
+        } catch (java.util.concurrent.ExecutionException e) {
+            return !process.isAlive();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private void cleanupAfter(String name) {
+        if (kernel.list().contains(name)) {
+            kernel.open(name).destroy();
+        }
+        deleteQuietly(layout.pidFile(name));
+    }
+
+    private void suspendVm(String name, int how) {
+        try (VmmDevice device = kernel.open(name);
+             org.vmm4j.internal.nat.NativeMemory arg = org.vmm4j.internal.nat.NativeAccess.get()
+                     .allocate(org.vmm4j.freebsd.abi.VmmDev.VM_SUSPEND_SIZE)) {
+            arg.putInt(org.vmm4j.freebsd.abi.VmmDev.VM_SUSPEND_HOW, how);
+            device.ioctl(org.vmm4j.freebsd.abi.VmmDev.VM_SUSPEND, arg);
+        } catch (RuntimeException e) {
+            // the VM went away meanwhile: nothing to suspend
+        }
+    }
+
+    void forceStop(String name) {
+        BhyveSupervisor s;
+        synchronized (this) {
+            s = supervisors.get(name);
+        }
+        if (s != null && s.isAlive()) {
+            s.forceStop();
+            s.awaitExit(Duration.ofSeconds(5));
+        } else if (kernel.list().contains(name)) {
+            kernel.open(name).destroy();
+        }
+    }
+
+    void reboot(String name) {
+        BhyveSupervisor s;
+        synchronized (this) {
+            s = supervisors.get(name);
+        }
+        if (s == null || !s.isAlive()) {
+            throw new IllegalStateException("guest " + name + " is not running under this manager");
+        }
+        s.reset();
+    }
+
+    synchronized void undefine(String name, UndefineOption... options) {
+        GuestDefinition d = store.load(name).orElseThrow(() -> new IllegalArgumentException("no guest " + name));
+        if (isActive(state(name))) {
+            throw new IllegalStateException("guest " + name + " is running; stop it first");
+        }
+        List<UndefineOption> opts = Arrays.asList(options);
+        if (opts.contains(UndefineOption.STORAGE)) {
+            for (DiskSpec disk : d.spec().disks()) {
+                if (disk.cdrom()) {
+                    continue;
+                }
+                if (disk.type() == DiskSpec.SourceType.VOLUME) {
+                    executor.run(List.of("zfs", "destroy", SafeNames.requireDataset("zvol", disk.source(), 255)))
+                            .orThrow();
+                } else if (disk.type() == DiskSpec.SourceType.FILE) {
+                    deleteQuietly(Path.of(BhyveConfig.diskPath(disk)));
+                }
+            }
+        }
+        deleteQuietly(layout.varsFile(name));
+        deleteQuietly(layout.configFile(name));
+        store.delete(name);
+        supervisors.remove(name);
+    }
+
+    synchronized Guest rename(String name, String newName) {
+        SafeNames.require("guest name", newName, MAX_NAME_LENGTH);
+        GuestDefinition d = store.load(name).orElseThrow(() -> new IllegalArgumentException("no guest " + name));
+        if (isActive(state(name))) {
+            throw new IllegalStateException("guest " + name + " is running; stop it first");
+        }
+        if (store.load(newName).isPresent() || kernel.list().contains(newName)) {
+            throw new IllegalArgumentException("a guest named " + newName + " exists");
+        }
+        store.save(new GuestDefinition(d.spec().toBuilder().name(newName).build(), d.uuid(), d.options()));
+        try {
+            if (Files.exists(layout.varsFile(name))) {
+                Files.move(layout.varsFile(name), layout.varsFile(newName));
+            }
+        } catch (IOException e) {
+            throw new VmmException("cannot move the UEFI variables of " + name + ": " + e.getMessage(), e);
+        }
+        deleteQuietly(layout.configFile(name));
+        store.delete(name);
+        supervisors.remove(name);
+        return new BhyveGuest(this, newName);
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException e) {
+            throw new VmmException("cannot delete " + p + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Taps the running guest {@code name} uses, in NIC order (for tests and diagnostics). */
+    synchronized List<String> taps(String name) {
+        BhyveSupervisor s = supervisors.get(name);
+        return s == null ? List.of() : s.taps();
+    }
+
+    synchronized int reboots(String name) {
+        BhyveSupervisor s = supervisors.get(name);
+        return s == null ? 0 : s.reboots();
+    }
+
+    /** Waits until the guest's supervisor has finished (bhyve exited and cleanup done). */
+    boolean awaitStopped(String name, Duration timeout) {
+        BhyveSupervisor s;
+        synchronized (this) {
+            s = supervisors.get(name);
+        }
+        return s == null || s.awaitExit(timeout);
+    }
+
+    @Override
+    public void close() {
+        // Guests keep running: bhyve processes are independent of this object.
+    }
+}

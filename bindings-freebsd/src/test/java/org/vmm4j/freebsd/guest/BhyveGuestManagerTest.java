@@ -1,0 +1,363 @@
+package org.vmm4j.freebsd.guest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.vmm4j.guest.BootSpec;
+import org.vmm4j.guest.DiskSpec;
+import org.vmm4j.guest.Guest;
+import org.vmm4j.guest.GuestFilter;
+import org.vmm4j.guest.GuestSpec;
+import org.vmm4j.guest.GuestState;
+import org.vmm4j.guest.NicSpec;
+import org.vmm4j.guest.UndefineOption;
+
+/** Supervision of bhyve processes, against a stand-in {@code bhyve} script written by the test. */
+class BhyveGuestManagerTest {
+    private static final Duration WAIT = Duration.ofSeconds(10);
+
+    @TempDir
+    Path tmp;
+    private StandInHost host;
+    private BhyveGuestManager manager;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        host = new StandInHost(tmp);
+        manager = new BhyveGuestManager(host.layout, host, host);
+    }
+
+    private Guest define(String name) {
+        return manager.define(GuestSpec.builder(name).memoryMiB(256)
+                .disk(DiskSpec.file(tmp.resolve(name + ".img").toString(), DiskSpec.Format.RAW))
+                .boot(BootSpec.uefi(BootSpec.Device.DISK)).build());
+    }
+
+    private void awaitStopped(String name) {
+        assertTrue(manager.awaitStopped(name, WAIT), name + " did not stop");
+    }
+
+    @Test
+    void startRunsBhyveFromItsConfigFileAndPowerOffStopsTheGuest() throws IOException {
+        host.statuses("1");
+        Guest g = define("web1");
+        g.start();
+        awaitStopped("web1");
+        assertEquals(List.of("-k " + host.layout.configFile("web1")), host.invocations());
+        assertTrue(Files.readString(host.layout.configFile("web1")).contains("\nname=web1\n"));
+        assertEquals(GuestState.STOPPED, g.state());
+        assertEquals(Optional.of(BhyveExitStatus.POWERED_OFF), ((BhyveGuest) g).lastExit());
+        assertFalse(host.list().contains("web1"), "the VM was left in /dev/vmm");
+        assertEquals("uefi-vars-template", Files.readString(host.layout.varsFile("web1")),
+                "the UEFI variable store is a per-guest copy of the template");
+    }
+
+    @Test
+    void rebootStatusRestartsBhyveUntilThePowerOff() throws IOException {
+        host.statuses("0", "0", "1");
+        define("loop").start();
+        awaitStopped("loop");
+        assertEquals(3, host.invocations().size());
+        assertEquals(2, manager.reboots("loop"));
+        assertEquals(GuestState.STOPPED, manager.state("loop"));
+    }
+
+    @Test
+    void haltIsStoppedAndTripleFaultAndErrorAreCrashed() throws IOException {
+        host.statuses("2", "3", "4");
+        Guest g = define("crashy");
+        g.start();
+        awaitStopped("crashy");
+        assertEquals(GuestState.STOPPED, g.state());
+        g.start();
+        awaitStopped("crashy");
+        assertEquals(GuestState.CRASHED, g.state());
+        assertEquals(Optional.of(BhyveExitStatus.TRIPLE_FAULT), ((BhyveGuest) g).lastExit());
+        g.start();
+        awaitStopped("crashy");
+        assertEquals(Optional.of(BhyveExitStatus.ERROR), ((BhyveGuest) g).lastExit());
+        assertEquals(GuestState.CRASHED, g.state());
+    }
+
+    @Test
+    void crashedBhyveLeavesNoVmBehind() throws IOException {
+        host.statuses("4");
+        define("gone").start();
+        awaitStopped("gone");
+        assertTrue(host.destroyed.contains("gone"), "the stale VM of the crashed bhyve was not destroyed");
+        assertFalse(host.list().contains("gone"));
+    }
+
+    @Test
+    void staleVmOfADeadProcessIsDestroyedBeforeStart() throws IOException {
+        host.staleVm("stale");
+        host.statuses("1");
+        Guest g = define("stale");
+        assertEquals(GuestState.CRASHED, g.state(), "a defined guest's VM without its bhyve process is stale");
+        g.destroy(); // no supervisor here: destroyed through the kernel
+        assertEquals(List.of("stale"), host.destroyed);
+        host.staleVm("stale");
+        g.start();
+        awaitStopped("stale");
+        assertEquals(3, host.destroyed.size(), "stale VM destroyed before start, and bhyve's VM after its exit");
+        assertEquals(1, host.invocations().size());
+        assertEquals(GuestState.STOPPED, g.state());
+    }
+
+    @Test
+    void shutdownPressesThePowerButton() throws IOException {
+        host.statuses("wait");
+        Guest g = define("polite");
+        g.start();
+        waitForVm("polite");
+        assertEquals(GuestState.RUNNING, g.state());
+        assertTrue(g.shutdown(WAIT), "graceful shutdown reported as forced");
+        assertEquals(List.of("term"), host.signals());
+        assertEquals(GuestState.STOPPED, g.state());
+        assertTrue(host.suspends().isEmpty());
+    }
+
+    @Test
+    void shutdownOfAGuestIgnoringThePowerButtonSuspendsThenForces() throws IOException {
+        host.statuses("stuck");
+        Guest g = define("stubborn");
+        g.start();
+        waitForVm("stubborn");
+        assertFalse(g.shutdown(Duration.ofMillis(300)));
+        assertEquals(List.of("term-ignored"), host.signals());
+        assertEquals(List.of("2"), host.suspends(), "VM_SUSPEND power-off (vm_suspend_how 2) before the kill");
+        assertEquals(GuestState.STOPPED, g.state());
+        assertTrue(host.destroyed.contains("stubborn"));
+        assertFalse(host.list().contains("stubborn"));
+    }
+
+    @Test
+    void statusOfARunningGuestHasUptimeAndStatsSummedOverVcpus() throws IOException {
+        host.statuses("wait");
+        BhyveGuest g = (BhyveGuest) manager.define(GuestSpec.builder("busy").vcpus(2).boot(BootSpec.bios()).build());
+        assertTrue(g.stats().isEmpty(), "a stopped guest has no stats");
+        g.start();
+        waitForVm("busy");
+        try {
+            assertEquals(java.util.Map.of("vcpu total runtime", 100L + 200L,
+                    "number of times hlt was intercepted", 101L + 201L), g.stats());
+            assertEquals(GuestState.RUNNING, g.info().state());
+            assertEquals(2, g.info().vcpus());
+            assertTrue(g.uptime().toNanos() > 0, "a running guest has an uptime");
+        } finally {
+            g.destroy();
+        }
+        assertEquals(java.time.Duration.ZERO, g.uptime());
+    }
+
+    @Test
+    void guestStartedByAnEarlierManagerIsShutDownThroughItsPidFile() throws Exception {
+        host.statuses("wait");
+        Guest g = define("older");
+        // An earlier run of the application started bhyve and recorded its pid, then went away.
+        java.nio.file.Files.writeString(host.layout.configFile("older"), "name=older\n");
+        Process earlier = new ProcessBuilder(host.layout.bhyve().toString(), "-k",
+                host.layout.configFile("older").toString()).start();
+        java.nio.file.Files.writeString(host.layout.pidFile("older"), earlier.pid() + "\n");
+        waitForVm("older");
+        BhyveGuestManager fresh = new BhyveGuestManager(host.layout, host, host);
+        Guest seen = fresh.find("older").orElseThrow();
+        assertEquals(GuestState.RUNNING, seen.state());
+        assertTrue(seen.shutdown(WAIT));
+        assertEquals(List.of("term"), host.signals());
+        assertTrue(earlier.waitFor(5, java.util.concurrent.TimeUnit.SECONDS));
+        assertEquals(GuestState.STOPPED, seen.state());
+        assertFalse(java.nio.file.Files.exists(host.layout.pidFile("older")));
+        assertEquals(g.uuid(), seen.uuid());
+    }
+
+    @Test
+    void destroyForceStopsARunningGuest() throws IOException {
+        host.statuses("wait");
+        Guest g = define("plug");
+        g.start();
+        waitForVm("plug");
+        g.destroy();
+        assertEquals(GuestState.STOPPED, g.state());
+        assertTrue(host.destroyed.contains("plug"));
+    }
+
+    @Test
+    void rebootResetsTheVmAndTheSupervisorStartsItAgain() throws IOException {
+        host.statuses("wait", "1");
+        Guest g = define("again");
+        g.start();
+        waitForVm("again");
+        g.reboot();
+        awaitStopped("again");
+        assertEquals(List.of("1"), host.suspends(), "VM_SUSPEND reset is vm_suspend_how 1");
+        assertEquals(2, host.invocations().size());
+        assertEquals(1, manager.reboots("again"));
+    }
+
+    @Test
+    void bridgedNicGetsItsOwnTapWhichIsRemovedOnExit() throws IOException {
+        host.statuses("1");
+        Guest g = manager.define(GuestSpec.builder("net1").nic(NicSpec.bridge("bridge0"))
+                .boot(BootSpec.bios()).build());
+        g.start();
+        awaitStopped("net1");
+        assertTrue(Files.readString(host.layout.configFile("net1")).contains("backend=tap5\n"));
+        assertEquals(List.of(
+                List.of("/sbin/ifconfig", "tap", "create"),
+                List.of("/sbin/ifconfig", "tap5", "description", "vmm4j:net1"),
+                List.of("/sbin/ifconfig", "bridge0", "addm", "tap5"),
+                List.of("/sbin/ifconfig", "tap5", "up"),
+                List.of("/sbin/ifconfig", "tap5", "destroy")), host.commands);
+    }
+
+    @Test
+    void tapsOrphanedByADeadJvmAreDestroyedBeforeStart() throws IOException {
+        host.statuses("1");
+        host.outputs.put(List.of("/sbin/ifconfig", "-g", "tap"), "tap1\ntap2\n");
+        host.outputs.put(List.of("/sbin/ifconfig", "tap1"), "tap1: flags=8902<BROADCAST,PROMISC>\n"
+                + "\tdescription: vmm4j:orphan\n\toptions=80000<LINKSTATE>\n");
+        host.outputs.put(List.of("/sbin/ifconfig", "tap2"), "tap2: flags=8902\n\tdescription: vmm4j:orphan2\n");
+        manager.define(GuestSpec.builder("orphan").boot(BootSpec.bios()).build()).start();
+        awaitStopped("orphan");
+        assertEquals(List.of(List.of("/sbin/ifconfig", "tap1", "destroy")), host.commands,
+                "only the tap described as this guest's is destroyed");
+    }
+
+    @Test
+    void freebsdGuestIsLoadedByBhyveloadBeforeBhyveStarts() throws IOException {
+        host.statuses("1");
+        manager.define(GuestSpec.builder("fbsd").disk(DiskSpec.file("/vm/fbsd.img", DiskSpec.Format.RAW))
+                .boot(BootSpec.kernel("/boot/kernel/kernel", null, null)).build()).start();
+        awaitStopped("fbsd");
+        assertEquals(List.of("/usr/sbin/bhyveload", "-m", "512M", "-d", "/vm/fbsd.img", "-c", "/dev/nmdm-fbsd.1A",
+                "fbsd"), host.commands.get(0));
+        assertEquals(1, host.invocations().size());
+    }
+
+    @Test
+    void definitionsSurviveANewManagerAndListIncludesUndefinedVms() throws IOException {
+        Guest g = define("keep");
+        host.staleVm("other-vm");
+        host.staleVm("not valid name!");
+        BhyveGuestManager fresh = new BhyveGuestManager(host.layout, host, host);
+        Guest again = fresh.find("keep").orElseThrow();
+        assertEquals(g.uuid(), again.uuid());
+        assertEquals(g.spec(), again.spec());
+        assertEquals(List.of("keep", "other-vm"), fresh.list(GuestFilter.ALL).stream().map(Guest::name).toList());
+        assertEquals(List.of("other-vm"), fresh.list(GuestFilter.ACTIVE).stream().map(Guest::name).toList());
+        assertEquals(List.of("keep"), fresh.list(GuestFilter.INACTIVE).stream().map(Guest::name).toList());
+        assertThrows(UnsupportedOperationException.class, () -> fresh.find("other-vm").orElseThrow().spec());
+    }
+
+    @Test
+    void definitionFileIsReplacedAtomicallyWithoutLeftovers() throws IOException {
+        Guest g = define("atomic");
+        g.setMemory(1L << 30);
+        g.setAutostart(true);
+        try (var files = Files.list(host.layout.stateDir())) {
+            assertEquals(List.of("atomic.guest"), files.map(p -> p.getFileName().toString()).sorted().toList());
+        }
+        GuestSpec spec = manager.find("atomic").orElseThrow().spec();
+        assertEquals(1L << 30, spec.memoryBytes());
+        assertTrue(spec.autostart());
+    }
+
+    @Test
+    void rejectsUnsafeGuestNames() {
+        for (String bad : List.of("a/b", "semi;colon", "with space", "-dash", "x".repeat(32), "")) {
+            assertThrows(IllegalArgumentException.class, () -> GuestSpec.builder(bad).build(), bad);
+        }
+        Guest g = define("okname");
+        assertThrows(IllegalArgumentException.class, () -> g.rename("bad;name"));
+        assertTrue(manager.find("../etc").isEmpty());
+    }
+
+    @Test
+    void undefineWithStorageDeletesDisksAndRenameMovesTheDefinition() throws IOException {
+        Guest g = define("old");
+        Files.writeString(tmp.resolve("old.img"), "disk");
+        java.util.UUID uuid = g.uuid();
+        Guest renamed = g.rename("new");
+        assertTrue(manager.find("old").isEmpty());
+        assertEquals(uuid, renamed.uuid());
+        renamed.undefine(UndefineOption.STORAGE);
+        assertTrue(manager.find("new").isEmpty());
+        assertFalse(Files.exists(tmp.resolve("old.img")));
+    }
+
+    @Test
+    void autostartStartsOnlyGuestsMarkedSo() throws IOException {
+        host.statuses("1");
+        manager.define(GuestSpec.builder("auto").autostart(true).boot(BootSpec.bios()).build());
+        manager.define(GuestSpec.builder("manual").boot(BootSpec.bios()).build());
+        assertEquals(List.of("auto"), manager.startAutostartGuests());
+        awaitStopped("auto");
+        assertEquals(1, host.invocations().size());
+    }
+
+    @Test
+    void startStopCyclesLeakNoFileDescriptors() throws IOException {
+        Path fds = Path.of("/proc/self/fd");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(fds), "no /proc/self/fd to count descriptors");
+        host.statuses("1", "1", "1", "1", "1", "1", "1", "1", "1", "1");
+        Guest g = define("fdcount");
+        g.start();
+        awaitStopped("fdcount"); // warm up: logging, class loading
+        long before;
+        try (var list = Files.list(fds)) {
+            before = list.count();
+        }
+        for (int i = 0; i < 8; i++) {
+            g.start();
+            awaitStopped("fdcount");
+        }
+        long after;
+        try (var list = Files.list(fds)) {
+            after = list.count();
+        }
+        assertTrue(after <= before + 1, "descriptors grew from " + before + " to " + after + " over 8 runs");
+    }
+
+    @Test
+    void consoleIsTheBSideOfTheNmdmPair() {
+        assertEquals(Optional.of("/dev/nmdm-tty1.1B"), define("tty1").consolePath());
+    }
+
+    @Test
+    void startingARunningGuestFails() throws IOException {
+        host.statuses("wait");
+        Guest g = define("twice");
+        g.start();
+        try {
+            assertThrows(IllegalStateException.class, g::start);
+        } finally {
+            g.destroy();
+        }
+    }
+
+    private void waitForVm(String name) {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!host.list().contains(name)) {
+            assertTrue(System.nanoTime() < deadline, "bhyve stand-in never created its VM");
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+}

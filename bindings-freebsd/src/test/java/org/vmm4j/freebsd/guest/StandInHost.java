@@ -1,0 +1,218 @@
+package org.vmm4j.freebsd.guest;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+import org.vmm4j.VmmException;
+import org.vmm4j.freebsd.VmmDevice;
+import org.vmm4j.freebsd.VmmKernel;
+import org.vmm4j.freebsd.abi.VmmDev;
+import org.vmm4j.host.CommandExecutor;
+import org.vmm4j.host.CommandResult;
+import org.vmm4j.internal.nat.Errno;
+import org.vmm4j.internal.nat.NativeMemory;
+
+/**
+ * TEST-ONLY stand-in for a FreeBSD host running bhyve: a {@code bhyve} shell script that records its
+ * arguments and behaves as each line of {@code statuses} says, a kernel whose {@code /dev/vmm} is
+ * {@code vm-NAME} marker files the script creates (so a killed script leaves a stale VM behind, as a
+ * crashed bhyve does), and a recording command executor for ifconfig/zfs/bhyveload.
+ *
+ * <p>Status lines: a number = exit with it at once; {@code wait} = run until SIGTERM (ACPI power button,
+ * exit 1) or a VM_SUSPEND (exit how-1, as bhyve does); {@code stuck} = ignore both.
+ */
+final class StandInHost implements VmmKernel, CommandExecutor {
+    /** vmm(4) statistics every stand-in VM reports; vCPU c's value i is 100 * (c + 1) + i. */
+    static final List<String> STAT_NAMES = List.of("vcpu total runtime", "number of times hlt was intercepted");
+    final Path dir;
+    final BhyveHostLayout layout;
+    final List<List<String>> commands = Collections.synchronizedList(new ArrayList<>());
+    /** Canned output of read-only commands (ifconfig -g tap, ifconfig tapN); others print nothing. */
+    final java.util.Map<List<String>, String> outputs = new java.util.concurrent.ConcurrentHashMap<>();
+    final List<String> destroyed = Collections.synchronizedList(new ArrayList<>());
+    private int nextTap = 5;
+
+    StandInHost(Path dir) throws IOException {
+        this.dir = dir;
+        outputs.put(List.of("/sbin/ifconfig", "-g", "tap"), ""); // no taps unless a test says so
+        Path bhyve = dir.resolve("bhyve");
+        String script = """
+                #!/bin/sh
+                d='%s'
+                echo "$*" >> "$d/args.log"
+                name=$(sed -n 's/^name=//p' "$2")
+                n=$(cat "$d/count" 2>/dev/null || echo 0); n=$((n+1)); echo "$n" > "$d/count"
+                status=$(sed -n "${n}p" "$d/statuses")
+                case "$status" in
+                  wait|stuck)
+                    if [ "$status" = wait ]; then trap 'echo term >> "$d/signals"; exit 1' TERM
+                    else trap 'echo term-ignored >> "$d/signals"' TERM; fi
+                    touch "$d/vm-$name"
+                    while :; do
+                      if [ "$status" = wait ] && [ -f "$d/suspend" ]; then how=$(cat "$d/suspend"); rm -f "$d/suspend"; exit $((how-1)); fi
+                      sleep 0.02
+                    done ;;
+                  "") touch "$d/vm-$name"; exit 4 ;;
+                  *) touch "$d/vm-$name"; exit "$status" ;;
+                esac
+                """.formatted(dir);
+        Files.writeString(bhyve, script);
+        Files.setPosixFilePermissions(bhyve, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path state = dir.resolve("state");
+        Files.createDirectories(state);
+        Path template = dir.resolve("BHYVE_UEFI_VARS.fd");
+        Files.writeString(template, "uefi-vars-template");
+        layout = new BhyveHostLayout(state, bhyve, Path.of("/usr/sbin/bhyveload"), Path.of("/fw/BHYVE_UEFI.fd"),
+                Path.of("/fw/BHYVE_UEFI_CSM.fd"), template, Path.of("/sbin/ifconfig"));
+    }
+
+    void statuses(String... lines) throws IOException {
+        Files.writeString(dir.resolve("statuses"), String.join("\n", lines) + "\n");
+    }
+
+    List<String> invocations() throws IOException {
+        Path log = dir.resolve("args.log");
+        return Files.exists(log) ? Files.readAllLines(log) : List.of();
+    }
+
+    List<String> signals() throws IOException {
+        Path log = dir.resolve("signals");
+        return Files.exists(log) ? Files.readAllLines(log) : List.of();
+    }
+
+    void staleVm(String name) throws IOException {
+        Files.writeString(dir.resolve("vm-" + name), "");
+    }
+
+    // ---- VmmKernel: /dev/vmm as marker files ----
+
+    @Override
+    public VmmDevice create(String name) {
+        throw new UnsupportedOperationException("the guest manager never creates VMs itself");
+    }
+
+    @Override
+    public VmmDevice open(String name) {
+        Path vm = dir.resolve("vm-" + name);
+        if (!Files.exists(vm)) {
+            throw new VmmException("no VM " + name);
+        }
+        return new VmmDevice() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public int ioctl(long request, NativeMemory arg) {
+                if (request == VmmDev.VM_STAT_DESC) {
+                    int index = arg.getInt(VmmDev.VM_STAT_DESC_INDEX);
+                    if (index >= STAT_NAMES.size()) {
+                        return -Errno.EINVAL;
+                    }
+                    arg.putString(VmmDev.VM_STAT_DESC_DESC, STAT_NAMES.get(index));
+                    return 0;
+                }
+                if (request == VmmDev.VM_STATS) {
+                    int cpu = arg.getInt(VmmDev.VM_STATS_CPUID);
+                    int index = arg.getInt(VmmDev.VM_STATS_INDEX);
+                    int n = Math.max(0, STAT_NAMES.size() - index);
+                    for (int i = 0; i < n; i++) {
+                        arg.putLong(VmmDev.VM_STATS_STATBUF + 8L * i, 100L * (cpu + 1) + index + i);
+                    }
+                    arg.putInt(VmmDev.VM_STATS_NUM_ENTRIES, n);
+                    return 0;
+                }
+                if (request != VmmDev.VM_SUSPEND) {
+                    return -Errno.ENOTTY;
+                }
+                try {
+                    Files.writeString(dir.resolve("suspend.tmp"), Integer.toString(arg.getInt(VmmDev.VM_SUSPEND_HOW)));
+                    Files.move(dir.resolve("suspend.tmp"), dir.resolve("suspend"));
+                    Files.writeString(dir.resolve("suspend-log"), arg.getInt(VmmDev.VM_SUSPEND_HOW) + "\n",
+                            java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+                } catch (IOException e) {
+                    return -Errno.EIO;
+                }
+                return 0;
+            }
+
+            @Override
+            public NativeMemory mapMemory(int segid, long gpa, long size, boolean readOnly) {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public void destroy() {
+                try {
+                    Files.deleteIfExists(vm);
+                } catch (IOException e) {
+                    throw new VmmException(e.getMessage(), e);
+                }
+                destroyed.add(name);
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
+
+    @Override
+    public List<String> list() {
+        List<String> names = new ArrayList<>();
+        try (Stream<Path> files = Files.list(dir)) {
+            files.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("vm-"))
+                    .forEach(n -> names.add(n.substring(3)));
+        } catch (IOException e) {
+            throw new VmmException(e.getMessage(), e);
+        }
+        return names;
+    }
+
+    List<String> suspends() throws IOException {
+        Path log = dir.resolve("suspend-log");
+        return Files.exists(log) ? Files.readAllLines(log) : List.of();
+    }
+
+    // ---- CommandExecutor: records ifconfig, zfs, bhyveload ----
+
+    @Override
+    public synchronized CommandResult run(List<String> command) {
+        if (outputs.containsKey(command)) {
+            return new CommandResult(command, 0, outputs.get(command), "");
+        }
+        commands.add(List.copyOf(command));
+        if (command.equals(List.of("/sbin/ifconfig", "tap", "create"))) {
+            return new CommandResult(command, 0, "tap" + nextTap++ + "\n", "");
+        }
+        return new CommandResult(command, 0, "", "");
+    }
+
+    @Override
+    public Optional<String> readFile(Path file) {
+        try {
+            return Files.exists(file) ? Optional.of(Files.readString(file, StandardCharsets.UTF_8)) : Optional.empty();
+        } catch (IOException e) {
+            throw new VmmException(e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void writeFile(Path file, String content) {
+        GuestDefinitionStore.writeAtomically(file, content);
+    }
+
+    @Override
+    public boolean exists(Path path) {
+        return Files.exists(path);
+    }
+}
