@@ -4,6 +4,8 @@ import static org.vmm4j.freebsd.abi.VmmDev.*;
 
 import java.util.List;
 
+import org.vmm4j.StatDescriptor;
+import org.vmm4j.Stats;
 import org.vmm4j.internal.nat.Errno;
 import org.vmm4j.internal.nat.NativeAccess;
 import org.vmm4j.internal.nat.NativeMemory;
@@ -13,19 +15,32 @@ import org.vmm4j.internal.nat.NativeMemory;
  * refreshed by {@link #poll()} with {@code VM_STATS} into a reused buffer and array: no allocation
  * and no text per poll.
  */
-public final class BhyveStats implements AutoCloseable {
+public final class BhyveStats implements Stats {
     private final VmmDevice device;
     private final int vcpu;
     private final List<String> names;
     private final long[] values;
     private final NativeMemory arg = NativeAccess.get().allocate(VM_STATS_SIZE);
+    private final List<StatDescriptor> descriptors;
+    private final java.util.Map<String, Integer> keys;
     private long timestampMicros;
+    private long polledAt;
 
     BhyveStats(VmmDevice device, int vcpu, List<String> names) {
         this.device = device;
         this.vcpu = vcpu;
         this.names = names;
         this.values = new long[names.size()];
+        java.util.List<StatDescriptor> d = new java.util.ArrayList<>(names.size());
+        java.util.Map<String, Integer> k = new java.util.HashMap<>();
+        for (int i = 0; i < names.size(); i++) {
+            // vmm(4) statistics are plain counters with a description for a name; the kernel says no more.
+            d.add(new StatDescriptor(names.get(i), StatDescriptor.Type.CUMULATIVE, StatDescriptor.Unit.NONE,
+                    StatDescriptor.Base.POW10, 0, 1, 0));
+            k.putIfAbsent(names.get(i), i);
+        }
+        this.descriptors = List.copyOf(d);
+        this.keys = java.util.Map.copyOf(k);
     }
 
     /** Statistics of vCPU {@code vcpu} of the VM behind {@code device}, with names from {@link #readNames}. */
@@ -57,6 +72,7 @@ public final class BhyveStats implements AutoCloseable {
         return names;
     }
 
+    @Override
     /** Refreshes the values ({@code ceil(n / MAX_VM_STATS)} ioctls). Allocates nothing. */
     public BhyveStats poll() {
         int index = 0;
@@ -78,7 +94,50 @@ public final class BhyveStats implements AutoCloseable {
             index += n;
         }
         timestampMicros = arg.getLong(VM_STATS_TV) * 1_000_000 + arg.getLong(VM_STATS_TV + 8);
+        polledAt = System.nanoTime();
         return this;
+    }
+
+    @Override
+    public Source source() {
+        return Source.VM_STATS_IOCTL;
+    }
+
+    @Override
+    public List<StatDescriptor> descriptors() {
+        return descriptors;
+    }
+
+    @Override
+    public int key(String name) {
+        Integer k = keys.get(name);
+        if (k == null) {
+            throw new IllegalArgumentException("no statistic named '" + name + "' on vCPU " + vcpu);
+        }
+        return k;
+    }
+
+    @Override
+    public boolean has(String name) {
+        return keys.containsKey(name);
+    }
+
+    @Override
+    public long polledAtNanos() {
+        return polledAt;
+    }
+
+    @Override
+    public long get(int key) {
+        return values[key];
+    }
+
+    @Override
+    public long get(int key, int element) {
+        if (element != 0) {
+            throw new IndexOutOfBoundsException("vmm(4) statistics have one value; element " + element);
+        }
+        return values[key];
     }
 
     public int count() {
