@@ -83,17 +83,17 @@ public record HostPlan(String title, List<PlanStep> steps) {
         for (PlanStep step : steps) {
             index++;
             listener.onProgress(new Progress(step.description(), index, steps.size(), 0.0, "checking"));
-            boolean done;
+            boolean changed;
             if (step instanceof PlanStep.Run run) {
-                done = applyRun(executor, run, index);
+                changed = applyRun(executor, run, index);
             } else if (step instanceof PlanStep.EnsureLine line) {
-                done = applyLine(executor, line);
+                changed = applyLine(executor, line);
             } else {
-                done = applyBlock(executor, (PlanStep.EnsureBlock) step);
+                changed = applyBlock(executor, (PlanStep.EnsureBlock) step);
             }
-            (done ? applied : skipped).add(step);
+            (changed ? applied : skipped).add(step);
             listener.onProgress(new Progress(step.description(), index, steps.size(), 1.0,
-                    done ? "done" : "already done"));
+                    changed ? "done" : "already done"));
         }
         return new Outcome(applied, skipped);
     }
