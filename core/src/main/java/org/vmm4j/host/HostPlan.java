@@ -36,7 +36,7 @@ public record HostPlan(String title, List<PlanStep> steps) {
         return false;
     }
 
-    /** A human-readable listing: one numbered line per step with its command or file edit. */
+    /** A human-readable listing: one numbered line per step with its command and check, or its file edit. */
     public String render() {
         StringBuilder out = new StringBuilder(title).append('\n');
         int n = 1;
