@@ -1,6 +1,7 @@
 package org.vmm4j.host;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
@@ -10,7 +11,13 @@ import java.util.Optional;
  */
 public interface CommandExecutor {
 
-    /** Runs {@code command} (program + arguments) to completion. */
+    /**
+     * Runs {@code command} (program + arguments) to completion.
+     *
+     * @throws CommandFailedException when the program cannot be started or does not finish in time
+     * @throws IllegalArgumentException when {@code command} is not a program name and plain arguments
+     *                                  ({@link SafeNames#requireCommand})
+     */
     CommandResult run(List<String> command);
 
     /** A file's content, or empty when it does not exist. */
@@ -22,8 +29,16 @@ public interface CommandExecutor {
     /** Whether a path exists. */
     boolean exists(Path path);
 
-    /** The executor that really runs programs and touches files on this host. */
+    /**
+     * The executor that really runs programs and touches files on this host. A program gets
+     * {@code /dev/null} as standard input and is killed after an hour; see {@link #system(Duration)}.
+     */
     static CommandExecutor system() {
         return ProcessCommandExecutor.INSTANCE;
+    }
+
+    /** Like {@link #system()}, killing a program that runs longer than {@code timeout}. */
+    static CommandExecutor system(Duration timeout) {
+        return new ProcessCommandExecutor(timeout);
     }
 }

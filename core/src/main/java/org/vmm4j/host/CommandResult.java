@@ -13,10 +13,10 @@ public record CommandResult(List<String> command, int exitCode, String stdout, S
         return exitCode == 0;
     }
 
-    /** Throws a {@link org.vmm4j.VmmException} carrying the command and its stderr unless it succeeded. */
+    /** Throws a {@link CommandFailedException} carrying the command and its stderr unless it succeeded. */
     public CommandResult orThrow() {
         if (!succeeded()) {
-            throw new org.vmm4j.VmmException(command.get(0), 0, String.join(" ", command) + " exited with "
+            throw new CommandFailedException(command.get(0), String.join(" ", command) + " exited with "
                     + exitCode + (stderr.isBlank() ? "" : ": " + stderr.strip()));
         }
         return this;

@@ -2,6 +2,7 @@ package org.vmm4j.host;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * A list of steps that changes the host (load a module, install packages, create a bridge, edit
@@ -11,14 +12,31 @@ import java.util.List;
 public record HostPlan(String title, List<PlanStep> steps) {
 
     public HostPlan {
+        if (title == null || title.isBlank()) {
+            throw new IllegalArgumentException("a plan needs a title");
+        }
         steps = List.copyOf(steps);
     }
 
     /** What applying changed. */
     public record Outcome(List<PlanStep> applied, List<PlanStep> skipped) {
+        public Outcome {
+            applied = List.copyOf(applied);
+            skipped = List.copyOf(skipped);
+        }
     }
 
-    /** A human-readable listing: one numbered line per step with its command or file edit. */
+    /** Whether any step needs root. */
+    public boolean needsRoot() {
+        for (PlanStep step : steps) {
+            if (step.needsRoot()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A human-readable listing: one numbered line per step with its command and check, or its file edit. */
     public String render() {
         StringBuilder out = new StringBuilder(title).append('\n');
         int n = 1;
@@ -27,7 +45,11 @@ public record HostPlan(String title, List<PlanStep> steps) {
             if (step instanceof PlanStep.Run run) {
                 out.append("      $ ").append(String.join(" ", run.command())).append('\n');
                 if (!run.check().isEmpty()) {
-                    out.append("      skip if: ").append(String.join(" ", run.check())).append('\n');
+                    out.append("      skip if: ").append(String.join(" ", run.check()));
+                    if (!run.checkOutput().isEmpty()) {
+                        out.append(" ~ /").append(run.checkOutput()).append('/');
+                    }
+                    out.append('\n');
                 }
             } else if (step instanceof PlanStep.EnsureLine line) {
                 out.append("      ensure line in ").append(line.file()).append(": ").append(line.line()).append('\n');
@@ -39,44 +61,68 @@ public record HostPlan(String title, List<PlanStep> steps) {
         return out.toString();
     }
 
+    /** Applies the plan without progress reporting. */
+    public Outcome apply(CommandExecutor executor) {
+        return apply(executor, ProgressListener.NONE);
+    }
+
     /**
-     * Applies the steps in order, skipping those already done, reporting progress.
+     * Applies the steps in order, skipping those already done, reporting progress: before each step
+     * (fraction 0, "checking") and after it (fraction 1, "done" or "already done").
      *
-     * @throws org.vmm4j.VmmException for the first step that fails, naming it
+     * @throws PlanStepFailedException for the first program step that exits unsuccessfully, naming the
+     *                                 plan, the step, its command and error output
+     * @throws CommandFailedException  when a step's program cannot be started or does not finish in time
      */
     public Outcome apply(CommandExecutor executor, ProgressListener listener) {
+        Objects.requireNonNull(executor, "executor");
+        Objects.requireNonNull(listener, "listener");
         List<PlanStep> applied = new ArrayList<>();
         List<PlanStep> skipped = new ArrayList<>();
         int index = 0;
         for (PlanStep step : steps) {
             index++;
             listener.onProgress(new Progress(step.description(), index, steps.size(), 0.0, "checking"));
-            boolean done;
+            boolean changed;
             if (step instanceof PlanStep.Run run) {
-                done = applyRun(executor, run);
+                changed = applyRun(executor, run, index);
             } else if (step instanceof PlanStep.EnsureLine line) {
-                done = applyLine(executor, line);
+                changed = applyLine(executor, line);
             } else {
-                done = applyBlock(executor, (PlanStep.EnsureBlock) step);
+                changed = applyBlock(executor, (PlanStep.EnsureBlock) step);
             }
-            (done ? applied : skipped).add(step);
+            (changed ? applied : skipped).add(step);
             listener.onProgress(new Progress(step.description(), index, steps.size(), 1.0,
-                    done ? "done" : "already done"));
+                    changed ? "done" : "already done"));
         }
         return new Outcome(applied, skipped);
     }
 
-    private static boolean applyRun(CommandExecutor executor, PlanStep.Run run) {
-        if (!run.check().isEmpty() && executor.run(run.check()).succeeded()) {
+    private boolean applyRun(CommandExecutor executor, PlanStep.Run run, int number) {
+        if (isDone(executor, run)) {
             return false;
         }
         CommandResult result = executor.run(run.command());
         if (!result.succeeded()) {
-            throw new org.vmm4j.VmmException(run.command().get(0), 0, "step '" + run.description() + "' failed: "
-                    + String.join(" ", run.command()) + " exited with " + result.exitCode()
-                    + (result.stderr().isBlank() ? "" : ": " + result.stderr().strip()));
+            throw new PlanStepFailedException(title, number, run, result);
         }
         return true;
+    }
+
+    private static boolean isDone(CommandExecutor executor, PlanStep.Run run) {
+        if (run.check().isEmpty()) {
+            return false;
+        }
+        CommandResult result;
+        try {
+            result = executor.run(run.check());
+        } catch (CommandFailedException e) {
+            // A check program that is not installed yet (virsh before libvirt) means "not done": the
+            // step runs and reports its own failure if something is really wrong.
+            return false;
+        }
+        return result.succeeded() && (run.checkOutput().isEmpty()
+                || PlanStep.Run.checkOutputPattern(run.checkOutput()).matcher(result.stdout()).find());
     }
 
     private static boolean applyLine(CommandExecutor executor, PlanStep.EnsureLine step) {

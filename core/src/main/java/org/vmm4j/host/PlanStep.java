@@ -3,6 +3,7 @@ package org.vmm4j.host;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
+import java.util.regex.Pattern;
 
 /** One reviewable step of a {@link HostPlan}. */
 public sealed interface PlanStep {
@@ -12,22 +13,43 @@ public sealed interface PlanStep {
     boolean needsRoot();
 
     /**
-     * Runs a program. When {@code check} is given and exits 0, the step is already done and is skipped.
+     * Runs a program. When {@code check} is given and exits 0, the step is already done and is skipped;
+     * a check program that is not installed (yet) means "not done". When {@code checkOutput} is not
+     * empty, the check's standard output must also contain a match of that regular expression
+     * ({@link Pattern#MULTILINE}, so {@code ^} and {@code $} match at line ends).
      */
-    record Run(String description, List<String> command, List<String> check, boolean needsRoot) implements PlanStep {
+    record Run(String description, List<String> command, List<String> check, String checkOutput, boolean needsRoot)
+            implements PlanStep {
         public Run {
-            Objects.requireNonNull(description, "description");
-            command = List.copyOf(command);
-            check = check == null ? List.of() : List.copyOf(check);
-            if (command.isEmpty()) {
+            requireDescription(description);
+            if (command == null || command.isEmpty()) {
                 throw new IllegalArgumentException("step '" + description + "' has no command");
             }
+            command = SafeNames.requireCommand(command);
+            check = check == null || check.isEmpty() ? List.of() : SafeNames.requireCommand(check);
+            checkOutput = checkOutput == null ? "" : checkOutput;
+            if (!checkOutput.isEmpty()) {
+                if (check.isEmpty()) {
+                    throw new IllegalArgumentException("step '" + description + "' has a check pattern but no check");
+                }
+                checkOutputPattern(checkOutput);
+            }
+        }
+
+        /** A step skipped when {@code check} exits 0, whatever it prints. */
+        public Run(String description, List<String> command, List<String> check, boolean needsRoot) {
+            this(description, command, check, "", needsRoot);
+        }
+
+        static Pattern checkOutputPattern(String regex) {
+            return Pattern.compile(regex, Pattern.MULTILINE);
         }
     }
 
     /** Makes sure {@code file} contains the line {@code line} (appended when missing). */
     record EnsureLine(String description, Path file, String line, boolean needsRoot) implements PlanStep {
         public EnsureLine {
+            requireDescription(description);
             Objects.requireNonNull(file, "file");
             if (line.contains("\n")) {
                 throw new IllegalArgumentException("line must not contain a newline: " + line);
@@ -42,8 +64,15 @@ public sealed interface PlanStep {
     record EnsureBlock(String description, Path file, String marker, String content, boolean needsRoot)
             implements PlanStep {
         public EnsureBlock {
+            requireDescription(description);
             Objects.requireNonNull(file, "file");
             SafeNames.require("block marker", marker, 64);
+        }
+    }
+
+    private static void requireDescription(String description) {
+        if (description == null || description.isBlank()) {
+            throw new IllegalArgumentException("a plan step needs a description");
         }
     }
 }

@@ -1,15 +1,21 @@
 package org.vmm4j.host;
 
+import java.util.List;
 import java.util.regex.Pattern;
 
 /**
  * Validation of every name that reaches an external program or a path: guest names, bridge and tap
  * names, pools, datasets. A name starts with a letter or digit (so it can never be read as an option)
  * and holds only letters, digits, '.', '_' and '-'; no '/', ';', spaces, quotes or shell metacharacters.
+ *
+ * <p>Whole argument lists are checked too: they cannot be split or globbed by a shell, but NUL or
+ * line-break characters truncate or corrupt what the program sees.
  */
 public final class SafeNames {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
     private static final Pattern DATASET = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]*(/[A-Za-z0-9][A-Za-z0-9._:-]*)*");
+    private static final Pattern PROGRAM = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.+-]*|/[A-Za-z0-9_./+-]+");
+    private static final Pattern ACCOUNT = Pattern.compile("[a-z_][a-z0-9_-]{0,31}");
 
     private SafeNames() {
     }
@@ -40,6 +46,47 @@ public final class SafeNames {
         if (path == null || path.isEmpty() || path.length() > maxLength || !DATASET.matcher(path).matches()) {
             throw new IllegalArgumentException(what + " '" + printable(String.valueOf(path))
                     + "' must be safe names separated by '/', at most " + maxLength + " characters");
+        }
+        return path;
+    }
+
+    /**
+     * Returns an immutable copy of {@code command} if it is a program name (a plain name looked up in
+     * {@code PATH}, or an absolute path) followed by arguments without NUL or line breaks.
+     *
+     * @throws IllegalArgumentException when the list is empty or any element is not acceptable
+     */
+    public static List<String> requireCommand(List<String> command) {
+        if (command == null || command.isEmpty()) {
+            throw new IllegalArgumentException("argument list is empty");
+        }
+        for (String arg : command) {
+            if (arg == null || arg.indexOf('\0') >= 0 || arg.indexOf('\n') >= 0 || arg.indexOf('\r') >= 0) {
+                throw new IllegalArgumentException("argument of " + printable(String.valueOf(command.get(0)))
+                        + " is null or contains NUL/line break");
+            }
+        }
+        if (!PROGRAM.matcher(command.get(0)).matches()) {
+            throw new IllegalArgumentException("not a program name: '" + printable(command.get(0)) + "'");
+        }
+        return List.copyOf(command);
+    }
+
+    /** Returns {@code name} if it is a Unix user or group name as useradd/groupadd accept it by default. */
+    public static String requireAccountName(String what, String name) {
+        if (name == null || !ACCOUNT.matcher(name).matches()) {
+            throw new IllegalArgumentException(what + " must match [a-z_][a-z0-9_-]{0,31}, got '"
+                    + printable(String.valueOf(name)) + "'");
+        }
+        return name;
+    }
+
+    /** Returns {@code path} if it is absolute and normalized (so it cannot be read as an option). */
+    public static String requireAbsolutePath(String what, String path) {
+        if (path == null || !path.startsWith("/") || path.contains("//") || path.contains("/../") || path.endsWith("/..")
+                || path.contains("/./") || path.endsWith("/.") || path.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+            throw new IllegalArgumentException(what + " must be an absolute, normalized path without control characters, got '"
+                    + printable(String.valueOf(path)) + "'");
         }
         return path;
     }

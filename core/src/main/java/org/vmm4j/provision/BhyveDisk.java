@@ -1,6 +1,9 @@
 package org.vmm4j.provision;
 
 import java.util.List;
+import org.vmm4j.host.HostPlan;
+import org.vmm4j.host.PlanStep;
+import org.vmm4j.host.SafeNames;
 import org.vmm4j.image.DiskSize;
 
 /**
@@ -73,37 +76,36 @@ public sealed interface BhyveDisk {
                             "-o", "volmode=dev", dataset)
                     : List.of("zfs", "create", "-p", "-V", Long.toString(size), "-o", "volblocksize=" + volblocksize,
                             "-o", "volmode=dev", dataset);
-            return new HostPlan("create ZFS volume " + dataset, List.of(PlanStep.asRoot(
+            return new HostPlan("create ZFS volume " + dataset, List.of(new PlanStep.Run(
                     "create " + (sparse ? "sparse " : "") + "ZFS volume " + dataset + " of " + size + " bytes", argv,
-                    DoneCheck.exitsZero(List.of("zfs", "list", "-H", "-o", "name", "-t", "volume", dataset)))));
+                    List.of("zfs", "list", "-H", "-o", "name", "-t", "volume", dataset), true)));
         }
 
         @Override
         public HostPlan destroyPlan() {
-            return new HostPlan("destroy ZFS volume " + dataset, List.of(new PlanStep("destroy ZFS volume " + dataset,
-                    List.of("zfs", "destroy", dataset), true, java.util.Optional.empty())));
+            return new HostPlan("destroy ZFS volume " + dataset, List.of(new PlanStep.Run("destroy ZFS volume " + dataset,
+                    List.of("zfs", "destroy", dataset), List.of(), true)));
         }
     }
 
     /** File-backed disk. */
     record File(String path, long size) implements BhyveDisk {
         public File {
-            ArgumentCheck.absolutePath(path, "disk file");
+            SafeNames.requireAbsolutePath("disk file", path);
             DiskSize.requireValid(size);
         }
 
         @Override
         public HostPlan createPlan() {
-            return new HostPlan("create disk file " + path, List.of(PlanStep.asRoot(
+            return new HostPlan("create disk file " + path, List.of(new PlanStep.Run(
                     "create sparse disk file " + path + " of " + size + " bytes",
-                    List.of("truncate", "-s", Long.toString(size), path),
-                    DoneCheck.exitsZero(List.of("test", "-f", path)))));
+                    List.of("truncate", "-s", Long.toString(size), path), List.of("test", "-f", path), true)));
         }
 
         @Override
         public HostPlan destroyPlan() {
-            return new HostPlan("delete disk file " + path, List.of(PlanStep.asRoot("delete disk file " + path,
-                    List.of("rm", "-f", path), null)));
+            return new HostPlan("delete disk file " + path, List.of(new PlanStep.Run("delete disk file " + path,
+                    List.of("rm", "-f", path), List.of(), true)));
         }
     }
 }

@@ -2,7 +2,11 @@ package org.vmm4j.provision;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
+import org.vmm4j.host.HostPlan;
+import org.vmm4j.host.PlanStep;
+import org.vmm4j.host.SafeNames;
 
 /**
  * Builds the plan that makes a Linux host ready for KVM guests through libvirt: install QEMU,
@@ -30,7 +34,7 @@ public final class LinuxHostSetup {
 
     /** Adds the user to the libvirt and kvm groups so it can manage guests without root. */
     public LinuxHostSetup user(String name) {
-        this.user = ArgumentCheck.accountName(name, "user name");
+        this.user = SafeNames.requireAccountName("user name", name);
         return this;
     }
 
@@ -42,7 +46,7 @@ public final class LinuxHostSetup {
 
     /** A different network XML file for {@code virsh net-define}, when the distribution puts it elsewhere. */
     public LinuxHostSetup networkXml(String absolutePath) {
-        this.networkXml = ArgumentCheck.absolutePath(absolutePath, "network XML");
+        this.networkXml = SafeNames.requireAbsolutePath("network XML", absolutePath);
         return this;
     }
 
@@ -59,55 +63,53 @@ public final class LinuxHostSetup {
     public HostPlan plan() {
         List<PlanStep> steps = new ArrayList<>();
         List<String> packages = packages();
-        DoneCheck installed = DoneCheck.exitsZero(concat(installedCheck(), packages));
+        List<String> installed = concat(installedCheck(), packages);
         switch (family) {
             case DEBIAN -> {
-                steps.add(PlanStep.asRoot("refresh the apt package index", List.of("apt-get", "update"), installed));
-                steps.add(PlanStep.asRoot("install QEMU, libvirt and UEFI firmware",
+                steps.add(asRoot("refresh the apt package index", List.of("apt-get", "update"), installed));
+                steps.add(asRoot("install QEMU, libvirt and UEFI firmware",
                         concat(List.of("env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y"), packages),
                         installed));
             }
-            case FEDORA -> steps.add(PlanStep.asRoot("install QEMU, libvirt and UEFI firmware",
+            case FEDORA -> steps.add(asRoot("install QEMU, libvirt and UEFI firmware",
                     concat(List.of("dnf", "install", "-y"), packages), installed));
-            case ALPINE -> steps.add(PlanStep.asRoot("install QEMU, libvirt and UEFI firmware",
+            case ALPINE -> steps.add(asRoot("install QEMU, libvirt and UEFI firmware",
                     concat(List.of("apk", "add"), packages), installed));
-            case SUSE -> steps.add(PlanStep.asRoot("install QEMU, libvirt and UEFI firmware",
+            case SUSE -> steps.add(asRoot("install QEMU, libvirt and UEFI firmware",
                     concat(List.of("zypper", "--non-interactive", "install"), packages), installed));
         }
         if (cpuVendor != null) {
-            steps.add(PlanStep.asRoot("load the " + cpuVendor.kvmModule() + " kernel module",
-                    List.of("modprobe", cpuVendor.kvmModule()),
-                    DoneCheck.exitsZero(List.of("test", "-c", "/dev/kvm"))));
+            steps.add(asRoot("load the " + cpuVendor.kvmModule() + " kernel module",
+                    List.of("modprobe", cpuVendor.kvmModule()), List.of("test", "-c", "/dev/kvm")));
         }
         if (family == LinuxFamily.ALPINE) {
-            steps.add(PlanStep.asRoot("start libvirtd at boot (OpenRC)", List.of("rc-update", "add", "libvirtd", "default"),
-                    DoneCheck.outputMatches(List.of("rc-update", "show", "default"), "^\\s*libvirtd\\s*\\|")));
-            steps.add(PlanStep.asRoot("start libvirtd now", List.of("rc-service", "libvirtd", "start"),
-                    DoneCheck.exitsZero(List.of("rc-service", "libvirtd", "status"))));
+            steps.add(asRoot("start libvirtd at boot (OpenRC)", List.of("rc-update", "add", "libvirtd", "default"),
+                    List.of("rc-update", "show", "default"), "^\\s*libvirtd\\s*\\|"));
+            steps.add(asRoot("start libvirtd now", List.of("rc-service", "libvirtd", "start"),
+                    List.of("rc-service", "libvirtd", "status")));
         } else {
-            steps.add(PlanStep.asRoot("start libvirtd at boot", List.of("systemctl", "enable", "libvirtd"),
-                    DoneCheck.exitsZero(List.of("systemctl", "is-enabled", "--quiet", "libvirtd"))));
-            steps.add(PlanStep.asRoot("start libvirtd now", List.of("systemctl", "start", "libvirtd"),
-                    DoneCheck.exitsZero(List.of("systemctl", "is-active", "--quiet", "libvirtd"))));
+            steps.add(asRoot("start libvirtd at boot", List.of("systemctl", "enable", "libvirtd"),
+                    List.of("systemctl", "is-enabled", "--quiet", "libvirtd")));
+            steps.add(asRoot("start libvirtd now", List.of("systemctl", "start", "libvirtd"),
+                    List.of("systemctl", "is-active", "--quiet", "libvirtd")));
         }
         if (user != null) {
             for (String group : List.of("libvirt", "kvm")) {
                 List<String> argv = family == LinuxFamily.ALPINE
                         ? List.of("addgroup", user, group)
                         : List.of("usermod", "--append", "--groups", group, user);
-                steps.add(PlanStep.asRoot("add " + user + " to group " + group + " (effective at next login)", argv,
-                        DoneCheck.outputMatches(List.of("id", "-nG", user), "(^|\\s)" + group + "(\\s|$)")));
+                steps.add(asRoot("add " + user + " to group " + group + " (effective at next login)", argv,
+                        List.of("id", "-nG", user), "(^|\\s)" + group + "(\\s|$)"));
             }
         }
         List<String> netInfo = concat(VIRSH, List.of("net-info", "default"));
-        steps.add(PlanStep.asRoot("define libvirt's default NAT network", concat(VIRSH, List.of("net-define", networkXml)),
-                DoneCheck.exitsZero(netInfo)));
-        steps.add(PlanStep.asRoot("start the default network at boot", concat(VIRSH, List.of("net-autostart", "default")),
-                DoneCheck.outputMatches(netInfo, "^Autostart:\\s+yes")));
-        steps.add(PlanStep.asRoot("start the default network now", concat(VIRSH, List.of("net-start", "default")),
-                DoneCheck.outputMatches(netInfo, "^Active:\\s+yes")));
-        return new HostPlan("enable KVM and libvirt (" + family.name().toLowerCase(java.util.Locale.ROOT) + " family)",
-                steps);
+        steps.add(asRoot("define libvirt's default NAT network", concat(VIRSH, List.of("net-define", networkXml)),
+                netInfo));
+        steps.add(asRoot("start the default network at boot", concat(VIRSH, List.of("net-autostart", "default")),
+                netInfo, "^Autostart:\\s+yes"));
+        steps.add(asRoot("start the default network now", concat(VIRSH, List.of("net-start", "default")),
+                netInfo, "^Active:\\s+yes"));
+        return new HostPlan("enable KVM and libvirt (" + family.name().toLowerCase(Locale.ROOT) + " family)", steps);
     }
 
     /** A command that exits 0 only when every listed package is installed. */
@@ -117,6 +119,15 @@ public final class LinuxHostSetup {
             case FEDORA, SUSE -> List.of("rpm", "--query");
             case ALPINE -> List.of("apk", "info", "--installed");
         };
+    }
+
+    private static PlanStep asRoot(String description, List<String> command, List<String> check) {
+        return new PlanStep.Run(description, command, check, true);
+    }
+
+    /** A step skipped when {@code check} exits 0 and prints a match of {@code checkOutput}. */
+    private static PlanStep asRoot(String description, List<String> command, List<String> check, String checkOutput) {
+        return new PlanStep.Run(description, command, check, checkOutput, true);
     }
 
     private static List<String> concat(List<String> a, List<String> b) {

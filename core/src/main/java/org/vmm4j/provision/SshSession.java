@@ -19,6 +19,8 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import org.vmm4j.host.CommandResult;
+import org.vmm4j.host.SafeNames;
 import org.vmm4j.internal.SecretChars;
 
 /**
@@ -91,7 +93,8 @@ public final class SshSession implements AutoCloseable {
     }
 
     /**
-     * Runs a command line through the remote user's shell and waits for it.
+     * Runs a command line through the remote user's shell and waits for it. The result's
+     * {@link CommandResult#command()} is the command line as its one element.
      *
      * @throws SshException when the channel fails or the command runs longer than {@code timeout}
      */
@@ -99,6 +102,10 @@ public final class SshSession implements AutoCloseable {
         if (commandLine == null || commandLine.isBlank() || commandLine.indexOf('\0') >= 0) {
             throw new IllegalArgumentException("command line is empty or contains NUL");
         }
+        return exec(List.of(commandLine), commandLine, timeout);
+    }
+
+    private CommandResult exec(List<String> command, String commandLine, Duration timeout) {
         ChannelExec channel = null;
         try {
             channel = (ChannelExec) session.openChannel("exec");
@@ -127,7 +134,7 @@ public final class SshSession implements AutoCloseable {
                 }
                 Thread.sleep(10);
             }
-            return new CommandResult(channel.getExitStatus(), out.toString(StandardCharsets.UTF_8),
+            return new CommandResult(command, channel.getExitStatus(), out.toString(StandardCharsets.UTF_8),
                     stderr.toString(StandardCharsets.UTF_8));
         } catch (JSchException | IOException e) {
             throw new SshException("running a command on " + where(target) + " failed: " + e.getMessage(), e);
@@ -146,7 +153,7 @@ public final class SshSession implements AutoCloseable {
      * spaces and shell metacharacters in arguments arrive verbatim.
      */
     public CommandResult exec(List<String> argv, Duration timeout) {
-        List<String> checked = ArgumentCheck.argv(argv);
+        List<String> checked = SafeNames.requireCommand(argv);
         StringBuilder line = new StringBuilder();
         for (String arg : checked) {
             if (line.length() > 0) {
@@ -154,7 +161,7 @@ public final class SshSession implements AutoCloseable {
             }
             line.append('\'').append(arg.replace("'", "'\\''")).append('\'');
         }
-        return exec(line.toString(), timeout);
+        return exec(checked, line.toString(), timeout);
     }
 
     /** Uploads a local file over SFTP and sets its mode (octal, e.g. {@code 0644}). */
@@ -168,7 +175,7 @@ public final class SshSession implements AutoCloseable {
 
     /** Writes {@code content} to {@code remotePath} over SFTP and sets its mode. */
     public void upload(byte[] content, String remotePath, int mode) {
-        ArgumentCheck.absolutePath(remotePath, "remote path");
+        SafeNames.requireAbsolutePath("remote path", remotePath);
         if (mode < 0 || mode > 07777) {
             throw new IllegalArgumentException("mode must be 0..07777, got " + Integer.toOctalString(mode));
         }

@@ -3,6 +3,7 @@ package org.vmm4j.provision;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
+import org.vmm4j.host.SafeNames;
 
 /**
  * Where and how to connect: host, port, user, credentials, the known-hosts file and the policy for
@@ -18,7 +19,7 @@ public record SshTarget(String host, int port, String user, SshCredentials crede
         if (port < 1 || port > 65535) {
             throw new IllegalArgumentException("SSH port must be 1..65535, got " + port);
         }
-        ArgumentCheck.accountName(user, "SSH user");
+        SafeNames.requireAccountName("SSH user", user);
         Objects.requireNonNull(credentials, "credentials");
         Objects.requireNonNull(knownHosts, "knownHosts");
         Objects.requireNonNull(hostKeyPolicy, "hostKeyPolicy");

@@ -13,14 +13,22 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.vmm4j.host.HostPlan;
+import org.vmm4j.host.PlanStep;
+import org.vmm4j.host.PlanStepFailedException;
+import org.vmm4j.host.RecordingExecutor;
 
 class LinuxHostSetupTest {
     private static HostPlan debianPlan() {
         return LinuxHostSetup.forFamily(LinuxFamily.DEBIAN).user("alice").cpuVendor(CpuVendor.INTEL).plan();
     }
 
+    private static List<PlanStep.Run> runs(HostPlan plan) {
+        return plan.steps().stream().map(PlanStep.Run.class::cast).toList();
+    }
+
     private static List<String> checks(HostPlan plan) {
-        return plan.steps().stream().map(s -> String.join(" ", s.doneCheck().orElseThrow().argv())).distinct().toList();
+        return runs(plan).stream().map(s -> String.join(" ", s.check())).distinct().toList();
     }
 
     @ParameterizedTest
@@ -39,13 +47,15 @@ class LinuxHostSetupTest {
         HostPlan plan = debianPlan();
         RecordingExecutor host = new RecordingExecutor().unscriptedChecksFail(checks(plan));
 
-        List<StepOutcome> outcomes = plan.apply(host);
+        HostPlan.Outcome outcome = plan.apply(host);
 
-        assertTrue(outcomes.stream().allMatch(o -> o == StepOutcome.APPLIED), outcomes.toString());
+        assertEquals(plan.steps(), outcome.applied());
+        assertEquals(List.of(), outcome.skipped());
         List<String> expected = new ArrayList<>();
-        for (PlanStep s : plan.steps()) {
-            expected.add(String.join(" ", s.doneCheck().orElseThrow().argv()));
-            expected.add(String.join(" ", s.argv()));
+        for (PlanStep.Run s : runs(plan)) {
+            assertTrue(!s.check().isEmpty(), "every step has a check: " + s);
+            expected.add(String.join(" ", s.check()));
+            expected.add(String.join(" ", s.command()));
         }
         assertEquals(expected, host.commands);
         assertTrue(host.commands.contains("usermod --append --groups libvirt alice"), host.commands.toString());
@@ -56,13 +66,14 @@ class LinuxHostSetupTest {
     void readyHostOnlyRunsTheChecks() {
         HostPlan plan = debianPlan();
         RecordingExecutor host = new RecordingExecutor()
-                .answer("id -nG alice", new CommandResult(0, "alice sudo libvirt kvm\n", ""))
-                .answer("virsh --connect qemu:///system net-info default",
-                        new CommandResult(0, "Name:           default\nActive:         yes\nAutostart:      yes\n", ""));
+                .answer("id -nG alice", 0, "alice sudo libvirt kvm\n", "")
+                .answer("virsh --connect qemu:///system net-info default", 0,
+                        "Name:           default\nActive:         yes\nAutostart:      yes\n", "");
 
-        List<StepOutcome> outcomes = plan.apply(host);
+        HostPlan.Outcome outcome = plan.apply(host);
 
-        assertTrue(outcomes.stream().allMatch(o -> o == StepOutcome.ALREADY_DONE), outcomes.toString());
+        assertEquals(plan.steps(), outcome.skipped());
+        assertEquals(List.of(), outcome.applied());
         assertEquals(plan.steps().size(), host.commands.size(), "one check per step, no action: " + host.commands);
     }
 
@@ -70,7 +81,7 @@ class LinuxHostSetupTest {
     void groupCheckMatchesWholeGroupNamesOnly() {
         HostPlan plan = debianPlan();
         RecordingExecutor host = new RecordingExecutor().unscriptedChecksFail(checks(plan))
-                .answer("id -nG alice", new CommandResult(0, "alice libvirt-qemu kvmusers\n", ""));
+                .answer("id -nG alice", 0, "alice libvirt-qemu kvmusers\n", "");
         plan.apply(host);
         assertTrue(host.commands.contains("usermod --append --groups libvirt alice"), "libvirt-qemu is not libvirt");
         assertTrue(host.commands.contains("usermod --append --groups kvm alice"), "kvmusers is not kvm");
@@ -79,36 +90,28 @@ class LinuxHostSetupTest {
     @Test
     void failingStepStopsThePlanAndNamesStepCommandAndError() {
         HostPlan plan = debianPlan();
-        String install = String.join(" ", plan.steps().get(1).argv());
+        String install = String.join(" ", runs(plan).get(1).command());
         RecordingExecutor host = new RecordingExecutor().unscriptedChecksFail(checks(plan))
-                .answer(install, new CommandResult(100, "", "E: Unable to locate package ovmf\n"));
+                .answer(install, 100, "", "E: Unable to locate package ovmf\n");
         List<String> events = new ArrayList<>();
-        PlanListener listener = new PlanListener() {
-            @Override
-            public void starting(int index, int total, PlanStep step) {
-                events.add("start " + (index + 1) + "/" + total);
-            }
 
-            @Override
-            public void finished(int index, int total, PlanStep step, StepOutcome outcome) {
-                events.add("done " + (index + 1) + "/" + total + " " + outcome);
-            }
-        };
-
-        PlanStepFailedException e = assertThrows(PlanStepFailedException.class, () -> plan.apply(host, listener));
+        PlanStepFailedException e = assertThrows(PlanStepFailedException.class,
+                () -> plan.apply(host, p -> events.add(p.message() + " " + p.index() + "/" + p.total())));
 
         assertEquals(100, e.exitCode());
         assertTrue(e.getMessage().contains("step 2") && e.getMessage().contains("Unable to locate package ovmf")
                 && e.getMessage().contains("apt-get install"), e.getMessage());
+        assertEquals(2, e.stepNumber());
+        assertEquals(plan.title(), e.plan());
         int total = plan.steps().size();
-        assertEquals(List.of("start 1/" + total, "done 1/" + total + " APPLIED", "start 2/" + total), events);
+        assertEquals(List.of("checking 1/" + total, "done 1/" + total, "checking 2/" + total), events);
         assertEquals(install, host.commands.get(host.commands.size() - 1), "nothing ran after the failure");
     }
 
     @Test
     void alpineUsesApkOpenRcAndAddgroup() {
         HostPlan plan = LinuxHostSetup.forFamily(LinuxFamily.ALPINE).user("bob").plan();
-        List<List<String>> argvs = plan.steps().stream().map(PlanStep::argv).toList();
+        List<List<String>> argvs = runs(plan).stream().map(PlanStep.Run::command).toList();
         assertTrue(argvs.contains(List.of("rc-update", "add", "libvirtd", "default")), argvs.toString());
         assertTrue(argvs.contains(List.of("addgroup", "bob", "kvm")), argvs.toString());
         assertTrue(argvs.get(0).subList(0, 2).equals(List.of("apk", "add")), argvs.toString());

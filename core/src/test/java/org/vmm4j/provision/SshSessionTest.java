@@ -15,6 +15,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.vmm4j.host.CommandResult;
 
 /** Against a real OpenSSH sshd started by the test on a loopback port. */
 class SshSessionTest {
