@@ -17,8 +17,9 @@ import org.vmm4j.internal.nat.Signature;
  *       {@code KVM_RUN}) and, while the thread is inside {@code KVM_RUN}, sends the signal to that
  *       thread with {@code pthread_kill}. KVM sees it pending and returns {@code -EINTR}; when the
  *       ioctl returns the thread's own mask blocks it again, so it is never delivered.</li>
- *   <li>After the interrupted run, the pending signal is consumed with a zero-timeout
- *       {@code sigtimedwait}, so the next {@code KVM_RUN} does not return at once.</li>
+ *   <li>After the run, whatever it returned, a pending kick is consumed with a zero-timeout
+ *       {@code sigtimedwait}: the next {@code KVM_RUN} does not return at once, and no kick stays
+ *       pending on a thread that might exit (its default action would end the process).</li>
  * </ol>
  *
  * Why this is safe next to HotSpot: no handler is installed, so no Java code or upcall ever runs in
@@ -89,10 +90,25 @@ final class VcpuKick {
         }
     }
 
-    /** Called by the running thread after KVM_RUN returns. */
+    /**
+     * Called by the running thread after KVM_RUN returns. A kick sent after KVM_RUN had already
+     * returned with an ordinary exit is still pending (blocked) on this thread: it is consumed here,
+     * so that no kick ever outlives the run it was aimed at. (A pending kick left on a thread that
+     * then exits can be delivered with its default action, which terminates the process.) The stop
+     * itself stays requested, through immediate_exit, for the next run to report.
+     */
     void afterRun() {
         synchronized (this) {
             inRun = false;
+            if (stopRequested) {
+                drainPendingKicks();
+            }
+        }
+    }
+
+    private void drainPendingKicks() {
+        while (libc.sigtimedwait(kickSet.address(), 0, noWait.address()) > 0) {
+            // consumed one pending kick
         }
     }
 
@@ -113,9 +129,7 @@ final class VcpuKick {
      * requested (consuming that request too).
      */
     synchronized boolean consumeStop() {
-        while (libc.sigtimedwait(kickSet.address(), 0, noWait.address()) > 0) {
-            // drained one pending kick
-        }
+        drainPendingKicks();
         if (stopRequested) {
             stopRequested = false;
             run.putByteVolatile(KvmStructs.Run.IMMEDIATE_EXIT, (byte) 0);

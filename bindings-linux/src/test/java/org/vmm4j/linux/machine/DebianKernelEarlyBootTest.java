@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.vmm4j.boot.E820Entry;
 import org.vmm4j.boot.EntryKind;
+import org.vmm4j.boot.LinuxKernel;
 import org.vmm4j.machine.Machine;
 import org.vmm4j.machine.MachineExit;
 
@@ -37,7 +38,9 @@ class DebianKernelEarlyBootTest {
     @Test
     @Timeout(600)
     void printsVersionOurCommandLineAndOurE820Map() throws Exception {
-        Path kernel = DebianKernel.require();
+        Path kernelFile = DebianKernel.require();
+        // Loading extracts vmlinux (xz): the class loader opens the decompressor's JAR and keeps it open.
+        LinuxKernel kernel = LinuxKernel.load(kernelFile);
         Leaks before = Leaks.now();
         String cmdline = "console=ttyS0 earlyprintk=ttyS0 reboot=k panic=-1 vmm4j.test=early-boot";
         ConsoleCapture console = new ConsoleCapture(false);
