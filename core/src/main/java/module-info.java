@@ -5,6 +5,8 @@ module org.vmm4j.core {
     requires transitive java.xml;
     requires org.slf4j;
     requires static jdk.management;
+    // JNA: the native seam on JDK 17-21 (optional; on the module path add --add-modules com.sun.jna).
+    requires static com.sun.jna;
 
     exports org.vmm4j;
     exports org.vmm4j.spi;
