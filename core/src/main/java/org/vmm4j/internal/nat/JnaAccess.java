@@ -33,9 +33,12 @@ final class JnaAccess extends NativeAccess {
         try {
             Class.forName("com.sun.jna.Native", false, loader);
         } catch (ClassNotFoundException | LinkageError e) {
-            throw new HypervisorUnavailableException("vmm4j needs JNA (" + ARTIFACT + ", 5.x) for native access on "
-                    + "this JVM (JDK " + Runtime.version().feature() + "; JDK 22+ uses the FFM API instead): add "
-                    + ARTIFACT + " to the class path (on the module path also --add-modules com.sun.jna)", e);
+            String forced = System.getProperty(PROPERTY, "").trim().isEmpty() ? ""
+                    : " (-D" + PROPERTY + "=" + System.getProperty(PROPERTY) + " selects it)";
+            throw new HypervisorUnavailableException("vmm4j needs JDK 22 or newer (the FFM API) or JNA for native "
+                    + "access; this JVM is JDK " + Runtime.version().feature() + " and JNA" + forced
+                    + " is not on the class path: add the " + ARTIFACT + " artifact (5.x; on the module path "
+                    + "also --add-modules com.sun.jna)", e);
         }
         try {
             Class.forName("com.sun.jna.Native", true, loader);
