@@ -106,6 +106,24 @@ class JnaSeamTest {
     }
 
     @Test
+    void regionsBeyondTwoGigabytesUseTheSameChecksAndByteOrder() {
+        try (NativeMemory small = JNA.allocate(64)) {
+            // A view larger than an int index (only its first 64 bytes are ever touched).
+            NativeMemory large = JNA.view(small.address(), 3L << 30);
+            large.putLong(8, 0x0102030405060708L);
+            assertEquals(0x08, small.getByte(8), "little-endian, as the buffer-backed region");
+            assertEquals(0x0102030405060708L, small.getLong(8));
+            large.putShort(40, (short) -2);
+            assertEquals(-2, small.getShort(40));
+            large.putByteVolatile(63, (byte) 9);
+            assertEquals(9, large.getByteVolatile(63));
+            NativeMemory slice = large.slice(8, 8);
+            assertEquals(0x0102030405060708L, slice.getLong(0));
+            assertThrows(IndexOutOfBoundsException.class, () -> large.getInt((3L << 30) - 2));
+        }
+    }
+
+    @Test
     void errnoConventionReturnsNegativeErrnoAndIntResultsSignExtend() {
         NativeFunction close = libc.function("close", Signature.of(INT, INT).withErrno());
         assertEquals(-Errno.EBADF, close.call(-1));
