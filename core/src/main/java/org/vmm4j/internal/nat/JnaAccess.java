@@ -4,6 +4,8 @@ import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 import org.vmm4j.HypervisorUnavailableException;
 import org.vmm4j.VmmException;
@@ -22,6 +24,11 @@ final class JnaAccess extends NativeAccess {
     static final String ARTIFACT = "net.java.dev.jna:jna";
 
     private final NativeLibrary libc;
+    /**
+     * Loaded libraries by name. Binding a function defines a class that JNA keeps registered for the
+     * life of the JVM, so a library loaded again (a probe per call) must reuse its bound functions.
+     */
+    private final Map<String, JnaLibrary> loaded = new ConcurrentHashMap<>();
 
     JnaAccess() {
         requireJna();
@@ -106,7 +113,7 @@ final class JnaAccess extends NativeAccess {
         List<String> failures = new ArrayList<>();
         for (String name : names) {
             try {
-                return JnaLibrary.load(name);
+                return loaded.computeIfAbsent(name, JnaLibrary::load);
             } catch (UnsatisfiedLinkError e) {
                 failures.add(name);
             }

@@ -140,6 +140,18 @@ class JnaSeamTest {
     }
 
     @Test
+    void loadingALibraryAgainReusesItsBoundFunctions() {
+        Assumptions.assumeTrue(Os.current() == Os.LINUX, "libc.so.6 is glibc's name");
+        NativeLibrary first = JNA.load("vmm4j-no-such-library.so", "libc.so.6");
+        assertEquals("libc.so.6", first.name());
+        NativeFunction abs = first.function("abs", Signature.of(INT, INT));
+        assertEquals(7, abs.call(-7));
+        assertSame(abs, JNA.load("libc.so.6").function("abs", Signature.of(INT, INT)));
+        var e = assertThrows(org.vmm4j.VmmException.class, () -> JNA.load("vmm4j-no-such-library.so"));
+        assertTrue(e.getMessage().contains("vmm4j-no-such-library.so"), e.getMessage());
+    }
+
+    @Test
     void moreThanSixArgumentsGoThroughCallArrayWithErrno() {
         Assumptions.assumeTrue(Os.current() == Os.LINUX && "amd64".equals(System.getProperty("os.arch")),
                 "syscall numbers are the x86-64 Linux ones");
