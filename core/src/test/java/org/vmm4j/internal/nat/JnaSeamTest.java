@@ -197,6 +197,30 @@ class JnaSeamTest {
         }
     }
 
+    private static final AtomicInteger THREAD_UPCALLS = new AtomicInteger();
+
+    private static long threadStart(long argument) {
+        THREAD_UPCALLS.addAndGet((int) argument);
+        return argument * 2;
+    }
+
+    /** As libvirt's event loop does: C calls back into Java from a thread the JVM did not start. */
+    @Test
+    void upcallRunsOnANativeThread() throws Exception {
+        Assumptions.assumeTrue(Os.current() == Os.LINUX, "pthread_t is an unsigned long on Linux");
+        var target = MethodHandles.lookup().findStatic(JnaSeamTest.class, "threadStart",
+                MethodType.methodType(long.class, long.class));
+        NativeFunction create = libc.function("pthread_create", Signature.of(INT, POINTER, POINTER, POINTER, POINTER));
+        NativeFunction join = libc.function("pthread_join", Signature.of(INT, LONG, POINTER));
+        try (NativeCallback start = JNA.upcall(target, Signature.of(POINTER, POINTER));
+             NativeMemory thread = JNA.allocate(8); NativeMemory result = JNA.allocate(8)) {
+            assertEquals(0, create.call(thread.address(), 0, start.address(), 21));
+            assertEquals(0, join.call(thread.getLong(0), result.address()));
+            assertEquals(42, result.getLong(0));
+            assertEquals(21, THREAD_UPCALLS.get());
+        }
+    }
+
     @Test
     void upcallSortsThroughQsort() throws Exception {
         var target = MethodHandles.lookup().findStatic(JnaSeamTest.class, "compareInts",
