@@ -17,8 +17,10 @@ import com.sun.jna.Pointer;
  * stores, about 2 ns against about 15 ns for a JNI call per access). A region too large for a
  * buffer's {@code int} index (guest RAM over 2 GiB) uses JNA's {@link Pointer} accessors instead.
  *
- * <p>Unlike a shared FFM arena, closing does not wait for accesses in flight on other threads: the
- * callers (vCPU, VM and stats owners) close a region only after the threads using it are done.
+ * <p>The liveness check makes an access after close throw; it cannot make close wait for an access
+ * already in flight on another thread, as a shared FFM arena's close does (a thread-local handshake
+ * that JNA has no equivalent for). An access racing with close on another thread may touch freed or
+ * unmapped memory: on JNA, close a region only once no other thread is using it.
  */
 final class JnaMemory extends NativeMemory {
     private final Pointer pointer;

@@ -59,6 +59,10 @@ class JnaSeamTest {
             NativeMemory slice = memory.slice(4, 4);
             assertThrows(IndexOutOfBoundsException.class, () -> slice.getInt(1));
             assertThrows(IndexOutOfBoundsException.class, () -> memory.copyTo(12, slice, 0, 8));
+            NativeMemory empty = memory.slice(16, 0);
+            assertEquals(0, empty.size());
+            assertThrows(IndexOutOfBoundsException.class, () -> empty.getByte(0));
+            assertEquals(0, JNA.view(memory.address(), 0).size());
         }
     }
 
