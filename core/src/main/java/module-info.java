@@ -15,6 +15,8 @@ module org.vmm4j.core {
     requires org.snakeyaml.engine.v2;
     requires org.apache.commons.codec;
     requires com.jcraft.jsch;
+    // JNA: the native seam on JDK 17-21 (optional; on the module path add --add-modules com.sun.jna).
+    requires static com.sun.jna;
 
     exports org.vmm4j;
     exports org.vmm4j.spi;

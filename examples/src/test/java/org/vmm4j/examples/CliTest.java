@@ -27,7 +27,8 @@ class CliTest {
         boolean hasKvm = Files.exists(Path.of("/dev/kvm"));
         assertTrue(json.contains("{\"kind\":\"kvm\",\"available\":\"" + (hasKvm ? "yes" : "no") + "\""), json);
         assertTrue(json.contains("\"kind\":\"libvirt\""), json);
-        assertTrue(json.contains("\"nativeAccess\":\"ffm\""), json);
+        boolean jna = Runtime.version().feature() < 22 || "jna".equals(System.getProperty("vmm4j.native"));
+        assertTrue(json.contains("\"nativeAccess\":\"" + (jna ? "jna" : "ffm") + "\""), json);
     }
 
     @Test
