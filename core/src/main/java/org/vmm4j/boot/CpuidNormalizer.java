@@ -6,6 +6,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.vmm4j.CpuidEntry;
+
 /**
  * Turns the CPUID leaves the hypervisor supports into what one vCPU of an N-vCPU machine should
  * see: its APIC id, a topology of one package with N single-threaded cores, and the hypervisor

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.List;
+
+import org.vmm4j.CpuidEntry;
 import org.junit.jupiter.api.Test;
 
 class CpuidNormalizerTest {

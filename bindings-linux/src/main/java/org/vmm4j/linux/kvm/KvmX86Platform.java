@@ -1,6 +1,5 @@
 package org.vmm4j.linux.kvm;
 
-import java.util.ArrayList;
 import java.util.List;
 
 import org.vmm4j.CpuidEntry;
@@ -21,7 +20,7 @@ final class KvmX86Platform implements X86Platform {
     static final long IDENTITY_MAP_ADDRESS = 0xfffb_c000L;
 
     private final KvmSystem system;
-    private volatile List<org.vmm4j.boot.CpuidEntry> supported;
+    private volatile List<CpuidEntry> supported;
 
     KvmX86Platform(KvmSystem system) {
         this.system = system;
@@ -39,12 +38,7 @@ final class KvmX86Platform implements X86Platform {
     @Override
     public void prepareVcpu(VirtualMachine vm, VirtualCpu cpu, int vcpuCount) {
         KvmVcpu kvm = (KvmVcpu) cpu;
-        List<org.vmm4j.boot.CpuidEntry> normalized = CpuidNormalizer.normalize(supportedCpuid(), cpu.id(), vcpuCount);
-        List<CpuidEntry> entries = new ArrayList<>(normalized.size());
-        for (org.vmm4j.boot.CpuidEntry e : normalized) {
-            entries.add(new CpuidEntry(e.function(), e.index(), e.flags(), e.eax(), e.ebx(), e.ecx(), e.edx()));
-        }
-        kvm.setCpuid(entries);
+        kvm.setCpuid(CpuidNormalizer.normalize(supportedCpuid(), cpu.id(), vcpuCount));
         List<VcpuInit.Msr> msrs = VcpuInit.bootMsrs();
         int[] indices = new int[msrs.size()];
         long[] values = new long[msrs.size()];
@@ -59,14 +53,11 @@ final class KvmX86Platform implements X86Platform {
         kvm.setLapic(lapic);
     }
 
-    private List<org.vmm4j.boot.CpuidEntry> supportedCpuid() {
-        List<org.vmm4j.boot.CpuidEntry> s = supported;
+    /** KVM_GET_SUPPORTED_CPUID once per hypervisor handle: it does not change while the host runs. */
+    private List<CpuidEntry> supportedCpuid() {
+        List<CpuidEntry> s = supported;
         if (s == null) {
-            List<org.vmm4j.boot.CpuidEntry> list = new ArrayList<>();
-            for (CpuidEntry e : system.supportedCpuid()) {
-                list.add(new org.vmm4j.boot.CpuidEntry(e.function(), e.index(), e.flags(), e.eax(), e.ebx(), e.ecx(), e.edx()));
-            }
-            supported = s = List.copyOf(list);
+            supported = s = List.copyOf(system.supportedCpuid());
         }
         return s;
     }
