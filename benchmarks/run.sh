@@ -18,4 +18,12 @@ case "$mode" in
   *) echo "usage: $0 smoke|full [jmh args]" >&2; exit 2 ;;
 esac
 "$java" -jar "$jar" "${opts[@]}" -prof gc -rf json -rff "$out/results.json" "$@"
-"$java" -cp "$jar" org.vmm4j.benchmarks.report.BenchmarkReport "$out/results.json" "$out"
+# The hot paths again with the JNA side of the native seam, same JDK, same run of this script.
+jna_benchmarks=${JNA_BENCHMARKS:-"VcpuRunLoop.java|StatsPoll.binaryFd|LibvirtCalls.vmm4j"}
+if [ $# -eq 0 ]; then
+  "$java" -jar "$jar" "${opts[@]}" -prof gc -jvmArgsAppend -Dvmm4j.native=jna -rf json -rff "$out/results-jna.json" \
+    "$jna_benchmarks"
+  "$java" -cp "$jar" org.vmm4j.benchmarks.report.BenchmarkReport "$out" "$out/results.json" "$out/results-jna.json=jna"
+else
+  "$java" -cp "$jar" org.vmm4j.benchmarks.report.BenchmarkReport "$out" "$out/results.json"
+fi

@@ -38,13 +38,25 @@ public final class BenchmarkReport {
     private BenchmarkReport() {
     }
 
+    /**
+     * {@code BenchmarkReport OUTPUT-DIR RESULTS.json[=LABEL] ...}: a labelled file's variants are shown
+     * as {@code method (LABEL)}, e.g. the same benchmarks run with {@code -Dvmm4j.native=jna}.
+     */
     public static void main(String[] args) throws IOException {
-        if (args.length != 2) {
-            System.err.println("usage: BenchmarkReport <jmh-results.json> <output-dir>");
+        if (args.length < 2) {
+            System.err.println("usage: BenchmarkReport <output-dir> <jmh-results.json>[=label] ...");
             System.exit(2);
         }
-        List<Score> scores = read(Path.of(args[0]));
-        Path out = Path.of(args[1]);
+        List<Score> scores = new ArrayList<>();
+        for (int i = 1; i < args.length; i++) {
+            int eq = args[i].indexOf('=');
+            String label = eq < 0 ? null : args[i].substring(eq + 1);
+            for (Score s : read(Path.of(eq < 0 ? args[i] : args[i].substring(0, eq)))) {
+                scores.add(label == null ? s : new Score(s.benchmark(), s.method() + " (" + label + ")", s.params(),
+                        s.score(), s.error(), s.unit(), s.allocBytesPerOp()));
+            }
+        }
+        Path out = Path.of(args[0]);
         Files.createDirectories(out);
         String table = table(scores);
         Files.writeString(out.resolve("results.md"), table);
