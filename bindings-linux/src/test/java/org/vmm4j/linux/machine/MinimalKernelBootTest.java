@@ -57,6 +57,27 @@ class MinimalKernelBootTest {
         assertEquals(before, Leaks.now(), "fds, KVM mappings and vCPU threads after close");
     }
 
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2})
+    void pvhKernelSeesStartInfoCommandLineAndMemoryMapThenResets(int vcpus) throws Exception {
+        Leaks before = Leaks.now();
+        String cmdline = "console=ttyS0 vmm4j.pvh=" + vcpus;
+        ConsoleCapture console = new ConsoleCapture(false);
+        MachineExit exit;
+        int entries;
+        try (Machine machine = Machine.builder().kernel(LinuxKernel.of(MinimalKernel.pvhElf(), null, null))
+                .memoryMiB(128).vcpus(vcpus).commandLine(cmdline).console(console).build()) {
+            assertEquals(EntryKind.PVH, machine.bootState().entry());
+            entries = machine.bootState().memoryMap().size();
+            machine.start();
+            exit = machine.awaitExit(Duration.ofSeconds(60)).orElseThrow(() ->
+                    new AssertionError("no exit within 60 s; console: " + console.text()));
+        }
+        assertEquals(MachineExit.Reason.REBOOT, exit.reason(), exit.detail());
+        assertEquals(cmdline + "\n" + entries + "\n", console.text(), "'!' would mean a bad start_info magic");
+        assertEquals(before, Leaks.now());
+    }
+
     @Test
     void stopEndsARunningMachineWithoutLeaks() throws Exception {
         Leaks before = Leaks.now();
