@@ -55,15 +55,17 @@ public final class BootSetup {
         Registers.Builder regs = Registers.builder()
                 .rip(kernel.entryAddress())
                 .rflags(Registers.RFLAGS_RESERVED);
-        if (kernel.entry() == EntryKind.BZIMAGE_64) {
-            byte[] rawHeader = SetupHeader.rawHeader(kernel.bzImage(), kernel.setupHeader().orElseThrow());
+        if (kernel.entry() == EntryKind.BZIMAGE_64 || kernel.entry() == EntryKind.ELF_64) {
+            byte[] rawHeader = kernel.bzImage() != null
+                    ? SetupHeader.rawHeader(kernel.bzImage(), kernel.setupHeader().orElseThrow())
+                    : SetupHeader.minimalRawHeader(kernel.maxCommandLineLength());
             BootParams.write(lowMemory, Layout.ZERO_PAGE_ADDRESS, rawHeader, Layout.CMDLINE_ADDRESS, initrdAddress,
                     initrdSize, memoryMap);
             List<Segment> segments = Gdt.longMode();
             DescriptorTable gdt = Gdt.write(lowMemory, segments);
             long cr3 = PageTables.write(lowMemory);
             regs.rsi(Layout.ZERO_PAGE_ADDRESS).rsp(Layout.BOOT_STACK_POINTER).rbp(Layout.BOOT_STACK_POINTER);
-            return new BootState(EntryKind.BZIMAGE_64, regs.build(), segments.get(0), segments.get(1), segments.get(2),
+            return new BootState(kernel.entry(), regs.build(), segments.get(0), segments.get(1), segments.get(2),
                     gdt, idt, SpecialRegisters.CR0_PE | SpecialRegisters.CR0_ET | SpecialRegisters.CR0_PG, cr3,
                     SpecialRegisters.CR4_PAE, SpecialRegisters.EFER_LME | SpecialRegisters.EFER_LMA, memoryMap,
                     Layout.CMDLINE_ADDRESS, initrdAddress, initrdSize, kernelEnd);

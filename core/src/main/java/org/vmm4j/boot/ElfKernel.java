@@ -30,8 +30,10 @@ public final class ElfKernel {
     private final byte[] image;
     private final List<Segment> segments;
     private final OptionalLong pvhEntry;
+    private final long entryPoint;
 
-    private ElfKernel(byte[] image, List<Segment> segments, OptionalLong pvhEntry) {
+    private ElfKernel(byte[] image, List<Segment> segments, OptionalLong pvhEntry, long entryPoint) {
+        this.entryPoint = entryPoint;
         this.image = image;
         this.segments = segments;
         this.pvhEntry = pvhEntry;
@@ -91,7 +93,7 @@ public final class ElfKernel {
         if (segments.isEmpty()) {
             throw new BootException("ELF kernel has no loadable (PT_LOAD) segment");
         }
-        return new ElfKernel(image, List.copyOf(segments), pvh);
+        return new ElfKernel(image, List.copyOf(segments), pvh, b.getLong(24));
     }
 
     private static OptionalLong findPvhEntry(ByteBuffer b, int start, int length) {
@@ -130,6 +132,11 @@ public final class ElfKernel {
     }
 
     /** The 32-bit PVH entry point, if the kernel has the XEN_ELFNOTE_PHYS32_ENTRY note. */
+    /** e_entry: for a Linux vmlinux the physical address of startup_64 (the linker's ENTRY(phys_startup_64)). */
+    public long entryPoint() {
+        return entryPoint;
+    }
+
     public OptionalLong pvhEntry() {
         return pvhEntry;
     }

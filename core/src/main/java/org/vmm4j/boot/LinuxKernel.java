@@ -71,6 +71,9 @@ public final class LinuxKernel {
             if (entry == EntryKind.BZIMAGE_64) {
                 throw new BootException("the 64-bit bzImage entry was asked for, but the kernel is an ELF vmlinux");
             }
+            if (entry == EntryKind.ELF_64) {
+                return new LinuxKernel(EntryKind.ELF_64, null, null, ElfKernel.parse(image));
+            }
             return pvh(ElfKernel.parse(image), "ELF vmlinux");
         }
         if (!SetupHeader.looksLikeBzImage(image)) {
@@ -90,7 +93,12 @@ public final class LinuxKernel {
                 LOG.debug("cannot extract vmlinux ({}); using the bzImage 64-bit entry", e.getMessage());
                 return new LinuxKernel(EntryKind.BZIMAGE_64, image, header, null);
             }
-            throw new BootException("the PVH entry was asked for, but " + e.getMessage(), e);
+            throw new BootException("the " + (entry == EntryKind.ELF_64 ? "ELF 64-bit" : "PVH")
+                    + " entry was asked for, but " + e.getMessage(), e);
+        }
+        if (entry == EntryKind.ELF_64) {
+            // Keep the bzImage's own setup header for boot_params.
+            return new LinuxKernel(EntryKind.ELF_64, image, header, elf);
         }
         if (entry == null && elf.pvhEntry().isEmpty()) {
             return new LinuxKernel(EntryKind.BZIMAGE_64, image, header, null);
@@ -110,19 +118,19 @@ public final class LinuxKernel {
         return entry;
     }
 
-    /** The bzImage's setup header ({@link EntryKind#BZIMAGE_64} only). */
+    /** The bzImage's setup header ({@link EntryKind#BZIMAGE_64}, and {@link EntryKind#ELF_64} from a bzImage). */
     public Optional<SetupHeader> setupHeader() {
         return Optional.ofNullable(setupHeader);
     }
 
-    /** The ELF image ({@link EntryKind#PVH} only). */
+    /** The ELF image ({@link EntryKind#PVH} and {@link EntryKind#ELF_64}). */
     public Optional<ElfKernel> elf() {
         return Optional.ofNullable(elf);
     }
 
     /** The longest command line this kernel accepts, NUL excluded. */
     public long maxCommandLineLength() {
-        return entry == EntryKind.BZIMAGE_64 ? setupHeader.cmdlineSize() : PVH_CMDLINE_MAX;
+        return setupHeader != null ? setupHeader.cmdlineSize() : PVH_CMDLINE_MAX;
     }
 
     /**
@@ -166,16 +174,21 @@ public final class LinuxKernel {
         }
     }
 
-    /** The bzImage bytes ({@link EntryKind#BZIMAGE_64} only). */
+    /** The bzImage bytes ({@link EntryKind#BZIMAGE_64}, and {@link EntryKind#ELF_64} from a bzImage), else null. */
     byte[] bzImage() {
         return bzImage;
     }
 
     /** The guest-physical address the vCPU starts at. */
     long entryAddress() {
-        return entry == EntryKind.BZIMAGE_64
-                ? Layout.KERNEL_LOAD_ADDRESS + Layout.KERNEL_64BIT_ENTRY_OFFSET
-                : elf.pvhEntry().getAsLong();
+        switch (entry) {
+            case BZIMAGE_64:
+                return Layout.KERNEL_LOAD_ADDRESS + Layout.KERNEL_64BIT_ENTRY_OFFSET;
+            case ELF_64:
+                return elf.entryPoint();
+            default:
+                return elf.pvhEntry().getAsLong();
+        }
     }
 
     private static void checkEnd(GuestMemory memory, long end, String what) {

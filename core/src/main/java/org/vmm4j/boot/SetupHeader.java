@@ -132,6 +132,25 @@ public record SetupHeader(int setupSects, int version, int loadFlags, long initr
         return Arrays.copyOfRange(image, OFFSET_SETUP_SECTS, header.headerEnd);
     }
 
+    /**
+     * A setup header for a kernel that has none of its own (an ELF vmlinux entered at startup_64): the
+     * boot flag, "HdrS", protocol 2.15, loaded high, 64-bit capable, 16 MiB alignment and the command line
+     * limit, as the 64-bit boot protocol expects to find them in boot_params.
+     */
+    public static byte[] minimalRawHeader(long cmdlineSize) {
+        ByteBuffer b = ByteBuffer.allocate(OFFSET_INIT_SIZE + 4).order(ByteOrder.LITTLE_ENDIAN);
+        b.putShort(OFFSET_BOOT_FLAG, (short) BOOT_FLAG);
+        b.put(OFFSET_JUMP, (byte) 0xeb);
+        b.put(OFFSET_JUMP + 1, (byte) (OFFSET_INIT_SIZE + 4 - OFFSET_HEADER));
+        b.putInt(OFFSET_HEADER, HEADER_MAGIC);
+        b.putShort(OFFSET_VERSION, (short) 0x020f);
+        b.put(OFFSET_LOADFLAGS, (byte) LOADFLAG_LOADED_HIGH);
+        b.putInt(OFFSET_KERNEL_ALIGNMENT, 0x100_0000);
+        b.putShort(OFFSET_XLOADFLAGS, (short) XLF_KERNEL_64);
+        b.putInt(OFFSET_CMDLINE_SIZE, (int) cmdlineSize);
+        return Arrays.copyOfRange(b.array(), OFFSET_SETUP_SECTS, OFFSET_INIT_SIZE + 4);
+    }
+
     private static long u32(ByteBuffer b, int offset) {
         return b.getInt(offset) & 0xffff_ffffL;
     }

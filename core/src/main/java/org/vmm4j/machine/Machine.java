@@ -55,6 +55,7 @@ public final class Machine implements AutoCloseable {
     private final InputStream consoleInput;
     private final List<Thread> threads = new ArrayList<>();
     private final CountDownLatch finished = new CountDownLatch(1);
+    private final Object exitLock = new Object();
     private volatile MachineExit exit;
     private volatile boolean started;
     private volatile long startedAt;
@@ -185,9 +186,12 @@ public final class Machine implements AutoCloseable {
         finish(new MachineExit(MachineExit.Reason.REBOOT, "guest reset the machine through the i8042", null));
     }
 
-    /** Records the first reason the machine ends for and stops every vCPU. */
+    /**
+     * Records the first reason the machine ends for and stops every vCPU. Called from vCPU threads
+     * too, so it must never wait for a lock that {@link #close()} holds while it joins them.
+     */
     private void finish(MachineExit reason) {
-        synchronized (this) {
+        synchronized (exitLock) {
             if (exit != null) {
                 return;
             }
@@ -245,22 +249,29 @@ public final class Machine implements AutoCloseable {
         return started ? Duration.ofNanos(System.nanoTime() - startedAt) : Duration.ZERO;
     }
 
+    /**
+     * Waits for the vCPU threads. A stop normally takes microseconds; nested hypervisors can keep a
+     * vCPU inside the kernel for seconds (e.g. while emulating guest page-table writes), hence the
+     * generous bound.
+     */
     private void joinVcpus() throws InterruptedException {
         for (Thread t : threads) {
-            t.join(TimeUnit.SECONDS.toMillis(5));
+            t.join(TimeUnit.SECONDS.toMillis(60));
             if (t.isAlive()) {
-                throw new IllegalStateException(t.getName() + " did not stop within 5 s");
+                throw new IllegalStateException(t.getName() + " did not stop within 60 s");
             }
         }
     }
 
     /** Stops the vCPUs if they run, waits for their threads, and releases the VM. */
     @Override
-    public synchronized void close() {
-        if (closed) {
-            return;
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
         }
-        closed = true;
         if (started) {
             if (exit == null) {
                 stop();

@@ -14,7 +14,7 @@ import org.vmm4j.machine.MachineExit;
 
 /**
  * {@code vmm4j boot --kernel K [--initrd I | --busybox] [--append ARGS] [--mem 256M] [--cpus N]
- * [--entry bzimage64|pvh] [--timeout SECONDS]}: boots a Linux kernel in this process with the serial
+ * [--entry bzimage64|pvh|elf64] [--timeout SECONDS] [--until TEXT]}: boots a Linux kernel in this process with the serial
  * console on the terminal; ends when the guest reboots or powers off.
  */
 final class BootCommand implements Cli.Command {
@@ -34,6 +34,7 @@ final class BootCommand implements Cli.Command {
         int cpus = 1;
         EntryKind entry = null;
         Duration timeout = null;
+        String until = null;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
@@ -45,6 +46,7 @@ final class BootCommand implements Cli.Command {
                 case "--cpus" -> cpus = integer(value(args, ++i, a), a);
                 case "--entry" -> entry = EntryKind.fromName(value(args, ++i, a));
                 case "--timeout" -> timeout = Duration.ofSeconds(integer(value(args, ++i, a), a));
+                case "--until" -> until = value(args, ++i, a);
                 default -> throw new IllegalArgumentException("unknown option " + a);
             }
         }
@@ -59,8 +61,9 @@ final class BootCommand implements Cli.Command {
         }
         String cmdline = append != null ? append
                 : busybox ? "console=ttyS0 reboot=k panic=-1 rdinit=/init" : "console=ttyS0 reboot=k panic=-1";
+        ConsoleWatch console = new ConsoleWatch(out, until);
         Machine.Builder builder = Machine.builder().kernel(kernel).entry(entry).memoryBytes(memory).vcpus(cpus)
-                .commandLine(cmdline).console(out).consoleInput(System.in)
+                .commandLine(cmdline).console(console).consoleInput(System.in)
                 .bootListener(nanos -> err.printf("%n[vmm4j] guest init reached the boot timer after %d ms%n",
                         nanos / 1_000_000));
         if (initrd != null) {
@@ -69,6 +72,7 @@ final class BootCommand implements Cli.Command {
             builder.initrd(BusyboxInitramfs.builder().build());
         }
         try (Machine machine = builder.build()) {
+            console.onMatch(machine::stop);
             machine.start();
             Optional<MachineExit> exit = machine.awaitExit(timeout != null ? timeout : Duration.ofDays(365));
             out.flush();
@@ -78,6 +82,10 @@ final class BootCommand implements Cli.Command {
                 return 3;
             }
             MachineExit e = exit.get();
+            if (console.matched()) {
+                err.printf("%n[vmm4j] saw \"%s\" after %d ms; stopped%n", until, machine.uptime().toMillis());
+                return 0;
+            }
             err.printf("%n[vmm4j] machine ended: %s (%s) after %d ms%n", e.reason().name().toLowerCase(Locale.ROOT),
                     e.detail(), machine.uptime().toMillis());
             return e.reason() == MachineExit.Reason.ERROR ? 1 : 0;

@@ -36,6 +36,9 @@ public final class KvmVcpu implements VirtualCpu {
     private final NativeMemory regs;
     private final NativeMemory sregs;
     private final NativeMemory scratch;
+    /** How long close() waits for another thread's run to return (nested KVM can be slow to leave). */
+    private static final long CLOSE_WAIT_MILLIS = 60_000;
+
     private KvmBinaryStats stats;
     private volatile boolean closed;
 
@@ -344,11 +347,22 @@ public final class KvmVcpu implements VirtualCpu {
         }
     }
 
+    /**
+     * Releases the vCPU. A run in progress on another thread is stopped first and waited for (a vCPU
+     * is never unmapped under a running KVM_RUN); if it does not return within a minute, close fails
+     * and nothing is released.
+     *
+     * @throws IllegalStateException if another thread's run did not return
+     */
     @Override
     public void close() {
         synchronized (this) {
             if (closed) {
                 return;
+            }
+            if (!kick.stopAndAwaitIdle(CLOSE_WAIT_MILLIS)) {
+                throw new IllegalStateException("vCPU " + id + " is still inside KVM_RUN on another thread after "
+                        + CLOSE_WAIT_MILLIS / 1000 + " s; not released");
             }
             closed = true;
         }

@@ -103,7 +103,33 @@ final class VcpuKick {
             if (stopRequested) {
                 drainPendingKicks();
             }
+            notifyAll();
         }
+    }
+
+    /**
+     * Stops a run in progress on another thread and waits until it has returned, so the vCPU's buffers
+     * and descriptor can be released. Returns false if the run did not return within {@code millis}.
+     */
+    synchronized boolean stopAndAwaitIdle(long millis) {
+        if (!inRun) {
+            return true;
+        }
+        request();
+        long deadline = System.nanoTime() + millis * 1_000_000L;
+        while (inRun) {
+            long left = (deadline - System.nanoTime()) / 1_000_000L;
+            if (left <= 0) {
+                return false;
+            }
+            try {
+                wait(left);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return !inRun;
+            }
+        }
+        return true;
     }
 
     private void drainPendingKicks() {

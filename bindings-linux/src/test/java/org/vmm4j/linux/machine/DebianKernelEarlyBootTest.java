@@ -10,7 +10,8 @@ import java.util.Locale;
 
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.Timeout;
 import org.vmm4j.boot.E820Entry;
 import org.vmm4j.boot.EntryKind;
@@ -19,7 +20,8 @@ import org.vmm4j.machine.Machine;
 import org.vmm4j.machine.MachineExit;
 
 /**
- * Debian's stock kernel, extracted from its bzImage and entered through PVH, gets through early boot:
+ * Debian's stock kernel, extracted from its bzImage and entered through PVH or through the vmlinux's
+ * 64-bit entry (startup_64 with boot_params, as Firecracker boots a vmlinux), gets through early boot:
  * it prints its version, echoes our exact command line and the memory map we built. (Under nested
  * PVM guest code is emulated, so the test stops there; on hardware KVM see {@link BusyboxBootTest}.)
  */
@@ -35,18 +37,19 @@ class DebianKernelEarlyBootTest {
         }
     }
 
-    @Test
+    @ParameterizedTest
+    @EnumSource(value = EntryKind.class, names = {"PVH", "ELF_64"})
     @Timeout(600)
-    void printsVersionOurCommandLineAndOurE820Map() throws Exception {
+    void printsVersionOurCommandLineAndOurE820Map(EntryKind entryKind) throws Exception {
         Path kernelFile = DebianKernel.require();
         // Loading extracts vmlinux (xz): the class loader opens the decompressor's JAR and keeps it open.
-        LinuxKernel kernel = LinuxKernel.load(kernelFile);
+        LinuxKernel kernel = LinuxKernel.load(kernelFile, entryKind, org.vmm4j.boot.VmlinuxCache.defaultCache());
         Leaks before = Leaks.now();
         String cmdline = "console=ttyS0 earlyprintk=ttyS0 reboot=k panic=-1 vmm4j.test=early-boot";
         ConsoleCapture console = new ConsoleCapture(false);
         try (Machine machine = Machine.builder().kernel(kernel).memoryMiB(256).vcpus(1).commandLine(cmdline)
                 .console(console).build()) {
-            assertEquals(EntryKind.PVH, machine.bootState().entry(), "a bzImage with a PVH note boots through PVH");
+            assertEquals(entryKind, machine.bootState().entry());
             machine.start();
             Duration wait = Duration.ofMinutes(5);
             assertTrue(console.await("Command line: " + cmdline + "\n", wait), "no command line echo; console:\n"

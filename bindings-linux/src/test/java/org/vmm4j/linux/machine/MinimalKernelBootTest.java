@@ -101,6 +101,28 @@ class MinimalKernelBootTest {
     }
 
     @Test
+    void closeWhileRunningStopsAndReleasesPromptly() throws Exception {
+        Leaks before = Leaks.now();
+        byte[] image = MinimalKernel.bzImage();
+        int entry = 1024 + 0x200;
+        image[entry] = (byte) 0xeb;     // jmp $
+        image[entry + 1] = (byte) 0xfe;
+        for (boolean stopFirst : new boolean[] {false, true}) {
+            Machine machine = Machine.builder().kernel(LinuxKernel.of(image, null, null)).memoryMiB(64).vcpus(2)
+                    .build();
+            machine.start();
+            Thread.sleep(200);
+            long t0 = System.nanoTime();
+            if (stopFirst) {
+                machine.stop(); // then close at once: the vCPU threads finish while close() waits for them
+            }
+            machine.close();
+            assertTrue(System.nanoTime() - t0 < 2_000_000_000L, "close took " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+        }
+        assertEquals(before, Leaks.now());
+    }
+
+    @Test
     void rejectsBadInputBeforeAnyVcpuRuns() {
         byte[] kernel = MinimalKernel.bzImage();
         var noCpus = assertThrows(BootException.class, () -> Machine.builder()
