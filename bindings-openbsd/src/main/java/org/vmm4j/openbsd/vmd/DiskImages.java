@@ -1,16 +1,16 @@
 package org.vmm4j.openbsd.vmd;
 
-import java.io.IOException;
-import java.io.RandomAccessFile;
-import java.io.UncheckedIOException;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
+import org.vmm4j.image.CreateMode;
+import org.vmm4j.image.Qcow2Options;
+import org.vmm4j.image.Qcow2Writer;
+import org.vmm4j.image.RawDisk;
+
 /**
- * {@code vmctl create}: disk images for vmd, made locally (vmctl sends vmd nothing for this).
- * Raw images are sparse files. qcow2 images are not written here: vmm4j's pure-Java qcow2 writer
- * belongs in core ({@code org.vmm4j.image}) and is not available to this module yet.
+ * {@code vmctl create}: disk images for vmd, made locally (vmctl sends vmd nothing for this), with
+ * core's pure-Java writers: sparse raw files and qcow2 v3 images, optionally as a copy-on-write
+ * overlay on a base image ({@code vmctl create -b base}).
  */
 public final class DiskImages {
     /** vmd rounds disk sizes to megabytes (vmctl {@code -s} takes a size in bytes with a unit). */
@@ -24,30 +24,25 @@ public final class DiskImages {
      * overwrite an existing file, as {@code vmctl create -s size disk.img} does.
      */
     public static void createRaw(Path path, long sizeBytes) {
-        if (sizeBytes <= 0) {
-            throw new IllegalArgumentException("disk size must be positive: " + sizeBytes);
-        }
-        long size = (sizeBytes + UNIT - 1) / UNIT * UNIT;
-        try {
-            Files.createFile(path);
-            try (RandomAccessFile file = new RandomAccessFile(path.toFile(), "rw")) {
-                file.setLength(size);
-            }
-        } catch (FileAlreadyExistsException e) {
-            throw new IllegalArgumentException("disk image " + path + " already exists", e);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create disk image " + path, e);
-        }
+        RawDisk.create(path, roundUp(sizeBytes), CreateMode.FAIL_IF_EXISTS);
     }
 
     /**
-     * {@code vmctl create -s size disk.qcow2} / {@code -b base}.
-     *
-     * @throws UnsupportedOperationException always, until core's qcow2 writer is available
+     * {@code vmctl create -s size disk.qcow2}, or with {@code base} non-null {@code -b base}: an
+     * overlay whose size is the base's when {@code sizeBytes} is 0. Never overwrites.
      */
     public static void createQcow2(Path path, long sizeBytes, Path base) {
-        // TODO: delegate to core's pure-Java qcow2 writer (org.vmm4j.image) once it lands.
-        throw new UnsupportedOperationException("qcow2 images need vmm4j's qcow2 writer (not yet in core); "
-                + "create a raw image, or run vmctl create -s " + sizeBytes + " " + path);
+        if (base != null) {
+            Qcow2Writer.createOverlay(path, base, sizeBytes == 0 ? 0 : roundUp(sizeBytes), CreateMode.FAIL_IF_EXISTS);
+        } else {
+            Qcow2Writer.create(path, Qcow2Options.builder(roundUp(sizeBytes)).build());
+        }
+    }
+
+    private static long roundUp(long sizeBytes) {
+        if (sizeBytes <= 0) {
+            throw new IllegalArgumentException("disk size must be positive: " + sizeBytes);
+        }
+        return (sizeBytes + UNIT - 1) / UNIT * UNIT;
     }
 }
