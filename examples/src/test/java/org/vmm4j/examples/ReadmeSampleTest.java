@@ -2,6 +2,7 @@ package org.vmm4j.examples;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +18,14 @@ import org.vmm4j.Segment;
 import org.vmm4j.VirtualCpu;
 import org.vmm4j.VirtualMachine;
 import org.vmm4j.VmExit;
+import org.vmm4j.boot.LinuxKernel;
+import org.vmm4j.boot.MinimalKernel;
+import org.vmm4j.guest.Guest;
+import org.vmm4j.guest.GuestFilter;
+import org.vmm4j.guest.GuestManager;
+import org.vmm4j.machine.Machine;
+import org.vmm4j.machine.MachineExit;
+import java.time.Duration;
 
 /** The API tour from README.md, verbatim between the markers, run for real. */
 class ReadmeSampleTest {
@@ -59,16 +68,56 @@ class ReadmeSampleTest {
     }
 
     @Test
+    void readmeMachineSampleBootsTheMinimalKernel() throws Exception {
+        java.io.ByteArrayOutputStream console = new java.io.ByteArrayOutputStream();
+        MachineExit.Reason reason;
+        // README-SAMPLE-MACHINE-BEGIN
+        try (Machine machine = Machine.builder()
+                .kernel(LinuxKernel.of(MinimalKernel.bzImage(), null, null))  // or .kernel(Path.of("/boot/vmlinuz"))
+                .memoryMiB(256).vcpus(2)
+                .commandLine("console=ttyS0 reboot=k")
+                .console(console)                                           // the guest's COM1
+                .build()) {                                                 // everything is checked here
+            machine.start();                                                // one platform thread per vCPU
+            MachineExit exit = machine.awaitExit(Duration.ofSeconds(30)).orElseThrow();
+            reason = exit.reason();                                         // REBOOT: reset through the i8042
+        }
+        // README-SAMPLE-MACHINE-END
+        assertEquals(MachineExit.Reason.REBOOT, reason);
+        assertTrue(console.toString().startsWith("BOOTED\n"), console.toString());
+    }
+
+    @Test
+    void readmeGuestsSampleListsTheTestDriversGuest() {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream out = new java.io.PrintStream(bytes, true);
+        // README-SAMPLE-GUESTS-BEGIN
+        try (GuestManager guests = GuestManager.connect("test:///default")) {  // qemu:///system by default
+            for (Guest g : guests.list(GuestFilter.ALL)) {
+                out.println(g.name() + " " + g.state() + " " + g.info().memoryBytes() / (1 << 20) + " MiB");
+            }
+            Guest test = guests.find("test").orElseThrow();
+            test.shutdown(Duration.ofSeconds(10));                            // ACPI, then force after 10 s
+            out.println("after shutdown: " + test.state());
+        }
+        // README-SAMPLE-GUESTS-END
+        assertTrue(bytes.toString().contains("test RUNNING"), bytes.toString());
+        assertTrue(bytes.toString().contains("after shutdown: STOPPED"), bytes.toString());
+    }
+
+    @Test
     void readmeContainsExactlyThisSample() throws Exception {
         Path readme = Path.of(System.getProperty("user.dir")).getParent().resolve("README.md");
         String text = Files.readString(readme);
         String source = Files.readString(Path.of(System.getProperty("user.dir"),
                 "src/test/java/org/vmm4j/examples/ReadmeSampleTest.java"));
-        String sample = section(source, "// README-SAMPLE-BEGIN\n", "        // README-SAMPLE-END");
-        String expected = sample.lines().map(l -> l.length() >= 8 ? l.substring(8) : l.strip())
-                .reduce((a, b) -> a + "\n" + b).orElseThrow();
-        if (!text.contains(expected)) {
-            fail("README.md's API tour differs from the tested sample; it should contain:\n" + expected);
+        for (String name : new String[] {"", "-MACHINE", "-GUESTS"}) {
+            String sample = section(source, "// README-SAMPLE" + name + "-BEGIN\n", "        // README-SAMPLE" + name + "-END");
+            String expected = sample.lines().map(l -> l.length() >= 8 ? l.substring(8) : l.strip())
+                    .reduce((a, b) -> a + "\n" + b).orElseThrow();
+            if (!text.contains(expected)) {
+                fail("README.md's API tour differs from the tested sample" + name + "; it should contain:\n" + expected);
+            }
         }
     }
 
