@@ -71,7 +71,10 @@ final class BootCommand implements Cli.Command {
         } else if (busybox) {
             builder.initrd(BusyboxInitramfs.builder().build());
         }
-        try (Machine machine = builder.build()) {
+        try (Machine machine = builder.build(); RawTerminal terminal = RawTerminal.enter()) {
+            if (terminal.isRaw()) {
+                err.print("[vmm4j] console attached; the guest ends the session (reboot/poweroff)\r\n");
+            }
             console.onMatch(machine::stop);
             machine.start();
             Optional<MachineExit> exit = machine.awaitExit(timeout != null ? timeout : Duration.ofDays(365));

@@ -101,6 +101,38 @@ class MinimalKernelBootTest {
     }
 
     @Test
+    void consoleInputReachesTheGuestThroughTheUart() throws Exception {
+        byte[] image = MinimalKernel.bzImage();
+        int[] echo = {
+                0x66, 0xba, 0xfd, 0x03, // 0: mov dx, 0x3fd      LSR
+                0xec,                   // 4: in al, dx
+                0xa8, 0x01,             // 5: test al, 1          data ready?
+                0x74, 0xfb,             // 7: jz 4
+                0x66, 0xba, 0xf8, 0x03, // 9: mov dx, 0x3f8      RBR / THR
+                0xec,                   // 13: in al, dx
+                0xee,                   // 14: out dx, al         echo
+                0x3c, 0x71,             // 15: cmp al, 'q'
+                0x75, 0xed,             // 17: jne 0
+                0xb0, 0xfe,             // 19: mov al, 0xfe
+                0xe6, 0x64,             // 21: out 0x64, al       reset
+                0xf4,                   // 23: hlt
+        };
+        for (int i = 0; i < echo.length; i++) {
+            image[1024 + 0x200 + i] = (byte) echo[i];
+        }
+        ConsoleCapture console = new ConsoleCapture(false);
+        try (Machine machine = Machine.builder().kernel(LinuxKernel.of(image, null, null)).memoryMiB(64)
+                .console(console).consoleInput(new java.io.ByteArrayInputStream("typed at the console, q".getBytes()))
+                .build()) {
+            machine.start();
+            MachineExit exit = machine.awaitExit(Duration.ofSeconds(30)).orElseThrow(() ->
+                    new AssertionError("no exit; console: " + console.text()));
+            assertEquals(MachineExit.Reason.REBOOT, exit.reason(), exit.detail());
+        }
+        assertEquals("typed at the console, q", console.text());
+    }
+
+    @Test
     void closeWhileRunningStopsAndReleasesPromptly() throws Exception {
         Leaks before = Leaks.now();
         byte[] image = MinimalKernel.bzImage();
