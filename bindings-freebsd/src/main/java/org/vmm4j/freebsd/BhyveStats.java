@@ -6,6 +6,7 @@ import java.util.List;
 
 import org.vmm4j.StatDescriptor;
 import org.vmm4j.Stats;
+import org.vmm4j.internal.StatIndex;
 import org.vmm4j.internal.nat.Errno;
 import org.vmm4j.internal.nat.NativeAccess;
 import org.vmm4j.internal.nat.NativeMemory;
@@ -21,8 +22,7 @@ public final class BhyveStats implements Stats {
     private final List<String> names;
     private final long[] values;
     private final NativeMemory arg = NativeAccess.get().allocate(VM_STATS_SIZE);
-    private final List<StatDescriptor> descriptors;
-    private final java.util.Map<String, Integer> keys;
+    private final StatIndex index;
     private long timestampMicros;
     private long polledAt;
 
@@ -32,15 +32,12 @@ public final class BhyveStats implements Stats {
         this.names = names;
         this.values = new long[names.size()];
         java.util.List<StatDescriptor> d = new java.util.ArrayList<>(names.size());
-        java.util.Map<String, Integer> k = new java.util.HashMap<>();
-        for (int i = 0; i < names.size(); i++) {
+        for (String name : names) {
             // vmm(4) statistics are plain counters with a description for a name; the kernel says no more.
-            d.add(new StatDescriptor(names.get(i), StatDescriptor.Type.CUMULATIVE, StatDescriptor.Unit.NONE,
+            d.add(new StatDescriptor(name, StatDescriptor.Type.CUMULATIVE, StatDescriptor.Unit.NONE,
                     StatDescriptor.Base.POW10, 0, 1, 0));
-            k.putIfAbsent(names.get(i), i);
         }
-        this.descriptors = List.copyOf(d);
-        this.keys = java.util.Map.copyOf(k);
+        this.index = new StatIndex("vCPU " + vcpu, d);
     }
 
     /** Statistics of vCPU {@code vcpu} of the VM behind {@code device}, with names from {@link #readNames}. */
@@ -105,21 +102,17 @@ public final class BhyveStats implements Stats {
 
     @Override
     public List<StatDescriptor> descriptors() {
-        return descriptors;
+        return index.descriptors();
     }
 
     @Override
     public int key(String name) {
-        Integer k = keys.get(name);
-        if (k == null) {
-            throw new IllegalArgumentException("no statistic named '" + name + "' on vCPU " + vcpu);
-        }
-        return k;
+        return index.key(name);
     }
 
     @Override
     public boolean has(String name) {
-        return keys.containsKey(name);
+        return index.has(name);
     }
 
     @Override

@@ -3,12 +3,11 @@ package org.vmm4j.linux.kvm;
 import static org.vmm4j.linux.kvm.KvmHeader.*;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 import org.vmm4j.StatDescriptor;
 import org.vmm4j.Stats;
+import org.vmm4j.internal.StatIndex;
 import org.vmm4j.internal.nat.Errno;
 import org.vmm4j.internal.nat.Libc;
 import org.vmm4j.internal.nat.NativeMemory;
@@ -24,8 +23,7 @@ final class KvmBinaryStats implements Stats {
     private final Libc libc;
     private final int fd;
     private final String id;
-    private final List<StatDescriptor> descriptors;
-    private final Map<String, Integer> keys;
+    private final StatIndex index;
     /** Byte offset of each statistic's first value inside the data block. */
     private final long[] offsets;
     private final int[] sizes;
@@ -51,7 +49,6 @@ final class KvmBinaryStats implements Stats {
             }
             int descSize = StatsDesc.SIZE + nameSize;
             List<StatDescriptor> list = new ArrayList<>(count);
-            Map<String, Integer> byName = new HashMap<>();
             offsets = new long[count];
             sizes = new int[count];
             long dataSize = 0;
@@ -69,11 +66,9 @@ final class KvmBinaryStats implements Stats {
                     sizes[i] = size;
                     dataSize = Math.max(dataSize, offsets[i] + 8L * size);
                     list.add(d);
-                    byName.put(d.name(), i);
                 }
             }
-            descriptors = List.copyOf(list);
-            keys = Map.copyOf(byName);
+            index = new StatIndex(id, list);
             data = libc.access().allocate(Math.max(8, dataSize));
         } catch (RuntimeException e) {
             libc.close(fd);
@@ -135,21 +130,17 @@ final class KvmBinaryStats implements Stats {
 
     @Override
     public List<StatDescriptor> descriptors() {
-        return descriptors;
+        return index.descriptors();
     }
 
     @Override
     public int key(String name) {
-        Integer k = keys.get(name);
-        if (k == null) {
-            throw new IllegalArgumentException("no statistic named '" + name + "' in " + id);
-        }
-        return k;
+        return index.key(name);
     }
 
     @Override
     public boolean has(String name) {
-        return keys.containsKey(name);
+        return index.has(name);
     }
 
     @Override
@@ -182,7 +173,7 @@ final class KvmBinaryStats implements Stats {
     @Override
     public long get(int key, int element) {
         if (element < 0 || element >= sizes[key]) {
-            throw new IndexOutOfBoundsException("element " + element + " of " + descriptors.get(key).name()
+            throw new IndexOutOfBoundsException("element " + element + " of " + index.descriptors().get(key).name()
                     + " (size " + sizes[key] + ")");
         }
         return data.getLong(offsets[key] + 8L * element);

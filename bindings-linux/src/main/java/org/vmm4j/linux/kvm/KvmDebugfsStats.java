@@ -5,14 +5,13 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Stream;
 
 import org.vmm4j.StatDescriptor;
 import org.vmm4j.Stats;
 import org.vmm4j.VmmException;
+import org.vmm4j.internal.StatIndex;
 
 /**
  * KVM statistics from debugfs ({@code /sys/kernel/debug/kvm/<pid>-<fd>/}), for kernels without
@@ -24,10 +23,9 @@ final class KvmDebugfsStats implements Stats {
     static final Path ROOT = Path.of("/sys/kernel/debug/kvm");
 
     private final Path dir;
-    private final List<StatDescriptor> descriptors;
+    private final StatIndex index;
     private final Path[] files;
     private final long[][] values;
-    private final Map<String, Integer> keys;
     private long polledAt;
     private volatile boolean closed;
 
@@ -57,14 +55,9 @@ final class KvmDebugfsStats implements Stats {
             readable.add(f);
             current.add(v);
         }
-        descriptors = List.copyOf(list);
+        index = new StatIndex(dir.toString(), list);
         files = readable.toArray(Path[]::new);
         values = current.toArray(long[][]::new);
-        Map<String, Integer> byName = new HashMap<>();
-        for (int i = 0; i < list.size(); i++) {
-            byName.put(list.get(i).name(), i);
-        }
-        keys = Map.copyOf(byName);
     }
 
     /** The directory KVM created for VM fd {@code vmFd}, named after the creating thread's id. */
@@ -93,21 +86,17 @@ final class KvmDebugfsStats implements Stats {
 
     @Override
     public List<StatDescriptor> descriptors() {
-        return descriptors;
+        return index.descriptors();
     }
 
     @Override
     public int key(String name) {
-        Integer k = keys.get(name);
-        if (k == null) {
-            throw new IllegalArgumentException("no statistic named '" + name + "' in " + dir);
-        }
-        return k;
+        return index.key(name);
     }
 
     @Override
     public boolean has(String name) {
-        return keys.containsKey(name);
+        return index.has(name);
     }
 
     @Override

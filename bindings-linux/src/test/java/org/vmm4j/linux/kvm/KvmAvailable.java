@@ -11,11 +11,11 @@ import org.junit.jupiter.api.Assumptions;
  * Tests that need /dev/kvm run for real where it exists and are skipped, with the reason, where it
  * does not; with {@code VMM4J_REQUIRE_KVM=1} (set by CI) a missing /dev/kvm fails instead.
  */
-final class KvmAvailable {
+public final class KvmAvailable {
     private KvmAvailable() {
     }
 
-    static void require() {
+    public static void require() {
         Path kvm = Path.of(KvmSystem.DEVICE);
         String reason = !Files.exists(kvm) ? "/dev/kvm does not exist"
                 : !(Files.isReadable(kvm) && Files.isWritable(kvm)) ? "/dev/kvm is not accessible for this user" : null;

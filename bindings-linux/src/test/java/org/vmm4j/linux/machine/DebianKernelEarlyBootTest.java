@@ -3,12 +3,10 @@ package org.vmm4j.linux.machine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -16,6 +14,7 @@ import org.junit.jupiter.api.Timeout;
 import org.vmm4j.boot.E820Entry;
 import org.vmm4j.boot.EntryKind;
 import org.vmm4j.boot.LinuxKernel;
+import org.vmm4j.linux.kvm.KvmAvailable;
 import org.vmm4j.machine.Machine;
 import org.vmm4j.machine.MachineExit;
 
@@ -29,12 +28,7 @@ class DebianKernelEarlyBootTest {
 
     @BeforeAll
     static void needsKvm() {
-        if (!Files.exists(Path.of("/dev/kvm"))) {
-            if ("1".equals(System.getenv("VMM4J_REQUIRE_KVM"))) {
-                throw new AssertionError("VMM4J_REQUIRE_KVM=1 but /dev/kvm does not exist");
-            }
-            Assumptions.abort("needs /dev/kvm");
-        }
+        KvmAvailable.require();
     }
 
     @ParameterizedTest

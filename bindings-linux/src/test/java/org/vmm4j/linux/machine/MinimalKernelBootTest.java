@@ -4,11 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -17,6 +14,7 @@ import org.vmm4j.boot.BootException;
 import org.vmm4j.boot.EntryKind;
 import org.vmm4j.boot.LinuxKernel;
 import org.vmm4j.boot.MinimalKernel;
+import org.vmm4j.linux.kvm.KvmAvailable;
 import org.vmm4j.machine.Machine;
 import org.vmm4j.machine.MachineExit;
 
@@ -28,12 +26,7 @@ class MinimalKernelBootTest {
 
     @BeforeAll
     static void needsKvm() {
-        if (!Files.exists(Path.of("/dev/kvm"))) {
-            if ("1".equals(System.getenv("VMM4J_REQUIRE_KVM"))) {
-                throw new AssertionError("VMM4J_REQUIRE_KVM=1 but /dev/kvm does not exist");
-            }
-            Assumptions.abort("needs /dev/kvm");
-        }
+        KvmAvailable.require();
     }
 
     @ParameterizedTest
