@@ -1,9 +1,9 @@
 package org.vmm4j.freebsd.abi;
 
-import static org.vmm4j.freebsd.abi.Ioc.io;
-import static org.vmm4j.freebsd.abi.Ioc.ior;
-import static org.vmm4j.freebsd.abi.Ioc.iow;
-import static org.vmm4j.freebsd.abi.Ioc.iowr;
+import static org.vmm4j.internal.nat.BsdIoctl.io;
+import static org.vmm4j.internal.nat.BsdIoctl.ior;
+import static org.vmm4j.internal.nat.BsdIoctl.iow;
+import static org.vmm4j.internal.nat.BsdIoctl.iowr;
 
 /**
  * Struct layouts and ioctl requests of FreeBSD 14.x {@code sys/amd64/include/vmm_dev.h} and the

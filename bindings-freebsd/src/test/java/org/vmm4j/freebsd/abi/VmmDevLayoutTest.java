@@ -1,5 +1,7 @@
 package org.vmm4j.freebsd.abi;
 
+import org.vmm4j.internal.nat.BsdIoctl;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -14,7 +16,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Every size, offset, bit-field position, enum value and ioctl request of {@link Vmm}, {@link VmmDev}
- * and {@link Ioc} against what gcc computes for the same declarations in {@code vmm_abi.c}.
+ * and {@link BsdIoctl} against what gcc computes for the same declarations in {@code vmm_abi.c}.
  */
 class VmmDevLayoutTest {
 
@@ -58,7 +60,7 @@ class VmmDevLayoutTest {
 
     @Test
     void iocEncodingConstantsMatchIoccom() throws IllegalAccessException {
-        assertAllMatchC(Ioc.class);
+        assertAllMatchC(BsdIoctl.class);
     }
 
     @Test
@@ -75,17 +77,17 @@ class VmmDevLayoutTest {
     void requestsEncodeDirectionGroupNumberAndLength() {
         // VM_RUN is _IOW: IOC_IN set, IOC_OUT clear, 'v' group, number 1, sizeof(struct vm_run) in the length.
         long run = VmmDev.VM_RUN;
-        assertEquals(Ioc.IOC_IN, run & Ioc.IOC_INOUT);
+        assertEquals(BsdIoctl.IOC_IN, run & BsdIoctl.IOC_INOUT);
         assertEquals('v', (run >> 8) & 0xff);
-        assertEquals(1, Ioc.number(run));
-        assertEquals(VmmDev.VM_RUN_SIZE, (run >> 16) & Ioc.IOCPARM_MASK);
-        assertEquals(Ioc.IOC_INOUT, VmmDev.VM_GET_REGISTER & Ioc.IOC_INOUT);
-        assertEquals(Ioc.IOC_VOID, VmmDev.VM_REINIT & 0xe000_0000L);
+        assertEquals(1, BsdIoctl.number(run));
+        assertEquals(VmmDev.VM_RUN_SIZE, (run >> 16) & BsdIoctl.IOCPARM_MASK);
+        assertEquals(BsdIoctl.IOC_INOUT, VmmDev.VM_GET_REGISTER & BsdIoctl.IOC_INOUT);
+        assertEquals(BsdIoctl.IOC_VOID, VmmDev.VM_REINIT & 0xe000_0000L);
     }
 
     @Test
     void rejectsArgumentsTooLargeForTheLengthField() {
-        assertThrows(IllegalArgumentException.class, () -> Ioc.iow('v', 1, Ioc.IOCPARM_MASK + 1));
+        assertThrows(IllegalArgumentException.class, () -> BsdIoctl.iow('v', 1, BsdIoctl.IOCPARM_MASK + 1));
     }
 
     @Test

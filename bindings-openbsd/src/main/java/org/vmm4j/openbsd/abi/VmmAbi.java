@@ -1,5 +1,7 @@
 package org.vmm4j.openbsd.abi;
 
+import org.vmm4j.internal.nat.BsdIoctl;
+
 import static org.vmm4j.openbsd.abi.VmmVar.*;
 
 import java.util.Optional;
@@ -129,18 +131,18 @@ public final class VmmAbi {
         vmRwvmparamsParams = CStruct.struct("vm_rwvmparams_params").u32("vpp_vm_id").u32("vpp_vcpu_id")
                 .u32("vpp_mask").word("vpp_pvclock_system_gpa").u32("vpp_pvclock_version").build();
 
-        iocCreate = Ioccom.iowr(IOCTL_GROUP, NR_CREATE, vmCreateParams.size());
-        iocRun = Ioccom.iowr(IOCTL_GROUP, NR_RUN, vmRunParams.size());
-        iocInfo = Ioccom.iowr(IOCTL_GROUP, NR_INFO, vmInfoParams.size());
-        iocTerm = Ioccom.iow(IOCTL_GROUP, NR_TERM, vmTerminateParams.size());
-        iocResetcpu = Ioccom.iow(IOCTL_GROUP, NR_RESETCPU, vmResetcpuParams.size());
-        iocIntr = Ioccom.iow(IOCTL_GROUP, NR_INTR, vmIntrParams.size());
-        iocReadregs = Ioccom.iowr(IOCTL_GROUP, NR_READREGS, vmRwregsParams.size());
-        iocWriteregs = Ioccom.iow(IOCTL_GROUP, NR_WRITEREGS, vmRwregsParams.size());
-        iocReadvmparams = Ioccom.iowr(IOCTL_GROUP, NR_READVMPARAMS, vmRwvmparamsParams.size());
-        iocWritevmparams = Ioccom.iow(IOCTL_GROUP, NR_WRITEVMPARAMS, vmRwvmparamsParams.size());
-        iocSharemem = current ? Ioccom.iowr(IOCTL_GROUP, NR_SHAREMEM, vmSharememParams.size())
-                : Ioccom.iow(IOCTL_GROUP, NR_SHAREMEM, vmSharememParams.size());
+        iocCreate = BsdIoctl.iowr(IOCTL_GROUP, NR_CREATE, vmCreateParams.size());
+        iocRun = BsdIoctl.iowr(IOCTL_GROUP, NR_RUN, vmRunParams.size());
+        iocInfo = BsdIoctl.iowr(IOCTL_GROUP, NR_INFO, vmInfoParams.size());
+        iocTerm = BsdIoctl.iow(IOCTL_GROUP, NR_TERM, vmTerminateParams.size());
+        iocResetcpu = BsdIoctl.iow(IOCTL_GROUP, NR_RESETCPU, vmResetcpuParams.size());
+        iocIntr = BsdIoctl.iow(IOCTL_GROUP, NR_INTR, vmIntrParams.size());
+        iocReadregs = BsdIoctl.iowr(IOCTL_GROUP, NR_READREGS, vmRwregsParams.size());
+        iocWriteregs = BsdIoctl.iow(IOCTL_GROUP, NR_WRITEREGS, vmRwregsParams.size());
+        iocReadvmparams = BsdIoctl.iowr(IOCTL_GROUP, NR_READVMPARAMS, vmRwvmparamsParams.size());
+        iocWritevmparams = BsdIoctl.iow(IOCTL_GROUP, NR_WRITEVMPARAMS, vmRwvmparamsParams.size());
+        iocSharemem = current ? BsdIoctl.iowr(IOCTL_GROUP, NR_SHAREMEM, vmSharememParams.size())
+                : BsdIoctl.iow(IOCTL_GROUP, NR_SHAREMEM, vmSharememParams.size());
 
         if (current) {
             // "ordered to assist instruction decode": rax rcx rdx rbx rsp rbp rsi rdi r8..r15
