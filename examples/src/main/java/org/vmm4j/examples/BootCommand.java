@@ -71,14 +71,18 @@ final class BootCommand implements Cli.Command {
         } else if (busybox) {
             builder.initrd(BusyboxInitramfs.builder().build());
         }
-        try (Machine machine = builder.build(); RawTerminal terminal = RawTerminal.enter()) {
-            if (terminal.isRaw()) {
-                err.print("[vmm4j] console attached; the guest ends the session (reboot/poweroff)\r\n");
-            }
+        try (Machine machine = builder.build()) {
             console.onMatch(machine::stop);
-            machine.start();
-            Optional<MachineExit> exit = machine.awaitExit(timeout != null ? timeout : Duration.ofDays(365));
-            out.flush();
+            Optional<MachineExit> exit;
+            try (RawTerminal terminal = RawTerminal.enter()) {
+                if (terminal.isRaw()) {
+                    err.print("[vmm4j] console attached; the guest ends the session (reboot/poweroff)\r\n");
+                }
+                machine.start();
+                exit = machine.awaitExit(timeout != null ? timeout : Duration.ofDays(365));
+                out.flush();
+            }
+            // The terminal is back in its own mode: plain line ends from here on.
             if (exit.isEmpty()) {
                 err.printf("%n[vmm4j] no exit within %d s; stopping%n", timeout.toSeconds());
                 machine.stop();
