@@ -26,6 +26,7 @@ public final class Cli {
         commands.put("info", new InfoCommand());
         commands.put("hello", new HelloCommand());
         commands.put("boot", new BootCommand());
+        commands.put("guests", new GuestsCommand());
         return commands;
     }
 
