@@ -63,6 +63,13 @@ final class GuestsCommand implements Cli.Command {
             throw a.error("unknown guests command '" + action + "'");
         }
         try (GuestManager manager = connect.apply(uri)) {
+            return run(manager, action, a, out, err);
+        }
+    }
+
+    private int run(GuestManager manager, String action, Arguments a, PrintStream out, PrintStream err)
+            throws InterruptedException {
+        try {
             return switch (action) {
                 case "list" -> list(manager, a, out);
                 case "info" -> info(manager, a, out);
@@ -73,6 +80,9 @@ final class GuestsCommand implements Cli.Command {
                 case "snapshot" -> new GuestSnapshots(manager).run(a, out);
                 default -> new GuestEventStream(manager, stdin).run(a, out, err);
             };
+        } catch (UnsupportedOperationException e) {
+            // e.g. snapshots or events on a backend without them: a failure of the host, not a crash
+            throw new VmmException(manager.kind() + ": " + e.getMessage(), e);
         }
     }
 
@@ -205,8 +215,8 @@ final class GuestsCommand implements Cli.Command {
                         + name + ")");
             }
             g.undefine(options.toArray(UndefineOption[]::new));
-            out.println("deleted " + g.name() + (options.isEmpty() ? ""
-                    : " with its " + options.stream().map(o -> o.name().toLowerCase(Locale.ROOT)).toList()));
+            out.println("deleted " + g.name() + (options.isEmpty() ? "" : " and its "
+                    + String.join(", ", options.stream().map(o -> o.name().toLowerCase(Locale.ROOT)).toList())));
             return 0;
         } finally {
             release(g);

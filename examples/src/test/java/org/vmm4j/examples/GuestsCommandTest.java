@@ -2,6 +2,7 @@ package org.vmm4j.examples;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -23,6 +24,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.vmm4j.VmmException;
 import org.vmm4j.guest.Guest;
 import org.vmm4j.guest.GuestEventListener;
 import org.vmm4j.guest.GuestFilter;
@@ -133,9 +135,19 @@ class GuestsCommandTest {
         assertTrue(err().contains("guest 'test' is running; stop it first"), err());
         assertEquals(0, shared("stop", "--force", "test"));
         assertEquals(0, shared("delete", "test", "--snapshots"), err());
-        assertEquals("deleted test with its [snapshots]\n", out());
+        assertEquals("deleted test and its snapshots\n", out());
         assertEquals(0, shared("list"));
         assertFalse(out().contains("test"), out());
+    }
+
+    @Test
+    void deleteReportsWhatTheManagerRefusesAndKeepsTheGuest() throws Exception {
+        assertEquals(0, shared("stop", "--force", "test"));
+        // libvirt's test driver has no NVRAM, so it rejects VIR_DOMAIN_UNDEFINE_NVRAM; the CLI prints this and exits 1.
+        VmmException e = assertThrows(VmmException.class, () -> shared("delete", "test", "--nvram"));
+        assertTrue(e.getMessage().contains("unsupported flags"), e.getMessage());
+        assertEquals(0, shared("list"));
+        assertTrue(out().matches("(?s).*test\\s+stopped.*"), out());
     }
 
     @Test
