@@ -27,6 +27,7 @@ public final class Cli {
         commands.put("hello", new HelloCommand());
         commands.put("boot", new BootCommand());
         commands.put("vmlinux", new VmlinuxCommand());
+        commands.put("guests", new GuestsCommand());
         return commands;
     }
 

@@ -1,0 +1,254 @@
+package org.vmm4j.examples;
+
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.function.Function;
+
+import org.vmm4j.VmmException;
+import org.vmm4j.guest.Guest;
+import org.vmm4j.guest.GuestFilter;
+import org.vmm4j.guest.GuestInfo;
+import org.vmm4j.guest.GuestManager;
+import org.vmm4j.guest.GuestState;
+import org.vmm4j.guest.Snapshot;
+import org.vmm4j.guest.UndefineOption;
+
+/**
+ * {@code vmm4j guests [--uri U] list|info|start|stop|reboot|delete|snapshot|events}: the host's managed
+ * guests (libvirt on Linux, bhyve on FreeBSD, vmd on OpenBSD) through {@link GuestManager}.
+ */
+final class GuestsCommand implements Cli.Command {
+    static final String USAGE = "vmm4j guests [--uri U] list [--active|--inactive] | info NAME | start NAME"
+            + " | stop NAME [--force] [--timeout S] | reboot NAME | delete NAME [--storage] [--snapshots] [--nvram]"
+            + " | snapshot NAME create SNAP [--description D] [--disk-only] | snapshot NAME list"
+            + " | snapshot NAME revert|delete SNAP | events [--count N]";
+    private static final long DEFAULT_STOP_TIMEOUT_SECONDS = 60;
+
+    private final Function<String, GuestManager> connect;
+    private final InputStream stdin;
+
+    /** Connects with {@link GuestManager#connect(String)}; {@code events} also ends when stdin closes. */
+    GuestsCommand() {
+        this(GuestManager::connect, System.in);
+    }
+
+    /**
+     * @param connect opens the manager for a URI ({@code null}: the backend's default); the command
+     *                closes what it returns
+     * @param stdin   {@code events} stops when this reaches its end
+     */
+    GuestsCommand(Function<String, GuestManager> connect, InputStream stdin) {
+        this.connect = connect;
+        this.stdin = stdin;
+    }
+
+    @Override
+    public String summary() {
+        return "list and control managed guests (libvirt, bhyve, vmd): list, info, start, stop, reboot, delete,"
+                + " snapshot, events; --uri U (default qemu:///system on Linux)";
+    }
+
+    @Override
+    public int run(String[] args, PrintStream out, PrintStream err) throws InterruptedException {
+        Arguments a = new Arguments(args, USAGE);
+        String uri = a.option("--uri").orElse(null);
+        String action = a.positional("a guests command");
+        // Checked before connecting, so a typo does not wait for a daemon.
+        if (!List.of("list", "info", "start", "stop", "reboot", "delete", "snapshot", "events").contains(action)) {
+            throw a.error("unknown guests command '" + action + "'");
+        }
+        try (GuestManager manager = connect.apply(uri)) {
+            return run(manager, action, a, out, err);
+        }
+    }
+
+    private int run(GuestManager manager, String action, Arguments a, PrintStream out, PrintStream err)
+            throws InterruptedException {
+        try {
+            return switch (action) {
+                case "list" -> list(manager, a, out);
+                case "info" -> info(manager, a, out);
+                case "start" -> start(manager, a, out);
+                case "stop" -> stop(manager, a, out);
+                case "reboot" -> reboot(manager, a, out);
+                case "delete" -> delete(manager, a, out);
+                case "snapshot" -> new GuestSnapshots(manager).run(a, out);
+                default -> new GuestEventStream(manager, stdin).run(a, out, err);
+            };
+        } catch (UnsupportedOperationException e) {
+            // e.g. snapshots or events on a backend without them: a failure of the host, not a crash
+            throw new VmmException(manager.kind() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static int list(GuestManager manager, Arguments a, PrintStream out) {
+        boolean active = a.flag("--active");
+        boolean inactive = a.flag("--inactive");
+        a.end();
+        if (active && inactive) {
+            throw a.error("--active and --inactive exclude each other");
+        }
+        GuestFilter filter = active ? GuestFilter.ACTIVE : inactive ? GuestFilter.INACTIVE : GuestFilter.ALL;
+        List<String[]> rows = new ArrayList<>();
+        for (Guest g : manager.list(filter)) {
+            try {
+                GuestInfo info = g.info();
+                rows.add(new String[] {g.name(), label(info.state()), Integer.toString(info.vcpus()),
+                        mebibytes(info.memoryBytes()), seconds(info.cpuTime())});
+            } finally {
+                release(g);
+            }
+        }
+        String format = "%-24s %-14s %6s %12s  %s%n";
+        out.printf(format, "NAME", "STATE", "VCPUS", "MEMORY", "CPU TIME");
+        for (String[] row : rows) {
+            out.printf(format, (Object[]) row);
+        }
+        return 0;
+    }
+
+    private static int info(GuestManager manager, Arguments a, PrintStream out) {
+        String name = a.positional("the guest's NAME");
+        a.end();
+        Guest g = find(manager, name);
+        try {
+            GuestInfo info = g.info();
+            String format = "%-12s %s%n";
+            out.printf(format, "name", g.name());
+            out.printf(format, "uuid", g.uuid());
+            out.printf(format, "state", label(info.state()) + " (reason " + info.reason() + ")");
+            out.printf(format, "vcpus", info.vcpus());
+            out.printf(format, "memory", mebibytes(info.memoryBytes()) + " (max " + mebibytes(info.maxMemoryBytes()) + ")");
+            out.printf(format, "cpu time", seconds(info.cpuTime()));
+            out.printf(format, "autostart", g.autostart() ? "yes" : "no");
+            out.printf(format, "console", g.consolePath().orElse("-"));
+            out.printf(format, "manager", manager.kind() + " " + manager.uri());
+            String snapshots;
+            try {
+                List<Snapshot> all = g.snapshots();
+                snapshots = all.size() + all.stream().filter(Snapshot::current).findFirst()
+                        .map(s -> " (current: " + s.name() + ")").orElse("");
+            } catch (UnsupportedOperationException e) {
+                snapshots = "not supported";
+            }
+            out.printf(format, "snapshots", snapshots);
+            return 0;
+        } finally {
+            release(g);
+        }
+    }
+
+    private static int start(GuestManager manager, Arguments a, PrintStream out) {
+        String name = a.positional("the guest's NAME");
+        a.end();
+        Guest g = find(manager, name);
+        try {
+            g.start();
+            out.println("started " + g.name());
+            return 0;
+        } finally {
+            release(g);
+        }
+    }
+
+    private static int stop(GuestManager manager, Arguments a, PrintStream out) {
+        boolean force = a.flag("--force");
+        Optional<Long> timeout = a.number("--timeout", 0);
+        String name = a.positional("the guest's NAME");
+        a.end();
+        if (force && timeout.isPresent()) {
+            throw a.error("--force stops at once; --timeout is for the graceful shutdown");
+        }
+        Guest g = find(manager, name);
+        try {
+            if (force) {
+                g.destroy();
+                out.println("stopped " + g.name() + " (forced)");
+            } else {
+                long seconds = timeout.orElse(DEFAULT_STOP_TIMEOUT_SECONDS);
+                boolean graceful = g.shutdown(Duration.ofSeconds(seconds));
+                out.println(graceful ? "stopped " + g.name()
+                        : "stopped " + g.name() + " (forced: it was still running after " + seconds + " s)");
+            }
+            return 0;
+        } finally {
+            release(g);
+        }
+    }
+
+    private static int reboot(GuestManager manager, Arguments a, PrintStream out) {
+        String name = a.positional("the guest's NAME");
+        a.end();
+        Guest g = find(manager, name);
+        try {
+            g.reboot();
+            out.println("rebooting " + g.name());
+            return 0;
+        } finally {
+            release(g);
+        }
+    }
+
+    private static int delete(GuestManager manager, Arguments a, PrintStream out) {
+        List<UndefineOption> options = new ArrayList<>();
+        if (a.flag("--storage")) {
+            options.add(UndefineOption.STORAGE);
+        }
+        if (a.flag("--snapshots")) {
+            options.add(UndefineOption.SNAPSHOTS);
+        }
+        if (a.flag("--nvram")) {
+            options.add(UndefineOption.NVRAM);
+        }
+        String name = a.positional("the guest's NAME");
+        a.end();
+        Guest g = find(manager, name);
+        try {
+            GuestState state = g.state();
+            if (state != GuestState.STOPPED && state != GuestState.CRASHED) {
+                throw new VmmException("guest '" + name + "' is " + label(state) + "; stop it first (vmm4j guests stop "
+                        + name + ")");
+            }
+            g.undefine(options.toArray(UndefineOption[]::new));
+            out.println("deleted " + g.name() + (options.isEmpty() ? "" : " and its "
+                    + String.join(", ", options.stream().map(o -> o.name().toLowerCase(Locale.ROOT)).toList())));
+            return 0;
+        } finally {
+            release(g);
+        }
+    }
+
+    /** The guest called {@code name}, or a failure naming the manager it is missing from. */
+    static Guest find(GuestManager manager, String name) {
+        return manager.find(name).orElseThrow(() -> new VmmException("no guest '" + name + "' on " + manager.uri()
+                + " (vmm4j guests list shows the guests there)"));
+    }
+
+    /** Drops the backend's reference to the guest (libvirt guests hold one); the guest is unaffected. */
+    static void release(Guest g) {
+        if (g instanceof AutoCloseable c) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                throw new VmmException("releasing " + g.name(), e);
+            }
+        }
+    }
+
+    static String label(GuestState state) {
+        return state.name().toLowerCase(Locale.ROOT).replace('_', ' ');
+    }
+
+    private static String mebibytes(long bytes) {
+        return bytes < 0 ? "-" : (bytes >> 20) + " MiB";
+    }
+
+    private static String seconds(Duration d) {
+        return String.format(Locale.ROOT, "%.3f s", d.toNanos() / 1e9);
+    }
+}
