@@ -335,7 +335,7 @@ public final class GuestProvisioner {
             for (Throwable t : failure.getSuppressed()) {
                 reported.addSuppressed(t);
             }
-            LOG.warn("{}", reported.getMessage());
+            LOG.debug("{}", reported.getMessage());
             emit(step, -1, "failed: " + reason);
             return reported;
         }

@@ -212,6 +212,7 @@ public final class ProvisionRequest {
             this.name = name;
         }
 
+        public Builder name(String guestName) { name = guestName; return this; }
         public Builder hypervisor(String kind) { hypervisor = Objects.requireNonNull(kind, "kind"); return this; }
         public Builder image(ImageSource source) { image = Objects.requireNonNull(source, "source"); return this; }
         public Builder catalogImage(String id) { return image(ImageSource.catalog(id)); }

@@ -26,6 +26,9 @@ public final class Cli {
         commands.put("info", new InfoCommand());
         commands.put("hello", new HelloCommand());
         commands.put("boot", new BootCommand());
+        commands.put("provision", new ProvisionCommand());
+        commands.put("images", new ImagesCommand());
+        commands.put("setup", new SetupCommand());
         return commands;
     }
 
