@@ -91,7 +91,12 @@ public final class GuestProvisioner {
      * @throws ProvisionException when a step fails, after removing what this run created
      */
     public ProvisionResult provision(ProvisionRequest request) {
-        return new Run(request).execute();
+        Run run = new Run(request);
+        try {
+            return run.execute();
+        } finally {
+            run.release();
+        }
     }
 
     /** The seed for {@code request}: hostname, the user with its password hash and keys, passwordless sudo. */
@@ -229,14 +234,22 @@ public final class GuestProvisioner {
             step(ProvisionStep.RUN_COMMANDS, this::runCommands);
             rollback.commit();
             Duration total = Duration.ofNanos(System.nanoTime() - start);
-            ProvisionResult[] result = new ProvisionResult[1];
-            step(ProvisionStep.REPORT, r -> {
-                result[0] = new ProvisionResult(request.name(), guest.uuid(), Optional.ofNullable(address),
-                        Optional.ofNullable(banner), request.diskPath(), request.seedPath(), timings, total, results);
-                return "guest " + request.name() + " ready" + (address == null ? "" : " at " + address);
-            });
-            return result[0] == null ? new ProvisionResult(request.name(), guest.uuid(), Optional.ofNullable(address),
-                    Optional.ofNullable(banner), request.diskPath(), request.seedPath(), timings, total, results) : result[0];
+            ProvisionResult result = new ProvisionResult(request.name(), guest.uuid(), Optional.ofNullable(address),
+                    Optional.ofNullable(banner), request.diskPath(), request.seedPath(), timings, total, results);
+            step(ProvisionStep.REPORT, r -> "guest " + request.name() + " ready" + (address == null ? "" : " at " + address)
+                    + " after " + total.toMillis() + " ms");
+            return result;
+        }
+
+        /** Releases the guest handle (a libvirt domain reference); the guest itself stays. */
+        void release() {
+            if (guest instanceof AutoCloseable handle) {
+                try {
+                    handle.close();
+                } catch (Exception e) {
+                    LOG.debug("closing the handle of {}: {}", request.name(), e.toString());
+                }
+            }
         }
 
         private String checkName() {
