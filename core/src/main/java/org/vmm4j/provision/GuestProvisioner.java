@@ -43,6 +43,9 @@ import org.vmm4j.image.Qcow2Writer;
  * definition, the disk, the seed) is removed and a {@link ProvisionException} names the step; the
  * image cache is shared and stays.
  *
+ * <p>The disk is a qcow2 overlay, which suits libvirt/QEMU (KVM). bhyve and vmd guests need raw disks
+ * or zvols ({@link BhyveDisk}); this workflow does not make those yet.
+ *
  * <pre>{@code
  * try (GuestManager libvirt = GuestManager.connect("qemu:///system")) {
  *     GuestProvisioner provisioner = GuestProvisioner.builder(libvirt)
@@ -265,8 +268,15 @@ public final class GuestProvisioner {
         }
 
         private String fetchImage(StepReporter reporter) {
-            DownloadListener progress = (done, total) -> reporter.report(total > 0 ? (double) done / total : -1,
-                    (done >> 20) + (total > 0 ? " of " + (total >> 20) : "") + " MiB");
+            long[] lastMiB = {-1};
+            DownloadListener progress = (done, total) -> {
+                // The downloader calls back per buffer; listeners hear at most once per MiB.
+                if (done >> 20 != lastMiB[0] || done == total) {
+                    lastMiB[0] = done >> 20;
+                    reporter.report(total > 0 ? (double) done / total : -1,
+                            (done >> 20) + (total > 0 ? " of " + (total >> 20) : "") + " MiB");
+                }
+            };
             ImageSource source = request.image();
             if (source instanceof ImageSource.LocalFile local) {
                 base = new BaseImage(local.path(), false, false);

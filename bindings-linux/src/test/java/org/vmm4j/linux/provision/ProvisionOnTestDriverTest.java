@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,7 +52,15 @@ class ProvisionOnTestDriverTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        libvirt = GuestManager.connect("test:///default");
+        try {
+            libvirt = GuestManager.connect("test:///default");
+        } catch (RuntimeException | LinkageError e) {
+            boolean required = "1".equals(System.getenv("VMM4J_REQUIRE_LIBVIRTD"));
+            if (required) {
+                throw new AssertionError("libvirt's test driver is unavailable: " + e, e);
+            }
+            assumeTrue(false, "libvirt's test driver is unavailable (apt libvirt0): " + e.getMessage());
+        }
         http = new LoopbackImageServer();
         Path base = Qcow2Writer.create(dir.resolve("base.qcow2"), Qcow2Options.builder(32L << 20).build());
         byte[] image = Files.readAllBytes(base);
@@ -62,8 +71,12 @@ class ProvisionOnTestDriverTest {
 
     @AfterEach
     void tearDown() throws Exception {
-        http.close();
-        libvirt.close();
+        if (http != null) {
+            http.close();
+        }
+        if (libvirt != null) {
+            libvirt.close();
+        }
     }
 
     private GuestProvisioner.Builder provisioner() {
