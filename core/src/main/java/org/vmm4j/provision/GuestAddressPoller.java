@@ -9,11 +9,13 @@ import java.util.Optional;
 
 import org.vmm4j.guest.Guest;
 import org.vmm4j.guest.GuestAddress;
+import org.vmm4j.guest.GuestState;
 
 /**
  * Polls {@link Guest#addresses} until an IPv4 address shows up: DHCP leases first (libvirt's own
  * networks), then the guest agent, then the host's ARP table (bridged guests). A source that fails
- * (not supported by the driver, no agent) is remembered and its error reported on timeout.
+ * (not supported by the driver, no agent) is remembered and its error reported on timeout. A guest
+ * that stops or crashes meanwhile ends the wait at once.
  */
 public final class GuestAddressPoller implements AddressWaiter {
     private final List<GuestAddress.Source> sources;
@@ -51,6 +53,11 @@ public final class GuestAddressPoller implements AddressWaiter {
                 } catch (RuntimeException e) {
                     errors.put(source, e.getMessage());
                 }
+            }
+            GuestState state = guest.state();
+            if (state == GuestState.STOPPED || state == GuestState.CRASHED) {
+                throw new IllegalStateException("guest " + guest.name() + " is " + state.name().toLowerCase(java.util.Locale.ROOT)
+                        + " while waiting for its address; see its console log");
             }
             long now = System.nanoTime();
             if (now >= deadline) {

@@ -256,7 +256,15 @@ public final class GuestProvisioner {
         }
 
         private String checkName() {
-            if (manager.find(request.name()).isPresent()) {
+            Optional<Guest> existing = manager.find(request.name());
+            if (existing.isPresent()) {
+                if (existing.get() instanceof AutoCloseable handle) {
+                    try {
+                        handle.close();
+                    } catch (Exception e) {
+                        LOG.debug("closing the handle of the existing {}: {}", request.name(), e.toString());
+                    }
+                }
                 throw new IllegalStateException("a guest named " + request.name() + " already exists on " + manager.uri());
             }
             for (Path p : List.of(request.diskPath(), request.seedPath())) {

@@ -138,6 +138,25 @@ class GuestProvisionerTest {
     }
 
     @Test
+    void addressWaitEndsAtOnceWhenTheGuestCrashes() {
+        GuestProvisioner p = provisioner().addressWaiter(new GuestAddressPoller(
+                List.of(org.vmm4j.guest.GuestAddress.Source.DHCP_LEASE), Duration.ofMillis(10), Duration.ofMillis(20)))
+                .listener(e -> {
+                    if (e.index() == 8 && e.message().equals("started")) {
+                        manager.guests.get("web12").state = GuestState.CRASHED;
+                    }
+                }).build();
+        long start = System.nanoTime();
+
+        ProvisionException e = assertThrows(ProvisionException.class,
+                () -> p.provision(request("web12").addressTimeout(Duration.ofMinutes(5)).build()));
+
+        assertTrue(System.nanoTime() - start < 30_000_000_000L, "did not wait for the timeout");
+        assertTrue(e.getMessage().contains("guest web12 is crashed while waiting for its address"), e.getMessage());
+        assertTrue(manager.guests.isEmpty());
+    }
+
+    @Test
     void rollsBackDefinitionWhenStartFails() {
         manager.failStart = new IllegalStateException("network 'default' is not active");
         ProvisionRequest request = request("web4").build();
