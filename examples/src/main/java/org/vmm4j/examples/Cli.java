@@ -28,6 +28,9 @@ public final class Cli {
         commands.put("boot", new BootCommand());
         commands.put("vmlinux", new VmlinuxCommand());
         commands.put("guests", new GuestsCommand());
+        commands.put("provision", new ProvisionCommand());
+        commands.put("images", new ImagesCommand());
+        commands.put("setup", new SetupCommand());
         return commands;
     }
 

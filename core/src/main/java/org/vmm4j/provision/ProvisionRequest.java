@@ -1,0 +1,270 @@
+package org.vmm4j.provision;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+import org.vmm4j.guest.BootSpec;
+import org.vmm4j.guest.GuestSpec;
+import org.vmm4j.guest.NicSpec;
+import org.vmm4j.host.SafeNames;
+
+/**
+ * What {@link GuestProvisioner} should create: the guest's name, hypervisor kind and base image,
+ * memory, vCPUs and disk size, the user cloud-init creates (password and/or SSH public keys), the
+ * network, and shell commands to run over SSH once it is up. Build with {@link #builder(String)}.
+ *
+ * <p>The password is kept as a {@code char[]} copy that only the seed's SHA-512 crypt hash and the
+ * SSH login see; {@link #clearPassword()} wipes it. {@code toString} never shows it.
+ */
+public final class ProvisionRequest {
+    /** Default directory for the disk and seed files: where libvirt's QEMU may read them. */
+    public static final Path DEFAULT_WORK_DIRECTORY = Path.of("/var/lib/libvirt/images");
+
+    private final String name;
+    private final String hypervisor;
+    private final ImageSource image;
+    private final long memoryBytes;
+    private final int vcpus;
+    private final long diskBytes;
+    private final String user;
+    private final char[] password;
+    private final List<String> sshAuthorizedKeys;
+    private final Path sshPrivateKey;
+    private final NicSpec nic;
+    private final List<String> commands;
+    private final Path workDirectory;
+    private final BootSpec boot;
+    private final Path knownHosts;
+    private final int sshPort;
+    private final Duration addressTimeout;
+    private final Duration sshTimeout;
+    private final Duration commandTimeout;
+    private final ProvisionStep stopAfter;
+
+    private ProvisionRequest(Builder b) {
+        name = b.name;
+        hypervisor = b.hypervisor;
+        image = b.image;
+        memoryBytes = b.memoryBytes;
+        vcpus = b.vcpus;
+        diskBytes = b.diskBytes;
+        user = b.user;
+        password = b.password == null ? null : b.password.clone();
+        sshAuthorizedKeys = List.copyOf(b.sshAuthorizedKeys);
+        sshPrivateKey = b.sshPrivateKey;
+        nic = b.nic;
+        commands = List.copyOf(b.commands);
+        workDirectory = b.workDirectory;
+        boot = b.boot;
+        knownHosts = b.knownHosts;
+        sshPort = b.sshPort;
+        addressTimeout = b.addressTimeout;
+        sshTimeout = b.sshTimeout;
+        commandTimeout = b.commandTimeout;
+        stopAfter = b.stopAfter;
+    }
+
+    public static Builder builder(String name) {
+        return new Builder(name);
+    }
+
+    /**
+     * Checks everything that can be checked without touching the host beyond reading the work
+     * directory: names, sizes, account name, that commands have credentials to run with.
+     *
+     * @throws IllegalArgumentException naming the first problem
+     */
+    public void validate() {
+        SafeNames.require("guest name", name, GuestSpec.MAX_NAME_LENGTH);
+        if (!ImageCatalog.HYPERVISORS.contains(hypervisor)) {
+            throw new IllegalArgumentException("hypervisor must be one of " + ImageCatalog.HYPERVISORS + ", got '"
+                    + hypervisor + "'");
+        }
+        if (image == null) {
+            throw new IllegalArgumentException("no image: give a catalog id, a local file or a URL with its SHA-256");
+        }
+        if (memoryBytes < 64L << 20) {
+            throw new IllegalArgumentException("memory must be at least 64 MiB, got " + memoryBytes + " bytes");
+        }
+        if (vcpus < 1 || vcpus > 1024) {
+            throw new IllegalArgumentException("vCPUs must be 1..1024, got " + vcpus);
+        }
+        if (diskBytes < 0 || diskBytes % 512 != 0) {
+            throw new IllegalArgumentException("disk size must be a positive multiple of 512 bytes (or 0 for the "
+                    + "image's size), got " + diskBytes);
+        }
+        if (user != null) {
+            SafeNames.requireAccountName("user", user);
+        }
+        if (user == null && (password != null || !sshAuthorizedKeys.isEmpty())) {
+            throw new IllegalArgumentException("a password or SSH key needs a user to attach it to");
+        }
+        if (password != null && password.length == 0) {
+            throw new IllegalArgumentException("password is empty");
+        }
+        if (!commands.isEmpty() && (user == null || (password == null && sshPrivateKey == null))) {
+            throw new IllegalArgumentException("commands to run need a user and a password or SSH private key to log in with");
+        }
+        if (sshPrivateKey != null && !Files.isReadable(sshPrivateKey)) {
+            throw new IllegalArgumentException("SSH private key " + sshPrivateKey + " is not a readable file");
+        }
+        for (String c : commands) {
+            if (c.isBlank() || c.indexOf('\0') >= 0) {
+                throw new IllegalArgumentException("a command to run is empty or contains NUL");
+            }
+        }
+        if (!workDirectory.isAbsolute() || !Files.isDirectory(workDirectory)) {
+            throw new IllegalArgumentException("work directory " + workDirectory + " must be an existing absolute directory");
+        }
+        if (sshPort < 1 || sshPort > 65535) {
+            throw new IllegalArgumentException("SSH port must be 1..65535, got " + sshPort);
+        }
+        if (image instanceof ImageSource.LocalFile local && !Files.isRegularFile(local.path())) {
+            throw new IllegalArgumentException("image " + local.path() + " is not a regular file");
+        }
+    }
+
+    public String name() { return name; }
+    public String hypervisor() { return hypervisor; }
+    public ImageSource image() { return image; }
+    public long memoryBytes() { return memoryBytes; }
+    public int vcpus() { return vcpus; }
+    /** The disk's virtual size; 0 means the base image's size. */
+    public long diskBytes() { return diskBytes; }
+    public Optional<String> user() { return Optional.ofNullable(user); }
+    public boolean hasPassword() { return password != null; }
+    public List<String> sshAuthorizedKeys() { return sshAuthorizedKeys; }
+    public Optional<Path> sshPrivateKey() { return Optional.ofNullable(sshPrivateKey); }
+    public NicSpec nic() { return nic; }
+    public List<String> commands() { return commands; }
+    public Path workDirectory() { return workDirectory; }
+    /** Overrides the boot the image asks for (UEFI or BIOS from the disk), e.g. a direct kernel boot. */
+    public Optional<BootSpec> boot() { return Optional.ofNullable(boot); }
+    public Path knownHosts() { return knownHosts; }
+    public int sshPort() { return sshPort; }
+    public Duration addressTimeout() { return addressTimeout; }
+    public Duration sshTimeout() { return sshTimeout; }
+    public Duration commandTimeout() { return commandTimeout; }
+    /** The last step to run; the default runs all of them. */
+    public ProvisionStep stopAfter() { return stopAfter; }
+
+    /** The disk file the run creates: {@code workDirectory/NAME.qcow2}. */
+    public Path diskPath() {
+        return workDirectory.resolve(name + ".qcow2");
+    }
+
+    /** The seed ISO the run creates: {@code workDirectory/NAME-seed.iso}. */
+    public Path seedPath() {
+        return workDirectory.resolve(name + "-seed.iso");
+    }
+
+    /** A copy of the password for one use; the caller wipes it. */
+    char[] password() {
+        return password == null ? null : password.clone();
+    }
+
+    /** Overwrites the stored password with zeros. */
+    public void clearPassword() {
+        if (password != null) {
+            Arrays.fill(password, '\0');
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "ProvisionRequest[" + name + ", " + hypervisor + ", " + image + ", " + (memoryBytes >> 20) + " MiB, "
+                + vcpus + " vCPU, disk " + (diskBytes == 0 ? "image size" : (diskBytes >> 20) + " MiB")
+                + ", user " + user + ", password " + (password == null ? "none" : "redacted")
+                + ", " + sshAuthorizedKeys.size() + " SSH key(s), " + nic.type() + " " + nic.source()
+                + ", " + commands.size() + " command(s), stop after " + stopAfter.label() + "]";
+    }
+
+    /** Defaults: kvm, 1 GiB, 1 vCPU, image-sized disk, libvirt network {@code default}, all steps. */
+    public static final class Builder {
+        private String name;
+        private String hypervisor = "kvm";
+        private ImageSource image;
+        private long memoryBytes = 1L << 30;
+        private int vcpus = 1;
+        private long diskBytes;
+        private String user;
+        private char[] password;
+        private final List<String> sshAuthorizedKeys = new ArrayList<>();
+        private Path sshPrivateKey;
+        private NicSpec nic = NicSpec.network("default");
+        private final List<String> commands = new ArrayList<>();
+        private Path workDirectory = DEFAULT_WORK_DIRECTORY;
+        private BootSpec boot;
+        private Path knownHosts = Path.of(System.getProperty("user.home"), ".ssh", "known_hosts");
+        private int sshPort = 22;
+        private Duration addressTimeout = Duration.ofMinutes(5);
+        private Duration sshTimeout = Duration.ofMinutes(5);
+        private Duration commandTimeout = Duration.ofMinutes(30);
+        private ProvisionStep stopAfter = ProvisionStep.REPORT;
+
+        private Builder(String name) {
+            this.name = name;
+        }
+
+        public Builder name(String guestName) { name = guestName; return this; }
+        public Builder hypervisor(String kind) { hypervisor = Objects.requireNonNull(kind, "kind"); return this; }
+        public Builder image(ImageSource source) { image = Objects.requireNonNull(source, "source"); return this; }
+        public Builder catalogImage(String id) { return image(ImageSource.catalog(id)); }
+        public Builder memoryBytes(long bytes) { memoryBytes = bytes; return this; }
+        public Builder vcpus(int n) { vcpus = n; return this; }
+        public Builder diskBytes(long bytes) { diskBytes = bytes; return this; }
+        public Builder user(String name) { user = name; return this; }
+
+        /** Copies the password; wipe your own array afterwards. */
+        public Builder password(char[] secret) {
+            if (password != null) {
+                Arrays.fill(password, '\0');
+            }
+            password = secret == null ? null : secret.clone();
+            return this;
+        }
+
+        /** Adds an OpenSSH public key line for the user's authorized_keys. */
+        public Builder sshAuthorizedKey(String line) { sshAuthorizedKeys.add(Objects.requireNonNull(line, "line")); return this; }
+        /** The private key the provisioner logs in with to run the commands. */
+        public Builder sshPrivateKey(Path file) { sshPrivateKey = file; return this; }
+        public Builder network(String libvirtNetwork) { nic = NicSpec.network(libvirtNetwork); return this; }
+        public Builder bridge(String hostBridge) { nic = NicSpec.bridge(hostBridge); return this; }
+        public Builder nic(NicSpec spec) { nic = Objects.requireNonNull(spec, "spec"); return this; }
+        public Builder command(String shellLine) { commands.add(Objects.requireNonNull(shellLine, "shellLine")); return this; }
+        public Builder commands(List<String> shellLines) { shellLines.forEach(this::command); return this; }
+        public Builder workDirectory(Path dir) { workDirectory = dir.toAbsolutePath().normalize(); return this; }
+        public Builder boot(BootSpec spec) { boot = spec; return this; }
+        public Builder knownHosts(Path file) { knownHosts = Objects.requireNonNull(file, "file"); return this; }
+        public Builder sshPort(int port) { sshPort = port; return this; }
+        public Builder addressTimeout(Duration d) { addressTimeout = positive(d, "address timeout"); return this; }
+        public Builder sshTimeout(Duration d) { sshTimeout = positive(d, "SSH timeout"); return this; }
+        public Builder commandTimeout(Duration d) { commandTimeout = positive(d, "command timeout"); return this; }
+
+        /** Stops after {@code step}, e.g. {@link ProvisionStep#START_GUEST} to not wait for the guest to come up. */
+        public Builder stopAfter(ProvisionStep step) {
+            if (step.compareTo(ProvisionStep.START_GUEST) < 0) {
+                throw new IllegalArgumentException("a run stops at the earliest after " + ProvisionStep.START_GUEST.label());
+            }
+            stopAfter = step;
+            return this;
+        }
+
+        public ProvisionRequest build() {
+            return new ProvisionRequest(this);
+        }
+
+        private static Duration positive(Duration d, String what) {
+            if (d == null || d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(what + " must be positive");
+            }
+            return d;
+        }
+    }
+}

@@ -1,0 +1,77 @@
+package org.vmm4j.provision;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ProvisionRequestTest {
+    @TempDir
+    Path dir;
+
+    private ProvisionRequest.Builder valid() {
+        return ProvisionRequest.builder("web1").catalogImage("ubuntu-24.04").workDirectory(dir);
+    }
+
+    private String problem(ProvisionRequest.Builder b) {
+        return assertThrows(IllegalArgumentException.class, () -> b.build().validate()).getMessage();
+    }
+
+    @Test
+    void acceptsMinimalRequestWithDefaults() {
+        ProvisionRequest r = valid().build();
+        r.validate();
+        assertEquals("kvm", r.hypervisor());
+        assertEquals(1L << 30, r.memoryBytes());
+        assertEquals(dir.resolve("web1.qcow2"), r.diskPath());
+        assertEquals(dir.resolve("web1-seed.iso"), r.seedPath());
+        assertEquals(ProvisionStep.REPORT, r.stopAfter());
+    }
+
+    @Test
+    void rejectsNamesThatCouldReachAShell() {
+        assertTrue(problem(ProvisionRequest.builder("a;rm -rf").catalogImage("x").workDirectory(dir)).contains("guest name"));
+    }
+
+    @Test
+    void rejectsCommandsWithoutCredentials() {
+        assertTrue(problem(valid().user("admin").command("true")).contains("need a user and a password or SSH private key"));
+    }
+
+    @Test
+    void rejectsKeyWithoutUser() {
+        assertTrue(problem(valid().sshAuthorizedKey("ssh-ed25519 AAAA x")).contains("needs a user"));
+    }
+
+    @Test
+    void rejectsUnknownHypervisorAndTinyMemory() {
+        assertTrue(problem(valid().hypervisor("xen")).contains("hypervisor must be one of"));
+        assertTrue(problem(valid().memoryBytes(1 << 20)).contains("at least 64 MiB"));
+        assertTrue(problem(valid().diskBytes(1000)).contains("multiple of 512"));
+    }
+
+    @Test
+    void rejectsMissingWorkDirectory() {
+        assertTrue(problem(valid().workDirectory(dir.resolve("nope"))).contains("must be an existing absolute directory"));
+    }
+
+    @Test
+    void cannotStopBeforeTheGuestStarts() {
+        assertThrows(IllegalArgumentException.class, () -> valid().stopAfter(ProvisionStep.CREATE_DISK));
+    }
+
+    @Test
+    void clearPasswordWipesTheCopy() {
+        char[] mine = "s3cret!".toCharArray();
+        ProvisionRequest r = valid().user("admin").password(mine).build();
+        mine[0] = 'X';
+        assertEquals("s3cret!", new String(r.password()), "the request keeps its own copy");
+        r.clearPassword();
+        assertEquals("\0".repeat(7), new String(r.password()));
+        assertTrue(r.toString().contains("password redacted"));
+    }
+}

@@ -1,0 +1,41 @@
+package org.vmm4j.examples;
+
+import java.time.Duration;
+
+/** Reading option values for the CLI's commands; every problem is an {@link IllegalArgumentException}. */
+final class CliOptions {
+    private CliOptions() {
+    }
+
+    static String value(String[] args, int i, String option) {
+        if (i >= args.length) {
+            throw new IllegalArgumentException(option + " needs a value");
+        }
+        return args[i];
+    }
+
+    static int integer(String s, String option) {
+        try {
+            return Integer.parseInt(s);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(option + " needs a number, not '" + s + "'");
+        }
+    }
+
+    /** 2G, 512M or bytes. */
+    static long size(String s, String option) {
+        try {
+            return BootCommand.size(s);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(option + " needs a size like 512M or 2G, not '" + s + "'");
+        }
+    }
+
+    static Duration seconds(String s, String option) {
+        int n = integer(s, option);
+        if (n <= 0) {
+            throw new IllegalArgumentException(option + " needs a positive number of seconds");
+        }
+        return Duration.ofSeconds(n);
+    }
+}
