@@ -52,6 +52,7 @@ final class VcpuKick {
     private long ownerPthread;
     private boolean inRun;
     private boolean stopRequested;
+    private boolean closeWaiting;
 
     /** {@code buffer} ({@link #BUFFER_SIZE} bytes, zeroed) belongs to the vCPU and lives as long as it. */
     VcpuKick(Libc libc, NativeMemory run, int vcpuFd, NativeMemory buffer) {
@@ -103,7 +104,10 @@ final class VcpuKick {
             if (stopRequested) {
                 drainPendingKicks();
             }
-            notifyAll();
+            if (closeWaiting) {
+                // Only then: notifyAll inflates the monitor, which the hot path would pay for ever after.
+                notifyAll();
+            }
         }
     }
 
@@ -116,20 +120,25 @@ final class VcpuKick {
             return true;
         }
         request();
-        long deadline = System.nanoTime() + millis * 1_000_000L;
-        while (inRun) {
-            long left = (deadline - System.nanoTime()) / 1_000_000L;
-            if (left <= 0) {
-                return false;
+        closeWaiting = true;
+        try {
+            long deadline = System.nanoTime() + millis * 1_000_000L;
+            while (inRun) {
+                long left = (deadline - System.nanoTime()) / 1_000_000L;
+                if (left <= 0) {
+                    return false;
+                }
+                try {
+                    wait(left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return !inRun;
+                }
             }
-            try {
-                wait(left);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return !inRun;
-            }
+            return true;
+        } finally {
+            closeWaiting = false;
         }
-        return true;
     }
 
     private void drainPendingKicks() {
