@@ -78,8 +78,9 @@ final class BootCommand implements Cli.Command {
                 return 3;
             }
             MachineExit e = exit.get();
-            err.printf("%n[vmm4j] machine ended: %s (%s) after %d ms%n", e.reason().name().toLowerCase(Locale.ROOT),
-                    e.detail(), machine.uptime().toMillis());
+            // Concatenation, not printf: java.util.Formatter loads locale data, a cost at every start.
+            err.println(System.lineSeparator() + "[vmm4j] machine ended: " + e.reason().name().toLowerCase(Locale.ROOT)
+                    + " (" + e.detail() + ") after " + machine.uptime().toMillis() + " ms");
             return e.reason() == MachineExit.Reason.ERROR ? 1 : 0;
         }
     }

@@ -26,6 +26,7 @@ public final class Cli {
         commands.put("info", new InfoCommand());
         commands.put("hello", new HelloCommand());
         commands.put("boot", new BootCommand());
+        commands.put("tiny-kernel", new TinyKernelCommand());
         return commands;
     }
 
@@ -33,7 +34,13 @@ public final class Cli {
     }
 
     public static void main(String[] args) {
-        System.exit(run(args, System.out, System.err));
+        int status = run(args, System.out, System.err);
+        // Returning ends the JVM as well (every thread vmm4j starts is a daemon) and is cheaper than
+        // System.exit, which looks up the java.lang.Runtime logger and so starts System.Logger's machinery.
+        System.out.flush();
+        if (status != 0) {
+            System.exit(status);
+        }
     }
 
     static int run(String[] args, PrintStream out, PrintStream err) {
