@@ -12,6 +12,8 @@
 #   aot          + instead a JDK 25 AOT cache (-XX:AOTCache, JEP 483/514): classes loaded and linked
 #   launcher     examples/target/vmm4j, the packaged launcher (= aot)
 #   qemu         qemu-system-x86_64 -M microvm, same image
+#   jvm-only     examples/target/vmm4j help: the launcher's JVM with the AOT cache, no machine (the floor
+#                under every vmm4j row)
 # Then the footprint: VmRSS/VmHWM of each VMM while a 256 MiB guest idles after printing (the
 # `tiny-kernel --hold` variant halts instead of ending the machine).
 set -euo pipefail
@@ -42,7 +44,7 @@ fi
 qemu=(qemu-system-x86_64 -M microvm -enable-kvm -cpu "$qemu_cpu" -nographic -no-reboot
       -device isa-debug-exit,iobase=0xf4,iosize=4)
 
-names=(jar flags appcds aot launcher qemu)
+names=(jar flags appcds aot launcher qemu jvm-only)
 command_of() {
     case "$1" in
         jar)      echo "$java ${boot[*]}" ;;
@@ -51,9 +53,11 @@ command_of() {
         aot)      echo "$java ${lean[*]} -XX:AOTCache=$work/app.aot ${boot[*]}" ;;
         launcher) echo "examples/target/vmm4j boot --kernel $work/tiny.bzImage" ;;
         qemu)     echo "${qemu[*]} -kernel $work/tiny.bzImage" ;;
+        jvm-only) echo "examples/target/vmm4j help" ;;
     esac
 }
 [ -x examples/target/vmm4j ] || names=(jar flags appcds aot qemu)
+expect() { [ "$1" = jvm-only ] && echo usage || echo BOOTED; }
 
 declare -A times rss
 for n in "${names[@]}"; do times[$n]=""; rss[$n]=""; done
@@ -63,7 +67,7 @@ for ((i = 0; i <= runs; i++)); do          # run 0 warms the page cache and is n
         t0=$EPOCHREALTIME
         /usr/bin/time -f %M -o "$work/rss" "${cmd[@]}" </dev/null >"$work/out" 2>&1 || true
         t1=$EPOCHREALTIME
-        grep -q BOOTED "$work/out" || { echo "$n did not print BOOTED:" >&2; cat "$work/out" >&2; exit 1; }
+        grep -q "$(expect "$n")" "$work/out" || { echo "$n did not print $(expect "$n"):" >&2; cat "$work/out" >&2; exit 1; }
         if ((i > 0)); then
             times[$n]+="$(( (${t1/./} - ${t0/./}) / 100 )) "   # tenths of a millisecond
             rss[$n]+="$(tail -1 "$work/rss") "
@@ -87,6 +91,16 @@ for n in "${names[@]}"; do
         'BEGIN {printf "| %s | %.1f | %.1f | %.1f | %.2fx | %.1f |\n", n, m/10, lo/10, hi/10, m/q, r/1024}'
 done
 
+if command -v cc >/dev/null; then
+    cc -O2 -o "$work/floor" benchmarks/startup-floor.c
+    echo
+    echo "## The KVM floor: the same VM set-up and teardown in C, no guest run ($runs rounds)"
+    echo
+    echo "| step | median us | min us | max us |"
+    echo "| --- | ---: | ---: | ---: |"
+    "$work/floor" "$runs"
+fi
+
 # Footprint while the guest idles: start, wait for BOOTED, read /proc/PID/status, kill.
 footprint() {
     local name=$1; shift
@@ -96,18 +110,25 @@ footprint() {
     sleep 0.5
     local status
     status=$(grep -E '^(VmRSS|VmHWM|RssAnon|RssFile|VmSize)' /proc/$pid/status | awk '{printf "%s %d MiB; ", $1, $2/1024}')
-    local threads
+    local threads ram
     threads=$(ls /proc/$pid/task | wc -l)
+    # The guest RAM mapping (256 MiB): how much of it is resident, and whether it is VM_NORESERVE ("nr").
+    # (A neighbouring mapping may have been merged into it, hence a small range of sizes.)
+    ram=$(awk '/^[0-9a-f]+-[0-9a-f]+ /{ram=0} /^Size:/{ram=($2 >= 262144 && $2 <= 266240)} ram && /^Rss:/{rss=$2}
+               ram && /^VmFlags:/{print "guest RAM mapping: Rss " rss " KiB, flags" substr($0, 9); ram=0}' /proc/$pid/smaps | head -1)
     kill $pid 2>/dev/null; wait $pid 2>/dev/null || true
-    echo "| $name | $status threads $threads |"
+    echo "| $name | $status threads $threads | ${ram:-} |"
 }
 echo
 echo "## Footprint of a 256 MiB, 1-vCPU guest idling after it printed"
 echo
-echo "| VMM | /proc/PID/status |"
-echo "| --- | --- |"
+echo "| VMM | /proc/PID/status | /proc/PID/smaps |"
+echo "| --- | --- | --- |"
 if [ -x examples/target/vmm4j ]; then
     footprint "vmm4j (launcher)" examples/target/vmm4j boot --kernel "$work/hold.bzImage"
+fi
+if [ -x examples/target/vmm4j ]; then
+    footprint "vmm4j (launcher, -Xint)" env VMM4J_JAVA_OPTS=-Xint examples/target/vmm4j boot --kernel "$work/hold.bzImage"
 fi
 footprint "vmm4j (java -jar)" "$java" -jar "$jar" boot --kernel "$work/hold.bzImage"
 footprint "qemu microvm" "${qemu[@]}" -m 256 -kernel "$work/hold.bzImage"
