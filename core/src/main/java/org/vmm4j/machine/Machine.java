@@ -254,13 +254,19 @@ public final class Machine implements AutoCloseable {
         }
     }
 
-    /** Stops the vCPUs if they run, waits for their threads, and releases the VM. */
+    /**
+     * Stops the vCPUs if they run, waits for their threads, and releases the VM. The monitor is not held
+     * while waiting: a vCPU thread that is ending takes it in {@link #finish}, and would otherwise wait
+     * here until the join gave up.
+     */
     @Override
-    public synchronized void close() {
-        if (closed) {
-            return;
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
         }
-        closed = true;
         if (started) {
             if (exit == null) {
                 stop();
