@@ -26,8 +26,9 @@ import org.vmm4j.internal.nat.Signature;
  * handlers. The kick signal's default action (terminate) can never fire: it is only ever sent to a
  * vCPU thread, which blocks it outside {@code KVM_RUN}, and inside {@code KVM_RUN} KVM keeps the
  * thread's real mask in {@code real_blocked}, which exempts it from the fatal-signal shortcut. A signal
- * is only sent while the target thread is inside {@link #beforeRun()}..{@link #afterRun()}, so it can
- * never reach a thread that has exited.
+ * is only sent while the target thread is inside {@link #beforeRun()}..{@link #afterRun()}, and
+ * {@link #afterRun()} consumes one that KVM_RUN returned without (it was leaving for another exit), so
+ * none is left pending when the thread exits and the JVM unblocks everything but SIGQUIT.
  */
 final class VcpuKick {
     /** glibc's sigset_t: 1024 bits. The kernel (and KVM_SET_SIGNAL_MASK) uses the first 64. */
@@ -50,6 +51,8 @@ final class VcpuKick {
     private Thread owner;
     private long ownerPthread;
     private boolean inRun;
+    /** A kick was sent during the current run and may still be pending. */
+    private boolean signalSent;
     private boolean stopRequested;
 
     /** {@code buffer} ({@link #BUFFER_SIZE} bytes, zeroed) belongs to the vCPU and lives as long as it. */
@@ -92,10 +95,25 @@ final class VcpuKick {
         }
     }
 
-    /** Called by the running thread after KVM_RUN returns. */
+    /**
+     * Called by the running thread after KVM_RUN returns. A kick sent while KVM_RUN was already
+     * returning for another reason is still pending: it is consumed here, because a thread that exits
+     * with it pending gets it delivered once the JVM resets the thread's signal mask on the way out, and
+     * its default action ends the process.
+     */
     void afterRun() {
         synchronized (this) {
             inRun = false;
+            if (signalSent) {
+                signalSent = false;
+                drain();
+            }
+        }
+    }
+
+    private void drain() {
+        while (libc.sigtimedwait(kickSet.address(), 0, noWait.address()) > 0) {
+            // drained one pending kick
         }
     }
 
@@ -108,6 +126,7 @@ final class VcpuKick {
             if (r != 0) {
                 throw Errno.exception("pthread_kill(vCPU thread)", r);
             }
+            signalSent = true;
         }
     }
 
@@ -116,9 +135,7 @@ final class VcpuKick {
      * requested (consuming that request too).
      */
     synchronized boolean consumeStop() {
-        while (libc.sigtimedwait(kickSet.address(), 0, noWait.address()) > 0) {
-            // drained one pending kick
-        }
+        drain();
         if (stopRequested) {
             stopRequested = false;
             run.putByteVolatile(KvmStructs.Run.IMMEDIATE_EXIT, (byte) 0);

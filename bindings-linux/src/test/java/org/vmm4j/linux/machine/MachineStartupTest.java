@@ -99,6 +99,28 @@ class MachineStartupTest {
         assertEquals(before, Leaks.now(), "fds, KVM mappings and vCPU threads after close");
     }
 
+    @Test
+    void closingRightAfterTheFirstByteLeavesNoKickPending() throws Exception {
+        // close() kicks the vCPU while the guest is still printing; a kick that KVM_RUN returned without
+        // used to stay pending and, delivered when the vCPU thread exited, ended the whole JVM.
+        LinuxKernel kernel = LinuxKernel.of(MinimalKernel.bzImage(), EntryKind.BZIMAGE_64, null);
+        Leaks before = Leaks.now();
+        for (int i = 0; i < 100; i++) {
+            java.util.concurrent.CountDownLatch firstByte = new java.util.concurrent.CountDownLatch(1);
+            OutputStream console = new OutputStream() {
+                @Override
+                public void write(int b) {
+                    firstByte.countDown();
+                }
+            };
+            try (Machine machine = Machine.builder().kernel(kernel).memoryMiB(256).console(console).build()) {
+                machine.start();
+                assertTrue(firstByte.await(30, java.util.concurrent.TimeUnit.SECONDS), "no console output");
+            }
+        }
+        assertEquals(before, Leaks.now(), "fds, KVM mappings and vCPU threads after close");
+    }
+
     private static long bootNanos(LinuxKernel kernel) throws InterruptedException {
         FirstByte console = new FirstByte();
         long t0 = System.nanoTime();
