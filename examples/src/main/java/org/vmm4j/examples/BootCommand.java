@@ -90,11 +90,13 @@ final class BootCommand implements Cli.Command {
             }
             MachineExit e = exit.get();
             if (console.matched()) {
-                err.printf("%n[vmm4j] saw \"%s\" after %d ms; stopped%n", until, machine.uptime().toMillis());
+                err.println(System.lineSeparator() + "[vmm4j] saw \"" + until + "\" after "
+                        + machine.uptime().toMillis() + " ms; stopped");
                 return 0;
             }
-            err.printf("%n[vmm4j] machine ended: %s (%s) after %d ms%n", e.reason().name().toLowerCase(Locale.ROOT),
-                    e.detail(), machine.uptime().toMillis());
+            // Concatenation, not printf: java.util.Formatter loads locale data, a cost at every start.
+            err.println(System.lineSeparator() + "[vmm4j] machine ended: " + e.reason().name().toLowerCase(Locale.ROOT)
+                    + " (" + e.detail() + ") after " + machine.uptime().toMillis() + " ms");
             return e.reason() == MachineExit.Reason.ERROR ? 1 : 0;
         }
     }

@@ -31,6 +31,7 @@ public final class Cli {
         commands.put("provision", new ProvisionCommand());
         commands.put("images", new ImagesCommand());
         commands.put("setup", new SetupCommand());
+        commands.put("tiny-kernel", new TinyKernelCommand());
         return commands;
     }
 
@@ -38,7 +39,13 @@ public final class Cli {
     }
 
     public static void main(String[] args) {
-        System.exit(run(args, System.out, System.err));
+        int status = run(args, System.out, System.err);
+        // Returning ends the JVM as well (every thread vmm4j starts is a daemon) and is cheaper than
+        // System.exit, which looks up the java.lang.Runtime logger and so starts System.Logger's machinery.
+        System.out.flush();
+        if (status != 0) {
+            System.exit(status);
+        }
     }
 
     static int run(String[] args, PrintStream out, PrintStream err) {

@@ -60,12 +60,12 @@ public final class Libc {
     private final NativeFunction ioctl;
     private final NativeFunction mmap;
     private final NativeFunction munmap;
-    private final NativeFunction pread;
-    private final NativeFunction pwrite;
-    private final NativeFunction read;
-    private final NativeFunction write;
-    private final NativeFunction poll;
-    private final NativeFunction strerror;
+    private volatile NativeFunction pread;
+    private volatile NativeFunction pwrite;
+    private volatile NativeFunction read;
+    private volatile NativeFunction write;
+    private volatile NativeFunction poll;
+    private volatile NativeFunction strerror;
     private volatile NativeFunction eventfd;
     private volatile NativeFunction pthreadSelf;
     private volatile NativeFunction pthreadKill;
@@ -84,12 +84,8 @@ public final class Libc {
         ioctl = library.function("ioctl", Signature.of(INT, INT, LONG, LONG).variadicFrom(2).withErrno());
         mmap = library.function("mmap", Signature.of(POINTER, POINTER, LONG, INT, INT, INT, LONG).withErrno());
         munmap = library.function("munmap", Signature.of(INT, POINTER, LONG).withErrno());
-        pread = library.function("pread", Signature.of(LONG, INT, POINTER, LONG, LONG).withErrno());
-        pwrite = library.function("pwrite", Signature.of(LONG, INT, POINTER, LONG, LONG).withErrno());
-        read = library.function("read", Signature.of(LONG, INT, POINTER, LONG).withErrno());
-        write = library.function("write", Signature.of(LONG, INT, POINTER, LONG).withErrno());
-        poll = library.function("poll", Signature.of(INT, POINTER, LONG, INT).withErrno());
-        strerror = library.function("strerror", Signature.of(POINTER, INT));
+        // The rest is bound on first use: linking a downcall costs milliseconds in a cold JVM, and
+        // booting a machine needs only the five above.
     }
 
     /** The C library through the selected implementation of the seam. */
@@ -150,28 +146,48 @@ public final class Libc {
 
     public long pread(int fd, NativeMemory buffer, long bufferOffset, long count, long fileOffset) {
         checkRange(buffer, bufferOffset, count);
-        return pread.call(fd, buffer.address() + bufferOffset, count, fileOffset);
+        NativeFunction f = pread;
+        if (f == null) {
+            pread = f = library.function("pread", Signature.of(LONG, INT, POINTER, LONG, LONG).withErrno());
+        }
+        return f.call(fd, buffer.address() + bufferOffset, count, fileOffset);
     }
 
     public long pwrite(int fd, NativeMemory buffer, long bufferOffset, long count, long fileOffset) {
         checkRange(buffer, bufferOffset, count);
-        return pwrite.call(fd, buffer.address() + bufferOffset, count, fileOffset);
+        NativeFunction f = pwrite;
+        if (f == null) {
+            pwrite = f = library.function("pwrite", Signature.of(LONG, INT, POINTER, LONG, LONG).withErrno());
+        }
+        return f.call(fd, buffer.address() + bufferOffset, count, fileOffset);
     }
 
     public long read(int fd, NativeMemory buffer, long bufferOffset, long count) {
         checkRange(buffer, bufferOffset, count);
-        return read.call(fd, buffer.address() + bufferOffset, count);
+        NativeFunction f = read;
+        if (f == null) {
+            read = f = library.function("read", Signature.of(LONG, INT, POINTER, LONG).withErrno());
+        }
+        return f.call(fd, buffer.address() + bufferOffset, count);
     }
 
     public long write(int fd, NativeMemory buffer, long bufferOffset, long count) {
         checkRange(buffer, bufferOffset, count);
-        return write.call(fd, buffer.address() + bufferOffset, count);
+        NativeFunction f = write;
+        if (f == null) {
+            write = f = library.function("write", Signature.of(LONG, INT, POINTER, LONG).withErrno());
+        }
+        return f.call(fd, buffer.address() + bufferOffset, count);
     }
 
     /** {@code poll(fds, nfds, timeoutMillis)} over an array of {@link #POLLFD_SIZE}-byte pollfd structs. */
     public int poll(NativeMemory fds, int count, int timeoutMillis) {
         checkRange(fds, 0, (long) count * POLLFD_SIZE);
-        return (int) poll.call(fds.address(), count, timeoutMillis);
+        NativeFunction f = poll;
+        if (f == null) {
+            poll = f = library.function("poll", Signature.of(INT, POINTER, LONG, INT).withErrno());
+        }
+        return (int) f.call(fds.address(), count, timeoutMillis);
     }
 
     /** {@code eventfd(initval, flags)} (Linux, FreeBSD 13+): a descriptor, or {@code -errno}. */
@@ -184,7 +200,11 @@ public final class Libc {
     }
 
     public String strerror(int errno) {
-        return access.readString(strerror.call(errno));
+        NativeFunction f = strerror;
+        if (f == null) {
+            strerror = f = library.function("strerror", Signature.of(POINTER, INT));
+        }
+        return access.readString(f.call(errno));
     }
 
     /** {@code pthread_self()} of the calling thread. */
