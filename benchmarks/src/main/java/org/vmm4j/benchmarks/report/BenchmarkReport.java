@@ -130,7 +130,7 @@ public final class BenchmarkReport {
             chart.getStyler().setYAxisLogarithmic(true);
             // Bars start at the axis minimum; a log axis needs one above zero.
             double min = e.getValue().stream().mapToDouble(Score::score).min().orElse(1);
-            chart.getStyler().setYAxisMin(Math.pow(10, Math.floor(Math.log10(min))));
+            chart.getStyler().setYAxisMin(Math.pow(10, Math.floor(Math.log10(min)) - 1));
             Map<String, List<String>> xs = new LinkedHashMap<>();
             Map<String, List<Double>> ys = new LinkedHashMap<>();
             for (Score s : e.getValue()) {
