@@ -2,6 +2,8 @@ package org.vmm4j.image;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.zip.DataFormatException;
+import java.util.zip.Inflater;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -130,7 +132,8 @@ public final class Qcow2Image implements AutoCloseable {
 
     /**
      * Reads guest data into {@code dst}: unallocated and zero clusters read as zeros (the backing file is
-     * not consulted), compressed clusters are not supported.
+     * not consulted); compressed clusters (raw deflate, as {@code qemu-img convert -c} writes them) are
+     * inflated.
      */
     public void read(long guestOffset, byte[] dst) {
         int done = 0;
@@ -140,12 +143,55 @@ public final class Qcow2Image implements AutoCloseable {
             ClusterMapping mapping = map(offset);
             if (mapping instanceof ClusterMapping.Data data) {
                 read(data.hostOffset(), inCluster).get(dst, done, inCluster);
-            } else if (mapping instanceof ClusterMapping.Compressed) {
-                throw new ImageException(path + ": guest offset " + offset + " is in a compressed cluster (not supported)");
+            } else if (mapping instanceof ClusterMapping.Compressed compressed) {
+                byte[] cluster = inflateCluster(compressed.descriptor());
+                System.arraycopy(cluster, (int) (offset % header.clusterSize()), dst, done, inCluster);
             } else {
                 Arrays.fill(dst, done, done + inCluster, (byte) 0);
             }
             done += inCluster;
+        }
+    }
+
+    /**
+     * A compressed cluster: the descriptor holds the host offset in its low {@code 62 - (cluster_bits - 8)}
+     * bits and, above them, the number of additional 512-byte sectors the compressed data spans
+     * (qcow2.txt, "Compressed Clusters Descriptor").
+     */
+    private byte[] inflateCluster(long descriptor) {
+        int clusterBits = header.clusterBits();
+        int offsetBits = 62 - (clusterBits - 8);
+        long hostOffset = descriptor & ((1L << offsetBits) - 1);
+        long extraSectors = (descriptor >>> offsetBits) & ((1L << (clusterBits - 8)) - 1);
+        long span = (extraSectors + 1) * 512 - (hostOffset & 511);
+        long fileSize;
+        try {
+            fileSize = channel.size();
+        } catch (IOException e) {
+            throw new ImageException("cannot read the size of " + path + ": " + e.getMessage(), e);
+        }
+        ByteBuffer input = read(hostOffset, (int) Math.min(span, fileSize - hostOffset));
+        byte[] cluster = new byte[header.clusterSize()];
+        Inflater inflater = new Inflater(true);
+        try {
+            inflater.setInput(input);
+            int produced = 0;
+            while (produced < cluster.length && !inflater.finished()) {
+                int n = inflater.inflate(cluster, produced, cluster.length - produced);
+                if (n == 0 && (inflater.needsInput() || inflater.needsDictionary())) {
+                    break;
+                }
+                produced += n;
+            }
+            if (produced != cluster.length) {
+                throw new ImageException(path + ": compressed cluster at " + hostOffset + " inflates to " + produced
+                        + " bytes, not " + cluster.length);
+            }
+            return cluster;
+        } catch (DataFormatException e) {
+            throw new ImageException(path + ": compressed cluster at " + hostOffset + " is corrupt: " + e.getMessage(), e);
+        } finally {
+            inflater.end();
         }
     }
 

@@ -34,6 +34,7 @@ import org.vmm4j.image.PasswordHash;
 import org.vmm4j.image.Qcow2Image;
 import org.vmm4j.image.Qcow2Options;
 import org.vmm4j.image.Qcow2Writer;
+import org.vmm4j.image.RawDisk;
 
 /**
  * Creates a guest the way the management plans do, in {@link ProvisionStep} order: validate, check the
@@ -43,8 +44,8 @@ import org.vmm4j.image.Qcow2Writer;
  * definition, the disk, the seed) is removed and a {@link ProvisionException} names the step; the
  * image cache is shared and stays.
  *
- * <p>The disk is a qcow2 overlay, which suits libvirt/QEMU (KVM). bhyve and vmd guests need raw disks
- * or zvols ({@link BhyveDisk}); this workflow does not make those yet.
+ * <p>The disk is a qcow2 overlay for libvirt/QEMU (KVM) and vmd, which read qcow2; for bhyve, which
+ * does not, it is a sparse raw copy of the image ({@link RawDisk#fromImage}; zvols: {@link BhyveDisk}).
  *
  * <pre>{@code
  * try (GuestManager libvirt = GuestManager.connect("qemu:///system")) {
@@ -125,7 +126,8 @@ public final class GuestProvisioner {
     static GuestSpec specFor(ProvisionRequest request, BaseImage base) {
         GuestSpec.Builder spec = GuestSpec.builder(request.name()).memoryBytes(request.memoryBytes())
                 .vcpus(request.vcpus())
-                .disk(DiskSpec.file(request.diskPath().toString(), DiskSpec.Format.QCOW2))
+                .disk(DiskSpec.file(request.diskPath().toString(), rawDisk(request) ? DiskSpec.Format.RAW
+                        : DiskSpec.Format.QCOW2))
                 .disk(DiskSpec.cdrom(request.seedPath().toString()))
                 .nic(request.nic());
         if (base.installer()) {
@@ -138,12 +140,27 @@ public final class GuestProvisioner {
         return spec.build();
     }
 
+    /** bhyve reads raw disks only; libvirt/QEMU and vmd take qcow2 overlays. */
+    static boolean rawDisk(ProvisionRequest request) {
+        return "bhyve".equals(request.hypervisor());
+    }
+
     /**
      * Creates the guest's disk: a qcow2 overlay on a disk image (at least as large as the image), or a
-     * blank qcow2 when the image is an installer. Never replaces an existing file.
+     * blank qcow2 when the image is an installer; for bhyve a sparse raw copy, or a blank raw disk.
+     * Never replaces an existing file.
      */
     static Path createDisk(ProvisionRequest request, BaseImage base) {
         Path disk = request.diskPath();
+        if (rawDisk(request)) {
+            if (base.installer()) {
+                if (request.diskBytes() == 0) {
+                    throw new IllegalArgumentException("an installer ISO needs an explicit disk size");
+                }
+                return RawDisk.create(disk, request.diskBytes(), CreateMode.FAIL_IF_EXISTS);
+            }
+            return RawDisk.fromImage(base.path(), disk, request.diskBytes(), CreateMode.FAIL_IF_EXISTS);
+        }
         if (base.installer()) {
             if (request.diskBytes() == 0) {
                 throw new IllegalArgumentException("an installer ISO needs an explicit disk size");

@@ -297,6 +297,18 @@ class GuestProvisionerTest {
     }
 
     @Test
+    void bhyveGuestsGetARawCopyOfTheImageAndARawDiskSpec() throws Exception {
+        ProvisionRequest request = request("bsd1").hypervisor("bhyve").build();
+        Path disk = GuestProvisioner.createDisk(request, new GuestProvisioner.BaseImage(base, false, false));
+        assertEquals(org.vmm4j.image.DiskFormat.RAW, org.vmm4j.image.DiskFormat.detect(disk));
+        assertEquals(128L << 20, java.nio.file.Files.size(disk), "grown to the requested size");
+        GuestSpec spec = GuestProvisioner.specFor(request, new GuestProvisioner.BaseImage(base, false, false));
+        assertEquals(org.vmm4j.guest.DiskSpec.Format.RAW, spec.disks().get(0).format());
+        GuestSpec kvm = GuestProvisioner.specFor(request("kvm1").build(), new GuestProvisioner.BaseImage(base, false, false));
+        assertEquals(org.vmm4j.guest.DiskSpec.Format.QCOW2, kvm.disks().get(0).format());
+    }
+
+    @Test
     void rejectsDiskSmallerThanTheImage() {
         ProvisionException e = assertThrows(ProvisionException.class,
                 () -> provisioner().build().provision(request("small").diskBytes(1L << 20).build()));
