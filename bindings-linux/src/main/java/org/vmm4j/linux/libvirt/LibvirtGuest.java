@@ -85,23 +85,12 @@ public final class LibvirtGuest implements Guest, AutoCloseable {
         return function + "(" + name + ")";
     }
 
-    /** Calls {@code f(dom)}; throws on a negative result. */
     private int call(NativeFunction f, String operation) {
-        long d = dom.acquire();
-        try {
-            return LibvirtErrors.check(lv, f.call(d), operation, name);
-        } finally {
-            dom.release();
-        }
+        return dom.call(lv, f, operation, name);
     }
 
     private int call(NativeFunction f, long argument, String operation) {
-        long d = dom.acquire();
-        try {
-            return LibvirtErrors.check(lv, f.call(d, argument), operation, name);
-        } finally {
-            dom.release();
-        }
+        return dom.call(lv, f, argument, operation, name);
     }
 
     @Override

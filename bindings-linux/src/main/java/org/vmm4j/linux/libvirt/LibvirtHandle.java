@@ -69,6 +69,29 @@ final class LibvirtHandle {
         }
     }
 
+    /**
+     * Calls {@code f(object)} with the reference pinned; a negative result throws libvirt's error as
+     * {@code function(subject)}.
+     */
+    int call(Libvirt lv, NativeFunction f, String function, String subject) {
+        long a = acquire();
+        try {
+            return LibvirtErrors.check(lv, f.call(a), function, subject);
+        } finally {
+            release();
+        }
+    }
+
+    /** {@link #call(Libvirt, NativeFunction, String, String)} for {@code f(object, argument)}. */
+    int call(Libvirt lv, NativeFunction f, long argument, String function, String subject) {
+        long a = acquire();
+        try {
+            return LibvirtErrors.check(lv, f.call(a, argument), function, subject);
+        } finally {
+            release();
+        }
+    }
+
     /** The raw address without pinning, for identity and logging only. */
     long address() {
         return address;

@@ -31,21 +31,11 @@ public final class LibvirtNetwork implements AutoCloseable {
     }
 
     private int call(NativeFunction f, String operation) {
-        long n = net.acquire();
-        try {
-            return LibvirtErrors.check(lv, f.call(n), operation + "(" + name + ")");
-        } finally {
-            net.release();
-        }
+        return net.call(lv, f, operation, name);
     }
 
     private int call(NativeFunction f, long argument, String operation) {
-        long n = net.acquire();
-        try {
-            return LibvirtErrors.check(lv, f.call(n, argument), operation + "(" + name + ")");
-        } finally {
-            net.release();
-        }
+        return net.call(lv, f, argument, operation, name);
     }
 
     public void start() {

@@ -31,21 +31,11 @@ public final class LibvirtStoragePool implements AutoCloseable {
     }
 
     private int call(NativeFunction f, String operation) {
-        long p = pool.acquire();
-        try {
-            return LibvirtErrors.check(lv, f.call(p), operation + "(" + name + ")");
-        } finally {
-            pool.release();
-        }
+        return pool.call(lv, f, operation, name);
     }
 
     private int call(NativeFunction f, long argument, String operation) {
-        long p = pool.acquire();
-        try {
-            return LibvirtErrors.check(lv, f.call(p, argument), operation + "(" + name + ")");
-        } finally {
-            pool.release();
-        }
+        return pool.call(lv, f, argument, operation, name);
     }
 
     /** Creates the pool's directory (or formats its device). */
