@@ -11,6 +11,7 @@
 #   appcds       + an AppCDS archive of the application's classes (-XX:SharedArchiveFile)
 #   aot          + instead a JDK 25 AOT cache (-XX:AOTCache, JEP 483/514): classes loaded and linked
 #   launcher     examples/target/vmm4j, the packaged launcher (= aot)
+#   split        the launcher with --irqchip split (IOAPIC in Java, no PIT: no KVM grace periods)
 #   qemu         qemu-system-x86_64 -M microvm, same image
 #   jvm-only     examples/target/vmm4j help: the launcher's JVM with the AOT cache, no machine (the floor
 #                under every vmm4j row)
@@ -44,7 +45,7 @@ fi
 qemu=(qemu-system-x86_64 -M microvm -enable-kvm -cpu "$qemu_cpu" -nographic -no-reboot
       -device isa-debug-exit,iobase=0xf4,iosize=4)
 
-names=(jar flags appcds aot launcher qemu jvm-only)
+names=(jar flags appcds aot launcher split qemu jvm-only)
 command_of() {
     case "$1" in
         jar)      echo "$java ${boot[*]}" ;;
@@ -52,6 +53,7 @@ command_of() {
         appcds)   echo "$java ${lean[*]} -XX:SharedArchiveFile=$work/app.jsa ${boot[*]}" ;;
         aot)      echo "$java ${lean[*]} -XX:AOTCache=$work/app.aot ${boot[*]}" ;;
         launcher) echo "examples/target/vmm4j boot --kernel $work/tiny.bzImage" ;;
+        split)    echo "examples/target/vmm4j boot --irqchip split --kernel $work/tiny.bzImage" ;;
         qemu)     echo "${qemu[*]} -kernel $work/tiny.bzImage" ;;
         jvm-only) echo "examples/target/vmm4j help" ;;
     esac
@@ -99,6 +101,7 @@ if command -v cc >/dev/null; then
     echo "| step | median us | min us | max us |"
     echo "| --- | ---: | ---: | ---: |"
     "$work/floor" "$runs"
+    "$work/floor" "$runs" split
 fi
 
 # Footprint while the guest idles: start, wait for BOOTED, read /proc/PID/status, kill.

@@ -30,6 +30,11 @@ public enum ExitKind {
     SUSPENDED,
     /** An exit the hypervisor reported without meaning (bhyve VM_EXITCODE_BOGUS): run again. */
     BOGUS,
+    /**
+     * The guest acknowledged a level-triggered interrupt of an IOAPIC emulated in user space
+     * ({@link org.vmm4j.machine.Irqchip#SPLIT}); see {@link VmExit#eoiVector()}.
+     */
+    IOAPIC_EOI,
     /** A native exit reason vmm4j does not interpret; see {@link VmExit#rawReason()}. */
     UNKNOWN
 }

@@ -50,6 +50,14 @@ public interface VmExit {
     /** Event type of a {@link ExitKind#SYSTEM_EVENT} exit (KVM_SYSTEM_EVENT_*). */
     int systemEventType();
 
+    /**
+     * Vector of an {@link ExitKind#IOAPIC_EOI} exit. Backends without a user-space IOAPIC never
+     * report that kind and keep this default.
+     */
+    default int eoiVector() {
+        throw new IllegalStateException("not an IOAPIC_EOI exit: " + kind());
+    }
+
     /** Guest RIP reported by a {@link ExitKind#DEBUG} exit. */
     long debugPc();
 

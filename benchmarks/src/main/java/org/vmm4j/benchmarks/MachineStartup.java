@@ -29,6 +29,7 @@ import org.vmm4j.boot.EntryKind;
 import org.vmm4j.boot.Layout;
 import org.vmm4j.boot.LinuxKernel;
 import org.vmm4j.boot.MinimalKernel;
+import org.vmm4j.machine.Irqchip;
 import org.vmm4j.machine.Machine;
 import org.vmm4j.machine.MachineExit;
 import org.vmm4j.machine.X86Platform;
@@ -45,7 +46,9 @@ import org.vmm4j.machine.X86Platform;
  * {@code firstOutput} ({@link Machine} built and started until the first console byte) and
  * {@code endToEnd} (until the guest's reset is reported and the machine is closed). Those share one open
  * {@code /dev/kvm}, as a long-lived application would; {@code endToEndOwnKvm} is the
- * {@code Machine.builder()} default that opens and closes {@code /dev/kvm} itself.
+ * {@code Machine.builder()} default that opens and closes {@code /dev/kvm} itself. Every benchmark runs
+ * with KVM's in-kernel irqchip and PIT ({@code irqchip=KERNEL}) and with a split irqchip
+ * ({@code irqchip=SPLIT}: IOAPIC in Java, no PIT), whose set-up and teardown skip KVM's grace periods.
  *
  * <pre>
  * benchmarks/run.sh full 'MachineStartup'                                # warm: AverageTime
@@ -64,6 +67,10 @@ public class MachineStartup {
 
     @Param({"bzImage", "pvh"})
     public String entry;
+
+    /** Where the interrupt controllers live: KVM's in-kernel irqchip and PIT, or split (see {@link Irqchip}). */
+    @Param({"KERNEL", "SPLIT"})
+    public Irqchip irqchip;
 
     private Hypervisor hypervisor;
     private LinuxKernel kernel;
@@ -148,12 +155,13 @@ public class MachineStartup {
     }
 
     private Machine.Builder machine(FirstByte console) {
-        return Machine.builder().kernel(kernel).memoryBytes(MEMORY).vcpus(1).commandLine(CMDLINE).console(console);
+        return Machine.builder().kernel(kernel).memoryBytes(MEMORY).vcpus(1).irqchip(irqchip).commandLine(CMDLINE)
+                .console(console);
     }
 
     private VirtualMachine createVm() {
         VirtualMachine vm = hypervisor.createVm();
-        hypervisor.x86Platform().prepareVm(vm);
+        hypervisor.x86Platform().prepareVm(vm, irqchip);
         return vm;
     }
 

@@ -13,6 +13,7 @@ import org.vmm4j.boot.BootState;
 import org.vmm4j.boot.EntryKind;
 import org.vmm4j.boot.LinuxKernel;
 import org.vmm4j.boot.MinimalKernel;
+import org.vmm4j.machine.Irqchip;
 import org.vmm4j.machine.Machine;
 import org.vmm4j.machine.MachineExit;
 
@@ -22,11 +23,13 @@ import org.vmm4j.machine.MachineExit;
  * {@code System.nanoTime()} between them, then a whole {@link Machine} boot split into build, run to
  * the reset, and close.
  *
- * <pre>java --enable-native-access=ALL-UNNAMED -cp benchmarks/target/benchmarks.jar org.vmm4j.benchmarks.StartupPhases 31</pre>
+ * <pre>java --enable-native-access=ALL-UNNAMED -cp benchmarks/target/benchmarks.jar org.vmm4j.benchmarks.StartupPhases 31 [kernel|split]</pre>
+ *
+ * The second argument picks the {@link Irqchip} (default {@code kernel}).
  */
 public final class StartupPhases {
     private static final long MEMORY = 256L << 20;
-    private static final String[] PHASES = {"open /dev/kvm", "VM create (+TSS, irqchip, PIT)", "memory map",
+    private static final String[] PHASES = {"open /dev/kvm", "VM create (+TSS, irqchip)", "memory map",
             "vCPU create + setup", "load (kernel, boot_params, registers)", "teardown (close)",
             "Machine: build", "Machine: start to reset", "Machine: close"};
 
@@ -35,6 +38,7 @@ public final class StartupPhases {
 
     public static void main(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 31;
+        Irqchip irqchip = args.length > 1 ? Irqchip.valueOf(args[1].toUpperCase(java.util.Locale.ROOT)) : Irqchip.KERNEL;
         LinuxKernel kernel = LinuxKernel.of(MinimalKernel.bzImage(), EntryKind.BZIMAGE_64, null);
         long[][] t = new long[PHASES.length][rounds];
         for (int r = 0; r < rounds; r++) {
@@ -42,7 +46,7 @@ public final class StartupPhases {
             try (Hypervisor hv = Hypervisor.open()) {
                 long t1 = System.nanoTime();
                 VirtualMachine vm = hv.createVm();
-                hv.x86Platform().prepareVm(vm);
+                hv.x86Platform().prepareVm(vm, irqchip);
                 long t2 = System.nanoTime();
                 GuestMemory low = vm.allocateMemory(0, MEMORY);
                 long t3 = System.nanoTime();
@@ -55,7 +59,7 @@ public final class StartupPhases {
                 long t5 = System.nanoTime();
                 vm.close();
                 long t6 = System.nanoTime();
-                Machine machine = Machine.builder().hypervisor(hv).kernel(kernel).memoryBytes(MEMORY).build();
+                Machine machine = Machine.builder().hypervisor(hv).kernel(kernel).memoryBytes(MEMORY).irqchip(irqchip).build();
                 long t7 = System.nanoTime();
                 machine.start();
                 MachineExit exit = machine.awaitExit(Duration.ofSeconds(10)).orElseThrow();
@@ -74,6 +78,7 @@ public final class StartupPhases {
                 }
             }
         }
+        System.out.println("irqchip " + irqchip);
         System.out.println("| phase | first boot (cold) ms | median of " + (rounds - 1) + " (warm) ms |");
         System.out.println("| --- | ---: | ---: |");
         for (int p = 0; p < PHASES.length; p++) {

@@ -51,6 +51,9 @@ public final class Machine implements AutoCloseable {
     private final VirtualMachine vm;
     private final List<VirtualCpu> cpus = new ArrayList<>();
     private final PcDevices devices;
+    private final Irqchip irqchip;
+    /** The user-space IOAPIC of an {@link Irqchip#SPLIT} machine, else {@code null}. */
+    private final IoApic ioApic;
     private final BootState boot;
     private final InputStream consoleInput;
     private final List<Thread> threads = new ArrayList<>();
@@ -73,7 +76,8 @@ public final class Machine implements AutoCloseable {
             this.platform = hypervisor.x86Platform();
             created = hypervisor.createVm();
             this.vm = created;
-            platform.prepareVm(vm);
+            this.irqchip = b.irqchip;
+            platform.prepareVm(vm, irqchip);
             GuestMemory low = null;
             for (Layout.RamRange range : Layout.ramRanges(b.memorySize)) {
                 GuestMemory region = vm.allocateMemory(range.address(), range.size());
@@ -82,8 +86,16 @@ public final class Machine implements AutoCloseable {
                 }
             }
             this.boot = BootSetup.prepare(Objects.requireNonNull(low, "no RAM at guest-physical 0"), config);
-            this.devices = new PcDevices(b.consoleOutput, irq -> platform.interruptLine(vm, irq), this::guestReset,
-                    b.bootListener, null);
+            if (irqchip == Irqchip.SPLIT) {
+                // The MP table gives the IOAPIC the APIC id after the last vCPU's.
+                ioApic = new IoApic(platform.msiController(vm), b.vcpus);
+                devices = new PcDevices(b.consoleOutput, ioApic::line, this::guestReset, b.bootListener, null);
+                devices.mmio().register(Layout.IOAPIC_ADDRESS, IoApic.MMIO_SIZE, ioApic);
+            } else {
+                ioApic = null;
+                devices = new PcDevices(b.consoleOutput, irq -> platform.interruptLine(vm, irq), this::guestReset,
+                        b.bootListener, null);
+            }
             for (int id = 0; id < b.vcpus; id++) {
                 VirtualCpu cpu = vm.createVcpu(id);
                 platform.prepareVcpu(vm, cpu, b.vcpus);
@@ -115,6 +127,16 @@ public final class Machine implements AutoCloseable {
     /** Where the kernel, command line and initrd were placed, and the memory map given to the guest. */
     public BootState bootState() {
         return boot;
+    }
+
+    /** Where the interrupt controllers live. */
+    public Irqchip irqchip() {
+        return irqchip;
+    }
+
+    /** The IOAPIC vmm4j emulates for an {@link Irqchip#SPLIT} machine. */
+    public Optional<IoApic> ioApic() {
+        return Optional.ofNullable(ioApic);
     }
 
     /** The underlying VM, for inspection (memory, statistics). */
@@ -153,6 +175,11 @@ public final class Machine implements AutoCloseable {
                 VmExit e = cpu.run();
                 switch (e.kind()) {
                     case IO_IN, IO_OUT, MMIO_READ, MMIO_WRITE -> dispatcher.dispatch(e);
+                    case IOAPIC_EOI -> {
+                        if (ioApic != null) {
+                            ioApic.endOfInterrupt(e.eoiVector());
+                        }
+                    }
                     case HLT, INTERRUPTED, BOGUS -> {
                         // HLT reaches us only without an in-kernel irqchip; either way, run again.
                     }
@@ -301,6 +328,7 @@ public final class Machine implements AutoCloseable {
         private InputStream consoleInput;
         private BootTimer.Listener bootListener;
         private Hypervisor hypervisor;
+        private Irqchip irqchip = Irqchip.KERNEL;
 
         private Builder() {
         }
@@ -373,6 +401,15 @@ public final class Machine implements AutoCloseable {
         /** Told when the guest's init writes the boot timer. */
         public Builder bootListener(BootTimer.Listener listener) {
             bootListener = listener;
+            return this;
+        }
+
+        /**
+         * Where the interrupt controllers live: {@link Irqchip#KERNEL} (the default) or
+         * {@link Irqchip#SPLIT}, which sets up and tears down ~25 ms faster on KVM (see {@link Irqchip}).
+         */
+        public Builder irqchip(Irqchip where) {
+            irqchip = Objects.requireNonNull(where, "irqchip");
             return this;
         }
 

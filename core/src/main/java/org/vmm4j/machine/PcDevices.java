@@ -8,7 +8,8 @@ import java.util.function.IntFunction;
  * COM1 (0x3f8, IRQ 4), the i8042 (0x60/0x64, IRQ 1), the CMOS RTC (0x70/0x71), PCI configuration
  * space (0xcf8-0xcff), the boot timer (port {@link BootTimer#DEFAULT_PORT} and MMIO
  * {@link #BOOT_TIMER_MMIO_ADDRESS}) and, if asked for, a debug-exit port (0x501). The PIC, PIT,
- * IOAPIC and local APICs are the hypervisor's (KVM's in-kernel irqchip and PIT).
+ * IOAPIC and local APICs are the hypervisor's (KVM's in-kernel irqchip and PIT), or, on an
+ * {@link Irqchip#SPLIT} machine, the IOAPIC is vmm4j's ({@link IoApic}, mapped by {@link Machine}).
  */
 public final class PcDevices {
 

@@ -10,8 +10,23 @@ import org.vmm4j.VirtualMachine;
  */
 public interface X86Platform {
 
-    /** Sets up the VM's in-kernel platform devices; called once, before any vCPU exists. */
-    void prepareVm(VirtualMachine vm);
+    /** Sets up the VM's in-kernel platform devices ({@link Irqchip#KERNEL}); called once, before any vCPU exists. */
+    default void prepareVm(VirtualMachine vm) {
+        prepareVm(vm, Irqchip.KERNEL);
+    }
+
+    /**
+     * Sets up the VM's platform devices with the interrupt controllers where {@code irqchip} says;
+     * called once, before any vCPU exists.
+     *
+     * @throws UnsupportedOperationException if this hypervisor cannot split the irqchip
+     */
+    void prepareVm(VirtualMachine vm, Irqchip irqchip);
+
+    /**
+     * Where a user-space IOAPIC sends its interrupts, for a VM prepared with {@link Irqchip#SPLIT}.
+     */
+    MsiController msiController(VirtualMachine vm);
 
     /**
      * Readies vCPU {@code cpu.id()} of {@code vcpuCount} for a Linux boot: CPUID (normalized: APIC id,
@@ -19,6 +34,6 @@ public interface X86Platform {
      */
     void prepareVcpu(VirtualMachine vm, VirtualCpu cpu, int vcpuCount);
 
-    /** The line for ISA interrupt {@code irq} of the in-kernel interrupt controller. */
+    /** The line for ISA interrupt {@code irq} of the in-kernel interrupt controller ({@link Irqchip#KERNEL}). */
     InterruptLine interruptLine(VirtualMachine vm, int irq);
 }

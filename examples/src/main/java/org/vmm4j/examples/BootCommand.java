@@ -9,12 +9,13 @@ import java.util.Optional;
 
 import org.vmm4j.boot.BusyboxInitramfs;
 import org.vmm4j.boot.EntryKind;
+import org.vmm4j.machine.Irqchip;
 import org.vmm4j.machine.Machine;
 import org.vmm4j.machine.MachineExit;
 
 /**
  * {@code vmm4j boot --kernel K [--initrd I | --busybox] [--append ARGS] [--mem 256M] [--cpus N]
- * [--entry bzimage64|pvh|elf64] [--timeout SECONDS] [--until TEXT]}: boots a Linux kernel in this process with the serial
+ * [--entry bzimage64|pvh|elf64] [--irqchip kernel|split] [--timeout SECONDS] [--until TEXT]}: boots a Linux kernel in this process with the serial
  * console on the terminal; ends when the guest reboots or powers off.
  */
 final class BootCommand implements Cli.Command {
@@ -22,6 +23,17 @@ final class BootCommand implements Cli.Command {
     @Override
     public String summary() {
         return "boot a Linux kernel in-process: --kernel K [--initrd I|--busybox] [--append ..] [--mem 256M] [--cpus N]";
+    }
+
+    private static Irqchip irqchip(String name) {
+        switch (name) {
+            case "kernel":
+                return Irqchip.KERNEL;
+            case "split":
+                return Irqchip.SPLIT;
+            default:
+                throw new IllegalArgumentException("--irqchip must be kernel or split, not " + name);
+        }
     }
 
     @Override
@@ -33,6 +45,7 @@ final class BootCommand implements Cli.Command {
         long memory = 256L << 20;
         int cpus = 1;
         EntryKind entry = null;
+        Irqchip irqchip = Irqchip.KERNEL;
         Duration timeout = null;
         String until = null;
         for (int i = 0; i < args.length; i++) {
@@ -45,6 +58,7 @@ final class BootCommand implements Cli.Command {
                 case "--mem" -> memory = size(value(args, ++i, a));
                 case "--cpus" -> cpus = integer(value(args, ++i, a), a);
                 case "--entry" -> entry = EntryKind.fromName(value(args, ++i, a));
+                case "--irqchip" -> irqchip = irqchip(value(args, ++i, a));
                 case "--timeout" -> timeout = Duration.ofSeconds(integer(value(args, ++i, a), a));
                 case "--until" -> until = value(args, ++i, a);
                 default -> throw new IllegalArgumentException("unknown option " + a);
@@ -63,7 +77,7 @@ final class BootCommand implements Cli.Command {
                 : busybox ? "console=ttyS0 reboot=k panic=-1 rdinit=/init" : "console=ttyS0 reboot=k panic=-1";
         ConsoleWatch console = new ConsoleWatch(out, until);
         Machine.Builder builder = Machine.builder().kernel(kernel).entry(entry).memoryBytes(memory).vcpus(cpus)
-                .commandLine(cmdline).console(console).consoleInput(System.in)
+                .irqchip(irqchip).commandLine(cmdline).console(console).consoleInput(System.in)
                 .bootListener(nanos -> err.printf("%n[vmm4j] guest init reached the boot timer after %d ms%n",
                         nanos / 1_000_000));
         if (initrd != null) {

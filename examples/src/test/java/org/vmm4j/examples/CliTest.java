@@ -52,6 +52,13 @@ class CliTest {
     }
 
     @Test
+    void bootRejectsAnUnknownIrqchipBeforeReadingTheKernel() {
+        assertEquals(2, run("boot", "--irqchip", "userspace", "--kernel", "/nonexistent"));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("--irqchip must be kernel or split, not userspace"),
+                err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
     void unknownCommandAndOptionFailWithUsage() {
         assertEquals(2, run("frobnicate"));
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("unknown command 'frobnicate'"));

@@ -31,6 +31,7 @@ final class KvmExit implements VmExit {
             case KVM_EXIT_SYSTEM_EVENT -> ExitKind.SYSTEM_EVENT;
             case KVM_EXIT_DEBUG -> ExitKind.DEBUG;
             case KVM_EXIT_INTR -> ExitKind.INTERRUPTED;
+            case KVM_EXIT_IOAPIC_EOI -> ExitKind.IOAPIC_EOI;
             default -> ExitKind.UNKNOWN;
         };
     }
@@ -141,6 +142,12 @@ final class KvmExit implements VmExit {
     public int internalErrorSuberror() {
         require(ExitKind.INTERNAL_ERROR, ExitKind.INTERNAL_ERROR);
         return run.getInt(Run.INTERNAL_SUBERROR);
+    }
+
+    @Override
+    public int eoiVector() {
+        require(ExitKind.IOAPIC_EOI, ExitKind.IOAPIC_EOI);
+        return run.getByte(Run.EOI_VECTOR) & 0xff;
     }
 
     @Override

@@ -54,6 +54,9 @@ public final class KvmHeader {
     public static final long KVM_IRQ_LINE = iow(0x61, KvmStructs.IrqLevel.SIZE);
     public static final long KVM_CREATE_PIT2 = iow(0x77, KvmStructs.PitConfig.SIZE);
     public static final long KVM_GET_STATS_FD = io(0xce);
+    public static final long KVM_ENABLE_CAP = iow(0xa3, KvmStructs.EnableCap.SIZE);
+    public static final long KVM_SIGNAL_MSI = iow(0xa5, KvmStructs.Msi.SIZE);
+    public static final long KVM_SET_GSI_ROUTING = iow(0x6a, KvmStructs.IrqRouting.SIZE);
 
     // vCPU ioctls
     public static final long KVM_RUN = io(0x80);
@@ -93,6 +96,9 @@ public final class KvmHeader {
     public static final int KVM_CAP_MAX_VCPU_ID = 128;
     public static final int KVM_CAP_IMMEDIATE_EXIT = 136;
     public static final int KVM_CAP_BINARY_STATS_FD = 203;
+    public static final int KVM_CAP_SIGNAL_MSI = 77;
+    public static final int KVM_CAP_IRQ_ROUTING = 25;
+    public static final int KVM_CAP_SPLIT_IRQCHIP = 121;
 
     // Exit reasons (kvm_run.exit_reason)
     public static final int KVM_EXIT_UNKNOWN = 0;
@@ -108,6 +114,7 @@ public final class KvmHeader {
     public static final int KVM_EXIT_INTR = 10;
     public static final int KVM_EXIT_INTERNAL_ERROR = 17;
     public static final int KVM_EXIT_SYSTEM_EVENT = 24;
+    public static final int KVM_EXIT_IOAPIC_EOI = 26;
 
     public static final int KVM_EXIT_IO_IN = 0;
     public static final int KVM_EXIT_IO_OUT = 1;
@@ -125,6 +132,7 @@ public final class KvmHeader {
     public static final int KVM_MEM_LOG_DIRTY_PAGES = 1;
     public static final int KVM_MEM_READONLY = 1 << 1;
     public static final int KVM_PIT_SPEAKER_DUMMY = 1;
+    public static final int KVM_IRQ_ROUTING_MSI = 2;
     public static final int KVM_GUESTDBG_ENABLE = 0x1;
     public static final int KVM_GUESTDBG_SINGLESTEP = 0x2;
 
@@ -169,6 +177,7 @@ public final class KvmHeader {
             case KVM_EXIT_INTR -> "KVM_EXIT_INTR";
             case KVM_EXIT_INTERNAL_ERROR -> "KVM_EXIT_INTERNAL_ERROR";
             case KVM_EXIT_SYSTEM_EVENT -> "KVM_EXIT_SYSTEM_EVENT";
+            case KVM_EXIT_IOAPIC_EOI -> "KVM_EXIT_IOAPIC_EOI";
             default -> "KVM exit " + reason;
         };
     }

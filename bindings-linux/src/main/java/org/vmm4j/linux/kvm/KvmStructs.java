@@ -41,6 +41,7 @@ public final class KvmStructs {
         public static final int INTERNAL_DATA = 40;
         // system_event
         public static final int SYSTEM_EVENT_TYPE = 32;
+        public static final int EOI_VECTOR = 32;
         public static final int SYSTEM_EVENT_NDATA = 36;
         public static final int SYSTEM_EVENT_DATA = 40;
         // debug.arch (struct kvm_debug_exit_arch)
@@ -201,6 +202,54 @@ public final class KvmStructs {
         public static final int LEVEL = 4;
 
         private IrqLevel() {
+        }
+    }
+
+    /** struct kvm_enable_cap. */
+    public static final class EnableCap {
+        public static final int SIZE = 104;
+        public static final int CAP = 0;
+        public static final int FLAGS = 4;
+        public static final int ARGS = 8;
+
+        private EnableCap() {
+        }
+    }
+
+    /** struct kvm_msi. */
+    public static final class Msi {
+        public static final int SIZE = 32;
+        public static final int ADDRESS_LO = 0;
+        public static final int ADDRESS_HI = 4;
+        public static final int DATA = 8;
+        public static final int FLAGS = 12;
+
+        private Msi() {
+        }
+    }
+
+    /** struct kvm_irq_routing (header; the entries follow). */
+    public static final class IrqRouting {
+        public static final int SIZE = 8;
+        public static final int NR = 0;
+        public static final int FLAGS = 4;
+        public static final int ENTRIES = 8;
+
+        private IrqRouting() {
+        }
+    }
+
+    /** struct kvm_irq_routing_entry with its MSI member. */
+    public static final class IrqRoutingEntry {
+        public static final int SIZE = 48;
+        public static final int GSI = 0;
+        public static final int TYPE = 4;
+        public static final int FLAGS = 8;
+        public static final int MSI_ADDRESS_LO = 16;
+        public static final int MSI_ADDRESS_HI = 20;
+        public static final int MSI_DATA = 24;
+
+        private IrqRoutingEntry() {
         }
     }
 

@@ -38,6 +38,10 @@ public final class KvmVm implements VirtualMachine {
     private final NativeMemory buffers;
     private final NativeMemory irqLevel;
     private final NativeMemory regionRequest;
+    private final NativeMemory msi;
+    private final NativeMemory enableCap;
+    /** KVM_SET_GSI_ROUTING's table, allocated on first use (split-irqchip machines only). */
+    private NativeMemory routing;
     private final List<KvmDirtyLog> dirtyLogs = new ArrayList<>();
     private Stats stats;
     /** Thread id of the creator: KVM names the VM's debugfs directory after it. */
@@ -56,9 +60,14 @@ public final class KvmVm implements VirtualMachine {
             // KVM_CAP_MAX_VCPUS defaults to NR_VCPUS and MAX_VCPU_ID to MAX_VCPUS when not reported.
             this.maxVcpus = maxId > 0 ? maxId : max > 0 ? max : recommended > 0 ? recommended : 4;
             this.vcpus = new KvmVcpu[maxVcpus];
-            this.buffers = libc.access().allocate(KvmStructs.IrqLevel.SIZE + KvmStructs.UserspaceMemoryRegion.SIZE);
+            int regionAt = KvmStructs.IrqLevel.SIZE;
+            int msiAt = regionAt + KvmStructs.UserspaceMemoryRegion.SIZE;
+            int capAt = msiAt + KvmStructs.Msi.SIZE;
+            this.buffers = libc.access().allocate(capAt + KvmStructs.EnableCap.SIZE);
             this.irqLevel = buffers.slice(0, KvmStructs.IrqLevel.SIZE);
-            this.regionRequest = buffers.slice(KvmStructs.IrqLevel.SIZE, KvmStructs.UserspaceMemoryRegion.SIZE);
+            this.regionRequest = buffers.slice(regionAt, KvmStructs.UserspaceMemoryRegion.SIZE);
+            this.msi = buffers.slice(msiAt, KvmStructs.Msi.SIZE);
+            this.enableCap = buffers.slice(capAt, KvmStructs.EnableCap.SIZE);
         } catch (RuntimeException e) {
             libc.close(fd);
             throw e;
@@ -301,6 +310,82 @@ public final class KvmVm implements VirtualMachine {
         }
     }
 
+    /**
+     * {@code KVM_ENABLE_CAP(KVM_CAP_SPLIT_IRQCHIP)}: local APICs in the kernel, the IOAPIC and PIC
+     * left to user space, GSIs {@code 0..ioapicPins-1} reserved for the user-space IOAPIC's routes.
+     * Call instead of {@link #createIrqchip()}, before creating vCPUs.
+     */
+    public synchronized void enableSplitIrqchip(int ioapicPins) {
+        checkOpen();
+        if (ioapicPins < 1 || ioapicPins > 256) {
+            throw new IllegalArgumentException("IOAPIC pin count must be 1-256, not " + ioapicPins);
+        }
+        if (checkExtensionOnVm(KVM_CAP_SPLIT_IRQCHIP) <= 0) {
+            throw new VmmException("KVM_CAP_SPLIT_IRQCHIP", 0, "this KVM has no split irqchip (Linux 4.5+)");
+        }
+        enableCap.fill(0, KvmStructs.EnableCap.SIZE, (byte) 0);
+        enableCap.putInt(KvmStructs.EnableCap.CAP, KVM_CAP_SPLIT_IRQCHIP);
+        enableCap.putLong(KvmStructs.EnableCap.ARGS, ioapicPins);
+        Errno.check(libc.ioctl(fd, KVM_ENABLE_CAP, enableCap), "ioctl(KVM_ENABLE_CAP, KVM_CAP_SPLIT_IRQCHIP)");
+    }
+
+    /**
+     * {@code KVM_SIGNAL_MSI}: sends one message-signalled interrupt to the in-kernel local APICs.
+     * Allocates nothing.
+     *
+     * @return {@code true} if delivered; {@code false} if the guest had it blocked or no local APIC
+     *         matched the destination (KVM returns -1 for that, which reads as EPERM: a guest's
+     *         misprogrammed route must not bring the VMM down)
+     */
+    public synchronized boolean signalMsi(long address, int data) {
+        checkOpen();
+        msi.putInt(KvmStructs.Msi.ADDRESS_LO, (int) address);
+        msi.putInt(KvmStructs.Msi.ADDRESS_HI, (int) (address >>> 32));
+        msi.putInt(KvmStructs.Msi.DATA, data);
+        msi.putInt(KvmStructs.Msi.FLAGS, 0);
+        long r = libc.ioctl(fd, KVM_SIGNAL_MSI, msi);
+        if (r < 0 && r != -Errno.EPERM) {
+            throw Errno.exception("ioctl(KVM_SIGNAL_MSI, address 0x" + Long.toHexString(address) + ", data 0x"
+                    + Integer.toHexString(data) + ")", (int) -r);
+        }
+        return r > 0;
+    }
+
+    /**
+     * {@code KVM_SET_GSI_ROUTING}: replaces the VM's routing table with MSI routes, GSI {@code i} to
+     * ({@code addresses[i]}, {@code data[i]}) for every {@code i} with {@code enabled[i]}. On a split
+     * irqchip this is how KVM learns which vectors of the user-space IOAPIC are level-triggered, so
+     * that it reports their end-of-interrupt ({@code KVM_EXIT_IOAPIC_EOI}).
+     */
+    public synchronized void setMsiRoutes(long[] addresses, int[] data, boolean[] enabled) {
+        checkOpen();
+        int n = addresses.length;
+        if (data.length != n || enabled.length != n) {
+            throw new IllegalArgumentException("addresses, data and enabled must have the same length");
+        }
+        long size = KvmStructs.IrqRouting.SIZE + (long) n * KvmStructs.IrqRoutingEntry.SIZE;
+        if (routing == null || routing.size() < size) {
+            if (routing != null) {
+                routing.close();
+            }
+            routing = libc.access().allocate(size);
+        }
+        routing.fill(0, size, (byte) 0);
+        int count = 0;
+        for (int gsi = 0; gsi < n; gsi++) {
+            if (enabled[gsi]) {
+                long e = KvmStructs.IrqRouting.ENTRIES + (long) count++ * KvmStructs.IrqRoutingEntry.SIZE;
+                routing.putInt(e + KvmStructs.IrqRoutingEntry.GSI, gsi);
+                routing.putInt(e + KvmStructs.IrqRoutingEntry.TYPE, KVM_IRQ_ROUTING_MSI);
+                routing.putInt(e + KvmStructs.IrqRoutingEntry.MSI_ADDRESS_LO, (int) addresses[gsi]);
+                routing.putInt(e + KvmStructs.IrqRoutingEntry.MSI_ADDRESS_HI, (int) (addresses[gsi] >>> 32));
+                routing.putInt(e + KvmStructs.IrqRoutingEntry.MSI_DATA, data[gsi]);
+            }
+        }
+        routing.putInt(KvmStructs.IrqRouting.NR, count);
+        Errno.check(libc.ioctl(fd, KVM_SET_GSI_ROUTING, routing), "ioctl(KVM_SET_GSI_ROUTING, " + count + " MSI routes)");
+    }
+
     @Override
     public boolean isClosed() {
         return closed;
@@ -335,5 +420,11 @@ public final class KvmVm implements VirtualMachine {
             stats.close();
         }
         buffers.close();
+        synchronized (this) {
+            if (routing != null) {
+                routing.close();
+                routing = null;
+            }
+        }
     }
 }

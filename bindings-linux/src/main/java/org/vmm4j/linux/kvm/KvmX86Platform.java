@@ -8,11 +8,15 @@ import org.vmm4j.VirtualMachine;
 import org.vmm4j.boot.CpuidNormalizer;
 import org.vmm4j.boot.VcpuInit;
 import org.vmm4j.machine.InterruptLine;
+import org.vmm4j.machine.IoApic;
+import org.vmm4j.machine.Irqchip;
+import org.vmm4j.machine.MsiController;
 import org.vmm4j.machine.X86Platform;
 
 /**
  * KVM's part of an x86 machine, in the order Firecracker sets it up: TSS and identity map, in-kernel
- * irqchip, PIT2; then per vCPU CPUID (normalized) before MSRs, the boot MSRs, FPU, LAPIC LINT0/LINT1.
+ * irqchip, PIT2 (or, for {@link Irqchip#SPLIT}, KVM_CAP_SPLIT_IRQCHIP and no PIT); then per vCPU CPUID
+ * (normalized) before MSRs, the boot MSRs, FPU, LAPIC LINT0/LINT1.
  */
 final class KvmX86Platform implements X86Platform {
     /** Three pages just below the 4 GiB boundary's BIOS area, as Firecracker and QEMU place them. */
@@ -27,12 +31,32 @@ final class KvmX86Platform implements X86Platform {
     }
 
     @Override
-    public void prepareVm(VirtualMachine vm) {
+    public void prepareVm(VirtualMachine vm, Irqchip irqchip) {
         KvmVm kvm = (KvmVm) vm;
         kvm.setIdentityMapAddress(IDENTITY_MAP_ADDRESS);
         kvm.setTssAddress(TSS_ADDRESS);
-        kvm.createIrqchip();
-        kvm.createPit2();
+        if (irqchip == Irqchip.SPLIT) {
+            kvm.enableSplitIrqchip(IoApic.PINS);
+        } else {
+            kvm.createIrqchip();
+            kvm.createPit2();
+        }
+    }
+
+    @Override
+    public MsiController msiController(VirtualMachine vm) {
+        KvmVm kvm = (KvmVm) vm;
+        return new MsiController() {
+            @Override
+            public boolean signalMsi(long address, int data) {
+                return kvm.signalMsi(address, data);
+            }
+
+            @Override
+            public void setIoapicRoutes(long[] addresses, int[] data, boolean[] enabled) {
+                kvm.setMsiRoutes(addresses, data, enabled);
+            }
+        };
     }
 
     @Override

@@ -9,12 +9,14 @@ import java.time.Duration;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.vmm4j.boot.BootException;
 import org.vmm4j.boot.EntryKind;
 import org.vmm4j.boot.LinuxKernel;
 import org.vmm4j.boot.MinimalKernel;
 import org.vmm4j.linux.kvm.KvmAvailable;
+import org.vmm4j.machine.Irqchip;
 import org.vmm4j.machine.Machine;
 import org.vmm4j.machine.MachineExit;
 
@@ -30,16 +32,17 @@ class MinimalKernelBootTest {
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {1, 2})
-    void kernelSeesOurCommandLineAndMemoryMapThenResets(int vcpus) throws Exception {
+    @CsvSource({"1, KERNEL", "2, KERNEL", "1, SPLIT", "2, SPLIT"})
+    void kernelSeesOurCommandLineAndMemoryMapThenResets(int vcpus, Irqchip irqchip) throws Exception {
         Leaks before = Leaks.now();
         String cmdline = "console=ttyS0 vmm4j.test=" + vcpus + " quiet";
         ConsoleCapture console = new ConsoleCapture(false);
         MachineExit exit;
         int e820;
         try (Machine machine = Machine.builder().kernel(LinuxKernel.of(MinimalKernel.bzImage(), null, null))
-                .memoryMiB(256).vcpus(vcpus).commandLine(cmdline).console(console).build()) {
+                .memoryMiB(256).vcpus(vcpus).irqchip(irqchip).commandLine(cmdline).console(console).build()) {
             assertEquals(EntryKind.BZIMAGE_64, machine.bootState().entry());
+            assertEquals(irqchip == Irqchip.SPLIT, machine.ioApic().isPresent(), "a user-space IOAPIC iff split");
             e820 = machine.bootState().memoryMap().size();
             machine.start();
             exit = machine.awaitExit(Duration.ofSeconds(60)).orElseThrow(() ->
