@@ -7,7 +7,7 @@
 # Each variant is timed from exec to exit (bash's EPOCHREALTIME around the child) and its peak RSS
 # taken from /usr/bin/time; the table shows medians. Variants, one start-up technique added at a time:
 #   jar          java -jar vmm4j.jar (JDK defaults: G1, tiered C1+C2, the JDK's own CDS archive)
-#   flags        + SerialGC, C1 only, no perf data, heap sized for the job (-Xms8m -Xmx64m)
+#   flags        + SerialGC, C1 only, no perf data, heap sized for the job (-Xms8m -Xmx1g: reserved, committed only as used)
 #   appcds       + an AppCDS archive of the application's classes (-XX:SharedArchiveFile)
 #   aot          + instead a JDK 25 AOT cache (-XX:AOTCache, JEP 483/514): classes loaded and linked
 #   launcher     examples/target/vmm4j, the packaged launcher (= aot)
@@ -29,7 +29,7 @@ trap 'rm -rf "$work"' EXIT
 "$java" -jar "$jar" tiny-kernel "$work/tiny.bzImage" 2>/dev/null
 "$java" -jar "$jar" tiny-kernel --hold "$work/hold.bzImage" 2>/dev/null
 
-lean=(-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Xms8m -Xmx64m -Xss512k --enable-native-access=ALL-UNNAMED)
+lean=(-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Xms8m -Xmx1g -Xss512k --enable-native-access=ALL-UNNAMED)
 boot=(-jar "$jar" boot --kernel "$work/tiny.bzImage")
 # Archives are built here, from the jar being measured, so the numbers never mix builds.
 "$java" "${lean[@]}" -XX:ArchiveClassesAtExit="$work/app.jsa" "${boot[@]}" </dev/null >/dev/null 2>&1

@@ -13,7 +13,7 @@ aot=$target/vmm4j.aot
 # Flags for a short-lived VMM: one GC thread family and no perf-data file; a heap sized for the job
 # (guest RAM is mmap'ed outside the heap); C1 only, since the run loop never gets hot enough for C2.
 # The same flags are used for training and use, so the cache matches.
-flags=(-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Xms8m -Xmx64m -Xss512k
+flags=(-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Xms8m -Xmx1g -Xss512k
        --enable-native-access=ALL-UNNAMED)
 
 cat > "$target/vmm4j" <<LAUNCHER
