@@ -40,4 +40,7 @@ if [ $# -eq 0 ]; then
 else
   "$java" -cp "$jar" org.vmm4j.benchmarks.report.BenchmarkReport "$out" "$out/results.json"
 fi
-if [ $# -eq 0 ]; then paired "$out" "${paired_opts[@]}"; fi
+if [ $# -eq 0 ]; then
+  paired "$out" "${paired_opts[@]}"
+  { echo; echo "Paired Java/C (PairedRunLoop ${paired_opts[*]}):"; echo; cat "$out/paired.md"; } >>"$out/results.md"
+fi

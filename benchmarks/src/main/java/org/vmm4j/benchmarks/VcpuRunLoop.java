@@ -70,7 +70,8 @@ public class VcpuRunLoop {
 
     /**
      * Each side's time per exit within one iteration, and Java's over C's: JMH's secondary results of
-     * {@link #paired}. Reset at each iteration.
+     * {@link #paired}. Reset at each iteration. JMH's summary line adds EVENTS counters up over the
+     * iterations; the per-iteration values are in the JSON's rawData (BenchmarkReport takes their median).
      */
     @State(Scope.Thread)
     @AuxCounters(AuxCounters.Type.EVENTS)

@@ -87,10 +87,20 @@ public final class BenchmarkReport {
                     alloc = run.getAsJsonObject("secondaryMetrics").getAsJsonObject("gc.alloc.rate.norm")
                             .get("score").getAsDouble();
                 }
-                // VcpuRunLoop.paired: Java's time over C's, both measured in the same iteration.
+                // VcpuRunLoop.paired: Java's time over C's, both measured in the same iteration. JMH sums
+                // EVENTS counters over the iterations in "score": take the median of the iterations.
                 Double paired = null;
                 if (run.has("secondaryMetrics") && run.getAsJsonObject("secondaryMetrics").has("javaToC")) {
-                    paired = run.getAsJsonObject("secondaryMetrics").getAsJsonObject("javaToC").get("score").getAsDouble();
+                    List<Double> ratios = new ArrayList<>();
+                    for (JsonElement fork : run.getAsJsonObject("secondaryMetrics").getAsJsonObject("javaToC")
+                            .getAsJsonArray("rawData")) {
+                        for (JsonElement iteration : fork.getAsJsonArray()) {
+                            ratios.add(iteration.getAsDouble());
+                        }
+                    }
+                    ratios.sort(null);
+                    int n = ratios.size();
+                    paired = n == 0 ? null : n % 2 == 1 ? ratios.get(n / 2) : (ratios.get(n / 2 - 1) + ratios.get(n / 2)) / 2;
                 }
                 double error = primary.get("scoreError").isJsonPrimitive()
                         && !primary.get("scoreError").getAsString().equals("NaN") ? primary.get("scoreError").getAsDouble() : Double.NaN;
@@ -120,7 +130,7 @@ public final class BenchmarkReport {
                         s.params().isEmpty() ? "-" : s.params(), s.method(), s.score(), s.unit(),
                         s.allocBytesPerOp() == null ? "-" : String.format(Locale.ROOT, "%.1f", s.allocBytesPerOp()),
                         s.pairedRatio() == null ? String.format(Locale.ROOT, "%.2f", s.score() / base.score())
-                                : String.format(Locale.ROOT, "%.3f Java/C, paired", s.pairedRatio())));
+                                : String.format(Locale.ROOT, "%.3f Java/C paired (median of iterations)", s.pairedRatio())));
             }
         }
         return md.toString();
