@@ -2,6 +2,7 @@
 # Runs the JMH suite and writes results (JSON), the README table (markdown) and charts (PNG).
 #   benchmarks/run.sh smoke   # tiny iteration counts: proves every benchmark still runs (CI)
 #   benchmarks/run.sh full    # the numbers in README.md
+#   benchmarks/run.sh paired  # only VcpuRunLoop's Java/C ratio, C and Java interleaved (PairedRunLoop), FFM and JNA
 # Extra arguments are passed to JMH (e.g. a benchmark regex).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,20 +11,36 @@ mode=${1:-full}; shift || true
 java="$JAVA_HOME/bin/java"
 jar=benchmarks/target/benchmarks.jar
 [ -f "$jar" ] || { echo "build first: mvn -B package -DskipTests" >&2; exit 1; }
-out=benchmarks/results/$mode
+out=benchmarks/results/${mode/paired/full}
 mkdir -p "$out"
+# PairedRunLoop: C and Java take turns on one vCPU, so the ratio is free of the host's drift. It checks
+# itself (both loops must decode the same exits) and exits non-zero if the harness is broken.
+paired() {
+  local dir=$1; shift
+  for impl in ffm jna; do
+    "$java" --enable-native-access=ALL-UNNAMED -Dvmm4j.native=$impl -cp "$jar" org.vmm4j.benchmarks.PairedRunLoop \
+      --out "$dir" "$@" >/dev/null
+  done
+  { cat "$dir/paired-ffm.md"; tail -n +3 "$dir/paired-jna.md"; } >"$dir/paired.md"
+  cat "$dir/paired.md"
+}
 case "$mode" in
-  smoke) opts=(-f 1 -wi 1 -i 1 -w 200ms -r 200ms) ;;
-  full)  opts=(-f 1 -wi 3 -i 5 -w 2s -r 2s) ;;
-  *) echo "usage: $0 smoke|full [jmh args]" >&2; exit 2 ;;
+  smoke) opts=(-f 1 -wi 1 -i 1 -w 200ms -r 200ms); paired_opts=(--pairs 3 --warmup-pairs 1 --pair-ms 100) ;;
+  full)  opts=(-f 1 -wi 3 -i 5 -w 2s -r 2s); paired_opts=(--pairs 25 --warmup-pairs 5 --pair-ms 800) ;;
+  paired) paired "$out" --pairs 25 --warmup-pairs 5 --pair-ms 800 "$@"; exit 0 ;;
+  *) echo "usage: $0 smoke|full|paired [jmh args | PairedRunLoop args]" >&2; exit 2 ;;
 esac
 "$java" -jar "$jar" "${opts[@]}" -prof gc -rf json -rff "$out/results.json" "$@"
 # The hot paths again with the JNA side of the native seam, same JDK, same run of this script.
-jna_benchmarks=${JNA_BENCHMARKS:-"VcpuRunLoop.java|StatsPoll.binaryFd|LibvirtCalls.vmm4j"}
+jna_benchmarks=${JNA_BENCHMARKS:-"VcpuRunLoop.(java|paired)|StatsPoll.binaryFd|LibvirtCalls.vmm4j"}
 if [ $# -eq 0 ]; then
   "$java" -jar "$jar" "${opts[@]}" -prof gc -jvmArgsAppend -Dvmm4j.native=jna -rf json -rff "$out/results-jna.json" \
     "$jna_benchmarks"
   "$java" -cp "$jar" org.vmm4j.benchmarks.report.BenchmarkReport "$out" "$out/results.json" "$out/results-jna.json=jna"
 else
   "$java" -cp "$jar" org.vmm4j.benchmarks.report.BenchmarkReport "$out" "$out/results.json"
+fi
+if [ $# -eq 0 ]; then
+  paired "$out" "${paired_opts[@]}"
+  { echo; echo "Paired Java/C (PairedRunLoop ${paired_opts[*]}):"; echo; cat "$out/paired.md"; } >>"$out/results.md"
 fi

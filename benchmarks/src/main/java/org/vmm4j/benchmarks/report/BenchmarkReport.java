@@ -29,7 +29,7 @@ public final class BenchmarkReport {
 
     /** One measured score. */
     record Score(String benchmark, String method, String params, double score, double error, String unit,
-                 Double allocBytesPerOp) {
+                 Double allocBytesPerOp, Double pairedRatio) {
         String group() {
             return benchmark + (params.isEmpty() ? "" : " " + params);
         }
@@ -53,7 +53,7 @@ public final class BenchmarkReport {
             String label = eq < 0 ? null : args[i].substring(eq + 1);
             for (Score s : read(Path.of(eq < 0 ? args[i] : args[i].substring(0, eq)))) {
                 scores.add(label == null ? s : new Score(s.benchmark(), s.method() + " (" + label + ")", s.params(),
-                        s.score(), s.error(), s.unit(), s.allocBytesPerOp()));
+                        s.score(), s.error(), s.unit(), s.allocBytesPerOp(), s.pairedRatio()));
             }
         }
         Path out = Path.of(args[0]);
@@ -87,16 +87,34 @@ public final class BenchmarkReport {
                     alloc = run.getAsJsonObject("secondaryMetrics").getAsJsonObject("gc.alloc.rate.norm")
                             .get("score").getAsDouble();
                 }
+                // VcpuRunLoop.paired: Java's time over C's, both measured in the same iteration. JMH sums
+                // EVENTS counters over the iterations in "score": take the median of the iterations.
+                Double paired = null;
+                if (run.has("secondaryMetrics") && run.getAsJsonObject("secondaryMetrics").has("javaToC")) {
+                    List<Double> ratios = new ArrayList<>();
+                    for (JsonElement fork : run.getAsJsonObject("secondaryMetrics").getAsJsonObject("javaToC")
+                            .getAsJsonArray("rawData")) {
+                        for (JsonElement iteration : fork.getAsJsonArray()) {
+                            ratios.add(iteration.getAsDouble());
+                        }
+                    }
+                    ratios.sort(null);
+                    int n = ratios.size();
+                    paired = n == 0 ? null : n % 2 == 1 ? ratios.get(n / 2) : (ratios.get(n / 2 - 1) + ratios.get(n / 2)) / 2;
+                }
                 double error = primary.get("scoreError").isJsonPrimitive()
                         && !primary.get("scoreError").getAsString().equals("NaN") ? primary.get("scoreError").getAsDouble() : Double.NaN;
                 scores.add(new Score(benchmark, method, params.toString(), primary.get("score").getAsDouble(), error,
-                        primary.get("scoreUnit").getAsString(), alloc));
+                        primary.get("scoreUnit").getAsString(), alloc, paired));
             }
         }
         return scores;
     }
 
-    /** Markdown: one line per benchmark and parameters; ratios against the group's first score. */
+    /**
+     * Markdown: one line per benchmark and parameters; ratios against the group's baseline score, except
+     * for a paired benchmark, whose ratio (Java over C, same iterations) is its own secondary result.
+     */
     static String table(List<Score> scores) {
         Map<String, List<Score>> groups = new LinkedHashMap<>();
         for (Score s : scores) {
@@ -108,10 +126,11 @@ public final class BenchmarkReport {
             Score base = group.stream().filter(s -> s.method().equals("c") || s.method().equals("binaryFd")
                     || s.method().equals("vmm4j")).findFirst().orElse(group.get(0));
             for (Score s : group) {
-                md.append(String.format(Locale.ROOT, "| %s | %s | %s | %.1f %s | %s | %.2f |%n", s.benchmark(),
+                md.append(String.format(Locale.ROOT, "| %s | %s | %s | %.1f %s | %s | %s |%n", s.benchmark(),
                         s.params().isEmpty() ? "-" : s.params(), s.method(), s.score(), s.unit(),
                         s.allocBytesPerOp() == null ? "-" : String.format(Locale.ROOT, "%.1f", s.allocBytesPerOp()),
-                        s.score() / base.score()));
+                        s.pairedRatio() == null ? String.format(Locale.ROOT, "%.2f", s.score() / base.score())
+                                : String.format(Locale.ROOT, "%.3f Java/C paired (median of iterations)", s.pairedRatio())));
             }
         }
         return md.toString();

@@ -1,8 +1,5 @@
 package org.vmm4j.internal.nat;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
@@ -26,7 +23,7 @@ import com.sun.jna.Native;
  */
 final class JnaFunction extends NativeFunction {
     private static final int MAX_DIRECT_ARITY = 6;
-    private static final byte[] TEMPLATE = template();
+    private static final byte[] TEMPLATE = templateBytes("JnaDirect");
 
     private final MethodHandle handle;
     private final Function function;
@@ -80,17 +77,6 @@ final class JnaFunction extends NativeFunction {
         }
         // int -> long sign-extends, as the FFM side does for C int results.
         return MethodHandles.explicitCastArguments(raw, type.changeReturnType(long.class));
-    }
-
-    private static byte[] template() {
-        try (InputStream in = JnaFunction.class.getResourceAsStream("JnaDirect.class")) {
-            if (in == null) {
-                throw new IllegalStateException("JnaDirect.class is missing from the vmm4j-core JAR");
-            }
-            return in.readAllBytes();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     private long finish(long result) {
@@ -196,15 +182,5 @@ final class JnaFunction extends NativeFunction {
             }
         };
         return finish(result);
-    }
-
-    private static RuntimeException rethrow(Throwable t) {
-        if (t instanceof RuntimeException r) {
-            return r;
-        }
-        if (t instanceof Error e) {
-            throw e;
-        }
-        return new IllegalStateException(t);
     }
 }

@@ -1,5 +1,9 @@
 package org.vmm4j.internal.nat;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+
 /**
  * A bound C function. Arguments travel as {@code long} (narrowed to {@code int} where the signature
  * says so; pointers are addresses), the result comes back as {@code long} (sign-extended for
@@ -44,6 +48,32 @@ public abstract class NativeFunction {
         if (count != signature.parameters().size()) {
             throw new IllegalArgumentException(name + " takes " + signature.parameters().size()
                     + " arguments, called with " + count);
+        }
+    }
+
+    /** What a method handle threw, as an unchecked exception (an Error is thrown as it is). */
+    protected static RuntimeException rethrow(Throwable t) {
+        if (t instanceof RuntimeException r) {
+            return r;
+        }
+        if (t instanceof Error e) {
+            throw e;
+        }
+        return new IllegalStateException(t);
+    }
+
+    /**
+     * The bytes of {@code template}, a class of this package that is copied as a hidden class per bound
+     * function (JNA's direct-mapped binding, FFM's downcall with a constant handle).
+     */
+    static byte[] templateBytes(String template) {
+        try (InputStream in = NativeFunction.class.getResourceAsStream(template + ".class")) {
+            if (in == null) {
+                throw new IllegalStateException(template + ".class is missing from the vmm4j-core JAR");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

@@ -13,29 +13,27 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A downcall handle adapted to the seam's all-{@code long} calling shape. When the signature follows
- * the errno convention the handle captures errno into a per-thread segment (allocated once per
- * thread), so a call allocates nothing.
+ * Binds C functions through FFM: links the downcall, adapts it to the seam's all-{@code long} calling
+ * shape, and returns it as a hidden copy of {@link FfmDowncall} that holds the handle as a constant.
  */
-final class FfmFunction extends NativeFunction {
+final class FfmFunction {
     private static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = CAPTURE_LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final ThreadLocal<MemorySegment> CAPTURE =
+    /** errno in a capture segment. */
+    static final VarHandle ERRNO = CAPTURE_LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    /** The calling thread's errno capture segment, shared by every function. */
+    static final ThreadLocal<MemorySegment> CAPTURE =
             ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE_LAYOUT));
+    private static final byte[] TEMPLATE = NativeFunction.templateBytes("FfmDowncall");
 
-    private final MethodHandle handle;
-    private final boolean errno;
-    private final int arity;
+    private FfmFunction() {
+    }
 
-    FfmFunction(String name, Signature signature, MemorySegment address) {
-        super(name, signature);
-        this.errno = signature.errno();
-        this.arity = signature.parameters().size();
+    static NativeFunction bind(String name, Signature signature, MemorySegment address) {
         List<Linker.Option> options = new ArrayList<>();
         if (signature.firstVariadic() >= 0) {
             options.add(Linker.Option.firstVariadicArg(signature.firstVariadic()));
         }
-        if (errno) {
+        if (signature.errno()) {
             options.add(Linker.Option.captureCallState("errno"));
         }
         if (signature.critical()) {
@@ -43,7 +41,16 @@ final class FfmFunction extends NativeFunction {
         }
         MethodHandle raw = FfmAccess.LINKER.downcallHandle(address, FfmAccess.descriptor(signature),
                 options.toArray(Linker.Option[]::new));
-        handle = adapt(raw, signature);
+        MethodHandle handle = adapt(raw, signature);
+        try {
+            MethodHandles.Lookup copy = MethodHandles.lookup().defineHiddenClassWithClassData(TEMPLATE,
+                    List.of(handle, signature.errno()), true);
+            MethodHandle constructor = copy.findConstructor(copy.lookupClass(),
+                    MethodType.methodType(void.class, String.class, Signature.class));
+            return (NativeFunction) constructor.invoke(name, signature);
+        } catch (Throwable t) {
+            throw new IllegalStateException("cannot define the downcall class for " + name, t);
+        }
     }
 
     /** (capture?, long...) -> long, whatever the C types. */
@@ -59,115 +66,5 @@ final class FfmFunction extends NativeFunction {
                 ? MethodHandles.filterReturnValue(raw, MethodHandles.constant(long.class, 0L))
                 : raw;
         return MethodHandles.explicitCastArguments(h, MethodType.methodType(long.class, params));
-    }
-
-    private long finish(long result) {
-        if (errno && result == -1) {
-            return -(int) ERRNO.get(CAPTURE.get(), 0L);
-        }
-        return result;
-    }
-
-    @Override
-    public long call() {
-        checkArity(0);
-        try {
-            return errno ? finish((long) handle.invokeExact(CAPTURE.get())) : (long) handle.invokeExact();
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
-
-    @Override
-    public long call(long a) {
-        checkArity(1);
-        try {
-            return errno ? finish((long) handle.invokeExact(CAPTURE.get(), a)) : (long) handle.invokeExact(a);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
-
-    @Override
-    public long call(long a, long b) {
-        checkArity(2);
-        try {
-            return errno ? finish((long) handle.invokeExact(CAPTURE.get(), a, b)) : (long) handle.invokeExact(a, b);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
-
-    @Override
-    public long call(long a, long b, long c) {
-        checkArity(3);
-        try {
-            return errno ? finish((long) handle.invokeExact(CAPTURE.get(), a, b, c))
-                    : (long) handle.invokeExact(a, b, c);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
-
-    @Override
-    public long call(long a, long b, long c, long d) {
-        checkArity(4);
-        try {
-            return errno ? finish((long) handle.invokeExact(CAPTURE.get(), a, b, c, d))
-                    : (long) handle.invokeExact(a, b, c, d);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
-
-    @Override
-    public long call(long a, long b, long c, long d, long e) {
-        checkArity(5);
-        try {
-            return errno ? finish((long) handle.invokeExact(CAPTURE.get(), a, b, c, d, e))
-                    : (long) handle.invokeExact(a, b, c, d, e);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
-
-    @Override
-    public long call(long a, long b, long c, long d, long e, long f) {
-        checkArity(6);
-        try {
-            return errno ? finish((long) handle.invokeExact(CAPTURE.get(), a, b, c, d, e, f))
-                    : (long) handle.invokeExact(a, b, c, d, e, f);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
-
-    @Override
-    public long callArray(long... args) {
-        checkArity(args.length);
-        Object[] boxed = new Object[args.length + (errno ? 1 : 0)];
-        int i = 0;
-        if (errno) {
-            boxed[i++] = CAPTURE.get();
-        }
-        for (long arg : args) {
-            boxed[i++] = arg;
-        }
-        try {
-            long result = (long) handle.invokeWithArguments(boxed);
-            return finish(result);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
-
-    private static RuntimeException rethrow(Throwable t) {
-        if (t instanceof RuntimeException r) {
-            return r;
-        }
-        if (t instanceof Error e) {
-            throw e;
-        }
-        return new IllegalStateException(t);
     }
 }

@@ -32,7 +32,7 @@ final class FfmLibrary implements NativeLibrary {
     public NativeFunction function(String symbol, Signature signature) {
         MemorySegment address = lookup.find(symbol)
                 .orElseThrow(() -> new VmmException("dlsym", 0, "symbol " + symbol + " not found in " + name));
-        return new FfmFunction(symbol, signature, address);
+        return FfmFunction.bind(symbol, signature, address);
     }
 
     @Override
