@@ -3,6 +3,7 @@ package org.vmm4j.guest;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.vmm4j.internal.ArrayMap;
 
 /**
  * One guest's statistics from one bulk query (libvirt's {@code virConnectGetAllDomainStats}). Values a
@@ -28,7 +29,7 @@ public record GuestStats(String name, GuestState state, int reason, Duration cpu
         vcpus = List.copyOf(vcpus);
         interfaces = List.copyOf(interfaces);
         blocks = List.copyOf(blocks);
-        raw = Map.copyOf(raw);
+        raw = raw instanceof ArrayMap ? raw : Map.copyOf(raw); // ArrayMap: immutable already
     }
 
     /** A virtual CPU: its index, the manager's state code for it, and the CPU time it used. */

@@ -1,8 +1,9 @@
 package org.vmm4j.linux.libvirt;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.lang.ref.Cleaner;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.vmm4j.internal.nat.NativeFunction;
 
 /**
@@ -17,16 +18,28 @@ import org.vmm4j.internal.nat.NativeFunction;
 final class LibvirtHandle {
     private static final Cleaner CLEANER = Cleaner.create();
     private static final int CLOSED = Integer.MIN_VALUE;
+    private static final VarHandle USERS;
+
+    static {
+        try {
+            USERS = MethodHandles.lookup().findVarHandle(LibvirtHandle.class, "users", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private final long address;
     private final String what;
-    private final AtomicInteger users = new AtomicInteger();
+    /** Calls in flight, with CLOSED or-ed in once closed; updated through USERS only. */
+    @SuppressWarnings("unused")
+    private volatile int users;
     private final Cleaner.Cleanable cleanable;
 
-    private static final class Free implements Runnable {
+    /** Frees once; the flag it extends says whether it has run. */
+    @SuppressWarnings("serial")
+    private static final class Free extends AtomicBoolean implements Runnable {
         private final NativeFunction free;
         private final long address;
-        private final AtomicBoolean done = new AtomicBoolean();
 
         Free(NativeFunction free, long address) {
             this.free = free;
@@ -35,7 +48,7 @@ final class LibvirtHandle {
 
         @Override
         public void run() {
-            if (done.compareAndSet(false, true)) {
+            if (compareAndSet(false, true)) {
                 free.call(address);
             }
         }
@@ -53,18 +66,18 @@ final class LibvirtHandle {
     /** The address, pinned until {@link #release()}; fails when closed. */
     long acquire() {
         for (;;) {
-            int u = users.get();
+            int u = users;
             if (u < 0) {
                 throw new IllegalStateException(what + " is closed");
             }
-            if (users.compareAndSet(u, u + 1)) {
+            if (USERS.compareAndSet(this, u, u + 1)) {
                 return address;
             }
         }
     }
 
     void release() {
-        if (users.decrementAndGet() == CLOSED) {
+        if ((int) USERS.getAndAdd(this, -1) - 1 == CLOSED) {
             cleanable.clean();
         }
     }
@@ -98,17 +111,17 @@ final class LibvirtHandle {
     }
 
     boolean isClosed() {
-        return users.get() < 0;
+        return users < 0;
     }
 
     /** Frees the reference now, or when the last call in flight returns. Idempotent. */
     void close() {
         for (;;) {
-            int u = users.get();
+            int u = users;
             if (u < 0) {
                 return;
             }
-            if (users.compareAndSet(u, u | CLOSED)) {
+            if (USERS.compareAndSet(this, u, u | CLOSED)) {
                 if (u == 0) {
                     cleanable.clean();
                 }
