@@ -35,7 +35,9 @@ import org.vmm4j.linux.libvirt.LibvirtGuestManager;
  * <ul>
  * <li>{@code getInfo}: virDomainGetInfo ({@code LibvirtGuest.basicInfo()}, {@code Domain.getInfo()}).
  * <li>{@code allDomainStats}: virConnectGetAllDomainStats with state, CPU, balloon, vCPU, interface and
- *     block stats, decoded ({@code GuestManager.stats(ALL)}). libvirt-java has no bulk call; its side
+ *     block stats, decoded ({@code GuestManager.stats(ALL)}; the C side decodes each record into a
+ *     struct of the same typed figures, copying the name and strings, but keeps no map of every
+ *     parameter as vmm4j's {@code raw()} does). libvirt-java has no bulk call; its side
  *     is what a libvirt-java user writes instead: list running IDs and defined names, look each guest
  *     up, virDomainGetInfo, free it. It reads less (no typed-parameter stats) with more calls.
  * <li>{@code lookupByName}: virDomainLookupByName plus virDomainFree ({@code findGuest} and close,
