@@ -3,11 +3,9 @@ package org.vmm4j.linux.kvm;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
-import org.vmm4j.internal.nat.CType;
 import org.vmm4j.internal.nat.Errno;
 import org.vmm4j.internal.nat.Libc;
 import org.vmm4j.internal.nat.NativeMemory;
-import org.vmm4j.internal.nat.Signature;
 
 /**
  * Gets a vCPU out of {@code KVM_RUN} from another thread, the way QEMU does without a signal handler:
@@ -18,7 +16,7 @@ import org.vmm4j.internal.nat.Signature;
  *       with the kick signal unblocked. So the signal can interrupt only the guest, never Java code.</li>
  *   <li>{@link #request()} sets {@code kvm_run.immediate_exit} (covers a thread about to enter
  *       {@code KVM_RUN}) and, while the thread is inside {@code KVM_RUN}, sends the signal to that
- *       thread with {@code pthread_kill}. KVM sees it pending and returns {@code -EINTR}; when the
+ *       thread with {@code tgkill}. KVM sees it pending and returns {@code -EINTR}; when the
  *       ioctl returns the thread's own mask blocks it again, so it is never delivered.</li>
  *   <li>After the run, whatever it returned, a pending kick is consumed with a zero-timeout
  *       {@code sigtimedwait}: the next {@code KVM_RUN} does not return at once, and no kick stays
@@ -41,11 +39,16 @@ import org.vmm4j.internal.nat.Signature;
  */
 final class VcpuKick {
     /** glibc's sigset_t: 1024 bits. The kernel (and KVM_SET_SIGNAL_MASK) uses the first 64. */
-    private static final int SIGSET_BYTES = 128;
+    private static final int SIGSET_BYTES = Libc.SIGSET_BYTES;
     private static final int KERNEL_SIGSET_BYTES = 8;
     private static final int SIG_BLOCK = 0;
-    /** Offset from SIGRTMIN: glibc and common libraries use the first few. */
-    private static final int SIGRTMIN_OFFSET = 4;
+    /**
+     * The default kick signal, 38: SIGRTMIN + 4 under glibc (whose SIGRTMIN is 34: it keeps the
+     * kernel's 32 and 33 for itself), clear of musl's reserved 32-34 too, and unused by HotSpot. A
+     * fixed number rather than a call to {@code __libc_current_sigrtmin}: that call is a downcall
+     * shape of its own, which a cold JVM pays 10-30 ms to link.
+     */
+    static final int DEFAULT_SIGNAL = 38;
 
     /** Bytes of the buffer {@link #VcpuKick} needs: the kick sigset and a zero timespec. */
     static final int BUFFER_SIZE = SIGSET_BYTES + 16;
@@ -72,7 +75,8 @@ final class VcpuKick {
     }
 
     private Thread owner;
-    private long ownerPthread;
+    private int ownerTid;
+    private final int pid;
     /** {@link #IN_RUN} | {@link #KICKING}; only the running thread sets IN_RUN, only a requester KICKING. */
     private volatile int state;
     private volatile boolean stopRequested;
@@ -85,20 +89,18 @@ final class VcpuKick {
         this.vcpuFd = vcpuFd;
         this.kickSet = buffer.slice(0, SIGSET_BYTES);
         this.noWait = buffer.slice(SIGSET_BYTES, 16);
+        this.pid = libc.getpid();
         int sig = signal();
         kickSet.putLong(((sig - 1) / 64) * 8L, 1L << ((sig - 1) % 64));
     }
 
-    /** The real-time signal used for kicks: SIGRTMIN + 4 ({@code vmm4j.kvm.kickSignal} overrides). */
+    /** The real-time signal used for kicks: {@link #DEFAULT_SIGNAL} ({@code vmm4j.kvm.kickSignal} overrides). */
     static int signal() {
         int s = signal;
         if (s == 0) {
-            Integer forced = Integer.getInteger("vmm4j.kvm.kickSignal");
-            if (forced != null) {
-                s = forced;
-            } else {
-                var sigrtmin = Libc.get().library().function("__libc_current_sigrtmin", Signature.of(CType.INT));
-                s = (int) sigrtmin.call() + SIGRTMIN_OFFSET;
+            s = Integer.getInteger("vmm4j.kvm.kickSignal", DEFAULT_SIGNAL);
+            if (s < 32 || s > 64) {
+                throw new IllegalArgumentException("vmm4j.kvm.kickSignal must be a real-time signal (32-64), not " + s);
             }
             signal = s;
         }
@@ -124,7 +126,7 @@ final class VcpuKick {
      */
     void afterRun() {
         while (!STATE.compareAndSet(this, IN_RUN, 0)) {
-            Thread.onSpinWait(); // a requester is inside pthread_kill for this thread: let it finish
+            Thread.onSpinWait(); // a requester is inside tgkill for this thread: let it finish
         }
         if (stopRequested) {
             drainPendingKicks();
@@ -186,9 +188,9 @@ final class VcpuKick {
         // KICKING holds the running thread in afterRun until the signal is sent (and so pending).
         if (STATE.compareAndSet(this, IN_RUN, IN_RUN | KICKING)) {
             try {
-                int r = libc.pthreadKill(ownerPthread, signal());
+                int r = libc.tgkill(pid, ownerTid, signal());
                 if (r != 0) {
-                    throw Errno.exception("pthread_kill(vCPU thread)", r);
+                    throw Errno.exception("tgkill(vCPU thread " + ownerTid + ")", -r);
                 }
             } finally {
                 state = IN_RUN; // nobody else changes state while KICKING is set
@@ -215,17 +217,17 @@ final class VcpuKick {
              NativeMemory kvmMask = libc.access().allocate(KvmStructs.SignalMask.SIGSET + KERNEL_SIGSET_BYTES)) {
             int r = libc.pthreadSigmask(SIG_BLOCK, kickSet.address(), oldMask.address());
             if (r != 0) {
-                throw Errno.exception("pthread_sigmask(SIG_BLOCK)", r);
+                throw Errno.exception("pthread_sigmask(SIG_BLOCK)", -r);
             }
             kvmMask.putInt(KvmStructs.SignalMask.LEN, KERNEL_SIGSET_BYTES);
             long mask = oldMask.getLong(0) & ~kickSet.getLong(0);
             kvmMask.putLong(KvmStructs.SignalMask.SIGSET, mask);
             Errno.check(libc.ioctl(vcpuFd, KvmHeader.KVM_SET_SIGNAL_MASK, kvmMask), "ioctl(KVM_SET_SIGNAL_MASK)");
         }
-        long self = libc.pthreadSelf();
+        int tid = libc.gettid();
         synchronized (this) {
             owner = Thread.currentThread();
-            ownerPthread = self;
+            ownerTid = tid;
         }
     }
 }

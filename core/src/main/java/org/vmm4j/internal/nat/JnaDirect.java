@@ -30,6 +30,8 @@ final class JnaDirect {
 
     static native int i6(long a, long b, long c, long d, long e, long f);
 
+    static native int i7(long a, long b, long c, long d, long e, long f, long g);
+
     static native long l0();
 
     static native long l1(long a);
@@ -43,4 +45,6 @@ final class JnaDirect {
     static native long l5(long a, long b, long c, long d, long e);
 
     static native long l6(long a, long b, long c, long d, long e, long f);
+
+    static native long l7(long a, long b, long c, long d, long e, long f, long g);
 }

@@ -18,11 +18,11 @@ import com.sun.jna.Native;
  * kept as a method handle. After a call JNA stores {@code errno} per thread, and
  * {@link Native#getLastError()} reads it back without allocating.
  *
- * <p>{@link #callArray} with more than six arguments goes through {@link Function#invoke}, which boxes
+ * <p>{@link #callArray} with more than seven arguments goes through {@link Function#invoke}, which boxes
  * every argument: allocation per call, as the seam's contract allows for that method.
  */
 final class JnaFunction extends NativeFunction {
-    private static final int MAX_DIRECT_ARITY = 6;
+    private static final int MAX_DIRECT_ARITY = 7;
     private static final byte[] TEMPLATE = templateBytes("JnaDirect");
 
     private final MethodHandle handle;
@@ -157,6 +157,16 @@ final class JnaFunction extends NativeFunction {
     }
 
     @Override
+    public long call(long a, long b, long c, long d, long e, long f, long g) {
+        checkArity(7);
+        try {
+            return finish((long) handle.invokeExact(a, b, c, d, e, f, g));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
     public long callArray(long... args) {
         checkArity(args.length);
         switch (args.length) {
@@ -167,6 +177,7 @@ final class JnaFunction extends NativeFunction {
             case 4: return call(args[0], args[1], args[2], args[3]);
             case 5: return call(args[0], args[1], args[2], args[3], args[4]);
             case 6: return call(args[0], args[1], args[2], args[3], args[4], args[5]);
+            case 7: return call(args[0], args[1], args[2], args[3], args[4], args[5], args[6]);
             default: break;
         }
         Object[] boxed = new Object[args.length];

@@ -14,7 +14,7 @@ import org.vmm4j.VmmException;
  */
 public final class Libc {
     private static final class Holder {
-        static final Libc INSTANCE = new Libc(NativeAccess.get());
+        static final Libc INSTANCE = new Libc(NativeAccess.get(), viaSyscallByDefault());
     }
 
     private static final Os OS = Os.current();
@@ -50,16 +50,32 @@ public final class Libc {
     /** struct pollfd { int fd; short events; short revents; } */
     public static final int POLLFD_SIZE = 8;
 
+    /** glibc's sigset_t (1024 bits); the BSDs' are smaller. Buffers of this size fit every libc. */
+    public static final int SIGSET_BYTES = 128;
+
     public static final int EFD_CLOEXEC = O_CLOEXEC;
     public static final int EFD_NONBLOCK = O_NONBLOCK;
 
+    /**
+     * System property: {@code functions} makes every call go through the C library's own wrappers
+     * (open, ioctl, ...), as on the BSDs, instead of {@code syscall(2)} on x86-64 Linux.
+     */
+    public static final String KERNEL_CALLS_PROPERTY = "vmm4j.libc.kernelCalls";
+
     private final NativeAccess access;
     private final NativeLibrary library;
-    private final NativeFunction open;
-    private final NativeFunction close;
-    private final NativeFunction ioctl;
-    private final NativeFunction mmap;
-    private final NativeFunction munmap;
+    /**
+     * x86-64 Linux: {@code syscall(2)}, through which every kernel call below is made, or null to use
+     * the C library's wrappers. One function means one downcall shape for the FFM linker to spin: a
+     * boot used to link eight (open, close, ioctl, mmap, munmap, gettid, pthread_self,
+     * pthread_sigmask), each 10-30 ms of a cold JVM's start.
+     */
+    private final NativeFunction syscall;
+    private volatile NativeFunction open;
+    private volatile NativeFunction close;
+    private volatile NativeFunction ioctl;
+    private volatile NativeFunction mmap;
+    private volatile NativeFunction munmap;
     private volatile NativeFunction pread;
     private volatile NativeFunction pwrite;
     private volatile NativeFunction read;
@@ -67,25 +83,32 @@ public final class Libc {
     private volatile NativeFunction poll;
     private volatile NativeFunction strerror;
     private volatile NativeFunction eventfd;
-    private volatile NativeFunction pthreadSelf;
-    private volatile NativeFunction pthreadKill;
+    private volatile NativeFunction tgkill;
     private volatile NativeFunction pthreadSigmask;
     private volatile NativeFunction sigtimedwait;
     private volatile NativeFunction getpid;
     private volatile NativeFunction gettid;
     private volatile NativeFunction madvise;
 
-    private Libc(NativeAccess access) {
+    Libc(NativeAccess access, boolean viaSyscall) {
         this.access = access;
         this.library = access.libc();
-        // open(const char *, int, ...) and ioctl(int, unsigned long, ...) are variadic in C.
-        open = library.function("open", Signature.of(INT, POINTER, INT, INT).variadicFrom(2).withErrno());
-        close = library.function("close", Signature.of(INT, INT).withErrno());
-        ioctl = library.function("ioctl", Signature.of(INT, INT, LONG, LONG).variadicFrom(2).withErrno());
-        mmap = library.function("mmap", Signature.of(POINTER, POINTER, LONG, INT, INT, INT, LONG).withErrno());
-        munmap = library.function("munmap", Signature.of(INT, POINTER, LONG).withErrno());
-        // The rest is bound on first use: linking a downcall costs milliseconds in a cold JVM, and
-        // booting a machine needs only the five above.
+        // long syscall(long number, ...): the number and six arguments, all passed as long.
+        syscall = viaSyscall ? library.function("syscall",
+                Signature.of(LONG, LONG, LONG, LONG, LONG, LONG, LONG, LONG).variadicFrom(1).withErrno()) : null;
+        // The C library's wrappers are bound on first use: linking a downcall costs milliseconds in a
+        // cold JVM.
+    }
+
+    private static boolean viaSyscallByDefault() {
+        String forced = System.getProperty(KERNEL_CALLS_PROPERTY, "");
+        if (forced.equals("functions")) {
+            return false;
+        }
+        if (!forced.isEmpty() && !forced.equals("syscall")) {
+            throw new IllegalArgumentException(KERNEL_CALLS_PROPERTY + " must be syscall or functions, not " + forced);
+        }
+        return LinuxSyscall.applies();
     }
 
     /** The C library through the selected implementation of the seam. */
@@ -101,34 +124,77 @@ public final class Libc {
         return library;
     }
 
+    /** Whether kernel calls go through {@code syscall(2)} (x86-64 Linux) rather than the C library's wrappers. */
+    public boolean viaSyscall() {
+        return syscall != null;
+    }
+
     /** {@code open(path, flags | O_CLOEXEC, mode)}: a descriptor, or {@code -errno}. */
     public int open(String path, int flags, int mode) {
         try (NativeMemory cPath = cString(path)) {
-            return (int) open.call(cPath.address(), flags | O_CLOEXEC, mode);
+            if (syscall != null) {
+                return (int) syscall.call(LinuxSyscall.OPENAT, LinuxSyscall.AT_FDCWD, cPath.address(),
+                        flags | O_CLOEXEC, mode, 0, 0);
+            }
+            NativeFunction f = open;
+            if (f == null) {
+                // open(const char *, int, ...) is variadic in C.
+                open = f = library.function("open", Signature.of(INT, POINTER, INT, INT).variadicFrom(2).withErrno());
+            }
+            return (int) f.call(cPath.address(), flags | O_CLOEXEC, mode);
         }
     }
 
     public int close(int fd) {
-        return (int) close.call(fd);
+        if (syscall != null) {
+            return (int) syscall.call(LinuxSyscall.CLOSE, fd, 0, 0, 0, 0, 0);
+        }
+        NativeFunction f = close;
+        if (f == null) {
+            close = f = library.function("close", Signature.of(INT, INT).withErrno());
+        }
+        return (int) f.call(fd);
     }
 
-    /** {@code ioctl(fd, request, arg)} with an integer argument. */
+    /** {@code ioctl(fd, request, arg)} with an integer argument: the result, or {@code -errno}. */
     public long ioctl(int fd, long request, long arg) {
-        return ioctl.call(fd, request, arg);
+        if (syscall != null) {
+            return (int) syscall.call(LinuxSyscall.IOCTL, fd, request, arg, 0, 0, 0);
+        }
+        NativeFunction f = ioctl;
+        if (f == null) {
+            // ioctl(int, unsigned long, ...) is variadic in C.
+            ioctl = f = library.function("ioctl", Signature.of(INT, INT, LONG, LONG).variadicFrom(2).withErrno());
+        }
+        return f.call(fd, request, arg);
     }
 
     /** {@code ioctl(fd, request, arg)} with a pointer to {@code arg}. */
     public long ioctl(int fd, long request, NativeMemory arg) {
-        return ioctl.call(fd, request, arg.address());
+        return ioctl(fd, request, arg.address());
     }
 
     /** Raw {@code mmap}: the address, or {@code -errno}. */
     public long mmap(long address, long length, int prot, int flags, int fd, long offset) {
-        return mmap.call(address, length, prot, flags, fd, offset);
+        if (syscall != null) {
+            return syscall.call(LinuxSyscall.MMAP, address, length, prot, flags, fd, offset);
+        }
+        NativeFunction f = mmap;
+        if (f == null) {
+            mmap = f = library.function("mmap", Signature.of(POINTER, POINTER, LONG, INT, INT, INT, LONG).withErrno());
+        }
+        return f.call(address, length, prot, flags, fd, offset);
     }
 
     public int munmap(long address, long length) {
-        return (int) munmap.call(address, length);
+        if (syscall != null) {
+            return (int) syscall.call(LinuxSyscall.MUNMAP, address, length, 0, 0, 0, 0);
+        }
+        NativeFunction f = munmap;
+        if (f == null) {
+            munmap = f = library.function("munmap", Signature.of(INT, POINTER, LONG).withErrno());
+        }
+        return (int) f.call(address, length);
     }
 
     /**
@@ -146,6 +212,9 @@ public final class Libc {
 
     public long pread(int fd, NativeMemory buffer, long bufferOffset, long count, long fileOffset) {
         checkRange(buffer, bufferOffset, count);
+        if (syscall != null) {
+            return syscall.call(LinuxSyscall.PREAD64, fd, buffer.address() + bufferOffset, count, fileOffset, 0, 0);
+        }
         NativeFunction f = pread;
         if (f == null) {
             pread = f = library.function("pread", Signature.of(LONG, INT, POINTER, LONG, LONG).withErrno());
@@ -155,6 +224,9 @@ public final class Libc {
 
     public long pwrite(int fd, NativeMemory buffer, long bufferOffset, long count, long fileOffset) {
         checkRange(buffer, bufferOffset, count);
+        if (syscall != null) {
+            return syscall.call(LinuxSyscall.PWRITE64, fd, buffer.address() + bufferOffset, count, fileOffset, 0, 0);
+        }
         NativeFunction f = pwrite;
         if (f == null) {
             pwrite = f = library.function("pwrite", Signature.of(LONG, INT, POINTER, LONG, LONG).withErrno());
@@ -164,6 +236,9 @@ public final class Libc {
 
     public long read(int fd, NativeMemory buffer, long bufferOffset, long count) {
         checkRange(buffer, bufferOffset, count);
+        if (syscall != null) {
+            return syscall.call(LinuxSyscall.READ, fd, buffer.address() + bufferOffset, count, 0, 0, 0);
+        }
         NativeFunction f = read;
         if (f == null) {
             read = f = library.function("read", Signature.of(LONG, INT, POINTER, LONG).withErrno());
@@ -173,6 +248,9 @@ public final class Libc {
 
     public long write(int fd, NativeMemory buffer, long bufferOffset, long count) {
         checkRange(buffer, bufferOffset, count);
+        if (syscall != null) {
+            return syscall.call(LinuxSyscall.WRITE, fd, buffer.address() + bufferOffset, count, 0, 0, 0);
+        }
         NativeFunction f = write;
         if (f == null) {
             write = f = library.function("write", Signature.of(LONG, INT, POINTER, LONG).withErrno());
@@ -183,6 +261,9 @@ public final class Libc {
     /** {@code poll(fds, nfds, timeoutMillis)} over an array of {@link #POLLFD_SIZE}-byte pollfd structs. */
     public int poll(NativeMemory fds, int count, int timeoutMillis) {
         checkRange(fds, 0, (long) count * POLLFD_SIZE);
+        if (syscall != null) {
+            return (int) syscall.call(LinuxSyscall.POLL, fds.address(), count, timeoutMillis, 0, 0, 0);
+        }
         NativeFunction f = poll;
         if (f == null) {
             poll = f = library.function("poll", Signature.of(INT, POINTER, LONG, INT).withErrno());
@@ -192,6 +273,9 @@ public final class Libc {
 
     /** {@code eventfd(initval, flags)} (Linux, FreeBSD 13+): a descriptor, or {@code -errno}. */
     public int eventfd(int initialValue, int flags) {
+        if (syscall != null) {
+            return (int) syscall.call(LinuxSyscall.EVENTFD2, initialValue, flags, 0, 0, 0, 0);
+        }
         NativeFunction f = eventfd;
         if (f == null) {
             eventfd = f = library.function("eventfd", Signature.of(INT, INT, INT).withErrno());
@@ -207,35 +291,43 @@ public final class Libc {
         return access.readString(f.call(errno));
     }
 
-    /** {@code pthread_self()} of the calling thread. */
-    public long pthreadSelf() {
-        NativeFunction f = pthreadSelf;
-        if (f == null) {
-            pthreadSelf = f = library.function("pthread_self", Signature.of(LONG).asCritical());
+    /**
+     * {@code tgkill(pid, tid, signal)} (Linux): sends {@code signal} to one thread of process
+     * {@code pid}; 0 or {@code -errno}.
+     */
+    public int tgkill(int pid, int tid, int signal) {
+        if (syscall != null) {
+            return (int) syscall.call(LinuxSyscall.TGKILL, pid, tid, signal, 0, 0, 0);
         }
-        return f.call();
+        NativeFunction f = tgkill;
+        if (f == null) {
+            tgkill = f = library.function("tgkill", Signature.of(INT, INT, INT, INT).withErrno());
+        }
+        return (int) f.call(pid, tid, signal);
     }
 
-    /** {@code pthread_kill(thread, signal)}: 0 or an error number (not -1/errno). */
-    public int pthreadKill(long thread, int signal) {
-        NativeFunction f = pthreadKill;
-        if (f == null) {
-            pthreadKill = f = library.function("pthread_kill", Signature.of(INT, LONG, INT));
-        }
-        return (int) f.call(thread, signal);
-    }
-
-    /** {@code pthread_sigmask(how, set, old)} with addresses (0 for NULL): 0 or an error number. */
+    /**
+     * {@code pthread_sigmask(how, set, old)} for the calling thread, with addresses (0 for NULL) of
+     * sigsets at least {@value #SIGSET_BYTES} bytes long: 0 or {@code -errno}.
+     */
     public int pthreadSigmask(int how, long set, long oldSet) {
+        if (syscall != null) {
+            return (int) syscall.call(LinuxSyscall.RT_SIGPROCMASK, how, set, oldSet,
+                    LinuxSyscall.KERNEL_SIGSET_BYTES, 0, 0);
+        }
         NativeFunction f = pthreadSigmask;
         if (f == null) {
             pthreadSigmask = f = library.function("pthread_sigmask", Signature.of(INT, INT, POINTER, POINTER));
         }
-        return (int) f.call(how, set, oldSet);
+        return -(int) f.call(how, set, oldSet); // it returns the error number itself
     }
 
     /** {@code sigtimedwait(set, info, timeout)}: the signal number, or {@code -errno}. */
     public int sigtimedwait(long set, long info, long timeout) {
+        if (syscall != null) {
+            return (int) syscall.call(LinuxSyscall.RT_SIGTIMEDWAIT, set, info, timeout,
+                    LinuxSyscall.KERNEL_SIGSET_BYTES, 0, 0);
+        }
         NativeFunction f = sigtimedwait;
         if (f == null) {
             sigtimedwait = f = library.function("sigtimedwait",
@@ -245,6 +337,9 @@ public final class Libc {
     }
 
     public int getpid() {
+        if (syscall != null) {
+            return (int) syscall.call(LinuxSyscall.GETPID, 0, 0, 0, 0, 0, 0);
+        }
         NativeFunction f = getpid;
         if (f == null) {
             getpid = f = library.function("getpid", Signature.of(INT).asCritical());
@@ -254,6 +349,9 @@ public final class Libc {
 
     /** {@code gettid()} (Linux, glibc 2.30+): the calling thread's kernel id. */
     public int gettid() {
+        if (syscall != null) {
+            return (int) syscall.call(LinuxSyscall.GETTID, 0, 0, 0, 0, 0, 0);
+        }
         NativeFunction f = gettid;
         if (f == null) {
             gettid = f = library.function("gettid", Signature.of(INT).asCritical());
@@ -263,6 +361,9 @@ public final class Libc {
 
     /** {@code madvise(address, length, advice)}: 0 or {@code -errno}. */
     public int madvise(long address, long length, int advice) {
+        if (syscall != null) {
+            return (int) syscall.call(LinuxSyscall.MADVISE, address, length, advice, 0, 0, 0);
+        }
         NativeFunction f = madvise;
         if (f == null) {
             madvise = f = library.function("madvise", Signature.of(INT, POINTER, LONG, INT).withErrno());

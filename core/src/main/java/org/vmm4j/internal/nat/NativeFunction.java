@@ -41,7 +41,10 @@ public abstract class NativeFunction {
 
     public abstract long call(long a, long b, long c, long d, long e, long f);
 
-    /** Any arity (allocates the array); for functions with more than six parameters. */
+    /** Seven arguments: {@code syscall(2)}'s number and its six. */
+    public abstract long call(long a, long b, long c, long d, long e, long f, long g);
+
+    /** Any arity (allocates the array); for functions with more than seven parameters. */
     public abstract long callArray(long... args);
 
     protected final void checkArity(int count) {

@@ -116,6 +116,17 @@ final class FfmDowncall extends NativeFunction {
     }
 
     @Override
+    public long call(long a, long b, long c, long d, long e, long f, long g) {
+        checkArity(7);
+        try {
+            return ERRNO ? finish((long) HANDLE.invokeExact(FfmFunction.CAPTURE.get(), a, b, c, d, e, f, g))
+                    : (long) HANDLE.invokeExact(a, b, c, d, e, f, g);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
     public long callArray(long... args) {
         checkArity(args.length);
         Object[] boxed = new Object[args.length + (ERRNO ? 1 : 0)];

@@ -1,0 +1,190 @@
+package org.vmm4j.internal.nat;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * {@link Libc}'s two ways into the kernel — {@code syscall(2)} (x86-64 Linux, the default there) and
+ * the C library's wrappers (the BSDs, or {@code -Dvmm4j.libc.kernelCalls=functions}) — do the same
+ * real things, and the syscall numbers are the C compiler's.
+ */
+class KernelCallsTest {
+    private static final int SIG_BLOCK = 0;
+    private static final int SIG_SETMASK = 2;
+    private static final int EFD_NONBLOCK = 0x800;
+
+    @TempDir
+    Path dir;
+
+    /** Every seam implementation (FFM where the JDK has it, and JNA) with either way into the kernel. */
+    static Stream<Arguments> modes() {
+        List<NativeAccess> accesses = List.of(NativeAccess.get(), new JnaAccess());
+        return accesses.stream().distinct().flatMap(access -> Stream.of(true, false)
+                .filter(viaSyscall -> !viaSyscall || LinuxSyscall.applies())
+                .map(viaSyscall -> Arguments.of(access.implementation(), new Libc(access, viaSyscall), viaSyscall)));
+    }
+
+    @Test
+    void x8664LinuxUsesSyscallByDefault() {
+        assumeTrue(LinuxSyscall.applies(), "not x86-64 Linux");
+        assertTrue(Libc.get().viaSyscall() != "functions".equals(System.getProperty(Libc.KERNEL_CALLS_PROPERTY)));
+    }
+
+    @ParameterizedTest(name = "{0}, viaSyscall={2}")
+    @MethodSource("modes")
+    void filesDescriptorsAndMappings(String implementation, Libc libc, boolean viaSyscall) throws Exception {
+        assertEquals(viaSyscall, libc.viaSyscall());
+        assertEquals(-Errno.ENOENT, libc.open(dir.resolve("missing").toString(), Libc.O_RDONLY, 0));
+        String file = dir.resolve("data").toString();
+        int fd = libc.open(file, Libc.O_RDWR | Libc.O_CREAT | Libc.O_EXCL, 0640);
+        assertTrue(fd >= 0, "open: " + fd);
+        try (NativeMemory buffer = libc.access().allocate(32)) {
+            buffer.putLong(0, 0x0102030405060708L);
+            assertEquals(8, libc.write(fd, buffer, 0, 8));
+            buffer.putLong(8, -5L);
+            assertEquals(8, libc.pwrite(fd, buffer, 8, 8, 64));
+            buffer.clear();
+            assertEquals(8, libc.pread(fd, buffer, 16, 8, 64));
+            assertEquals(-5L, buffer.getLong(16));
+            buffer.putLong(0, -1L);
+            assertEquals(8, libc.read(fd, buffer, 0, 8)); // the file position is 8, where the hole before 64 starts
+            assertEquals(0L, buffer.getLong(0));
+            assertEquals(-Errno.ENOTTY, (int) libc.ioctl(fd, 0x5401 /* TCGETS */, buffer));
+        } finally {
+            assertEquals(0, libc.close(fd));
+        }
+        assertEquals(-Errno.EBADF, libc.close(fd));
+        assertEquals(72, Files.size(Path.of(file)));
+        assertEquals(0640, Files.getPosixFilePermissions(Path.of(file)).stream()
+                .mapToInt(p -> 1 << (8 - p.ordinal())).sum());
+
+        long address = libc.mmap(0, 8192, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS, -1, 0);
+        assertTrue(address > 0 && (address & 4095) == 0, "mmap: " + address);
+        try (NativeMemory view = libc.access().view(address, 8192)) {
+            view.putInt(8188, 77);
+            assertEquals(77, view.getInt(8188));
+        }
+        assertEquals(0, libc.madvise(address, 8192, 4 /* MADV_DONTNEED: anonymous pages read back as zero */));
+        try (NativeMemory view = libc.access().view(address, 8192)) {
+            assertEquals(0, view.getInt(8188));
+        }
+        assertEquals(0, libc.munmap(address, 8192));
+        assertEquals(-Errno.EINVAL, libc.munmap(address + 1, 8192));
+    }
+
+    @ParameterizedTest(name = "{0}, viaSyscall={2}")
+    @MethodSource("modes")
+    void eventfdWakesPoll(String implementation, Libc libc, boolean viaSyscall) {
+        int efd = libc.eventfd(0, EFD_NONBLOCK);
+        assertTrue(efd >= 0, "eventfd: " + efd);
+        try (NativeMemory pollfd = libc.access().allocate(Libc.POLLFD_SIZE);
+             NativeMemory value = libc.access().allocate(8)) {
+            pollfd.putInt(0, efd);
+            pollfd.putShort(4, Libc.POLLIN);
+            assertEquals(0, libc.poll(pollfd, 1, 0));
+            assertEquals(-Errno.EAGAIN, (int) libc.read(efd, value, 0, 8));
+            value.putLong(0, 3);
+            assertEquals(8, libc.write(efd, value, 0, 8));
+            assertEquals(1, libc.poll(pollfd, 1, 1000));
+            assertEquals(Libc.POLLIN, pollfd.getShort(6));
+            assertEquals(8, libc.read(efd, value, 0, 8));
+            assertEquals(3, value.getLong(0));
+        } finally {
+            assertEquals(0, libc.close(efd));
+        }
+    }
+
+    /** The kick machinery of a vCPU: block a signal, send it to this very thread, take it back. */
+    @ParameterizedTest(name = "{0}, viaSyscall={2}")
+    @MethodSource("modes")
+    void signalSentToOneThreadIsTakenBackWhileBlocked(String implementation, Libc libc, boolean viaSyscall) throws Exception {
+        int signal = 38;
+        AtomicReference<String> outcome = new AtomicReference<>("not run");
+        Thread thread = new Thread(() -> {
+            try (NativeMemory set = libc.access().allocate(Libc.SIGSET_BYTES);
+                 NativeMemory old = libc.access().allocate(Libc.SIGSET_BYTES);
+                 NativeMemory now = libc.access().allocate(Libc.SIGSET_BYTES);
+                 NativeMemory noWait = libc.access().allocate(16)) {
+                set.putLong(0, 1L << (signal - 1));
+                int r = libc.pthreadSigmask(SIG_BLOCK, set.address(), old.address());
+                try {
+                    int tid = libc.gettid();
+                    int pid = libc.getpid();
+                    int sent = libc.tgkill(pid, tid, signal);
+                    int first = libc.sigtimedwait(set.address(), 0, noWait.address());
+                    int second = libc.sigtimedwait(set.address(), 0, noWait.address());
+                    libc.pthreadSigmask(SIG_BLOCK, 0, now.address());
+                    outcome.set(r + " " + (pid == ProcessHandle.current().pid()) + " " + (tid > 0 && tid != pid)
+                            + " " + sent + " " + first + " " + second + " " + ((now.getLong(0) >>> (signal - 1)) & 1));
+                } finally {
+                    libc.pthreadSigmask(SIG_SETMASK, old.address(), 0);
+                }
+            }
+        });
+        thread.start();
+        thread.join(10_000);
+        // mask set, right pid, a thread id of its own, sent, taken once, then nothing pending, still blocked
+        assertEquals("0 true true 0 " + signal + " " + -Errno.EAGAIN + " 1", outcome.get());
+        assertEquals(-Errno.ESRCH, libc.tgkill(libc.getpid(), Integer.MAX_VALUE, 0));
+    }
+
+    @Test
+    void syscallNumbersAreTheCompilers() throws Exception {
+        assumeTrue(LinuxSyscall.applies(), "not x86-64 Linux");
+        Map<String, Long> ours = new LinkedHashMap<>();
+        for (Field f : LinuxSyscall.class.getDeclaredFields()) {
+            if (Modifier.isStatic(f.getModifiers()) && f.getType() == int.class) {
+                f.setAccessible(true);
+                String name = switch (f.getName()) {
+                    case "AT_FDCWD", "KERNEL_SIGSET_BYTES" -> f.getName().equals("AT_FDCWD") ? "AT_FDCWD" : "(_NSIG / 8)";
+                    default -> "SYS_" + f.getName().toLowerCase(java.util.Locale.ROOT);
+                };
+                ours.put(name, (long) f.getInt(null));
+            }
+        }
+        assertTrue(ours.size() >= 19, ours.toString());
+        StringBuilder c = new StringBuilder("#define _GNU_SOURCE\n#include <stdio.h>\n#include <fcntl.h>\n")
+                .append("#include <signal.h>\n#include <sys/syscall.h>\nint main(void) {\n");
+        for (String expr : ours.keySet()) {
+            c.append("  printf(\"%ld\\n\", (long) (").append(expr).append("));\n");
+        }
+        c.append("  return 0;\n}\n");
+        Path src = dir.resolve("sys.c");
+        Path exe = dir.resolve("sys");
+        Files.writeString(src, c);
+        Process cc;
+        try {
+            cc = new ProcessBuilder("gcc", "-o", exe.toString(), src.toString()).redirectErrorStream(true).start();
+        } catch (java.io.IOException e) {
+            assumeTrue(false, "gcc is not installed");
+            return;
+        }
+        String ccOut = new String(cc.getInputStream().readAllBytes());
+        assertEquals(0, cc.waitFor(), ccOut);
+        Process run = new ProcessBuilder(exe.toString()).start();
+        String[] lines = new String(run.getInputStream().readAllBytes()).trim().split("\n");
+        assertTrue(run.waitFor(10, TimeUnit.SECONDS));
+        int i = 0;
+        for (Map.Entry<String, Long> e : ours.entrySet()) {
+            assertEquals(Long.parseLong(lines[i++].trim()), e.getValue(), e.getKey());
+        }
+    }
+}
