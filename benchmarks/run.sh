@@ -3,6 +3,7 @@
 #   benchmarks/run.sh smoke   # tiny iteration counts: proves every benchmark still runs (CI)
 #   benchmarks/run.sh full    # the numbers in README.md
 #   benchmarks/run.sh paired  # only VcpuRunLoop's Java/C ratio, C and Java interleaved (PairedRunLoop), FFM and JNA
+#   benchmarks/run.sh paired-libvirt  # only LibvirtCalls' ratios, C, vmm4j and libvirt-java interleaved (PairedLibvirt)
 # Extra arguments are passed to JMH (e.g. a benchmark regex).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,7 +12,7 @@ mode=${1:-full}; shift || true
 java="$JAVA_HOME/bin/java"
 jar=benchmarks/target/benchmarks.jar
 [ -f "$jar" ] || { echo "build first: mvn -B package -DskipTests" >&2; exit 1; }
-out=benchmarks/results/${mode/paired/full}
+case "$mode" in smoke) out=benchmarks/results/smoke ;; *) out=benchmarks/results/full ;; esac
 mkdir -p "$out"
 # PairedRunLoop: C and Java take turns on one vCPU, so the ratio is free of the host's drift. It checks
 # itself (both loops must decode the same exits) and exits non-zero if the harness is broken.
@@ -24,11 +25,24 @@ paired() {
   { cat "$dir/paired-ffm.md"; tail -n +3 "$dir/paired-jna.md"; } >"$dir/paired.md"
   cat "$dir/paired.md"
 }
+# PairedLibvirt: the same for LibvirtCalls, three sides (C, vmm4j, libvirt-java) on test:///default.
+paired_libvirt() {
+  local dir=$1; shift
+  for impl in ffm jna; do
+    "$java" --enable-native-access=ALL-UNNAMED -Dvmm4j.native=$impl -cp "$jar" org.vmm4j.benchmarks.PairedLibvirt \
+      --out "$dir" "$@" >/dev/null
+  done
+  { cat "$dir/paired-libvirt-ffm.md"; tail -n +3 "$dir/paired-libvirt-jna.md"; } >"$dir/paired-libvirt.md"
+  cat "$dir/paired-libvirt.md"
+}
 case "$mode" in
-  smoke) opts=(-f 1 -wi 1 -i 1 -w 200ms -r 200ms); paired_opts=(--pairs 3 --warmup-pairs 1 --pair-ms 100) ;;
-  full)  opts=(-f 1 -wi 3 -i 5 -w 2s -r 2s); paired_opts=(--pairs 25 --warmup-pairs 5 --pair-ms 800) ;;
+  smoke) opts=(-f 1 -wi 1 -i 1 -w 200ms -r 200ms); paired_opts=(--pairs 3 --warmup-pairs 1 --pair-ms 100)
+         libvirt_opts=(--rounds 3 --warmup-rounds 1 --round-ms 100) ;;
+  full)  opts=(-f 1 -wi 3 -i 5 -w 2s -r 2s); paired_opts=(--pairs 25 --warmup-pairs 5 --pair-ms 800)
+         libvirt_opts=(--rounds 21 --warmup-rounds 5 --round-ms 600) ;;
   paired) paired "$out" --pairs 25 --warmup-pairs 5 --pair-ms 800 "$@"; exit 0 ;;
-  *) echo "usage: $0 smoke|full|paired [jmh args | PairedRunLoop args]" >&2; exit 2 ;;
+  paired-libvirt) paired_libvirt "$out" --rounds 21 --warmup-rounds 5 --round-ms 600 "$@"; exit 0 ;;
+  *) echo "usage: $0 smoke|full|paired|paired-libvirt [jmh args | PairedRunLoop / PairedLibvirt args]" >&2; exit 2 ;;
 esac
 "$java" -jar "$jar" "${opts[@]}" -prof gc -rf json -rff "$out/results.json" "$@"
 # The hot paths again with the JNA side of the native seam, same JDK, same run of this script.
@@ -43,4 +57,7 @@ fi
 if [ $# -eq 0 ]; then
   paired "$out" "${paired_opts[@]}"
   { echo; echo "Paired Java/C (PairedRunLoop ${paired_opts[*]}):"; echo; cat "$out/paired.md"; } >>"$out/results.md"
+  paired_libvirt "$out" "${libvirt_opts[@]}"
+  { echo; echo "Paired libvirt calls (PairedLibvirt ${libvirt_opts[*]}):"; echo; cat "$out/paired-libvirt.md"; } \
+    >>"$out/results.md"
 fi

@@ -117,11 +117,7 @@ public class LibvirtCalls {
     @Benchmark
     @OperationsPerInvocation(BATCH)
     public long c() {
-        long r = cLoop.call(BATCH);
-        if (r < 0) {
-            throw new IllegalStateException("C loop for " + call + " failed: " + r);
-        }
-        return r;
+        return cBatch(BATCH);
     }
 
     @Benchmark
@@ -136,6 +132,50 @@ public class LibvirtCalls {
                 found.free();
                 return found;
         }
+    }
+
+    /** {@code n} calls on the C side (one downcall into the C loop); the sum it reports. */
+    long cBatch(int n) {
+        long r = cLoop.call(n);
+        if (r < 0) {
+            throw new IllegalStateException("C loop for " + call + " failed: " + r);
+        }
+        return r;
+    }
+
+    /**
+     * {@code n} calls through vmm4j; what each returned, summed: vCPUs of the guest (getInfo), records
+     * (allDomainStats), guests found (lookupByName).
+     */
+    long vmm4jBatch(int n) {
+        long sum = 0;
+        for (int i = 0; i < n; i++) {
+            Object r = vmm4j();
+            sum += switch (measured) {
+                case GET_INFO -> ((org.vmm4j.guest.GuestInfo) r).vcpus();
+                case ALL_DOMAIN_STATS -> ((java.util.List<?>) r).size();
+                case LOOKUP_BY_NAME -> 1;
+            };
+        }
+        return sum;
+    }
+
+    /** {@code n} calls through libvirt-java, summed as {@link #vmm4jBatch}. */
+    long libvirtJavaBatch(int n) {
+        long sum = 0;
+        try {
+            for (int i = 0; i < n; i++) {
+                Object r = libvirtJava();
+                sum += switch (measured) {
+                    case GET_INFO -> ((org.libvirt.DomainInfo) r).nrVirtCpu;
+                    case ALL_DOMAIN_STATS -> ((Object[]) r).length;
+                    case LOOKUP_BY_NAME -> 1;
+                };
+            }
+        } catch (LibvirtException e) {
+            throw new IllegalStateException("libvirt-java: " + e.getMessage(), e);
+        }
+        return sum;
     }
 
     /** libvirt-java's nearest equivalent of one bulk stats query: a lookup and GetInfo per guest. */

@@ -1,7 +1,6 @@
 package org.vmm4j.benchmarks;
 
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -44,9 +43,6 @@ public final class PairedRunLoop {
             return PairedRatio.median(v);
         }
     }
-
-    private static final com.sun.management.ThreadMXBean THREADS =
-            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 
     private PairedRunLoop() {
     }
@@ -95,63 +91,29 @@ public final class PairedRunLoop {
 
     static Result measure(RunLoopGuest.Exit exit, int pairs, int warmupPairs, long pairMillis) {
         try (RunLoopGuest guest = new RunLoopGuest(exit)) {
-            // One batch each, timed, sizes the pairs: turns = pair length / (C batch + Java batch).
+            List<Interleaved.Side> sides = sides(guest);
+            // Warm-up rounds, timed, size the pairs: turns = pair length / (C batch + Java batch).
             int turns = 2;
             for (int i = 0; i < warmupPairs; i++) {
-                Pair p = pair(guest, turns, i % 2 == 0);
-                double batchNanos = (p.cNs() + p.javaNs()) * RunLoopGuest.BATCH;
-                turns = (int) Math.max(2, Math.min(100_000, pairMillis * 1e6 / batchNanos)) & ~1;
+                turns = Interleaved.turnsFor(Interleaved.round(sides, turns, RunLoopGuest.BATCH, i % 2),
+                        RunLoopGuest.BATCH, pairMillis);
             }
             List<Pair> measured = new ArrayList<>();
             for (int i = 0; i < pairs; i++) {
-                measured.add(pair(guest, turns, i % 2 == 0));
+                // C first in even pairs; within a pair the order flips every turn.
+                Interleaved.Round r = Interleaved.round(sides, turns, RunLoopGuest.BATCH, i % 2);
+                measured.add(new Pair(i % 2 == 0, r.nsPerOp()[0], r.nsPerOp()[1], r.bytesPerOp()[1]));
             }
             double[] ratios = measured.stream().mapToDouble(Pair::ratio).toArray();
             return new Result(exit, measured, PairedRatio.of(ratios));
         }
     }
 
-    /**
-     * {@code turns} turns (even), each one C batch and one Java batch, the order flipping every turn and
-     * starting with C when {@code cFirst}.
-     */
-    private static Pair pair(RunLoopGuest guest, int turns, boolean cFirst) {
-        long expected = guest.exit.value * RunLoopGuest.BATCH;
-        long cNanos = 0;
-        long javaNanos = 0;
-        long javaBytes = 0;
-        for (int t = 0; t < turns; t++) {
-            boolean cNow = (t % 2 == 0) == cFirst;
-            for (int side = 0; side < 2; side++, cNow = !cNow) {
-                if (cNow) {
-                    long t0 = System.nanoTime();
-                    long sum = guest.cExits(RunLoopGuest.BATCH);
-                    cNanos += System.nanoTime() - t0;
-                    check("C", sum, expected);
-                } else {
-                    long b0 = THREADS.getCurrentThreadAllocatedBytes();
-                    long t0 = System.nanoTime();
-                    long sum = guest.javaExits(RunLoopGuest.BATCH);
-                    long t1 = System.nanoTime();
-                    javaBytes += THREADS.getCurrentThreadAllocatedBytes() - b0;
-                    javaNanos += t1 - t0;
-                    check("Java", sum, expected);
-                }
-            }
-        }
-        long exits = (long) turns * RunLoopGuest.BATCH;
-        Pair p = new Pair(cFirst, (double) cNanos / exits, (double) javaNanos / exits, (double) javaBytes / exits);
-        if (!(p.cNs() > 0 && p.javaNs() > 0 && Double.isFinite(p.ratio()) && p.javaBytesPerExit() >= 0)) {
-            throw new IllegalStateException("bad pair " + p);
-        }
-        return p;
-    }
-
-    private static void check(String side, long sum, long expected) {
-        if (sum != expected) {
-            throw new IllegalStateException(side + " batch decoded a sum of " + sum + ", expected " + expected
-                    + ": the two loops did not see the same exits");
-        }
+    /** C and Java on the same vCPU; both batches must return the sum the guest implies. */
+    private static List<Interleaved.Side> sides(RunLoopGuest guest) {
+        long perExit = guest.exit.value;
+        return List.of(new Interleaved.Side("C", guest::cExits, perExit),
+                new Interleaved.Side("Java", guest::javaExits, perExit));
     }
 
     static String table(String impl, List<Result> results, int pairs, long pairMillis) {
