@@ -105,13 +105,14 @@ def main():
         write(f"events/kvm/{e}/enable", "1")
     counts = collections.Counter()
     used = collections.Counter()
-    start = time.monotonic()
-    proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    os.set_blocking(proc.stdout.fileno(), False)
     seen = b""
     until = args.until.encode()
     reached = None
+    proc = None
     try:
+        start = time.monotonic()
+        proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        os.set_blocking(proc.stdout.fileno(), False)
         write("tracing_on", "1")
         while time.monotonic() - start < args.timeout and proc.poll() is None:
             time.sleep(0.02)
@@ -134,8 +135,9 @@ def main():
         write("tracing_on", "0")
         for e in events:
             write(f"events/kvm/{e}/enable", "0")
-        proc.kill()
-        proc.wait()
+        if proc is not None:
+            proc.kill()
+            proc.wait()
 
     total = sum(counts.values())
     print(f"command: {' '.join(command)}")

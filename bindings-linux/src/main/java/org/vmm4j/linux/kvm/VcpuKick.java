@@ -99,8 +99,9 @@ final class VcpuKick {
         int s = signal;
         if (s == 0) {
             s = Integer.getInteger("vmm4j.kvm.kickSignal", DEFAULT_SIGNAL);
-            if (s < 32 || s > 64) {
-                throw new IllegalArgumentException("vmm4j.kvm.kickSignal must be a real-time signal (32-64), not " + s);
+            if (s < 35 || s > 64) {
+                throw new IllegalArgumentException("vmm4j.kvm.kickSignal must be a real-time signal that glibc and musl"
+                        + " leave to applications (35-64), not " + s);
             }
             signal = s;
         }
