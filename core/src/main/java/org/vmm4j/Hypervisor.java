@@ -2,7 +2,6 @@ package org.vmm4j;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.ServiceLoader;
 
 import org.vmm4j.internal.nat.NativeAccess;
 import org.vmm4j.spi.HypervisorProvider;
@@ -36,7 +35,7 @@ public interface Hypervisor extends AutoCloseable {
      */
     static Hypervisor open(String kind) {
         List<String> reasons = new ArrayList<>();
-        for (HypervisorProvider provider : providers()) {
+        for (HypervisorProvider provider : HypervisorProvider.installed()) {
             if (kind != null && !provider.kind().equals(kind)) {
                 continue;
             }
@@ -64,7 +63,7 @@ public interface Hypervisor extends AutoCloseable {
      */
     static HostCapabilities probe() {
         List<HypervisorInfo> infos = new ArrayList<>();
-        for (HypervisorProvider provider : providers()) {
+        for (HypervisorProvider provider : HypervisorProvider.installed()) {
             if (provider.supportsCurrentOs()) {
                 infos.addAll(provider.probe());
             }
@@ -73,11 +72,6 @@ public interface Hypervisor extends AutoCloseable {
                 System.getProperty("os.arch"), NativeAccess.describe(), infos);
     }
 
-    private static List<HypervisorProvider> providers() {
-        List<HypervisorProvider> list = new ArrayList<>();
-        ServiceLoader.load(HypervisorProvider.class, Hypervisor.class.getClassLoader()).forEach(list::add);
-        return list;
-    }
 
     /** The kind, e.g. {@code "kvm"}. */
     String kind();

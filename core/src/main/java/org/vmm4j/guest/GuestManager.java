@@ -19,8 +19,7 @@ public interface GuestManager extends AutoCloseable {
      */
     static GuestManager connect(String uri) {
         java.util.List<String> tried = new java.util.ArrayList<>();
-        for (org.vmm4j.spi.HypervisorProvider p : java.util.ServiceLoader.load(org.vmm4j.spi.HypervisorProvider.class,
-                GuestManager.class.getClassLoader())) {
+        for (org.vmm4j.spi.HypervisorProvider p : org.vmm4j.spi.HypervisorProvider.installed()) {
             if (p.supportsCurrentOs()) {
                 java.util.Optional<GuestManager> m = p.connectGuests(uri);
                 if (m.isPresent()) {

@@ -11,6 +11,14 @@ import org.vmm4j.HypervisorInfo;
  */
 public interface HypervisorProvider {
 
+    /**
+     * The backends installed in this JVM, in {@link java.util.ServiceLoader} order, found once on
+     * first use. Implementations must therefore be stateless: one instance serves every call.
+     */
+    static List<HypervisorProvider> installed() {
+        return InstalledProviders.ALL;
+    }
+
     /** The kind of hypervisor {@link #open()} returns, e.g. {@code "kvm"}. */
     String kind();
 

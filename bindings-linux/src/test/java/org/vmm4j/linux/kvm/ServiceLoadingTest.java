@@ -54,4 +54,13 @@ class ServiceLoadingTest {
             }
         }
     }
+
+    @Test
+    void backendsAreFoundOnceAndSharedByOpenProbeAndConnect() {
+        java.util.List<org.vmm4j.spi.HypervisorProvider> installed = org.vmm4j.spi.HypervisorProvider.installed();
+        assertTrue(installed == org.vmm4j.spi.HypervisorProvider.installed(), "the scan is made once");
+        assertEquals(1, installed.stream().filter(p -> p instanceof KvmProvider).count(), installed.toString());
+        org.junit.jupiter.api.Assertions.assertThrows(UnsupportedOperationException.class,
+                () -> installed.add(new KvmProvider()));
+    }
 }
