@@ -5,10 +5,13 @@ import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
@@ -66,6 +69,7 @@ public final class BenchmarkReport {
 
     static List<Score> read(Path json) throws IOException {
         List<Score> scores = new ArrayList<>();
+        List<String> modes = new ArrayList<>();
         try (Reader r = Files.newBufferedReader(json)) {
             JsonArray runs = JsonParser.parseReader(r).getAsJsonArray();
             for (JsonElement e : runs) {
@@ -81,6 +85,7 @@ public final class BenchmarkReport {
                                 .append(p.getValue().getAsString());
                     }
                 }
+                modes.add(run.has("mode") ? run.get("mode").getAsString() : "");
                 JsonObject primary = run.getAsJsonObject("primaryMetric");
                 Double alloc = null;
                 if (run.has("secondaryMetrics") && run.getAsJsonObject("secondaryMetrics").has("gc.alloc.rate.norm")) {
@@ -106,6 +111,20 @@ public final class BenchmarkReport {
                         && !primary.get("scoreError").getAsString().equals("NaN") ? primary.get("scoreError").getAsDouble() : Double.NaN;
                 scores.add(new Score(benchmark, method, params.toString(), primary.get("score").getAsDouble(), error,
                         primary.get("scoreUnit").getAsString(), alloc, paired));
+            }
+        }
+        // A benchmark measured in several modes (MachineStartup: average time and single shot) would
+        // otherwise print rows that look alike and are compared with each other: name the mode there.
+        Map<String, Set<String>> modesOf = new HashMap<>();
+        for (int i = 0; i < scores.size(); i++) {
+            modesOf.computeIfAbsent(scores.get(i).benchmark(), k -> new HashSet<>()).add(modes.get(i));
+        }
+        for (int i = 0; i < scores.size(); i++) {
+            Score s = scores.get(i);
+            if (modesOf.get(s.benchmark()).size() > 1) {
+                String params = s.params().isEmpty() ? "mode=" + modes.get(i) : s.params() + ",mode=" + modes.get(i);
+                scores.set(i, new Score(s.benchmark(), s.method(), params, s.score(), s.error(), s.unit(),
+                        s.allocBytesPerOp(), s.pairedRatio()));
             }
         }
         return scores;
@@ -143,9 +162,14 @@ public final class BenchmarkReport {
         }
         int n = 0;
         for (Map.Entry<String, List<Score>> e : byBenchmark.entrySet()) {
-            CategoryChart chart = new CategoryChartBuilder().width(900).height(420).title(e.getKey())
-                    .xAxisTitle("parameters").yAxisTitle(e.getValue().get(0).unit()).build();
-            chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
+            // Long parameter lists (MachineStartup's entry, irqchip and mode) are slanted, or they overlap.
+            boolean slanted = e.getValue().stream().mapToInt(s -> s.params().length()).max().orElse(0) > 24;
+            CategoryChart chart = new CategoryChartBuilder().width(slanted ? 1100 : 900).height(slanted ? 600 : 420)
+                    .title(e.getKey()).xAxisTitle("parameters").yAxisTitle(e.getValue().get(0).unit()).build();
+            chart.getStyler().setLegendPosition(slanted ? Styler.LegendPosition.OutsideE : Styler.LegendPosition.InsideNW);
+            if (slanted) {
+                chart.getStyler().setXAxisLabelRotation(35);
+            }
             chart.getStyler().setYAxisLogarithmic(true);
             // Bars start at the axis minimum; a log axis needs one above zero.
             double min = e.getValue().stream().mapToDouble(Score::score).min().orElse(1);
