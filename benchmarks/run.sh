@@ -14,34 +14,26 @@ jar=benchmarks/target/benchmarks.jar
 [ -f "$jar" ] || { echo "build first: mvn -B package -DskipTests" >&2; exit 1; }
 case "$mode" in smoke) out=benchmarks/results/smoke ;; *) out=benchmarks/results/full ;; esac
 mkdir -p "$out"
-# PairedRunLoop: C and Java take turns on one vCPU, so the ratio is free of the host's drift. It checks
-# itself (both loops must decode the same exits) and exits non-zero if the harness is broken.
-paired() {
-  local dir=$1; shift
+# The paired harnesses, once on FFM and once on JNA, their tables joined into DIR/PREFIX.md:
+#   PairedRunLoop (prefix "paired"): C and Java take turns on one vCPU, so the ratio is free of the host's drift.
+#   PairedLibvirt (prefix "paired-libvirt"): the same for LibvirtCalls, C, vmm4j and libvirt-java on test:///default.
+# Each checks itself (the sides must do the same work) and exits non-zero if the harness is broken.
+paired_run() {
+  local class=$1 prefix=$2 dir=$3; shift 3
   for impl in ffm jna; do
-    "$java" --enable-native-access=ALL-UNNAMED -Dvmm4j.native=$impl -cp "$jar" org.vmm4j.benchmarks.PairedRunLoop \
+    "$java" --enable-native-access=ALL-UNNAMED -Dvmm4j.native=$impl -cp "$jar" "org.vmm4j.benchmarks.$class" \
       --out "$dir" "$@" >/dev/null
   done
-  { cat "$dir/paired-ffm.md"; tail -n +3 "$dir/paired-jna.md"; } >"$dir/paired.md"
-  cat "$dir/paired.md"
-}
-# PairedLibvirt: the same for LibvirtCalls, three sides (C, vmm4j, libvirt-java) on test:///default.
-paired_libvirt() {
-  local dir=$1; shift
-  for impl in ffm jna; do
-    "$java" --enable-native-access=ALL-UNNAMED -Dvmm4j.native=$impl -cp "$jar" org.vmm4j.benchmarks.PairedLibvirt \
-      --out "$dir" "$@" >/dev/null
-  done
-  { cat "$dir/paired-libvirt-ffm.md"; tail -n +3 "$dir/paired-libvirt-jna.md"; } >"$dir/paired-libvirt.md"
-  cat "$dir/paired-libvirt.md"
+  { cat "$dir/$prefix-ffm.md"; tail -n +3 "$dir/$prefix-jna.md"; } >"$dir/$prefix.md"
+  cat "$dir/$prefix.md"
 }
 case "$mode" in
   smoke) opts=(-f 1 -wi 1 -i 1 -w 200ms -r 200ms); paired_opts=(--pairs 3 --warmup-pairs 1 --pair-ms 100)
          libvirt_opts=(--rounds 3 --warmup-rounds 1 --round-ms 100) ;;
   full)  opts=(-f 1 -wi 3 -i 5 -w 2s -r 2s); paired_opts=(--pairs 25 --warmup-pairs 5 --pair-ms 800)
          libvirt_opts=(--rounds 21 --warmup-rounds 5 --round-ms 600) ;;
-  paired) paired "$out" --pairs 25 --warmup-pairs 5 --pair-ms 800 "$@"; exit 0 ;;
-  paired-libvirt) paired_libvirt "$out" --rounds 21 --warmup-rounds 5 --round-ms 600 "$@"; exit 0 ;;
+  paired) paired_run PairedRunLoop paired "$out" --pairs 25 --warmup-pairs 5 --pair-ms 800 "$@"; exit 0 ;;
+  paired-libvirt) paired_run PairedLibvirt paired-libvirt "$out" --rounds 21 --warmup-rounds 5 --round-ms 600 "$@"; exit 0 ;;
   *) echo "usage: $0 smoke|full|paired|paired-libvirt [jmh args | PairedRunLoop / PairedLibvirt args]" >&2; exit 2 ;;
 esac
 "$java" -jar "$jar" "${opts[@]}" -prof gc -rf json -rff "$out/results.json" "$@"
@@ -55,9 +47,9 @@ else
   "$java" -cp "$jar" org.vmm4j.benchmarks.report.BenchmarkReport "$out" "$out/results.json"
 fi
 if [ $# -eq 0 ]; then
-  paired "$out" "${paired_opts[@]}"
+  paired_run PairedRunLoop paired "$out" "${paired_opts[@]}"
   { echo; echo "Paired Java/C (PairedRunLoop ${paired_opts[*]}):"; echo; cat "$out/paired.md"; } >>"$out/results.md"
-  paired_libvirt "$out" "${libvirt_opts[@]}"
+  paired_run PairedLibvirt paired-libvirt "$out" "${libvirt_opts[@]}"
   { echo; echo "Paired libvirt calls (PairedLibvirt ${libvirt_opts[*]}):"; echo; cat "$out/paired-libvirt.md"; } \
     >>"$out/results.md"
 fi

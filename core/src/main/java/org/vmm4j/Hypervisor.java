@@ -72,7 +72,6 @@ public interface Hypervisor extends AutoCloseable {
                 System.getProperty("os.arch"), NativeAccess.describe(), infos);
     }
 
-
     /** The kind, e.g. {@code "kvm"}. */
     String kind();
 
