@@ -1,7 +1,6 @@
 package org.vmm4j.boot;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,19 +10,17 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.vmm4j.testsupport.RequiresHost;
 
 /** Compares the boot_params / setup_header offsets with what gcc says for <asm/bootparam.h>. */
 class BootParamsLayoutTest {
-
-    private static final Path HEADER = Path.of("/usr/include/x86_64-linux-gnu/asm/bootparam.h");
 
     @TempDir
     Path dir;
 
     @Test
+    @RequiresHost(tools = "gcc", files = {RequiresHost.LIBC_HEADERS, RequiresHost.BOOTPARAM_HEADER})
     void offsetsMatchTheKernelHeader() throws Exception {
-        assumeTrue(HostTools.available("gcc"), "gcc is not installed");
-        assumeTrue(Files.isRegularFile(HEADER), "linux-libc-dev's asm/bootparam.h is not installed");
         Map<String, Long> ours = new LinkedHashMap<>();
         ours.put("offsetof(struct boot_params, ext_ramdisk_image)", (long) BootParams.OFFSET_EXT_RAMDISK_IMAGE);
         ours.put("offsetof(struct boot_params, ext_ramdisk_size)", (long) BootParams.OFFSET_EXT_RAMDISK_SIZE);

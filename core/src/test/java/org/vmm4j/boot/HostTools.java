@@ -8,19 +8,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** Runs host programs (compressors, cpio) as independent oracles for the tests. */
+/** Runs host programs (compressors, cpio) as independent oracles for the tests; {@code @RequiresHost} says which. */
 final class HostTools {
 
     private HostTools() {
-    }
-
-    static boolean available(String program) {
-        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
-            if (Files.isExecutable(Path.of(dir, program))) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** Runs {@code command} with {@code input} on stdin and returns stdout; fails on a non-zero exit. */
@@ -52,15 +43,6 @@ final class HostTools {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError(e);
-        }
-    }
-
-    /** The Debian kernel of this host, if installed. */
-    static Path hostKernel() {
-        try (var s = Files.list(Path.of("/boot"))) {
-            return s.filter(p -> p.getFileName().toString().startsWith("vmlinuz-")).sorted().findFirst().orElse(null);
-        } catch (IOException e) {
-            return null;
         }
     }
 }

@@ -15,19 +15,14 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
 import java.util.List;
 import java.util.zip.GZIPInputStream;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.vmm4j.testsupport.RequiresHost;
 
 class InitramfsTest {
 
     @TempDir
     Path dir;
-
-    @BeforeEach
-    void needCpio() {
-        assumeTrue(HostTools.available("cpio"), "cpio is not installed (apt install cpio)");
-    }
 
     static byte[] gunzip(byte[] gz) throws IOException {
         try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(gz))) {
@@ -46,6 +41,7 @@ class InitramfsTest {
     }
 
     @Test
+    @RequiresHost(tools = "cpio")
     void cpioListsInMemoryEntriesWithParents() throws Exception {
         byte[] gz = Initramfs.builder()
                 .file("etc/motd", "hello\n", 0644)
@@ -67,6 +63,7 @@ class InitramfsTest {
     }
 
     @Test
+    @RequiresHost(tools = "cpio")
     void cpioExtractsFileContents() throws Exception {
         byte[] content = new byte[70_001];
         for (int i = 0; i < content.length; i++) {
@@ -85,6 +82,7 @@ class InitramfsTest {
     }
 
     @Test
+    @RequiresHost(tools = "cpio")
     void archivesADirectoryTree() throws Exception {
         Path root = dir.resolve("root");
         Files.createDirectories(root.resolve("bin"));
@@ -113,8 +111,8 @@ class InitramfsTest {
     }
 
     @Test
+    @RequiresHost(tools = "cpio", files = RequiresHost.BUSYBOX_STATIC)
     void busyboxInitramfsHoldsInitBusyboxAndConsole() throws Exception {
-        assumeTrue(Files.isRegularFile(BusyboxInitramfs.HOST_BUSYBOX), "busybox-static is not installed");
         byte[] gz = BusyboxInitramfs.builder().marker("HELLO-FROM-INIT").build();
         List<String> v = cpioList(gunzip(gz), true);
         assertTrue(line(v, "init").startsWith("-rwxr-xr-x"));
@@ -138,8 +136,8 @@ class InitramfsTest {
     }
 
     @Test
+    @RequiresHost(files = RequiresHost.BUSYBOX_STATIC)
     void busyboxInitScriptRunsOnTheHost() throws Exception {
-        assumeTrue(Files.isRegularFile(BusyboxInitramfs.HOST_BUSYBOX), "busybox-static is not installed");
         String script = BusyboxInitramfs.builder().marker("M1").command("echo extra-$((6*7))").initScript();
         // Syntax check with the same shell the guest runs
         byte[] out = HostTools.run(script.getBytes(StandardCharsets.UTF_8), "/bin/busybox", "sh", "-n");
@@ -161,6 +159,7 @@ class InitramfsTest {
     }
 
     @Test
+    @RequiresHost(tools = "cpio")
     void archivesDeviceNodesOfADirectoryTree() throws Exception {
         Path root = dir.resolve("devroot");
         Files.createDirectories(root.resolve("dev"));
@@ -173,8 +172,8 @@ class InitramfsTest {
     }
 
     @Test
+    @RequiresHost(files = RequiresHost.BUSYBOX_STATIC)
     void bootTimerLineWritesMagicByteAtThePortOffset() throws Exception {
-        assumeTrue(Files.isRegularFile(BusyboxInitramfs.HOST_BUSYBOX), "busybox-static is not installed");
         String script = BusyboxInitramfs.builder().bootTimerPort(0x440).initScript();
         String ddLine = Arrays.stream(script.split("\n")).filter(l -> l.contains("/dev/port")).findFirst().orElseThrow();
         Path fakePort = dir.resolve("port");

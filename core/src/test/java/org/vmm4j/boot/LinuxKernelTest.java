@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.vmm4j.testsupport.HostRequirements;
 
 class LinuxKernelTest {
 
@@ -110,8 +111,7 @@ class LinuxKernelTest {
 
     @Test
     void loadsDebianKernelThroughPvhAndPlacesItInMemory() throws Exception {
-        Path kernel = HostTools.hostKernel();
-        org.junit.jupiter.api.Assumptions.assumeTrue(kernel != null, "no /boot/vmlinuz-* on this host");
+        Path kernel = HostRequirements.debianKernel();
         LinuxKernel k = LinuxKernel.load(kernel, null, new VmlinuxCache(dir));
         assertEquals(EntryKind.PVH, k.entry());
         ElfKernel elf = k.elf().orElseThrow();

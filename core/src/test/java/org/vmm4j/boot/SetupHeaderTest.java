@@ -5,12 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.vmm4j.testsupport.HostRequirements;
 
 class SetupHeaderTest {
 
@@ -97,8 +97,7 @@ class SetupHeaderTest {
 
     @Test
     void debianKernelHasA64BitEntryAndAnXzPayload() throws Exception {
-        Path kernel = HostTools.hostKernel();
-        assumeTrue(kernel != null, "no /boot/vmlinuz-* on this host");
+        Path kernel = HostRequirements.debianKernel();
         byte[] image = Files.readAllBytes(kernel);
         SetupHeader h = SetupHeader.parse(image);
         assertTrue(h.version() >= 0x020c);

@@ -4,12 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.vmm4j.testsupport.HostRequirements;
 
 class VmlinuxExtractorTest {
 
@@ -30,7 +30,7 @@ class VmlinuxExtractorTest {
     }
 
     private static void assertExtracts(String program, String... command) {
-        assumeTrue(HostTools.available(program), program + " is not installed");
+        HostRequirements.requireTools(program);
         byte[] elf = sampleElf();
         byte[] compressed = HostTools.run(elf, command);
         byte[] image = bzImageWith(TestImages.withSizeSuffix(compressed, elf.length));
@@ -108,8 +108,7 @@ class VmlinuxExtractorTest {
 
     @Test
     void extractsDebianKernelToElfWithPvhNote() throws Exception {
-        Path kernel = HostTools.hostKernel();
-        assumeTrue(kernel != null, "no /boot/vmlinuz-* on this host");
+        Path kernel = HostRequirements.debianKernel();
         byte[] elf = VmlinuxExtractor.extract(Files.readAllBytes(kernel));
         ElfKernel k = ElfKernel.parse(elf);
         assertTrue(k.pvhEntry().isPresent(), "Debian kernels are built with CONFIG_PVH");

@@ -18,6 +18,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.vmm4j.testsupport.RequiresHost;
 
 class Iso9660WriterTest {
     private static final ZonedDateTime TIME = ZonedDateTime.parse("2025-03-04T05:06:07Z");
@@ -26,6 +27,7 @@ class Iso9660WriterTest {
     Path dir;
 
     @Test
+    @RequiresHost(tools = "isoinfo")
     void isoinfoFindsVolumeIdJolietAndRockRidge() {
         Path iso = new Iso9660Writer("cidata", TIME, List.of(new IsoFile("user-data", bytes("#cloud-config\n"))))
                 .write(dir.resolve("seed.iso"), CreateMode.FAIL_IF_EXISTS);
@@ -38,6 +40,7 @@ class Iso9660WriterTest {
     }
 
     @Test
+    @RequiresHost(tools = {"xorriso", "isoinfo"})
     void longLowerCaseNamesSurviveInRockRidgeAndJolietViews() {
         List<IsoFile> files = List.of(
                 new IsoFile("user-data", bytes("users: []\n")),
@@ -57,6 +60,7 @@ class Iso9660WriterTest {
     }
 
     @Test
+    @RequiresHost(tools = "bsdtar")
     void bsdtarExtractsEveryFileWithItsExactContent() throws Exception {
         byte[] big = new byte[5000];
         new Random(7).nextBytes(big);
@@ -72,6 +76,7 @@ class Iso9660WriterTest {
     }
 
     @Test
+    @RequiresHost(tools = {"bsdtar", "isoinfo"})
     void manyFilesSpillTheDirectoryIntoSeveralSectorsAndAllStayReadable() throws Exception {
         List<IsoFile> files = new ArrayList<>();
         for (int i = 0; i < 60; i++) {

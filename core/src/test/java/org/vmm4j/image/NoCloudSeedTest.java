@@ -14,6 +14,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.vmm4j.testsupport.RequiresHost;
 
 /** Our seed ISO against cloud-localds (genisoimage) for the same input. */
 class NoCloudSeedTest {
@@ -26,6 +27,7 @@ class NoCloudSeedTest {
     }
 
     @Test
+    @RequiresHost(tools = {"cloud-localds", "bsdtar", "xorriso"})
     void seedIsoHasSameFileNamesAndContentsAsCloudLocalds() throws Exception {
         NoCloudSeed seed = seed();
         Path ours = seed.writeIso(dir.resolve("ours.iso"), CreateMode.FAIL_IF_EXISTS);
@@ -49,6 +51,7 @@ class NoCloudSeedTest {
     }
 
     @Test
+    @RequiresHost(tools = "isoinfo")
     void seedIsoCarriesVolumeIdCidataWithJolietAndRockRidgeLikeCloudLocalds() {
         Path ours = seed().writeIso(dir.resolve("seed.iso"), CreateMode.FAIL_IF_EXISTS);
         String info = ExternalTool.ok(List.of("isoinfo", "-d", "-J", "-R", "-i", ours.toString()));

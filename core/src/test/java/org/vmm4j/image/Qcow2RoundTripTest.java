@@ -15,8 +15,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.vmm4j.testsupport.RequiresHost;
 
 /** qemu writes guest data into images we created; our reader must see exactly what it allocated. */
+@RequiresHost(tools = {"qemu-img", "qemu-io"})
 class Qcow2RoundTripTest {
     @TempDir
     Path dir;

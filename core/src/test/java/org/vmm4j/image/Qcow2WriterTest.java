@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.vmm4j.testsupport.RequiresHost;
 
 class Qcow2WriterTest {
     @TempDir
@@ -29,6 +30,7 @@ class Qcow2WriterTest {
         "34359738368, 512",
         "107374182400, 4096",
     })
+    @RequiresHost(tools = "qemu-img")
     void writesImagesThatQemuImgChecksCleanAndReportsWithOurSizeAndClusters(long size, int clusterSize) {
         Path image = Qcow2Writer.create(dir.resolve("disk.qcow2"),
                 Qcow2Options.builder(size).clusterSize(clusterSize).build());
@@ -68,6 +70,7 @@ class Qcow2WriterTest {
     }
 
     @Test
+    @RequiresHost(tools = "qemu-img")
     void overlayOnRawBackingFileNamesItsBackingFileAndFormatForQemu() {
         Path base = RawDisk.create(dir.resolve("base.raw"), 8L << 20, CreateMode.FAIL_IF_EXISTS);
         Path overlay = Qcow2Writer.createOverlay(dir.resolve("overlay.qcow2"), base, 0, CreateMode.FAIL_IF_EXISTS);
@@ -81,6 +84,7 @@ class Qcow2WriterTest {
     }
 
     @Test
+    @RequiresHost(tools = {"qemu-img", "qemu-io"})
     void overlayOnQcow2BackingFileReadsThroughToBackingData() {
         Path base = Qcow2Writer.create(dir.resolve("base.qcow2"), Qcow2Options.builder(16L << 20).build());
         ExternalTool.ok(List.of("qemu-io", "-f", "qcow2", "-c", "write -P 0x5a 1M 64k", base.toString()));

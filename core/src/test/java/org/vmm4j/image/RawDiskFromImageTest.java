@@ -13,6 +13,7 @@ import java.util.Random;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.vmm4j.testsupport.RequiresHost;
 
 /** Raw disks made from images (for bhyve): byte-identical to what qemu-img sees in the source. */
 class RawDiskFromImageTest {
@@ -43,6 +44,7 @@ class RawDiskFromImageTest {
     }
 
     @Test
+    @RequiresHost(tools = "qemu-img")
     void convertsCompressedAndPlainQcow2MadeByQemuImg(@TempDir Path dir) throws Exception {
         byte[] data = sample();
         Path src = Files.write(dir.resolve("src.raw"), data);

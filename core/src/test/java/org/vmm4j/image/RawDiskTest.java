@@ -10,12 +10,14 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.vmm4j.testsupport.RequiresHost;
 
 class RawDiskTest {
     @TempDir
     Path dir;
 
     @Test
+    @RequiresHost(tools = "qemu-img")
     void createsSparseRawFileOfTheVirtualSize() throws Exception {
         Path disk = RawDisk.create(dir.resolve("disk.raw"), 20L << 30, CreateMode.FAIL_IF_EXISTS);
 

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,12 +15,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vmm4j.image.Qcow2Options;
 import org.vmm4j.image.Qcow2Writer;
+import org.vmm4j.testsupport.RequiresHost;
 
 /**
  * The SSH half of the workflow for real: a fake guest whose "address" is a real OpenSSH server
  * started by the test on 127.0.0.1, so the banner wait, the key login, known-hosts handling and the
  * commands all run against sshd.
  */
+@RequiresHost(tools = {"sshd", "ssh-keygen"})
 class ProvisionWithRealSshdTest {
     @TempDir
     Path dir;
@@ -30,7 +31,6 @@ class ProvisionWithRealSshdTest {
 
     @BeforeEach
     void startSshd() throws Exception {
-        assumeTrue(Files.isExecutable(RealSshd.SSHD), "needs OpenSSH server (apt openssh-server)");
         sshd = new RealSshd(Files.createDirectory(dir.resolve("sshd")));
         sshd.start();
     }

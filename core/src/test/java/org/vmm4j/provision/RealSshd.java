@@ -8,14 +8,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.vmm4j.testsupport.HostRequirements;
 
 /**
  * A real OpenSSH server for tests: own config, own host key, an authorized key for the current user,
  * listening on a free loopback port, in the foreground ({@code -D -e}) so the test owns the process.
+ * Tests using it declare {@code @RequiresHost(tools = {"sshd", "ssh-keygen"})}.
  */
 final class RealSshd implements AutoCloseable {
-    static final Path SSHD = Path.of("/usr/sbin/sshd");
-
     final Path dir;
     final int port;
     final Path clientKey;
@@ -54,7 +54,7 @@ final class RealSshd implements AutoCloseable {
                 "Subsystem sftp internal-sftp",
                 "LogLevel VERBOSE",
                 ""));
-        process = new ProcessBuilder(SSHD.toString(), "-f", config.toString(), "-D", "-e")
+        process = new ProcessBuilder(HostRequirements.program("sshd").toString(), "-f", config.toString(), "-D", "-e")
                 .redirectErrorStream(true).redirectOutput(dir.resolve("sshd.log").toFile()).start();
         SshReadiness.awaitBanner("127.0.0.1", port, Duration.ofSeconds(20));
     }

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,8 +15,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vmm4j.host.CommandResult;
+import org.vmm4j.testsupport.RequiresHost;
 
 /** Against a real OpenSSH sshd started by the test on a loopback port. */
+@RequiresHost(tools = {"sshd", "ssh-keygen"})
 class SshSessionTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(20);
 
@@ -29,7 +30,6 @@ class SshSessionTest {
 
     @BeforeEach
     void startSshd() throws Exception {
-        assumeTrue(Files.isExecutable(RealSshd.SSHD), "needs OpenSSH server (apt openssh-server)");
         sshd = new RealSshd(Files.createDirectory(dir.resolve("sshd")));
         sshd.start();
         knownHosts = dir.resolve("client").resolve("known_hosts");
