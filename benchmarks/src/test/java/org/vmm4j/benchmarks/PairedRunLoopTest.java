@@ -2,22 +2,18 @@ package org.vmm4j.benchmarks;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.vmm4j.testsupport.RequiresHost;
 
 /** The paired harness on a real vCPU, briefly: it must run, check itself and produce sane figures. */
 class PairedRunLoopTest {
 
     @ParameterizedTest
     @EnumSource(RunLoopGuest.Exit.class)
+    @RequiresHost(kvm = true, tools = "gcc", files = {RequiresHost.LIBC_HEADERS, RequiresHost.KVM_HEADER})
     void measuresBothLoopsOnTheSameExits(RunLoopGuest.Exit exit) {
-        boolean required = "1".equals(System.getenv("VMM4J_REQUIRE_KVM"));
-        assumeTrue(required || Files.isWritable(Path.of("/dev/kvm")), "no writable /dev/kvm");
         PairedRunLoop.Result r = PairedRunLoop.measure(exit, 3, 1, 20);
         assertEquals(3, r.pairs().size());
         for (PairedRunLoop.Pair p : r.pairs()) {

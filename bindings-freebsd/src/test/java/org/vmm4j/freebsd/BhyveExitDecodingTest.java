@@ -18,8 +18,10 @@ import org.vmm4j.freebsd.abi.VmmDev;
 import org.vmm4j.internal.NativeGuestMemory;
 import org.vmm4j.internal.nat.NativeAccess;
 import org.vmm4j.internal.nat.NativeMemory;
+import org.vmm4j.testsupport.RequiresHost;
 
 /** Decoding of vm_exit records laid out by the C compiler exactly as vmm.ko fills them. */
+@RequiresHost(tools = "gcc", files = RequiresHost.LIBC_HEADERS)
 class BhyveExitDecodingTest {
     private static final Map<String, byte[]> RECORDS = CompiledAbi.exits();
 

@@ -14,6 +14,7 @@ import org.vmm4j.freebsd.abi.CompiledAbi;
 import org.vmm4j.freebsd.abi.VmmDev;
 import org.vmm4j.internal.nat.NativeAccess;
 import org.vmm4j.internal.nat.NativeMemory;
+import org.vmm4j.testsupport.RequiresHost;
 
 /** The hot paths allocate nothing once warm: exit decoding and stats polling. */
 class ZeroAllocationTest {
@@ -41,6 +42,7 @@ class ZeroAllocationTest {
     }
 
     @Test
+    @RequiresHost(tools = "gcc", files = RequiresHost.LIBC_HEADERS)
     void decodingExitsAllocatesNothing() {
         com.sun.management.ThreadMXBean t = threads();
         Map<String, byte[]> records = CompiledAbi.exits();

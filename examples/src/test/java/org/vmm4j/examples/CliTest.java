@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import org.junit.jupiter.api.Test;
+import org.vmm4j.testsupport.RequiresHost;
 
 class CliTest {
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -40,9 +41,8 @@ class CliTest {
     }
 
     @Test
+    @RequiresHost(kvm = true)
     void helloPrintsTheGuestsSumAndExitSequence() {
-        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(Path.of("/dev/kvm"))
-                || "1".equals(System.getenv("VMM4J_REQUIRE_KVM")), "needs /dev/kvm");
         assertEquals(0, run("hello"), err.toString(StandardCharsets.UTF_8));
         String text = out.toString(StandardCharsets.UTF_8);
         assertTrue(text.contains("guest printed: 5\\n"), text);

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -32,12 +31,14 @@ import org.vmm4j.guest.GuestManager;
 import org.vmm4j.guest.GuestSpec;
 import org.vmm4j.guest.GuestStats;
 import org.vmm4j.linux.libvirt.LibvirtGuestManager;
+import org.vmm4j.testsupport.RequiresHost;
 
 /**
  * {@code vmm4j guests} against libvirt's test driver. test:///default keeps its state per connection,
  * so commands that must see each other's effects share one connection ({@link #shared}); the others go
  * through {@link Cli#run} with {@code --uri}, each with a fresh connection.
  */
+@RequiresHost(files = RequiresHost.LIBVIRT_LIBRARY)
 class GuestsCommandTest {
     private static final String URI = "test:///default";
 
@@ -47,8 +48,6 @@ class GuestsCommandTest {
 
     @BeforeEach
     void connect() {
-        assumeTrue(LibvirtGuestManager.isLibraryAvailable(),
-                () -> "libvirt client library: " + LibvirtGuestManager.libraryUnavailableReason().orElse("?"));
         connection = LibvirtGuestManager.connect(URI);
     }
 

@@ -26,6 +26,7 @@ import org.vmm4j.provision.ProvisionRequest;
 import org.vmm4j.provision.ProvisionStep;
 
 import com.sun.net.httpserver.HttpServer;
+import org.vmm4j.testsupport.RequiresHost;
 
 /** {@code vmm4j provision}, {@code images} and {@code setup}: arguments, output, errors. No external network. */
 class ProvisioningCliTest {
@@ -115,6 +116,7 @@ class ProvisioningCliTest {
     }
 
     @Test
+    @RequiresHost(files = RequiresHost.LIBVIRT_LIBRARY)
     void provisionOnTestDriverWithNoWaitShowsAProgressBarAndTheSummary() {
         assertEquals(0, run("provision", "--name", "cli1", "--image", base().toString(), "--uri", "test:///default",
                 "--dir", dir.toString(), "--cache", dir.resolve("cache").toString(), "--mem", "128M", "--no-wait"), err());
@@ -126,6 +128,7 @@ class ProvisioningCliTest {
     }
 
     @Test
+    @RequiresHost(files = RequiresHost.LIBVIRT_LIBRARY)
     void provisionFailureExitsOneWithTheStepAndHint() {
         // Fails before the guest exists: the test driver hands out made-up addresses, so a failure later
         // would have the SSH step knock on an address no test should contact.

@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.vmm4j.ExitKind;
 import org.vmm4j.GuestMemory;
@@ -26,19 +24,11 @@ import org.vmm4j.guest.GuestManager;
 import org.vmm4j.machine.Machine;
 import org.vmm4j.machine.MachineExit;
 import java.time.Duration;
+import org.vmm4j.testsupport.RequiresHost;
 
 /** The API tour from README.md, verbatim between the markers, run for real. */
+@RequiresHost(kvm = true)
 class ReadmeSampleTest {
-
-    @BeforeAll
-    static void needsKvm() {
-        if (!Files.exists(Path.of("/dev/kvm"))) {
-            if ("1".equals(System.getenv("VMM4J_REQUIRE_KVM"))) {
-                fail("VMM4J_REQUIRE_KVM=1 but /dev/kvm does not exist");
-            }
-            Assumptions.abort("needs /dev/kvm");
-        }
-    }
 
     @Test
     void readmeSamplePrintsFive() throws Exception {

@@ -38,6 +38,7 @@ final class AptPackages {
             entry(RequiresHost.KVM_HEADER, "apt package linux-libc-dev"),
             entry(RequiresHost.BOOTPARAM_HEADER, "apt package linux-libc-dev"),
             entry(RequiresHost.LIBVIRT_HEADER, "apt package libvirt-dev"),
+            entry(RequiresHost.LIBVIRT_LIBRARY, "apt package libvirt0"),
             entry(RequiresHost.KVM_DEBUGFS, "debugfs mounted: mount -t debugfs none /sys/kernel/debug"));
 
     private AptPackages() {

@@ -43,7 +43,7 @@ public final class HostRequirement {
                 env -> findProgram(program, env).isPresent() ? Optional.empty() : Optional.of(remedy));
     }
 
-    /** A readable file (a {@code *} in its last component matches any name), from the remedy listed for it. */
+    /** A readable file or directory (a {@code *} in its last component matches any name), from the remedy listed for it. */
     public static HostRequirement file(String file) {
         String remedy = AptPackages.forFile(file);
         return new HostRequirement(file, RequirementKind.TOOLS,
@@ -104,12 +104,12 @@ public final class HostRequirement {
         Path path = Path.of(pattern);
         String last = path.getFileName().toString();
         if (!last.contains("*")) {
-            return Files.isReadable(path) ? Optional.of(path) : Optional.empty();
+            return isReadableFileOrDirectory(path) ? Optional.of(path) : Optional.empty();
         }
         List<Path> matches = new ArrayList<>();
         try (DirectoryStream<Path> found = Files.newDirectoryStream(path.getParent(), last)) {
             for (Path p : found) {
-                if (Files.isReadable(p)) {
+                if (isReadableFileOrDirectory(p)) {
                     matches.add(p);
                 }
             }
@@ -117,6 +117,11 @@ public final class HostRequirement {
             return Optional.empty();
         }
         return matches.stream().sorted().findFirst();
+    }
+
+    /** A device node or a pipe where a file was expected is not it (and cannot be loaded, run or compiled against). */
+    private static boolean isReadableFileOrDirectory(Path path) {
+        return (Files.isRegularFile(path) || Files.isDirectory(path)) && Files.isReadable(path);
     }
 
     static Optional<String> kvmProblem(Path device) {

@@ -91,8 +91,28 @@ public final class HostRequirements {
         switch (verdict.action()) {
             case RUN -> {
             }
-            case SKIP -> Assumptions.abort(verdict.message());
+            case SKIP -> {
+                announceSkip(caller(), verdict.message());
+                Assumptions.abort(verdict.message());
+            }
             case FAIL -> Assertions.fail(verdict.message());
         }
+    }
+
+    /**
+     * Prints a skip on the test output, which Maven shows under the test class: its reports keep the
+     * reason, but its console only counts skips, and a reader should see what to install.
+     */
+    static void announceSkip(String test, String message) {
+        System.out.println("[vmm4j] skipped " + test + ": " + message);
+    }
+
+    /** The first caller outside this class: the test (or its helper) that asked. */
+    private static String caller() {
+        return StackWalker.getInstance().walk(frames -> frames
+                .filter(f -> !f.getClassName().equals(HostRequirements.class.getName()))
+                .findFirst()
+                .map(f -> f.getClassName().substring(f.getClassName().lastIndexOf('.') + 1) + "." + f.getMethodName())
+                .orElse("a test"));
     }
 }

@@ -38,6 +38,8 @@ public @interface RequiresHost {
     String BOOTPARAM_HEADER = "/usr/include/x86_64-linux-gnu/asm/bootparam.h";
     /** {@code <libvirt/libvirt.h>}. */
     String LIBVIRT_HEADER = "/usr/include/libvirt/libvirt.h";
+    /** libvirt's client library, which the binding loads (its test driver, test:///default, needs no daemon). */
+    String LIBVIRT_LIBRARY = "/usr/lib/x86_64-linux-gnu/libvirt.so.0";
     /** The JDK 17 that the JNA side of the native seam is tested on. */
     String JDK_17 = "/usr/lib/jvm/java-17-openjdk-amd64/bin/java";
     /** KVM's per-VM statistics directory in debugfs. */

@@ -22,7 +22,11 @@ final class RequiresHostExtension implements ExecutionCondition {
         Verdict verdict = HostRequirements.decide(requirements, System.getenv());
         return switch (verdict.action()) {
             case RUN -> ConditionEvaluationResult.enabled(verdict.message());
-            case SKIP -> ConditionEvaluationResult.disabled(verdict.message());
+            case SKIP -> {
+                HostRequirements.announceSkip(context.getRequiredTestClass().getSimpleName()
+                        + context.getTestMethod().map(m -> "." + m.getName()).orElse(""), verdict.message());
+                yield ConditionEvaluationResult.disabled(verdict.message());
+            }
             case FAIL -> throw new AssertionError(verdict.message());
         };
     }

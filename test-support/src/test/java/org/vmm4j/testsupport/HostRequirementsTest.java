@@ -119,7 +119,7 @@ class HostRequirementsTest {
     }
 
     @Test
-    void aGlobMatchesTheFirstReadableFileInNameOrder() throws Exception {
+    void aGlobMatchesTheFirstReadableFileInNameOrderAndOnlyFilesOrDirectoriesCount() throws Exception {
         assertEquals(Optional.empty(), HostRequirement.findFile(dir + "/vmlinuz-*"));
         Files.createFile(dir.resolve("vmlinuz-6.1.0-9-amd64"));
         Files.createFile(dir.resolve("vmlinuz-6.1.0-10-amd64"));
@@ -127,6 +127,8 @@ class HostRequirementsTest {
         assertEquals(Optional.of(dir.resolve("vmlinuz-6.1.0-10-amd64")), HostRequirement.findFile(dir + "/vmlinuz-*"));
         assertEquals(Optional.empty(), HostRequirement.findFile(dir + "/nothing-*"));
         assertEquals(Optional.empty(), HostRequirement.findFile(dir + "/absent/vmlinuz-*"));
+        assertEquals(Optional.of(dir), HostRequirement.findFile(dir.toString()), "a directory (debugfs) is one");
+        assertEquals(Optional.empty(), HostRequirement.findFile("/dev/null"), "a device node is no file");
     }
 
     @Test

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
+import org.vmm4j.testsupport.RequiresHost;
 
 /**
  * Every size, offset, bit-field position, enum value and ioctl request of {@link Vmm}, {@link VmmDev}
@@ -49,21 +50,25 @@ class VmmDevLayoutTest {
     }
 
     @Test
+    @RequiresHost(tools = "gcc", files = RequiresHost.LIBC_HEADERS)
     void structLayoutsAndIoctlRequestsMatchTheCCompiler() throws IllegalAccessException {
         assertAllMatchC(VmmDev.class);
     }
 
     @Test
+    @RequiresHost(tools = "gcc", files = RequiresHost.LIBC_HEADERS)
     void enumsAndLimitsMatchTheHeaderOrder() throws IllegalAccessException {
         assertAllMatchC(Vmm.class);
     }
 
     @Test
+    @RequiresHost(tools = "gcc", files = RequiresHost.LIBC_HEADERS)
     void iocEncodingConstantsMatchIoccom() throws IllegalAccessException {
         assertAllMatchC(BsdIoctl.class);
     }
 
     @Test
+    @RequiresHost(tools = "gcc", files = RequiresHost.LIBC_HEADERS)
     void everyRequestTheCProgramDerivesIsDefinedInJava() {
         Map<String, Long> c = CompiledAbi.layout();
         for (Map.Entry<String, Long> e : c.entrySet()) {

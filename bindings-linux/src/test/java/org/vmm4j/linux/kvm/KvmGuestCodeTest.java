@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.vmm4j.DirtyLog;
@@ -19,16 +18,13 @@ import org.vmm4j.GuestMemory;
 import org.vmm4j.MemoryOption;
 import org.vmm4j.Registers;
 import org.vmm4j.VmExit;
+import org.vmm4j.testsupport.RequiresHost;
 
 /** Real guest code on /dev/kvm: the LWN "Using the KVM API" guest and friends, in three CPU modes. */
+@RequiresHost(kvm = true)
 class KvmGuestCodeTest {
     private KvmSystem kvm;
     private KvmVm vm;
-
-    @BeforeAll
-    static void needsKvm() {
-        KvmAvailable.require();
-    }
 
     @BeforeEach
     void open() {

@@ -13,11 +13,13 @@ import java.util.TreeSet;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.vmm4j.testsupport.RequiresHost;
 
 /** Every size, offset and number in {@link KvmHeader} and {@link KvmStructs} against gcc and {@code <linux/kvm.h>}. */
 class KvmHeaderLayoutTest {
 
     @Test
+    @RequiresHost(tools = "gcc", files = {RequiresHost.LIBC_HEADERS, RequiresHost.KVM_HEADER})
     void everyConstantMatchesTheSystemHeader(@TempDir Path dir) throws Exception {
         Map<String, Long> c = CompiledC.run("kvm_layout.c", dir);
         List<String> mismatches = new ArrayList<>();

@@ -7,7 +7,6 @@ import static org.vmm4j.linux.kvm.GuestSetup.bytes;
 
 import java.lang.management.ManagementFactory;
 
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.vmm4j.ExitKind;
 import org.vmm4j.GuestMemory;
@@ -16,20 +15,17 @@ import org.vmm4j.Registers;
 import org.vmm4j.Stats;
 import org.vmm4j.VmExit;
 import org.vmm4j.internal.nat.NativeAccess;
+import org.vmm4j.testsupport.RequiresHost;
 
 /**
  * The KVM hot paths on whichever implementation of the native seam this JVM uses (FFM on JDK 22+, JNA
  * on 17-21 or with {@code -Dvmm4j.native=jna}): measured bytes allocated per {@code KVM_RUN} exit and
  * per stats poll, printed so that each CI run records both numbers for its implementation.
  */
+@RequiresHost(kvm = true)
 class KvmHotPathByImplementationTest {
     private static final int EXITS = 100_000;
     private static final int POLLS = 100_000;
-
-    @BeforeAll
-    static void needsKvm() {
-        KvmAvailable.require();
-    }
 
     private static String expectedImplementation() {
         boolean forcedJna = "jna".equalsIgnoreCase(System.getProperty(NativeAccess.PROPERTY, "").trim());

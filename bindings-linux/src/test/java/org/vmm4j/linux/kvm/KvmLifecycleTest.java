@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
 
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.vmm4j.ExitKind;
 import org.vmm4j.GuestMemory;
@@ -20,14 +19,11 @@ import org.vmm4j.HypervisorUnavailableException;
 import org.vmm4j.Registers;
 import org.vmm4j.VirtualCpu;
 import org.vmm4j.VirtualMachine;
+import org.vmm4j.testsupport.RequiresHost;
 
 /** Resource lifecycle and bad input: nothing leaks, and every mistake gets an exception that names it. */
+@RequiresHost(kvm = true)
 class KvmLifecycleTest {
-
-    @BeforeAll
-    static void needsKvm() {
-        KvmAvailable.require();
-    }
 
     @Test
     void thousandCreateRunCloseCyclesLeakNoFdOrMapping() throws IOException {

@@ -7,22 +7,18 @@ import static org.vmm4j.linux.kvm.GuestSetup.bytes;
 
 import java.lang.management.ManagementFactory;
 
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.vmm4j.ExitKind;
 import org.vmm4j.GuestMemory;
 import org.vmm4j.Registers;
 import org.vmm4j.VirtualCpu;
 import org.vmm4j.VmExit;
+import org.vmm4j.testsupport.RequiresHost;
 
 /** {@code run()} plus exit decoding allocates nothing: 100,000 real port-I/O exits, under 1 byte per exit. */
+@RequiresHost(kvm = true)
 class KvmRunLoopAllocationTest {
     private static final int EXITS = 100_000;
-
-    @BeforeAll
-    static void needsKvm() {
-        KvmAvailable.require();
-    }
 
     @Test
     void runLoopAllocatesLessThanOneBytePerExit() {

@@ -17,8 +17,6 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.vmm4j.ExitKind;
 import org.vmm4j.GuestMemory;
@@ -26,15 +24,12 @@ import org.vmm4j.Registers;
 import org.vmm4j.StatDescriptor;
 import org.vmm4j.Stats;
 import org.vmm4j.StatsRate;
+import org.vmm4j.testsupport.RequiresHost;
 
 /** KVM binary statistics on the real /dev/kvm: counters move with guest activity, polls allocate nothing. */
+@RequiresHost(kvm = true)
 class KvmStatsTest {
     private static final int OUTS = 500;
-
-    @BeforeAll
-    static void needsKvm() {
-        KvmAvailable.require();
-    }
 
     /** A guest that does {@code OUTS} port writes (a counted loop), then halts. */
     private static KvmVcpu guestDoingOutsThenHlt(KvmVm vm) {
@@ -166,8 +161,8 @@ class KvmStatsTest {
     }
 
     @Test
+    @RequiresHost(files = RequiresHost.KVM_DEBUGFS)
     void debugfsFallbackAgreesWithTheBinaryStats() {
-        Assumptions.assumeTrue(Files.isDirectory(KvmDebugfsStats.ROOT), "debugfs is not mounted on /sys/kernel/debug");
         try (KvmSystem kvm = KvmSystem.open(); KvmVm vm = kvm.createVm()) {
             KvmVcpu cpu = guestDoingOutsThenHlt(vm);
             while (cpu.run().kind() == ExitKind.IO_OUT) {

@@ -11,21 +11,17 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.vmm4j.ExitKind;
 import org.vmm4j.GuestMemory;
 import org.vmm4j.Registers;
 import org.vmm4j.VmExit;
+import org.vmm4j.testsupport.RequiresHost;
 
 /** {@code requestStop()} from another thread gets a vCPU out of KVM_RUN promptly, whatever the guest does. */
+@RequiresHost(kvm = true)
 class KvmStopTest {
     private static final long LIMIT_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
-
-    @BeforeAll
-    static void needsKvm() {
-        KvmAvailable.require();
-    }
 
     @Test
     void stopsGuestSpinningInJumpToSelf() throws Exception {

@@ -13,6 +13,7 @@ import org.vmm4j.Hypervisor;
 import org.vmm4j.HypervisorInfo;
 import org.vmm4j.guest.GuestFilter;
 import org.vmm4j.guest.GuestManager;
+import org.vmm4j.testsupport.RequiresHost;
 
 /** The Linux backend is found through ServiceLoader, for VMs, for guests and for the probe. */
 class ServiceLoadingTest {
@@ -27,7 +28,7 @@ class ServiceLoadingTest {
             assertEquals(Fact.YES, kvm.cpuSupported(), kvm.details().toString());
         }
         HypervisorInfo libvirt = caps.hypervisor("libvirt").orElseThrow();
-        boolean libraryInstalled = Files.exists(Path.of("/usr/lib/x86_64-linux-gnu/libvirt.so.0"));
+        boolean libraryInstalled = Files.isRegularFile(Path.of(RequiresHost.LIBVIRT_LIBRARY));
         assertEquals(Fact.of(libraryInstalled), libvirt.available());
         assertEquals(Fact.of(Files.isExecutable(Path.of("/usr/bin/qemu-system-x86_64"))),
                 caps.hypervisor("qemu").orElseThrow().available());
@@ -37,21 +38,22 @@ class ServiceLoadingTest {
     }
 
     @Test
-    void openFindsKvmAndGuestsFindsLibvirt() {
-        if (!Files.exists(Path.of("/dev/kvm"))) {
-            KvmAvailable.require();
-        }
+    @RequiresHost(kvm = true)
+    void openFindsKvm() {
         try (Hypervisor hv = Hypervisor.open()) {
             assertEquals("kvm", hv.kind());
             assertTrue(hv instanceof KvmHypervisor);
         }
-        if (Files.exists(Path.of("/usr/lib/x86_64-linux-gnu/libvirt.so.0"))) {
-            try (GuestManager guests = GuestManager.connect("test:///default")) {
-                assertEquals("libvirt", guests.kind());
-                assertEquals("test:///default", guests.uri());
-                assertTrue(guests.find("test").isPresent(), "the test driver's stock guest");
-                assertEquals(1, guests.list(GuestFilter.ACTIVE).size());
-            }
+    }
+
+    @Test
+    @RequiresHost(files = RequiresHost.LIBVIRT_LIBRARY)
+    void guestsFindsLibvirt() {
+        try (GuestManager guests = GuestManager.connect("test:///default")) {
+            assertEquals("libvirt", guests.kind());
+            assertEquals("test:///default", guests.uri());
+            assertTrue(guests.find("test").isPresent(), "the test driver's stock guest");
+            assertEquals(1, guests.list(GuestFilter.ACTIVE).size());
         }
     }
 

@@ -15,7 +15,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.BeforeAll;
 import org.vmm4j.DescriptorTable;
 import org.vmm4j.ExitKind;
 import org.vmm4j.GuestMemory;
@@ -24,6 +23,7 @@ import org.vmm4j.boot.Layout;
 import org.vmm4j.machine.IoApic;
 import org.vmm4j.machine.Irqchip;
 import org.vmm4j.machine.MmioBus;
+import org.vmm4j.testsupport.RequiresHost;
 
 /**
  * A split irqchip on the real /dev/kvm: the local APIC in KVM, vmm4j's {@link IoApic} programmed
@@ -32,6 +32,7 @@ import org.vmm4j.machine.MmioBus;
  * KVM_EXIT_IOAPIC_EOI.
  */
 @Timeout(60)
+@RequiresHost(kvm = true)
 class SplitIrqchipTest {
     private static final int PORT = 0xe9;
     private static final int EDGE_VECTOR = 0x40;
@@ -39,11 +40,6 @@ class SplitIrqchipTest {
 
     private KvmSystem kvm;
     private KvmVm vm;
-
-    @BeforeAll
-    static void needKvm() {
-        KvmAvailable.require();
-    }
 
     @BeforeEach
     void open() {

@@ -19,6 +19,7 @@ import org.vmm4j.guest.GuestState;
 import org.vmm4j.guest.GuestStats;
 import org.vmm4j.internal.nat.NativeAccess;
 import org.vmm4j.internal.nat.NativeMemory;
+import org.vmm4j.testsupport.RequiresHost;
 
 /**
  * Decoding of {@code virDomainStatsRecord} typed parameters: arrays laid out as libvirt lays them
@@ -215,6 +216,7 @@ class DomainStatsTest {
     }
 
     @Test
+    @RequiresHost(files = RequiresHost.LIBVIRT_LIBRARY)
     void queriesTheTestDriversGuest() {
         try (LibvirtGuestManager libvirt = LibvirtGuestManager.connect("test:///default")) {
             List<GuestStats> all = libvirt.stats(GuestFilter.ALL);

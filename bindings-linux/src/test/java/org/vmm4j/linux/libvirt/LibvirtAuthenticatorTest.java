@@ -6,8 +6,10 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.vmm4j.internal.nat.NativeMemory;
+import org.vmm4j.testsupport.RequiresHost;
 
 /** The credential callback fills libvirt's virConnectCredential array the way libvirt expects. */
+@RequiresHost(files = RequiresHost.LIBVIRT_LIBRARY)
 class LibvirtAuthenticatorTest {
 
     @Test

@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,21 +29,21 @@ import org.vmm4j.guest.NicSpec;
 import org.vmm4j.guest.Snapshot;
 import org.vmm4j.guest.UndefineOption;
 import org.vmm4j.guest.VolumeSpec;
+import org.vmm4j.testsupport.RequiresHost;
+import org.vmm4j.testsupport.HostRequirements;
 
 /**
  * Against a real libvirtd and QEMU ({@code qemu:///system}): network, pool, qcow2 volume, a guest
  * booting the host's kernel directly, its started event, bulk stats, a snapshot, destroy, undefine.
- * Starts {@code virtlogd} and {@code libvirtd} itself when they are not running and it may; skipped
- * with the reason where no daemon can be reached, failed instead when {@code VMM4J_REQUIRE_LIBVIRTD=1}.
+ * The daemons are started by {@code .ci/test}, not by the test.
  */
+@RequiresHost(libvirtd = true, tools = "qemu-system-x86_64", files = RequiresHost.DEBIAN_KERNEL)
 class LibvirtDaemonTest {
     private static final String PREFIX = "vmm4j-it-" + ProcessHandle.current().pid();
     private static LibvirtGuestManager libvirt;
 
     @BeforeAll
     static void connect() {
-        String reason = LibvirtDaemons.ensureRunning();
-        LibvirtDaemons.assumeOrFail(reason == null, reason);
         libvirt = LibvirtGuestManager.connect("qemu:///system");
     }
 
@@ -56,21 +54,9 @@ class LibvirtDaemonTest {
         }
     }
 
-    private static Path kernel() throws IOException {
-        try (DirectoryStream<Path> kernels = Files.newDirectoryStream(Path.of("/boot"), "vmlinuz-*")) {
-            for (Path k : kernels) {
-                if (Files.isReadable(k)) {
-                    return k;
-                }
-            }
-        }
-        return null;
-    }
-
     @Test
     void runsAGuestThroughItsWholeLifecycleOnQemu() throws Exception {
-        Path kernel = kernel();
-        LibvirtDaemons.assumeOrFail(kernel != null, "no readable /boot/vmlinuz-* to boot directly");
+        Path kernel = HostRequirements.debianKernel();
         String net = PREFIX + "-net";
         String poolName = PREFIX + "-pool";
         Path poolDir = Path.of("/var/lib/libvirt/images", poolName);
@@ -192,8 +178,7 @@ class LibvirtDaemonTest {
 
     @Test
     void gracefulShutdownOfGuestThatIgnoresAcpiFallsBackToForce() throws Exception {
-        Path kernel = kernel();
-        LibvirtDaemons.assumeOrFail(kernel != null, "no readable /boot/vmlinuz-* to boot directly");
+        Path kernel = HostRequirements.debianKernel();
         // With no initrd and no root disk the kernel panics early and never handles the ACPI button.
         GuestSpec spec = GuestSpec.builder("sd" + ProcessHandle.current().pid()).memoryMiB(128)
                 .boot(BootSpec.kernel(kernel.toString(), null, "console=ttyS0 panic=0 acpi=off"))

@@ -12,8 +12,10 @@ import org.vmm4j.internal.nat.CType;
 import org.vmm4j.internal.nat.Libc;
 import org.vmm4j.internal.nat.NativeFunction;
 import org.vmm4j.internal.nat.Signature;
+import org.vmm4j.testsupport.RequiresHost;
 
 /** libvirt's default error handler prints every error to stderr; vmm4j's replaces it. */
+@RequiresHost(files = RequiresHost.LIBVIRT_LIBRARY)
 class LibvirtErrorOutputTest {
 
     @Test

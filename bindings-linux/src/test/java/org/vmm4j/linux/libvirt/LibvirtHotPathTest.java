@@ -7,11 +7,13 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.lang.management.ManagementFactory;
 import org.junit.jupiter.api.Test;
 import org.vmm4j.guest.GuestInfo;
+import org.vmm4j.testsupport.RequiresHost;
 
 /**
  * {@code info()} (virDomainGetInfo + virDomainGetState) allocates on the Java heap only the value it
  * returns ({@link GuestInfo} and its {@link java.time.Duration}), and no native memory.
  */
+@RequiresHost(files = RequiresHost.LIBVIRT_LIBRARY)
 class LibvirtHotPathTest {
     private static final int CALLS = 200_000;
     /**

@@ -2,7 +2,6 @@ package org.vmm4j.linux.libvirt;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.lang.reflect.Field;
@@ -16,12 +15,13 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.vmm4j.testsupport.RequiresHost;
 
 /**
  * Every struct size, field offset and enum value in {@link LibvirtLayout} against the C compiler's
- * answer for {@code <libvirt/libvirt.h>}. Skipped with the reason when gcc or libvirt-dev is missing;
- * fails instead when {@code VMM4J_REQUIRE_LIBVIRTD=1}.
+ * answer for {@code <libvirt/libvirt.h>}.
  */
+@RequiresHost(tools = "gcc", files = {RequiresHost.LIBC_HEADERS, RequiresHost.LIBVIRT_HEADER})
 class LibvirtLayoutTest {
 
     /** Java constant name, C expression. */
@@ -199,11 +199,6 @@ class LibvirtLayoutTest {
         Path source = dir.resolve("layout.c");
         Path binary = dir.resolve("layout");
         Files.writeString(source, program);
-        boolean haveToolchain = Files.isRegularFile(Path.of("/usr/include/libvirt/libvirt.h")) && onPath("gcc");
-        if (!haveToolchain && "1".equals(System.getenv("VMM4J_REQUIRE_LIBVIRTD"))) {
-            throw new AssertionError("gcc and libvirt-dev are required (VMM4J_REQUIRE_LIBVIRTD=1)");
-        }
-        assumeTrue(haveToolchain, "gcc or <libvirt/libvirt.h> (libvirt-dev) is not installed");
         String compiled = run(List.of("gcc", "-o", binary.toString(), source.toString()));
         assertTrue(Files.isExecutable(binary), "gcc failed:\n" + compiled);
         Map<String, Long> values = new LinkedHashMap<>();
@@ -215,15 +210,6 @@ class LibvirtLayoutTest {
         }
         assertEquals(checks.length, values.size(), "C program output: " + values);
         return values;
-    }
-
-    private static boolean onPath(String program) {
-        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin").split(":")) {
-            if (Files.isExecutable(Path.of(dir, program))) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private static String run(List<String> command) throws IOException, InterruptedException {

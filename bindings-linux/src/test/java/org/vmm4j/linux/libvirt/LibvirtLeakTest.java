@@ -16,12 +16,14 @@ import org.vmm4j.internal.nat.NativeMemory;
 import org.vmm4j.internal.nat.Signature;
 import org.vmm4j.guest.GuestFilter;
 import org.vmm4j.guest.GuestState;
+import org.vmm4j.testsupport.RequiresHost;
 
 /**
  * 100,000 calls that each allocate something in libvirt (domain references, XML strings, lists,
  * stats records, connections) must leave the process's resident memory and descriptor count flat:
  * vmm4j frees everything libvirt hands it, deterministically.
  */
+@RequiresHost(files = RequiresHost.LIBVIRT_LIBRARY)
 class LibvirtLeakTest {
     private static final int CALLS = 100_000;
     /** A leaked domain reference or XML string per call would add far more than this. */

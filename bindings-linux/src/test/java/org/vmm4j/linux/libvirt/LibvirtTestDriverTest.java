@@ -21,8 +21,10 @@ import org.vmm4j.guest.GuestSpec;
 import org.vmm4j.guest.GuestState;
 import org.vmm4j.guest.NicSpec;
 import org.vmm4j.guest.UndefineOption;
+import org.vmm4j.testsupport.RequiresHost;
 
 /** The guest API against libvirt's built-in test driver ({@code test:///default}); no daemon needed. */
+@RequiresHost(files = RequiresHost.LIBVIRT_LIBRARY)
 class LibvirtTestDriverTest {
     private LibvirtGuestManager libvirt;
 

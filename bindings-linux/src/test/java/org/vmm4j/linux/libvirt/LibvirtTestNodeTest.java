@@ -31,12 +31,14 @@ import org.vmm4j.guest.NicSpec;
 import org.vmm4j.guest.Snapshot;
 import org.vmm4j.guest.UndefineOption;
 import org.vmm4j.guest.VolumeSpec;
+import org.vmm4j.testsupport.RequiresHost;
 
 /**
  * The guest, network, storage, snapshot, event and statistics API against the test driver loaded
  * from a node file this test writes: three guests (two running, one shut off), two networks, a
  * directory pool.
  */
+@RequiresHost(files = RequiresHost.LIBVIRT_LIBRARY)
 class LibvirtTestNodeTest {
     private static final String NODE = """
             <node>

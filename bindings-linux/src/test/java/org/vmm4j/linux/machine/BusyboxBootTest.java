@@ -3,7 +3,6 @@ package org.vmm4j.linux.machine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
@@ -17,20 +16,19 @@ import org.vmm4j.boot.BusyboxInitramfs;
 import org.vmm4j.boot.EntryKind;
 import org.vmm4j.machine.Machine;
 import org.vmm4j.machine.MachineExit;
+import org.vmm4j.testsupport.HostRequirements;
+import org.vmm4j.testsupport.RequiresHost;
 
 /**
  * A full boot of Debian's kernel to a busybox init, on hardware KVM: the init prints a marker and the
  * number of processors, writes the boot timer and reboots; with 1 and 2 vCPUs and both entries.
  * Skipped where guest code is emulated (nested PVM), where it cannot finish.
  */
+@RequiresHost(kvm = true, files = {RequiresHost.DEBIAN_KERNEL, RequiresHost.BUSYBOX_STATIC})
 class BusyboxBootTest {
 
     @BeforeAll
     static void needsHardwareKvm() {
-        if (!Files.exists(Path.of("/dev/kvm")) && "1".equals(System.getenv("VMM4J_REQUIRE_KVM"))) {
-            throw new AssertionError("VMM4J_REQUIRE_KVM=1 but /dev/kvm does not exist");
-        }
-        Assumptions.assumeTrue(Files.exists(Path.of("/dev/kvm")), "needs /dev/kvm");
         Assumptions.assumeFalse(DebianKernel.hostIsNestedPvm(), "KVM here is nested through PVM (/sys/module/kvm_pvm):"
                 + " guest code is emulated and a full kernel boot takes far too long; this test needs hardware KVM");
     }
@@ -39,7 +37,7 @@ class BusyboxBootTest {
     @CsvSource({"1, PVH", "2, PVH", "1, BZIMAGE_64", "2, BZIMAGE_64"})
     @Timeout(300)
     void bootsToInitCountsProcessorsAndReboots(int vcpus, EntryKind entry) throws Exception {
-        Path kernel = DebianKernel.require();
+        Path kernel = HostRequirements.debianKernel();
         Leaks before = Leaks.now();
         byte[] initrd = BusyboxInitramfs.builder().marker("VMM4J-TEST-INIT")
                 .command("echo processors=$(grep -c ^processor /proc/cpuinfo)").build();

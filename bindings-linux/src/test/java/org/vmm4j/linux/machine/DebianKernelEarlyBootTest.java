@@ -7,16 +7,16 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.Timeout;
 import org.vmm4j.boot.E820Entry;
 import org.vmm4j.boot.EntryKind;
 import org.vmm4j.boot.LinuxKernel;
-import org.vmm4j.linux.kvm.KvmAvailable;
 import org.vmm4j.machine.Machine;
 import org.vmm4j.machine.MachineExit;
+import org.vmm4j.testsupport.RequiresHost;
+import org.vmm4j.testsupport.HostRequirements;
 
 /**
  * Debian's stock kernel, extracted from its bzImage and entered through PVH or through the vmlinux's
@@ -24,18 +24,14 @@ import org.vmm4j.machine.MachineExit;
  * it prints its version, echoes our exact command line and the memory map we built. (Under nested
  * PVM guest code is emulated, so the test stops there; on hardware KVM see {@link BusyboxBootTest}.)
  */
+@RequiresHost(kvm = true, files = RequiresHost.DEBIAN_KERNEL)
 class DebianKernelEarlyBootTest {
-
-    @BeforeAll
-    static void needsKvm() {
-        KvmAvailable.require();
-    }
 
     @ParameterizedTest
     @EnumSource(value = EntryKind.class, names = {"PVH", "ELF_64"})
     @Timeout(600)
     void printsVersionOurCommandLineAndOurE820Map(EntryKind entryKind) throws Exception {
-        Path kernelFile = DebianKernel.require();
+        Path kernelFile = HostRequirements.debianKernel();
         // Loading extracts vmlinux (xz): the class loader opens the decompressor's JAR and keeps it open.
         LinuxKernel kernel = LinuxKernel.load(kernelFile, entryKind, org.vmm4j.boot.VmlinuxCache.defaultCache());
         Leaks before = Leaks.now();

@@ -10,8 +10,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -21,6 +19,7 @@ import org.vmm4j.boot.MinimalKernel;
 import org.vmm4j.machine.Irqchip;
 import org.vmm4j.machine.Machine;
 import org.vmm4j.machine.MachineExit;
+import org.vmm4j.testsupport.RequiresHost;
 
 /**
  * Start-up must not regress silently: a 256 MiB, 1-vCPU machine boots {@link MinimalKernel} to its reset
@@ -28,6 +27,7 @@ import org.vmm4j.machine.MachineExit;
  * measured numbers are in benchmarks/STARTUP.md; the bounds here are several times those, for a
  * loaded CI machine under nested virtualization.
  */
+@RequiresHost(kvm = true)
 class MachineStartupTest {
     /** First boot in this JVM (FFM downcalls linked, classes loaded); measured ~100-300 ms here. */
     private static final Duration FIRST_BOOT_BOUND = Duration.ofSeconds(2);
@@ -35,16 +35,6 @@ class MachineStartupTest {
     private static final Duration WARM_BOOT_BOUND = Duration.ofMillis(200);
     /** The same with a split irqchip, which avoids KVM's grace periods; measured ~3-5 ms here. */
     private static final Duration WARM_SPLIT_BOOT_BOUND = Duration.ofMillis(50);
-
-    @BeforeAll
-    static void needsKvm() {
-        if (!Files.exists(Path.of("/dev/kvm"))) {
-            if ("1".equals(System.getenv("VMM4J_REQUIRE_KVM"))) {
-                throw new AssertionError("VMM4J_REQUIRE_KVM=1 but /dev/kvm does not exist");
-            }
-            Assumptions.abort("needs /dev/kvm");
-        }
-    }
 
     @ParameterizedTest
     @EnumSource(Irqchip.class)

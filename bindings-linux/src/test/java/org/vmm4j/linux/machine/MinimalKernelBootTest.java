@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -15,21 +14,17 @@ import org.vmm4j.boot.BootException;
 import org.vmm4j.boot.EntryKind;
 import org.vmm4j.boot.LinuxKernel;
 import org.vmm4j.boot.MinimalKernel;
-import org.vmm4j.linux.kvm.KvmAvailable;
 import org.vmm4j.machine.Irqchip;
 import org.vmm4j.machine.Machine;
 import org.vmm4j.machine.MachineExit;
+import org.vmm4j.testsupport.RequiresHost;
 
 /**
  * The bzImage 64-bit entry contract on real KVM: a kernel built by the test reads boot_params through
  * RSI and reports the command line and e820 entry count on COM1, then resets through the i8042.
  */
+@RequiresHost(kvm = true)
 class MinimalKernelBootTest {
-
-    @BeforeAll
-    static void needsKvm() {
-        KvmAvailable.require();
-    }
 
     @ParameterizedTest
     @CsvSource({"1, KERNEL", "2, KERNEL", "1, SPLIT", "2, SPLIT"})

@@ -4,10 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,17 +32,18 @@ import org.vmm4j.provision.ProvisionException;
 import org.vmm4j.provision.ProvisionRequest;
 import org.vmm4j.provision.ProvisionResult;
 import org.vmm4j.provision.ProvisionStep;
+import org.vmm4j.testsupport.RequiresHost;
+import org.vmm4j.testsupport.HostRequirements;
 
 /**
  * The workflow for real against libvirtd and QEMU ({@code qemu:///system}) up to "guest started": a
  * qcow2 base image made here, the overlay and seed in /var/lib/libvirt/images, the host's kernel booted
  * directly (guests run too slowly here to reach SSH), on a NAT network of the test's own. And a rollback
  * when the IP step fails on purpose: the real lease/ARP poller with a short timeout, against a guest
- * that never asks for a lease. Skipped with the reason where libvirtd cannot be reached; failed
- * instead when {@code VMM4J_REQUIRE_LIBVIRTD=1}.
+ * that never asks for a lease.
  */
+@RequiresHost(libvirtd = true, tools = "qemu-system-x86_64", files = RequiresHost.DEBIAN_KERNEL)
 class ProvisionOnQemuTest {
-    private static final boolean REQUIRED = "1".equals(System.getenv("VMM4J_REQUIRE_LIBVIRTD"));
     private static final String PREFIX = "vmm4j-prov-" + ProcessHandle.current().pid();
     private static final Path WORK = Path.of("/var/lib/libvirt/images", PREFIX);
     private static LibvirtGuestManager libvirt;
@@ -54,18 +53,8 @@ class ProvisionOnQemuTest {
 
     @BeforeAll
     static void connect() throws IOException {
-        String reason = null;
-        try {
-            libvirt = LibvirtGuestManager.connect("qemu:///system");
-            if (!libvirt.isAlive()) {
-                reason = "qemu:///system does not answer";
-            }
-        } catch (RuntimeException | LinkageError e) {
-            reason = "cannot reach libvirtd at qemu:///system (" + e.getMessage() + "); start it, e.g. libvirtd -d";
-        }
-        assumeOrFail(reason == null, reason);
-        kernel = kernel();
-        assumeOrFail(kernel != null, "no readable /boot/vmlinuz-* to boot directly");
+        libvirt = LibvirtGuestManager.connect("qemu:///system");
+        kernel = HostRequirements.debianKernel();
         Files.createDirectories(WORK);
         base = Qcow2Writer.create(WORK.resolve("base.qcow2"), Qcow2Options.builder(64L << 20).build());
         network = libvirt.defineNetwork(new NetworkSpec(PREFIX, NetworkSpec.Mode.NAT, null,
@@ -92,24 +81,6 @@ class ProvisionOnQemuTest {
         if (libvirt != null) {
             libvirt.close();
         }
-    }
-
-    private static void assumeOrFail(boolean condition, String reason) {
-        if (!condition && REQUIRED) {
-            throw new AssertionError(reason + " (VMM4J_REQUIRE_LIBVIRTD=1 turns this skip into a failure)");
-        }
-        assumeTrue(condition, reason);
-    }
-
-    private static Path kernel() throws IOException {
-        try (DirectoryStream<Path> kernels = Files.newDirectoryStream(Path.of("/boot"), "vmlinuz-*")) {
-            for (Path k : kernels) {
-                if (Files.isReadable(k)) {
-                    return k;
-                }
-            }
-        }
-        return null;
     }
 
     private static ProvisionRequest.Builder request(String name) {

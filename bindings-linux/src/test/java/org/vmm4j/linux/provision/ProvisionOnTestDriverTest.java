@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,6 +30,7 @@ import org.vmm4j.provision.ProvisionException;
 import org.vmm4j.provision.ProvisionRequest;
 import org.vmm4j.provision.ProvisionResult;
 import org.vmm4j.provision.ProvisionStep;
+import org.vmm4j.testsupport.RequiresHost;
 
 /**
  * The whole workflow against libvirt's test driver ({@code test:///default}, no daemon), with the
@@ -39,6 +39,7 @@ import org.vmm4j.provision.ProvisionStep;
  * command steps are fakes here (they must never knock on it); they run for real against sshd in
  * core's tests.
  */
+@RequiresHost(files = RequiresHost.LIBVIRT_LIBRARY)
 class ProvisionOnTestDriverTest {
     private static final String KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGq4yb1fdE3jT0nK0lDJrZ5h0TbGm5m2r1a5n0zq5Q0x admin@laptop";
 
@@ -52,15 +53,7 @@ class ProvisionOnTestDriverTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        try {
-            libvirt = GuestManager.connect("test:///default");
-        } catch (RuntimeException | LinkageError e) {
-            boolean required = "1".equals(System.getenv("VMM4J_REQUIRE_LIBVIRTD"));
-            if (required) {
-                throw new AssertionError("libvirt's test driver is unavailable: " + e, e);
-            }
-            assumeTrue(false, "libvirt's test driver is unavailable (apt libvirt0): " + e.getMessage());
-        }
+        libvirt = GuestManager.connect("test:///default");
         http = new LoopbackImageServer();
         Path base = Qcow2Writer.create(dir.resolve("base.qcow2"), Qcow2Options.builder(32L << 20).build());
         byte[] image = Files.readAllBytes(base);

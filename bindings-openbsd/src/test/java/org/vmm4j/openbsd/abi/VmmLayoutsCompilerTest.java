@@ -2,9 +2,7 @@ package org.vmm4j.openbsd.abi;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,12 +17,14 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.vmm4j.testsupport.RequiresHost;
 
 /**
  * Compares every layout and request number of {@link VmmAbi} with what gcc computes for the same
  * structs declared with {@code <stdint.h>} types in {@code vmm_layouts.c} (an independent derivation:
  * the C side uses its own {@code _IOC} macros and the compiler's {@code offsetof}/{@code sizeof}).
  */
+@RequiresHost(tools = "gcc", files = RequiresHost.LIBC_HEADERS)
 class VmmLayoutsCompilerTest {
 
     record Fact(String abi, String struct, String key, long value) {
@@ -41,14 +41,8 @@ class VmmLayoutsCompilerTest {
             Files.write(source, in.readAllBytes());
         }
         Path binary = dir.resolve("vmm_layouts");
-        Process gcc;
-        try {
-            gcc = new ProcessBuilder("gcc", "-Wall", "-Werror", "-o", binary.toString(), source.toString())
-                    .redirectErrorStream(true).start();
-        } catch (IOException e) {
-            assumeTrue(false, "gcc is not installed: " + e.getMessage());
-            return;
-        }
+        Process gcc = new ProcessBuilder("gcc", "-Wall", "-Werror", "-o", binary.toString(), source.toString())
+                .redirectErrorStream(true).start();
         String gccOut = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(gcc.waitFor(60, TimeUnit.SECONDS), "gcc timed out");
         assertEquals(0, gcc.exitValue(), "gcc failed:\n" + gccOut);

@@ -2,9 +2,7 @@ package org.vmm4j.openbsd.vmd;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,8 +14,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vmm4j.openbsd.abi.CStruct;
+import org.vmm4j.testsupport.RequiresHost;
 
 /** vmd message numbers and payload layouts of {@link VmdProtocol#CURRENT} against gcc's answer. */
+@RequiresHost(tools = "gcc", files = RequiresHost.LIBC_HEADERS)
 class VmdProtocolCompilerTest {
 
     @TempDir
@@ -29,14 +29,8 @@ class VmdProtocolCompilerTest {
             Files.write(source, in.readAllBytes());
         }
         Path binary = dir.resolve("vmd_protocol");
-        Process gcc;
-        try {
-            gcc = new ProcessBuilder("gcc", "-Wall", "-Werror", "-o", binary.toString(), source.toString())
-                    .redirectErrorStream(true).start();
-        } catch (IOException e) {
-            assumeTrue(false, "gcc is not installed");
-            return List.of();
-        }
+        Process gcc = new ProcessBuilder("gcc", "-Wall", "-Werror", "-o", binary.toString(), source.toString())
+                .redirectErrorStream(true).start();
         String out = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(gcc.waitFor(60, TimeUnit.SECONDS));
         assertEquals(0, gcc.exitValue(), out);
