@@ -3,6 +3,8 @@ package org.vmm4j.testsupport;
 import static java.util.Map.entry;
 
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Where each host program and file the tests use comes from on Debian 12: what a skip tells the reader to
@@ -10,6 +12,7 @@ import java.util.Map;
  * mistake in the test (the skip could not say what to install), so it is rejected.
  */
 final class AptPackages {
+    private static final String APT = "apt package ";
     private static final Map<String, String> PROGRAMS = Map.ofEntries(
             entry("bsdtar", "libarchive-tools"),
             entry("bzip2", "bzip2"),
@@ -42,6 +45,17 @@ final class AptPackages {
             entry(RequiresHost.KVM_DEBUGFS, "debugfs mounted: mount -t debugfs none /sys/kernel/debug"));
 
     private AptPackages() {
+    }
+
+    /** Every Debian package named here: what {@code .ci/test} must install. */
+    static Set<String> all() {
+        Set<String> packages = new TreeSet<>(PROGRAMS.values());
+        for (String remedy : FILES.values()) {
+            if (remedy.startsWith(APT)) {
+                packages.add(remedy.substring(APT.length()));
+            }
+        }
+        return packages;
     }
 
     /** The Debian package that installs {@code program}. */
