@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.vmm4j.freebsd.abi.Vmm.*;
 import static org.vmm4j.freebsd.abi.VmmDev.*;
 
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -24,6 +25,7 @@ import org.vmm4j.VirtualCpu;
 import org.vmm4j.VmExit;
 import org.vmm4j.VmmException;
 import org.vmm4j.internal.nat.Errno;
+import org.vmm4j.testsupport.Await;
 
 /** The tier-1 backend driven over {@link ScriptedVmmKernel}, the test-only double of vmm(4). */
 class BhyveRunLoopTest {
@@ -121,7 +123,7 @@ class BhyveRunLoopTest {
         device.script.add(ScriptedVmmKernel.SPIN);
         device.script.add(ScriptedVmmKernel.hlt());
         CompletableFuture<ExitKind> running = CompletableFuture.supplyAsync(() -> cpu.run().kind());
-        Thread.sleep(50);
+        Await.until("the run to reach VM_RUN", Duration.ofSeconds(5), () -> device.count(VM_RUN) > 0);
         assertFalse(running.isDone(), "the spinning guest returned before it was stopped");
         long start = System.nanoTime();
         cpu.requestStop();
@@ -302,10 +304,7 @@ class BhyveRunLoopTest {
         VirtualCpu cpu = vm.createVcpu(0);
         device.script.add(ScriptedVmmKernel.SPIN);
         CompletableFuture<ExitKind> running = CompletableFuture.supplyAsync(() -> cpu.run().kind());
-        long deadline = System.nanoTime() + 5_000_000_000L;
-        while (device.count(VM_RUN) == 0 && System.nanoTime() < deadline) {
-            Thread.sleep(5);
-        }
+        Await.until("the run to reach VM_RUN", Duration.ofSeconds(5), () -> device.count(VM_RUN) > 0);
         cpu.close();
         assertEquals(ExitKind.STOP_REQUESTED, running.get(5, TimeUnit.SECONDS));
         assertTrue(cpu.isClosed());

@@ -238,8 +238,7 @@ class OpenBsdVmmRunLoopTest {
         ExecutorService pool = Executors.newSingleThreadExecutor();
         try {
             Future<ExitKind> result = pool.submit(() -> cpu.run().kind());
-            assertTrue(kernel.vcpu(vm.vmId(), 0).entered.await(5, TimeUnit.SECONDS));
-            Thread.sleep(20); // let the run reach the blocking part
+            assertTrue(kernel.vcpu(vm.vmId(), 0).waitingForKick.await(5, TimeUnit.SECONDS), "the run blocks in the kernel");
             long start = System.nanoTime();
             cpu.requestStop();
             assertEquals(ExitKind.STOP_REQUESTED, result.get(5, TimeUnit.SECONDS));

@@ -64,7 +64,8 @@ final class ScriptedVmmKernel implements VmmDevice {
         /** vrp_intr_pending of each run (current ABI). */
         final List<Integer> intrPending = new ArrayList<>();
         volatile CountDownLatch kick = new CountDownLatch(1);
-        final CountDownLatch entered = new CountDownLatch(1);
+        /** Counted down when a run blocks in a {@link WaitForKick} step. */
+        final CountDownLatch waitingForKick = new CountDownLatch(1);
 
         Vcpu(long size) {
             regs = NativeAccess.get().allocate(size);
@@ -247,7 +248,6 @@ final class ScriptedVmmKernel implements VmmDevice {
                 v.injected.add(irq);
             }
         }
-        v.entered.countDown();
         Step step;
         synchronized (this) {
             step = v.script.poll();
@@ -274,6 +274,7 @@ final class ScriptedVmmKernel implements VmmDevice {
             reason = rs.reason();
         } else if (step instanceof WaitForKick) {
             try {
+                v.waitingForKick.countDown();
                 if (!v.kick.await(5, TimeUnit.SECONDS)) {
                     return -Errno.EIO;
                 }

@@ -12,6 +12,7 @@ import java.io.PipedInputStream;
 import java.io.PipedOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -31,6 +32,7 @@ import org.vmm4j.guest.GuestManager;
 import org.vmm4j.guest.GuestSpec;
 import org.vmm4j.guest.GuestStats;
 import org.vmm4j.linux.libvirt.LibvirtGuestManager;
+import org.vmm4j.testsupport.Await;
 import org.vmm4j.testsupport.RequiresHost;
 
 /**
@@ -171,11 +173,8 @@ class GuestsCommandTest {
         ExecutorService pool = Executors.newSingleThreadExecutor();
         try {
             Future<Integer> events = pool.submit(() -> shared(stdin, "events", "--count", "1"));
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (!err().contains("listening for guest events on " + URI) && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-            }
-            assertTrue(err().contains("listening"), err());
+            Await.until("the events command to say it listens on " + URI, Duration.ofSeconds(10),
+                    () -> err().contains("listening for guest events on " + URI));
             Guest test = connection.find("test").orElseThrow();
             test.destroy();
             GuestsCommand.release(test);

@@ -8,7 +8,8 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * Waiting for a state instead of sleeping for a guess: polls a condition, first every millisecond and
  * then less often (up to every 50 ms), until it holds or the deadline passes, and then fails with what
- * was awaited and for how long.
+ * was awaited and for how long. A checked exception from the condition, or an interrupt, ends the wait
+ * as a failure too, so a test need not declare them.
  */
 public final class Await {
     private static final long FIRST_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
@@ -30,17 +31,17 @@ public final class Await {
     }
 
     /** Returns once {@code condition} holds; fails with "timed out after ... waiting for {@code what}". */
-    public static void until(String what, Duration timeout, Condition condition) throws Exception {
+    public static void until(String what, Duration timeout, Condition condition) {
         value(what, timeout, () -> condition.holds() ? Optional.of(Boolean.TRUE) : Optional.empty());
     }
 
     /** Returns the first value {@code probe} yields; fails like {@link #until} when none comes in time. */
-    public static <T> T value(String what, Duration timeout, Probe<T> probe) throws Exception {
+    public static <T> T value(String what, Duration timeout, Probe<T> probe) {
         long start = System.nanoTime();
         long deadline = start + timeout.toNanos();
         long pause = FIRST_PAUSE_NANOS;
         while (true) {
-            Optional<T> value = probe.poll();
+            Optional<T> value = poll(what, probe);
             if (value.isPresent()) {
                 return value.get();
             }
@@ -51,9 +52,23 @@ public final class Await {
             }
             LockSupport.parkNanos(Math.min(pause, deadline - now));
             if (Thread.interrupted()) {
-                throw new InterruptedException("interrupted while waiting for " + what);
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted while waiting for " + what);
             }
             pause = Math.min(pause * 2, LONGEST_PAUSE_NANOS);
+        }
+    }
+
+    private static <T> Optional<T> poll(String what, Probe<T> probe) {
+        try {
+            return probe.poll();
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted while waiting for " + what, e);
+        } catch (Exception e) {
+            throw new AssertionError("failed while waiting for " + what + ": " + e, e);
         }
     }
 }

@@ -15,14 +15,14 @@ import org.junit.jupiter.api.Test;
 class AwaitTest {
 
     @Test
-    void returnsOnTheFirstPollWhereTheConditionHolds() throws Exception {
+    void returnsOnTheFirstPollWhereTheConditionHolds() {
         AtomicInteger polls = new AtomicInteger();
         Await.until("the third poll", Duration.ofSeconds(10), () -> polls.incrementAndGet() == 3);
         assertEquals(3, polls.get());
     }
 
     @Test
-    void returnsTheFirstValueTheProbeYields() throws Exception {
+    void returnsTheFirstValueTheProbeYields() {
         AtomicInteger polls = new AtomicInteger();
         String value = Await.value("a value", Duration.ofSeconds(10),
                 () -> polls.incrementAndGet() < 4 ? Optional.empty() : Optional.of("ready after " + polls.get()));
@@ -40,12 +40,27 @@ class AwaitTest {
     }
 
     @Test
-    void anExceptionFromTheConditionEndsTheWait() {
+    void anExceptionFromTheConditionEndsTheWaitAsAFailureWithTheCause() {
         IOException cause = new IOException("no /proc here");
-        IOException thrown = assertThrows(IOException.class, () -> Await.until("a readable /proc", Duration.ofSeconds(10),
+        AssertionError e = assertThrows(AssertionError.class, () -> Await.until("a readable /proc", Duration.ofSeconds(10),
                 () -> {
                     throw cause;
                 }));
-        assertSame(cause, thrown);
+        assertSame(cause, e.getCause());
+        assertTrue(e.getMessage().startsWith("failed while waiting for a readable /proc"), e.getMessage());
+        IllegalStateException unchecked = new IllegalStateException("closed");
+        assertSame(unchecked, assertThrows(IllegalStateException.class, () -> Await.until("an open thing",
+                Duration.ofSeconds(10), () -> {
+                    throw unchecked;
+                })));
+    }
+
+    @Test
+    void anInterruptEndsTheWaitAndStaysSet() {
+        Thread.currentThread().interrupt();
+        AssertionError e = assertThrows(AssertionError.class,
+                () -> Await.until("nothing", Duration.ofSeconds(10), () -> false));
+        assertTrue(Thread.interrupted(), "the interrupt is kept for the caller");
+        assertEquals("interrupted while waiting for nothing", e.getMessage());
     }
 }

@@ -23,6 +23,7 @@ import org.vmm4j.guest.GuestSpec;
 import org.vmm4j.guest.GuestState;
 import org.vmm4j.guest.NicSpec;
 import org.vmm4j.guest.UndefineOption;
+import org.vmm4j.testsupport.Await;
 
 /** Supervision of bhyve processes, against a stand-in {@code bhyve} script written by the test. */
 class BhyveGuestManagerTest {
@@ -349,15 +350,6 @@ class BhyveGuestManagerTest {
     }
 
     private void waitForVm(String name) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!host.list().contains(name)) {
-            assertTrue(System.nanoTime() < deadline, "bhyve stand-in never created its VM");
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
+        Await.until("the bhyve stand-in to create VM " + name, WAIT, () -> host.list().contains(name));
     }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.vmm4j.linux.kvm.GuestSetup.CODE;
 import static org.vmm4j.linux.kvm.GuestSetup.bytes;
 
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -88,23 +89,24 @@ class KvmStopTest {
             mem.write(0, code);
             KvmVcpu cpu = vm.createVcpu(0);
             GuestSetup.realMode(cpu, CODE, Registers.builder());
-            CountDownLatch entered = new CountDownLatch(1);
+            CompletableFuture<Long> tid = new CompletableFuture<>();
             CompletableFuture<Long> returnedAt = new CompletableFuture<>();
             CompletableFuture<ExitKind> kind = new CompletableFuture<>();
             Thread runner = new Thread(() -> {
-                entered.countDown();
                 try {
+                    tid.complete(KvmRunObserver.currentTid());
                     VmExit exit = cpu.run();
                     returnedAt.complete(System.nanoTime());
                     kind.complete(exit.kind());
                 } catch (Throwable t) {
+                    tid.completeExceptionally(t);
                     returnedAt.completeExceptionally(t);
                     kind.completeExceptionally(t);
                 }
             }, "vcpu-0");
             runner.start();
-            entered.await();
-            Thread.sleep(300); // let the guest spin or halt inside KVM_RUN
+            long vcpuTid = tid.get(5, TimeUnit.SECONDS);
+            KvmRunObserver.awaitInsideKvmRun(vcpuTid, Duration.ofSeconds(10));
             assertTrue(runner.isAlive(), "the guest should still be running");
             long requested = System.nanoTime();
             cpu.requestStop();

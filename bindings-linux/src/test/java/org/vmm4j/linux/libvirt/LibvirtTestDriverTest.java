@@ -10,6 +10,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -288,6 +290,7 @@ class LibvirtTestDriverTest {
         LibvirtGuest guest = libvirt.findGuest("test").orElseThrow();
         var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
         java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
+        CountDownLatch allCalling = new CountDownLatch(4);
         List<java.util.concurrent.Future<?>> loops = new java.util.ArrayList<>();
         for (int t = 0; t < 4; t++) {
             loops.add(pool.submit(() -> {
@@ -298,10 +301,13 @@ class LibvirtTestDriverTest {
                         refused.incrementAndGet();
                         return;
                     }
+                    if (n == 0) {
+                        allCalling.countDown();
+                    }
                 }
             }));
         }
-        Thread.sleep(200);
+        assertTrue(allCalling.await(30, TimeUnit.SECONDS), "the four threads are calling the guest");
         guest.close();
         for (var loop : loops) {
             loop.get(60, java.util.concurrent.TimeUnit.SECONDS);

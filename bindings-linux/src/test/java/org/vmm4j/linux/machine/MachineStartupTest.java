@@ -16,9 +16,11 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.vmm4j.boot.EntryKind;
 import org.vmm4j.boot.LinuxKernel;
 import org.vmm4j.boot.MinimalKernel;
+import org.vmm4j.linux.kvm.KvmRunObserver;
 import org.vmm4j.machine.Irqchip;
 import org.vmm4j.machine.Machine;
 import org.vmm4j.machine.MachineExit;
+import org.vmm4j.testsupport.Await;
 import org.vmm4j.testsupport.RequiresHost;
 
 /**
@@ -85,10 +87,8 @@ class MachineStartupTest {
             FirstByte console = new FirstByte();
             Machine machine = Machine.builder().kernel(kernel).memoryMiB(256).console(console).build();
             machine.start();
-            while (console.first < 0 && machine.uptime().toSeconds() < 30) {
-                Thread.sleep(1);
-            }
-            Thread.sleep(20); // let the guest reach its HLT loop
+            Await.until("the guest's first console byte", Duration.ofSeconds(30), () -> console.first >= 0);
+            KvmRunObserver.awaitInsideKvmRun("vmm4j-vcpu-0", Duration.ofSeconds(10)); // in its HLT loop
             long t0 = System.nanoTime();
             machine.close(); // stops the vCPU, whose thread then records the stop while close waits for it
             long closeMillis = (System.nanoTime() - t0) / 1_000_000;

@@ -14,6 +14,7 @@ import org.vmm4j.boot.BootException;
 import org.vmm4j.boot.EntryKind;
 import org.vmm4j.boot.LinuxKernel;
 import org.vmm4j.boot.MinimalKernel;
+import org.vmm4j.linux.kvm.KvmRunObserver;
 import org.vmm4j.machine.Irqchip;
 import org.vmm4j.machine.Machine;
 import org.vmm4j.machine.MachineExit;
@@ -134,7 +135,8 @@ class MinimalKernelBootTest {
             Machine machine = Machine.builder().kernel(LinuxKernel.of(image, null, null)).memoryMiB(64).vcpus(2)
                     .build();
             machine.start();
-            Thread.sleep(200);
+            KvmRunObserver.awaitInsideKvmRun("vmm4j-vcpu-0", Duration.ofSeconds(10)); // spinning in jmp $
+            KvmRunObserver.awaitInsideKvmRun("vmm4j-vcpu-1", Duration.ofSeconds(10)); // waiting for INIT/SIPI
             long t0 = System.nanoTime();
             if (stopFirst) {
                 machine.stop(); // then close at once: the vCPU threads finish while close() waits for them

@@ -7,11 +7,14 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+
+import org.vmm4j.testsupport.Await;
 
 /**
  * TEST ONLY: a vmd stand-in that listens on a real UNIX socket and answers vmctl's conversations with
@@ -228,11 +231,9 @@ final class VmdStandIn implements AutoCloseable {
     }
 
     /** Waits until the stand-in has received {@code count} messages. */
-    void awaitReceived(int count) throws InterruptedException {
-        long deadline = System.nanoTime() + 5_000_000_000L;
-        while (received.size() < count && System.nanoTime() < deadline) {
-            Thread.sleep(5);
-        }
+    void awaitReceived(int count) {
+        Await.until("the vmd stand-in to receive " + count + " messages", Duration.ofSeconds(5),
+                () -> received.size() >= count);
     }
 
     @Override
