@@ -3,6 +3,8 @@ package org.vmm4j.freebsd;
 import static org.vmm4j.freebsd.abi.Vmm.*;
 import static org.vmm4j.freebsd.abi.VmmDev.*;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.vmm4j.DescriptorTable;
 import org.vmm4j.ExitKind;
 import org.vmm4j.GuestMemory;
@@ -39,6 +41,8 @@ import org.vmm4j.internal.nat.NativeMemory;
  * The fast path reads one volatile field; the lock is taken only when a stop is pending.
  */
 public final class BhyveVcpu implements VirtualCpu, VcpuAccess {
+    private static final Logger LOG = LoggerFactory.getLogger(BhyveVcpu.class);
+
     private static final int[] GPRS = {VM_REG_GUEST_RAX, VM_REG_GUEST_RBX, VM_REG_GUEST_RCX, VM_REG_GUEST_RDX,
         VM_REG_GUEST_RSI, VM_REG_GUEST_RDI, VM_REG_GUEST_RSP, VM_REG_GUEST_RBP, VM_REG_GUEST_R8, VM_REG_GUEST_R9,
         VM_REG_GUEST_R10, VM_REG_GUEST_R11, VM_REG_GUEST_R12, VM_REG_GUEST_R13, VM_REG_GUEST_R14, VM_REG_GUEST_R15,
@@ -402,6 +406,7 @@ public final class BhyveVcpu implements VirtualCpu, VcpuAccess {
                 requestStop();
             } catch (VmmException e) {
                 // the VM may already be gone; the run then fails on its own
+                LOG.debug("stop request for vCPU {} while closing it failed", id, e);
             }
             long deadline = System.nanoTime() + 2_000_000_000L;
             while (runner != null && System.nanoTime() < deadline) {

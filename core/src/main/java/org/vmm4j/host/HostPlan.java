@@ -3,6 +3,8 @@ package org.vmm4j.host;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A list of steps that changes the host (load a module, install packages, create a bridge, edit
@@ -10,6 +12,7 @@ import java.util.Objects;
  * whether it is already done.
  */
 public record HostPlan(String title, List<PlanStep> steps) {
+    private static final Logger LOG = LoggerFactory.getLogger(HostPlan.class);
 
     public HostPlan {
         if (title == null || title.isBlank()) {
@@ -119,6 +122,7 @@ public record HostPlan(String title, List<PlanStep> steps) {
         } catch (CommandFailedException e) {
             // A check program that is not installed yet (virsh before libvirt) means "not done": the
             // step runs and reports its own failure if something is really wrong.
+            LOG.debug("check {} could not run, so its step counts as not done", run.check(), e);
             return false;
         }
         return result.succeeded() && (run.checkOutput().isEmpty()

@@ -16,6 +16,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.vmm4j.VmmException;
 
 /**
@@ -24,6 +26,8 @@ import org.vmm4j.VmmException;
  * question gets end-of-file instead of hanging), and a time limit after which the program is killed.
  */
 final class ProcessCommandExecutor implements CommandExecutor {
+    private static final Logger LOG = LoggerFactory.getLogger(ProcessCommandExecutor.class);
+
     /** Long enough for a package install over a slow link; a hung program still ends. */
     static final Duration DEFAULT_TIMEOUT = Duration.ofHours(1);
     static final ProcessCommandExecutor INSTANCE = new ProcessCommandExecutor(DEFAULT_TIMEOUT);
@@ -89,6 +93,7 @@ final class ProcessCommandExecutor implements CommandExecutor {
                 text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
             } catch (IOException e) {
                 // the pipe closes with a killed child; its exit status tells the story
+                LOG.debug("reading {} ended with an error", getName(), e);
             }
         }
 

@@ -7,6 +7,8 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Creating an image file the same way for every format: an existing file is replaced only under
@@ -14,6 +16,8 @@ import java.nio.file.StandardOpenOption;
  * this call created is removed again if writing it fails, so no half-written image looks usable.
  */
 final class NewImageFile {
+    private static final Logger LOG = LoggerFactory.getLogger(NewImageFile.class);
+
     /** Writes the content of a freshly created, empty file. */
     @FunctionalInterface
     interface Content {
@@ -46,8 +50,9 @@ final class NewImageFile {
             if (!complete) {
                 try {
                     Files.deleteIfExists(path);
-                } catch (IOException ignored) {
+                } catch (IOException e) {
                     // The write error above is the one worth reporting.
+                    LOG.debug("cannot delete the incomplete {} {}", what, path, e);
                 }
             }
         }

@@ -8,6 +8,8 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A read-only view of a qcow2 image: its header, the L1/L2 mapping of guest offsets to host offsets,
@@ -15,6 +17,8 @@ import java.util.Arrays;
  * (qemu or ours) allocated; not a block driver.
  */
 public final class Qcow2Image implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Qcow2Image.class);
+
     private static final long OFFSET_MASK = 0x00ff_ffff_ffff_fe00L; // bits 9-55
     private static final long COMPRESSED = 1L << 62;
     private static final long ZERO = 1L;
@@ -232,8 +236,9 @@ public final class Qcow2Image implements AutoCloseable {
         if (ch != null) {
             try {
                 ch.close();
-            } catch (IOException ignored) {
+            } catch (IOException e) {
                 // Read-only channel: nothing to flush, nothing to lose.
+                LOG.debug("closing a qcow2 image failed", e);
             }
         }
     }

@@ -14,6 +14,8 @@ import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.vmm4j.GuestMemory;
 import org.vmm4j.Hypervisor;
 import org.vmm4j.VirtualCpu;
@@ -45,6 +47,8 @@ import org.vmm4j.boot.VmlinuxCache;
  * machine is built, before any vCPU runs.
  */
 public final class Machine implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Machine.class);
+
     private final Hypervisor hypervisor;
     private final boolean ownsHypervisor;
     private final X86Platform platform;
@@ -249,6 +253,7 @@ public final class Machine implements AutoCloseable {
             }
         } catch (IOException e) {
             // console input closed: the guest keeps running without input
+            LOG.debug("console input ended with an error; the guest keeps running without input", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

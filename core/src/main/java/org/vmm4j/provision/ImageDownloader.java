@@ -22,6 +22,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Downloads guest images into a content-addressed cache: a verified file lives at
@@ -31,6 +33,8 @@ import java.util.regex.Pattern;
  * match is deleted, never cached.
  */
 public final class ImageDownloader {
+    private static final Logger LOG = LoggerFactory.getLogger(ImageDownloader.class);
+
     private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
     private static final int BUFFER = 64 * 1024;
     private static final long MAX_CHECKSUM_FILE = 1 << 20;
@@ -226,6 +230,7 @@ public final class ImageDownloader {
         try {
             return Files.isRegularFile(alias) ? cached(Files.readString(alias).strip()) : Optional.empty();
         } catch (IOException | IllegalArgumentException e) {
+            LOG.debug("ignoring the damaged cache alias {}", alias, e);
             return Optional.empty(); // a damaged alias only costs a new download
         }
     }

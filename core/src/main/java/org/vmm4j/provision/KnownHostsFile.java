@@ -15,6 +15,8 @@ import java.util.Base64;
 import java.util.List;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reads and appends OpenSSH known_hosts files (sshd(8), "SSH_KNOWN_HOSTS FILE FORMAT"): plain and
@@ -22,6 +24,8 @@ import javax.crypto.spec.SecretKeySpec;
  * negation. Marker lines ({@code @cert-authority}, {@code @revoked}) are not host keys and are skipped.
  */
 final class KnownHostsFile {
+    private static final Logger LOG = LoggerFactory.getLogger(KnownHostsFile.class);
+
     /** One host key line. */
     record Entry(String hosts, String keyType, byte[] key) {
         boolean matches(String host) {
@@ -61,6 +65,7 @@ final class KnownHostsFile {
                     entries.add(new Entry(f[0], f[1], Base64.getDecoder().decode(f[2])));
                 } catch (IllegalArgumentException malformed) {
                     // A damaged line matches nothing, exactly as in OpenSSH.
+                    LOG.debug("ignoring a line of {} whose key is not base64", file, malformed);
                 }
             }
             return entries;

@@ -7,6 +7,8 @@ import com.jcraft.jsch.UserInfo;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * JSch's host-key check, answered from a known_hosts file under an explicit policy. A key for a known
@@ -15,6 +17,8 @@ import java.util.List;
  * refusal is kept so the session can report it with the fingerprint instead of JSch's terse message.
  */
 final class PolicyHostKeyRepository implements HostKeyRepository {
+    private static final Logger LOG = LoggerFactory.getLogger(PolicyHostKeyRepository.class);
+
     private final Path file;
     private final HostKeyPolicy policy;
     private volatile HostKeyException rejection;
@@ -99,6 +103,7 @@ final class PolicyHostKeyRepository implements HostKeyRepository {
                     out.add(new HostKey(e.hosts(), HostKey.GUESS, e.key()));
                 } catch (JSchException unsupported) {
                     // A key type JSch does not know cannot be offered to it; the check above still sees it.
+                    LOG.debug("JSch cannot use the {} key of {}", e.keyType(), e.hosts(), unsupported);
                 }
             }
         }

@@ -7,6 +7,8 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.tukaani.xz.XZInputStream;
 
 /**
@@ -15,6 +17,8 @@ import org.tukaani.xz.XZInputStream;
  * is moved into place only when complete.
  */
 final class XzUnpacker {
+    private static final Logger LOG = LoggerFactory.getLogger(XzUnpacker.class);
+
     private XzUnpacker() {
     }
 
@@ -48,8 +52,9 @@ final class XzUnpacker {
         } catch (IOException e) {
             try {
                 Files.deleteIfExists(temp);
-            } catch (IOException ignored) {
+            } catch (IOException deleting) {
                 // The decompression error is the one to report.
+                LOG.debug("cannot delete {}", temp, deleting);
             }
             throw new DownloadException("cannot decompress " + compressed + " (xz): " + e.getMessage(), e);
         }

@@ -15,6 +15,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.vmm4j.VmmException;
 import org.vmm4j.freebsd.BhyveStats;
 import org.vmm4j.freebsd.LibvmmapiKernel;
@@ -37,6 +39,8 @@ import org.vmm4j.host.SafeNames;
  * the kernel), but is not supervised by this instance.
  */
 public final class BhyveGuestManager implements GuestManager {
+    private static final Logger LOG = LoggerFactory.getLogger(BhyveGuestManager.class);
+
     /** Guest names: SafeNames, and short enough for every file, nmdm and tap description derived from them. */
     public static final int MAX_NAME_LENGTH = GuestSpec.MAX_NAME_LENGTH;
 
@@ -352,6 +356,7 @@ public final class BhyveGuestManager implements GuestManager {
             device.ioctl(org.vmm4j.freebsd.abi.VmmDev.VM_SUSPEND, arg);
         } catch (RuntimeException e) {
             // the VM went away meanwhile: nothing to suspend
+            LOG.debug("cannot suspend VM {}", name, e);
         }
     }
 

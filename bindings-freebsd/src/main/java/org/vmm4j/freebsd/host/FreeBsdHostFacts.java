@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.vmm4j.host.CommandResult;
 import org.vmm4j.host.HostFacts;
 import org.vmm4j.internal.nat.Libc;
@@ -27,6 +29,8 @@ import org.vmm4j.internal.nat.Signature;
  * timeout.
  */
 public final class FreeBsdHostFacts implements HostFacts {
+    private static final Logger LOG = LoggerFactory.getLogger(FreeBsdHostFacts.class);
+
     private static final java.util.regex.Pattern SYSCTL_NAME = java.util.regex.Pattern.compile("[a-z0-9_.%-]+");
     private volatile NativeFunction nameToMib;
     private volatile NativeFunction sysctl;
@@ -133,6 +137,7 @@ public final class FreeBsdHostFacts implements HostFacts {
         try {
             return Optional.of(Files.readString(path, StandardCharsets.UTF_8));
         } catch (IOException | RuntimeException e) {
+            LOG.debug("cannot read {}", path, e);
             return Optional.empty();
         }
     }

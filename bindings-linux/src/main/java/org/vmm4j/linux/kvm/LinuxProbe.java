@@ -13,6 +13,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.vmm4j.Fact;
 import org.vmm4j.HypervisorInfo;
 import org.vmm4j.VmmException;
@@ -28,6 +30,8 @@ import org.vmm4j.internal.nat.Signature;
  * API version is asked for real.
  */
 final class LinuxProbe {
+    private static final Logger LOG = LoggerFactory.getLogger(LinuxProbe.class);
+
     private static final Path DEV_KVM = Path.of(KvmSystem.DEVICE);
     private static final List<Path> LIBVIRT_SOCKETS = List.of(Path.of("/var/run/libvirt/libvirt-sock"),
             Path.of("/run/libvirt/libvirt-sock"), Path.of("/var/run/libvirt/virtqemud-sock"),
@@ -176,6 +180,7 @@ final class LinuxProbe {
             Matcher m = Pattern.compile("version (\\S+)").matcher(out);
             return m.find() ? m.group(1) : null;
         } catch (IOException e) {
+            LOG.debug("cannot run {} --version", binary, e);
             return null;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -187,6 +192,7 @@ final class LinuxProbe {
         try {
             return Optional.of(Files.readString(p));
         } catch (IOException | RuntimeException e) {
+            LOG.debug("cannot read {}", p, e);
             return Optional.empty();
         }
     }

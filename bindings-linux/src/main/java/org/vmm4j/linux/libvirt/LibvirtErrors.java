@@ -60,6 +60,7 @@ final class LibvirtErrors {
             LOG.debug("libvirt: {}", message);
         } catch (Throwable t) {
             // An exception escaping an upcall would end the JVM.
+            LOG.warn("cannot read the error libvirt reported", t);
         }
     }
 

@@ -91,6 +91,7 @@ final class LibvirtEventLoop {
                 try {
                     Thread.sleep(10);
                 } catch (InterruptedException e) {
+                    LOG.warn("libvirt event loop thread interrupted: it stops, and guest events are no longer delivered");
                     return;
                 }
             }
@@ -104,6 +105,7 @@ final class LibvirtEventLoop {
             lv.virEventRemoveTimeout.call(timer);
         } catch (Throwable t) {
             // never let an exception escape an upcall
+            LOG.warn("cannot remove the libvirt event loop's wake-up timer {}", timer, t);
         }
     }
 }

@@ -160,6 +160,7 @@ final class LibvirtEvents {
             }
         } catch (Throwable t) {
             // never let an exception escape an upcall
+            LOG.warn("cannot deliver libvirt lifecycle event {} (detail {})", event, detail, t);
         }
         return 0;
     }
@@ -174,6 +175,7 @@ final class LibvirtEvents {
             }
         } catch (Throwable t) {
             // never let an exception escape an upcall
+            LOG.warn("cannot deliver a libvirt reboot event", t);
         }
     }
 }

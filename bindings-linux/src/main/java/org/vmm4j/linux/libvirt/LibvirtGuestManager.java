@@ -13,6 +13,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.LongFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.vmm4j.guest.Guest;
 import org.vmm4j.guest.GuestFilter;
 import org.vmm4j.guest.GuestManager;
@@ -40,6 +42,8 @@ import org.vmm4j.internal.nat.Signature;
  * }</pre>
  */
 public final class LibvirtGuestManager implements GuestManager {
+    private static final Logger LOG = LoggerFactory.getLogger(LibvirtGuestManager.class);
+
     /** The URI {@link #connect()} uses. */
     public static final String DEFAULT_URI = "qemu:///system";
 
@@ -164,7 +168,9 @@ public final class LibvirtGuestManager implements GuestManager {
             }
             return 0;
         } catch (Throwable t) {
-            return -1; // an exception escaping an upcall would end the JVM
+            // an exception escaping an upcall would end the JVM
+            LOG.warn("answering libvirt's credential request failed, so the connection is refused", t);
+            return -1;
         }
     }
 

@@ -3,6 +3,8 @@ package org.vmm4j.linux.libvirt;
 import static org.vmm4j.linux.libvirt.XmlDocuments.add;
 import static org.vmm4j.linux.libvirt.XmlDocuments.addText;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.vmm4j.guest.DiskSpec;
 import org.vmm4j.guest.VolumeSpec;
 import org.vmm4j.host.SafeNames;
@@ -11,6 +13,8 @@ import org.w3c.dom.Element;
 
 /** Storage pool and volume XML (https://libvirt.org/formatstorage.html). */
 final class StorageXml {
+    private static final Logger LOG = LoggerFactory.getLogger(StorageXml.class);
+
     private StorageXml() {
     }
 
@@ -51,6 +55,7 @@ final class StorageXml {
             return magic.length == 4 && magic[0] == 'Q' && magic[1] == 'F' && magic[2] == 'I' && (magic[3] & 0xff) == 0xfb
                     ? "qcow2" : "raw";
         } catch (java.io.IOException | RuntimeException e) {
+            LOG.debug("cannot read backing file {} to tell its format; assuming qcow2", path, e);
             return "qcow2"; // not readable here (a remote host): the usual overlay chain
         }
     }

@@ -6,6 +6,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.vmm4j.VmmException;
 import org.vmm4j.host.CommandExecutor;
 import org.vmm4j.host.CommandResult;
@@ -14,6 +16,8 @@ import org.vmm4j.host.SafeNames;
 
 /** {@link HostFacts} of the running OpenBSD host: sysctl(8), the file system, programs. */
 public final class LiveOpenBsdHostFacts implements HostFacts {
+    private static final Logger LOG = LoggerFactory.getLogger(LiveOpenBsdHostFacts.class);
+
     private final CommandExecutor executor;
 
     public LiveOpenBsdHostFacts(CommandExecutor executor) {
@@ -36,6 +40,7 @@ public final class LiveOpenBsdHostFacts implements HostFacts {
         try {
             return Optional.of(Files.readString(path));
         } catch (IOException | SecurityException e) {
+            LOG.debug("cannot read {}", path, e);
             return Optional.empty();
         }
     }
@@ -45,6 +50,7 @@ public final class LiveOpenBsdHostFacts implements HostFacts {
         try {
             return Optional.of(executor.run(command));
         } catch (VmmException e) {
+            LOG.debug("cannot run {}", command, e);
             return Optional.empty();
         }
     }

@@ -3,9 +3,13 @@ package org.vmm4j.openbsd.vmd;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Reads and writes whole imsgs over a stream (vmd's UNIX socket, or a stand-in's end of it). */
 public final class ImsgChannel implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ImsgChannel.class);
+
     private final ByteChannel channel;
     private final ImsgHeaderFormat format;
 
@@ -71,6 +75,7 @@ public final class ImsgChannel implements AutoCloseable {
             channel.close();
         } catch (IOException e) {
             // nothing useful to do: the connection is gone either way
+            LOG.debug("closing the vmd connection failed", e);
         }
     }
 }

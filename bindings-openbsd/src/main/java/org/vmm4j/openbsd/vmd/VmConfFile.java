@@ -9,12 +9,16 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code /etc/vm.conf} on disk: read, and replaced atomically (a temporary file in the same
  * directory, synced, then renamed over the old one), so vmd never reads a half-written file.
  */
 public final class VmConfFile {
+    private static final Logger LOG = LoggerFactory.getLogger(VmConfFile.class);
+
     public static final Path DEFAULT = Path.of("/etc/vm.conf");
 
     private final Path path;
@@ -61,8 +65,9 @@ public final class VmConfFile {
             if (tmp != null) {
                 try {
                     Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
+                } catch (IOException e) {
                     // best effort
+                    LOG.debug("cannot delete {}", tmp, e);
                 }
             }
         }
