@@ -24,6 +24,7 @@ module org.vmm4j.core {
     exports org.vmm4j.host;
     exports org.vmm4j.boot;
     exports org.vmm4j.machine;
+    exports org.vmm4j.x86;
     exports org.vmm4j.image;
     exports org.vmm4j.provision;
 

@@ -79,16 +79,6 @@ public interface Hypervisor extends AutoCloseable {
     VirtualMachine createVm();
 
     /**
-     * The x86 platform set-up a {@link org.vmm4j.machine.Machine} needs from this hypervisor
-     * (in-kernel interrupt controller and timer, per-vCPU CPUID, MSRs, FPU and local APIC).
-     *
-     * @throws UnsupportedOperationException when this backend cannot boot a machine
-     */
-    default org.vmm4j.machine.X86Platform x86Platform() {
-        throw new UnsupportedOperationException("the " + kind() + " backend cannot set up an x86 machine");
-    }
-
-    /**
      * The host's managed guests (tier 2) through this platform's manager (libvirt on Linux); the
      * caller closes it.
      */

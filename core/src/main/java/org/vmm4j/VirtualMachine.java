@@ -2,6 +2,8 @@ package org.vmm4j;
 
 import java.util.List;
 
+import org.vmm4j.x86.X86Platform;
+
 /**
  * A virtual machine created in this process: guest memory is this process's memory, vCPUs run on
  * this process's threads. Closing it closes its vCPUs and unmaps its memory.
@@ -57,6 +59,16 @@ public interface VirtualMachine extends AutoCloseable {
      */
     default Stats stats() {
         throw new UnsupportedOperationException(kind() + " VMs have no statistics interface in vmm4j");
+    }
+
+    /**
+     * The x86 platform set-up a {@link org.vmm4j.machine.Machine} needs from this VM's hypervisor
+     * (interrupt controllers, timer, per-vCPU CPUID, MSRs, FPU and local APIC), bound to this VM.
+     *
+     * @throws UnsupportedOperationException when this backend cannot boot a machine
+     */
+    default X86Platform x86() {
+        throw new UnsupportedOperationException("the " + kind() + " backend cannot set up an x86 machine");
     }
 
     boolean isClosed();

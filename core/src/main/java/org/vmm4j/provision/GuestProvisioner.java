@@ -263,25 +263,15 @@ public final class GuestProvisioner {
 
         /** Releases the guest handle (a libvirt domain reference); the guest itself stays. */
         void release() {
-            if (guest instanceof AutoCloseable handle) {
-                try {
-                    handle.close();
-                } catch (Exception e) {
-                    LOG.debug("closing the handle of {}: {}", request.name(), e.toString());
-                }
+            if (guest != null) {
+                guest.close();
             }
         }
 
         private String checkName() {
             Optional<Guest> existing = manager.find(request.name());
             if (existing.isPresent()) {
-                if (existing.get() instanceof AutoCloseable handle) {
-                    try {
-                        handle.close();
-                    } catch (Exception e) {
-                        LOG.debug("closing the handle of the existing {}: {}", request.name(), e.toString());
-                    }
-                }
+                existing.get().close();
                 throw new IllegalStateException("a guest named " + request.name() + " already exists on " + manager.uri());
             }
             for (Path p : List.of(request.diskPath(), request.seedPath())) {

@@ -72,6 +72,9 @@ final class InMemoryGuestManager implements GuestManager {
             this.spec = spec;
         }
 
+        boolean closed;
+
+        @Override public void close() { closed = true; }
         @Override public String name() { return spec.name(); }
         @Override public UUID uuid() { return uuid; }
         @Override public GuestState state() { return state; }

@@ -179,7 +179,7 @@ class GuestsCommandTest {
             assertTrue(err().contains("listening"), err());
             Guest test = connection.find("test").orElseThrow();
             test.destroy();
-            GuestsCommand.release(test);
+            test.close();
             assertEquals(0, events.get(10, TimeUnit.SECONDS));
             List<String> lines = out().lines().toList();
             assertEquals(2, lines.size(), out());

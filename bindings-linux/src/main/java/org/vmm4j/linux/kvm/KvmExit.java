@@ -4,6 +4,8 @@ import static org.vmm4j.linux.kvm.KvmHeader.*;
 import static org.vmm4j.linux.kvm.KvmStructs.Run;
 
 import org.vmm4j.ExitKind;
+import org.vmm4j.SuspendReason;
+import org.vmm4j.SystemEvent;
 import org.vmm4j.VmExit;
 import org.vmm4j.internal.nat.NativeMemory;
 
@@ -151,6 +153,16 @@ final class KvmExit implements VmExit {
     }
 
     @Override
+    public SystemEvent systemEvent() {
+        return switch (systemEventType()) {
+            case KVM_SYSTEM_EVENT_SHUTDOWN -> SystemEvent.SHUTDOWN;
+            case KVM_SYSTEM_EVENT_RESET -> SystemEvent.RESET;
+            case KVM_SYSTEM_EVENT_CRASH -> SystemEvent.CRASH;
+            default -> SystemEvent.OTHER;
+        };
+    }
+
+    /** KVM's own event type of a {@link ExitKind#SYSTEM_EVENT} exit (KVM_SYSTEM_EVENT_*). */
     public int systemEventType() {
         require(ExitKind.SYSTEM_EVENT, ExitKind.SYSTEM_EVENT);
         return run.getInt(Run.SYSTEM_EVENT_TYPE);
@@ -169,7 +181,7 @@ final class KvmExit implements VmExit {
     }
 
     @Override
-    public int suspendHow() {
+    public SuspendReason suspendReason() {
         throw new IllegalStateException("KVM has no suspended exits");
     }
 
@@ -179,6 +191,7 @@ final class KvmExit implements VmExit {
             case IO_IN, IO_OUT -> kind + "[port 0x" + Integer.toHexString(ioPort()) + ", size " + ioSize()
                     + ", count " + ioCount() + "]";
             case MMIO_READ, MMIO_WRITE -> kind + "[0x" + Long.toHexString(mmioAddress()) + ", " + mmioSize() + " bytes]";
+            case SYSTEM_EVENT -> kind + "[KVM_SYSTEM_EVENT type " + systemEventType() + "]";
             default -> kind + "[" + exitReasonName(rawReason) + "]";
         };
     }

@@ -5,11 +5,9 @@ import org.vmm4j.Hypervisor;
 /** {@link Hypervisor} over {@code /dev/kvm}. */
 public final class KvmHypervisor implements Hypervisor {
     private final KvmSystem system;
-    private final KvmX86Platform platform;
 
     public KvmHypervisor(KvmSystem system) {
         this.system = system;
-        this.platform = new KvmX86Platform(system);
     }
 
     /** The underlying {@code /dev/kvm} handle, for KVM-specific calls. */
@@ -25,11 +23,6 @@ public final class KvmHypervisor implements Hypervisor {
     @Override
     public KvmVm createVm() {
         return system.createVm();
-    }
-
-    @Override
-    public org.vmm4j.machine.X86Platform x86Platform() {
-        return platform;
     }
 
     @Override

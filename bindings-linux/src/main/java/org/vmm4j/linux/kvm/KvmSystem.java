@@ -16,6 +16,7 @@ import org.vmm4j.internal.nat.NativeMemory;
  * size, and creates VMs.
  */
 public final class KvmSystem implements AutoCloseable {
+    private volatile List<CpuidEntry> supported;
     public static final String DEVICE = "/dev/kvm";
     /** Room for the supported-CPUID list; KVM reports E2BIG if it needs more, and we retry larger. */
     private static final int INITIAL_CPUID_ENTRIES = 128;
@@ -96,6 +97,15 @@ public final class KvmSystem implements AutoCloseable {
     public int checkExtension(int capability) {
         checkOpen();
         return (int) Errno.check(libc.ioctl(fd, KVM_CHECK_EXTENSION, capability), "ioctl(KVM_CHECK_EXTENSION)");
+    }
+
+    /** {@link #supportedCpuid()} once per handle: it does not change while the host runs. */
+    List<CpuidEntry> cachedSupportedCpuid() {
+        List<CpuidEntry> s = supported;
+        if (s == null) {
+            supported = s = List.copyOf(supportedCpuid());
+        }
+        return s;
     }
 
     /** The CPUID leaves KVM can present to guests on this host. */

@@ -18,6 +18,7 @@ import org.vmm4j.VirtualCpu;
 import org.vmm4j.VirtualMachine;
 import org.vmm4j.internal.MemoryLayoutCheck;
 import org.vmm4j.internal.NativeGuestMemory;
+import org.vmm4j.x86.X86Platform;
 import org.vmm4j.internal.nat.Errno;
 import org.vmm4j.internal.nat.Libc;
 import org.vmm4j.internal.nat.NativeMemory;
@@ -47,6 +48,7 @@ public final class KvmVm implements VirtualMachine {
     /** Thread id of the creator: KVM names the VM's debugfs directory after it. */
     private final int creatorTid;
     private volatile boolean closed;
+    private final KvmX86Platform x86 = new KvmX86Platform(this);
 
     KvmVm(KvmSystem system, Libc libc, int fd) {
         this.system = system;
@@ -384,6 +386,12 @@ public final class KvmVm implements VirtualMachine {
         }
         routing.putInt(KvmStructs.IrqRouting.NR, count);
         Errno.check(libc.ioctl(fd, KVM_SET_GSI_ROUTING, routing), "ioctl(KVM_SET_GSI_ROUTING, " + count + " MSI routes)");
+    }
+
+    /** The x86 platform of this VM (one per VM; it remembers how the irqchip was prepared). */
+    @Override
+    public X86Platform x86() {
+        return x86;
     }
 
     @Override

@@ -22,7 +22,7 @@ import org.vmm4j.GuestMemory;
 import org.vmm4j.VmExit;
 import org.vmm4j.boot.Layout;
 import org.vmm4j.machine.IoApic;
-import org.vmm4j.machine.Irqchip;
+import org.vmm4j.x86.Irqchip;
 import org.vmm4j.machine.MmioBus;
 
 /**
@@ -75,10 +75,10 @@ class SplitIrqchipTest {
 
     @Test
     void guestProgramsTheUserSpaceIoApicAndTakesEdgeAndLevelInterrupts() throws Exception {
-        KvmX86Platform platform = new KvmX86Platform(kvm);
-        platform.prepareVm(vm, Irqchip.SPLIT);
+        KvmX86Platform platform = new KvmX86Platform(vm);
+        platform.prepare(Irqchip.SPLIT);
         GuestMemory mem = vm.allocateMemory(0, 0x10000);
-        IoApic ioapic = new IoApic(platform.msiController(vm), 1);
+        IoApic ioapic = new IoApic(platform.msiController(), 1);
         MmioBus mmio = new MmioBus();
         mmio.register(Layout.IOAPIC_ADDRESS, IoApic.MMIO_SIZE, ioapic);
 
@@ -114,8 +114,7 @@ class SplitIrqchipTest {
             mem.write(handlers[i], java.util.Arrays.copyOf(h.array(), h.position()));
         }
 
-        KvmVcpu cpu = vm.createVcpu(0);
-        platform.prepareVcpu(vm, cpu, 1);
+        KvmVcpu cpu = platform.createBootVcpu(0, 1);
         GuestSetup.protectedMode32(cpu, GuestSetup.CODE);
         cpu.setSpecialRegisters(cpu.specialRegisters().toBuilder().gdt(new DescriptorTable(0x2000, 23))
                 .idt(new DescriptorTable(0x3000, (EDGE_VECTOR + 2) * 8 - 1)).build());
@@ -156,7 +155,7 @@ class SplitIrqchipTest {
 
     @Test
     void splitIrqchipReplacesTheInKernelOneAndHasNoPit() {
-        new KvmX86Platform(kvm).prepareVm(vm, Irqchip.SPLIT);
+        vm.x86().prepare(Irqchip.SPLIT);
         // With a split irqchip KVM refuses a second irqchip: the PIC and IOAPIC are not in the kernel.
         org.vmm4j.VmmException e = org.junit.jupiter.api.Assertions.assertThrows(org.vmm4j.VmmException.class,
                 vm::createIrqchip);

@@ -18,7 +18,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.vmm4j.boot.EntryKind;
 import org.vmm4j.boot.LinuxKernel;
 import org.vmm4j.boot.MinimalKernel;
-import org.vmm4j.machine.Irqchip;
+import org.vmm4j.x86.Irqchip;
 import org.vmm4j.machine.Machine;
 import org.vmm4j.machine.MachineExit;
 

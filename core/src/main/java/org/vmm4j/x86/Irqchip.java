@@ -1,7 +1,7 @@
-package org.vmm4j.machine;
+package org.vmm4j.x86;
 
 /**
- * Where a {@link Machine}'s interrupt controllers live.
+ * Where a {@link org.vmm4j.machine.Machine}'s interrupt controllers live.
  *
  * <p>The choice decides what a machine costs to set up and tear down. On KVM an in-kernel IOAPIC,
  * PIC and PIT register I/O devices whose removal waits for SRCU grace periods, and memory slots
@@ -16,11 +16,14 @@ public enum Irqchip {
      */
     KERNEL,
     /**
-     * The local APICs in the hypervisor, the IOAPIC emulated by vmm4j ({@link IoApic}, interrupts
+     * The local APICs in the hypervisor, the IOAPIC emulated by vmm4j ({@link org.vmm4j.machine.IoApic}, interrupts
      * delivered as MSIs), no 8259 PIC and no PIT (KVM_CAP_SPLIT_IRQCHIP), the platform
      * cloud-hypervisor gives Linux. Linux then finds no legacy PIC and keeps time with the local APIC
      * (TSC-deadline) timer and kvmclock, which KVM offers through CPUID; a guest that needs the PIT
      * or the PIC (DOS-era code, an OS without an APIC timer) needs {@link #KERNEL}.
      */
-    SPLIT
+    SPLIT;
+
+    /** Pins of the IOAPIC a {@link #SPLIT} machine emulates, the count KVM_CAP_SPLIT_IRQCHIP reserves routes for. */
+    public static final int IOAPIC_PINS = 24;
 }

@@ -1,4 +1,4 @@
-package org.vmm4j.machine;
+package org.vmm4j.x86;
 
 /**
  * How an interrupt controller emulated in Java reaches the hypervisor's local APICs
