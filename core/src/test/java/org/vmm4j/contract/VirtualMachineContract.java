@@ -153,14 +153,14 @@ public abstract class VirtualMachineContract {
 
     @Test
     void rejectsUnalignedAddress() {
-        assertRejected("allocateMemory at an unaligned address", "align",
+        assertRejected("allocateMemory at an unaligned address", "page",
                 () -> vm.allocateMemory(pageSize() + 8, pageSize()));
         assertTrue(vm.memoryRegions().isEmpty());
     }
 
     @Test
     void rejectsUnalignedSize() {
-        assertRejected("allocateMemory of an unaligned size", "align",
+        assertRejected("allocateMemory of an unaligned size", "page",
                 () -> vm.allocateMemory(0, pageSize() + 1));
     }
 
