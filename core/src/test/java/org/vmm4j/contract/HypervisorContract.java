@@ -93,7 +93,8 @@ public abstract class HypervisorContract {
 
     @Test
     void closingOneVmLeavesTheOthersOpen() {
-        try (VirtualMachine first = hypervisor.createVm(); VirtualMachine second = hypervisor.createVm()) {
+        VirtualMachine first = hypervisor.createVm();
+        try (VirtualMachine second = hypervisor.createVm()) {
             first.close();
             assertTrue(first.isClosed());
             assertFalse(second.isClosed());
