@@ -1,4 +1,4 @@
-package org.vmm4j.provision;
+package org.vmm4j.freebsd.host;
 
 import java.util.Set;
 import java.util.regex.Pattern;
