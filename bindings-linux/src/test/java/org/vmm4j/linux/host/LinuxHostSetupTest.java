@@ -1,4 +1,4 @@
-package org.vmm4j.provision;
+package org.vmm4j.linux.host;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -7,18 +7,71 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.vmm4j.host.CommandExecutor;
+import org.vmm4j.host.CommandResult;
 import org.vmm4j.host.HostPlan;
 import org.vmm4j.host.PlanStep;
 import org.vmm4j.host.PlanStepFailedException;
-import org.vmm4j.host.RecordingExecutor;
 
 class LinuxHostSetupTest {
+    /**
+     * Records every command and answers from a script; unscripted commands succeed with no output. The
+     * setup plan only runs programs, so files are never touched.
+     */
+    private static final class ScriptedHost implements CommandExecutor {
+        final List<String> commands = new ArrayList<>();
+        private final Map<String, Answer> script = new HashMap<>();
+
+        private record Answer(int exitCode, String stdout, String stderr) {
+        }
+
+        ScriptedHost answer(String command, int exitCode, String stdout, String stderr) {
+            script.put(command, new Answer(exitCode, stdout, stderr));
+            return this;
+        }
+
+        /** Makes each of these (check) commands exit 1 unless scripted otherwise. */
+        ScriptedHost unscriptedChecksFail(List<String> checkCommands) {
+            for (String c : checkCommands) {
+                script.putIfAbsent(c, new Answer(1, "", ""));
+            }
+            return this;
+        }
+
+        @Override
+        public CommandResult run(List<String> command) {
+            String joined = String.join(" ", command);
+            commands.add(joined);
+            Answer a = script.getOrDefault(joined, new Answer(0, "", ""));
+            return new CommandResult(command, a.exitCode(), a.stdout(), a.stderr());
+        }
+
+        @Override
+        public Optional<String> readFile(Path file) {
+            throw new AssertionError("the setup plan reads no file: " + file);
+        }
+
+        @Override
+        public void writeFile(Path file, String content) {
+            throw new AssertionError("the setup plan writes no file: " + file);
+        }
+
+        @Override
+        public boolean exists(Path path) {
+            throw new AssertionError("the setup plan checks no path: " + path);
+        }
+    }
+
     private static HostPlan debianPlan() {
         return LinuxHostSetup.forFamily(LinuxFamily.DEBIAN).user("alice").cpuVendor(CpuVendor.INTEL).plan();
     }
@@ -35,7 +88,7 @@ class LinuxHostSetupTest {
     @EnumSource(LinuxFamily.class)
     void renderedPlanMatchesTheReviewedGoldenFile(LinuxFamily family) throws IOException {
         HostPlan plan = LinuxHostSetup.forFamily(family).user("alice").cpuVendor(CpuVendor.INTEL).plan();
-        String golden = "linux-setup-" + family.name().toLowerCase(java.util.Locale.ROOT) + ".txt";
+        String golden = "linux-setup-" + family.name().toLowerCase(Locale.ROOT) + ".txt";
         try (InputStream in = getClass().getResourceAsStream(golden)) {
             assertTrue(in != null, "golden file " + golden + " missing");
             assertEquals(new String(in.readAllBytes(), StandardCharsets.UTF_8), plan.render());
@@ -45,7 +98,7 @@ class LinuxHostSetupTest {
     @Test
     void freshHostGetsEveryStepAppliedInOrderAfterItsCheckFails() {
         HostPlan plan = debianPlan();
-        RecordingExecutor host = new RecordingExecutor().unscriptedChecksFail(checks(plan));
+        ScriptedHost host = new ScriptedHost().unscriptedChecksFail(checks(plan));
 
         HostPlan.Outcome outcome = plan.apply(host);
 
@@ -65,7 +118,7 @@ class LinuxHostSetupTest {
     @Test
     void readyHostOnlyRunsTheChecks() {
         HostPlan plan = debianPlan();
-        RecordingExecutor host = new RecordingExecutor()
+        ScriptedHost host = new ScriptedHost()
                 .answer("id -nG alice", 0, "alice sudo libvirt kvm\n", "")
                 .answer("virsh --connect qemu:///system net-info default", 0,
                         "Name:           default\nActive:         yes\nAutostart:      yes\n", "");
@@ -80,7 +133,7 @@ class LinuxHostSetupTest {
     @Test
     void groupCheckMatchesWholeGroupNamesOnly() {
         HostPlan plan = debianPlan();
-        RecordingExecutor host = new RecordingExecutor().unscriptedChecksFail(checks(plan))
+        ScriptedHost host = new ScriptedHost().unscriptedChecksFail(checks(plan))
                 .answer("id -nG alice", 0, "alice libvirt-qemu kvmusers\n", "");
         plan.apply(host);
         assertTrue(host.commands.contains("usermod --append --groups libvirt alice"), "libvirt-qemu is not libvirt");
@@ -91,7 +144,7 @@ class LinuxHostSetupTest {
     void failingStepStopsThePlanAndNamesStepCommandAndError() {
         HostPlan plan = debianPlan();
         String install = String.join(" ", runs(plan).get(1).command());
-        RecordingExecutor host = new RecordingExecutor().unscriptedChecksFail(checks(plan))
+        ScriptedHost host = new ScriptedHost().unscriptedChecksFail(checks(plan))
                 .answer(install, 100, "", "E: Unable to locate package ovmf\n");
         List<String> events = new ArrayList<>();
 

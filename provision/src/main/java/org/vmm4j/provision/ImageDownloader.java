@@ -9,10 +9,8 @@ import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -22,6 +20,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.vmm4j.internal.AtomicFiles;
 
 /**
  * Downloads guest images into a content-addressed cache: a verified file lives at
@@ -205,15 +204,11 @@ public final class ImageDownloader {
         }
         Path target = blob(sha256);
         Files.createDirectories(target.getParent());
-        try {
-            Files.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(part, target, StandardCopyOption.REPLACE_EXISTING);
-        }
+        AtomicFiles.move(part, target);
         if (!expected.algorithm().equals("SHA-256")) {
             Path alias = alias(expected);
             Files.createDirectories(alias.getParent());
-            Files.writeString(alias, sha256 + "\n");
+            AtomicFiles.write(alias, sha256 + "\n");
         }
         return target;
     }

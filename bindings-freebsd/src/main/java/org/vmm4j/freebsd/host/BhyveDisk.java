@@ -1,10 +1,9 @@
-package org.vmm4j.provision;
+package org.vmm4j.freebsd.host;
 
 import java.util.List;
 import org.vmm4j.host.HostPlan;
 import org.vmm4j.host.PlanStep;
 import org.vmm4j.host.SafeNames;
-import org.vmm4j.image.DiskSize;
 
 /**
  * Storage for a bhyve guest, as plans the FreeBSD backend executes: a ZFS volume or a sparse file.
@@ -14,6 +13,7 @@ public sealed interface BhyveDisk {
     /** What bhyve's {@code -s N,virtio-blk,PATH} (or nvme/ahci-hd) names: the device node or file. */
     String path();
 
+    /** The size in bytes: positive and a whole number of 512-byte sectors. */
     long size();
 
     HostPlan createPlan();
@@ -49,6 +49,13 @@ public sealed interface BhyveDisk {
         return new File(path, size);
     }
 
+    /** Guests address disks in 512-byte sectors; a size that is not a whole number of them cannot be presented. */
+    private static void requireSize(long size) {
+        if (size <= 0 || size % 512 != 0) {
+            throw new IllegalArgumentException("disk size must be a positive multiple of 512 bytes, got " + size);
+        }
+    }
+
     /** ZFS volume disk. */
     record Zvol(String dataset, long size, boolean sparse, int volblocksize) implements BhyveDisk {
         static final int DEFAULT_VOLBLOCKSIZE = 16 * 1024;
@@ -58,7 +65,7 @@ public sealed interface BhyveDisk {
             if (volblocksize < 512 || volblocksize > 128 * 1024 || Integer.bitCount(volblocksize) != 1) {
                 throw new IllegalArgumentException("volblocksize must be a power of two from 512 to 128K, got " + volblocksize);
             }
-            DiskSize.requireValid(size);
+            requireSize(size);
             if (size % volblocksize != 0) {
                 throw new IllegalArgumentException("zvol size " + size + " must be a multiple of volblocksize " + volblocksize);
             }
@@ -92,7 +99,7 @@ public sealed interface BhyveDisk {
     record File(String path, long size) implements BhyveDisk {
         public File {
             SafeNames.requireAbsolutePath("disk file", path);
-            DiskSize.requireValid(size);
+            requireSize(size);
         }
 
         @Override

@@ -9,6 +9,8 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,6 +36,21 @@ class NewImageFileTest {
         assertThrows(ImageException.class, () -> NewImageFile.create(target, CreateMode.FAIL_IF_EXISTS, "test image",
                 ch -> NewImageFile.writeFully(ch, ByteBuffer.wrap(new byte[1]), 0)));
         assertEquals("keep", Files.readString(target));
+    }
+
+    @Test
+    void anOverwriteThatFailsHalfwayKeepsTheOldImageAndLeavesNoOtherFile() throws Exception {
+        Path target = Files.writeString(dir.resolve("disk.img"), "old image");
+        ImageException e = assertThrows(ImageException.class, () -> NewImageFile.create(target, CreateMode.OVERWRITE,
+                "test image", ch -> {
+                    NewImageFile.writeFully(ch, ByteBuffer.wrap(new byte[4096]), 0);
+                    throw new IOException("disk full");
+                }));
+        assertTrue(e.getMessage().startsWith("cannot write test image"), e.getMessage());
+        assertEquals("old image", Files.readString(target));
+        try (Stream<Path> files = Files.list(dir)) {
+            assertEquals(List.of(target), files.toList());
+        }
     }
 
     @Test

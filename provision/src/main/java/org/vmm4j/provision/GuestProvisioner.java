@@ -45,7 +45,7 @@ import org.vmm4j.image.RawDisk;
  * image cache is shared and stays.
  *
  * <p>The disk is a qcow2 overlay for libvirt/QEMU (KVM) and vmd, which read qcow2; for bhyve, which
- * does not, it is a sparse raw copy of the image ({@link RawDisk#fromImage}; zvols: {@link BhyveDisk}).
+ * does not, it is a sparse raw copy of the image ({@link RawDisk#fromImage}).
  *
  * <pre>{@code
  * try (GuestManager libvirt = GuestManager.connect("qemu:///system")) {

@@ -1,4 +1,4 @@
-package org.vmm4j.provision;
+package org.vmm4j.freebsd.host;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

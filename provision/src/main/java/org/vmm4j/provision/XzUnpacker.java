@@ -2,12 +2,11 @@ package org.vmm4j.provision;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import org.tukaani.xz.XZInputStream;
+import org.vmm4j.internal.AtomicFiles;
 
 /**
  * Unpacks xz-compressed images next to the cache, keyed by the compressed file's name (its SHA-256),
@@ -24,33 +23,26 @@ final class XzUnpacker {
         if (Files.isRegularFile(target)) {
             return target;
         }
-        Path temp = unpackedDir.resolve(compressed.getFileName() + "." + suffix + ".tmp");
         try {
             Files.createDirectories(unpackedDir);
             long total = Files.size(compressed);
-            try (InputStream raw = Files.newInputStream(compressed);
-                    CountingInputStream counted = new CountingInputStream(raw);
-                    InputStream in = new XZInputStream(counted);
-                    OutputStream out = Files.newOutputStream(temp)) {
-                byte[] buffer = new byte[1 << 16];
-                int n;
-                while ((n = in.read(buffer)) > 0) {
-                    out.write(buffer, 0, n);
-                    listener.progress(counted.count, total);
+            AtomicFiles.replace(target, out -> {
+                try (InputStream raw = Files.newInputStream(compressed);
+                        CountingInputStream counted = new CountingInputStream(raw);
+                        InputStream in = new XZInputStream(counted)) {
+                    byte[] buffer = new byte[1 << 16];
+                    int n;
+                    while ((n = in.read(buffer)) > 0) {
+                        ByteBuffer chunk = ByteBuffer.wrap(buffer, 0, n);
+                        while (chunk.hasRemaining()) {
+                            out.write(chunk);
+                        }
+                        listener.progress(counted.count, total);
+                    }
                 }
-            }
-            try {
-                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
+            });
             return target;
         } catch (IOException e) {
-            try {
-                Files.deleteIfExists(temp);
-            } catch (IOException ignored) {
-                // The decompression error is the one to report.
-            }
             throw new DownloadException("cannot decompress " + compressed + " (xz): " + e.getMessage(), e);
         }
     }

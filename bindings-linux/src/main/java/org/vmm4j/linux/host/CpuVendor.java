@@ -1,4 +1,4 @@
-package org.vmm4j.provision;
+package org.vmm4j.linux.host;
 
 import java.util.Optional;
 
