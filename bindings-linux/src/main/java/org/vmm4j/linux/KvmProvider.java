@@ -10,6 +10,7 @@ import org.vmm4j.internal.nat.NativeAccess;
 import org.vmm4j.internal.nat.Os;
 import org.vmm4j.linux.guest.LibvirtGuestManager;
 import org.vmm4j.linux.host.LinuxProbe;
+import org.vmm4j.linux.host.LiveLinuxHostFacts;
 import org.vmm4j.spi.HypervisorProvider;
 
 /** Linux's backend for {@link java.util.ServiceLoader}: KVM in process, and what the host has for libvirt and QEMU. */
@@ -31,7 +32,7 @@ public final class KvmProvider implements HypervisorProvider {
 
     @Override
     public List<HypervisorInfo> probe() {
-        return new LinuxProbe().probe();
+        return new LinuxProbe(new LiveLinuxHostFacts()).probe();
     }
 
     /** libvirt is Linux's guest manager: {@code qemu:///system} unless another URI is given. */
