@@ -1,18 +1,28 @@
 package org.vmm4j.linux;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.vmm4j.linux.GuestSetup.CODE;
 import static org.vmm4j.linux.GuestSetup.bytes;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.vmm4j.CpuidEntry;
 import org.vmm4j.ExitKind;
 import org.vmm4j.GuestMemory;
 import org.vmm4j.Hypervisor;
@@ -153,13 +163,38 @@ class KvmLifecycleTest {
         }
     }
 
+    /**
+     * KVM_SET_CPUID2 then KVM_GET_CPUID2. KVM keeps what it is given, with two liberties seen on real
+     * hosts: it rewrites the feature-flag leaves to the vCPU (1, 7 and 0xD: OSXSAVE, OSPKE, APIC,
+     * XSAVE sizes; PVM-based KVM replaces them with what its guests see natively), and PVM-based KVM
+     * drops leaves that are all zero (0x1D, 0x1E, 0x24 on a Rocket Lake host: 59 entries set, 56
+     * returned), which a guest cannot tell from absent ones below the maximum leaf. Everything else
+     * comes back as set, and the brand string proves vmm4j's encoding field by field.
+     */
     @Test
     void vcpuStateRoundTripsThroughKvm() {
         try (KvmSystem kvm = KvmSystem.open(); KvmVm vm = kvm.createVm()) {
             KvmVcpu cpu = vm.createVcpu(0);
-            var cpuid = kvm.supportedCpuid();
-            cpu.setCpuid(cpuid);
-            assertEquals(cpuid.size(), cpu.cpuid().size());
+            List<CpuidEntry> set = withBrand(kvm.supportedCpuid(), "vmm4j round-trip CPU @ 1.00GHz");
+            cpu.setCpuid(set);
+            List<CpuidEntry> got = cpu.cpuid();
+            Map<Long, CpuidEntry> returned = new HashMap<>();
+            for (CpuidEntry e : got) {
+                assertNull(returned.put(leaf(e), e), "one entry per leaf: " + e);
+            }
+            for (CpuidEntry e : set) {
+                CpuidEntry back = returned.remove(leaf(e));
+                if (back == null) {
+                    assertTrue(e.eax() == 0 && e.ebx() == 0 && e.ecx() == 0 && e.edx() == 0,
+                            "KVM dropped a leaf that is not empty: " + e);
+                } else if (e.function() != 1 && e.function() != 7 && e.function() != 0xd) {
+                    assertEquals(e, back);
+                }
+            }
+            assertEquals(Map.of(), returned, "leaves KVM returned that were never set");
+            for (int f = 0x8000_0002; f <= 0x8000_0004; f++) {
+                assertTrue(got.contains(entry(set, f)), "brand string leaf 0x" + Integer.toHexString(f));
+            }
             cpu.setMsrs(new int[] {0x174}, new long[] {0x10}); // IA32_SYSENTER_CS
             assertEquals(0x10, cpu.msrs(0x174)[0]);
             cpu.setFpu(0x27f, 0x1f80);
@@ -171,5 +206,29 @@ class KvmLifecycleTest {
             cpu.setRegisters(regs);
             assertEquals(regs, cpu.registers());
         }
+    }
+
+    private static long leaf(CpuidEntry e) {
+        return (long) e.function() << 32 | (e.index() & 0xffff_ffffL);
+    }
+
+    private static CpuidEntry entry(List<CpuidEntry> entries, int function) {
+        return entries.stream().filter(e -> e.function() == function).findFirst().orElseThrow();
+    }
+
+    /** {@code entries} with leaves 0x80000002-4 holding {@code brand} (48 bytes, NUL-padded, four per register). */
+    private static List<CpuidEntry> withBrand(List<CpuidEntry> entries, String brand) {
+        byte[] bytes = Arrays.copyOf(brand.getBytes(StandardCharsets.US_ASCII), 48);
+        ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        List<CpuidEntry> out = new ArrayList<>();
+        for (CpuidEntry e : entries) {
+            if (e.function() < 0x8000_0002 || e.function() > 0x8000_0004) {
+                out.add(e);
+            }
+        }
+        for (int f = 0x8000_0002; f <= 0x8000_0004; f++) {
+            out.add(new CpuidEntry(f, 0, 0, b.getInt(), b.getInt(), b.getInt(), b.getInt()));
+        }
+        return out;
     }
 }
