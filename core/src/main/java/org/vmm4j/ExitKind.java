@@ -18,7 +18,7 @@ public enum ExitKind {
     FAIL_ENTRY,
     /** The hypervisor could not emulate something; see {@link VmExit#internalErrorSuberror()}. */
     INTERNAL_ERROR,
-    /** The guest requested a platform event (reset, shutdown, crash); see {@link VmExit#systemEventType()}. */
+    /** The guest requested a platform event (reset, shutdown, crash); see {@link VmExit#systemEvent()}. */
     SYSTEM_EVENT,
     /** A signal interrupted the run that was not a stop request. */
     INTERRUPTED,
@@ -26,13 +26,13 @@ public enum ExitKind {
     STOP_REQUESTED,
     /** A single-step or breakpoint debug exit; see {@link VmExit#debugPc()}. */
     DEBUG,
-    /** The VM was suspended (bhyve: reset, power-off, halt, triple fault; see {@link VmExit#suspendHow()}). */
+    /** The VM was suspended (bhyve: reset, power-off, halt, triple fault; see {@link VmExit#suspendReason()}). */
     SUSPENDED,
     /** An exit the hypervisor reported without meaning (bhyve VM_EXITCODE_BOGUS): run again. */
     BOGUS,
     /**
      * The guest acknowledged a level-triggered interrupt of an IOAPIC emulated in user space
-     * ({@link org.vmm4j.machine.Irqchip#SPLIT}); see {@link VmExit#eoiVector()}.
+     * ({@link org.vmm4j.x86.Irqchip#SPLIT}); see {@link VmExit#eoiVector()}.
      */
     IOAPIC_EOI,
     /** A native exit reason vmm4j does not interpret; see {@link VmExit#rawReason()}. */

@@ -72,21 +72,15 @@ public interface Hypervisor extends AutoCloseable {
                 System.getProperty("os.arch"), NativeAccess.describe(), infos);
     }
 
-    /** The kind, e.g. {@code "kvm"}. */
+    /** The kind, e.g. {@code "kvm"}; still answers after {@link #close()}. */
     String kind();
 
-    /** Creates an empty VM: no memory, no vCPUs. */
-    VirtualMachine createVm();
-
     /**
-     * The x86 platform set-up a {@link org.vmm4j.machine.Machine} needs from this hypervisor
-     * (in-kernel interrupt controller and timer, per-vCPU CPUID, MSRs, FPU and local APIC).
+     * Creates an empty VM: no memory, no vCPUs.
      *
-     * @throws UnsupportedOperationException when this backend cannot boot a machine
+     * @throws IllegalStateException if this hypervisor is closed
      */
-    default org.vmm4j.machine.X86Platform x86Platform() {
-        throw new UnsupportedOperationException("the " + kind() + " backend cannot set up an x86 machine");
-    }
+    VirtualMachine createVm();
 
     /**
      * The host's managed guests (tier 2) through this platform's manager (libvirt on Linux); the
@@ -96,7 +90,10 @@ public interface Hypervisor extends AutoCloseable {
         return org.vmm4j.guest.GuestManager.connect();
     }
 
-    /** Releases the hypervisor handle; VMs created from it stay usable until closed. */
+    /**
+     * Releases the hypervisor handle; VMs created from it stay usable until closed. Idempotent; any
+     * later {@link #createVm()} throws {@link IllegalStateException}.
+     */
     @Override
     void close();
 }

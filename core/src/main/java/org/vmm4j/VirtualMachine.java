@@ -2,9 +2,15 @@ package org.vmm4j;
 
 import java.util.List;
 
+import org.vmm4j.x86.X86Platform;
+
 /**
  * A virtual machine created in this process: guest memory is this process's memory, vCPUs run on
  * this process's threads. Closing it closes its vCPUs and unmaps its memory.
+ *
+ * <p>{@link #close()} is idempotent. On a closed VM every method other than {@link #kind()},
+ * {@link #isClosed()} and {@link #close()} throws {@link IllegalStateException} saying the VM is closed,
+ * and so does every data access of its {@link GuestMemory} regions.
  */
 public interface VirtualMachine extends AutoCloseable {
 
@@ -16,17 +22,28 @@ public interface VirtualMachine extends AutoCloseable {
      * {@code guestAddress}. Memory is reserved, not committed: untouched pages cost nothing.
      *
      * @throws IllegalArgumentException if the address or size is not page-aligned, the size is not
-     *         positive, or the range overlaps a region already mapped
+     *         positive, or the range overlaps a region already mapped; the message names the problem
+     * @throws UnsupportedOperationException if the backend does not offer one of the {@code options}
      */
     GuestMemory allocateMemory(long guestAddress, long size, MemoryOption... options);
 
-    /** Unmaps a region from the guest and releases its memory. */
+    /**
+     * Unmaps a region from the guest and releases its memory; later data accesses through
+     * {@code region} throw {@link IllegalStateException}.
+     *
+     * @throws IllegalArgumentException if {@code region} is not mapped in this VM (already removed, or
+     *         another VM's)
+     */
     void removeMemory(GuestMemory region);
 
     /** The regions currently mapped, in guest-address order. */
     List<GuestMemory> memoryRegions();
 
-    /** The region containing {@code guestPhysicalAddress}. */
+    /**
+     * The region containing {@code guestPhysicalAddress}.
+     *
+     * @throws IllegalArgumentException naming the address if no region contains it
+     */
     GuestMemory memoryAt(long guestPhysicalAddress);
 
     /**
@@ -36,7 +53,7 @@ public interface VirtualMachine extends AutoCloseable {
      */
     VirtualCpu createVcpu(int id);
 
-    /** The vCPUs created so far, by id. */
+    /** The vCPUs created and not closed, in id order. */
     List<VirtualCpu> vcpus();
 
     /** The largest vCPU count this VM supports. */
@@ -57,6 +74,16 @@ public interface VirtualMachine extends AutoCloseable {
      */
     default Stats stats() {
         throw new UnsupportedOperationException(kind() + " VMs have no statistics interface in vmm4j");
+    }
+
+    /**
+     * The x86 platform set-up a {@link org.vmm4j.machine.Machine} needs from this VM's hypervisor
+     * (interrupt controllers, timer, per-vCPU CPUID, MSRs, FPU and local APIC), bound to this VM.
+     *
+     * @throws UnsupportedOperationException when this backend cannot boot a machine
+     */
+    default X86Platform x86() {
+        throw new UnsupportedOperationException("the " + kind() + " backend cannot set up an x86 machine");
     }
 
     boolean isClosed();

@@ -11,7 +11,7 @@ public interface VmExit {
 
     ExitKind kind();
 
-    /** The backend's own exit code (e.g. {@code KVM_EXIT_IO} = 2). */
+    /** The backend's own exit code (e.g. {@code KVM_EXIT_IO} = 2), for diagnostics only. */
     int rawReason();
 
     /** I/O port of an {@link ExitKind#IO_IN}/{@link ExitKind#IO_OUT} exit. */
@@ -44,15 +44,20 @@ public interface VmExit {
     /** Hardware entry-failure reason of a {@link ExitKind#FAIL_ENTRY} exit. */
     long failureReason();
 
-    /** Suberror of an {@link ExitKind#INTERNAL_ERROR} exit (KVM_INTERNAL_ERROR_*). */
+    /**
+     * The backend's suberror of an {@link ExitKind#INTERNAL_ERROR} exit (KVM_INTERNAL_ERROR_*), for
+     * diagnostics: vmm4j interprets none of them.
+     */
     int internalErrorSuberror();
 
-    /** Event type of a {@link ExitKind#SYSTEM_EVENT} exit (KVM_SYSTEM_EVENT_*). */
-    int systemEventType();
+    /** What a {@link ExitKind#SYSTEM_EVENT} exit asks for; the backend's own code is {@link #rawReason()}. */
+    SystemEvent systemEvent();
 
     /**
      * Vector of an {@link ExitKind#IOAPIC_EOI} exit. Backends without a user-space IOAPIC never
      * report that kind and keep this default.
+     *
+     * @throws IllegalStateException for any other kind of exit
      */
     default int eoiVector() {
         throw new IllegalStateException("not an IOAPIC_EOI exit: " + kind());
@@ -64,6 +69,6 @@ public interface VmExit {
     /** Exception vector of a {@link ExitKind#DEBUG} exit (1 for #DB, 3 for #BP). */
     int debugException();
 
-    /** How a {@link ExitKind#SUSPENDED} VM was suspended (backend's {@code vm_suspend_how}). */
-    int suspendHow();
+    /** Why a {@link ExitKind#SUSPENDED} VM was suspended. */
+    SuspendReason suspendReason();
 }

@@ -18,7 +18,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 import org.vmm4j.ExitKind;
 import org.vmm4j.machine.ExitDispatcher;
-import org.vmm4j.machine.InterruptLine;
+import org.vmm4j.x86.InterruptLine;
 import org.vmm4j.machine.PcDevices;
 import org.vmm4j.machine.PortIoDevice;
 

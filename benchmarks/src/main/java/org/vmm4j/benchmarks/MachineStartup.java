@@ -29,10 +29,9 @@ import org.vmm4j.boot.EntryKind;
 import org.vmm4j.boot.Layout;
 import org.vmm4j.boot.LinuxKernel;
 import org.vmm4j.boot.MinimalKernel;
-import org.vmm4j.machine.Irqchip;
+import org.vmm4j.x86.Irqchip;
 import org.vmm4j.machine.Machine;
 import org.vmm4j.machine.MachineExit;
-import org.vmm4j.machine.X86Platform;
 
 /**
  * From nothing to a guest that printed on its console and reset, in a running JVM: a 256 MiB, 1-vCPU
@@ -161,7 +160,7 @@ public class MachineStartup {
 
     private VirtualMachine createVm() {
         VirtualMachine vm = hypervisor.createVm();
-        hypervisor.x86Platform().prepareVm(vm, irqchip);
+        vm.x86().prepare(irqchip);
         return vm;
     }
 
@@ -177,10 +176,7 @@ public class MachineStartup {
     }
 
     private VirtualCpu createVcpu(VirtualMachine vm) {
-        VirtualCpu cpu = vm.createVcpu(0);
-        X86Platform platform = hypervisor.x86Platform();
-        platform.prepareVcpu(vm, cpu, 1);
-        return cpu;
+        return vm.x86().createBootVcpu(0, 1);
     }
 
     /** A console that remembers its first byte and lets a thread wait for it. */

@@ -1,6 +1,8 @@
 package org.vmm4j.benchmarks;
 
 import org.vmm4j.ExitKind;
+import org.vmm4j.SuspendReason;
+import org.vmm4j.SystemEvent;
 import org.vmm4j.VmExit;
 
 /** A {@link VmExit} whose fields the benchmark sets: dispatch measured without a hypervisor. */
@@ -38,8 +40,8 @@ final class ScriptedExit implements VmExit {
     @Override public void setMmioData(long value) { data = value; }
     @Override public long failureReason() { throw new IllegalStateException(); }
     @Override public int internalErrorSuberror() { throw new IllegalStateException(); }
-    @Override public int systemEventType() { throw new IllegalStateException(); }
+    @Override public SystemEvent systemEvent() { throw new IllegalStateException(); }
     @Override public long debugPc() { throw new IllegalStateException(); }
     @Override public int debugException() { throw new IllegalStateException(); }
-    @Override public int suspendHow() { throw new IllegalStateException(); }
+    @Override public SuspendReason suspendReason() { throw new IllegalStateException(); }
 }

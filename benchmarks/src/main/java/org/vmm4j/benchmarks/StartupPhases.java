@@ -13,7 +13,7 @@ import org.vmm4j.boot.BootState;
 import org.vmm4j.boot.EntryKind;
 import org.vmm4j.boot.LinuxKernel;
 import org.vmm4j.boot.MinimalKernel;
-import org.vmm4j.machine.Irqchip;
+import org.vmm4j.x86.Irqchip;
 import org.vmm4j.machine.Machine;
 import org.vmm4j.machine.MachineExit;
 
@@ -46,12 +46,11 @@ public final class StartupPhases {
             try (Hypervisor hv = Hypervisor.open()) {
                 long t1 = System.nanoTime();
                 VirtualMachine vm = hv.createVm();
-                hv.x86Platform().prepareVm(vm, irqchip);
+                vm.x86().prepare(irqchip);
                 long t2 = System.nanoTime();
                 GuestMemory low = vm.allocateMemory(0, MEMORY);
                 long t3 = System.nanoTime();
-                VirtualCpu cpu = vm.createVcpu(0);
-                hv.x86Platform().prepareVcpu(vm, cpu, 1);
+                VirtualCpu cpu = vm.x86().createBootVcpu(0, 1);
                 long t4 = System.nanoTime();
                 BootState boot = BootSetup.prepare(low, new BootConfig(kernel, MEMORY, 1, "console=ttyS0", null));
                 cpu.setSpecialRegisters(boot.specialRegisters(cpu.specialRegisters()));

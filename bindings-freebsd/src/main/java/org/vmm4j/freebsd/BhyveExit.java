@@ -5,6 +5,8 @@ import static org.vmm4j.freebsd.abi.VmmDev.*;
 
 import org.vmm4j.ExitKind;
 import org.vmm4j.GuestMemory;
+import org.vmm4j.SuspendReason;
+import org.vmm4j.SystemEvent;
 import org.vmm4j.VmExit;
 import org.vmm4j.internal.nat.NativeMemory;
 
@@ -31,7 +33,7 @@ import org.vmm4j.internal.nat.NativeMemory;
  *       {@link ExitKind#INTERNAL_ERROR} with {@link #internalErrorSuberror()} =
  *       {@link #SUBERROR_NOT_DECODED} or {@link #SUBERROR_UNSUPPORTED_INSTRUCTION}.</li>
  *   <li>{@code HLT} (with the halt-exit capability): {@link ExitKind#HLT}.</li>
- *   <li>{@code SUSPENDED}: {@link ExitKind#SUSPENDED}, {@link #suspendHow()} = {@code vm_suspend_how}.</li>
+ *   <li>{@code SUSPENDED}: {@link ExitKind#SUSPENDED}, {@link #suspendReason()} from {@code vm_suspend_how} ({@link #suspendHow()}).</li>
  *   <li>{@code MTRAP} (single step), {@code BPT}, {@code DEBUG}: {@link ExitKind#DEBUG}.</li>
  *   <li>{@code BOGUS}, {@code REQIDLE}: {@link ExitKind#BOGUS}: run again.</li>
  *   <li>{@code VMX}, {@code SVM}: {@link ExitKind#FAIL_ENTRY} with the hardware exit reason.</li>
@@ -412,7 +414,7 @@ public final class BhyveExit implements VmExit {
     }
 
     @Override
-    public int systemEventType() {
+    public SystemEvent systemEvent() {
         throw new IllegalStateException("bhyve reports no system events; power events are SUSPENDED exits");
     }
 
@@ -429,6 +431,17 @@ public final class BhyveExit implements VmExit {
     }
 
     @Override
+    public SuspendReason suspendReason() {
+        return switch (suspendHow()) {
+            case VM_SUSPEND_RESET -> SuspendReason.RESET;
+            case VM_SUSPEND_POWEROFF -> SuspendReason.POWER_OFF;
+            case VM_SUSPEND_HALT -> SuspendReason.HALT;
+            case VM_SUSPEND_TRIPLEFAULT -> SuspendReason.TRIPLE_FAULT;
+            default -> SuspendReason.OTHER;
+        };
+    }
+
+    /** bhyve's own {@code vm_suspend_how} of a {@link ExitKind#SUSPENDED} exit (VM_SUSPEND_*). */
     public int suspendHow() {
         require(kind == ExitKind.SUSPENDED, "suspendHow");
         return buffer.getInt(VM_EXIT_SUSPENDED_HOW);

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.vmm4j.ExitKind;
+import org.vmm4j.SuspendReason;
 import org.vmm4j.GuestMemory;
 import org.vmm4j.freebsd.abi.CompiledAbi;
 import org.vmm4j.freebsd.abi.VmmDev;
@@ -182,7 +183,9 @@ class BhyveExitDecodingTest {
         BhyveExit s = decode("suspended_poweroff");
         assertEquals(ExitKind.SUSPENDED, s.kind());
         assertEquals(VM_SUSPEND_POWEROFF, s.suspendHow());
+        assertEquals(SuspendReason.POWER_OFF, s.suspendReason());
         assertEquals(VM_SUSPEND_TRIPLEFAULT, decode("suspended_triplefault").suspendHow());
+        assertEquals(SuspendReason.TRIPLE_FAULT, decode("suspended_triplefault").suspendReason());
         assertEquals(ExitKind.BOGUS, decode("bogus").kind());
         BhyveExit step = decode("mtrap");
         assertEquals(ExitKind.DEBUG, step.kind());

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.vmm4j.DescriptorTable;
 import org.vmm4j.ExitKind;
+import org.vmm4j.SuspendReason;
 import org.vmm4j.GuestMemory;
 import org.vmm4j.MemoryOption;
 import org.vmm4j.Registers;
@@ -223,7 +224,7 @@ class BhyveRunLoopTest {
                 e -> e.putInt(VM_EXIT_SUSPENDED_HOW, VM_SUSPEND_POWEROFF)));
         VmExit exit = cpu.run();
         assertEquals(ExitKind.SUSPENDED, exit.kind());
-        assertEquals(VM_SUSPEND_POWEROFF, exit.suspendHow());
+        assertEquals(SuspendReason.POWER_OFF, exit.suspendReason());
         assertThrows(IllegalArgumentException.class, () -> vm.suspend(VM_SUSPEND_LAST));
     }
 

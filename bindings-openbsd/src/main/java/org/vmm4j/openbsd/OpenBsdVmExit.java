@@ -3,6 +3,8 @@ package org.vmm4j.openbsd;
 import static org.vmm4j.openbsd.abi.VmmVar.*;
 
 import org.vmm4j.ExitKind;
+import org.vmm4j.SuspendReason;
+import org.vmm4j.SystemEvent;
 import org.vmm4j.VmExit;
 import org.vmm4j.internal.nat.NativeMemory;
 import org.vmm4j.openbsd.abi.VmmAbi;
@@ -284,13 +286,13 @@ public final class OpenBsdVmExit implements VmExit {
         throw new IllegalStateException("vmm(4) reports no internal errors");
     }
 
-    /** {@code VM_EXIT_TERMINATED} for a vCPU whose VM was terminated. */
+    /** {@link SystemEvent#SHUTDOWN} for a vCPU whose VM was terminated ({@code VM_EXIT_TERMINATED}). */
     @Override
-    public int systemEventType() {
+    public SystemEvent systemEvent() {
         if (kind != ExitKind.SYSTEM_EVENT) {
             throw new IllegalStateException("not a system event: " + kind);
         }
-        return reason;
+        return SystemEvent.SHUTDOWN;
     }
 
     @Override
@@ -304,7 +306,7 @@ public final class OpenBsdVmExit implements VmExit {
     }
 
     @Override
-    public int suspendHow() {
+    public SuspendReason suspendReason() {
         throw new IllegalStateException("vmm(4) has no suspend exits");
     }
 

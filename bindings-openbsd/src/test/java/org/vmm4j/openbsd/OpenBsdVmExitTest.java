@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.vmm4j.ExitKind;
+import org.vmm4j.SystemEvent;
 import org.vmm4j.internal.nat.NativeAccess;
 import org.vmm4j.internal.nat.NativeMemory;
 import org.vmm4j.openbsd.abi.VmmAbi;
@@ -94,9 +95,10 @@ class OpenBsdVmExitTest {
     }
 
     @Test
-    void terminatedVmIsASystemEventCarryingTheReason() {
+    void terminatedVmIsAShutdownSystemEventCarryingTheRawReason() {
         assertEquals(ExitKind.SYSTEM_EVENT, exit.decode(0xFFFE));
-        assertEquals(0xFFFE, exit.systemEventType());
+        assertEquals(SystemEvent.SHUTDOWN, exit.systemEvent());
+        assertEquals(0xFFFE, exit.rawReason());
     }
 
     @Test

@@ -8,7 +8,7 @@ import org.vmm4j.GuestMemory;
  * (arch/x86/include/uapi/asm/bootparam.h, Linux 6.1): the image's setup header copied in and
  * completed with what the loader decided.
  */
-public final class BootParams {
+final class BootParams {
 
     public static final int SIZE = 4096;
     public static final int OFFSET_EXT_RAMDISK_IMAGE = 0x0c0;

@@ -11,7 +11,7 @@ import org.vmm4j.Segment;
  * The same {@link Segment}s go into the vCPU's segment registers, so the descriptors and the
  * hidden segment caches agree.
  */
-public final class Gdt {
+final class Gdt {
 
     public static final int CODE_SELECTOR = 0x10;
     public static final int DATA_SELECTOR = 0x18;

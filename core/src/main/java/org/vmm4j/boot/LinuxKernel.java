@@ -119,7 +119,7 @@ public final class LinuxKernel {
     }
 
     /** The bzImage's setup header ({@link EntryKind#BZIMAGE_64}, and {@link EntryKind#ELF_64} from a bzImage). */
-    public Optional<SetupHeader> setupHeader() {
+    Optional<SetupHeader> setupHeader() {
         return Optional.ofNullable(setupHeader);
     }
 

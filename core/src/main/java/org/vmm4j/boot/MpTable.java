@@ -11,7 +11,7 @@ import org.vmm4j.GuestMemory;
  * processor entry per vCPU (APIC id = vCPU id), an ISA bus, the IOAPIC, the 16 ISA interrupts
  * routed to IOAPIC pins 0-15, and LINT0 (ExtINT) / LINT1 (NMI).
  */
-public final class MpTable {
+final class MpTable {
 
     /** APIC ids 0..n-1 go to CPUs and the IOAPIC takes id n, which must stay below 255. */
     public static final int MAX_VCPUS = 254;

@@ -8,7 +8,7 @@ import org.vmm4j.GuestMemory;
  * kernel replaces them early; they only need to cover the kernel, boot_params, the command line
  * and the initrd.
  */
-public final class PageTables {
+final class PageTables {
 
     public static final long PRESENT = 1;
     public static final long WRITABLE = 1 << 1;

@@ -23,7 +23,7 @@ import java.util.Arrays;
  * @param initSize          bytes the kernel needs from its load address until it has set itself up
  * @param headerEnd         offset one past the header in the file (0x202 + byte at 0x201)
  */
-public record SetupHeader(int setupSects, int version, int loadFlags, long initrdAddrMax, long kernelAlignment,
+record SetupHeader(int setupSects, int version, int loadFlags, long initrdAddrMax, long kernelAlignment,
                           boolean relocatable, int xloadFlags, long cmdlineSize, long payloadOffset,
                           long payloadLength, long prefAddress, long initSize, int headerEnd) {
 

@@ -7,7 +7,7 @@ import org.vmm4j.GuestMemory;
  * Writes the PVH boot structures (xen/include/public/arch-x86/hvm/start_info.h, version 1):
  * struct hvm_start_info, its module list (the initrd) and its memory map.
  */
-public final class StartInfo {
+final class StartInfo {
 
     public static final int MAGIC = 0x336ec578;
     public static final int VERSION = 1;

@@ -6,10 +6,15 @@ import java.util.Optional;
 import java.util.UUID;
 
 /**
- * A guest that a manager (libvirtd, bhyve(8) supervised by vmm4j, vmd) runs. Operations a backend
- * cannot perform throw {@link UnsupportedOperationException} saying so.
+ * A handle on a guest that a manager (libvirtd, bhyve(8) supervised by vmm4j, vmd) runs. Operations a
+ * backend cannot perform throw {@link UnsupportedOperationException} saying so.
+ *
+ * <p>The handle holds what the client needs to address the guest (libvirt: a {@code virDomainPtr}
+ * reference); {@link #close()} releases it and leaves the guest itself as it is. Every
+ * {@link GuestManager#find}, {@link GuestManager#list} and {@link GuestManager#define} result is a new
+ * handle the caller closes, best with try-with-resources.
  */
-public interface Guest {
+public interface Guest extends AutoCloseable {
 
     String name();
 
@@ -41,7 +46,11 @@ public interface Guest {
 
     void resume();
 
-    /** Removes the definition (the guest must be stopped), and what the options name. */
+    /**
+     * Removes the definition, and what the options name.
+     *
+     * @throws IllegalStateException if the guest is running (stop it first)
+     */
     void undefine(UndefineOption... options);
 
     /** Renames the (stopped) guest; returns the renamed guest. */
@@ -82,4 +91,11 @@ public interface Guest {
     default void deleteSnapshot(String name) {
         throw new UnsupportedOperationException("snapshots are not supported by this guest manager");
     }
+
+    /**
+     * Releases this handle; the guest keeps running (or stays defined) as it was. Idempotent. Any
+     * other call on a closed handle throws {@link IllegalStateException}.
+     */
+    @Override
+    void close();
 }

@@ -1,5 +1,7 @@
 package org.vmm4j.machine;
 
+import org.vmm4j.x86.InterruptLine;
+
 /**
  * Enough of the i8042 keyboard controller for Linux to probe it and for {@code reboot=k}: the data
  * port (0x60) and the status/command port (0x64), the controller configuration byte, self tests,

@@ -1,5 +1,9 @@
 package org.vmm4j.machine;
 
+import org.vmm4j.x86.Irqchip;
+import org.vmm4j.x86.InterruptLine;
+import org.vmm4j.x86.MsiController;
+
 /**
  * An 82093AA-style I/O APIC for {@link Irqchip#SPLIT} machines: 24 pins whose redirection entries
  * the guest programs through IOREGSEL (offset 0x00) and IOWIN (offset 0x10) at
@@ -21,7 +25,7 @@ package org.vmm4j.machine;
  * Thread-safe; delivering allocates nothing. The pins' lines never call back into devices.
  */
 public final class IoApic implements MmioDevice {
-    public static final int PINS = 24;
+    public static final int PINS = Irqchip.IOAPIC_PINS;
     /** The MMIO window the machine maps the IOAPIC at. */
     public static final long MMIO_SIZE = 0x1000;
     public static final int IOREGSEL = 0x00;

@@ -29,6 +29,8 @@ import org.vmm4j.boot.EntryKind;
 import org.vmm4j.boot.Layout;
 import org.vmm4j.boot.LinuxKernel;
 import org.vmm4j.boot.VmlinuxCache;
+import org.vmm4j.x86.Irqchip;
+import org.vmm4j.x86.X86Platform;
 
 /**
  * A PC that boots Linux: guest RAM, vCPUs on platform threads of their own, the legacy devices and
@@ -77,11 +79,11 @@ public final class Machine implements AutoCloseable {
         this.hypervisor = ownsHypervisor ? Hypervisor.open() : b.hypervisor;
         VirtualMachine created = null;
         try {
-            this.platform = hypervisor.x86Platform();
             created = hypervisor.createVm();
             this.vm = created;
+            this.platform = vm.x86();
             this.irqchip = b.irqchip;
-            platform.prepareVm(vm, irqchip);
+            platform.prepare(irqchip);
             GuestMemory low = null;
             for (Layout.RamRange range : Layout.ramRanges(b.memorySize)) {
                 GuestMemory region = vm.allocateMemory(range.address(), range.size());
@@ -92,18 +94,16 @@ public final class Machine implements AutoCloseable {
             this.boot = BootSetup.prepare(Objects.requireNonNull(low, "no RAM at guest-physical 0"), config);
             if (irqchip == Irqchip.SPLIT) {
                 // The MP table gives the IOAPIC the APIC id after the last vCPU's.
-                ioApic = new IoApic(platform.msiController(vm), b.vcpus);
+                ioApic = new IoApic(platform.msiController(), b.vcpus);
                 devices = new PcDevices(b.consoleOutput, ioApic::line, this::guestReset, b.bootListener, null);
                 devices.mmio().register(Layout.IOAPIC_ADDRESS, IoApic.MMIO_SIZE, ioApic);
             } else {
                 ioApic = null;
-                devices = new PcDevices(b.consoleOutput, irq -> platform.interruptLine(vm, irq), this::guestReset,
+                devices = new PcDevices(b.consoleOutput, platform::interruptLine, this::guestReset,
                         b.bootListener, null);
             }
             for (int id = 0; id < b.vcpus; id++) {
-                VirtualCpu cpu = vm.createVcpu(id);
-                platform.prepareVcpu(vm, cpu, b.vcpus);
-                cpus.add(cpu);
+                cpus.add(platform.createBootVcpu(id, b.vcpus));
             }
             VirtualCpu bsp = cpus.get(0);
             bsp.setSpecialRegisters(boot.specialRegisters(bsp.specialRegisters()));
@@ -191,9 +191,8 @@ public final class Machine implements AutoCloseable {
                             "stop requested", null));
                     case SHUTDOWN -> finish(new MachineExit(MachineExit.Reason.SHUTDOWN,
                             "vCPU " + cpu.id() + " shut down (triple fault)", null));
-                    case SYSTEM_EVENT -> finish(systemEvent(cpu, e.systemEventType()));
-                    case SUSPENDED -> finish(new MachineExit(MachineExit.Reason.SHUTDOWN,
-                            "VM suspended (how " + e.suspendHow() + ")", null));
+                    case SYSTEM_EVENT -> finish(systemEvent(cpu, e));
+                    case SUSPENDED -> finish(suspended(cpu, e));
                     default -> finish(new MachineExit(MachineExit.Reason.ERROR,
                             "vCPU " + cpu.id() + " stopped with an exit vmm4j cannot handle: " + e, null));
                 }
@@ -203,13 +202,24 @@ public final class Machine implements AutoCloseable {
         }
     }
 
-    private static MachineExit systemEvent(VirtualCpu cpu, int type) {
-        // KVM_SYSTEM_EVENT_SHUTDOWN = 1, RESET = 2, CRASH = 3
-        return switch (type) {
-            case 1 -> new MachineExit(MachineExit.Reason.SHUTDOWN, "guest powered off", null);
-            case 2 -> new MachineExit(MachineExit.Reason.REBOOT, "guest requested a reset", null);
-            default -> new MachineExit(MachineExit.Reason.ERROR, "vCPU " + cpu.id() + " reported system event "
-                    + type + " (crash)", null);
+    private static MachineExit systemEvent(VirtualCpu cpu, VmExit e) {
+        return switch (e.systemEvent()) {
+            case SHUTDOWN -> new MachineExit(MachineExit.Reason.SHUTDOWN, "guest powered off", null);
+            case RESET -> new MachineExit(MachineExit.Reason.REBOOT, "guest requested a reset", null);
+            case CRASH -> new MachineExit(MachineExit.Reason.ERROR, "vCPU " + cpu.id() + " reported a guest crash", null);
+            case OTHER -> new MachineExit(MachineExit.Reason.ERROR, "vCPU " + cpu.id()
+                    + " reported a system event vmm4j does not handle: " + e, null);
+        };
+    }
+
+    private static MachineExit suspended(VirtualCpu cpu, VmExit e) {
+        return switch (e.suspendReason()) {
+            case RESET -> new MachineExit(MachineExit.Reason.REBOOT, "guest requested a reset", null);
+            case POWER_OFF -> new MachineExit(MachineExit.Reason.SHUTDOWN, "guest powered off", null);
+            case HALT -> new MachineExit(MachineExit.Reason.SHUTDOWN, "every vCPU halted for good", null);
+            case TRIPLE_FAULT -> new MachineExit(MachineExit.Reason.SHUTDOWN, "vCPU " + cpu.id()
+                    + " shut down (triple fault)", null);
+            case OTHER -> new MachineExit(MachineExit.Reason.ERROR, "VM suspended for a reason vmm4j does not handle: " + e, null);
         };
     }
 

@@ -2,6 +2,8 @@ package org.vmm4j.machine;
 
 import java.io.OutputStream;
 import java.util.function.IntFunction;
+import org.vmm4j.x86.Irqchip;
+import org.vmm4j.x86.InterruptLine;
 
 /**
  * The legacy PC devices a Linux guest expects, wired onto fresh buses at their standard places:

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.vmm4j.x86.InterruptLine;
 
 /**
  * A 16550A UART (COM1 at 0x3f8, IRQ 4 on a PC): the eight registers with the divisor latch, FIFO

@@ -10,6 +10,7 @@ import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 import org.vmm4j.ExitKind;
+import org.vmm4j.x86.InterruptLine;
 
 class ExitDispatcherTest {
 

@@ -1,6 +1,8 @@
 package org.vmm4j.machine;
 
 import org.vmm4j.ExitKind;
+import org.vmm4j.SuspendReason;
+import org.vmm4j.SystemEvent;
 import org.vmm4j.VmExit;
 
 /** A reusable exit whose fields the test sets, like a backend's view over its exit area. */
@@ -43,8 +45,8 @@ final class FakeVmExit implements VmExit {
     @Override public void setMmioData(long value) { mmioData = value; }
     @Override public long failureReason() { throw new IllegalStateException(); }
     @Override public int internalErrorSuberror() { throw new IllegalStateException(); }
-    @Override public int systemEventType() { throw new IllegalStateException(); }
+    @Override public SystemEvent systemEvent() { throw new IllegalStateException(); }
     @Override public long debugPc() { throw new IllegalStateException(); }
     @Override public int debugException() { throw new IllegalStateException(); }
-    @Override public int suspendHow() { throw new IllegalStateException(); }
+    @Override public SuspendReason suspendReason() { throw new IllegalStateException(); }
 }

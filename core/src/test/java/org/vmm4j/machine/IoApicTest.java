@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
+import org.vmm4j.x86.MsiController;
 
 class IoApicTest {
 

@@ -2,6 +2,7 @@ package org.vmm4j.machine;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.vmm4j.x86.InterruptLine;
 
 /** An interrupt line that remembers every level change. */
 final class RecordingLine implements InterruptLine {

@@ -9,7 +9,7 @@ import java.util.Optional;
 
 import org.vmm4j.boot.BusyboxInitramfs;
 import org.vmm4j.boot.EntryKind;
-import org.vmm4j.machine.Irqchip;
+import org.vmm4j.x86.Irqchip;
 import org.vmm4j.machine.Machine;
 import org.vmm4j.machine.MachineExit;
 

@@ -49,7 +49,7 @@ final class GuestSnapshots {
                         }
                     }
                 } finally {
-                    GuestsCommand.release(g);
+                    g.close();
                 }
             }
             case "list" -> {
@@ -58,7 +58,7 @@ final class GuestSnapshots {
                 try {
                     print(g.snapshots(), out);
                 } finally {
-                    GuestsCommand.release(g);
+                    g.close();
                 }
             }
             default -> throw a.error("unknown snapshot command '" + action + "'");

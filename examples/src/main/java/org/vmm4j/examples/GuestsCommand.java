@@ -101,7 +101,7 @@ final class GuestsCommand implements Cli.Command {
                 rows.add(new String[] {g.name(), label(info.state()), Integer.toString(info.vcpus()),
                         mebibytes(info.memoryBytes()), seconds(info.cpuTime())});
             } finally {
-                release(g);
+                g.close();
             }
         }
         String format = "%-24s %-14s %6s %12s  %s%n";
@@ -139,7 +139,7 @@ final class GuestsCommand implements Cli.Command {
             out.printf(format, "snapshots", snapshots);
             return 0;
         } finally {
-            release(g);
+            g.close();
         }
     }
 
@@ -152,7 +152,7 @@ final class GuestsCommand implements Cli.Command {
             out.println("started " + g.name());
             return 0;
         } finally {
-            release(g);
+            g.close();
         }
     }
 
@@ -177,7 +177,7 @@ final class GuestsCommand implements Cli.Command {
             }
             return 0;
         } finally {
-            release(g);
+            g.close();
         }
     }
 
@@ -190,7 +190,7 @@ final class GuestsCommand implements Cli.Command {
             out.println("rebooting " + g.name());
             return 0;
         } finally {
-            release(g);
+            g.close();
         }
     }
 
@@ -219,7 +219,7 @@ final class GuestsCommand implements Cli.Command {
                     + String.join(", ", options.stream().map(o -> o.name().toLowerCase(Locale.ROOT)).toList())));
             return 0;
         } finally {
-            release(g);
+            g.close();
         }
     }
 
@@ -229,16 +229,6 @@ final class GuestsCommand implements Cli.Command {
                 + " (vmm4j guests list shows the guests there)"));
     }
 
-    /** Drops the backend's reference to the guest (libvirt guests hold one); the guest is unaffected. */
-    static void release(Guest g) {
-        if (g instanceof AutoCloseable c) {
-            try {
-                c.close();
-            } catch (Exception e) {
-                throw new VmmException("releasing " + g.name(), e);
-            }
-        }
-    }
 
     static String label(GuestState state) {
         return state.name().toLowerCase(Locale.ROOT).replace('_', ' ');

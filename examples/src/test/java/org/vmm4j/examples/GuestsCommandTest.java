@@ -31,7 +31,7 @@ import org.vmm4j.guest.GuestFilter;
 import org.vmm4j.guest.GuestManager;
 import org.vmm4j.guest.GuestSpec;
 import org.vmm4j.guest.GuestStats;
-import org.vmm4j.linux.libvirt.LibvirtGuestManager;
+import org.vmm4j.linux.guest.LibvirtGuestManager;
 import org.vmm4j.testsupport.Await;
 import org.vmm4j.testsupport.RequiresHost;
 
@@ -177,7 +177,7 @@ class GuestsCommandTest {
                     () -> err().contains("listening for guest events on " + URI));
             Guest test = connection.find("test").orElseThrow();
             test.destroy();
-            GuestsCommand.release(test);
+            test.close();
             assertEquals(0, events.get(10, TimeUnit.SECONDS));
             List<String> lines = out().lines().toList();
             assertEquals(2, lines.size(), out());

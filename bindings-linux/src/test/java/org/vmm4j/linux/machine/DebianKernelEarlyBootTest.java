@@ -15,8 +15,8 @@ import org.vmm4j.boot.EntryKind;
 import org.vmm4j.boot.LinuxKernel;
 import org.vmm4j.machine.Machine;
 import org.vmm4j.machine.MachineExit;
-import org.vmm4j.testsupport.RequiresHost;
 import org.vmm4j.testsupport.HostRequirements;
+import org.vmm4j.testsupport.RequiresHost;
 
 /**
  * Debian's stock kernel, extracted from its bzImage and entered through PVH or through the vmlinux's

@@ -16,12 +16,12 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.vmm4j.boot.EntryKind;
 import org.vmm4j.boot.LinuxKernel;
 import org.vmm4j.boot.MinimalKernel;
-import org.vmm4j.linux.kvm.KvmRunObserver;
-import org.vmm4j.machine.Irqchip;
+import org.vmm4j.linux.KvmRunObserver;
 import org.vmm4j.machine.Machine;
 import org.vmm4j.machine.MachineExit;
 import org.vmm4j.testsupport.Await;
 import org.vmm4j.testsupport.RequiresHost;
+import org.vmm4j.x86.Irqchip;
 
 /**
  * Start-up must not regress silently: a 256 MiB, 1-vCPU machine boots {@link MinimalKernel} to its reset

@@ -14,11 +14,11 @@ import org.vmm4j.boot.BootException;
 import org.vmm4j.boot.EntryKind;
 import org.vmm4j.boot.LinuxKernel;
 import org.vmm4j.boot.MinimalKernel;
-import org.vmm4j.linux.kvm.KvmRunObserver;
-import org.vmm4j.machine.Irqchip;
+import org.vmm4j.linux.KvmRunObserver;
 import org.vmm4j.machine.Machine;
 import org.vmm4j.machine.MachineExit;
 import org.vmm4j.testsupport.RequiresHost;
+import org.vmm4j.x86.Irqchip;
 
 /**
  * The bzImage 64-bit entry contract on real KVM: a kernel built by the test reads boot_params through

@@ -18,6 +18,7 @@ import org.vmm4j.guest.UndefineOption;
 
 /** A vmd guest, named; every call asks vmd or reads vm.conf afresh. */
 final class VmdGuest implements Guest {
+    private volatile boolean closed;
     private static final Duration POLL = Duration.ofMillis(100);
 
     private final VmdGuestManager manager;
@@ -218,4 +219,10 @@ final class VmdGuest implements Guest {
         return "VmdGuest[" + name + "]";
     }
 
+
+    /** Marks this handle closed; it holds no kernel or client resource. */
+    @Override
+    public void close() {
+        closed = true;
+    }
 }

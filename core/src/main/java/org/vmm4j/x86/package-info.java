@@ -1,0 +1,8 @@
+/**
+ * The x86 platform a backend gives a {@link org.vmm4j.machine.Machine}: where the interrupt controllers
+ * live ({@link org.vmm4j.x86.Irqchip}), how devices raise interrupts ({@link org.vmm4j.x86.InterruptLine},
+ * {@link org.vmm4j.x86.MsiController}), and the per-VM set-up that the unified API does not cover
+ * ({@link org.vmm4j.x86.X86Platform}, from {@link org.vmm4j.VirtualMachine#x86()}). A backend implements
+ * these on its own VM type, so nothing here needs a downcast.
+ */
+package org.vmm4j.x86;
