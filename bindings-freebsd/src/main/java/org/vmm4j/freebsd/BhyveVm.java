@@ -16,6 +16,8 @@ import org.vmm4j.MemoryOption;
 import org.vmm4j.VirtualCpu;
 import org.vmm4j.VirtualMachine;
 import org.vmm4j.VmmException;
+import org.vmm4j.freebsd.internal.VmmDevice;
+import org.vmm4j.freebsd.internal.VmmStatistics;
 import org.vmm4j.internal.MemoryLayoutCheck;
 import org.vmm4j.internal.NativeGuestMemory;
 import org.vmm4j.internal.nat.Errno;
@@ -64,7 +66,7 @@ public final class BhyveVm implements VirtualMachine {
 
     @Override
     public String kind() {
-        return BhyveProvider.KIND;
+        return BhyveHypervisor.KIND;
     }
 
     @Override
@@ -199,19 +201,16 @@ public final class BhyveVm implements VirtualMachine {
         if (how <= VM_SUSPEND_NONE || how >= VM_SUSPEND_LAST) {
             throw new IllegalArgumentException("not a vm_suspend_how: " + how);
         }
-        try (NativeMemory arg = NativeAccess.get().allocate(VM_SUSPEND_SIZE)) {
-            arg.putInt(VM_SUSPEND_HOW, how);
-            int r = device.ioctl(VM_SUSPEND, arg);
-            if (r < 0) {
-                throw Errno.exception("ioctl(VM_SUSPEND) of " + name(), -r);
-            }
+        int r = device.suspend(how);
+        if (r < 0) {
+            throw Errno.exception("ioctl(VM_SUSPEND) of " + name(), -r);
         }
     }
 
     List<String> statNames() {
         List<String> names = statNames;
         if (names == null) {
-            statNames = names = BhyveStats.readNames(device);
+            statNames = names = VmmStatistics.readNames(device);
         }
         return names;
     }
