@@ -48,6 +48,8 @@ final class StandInHost implements VmmKernel, CommandExecutor {
     final List<List<String>> commands = Collections.synchronizedList(new ArrayList<>());
     /** Canned output of read-only commands (ifconfig -g tap, ifconfig tapN); others print nothing. */
     final Map<List<String>, String> outputs = new ConcurrentHashMap<>();
+    /** Exit status of commands that fail (0 for the others). */
+    final Map<List<String>, Integer> results = new ConcurrentHashMap<>();
     /** Canned files, served by {@link #readFile} before the real file system. */
     final Map<Path, String> files = new ConcurrentHashMap<>();
     final List<String> destroyed = Collections.synchronizedList(new ArrayList<>());
@@ -206,6 +208,9 @@ final class StandInHost implements VmmKernel, CommandExecutor {
 
     @Override
     public synchronized CommandResult run(List<String> command) {
+        if (results.containsKey(command)) {
+            return new CommandResult(command, results.get(command), "", "failed as the test said");
+        }
         if (outputs.containsKey(command)) {
             return new CommandResult(command, 0, outputs.get(command), "");
         }
@@ -220,6 +225,9 @@ final class StandInHost implements VmmKernel, CommandExecutor {
     public Optional<String> readFile(Path file) {
         if (files.containsKey(file)) {
             return Optional.of(files.get(file));
+        }
+        if (!file.startsWith(dir)) {
+            return Optional.empty(); // the stand-in host has no files of its own outside its directory
         }
         try {
             return Files.exists(file) ? Optional.of(Files.readString(file, StandardCharsets.UTF_8)) : Optional.empty();
