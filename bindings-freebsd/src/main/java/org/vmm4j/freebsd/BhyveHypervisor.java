@@ -68,7 +68,7 @@ public final class BhyveHypervisor implements Hypervisor {
 
     private void ensureOpen() {
         if (closed) {
-            throw new VmmException("the bhyve hypervisor handle is closed");
+            throw new IllegalStateException("the bhyve hypervisor handle is closed");
         }
     }
 

@@ -66,6 +66,7 @@ public final class BhyveVcpu implements VirtualCpu {
     private final NativeMemory stopArg;
     private final NativeMemory gla2gpaArg;
     private final BhyveExit exit;
+    private BhyveStats stats;
     private final Object stopLock = new Object();
     private volatile boolean stopPending;
     private volatile boolean closed;
@@ -168,6 +169,12 @@ public final class BhyveVcpu implements VirtualCpu {
 
     @Override
     public void requestStop() {
+        ensureOpen();
+        stop();
+    }
+
+    /** Marks a stop and suspends the vCPU in the kernel; also used by {@link #close()} for a run in progress. */
+    private void stop() {
         synchronized (stopLock) {
             if (closed || stopPending) {
                 return;
@@ -268,10 +275,14 @@ public final class BhyveVcpu implements VirtualCpu {
         return device.ioctl(VM_SET_CAPABILITY, capArg);
     }
 
-    /** This vCPU's statistics (names cached per VM). */
-    public BhyveStats stats() {
+    /** This vCPU's statistics: one handle (names cached per VM), closed with the vCPU. */
+    @Override
+    public synchronized BhyveStats stats() {
         ensureOpen();
-        return new BhyveStats(device, id, vm.statNames());
+        if (stats == null) {
+            stats = new BhyveStats(device, id, vm.statNames());
+        }
+        return stats;
     }
 
     /** Reads one register by its {@code vm_reg_name} ({@link org.vmm4j.freebsd.abi.Vmm}{@code .VM_REG_GUEST_*}). */
@@ -405,7 +416,7 @@ public final class BhyveVcpu implements VirtualCpu {
 
     private void ensureOpen() {
         if (closed || closing) {
-            throw new VmmException("vCPU " + id + " of " + vm.name() + " is closed");
+            throw new IllegalStateException("vCPU " + id + " of " + vm.name() + " is closed");
         }
     }
 
@@ -429,7 +440,7 @@ public final class BhyveVcpu implements VirtualCpu {
         }
         if (runner != null) {
             try {
-                requestStop();
+                stop();
             } catch (VmmException e) {
                 // the VM may already be gone; the run then fails on its own
             }
@@ -440,6 +451,11 @@ public final class BhyveVcpu implements VirtualCpu {
         }
         synchronized (stopLock) {
             closed = true;
+        }
+        synchronized (this) {
+            if (stats != null) {
+                stats.close();
+            }
         }
         if (runner != null) {
             vm.forget(this);

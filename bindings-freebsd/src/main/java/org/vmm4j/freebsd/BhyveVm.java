@@ -15,7 +15,6 @@ import org.vmm4j.GuestMemory;
 import org.vmm4j.MemoryOption;
 import org.vmm4j.VirtualCpu;
 import org.vmm4j.VirtualMachine;
-import org.vmm4j.VmmException;
 import org.vmm4j.freebsd.internal.VmmDevice;
 import org.vmm4j.freebsd.internal.VmmStatistics;
 import org.vmm4j.internal.MemoryLayoutCheck;
@@ -126,6 +125,7 @@ public final class BhyveVm implements VirtualMachine {
 
     @Override
     public List<GuestMemory> memoryRegions() {
+        ensureOpen();
         return Collections.unmodifiableList(new ArrayList<>(regions));
     }
 
@@ -135,6 +135,7 @@ public final class BhyveVm implements VirtualMachine {
 
     @Override
     public GuestMemory memoryAt(long guestPhysicalAddress) {
+        ensureOpen();
         for (GuestMemory m : regions) {
             if (m.contains(guestPhysicalAddress)) {
                 return m;
@@ -172,6 +173,7 @@ public final class BhyveVm implements VirtualMachine {
 
     @Override
     public synchronized List<VirtualCpu> vcpus() {
+        ensureOpen();
         List<VirtualCpu> list = new ArrayList<>();
         for (BhyveVcpu v : vcpus) {
             if (v != null) {
@@ -183,11 +185,13 @@ public final class BhyveVm implements VirtualMachine {
 
     @Override
     public int maxVcpus() {
+        ensureOpen();
         return maxVcpus;
     }
 
     @Override
     public DirtyLog dirtyLog(GuestMemory region) {
+        ensureOpen();
         throw new UnsupportedOperationException("vmm(4) on FreeBSD 14 has no dirty-page log");
     }
 
@@ -217,7 +221,7 @@ public final class BhyveVm implements VirtualMachine {
 
     private void ensureOpen() {
         if (closed) {
-            throw new VmmException("VM " + name() + " is closed");
+            throw new IllegalStateException("VM " + name() + " is closed");
         }
     }
 

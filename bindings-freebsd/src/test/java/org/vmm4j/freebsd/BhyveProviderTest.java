@@ -56,32 +56,39 @@ class BhyveProviderTest {
     @Test
     void hypervisorOpenOnFreeBsdFourteenCreatesVmsInVmm() {
         ScriptedVmmKernel kernel = new ScriptedVmmKernel();
-        try (BhyveHost.Installation ignored = freeBsd("1401000", kernel);
-             Hypervisor hv = Hypervisor.open(BhyveHypervisor.KIND);
-             VirtualMachine vm = hv.createVm()) {
+        BhyveHost.Installation installed = freeBsd("1401000", kernel);
+        try (Hypervisor hv = Hypervisor.open(BhyveHypervisor.KIND); VirtualMachine vm = hv.createVm()) {
             assertInstanceOf(BhyveHypervisor.class, hv);
             assertEquals(BhyveHypervisor.KIND, vm.kind());
             assertEquals(List.of(((BhyveVm) vm).name()), kernel.list());
             assertTrue(((BhyveVm) vm).name().startsWith("vmm4j-" + ProcessHandle.current().pid() + "-"));
+        } finally {
+            installed.close();
         }
     }
 
     @Test
     void hypervisorOpenRefusesFreeBsdThirteen() {
-        try (BhyveHost.Installation ignored = freeBsd("1302001", new ScriptedVmmKernel())) {
+        BhyveHost.Installation installed = freeBsd("1302001", new ScriptedVmmKernel());
+        try {
             HypervisorUnavailableException e = assertThrows(HypervisorUnavailableException.class,
                     () -> Hypervisor.open(BhyveHypervisor.KIND));
             assertTrue(e.getMessage().contains("14"), e.getMessage());
+        } finally {
+            installed.close();
         }
     }
 
     @Test
     void probeReportsTheInstalledHostsFacts() {
-        try (BhyveHost.Installation ignored = freeBsd("1401000", new ScriptedVmmKernel())) {
+        BhyveHost.Installation installed = freeBsd("1401000", new ScriptedVmmKernel());
+        try {
             List<HypervisorInfo> infos = new BhyveProvider().probe();
             assertEquals(1, infos.size());
             assertEquals(BhyveHypervisor.KIND, infos.get(0).kind());
             assertEquals(Fact.YES, infos.get(0).available(), "bhyve and bhyvectl are there");
+        } finally {
+            installed.close();
         }
     }
 

@@ -2,6 +2,8 @@ package org.vmm4j.freebsd;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.vmm4j.freebsd.abi.VmmDevHeader.*;
@@ -266,16 +268,21 @@ class BhyveRunLoopTest {
         }
         device.statNames = names;
         device.statValues = values;
-        try (BhyveStats a = cpu.stats(); BhyveStats b = cpu.stats()) {
-            assertEquals(names, a.names());
-            assertEquals(names.size() + 1, device.count(REQ_VM_STAT_DESC), "descriptors read once, until EINVAL");
-            a.poll();
-            assertEquals(2, device.count(REQ_VM_STATS));
-            assertEquals(1000 + MAX_VM_STATS + 5, a.value(MAX_VM_STATS + 5));
-            assertEquals(1003, a.value("stat 3"));
-            device.statValues[0] = 7;
-            assertEquals(7, b.poll().value(0));
-        }
+        BhyveStats a = cpu.stats();
+        assertSame(a, cpu.stats(), "one handle per vCPU");
+        assertEquals(names, a.names());
+        assertEquals(names.size() + 1, device.count(REQ_VM_STAT_DESC), "descriptors read once, until EINVAL");
+        a.poll();
+        assertEquals(2, device.count(REQ_VM_STATS));
+        assertEquals(1000 + MAX_VM_STATS + 5, a.value(MAX_VM_STATS + 5));
+        assertEquals(1003, a.value("stat 3"));
+        device.statValues[0] = 7;
+        assertEquals(7, a.poll().value(0));
+        BhyveVcpu other = (BhyveVcpu) vm.createVcpu(1);
+        assertNotSame(a, other.stats());
+        assertEquals(names.size() + 1, device.count(REQ_VM_STAT_DESC), "names are read once per VM");
+        cpu.close();
+        assertThrows(IllegalStateException.class, a::poll, "the handle is closed with its vCPU");
     }
 
     @Test
@@ -310,7 +317,7 @@ class BhyveRunLoopTest {
         cpu.close();
         assertEquals(ExitKind.STOP_REQUESTED, running.get(5, TimeUnit.SECONDS));
         assertTrue(cpu.isClosed());
-        assertThrows(VmmException.class, cpu::run);
+        assertThrows(IllegalStateException.class, cpu::run);
         assertTrue(vm.vcpus().isEmpty());
     }
 
@@ -320,7 +327,7 @@ class BhyveRunLoopTest {
         vm.close();
         assertTrue(device.destroyed);
         assertTrue(vm.isClosed());
-        assertThrows(VmmException.class, () -> vm.createVcpu(1));
+        assertThrows(IllegalStateException.class, () -> vm.createVcpu(1));
     }
 
     @Test

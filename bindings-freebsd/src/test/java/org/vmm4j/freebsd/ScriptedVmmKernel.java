@@ -13,9 +13,14 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
 
+import org.vmm4j.Hypervisor;
 import org.vmm4j.VmmException;
+import org.vmm4j.freebsd.guest.BhyveHostLayout;
+import org.vmm4j.freebsd.internal.BhyveHost;
 import org.vmm4j.freebsd.internal.VmmDevice;
 import org.vmm4j.freebsd.internal.VmmKernel;
+import org.vmm4j.host.CommandExecutor;
+import org.vmm4j.host.RecordedHostFacts;
 import org.vmm4j.internal.nat.Errno;
 import org.vmm4j.internal.nat.NativeAccess;
 import org.vmm4j.internal.nat.NativeMemory;
@@ -89,6 +94,21 @@ final class ScriptedVmmKernel implements VmmKernel {
     final Map<String, Device> vms = new LinkedHashMap<>();
     final List<String> destroyed = new ArrayList<>();
     final Set<String> preexisting = new HashSet<>();
+
+    /**
+     * {@code Hypervisor.open("bhyve")}, the public entry point, with this double installed as the kernel
+     * of a FreeBSD 14.1 host; the hypervisor keeps using it after the installation ends.
+     */
+    Hypervisor openThroughProvider() {
+        RecordedHostFacts facts = new RecordedHostFacts().sysctl("kern.osreldate", "1401000");
+        BhyveHost.Installation installed = BhyveHost.install(new BhyveHost(true, facts, () -> this,
+                CommandExecutor.system(), BhyveHostLayout::standard));
+        try {
+            return Hypervisor.open(BhyveHypervisor.KIND);
+        } finally {
+            installed.close();
+        }
+    }
 
     @Override
     public synchronized VmmDevice create(String name) {

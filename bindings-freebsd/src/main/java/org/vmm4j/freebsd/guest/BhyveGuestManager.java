@@ -22,6 +22,7 @@ import org.vmm4j.HypervisorUnavailableException;
 import org.vmm4j.VmmException;
 import org.vmm4j.freebsd.BhyveHypervisor;
 import org.vmm4j.freebsd.abi.Vmm;
+import org.vmm4j.freebsd.host.ZfsNames;
 import org.vmm4j.freebsd.internal.BhyveHost;
 import org.vmm4j.freebsd.internal.VmmDevice;
 import org.vmm4j.freebsd.internal.VmmKernel;
@@ -58,6 +59,7 @@ public final class BhyveGuestManager implements GuestManager {
     private final GuestDefinitionStore store;
     private final String uri;
     private final Map<String, BhyveSupervisor> supervisors = new HashMap<>();
+    private volatile boolean closed;
 
     BhyveGuestManager(BhyveHostLayout layout, VmmKernel kernel, CommandExecutor executor) {
         this.layout = layout;
@@ -131,6 +133,7 @@ public final class BhyveGuestManager implements GuestManager {
 
     @Override
     public List<Guest> list(GuestFilter filter) {
+        ensureOpen();
         Set<String> names = new LinkedHashSet<>();
         store.list().forEach(d -> names.add(d.name()));
         for (String vm : kernel.list()) {
@@ -163,6 +166,7 @@ public final class BhyveGuestManager implements GuestManager {
 
     @Override
     public Optional<Guest> find(String name) {
+        ensureOpen();
         if (!isValidName(name)) {
             return Optional.empty();
         }
@@ -174,6 +178,7 @@ public final class BhyveGuestManager implements GuestManager {
 
     @Override
     public Optional<Guest> find(UUID uuid) {
+        ensureOpen();
         for (GuestDefinition d : store.list()) {
             if (d.uuid().equals(uuid)) {
                 return Optional.of(new BhyveGuest(this, d.name()));
@@ -187,10 +192,23 @@ public final class BhyveGuestManager implements GuestManager {
         return define(spec, BhyveGuestOptions.defaults());
     }
 
-    /** Defines a guest with bhyve-only options; redefining a stopped guest keeps its UUID. */
+    /**
+     * Defines a guest with bhyve-only options.
+     *
+     * @throws IllegalArgumentException when the name is taken, by a definition or a VM in {@code /dev/vmm}
+     *                                  (change a defined guest with its setters), or for what bhyve cannot run
+     */
     public synchronized BhyveGuest define(GuestSpec spec, BhyveGuestOptions options) {
+        ensureOpen();
         SafeNames.require("guest name", spec.name(), MAX_NAME_LENGTH);
-        UUID uuid = store.load(spec.name()).map(GuestDefinition::uuid).orElseGet(UUID::randomUUID);
+        if (store.load(spec.name()).isPresent()) {
+            throw new IllegalArgumentException("a guest named " + spec.name() + " is defined already in "
+                    + layout.stateDir() + "; undefine it first, or change it with its setters");
+        }
+        if (kernel.list().contains(spec.name())) {
+            throw new IllegalArgumentException("a VM named " + spec.name() + " runs in /dev/vmm");
+        }
+        UUID uuid = UUID.randomUUID();
         GuestDefinition definition = new GuestDefinition(spec, uuid, options);
         // Fail now, not at start, for what bhyve cannot run.
         List<String> placeholderTaps = new ArrayList<>();
@@ -202,6 +220,7 @@ public final class BhyveGuestManager implements GuestManager {
 
     /** Starts every defined guest marked autostart that is not running. */
     public List<String> startAutostartGuests() {
+        ensureOpen();
         List<String> started = new ArrayList<>();
         for (GuestDefinition d : store.list()) {
             if (d.spec().autostart() && !isActive(state(d.name()))) {
@@ -447,7 +466,7 @@ public final class BhyveGuestManager implements GuestManager {
                     continue;
                 }
                 if (disk.type() == DiskSpec.SourceType.VOLUME) {
-                    executor.run(List.of("zfs", "destroy", SafeNames.requireDataset("zvol", disk.source(), 255)))
+                    executor.run(List.of("zfs", "destroy", ZfsNames.requireDataset(disk.source())))
                             .orThrow();
                 } else if (disk.type() == DiskSpec.SourceType.FILE) {
                     deleteQuietly(Path.of(BhyveConfig.diskPath(disk)));
@@ -546,8 +565,19 @@ public final class BhyveGuestManager implements GuestManager {
         return s == null || s.awaitExit(timeout);
     }
 
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("the bhyve guest manager " + uri + " is closed");
+        }
+    }
+
+    /**
+     * Closes this manager: {@link #list}, {@link #find} and {@link #define} refuse work afterwards.
+     * Guests keep running and their supervisors keep watching them: bhyve processes are independent of
+     * this object. Idempotent.
+     */
     @Override
     public void close() {
-        // Guests keep running: bhyve processes are independent of this object.
+        closed = true;
     }
 }

@@ -104,9 +104,9 @@ class BhyveGuestManagerTest {
 
     @Test
     void staleVmOfADeadProcessIsDestroyedBeforeStart() throws IOException {
-        host.staleVm("stale");
         host.statuses("1");
         Guest g = define("stale");
+        host.staleVm("stale"); // its bhyve crashed and left the VM behind
         assertEquals(GuestState.CRASHED, g.state(), "a defined guest's VM without its bhyve process is stale");
         g.destroy(); // no supervisor here: destroyed through the kernel
         assertEquals(List.of("stale"), host.destroyed);
@@ -430,6 +430,14 @@ class BhyveGuestManagerTest {
                 GuestSpec.builder("lan").nic(NicSpec.network("default")).boot(BootSpec.bios()).build()));
         assertTrue(e.getMessage().contains("no named networks"), e.getMessage());
         assertTrue(manager.find("lan").isEmpty());
+    }
+
+    @Test
+    void nameOfAVmAlreadyInTheKernelCannotBeDefined() throws IOException {
+        host.staleVm("theirs"); // e.g. a guest of vm-bhyve: starting ours would destroy it as stale
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> define("theirs"));
+        assertTrue(e.getMessage().contains("/dev/vmm"), e.getMessage());
+        assertTrue(host.destroyed.isEmpty());
     }
 
     @Test
