@@ -42,6 +42,10 @@ public final class FreeBsdHostFacts implements HostFacts {
             CTLTYPE_S16 = 0xd, CTLTYPE_S32 = 0xe, CTLTYPE_U32 = 0xf;
     private static final int CTL_MAXNAME = 24;
 
+    /** Binds nothing yet: sysctl(3) is looked up on the first {@link #sysctl} call. */
+    public FreeBsdHostFacts() {
+    }
+
     @Override
     public Optional<String> sysctl(String name) {
         if (!SYSCTL_NAME.matcher(name).matches()) {

@@ -1,4 +1,4 @@
-package org.vmm4j.freebsd;
+package org.vmm4j.freebsd.internal;
 
 import static org.vmm4j.internal.nat.CType.INT;
 import static org.vmm4j.internal.nat.CType.LONG;
@@ -15,6 +15,7 @@ import java.util.stream.Stream;
 import org.vmm4j.HypervisorUnavailableException;
 import org.vmm4j.VmmException;
 import org.vmm4j.freebsd.abi.Vmm;
+import org.vmm4j.host.SafeNames;
 import org.vmm4j.internal.nat.Errno;
 import org.vmm4j.internal.nat.Libc;
 import org.vmm4j.internal.nat.NativeAccess;
@@ -116,7 +117,7 @@ public final class LibvmmapiKernel implements VmmKernel {
     }
 
     private static void checkName(String name) {
-        org.vmm4j.host.SafeNames.require("VM name", name, Vmm.VM_MAX_NAMELEN);
+        SafeNames.require("VM name", name, Vmm.VM_MAX_NAMELEN);
     }
 
     private final class Device implements VmmDevice {

@@ -1,4 +1,4 @@
-package org.vmm4j.freebsd;
+package org.vmm4j.freebsd.internal;
 
 import java.util.List;
 
