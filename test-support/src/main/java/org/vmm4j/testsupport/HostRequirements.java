@@ -25,7 +25,11 @@ public final class HostRequirements {
 
     /** Runs, skips or fails the calling test according to {@code requirements} in the real environment. */
     public static void require(HostRequirement... requirements) {
-        enforce(decide(Arrays.asList(requirements), System.getenv()));
+        Verdict verdict = decide(Arrays.asList(requirements), System.getenv());
+        if (verdict.action() == Verdict.Action.SKIP) {
+            announceSkip(caller(), verdict.message());
+        }
+        enforce(verdict);
     }
 
     /** {@link #require} for host programs by name. */
@@ -91,10 +95,7 @@ public final class HostRequirements {
         switch (verdict.action()) {
             case RUN -> {
             }
-            case SKIP -> {
-                announceSkip(caller(), verdict.message());
-                Assumptions.abort(verdict.message());
-            }
+            case SKIP -> Assumptions.abort(verdict.message());
             case FAIL -> Assertions.fail(verdict.message());
         }
     }

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
+import org.vmm4j.testsupport.RequiresHost;
 
 /**
  * The test doubles' own reading of vmm_dev.h ({@link VmmDevHeader}) against gcc, so that a double
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.Test;
 class VmmDevHeaderTest {
 
     @Test
+    @RequiresHost(tools = "gcc", files = RequiresHost.LIBC_HEADERS)
     void everyLayoutRequestAndEnumTheDoublesDeriveMatchesTheCCompiler() {
         Map<String, Long> c = CompiledAbi.layout();
         Map<String, Long> derived = VmmDevHeader.derived();

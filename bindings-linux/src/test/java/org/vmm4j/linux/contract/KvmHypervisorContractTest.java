@@ -2,8 +2,10 @@ package org.vmm4j.linux.contract;
 
 import org.vmm4j.Hypervisor;
 import org.vmm4j.contract.HypervisorContract;
+import org.vmm4j.testsupport.RequiresHost;
 
 /** The {@link HypervisorContract} on real KVM. */
+@RequiresHost(kvm = true)
 class KvmHypervisorContractTest extends HypervisorContract {
     @Override
     protected Hypervisor openHypervisor() {

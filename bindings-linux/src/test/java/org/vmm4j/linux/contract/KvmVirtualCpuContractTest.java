@@ -2,8 +2,10 @@ package org.vmm4j.linux.contract;
 
 import org.vmm4j.Hypervisor;
 import org.vmm4j.contract.VirtualCpuContract;
+import org.vmm4j.testsupport.RequiresHost;
 
 /** The {@link VirtualCpuContract} on real KVM, running the contract's real-mode guest code. */
+@RequiresHost(kvm = true)
 class KvmVirtualCpuContractTest extends VirtualCpuContract {
     @Override
     protected Hypervisor openHypervisor() {

@@ -2,8 +2,10 @@ package org.vmm4j.linux.contract;
 
 import org.vmm4j.Hypervisor;
 import org.vmm4j.contract.VirtualMachineContract;
+import org.vmm4j.testsupport.RequiresHost;
 
 /** The {@link VirtualMachineContract} on real KVM: dirty logging, read-only memory, statistics and x86 set-up. */
+@RequiresHost(kvm = true)
 class KvmVirtualMachineContractTest extends VirtualMachineContract {
     @Override
     protected Hypervisor openHypervisor() {

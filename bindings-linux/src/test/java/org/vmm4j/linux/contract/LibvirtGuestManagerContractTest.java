@@ -3,8 +3,10 @@ package org.vmm4j.linux.contract;
 import org.vmm4j.contract.GuestManagerContract;
 import org.vmm4j.guest.GuestManager;
 import org.vmm4j.guest.GuestSpec;
+import org.vmm4j.testsupport.RequiresHost;
 
 /** The {@link GuestManagerContract} on libvirt's test driver: events and bulk statistics included. */
+@RequiresHost(files = RequiresHost.LIBVIRT_LIBRARY)
 class LibvirtGuestManagerContractTest extends GuestManagerContract {
     @Override
     protected GuestManager connect() {
