@@ -1,5 +1,7 @@
 package org.vmm4j.testsupport;
 
+import java.lang.annotation.Annotation;
+import java.lang.reflect.Method;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -108,12 +110,34 @@ public final class HostRequirements {
         System.out.println("[vmm4j] skipped " + test + ": " + message);
     }
 
-    /** The first caller outside this class: the test (or its helper) that asked. */
+    /**
+     * The test that asked: the first caller outside this class that is a JUnit method (a {@code @Test},
+     * {@code @BeforeEach}, ...), else the first caller outside this class (a helper called from a lambda).
+     */
     private static String caller() {
-        return StackWalker.getInstance().walk(frames -> frames
-                .filter(f -> !f.getClassName().equals(HostRequirements.class.getName()))
-                .findFirst()
-                .map(f -> f.getClassName().substring(f.getClassName().lastIndexOf('.') + 1) + "." + f.getMethodName())
-                .orElse("a test"));
+        List<StackWalker.StackFrame> callers = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE)
+                .walk(frames -> frames.filter(f -> f.getDeclaringClass() != HostRequirements.class).toList());
+        StackWalker.StackFrame test = callers.stream().filter(HostRequirements::isJUnitMethod).findFirst()
+                .orElse(callers.isEmpty() ? null : callers.get(0));
+        return test == null ? "a test" : test.getDeclaringClass().getSimpleName() + "." + test.getMethodName();
+    }
+
+    private static boolean isJUnitMethod(StackWalker.StackFrame frame) {
+        Method[] methods;
+        try {
+            methods = frame.getDeclaringClass().getDeclaredMethods();
+        } catch (LinkageError | SecurityException e) {
+            return false; // a frame of a class whose methods cannot be listed is no test's
+        }
+        for (Method m : methods) {
+            if (m.getName().equals(frame.getMethodName())) {
+                for (Annotation a : m.getAnnotations()) {
+                    if (a.annotationType().getPackageName().startsWith("org.junit.jupiter")) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
     }
 }

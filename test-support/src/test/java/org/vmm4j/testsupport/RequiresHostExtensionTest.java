@@ -34,7 +34,7 @@ class RequiresHostExtensionTest {
                 "SKIPPED RequiresHostSamples$ClassLevel: needs bsdtar (apt package libarchive-tools)",
                 // what Maven's console shows of them
                 "[vmm4j] skipped MethodLevel.needsQemuImg: needs qemu-img (apt package qemu-utils)",
-                "[vmm4j] skipped RequiresHostSamples$MethodLevel.decidesAtRunTime: needs xorriso (apt package xorriso),"
+                "[vmm4j] skipped MethodLevel.decidesAtRunTime: needs xorriso (apt package xorriso),"
                         + " isoinfo (apt package genisoimage)",
                 "[vmm4j] skipped ClassLevel: needs bsdtar (apt package libarchive-tools)")), lines);
     }
