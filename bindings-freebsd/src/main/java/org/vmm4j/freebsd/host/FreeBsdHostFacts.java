@@ -160,6 +160,7 @@ public final class FreeBsdHostFacts implements HostFacts {
             return Optional.of(new CommandResult(command, p.exitValue(), new String(out, StandardCharsets.UTF_8),
                     new String(err, StandardCharsets.UTF_8)));
         } catch (IOException e) {
+            LOG.debug("cannot run {}", command, e);
             return Optional.empty();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
