@@ -302,12 +302,7 @@ public final class BhyveVcpu implements VirtualCpu, VcpuAccess {
 
     @Override
     public GuestMemory regionAt(long gpa) {
-        for (GuestMemory m : vm.memoryRegionsView()) {
-            if (m.contains(gpa)) {
-                return m;
-            }
-        }
-        return null;
+        return vm.memoryMap().find(gpa);
     }
 
     private Segment segment(int reg, long selector) {

@@ -2,8 +2,6 @@ package org.vmm4j.openbsd;
 
 import static org.vmm4j.openbsd.abi.VmmVar.*;
 
-import java.util.ArrayList;
-
 import java.util.List;
 import java.util.TreeMap;
 
@@ -12,7 +10,7 @@ import org.vmm4j.GuestMemory;
 import org.vmm4j.MemoryOption;
 import org.vmm4j.VirtualCpu;
 import org.vmm4j.VirtualMachine;
-import org.vmm4j.internal.MemoryLayoutCheck;
+import org.vmm4j.internal.GuestMemoryMap;
 import org.vmm4j.internal.NativeGuestMemory;
 import org.vmm4j.internal.nat.Errno;
 import org.vmm4j.internal.nat.NativeMemory;
@@ -31,7 +29,7 @@ public final class OpenBsdVirtualMachine implements VirtualMachine {
     private final VmmDevice device;
     private final VmmAbi abi;
     private final String name;
-    private final List<NativeGuestMemory> regions = new ArrayList<>();
+    private final GuestMemoryMap regions;
     private final TreeMap<Integer, OpenBsdVirtualCpu> vcpus = new TreeMap<>();
     private boolean created;
     private boolean closed;
@@ -43,6 +41,7 @@ public final class OpenBsdVirtualMachine implements VirtualMachine {
         this.onClose = onClose;
         this.abi = device.abi();
         this.name = name;
+        this.regions = new GuestMemoryMap("vmm(4) VM " + name);
     }
 
     VmmDevice device() {
@@ -72,18 +71,13 @@ public final class OpenBsdVirtualMachine implements VirtualMachine {
         if (regions.size() == VMM_MAX_MEM_RANGES) {
             throw new IllegalArgumentException("vmm(4) takes at most " + VMM_MAX_MEM_RANGES + " memory ranges");
         }
-        MemoryLayoutCheck.checkNewRegion(guestAddress, size, regions);
-        long total = size;
-        for (NativeGuestMemory r : regions) {
-            total += r.size();
-        }
-        if (total > VMM_MAX_VM_MEM_SIZE) {
+        regions.checkNew(guestAddress, size);
+        if (regions.totalBytes() + size > VMM_MAX_VM_MEM_SIZE) {
             throw new IllegalArgumentException("vmm(4) allows at most " + VMM_MAX_VM_MEM_SIZE + " bytes per VM");
         }
         NativeMemory memory = device.mapAnonymous(size);
         NativeGuestMemory region = new NativeGuestMemory(guestAddress, memory, false, false, regions.size());
         regions.add(region);
-        regions.sort((a, b) -> Long.compare(a.guestAddress(), b.guestAddress()));
         return region;
     }
 
@@ -93,25 +87,17 @@ public final class OpenBsdVirtualMachine implements VirtualMachine {
         if (created) {
             throw new IllegalStateException("vmm(4) cannot remove memory from a created VM");
         }
-        if (!regions.remove(region)) {
-            throw new IllegalArgumentException("not a region of this VM: " + region);
-        }
-        ((NativeGuestMemory) region).memory().close();
+        regions.remove(regions.own(region));
     }
 
     @Override
     public synchronized List<GuestMemory> memoryRegions() {
-        return List.copyOf(regions);
+        return regions.list();
     }
 
     @Override
     public synchronized GuestMemory memoryAt(long guestPhysicalAddress) {
-        for (NativeGuestMemory r : regions) {
-            if (r.contains(guestPhysicalAddress)) {
-                return r;
-            }
-        }
-        throw new IllegalArgumentException(String.format("no memory at guest address 0x%x", guestPhysicalAddress));
+        return regions.at(guestPhysicalAddress);
     }
 
     @Override
@@ -257,10 +243,7 @@ public final class OpenBsdVirtualMachine implements VirtualMachine {
                 device.ioctl(abi.iocTerm, params);
             }
         }
-        for (NativeGuestMemory r : regions) {
-            r.memory().close();
-        }
-        regions.clear();
+        regions.closeAll();
         onClose.run();
     }
 
