@@ -5,8 +5,7 @@ import static org.vmm4j.freebsd.abi.VmmDev.*;
 import java.util.List;
 
 import org.vmm4j.StatDescriptor;
-import org.vmm4j.Stats;
-import org.vmm4j.internal.StatIndex;
+import org.vmm4j.internal.StatsHandle;
 import org.vmm4j.internal.nat.Errno;
 import org.vmm4j.internal.nat.NativeAccess;
 import org.vmm4j.internal.nat.NativeMemory;
@@ -16,28 +15,30 @@ import org.vmm4j.internal.nat.NativeMemory;
  * refreshed by {@link #poll()} with {@code VM_STATS} into a reused buffer and array: no allocation
  * and no text per poll.
  */
-public final class BhyveStats implements Stats {
+public final class BhyveStats extends StatsHandle {
     private final VmmDevice device;
     private final int vcpu;
     private final List<String> names;
     private final long[] values;
     private final NativeMemory arg = NativeAccess.get().allocate(VM_STATS_SIZE);
-    private final StatIndex index;
     private long timestampMicros;
-    private long polledAt;
 
     BhyveStats(VmmDevice device, int vcpu, List<String> names) {
+        super(Source.VM_STATS_IOCTL, "vCPU " + vcpu, counters(names));
         this.device = device;
         this.vcpu = vcpu;
         this.names = names;
         this.values = new long[names.size()];
+    }
+
+    private static List<StatDescriptor> counters(List<String> names) {
         java.util.List<StatDescriptor> d = new java.util.ArrayList<>(names.size());
         for (String name : names) {
             // vmm(4) statistics are plain counters with a description for a name; the kernel says no more.
             d.add(new StatDescriptor(name, StatDescriptor.Type.CUMULATIVE, StatDescriptor.Unit.NONE,
                     StatDescriptor.Base.POW10, 0, 1, 0));
         }
-        this.index = new StatIndex("vCPU " + vcpu, d);
+        return d;
     }
 
     /** Statistics of vCPU {@code vcpu} of the VM behind {@code device}, with names from {@link #readNames}. */
@@ -69,9 +70,15 @@ public final class BhyveStats implements Stats {
         return names;
     }
 
-    @Override
     /** Refreshes the values ({@code ceil(n / MAX_VM_STATS)} ioctls). Allocates nothing. */
+    @Override
     public BhyveStats poll() {
+        super.poll();
+        return this;
+    }
+
+    @Override
+    protected void read() {
         int index = 0;
         while (index < values.length) {
             arg.putInt(VM_STATS_CPUID, vcpu);
@@ -91,45 +98,10 @@ public final class BhyveStats implements Stats {
             index += n;
         }
         timestampMicros = arg.getLong(VM_STATS_TV) * 1_000_000 + arg.getLong(VM_STATS_TV + 8);
-        polledAt = System.nanoTime();
-        return this;
     }
 
     @Override
-    public Source source() {
-        return Source.VM_STATS_IOCTL;
-    }
-
-    @Override
-    public List<StatDescriptor> descriptors() {
-        return index.descriptors();
-    }
-
-    @Override
-    public int key(String name) {
-        return index.key(name);
-    }
-
-    @Override
-    public boolean has(String name) {
-        return index.has(name);
-    }
-
-    @Override
-    public long polledAtNanos() {
-        return polledAt;
-    }
-
-    @Override
-    public long get(int key) {
-        return values[key];
-    }
-
-    @Override
-    public long get(int key, int element) {
-        if (element != 0) {
-            throw new IndexOutOfBoundsException("vmm(4) statistics have one value; element " + element);
-        }
+    protected long value(int key, int element) {
         return values[key];
     }
 
@@ -139,13 +111,12 @@ public final class BhyveStats implements Stats {
 
     /** The value of statistic {@code index} as of the last poll. */
     public long value(int index) {
-        return values[index];
+        return get(index);
     }
 
     /** The value of the statistic named {@code name}, or -1 if there is none (a lookup; not for hot loops). */
     public long value(String name) {
-        int i = names.indexOf(name);
-        return i < 0 ? -1 : values[i];
+        return has(name) ? get(key(name)) : -1;
     }
 
     /** The kernel's timestamp of the last poll, in microseconds since the epoch. */
@@ -154,7 +125,7 @@ public final class BhyveStats implements Stats {
     }
 
     @Override
-    public void close() {
+    protected void release() {
         arg.close();
     }
 }
