@@ -5,17 +5,17 @@ import static org.vmm4j.freebsd.abi.VmmDev.*;
 import java.util.List;
 
 import org.vmm4j.StatDescriptor;
-import org.vmm4j.internal.StatsHandle;
 import org.vmm4j.internal.nat.Errno;
 import org.vmm4j.internal.nat.NativeAccess;
 import org.vmm4j.internal.nat.NativeMemory;
+import org.vmm4j.spi.AbstractStats;
 
 /**
  * One vCPU's vmm(4) statistics: names read once with {@code VM_STAT_DESC} (cached per VM), values
  * refreshed by {@link #poll()} with {@code VM_STATS} into a reused buffer and array: no allocation
  * and no text per poll.
  */
-public final class BhyveStats extends StatsHandle {
+public final class BhyveStats extends AbstractStats {
     private final VmmDevice device;
     private final int vcpu;
     private final List<String> names;

@@ -6,10 +6,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.vmm4j.StatDescriptor;
-import org.vmm4j.internal.StatsHandle;
 import org.vmm4j.internal.nat.Errno;
 import org.vmm4j.internal.nat.Libc;
 import org.vmm4j.internal.nat.NativeMemory;
+import org.vmm4j.spi.AbstractStats;
 import org.vmm4j.linux.kvm.KvmStructs.StatsDesc;
 import org.vmm4j.linux.kvm.KvmStructs.StatsHeader;
 
@@ -18,7 +18,7 @@ import org.vmm4j.linux.kvm.KvmStructs.StatsHeader;
  * when the fd is opened; each {@link #poll()} is a single {@code pread} of the whole data block into a
  * buffer allocated here, and {@link #get} reads from that buffer.
  */
-final class KvmBinaryStats extends StatsHandle {
+final class KvmBinaryStats extends AbstractStats {
     private final Libc libc;
     private final int fd;
     private final String id;

@@ -10,7 +10,7 @@ import java.util.stream.Stream;
 
 import org.vmm4j.StatDescriptor;
 import org.vmm4j.VmmException;
-import org.vmm4j.internal.StatsHandle;
+import org.vmm4j.spi.AbstractStats;
 
 /**
  * KVM statistics from debugfs ({@code /sys/kernel/debug/kvm/<pid>-<fd>/}), for kernels without
@@ -18,7 +18,7 @@ import org.vmm4j.internal.StatsHandle;
  * says nothing about types or units, so they are reported as {@code UNKNOWN}/{@code NONE}. Files the
  * kernel refuses to read (lockdown makes most of them EPERM) are left out of the descriptors.
  */
-final class KvmDebugfsStats extends StatsHandle {
+final class KvmDebugfsStats extends AbstractStats {
     static final Path ROOT = Path.of("/sys/kernel/debug/kvm");
 
     private final Path[] files;

@@ -1,4 +1,4 @@
-package org.vmm4j.internal;
+package org.vmm4j.spi;
 
 import java.util.HashMap;
 import java.util.List;
@@ -8,14 +8,14 @@ import org.vmm4j.StatDescriptor;
 import org.vmm4j.Stats;
 
 /**
- * What every backend's {@link Stats} handle keeps besides its values: the descriptors read once when
- * it opens, the name-to-key lookup, the time of the last poll, and the closed state that makes a poll
- * or a read after {@link #close()} an {@link IllegalStateException}. A backend adds where the values
- * come from: {@link #read()} refreshes its reused buffer, {@link #value} reads one value from it, and
- * {@link #release()} frees what it holds. {@link #poll()} and {@link #get} add one volatile read to
- * the backend's work and allocate nothing.
+ * The skeleton of a backend's {@link Stats} handle: what every handle keeps besides its values (the
+ * descriptors read once when it opens, the name-to-key lookup, the time of the last poll) and the
+ * closed state that makes a poll or a read after {@link #close()} an {@link IllegalStateException}.
+ * A backend adds where the values come from: {@link #read()} refreshes its reused buffer,
+ * {@link #value} reads one value from it, and {@link #release()} frees what it holds. {@link #poll()}
+ * and {@link #get} add one volatile read to the backend's work and allocate nothing.
  */
-public abstract class StatsHandle implements Stats {
+public abstract class AbstractStats implements Stats {
     private final Source source;
     private final String owner;
     private final List<StatDescriptor> descriptors;
@@ -29,7 +29,7 @@ public abstract class StatsHandle implements Stats {
      * @param owner       what the statistics belong to, for messages ("kvm-1234/vcpu-0", "vCPU 2")
      * @param descriptors the statistics in key order; where a name repeats, the first one is its key
      */
-    protected StatsHandle(Source source, String owner, List<StatDescriptor> descriptors) {
+    protected AbstractStats(Source source, String owner, List<StatDescriptor> descriptors) {
         this.source = source;
         this.owner = owner;
         this.descriptors = List.copyOf(descriptors);

@@ -1,4 +1,4 @@
-package org.vmm4j.internal;
+package org.vmm4j.spi;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -18,10 +18,10 @@ import org.vmm4j.StatDescriptor.Base;
 import org.vmm4j.StatDescriptor.Type;
 import org.vmm4j.StatDescriptor.Unit;
 
-class StatsHandleTest {
+class AbstractStatsTest {
 
     /** A handle whose "kernel" is an array: each read copies it into the reused buffer. */
-    private static final class ArrayStats extends StatsHandle {
+    private static final class ArrayStats extends AbstractStats {
         final long[] kernel;
         final long[] buffer;
         final int[] first;
