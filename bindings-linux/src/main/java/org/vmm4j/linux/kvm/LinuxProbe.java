@@ -9,13 +9,15 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.vmm4j.Fact;
 import org.vmm4j.HypervisorInfo;
 import org.vmm4j.VmmException;
+import org.vmm4j.host.HostFacts;
+import org.vmm4j.host.LiveHostFacts;
+import org.vmm4j.internal.HostText;
 import org.vmm4j.internal.nat.CType;
 import org.vmm4j.internal.nat.NativeAccess;
 import org.vmm4j.internal.nat.NativeLibrary;
@@ -37,6 +39,8 @@ final class LinuxProbe {
     private static final List<Path> OVMF = List.of(Path.of("/usr/share/OVMF/OVMF_CODE.fd"),
             Path.of("/usr/share/OVMF/OVMF_CODE_4M.fd"), Path.of("/usr/share/edk2/ovmf/OVMF_CODE.fd"),
             Path.of("/usr/share/qemu/OVMF.fd"));
+
+    private final HostFacts facts = new LiveHostFacts();
 
     List<HypervisorInfo> probe() {
         return List.of(kvm(), libvirt(), qemu());
@@ -77,32 +81,22 @@ final class LinuxProbe {
         b.nested(nested());
         b.running(Fact.UNKNOWN);
         b.initialized(api != null ? Fact.YES : Fact.UNKNOWN);
-        String kernel = read(Path.of("/proc/sys/kernel/osrelease")).map(String::strip)
-                .orElse(System.getProperty("os.version"));
+        String kernel = facts.sysctl("kernel.osrelease").orElse(System.getProperty("os.version"));
         b.version(kernel).detail("hostKernel", kernel);
         return b.build();
     }
 
-    private static Fact cpuFlags() {
-        Optional<String> cpuinfo = read(Path.of("/proc/cpuinfo"));
-        if (cpuinfo.isEmpty()) {
-            return Fact.UNKNOWN;
-        }
-        for (String line : cpuinfo.get().split("\n")) {
-            if (line.startsWith("flags")) {
-                String flags = " " + line.substring(line.indexOf(':') + 1) + " ";
-                return Fact.of(flags.contains(" vmx ") || flags.contains(" svm "));
-            }
-        }
-        return Fact.UNKNOWN;
+    private Fact cpuFlags() {
+        return facts.readFile(Path.of("/proc/cpuinfo")).flatMap(cpuinfo -> HostText.value(cpuinfo, "flags", ':'))
+                .map(flags -> List.of(flags.split("\\s+"))).map(words -> Fact.of(words.contains("vmx")
+                        || words.contains("svm"))).orElse(Fact.UNKNOWN);
     }
 
-    private static Fact nested() {
+    private Fact nested() {
         for (String m : List.of("kvm_intel", "kvm_amd")) {
-            Optional<String> v = read(Path.of("/sys/module", m, "parameters", "nested"));
+            Optional<String> v = facts.readFile(Path.of("/sys/module", m, "parameters", "nested"));
             if (v.isPresent()) {
-                String s = v.get().trim();
-                return Fact.of(s.equals("Y") || s.equals("1"));
+                return HostText.flag(v.get());
             }
         }
         return Fact.UNKNOWN;
@@ -164,30 +158,10 @@ final class LinuxProbe {
         return b.build();
     }
 
-    private static String qemuVersion(Path binary) {
-        try {
-            Process p = new ProcessBuilder(binary.toString(), "--version").redirectErrorStream(true).start();
-            p.getOutputStream().close();
-            String out = new String(p.getInputStream().readAllBytes());
-            if (!p.waitFor(10, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                return null;
-            }
+    private String qemuVersion(Path binary) {
+        return facts.output(List.of(binary.toString(), "--version")).flatMap(out -> {
             Matcher m = Pattern.compile("version (\\S+)").matcher(out);
-            return m.find() ? m.group(1) : null;
-        } catch (IOException e) {
-            return null;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return null;
-        }
-    }
-
-    private static Optional<String> read(Path p) {
-        try {
-            return Optional.of(Files.readString(p));
-        } catch (IOException | RuntimeException e) {
-            return Optional.empty();
-        }
+            return m.find() ? Optional.of(m.group(1)) : Optional.empty();
+        }).orElse(null);
     }
 }

@@ -1,51 +1,24 @@
 package org.vmm4j.openbsd.host;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 
-import org.vmm4j.VmmException;
 import org.vmm4j.host.CommandExecutor;
 import org.vmm4j.host.CommandResult;
 import org.vmm4j.host.HostFacts;
+import org.vmm4j.host.LiveHostFacts;
 import org.vmm4j.host.SafeNames;
 
 /** {@link HostFacts} of the running OpenBSD host: sysctl(8), the file system, programs. */
-public final class LiveOpenBsdHostFacts implements HostFacts {
-    private final CommandExecutor executor;
+public final class LiveOpenBsdHostFacts extends LiveHostFacts {
 
     public LiveOpenBsdHostFacts(CommandExecutor executor) {
-        this.executor = executor;
+        super(executor);
     }
 
     @Override
     public Optional<String> sysctl(String name) {
         SafeNames.require("sysctl name", name, 128);
         return run(List.of("/sbin/sysctl", "-n", name)).filter(CommandResult::succeeded).map(r -> r.stdout().strip());
-    }
-
-    @Override
-    public boolean exists(Path path) {
-        return Files.exists(path);
-    }
-
-    @Override
-    public Optional<String> readFile(Path path) {
-        try {
-            return Optional.of(Files.readString(path));
-        } catch (IOException | SecurityException e) {
-            return Optional.empty();
-        }
-    }
-
-    @Override
-    public Optional<CommandResult> run(List<String> command) {
-        try {
-            return Optional.of(executor.run(command));
-        } catch (VmmException e) {
-            return Optional.empty();
-        }
     }
 }
