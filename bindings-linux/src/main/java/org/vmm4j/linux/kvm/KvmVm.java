@@ -151,11 +151,13 @@ public final class KvmVm implements VirtualMachine {
 
     @Override
     public synchronized List<GuestMemory> memoryRegions() {
+        checkOpen();
         return regions.list();
     }
 
     @Override
     public synchronized GuestMemory memoryAt(long guestPhysicalAddress) {
+        checkOpen();
         return regions.at(guestPhysicalAddress);
     }
 
@@ -184,6 +186,7 @@ public final class KvmVm implements VirtualMachine {
 
     @Override
     public synchronized List<VirtualCpu> vcpus() {
+        checkOpen();
         List<VirtualCpu> list = new ArrayList<>();
         for (KvmVcpu v : vcpus) {
             if (v != null && !v.isClosed()) {
@@ -195,6 +198,7 @@ public final class KvmVm implements VirtualMachine {
 
     @Override
     public int maxVcpus() {
+        checkOpen();
         return maxVcpus;
     }
 
@@ -375,6 +379,7 @@ public final class KvmVm implements VirtualMachine {
     /** The x86 platform of this VM (one per VM; it remembers how the irqchip was prepared). */
     @Override
     public X86Platform x86() {
+        checkOpen();
         return x86;
     }
 
