@@ -22,8 +22,8 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.vmm4j.guest.GuestFilter;
 import org.vmm4j.internal.nat.CType;
 import org.vmm4j.internal.nat.NativeFunction;
-import org.vmm4j.linux.libvirt.LibvirtGuest;
-import org.vmm4j.linux.libvirt.LibvirtGuestManager;
+import org.vmm4j.linux.guest.LibvirtGuest;
+import org.vmm4j.linux.guest.LibvirtGuestManager;
 
 /**
  * libvirt calls on {@code test:///default} (no daemon; the driver's stock running guest "test"), each

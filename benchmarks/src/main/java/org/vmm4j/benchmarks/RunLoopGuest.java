@@ -7,10 +7,10 @@ import org.vmm4j.Segment;
 import org.vmm4j.VmExit;
 import org.vmm4j.internal.nat.CType;
 import org.vmm4j.internal.nat.NativeFunction;
-import org.vmm4j.linux.kvm.KvmHeader;
-import org.vmm4j.linux.kvm.KvmSystem;
-import org.vmm4j.linux.kvm.KvmVcpu;
-import org.vmm4j.linux.kvm.KvmVm;
+import org.vmm4j.linux.KvmSystem;
+import org.vmm4j.linux.KvmVcpu;
+import org.vmm4j.linux.KvmVm;
+import org.vmm4j.linux.abi.KvmHeader;
 
 /**
  * The run-loop benchmarks' guest: one real-mode vCPU looping on one exiting instruction, and the two

@@ -20,9 +20,9 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.vmm4j.Stats;
-import org.vmm4j.linux.kvm.KvmSystem;
-import org.vmm4j.linux.kvm.KvmVcpu;
-import org.vmm4j.linux.kvm.KvmVm;
+import org.vmm4j.linux.KvmSystem;
+import org.vmm4j.linux.KvmVcpu;
+import org.vmm4j.linux.KvmVm;
 
 /**
  * One poll of a VM's and all its vCPUs' statistics. {@link #binaryFd}: vmm4j's handles (one pread

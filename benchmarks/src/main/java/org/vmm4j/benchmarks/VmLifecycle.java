@@ -16,8 +16,8 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.vmm4j.internal.nat.CType;
 import org.vmm4j.internal.nat.NativeFunction;
-import org.vmm4j.linux.kvm.KvmSystem;
-import org.vmm4j.linux.kvm.KvmVm;
+import org.vmm4j.linux.KvmSystem;
+import org.vmm4j.linux.KvmVm;
 
 /** Create a VM with 2 MiB of memory and one vCPU, then close it: vmm4j vs the same steps in C. */
 @State(Scope.Thread)

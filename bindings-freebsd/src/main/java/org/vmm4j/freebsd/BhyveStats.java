@@ -1,13 +1,11 @@
 package org.vmm4j.freebsd;
 
-import static org.vmm4j.freebsd.abi.VmmDev.*;
-
+import java.util.ArrayList;
 import java.util.List;
 
 import org.vmm4j.StatDescriptor;
-import org.vmm4j.internal.nat.Errno;
-import org.vmm4j.internal.nat.NativeAccess;
-import org.vmm4j.internal.nat.NativeMemory;
+import org.vmm4j.freebsd.internal.VmmDevice;
+import org.vmm4j.freebsd.internal.VmmStatistics;
 import org.vmm4j.spi.AbstractStats;
 
 /**
@@ -16,54 +14,26 @@ import org.vmm4j.spi.AbstractStats;
  * and no text per poll.
  */
 public final class BhyveStats extends AbstractStats {
-    private final VmmDevice device;
-    private final int vcpu;
+    private final VmmStatistics statistics;
     private final List<String> names;
     private final long[] values;
-    private final NativeMemory arg = NativeAccess.get().allocate(VM_STATS_SIZE);
     private long timestampMicros;
 
     BhyveStats(VmmDevice device, int vcpu, List<String> names) {
         super(Source.VM_STATS_IOCTL, "vCPU " + vcpu, counters(names));
-        this.device = device;
-        this.vcpu = vcpu;
+        this.statistics = new VmmStatistics(device, vcpu);
         this.names = names;
         this.values = new long[names.size()];
     }
 
     private static List<StatDescriptor> counters(List<String> names) {
-        java.util.List<StatDescriptor> d = new java.util.ArrayList<>(names.size());
+        List<StatDescriptor> d = new ArrayList<>(names.size());
         for (String name : names) {
             // vmm(4) statistics are plain counters with a description for a name; the kernel says no more.
             d.add(new StatDescriptor(name, StatDescriptor.Type.CUMULATIVE, StatDescriptor.Unit.NONE,
                     StatDescriptor.Base.POW10, 0, 1, 0));
         }
         return d;
-    }
-
-    /** Statistics of vCPU {@code vcpu} of the VM behind {@code device}, with names from {@link #readNames}. */
-    public static BhyveStats of(VmmDevice device, int vcpu, List<String> names) {
-        return new BhyveStats(device, vcpu, List.copyOf(names));
-    }
-
-    /** Reads every descriptor name of the VM: {@code VM_STAT_DESC} for index 0, 1, ... until the kernel says EINVAL. */
-    public static List<String> readNames(VmmDevice device) {
-        java.util.ArrayList<String> names = new java.util.ArrayList<>();
-        try (NativeMemory desc = NativeAccess.get().allocate(VM_STAT_DESC_SIZE)) {
-            for (int index = 0; index < 4096; index++) {
-                desc.clear();
-                desc.putInt(VM_STAT_DESC_INDEX, index);
-                int r = device.ioctl(VM_STAT_DESC, desc);
-                if (r == -Errno.EINVAL) {
-                    break;
-                }
-                if (r < 0) {
-                    throw Errno.exception("ioctl(VM_STAT_DESC, " + index + ")", -r);
-                }
-                names.add(desc.slice(VM_STAT_DESC_DESC, VM_STAT_DESC_LEN).getString(0));
-            }
-        }
-        return List.copyOf(names);
     }
 
     public List<String> names() {
@@ -79,25 +49,7 @@ public final class BhyveStats extends AbstractStats {
 
     @Override
     protected void read() {
-        int index = 0;
-        while (index < values.length) {
-            arg.putInt(VM_STATS_CPUID, vcpu);
-            arg.putInt(VM_STATS_INDEX, index);
-            arg.putInt(VM_STATS_NUM_ENTRIES, 0);
-            int r = device.ioctl(VM_STATS, arg);
-            if (r < 0) {
-                throw Errno.exception("ioctl(VM_STATS)", -r);
-            }
-            int n = Math.min(arg.getInt(VM_STATS_NUM_ENTRIES), values.length - index);
-            if (n <= 0) {
-                break;
-            }
-            for (int i = 0; i < n; i++) {
-                values[index + i] = arg.getLong(VM_STATS_STATBUF + 8L * i);
-            }
-            index += n;
-        }
-        timestampMicros = arg.getLong(VM_STATS_TV) * 1_000_000 + arg.getLong(VM_STATS_TV + 8);
+        timestampMicros = statistics.poll(values);
     }
 
     @Override
@@ -126,6 +78,6 @@ public final class BhyveStats extends AbstractStats {
 
     @Override
     protected void release() {
-        arg.close();
+        statistics.close();
     }
 }

@@ -13,7 +13,9 @@ import org.vmm4j.VirtualCpu;
 import org.vmm4j.VirtualMachine;
 import org.vmm4j.VmExit;
 import org.vmm4j.VmmException;
+import org.vmm4j.freebsd.internal.VmmDevice;
 import org.vmm4j.internal.nat.Errno;
+import org.vmm4j.internal.nat.Libc;
 import org.vmm4j.internal.nat.NativeAccess;
 import org.vmm4j.internal.nat.NativeMemory;
 
@@ -38,7 +40,7 @@ import org.vmm4j.internal.nat.NativeMemory;
  * </ol>
  * The fast path reads one volatile field; the lock is taken only when a stop is pending.
  */
-public final class BhyveVcpu implements VirtualCpu, VcpuAccess {
+public final class BhyveVcpu implements VirtualCpu {
     private static final int[] GPRS = {VM_REG_GUEST_RAX, VM_REG_GUEST_RBX, VM_REG_GUEST_RCX, VM_REG_GUEST_RDX,
         VM_REG_GUEST_RSI, VM_REG_GUEST_RDI, VM_REG_GUEST_RSP, VM_REG_GUEST_RBP, VM_REG_GUEST_R8, VM_REG_GUEST_R9,
         VM_REG_GUEST_R10, VM_REG_GUEST_R11, VM_REG_GUEST_R12, VM_REG_GUEST_R13, VM_REG_GUEST_R14, VM_REG_GUEST_R15,
@@ -64,6 +66,7 @@ public final class BhyveVcpu implements VirtualCpu, VcpuAccess {
     private final NativeMemory stopArg;
     private final NativeMemory gla2gpaArg;
     private final BhyveExit exit;
+    private BhyveStats stats;
     private final Object stopLock = new Object();
     private volatile boolean stopPending;
     private volatile boolean closed;
@@ -91,7 +94,7 @@ public final class BhyveVcpu implements VirtualCpu, VcpuAccess {
         runArg.putLong(VM_RUN_CPUSET, cpuset.address());
         runArg.putLong(VM_RUN_CPUSETSIZE, CPUSET_SIZE);
         runArg.putLong(VM_RUN_VM_EXIT, exitBuffer.address());
-        exit = new BhyveExit(exitBuffer, this);
+        exit = new BhyveExit(exitBuffer, new Access());
     }
 
     /** Activates the vCPU and asks for HLT exits; real mode needs the unrestricted-guest capability where it exists. */
@@ -166,6 +169,12 @@ public final class BhyveVcpu implements VirtualCpu, VcpuAccess {
 
     @Override
     public void requestStop() {
+        ensureOpen();
+        stop();
+    }
+
+    /** Marks a stop and suspends the vCPU in the kernel; also used by {@link #close()} for a run in progress. */
+    private void stop() {
         synchronized (stopLock) {
             if (closed || stopPending) {
                 return;
@@ -202,6 +211,7 @@ public final class BhyveVcpu implements VirtualCpu, VcpuAccess {
      */
     @Override
     public SpecialRegisters specialRegisters() {
+        ensureOpen();
         getSet(SPECIAL);
         long[] sel = new long[8];
         for (int i = 0; i < 8; i++) {
@@ -217,6 +227,7 @@ public final class BhyveVcpu implements VirtualCpu, VcpuAccess {
 
     @Override
     public void setSpecialRegisters(SpecialRegisters s) {
+        ensureOpen();
         Segment[] segs = {s.cs(), s.ds(), s.es(), s.fs(), s.gs(), s.ss(), s.tr(), s.ldt()};
         for (int i = 0; i < segs.length; i++) {
             setDescriptor(SPECIAL[i], segs[i].base(), segs[i].limit(), BhyveSegments.access(segs[i]));
@@ -247,6 +258,7 @@ public final class BhyveVcpu implements VirtualCpu, VcpuAccess {
 
     /** Reads a {@code vm_cap_type} capability of this vCPU. */
     public int capability(int capability) {
+        ensureOpen();
         capArg.clear();
         capArg.putInt(VM_CAPABILITY_CPUID, id);
         capArg.putInt(VM_CAPABILITY_CAPTYPE, capability);
@@ -255,6 +267,7 @@ public final class BhyveVcpu implements VirtualCpu, VcpuAccess {
     }
 
     private int trySetCapability(int capability, int value) {
+        ensureOpen();
         capArg.clear();
         capArg.putInt(VM_CAPABILITY_CPUID, id);
         capArg.putInt(VM_CAPABILITY_CAPTYPE, capability);
@@ -262,13 +275,29 @@ public final class BhyveVcpu implements VirtualCpu, VcpuAccess {
         return device.ioctl(VM_SET_CAPABILITY, capArg);
     }
 
-    /** This vCPU's statistics (names cached per VM). */
-    public BhyveStats stats() {
-        return new BhyveStats(device, id, vm.statNames());
+    /** This vCPU's statistics: one handle (names cached per VM), closed with the vCPU. */
+    @Override
+    public synchronized BhyveStats stats() {
+        ensureOpen();
+        if (stats == null) {
+            stats = new BhyveStats(device, id, vm.statNames());
+        }
+        return stats;
     }
 
-    @Override
+    /** Reads one register by its {@code vm_reg_name} ({@link org.vmm4j.freebsd.abi.Vmm}{@code .VM_REG_GUEST_*}). */
     public long getRegister(int reg) {
+        ensureOpen();
+        return readRegister(reg);
+    }
+
+    /** Writes one register by its {@code vm_reg_name} ({@link org.vmm4j.freebsd.abi.Vmm}{@code .VM_REG_GUEST_*}). */
+    public void setRegister(int reg, long value) {
+        ensureOpen();
+        writeRegister(reg, value);
+    }
+
+    private long readRegister(int reg) {
         regArg.putInt(VM_REGISTER_CPUID, id);
         regArg.putInt(VM_REGISTER_REGNUM, reg);
         regArg.putLong(VM_REGISTER_REGVAL, 0);
@@ -276,33 +305,45 @@ public final class BhyveVcpu implements VirtualCpu, VcpuAccess {
         return regArg.getLong(VM_REGISTER_REGVAL);
     }
 
-    @Override
-    public void setRegister(int reg, long value) {
+    private void writeRegister(int reg, long value) {
         regArg.putInt(VM_REGISTER_CPUID, id);
         regArg.putInt(VM_REGISTER_REGNUM, reg);
         regArg.putLong(VM_REGISTER_REGVAL, value);
         check(device.ioctl(VM_SET_REGISTER, regArg), "VM_SET_REGISTER");
     }
 
-    @Override
-    public long translate(long gla, NativeMemory exitRecord, long pagingOffset, boolean write) {
-        NativeMemory arg = gla2gpaArg;
-        arg.clear();
-        arg.putInt(VM_GLA2GPA_VCPUID, id);
-        arg.putInt(VM_GLA2GPA_PROT, write ? org.vmm4j.internal.nat.Libc.PROT_WRITE : org.vmm4j.internal.nat.Libc.PROT_READ);
-        arg.putLong(VM_GLA2GPA_GLA, gla);
-        exitRecord.copyTo(pagingOffset, arg, VM_GLA2GPA_PAGING, VM_GUEST_PAGING_SIZE);
-        check(device.ioctl(VM_GLA2GPA_NOFAULT, arg), "VM_GLA2GPA_NOFAULT");
-        if (arg.getInt(VM_GLA2GPA_FAULT) != 0) {
-            throw new VmmException(String.format("guest linear address 0x%x of vCPU %d is not mapped by the guest's "
-                    + "page tables", gla, id));
+    /** What this vCPU's exit needs to complete an access; kept off the public type (it speaks NativeMemory). */
+    private final class Access implements VcpuAccess {
+        @Override
+        public long getRegister(int reg) {
+            return readRegister(reg);
         }
-        return arg.getLong(VM_GLA2GPA_GPA);
-    }
 
-    @Override
-    public GuestMemory regionAt(long gpa) {
-        return vm.memoryMap().find(gpa);
+        @Override
+        public void setRegister(int reg, long value) {
+            writeRegister(reg, value);
+        }
+
+        @Override
+        public long translate(long gla, NativeMemory exitRecord, long pagingOffset, boolean write) {
+            NativeMemory arg = gla2gpaArg;
+            arg.clear();
+            arg.putInt(VM_GLA2GPA_VCPUID, id);
+            arg.putInt(VM_GLA2GPA_PROT, write ? Libc.PROT_WRITE : Libc.PROT_READ);
+            arg.putLong(VM_GLA2GPA_GLA, gla);
+            exitRecord.copyTo(pagingOffset, arg, VM_GLA2GPA_PAGING, VM_GUEST_PAGING_SIZE);
+            check(device.ioctl(VM_GLA2GPA_NOFAULT, arg), "VM_GLA2GPA_NOFAULT");
+            if (arg.getInt(VM_GLA2GPA_FAULT) != 0) {
+                throw new VmmException(String.format("guest linear address 0x%x of vCPU %d is not mapped by the "
+                        + "guest's page tables", gla, id));
+            }
+            return arg.getLong(VM_GLA2GPA_GPA);
+        }
+
+        @Override
+        public GuestMemory regionAt(long gpa) {
+            return vm.memoryMap().find(gpa);
+        }
     }
 
     private Segment segment(int reg, long selector) {
@@ -370,7 +411,7 @@ public final class BhyveVcpu implements VirtualCpu, VcpuAccess {
 
     private void ensureOpen() {
         if (closed || closing) {
-            throw new VmmException("vCPU " + id + " of " + vm.name() + " is closed");
+            throw new IllegalStateException("vCPU " + id + " of " + vm.name() + " is closed");
         }
     }
 
@@ -394,7 +435,7 @@ public final class BhyveVcpu implements VirtualCpu, VcpuAccess {
         }
         if (runner != null) {
             try {
-                requestStop();
+                stop();
             } catch (VmmException e) {
                 // the VM may already be gone; the run then fails on its own
             }
@@ -405,6 +446,11 @@ public final class BhyveVcpu implements VirtualCpu, VcpuAccess {
         }
         synchronized (stopLock) {
             closed = true;
+        }
+        synchronized (this) {
+            if (stats != null) {
+                stats.close();
+            }
         }
         if (runner != null) {
             vm.forget(this);

@@ -12,7 +12,8 @@ import org.vmm4j.GuestMemory;
 import org.vmm4j.MemoryOption;
 import org.vmm4j.VirtualCpu;
 import org.vmm4j.VirtualMachine;
-import org.vmm4j.VmmException;
+import org.vmm4j.freebsd.internal.VmmDevice;
+import org.vmm4j.freebsd.internal.VmmStatistics;
 import org.vmm4j.internal.GuestMemoryMap;
 import org.vmm4j.internal.NativeGuestMemory;
 import org.vmm4j.internal.nat.Errno;
@@ -62,7 +63,7 @@ public final class BhyveVm implements VirtualMachine {
 
     @Override
     public String kind() {
-        return BhyveProvider.KIND;
+        return BhyveHypervisor.KIND;
     }
 
     @Override
@@ -118,6 +119,7 @@ public final class BhyveVm implements VirtualMachine {
 
     @Override
     public List<GuestMemory> memoryRegions() {
+        ensureOpen();
         return regions.list();
     }
 
@@ -127,6 +129,7 @@ public final class BhyveVm implements VirtualMachine {
 
     @Override
     public GuestMemory memoryAt(long guestPhysicalAddress) {
+        ensureOpen();
         return regions.at(guestPhysicalAddress);
     }
 
@@ -158,6 +161,7 @@ public final class BhyveVm implements VirtualMachine {
 
     @Override
     public synchronized List<VirtualCpu> vcpus() {
+        ensureOpen();
         List<VirtualCpu> list = new ArrayList<>();
         for (BhyveVcpu v : vcpus) {
             if (v != null) {
@@ -169,11 +173,13 @@ public final class BhyveVm implements VirtualMachine {
 
     @Override
     public int maxVcpus() {
+        ensureOpen();
         return maxVcpus;
     }
 
     @Override
     public DirtyLog dirtyLog(GuestMemory region) {
+        ensureOpen();
         throw new UnsupportedOperationException("vmm(4) on FreeBSD 14 has no dirty-page log");
     }
 
@@ -187,26 +193,23 @@ public final class BhyveVm implements VirtualMachine {
         if (how <= VM_SUSPEND_NONE || how >= VM_SUSPEND_LAST) {
             throw new IllegalArgumentException("not a vm_suspend_how: " + how);
         }
-        try (NativeMemory arg = NativeAccess.get().allocate(VM_SUSPEND_SIZE)) {
-            arg.putInt(VM_SUSPEND_HOW, how);
-            int r = device.ioctl(VM_SUSPEND, arg);
-            if (r < 0) {
-                throw Errno.exception("ioctl(VM_SUSPEND) of " + name(), -r);
-            }
+        int r = device.suspend(how);
+        if (r < 0) {
+            throw Errno.exception("ioctl(VM_SUSPEND) of " + name(), -r);
         }
     }
 
     List<String> statNames() {
         List<String> names = statNames;
         if (names == null) {
-            statNames = names = BhyveStats.readNames(device);
+            statNames = names = VmmStatistics.readNames(device);
         }
         return names;
     }
 
     private void ensureOpen() {
         if (closed) {
-            throw new VmmException("VM " + name() + " is closed");
+            throw new IllegalStateException("VM " + name() + " is closed");
         }
     }
 

@@ -2,10 +2,11 @@ package org.vmm4j.freebsd;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.vmm4j.freebsd.abi.Vmm.*;
-import static org.vmm4j.freebsd.abi.VmmDev.*;
+import static org.vmm4j.freebsd.abi.VmmDevHeader.*;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -24,6 +25,7 @@ import org.vmm4j.SpecialRegisters;
 import org.vmm4j.VirtualCpu;
 import org.vmm4j.VmExit;
 import org.vmm4j.VmmException;
+import org.vmm4j.freebsd.abi.Vmm;
 import org.vmm4j.internal.nat.Errno;
 
 /** The tier-1 backend driven over {@link ScriptedVmmKernel}, the test-only double of vmm(4). */
@@ -66,8 +68,8 @@ class BhyveRunLoopTest {
     void createVcpuActivatesItAndAsksForHaltExits() {
         vm.createVcpu(1);
         assertTrue(device.active.contains(1));
-        assertEquals(1, device.caps.get(1)[VM_CAP_HALT_EXIT]);
-        assertEquals(1, device.caps.get(1)[VM_CAP_UNRESTRICTED_GUEST]);
+        assertEquals(1, device.caps.get(1)[capability("HALT_EXIT")]);
+        assertEquals(1, device.caps.get(1)[capability("UNRESTRICTED_GUEST")]);
     }
 
     @Test
@@ -87,7 +89,7 @@ class BhyveRunLoopTest {
         assertEquals(ExitKind.IO_IN, exit.kind());
         exit.setIoData(0, 0x42);
         cpu.run();
-        assertEquals(0x12345642L, device.regs(0)[VM_REG_GUEST_RAX]);
+        assertEquals(0x12345642L, device.regs(0)[register("RAX")]);
     }
 
     @Test
@@ -101,7 +103,7 @@ class BhyveRunLoopTest {
         assertEquals(2, exit.ioCount());
         assertEquals('O', exit.ioData(0));
         assertEquals('K', exit.ioData(1));
-        assertEquals(2, device.count(VM_GLA2GPA_NOFAULT));
+        assertEquals(2, device.count(REQ_VM_GLA2GPA_NOFAULT));
         VmExit unmapped = cpu.run();
         assertThrows(VmmException.class, () -> unmapped.ioData(0), "an unmapped buffer is reported, not read");
     }
@@ -113,7 +115,7 @@ class BhyveRunLoopTest {
         cpu.run().setIoData(0, 0x5a);
         cpu.requestStop();
         assertEquals(ExitKind.STOP_REQUESTED, cpu.run().kind());
-        assertEquals(0x5a, device.regs(0)[VM_REG_GUEST_RAX]);
+        assertEquals(0x5a, device.regs(0)[register("RAX")]);
     }
 
     @Test
@@ -128,8 +130,8 @@ class BhyveRunLoopTest {
         cpu.requestStop();
         assertEquals(ExitKind.STOP_REQUESTED, running.get(5, TimeUnit.SECONDS));
         assertTrue(System.nanoTime() - start < 100_000_000L, "stop took longer than 100 ms");
-        assertEquals(1, device.count(VM_SUSPEND_CPU));
-        assertEquals(1, device.count(VM_RESUME_CPU));
+        assertEquals(1, device.count(REQ_VM_SUSPEND_CPU));
+        assertEquals(1, device.count(REQ_VM_RESUME_CPU));
         assertFalse(device.debugCpus.contains(0), "the vCPU was left suspended");
         assertEquals(ExitKind.HLT, cpu.run().kind(), "the request was not consumed by the run that reported it");
     }
@@ -172,7 +174,7 @@ class BhyveRunLoopTest {
         if (last == ExitKind.STOP_REQUESTED) {
             assertEquals(ExitKind.HLT, cpu.run().kind());
         }
-        assertEquals(device.count(VM_SUSPEND_CPU), device.count(VM_RESUME_CPU));
+        assertEquals(device.count(REQ_VM_SUSPEND_CPU), device.count(REQ_VM_RESUME_CPU));
         assertFalse(device.debugCpus.contains(0));
     }
 
@@ -183,15 +185,15 @@ class BhyveRunLoopTest {
         cpu.requestStop();
         cpu.requestStop(); // a second request before the run is the same request
         assertEquals(ExitKind.STOP_REQUESTED, cpu.run().kind());
-        assertEquals(0, device.count(VM_RUN));
+        assertEquals(0, device.count(REQ_VM_RUN));
         assertEquals(ExitKind.HLT, cpu.run().kind());
-        assertEquals(device.count(VM_SUSPEND_CPU), device.count(VM_RESUME_CPU));
+        assertEquals(device.count(REQ_VM_SUSPEND_CPU), device.count(REQ_VM_RESUME_CPU));
     }
 
     @Test
     void debugExitWithoutAStopRequestIsReportedAsDebug() {
         VirtualCpu cpu = vm.createVcpu(0);
-        device.script.add(ScriptedVmmKernel.exit(VM_EXITCODE_DEBUG, 0x2000, e -> { }));
+        device.script.add(ScriptedVmmKernel.exit(ScriptedVmmKernel.EXIT_DEBUG, 0x2000, e -> { }));
         VmExit exit = cpu.run();
         assertEquals(ExitKind.DEBUG, exit.kind());
         assertEquals(0x2000, exit.debugPc());
@@ -216,14 +218,14 @@ class BhyveRunLoopTest {
     @Test
     void suspendSendsHowAndTheSuspendedExitReportsIt() {
         VirtualCpu cpu = vm.createVcpu(0);
-        vm.suspend(VM_SUSPEND_POWEROFF);
-        assertEquals(VM_SUSPEND_POWEROFF, device.suspendedHow);
-        device.script.add(ScriptedVmmKernel.exit(VM_EXITCODE_SUSPENDED, 0,
-                e -> e.putInt(VM_EXIT_SUSPENDED_HOW, VM_SUSPEND_POWEROFF)));
+        vm.suspend(Vmm.VM_SUSPEND_POWEROFF);
+        assertEquals(suspendHow("POWEROFF"), device.suspendedHow);
+        device.script.add(ScriptedVmmKernel.exit(ScriptedVmmKernel.EXIT_SUSPENDED, 0,
+                e -> e.putInt(ScriptedVmmKernel.EXIT_SUSPENDED_HOW, suspendHow("POWEROFF"))));
         VmExit exit = cpu.run();
         assertEquals(ExitKind.SUSPENDED, exit.kind());
         assertEquals(SuspendReason.POWER_OFF, exit.suspendReason());
-        assertThrows(IllegalArgumentException.class, () -> vm.suspend(VM_SUSPEND_LAST));
+        assertThrows(IllegalArgumentException.class, () -> vm.suspend(Vmm.VM_SUSPEND_LAST));
     }
 
     @Test
@@ -232,9 +234,9 @@ class BhyveRunLoopTest {
         Registers regs = Registers.builder().rax(1).rbx(2).rcx(3).rdx(4).rsi(5).rdi(6).rsp(7).rbp(8).r8(9).r15(16)
                 .rip(0xfff0).rflags(0x202).build();
         cpu.setRegisters(regs);
-        assertEquals(0xfff0, device.regs(0)[VM_REG_GUEST_RIP]);
-        assertEquals(7, device.regs(0)[VM_REG_GUEST_RSP]);
-        assertEquals(8, device.regs(0)[VM_REG_GUEST_RBP]);
+        assertEquals(0xfff0, device.regs(0)[register("RIP")]);
+        assertEquals(7, device.regs(0)[register("RSP")]);
+        assertEquals(8, device.regs(0)[register("RBP")]);
         assertEquals(regs, cpu.registers());
     }
 
@@ -249,9 +251,9 @@ class BhyveRunLoopTest {
                 new DescriptorTable(0x500, 0x17), new DescriptorTable(0, 0xfff), 0x8000_0011L, 0, 0x9000, 0x20, 0,
                 0x500, 0);
         cpu.setSpecialRegisters(sregs);
-        long[] cs = device.descs.get(VM_REG_GUEST_CS);
+        long[] cs = device.descs.get(register("CS"));
         assertEquals(0xa09b, cs[2], "CS access rights: G, L, P, S, type 0xb");
-        assertEquals(0x18, device.regs(0)[VM_REG_GUEST_TR]);
+        assertEquals(0x18, device.regs(0)[register("TR")]);
         assertEquals(sregs, cpu.specialRegisters());
     }
 
@@ -266,24 +268,29 @@ class BhyveRunLoopTest {
         }
         device.statNames = names;
         device.statValues = values;
-        try (BhyveStats a = cpu.stats(); BhyveStats b = cpu.stats()) {
-            assertEquals(names, a.names());
-            assertEquals(names.size() + 1, device.count(VM_STAT_DESC), "descriptors read once, until EINVAL");
-            a.poll();
-            assertEquals(2, device.count(VM_STATS));
-            assertEquals(1000 + MAX_VM_STATS + 5, a.value(MAX_VM_STATS + 5));
-            assertEquals(1003, a.value("stat 3"));
-            device.statValues[0] = 7;
-            assertEquals(7, b.poll().value(0));
-        }
+        BhyveStats a = cpu.stats();
+        assertSame(a, cpu.stats(), "one handle per vCPU");
+        assertEquals(names, a.names());
+        assertEquals(names.size() + 1, device.count(REQ_VM_STAT_DESC), "descriptors read once, until EINVAL");
+        a.poll();
+        assertEquals(2, device.count(REQ_VM_STATS));
+        assertEquals(1000 + MAX_VM_STATS + 5, a.value(MAX_VM_STATS + 5));
+        assertEquals(1003, a.value("stat 3"));
+        device.statValues[0] = 7;
+        assertEquals(7, a.poll().value(0));
+        BhyveVcpu other = (BhyveVcpu) vm.createVcpu(1);
+        assertNotSame(a, other.stats());
+        assertEquals(names.size() + 1, device.count(REQ_VM_STAT_DESC), "names are read once per VM");
+        cpu.close();
+        assertThrows(IllegalStateException.class, a::poll, "the handle is closed with its vCPU");
     }
 
     @Test
     void memoryAtZeroIsSystemMemoryAndOthersAreDeviceSegments() {
         GuestMemory low = vm.allocateMemory(0, 0x10000);
         GuestMemory rom = vm.allocateMemory(0xfff0_0000L, 0x10000, MemoryOption.READ_ONLY);
-        assertEquals(VM_SYSMEM, device.mappings.get(0)[0]);
-        assertEquals(VM_BOOTROM, device.mappings.get(1)[0]);
+        assertEquals(memseg("VM_SYSMEM"), device.mappings.get(0)[0]);
+        assertEquals(memseg("VM_BOOTROM"), device.mappings.get(1)[0]);
         assertEquals(1, device.mappings.get(1)[3]);
         assertTrue(rom.readOnly());
         low.putInt(0x100, 0xcafe);
@@ -304,13 +311,13 @@ class BhyveRunLoopTest {
         device.script.add(ScriptedVmmKernel.SPIN);
         CompletableFuture<ExitKind> running = CompletableFuture.supplyAsync(() -> cpu.run().kind());
         long deadline = System.nanoTime() + 5_000_000_000L;
-        while (device.count(VM_RUN) == 0 && System.nanoTime() < deadline) {
+        while (device.count(REQ_VM_RUN) == 0 && System.nanoTime() < deadline) {
             Thread.sleep(5);
         }
         cpu.close();
         assertEquals(ExitKind.STOP_REQUESTED, running.get(5, TimeUnit.SECONDS));
         assertTrue(cpu.isClosed());
-        assertThrows(VmmException.class, cpu::run);
+        assertThrows(IllegalStateException.class, cpu::run);
         assertTrue(vm.vcpus().isEmpty());
     }
 
@@ -320,7 +327,7 @@ class BhyveRunLoopTest {
         vm.close();
         assertTrue(device.destroyed);
         assertTrue(vm.isClosed());
-        assertThrows(VmmException.class, () -> vm.createVcpu(1));
+        assertThrows(IllegalStateException.class, () -> vm.createVcpu(1));
     }
 
     @Test

@@ -1,11 +1,9 @@
 package org.vmm4j.freebsd;
 
-import static org.vmm4j.freebsd.abi.Vmm.*;
-import static org.vmm4j.freebsd.abi.VmmDev.*;
+import static org.vmm4j.freebsd.abi.VmmDevHeader.*;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -13,22 +11,104 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 
-import org.vmm4j.freebsd.abi.VmmDev;
+import org.vmm4j.Hypervisor;
+import org.vmm4j.VmmException;
+import org.vmm4j.freebsd.guest.BhyveHostLayout;
+import org.vmm4j.freebsd.internal.BhyveHost;
+import org.vmm4j.freebsd.internal.VmmDevice;
+import org.vmm4j.freebsd.internal.VmmKernel;
+import org.vmm4j.host.CommandExecutor;
+import org.vmm4j.host.RecordedHostFacts;
 import org.vmm4j.internal.nat.Errno;
 import org.vmm4j.internal.nat.NativeAccess;
 import org.vmm4j.internal.nat.NativeMemory;
 
 /**
- * TEST-ONLY double of the kernel side of vmm(4). It decodes the ioctl arguments the backend builds
- * (so a wrong offset fails a test), keeps registers per vCPU, and answers VM_RUN from a script of
- * exits. A "spin" step models a guest that never exits: VM_RUN blocks until VM_SUSPEND_CPU for that
- * vCPU arrives and then returns VM_EXITCODE_DEBUG, as vmm.ko does.
+ * TEST-ONLY double of the kernel side of vmm(4). It decodes the ioctl arguments the backend builds with
+ * its own reading of vmm_dev.h ({@link org.vmm4j.freebsd.abi.VmmDevHeader}, never the backend's
+ * {@code VmmDev}), so a wrong offset or request number fails a test; keeps registers per vCPU, and
+ * answers VM_RUN from a script of exits. A "spin" step models a guest that never exits: VM_RUN blocks
+ * until VM_SUSPEND_CPU for that vCPU arrives and then returns VM_EXITCODE_DEBUG, as vmm.ko does.
  */
 final class ScriptedVmmKernel implements VmmKernel {
+    static final int EXIT_INOUT = exitcode("INOUT");
+    static final int EXIT_HLT = exitcode("HLT");
+    static final int EXIT_SUSPENDED = exitcode("SUSPENDED");
+    static final int EXIT_INOUT_STR = exitcode("INOUT_STR");
+    static final int EXIT_DEBUG = exitcode("DEBUG");
+    static final int REG_LAST = register("LAST");
+    static final int CAP_MAX = capability("MAX");
+    private static final int PAGING_64 = pagingMode("64");
+
+    private static final long RUN_CPUID = VM_RUN.offset("cpuid");
+    private static final long RUN_CPUSET = VM_RUN.offset("cpuset");
+    private static final long RUN_CPUSETSIZE = VM_RUN.offset("cpusetsize");
+    private static final long RUN_VM_EXIT = VM_RUN.offset("vm_exit");
+    static final long EXIT_SIZE = VM_EXIT.size();
+    static final long EXIT_EXITCODE = VM_EXIT.offset("exitcode");
+    static final long EXIT_RIP = VM_EXIT.offset("rip");
+    static final long EXIT_INOUT_BITS = VM_EXIT.offset("u.inout.bits");
+    static final long EXIT_INOUT_PORT = VM_EXIT.offset("u.inout.port");
+    static final long EXIT_INOUT_EAX = VM_EXIT.offset("u.inout.eax");
+    static final long EXIT_INOUT_STR_CPU_MODE = VM_EXIT.offset("u.inout_str.paging.cpu_mode");
+    static final long EXIT_INOUT_STR_PAGING_MODE = VM_EXIT.offset("u.inout_str.paging.paging_mode");
+    static final long EXIT_INOUT_STR_INDEX = VM_EXIT.offset("u.inout_str.index");
+    static final long EXIT_INOUT_STR_COUNT = VM_EXIT.offset("u.inout_str.count");
+    static final long EXIT_INOUT_STR_ADDRSIZE = VM_EXIT.offset("u.inout_str.addrsize");
+    static final long EXIT_INOUT_STR_SEG_NAME = VM_EXIT.offset("u.inout_str.seg_name");
+    static final long EXIT_SUSPENDED_HOW = VM_EXIT.offset("u.suspended.how");
+    private static final long ACTIVATE_VCPUID = VM_ACTIVATE_CPU.offset("vcpuid");
+    private static final long CAP_CPUID = VM_CAPABILITY.offset("cpuid");
+    private static final long CAP_CAPTYPE = VM_CAPABILITY.offset("captype");
+    private static final long CAP_CAPVAL = VM_CAPABILITY.offset("capval");
+    private static final long REG_CPUID = VM_REGISTER.offset("cpuid");
+    private static final long REG_REGNUM = VM_REGISTER.offset("regnum");
+    private static final long REG_REGVAL = VM_REGISTER.offset("regval");
+    private static final long SET_CPUID = VM_REGISTER_SET.offset("cpuid");
+    private static final long SET_COUNT = VM_REGISTER_SET.offset("count");
+    private static final long SET_REGNUMS = VM_REGISTER_SET.offset("regnums");
+    private static final long SET_REGVALS = VM_REGISTER_SET.offset("regvals");
+    private static final long SEG_CPUID = VM_SEG_DESC.offset("cpuid");
+    private static final long SEG_REGNUM = VM_SEG_DESC.offset("regnum");
+    private static final long SEG_BASE = VM_SEG_DESC.offset("desc.base");
+    private static final long SEG_LIMIT = VM_SEG_DESC.offset("desc.limit");
+    private static final long SEG_ACCESS = VM_SEG_DESC.offset("desc.access");
+    private static final long TOPOLOGY_MAXCPUS = VM_CPU_TOPOLOGY.offset("maxcpus");
+    private static final long SUSPEND_HOW = VM_SUSPEND.offset("how");
+    private static final long STAT_DESC_INDEX = VM_STAT_DESC.offset("index");
+    private static final long STAT_DESC_DESC = VM_STAT_DESC.offset("desc");
+    private static final long STATS_INDEX = VM_STATS.offset("index");
+    private static final long STATS_NUM_ENTRIES = VM_STATS.offset("num_entries");
+    private static final long STATS_TV_SEC = VM_STATS.offset("tv.tv_sec");
+    private static final long STATS_TV_USEC = VM_STATS.offset("tv.tv_usec");
+    private static final long STATS_STATBUF = VM_STATS.offset("statbuf");
+    private static final long GLA2GPA_GLA = VM_GLA2GPA.offset("gla");
+    private static final long GLA2GPA_PAGING_MODE = VM_GLA2GPA.offset("paging.paging_mode");
+    private static final long GLA2GPA_FAULT = VM_GLA2GPA.offset("fault");
+    private static final long GLA2GPA_GPA = VM_GLA2GPA.offset("gpa");
+    private static final long MUNMAP_GPA = VM_MUNMAP.offset("gpa");
+    private static final long MUNMAP_LEN = VM_MUNMAP.offset("len");
+
     final Map<String, Device> vms = new LinkedHashMap<>();
     final List<String> destroyed = new ArrayList<>();
     final Set<String> preexisting = new HashSet<>();
+
+    /**
+     * {@code Hypervisor.open("bhyve")}, the public entry point, with this double installed as the kernel
+     * of a FreeBSD 14.1 host; the hypervisor keeps using it after the installation ends.
+     */
+    Hypervisor openThroughProvider() {
+        RecordedHostFacts facts = new RecordedHostFacts().sysctl("kern.osreldate", "1401000");
+        BhyveHost.Installation installed = BhyveHost.install(new BhyveHost(true, facts, () -> this,
+                CommandExecutor.system(), BhyveHostLayout::standard));
+        try {
+            return Hypervisor.open(BhyveHypervisor.KIND);
+        } finally {
+            installed.close();
+        }
+    }
 
     @Override
     public synchronized VmmDevice create(String name) {
@@ -44,7 +124,7 @@ final class ScriptedVmmKernel implements VmmKernel {
     public synchronized VmmDevice open(String name) {
         Device d = vms.get(name);
         if (d == null) {
-            throw new org.vmm4j.VmmException("no VM " + name);
+            throw new VmmException("no VM " + name);
         }
         return d;
     }
@@ -59,49 +139,49 @@ final class ScriptedVmmKernel implements VmmKernel {
         int run(NativeMemory exit);
     }
 
-    static Step exit(int exitcode, long rip, java.util.function.Consumer<NativeMemory> fill) {
+    static Step exit(int exitcode, long rip, Consumer<NativeMemory> fill) {
         return e -> {
             e.clear();
-            e.putInt(VM_EXIT_EXITCODE, exitcode);
-            e.putLong(VM_EXIT_RIP, rip);
+            e.putInt(EXIT_EXITCODE, exitcode);
+            e.putLong(EXIT_RIP, rip);
             fill.accept(e);
             return 0;
         };
     }
 
     static Step out(int port, int size, long value) {
-        return exit(VM_EXITCODE_INOUT, 0x1000, e -> {
-            e.putShort(VM_EXIT_INOUT_BITS, (short) (size << VM_INOUT_BYTES_SHIFT));
-            e.putShort(VM_EXIT_INOUT_PORT, (short) port);
-            e.putInt(VM_EXIT_INOUT_EAX, (int) value);
+        return exit(EXIT_INOUT, 0x1000, e -> {
+            e.putShort(EXIT_INOUT_BITS, (short) (size << INOUT_BYTES_SHIFT));
+            e.putShort(EXIT_INOUT_PORT, (short) port);
+            e.putInt(EXIT_INOUT_EAX, (int) value);
         });
     }
 
     static Step in(int port, int size, long eax) {
-        return exit(VM_EXITCODE_INOUT, 0x1000, e -> {
-            e.putShort(VM_EXIT_INOUT_BITS, (short) ((size << VM_INOUT_BYTES_SHIFT) | (1 << VM_INOUT_IN_SHIFT)));
-            e.putShort(VM_EXIT_INOUT_PORT, (short) port);
-            e.putInt(VM_EXIT_INOUT_EAX, (int) eax);
+        return exit(EXIT_INOUT, 0x1000, e -> {
+            e.putShort(EXIT_INOUT_BITS, (short) ((size << INOUT_BYTES_SHIFT) | (1 << INOUT_IN_SHIFT)));
+            e.putShort(EXIT_INOUT_PORT, (short) port);
+            e.putInt(EXIT_INOUT_EAX, (int) eax);
         });
     }
 
     /** {@code rep outsb} of {@code count} bytes at DS:RSI = {@code rsi} in 64-bit paged mode. */
     static Step repOutsb64(int port, long rsi, int count) {
-        return exit(VM_EXITCODE_INOUT_STR, 0x1000, e -> {
-            e.putShort(VM_EXIT_INOUT_BITS, (short) ((1 << VM_INOUT_BYTES_SHIFT) | (1 << VM_INOUT_STRING_SHIFT)
-                    | (1 << VM_INOUT_REP_SHIFT)));
-            e.putShort(VM_EXIT_INOUT_PORT, (short) port);
-            e.putInt(VM_EXIT_INOUT_STR_PAGING + VM_GUEST_PAGING_CPU_MODE, CPU_MODE_64BIT);
-            e.putInt(VM_EXIT_INOUT_STR_PAGING + VM_GUEST_PAGING_PAGING_MODE, PAGING_MODE_64);
-            e.putLong(VM_EXIT_INOUT_STR_INDEX, rsi);
-            e.putLong(VM_EXIT_INOUT_STR_COUNT, count);
-            e.putInt(VM_EXIT_INOUT_STR_ADDRSIZE, 8);
-            e.putInt(VM_EXIT_INOUT_STR_SEG_NAME, VM_REG_GUEST_DS);
+        return exit(EXIT_INOUT_STR, 0x1000, e -> {
+            e.putShort(EXIT_INOUT_BITS, (short) ((1 << INOUT_BYTES_SHIFT) | (1 << INOUT_STRING_SHIFT)
+                    | (1 << INOUT_REP_SHIFT)));
+            e.putShort(EXIT_INOUT_PORT, (short) port);
+            e.putInt(EXIT_INOUT_STR_CPU_MODE, cpuMode("64BIT"));
+            e.putInt(EXIT_INOUT_STR_PAGING_MODE, PAGING_64);
+            e.putLong(EXIT_INOUT_STR_INDEX, rsi);
+            e.putLong(EXIT_INOUT_STR_COUNT, count);
+            e.putInt(EXIT_INOUT_STR_ADDRSIZE, 8);
+            e.putInt(EXIT_INOUT_STR_SEG_NAME, register("DS"));
         });
     }
 
     static Step hlt() {
-        return exit(VM_EXITCODE_HLT, 0x1010, e -> { });
+        return exit(EXIT_HLT, 0x1010, e -> { });
     }
 
     static Step error(int errno) {
@@ -138,7 +218,7 @@ final class ScriptedVmmKernel implements VmmKernel {
         }
 
         long[] regs(int cpu) {
-            return regs.computeIfAbsent(cpu, c -> new long[VM_REG_LAST]);
+            return regs.computeIfAbsent(cpu, c -> new long[REG_LAST]);
         }
 
         synchronized int count(long request) {
@@ -167,86 +247,82 @@ final class ScriptedVmmKernel implements VmmKernel {
                 return -Errno.EBADF;
             }
             log(request);
-            if (request == VM_RUN) {
+            if (request == REQ_VM_RUN) {
                 return run(arg);
             }
             synchronized (this) {
-                if (request == VM_ACTIVATE_CPU) {
-                    active.add(arg.getInt(VM_ACTIVATE_CPU_VCPUID));
-                } else if (request == VM_SUSPEND_CPU) {
-                    debugCpus.add(arg.getInt(VM_ACTIVATE_CPU_VCPUID));
+                if (request == REQ_VM_ACTIVATE_CPU) {
+                    active.add(arg.getInt(ACTIVATE_VCPUID));
+                } else if (request == REQ_VM_SUSPEND_CPU) {
+                    debugCpus.add(arg.getInt(ACTIVATE_VCPUID));
                     notifyAll();
-                } else if (request == VM_RESUME_CPU) {
-                    debugCpus.remove(arg.getInt(VM_ACTIVATE_CPU_VCPUID));
-                } else if (request == VM_SET_CAPABILITY) {
-                    int cap = arg.getInt(VM_CAPABILITY_CAPTYPE);
-                    if (cap < 0 || cap >= VM_CAP_MAX) {
+                } else if (request == REQ_VM_RESUME_CPU) {
+                    debugCpus.remove(arg.getInt(ACTIVATE_VCPUID));
+                } else if (request == REQ_VM_SET_CAPABILITY) {
+                    int cap = arg.getInt(CAP_CAPTYPE);
+                    if (cap < 0 || cap >= CAP_MAX) {
                         return -Errno.EINVAL;
                     }
-                    caps.computeIfAbsent(arg.getInt(VM_CAPABILITY_CPUID), c -> new int[VM_CAP_MAX])[cap] =
-                            arg.getInt(VM_CAPABILITY_CAPVAL);
-                } else if (request == VM_GET_CAPABILITY) {
-                    int cap = arg.getInt(VM_CAPABILITY_CAPTYPE);
-                    arg.putInt(VM_CAPABILITY_CAPVAL,
-                            caps.computeIfAbsent(arg.getInt(VM_CAPABILITY_CPUID), c -> new int[VM_CAP_MAX])[cap]);
-                } else if (request == VM_GET_REGISTER) {
-                    arg.putLong(VM_REGISTER_REGVAL, regs(arg.getInt(VM_REGISTER_CPUID))[arg.getInt(VM_REGISTER_REGNUM)]);
-                } else if (request == VM_SET_REGISTER) {
-                    regs(arg.getInt(VM_REGISTER_CPUID))[arg.getInt(VM_REGISTER_REGNUM)] = arg.getLong(VM_REGISTER_REGVAL);
-                } else if (request == VM_GET_REGISTER_SET || request == VM_SET_REGISTER_SET) {
-                    int count = arg.getInt(VM_REGISTER_SET_COUNT);
-                    if (count > VM_REG_LAST) {
+                    caps.computeIfAbsent(arg.getInt(CAP_CPUID), c -> new int[CAP_MAX])[cap] = arg.getInt(CAP_CAPVAL);
+                } else if (request == REQ_VM_GET_CAPABILITY) {
+                    int cap = arg.getInt(CAP_CAPTYPE);
+                    arg.putInt(CAP_CAPVAL, caps.computeIfAbsent(arg.getInt(CAP_CPUID), c -> new int[CAP_MAX])[cap]);
+                } else if (request == REQ_VM_GET_REGISTER) {
+                    arg.putLong(REG_REGVAL, regs(arg.getInt(REG_CPUID))[arg.getInt(REG_REGNUM)]);
+                } else if (request == REQ_VM_SET_REGISTER) {
+                    regs(arg.getInt(REG_CPUID))[arg.getInt(REG_REGNUM)] = arg.getLong(REG_REGVAL);
+                } else if (request == REQ_VM_GET_REGISTER_SET || request == REQ_VM_SET_REGISTER_SET) {
+                    int count = arg.getInt(SET_COUNT);
+                    if (count > REG_LAST) {
                         return -Errno.EINVAL;
                     }
-                    NativeMemory nums = NativeAccess.get().view(arg.getLong(VM_REGISTER_SET_REGNUMS), 4L * count);
-                    NativeMemory vals = NativeAccess.get().view(arg.getLong(VM_REGISTER_SET_REGVALS), 8L * count);
-                    long[] r = regs(arg.getInt(VM_REGISTER_SET_CPUID));
+                    NativeMemory nums = NativeAccess.get().view(arg.getLong(SET_REGNUMS), 4L * count);
+                    NativeMemory vals = NativeAccess.get().view(arg.getLong(SET_REGVALS), 8L * count);
+                    long[] r = regs(arg.getInt(SET_CPUID));
                     for (int i = 0; i < count; i++) {
-                        if (request == VM_GET_REGISTER_SET) {
+                        if (request == REQ_VM_GET_REGISTER_SET) {
                             vals.putLong(8L * i, r[nums.getInt(4L * i)]);
                         } else {
                             r[nums.getInt(4L * i)] = vals.getLong(8L * i);
                         }
                     }
-                } else if (request == VM_GET_SEGMENT_DESCRIPTOR) {
-                    long[] d = descs.getOrDefault(arg.getInt(VM_SEG_DESC_CPUID) * 100 + arg.getInt(VM_SEG_DESC_REGNUM),
-                            new long[3]);
-                    arg.putLong(VM_SEG_DESC_DESC + SEG_DESC_BASE, d[0]);
-                    arg.putInt(VM_SEG_DESC_DESC + SEG_DESC_LIMIT, (int) d[1]);
-                    arg.putInt(VM_SEG_DESC_DESC + SEG_DESC_ACCESS, (int) d[2]);
-                } else if (request == VM_SET_SEGMENT_DESCRIPTOR) {
-                    descs.put(arg.getInt(VM_SEG_DESC_CPUID) * 100 + arg.getInt(VM_SEG_DESC_REGNUM), new long[] {
-                        arg.getLong(VM_SEG_DESC_DESC + SEG_DESC_BASE), arg.getInt(VM_SEG_DESC_DESC + SEG_DESC_LIMIT),
-                        arg.getInt(VM_SEG_DESC_DESC + SEG_DESC_ACCESS)});
-                } else if (request == VM_GET_TOPOLOGY) {
-                    arg.putShort(VM_CPU_TOPOLOGY_MAXCPUS, (short) maxCpus);
-                } else if (request == VM_SUSPEND) {
-                    suspendedHow = arg.getInt(VM_SUSPEND_HOW);
-                } else if (request == VM_STAT_DESC) {
-                    int index = arg.getInt(VM_STAT_DESC_INDEX);
+                } else if (request == REQ_VM_GET_SEGMENT_DESCRIPTOR) {
+                    long[] d = descs.getOrDefault(arg.getInt(SEG_CPUID) * 100 + arg.getInt(SEG_REGNUM), new long[3]);
+                    arg.putLong(SEG_BASE, d[0]);
+                    arg.putInt(SEG_LIMIT, (int) d[1]);
+                    arg.putInt(SEG_ACCESS, (int) d[2]);
+                } else if (request == REQ_VM_SET_SEGMENT_DESCRIPTOR) {
+                    descs.put(arg.getInt(SEG_CPUID) * 100 + arg.getInt(SEG_REGNUM), new long[] {
+                        arg.getLong(SEG_BASE), arg.getInt(SEG_LIMIT), arg.getInt(SEG_ACCESS)});
+                } else if (request == REQ_VM_GET_TOPOLOGY) {
+                    arg.putShort(TOPOLOGY_MAXCPUS, (short) maxCpus);
+                } else if (request == REQ_VM_SUSPEND) {
+                    suspendedHow = arg.getInt(SUSPEND_HOW);
+                } else if (request == REQ_VM_STAT_DESC) {
+                    int index = arg.getInt(STAT_DESC_INDEX);
                     if (index < 0 || index >= statNames.size()) {
                         return -Errno.EINVAL;
                     }
-                    arg.putString(VM_STAT_DESC_DESC, statNames.get(index));
-                } else if (request == VM_STATS) {
-                    int index = arg.getInt(VM_STATS_INDEX);
+                    arg.putString(STAT_DESC_DESC, statNames.get(index));
+                } else if (request == REQ_VM_STATS) {
+                    int index = arg.getInt(STATS_INDEX);
                     int n = Math.max(0, Math.min(MAX_VM_STATS, statValues.length - index));
                     for (int i = 0; i < n; i++) {
-                        arg.putLong(VM_STATS_STATBUF + 8L * i, statValues[index + i]);
+                        arg.putLong(STATS_STATBUF + 8L * i, statValues[index + i]);
                     }
-                    arg.putInt(VM_STATS_NUM_ENTRIES, n);
-                    arg.putLong(VM_STATS_TV, 1_700_000_000L);
-                    arg.putLong(VM_STATS_TV + 8, 5);
-                } else if (request == VM_GLA2GPA_NOFAULT) {
+                    arg.putInt(STATS_NUM_ENTRIES, n);
+                    arg.putLong(STATS_TV_SEC, 1_700_000_000L);
+                    arg.putLong(STATS_TV_USEC, 5);
+                } else if (request == REQ_VM_GLA2GPA_NOFAULT) {
                     // The guest maps its higher half at 0xffff800000000000 onto physical 0; nothing else.
-                    long gla = arg.getLong(VM_GLA2GPA_GLA);
+                    long gla = arg.getLong(GLA2GPA_GLA);
                     boolean mapped = gla >= 0xffff800000000000L && gla < 0xffff800000100000L
-                            && arg.getInt(VM_GLA2GPA_PAGING + VM_GUEST_PAGING_PAGING_MODE) == PAGING_MODE_64;
-                    arg.putInt(VM_GLA2GPA_FAULT, mapped ? 0 : 1);
-                    arg.putLong(VM_GLA2GPA_GPA, mapped ? gla - 0xffff800000000000L : 0);
-                } else if (request == VM_MUNMAP_MEMSEG) {
-                    long gpa = arg.getLong(VM_MUNMAP_GPA);
-                    if (!mappings.removeIf(m -> m[1] == gpa && m[2] == arg.getLong(VM_MUNMAP_LEN))) {
+                            && arg.getInt(GLA2GPA_PAGING_MODE) == PAGING_64;
+                    arg.putInt(GLA2GPA_FAULT, mapped ? 0 : 1);
+                    arg.putLong(GLA2GPA_GPA, mapped ? gla - 0xffff800000000000L : 0);
+                } else if (request == REQ_VM_MUNMAP_MEMSEG) {
+                    long gpa = arg.getLong(MUNMAP_GPA);
+                    if (!mappings.removeIf(m -> m[1] == gpa && m[2] == arg.getLong(MUNMAP_LEN))) {
                         return -Errno.EINVAL;
                     }
                 } else {
@@ -257,9 +333,9 @@ final class ScriptedVmmKernel implements VmmKernel {
         }
 
         private int run(NativeMemory arg) {
-            int cpu = arg.getInt(VM_RUN_CPUID);
-            NativeMemory exit = NativeAccess.get().view(arg.getLong(VM_RUN_VM_EXIT), VM_EXIT_SIZE);
-            if (arg.getLong(VM_RUN_CPUSETSIZE) <= 0 || arg.getLong(VM_RUN_CPUSET) == 0) {
+            int cpu = arg.getInt(RUN_CPUID);
+            NativeMemory exit = NativeAccess.get().view(arg.getLong(RUN_VM_EXIT), EXIT_SIZE);
+            if (arg.getLong(RUN_CPUSETSIZE) <= 0 || arg.getLong(RUN_CPUSET) == 0) {
                 return -Errno.EFAULT;
             }
             Step step;
@@ -296,7 +372,7 @@ final class ScriptedVmmKernel implements VmmKernel {
 
         private static int debugExit(NativeMemory exit) {
             exit.clear();
-            exit.putInt(VM_EXIT_EXITCODE, VM_EXITCODE_DEBUG);
+            exit.putInt(EXIT_EXITCODE, EXIT_DEBUG);
             return 0;
         }
 

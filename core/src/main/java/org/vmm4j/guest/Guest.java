@@ -66,7 +66,16 @@ public interface Guest extends AutoCloseable {
 
     void setAutostart(boolean enabled);
 
-    /** The guest's IP addresses as known to the manager. */
+    /**
+     * The guest's IP addresses as {@code source} knows them, matched to the guest by its NICs' MACs where
+     * the source is a host table (DHCP leases, ARP). Empty when the source knows none yet, e.g. while the
+     * guest boots; a source the backend cannot ask is never answered with an empty list, which would make
+     * a caller wait for an address in vain.
+     *
+     * @throws UnsupportedOperationException when this backend cannot learn addresses from {@code source}
+     *                                       (e.g. {@link GuestAddress.Source#GUEST_AGENT} on bhyve, which
+     *                                       has no agent channel), saying which sources it can ask
+     */
     List<GuestAddress> addresses(GuestAddress.Source source);
 
     /** The path of the guest's serial console device (pty, nmdm, tty), if it has one. */

@@ -50,7 +50,7 @@ final class GuestsCommand implements Cli.Command {
     @Override
     public String summary() {
         return "list and control managed guests (libvirt, bhyve, vmd): list, info, start, stop, reboot, delete,"
-                + " snapshot, events; --uri U (default qemu:///system on Linux)";
+                + " snapshot, events; --uri U (default: qemu:///system on Linux, bhyve:///system on FreeBSD)";
     }
 
     @Override

@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 
 import org.vmm4j.guest.GuestManager;
 import org.vmm4j.provision.ExpectedDigest;
@@ -26,9 +27,12 @@ import org.vmm4j.provision.ProvisionStep;
 /**
  * {@code vmm4j provision --name web1 (--distro ubuntu-24.04 | --image FILE | --image URL --sha256 HEX)
  * [--mem 2G] [--cpus 2] [--disk 20G] [--user admin] [--ssh-key ~/.ssh/id.pub] [--identity KEY]
- * [--password-file FILE] [--run 'cmd']... [--network default | --bridge br0] [--uri qemu:///system]
+ * [--password-file FILE] [--run 'cmd']... [--network default | --bridge br0] [--uri URI]
  * [--dir DIR] [--cache DIR] [--hypervisor kvm] [--no-wait] [--ip-timeout S] [--ssh-timeout S]}:
  * creates a guest with {@link GuestProvisioner}, progress as a bar on stderr, the summary on stdout.
+ * Without {@code --uri} it connects to the host's guest manager at its default URI ({@code qemu:///system}
+ * on Linux, {@code bhyve:///system} on FreeBSD); without {@code --hypervisor} it takes the images of the
+ * host's hypervisor ({@link #defaultHypervisor}).
  */
 final class ProvisionCommand implements Cli.Command {
     static final String USAGE = "usage: vmm4j provision --name NAME (--distro ID | --image FILE | --image URL --sha256 HEX)"
@@ -36,7 +40,7 @@ final class ProvisionCommand implements Cli.Command {
             + " [--run CMD]... [--network N | --bridge BR] [--uri URI] [--dir DIR] [--cache DIR] [--hypervisor K]"
             + " [--no-wait] [--ip-timeout S] [--ssh-timeout S]";
 
-    /** The parsed command line: what to create, and where. */
+    /** The parsed command line: what to create, and where ({@code uri} null: the backend's default). */
     record Options(ProvisionRequest request, String uri, Path cache) {
     }
 
@@ -68,12 +72,12 @@ final class ProvisionCommand implements Cli.Command {
         String distro = null;
         String image = null;
         String sha256 = null;
-        String uri = "qemu:///system";
+        String uri = null;
         Path cache = defaultCache();
         Path publicKey = null;
         Path identity = null;
         Path passwordFile = null;
-        ProvisionRequest.Builder b = ProvisionRequest.builder(null);
+        ProvisionRequest.Builder b = ProvisionRequest.builder(null).hypervisor(defaultHypervisor(System.getProperty("os.name")));
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
@@ -138,6 +142,12 @@ final class ProvisionCommand implements Cli.Command {
         ProvisionRequest built = request.build();
         built.validate();
         return new Options(built, uri, cache);
+    }
+
+    /** The hypervisor kind of the host's guest manager: bhyve on FreeBSD, openbsd-vmm on OpenBSD, else kvm. */
+    static String defaultHypervisor(String osName) {
+        String os = osName.toLowerCase(Locale.ROOT);
+        return os.startsWith("freebsd") ? "bhyve" : os.startsWith("openbsd") ? "openbsd-vmm" : "kvm";
     }
 
     private static String firstLine(Path file, String option) {

@@ -31,7 +31,7 @@ import org.vmm4j.guest.GuestFilter;
 import org.vmm4j.guest.GuestManager;
 import org.vmm4j.guest.GuestSpec;
 import org.vmm4j.guest.GuestStats;
-import org.vmm4j.linux.libvirt.LibvirtGuestManager;
+import org.vmm4j.linux.guest.LibvirtGuestManager;
 
 /**
  * {@code vmm4j guests} against libvirt's test driver. test:///default keeps its state per connection,

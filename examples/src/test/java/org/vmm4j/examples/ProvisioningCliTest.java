@@ -2,6 +2,7 @@ package org.vmm4j.examples;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -112,6 +113,18 @@ class ProvisioningCliTest {
         assertEquals("test:///default", o.uri());
         assertEquals(ProvisionStep.REPORT, r.stopAfter());
         assertFalse(r.toString().contains("Sekr1t-pass"), r.toString());
+    }
+
+    @Test
+    void provisionWithoutUriOrHypervisorFollowsTheHostsGuestManager() {
+        ProvisionCommand.Options o = ProvisionCommand.parse(new String[] {"--name", "b1", "--distro", "ubuntu-24.04"});
+        assertNull(o.uri(), "GuestManager.connect picks the backend's default URI");
+        assertEquals(ProvisionCommand.defaultHypervisor(System.getProperty("os.name")), o.request().hypervisor());
+        assertEquals("bhyve", ProvisionCommand.defaultHypervisor("FreeBSD"));
+        assertEquals("openbsd-vmm", ProvisionCommand.defaultHypervisor("OpenBSD"));
+        assertEquals("kvm", ProvisionCommand.defaultHypervisor("Linux"));
+        assertEquals("bhyve", ProvisionCommand.parse(new String[] {"--name", "b1", "--distro", "ubuntu-24.04",
+                "--hypervisor", "bhyve"}).request().hypervisor());
     }
 
     @Test

@@ -1,7 +1,11 @@
 package org.vmm4j.freebsd.guest;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 
@@ -27,6 +31,9 @@ public final class BhyveConfig {
         /** bhyveload(8) loads a FreeBSD kernel from the first disk before bhyve starts. */
         BHYVELOAD
     }
+
+    /** Slot 0 is the host bridge; disks start at 2 (31 is the LPC bridge). */
+    private static final int FIRST_DISK_SLOT = 2;
 
     private BhyveConfig() {
     }
@@ -85,19 +92,21 @@ public final class BhyveConfig {
         }
         put(lines, "pci.0.0.0.device", "hostbridge");
         put(lines, "pci.0.31.0.device", "lpc");
-        int slot = 2;
+        int slot = FIRST_DISK_SLOT;
         for (DiskSpec disk : orderedDisks(spec)) {
             slot = disk(lines, slot, disk);
         }
         for (int i = 0; i < spec.nics().size(); i++) {
             NicSpec nic = spec.nics().get(i);
-            String pci = "pci.0." + slot++ + ".0.";
+            requireAttachable(spec.name(), nic);
+            String pci = "pci.0." + nicSlot(spec, i) + ".0.";
             put(lines, pci + "device", nicDevice(nic.model()));
             put(lines, pci + "backend", SafeNames.require("tap", taps.get(i), 15));
             if (nic.mac() != null) {
-                put(lines, pci + "mac", nic.mac().toLowerCase(java.util.Locale.ROOT));
+                put(lines, pci + "mac", nic.mac().toLowerCase(Locale.ROOT));
             }
         }
+        slot = nicSlot(spec, spec.nics().size());
         if (spec.vnc()) {
             String pci = "pci.0." + slot++ + ".0.";
             put(lines, pci + "device", "fbuf");
@@ -111,6 +120,51 @@ public final class BhyveConfig {
             throw new IllegalArgumentException("guest " + spec.name() + " needs more than 28 PCI slots");
         }
         return String.join("\n", lines) + "\n";
+    }
+
+    /** The PCI slot of NIC {@code nic}: after the disks, one slot each from {@link #FIRST_DISK_SLOT}. */
+    static int nicSlot(GuestSpec spec, int nic) {
+        return FIRST_DISK_SLOT + spec.disks().size() + nic;
+    }
+
+    /**
+     * The MAC address each NIC of {@code spec} has in the guest, in NIC order, lower case: the spec's, or
+     * the one bhyve derives when none is configured ({@code net_genmac} in usr.sbin/bhyve/net_utils.c:
+     * the NetApp OUI {@code 00:a0:98} and the first three bytes of the MD5 of {@code "SLOT-FUNCTION-NAME"}).
+     */
+    public static List<String> nicMacs(GuestSpec spec) {
+        List<String> macs = new ArrayList<>();
+        for (int i = 0; i < spec.nics().size(); i++) {
+            String mac = spec.nics().get(i).mac();
+            if (mac != null) {
+                macs.add(mac.toLowerCase(Locale.ROOT));
+                continue;
+            }
+            byte[] digest;
+            try {
+                digest = MessageDigest.getInstance("MD5").digest((nicSlot(spec, i) + "-0-" + spec.name())
+                        .getBytes(StandardCharsets.US_ASCII));
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException("every JDK has MD5", e);
+            }
+            macs.add(String.format(Locale.ROOT, "00:a0:98:%02x:%02x:%02x", digest[0], digest[1], digest[2]));
+        }
+        return macs;
+    }
+
+    /**
+     * bhyve attaches a NIC to a tap, or to a new tap on a bridge; it has neither libvirt's named networks
+     * nor user-mode networking.
+     */
+    static void requireAttachable(String guest, NicSpec nic) {
+        switch (nic.type()) {
+            case TAP, BRIDGE -> { }
+            case NETWORK -> throw new IllegalArgumentException("bhyve has no named networks; attach " + guest
+                    + "'s NIC to a bridge (NicSpec.bridge(\"bridge0\"), vmm4j provision --bridge bridge0) instead of"
+                    + " network '" + nic.source() + "'");
+            case USER -> throw new IllegalArgumentException("bhyve has no user-mode networking; attach " + guest
+                    + " to a bridge or tap");
+        }
     }
 
     /** The first boot device's disks first, so firmware without a boot order finds them. */

@@ -5,9 +5,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -15,48 +18,103 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 
+import org.vmm4j.HypervisorUnavailableException;
 import org.vmm4j.VmmException;
-import org.vmm4j.freebsd.BhyveStats;
-import org.vmm4j.freebsd.LibvmmapiKernel;
-import org.vmm4j.freebsd.VmmDevice;
-import org.vmm4j.freebsd.VmmKernel;
+import org.vmm4j.freebsd.BhyveHypervisor;
+import org.vmm4j.freebsd.abi.Vmm;
 import org.vmm4j.freebsd.host.ZfsNames;
+import org.vmm4j.freebsd.internal.BhyveHost;
+import org.vmm4j.freebsd.internal.VmmDevice;
+import org.vmm4j.freebsd.internal.VmmKernel;
+import org.vmm4j.freebsd.internal.VmmStatistics;
 import org.vmm4j.guest.DiskSpec;
 import org.vmm4j.guest.Guest;
+import org.vmm4j.guest.GuestAddress;
 import org.vmm4j.guest.GuestFilter;
 import org.vmm4j.guest.GuestManager;
 import org.vmm4j.guest.GuestSpec;
 import org.vmm4j.guest.GuestState;
 import org.vmm4j.guest.UndefineOption;
 import org.vmm4j.host.CommandExecutor;
+import org.vmm4j.host.CommandResult;
 import org.vmm4j.host.SafeNames;
 
 /**
  * bhyve guests run as bhyve(8) processes supervised by this manager. Definitions live in
  * {@link BhyveHostLayout#stateDir()}; running VMs are those in {@code /dev/vmm}. A guest started by an
  * earlier run of the application is seen as running while its VM exists, and can be stopped (through
- * the kernel), but is not supervised by this instance.
+ * the kernel), but is not supervised by this instance. Reached through
+ * {@link GuestManager#connect(String)} on FreeBSD, or {@link #connect(String)}.
  */
 public final class BhyveGuestManager implements GuestManager {
     /** Guest names: SafeNames, and short enough for every file, nmdm and tap description derived from them. */
     public static final int MAX_NAME_LENGTH = GuestSpec.MAX_NAME_LENGTH;
+    /** The URI of the default layout: definitions in {@link BhyveHostLayout#DEFAULT_STATE_DIR}. */
+    public static final String DEFAULT_URI = "bhyve:///system";
+    private static final String SCHEME = "bhyve://";
 
     private final BhyveHostLayout layout;
     private final VmmKernel kernel;
     private final CommandExecutor executor;
     private final GuestDefinitionStore store;
+    private final String uri;
     private final Map<String, BhyveSupervisor> supervisors = new HashMap<>();
+    private volatile boolean closed;
 
-    public BhyveGuestManager(BhyveHostLayout layout, VmmKernel kernel, CommandExecutor executor) {
+    BhyveGuestManager(BhyveHostLayout layout, VmmKernel kernel, CommandExecutor executor) {
         this.layout = layout;
         this.kernel = kernel;
         this.executor = executor;
         this.store = new GuestDefinitionStore(layout.stateDir());
+        this.uri = layout.stateDir().equals(BhyveHostLayout.DEFAULT_STATE_DIR) ? DEFAULT_URI
+                : SCHEME + layout.stateDir();
     }
 
-    /** The manager on this FreeBSD host with the standard paths and definitions under {@code stateDir}. */
-    public static BhyveGuestManager open(Path stateDir) {
-        return new BhyveGuestManager(BhyveHostLayout.standard(stateDir), LibvmmapiKernel.load(), CommandExecutor.system());
+    /**
+     * Connects to the bhyve guests of this FreeBSD host. {@code uri} names where their definitions live
+     * (bhyve, bhyveload, ifconfig and the UEFI firmware are at their standard places either way):
+     * <ul>
+     *   <li>{@code null} or {@value #DEFAULT_URI}: the default layout, definitions in
+     *       {@link BhyveHostLayout#DEFAULT_STATE_DIR} (created by the first {@link #define});</li>
+     *   <li>{@code bhyve://} followed by an absolute, normalised path of an existing directory, e.g.
+     *       {@code bhyve:///usr/local/vmm4j/guests}: definitions in that directory.</li>
+     * </ul>
+     * {@link #uri()} gives the same form back.
+     *
+     * @throws IllegalArgumentException for any other URI, e.g. {@code qemu:///system} (libvirt is not
+     *                                  bhyve's manager) or a directory that does not exist
+     * @throws HypervisorUnavailableException off FreeBSD, or when libvmmapi cannot be loaded
+     */
+    public static BhyveGuestManager connect(String uri) {
+        Path stateDir = stateDirectory(uri);
+        BhyveHost host = BhyveHost.current();
+        if (!host.freeBsd()) {
+            throw new HypervisorUnavailableException("bhyve guests run on FreeBSD; this is " + System.getProperty("os.name"));
+        }
+        return new BhyveGuestManager(host.layout().apply(stateDir), host.kernel().get(), host.executor());
+    }
+
+    /** The state directory {@code uri} names (see {@link #connect(String)}). */
+    static Path stateDirectory(String uri) {
+        if (uri == null || uri.equals(DEFAULT_URI)) {
+            return BhyveHostLayout.DEFAULT_STATE_DIR;
+        }
+        String usage = "; bhyve guest URIs are " + DEFAULT_URI + " or bhyve:///ABSOLUTE/STATE/DIRECTORY";
+        if (!uri.startsWith(SCHEME + "/")) {
+            throw new IllegalArgumentException("'" + uri + "' is not a bhyve guest URI" + usage);
+        }
+        String path = uri.substring(SCHEME.length());
+        if (path.indexOf('?') >= 0 || path.indexOf('#') >= 0 || path.indexOf('\0') >= 0
+                || !Path.of(path).normalize().toString().equals(path)) {
+            throw new IllegalArgumentException("'" + uri + "' does not name a normalised directory (no query, '..', '.',"
+                    + " '//' or trailing '/')" + usage);
+        }
+        Path dir = Path.of(path);
+        if (!Files.isDirectory(dir)) {
+            throw new IllegalArgumentException("the state directory " + dir + " of '" + uri + "' does not exist; create it"
+                    + " or connect to " + DEFAULT_URI);
+        }
+        return dir;
     }
 
     GuestDefinitionStore store() {
@@ -65,16 +123,17 @@ public final class BhyveGuestManager implements GuestManager {
 
     @Override
     public String kind() {
-        return "bhyve";
+        return BhyveHypervisor.KIND;
     }
 
     @Override
     public String uri() {
-        return "bhyve://" + layout.stateDir();
+        return uri;
     }
 
     @Override
     public List<Guest> list(GuestFilter filter) {
+        ensureOpen();
         Set<String> names = new LinkedHashSet<>();
         store.list().forEach(d -> names.add(d.name()));
         for (String vm : kernel.list()) {
@@ -107,6 +166,7 @@ public final class BhyveGuestManager implements GuestManager {
 
     @Override
     public Optional<Guest> find(String name) {
+        ensureOpen();
         if (!isValidName(name)) {
             return Optional.empty();
         }
@@ -118,6 +178,7 @@ public final class BhyveGuestManager implements GuestManager {
 
     @Override
     public Optional<Guest> find(UUID uuid) {
+        ensureOpen();
         for (GuestDefinition d : store.list()) {
             if (d.uuid().equals(uuid)) {
                 return Optional.of(new BhyveGuest(this, d.name()));
@@ -131,10 +192,23 @@ public final class BhyveGuestManager implements GuestManager {
         return define(spec, BhyveGuestOptions.defaults());
     }
 
-    /** Defines a guest with bhyve-only options; redefining a stopped guest keeps its UUID. */
+    /**
+     * Defines a guest with bhyve-only options.
+     *
+     * @throws IllegalArgumentException when the name is taken, by a definition or a VM in {@code /dev/vmm}
+     *                                  (change a defined guest with its setters), or for what bhyve cannot run
+     */
     public synchronized BhyveGuest define(GuestSpec spec, BhyveGuestOptions options) {
+        ensureOpen();
         SafeNames.require("guest name", spec.name(), MAX_NAME_LENGTH);
-        UUID uuid = store.load(spec.name()).map(GuestDefinition::uuid).orElseGet(UUID::randomUUID);
+        if (store.load(spec.name()).isPresent()) {
+            throw new IllegalArgumentException("a guest named " + spec.name() + " is defined already in "
+                    + layout.stateDir() + "; undefine it first, or change it with its setters");
+        }
+        if (kernel.list().contains(spec.name())) {
+            throw new IllegalArgumentException("a VM named " + spec.name() + " runs in /dev/vmm");
+        }
+        UUID uuid = UUID.randomUUID();
         GuestDefinition definition = new GuestDefinition(spec, uuid, options);
         // Fail now, not at start, for what bhyve cannot run.
         List<String> placeholderTaps = new ArrayList<>();
@@ -146,6 +220,7 @@ public final class BhyveGuestManager implements GuestManager {
 
     /** Starts every defined guest marked autostart that is not running. */
     public List<String> startAutostartGuests() {
+        ensureOpen();
         List<String> started = new ArrayList<>();
         for (GuestDefinition d : store.list()) {
             if (d.spec().autostart() && !isActive(state(d.name()))) {
@@ -223,21 +298,23 @@ public final class BhyveGuestManager implements GuestManager {
         }
         int vcpus = store.load(name).map(d -> d.spec().vcpus()).orElse(1);
         try (VmmDevice device = kernel.open(name)) {
-            List<String> names = BhyveStats.readNames(device);
+            List<String> names = VmmStatistics.readNames(device);
             long[] sum = new long[names.size()];
+            long[] values = new long[names.size()];
             for (int cpu = 0; cpu < vcpus; cpu++) {
-                try (BhyveStats stats = BhyveStats.of(device, cpu, names)) {
-                    stats.poll();
+                try (VmmStatistics stats = new VmmStatistics(device, cpu)) {
+                    Arrays.fill(values, 0);
+                    stats.poll(values);
                     for (int i = 0; i < sum.length; i++) {
-                        sum[i] += stats.value(i);
+                        sum[i] += values[i];
                     }
                 }
             }
-            Map<String, Long> result = new java.util.LinkedHashMap<>();
+            Map<String, Long> result = new LinkedHashMap<>();
             for (int i = 0; i < sum.length; i++) {
                 result.merge(names.get(i), sum[i], Long::sum);
             }
-            return java.util.Collections.unmodifiableMap(result);
+            return Collections.unmodifiableMap(result);
         }
     }
 
@@ -312,7 +389,7 @@ public final class BhyveGuestManager implements GuestManager {
                 cleanupAfter(name);
                 return true;
             }
-            suspendVm(name, org.vmm4j.freebsd.abi.Vmm.VM_SUSPEND_POWEROFF);
+            suspendVm(name, Vmm.VM_SUSPEND_POWEROFF);
             if (awaitGone(name, bhyve.get(), Duration.ofSeconds(2))) {
                 cleanupAfter(name);
                 return false;
@@ -346,11 +423,8 @@ public final class BhyveGuestManager implements GuestManager {
     }
 
     private void suspendVm(String name, int how) {
-        try (VmmDevice device = kernel.open(name);
-             org.vmm4j.internal.nat.NativeMemory arg = org.vmm4j.internal.nat.NativeAccess.get()
-                     .allocate(org.vmm4j.freebsd.abi.VmmDev.VM_SUSPEND_SIZE)) {
-            arg.putInt(org.vmm4j.freebsd.abi.VmmDev.VM_SUSPEND_HOW, how);
-            device.ioctl(org.vmm4j.freebsd.abi.VmmDev.VM_SUSPEND, arg);
+        try (VmmDevice device = kernel.open(name)) {
+            device.suspend(how);
         } catch (RuntimeException e) {
             // the VM went away meanwhile: nothing to suspend
         }
@@ -436,6 +510,41 @@ public final class BhyveGuestManager implements GuestManager {
         }
     }
 
+    /**
+     * The running guest's IPv4 addresses from the host's tables, matched by the MACs of its NICs (see
+     * {@link BhyveGuest#addresses}).
+     */
+    List<GuestAddress> addresses(String name, GuestAddress.Source source) {
+        if (source == GuestAddress.Source.GUEST_AGENT) {
+            throw new UnsupportedOperationException("bhyve has no guest agent channel; ask the host's "
+                    + GuestAddress.Source.DHCP_LEASE + " or " + GuestAddress.Source.ARP + " tables");
+        }
+        GuestSpec spec = store.load(name).orElseThrow(() -> new UnsupportedOperationException("VM " + name
+                + " runs in /dev/vmm but was not defined by this vmm4j guest manager: the MACs of its NICs are unknown"))
+                .spec();
+        if (!isActive(state(name)) || spec.nics().isEmpty()) {
+            return List.of();
+        }
+        Map<String, String> macs = new LinkedHashMap<>();
+        List<String> nicMacs = BhyveConfig.nicMacs(spec);
+        for (int i = 0; i < nicMacs.size(); i++) {
+            macs.put(nicMacs.get(i), spec.nics().get(i).source());
+        }
+        if (source == GuestAddress.Source.ARP) {
+            CommandResult arp = executor.run(List.of(HostAddressTables.ARP.toString(), "-an"));
+            if (!arp.succeeded()) {
+                throw new VmmException("arp -an exited with " + arp.exitCode()
+                        + (arp.stderr().isBlank() ? "" : ": " + arp.stderr().strip()));
+            }
+            return HostAddressTables.fromArp(arp.stdout(), macs);
+        }
+        String leases = executor.readFile(HostAddressTables.DNSMASQ_LEASES).orElseThrow(() ->
+                new UnsupportedOperationException("no DHCP leases on this host: " + HostAddressTables.DNSMASQ_LEASES
+                        + " does not exist (vmm4j's NAT and host-only networks serve DHCP with dnsmasq; a guest on a"
+                        + " bridged network is found with " + GuestAddress.Source.ARP + ")"));
+        return HostAddressTables.fromDnsmasqLeases(leases, macs, Instant.now());
+    }
+
     /** Taps the running guest {@code name} uses, in NIC order (for tests and diagnostics). */
     synchronized List<String> taps(String name) {
         BhyveSupervisor s = supervisors.get(name);
@@ -456,8 +565,19 @@ public final class BhyveGuestManager implements GuestManager {
         return s == null || s.awaitExit(timeout);
     }
 
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("the bhyve guest manager " + uri + " is closed");
+        }
+    }
+
+    /**
+     * Closes this manager: {@link #list}, {@link #find} and {@link #define} refuse work afterwards.
+     * Guests keep running and their supervisors keep watching them: bhyve processes are independent of
+     * this object. Idempotent.
+     */
     @Override
     public void close() {
-        // Guests keep running: bhyve processes are independent of this object.
+        closed = true;
     }
 }

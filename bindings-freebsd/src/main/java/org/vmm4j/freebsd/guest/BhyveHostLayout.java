@@ -17,6 +17,8 @@ import java.nio.file.Path;
  */
 public record BhyveHostLayout(Path stateDir, Path bhyve, Path bhyveload, Path uefiFirmware, Path csmFirmware,
                               Path uefiVarsTemplate, Path ifconfig) {
+    /** Where {@link BhyveGuestManager#DEFAULT_URI} keeps guest definitions. */
+    public static final Path DEFAULT_STATE_DIR = Path.of("/var/db/vmm4j/guests");
 
     public static BhyveHostLayout standard(Path stateDir) {
         return new BhyveHostLayout(stateDir, Path.of("/usr/sbin/bhyve"), Path.of("/usr/sbin/bhyveload"),

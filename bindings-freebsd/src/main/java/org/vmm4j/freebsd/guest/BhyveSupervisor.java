@@ -10,18 +10,16 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vmm4j.VmmException;
-import org.vmm4j.freebsd.VmmDevice;
-import org.vmm4j.freebsd.VmmKernel;
 import org.vmm4j.freebsd.abi.Vmm;
-import org.vmm4j.freebsd.abi.VmmDev;
+import org.vmm4j.freebsd.internal.VmmDevice;
+import org.vmm4j.freebsd.internal.VmmKernel;
 import org.vmm4j.guest.GuestState;
 import org.vmm4j.guest.GuestSpec;
 import org.vmm4j.guest.NicSpec;
 import org.vmm4j.host.CommandExecutor;
 import org.vmm4j.host.CommandResult;
 import org.vmm4j.host.SafeNames;
-import org.vmm4j.internal.nat.NativeAccess;
-import org.vmm4j.internal.nat.NativeMemory;
+import org.vmm4j.internal.nat.Errno;
 
 /**
  * Runs one guest's bhyve(8) process as a child of this JVM (no shell, output appended to the guest's
@@ -170,12 +168,10 @@ final class BhyveSupervisor {
         if (!kernel.list().contains(definition.name())) {
             return;
         }
-        try (VmmDevice device = kernel.open(definition.name());
-             NativeMemory arg = NativeAccess.get().allocate(VmmDev.VM_SUSPEND_SIZE)) {
-            arg.putInt(VmmDev.VM_SUSPEND_HOW, how);
-            int r = device.ioctl(VmmDev.VM_SUSPEND, arg);
+        try (VmmDevice device = kernel.open(definition.name())) {
+            int r = device.suspend(how);
             if (r < 0) {
-                throw org.vmm4j.internal.nat.Errno.exception("ioctl(VM_SUSPEND) of " + definition.name(), -r);
+                throw Errno.exception("ioctl(VM_SUSPEND) of " + definition.name(), -r);
             }
         }
     }
@@ -268,10 +264,7 @@ final class BhyveSupervisor {
                 taps.add(SafeNames.require("tap", nic.source(), 15));
                 continue;
             }
-            if (nic.type() == NicSpec.Type.USER) {
-                throw new IllegalArgumentException("bhyve has no user-mode networking; attach " + definition.name()
-                        + " to a bridge or tap");
-            }
+            BhyveConfig.requireAttachable(definition.name(), nic);
             String bridge = SafeNames.require("bridge", nic.source(), 15);
             CommandResult created = executor.run(List.of(layout.ifconfig().toString(), "tap", "create")).orThrow();
             String tap = SafeNames.require("tap created by ifconfig", created.stdout().strip(), 15);

@@ -7,6 +7,7 @@ import java.util.Optional;
 
 import org.vmm4j.Fact;
 import org.vmm4j.HypervisorInfo;
+import org.vmm4j.freebsd.BhyveHypervisor;
 import org.vmm4j.host.CommandResult;
 import org.vmm4j.host.HostFacts;
 import org.vmm4j.internal.HostText;
@@ -35,7 +36,7 @@ public final class BhyveProbe {
     }
 
     public HypervisorInfo probe() {
-        HypervisorInfo.Builder b = HypervisorInfo.builder("bhyve");
+        HypervisorInfo.Builder b = HypervisorInfo.builder(BhyveHypervisor.KIND);
         boolean bhyve = facts.exists(BHYVE);
         boolean bhyvectl = facts.exists(BHYVECTL);
         b.available(Fact.of(bhyve && bhyvectl)).detail("bhyve", bhyve ? BHYVE : "missing")

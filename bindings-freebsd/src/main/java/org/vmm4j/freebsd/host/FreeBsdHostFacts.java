@@ -32,7 +32,10 @@ public final class FreeBsdHostFacts extends LiveHostFacts {
             CTLTYPE_S16 = 0xd, CTLTYPE_S32 = 0xe, CTLTYPE_U32 = 0xf;
     private static final int CTL_MAXNAME = 24;
 
-    /** Facts of this host; programs run for at most {@link LiveHostFacts#PROGRAM_TIMEOUT}. */
+    /**
+     * Binds nothing yet: sysctl(3) is looked up on the first {@link #sysctl} call;
+     * programs run for at most {@link LiveHostFacts#PROGRAM_TIMEOUT}.
+     */
     public FreeBsdHostFacts() {
     }
 

@@ -100,6 +100,34 @@ class BhyveConfigTest {
     }
 
     @Test
+    void nicWithoutMacHasTheMacBhyveDerivesFromItsSlotAndTheVmName() {
+        // Two disks in slots 2 and 3, so the NICs are in 4 and 5; bhyve's net_genmac hashes "SLOT-0-NAME":
+        // md5("4-0-web1") begins aa c3 25. The second NIC keeps its configured MAC, in lower case.
+        GuestSpec spec = GuestSpec.builder("web1")
+                .disk(DiskSpec.file("/vm/a.img", DiskSpec.Format.RAW)).disk(DiskSpec.file("/vm/b.img", DiskSpec.Format.RAW))
+                .nic(NicSpec.bridge("bridge0")).nic(new NicSpec(NicSpec.Type.TAP, "tap3", "e1000", "58:9C:FC:0A:0B:0C"))
+                .build();
+        assertEquals(List.of("00:a0:98:aa:c3:25", "58:9c:fc:0a:0b:0c"), BhyveConfig.nicMacs(spec));
+        String config = BhyveConfig.render(spec, new UUID(0, 9), BhyveGuestOptions.defaults(), LAYOUT,
+                List.of("tap7", "tap3"));
+        assertTrue(config.contains("pci.0.4.0.device=virtio-net\npci.0.4.0.backend=tap7\n"), config);
+        assertTrue(config.contains("pci.0.5.0.mac=58:9c:fc:0a:0b:0c\n"), config);
+        assertEquals(List.of("00:a0:98:f3:5f:41"), BhyveConfig.nicMacs(GuestSpec.builder("net1")
+                .nic(NicSpec.bridge("bridge0")).build()), "md5(\"2-0-net1\") begins f3 5f 41");
+    }
+
+    @Test
+    void namedNetworksAndUserNetworkingAreRejectedBecauseBhyveAttachesToBridgesAndTaps() {
+        GuestSpec network = GuestSpec.builder("n").nic(NicSpec.network("default")).build();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> BhyveConfig.render(network,
+                new UUID(0, 10), BhyveGuestOptions.defaults(), LAYOUT, List.of("tap0")));
+        assertTrue(e.getMessage().contains("bridge"), e.getMessage());
+        GuestSpec user = GuestSpec.builder("u").nic(new NicSpec(NicSpec.Type.USER, null, "virtio", null)).build();
+        assertThrows(IllegalArgumentException.class, () -> BhyveConfig.render(user, new UUID(0, 11),
+                BhyveGuestOptions.defaults(), LAYOUT, List.of("tap0")));
+    }
+
+    @Test
     void rejectsPinningThatIsNotACpuList() {
         assertThrows(IllegalArgumentException.class, () -> new BhyveGuestOptions(false, Map.of(0, "2;reboot"), null, false));
     }

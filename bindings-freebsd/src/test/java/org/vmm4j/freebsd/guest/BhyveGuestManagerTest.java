@@ -15,9 +15,11 @@ import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.vmm4j.VmmException;
 import org.vmm4j.guest.BootSpec;
 import org.vmm4j.guest.DiskSpec;
 import org.vmm4j.guest.Guest;
+import org.vmm4j.guest.GuestAddress;
 import org.vmm4j.guest.GuestFilter;
 import org.vmm4j.guest.GuestSpec;
 import org.vmm4j.guest.GuestState;
@@ -102,9 +104,9 @@ class BhyveGuestManagerTest {
 
     @Test
     void staleVmOfADeadProcessIsDestroyedBeforeStart() throws IOException {
-        host.staleVm("stale");
         host.statuses("1");
         Guest g = define("stale");
+        host.staleVm("stale"); // its bhyve crashed and left the VM behind
         assertEquals(GuestState.CRASHED, g.state(), "a defined guest's VM without its bhyve process is stale");
         g.destroy(); // no supervisor here: destroyed through the kernel
         assertEquals(List.of("stale"), host.destroyed);
@@ -345,6 +347,115 @@ class BhyveGuestManagerTest {
             assertThrows(IllegalStateException.class, g::start);
         } finally {
             g.destroy();
+        }
+    }
+
+    @Test
+    void addressesOfARunningGuestComeFromTheArpTableAndDnsmasqLeasesByItsMacs() throws IOException {
+        host.statuses("wait");
+        host.outputs.put(List.of("/usr/sbin/arp", "-an"), HostAddressTablesTest.ARP);
+        host.files.put(Path.of("/var/db/dnsmasq.leases"), """
+                4102444800 58:9c:fc:00:00:02 10.77.0.31 other *
+                4102444800 58:9C:FC:00:00:01 10.77.0.23 web1 *
+                0 00:a0:98:f3:5f:41 10.77.0.24 * *
+                """);
+        Guest g = manager.define(GuestSpec.builder("net1").boot(BootSpec.bios())
+                .nic(new NicSpec(NicSpec.Type.BRIDGE, "bridge0", "virtio", "58:9C:FC:00:00:01")).build());
+        assertEquals(List.of(), g.addresses(GuestAddress.Source.ARP), "a stopped guest has no addresses");
+        g.start();
+        waitForVm("net1");
+        try {
+            assertEquals(List.of(new GuestAddress("bridge0", "58:9c:fc:00:00:01", "192.168.50.23", 0,
+                    GuestAddress.Source.ARP)), g.addresses(GuestAddress.Source.ARP));
+            assertEquals(List.of(new GuestAddress("bridge0", "58:9c:fc:00:00:01", "10.77.0.23", 0,
+                    GuestAddress.Source.DHCP_LEASE)), g.addresses(GuestAddress.Source.DHCP_LEASE));
+            UnsupportedOperationException agent = assertThrows(UnsupportedOperationException.class,
+                    () -> g.addresses(GuestAddress.Source.GUEST_AGENT));
+            assertTrue(agent.getMessage().contains("guest agent"), agent.getMessage());
+        } finally {
+            g.destroy();
+        }
+    }
+
+    @Test
+    void guestWithoutAConfiguredMacIsFoundByTheMacBhyveGivesIt() throws IOException {
+        host.statuses("wait");
+        host.files.put(Path.of("/var/db/dnsmasq.leases"), "0 00:a0:98:f3:5f:41 10.77.0.24 * *\n");
+        Guest g = manager.define(GuestSpec.builder("net1").boot(BootSpec.bios()).nic(NicSpec.bridge("bridge1")).build());
+        g.start();
+        waitForVm("net1");
+        try {
+            assertEquals(List.of("10.77.0.24"), g.addresses(GuestAddress.Source.DHCP_LEASE).stream()
+                    .map(GuestAddress::address).toList(), "md5(\"2-0-net1\") gives 00:a0:98:f3:5f:41");
+        } finally {
+            g.destroy();
+        }
+    }
+
+    @Test
+    void dhcpLeasesOnAHostWithoutDnsmasqAreUnsupportedNotEmpty() throws IOException {
+        host.statuses("wait");
+        Guest g = manager.define(GuestSpec.builder("nodhcp").boot(BootSpec.bios()).nic(NicSpec.bridge("bridge0"))
+                .build());
+        g.start();
+        waitForVm("nodhcp");
+        try {
+            UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
+                    () -> g.addresses(GuestAddress.Source.DHCP_LEASE));
+            assertTrue(e.getMessage().contains("/var/db/dnsmasq.leases"), e.getMessage());
+        } finally {
+            g.destroy();
+        }
+    }
+
+    @Test
+    void failingArpIsAnErrorNamingTheProgram() throws IOException {
+        host.statuses("wait");
+        host.results.put(List.of("/usr/sbin/arp", "-an"), 1);
+        Guest g = manager.define(GuestSpec.builder("noarp").boot(BootSpec.bios()).nic(NicSpec.bridge("bridge0"))
+                .build());
+        g.start();
+        waitForVm("noarp");
+        try {
+            VmmException e = assertThrows(VmmException.class, () -> g.addresses(GuestAddress.Source.ARP));
+            assertTrue(e.getMessage().contains("arp -an exited with 1"), e.getMessage());
+        } finally {
+            g.destroy();
+        }
+    }
+
+    @Test
+    void namedNetworkIsRejectedAtDefine() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> manager.define(
+                GuestSpec.builder("lan").nic(NicSpec.network("default")).boot(BootSpec.bios()).build()));
+        assertTrue(e.getMessage().contains("no named networks"), e.getMessage());
+        assertTrue(manager.find("lan").isEmpty());
+    }
+
+    @Test
+    void nameOfAVmAlreadyInTheKernelCannotBeDefined() throws IOException {
+        host.staleVm("theirs"); // e.g. a guest of vm-bhyve: starting ours would destroy it as stale
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> define("theirs"));
+        assertTrue(e.getMessage().contains("/dev/vmm"), e.getMessage());
+        assertTrue(host.destroyed.isEmpty());
+    }
+
+    @Test
+    void closedHandleRefusesEverythingButCloseAndToString() {
+        Guest g = define("shut");
+        g.close();
+        g.close();
+        for (Runnable call : List.<Runnable>of(g::name, g::uuid, g::state, g::info, g::spec, g::start, g::destroy,
+                g::reboot, g::suspend, g::resume, g::autostart, g::consolePath, g::snapshots,
+                () -> g.addresses(GuestAddress.Source.ARP), () -> g.shutdown(Duration.ofSeconds(1)),
+                () -> g.setMemory(1L << 30), () -> g.setVcpus(2), () -> g.setAutostart(true), () -> g.rename("other"),
+                g::undefine, () -> ((BhyveGuest) g).stats())) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, call::run);
+            assertTrue(e.getMessage().contains("is closed"), e.getMessage());
+        }
+        assertTrue(g.toString().contains("shut"), g.toString());
+        try (Guest again = manager.find("shut").orElseThrow()) {
+            assertEquals(GuestState.STOPPED, again.state(), "closing a handle leaves the guest as it was");
         }
     }
 

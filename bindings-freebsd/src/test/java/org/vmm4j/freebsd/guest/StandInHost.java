@@ -8,13 +8,15 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
 import org.vmm4j.VmmException;
-import org.vmm4j.freebsd.VmmDevice;
-import org.vmm4j.freebsd.VmmKernel;
-import org.vmm4j.freebsd.abi.VmmDev;
+import org.vmm4j.freebsd.abi.VmmDevHeader;
+import org.vmm4j.freebsd.internal.VmmDevice;
+import org.vmm4j.freebsd.internal.VmmKernel;
 import org.vmm4j.host.CommandExecutor;
 import org.vmm4j.host.CommandResult;
 import org.vmm4j.internal.nat.Errno;
@@ -24,7 +26,9 @@ import org.vmm4j.internal.nat.NativeMemory;
  * TEST-ONLY stand-in for a FreeBSD host running bhyve: a {@code bhyve} shell script that records its
  * arguments and behaves as each line of {@code statuses} says, a kernel whose {@code /dev/vmm} is
  * {@code vm-NAME} marker files the script creates (so a killed script leaves a stale VM behind, as a
- * crashed bhyve does), and a recording command executor for ifconfig/zfs/bhyveload.
+ * crashed bhyve does), and a recording command executor for ifconfig/zfs/bhyveload with canned output
+ * for read-only commands (arp) and files (dnsmasq leases). Its VMs decode the few ioctls the manager
+ * issues with {@link VmmDevHeader}'s layouts, not the backend's.
  *
  * <p>Status lines: a number = exit with it at once; {@code wait} = run until SIGTERM (ACPI power button,
  * exit 1) or a VM_SUSPEND (exit how-1, as bhyve does); {@code stuck} = ignore both.
@@ -32,11 +36,22 @@ import org.vmm4j.internal.nat.NativeMemory;
 final class StandInHost implements VmmKernel, CommandExecutor {
     /** vmm(4) statistics every stand-in VM reports; vCPU c's value i is 100 * (c + 1) + i. */
     static final List<String> STAT_NAMES = List.of("vcpu total runtime", "number of times hlt was intercepted");
+    private static final long STAT_DESC_INDEX = VmmDevHeader.VM_STAT_DESC.offset("index");
+    private static final long STAT_DESC_DESC = VmmDevHeader.VM_STAT_DESC.offset("desc");
+    private static final long STATS_CPUID = VmmDevHeader.VM_STATS.offset("cpuid");
+    private static final long STATS_INDEX = VmmDevHeader.VM_STATS.offset("index");
+    private static final long STATS_NUM_ENTRIES = VmmDevHeader.VM_STATS.offset("num_entries");
+    private static final long STATS_STATBUF = VmmDevHeader.VM_STATS.offset("statbuf");
+    private static final long SUSPEND_HOW = VmmDevHeader.VM_SUSPEND.offset("how");
     final Path dir;
     final BhyveHostLayout layout;
     final List<List<String>> commands = Collections.synchronizedList(new ArrayList<>());
     /** Canned output of read-only commands (ifconfig -g tap, ifconfig tapN); others print nothing. */
-    final java.util.Map<List<String>, String> outputs = new java.util.concurrent.ConcurrentHashMap<>();
+    final Map<List<String>, String> outputs = new ConcurrentHashMap<>();
+    /** Exit status of commands that fail (0 for the others). */
+    final Map<List<String>, Integer> results = new ConcurrentHashMap<>();
+    /** Canned files, served by {@link #readFile} before the real file system. */
+    final Map<Path, String> files = new ConcurrentHashMap<>();
     final List<String> destroyed = Collections.synchronizedList(new ArrayList<>());
     private int nextTap = 5;
 
@@ -70,8 +85,14 @@ final class StandInHost implements VmmKernel, CommandExecutor {
         Files.createDirectories(state);
         Path template = dir.resolve("BHYVE_UEFI_VARS.fd");
         Files.writeString(template, "uefi-vars-template");
-        layout = new BhyveHostLayout(state, bhyve, Path.of("/usr/sbin/bhyveload"), Path.of("/fw/BHYVE_UEFI.fd"),
-                Path.of("/fw/BHYVE_UEFI_CSM.fd"), template, Path.of("/sbin/ifconfig"));
+        layout = layout(state);
+    }
+
+    /** The stand-in's layout for guests whose definitions live in {@code stateDir}. */
+    BhyveHostLayout layout(Path stateDir) {
+        return new BhyveHostLayout(stateDir, dir.resolve("bhyve"), Path.of("/usr/sbin/bhyveload"),
+                Path.of("/fw/BHYVE_UEFI.fd"), Path.of("/fw/BHYVE_UEFI_CSM.fd"), dir.resolve("BHYVE_UEFI_VARS.fd"),
+                Path.of("/sbin/ifconfig"));
     }
 
     void statuses(String... lines) throws IOException {
@@ -113,31 +134,31 @@ final class StandInHost implements VmmKernel, CommandExecutor {
 
             @Override
             public int ioctl(long request, NativeMemory arg) {
-                if (request == VmmDev.VM_STAT_DESC) {
-                    int index = arg.getInt(VmmDev.VM_STAT_DESC_INDEX);
+                if (request == VmmDevHeader.REQ_VM_STAT_DESC) {
+                    int index = arg.getInt(STAT_DESC_INDEX);
                     if (index >= STAT_NAMES.size()) {
                         return -Errno.EINVAL;
                     }
-                    arg.putString(VmmDev.VM_STAT_DESC_DESC, STAT_NAMES.get(index));
+                    arg.putString(STAT_DESC_DESC, STAT_NAMES.get(index));
                     return 0;
                 }
-                if (request == VmmDev.VM_STATS) {
-                    int cpu = arg.getInt(VmmDev.VM_STATS_CPUID);
-                    int index = arg.getInt(VmmDev.VM_STATS_INDEX);
+                if (request == VmmDevHeader.REQ_VM_STATS) {
+                    int cpu = arg.getInt(STATS_CPUID);
+                    int index = arg.getInt(STATS_INDEX);
                     int n = Math.max(0, STAT_NAMES.size() - index);
                     for (int i = 0; i < n; i++) {
-                        arg.putLong(VmmDev.VM_STATS_STATBUF + 8L * i, 100L * (cpu + 1) + index + i);
+                        arg.putLong(STATS_STATBUF + 8L * i, 100L * (cpu + 1) + index + i);
                     }
-                    arg.putInt(VmmDev.VM_STATS_NUM_ENTRIES, n);
+                    arg.putInt(STATS_NUM_ENTRIES, n);
                     return 0;
                 }
-                if (request != VmmDev.VM_SUSPEND) {
+                if (request != VmmDevHeader.REQ_VM_SUSPEND) {
                     return -Errno.ENOTTY;
                 }
                 try {
-                    Files.writeString(dir.resolve("suspend.tmp"), Integer.toString(arg.getInt(VmmDev.VM_SUSPEND_HOW)));
+                    Files.writeString(dir.resolve("suspend.tmp"), Integer.toString(arg.getInt(SUSPEND_HOW)));
                     Files.move(dir.resolve("suspend.tmp"), dir.resolve("suspend"));
-                    Files.writeString(dir.resolve("suspend-log"), arg.getInt(VmmDev.VM_SUSPEND_HOW) + "\n",
+                    Files.writeString(dir.resolve("suspend-log"), arg.getInt(SUSPEND_HOW) + "\n",
                             java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
                 } catch (IOException e) {
                     return -Errno.EIO;
@@ -187,6 +208,9 @@ final class StandInHost implements VmmKernel, CommandExecutor {
 
     @Override
     public synchronized CommandResult run(List<String> command) {
+        if (results.containsKey(command)) {
+            return new CommandResult(command, results.get(command), "", "failed as the test said");
+        }
         if (outputs.containsKey(command)) {
             return new CommandResult(command, 0, outputs.get(command), "");
         }
@@ -199,6 +223,12 @@ final class StandInHost implements VmmKernel, CommandExecutor {
 
     @Override
     public Optional<String> readFile(Path file) {
+        if (files.containsKey(file)) {
+            return Optional.of(files.get(file));
+        }
+        if (!file.startsWith(dir)) {
+            return Optional.empty(); // the stand-in host has no files of its own outside its directory
+        }
         try {
             return Files.exists(file) ? Optional.of(Files.readString(file, StandardCharsets.UTF_8)) : Optional.empty();
         } catch (IOException e) {

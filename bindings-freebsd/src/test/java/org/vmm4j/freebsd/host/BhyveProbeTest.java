@@ -7,6 +7,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.vmm4j.Fact;
 import org.vmm4j.HypervisorInfo;
+import org.vmm4j.freebsd.BhyveHypervisor;
 import org.vmm4j.host.RecordedHostFacts;
 
 /** The probe against facts recorded from FreeBSD hosts. */
@@ -31,7 +32,7 @@ class BhyveProbeTest {
     @Test
     void freebsd14HostWithVmmLoadedIsReady() {
         HypervisorInfo info = new BhyveProbe(freebsd14Intel()).probe();
-        assertEquals("bhyve", info.kind());
+        assertEquals(BhyveHypervisor.KIND, info.kind());
         assertEquals(Fact.YES, info.available());
         assertEquals(Fact.YES, info.enabled());
         assertEquals(Fact.YES, info.initialized());

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Timeout;
 import org.vmm4j.boot.E820Entry;
 import org.vmm4j.boot.EntryKind;
 import org.vmm4j.boot.LinuxKernel;
-import org.vmm4j.linux.kvm.KvmAvailable;
+import org.vmm4j.linux.KvmAvailable;
 import org.vmm4j.machine.Machine;
 import org.vmm4j.machine.MachineExit;
 

@@ -15,7 +15,7 @@ import org.vmm4j.boot.BootException;
 import org.vmm4j.boot.EntryKind;
 import org.vmm4j.boot.LinuxKernel;
 import org.vmm4j.boot.MinimalKernel;
-import org.vmm4j.linux.kvm.KvmAvailable;
+import org.vmm4j.linux.KvmAvailable;
 import org.vmm4j.x86.Irqchip;
 import org.vmm4j.machine.Machine;
 import org.vmm4j.machine.MachineExit;

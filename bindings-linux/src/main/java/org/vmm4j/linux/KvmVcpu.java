@@ -1,0 +1,382 @@
+package org.vmm4j.linux;
+
+import static org.vmm4j.linux.abi.KvmHeader.*;
+
+import java.util.List;
+
+import org.vmm4j.CpuidEntry;
+import org.vmm4j.DescriptorTable;
+import org.vmm4j.Registers;
+import org.vmm4j.Segment;
+import org.vmm4j.SpecialRegisters;
+import org.vmm4j.VirtualCpu;
+import org.vmm4j.VirtualMachine;
+import org.vmm4j.VmExit;
+import org.vmm4j.internal.nat.Errno;
+import org.vmm4j.internal.nat.Libc;
+import org.vmm4j.internal.nat.NativeMemory;
+import org.vmm4j.linux.abi.KvmStructs;
+import org.vmm4j.linux.abi.KvmStructs.Dtable;
+import org.vmm4j.linux.abi.KvmStructs.SegmentLayout;
+import org.vmm4j.linux.abi.KvmStructs.Sregs;
+import org.vmm4j.linux.internal.VcpuKick;
+
+/**
+ * A KVM vCPU: its fd and mapped {@code kvm_run}. {@link #run()} is one ioctl plus a field read; the
+ * exit it returns is a view over {@code kvm_run}. Register calls use buffers allocated once.
+ */
+public final class KvmVcpu implements VirtualCpu {
+    private final KvmVm vm;
+    private final Libc libc;
+    private final int id;
+    private final int fd;
+    private final NativeMemory run;
+    private final KvmExit exit;
+    private final VcpuKick kick;
+    /** One allocation for every per-vCPU buffer: closing a shared arena costs a thread handshake. */
+    private final NativeMemory buffers;
+    private final NativeMemory regs;
+    private final NativeMemory sregs;
+    private final NativeMemory scratch;
+    /** How long close() waits for another thread's run to return (nested KVM can be slow to leave). */
+    private static final long CLOSE_WAIT_MILLIS = 60_000;
+
+    private KvmBinaryStats stats;
+    private volatile boolean closed;
+
+    KvmVcpu(KvmVm vm, Libc libc, int id, int fd, NativeMemory run) {
+        this.vm = vm;
+        this.libc = libc;
+        this.id = id;
+        this.fd = fd;
+        this.run = run;
+        this.exit = new KvmExit(run);
+        int regsAt = 0;
+        int sregsAt = regsAt + KvmStructs.Regs.SIZE;
+        int scratchAt = sregsAt + Sregs.SIZE;
+        int kickAt = scratchAt + KvmStructs.LapicState.SIZE;
+        this.buffers = libc.access().allocate(kickAt + VcpuKick.BUFFER_SIZE);
+        this.regs = buffers.slice(regsAt, KvmStructs.Regs.SIZE);
+        this.sregs = buffers.slice(sregsAt, Sregs.SIZE);
+        this.scratch = buffers.slice(scratchAt, KvmStructs.LapicState.SIZE);
+        this.kick = new VcpuKick(libc, run, fd, buffers.slice(kickAt, VcpuKick.BUFFER_SIZE));
+    }
+
+    @Override
+    public int id() {
+        return id;
+    }
+
+    /** The vCPU file descriptor. */
+    public int fd() {
+        return fd;
+    }
+
+    @Override
+    public VirtualMachine vm() {
+        return vm;
+    }
+
+    @Override
+    public VmExit run() {
+        checkOpen();
+        kick.beforeRun();
+        long r = libc.ioctl(fd, KVM_RUN, 0);
+        kick.afterRun();
+        if (r < 0) {
+            int errno = (int) -r;
+            if (errno == Errno.EINTR) {
+                exit.interrupted(kick.consumeStop());
+                return exit;
+            }
+            throw Errno.exception("ioctl(KVM_RUN) on vCPU " + id, errno);
+        }
+        exit.decode();
+        return exit;
+    }
+
+    @Override
+    public void requestStop() {
+        checkOpen();
+        kick.request();
+    }
+
+    @Override
+    public Registers registers() {
+        checkOpen();
+        Errno.check(libc.ioctl(fd, KVM_GET_REGS, regs), "ioctl(KVM_GET_REGS)");
+        long[] v = new long[18];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = regs.getLong(i * 8L);
+        }
+        return new Registers(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12],
+                v[13], v[14], v[15], v[16], v[17]);
+    }
+
+    @Override
+    public void setRegisters(Registers r) {
+        checkOpen();
+        long[] v = {r.rax(), r.rbx(), r.rcx(), r.rdx(), r.rsi(), r.rdi(), r.rsp(), r.rbp(), r.r8(), r.r9(), r.r10(),
+                r.r11(), r.r12(), r.r13(), r.r14(), r.r15(), r.rip(), r.rflags()};
+        for (int i = 0; i < v.length; i++) {
+            regs.putLong(i * 8L, v[i]);
+        }
+        Errno.check(libc.ioctl(fd, KVM_SET_REGS, regs), "ioctl(KVM_SET_REGS)");
+    }
+
+    @Override
+    public SpecialRegisters specialRegisters() {
+        checkOpen();
+        Errno.check(libc.ioctl(fd, KVM_GET_SREGS, sregs), "ioctl(KVM_GET_SREGS)");
+        return new SpecialRegisters(segment(Sregs.CS), segment(Sregs.DS), segment(Sregs.ES), segment(Sregs.FS),
+                segment(Sregs.GS), segment(Sregs.SS), segment(Sregs.TR), segment(Sregs.LDT), dtable(Sregs.GDT),
+                dtable(Sregs.IDT), sregs.getLong(Sregs.CR0), sregs.getLong(Sregs.CR2), sregs.getLong(Sregs.CR3),
+                sregs.getLong(Sregs.CR4), sregs.getLong(Sregs.CR8), sregs.getLong(Sregs.EFER),
+                sregs.getLong(Sregs.APIC_BASE));
+    }
+
+    @Override
+    public void setSpecialRegisters(SpecialRegisters r) {
+        checkOpen();
+        // Read first so the interrupt bitmap (pending external interrupts) is preserved.
+        Errno.check(libc.ioctl(fd, KVM_GET_SREGS, sregs), "ioctl(KVM_GET_SREGS)");
+        putSegment(Sregs.CS, r.cs());
+        putSegment(Sregs.DS, r.ds());
+        putSegment(Sregs.ES, r.es());
+        putSegment(Sregs.FS, r.fs());
+        putSegment(Sregs.GS, r.gs());
+        putSegment(Sregs.SS, r.ss());
+        putSegment(Sregs.TR, r.tr());
+        putSegment(Sregs.LDT, r.ldt());
+        putDtable(Sregs.GDT, r.gdt());
+        putDtable(Sregs.IDT, r.idt());
+        sregs.putLong(Sregs.CR0, r.cr0());
+        sregs.putLong(Sregs.CR2, r.cr2());
+        sregs.putLong(Sregs.CR3, r.cr3());
+        sregs.putLong(Sregs.CR4, r.cr4());
+        sregs.putLong(Sregs.CR8, r.cr8());
+        sregs.putLong(Sregs.EFER, r.efer());
+        sregs.putLong(Sregs.APIC_BASE, r.apicBase());
+        Errno.check(libc.ioctl(fd, KVM_SET_SREGS, sregs), "ioctl(KVM_SET_SREGS)");
+    }
+
+    private Segment segment(int at) {
+        return new Segment(sregs.getLong(at + SegmentLayout.BASE), sregs.getInt(at + SegmentLayout.LIMIT),
+                sregs.getUnsignedShort(at + SegmentLayout.SELECTOR), sregs.getUnsignedByte(at + SegmentLayout.TYPE),
+                sregs.getByte(at + SegmentLayout.PRESENT) != 0, sregs.getUnsignedByte(at + SegmentLayout.DPL),
+                sregs.getByte(at + SegmentLayout.DB) != 0, sregs.getByte(at + SegmentLayout.S) != 0,
+                sregs.getByte(at + SegmentLayout.L) != 0, sregs.getByte(at + SegmentLayout.G) != 0,
+                sregs.getByte(at + SegmentLayout.AVL) != 0, sregs.getByte(at + SegmentLayout.UNUSABLE) != 0);
+    }
+
+    private void putSegment(int at, Segment s) {
+        sregs.putLong(at + SegmentLayout.BASE, s.base());
+        sregs.putInt(at + SegmentLayout.LIMIT, s.limit());
+        sregs.putShort(at + SegmentLayout.SELECTOR, (short) s.selector());
+        sregs.putByte(at + SegmentLayout.TYPE, (byte) s.type());
+        sregs.putByte(at + SegmentLayout.PRESENT, flag(s.present()));
+        sregs.putByte(at + SegmentLayout.DPL, (byte) s.dpl());
+        sregs.putByte(at + SegmentLayout.DB, flag(s.db()));
+        sregs.putByte(at + SegmentLayout.S, flag(s.s()));
+        sregs.putByte(at + SegmentLayout.L, flag(s.l()));
+        sregs.putByte(at + SegmentLayout.G, flag(s.g()));
+        sregs.putByte(at + SegmentLayout.AVL, flag(s.avl()));
+        sregs.putByte(at + SegmentLayout.UNUSABLE, flag(s.unusable()));
+    }
+
+    private static byte flag(boolean b) {
+        return (byte) (b ? 1 : 0);
+    }
+
+    private DescriptorTable dtable(int at) {
+        return new DescriptorTable(sregs.getLong(at + Dtable.BASE), sregs.getUnsignedShort(at + Dtable.LIMIT));
+    }
+
+    private void putDtable(int at, DescriptorTable t) {
+        sregs.putLong(at + Dtable.BASE, t.base());
+        sregs.putShort(at + Dtable.LIMIT, (short) t.limit());
+    }
+
+    @Override
+    public void setSingleStep(boolean enabled) {
+        checkOpen();
+        scratch.fill(0, KvmStructs.GuestDebug.SIZE, (byte) 0);
+        scratch.putInt(KvmStructs.GuestDebug.CONTROL, enabled ? KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP : 0);
+        Errno.check(libc.ioctl(fd, KVM_SET_GUEST_DEBUG, scratch), "ioctl(KVM_SET_GUEST_DEBUG)");
+    }
+
+    /** {@code KVM_SET_CPUID2}: the CPUID leaves the guest sees. Must precede the first run. */
+    public void setCpuid(List<CpuidEntry> entries) {
+        checkOpen();
+        try (NativeMemory buffer = KvmSystem.Cpuid.write(libc, entries)) {
+            Errno.check(libc.ioctl(fd, KVM_SET_CPUID2, buffer), "ioctl(KVM_SET_CPUID2)");
+        }
+    }
+
+    /** {@code KVM_GET_CPUID2}: the CPUID leaves set on this vCPU. */
+    public List<CpuidEntry> cpuid() {
+        checkOpen();
+        int capacity = 256;
+        try (NativeMemory buffer = libc.access().allocate(KvmStructs.Cpuid2.ENTRIES
+                + (long) capacity * KvmStructs.Cpuid2.ENTRY_SIZE)) {
+            buffer.putInt(KvmStructs.Cpuid2.NENT, capacity);
+            Errno.check(libc.ioctl(fd, KVM_GET_CPUID2, buffer), "ioctl(KVM_GET_CPUID2)");
+            return KvmSystem.Cpuid.read(buffer);
+        }
+    }
+
+    /** {@code KVM_GET_MSRS}: the values of the given MSRs. */
+    public long[] msrs(int... indices) {
+        checkOpen();
+        try (NativeMemory buffer = msrBuffer(indices, null)) {
+            long n = Errno.check(libc.ioctl(fd, KVM_GET_MSRS, buffer), "ioctl(KVM_GET_MSRS)");
+            if (n != indices.length) {
+                throw new IllegalArgumentException("KVM read only " + n + " of " + indices.length
+                        + " MSRs; MSR 0x" + Integer.toHexString(indices[(int) n]) + " is not supported");
+            }
+            long[] values = new long[indices.length];
+            for (int i = 0; i < indices.length; i++) {
+                values[i] = buffer.getLong(KvmStructs.Msrs.ENTRIES + (long) i * KvmStructs.Msrs.ENTRY_SIZE
+                        + KvmStructs.Msrs.ENTRY_DATA);
+            }
+            return values;
+        }
+    }
+
+    /** {@code KVM_SET_MSRS}: sets MSRs; fails naming the first MSR KVM refused. */
+    public void setMsrs(int[] indices, long[] values) {
+        checkOpen();
+        if (indices.length != values.length) {
+            throw new IllegalArgumentException(indices.length + " MSR indices but " + values.length + " values");
+        }
+        try (NativeMemory buffer = msrBuffer(indices, values)) {
+            long n = Errno.check(libc.ioctl(fd, KVM_SET_MSRS, buffer), "ioctl(KVM_SET_MSRS)");
+            if (n != indices.length) {
+                throw new IllegalArgumentException("KVM set only " + n + " of " + indices.length + " MSRs; MSR 0x"
+                        + Integer.toHexString(indices[(int) n]) + " was refused");
+            }
+        }
+    }
+
+    private NativeMemory msrBuffer(int[] indices, long[] values) {
+        NativeMemory buffer = libc.access().allocate(KvmStructs.Msrs.ENTRIES
+                + (long) Math.max(1, indices.length) * KvmStructs.Msrs.ENTRY_SIZE);
+        buffer.putInt(KvmStructs.Msrs.NMSRS, indices.length);
+        for (int i = 0; i < indices.length; i++) {
+            long e = KvmStructs.Msrs.ENTRIES + (long) i * KvmStructs.Msrs.ENTRY_SIZE;
+            buffer.putInt(e + KvmStructs.Msrs.ENTRY_INDEX, indices[i]);
+            if (values != null) {
+                buffer.putLong(e + KvmStructs.Msrs.ENTRY_DATA, values[i]);
+            }
+        }
+        return buffer;
+    }
+
+    /** {@code KVM_GET_FPU}: the raw {@code kvm_fpu} bytes. */
+    public byte[] fpu() {
+        checkOpen();
+        Errno.check(libc.ioctl(fd, KVM_GET_FPU, scratch), "ioctl(KVM_GET_FPU)");
+        return scratch.toArray(0, KvmStructs.Fpu.SIZE);
+    }
+
+    /** {@code KVM_SET_FPU} with the x87 control word and MXCSR, everything else zero (Linux's boot state). */
+    public void setFpu(int fcw, int mxcsr) {
+        checkOpen();
+        scratch.fill(0, KvmStructs.Fpu.SIZE, (byte) 0);
+        scratch.putShort(KvmStructs.Fpu.FCW, (short) fcw);
+        scratch.putInt(KvmStructs.Fpu.MXCSR, mxcsr);
+        Errno.check(libc.ioctl(fd, KVM_SET_FPU, scratch), "ioctl(KVM_SET_FPU)");
+    }
+
+    /** {@code KVM_GET_LAPIC}: the 1 KiB local APIC register page. */
+    public byte[] lapic() {
+        checkOpen();
+        Errno.check(libc.ioctl(fd, KVM_GET_LAPIC, scratch), "ioctl(KVM_GET_LAPIC)");
+        return scratch.toArray(0, KvmStructs.LapicState.SIZE);
+    }
+
+    /** {@code KVM_SET_LAPIC}. */
+    public void setLapic(byte[] state) {
+        checkOpen();
+        if (state.length != KvmStructs.LapicState.SIZE) {
+            throw new IllegalArgumentException("LAPIC state is " + KvmStructs.LapicState.SIZE + " bytes, got " + state.length);
+        }
+        scratch.put(0, state, 0, state.length);
+        Errno.check(libc.ioctl(fd, KVM_SET_LAPIC, scratch), "ioctl(KVM_SET_LAPIC)");
+    }
+
+    /** {@code KVM_GET_MP_STATE}: one of the {@code KVM_MP_STATE_*} values. */
+    public int mpState() {
+        checkOpen();
+        Errno.check(libc.ioctl(fd, KVM_GET_MP_STATE, scratch), "ioctl(KVM_GET_MP_STATE)");
+        return scratch.getInt(KvmStructs.MpState.MP_STATE);
+    }
+
+    /** {@code KVM_SET_MP_STATE}. */
+    public void setMpState(int state) {
+        checkOpen();
+        scratch.putInt(KvmStructs.MpState.MP_STATE, state);
+        Errno.check(libc.ioctl(fd, KVM_SET_MP_STATE, scratch), "ioctl(KVM_SET_MP_STATE)");
+    }
+
+    /** This vCPU's binary statistics (KVM_GET_STATS_FD on the vCPU fd); one handle, closed with the vCPU. */
+    @Override
+    public synchronized org.vmm4j.Stats stats() {
+        checkOpen();
+        if (stats == null) {
+            stats = vm.binaryStats(fd, "vCPU " + id);
+        }
+        return stats;
+    }
+
+    /** A new binary-statistics handle for this vCPU, owned by the caller (close it). */
+    public org.vmm4j.Stats openStats() {
+        checkOpen();
+        return vm.binaryStats(fd, "vCPU " + id);
+    }
+
+    @Override
+    public boolean isClosed() {
+        return closed;
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("vCPU " + id + " is closed");
+        }
+        if (vm.isClosed()) {
+            throw new IllegalStateException("vCPU " + id + ": the VM is closed");
+        }
+    }
+
+    /**
+     * Releases the vCPU. A run in progress on another thread is stopped first and waited for (a vCPU
+     * is never unmapped under a running KVM_RUN); if it does not return within a minute, close fails
+     * and nothing is released.
+     *
+     * @throws IllegalStateException if another thread's run did not return
+     */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            if (!kick.stopAndAwaitIdle(CLOSE_WAIT_MILLIS)) {
+                throw new IllegalStateException("vCPU " + id + " is still inside KVM_RUN on another thread after "
+                        + CLOSE_WAIT_MILLIS / 1000 + " s; not released");
+            }
+            closed = true;
+        }
+        KvmBinaryStats s;
+        synchronized (this) {
+            s = stats;
+        }
+        if (s != null) {
+            s.close();
+        }
+        run.close();
+        libc.close(fd);
+        buffers.close();
+    }
+}

@@ -1,0 +1,105 @@
+package org.vmm4j.linux.guest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+import org.vmm4j.guest.BootSpec;
+import org.vmm4j.guest.DiskSpec;
+import org.vmm4j.guest.GuestSpec;
+import org.vmm4j.guest.NetworkSpec;
+import org.vmm4j.guest.NicSpec;
+
+/** GuestSpec and NetworkSpec to libvirt XML and back, without libvirt. */
+class DomainXmlTest {
+
+    @Test
+    void directKernelSpecRoundTripsThroughXml() {
+        GuestSpec spec = GuestSpec.builder("k1").memoryMiB(300).topology(1, 2, 2)
+                .disk(new DiskSpec("pool1/k1.qcow2", DiskSpec.SourceType.VOLUME, DiskSpec.Format.QCOW2,
+                        DiskSpec.Bus.VIRTIO, false, false))
+                .disk(new DiskSpec("/dev/sdb", DiskSpec.SourceType.BLOCK, DiskSpec.Format.RAW, DiskSpec.Bus.SCSI,
+                        false, true))
+                .nic(NicSpec.network("net1"))
+                .serialConsole(true)
+                .boot(BootSpec.kernel("/boot/vmlinuz", "/boot/initrd.img", "console=ttyS0 root=/dev/vda"))
+                .build();
+        String xml = DomainXml.toXml(spec, "kvm");
+        assertEquals(spec, DomainXml.parse(xml, false));
+        assertTrue(xml.contains("<kernel>/boot/vmlinuz</kernel>"), xml);
+        assertTrue(xml.contains("<topology cores=\"2\" sockets=\"1\" threads=\"2\"/>"), xml);
+    }
+
+    @Test
+    void uefiBootOrderRoundTrips() {
+        GuestSpec spec = GuestSpec.builder("u1").boot(BootSpec.uefi(BootSpec.Device.NETWORK, BootSpec.Device.DISK))
+                .serialConsole(false).build();
+        String xml = DomainXml.toXml(spec, "qemu");
+        assertTrue(xml.contains("firmware=\"efi\""), xml);
+        assertEquals(spec, DomainXml.parse(xml, false));
+    }
+
+    @Test
+    void kernelCommandLineIsEscapedByTheSerializer() {
+        String cmdline = "console=ttyS0 a=\"<x>&'y'\"";
+        GuestSpec spec = GuestSpec.builder("esc1").boot(BootSpec.kernel("/k", null, cmdline)).build();
+        String xml = DomainXml.toXml(spec, "kvm");
+        assertTrue(xml.contains("&lt;x&gt;&amp;"), xml);
+        assertEquals(cmdline, DomainXml.parse(xml, false).boot().cmdline());
+    }
+
+    @Test
+    void parsesMemoryInAnyLibvirtUnit() {
+        String xml = "<domain type='kvm'><name>m1</name><memory unit='GiB'>2</memory><vcpu>3</vcpu>"
+                + "<os><type>hvm</type><boot dev='hd'/></os></domain>";
+        GuestSpec spec = DomainXml.parse(xml, true);
+        assertEquals(2L << 30, spec.memoryBytes());
+        assertEquals(3, spec.vcpus());
+        assertEquals(3, spec.sockets());
+        assertTrue(spec.autostart());
+        assertFalse(spec.serialConsole());
+    }
+
+    @Test
+    void rejectsDoctypeSoNoEntityIsExpanded() {
+        String xml = "<!DOCTYPE d [<!ENTITY x SYSTEM 'file:///etc/passwd'>]><domain><name>&x;</name>"
+                + "<memory>1024</memory></domain>";
+        assertThrows(IllegalArgumentException.class, () -> DomainXml.parse(xml, false));
+    }
+
+    @Test
+    void raisingTheVcpuMaximumKeepsTheTopologyConsistent() {
+        GuestSpec twoCores = GuestSpec.builder("v1").topology(1, 2, 1).build();
+        GuestSpec raised = DomainXml.parse(DomainXml.withVcpuMaximum(DomainXml.toXml(twoCores, "kvm"), 6), false);
+        assertEquals(6, raised.vcpus());
+        assertEquals(3, raised.sockets());
+        assertEquals(2, raised.cores());
+        GuestSpec odd = DomainXml.parse(DomainXml.withVcpuMaximum(DomainXml.toXml(twoCores, "kvm"), 3), false);
+        assertEquals(3, odd.vcpus());
+        assertEquals(3, odd.sockets());
+        assertEquals(1, odd.cores());
+    }
+
+    @Test
+    void rejectsNonDomainDocument() {
+        assertThrows(IllegalArgumentException.class, () -> DomainXml.parse("<network/>", false));
+    }
+
+    @Test
+    void networkSpecsRoundTripForEveryMode() {
+        for (NetworkSpec spec : new NetworkSpec[] {
+                NetworkSpec.nat("nat1", "192.168.150.1"),
+                NetworkSpec.isolated("iso1", "10.10.0.1"),
+                new NetworkSpec("r1", NetworkSpec.Mode.ROUTED, "virbr9", "172.20.0.1", 16, null, null),
+                NetworkSpec.bridge("b1", "br0")}) {
+            assertEquals(spec, NetworkXml.parse(NetworkXml.toXml(spec)), spec.toString());
+        }
+    }
+
+    @Test
+    void isolatedNetworkHasNoForwardElement() {
+        assertFalse(NetworkXml.toXml(NetworkSpec.isolated("iso2", "10.11.0.1")).contains("forward"));
+    }
+}
