@@ -26,9 +26,11 @@ import org.vmm4j.provision.ProvisionStep;
 /**
  * {@code vmm4j provision --name web1 (--distro ubuntu-24.04 | --image FILE | --image URL --sha256 HEX)
  * [--mem 2G] [--cpus 2] [--disk 20G] [--user admin] [--ssh-key ~/.ssh/id.pub] [--identity KEY]
- * [--password-file FILE] [--run 'cmd']... [--network default | --bridge br0] [--uri qemu:///system]
+ * [--password-file FILE] [--run 'cmd']... [--network default | --bridge br0] [--uri URI]
  * [--dir DIR] [--cache DIR] [--hypervisor kvm] [--no-wait] [--ip-timeout S] [--ssh-timeout S]}:
  * creates a guest with {@link GuestProvisioner}, progress as a bar on stderr, the summary on stdout.
+ * Without {@code --uri} the guest goes to the host's own manager ({@link GuestManager#connect(String)}
+ * with {@code null}: libvirt's {@code qemu:///system} on Linux, bhyve on FreeBSD, vmd on OpenBSD).
  */
 final class ProvisionCommand implements Cli.Command {
     static final String USAGE = "usage: vmm4j provision --name NAME (--distro ID | --image FILE | --image URL --sha256 HEX)"
@@ -36,7 +38,7 @@ final class ProvisionCommand implements Cli.Command {
             + " [--run CMD]... [--network N | --bridge BR] [--uri URI] [--dir DIR] [--cache DIR] [--hypervisor K]"
             + " [--no-wait] [--ip-timeout S] [--ssh-timeout S]";
 
-    /** The parsed command line: what to create, and where. */
+    /** The parsed command line: what to create, and where ({@code uri} null: the host's default manager). */
     record Options(ProvisionRequest request, String uri, Path cache) {
     }
 
@@ -68,7 +70,7 @@ final class ProvisionCommand implements Cli.Command {
         String distro = null;
         String image = null;
         String sha256 = null;
-        String uri = "qemu:///system";
+        String uri = null;
         Path cache = defaultCache();
         Path publicKey = null;
         Path identity = null;

@@ -2,6 +2,7 @@ package org.vmm4j.examples;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -112,6 +113,13 @@ class ProvisioningCliTest {
         assertEquals("test:///default", o.uri());
         assertEquals(ProvisionStep.REPORT, r.stopAfter());
         assertFalse(r.toString().contains("Sekr1t-pass"), r.toString());
+    }
+
+    @Test
+    void provisionWithoutUriGoesToTheHostsOwnGuestManager() {
+        ProvisionCommand.Options o = ProvisionCommand.parse(new String[] {"--name", "web1", "--image",
+                base().toString()});
+        assertNull(o.uri(), "GuestManager.connect(null): libvirt on Linux, bhyve on FreeBSD, vmd on OpenBSD");
     }
 
     @Test
