@@ -6,6 +6,7 @@ module org.vmm4j.linux {
 
     exports org.vmm4j.linux.kvm;
     exports org.vmm4j.linux.libvirt;
+    exports org.vmm4j.linux.host;
 
     provides org.vmm4j.spi.HypervisorProvider with org.vmm4j.linux.kvm.KvmProvider;
 }

@@ -5,16 +5,12 @@ module org.vmm4j.core {
     requires transitive java.xml;
     requires org.slf4j;
     requires static jdk.management;
-    requires transitive java.net.http;
     requires org.apache.commons.compress;
     requires org.tukaani.xz;
     // pure-Java zstd/lz4 decoders (automatic module); they use sun.misc.Unsafe, so make sure
     // jdk.unsupported is resolved when an application runs on the module path
     requires aircompressor;
     requires jdk.unsupported;
-    requires org.snakeyaml.engine.v2;
-    requires org.apache.commons.codec;
-    requires com.jcraft.jsch;
     // JNA: the native seam on JDK 17-21 (optional; on the module path add --add-modules com.sun.jna).
     requires static com.sun.jna;
 
@@ -25,10 +21,8 @@ module org.vmm4j.core {
     exports org.vmm4j.boot;
     exports org.vmm4j.machine;
     exports org.vmm4j.x86;
-    exports org.vmm4j.image;
-    exports org.vmm4j.provision;
 
-    exports org.vmm4j.internal to org.vmm4j.linux, org.vmm4j.freebsd, org.vmm4j.openbsd;
+    exports org.vmm4j.internal to org.vmm4j.provision, org.vmm4j.linux, org.vmm4j.freebsd, org.vmm4j.openbsd;
     exports org.vmm4j.internal.nat to org.vmm4j.linux, org.vmm4j.freebsd, org.vmm4j.openbsd;
 
     uses org.vmm4j.spi.HypervisorProvider;

@@ -2,7 +2,10 @@ package org.vmm4j;
 
 /**
  * A region of guest-physical memory backed by memory of this process. Offsets are relative to
- * {@link #guestAddress()}. Accesses are bounds-checked; after the VM closes they throw.
+ * {@link #guestAddress()}. Accesses are bounds-checked: an access that does not lie wholly inside
+ * the region (or outside the array it copies to or from) throws {@link IndexOutOfBoundsException} and
+ * touches nothing. After the region is removed or its VM closes, data accesses throw
+ * {@link IllegalStateException}; {@link #guestAddress()} and {@link #size()} still answer.
  */
 public interface GuestMemory {
 

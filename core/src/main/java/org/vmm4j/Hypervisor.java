@@ -72,10 +72,14 @@ public interface Hypervisor extends AutoCloseable {
                 System.getProperty("os.arch"), NativeAccess.describe(), infos);
     }
 
-    /** The kind, e.g. {@code "kvm"}. */
+    /** The kind, e.g. {@code "kvm"}; still answers after {@link #close()}. */
     String kind();
 
-    /** Creates an empty VM: no memory, no vCPUs. */
+    /**
+     * Creates an empty VM: no memory, no vCPUs.
+     *
+     * @throws IllegalStateException if this hypervisor is closed
+     */
     VirtualMachine createVm();
 
     /**
@@ -86,7 +90,10 @@ public interface Hypervisor extends AutoCloseable {
         return org.vmm4j.guest.GuestManager.connect();
     }
 
-    /** Releases the hypervisor handle; VMs created from it stay usable until closed. */
+    /**
+     * Releases the hypervisor handle; VMs created from it stay usable until closed. Idempotent; any
+     * later {@link #createVm()} throws {@link IllegalStateException}.
+     */
     @Override
     void close();
 }

@@ -3,6 +3,10 @@ package org.vmm4j;
 /**
  * A virtual CPU. One thread runs it: {@link #run()} and the register calls belong to that thread;
  * {@link #requestStop()} may be called from any thread.
+ *
+ * <p>{@link #close()} is idempotent, and closing the VM closes its vCPUs. On a closed vCPU every method
+ * other than {@link #id()}, {@link #vm()}, {@link #isClosed()} and {@link #close()} throws
+ * {@link IllegalStateException} saying the vCPU is closed.
  */
 public interface VirtualCpu extends AutoCloseable {
 

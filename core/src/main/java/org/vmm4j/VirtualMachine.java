@@ -7,6 +7,10 @@ import org.vmm4j.x86.X86Platform;
 /**
  * A virtual machine created in this process: guest memory is this process's memory, vCPUs run on
  * this process's threads. Closing it closes its vCPUs and unmaps its memory.
+ *
+ * <p>{@link #close()} is idempotent. On a closed VM every method other than {@link #kind()},
+ * {@link #isClosed()} and {@link #close()} throws {@link IllegalStateException} saying the VM is closed,
+ * and so does every data access of its {@link GuestMemory} regions.
  */
 public interface VirtualMachine extends AutoCloseable {
 
@@ -18,17 +22,28 @@ public interface VirtualMachine extends AutoCloseable {
      * {@code guestAddress}. Memory is reserved, not committed: untouched pages cost nothing.
      *
      * @throws IllegalArgumentException if the address or size is not page-aligned, the size is not
-     *         positive, or the range overlaps a region already mapped
+     *         positive, or the range overlaps a region already mapped; the message names the problem
+     * @throws UnsupportedOperationException if the backend does not offer one of the {@code options}
      */
     GuestMemory allocateMemory(long guestAddress, long size, MemoryOption... options);
 
-    /** Unmaps a region from the guest and releases its memory. */
+    /**
+     * Unmaps a region from the guest and releases its memory; later data accesses through
+     * {@code region} throw {@link IllegalStateException}.
+     *
+     * @throws IllegalArgumentException if {@code region} is not mapped in this VM (already removed, or
+     *         another VM's)
+     */
     void removeMemory(GuestMemory region);
 
     /** The regions currently mapped, in guest-address order. */
     List<GuestMemory> memoryRegions();
 
-    /** The region containing {@code guestPhysicalAddress}. */
+    /**
+     * The region containing {@code guestPhysicalAddress}.
+     *
+     * @throws IllegalArgumentException naming the address if no region contains it
+     */
     GuestMemory memoryAt(long guestPhysicalAddress);
 
     /**
@@ -38,7 +53,7 @@ public interface VirtualMachine extends AutoCloseable {
      */
     VirtualCpu createVcpu(int id);
 
-    /** The vCPUs created so far, by id. */
+    /** The vCPUs created and not closed, in id order. */
     List<VirtualCpu> vcpus();
 
     /** The largest vCPU count this VM supports. */

@@ -1,15 +1,14 @@
 package org.vmm4j.boot;
 
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.vmm4j.internal.AtomicFiles;
 
 /**
  * A directory of extracted {@code vmlinux} images, each named by the SHA-256 of the bzImage it came
@@ -72,17 +71,7 @@ public final class VmlinuxCache {
 
     private void store(Path file, byte[] elf) throws IOException {
         Files.createDirectories(directory);
-        Path tmp = Files.createTempFile(directory, ".vmlinux-", ".tmp");
-        try {
-            Files.write(tmp, elf);
-            try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicFiles.write(file, elf);
     }
 
     static String sha256(byte[] data) {

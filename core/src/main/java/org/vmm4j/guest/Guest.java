@@ -46,7 +46,11 @@ public interface Guest extends AutoCloseable {
 
     void resume();
 
-    /** Removes the definition (the guest must be stopped), and what the options name. */
+    /**
+     * Removes the definition, and what the options name.
+     *
+     * @throws IllegalStateException if the guest is running (stop it first)
+     */
     void undefine(UndefineOption... options);
 
     /** Renames the (stopped) guest; returns the renamed guest. */

@@ -7,6 +7,10 @@ import java.util.UUID;
 /**
  * Manages the host's guests through a manager that runs them (tier 2): libvirt on Linux, bhyve(8)
  * processes on FreeBSD, vmd on OpenBSD. Thread-safe; {@link #close()} releases the connection.
+ *
+ * <p>{@link #find} of a guest that does not exist is empty. {@link #close()} is idempotent; afterwards
+ * every method other than {@link #kind()}, {@link #uri()} and {@link #close()} throws
+ * {@link IllegalStateException}.
  */
 public interface GuestManager extends AutoCloseable {
 
@@ -49,7 +53,11 @@ public interface GuestManager extends AutoCloseable {
 
     Optional<Guest> find(UUID uuid);
 
-    /** Defines (persistently) a guest from a spec; it is not started. */
+    /**
+     * Defines (persistently) a guest from a spec; it is not started.
+     *
+     * @throws IllegalArgumentException if a guest of that name is already defined
+     */
     Guest define(GuestSpec spec);
 
     /** Registers a lifecycle listener; closing the returned handle removes it. */

@@ -5,11 +5,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -17,6 +15,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import org.vmm4j.VmmException;
+import org.vmm4j.internal.AtomicFiles;
 
 /**
  * {@link CommandExecutor} over {@link ProcessBuilder} and {@link Files}: argument lists checked by
@@ -111,20 +110,9 @@ final class ProcessCommandExecutor implements CommandExecutor {
 
     @Override
     public void writeFile(Path file, String content) {
-        Path dir = file.toAbsolutePath().getParent();
         try {
-            Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
-            try {
-                Files.writeString(tmp, content);
-                try {
-                    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                } catch (AtomicMoveNotSupportedException e) {
-                    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-                }
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            AtomicFiles.write(file, content);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file, e);
         }

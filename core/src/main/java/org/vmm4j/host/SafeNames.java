@@ -5,7 +5,7 @@ import java.util.regex.Pattern;
 
 /**
  * Validation of every name that reaches an external program or a path: guest names, bridge and tap
- * names, pools, datasets. A name starts with a letter or digit (so it can never be read as an option)
+ * names, pools. A name starts with a letter or digit (so it can never be read as an option)
  * and holds only letters, digits, '.', '_' and '-'; no '/', ';', spaces, quotes or shell metacharacters.
  *
  * <p>Whole argument lists are checked too: they cannot be split or globbed by a shell, but NUL or
@@ -13,7 +13,6 @@ import java.util.regex.Pattern;
  */
 public final class SafeNames {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
-    private static final Pattern DATASET = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]*(/[A-Za-z0-9][A-Za-z0-9._:-]*)*");
     private static final Pattern PROGRAM = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.+-]*|/[A-Za-z0-9_./+-]+");
     private static final Pattern ACCOUNT = Pattern.compile("[a-z_][a-z0-9_-]{0,31}");
 
@@ -39,15 +38,6 @@ public final class SafeNames {
                     + "'.', '_' and '-', and must start with a letter or digit");
         }
         return name;
-    }
-
-    /** A ZFS dataset path such as {@code zroot/vm/web1}: safe names separated by '/'. */
-    public static String requireDataset(String what, String path, int maxLength) {
-        if (path == null || path.isEmpty() || path.length() > maxLength || !DATASET.matcher(path).matches()) {
-            throw new IllegalArgumentException(what + " '" + printable(String.valueOf(path))
-                    + "' must be safe names separated by '/', at most " + maxLength + " characters");
-        }
-        return path;
     }
 
     /**

@@ -8,9 +8,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 
-import org.vmm4j.provision.CpuVendor;
-import org.vmm4j.provision.LinuxFamily;
-import org.vmm4j.provision.LinuxHostSetup;
+import org.vmm4j.linux.host.CpuVendor;
+import org.vmm4j.linux.host.LinuxFamily;
+import org.vmm4j.linux.host.LinuxHostSetup;
 
 /**
  * {@code vmm4j setup --plan [--family debian|fedora|alpine|suse] [--user NAME]}: prints the plan that

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
+import org.vmm4j.freebsd.host.ZfsNames;
 import org.vmm4j.guest.BootSpec;
 import org.vmm4j.guest.DiskSpec;
 import org.vmm4j.guest.GuestSpec;
@@ -152,7 +153,7 @@ public final class BhyveConfig {
     static String diskPath(DiskSpec disk) {
         String source = disk.source();
         if (disk.type() == DiskSpec.SourceType.VOLUME) {
-            return "/dev/zvol/" + SafeNames.requireDataset("zvol", source, 255);
+            return "/dev/zvol/" + ZfsNames.requireDataset(source);
         }
         if (!source.startsWith("/") || source.contains("\n") || source.contains("=") || source.contains("/../")) {
             throw new IllegalArgumentException("disk path must be absolute, without '=', '..' or newlines: " + source);

@@ -20,6 +20,7 @@ import org.vmm4j.freebsd.BhyveStats;
 import org.vmm4j.freebsd.LibvmmapiKernel;
 import org.vmm4j.freebsd.VmmDevice;
 import org.vmm4j.freebsd.VmmKernel;
+import org.vmm4j.freebsd.host.ZfsNames;
 import org.vmm4j.guest.DiskSpec;
 import org.vmm4j.guest.Guest;
 import org.vmm4j.guest.GuestFilter;
@@ -391,7 +392,7 @@ public final class BhyveGuestManager implements GuestManager {
                     continue;
                 }
                 if (disk.type() == DiskSpec.SourceType.VOLUME) {
-                    executor.run(List.of("zfs", "destroy", SafeNames.requireDataset("zvol", disk.source(), 255)))
+                    executor.run(List.of("zfs", "destroy", ZfsNames.requireDataset(disk.source())))
                             .orThrow();
                 } else if (disk.type() == DiskSpec.SourceType.FILE) {
                     deleteQuietly(Path.of(BhyveConfig.diskPath(disk)));

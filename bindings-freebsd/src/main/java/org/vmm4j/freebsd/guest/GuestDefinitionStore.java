@@ -2,17 +2,15 @@ package org.vmm4j.freebsd.guest;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
 
 import org.vmm4j.VmmException;
+import org.vmm4j.internal.AtomicFiles;
 
 /**
  * Guest definitions in a directory, one {@code NAME.guest} file each, replaced atomically (written to a
@@ -80,21 +78,7 @@ public final class GuestDefinitionStore {
     public static void writeAtomically(Path file, String content) {
         try {
             Files.createDirectories(file.getParent());
-            Path tmp = Files.createTempFile(file.getParent(), "." + file.getFileName(), ".tmp");
-            try {
-                try (var channel = java.nio.channels.FileChannel.open(tmp, StandardOpenOption.WRITE,
-                        StandardOpenOption.TRUNCATE_EXISTING)) {
-                    channel.write(java.nio.ByteBuffer.wrap(content.getBytes(StandardCharsets.UTF_8)));
-                    channel.force(true);
-                }
-                try {
-                    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                } catch (AtomicMoveNotSupportedException e) {
-                    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-                }
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
+            AtomicFiles.write(file, content);
         } catch (IOException e) {
             throw new VmmException("cannot write " + file + ": " + e.getMessage(), e);
         }

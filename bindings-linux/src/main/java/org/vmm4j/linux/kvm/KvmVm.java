@@ -162,11 +162,13 @@ public final class KvmVm implements VirtualMachine {
 
     @Override
     public synchronized List<GuestMemory> memoryRegions() {
+        checkOpen();
         return List.copyOf(regions);
     }
 
     @Override
     public synchronized GuestMemory memoryAt(long guestPhysicalAddress) {
+        checkOpen();
         for (NativeGuestMemory r : regions) {
             if (r.contains(guestPhysicalAddress)) {
                 return r;
@@ -200,6 +202,7 @@ public final class KvmVm implements VirtualMachine {
 
     @Override
     public synchronized List<VirtualCpu> vcpus() {
+        checkOpen();
         List<VirtualCpu> list = new ArrayList<>();
         for (KvmVcpu v : vcpus) {
             if (v != null && !v.isClosed()) {
@@ -211,6 +214,7 @@ public final class KvmVm implements VirtualMachine {
 
     @Override
     public int maxVcpus() {
+        checkOpen();
         return maxVcpus;
     }
 
@@ -391,6 +395,7 @@ public final class KvmVm implements VirtualMachine {
     /** The x86 platform of this VM (one per VM; it remembers how the irqchip was prepared). */
     @Override
     public X86Platform x86() {
+        checkOpen();
         return x86;
     }
 

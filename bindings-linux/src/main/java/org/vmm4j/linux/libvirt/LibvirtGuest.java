@@ -56,11 +56,13 @@ public final class LibvirtGuest implements Guest, AutoCloseable {
 
     @Override
     public String name() {
+        dom.checkOpen();
         return name;
     }
 
     @Override
     public UUID uuid() {
+        dom.checkOpen();
         UUID u = uuid;
         if (u == null) {
             long d = dom.acquire();
@@ -256,12 +258,16 @@ public final class LibvirtGuest implements Guest, AutoCloseable {
     }
 
     /**
-     * Undefines the guest. {@link UndefineOption#STORAGE} deletes the disks
+     * Undefines the stopped guest (libvirt itself would turn a running one into a transient guest;
+     * vmm4j refuses, as the other managers do). {@link UndefineOption#STORAGE} deletes the disks
      * that are storage volumes of this connection's pools (never plain files outside a pool, and
      * never CD-ROMs); it happens after the definition is gone.
      */
     @Override
     public void undefine(UndefineOption... options) {
+        if (isActive()) {
+            throw new IllegalStateException("guest " + name + " is running; stop it before undefining it");
+        }
         int flags = LibvirtLayout.UNDEFINE_MANAGED_SAVE;
         boolean storage = false;
         for (UndefineOption option : options) {

@@ -325,8 +325,19 @@ public final class LibvirtGuestManager implements GuestManager {
         }
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * @throws IllegalArgumentException if a guest of that name is already defined (libvirt would
+     *         otherwise answer with an error naming the existing UUID)
+     */
     @Override
     public LibvirtGuest define(GuestSpec spec) {
+        Optional<LibvirtGuest> existing = findGuest(spec.name());
+        if (existing.isPresent()) {
+            existing.get().close();
+            throw new IllegalArgumentException("a guest named " + spec.name() + " already exists");
+        }
         LibvirtGuest guest = defineXml(DomainXml.toXml(spec, domainType()));
         if (spec.autostart()) {
             guest.setAutostart(true);

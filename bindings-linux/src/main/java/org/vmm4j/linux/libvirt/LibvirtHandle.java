@@ -114,6 +114,13 @@ final class LibvirtHandle {
         return users < 0;
     }
 
+    /** Fails as {@link #acquire()} does when closed, for calls answered without the reference. */
+    void checkOpen() {
+        if (isClosed()) {
+            throw new IllegalStateException(what + " is closed");
+        }
+    }
+
     /** Frees the reference now, or when the last call in flight returns. Idempotent. */
     void close() {
         for (;;) {

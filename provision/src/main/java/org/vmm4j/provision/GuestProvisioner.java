@@ -1,0 +1,453 @@
+package org.vmm4j.provision;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.vmm4j.guest.BootSpec;
+import org.vmm4j.guest.DiskSpec;
+import org.vmm4j.guest.Guest;
+import org.vmm4j.guest.GuestManager;
+import org.vmm4j.guest.GuestSpec;
+import org.vmm4j.guest.GuestState;
+import org.vmm4j.guest.UndefineOption;
+import org.vmm4j.host.CommandResult;
+import org.vmm4j.host.Progress;
+import org.vmm4j.host.ProgressListener;
+import org.vmm4j.image.CloudConfig;
+import org.vmm4j.image.CloudUser;
+import org.vmm4j.image.CreateMode;
+import org.vmm4j.image.DiskFormat;
+import org.vmm4j.image.MetaData;
+import org.vmm4j.image.NoCloudSeed;
+import org.vmm4j.image.PasswordHash;
+import org.vmm4j.image.Qcow2Image;
+import org.vmm4j.image.Qcow2Options;
+import org.vmm4j.image.Qcow2Writer;
+import org.vmm4j.image.RawDisk;
+
+/**
+ * Creates a guest the way the management plans do, in {@link ProvisionStep} order: validate, check the
+ * name is free, fetch the image into the cache, create a qcow2 overlay on it, write the NoCloud seed,
+ * define and start the guest, wait for its IP and for SSH, run the commands, report. Each step emits
+ * {@link Progress} to the listeners. When a step fails, what was created for this guest (the
+ * definition, the disk, the seed) is removed and a {@link ProvisionException} names the step; the
+ * image cache is shared and stays.
+ *
+ * <p>The disk is a qcow2 overlay for libvirt/QEMU (KVM) and vmd, which read qcow2; for bhyve, which
+ * does not, it is a sparse raw copy of the image ({@link RawDisk#fromImage}).
+ *
+ * <pre>{@code
+ * try (GuestManager libvirt = GuestManager.connect("qemu:///system")) {
+ *     GuestProvisioner provisioner = GuestProvisioner.builder(libvirt)
+ *             .downloader(new ImageDownloader(cacheDir)).listener(System.err::println).build();
+ *     ProvisionResult r = provisioner.provision(ProvisionRequest.builder("web1").catalogImage("ubuntu-24.04")
+ *             .user("admin").sshAuthorizedKey(publicKey).sshPrivateKey(privateKey)
+ *             .command("sudo apt-get install -y nginx").build());
+ * }
+ * }</pre>
+ */
+public final class GuestProvisioner {
+    private static final Logger LOG = LoggerFactory.getLogger(GuestProvisioner.class);
+
+    private final GuestManager manager;
+    private final ImageCatalog catalog;
+    private final ImageDownloader downloader;
+    private final AddressWaiter addressWaiter;
+    private final SshWaiter sshWaiter;
+    private final CommandRunner commandRunner;
+    private final List<ProgressListener> listeners = new CopyOnWriteArrayList<>();
+
+    private GuestProvisioner(Builder b) {
+        manager = b.manager;
+        catalog = b.catalog;
+        downloader = b.downloader;
+        addressWaiter = b.addressWaiter;
+        sshWaiter = b.sshWaiter;
+        commandRunner = b.commandRunner;
+        listeners.addAll(b.listeners);
+    }
+
+    /** A provisioner for guests of {@code manager}, with the built-in catalog and the real IP/SSH steps. */
+    public static Builder builder(GuestManager manager) {
+        return new Builder(manager);
+    }
+
+    /** Adds a listener; closing the returned handle removes it. */
+    public AutoCloseable addListener(ProgressListener listener) {
+        listeners.add(Objects.requireNonNull(listener, "listener"));
+        return () -> listeners.remove(listener);
+    }
+
+    /**
+     * Runs every step of {@code request} up to its {@link ProvisionRequest#stopAfter()}.
+     *
+     * @throws ProvisionException when a step fails, after removing what this run created
+     */
+    public ProvisionResult provision(ProvisionRequest request) {
+        Run run = new Run(request);
+        try {
+            return run.execute();
+        } finally {
+            run.release();
+        }
+    }
+
+    /** The seed for {@code request}: hostname, the user with its password hash and keys, passwordless sudo. */
+    static NoCloudSeed seedFor(ProvisionRequest request, String instanceId) {
+        CloudConfig.Builder config = CloudConfig.builder().hostname(request.name());
+        if (request.user().isPresent()) {
+            CloudUser.Builder user = CloudUser.builder(request.user().get()).sudo("ALL=(ALL) NOPASSWD:ALL");
+            request.sshAuthorizedKeys().forEach(user::sshAuthorizedKey);
+            char[] password = request.password();
+            if (password != null) {
+                try {
+                    user.password(PasswordHash.sha512(password));
+                } finally {
+                    Arrays.fill(password, '\0');
+                }
+            }
+            config.user(user.build()).keepDefaultUser(false).sshPasswordAuthentication(request.hasPassword());
+        }
+        return new NoCloudSeed(config.build(), new MetaData(instanceId, request.name()));
+    }
+
+    /** The definition: the overlay (or blank) disk, the seed as CD-ROM, one NIC, the boot the image wants. */
+    static GuestSpec specFor(ProvisionRequest request, BaseImage base) {
+        GuestSpec.Builder spec = GuestSpec.builder(request.name()).memoryBytes(request.memoryBytes())
+                .vcpus(request.vcpus())
+                .disk(DiskSpec.file(request.diskPath().toString(), rawDisk(request) ? DiskSpec.Format.RAW
+                        : DiskSpec.Format.QCOW2))
+                .disk(DiskSpec.cdrom(request.seedPath().toString()))
+                .nic(request.nic());
+        if (base.installer()) {
+            spec.disk(DiskSpec.cdrom(base.path().toString()));
+        }
+        BootSpec.Device[] order = base.installer()
+                ? new BootSpec.Device[] {BootSpec.Device.DISK, BootSpec.Device.CDROM}
+                : new BootSpec.Device[] {BootSpec.Device.DISK};
+        spec.boot(request.boot().orElseGet(() -> base.uefi() ? BootSpec.uefi(order) : BootSpec.bios(order)));
+        return spec.build();
+    }
+
+    /** bhyve reads raw disks only; libvirt/QEMU and vmd take qcow2 overlays. */
+    static boolean rawDisk(ProvisionRequest request) {
+        return "bhyve".equals(request.hypervisor());
+    }
+
+    /**
+     * Creates the guest's disk: a qcow2 overlay on a disk image (at least as large as the image), or a
+     * blank qcow2 when the image is an installer; for bhyve a sparse raw copy, or a blank raw disk.
+     * Never replaces an existing file.
+     */
+    static Path createDisk(ProvisionRequest request, BaseImage base) {
+        Path disk = request.diskPath();
+        if (rawDisk(request)) {
+            if (base.installer()) {
+                if (request.diskBytes() == 0) {
+                    throw new IllegalArgumentException("an installer ISO needs an explicit disk size");
+                }
+                return RawDisk.create(disk, request.diskBytes(), CreateMode.FAIL_IF_EXISTS);
+            }
+            return RawDisk.fromImage(base.path(), disk, request.diskBytes(), CreateMode.FAIL_IF_EXISTS);
+        }
+        if (base.installer()) {
+            if (request.diskBytes() == 0) {
+                throw new IllegalArgumentException("an installer ISO needs an explicit disk size");
+            }
+            return Qcow2Writer.create(disk, Qcow2Options.builder(request.diskBytes())
+                    .createMode(CreateMode.FAIL_IF_EXISTS).build());
+        }
+        long imageSize = DiskFormat.detect(base.path()) == DiskFormat.QCOW2 ? Qcow2Image.virtualSizeOf(base.path())
+                : sizeOf(base.path());
+        if (request.diskBytes() != 0 && request.diskBytes() < imageSize) {
+            throw new IllegalArgumentException("disk size " + request.diskBytes() + " bytes is smaller than the image's "
+                    + imageSize + " bytes");
+        }
+        return Qcow2Writer.createOverlay(disk, base.path(), request.diskBytes(), CreateMode.FAIL_IF_EXISTS);
+    }
+
+    private static long sizeOf(Path file) {
+        try {
+            return Files.size(file);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read the size of " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The fetched base image: where it is, whether it is an installer ISO, whether it boots with UEFI. */
+    record BaseImage(Path path, boolean installer, boolean uefi) {
+    }
+
+    /** A step's work; returns the message its completion is reported with. */
+    @FunctionalInterface
+    private interface StepBody {
+        String run(StepReporter reporter) throws Exception;
+    }
+
+    /** The state of one provisioning run. */
+    private final class Run {
+        private final ProvisionRequest request;
+        private final Rollback rollback = new Rollback();
+        private final List<ProvisionResult.StepTiming> timings = new ArrayList<>();
+        private final String instanceId = "iid-" + UUID.randomUUID();
+        private NoCloudSeed seed;
+        private BaseImage base;
+        private Guest guest;
+        private String address;
+        private String banner;
+        private List<CommandResult> results = List.of();
+
+        Run(ProvisionRequest request) {
+            this.request = Objects.requireNonNull(request, "request");
+        }
+
+        ProvisionResult execute() {
+            long start = System.nanoTime();
+            step(ProvisionStep.VALIDATE, r -> {
+                request.validate();
+                seed = seedFor(request, instanceId);
+                return "request is valid";
+            });
+            step(ProvisionStep.CHECK_NAME, r -> checkName());
+            step(ProvisionStep.FETCH_IMAGE, this::fetchImage);
+            step(ProvisionStep.CREATE_DISK, r -> {
+                Path disk = createDisk(request, base);
+                rollback.add("disk " + disk + " deleted", () -> Files.deleteIfExists(disk));
+                return "created " + disk;
+            });
+            step(ProvisionStep.CREATE_SEED, r -> {
+                Path iso = seed.writeIso(request.seedPath(), CreateMode.FAIL_IF_EXISTS);
+                rollback.add("seed " + iso + " deleted", () -> Files.deleteIfExists(iso));
+                return "created " + iso;
+            });
+            step(ProvisionStep.DEFINE_GUEST, r -> {
+                GuestSpec spec = specFor(request, base);
+                guest = manager.define(spec);
+                Guest defined = guest;
+                boolean uefi = spec.boot().firmware() == BootSpec.Firmware.UEFI;
+                rollback.add("guest " + spec.name() + " undefined", () -> remove(defined, uefi));
+                return "defined " + spec.name() + " on " + manager.uri();
+            });
+            step(ProvisionStep.START_GUEST, r -> {
+                guest.start();
+                return "started " + guest.name();
+            });
+            step(ProvisionStep.WAIT_FOR_IP, r -> {
+                address = addressWaiter.awaitAddress(guest, request.addressTimeout(), r);
+                return "address " + address;
+            });
+            step(ProvisionStep.WAIT_FOR_SSH, r -> {
+                banner = sshWaiter.awaitSsh(address, request.sshPort(), request.sshTimeout(), r);
+                return "SSH answers: " + banner;
+            });
+            step(ProvisionStep.RUN_COMMANDS, this::runCommands);
+            rollback.commit();
+            Duration total = Duration.ofNanos(System.nanoTime() - start);
+            ProvisionResult result = new ProvisionResult(request.name(), guest.uuid(), Optional.ofNullable(address),
+                    Optional.ofNullable(banner), request.diskPath(), request.seedPath(), timings, total, results);
+            step(ProvisionStep.REPORT, r -> "guest " + request.name() + " ready" + (address == null ? "" : " at " + address)
+                    + " after " + total.toMillis() + " ms");
+            return result;
+        }
+
+        /** Releases the guest handle (a libvirt domain reference); the guest itself stays. */
+        void release() {
+            if (guest != null) {
+                guest.close();
+            }
+        }
+
+        private String checkName() {
+            Optional<Guest> existing = manager.find(request.name());
+            if (existing.isPresent()) {
+                existing.get().close();
+                throw new IllegalStateException("a guest named " + request.name() + " already exists on " + manager.uri());
+            }
+            for (Path p : List.of(request.diskPath(), request.seedPath())) {
+                if (Files.exists(p)) {
+                    throw new IllegalStateException(p + " already exists (left over from an earlier guest?)");
+                }
+            }
+            return request.name() + " is free";
+        }
+
+        private String fetchImage(StepReporter reporter) {
+            long[] lastMiB = {-1};
+            DownloadListener progress = (done, total) -> {
+                // The downloader calls back per buffer; listeners hear at most once per MiB.
+                if (done >> 20 != lastMiB[0] || done == total) {
+                    lastMiB[0] = done >> 20;
+                    reporter.report(total > 0 ? (double) done / total : -1,
+                            (done >> 20) + (total > 0 ? " of " + (total >> 20) : "") + " MiB");
+                }
+            };
+            ImageSource source = request.image();
+            if (source instanceof ImageSource.LocalFile local) {
+                base = new BaseImage(local.path(), false, false);
+                return "using " + local.path();
+            }
+            if (source instanceof ImageSource.Remote remote) {
+                base = new BaseImage(downloader().fetch(remote.uri(), remote.digest(), progress), false, false);
+                return "cached as " + base.path();
+            }
+            String id = ((ImageSource.Catalog) source).id();
+            GuestImage image = catalog.find(request.hypervisor(), id).orElseThrow(() -> new IllegalArgumentException(
+                    "no image '" + id + "' for " + request.hypervisor() + " in the catalog (vmm4j images list)"));
+            if (image.kind() == GuestImage.Kind.CLOUD_IMAGE && !image.cloudInit()) {
+                LOG.warn("{}: image {} does not run cloud-init; the seed will be ignored", request.name(), id);
+            }
+            base = new BaseImage(downloader().fetch(image, progress), image.kind() == GuestImage.Kind.INSTALL_ISO,
+                    image.boot() == GuestImage.BootMode.UEFI);
+            return "cached as " + base.path();
+        }
+
+        private ImageDownloader downloader() {
+            if (downloader == null) {
+                throw new IllegalStateException("this provisioner has no image downloader; give one to the builder");
+            }
+            return downloader;
+        }
+
+        private String runCommands(StepReporter reporter) {
+            if (request.commands().isEmpty()) {
+                return "no commands to run";
+            }
+            SshCredentials credentials;
+            if (request.sshPrivateKey().isPresent()) {
+                credentials = SshCredentials.privateKey(request.sshPrivateKey().get());
+            } else {
+                char[] password = request.password();
+                try {
+                    credentials = SshCredentials.password(password);
+                } finally {
+                    Arrays.fill(password, '\0');
+                }
+            }
+            SshTarget target = SshTarget.builder(address, request.user().orElseThrow(), credentials)
+                    .port(request.sshPort()).knownHosts(request.knownHosts()).build();
+            results = commandRunner.runAll(target, request.commands(), request.commandTimeout(), reporter);
+            return "ran " + results.size() + " command(s)";
+        }
+
+        private void step(ProvisionStep step, StepBody body) {
+            if (step.compareTo(request.stopAfter()) > 0 && step != ProvisionStep.REPORT) {
+                timings.add(new ProvisionResult.StepTiming(step, Duration.ZERO, true));
+                emit(step, 1.0, "skipped");
+                return;
+            }
+            long start = System.nanoTime();
+            emit(step, 0.0, "started");
+            String done;
+            try {
+                done = body.run((fraction, message) -> emit(step, fraction, message));
+            } catch (Exception e) {
+                throw fail(step, e);
+            }
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+            timings.add(new ProvisionResult.StepTiming(step, took, false));
+            LOG.info("{}: step {}/{} {}: {} ({} ms)", request.name(), step.number(), ProvisionStep.count(),
+                    step.label(), done, took.toMillis());
+            emit(step, 1.0, done);
+        }
+
+        private ProvisionException fail(ProvisionStep step, Exception cause) {
+            String reason = redact(cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage());
+            String hint = cause instanceof ChecksumMismatchException
+                    ? "checksum mismatch: the download is corrupt or the published checksum is stale; the bad file "
+                            + "was discarded, run again or check the catalog entry"
+                    : step.hint();
+            ProvisionException failure = new ProvisionException(request.name(), step, reason, hint, List.of(), cause);
+            List<String> undone = rollback.run(failure);
+            ProvisionException reported = new ProvisionException(request.name(), step, reason, hint, undone, cause);
+            for (Throwable t : failure.getSuppressed()) {
+                reported.addSuppressed(t);
+            }
+            LOG.debug("{}", reported.getMessage());
+            emit(step, -1, "failed: " + reason);
+            return reported;
+        }
+
+        /** Replaces the password, should a message ever carry it, with {@code ***}. */
+        private String redact(String text) {
+            char[] password = request.password();
+            if (password == null) {
+                return text;
+            }
+            try {
+                String secret = new String(password);
+                return secret.isEmpty() ? text : text.replace(secret, "***");
+            } finally {
+                Arrays.fill(password, '\0');
+            }
+        }
+
+        private void emit(ProvisionStep step, double fraction, String message) {
+            Progress p = new Progress(step.label(), step.number(), ProvisionStep.count(), fraction, message);
+            for (ProgressListener l : listeners) {
+                try {
+                    l.onProgress(p);
+                } catch (RuntimeException e) {
+                    LOG.warn("progress listener {} threw {}", l, e.toString());
+                }
+            }
+        }
+    }
+
+    /** Stops a guest that is still running and removes its definition. */
+    private static void remove(Guest guest, boolean uefi) {
+        GuestState state = guest.state();
+        if (state != GuestState.STOPPED && state != GuestState.CRASHED) {
+            try {
+                guest.destroy();
+            } catch (RuntimeException e) {
+                // It may have stopped on its own meanwhile; undefine says whether it is really gone.
+                LOG.debug("destroying {} during rollback: {}", guest.name(), e.toString());
+            }
+        }
+        if (uefi) {
+            guest.undefine(UndefineOption.NVRAM);
+        } else {
+            guest.undefine();
+        }
+    }
+
+    /** Defaults: the built-in catalog, no downloader, {@link GuestAddressPoller}, banner wait, SSH commands. */
+    public static final class Builder {
+        private final GuestManager manager;
+        private ImageCatalog catalog;
+        private ImageDownloader downloader;
+        private AddressWaiter addressWaiter = new GuestAddressPoller();
+        private SshWaiter sshWaiter = SshWaiter.BANNER;
+        private CommandRunner commandRunner = new SshCommandRunner();
+        private final List<ProgressListener> listeners = new ArrayList<>();
+
+        private Builder(GuestManager manager) {
+            this.manager = Objects.requireNonNull(manager, "manager");
+        }
+
+        public Builder catalog(ImageCatalog c) { catalog = Objects.requireNonNull(c, "catalog"); return this; }
+        public Builder downloader(ImageDownloader d) { downloader = Objects.requireNonNull(d, "downloader"); return this; }
+        public Builder addressWaiter(AddressWaiter w) { addressWaiter = Objects.requireNonNull(w, "addressWaiter"); return this; }
+        public Builder sshWaiter(SshWaiter w) { sshWaiter = Objects.requireNonNull(w, "sshWaiter"); return this; }
+        public Builder commandRunner(CommandRunner r) { commandRunner = Objects.requireNonNull(r, "commandRunner"); return this; }
+        public Builder listener(ProgressListener l) { listeners.add(Objects.requireNonNull(l, "listener")); return this; }
+
+        public GuestProvisioner build() {
+            if (catalog == null) {
+                catalog = ImageCatalog.builtIn();
+            }
+            return new GuestProvisioner(this);
+        }
+    }
+}
