@@ -261,6 +261,7 @@ public final class OpenBsdVcpu implements VirtualCpu {
 
     /** {@code vrp_irqready} of the last run: the guest can take an interrupt on the next entry. */
     public boolean interruptReady() {
+        checkOpen();
         return runParams.getByte(abi.vmRunParams.offset("vrp_irqready")) != 0;
     }
 
@@ -272,6 +273,7 @@ public final class OpenBsdVcpu implements VirtualCpu {
      * A later call before delivery replaces the vector.
      */
     public void injectInterrupt(int vector) {
+        checkOpen();
         if (vector < 0 || vector > 255) {
             throw new IllegalArgumentException("interrupt vector " + vector + " outside 0..255");
         }
@@ -283,6 +285,7 @@ public final class OpenBsdVcpu implements VirtualCpu {
 
     @Override
     public void requestStop() {
+        checkOpen();
         stopRequested.set(true);
         if (inRun) {
             kick();
@@ -354,6 +357,7 @@ public final class OpenBsdVcpu implements VirtualCpu {
      */
     @Override
     public void setRegisters(Registers registers) {
+        checkOpen();
         regs.writeGprs(rwregs, rwRegsBase, registers);
         writeRegs(VM_RWREGS_GPRS);
         regs.writeGprs(exitBuffer, exitVrs, registers);
@@ -380,6 +384,7 @@ public final class OpenBsdVcpu implements VirtualCpu {
      * after a triple fault.
      */
     public void reset(Registers gprs, SpecialRegisters special) {
+        checkOpen();
         CStruct p = abi.vmResetcpuParams;
         try (NativeMemory params = device.allocate(p.size())) {
             params.putInt(p.offset("vrp_vm_id"), vmId());
@@ -399,6 +404,7 @@ public final class OpenBsdVcpu implements VirtualCpu {
 
     @Override
     public void setSingleStep(boolean enabled) {
+        checkOpen();
         if (enabled) {
             throw new UnsupportedOperationException("vmm(4) has no single-step interface");
         }
@@ -418,6 +424,7 @@ public final class OpenBsdVcpu implements VirtualCpu {
         runParams.close();
         exitBuffer.close();
         rwregs.close();
+        vm.vcpuClosed(this);
     }
 
     private void checkOpen() {

@@ -102,11 +102,13 @@ public final class OpenBsdVm implements VirtualMachine {
 
     @Override
     public synchronized List<GuestMemory> memoryRegions() {
+        checkOpen();
         return List.copyOf(regions);
     }
 
     @Override
     public synchronized GuestMemory memoryAt(long guestPhysicalAddress) {
+        checkOpen();
         for (NativeGuestMemory r : regions) {
             if (r.contains(guestPhysicalAddress)) {
                 return r;
@@ -133,19 +135,29 @@ public final class OpenBsdVm implements VirtualMachine {
         return vcpu;
     }
 
+    /** The vCPUs not closed, in id order. */
     @Override
     public synchronized List<VirtualCpu> vcpus() {
+        checkOpen();
         return List.copyOf(vcpus.values());
     }
 
-    @Override
-    public int maxVcpus() {
-        return VMM_MAX_VCPUS_PER_VM;
+    /** A vCPU closed itself: it leaves {@link #vcpus()} (the kernel VM, if created, keeps its count). */
+    synchronized void vcpuClosed(OpenBsdVcpu vcpu) {
+        vcpus.remove(vcpu.id(), vcpu);
     }
 
     @Override
-    public DirtyLog dirtyLog(GuestMemory region) {
-        throw new IllegalArgumentException("vmm(4) does not log dirty pages");
+    public synchronized int maxVcpus() {
+        checkOpen();
+        return VMM_MAX_VCPUS_PER_VM;
+    }
+
+    /** No region logs dirty pages on vmm(4) ({@code LOG_DIRTY_PAGES} is refused), so none has a log. */
+    @Override
+    public synchronized DirtyLog dirtyLog(GuestMemory region) {
+        checkOpen();
+        throw new IllegalArgumentException("vmm(4) does not log dirty pages: " + region);
     }
 
     /**
@@ -248,7 +260,7 @@ public final class OpenBsdVm implements VirtualMachine {
             return;
         }
         closed = true;
-        for (OpenBsdVcpu vcpu : vcpus.values()) {
+        for (OpenBsdVcpu vcpu : List.copyOf(vcpus.values())) {
             vcpu.close();
         }
         if (created) {

@@ -41,6 +41,7 @@ public final class VmdGuestManager implements GuestManager {
     private final VmdClient client;
     private final VmConfFile conf;
     private final VmdAddresses addresses;
+    private volatile boolean closed;
 
     /** Over a client and vm.conf; addresses are looked up on this host ({@code arp}, dhcpd leases). */
     public VmdGuestManager(VmdClient client, VmConfFile conf) {
@@ -114,6 +115,7 @@ public final class VmdGuestManager implements GuestManager {
 
     @Override
     public synchronized List<Guest> list(GuestFilter filter) {
+        checkOpen();
         Map<String, Guest> out = new LinkedHashMap<>();
         List<VmdVmStatus> status = client.status();
         for (VmConf.Vm vm : conf.read().vms()) {
@@ -134,6 +136,7 @@ public final class VmdGuestManager implements GuestManager {
 
     @Override
     public synchronized Optional<Guest> find(String name) {
+        checkOpen();
         if (conf.read().vm(name).isPresent() || client.status(name).isPresent()) {
             return Optional.of(new VmdGuest(this, name));
         }
@@ -142,6 +145,7 @@ public final class VmdGuestManager implements GuestManager {
 
     @Override
     public Optional<Guest> find(UUID uuid) {
+        checkOpen();
         for (Guest g : list(GuestFilter.ALL)) {
             if (g.uuid().equals(uuid)) {
                 return Optional.of(g);
@@ -151,18 +155,24 @@ public final class VmdGuestManager implements GuestManager {
     }
 
     /**
-     * Writes the guest's {@code vm} block to vm.conf (replacing one of the same name) and reloads vmd.
+     * Writes the guest's {@code vm} block to vm.conf and reloads vmd.
      * An interface without a MAC gets a fixed one in vmd's pattern ({@code fe:e1:bb:dN:xx:xx}), so the
      * host can recognise the guest in its ARP table and dhcpd leases.
      *
      * @throws UnsupportedOperationException for what vmd cannot do: more than one vCPU, UEFI, VNC,
      *         an initrd or command line, block devices or storage volumes, more than one CD-ROM
-     * @throws IllegalArgumentException when a NIC names a switch vm.conf does not define
+     * @throws IllegalArgumentException when vm.conf or vmd already has a guest of that name, or a NIC
+     *         names a switch vm.conf does not define
      */
     @Override
     public synchronized Guest define(GuestSpec spec) {
+        checkOpen();
         VmConf.Vm vm = toVm(spec);
         VmConf current = conf.read();
+        if (current.vm(spec.name()).isPresent() || client.status(spec.name()).isPresent()) {
+            throw new IllegalArgumentException("a guest named " + spec.name() + " is already defined ("
+                    + conf.path() + " or vmd); undefine it first or pick another name");
+        }
         for (VmConf.Interface i : vm.interfaces()) {
             if (i.switchName() != null && current.switchNamed(i.switchName()).isEmpty()) {
                 // vmd would refuse the whole file on reload
@@ -267,8 +277,18 @@ public final class VmdGuestManager implements GuestManager {
         return b.build();
     }
 
+    /**
+     * Marks the manager closed (it holds no connection: one per command); guests found through it stay
+     * usable. Closing again does nothing.
+     */
     @Override
     public void close() {
-        // one connection per command: nothing held open
+        closed = true;
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("the vmd guest manager (" + uri() + ") is closed");
+        }
     }
 }
