@@ -115,7 +115,7 @@ public final class LibvirtHandle {
     }
 
     /** Fails as {@link #acquire()} does when closed, for calls answered without the reference. */
-    void checkOpen() {
+    public void checkOpen() {
         if (isClosed()) {
             throw new IllegalStateException(what + " is closed");
         }

@@ -9,8 +9,11 @@ import org.vmm4j.Fact;
 import org.vmm4j.HypervisorInfo;
 import org.vmm4j.host.HostFacts;
 import org.vmm4j.internal.HostText;
+import org.vmm4j.openbsd.OpenBsdHypervisor;
 import org.vmm4j.openbsd.abi.VmmAbi;
-import org.vmm4j.openbsd.vmd.VmdProtocol;
+import org.vmm4j.openbsd.guest.VmdClient;
+import org.vmm4j.openbsd.guest.VmdGuestManager;
+import org.vmm4j.openbsd.guest.VmdProtocol;
 
 /**
  * What an OpenBSD host offers for vmm(4) (tier 1) and vmd (tier 2), decided from {@link HostFacts}
@@ -31,7 +34,7 @@ public final class OpenBsdProbe {
     public static final Path RC_CONF_LOCAL = Path.of("/etc/rc.conf.local");
     public static final Path DMESG_BOOT = Path.of("/var/run/dmesg.boot");
     public static final Path VMM_BIOS = Path.of("/etc/firmware/vmm-bios");
-    public static final Path VMD_SOCKET = Path.of("/var/run/vmd.sock");
+    public static final Path VMD_SOCKET = VmdClient.SOCKET;
 
     private OpenBsdProbe() {
     }
@@ -80,7 +83,7 @@ public final class OpenBsdProbe {
         boolean dev = facts.exists(DEV_VMM);
         boolean bios = facts.exists(VMM_BIOS);
 
-        HypervisorInfo.Builder vmm = HypervisorInfo.builder("openbsd-vmm").available(Fact.of(dev))
+        HypervisorInfo.Builder vmm = HypervisorInfo.builder(OpenBsdHypervisor.KIND).available(Fact.of(dev))
                 .cpuSupported(cpu).kernelSupported(kernel).initialized(kernel).nested(Fact.NO)
                 .uefiFirmware(Fact.NO).version(release).detail("device", DEV_VMM)
                 .detail("abi", abi.map(VmmAbi::release).orElse(null))
@@ -94,7 +97,7 @@ public final class OpenBsdProbe {
         }
 
         Fact running = facts.exists(VMD_SOCKET) && socketAnswers.test(VMD_SOCKET) ? Fact.YES : Fact.NO;
-        HypervisorInfo.Builder vmd = HypervisorInfo.builder("vmd").available(Fact.of(facts.exists(VMD)
+        HypervisorInfo.Builder vmd = HypervisorInfo.builder(VmdGuestManager.KIND).available(Fact.of(facts.exists(VMD)
                 && facts.exists(VMCTL))).enabled(vmdEnabled(facts)).running(running).accessible(running)
                 .cpuSupported(cpu).kernelSupported(kernel).nested(Fact.NO).uefiFirmware(Fact.NO).version(release)
                 .detail("socket", VMD_SOCKET).detail("vmctl", facts.exists(VMCTL))
