@@ -214,11 +214,6 @@ public final class OpenBsdVm implements VirtualMachine {
         return vmId;
     }
 
-    /** Whether the kernel VM exists. */
-    public synchronized boolean isCreated() {
-        return created;
-    }
-
     /** What {@code VMM_IOC_INFO} reports about this VM, or empty before it is created. */
     public Optional<VmmVmInfo> info() {
         int id;

@@ -107,10 +107,6 @@ public record VmConf(List<Item> items) {
         public static Interface onSwitch(String switchName) {
             return new Interface(false, null, switchName, null, false, null, null, null);
         }
-
-        public static Interface localInterface() {
-            return new Interface(true, null, null, null, false, null, null, null);
-        }
     }
 
     /**

@@ -52,16 +52,6 @@ public final class VmdMessages {
         return b.array();
     }
 
-    /** Decodes a {@code vmop_id} (what the vmd stand-in receives). */
-    public Object[] decodeVmopId(byte[] payload) {
-        CStruct s = protocol.vmopId;
-        requireSize(payload, s);
-        ByteBuffer b = ByteBuffer.wrap(payload).order(ByteOrder.LITTLE_ENDIAN);
-        return new Object[] {b.getInt((int) s.offset("vid_id")),
-            getString(b, s.offset("vid_name"), org.vmm4j.openbsd.abi.VmmVar.VMM_MAX_NAME_LEN),
-            b.getInt((int) s.offset("vid_flags"))};
-    }
-
     /** {@code struct vmop_create_params} as vmctl's {@code vm_start} fills it. */
     public byte[] createParams(VmStartRequest r) {
         CStruct s = protocol.vmopCreateParams;
