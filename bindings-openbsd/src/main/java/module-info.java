@@ -6,8 +6,8 @@ module org.vmm4j.openbsd {
 
     exports org.vmm4j.openbsd;
     exports org.vmm4j.openbsd.abi;
-    exports org.vmm4j.openbsd.vmd;
+    exports org.vmm4j.openbsd.guest;
     exports org.vmm4j.openbsd.host;
 
-    provides org.vmm4j.spi.HypervisorProvider with org.vmm4j.openbsd.OpenBsdVmmProvider;
+    provides org.vmm4j.spi.HypervisorProvider with org.vmm4j.openbsd.OpenBsdProvider;
 }

@@ -346,12 +346,7 @@ public final class BhyveVcpu implements VirtualCpu {
 
         @Override
         public GuestMemory regionAt(long gpa) {
-            for (GuestMemory m : vm.memoryRegionsView()) {
-                if (m.contains(gpa)) {
-                    return m;
-                }
-            }
-            return null;
+            return vm.memoryMap().find(gpa);
         }
     }
 

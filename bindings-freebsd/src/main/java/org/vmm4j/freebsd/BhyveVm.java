@@ -5,10 +5,7 @@ import static org.vmm4j.freebsd.abi.VmmDev.*;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
-import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.vmm4j.DirtyLog;
 import org.vmm4j.GuestMemory;
@@ -17,7 +14,7 @@ import org.vmm4j.VirtualCpu;
 import org.vmm4j.VirtualMachine;
 import org.vmm4j.freebsd.internal.VmmDevice;
 import org.vmm4j.freebsd.internal.VmmStatistics;
-import org.vmm4j.internal.MemoryLayoutCheck;
+import org.vmm4j.internal.GuestMemoryMap;
 import org.vmm4j.internal.NativeGuestMemory;
 import org.vmm4j.internal.nat.Errno;
 import org.vmm4j.internal.nat.NativeAccess;
@@ -35,7 +32,7 @@ public final class BhyveVm implements VirtualMachine {
     private static final int DEFAULT_MAX_VCPUS = 16;
 
     private final VmmDevice device;
-    private final List<NativeGuestMemory> regions = new CopyOnWriteArrayList<>();
+    private final GuestMemoryMap regions;
     private final BhyveVcpu[] vcpus;
     private final int maxVcpus;
     private final boolean destroyOnClose;
@@ -46,6 +43,7 @@ public final class BhyveVm implements VirtualMachine {
     BhyveVm(VmmDevice device, boolean destroyOnClose) {
         this.device = device;
         this.destroyOnClose = destroyOnClose;
+        this.regions = new GuestMemoryMap("bhyve VM " + device.name());
         this.maxVcpus = readMaxVcpus(device);
         this.vcpus = new BhyveVcpu[maxVcpus];
     }
@@ -75,7 +73,7 @@ public final class BhyveVm implements VirtualMachine {
         if (opts.contains(MemoryOption.LOG_DIRTY_PAGES)) {
             throw new UnsupportedOperationException("vmm(4) on FreeBSD 14 has no dirty-page log");
         }
-        MemoryLayoutCheck.checkNewRegion(guestAddress, size, regions);
+        regions.checkNew(guestAddress, size);
         boolean readOnly = opts.contains(MemoryOption.READ_ONLY);
         int segid;
         if (guestAddress == 0 && !readOnly && !segmentUsed[VM_SYSMEM]) {
@@ -100,16 +98,13 @@ public final class BhyveVm implements VirtualMachine {
         segmentUsed[segid] = true;
         NativeGuestMemory region = new NativeGuestMemory(guestAddress, memory, readOnly, false, segid);
         regions.add(region);
-        regions.sort(Comparator.comparingLong(GuestMemory::guestAddress));
         return region;
     }
 
     @Override
     public synchronized void removeMemory(GuestMemory region) {
         ensureOpen();
-        if (!(region instanceof NativeGuestMemory) || !regions.contains(region)) {
-            throw new IllegalArgumentException(region + " is not a region of " + name());
-        }
+        NativeGuestMemory own = regions.own(region);
         try (NativeMemory arg = NativeAccess.get().allocate(VM_MUNMAP_SIZE)) {
             arg.putLong(VM_MUNMAP_GPA, region.guestAddress());
             arg.putLong(VM_MUNMAP_LEN, region.size());
@@ -119,30 +114,23 @@ public final class BhyveVm implements VirtualMachine {
             }
         }
         // The segment itself lives until the VM is destroyed; its id is not reused.
-        regions.remove(region);
-        ((NativeGuestMemory) region).memory().close();
+        regions.remove(own);
     }
 
     @Override
     public List<GuestMemory> memoryRegions() {
         ensureOpen();
-        return Collections.unmodifiableList(new ArrayList<>(regions));
+        return regions.list();
     }
 
-    List<NativeGuestMemory> memoryRegionsView() {
+    GuestMemoryMap memoryMap() {
         return regions;
     }
 
     @Override
     public GuestMemory memoryAt(long guestPhysicalAddress) {
         ensureOpen();
-        for (GuestMemory m : regions) {
-            if (m.contains(guestPhysicalAddress)) {
-                return m;
-            }
-        }
-        throw new IllegalArgumentException(String.format("no memory at guest-physical 0x%x in %s",
-                guestPhysicalAddress, name()));
+        return regions.at(guestPhysicalAddress);
     }
 
     @Override
@@ -243,10 +231,7 @@ public final class BhyveVm implements VirtualMachine {
                 v.close();
             }
         }
-        for (NativeGuestMemory region : regions) {
-            region.memory().close(); // unmapped: later accesses throw, the JVM does not crash
-        }
-        regions.clear();
+        regions.closeAll(); // unmapped: later accesses throw, the JVM does not crash
         if (destroyOnClose) {
             device.destroy();
         } else {

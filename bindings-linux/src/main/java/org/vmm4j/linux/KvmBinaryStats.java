@@ -6,54 +6,67 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.vmm4j.StatDescriptor;
-import org.vmm4j.Stats;
-import org.vmm4j.internal.StatIndex;
 import org.vmm4j.internal.nat.Errno;
 import org.vmm4j.internal.nat.Libc;
 import org.vmm4j.internal.nat.NativeMemory;
 import org.vmm4j.linux.abi.KvmStructs.StatsDesc;
 import org.vmm4j.linux.abi.KvmStructs.StatsHeader;
+import org.vmm4j.spi.AbstractStats;
 
 /**
  * KVM's binary statistics (KVM_GET_STATS_FD, Linux 5.14+): the header and descriptors are read once
  * when the fd is opened; each {@link #poll()} is a single {@code pread} of the whole data block into a
  * buffer allocated here, and {@link #get} reads from that buffer.
  */
-final class KvmBinaryStats implements Stats {
+final class KvmBinaryStats extends AbstractStats {
     private final Libc libc;
     private final int fd;
     private final String id;
-    private final StatIndex index;
     /** Byte offset of each statistic's first value inside the data block. */
     private final long[] offsets;
-    private final int[] sizes;
     private final long dataOffset;
     private final NativeMemory data;
-    private long polledAt;
-    private volatile boolean closed;
 
     /** Takes ownership of {@code fd}: it is closed on failure and by {@link #close()}. */
     KvmBinaryStats(Libc libc, int fd) {
+        this(libc, fd, readLayout(libc, fd));
+    }
+
+    private KvmBinaryStats(Libc libc, int fd, Layout layout) {
+        super(Source.BINARY_FD, layout.id(), layout.descriptors());
         this.libc = libc;
         this.fd = fd;
+        this.id = layout.id();
+        this.offsets = layout.offsets();
+        this.dataOffset = layout.dataOffset();
+        this.data = layout.data();
+    }
+
+    /** The header, the descriptors and a buffer for the data block, read once when the fd is opened. */
+    private record Layout(String id, List<StatDescriptor> descriptors, long[] offsets, long dataOffset,
+                          NativeMemory data) {
+    }
+
+    /** Reads the layout; closes {@code fd} when it cannot. */
+    private static Layout readLayout(Libc libc, int fd) {
         try (NativeMemory header = libc.access().allocate(StatsHeader.SIZE)) {
-            readFully(header, 0, StatsHeader.SIZE, 0);
+            readFully(libc, fd, header, 0, StatsHeader.SIZE, 0);
             int nameSize = header.getInt(StatsHeader.NAME_SIZE);
             int count = header.getInt(StatsHeader.NUM_DESC);
             long idOffset = header.getUnsignedInt(StatsHeader.ID_OFFSET);
             long descOffset = header.getUnsignedInt(StatsHeader.DESC_OFFSET);
-            dataOffset = header.getUnsignedInt(StatsHeader.DATA_OFFSET);
+            long dataOffset = header.getUnsignedInt(StatsHeader.DATA_OFFSET);
+            String id;
             try (NativeMemory idBuffer = libc.access().allocate(nameSize)) {
-                readFully(idBuffer, 0, nameSize, idOffset);
+                readFully(libc, fd, idBuffer, 0, nameSize, idOffset);
                 id = idBuffer.getString(0);
             }
             int descSize = StatsDesc.SIZE + nameSize;
             List<StatDescriptor> list = new ArrayList<>(count);
-            offsets = new long[count];
-            sizes = new int[count];
+            long[] offsets = new long[count];
             long dataSize = 0;
             try (NativeMemory descs = libc.access().allocate(Math.max(1, (long) count * descSize))) {
-                readFully(descs, 0, (long) count * descSize, descOffset);
+                readFully(libc, fd, descs, 0, (long) count * descSize, descOffset);
                 for (int i = 0; i < count; i++) {
                     long at = (long) i * descSize;
                     int flags = descs.getInt(at + StatsDesc.FLAGS);
@@ -63,20 +76,18 @@ final class KvmBinaryStats implements Stats {
                                     ? StatDescriptor.Base.POW2 : StatDescriptor.Base.POW10,
                             descs.getShort(at + StatsDesc.EXPONENT), size, descs.getInt(at + StatsDesc.BUCKET_SIZE));
                     offsets[i] = descs.getUnsignedInt(at + StatsDesc.OFFSET);
-                    sizes[i] = size;
                     dataSize = Math.max(dataSize, offsets[i] + 8L * size);
                     list.add(d);
                 }
             }
-            index = new StatIndex(id, list);
-            data = libc.access().allocate(Math.max(8, dataSize));
+            return new Layout(id, list, offsets, dataOffset, libc.access().allocate(Math.max(8, dataSize)));
         } catch (RuntimeException e) {
             libc.close(fd);
             throw e;
         }
     }
 
-    private void readFully(NativeMemory buffer, long bufferOffset, long length, long fileOffset) {
+    private static void readFully(Libc libc, int fd, NativeMemory buffer, long bufferOffset, long length, long fileOffset) {
         long done = 0;
         while (done < length) {
             long n = libc.pread(fd, buffer, bufferOffset + done, length - done, fileOffset + done);
@@ -124,69 +135,24 @@ final class KvmBinaryStats implements Stats {
     }
 
     @Override
-    public Source source() {
-        return Source.BINARY_FD;
-    }
-
-    @Override
-    public List<StatDescriptor> descriptors() {
-        return index.descriptors();
-    }
-
-    @Override
-    public int key(String name) {
-        return index.key(name);
-    }
-
-    @Override
-    public boolean has(String name) {
-        return index.has(name);
-    }
-
-    @Override
-    public Stats poll() {
-        if (closed) {
-            throw new IllegalStateException("stats of " + id + " are closed");
-        }
+    protected void read() {
         long size = data.size();
         long n = libc.pread(fd, data, 0, size, dataOffset);
         if (n != size) {
             if (n < 0) {
                 throw Errno.exception("pread(KVM stats fd)", (int) -n);
             }
-            readFully(data, n, size - n, dataOffset + n);
+            readFully(libc, fd, data, n, size - n, dataOffset + n);
         }
-        polledAt = System.nanoTime();
-        return this;
     }
 
     @Override
-    public long polledAtNanos() {
-        return polledAt;
-    }
-
-    @Override
-    public long get(int key) {
-        return data.getLong(offsets[key]);
-    }
-
-    @Override
-    public long get(int key, int element) {
-        if (element < 0 || element >= sizes[key]) {
-            throw new IndexOutOfBoundsException("element " + element + " of " + index.descriptors().get(key).name()
-                    + " (size " + sizes[key] + ")");
-        }
+    protected long value(int key, int element) {
         return data.getLong(offsets[key] + 8L * element);
     }
 
     @Override
-    public void close() {
-        synchronized (this) {
-            if (closed) {
-                return;
-            }
-            closed = true;
-        }
+    protected void release() {
         libc.close(fd);
         data.close();
     }

@@ -9,9 +9,8 @@ import java.util.List;
 import java.util.stream.Stream;
 
 import org.vmm4j.StatDescriptor;
-import org.vmm4j.Stats;
 import org.vmm4j.VmmException;
-import org.vmm4j.internal.StatIndex;
+import org.vmm4j.spi.AbstractStats;
 
 /**
  * KVM statistics from debugfs ({@code /sys/kernel/debug/kvm/<pid>-<fd>/}), for kernels without
@@ -19,22 +18,31 @@ import org.vmm4j.internal.StatIndex;
  * says nothing about types or units, so they are reported as {@code UNKNOWN}/{@code NONE}. Files the
  * kernel refuses to read (lockdown makes most of them EPERM) are left out of the descriptors.
  */
-final class KvmDebugfsStats implements Stats {
+final class KvmDebugfsStats extends AbstractStats {
     static final Path ROOT = Path.of("/sys/kernel/debug/kvm");
 
-    private final Path dir;
-    private final StatIndex index;
     private final Path[] files;
     private final long[][] values;
-    private long polledAt;
-    private volatile boolean closed;
 
     KvmDebugfsStats(Path dir) {
+        this(dir, readListing(dir));
+    }
+
+    private KvmDebugfsStats(Path dir, Listing listing) {
+        super(Source.DEBUGFS, dir.toString(), listing.descriptors());
+        this.files = listing.files();
+        this.values = listing.values();
+    }
+
+    /** The readable statistics of a directory, with their values when it was listed. */
+    private record Listing(List<StatDescriptor> descriptors, Path[] files, long[][] values) {
+    }
+
+    private static Listing readListing(Path dir) {
         if (!Files.isDirectory(dir)) {
             throw new VmmException("stat(" + dir + ")", 0, "KVM debugfs statistics directory " + dir
                     + " does not exist (is debugfs mounted on /sys/kernel/debug?)");
         }
-        this.dir = dir;
         List<Path> found;
         try (Stream<Path> s = Files.list(dir)) {
             found = s.filter(Files::isRegularFile).sorted().toList();
@@ -55,9 +63,7 @@ final class KvmDebugfsStats implements Stats {
             readable.add(f);
             current.add(v);
         }
-        index = new StatIndex(dir.toString(), list);
-        files = readable.toArray(Path[]::new);
-        values = current.toArray(long[][]::new);
+        return new Listing(list, readable.toArray(Path[]::new), current.toArray(long[][]::new));
     }
 
     /** The directory KVM created for VM fd {@code vmFd}, named after the creating thread's id. */
@@ -80,30 +86,7 @@ final class KvmDebugfsStats implements Stats {
     }
 
     @Override
-    public Source source() {
-        return Source.DEBUGFS;
-    }
-
-    @Override
-    public List<StatDescriptor> descriptors() {
-        return index.descriptors();
-    }
-
-    @Override
-    public int key(String name) {
-        return index.key(name);
-    }
-
-    @Override
-    public boolean has(String name) {
-        return index.has(name);
-    }
-
-    @Override
-    public Stats poll() {
-        if (closed) {
-            throw new IllegalStateException("stats of " + dir + " are closed");
-        }
+    protected void read() {
         for (int i = 0; i < files.length; i++) {
             long[] v = read(files[i]);
             if (v == null) {
@@ -112,27 +95,15 @@ final class KvmDebugfsStats implements Stats {
             }
             values[i] = v;
         }
-        polledAt = System.nanoTime();
-        return this;
     }
 
     @Override
-    public long polledAtNanos() {
-        return polledAt;
-    }
-
-    @Override
-    public long get(int key) {
-        return values[key][0];
-    }
-
-    @Override
-    public long get(int key, int element) {
+    protected long value(int key, int element) {
         return values[key][element];
     }
 
     @Override
-    public void close() {
-        closed = true;
+    protected void release() {
+        // nothing is held open between polls
     }
 }

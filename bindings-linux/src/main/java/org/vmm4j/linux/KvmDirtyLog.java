@@ -2,7 +2,7 @@ package org.vmm4j.linux;
 
 import org.vmm4j.DirtyLog;
 import org.vmm4j.GuestMemory;
-import org.vmm4j.internal.MemoryLayoutCheck;
+import org.vmm4j.internal.GuestMemoryMap;
 import org.vmm4j.internal.NativeGuestMemory;
 import org.vmm4j.internal.nat.Errno;
 import org.vmm4j.internal.nat.Libc;
@@ -24,7 +24,7 @@ final class KvmDirtyLog implements DirtyLog {
         this.vm = vm;
         this.libc = libc;
         this.region = region;
-        this.pages = region.size() / MemoryLayoutCheck.PAGE_SIZE;
+        this.pages = region.size() / GuestMemoryMap.PAGE_SIZE;
         this.bitmap = libc.access().allocate(((pages + 63) / 64) * 8);
         this.request = libc.access().allocate(KvmStructs.DirtyLog.SIZE);
         request.putInt(KvmStructs.DirtyLog.SLOT, region.slot());

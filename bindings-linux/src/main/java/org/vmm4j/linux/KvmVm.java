@@ -4,7 +4,6 @@ import static org.vmm4j.linux.abi.KvmHeader.*;
 
 import java.util.ArrayList;
 import java.util.BitSet;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 
@@ -16,7 +15,7 @@ import org.vmm4j.VmmException;
 import java.nio.file.Files;
 import org.vmm4j.VirtualCpu;
 import org.vmm4j.VirtualMachine;
-import org.vmm4j.internal.MemoryLayoutCheck;
+import org.vmm4j.internal.GuestMemoryMap;
 import org.vmm4j.internal.NativeGuestMemory;
 import org.vmm4j.x86.X86Platform;
 import org.vmm4j.internal.nat.Errno;
@@ -32,7 +31,7 @@ public final class KvmVm implements VirtualMachine {
     private final KvmSystem system;
     private final Libc libc;
     private final int fd;
-    private final List<NativeGuestMemory> regions = new ArrayList<>();
+    private final GuestMemoryMap regions;
     private final BitSet usedSlots = new BitSet();
     private final KvmVcpu[] vcpus;
     private final int maxVcpus;
@@ -56,6 +55,7 @@ public final class KvmVm implements VirtualMachine {
         this.libc = libc;
         this.fd = fd;
         this.creatorTid = libc.gettid();
+        this.regions = new GuestMemoryMap("KVM VM fd " + fd);
         try {
             int recommended = checkExtensionOnVm(KVM_CAP_NR_VCPUS);
             int max = checkExtensionOnVm(KVM_CAP_MAX_VCPUS);
@@ -105,7 +105,7 @@ public final class KvmVm implements VirtualMachine {
     @Override
     public synchronized GuestMemory allocateMemory(long guestAddress, long size, MemoryOption... options) {
         checkOpen();
-        MemoryLayoutCheck.checkNewRegion(guestAddress, size, regions);
+        regions.checkNew(guestAddress, size);
         Set<MemoryOption> opts = options.length == 0 ? Set.of() : Set.of(options);
         boolean readOnly = opts.contains(MemoryOption.READ_ONLY);
         boolean dirty = opts.contains(MemoryOption.LOG_DIRTY_PAGES);
@@ -125,7 +125,6 @@ public final class KvmVm implements VirtualMachine {
         NativeGuestMemory region = new NativeGuestMemory(guestAddress, memory, readOnly, dirty, slot);
         usedSlots.set(slot);
         regions.add(region);
-        regions.sort(Comparator.comparingLong(GuestMemory::guestAddress));
         return region;
     }
 
@@ -145,37 +144,22 @@ public final class KvmVm implements VirtualMachine {
     @Override
     public synchronized void removeMemory(GuestMemory region) {
         checkOpen();
-        NativeGuestMemory own = ownRegion(region);
+        NativeGuestMemory own = regions.own(region);
         setUserMemoryRegion(own.slot(), 0, own.guestAddress(), 0, 0);
         regions.remove(own);
         usedSlots.clear(own.slot());
-        own.memory().close();
-    }
-
-    private NativeGuestMemory ownRegion(GuestMemory region) {
-        for (NativeGuestMemory r : regions) {
-            if (r == region) {
-                return r;
-            }
-        }
-        throw new IllegalArgumentException(region + " is not mapped in this VM");
     }
 
     @Override
     public synchronized List<GuestMemory> memoryRegions() {
         checkOpen();
-        return List.copyOf(regions);
+        return regions.list();
     }
 
     @Override
     public synchronized GuestMemory memoryAt(long guestPhysicalAddress) {
         checkOpen();
-        for (NativeGuestMemory r : regions) {
-            if (r.contains(guestPhysicalAddress)) {
-                return r;
-            }
-        }
-        throw new IllegalArgumentException("no guest memory at 0x" + Long.toHexString(guestPhysicalAddress));
+        return regions.at(guestPhysicalAddress);
     }
 
     @Override
@@ -222,7 +206,7 @@ public final class KvmVm implements VirtualMachine {
     @Override
     public synchronized DirtyLog dirtyLog(GuestMemory region) {
         checkOpen();
-        NativeGuestMemory own = ownRegion(region);
+        NativeGuestMemory own = regions.own(region);
         if (!own.logsDirtyPages()) {
             throw new IllegalArgumentException(region + " was not mapped with LOG_DIRTY_PAGES");
         }
@@ -425,10 +409,7 @@ public final class KvmVm implements VirtualMachine {
             }
         }
         libc.close(fd);
-        for (NativeGuestMemory region : regions) {
-            region.memory().close();
-        }
-        regions.clear();
+        regions.closeAll();
         dirtyLogs.forEach(KvmDirtyLog::release);
         if (stats != null) {
             stats.close();

@@ -29,6 +29,7 @@ import org.vmm4j.HypervisorUnavailableException;
 import org.vmm4j.Registers;
 import org.vmm4j.VirtualCpu;
 import org.vmm4j.VirtualMachine;
+import org.vmm4j.VmmException;
 import org.vmm4j.linux.abi.KvmHeader;
 import org.vmm4j.linux.abi.KvmStructs;
 import org.vmm4j.testsupport.RequiresHost;
@@ -167,6 +168,18 @@ class KvmLifecycleTest {
      * returned), which a guest cannot tell from absent ones below the maximum leaf. Everything else
      * comes back as set, and the brand string proves vmm4j's encoding field by field.
      */
+    @Test
+    void mpStateRoundTripsWithTheInKernelIrqchip() {
+        try (KvmSystem kvm = KvmSystem.open(); KvmVm vm = kvm.createVm()) {
+            vm.createIrqchip(); // without an in-kernel LAPIC KVM accepts only RUNNABLE
+            KvmVcpu cpu = vm.createVcpu(0);
+            assertEquals(KvmHeader.KVM_MP_STATE_RUNNABLE, cpu.mpState(), "the boot vCPU starts runnable");
+            cpu.setMpState(KvmHeader.KVM_MP_STATE_HALTED);
+            assertEquals(KvmHeader.KVM_MP_STATE_HALTED, cpu.mpState());
+            assertThrows(VmmException.class, () -> cpu.setMpState(99), "an unknown state is refused");
+        }
+    }
+
     @Test
     void vcpuStateRoundTripsThroughKvm() {
         try (KvmSystem kvm = KvmSystem.open(); KvmVm vm = kvm.createVm()) {

@@ -3,6 +3,7 @@ package org.vmm4j.linux;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -19,7 +20,7 @@ import org.vmm4j.testsupport.RequiresHost;
 class ServiceLoadingTest {
 
     @Test
-    void probeReportsKvmLibvirtAndQemuAsThisHostHasThem() {
+    void probeReportsKvmLibvirtAndQemuAsThisHostHasThem() throws IOException {
         HostCapabilities caps = Hypervisor.probe();
         HypervisorInfo kvm = caps.hypervisor(KvmHypervisor.KIND).orElseThrow();
         assertEquals(Fact.of(Files.exists(Path.of("/dev/kvm"))), kvm.available());
@@ -32,6 +33,11 @@ class ServiceLoadingTest {
         assertEquals(Fact.of(libraryInstalled), libvirt.available());
         assertEquals(Fact.of(Files.isExecutable(Path.of("/usr/bin/qemu-system-x86_64"))),
                 caps.hypervisor("qemu").orElseThrow().available());
+        assertEquals(Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip(), kvm.version());
+        HypervisorInfo qemu = caps.hypervisor("qemu").orElseThrow();
+        if (qemu.available().isYes()) {
+            assertTrue(String.valueOf(qemu.version()).matches("\\d+\\.\\d+.*"), "qemu --version: " + qemu.version());
+        }
         String json = caps.toJson();
         assertTrue(json.contains("\"kind\":\"kvm\""), json);
         assertEquals(caps.nativeAccess(), org.vmm4j.internal.nat.NativeAccess.describe());

@@ -3,12 +3,16 @@ package org.vmm4j.openbsd;
 import static org.vmm4j.openbsd.abi.VmmVar.*;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 
+import org.vmm4j.VmmException;
 import org.vmm4j.internal.nat.Errno;
 import org.vmm4j.internal.nat.NativeMemory;
 import org.vmm4j.openbsd.abi.CStruct;
 import org.vmm4j.openbsd.abi.VmmAbi;
+import org.vmm4j.openbsd.internal.VmmDevice;
 
 /**
  * One {@code struct vm_info_result} of {@code VMM_IOC_INFO}: a VM as the kernel sees it.
@@ -63,7 +67,7 @@ public record VmmVmInfo(long memorySize, long usedSize, int vcpus, int[] vcpuSta
                 return out;
             }
         }
-        throw new org.vmm4j.VmmException("ioctl(VMM_IOC_INFO): the VM list kept growing");
+        throw new VmmException("ioctl(VMM_IOC_INFO): the VM list kept growing");
     }
 
     static VmmVmInfo decode(VmmAbi abi, NativeMemory m, long base) {
@@ -86,18 +90,18 @@ public record VmmVmInfo(long memorySize, long usedSize, int vcpus, int[] vcpuSta
     @Override
     public boolean equals(Object o) {
         return o instanceof VmmVmInfo v && v.memorySize == memorySize && v.usedSize == usedSize && v.vcpus == vcpus
-                && java.util.Arrays.equals(v.vcpuStates, vcpuStates) && v.creatorPid == creatorPid && v.id == id
+                && Arrays.equals(v.vcpuStates, vcpuStates) && v.creatorPid == creatorPid && v.id == id
                 && v.name.equals(name);
     }
 
     @Override
     public int hashCode() {
-        return java.util.Objects.hash(id, name, creatorPid);
+        return Objects.hash(id, name, creatorPid);
     }
 
     @Override
     public String toString() {
-        return "VmmVmInfo[id " + id + " " + name + ", " + vcpus + " vCPUs " + java.util.Arrays.toString(vcpuStates)
+        return "VmmVmInfo[id " + id + " " + name + ", " + vcpus + " vCPUs " + Arrays.toString(vcpuStates)
                 + ", memory " + memorySize + " used " + usedSize + ", pid " + creatorPid + "]";
     }
 }

@@ -1,8 +1,10 @@
 /**
- * OpenBSD vmm(4) as a tier-1 backend: {@link org.vmm4j.openbsd.OpenBsdVmmHypervisor},
- * {@link org.vmm4j.openbsd.OpenBsdVirtualMachine}, {@link org.vmm4j.openbsd.OpenBsdVirtualCpu} and the
- * exit view {@link org.vmm4j.openbsd.OpenBsdVmExit}, over a package-private ioctl layer
- * ({@code VmmDevice}; {@code DevVmm} is {@code /dev/vmm} through the native seam).
+ * OpenBSD's vmm(4) as a tier-1 backend and the module's provider: {@link org.vmm4j.openbsd.OpenBsdProvider}
+ * (found by {@link java.util.ServiceLoader}; also connects vmd, the tier-2 manager of
+ * {@link org.vmm4j.openbsd.guest}), {@link org.vmm4j.openbsd.OpenBsdHypervisor} (kind
+ * {@value org.vmm4j.openbsd.OpenBsdHypervisor#KIND}), {@link org.vmm4j.openbsd.OpenBsdVm},
+ * {@link org.vmm4j.openbsd.OpenBsdVcpu} and the exit view {@link org.vmm4j.openbsd.OpenBsdExit}, over an
+ * ioctl layer that is {@code /dev/vmm} on OpenBSD and a scripted kernel in tests.
  *
  * <p>How vmm(4) differs from KVM and bhyve, and what this backend does about it:
  * <ul>

@@ -1,6 +1,6 @@
 package org.vmm4j.openbsd;
 
-import static org.vmm4j.openbsd.abi.VmmVar.*;
+import static org.vmm4j.openbsd.VmmHeaders.*;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -14,16 +14,18 @@ import java.util.concurrent.TimeUnit;
 import org.vmm4j.internal.nat.Errno;
 import org.vmm4j.internal.nat.NativeAccess;
 import org.vmm4j.internal.nat.NativeMemory;
-import org.vmm4j.openbsd.abi.CStruct;
 import org.vmm4j.openbsd.abi.VmmAbi;
+import org.vmm4j.openbsd.internal.VmmDevice;
 
 /**
- * TEST ONLY: a stand-in for vmm(4) behind {@link VmmDevice}. It decodes the same argument structs
- * the real kernel does (by request number and the ABI's layouts), keeps each vCPU's register state,
- * and answers {@code VMM_IOC_RUN} from a script of exits, writing them into the caller's
- * {@code vm_exit} buffer the way the kernel does: the exit fields, then a full copy of the guest
- * registers into {@code vrs}. On the next run it loads RIP from {@code vrs} and, after an IN, RAX
- * from {@code vei_data}, which lets tests see what the guest would resume with.
+ * TEST ONLY: a stand-in for vmm(4) behind {@link VmmDevice}. It decodes the argument structs the way
+ * the real kernel does, by request number, with offsets of its own ({@link VmmHeaders}, worked out from
+ * the headers' field lists, never {@code VmmAbi}'s layouts); keeps each vCPU's register state; and
+ * answers {@code VMM_IOC_RUN} from a script of exits, writing them into the caller's {@code vm_exit}
+ * buffer the way the kernel does: the exit fields, then a full copy of the guest registers into
+ * {@code vrs}. On the next run it loads RIP from {@code vrs} and, after an IN, RAX from
+ * {@code vei_data}, which lets tests see what the guest would resume with. The {@link VmmAbi} it is
+ * given only names the release the code under test should speak.
  */
 final class ScriptedVmmKernel implements VmmDevice {
 
@@ -90,6 +92,7 @@ final class ScriptedVmmKernel implements VmmDevice {
     }
 
     private final VmmAbi abi;
+    private final VmmHeaders h;
     private final NativeAccess nat = NativeAccess.get();
     private final Map<Long, NativeMemory> mapped = new HashMap<>();
     final Map<Integer, Vm> vms = new HashMap<>();
@@ -102,6 +105,7 @@ final class ScriptedVmmKernel implements VmmDevice {
 
     ScriptedVmmKernel(VmmAbi abi) {
         this.abi = abi;
+        this.h = VmmHeaders.forRelease(abi.release());
     }
 
     /** Queues exits for vCPU {@code vcpu} of the next (or current) VM. */
@@ -150,44 +154,43 @@ final class ScriptedVmmKernel implements VmmDevice {
 
     @Override
     public int ioctl(long request, NativeMemory arg) {
-        if (request == abi.iocCreate) {
+        if (request == h.iocCreate) {
             return create(arg);
-        } else if (request == abi.iocRun) {
+        } else if (request == h.iocRun) {
             return run(arg);
-        } else if (request == abi.iocReadregs) {
+        } else if (request == h.iocReadregs) {
             return readRegs(arg);
-        } else if (request == abi.iocWriteregs) {
+        } else if (request == h.iocWriteregs) {
             return writeRegs(arg);
-        } else if (request == abi.iocIntr) {
+        } else if (request == h.iocIntr) {
             return intr(arg);
-        } else if (request == abi.iocTerm) {
+        } else if (request == h.iocTerm) {
             return term(arg);
-        } else if (request == abi.iocInfo) {
+        } else if (request == h.iocInfo) {
             return info(arg);
-        } else if (request == abi.iocResetcpu) {
+        } else if (request == h.iocResetcpu) {
             return resetcpu(arg);
         }
         return -Errno.ENOTTY;
     }
 
     private synchronized int create(NativeMemory p) {
-        CStruct c = abi.vmCreateParams;
-        if (p.size() != c.size()) {
+        if (p.size() != h.sizeofVmCreateParams) {
             return -Errno.EFAULT;
         }
-        long n = p.getLong(c.offset("vcp_nmemranges"));
-        long ncpus = p.getLong(c.offset("vcp_ncpus"));
+        long n = p.getLong(VCP_NMEMRANGES);
+        long ncpus = p.getLong(VCP_NCPUS);
         if (n < 1 || n > VMM_MAX_MEM_RANGES || ncpus < 1 || ncpus > VMM_MAX_VCPUS_PER_VM) {
             return -Errno.EINVAL;
         }
         long total = 0;
         for (int i = 0; i < n; i++) {
-            long at = c.offset("vcp_memranges") + i * abi.vmMemRange.size();
-            long gpa = p.getLong(at);
-            long va = p.getLong(at + 8);
-            long size = p.getLong(at + 16);
+            long at = VCP_MEMRANGES + (long) i * SIZEOF_VM_MEM_RANGE;
+            long gpa = p.getLong(at + VMR_GPA);
+            long va = p.getLong(at + VMR_VA);
+            long size = p.getLong(at + VMR_SIZE);
             NativeMemory m = mapped.get(va);
-            if (m == null || m.size() != size || p.getInt(at + 24) != VM_MEM_RAM) {
+            if (m == null || m.size() != size || p.getInt(at + VMR_TYPE) != VM_MEM_RAM) {
                 return -Errno.EINVAL; // the kernel rejects ranges not backed by this process's mappings
             }
             createdRanges.add(new long[] {gpa, va, size});
@@ -196,13 +199,13 @@ final class ScriptedVmmKernel implements VmmDevice {
         int id = nextId++;
         Vcpu[] vcpus = new Vcpu[(int) ncpus];
         for (int i = 0; i < vcpus.length; i++) {
-            vcpus[i] = new Vcpu(abi.vcpuRegState.size());
+            vcpus[i] = new Vcpu(SIZEOF_VCPU_REG_STATE);
             // power-on RFLAGS like the kernel's reset state
-            vcpus[i].regs.putLong(8L * VCPU_REGS_RFLAGS, 0x2);
+            vcpus[i].regs.putLong(VRS_GPRS + 8L * GPR_RFLAGS, 0x2);
             vcpus[i].script.addAll(pendingScripts.getOrDefault(i, List.of()));
         }
-        vms.put(id, new Vm(id, p.getString(c.offset("vcp_name")), total, 4242, vcpus));
-        p.putInt(c.offset("vcp_id"), id);
+        vms.put(id, new Vm(id, p.slice(VCP_NAME, VMM_MAX_NAME_LEN).getString(0), total, 4242, vcpus));
+        p.putInt(h.vcpId, id);
         return 0;
     }
 
@@ -217,33 +220,35 @@ final class ScriptedVmmKernel implements VmmDevice {
     }
 
     private int run(NativeMemory p) {
-        CStruct r = abi.vmRunParams;
-        Vcpu v = find(p.getInt(r.offset("vrp_vm_id")), p.getInt(r.offset("vrp_vcpu_id")));
+        if (p.size() != h.sizeofVmRunParams) {
+            return -Errno.EFAULT;
+        }
+        Vcpu v = find(p.getInt(0), p.getInt(4)); // vrp_vm_id, vrp_vcpu_id
         if (v == null) {
             return -Errno.ENOENT;
         }
-        NativeMemory exit = nat.view(p.getLong(r.offset("vrp_exit")), abi.vmExit.size());
-        long vrs = abi.vmExit.offset("vrs");
-        long rip = 8L * VCPU_REGS_RIP;
-        long rax = 0;
+        NativeMemory exit = nat.view(p.getLong(h.vrpExit), h.sizeofVmExit);
+        long vrs = h.vmExitVrs;
+        long rip = VRS_GPRS + 8L * GPR_RIP;
+        long rax = VRS_GPRS + 8L * GPR_RAX;
         if (v.last instanceof Out || v.last instanceof In) {
             v.regs.putLong(rip, exit.getLong(vrs + rip));
             if (v.last instanceof In) {
                 long mask = v.lastSize == 1 ? 0xff : v.lastSize == 2 ? 0xffff : 0xffff_ffffL;
                 long old = v.regs.getLong(rax);
-                v.regs.putLong(rax, (old & ~mask) | (exit.getUnsignedInt(abi.vmExit.offset("vei.vei_data")) & mask));
+                v.regs.putLong(rax, (old & ~mask) | (exit.getUnsignedInt(VEI_DATA) & mask));
             }
         }
         v.ripAtEntry.add(v.regs.getLong(rip));
         v.raxAtEntry.add(v.regs.getLong(rax));
-        if (abi.isCurrent()) {
-            v.intrPending.add((int) p.getByte(r.offset("vrp_intr_pending")));
-            if (p.getByte(r.offset("vrp_inject.vie_type")) == VCPU_INJECT_INTR) {
-                v.injected.add(p.getUnsignedByte(r.offset("vrp_inject.vie_vector")));
+        if (h.current) {
+            v.intrPending.add((int) p.getByte(h.vrpIntrPending));
+            if (p.getByte(h.vrpVieType) == VCPU_INJECT_INTR) {
+                v.injected.add(p.getUnsignedByte(h.vrpVieVector));
             }
         } else {
-            v.continued.add((int) p.getByte(r.offset("vrp_continue")));
-            int irq = p.getUnsignedShort(r.offset("vrp_irq"));
+            v.continued.add((int) p.getByte(h.vrpContinue));
+            int irq = p.getUnsignedShort(h.vrpIrq);
             if (irq != 0xFFFF) {
                 v.injected.add(irq);
             }
@@ -261,14 +266,14 @@ final class ScriptedVmmKernel implements VmmDevice {
             v.regs.putLong(rax, out.value());
             v.lastSize = out.size();
             putInout(exit, out.size(), VEI_DIR_OUT, out.port(), (int) out.value(), out.insnLen());
-            reason = abi.isCurrent() ? VMX_EXIT_IO : SVM_VMEXIT_IOIO;
+            reason = h.current ? VMX_EXIT_IO : SVM_VMEXIT_IOIO;
         } else if (step instanceof In in) {
             v.lastSize = in.size();
             putInout(exit, in.size(), VEI_DIR_IN, in.port(), (int) v.regs.getLong(rax), in.insnLen());
             reason = VMX_EXIT_IO;
         } else if (step instanceof Ept ept) {
-            exit.fill(0, abi.vmExit.offset("vrs"), (byte) 0);
-            exit.putByte(abi.vmExit.offset("vee.vee_fault_type"), (byte) ept.faultType());
+            exit.fill(0, h.vmExitVrs, (byte) 0);
+            exit.putByte(VEE_FAULT_TYPE, (byte) ept.faultType());
             reason = VMX_EXIT_EPT_VIOLATION;
         } else if (step instanceof Reason rs) {
             reason = rs.reason();
@@ -286,47 +291,43 @@ final class ScriptedVmmKernel implements VmmDevice {
         } else {
             return -Errno.EINTR;
         }
-        v.regs.copyTo(0, exit, vrs, abi.vcpuRegState.size());
-        p.putShort(r.offset("vrp_exit_reason"), (short) reason);
-        p.putByte(r.offset("vrp_irqready"), (byte) 1);
+        v.regs.copyTo(0, exit, vrs, SIZEOF_VCPU_REG_STATE);
+        p.putShort(h.vrpExitReason, (short) reason);
+        p.putByte(h.vrpIrqready, (byte) 1);
         return 0;
     }
 
-    private void putInout(NativeMemory exit, int size, int dir, int port, int data, int insnLen) {
-        CStruct e = abi.vmExit;
-        exit.putByte(e.offset("vei.vei_size"), (byte) size);
-        exit.putByte(e.offset("vei.vei_dir"), (byte) dir);
-        exit.putByte(e.offset("vei.vei_rep"), (byte) 0);
-        exit.putByte(e.offset("vei.vei_string"), (byte) 0);
-        exit.putShort(e.offset("vei.vei_port"), (short) port);
-        exit.putInt(e.offset("vei.vei_data"), data);
-        exit.putByte(e.offset("vei.vei_insn_len"), (byte) insnLen);
+    private static void putInout(NativeMemory exit, int size, int dir, int port, int data, int insnLen) {
+        exit.putByte(VEI_SIZE, (byte) size);
+        exit.putByte(VEI_DIR, (byte) dir);
+        exit.putByte(VEI_REP, (byte) 0);
+        exit.putByte(VEI_STRING, (byte) 0);
+        exit.putShort(VEI_PORT, (short) port);
+        exit.putInt(VEI_DATA, data);
+        exit.putByte(VEI_INSN_LEN, (byte) insnLen);
     }
 
     private int readRegs(NativeMemory p) {
-        CStruct r = abi.vmRwregsParams;
-        Vcpu v = find(p.getInt(r.offset("vrwp_vm_id")), p.getInt(r.offset("vrwp_vcpu_id")));
+        Vcpu v = find(p.getInt(VRWP_VM_ID), p.getInt(VRWP_VCPU_ID));
         if (v == null) {
             return -Errno.ENOENT;
         }
-        v.regs.copyTo(0, p, r.offset("vrwp_regs"), abi.vcpuRegState.size());
+        v.regs.copyTo(0, p, VRWP_REGS, SIZEOF_VCPU_REG_STATE);
         return 0;
     }
 
     private int writeRegs(NativeMemory p) {
-        CStruct r = abi.vmRwregsParams;
-        Vcpu v = find(p.getInt(r.offset("vrwp_vm_id")), p.getInt(r.offset("vrwp_vcpu_id")));
+        Vcpu v = find(p.getInt(VRWP_VM_ID), p.getInt(VRWP_VCPU_ID));
         if (v == null) {
             return -Errno.ENOENT;
         }
-        long mask = p.getLong(r.offset("vrwp_mask"));
-        long base = r.offset("vrwp_regs");
-        CStruct s = abi.vcpuRegState;
-        copyIf(mask, VM_RWREGS_GPRS, p, base, v.regs, s.offset("vrs_gprs"), 8L * VCPU_REGS_NGPRS);
-        copyIf(mask, VM_RWREGS_CRS, p, base, v.regs, s.offset("vrs_crs"), 8L * VCPU_REGS_NCRS);
-        copyIf(mask, VM_RWREGS_MSRS, p, base, v.regs, s.offset("vrs_msrs"), 8L * VCPU_REGS_NMSRS);
-        copyIf(mask, VM_RWREGS_DRS, p, base, v.regs, s.offset("vrs_drs"), 8L * VCPU_REGS_NDRS);
-        copyIf(mask, VM_RWREGS_SREGS, p, base, v.regs, s.offset("vrs_sregs"), s.size() - s.offset("vrs_sregs"));
+        long mask = p.getLong(VRWP_MASK);
+        copyIf(mask, VM_RWREGS_GPRS, p, VRWP_REGS, v.regs, VRS_GPRS, VRS_CRS - VRS_GPRS);
+        copyIf(mask, VM_RWREGS_CRS, p, VRWP_REGS, v.regs, VRS_CRS, VRS_MSRS - VRS_CRS);
+        copyIf(mask, VM_RWREGS_MSRS, p, VRWP_REGS, v.regs, VRS_MSRS, VRS_DRS - VRS_MSRS);
+        copyIf(mask, VM_RWREGS_DRS, p, VRWP_REGS, v.regs, VRS_DRS, VRS_SREGS - VRS_DRS);
+        // the segment registers, GDTR and IDTR: the rest of vcpu_reg_state
+        copyIf(mask, VM_RWREGS_SREGS, p, VRWP_REGS, v.regs, VRS_SREGS, SIZEOF_VCPU_REG_STATE - VRS_SREGS);
         return 0;
     }
 
@@ -337,21 +338,19 @@ final class ScriptedVmmKernel implements VmmDevice {
     }
 
     private int resetcpu(NativeMemory p) {
-        CStruct r = abi.vmResetcpuParams;
-        Vcpu v = find(p.getInt(r.offset("vrp_vm_id")), p.getInt(r.offset("vrp_vcpu_id")));
+        Vcpu v = find(p.getInt(VRP_RESET_VM_ID), p.getInt(VRP_RESET_VCPU_ID));
         if (v == null) {
             return -Errno.ENOENT;
         }
-        p.copyTo(r.offset("vrp_init_state"), v.regs, 0, abi.vcpuRegState.size());
+        p.copyTo(VRP_INIT_STATE, v.regs, 0, SIZEOF_VCPU_REG_STATE);
         v.last = null;
         return 0;
     }
 
     private int intr(NativeMemory p) {
-        CStruct r = abi.vmIntrParams;
-        int vmId = p.getInt(r.offset("vip_vm_id"));
-        int vcpu = p.getInt(r.offset("vip_vcpu_id"));
-        int value = p.getUnsignedShort(r.offset("vip_intr"));
+        int vmId = p.getInt(VIP_VM_ID);
+        int vcpu = p.getInt(VIP_VCPU_ID);
+        int value = p.getUnsignedShort(VIP_INTR);
         Vcpu v = find(vmId, vcpu);
         if (v == null) {
             return -Errno.ENOENT;
@@ -366,7 +365,7 @@ final class ScriptedVmmKernel implements VmmDevice {
     }
 
     private synchronized int term(NativeMemory p) {
-        int id = p.getInt(abi.vmTerminateParams.offset("vtp_vm_id"));
+        int id = p.getInt(VTP_VM_ID);
         Vm vm = vms.get(id);
         if (vm == null || vm.terminated) {
             return -Errno.ENOENT;
@@ -377,35 +376,33 @@ final class ScriptedVmmKernel implements VmmDevice {
     }
 
     private synchronized int info(NativeMemory p) {
-        CStruct ip = abi.vmInfoParams;
-        CStruct ir = abi.vmInfoResult;
         List<Vm> live = new ArrayList<>();
         for (Vm vm : vms.values()) {
             if (!vm.terminated) {
                 live.add(vm);
             }
         }
-        long need = live.size() * ir.size();
-        if (p.getLong(ip.offset("vip_size")) < need) {
-            p.putLong(ip.offset("vip_size"), need);
-            p.putLong(ip.offset("vip_info_ct"), 0);
+        long need = (long) live.size() * SIZEOF_VM_INFO_RESULT;
+        if (p.getLong(VIP_SIZE) < need) {
+            p.putLong(VIP_SIZE, need);
+            p.putLong(VIP_INFO_CT, 0);
             return 0;
         }
-        NativeMemory out = nat.view(p.getLong(ip.offset("vip_info")), need);
+        NativeMemory out = nat.view(p.getLong(VIP_INFO), need);
         for (int i = 0; i < live.size(); i++) {
             Vm vm = live.get(i);
-            long at = i * ir.size();
-            out.putLong(at + ir.offset("vir_memory_size"), vm.memory);
-            out.putLong(at + ir.offset("vir_used_size"), vm.memory / 2);
-            out.putLong(at + ir.offset("vir_ncpus"), vm.vcpus.length);
+            long at = (long) i * SIZEOF_VM_INFO_RESULT;
+            out.putLong(at + VIR_MEMORY_SIZE, vm.memory);
+            out.putLong(at + VIR_USED_SIZE, vm.memory / 2);
+            out.putLong(at + VIR_NCPUS, vm.vcpus.length);
             for (int c = 0; c < vm.vcpus.length; c++) {
-                out.putByte(at + ir.offset("vir_vcpu_state") + c, (byte) VCPU_STATE_RUNNING);
+                out.putByte(at + VIR_VCPU_STATE + c, (byte) VCPU_STATE_RUNNING);
             }
-            out.putInt(at + ir.offset("vir_creator_pid"), vm.pid);
-            out.putInt(at + ir.offset("vir_id"), vm.id);
-            out.slice(at + ir.offset("vir_name"), VMM_MAX_NAME_LEN).putString(0, vm.name);
+            out.putInt(at + VIR_CREATOR_PID, vm.pid);
+            out.putInt(at + VIR_ID, vm.id);
+            out.slice(at + VIR_NAME, VMM_MAX_NAME_LEN).putString(0, vm.name);
         }
-        p.putLong(ip.offset("vip_info_ct"), live.size());
+        p.putLong(VIP_INFO_CT, live.size());
         return 0;
     }
 }

@@ -17,8 +17,4 @@ public record BootConfig(LinuxKernel kernel, long memorySize, int vcpus, String 
         Objects.requireNonNull(kernel, "kernel");
         Objects.requireNonNull(commandLine, "commandLine");
     }
-
-    public BootConfig withInitrd(byte[] newInitrd) {
-        return new BootConfig(kernel, memorySize, vcpus, commandLine, newInitrd);
-    }
 }

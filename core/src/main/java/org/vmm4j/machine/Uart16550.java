@@ -156,11 +156,6 @@ public final class Uart16550 implements PortIoDevice {
         return rx.length - rxCount;
     }
 
-    /** Whether the interrupt line is currently asserted. */
-    public synchronized boolean interruptAsserted() {
-        return level;
-    }
-
     @Override
     public synchronized int ioRead(int offset, int size) {
         int value;

@@ -30,9 +30,9 @@ import org.vmm4j.provision.ProvisionStep;
  * [--password-file FILE] [--run 'cmd']... [--network default | --bridge br0] [--uri URI]
  * [--dir DIR] [--cache DIR] [--hypervisor kvm] [--no-wait] [--ip-timeout S] [--ssh-timeout S]}:
  * creates a guest with {@link GuestProvisioner}, progress as a bar on stderr, the summary on stdout.
- * Without {@code --uri} it connects to the host's guest manager at its default URI ({@code qemu:///system}
- * on Linux, {@code bhyve:///system} on FreeBSD); without {@code --hypervisor} it takes the images of the
- * host's hypervisor ({@link #defaultHypervisor}).
+ * Without {@code --uri} the guest goes to the host's own manager ({@link GuestManager#connect(String)}
+ * with {@code null}: libvirt's {@code qemu:///system} on Linux, bhyve on FreeBSD, vmd on OpenBSD);
+ * without {@code --hypervisor} it takes the images of the host's hypervisor ({@link #defaultHypervisor}).
  */
 final class ProvisionCommand implements Cli.Command {
     static final String USAGE = "usage: vmm4j provision --name NAME (--distro ID | --image FILE | --image URL --sha256 HEX)"

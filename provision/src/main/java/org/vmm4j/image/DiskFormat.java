@@ -21,16 +21,6 @@ public enum DiskFormat {
         return qemuName;
     }
 
-    /** Parses a qemu format name; the message lists the accepted names. */
-    public static DiskFormat fromQemuName(String name) {
-        for (DiskFormat format : values()) {
-            if (format.qemuName.equals(name)) {
-                return format;
-            }
-        }
-        throw new IllegalArgumentException("unknown disk format '" + name + "': expected raw or qcow2");
-    }
-
     /**
      * Detects the format of an existing image from its first bytes: qcow2 has a magic number, anything
      * else is treated as raw (raw has no header, which is exactly why qemu wants the format stated).

@@ -32,11 +32,6 @@ public record SshTarget(String host, int port, String user, SshCredentials crede
         return new Builder(host, user, credentials);
     }
 
-    /** The host as known_hosts names it: {@code [host]:port} unless the port is 22. */
-    public String knownHostsName() {
-        return port == 22 ? host : "[" + host + "]:" + port;
-    }
-
     @Override
     public String toString() {
         return "SshTarget[" + user + "@" + host + ":" + port + ", " + credentials + ", " + hostKeyPolicy + "]";

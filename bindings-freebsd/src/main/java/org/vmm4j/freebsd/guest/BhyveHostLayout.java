@@ -27,10 +27,6 @@ public record BhyveHostLayout(Path stateDir, Path bhyve, Path bhyveload, Path ue
                 Path.of("/usr/local/share/uefi-firmware/BHYVE_UEFI_VARS.fd"), Path.of("/sbin/ifconfig"));
     }
 
-    public Path definitionFile(String guest) {
-        return stateDir.resolve(guest + ".guest");
-    }
-
     public Path configFile(String guest) {
         return stateDir.resolve(guest + ".bhyve.conf");
     }

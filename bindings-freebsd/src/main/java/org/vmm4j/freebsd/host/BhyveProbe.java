@@ -10,6 +10,7 @@ import org.vmm4j.HypervisorInfo;
 import org.vmm4j.freebsd.BhyveHypervisor;
 import org.vmm4j.host.CommandResult;
 import org.vmm4j.host.HostFacts;
+import org.vmm4j.internal.HostText;
 
 /**
  * What a FreeBSD host offers for bhyve, decided from {@link HostFacts} only (sysctls, files, programs),
@@ -47,7 +48,7 @@ public final class BhyveProbe {
         b.enabled(loaded).detail("vmmLoaded", loaded.label());
         Fact initialized = Fact.UNKNOWN;
         if (vmx.isPresent() || svm.isPresent()) {
-            initialized = Fact.of("1".equals(vmx.orElse("").strip()) || "1".equals(svm.orElse("").strip()));
+            initialized = Fact.of(HostText.flag(vmx.orElse("")).isYes() || HostText.flag(svm.orElse("")).isYes());
             b.detail("vmmBackend", vmx.isPresent() ? "vmx" : "svm");
         } else if (loaded == Fact.NO) {
             initialized = Fact.NO;
@@ -85,20 +86,19 @@ public final class BhyveProbe {
     private Fact cpuSupport(HypervisorInfo.Builder b, Fact initialized) {
         Optional<String> dmesg = facts.readFile(DMESG_BOOT);
         if (dmesg.isPresent()) {
-            for (String line : dmesg.get().lines().toList()) {
-                String l = line.strip();
-                if (l.startsWith("VT-x:")) {
-                    boolean ept = l.contains("EPT");
-                    b.detail("vtx", l.substring(5).strip());
-                    b.detail("ept", ept ? "yes" : "no");
-                    return Fact.of(ept);
-                }
-                if (l.startsWith("SVM:")) {
-                    boolean np = l.matches(".*\\bNP\\b.*");
-                    b.detail("svm", l.substring(4).strip());
-                    b.detail("rvi", np ? "yes" : "no");
-                    return Fact.of(np && !l.contains("disabled"));
-                }
+            Optional<String> vtx = HostText.value(dmesg.get(), "VT-x", ':');
+            if (vtx.isPresent()) {
+                boolean ept = vtx.get().contains("EPT");
+                b.detail("vtx", vtx.get());
+                b.detail("ept", ept ? "yes" : "no");
+                return Fact.of(ept);
+            }
+            Optional<String> svm = HostText.value(dmesg.get(), "SVM", ':');
+            if (svm.isPresent()) {
+                boolean np = svm.get().matches(".*\\bNP\\b.*");
+                b.detail("svm", svm.get());
+                b.detail("rvi", np ? "yes" : "no");
+                return Fact.of(np && !svm.get().contains("disabled"));
             }
             if (initialized != Fact.YES && dmesg.get().contains("CPU:")) {
                 b.detail("vtx", "not reported by the kernel");
@@ -109,8 +109,7 @@ public final class BhyveProbe {
     }
 
     private Fact kldLoaded(String module) {
-        Optional<CommandResult> r = facts.run(List.of("kldstat", "-q", "-m", module));
-        return r.map(c -> Fact.of(c.succeeded())).orElse(Fact.UNKNOWN);
+        return facts.succeeds(List.of("kldstat", "-q", "-m", module));
     }
 
     private List<String> zfsPools() {

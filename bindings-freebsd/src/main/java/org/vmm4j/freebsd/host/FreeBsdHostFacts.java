@@ -4,18 +4,10 @@ import static org.vmm4j.internal.nat.CType.INT;
 import static org.vmm4j.internal.nat.CType.LONG;
 import static org.vmm4j.internal.nat.CType.POINTER;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import org.vmm4j.host.CommandResult;
 import org.vmm4j.host.HostFacts;
+import org.vmm4j.host.LiveHostFacts;
 import org.vmm4j.internal.nat.Libc;
 import org.vmm4j.internal.nat.NativeAccess;
 import org.vmm4j.internal.nat.NativeFunction;
@@ -28,9 +20,7 @@ import org.vmm4j.internal.nat.Signature;
  * the kernel (bound on first use, so this class loads anywhere), files through java.nio, programs from argument lists with a
  * timeout.
  */
-public final class FreeBsdHostFacts implements HostFacts {
-    private static final Logger LOG = LoggerFactory.getLogger(FreeBsdHostFacts.class);
-
+public final class FreeBsdHostFacts extends LiveHostFacts {
     private static final java.util.regex.Pattern SYSCTL_NAME = java.util.regex.Pattern.compile("[a-z0-9_.%-]+");
     private volatile NativeFunction nameToMib;
     private volatile NativeFunction sysctl;
@@ -42,7 +32,10 @@ public final class FreeBsdHostFacts implements HostFacts {
             CTLTYPE_S16 = 0xd, CTLTYPE_S32 = 0xe, CTLTYPE_U32 = 0xf;
     private static final int CTL_MAXNAME = 24;
 
-    /** Binds nothing yet: sysctl(3) is looked up on the first {@link #sysctl} call. */
+    /**
+     * Binds nothing yet: sysctl(3) is looked up on the first {@link #sysctl} call;
+     * programs run for at most {@link LiveHostFacts#PROGRAM_TIMEOUT}.
+     */
     public FreeBsdHostFacts() {
     }
 
@@ -129,42 +122,5 @@ public final class FreeBsdHostFacts implements HostFacts {
             out.append(width == 8 && !signed ? Long.toUnsignedString(v) : Long.toString(v));
         }
         return out.toString();
-    }
-
-    @Override
-    public boolean exists(Path path) {
-        return Files.exists(path);
-    }
-
-    @Override
-    public Optional<String> readFile(Path path) {
-        try {
-            return Optional.of(Files.readString(path, StandardCharsets.UTF_8));
-        } catch (IOException | RuntimeException e) {
-            LOG.debug("cannot read {}", path, e);
-            return Optional.empty();
-        }
-    }
-
-    @Override
-    public Optional<CommandResult> run(List<String> command) {
-        try {
-            Process p = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                    .start();
-            byte[] out = p.getInputStream().readAllBytes();
-            byte[] err = p.getErrorStream().readAllBytes();
-            if (!p.waitFor(30, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                return Optional.of(new CommandResult(command, -1, "", "timed out"));
-            }
-            return Optional.of(new CommandResult(command, p.exitValue(), new String(out, StandardCharsets.UTF_8),
-                    new String(err, StandardCharsets.UTF_8)));
-        } catch (IOException e) {
-            LOG.debug("cannot run {}", command, e);
-            return Optional.empty();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return Optional.empty();
-        }
     }
 }

@@ -2,6 +2,8 @@ package org.vmm4j.linux.host;
 
 import java.util.Optional;
 
+import org.vmm4j.internal.HostText;
+
 /** The x86 CPU vendor, which decides the KVM module: {@code kvm_intel} or {@code kvm_amd}. */
 public enum CpuVendor {
     INTEL("kvm_intel"),
@@ -19,16 +21,10 @@ public enum CpuVendor {
 
     /** Reads the {@code vendor_id} line of {@code /proc/cpuinfo} text. */
     public static Optional<CpuVendor> fromCpuInfo(String cpuinfo) {
-        for (String line : cpuinfo.split("\n")) {
-            if (line.startsWith("vendor_id")) {
-                String v = line.substring(line.indexOf(':') + 1).strip();
-                return switch (v) {
-                    case "GenuineIntel" -> Optional.of(INTEL);
-                    case "AuthenticAMD", "HygonGenuine" -> Optional.of(AMD);
-                    default -> Optional.empty();
-                };
-            }
-        }
-        return Optional.empty();
+        return HostText.value(cpuinfo, "vendor_id", ':').flatMap(v -> switch (v) {
+            case "GenuineIntel" -> Optional.of(INTEL);
+            case "AuthenticAMD", "HygonGenuine" -> Optional.of(AMD);
+            default -> Optional.empty();
+        });
     }
 }

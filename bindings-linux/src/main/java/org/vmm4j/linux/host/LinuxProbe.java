@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
 import org.vmm4j.Fact;
 import org.vmm4j.HypervisorInfo;
 import org.vmm4j.VmmException;
-import org.vmm4j.host.CommandResult;
+import org.vmm4j.internal.HostText;
 import org.vmm4j.linux.KvmHypervisor;
 import org.vmm4j.linux.KvmSystem;
 
@@ -96,7 +96,7 @@ public final class LinuxProbe {
         b.initialized(api != null ? Fact.YES : Fact.UNKNOWN);
 
         Optional<String> cpuinfo = facts.readFile(CPUINFO);
-        cpuinfo.flatMap(c -> field(c, "vendor_id")).ifPresent(v -> b.detail("cpuVendor", v));
+        cpuinfo.flatMap(c -> HostText.value(c, "vendor_id", ':')).ifPresent(v -> b.detail("cpuVendor", v));
         Fact cpuFlags = cpuinfo.map(LinuxProbe::virtualizationFlags).orElse(Fact.UNKNOWN);
         if (cpuFlags == Fact.YES) {
             b.cpuSupported(Fact.YES).detail("cpuSupportedBy", "vmx/svm in /proc/cpuinfo");
@@ -132,11 +132,7 @@ public final class LinuxProbe {
             if (value.isPresent()) {
                 String v = value.get().strip();
                 b.detail("nestedParameter", m + "=" + v);
-                b.nested(switch (v) {
-                    case "Y", "1" -> Fact.YES;
-                    case "N", "0" -> Fact.NO;
-                    default -> Fact.UNKNOWN;
-                });
+                b.nested(HostText.flag(v));
                 return;
             }
         }
@@ -144,21 +140,10 @@ public final class LinuxProbe {
 
     /** Whether the first {@code flags} line lists vmx or svm; UNKNOWN without a flags line. */
     private static Fact virtualizationFlags(String cpuinfo) {
-        return field(cpuinfo, "flags").map(flags -> {
+        return HostText.value(cpuinfo, "flags", ':').map(flags -> {
             String padded = " " + flags + " ";
             return Fact.of(padded.contains(" vmx ") || padded.contains(" svm "));
         }).orElse(Fact.UNKNOWN);
-    }
-
-    /** The value of the first {@code name : value} line of /proc/cpuinfo. */
-    private static Optional<String> field(String cpuinfo, String name) {
-        for (String line : cpuinfo.split("\n")) {
-            int colon = line.indexOf(':');
-            if (colon > 0 && line.substring(0, colon).strip().equals(name)) {
-                return Optional.of(line.substring(colon + 1).strip());
-            }
-        }
-        return Optional.empty();
     }
 
     public HypervisorInfo libvirt() {
@@ -199,9 +184,9 @@ public final class LinuxProbe {
         }
         b.available(Fact.of(binary != null)).detail("binary", binary);
         if (binary != null) {
-            facts.run(List.of(binary.toString(), "--version")).filter(CommandResult::succeeded)
-                    .flatMap(r -> {
-                        Matcher m = QEMU_VERSION.matcher(r.stdout());
+            facts.output(List.of(binary.toString(), "--version"))
+                    .flatMap(out -> {
+                        Matcher m = QEMU_VERSION.matcher(out);
                         return m.find() ? Optional.of(m.group(1)) : Optional.empty();
                     })
                     .ifPresent(b::version);

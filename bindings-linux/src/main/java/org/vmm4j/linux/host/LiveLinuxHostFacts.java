@@ -5,21 +5,17 @@ import java.net.ConnectException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.regex.Pattern;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vmm4j.Fact;
-import org.vmm4j.VmmException;
 import org.vmm4j.host.CommandExecutor;
-import org.vmm4j.host.CommandResult;
+import org.vmm4j.host.LiveHostFacts;
 import org.vmm4j.internal.nat.CType;
 import org.vmm4j.internal.nat.NativeAccess;
 import org.vmm4j.internal.nat.NativeFunction;
@@ -34,13 +30,10 @@ import org.vmm4j.linux.KvmSystem;
  * (not exclusive: any number of processes may), and {@code libvirt.so.0} loaded without binding more
  * than {@code virGetVersion}.
  */
-public final class LiveLinuxHostFacts implements LinuxHostFacts {
+public final class LiveLinuxHostFacts extends LiveHostFacts implements LinuxHostFacts {
     private static final Logger LOG = LoggerFactory.getLogger(LiveLinuxHostFacts.class);
 
-    private static final Pattern SYSCTL_NAME = Pattern.compile("[a-z0-9_-]+(\\.[a-z0-9_-]+)*");
     private static final Duration PROGRAM_TIMEOUT = Duration.ofSeconds(10);
-
-    private final CommandExecutor executor;
 
     /** Facts of this host; programs are killed after ten seconds. */
     public LiveLinuxHostFacts() {
@@ -49,41 +42,7 @@ public final class LiveLinuxHostFacts implements LinuxHostFacts {
 
     /** Facts of this host, running programs through {@code executor}. */
     public LiveLinuxHostFacts(CommandExecutor executor) {
-        this.executor = executor;
-    }
-
-    /** {@code kernel.osrelease} is {@code /proc/sys/kernel/osrelease}, stripped of its newline. */
-    @Override
-    public Optional<String> sysctl(String name) {
-        if (!SYSCTL_NAME.matcher(name).matches()) {
-            throw new IllegalArgumentException("not a sysctl name: " + name);
-        }
-        return readFile(Path.of("/proc/sys", name.split("\\."))).map(String::strip);
-    }
-
-    @Override
-    public boolean exists(Path path) {
-        return Files.exists(path);
-    }
-
-    @Override
-    public Optional<String> readFile(Path path) {
-        try {
-            return Optional.of(Files.readString(path, StandardCharsets.UTF_8));
-        } catch (IOException | RuntimeException e) {
-            LOG.debug("cannot read {}", path, e);
-            return Optional.empty();
-        }
-    }
-
-    @Override
-    public Optional<CommandResult> run(List<String> command) {
-        try {
-            return Optional.of(executor.run(command));
-        } catch (VmmException e) {
-            LOG.debug("cannot run {}", command, e);
-            return Optional.empty();
-        }
+        super(executor);
     }
 
     @Override

@@ -1,57 +1,41 @@
 package org.vmm4j.openbsd.host;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import org.vmm4j.VmmException;
 import org.vmm4j.host.CommandExecutor;
-import org.vmm4j.host.CommandResult;
 import org.vmm4j.host.HostFacts;
-import org.vmm4j.host.SafeNames;
+import org.vmm4j.host.LiveHostFacts;
+import org.vmm4j.openbsd.internal.OpenBsdSysctl;
 
-/** {@link HostFacts} of the running OpenBSD host: sysctl(8), the file system, programs. */
-public final class LiveOpenBsdHostFacts implements HostFacts {
-    private static final Logger LOG = LoggerFactory.getLogger(LiveOpenBsdHostFacts.class);
+/**
+ * {@link HostFacts} of the running OpenBSD host: sysctl(3) through the module's one reader
+ * ({@code OpenBsdSysctl}), the file system, programs.
+ */
+public final class LiveOpenBsdHostFacts extends LiveHostFacts {
+    private final Function<String, Optional<String>> sysctl;
 
-    private final CommandExecutor executor;
-
+    /** The running host, running programs through {@code executor}. */
     public LiveOpenBsdHostFacts(CommandExecutor executor) {
-        this.executor = executor;
+        this(executor, OpenBsdSysctl.system()::read);
     }
 
+    /**
+     * Over a given sysctl reader, a name to its value or empty (the provider's {@code OpenBsdSysctl};
+     * recorded values in tests).
+     */
+    public LiveOpenBsdHostFacts(CommandExecutor executor, Function<String, Optional<String>> sysctl) {
+        super(executor);
+        this.sysctl = sysctl;
+    }
+
+    /**
+     * The variable as {@code sysctl -n} prints it, or empty when the kernel refuses it.
+     *
+     * @throws IllegalArgumentException for a name the module has no MIB for
+     */
     @Override
     public Optional<String> sysctl(String name) {
-        SafeNames.require("sysctl name", name, 128);
-        return run(List.of("/sbin/sysctl", "-n", name)).filter(CommandResult::succeeded).map(r -> r.stdout().strip());
-    }
-
-    @Override
-    public boolean exists(Path path) {
-        return Files.exists(path);
-    }
-
-    @Override
-    public Optional<String> readFile(Path path) {
-        try {
-            return Optional.of(Files.readString(path));
-        } catch (IOException | SecurityException e) {
-            LOG.debug("cannot read {}", path, e);
-            return Optional.empty();
-        }
-    }
-
-    @Override
-    public Optional<CommandResult> run(List<String> command) {
-        try {
-            return Optional.of(executor.run(command));
-        } catch (VmmException e) {
-            LOG.debug("cannot run {}", command, e);
-            return Optional.empty();
-        }
+        return sysctl.apply(name);
     }
 }

@@ -4,14 +4,16 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Predicate;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.vmm4j.Fact;
 import org.vmm4j.HypervisorInfo;
 import org.vmm4j.host.HostFacts;
+import org.vmm4j.internal.HostText;
+import org.vmm4j.openbsd.OpenBsdHypervisor;
 import org.vmm4j.openbsd.abi.VmmAbi;
-import org.vmm4j.openbsd.vmd.VmdProtocol;
+import org.vmm4j.openbsd.guest.VmdClient;
+import org.vmm4j.openbsd.guest.VmdGuestManager;
+import org.vmm4j.openbsd.guest.VmdProtocol;
 
 /**
  * What an OpenBSD host offers for vmm(4) (tier 1) and vmd (tier 2), decided from {@link HostFacts}
@@ -32,20 +34,15 @@ public final class OpenBsdProbe {
     public static final Path RC_CONF_LOCAL = Path.of("/etc/rc.conf.local");
     public static final Path DMESG_BOOT = Path.of("/var/run/dmesg.boot");
     public static final Path VMM_BIOS = Path.of("/etc/firmware/vmm-bios");
-    public static final Path VMD_SOCKET = Path.of("/var/run/vmd.sock");
-
-    private static final Pattern VMM_ATTACH = Pattern.compile("(?m)^vmm0 at mainbus0: (\\S+)");
-    private static final Pattern CPU_FEATURES = Pattern.compile("(?m)^cpu0: (.*)$");
+    public static final Path VMD_SOCKET = VmdClient.SOCKET;
 
     private OpenBsdProbe() {
     }
 
     /** The vmm(4)-mode vmm0 reported at boot, e.g. {@code VMX/EPT}. */
     static Optional<String> vmmMode(HostFacts facts) {
-        return facts.readFile(DMESG_BOOT).flatMap(d -> {
-            Matcher m = VMM_ATTACH.matcher(d);
-            return m.find() ? Optional.of(m.group(1)) : Optional.empty();
-        });
+        return facts.readFile(DMESG_BOOT).flatMap(d -> HostText.value(d, "vmm0 at mainbus0", ':'))
+                .filter(mode -> !mode.isEmpty()).map(mode -> mode.split("\\s+")[0]);
     }
 
     /** YES when cpu0's features include VMX or SVM, NO when the line is there without them, else UNKNOWN. */
@@ -54,10 +51,8 @@ public final class OpenBsdProbe {
         if (dmesg.isEmpty()) {
             return Fact.UNKNOWN;
         }
-        Matcher m = CPU_FEATURES.matcher(dmesg.get());
         boolean sawFeatures = false;
-        while (m.find()) {
-            String line = m.group(1);
+        for (String line : HostText.values(dmesg.get(), "cpu0", ':')) {
             if (line.matches(".*\\b(VMX|SVM)\\b.*")) {
                 return Fact.YES;
             }
@@ -72,13 +67,8 @@ public final class OpenBsdProbe {
         if (rc.isEmpty()) {
             return facts.exists(RC_CONF_LOCAL) ? Fact.UNKNOWN : Fact.NO;
         }
-        for (String line : rc.get().lines().toList()) {
-            String l = line.strip();
-            if (l.startsWith("vmd_flags=")) {
-                return Fact.of(!l.substring("vmd_flags=".length()).strip().equals("NO"));
-            }
-        }
-        return Fact.NO;
+        return HostText.value(rc.get(), "vmd_flags", '=').map(flags -> Fact.of(!flags.equals("NO")))
+                .orElse(Fact.NO);
     }
 
     public static List<HypervisorInfo> probe(HostFacts facts, Predicate<Path> socketAnswers) {
@@ -93,7 +83,7 @@ public final class OpenBsdProbe {
         boolean dev = facts.exists(DEV_VMM);
         boolean bios = facts.exists(VMM_BIOS);
 
-        HypervisorInfo.Builder vmm = HypervisorInfo.builder("openbsd-vmm").available(Fact.of(dev))
+        HypervisorInfo.Builder vmm = HypervisorInfo.builder(OpenBsdHypervisor.KIND).available(Fact.of(dev))
                 .cpuSupported(cpu).kernelSupported(kernel).initialized(kernel).nested(Fact.NO)
                 .uefiFirmware(Fact.NO).version(release).detail("device", DEV_VMM)
                 .detail("abi", abi.map(VmmAbi::release).orElse(null))
@@ -107,7 +97,7 @@ public final class OpenBsdProbe {
         }
 
         Fact running = facts.exists(VMD_SOCKET) && socketAnswers.test(VMD_SOCKET) ? Fact.YES : Fact.NO;
-        HypervisorInfo.Builder vmd = HypervisorInfo.builder("vmd").available(Fact.of(facts.exists(VMD)
+        HypervisorInfo.Builder vmd = HypervisorInfo.builder(VmdGuestManager.KIND).available(Fact.of(facts.exists(VMD)
                 && facts.exists(VMCTL))).enabled(vmdEnabled(facts)).running(running).accessible(running)
                 .cpuSupported(cpu).kernelSupported(kernel).nested(Fact.NO).uefiFirmware(Fact.NO).version(release)
                 .detail("socket", VMD_SOCKET).detail("vmctl", facts.exists(VMCTL))
