@@ -26,7 +26,9 @@ import org.vmm4j.internal.nat.NativeMemory;
  * TEST-ONLY stand-in for a FreeBSD host running bhyve: a {@code bhyve} shell script that records its
  * arguments and behaves as each line of {@code statuses} says, a kernel whose {@code /dev/vmm} is
  * {@code vm-NAME} marker files the script creates (so a killed script leaves a stale VM behind, as a
- * crashed bhyve does), and a recording command executor for ifconfig/zfs/bhyveload with canned output
+ * crashed bhyve does; the shell itself creates them, with a redirection rather than a forked touch(1),
+ * so that a marker can never appear after the script was killed, which real bhyve cannot do either),
+ * and a recording command executor for ifconfig/zfs/bhyveload with canned output
  * for read-only commands (arp) and files (dnsmasq leases). Its VMs decode the few ioctls the manager
  * issues with {@link VmmDevHeader}'s layouts, not the backend's.
  *
@@ -70,13 +72,13 @@ final class StandInHost implements VmmKernel, CommandExecutor {
                   wait|stuck)
                     if [ "$status" = wait ]; then trap 'echo term >> "$d/signals"; exit 1' TERM
                     else trap 'echo term-ignored >> "$d/signals"' TERM; fi
-                    touch "$d/vm-$name"
+                    : > "$d/vm-$name"
                     while :; do
                       if [ "$status" = wait ] && [ -f "$d/suspend" ]; then how=$(cat "$d/suspend"); rm -f "$d/suspend"; exit $((how-1)); fi
                       sleep 0.02
                     done ;;
-                  "") touch "$d/vm-$name"; exit 4 ;;
-                  *) touch "$d/vm-$name"; exit "$status" ;;
+                  "") : > "$d/vm-$name"; exit 4 ;;
+                  *) : > "$d/vm-$name"; exit "$status" ;;
                 esac
                 """.formatted(dir);
         Files.writeString(bhyve, script);
