@@ -15,6 +15,10 @@ public final class BhyveProvider implements HypervisorProvider {
     /** The kind of this backend. */
     public static final String KIND = "bhyve";
 
+    /** Called by {@link java.util.ServiceLoader}; opens nothing. */
+    public BhyveProvider() {
+    }
+
     @Override
     public String kind() {
         return KIND;

@@ -69,8 +69,8 @@ public final class BhyveStats implements Stats {
         return names;
     }
 
-    @Override
     /** Refreshes the values ({@code ceil(n / MAX_VM_STATS)} ioctls). Allocates nothing. */
+    @Override
     public BhyveStats poll() {
         int index = 0;
         while (index < values.length) {

@@ -263,6 +263,7 @@ public final class BhyveVcpu implements VirtualCpu, VcpuAccess {
     }
 
     /** This vCPU's statistics (names cached per VM). */
+    @Override
     public BhyveStats stats() {
         return new BhyveStats(device, id, vm.statNames());
     }
@@ -285,6 +286,7 @@ public final class BhyveVcpu implements VirtualCpu, VcpuAccess {
     }
 
     @Override
+    @SuppressWarnings("exports") // implements the internal run-loop seam; NativeMemory is for binding modules
     public long translate(long gla, NativeMemory exitRecord, long pagingOffset, boolean write) {
         NativeMemory arg = gla2gpaArg;
         arg.clear();

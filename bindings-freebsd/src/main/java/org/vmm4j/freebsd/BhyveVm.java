@@ -106,7 +106,7 @@ public final class BhyveVm implements VirtualMachine {
     @Override
     public synchronized void removeMemory(GuestMemory region) {
         ensureOpen();
-        if (!(region instanceof NativeGuestMemory) || !regions.contains(region)) {
+        if (!(region instanceof NativeGuestMemory nativeRegion) || !regions.contains(region)) {
             throw new IllegalArgumentException(region + " is not a region of " + name());
         }
         try (NativeMemory arg = NativeAccess.get().allocate(VM_MUNMAP_SIZE)) {
@@ -119,7 +119,7 @@ public final class BhyveVm implements VirtualMachine {
         }
         // The segment itself lives until the VM is destroyed; its id is not reused.
         regions.remove(region);
-        ((NativeGuestMemory) region).memory().close();
+        nativeRegion.memory().close();
     }
 
     @Override

@@ -8,6 +8,7 @@ import org.vmm4j.internal.nat.NativeMemory;
  * of {@link org.vmm4j.freebsd.abi.VmmDev} through it. {@link LibvmmapiKernel} implements it on
  * FreeBSD; tests implement it with a scripted double.
  */
+@SuppressWarnings("exports") // NativeMemory is exported to the binding modules only; so is this seam's use
 public interface VmmDevice extends AutoCloseable {
 
     /** The VM's name, as under {@code /dev/vmm/}. */

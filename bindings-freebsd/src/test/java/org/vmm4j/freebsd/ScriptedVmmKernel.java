@@ -256,6 +256,7 @@ final class ScriptedVmmKernel implements VmmKernel {
             }
         }
 
+        @SuppressWarnings("ReferenceEquality") // SPIN is a sentinel step, recognised by identity
         private int run(NativeMemory arg) {
             int cpu = arg.getInt(VM_RUN_CPUID);
             NativeMemory exit = NativeAccess.get().view(arg.getLong(VM_RUN_VM_EXIT), VM_EXIT_SIZE);

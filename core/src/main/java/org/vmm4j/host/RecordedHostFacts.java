@@ -15,6 +15,10 @@ public final class RecordedHostFacts implements HostFacts {
     private final Set<Path> paths = new HashSet<>();
     private final Map<List<String>, CommandResult> commands = new HashMap<>();
 
+    /** An empty recording: no sysctls, files, paths or commands until they are added. */
+    public RecordedHostFacts() {
+    }
+
     public RecordedHostFacts sysctl(String name, String value) {
         sysctls.put(name, value);
         return this;

@@ -23,6 +23,7 @@ import javax.crypto.spec.SecretKeySpec;
  */
 final class KnownHostsFile {
     /** One host key line. */
+    @SuppressWarnings("ArrayRecordComponent") // matched by host pattern, never compared as a whole
     record Entry(String hosts, String keyType, byte[] key) {
         boolean matches(String host) {
             boolean matched = false;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -84,7 +85,7 @@ class ReadmeSampleTest {
         }
         // README-SAMPLE-MACHINE-END
         assertEquals(MachineExit.Reason.REBOOT, reason);
-        assertTrue(console.toString().startsWith("BOOTED\n"), console.toString());
+        assertTrue(console.toString(StandardCharsets.UTF_8).startsWith("BOOTED\n"), console.toString(StandardCharsets.UTF_8));
     }
 
     @Test
@@ -101,8 +102,8 @@ class ReadmeSampleTest {
             out.println("after shutdown: " + test.state());
         }
         // README-SAMPLE-GUESTS-END
-        assertTrue(bytes.toString().contains("test RUNNING"), bytes.toString());
-        assertTrue(bytes.toString().contains("after shutdown: STOPPED"), bytes.toString());
+        assertTrue(bytes.toString(StandardCharsets.UTF_8).contains("test RUNNING"), bytes.toString(StandardCharsets.UTF_8));
+        assertTrue(bytes.toString(StandardCharsets.UTF_8).contains("after shutdown: STOPPED"), bytes.toString(StandardCharsets.UTF_8));
     }
 
     @Test

@@ -14,7 +14,6 @@ import org.vmm4j.guest.UndefineOption;
 
 /** A bhyve guest of a {@link BhyveGuestManager}: a handle by name; state is looked up on each call. */
 public final class BhyveGuest implements Guest {
-    private volatile boolean closed;
     private final BhyveGuestManager manager;
     private final String name;
 
@@ -162,9 +161,8 @@ public final class BhyveGuest implements Guest {
         return "BhyveGuest[" + name + ", " + state() + "]";
     }
 
-    /** Marks this handle closed; it holds no kernel or client resource. */
+    /** Nothing to release: this handle holds no kernel or client resource. */
     @Override
     public void close() {
-        closed = true;
     }
 }

@@ -31,6 +31,10 @@ public final class FreeBsdHostFacts implements HostFacts {
     private volatile NativeFunction nameToMib;
     private volatile NativeFunction sysctl;
 
+    /** The running host's facts; binds nothing until the first sysctl. */
+    public FreeBsdHostFacts() {
+    }
+
     // sys/sysctl.h: CTLTYPE_* (kind & CTLTYPE); the {0, 4} meta-OID returns a node's kind and format.
     static final int CTLTYPE = 0xf;
     static final int CTLTYPE_INT = 2, CTLTYPE_STRING = 3, CTLTYPE_S64 = 4, CTLTYPE_UINT = 6, CTLTYPE_LONG = 7,

@@ -11,6 +11,10 @@ import org.vmm4j.spi.HypervisorProvider;
 /** Linux's backend for {@link java.util.ServiceLoader}: KVM in process, and what the host has for libvirt and QEMU. */
 public final class KvmProvider implements HypervisorProvider {
 
+    /** Called by {@link java.util.ServiceLoader}; opens nothing. */
+    public KvmProvider() {
+    }
+
     @Override
     public String kind() {
         return "kvm";

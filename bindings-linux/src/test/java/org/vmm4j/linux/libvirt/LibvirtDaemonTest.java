@@ -68,6 +68,7 @@ class LibvirtDaemonTest {
     }
 
     @Test
+    @SuppressWarnings("try") // the event listener stays registered for the body's duration
     void runsAGuestThroughItsWholeLifecycleOnQemu() throws Exception {
         Path kernel = kernel();
         LibvirtDaemons.assumeOrFail(kernel != null, "no readable /boot/vmlinuz-* to boot directly");

@@ -241,6 +241,7 @@ class LibvirtTestDriverTest {
     }
 
     @Test
+    @SuppressWarnings("ThreadPriorityCheck") // yields on purpose, to move virtual threads between carriers
     void failuresOnVirtualThreadsAreReportedToTheVirtualThreadThatFailed() throws Exception {
         java.lang.reflect.Method factory;
         try {

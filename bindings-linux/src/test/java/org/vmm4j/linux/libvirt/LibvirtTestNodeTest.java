@@ -38,6 +38,7 @@ import org.vmm4j.guest.VolumeSpec;
  * directory pool.
  */
 class LibvirtTestNodeTest {
+    @SuppressWarnings("InlineFormatString") // the test's world, described at the top
     private static final String NODE = """
             <node>
               <cpu><nodes>1</nodes><sockets>1</sockets><cores>4</cores><threads>1</threads>
@@ -166,6 +167,7 @@ class LibvirtTestNodeTest {
     }
 
     @Test
+    @SuppressWarnings("try") // the volume is the guest's disk: it must exist while the guest is defined
     void undefineWithStorageDeletesTheGuestsVolumes() {
         try (LibvirtStoragePool pool = libvirt.findPool("images").orElseThrow();
              LibvirtStorageVolume volume = pool.createVolume(VolumeSpec.qcow2("owned.qcow2", 1L << 30))) {
@@ -203,6 +205,7 @@ class LibvirtTestNodeTest {
     }
 
     @Test
+    @SuppressWarnings("try") // the listener stays registered for the body's duration
     void deliversLifecycleAndRebootEventsToListeners() throws Exception {
         BlockingQueue<GuestEvent> events = new LinkedBlockingQueue<>();
         try (AutoCloseable registration = libvirt.addListener(events::add)) {

@@ -18,7 +18,6 @@ import org.vmm4j.guest.UndefineOption;
 
 /** A vmd guest, named; every call asks vmd or reads vm.conf afresh. */
 final class VmdGuest implements Guest {
-    private volatile boolean closed;
     private static final Duration POLL = Duration.ofMillis(100);
 
     private final VmdGuestManager manager;
@@ -220,9 +219,8 @@ final class VmdGuest implements Guest {
     }
 
 
-    /** Marks this handle closed; it holds no kernel or client resource. */
+    /** Nothing to release: this handle holds no kernel or client resource. */
     @Override
     public void close() {
-        closed = true;
     }
 }
