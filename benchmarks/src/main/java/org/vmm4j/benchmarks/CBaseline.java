@@ -3,6 +3,7 @@ package org.vmm4j.benchmarks;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -59,7 +60,7 @@ final class CBaseline {
                     c.toString()));
             command.addAll(List.of(linkFlags)); // libraries after the source, or the linker drops them
             Process gcc = new ProcessBuilder(command).redirectErrorStream(true).start();
-            String out = new String(gcc.getInputStream().readAllBytes());
+            String out = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!gcc.waitFor(120, TimeUnit.SECONDS) || gcc.exitValue() != 0) {
                 throw new IllegalStateException("gcc failed for " + source + ":\n" + out);
             }

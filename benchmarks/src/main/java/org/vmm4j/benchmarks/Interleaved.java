@@ -24,6 +24,7 @@ final class Interleaved {
     }
 
     /** A round: per side (in the order given), ns per operation and bytes allocated per operation. */
+    @SuppressWarnings("ArrayRecordComponent") // results of one round, read by index, never compared
     record Round(int first, double[] nsPerOp, double[] bytesPerOp) {
         double ratio(int numerator, int denominator) {
             return nsPerOp[numerator] / nsPerOp[denominator];

@@ -47,6 +47,7 @@ public final class PairedRunLoop {
     private PairedRunLoop() {
     }
 
+    @SuppressWarnings("IncrementInForLoopAndHeader") // each option consumes its value
     public static void main(String[] args) throws IOException {
         List<RunLoopGuest.Exit> exits = List.of(RunLoopGuest.Exit.values());
         int pairs = 25;

@@ -32,6 +32,7 @@ final class RunLoopGuest implements AutoCloseable {
         final ExitKind kind;
         /** What both loops add to their sum for one exit. */
         final long value;
+        @SuppressWarnings("ImmutableEnumChecker") // copied into guest memory, never written
         final byte[] code;
 
         Exit(ExitKind kind, long value, byte[] code) {

@@ -1,6 +1,10 @@
 package org.vmm4j.benchmarks;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -35,14 +39,15 @@ public class VmLifecycle {
     public void setUp() throws Exception {
         kvm = KvmSystem.open();
         cLifecycle = CBaseline.function("vmm4j_c_vm_lifecycle", CType.LONG, CType.INT, CType.LONG);
-        kvmFd = Integer.parseInt(java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/fd"))
-                .filter(p -> {
-                    try {
-                        return java.nio.file.Files.readSymbolicLink(p).toString().equals("/dev/kvm");
-                    } catch (java.io.IOException e) {
-                        return false;
-                    }
-                }).findFirst().orElseThrow().getFileName().toString());
+        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+            kvmFd = Integer.parseInt(fds.filter(p -> {
+                try {
+                    return Files.readSymbolicLink(p).toString().equals("/dev/kvm");
+                } catch (IOException e) {
+                    return false;
+                }
+            }).findFirst().orElseThrow().getFileName().toString());
+        }
     }
 
     @TearDown(Level.Trial)

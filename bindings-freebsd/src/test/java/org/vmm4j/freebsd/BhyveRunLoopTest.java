@@ -58,7 +58,7 @@ class BhyveRunLoopTest {
         device.script.add(ScriptedVmmKernel.hlt());
         StringBuilder serial = new StringBuilder();
         VmExit exit;
-        while ((exit = cpu.run()).kind() == ExitKind.IO_OUT) {
+        for (exit = cpu.run(); exit.kind() == ExitKind.IO_OUT; exit = cpu.run()) {
             assertEquals(0x3f8, exit.ioPort());
             serial.append((char) exit.ioData(0));
         }
@@ -266,7 +266,7 @@ class BhyveRunLoopTest {
         long[] values = new long[MAX_VM_STATS + 6];
         for (int i = 0; i < values.length; i++) {
             names.add("stat " + i);
-            values[i] = 1000 + i;
+            values[i] = 1000L + i;
         }
         device.statNames = names;
         device.statValues = values;

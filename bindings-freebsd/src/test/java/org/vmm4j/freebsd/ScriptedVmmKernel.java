@@ -332,6 +332,7 @@ final class ScriptedVmmKernel implements VmmKernel {
             }
         }
 
+        @SuppressWarnings("ReferenceEquality") // SPIN is a sentinel step, recognised by identity
         private int run(NativeMemory arg) {
             int cpu = arg.getInt(RUN_CPUID);
             NativeMemory exit = NativeAccess.get().view(arg.getLong(RUN_VM_EXIT), EXIT_SIZE);

@@ -43,6 +43,7 @@ final class KvmBinaryStats extends AbstractStats {
     }
 
     /** The header, the descriptors and a buffer for the data block, read once when the fd is opened. */
+    @SuppressWarnings("ArrayRecordComponent") // read once when the fd opens, never compared or hashed
     private record Layout(String id, List<StatDescriptor> descriptors, long[] offsets, long dataOffset,
                           NativeMemory data) {
     }

@@ -35,6 +35,7 @@ final class KvmDebugfsStats extends AbstractStats {
     }
 
     /** The readable statistics of a directory, with their values when it was listed. */
+    @SuppressWarnings("ArrayRecordComponent") // one listing of a directory, never compared or hashed
     private record Listing(List<StatDescriptor> descriptors, Path[] files, long[][] values) {
     }
 

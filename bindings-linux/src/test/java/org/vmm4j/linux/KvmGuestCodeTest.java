@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.vmm4j.linux.GuestSetup.CODE;
 import static org.vmm4j.linux.GuestSetup.bytes;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -93,12 +94,12 @@ class KvmGuestCodeTest {
                 0xb9, 0x05, 0x00,       // mov cx, 5
                 0xf3, 0x6e,             // rep outsb
                 0xf4));
-        mem.write(0x100, "hello".getBytes());
+        mem.write(0x100, "hello".getBytes(StandardCharsets.UTF_8));
         KvmVcpu cpu = vm.createVcpu(0);
         GuestSetup.realMode(cpu, CODE, Registers.builder());
         StringBuilder out = new StringBuilder();
         VmExit exit;
-        while ((exit = cpu.run()).kind() == ExitKind.IO_OUT) {
+        for (exit = cpu.run(); exit.kind() == ExitKind.IO_OUT; exit = cpu.run()) {
             for (int i = 0; i < exit.ioCount(); i++) {
                 out.append((char) exit.ioData(i));
             }

@@ -1,6 +1,7 @@
 package org.vmm4j.linux;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -66,7 +67,7 @@ class ServiceLoadingTest {
     @Test
     void backendsAreFoundOnceAndSharedByOpenProbeAndConnect() {
         java.util.List<org.vmm4j.spi.HypervisorProvider> installed = org.vmm4j.spi.HypervisorProvider.installed();
-        assertTrue(installed == org.vmm4j.spi.HypervisorProvider.installed(), "the scan is made once");
+        assertSame(installed, org.vmm4j.spi.HypervisorProvider.installed(), "the scan is made once");
         assertEquals(1, installed.stream().filter(p -> p instanceof KvmProvider).count(), installed.toString());
         org.junit.jupiter.api.Assertions.assertThrows(UnsupportedOperationException.class,
                 () -> installed.add(new KvmProvider()));

@@ -9,6 +9,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
@@ -141,9 +142,10 @@ class SplitIrqchipTest {
         // Nothing is pending now: the guest halts until we stop it, with no further interrupt.
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
         try {
-            timer.schedule(cpu::requestStop, 200, TimeUnit.MILLISECONDS);
+            ScheduledFuture<?> stop = timer.schedule(cpu::requestStop, 200, TimeUnit.MILLISECONDS);
             VmExit last = runToExit(cpu, mmio);
             assertEquals(ExitKind.STOP_REQUESTED, last.kind(), "no interrupt after the line dropped: " + last);
+            stop.get(5, TimeUnit.SECONDS); // and the stop request itself completed without an exception
         } finally {
             timer.shutdownNow();
         }

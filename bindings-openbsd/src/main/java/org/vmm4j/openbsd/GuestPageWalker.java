@@ -22,6 +22,8 @@ final class GuestPageWalker {
     }
 
     /**
+     * Walks the guest's page tables for a linear address.
+     *
      * @return the guest-physical address, or -1 when a table entry is not present or lies outside
      *         guest RAM
      */

@@ -106,15 +106,15 @@ final class MmioDecoder {
             size = (op & 1) == 0 ? 1 : operand;
             write = op >= 0xA2;
             register = RAX;
-            finishRead(codeBits, size, false);
+            finishRead(codeBits, size);
             length = i;
             if (segment < 0) {
                 segment = DS;
             }
             return true;
         }
-        boolean known = !twoByte && (op == 0x88 || op == 0x89 || op == 0x8A || op == 0x8B || op == 0xC6 || op == 0xC7)
-                || twoByte && (op == 0xB6 || op == 0xB7);
+        boolean known = (!twoByte && (op == 0x88 || op == 0x89 || op == 0x8A || op == 0x8B || op == 0xC6 || op == 0xC7))
+                || (twoByte && (op == 0xB6 || op == 0xB7));
         if (!known || i >= available) {
             return false;
         }
@@ -233,10 +233,7 @@ final class MmioDecoder {
                 return false;
             }
             long imm = readLittle(bytes, i, width);
-            if (size == 8) {
-                imm = (int) imm; // sign-extended imm32
-            }
-            immediate = imm;
+            immediate = size == 8 ? (long) (int) imm : imm; // a 64-bit MOV sign-extends its imm32
             i += width;
             write = true;
         } else {
@@ -247,13 +244,13 @@ final class MmioDecoder {
                 register = reg - 4;
                 highByte = true;
             }
-            finishRead(codeBits, twoByte ? operand : size, twoByte);
+            finishRead(codeBits, twoByte ? operand : size);
         }
         length = i;
         return true;
     }
 
-    private void finishRead(int codeBits, int destination, boolean movzx) {
+    private void finishRead(int codeBits, int destination) {
         // MOVZX writes the whole operand size from a narrower source: the merge masks by the source size
         destinationSize = destination;
         zeroExtend = codeBits == 64 && destination == 4;

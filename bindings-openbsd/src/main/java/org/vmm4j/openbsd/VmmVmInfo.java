@@ -25,6 +25,7 @@ import org.vmm4j.openbsd.internal.VmmDevice;
  * @param id         the kernel's VM id
  * @param name       the VM name
  */
+@SuppressWarnings("ArrayRecordComponent") // a snapshot of vm_info_result, never compared or hashed
 public record VmmVmInfo(long memorySize, long usedSize, int vcpus, int[] vcpuStates, int creatorPid, int id,
                         String name) {
 

@@ -11,6 +11,7 @@ import java.util.Objects;
  * @param commandLine the kernel command line (ASCII, no NUL)
  * @param initrd      the initial RAM disk, or {@code null}
  */
+@SuppressWarnings("ArrayRecordComponent") // the initrd is a payload, never compared or hashed
 public record BootConfig(LinuxKernel kernel, long memorySize, int vcpus, String commandLine, byte[] initrd) {
 
     public BootConfig {

@@ -79,7 +79,7 @@ public final class ElfKernel {
             if (type != PT_LOAD && type != PT_NOTE) {
                 continue;
             }
-            if (offset < 0 || filesz < 0 || offset + filesz > image.length || filesz > memsz && type == PT_LOAD) {
+            if (offset < 0 || filesz < 0 || offset + filesz > image.length || (filesz > memsz && type == PT_LOAD)) {
                 throw new BootException("ELF segment " + i + " lies outside the image (truncated kernel?)");
             }
             if (type == PT_LOAD) {
@@ -131,12 +131,12 @@ public final class ElfKernel {
         return segments;
     }
 
-    /** The 32-bit PVH entry point, if the kernel has the XEN_ELFNOTE_PHYS32_ENTRY note. */
     /** e_entry: for a Linux vmlinux the physical address of startup_64 (the linker's ENTRY(phys_startup_64)). */
     public long entryPoint() {
         return entryPoint;
     }
 
+    /** The 32-bit PVH entry point, if the kernel has the XEN_ELFNOTE_PHYS32_ENTRY note. */
     public OptionalLong pvhEntry() {
         return pvhEntry;
     }

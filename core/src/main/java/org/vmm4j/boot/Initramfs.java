@@ -35,6 +35,7 @@ public final class Initramfs {
     public static final int S_IFBLK = 0060000;
     private static final int S_IFMT = 0170000;
 
+    @SuppressWarnings("ArrayRecordComponent") // file content, never compared or hashed
     private record Entry(String path, int mode, byte[] content, int rdevMajor, int rdevMinor) {
     }
 
@@ -146,7 +147,9 @@ public final class Initramfs {
             Set<PosixFilePermission> perms = Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS);
             int mode = 0;
             for (PosixFilePermission perm : perms) {
-                mode |= 0400 >> perm.ordinal();
+                @SuppressWarnings("EnumOrdinal") // PosixFilePermission is declared in rwxrwxrwx order
+                int bit = perm.ordinal();
+                mode |= 0400 >> bit;
             }
             return mode;
         } catch (UnsupportedOperationException e) {

@@ -141,7 +141,7 @@ public final class LinuxKernel {
      */
     long requireFits(GuestMemory lowMemory) {
         if (entry == EntryKind.BZIMAGE_64) {
-            long pmSize = bzImage.length - setupHeader.protectedModeOffset();
+            long pmSize = (long) bzImage.length - setupHeader.protectedModeOffset();
             // A relocatable kernel decompresses itself to max(load address, pref_address) and needs
             // init_size bytes there.
             long runAddress = Math.max(Layout.KERNEL_LOAD_ADDRESS, setupHeader.prefAddress());

@@ -105,7 +105,7 @@ record SetupHeader(int setupSects, int version, int loadFlags, long initrdAddrMa
             throw new BootException("bzImage is truncated: " + h.setupSectors() + " setup sectors but only "
                     + image.length + " bytes");
         }
-        long pmSize = image.length - h.protectedModeOffset();
+        long pmSize = (long) image.length - h.protectedModeOffset();
         if (h.payloadLength != 0 && h.payloadOffset + h.payloadLength > pmSize) {
             throw new BootException("bzImage is truncated: its compressed payload ends at "
                     + (h.payloadOffset + h.payloadLength) + " but the protected-mode part has " + pmSize + " bytes");

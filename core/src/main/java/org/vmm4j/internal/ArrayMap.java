@@ -77,6 +77,7 @@ public final class ArrayMap extends AbstractMap<String, Object> {
         return h ^ (h >>> 16);
     }
 
+    @SuppressWarnings("ReferenceEquality") // identity first: keys are usually the interned names passed in
     private int find(Object key) {
         if (!(key instanceof String)) {
             return -1;

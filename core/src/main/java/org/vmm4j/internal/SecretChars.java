@@ -19,7 +19,9 @@ public final class SecretChars {
         byte[] out = new byte[encoded.remaining()];
         encoded.get(out);
         if (encoded.hasArray()) {
-            Arrays.fill(encoded.array(), (byte) 0);
+            @SuppressWarnings("ByteBufferBackingArray") // wipes the whole backing array, offset or not
+            byte[] backing = encoded.array();
+            Arrays.fill(backing, (byte) 0);
         }
         return out;
     }

@@ -70,7 +70,7 @@ public final class CmosRtc implements PortIoDevice {
         }
         switch (index) {
             case SECONDS, MINUTES, HOURS, DAY_OF_WEEK, DAY_OF_MONTH, MONTH, YEAR, CENTURY, STATUS_C, STATUS_D -> { }
-            case STATUS_A -> ram[STATUS_A] = (byte) ((value & 0x7f)); // UIP is read-only
+            case STATUS_A -> ram[STATUS_A] = (byte) (value & 0x7f); // UIP is read-only
             default -> ram[index] = (byte) value;
         }
     }

@@ -214,12 +214,12 @@ public final class IoApic implements MmioDevice {
         long old = entries[pin];
         long e;
         if ((register & 1) == 0) {
-            e = old & 0xffff_ffff_0000_0000L | old & 0xffff_ffffL & ~RTE_LOW_WRITABLE | value & RTE_LOW_WRITABLE;
+            e = (old & 0xffff_ffff_0000_0000L) | (old & 0xffff_ffffL & ~RTE_LOW_WRITABLE) | (value & RTE_LOW_WRITABLE);
             if ((e & RTE_LEVEL) == 0) {
                 e &= ~RTE_REMOTE_IRR; // an edge entry has no remote IRR
             }
         } else {
-            e = old & 0xffff_ffffL | (long) value << 32;
+            e = (old & 0xffff_ffffL) | ((long) value << 32);
         }
         entries[pin] = e;
         if (routeOf(e) != routeOf(old) || routeEnabled[pin] != ((e & RTE_MASKED) == 0)) {

@@ -36,15 +36,15 @@ public final class MmioBus {
         if (device == null) {
             throw new IllegalArgumentException("device is null");
         }
-        if (length <= 0 || base + length < base && base + length != 0) {
+        if (length <= 0 || (base + length < base && base + length != 0)) {
             throw new IllegalArgumentException("MMIO range 0x" + Long.toHexString(base) + "+" + length + " is empty or wraps");
         }
         Ranges r = ranges;
         int n = r.starts.length;
         int i = insertionPoint(r.starts, base);
         long end = base + length;
-        if (i > 0 && Long.compareUnsigned(r.ends[i - 1], base) > 0
-                || i < n && Long.compareUnsigned(r.starts[i], end) < 0) {
+        if ((i > 0 && Long.compareUnsigned(r.ends[i - 1], base) > 0)
+                || (i < n && Long.compareUnsigned(r.starts[i], end) < 0)) {
             throw new IllegalArgumentException("MMIO range 0x" + Long.toHexString(base) + "-0x" + Long.toHexString(end)
                     + " overlaps a registered device");
         }

@@ -2,6 +2,7 @@ package org.vmm4j.boot;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -74,10 +75,10 @@ class BootParamsLayoutTest {
         Path exe = dir.resolve("layout");
         Files.writeString(src, source);
         Process cc = new ProcessBuilder("gcc", "-o", exe.toString(), src.toString()).redirectErrorStream(true).start();
-        String ccOut = new String(cc.getInputStream().readAllBytes());
+        String ccOut = new String(cc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, cc.waitFor(), ccOut);
         Process run = new ProcessBuilder(exe.toString()).start();
-        String out = new String(run.getInputStream().readAllBytes());
+        String out = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         run.waitFor(10, TimeUnit.SECONDS);
         Map<String, Long> values = new HashMap<>();
         for (String line : out.split("\n")) {

@@ -19,6 +19,7 @@ public enum GuestProgram {
     /** Byte the {@link #OUT_THEN_HLT} program writes. */
     public static final int VALUE = 'A';
 
+    @SuppressWarnings("ImmutableEnumChecker") // never written after construction; code() hands out copies
     private final byte[] code;
 
     GuestProgram(byte[] code) {

@@ -18,6 +18,10 @@ public final class RecordingExecutor implements CommandExecutor {
     public final List<String> commands = new ArrayList<>();
     /** The in-memory files, after any writes. */
     public final Map<Path, String> files = new HashMap<>();
+
+    /** An executor with no script, no files and nothing run yet. */
+    public RecordingExecutor() {
+    }
     /** How many times each file was written. */
     public final Map<Path, Integer> writes = new HashMap<>();
     private final Map<String, Answer> script = new HashMap<>();

@@ -28,13 +28,14 @@ class ArrayMapTest {
     }
 
     @Test
+    @SuppressWarnings("CollectionIncompatibleType") // asserts that a key of another type is simply absent
     void findsEveryKeyOfASmallAndALargeMapAndNothingElse() {
         for (int n : new int[] {0, 1, 8, 9, 100}) {
             ArrayMap map = of(n);
             assertEquals(n, map.size());
             for (int i = 0; i < n; i++) {
                 // an equal string that is not the same instance
-                String key = new StringBuilder("vcpu.").append(i).append(".time").toString();
+                String key = "vcpu." + i + ".time";
                 assertEquals((long) i * 10, map.get(key));
                 assertTrue(map.containsKey(key));
             }

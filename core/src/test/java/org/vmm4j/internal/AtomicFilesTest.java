@@ -17,6 +17,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -57,7 +58,7 @@ class AtomicFilesTest {
         List<String> seenWhileWriting = new ArrayList<>();
 
         AtomicFiles.replace(target, channel -> {
-            channel.write(ByteBuffer.wrap("new".getBytes()), 0);
+            channel.write(ByteBuffer.wrap("new".getBytes(StandardCharsets.UTF_8)), 0);
             seenWhileWriting.addAll(names());
             seenWhileWriting.add(Files.readString(target));
         });
@@ -109,7 +110,7 @@ class AtomicFilesTest {
 
         AtomicFiles.write(existing, "a=2\n");
         AtomicFiles.replace(fresh, PosixFilePermissions.fromString("rw-r--r--"),
-                channel -> channel.write(ByteBuffer.wrap("vm \"a\" {}\n".getBytes())));
+                channel -> channel.write(ByteBuffer.wrap("vm \"a\" {}\n".getBytes(StandardCharsets.UTF_8))));
 
         assertEquals("rw-r-----", PosixFilePermissions.toString(Files.getPosixFilePermissions(existing)));
         assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(fresh)));

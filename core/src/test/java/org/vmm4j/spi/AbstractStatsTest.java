@@ -15,7 +15,6 @@ import org.junit.jupiter.api.Test;
 import org.vmm4j.StatDescriptor;
 import org.vmm4j.Stats;
 import org.vmm4j.StatDescriptor.Base;
-import org.vmm4j.StatDescriptor.Type;
 import org.vmm4j.StatDescriptor.Unit;
 
 class AbstractStatsTest {
@@ -58,13 +57,13 @@ class AbstractStatsTest {
     }
 
     private static StatDescriptor counter(String name) {
-        return new StatDescriptor(name, Type.CUMULATIVE, Unit.NONE, Base.POW10, 0, 1, 0);
+        return new StatDescriptor(name, StatDescriptor.Type.CUMULATIVE, Unit.NONE, Base.POW10, 0, 1, 0);
     }
 
     /** Pages, counted in bytes: value x 2^12. */
-    private static final StatDescriptor PAGES = new StatDescriptor("pages", Type.INSTANT, Unit.BYTES, Base.POW2,
+    private static final StatDescriptor PAGES = new StatDescriptor("pages", StatDescriptor.Type.INSTANT, Unit.BYTES, Base.POW2,
             12, 1, 0);
-    private static final StatDescriptor HISTOGRAM = new StatDescriptor("halt_hist", Type.LOG_HISTOGRAM, Unit.NONE,
+    private static final StatDescriptor HISTOGRAM = new StatDescriptor("halt_hist", StatDescriptor.Type.LOG_HISTOGRAM, Unit.NONE,
             Base.POW10, 0, 4, 0);
 
     private static ArrayStats stats() {

@@ -26,7 +26,7 @@ final class ProgressBar implements ProgressListener {
     public synchronized void onProgress(Progress p) {
         String line = render(p);
         out.print('\r' + line + " ".repeat(Math.max(0, lastLength - line.length())));
-        boolean ends = p.fraction() >= 1.0 || p.fraction() < 0 && p.message().startsWith("failed");
+        boolean ends = p.fraction() >= 1.0 || (p.fraction() < 0 && p.message().startsWith("failed"));
         if (ends) {
             out.println();
             lastLength = 0;

@@ -2,6 +2,7 @@ package org.vmm4j.examples;
 
 import java.io.File;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
@@ -17,6 +18,7 @@ final class RawTerminal implements AutoCloseable {
     }
 
     /** Raw mode if standard input is a terminal, else a no-op handle. */
+    @SuppressWarnings("SystemConsoleNull") // compiled for 17, where null means no terminal; /dev/tty is checked too
     static RawTerminal enter() {
         if (System.console() == null || !new File("/dev/tty").canRead()) {
             return new RawTerminal(null);
@@ -37,7 +39,7 @@ final class RawTerminal implements AutoCloseable {
     private static String stty(List<String> command) {
         try {
             Process p = new ProcessBuilder(command).redirectInput(new File("/dev/tty")).start();
-            String out = new String(p.getInputStream().readAllBytes());
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             return p.waitFor() == 0 ? out : null;
         } catch (IOException e) {
             return null;

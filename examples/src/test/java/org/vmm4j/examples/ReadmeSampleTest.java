@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -33,6 +34,7 @@ class ReadmeSampleTest {
     @Test
     void readmeSamplePrintsFive() throws Exception {
         StringBuilder out = new StringBuilder();
+        // spotless:off (README.md shows these lines as they are here)
         // README-SAMPLE-BEGIN
         try (Hypervisor hv = Hypervisor.open();                  // finds the KVM backend on the class path
              VirtualMachine vm = hv.createVm()) {
@@ -54,6 +56,7 @@ class ReadmeSampleTest {
             }
         }
         // README-SAMPLE-END
+        // spotless:on
         assertEquals("5", out.toString());
     }
 
@@ -61,6 +64,7 @@ class ReadmeSampleTest {
     void readmeMachineSampleBootsTheMinimalKernel() throws Exception {
         java.io.ByteArrayOutputStream console = new java.io.ByteArrayOutputStream();
         MachineExit.Reason reason;
+        // spotless:off (README.md shows these lines as they are here)
         // README-SAMPLE-MACHINE-BEGIN
         try (Machine machine = Machine.builder()
                 .kernel(LinuxKernel.of(MinimalKernel.bzImage(), null, null))  // or .kernel(Path.of("/boot/vmlinuz"))
@@ -73,14 +77,16 @@ class ReadmeSampleTest {
             reason = exit.reason();                                         // REBOOT: reset through the i8042
         }
         // README-SAMPLE-MACHINE-END
+        // spotless:on
         assertEquals(MachineExit.Reason.REBOOT, reason);
-        assertTrue(console.toString().startsWith("BOOTED\n"), console.toString());
+        assertTrue(console.toString(StandardCharsets.UTF_8).startsWith("BOOTED\n"), console.toString(StandardCharsets.UTF_8));
     }
 
     @Test
     void readmeGuestsSampleListsTheTestDriversGuest() {
         java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
         java.io.PrintStream out = new java.io.PrintStream(bytes, true);
+        // spotless:off (README.md shows these lines as they are here)
         // README-SAMPLE-GUESTS-BEGIN
         try (GuestManager guests = GuestManager.connect("test:///default")) {  // qemu:///system by default
             for (Guest g : guests.list(GuestFilter.ALL)) {
@@ -91,8 +97,9 @@ class ReadmeSampleTest {
             out.println("after shutdown: " + test.state());
         }
         // README-SAMPLE-GUESTS-END
-        assertTrue(bytes.toString().contains("test RUNNING"), bytes.toString());
-        assertTrue(bytes.toString().contains("after shutdown: STOPPED"), bytes.toString());
+        // spotless:on
+        assertTrue(bytes.toString(StandardCharsets.UTF_8).contains("test RUNNING"), bytes.toString(StandardCharsets.UTF_8));
+        assertTrue(bytes.toString(StandardCharsets.UTF_8).contains("after shutdown: STOPPED"), bytes.toString(StandardCharsets.UTF_8));
     }
 
     @Test

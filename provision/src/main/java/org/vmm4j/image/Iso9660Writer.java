@@ -116,6 +116,7 @@ public final class Iso9660Writer {
         return image.array();
     }
 
+    @SuppressWarnings("ArrayRecordComponent") // encoded names, written once, never compared
     private record Entry(IsoFile file, byte[] identifier, byte[] systemUse) {
         int length() {
             return IsoRecords.recordLength(identifier.length, systemUse.length);
@@ -248,7 +249,8 @@ public final class Iso9660Writer {
 
     private static String dChars(String s) {
         StringBuilder b = new StringBuilder(s.length());
-        for (char c : s.toCharArray()) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
             b.append((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ? c : '_');
         }
         return b.toString();

@@ -7,6 +7,7 @@ import java.util.Objects;
  * kept by the Rock Ridge and Joliet trees); they may not contain path separators or the characters
  * Joliet forbids. The content is not shown by {@link #toString()}: seed files can hold secrets.
  */
+@SuppressWarnings("ArrayRecordComponent") // file content, never compared or hashed
 public record IsoFile(String name, byte[] content) {
     /** Joliet allows 64 UCS-2 characters per name. */
     public static final int MAX_NAME = 64;

@@ -2,6 +2,7 @@ package org.vmm4j.image;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,7 +38,7 @@ public record NoCloudSeed(CloudConfig userData, MetaData metaData, Optional<Netw
 
     /** Writes the seed ISO; refuses to replace an existing file unless {@code mode} says so. */
     public Path writeIso(Path path, CreateMode mode) {
-        return new Iso9660Writer(VOLUME_ID, ZonedDateTime.now(), files()).write(path, mode);
+        return new Iso9660Writer(VOLUME_ID, ZonedDateTime.now(ZoneId.systemDefault()), files()).write(path, mode);
     }
 
     @Override

@@ -131,7 +131,7 @@ public final class Qcow2Image implements AutoCloseable {
         }
         int octet = read(block + bitIndex / 8, 1).get() & 0xff;
         // Sub-byte refcounts are packed starting at the least significant bit (qcow2.txt, "refcount_order").
-        return (octet >>> (bitIndex % 8)) & ((1 << bits) - 1);
+        return (octet >>> (bitIndex % 8)) & ((1L << bits) - 1);
     }
 
     /**

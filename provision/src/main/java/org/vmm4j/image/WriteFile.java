@@ -13,6 +13,7 @@ import java.util.regex.Pattern;
  * @param permissions octal mode such as {@code 0644}
  * @param owner       {@code user:group}
  */
+@SuppressWarnings("ArrayRecordComponent") // file content, never compared or hashed
 public record WriteFile(String path, byte[] content, String permissions, String owner) {
     private static final Pattern MODE = Pattern.compile("0?[0-7]{3,4}");
     private static final Pattern OWNER = Pattern.compile("[a-z_][a-z0-9_-]{0,31}(:[a-z_][a-z0-9_-]{0,31})?");

@@ -12,6 +12,8 @@ import org.vmm4j.guest.Guest;
 @FunctionalInterface
 public interface AddressWaiter {
     /**
+     * Waits until the guest has an address.
+     *
      * @return the guest's address, e.g. {@code 192.168.122.17}
      * @throws RuntimeException when none appears within {@code timeout}; the message says what was tried
      */

@@ -12,6 +12,8 @@ import org.vmm4j.host.CommandResult;
 @FunctionalInterface
 public interface CommandRunner {
     /**
+     * Runs the commands in order, stopping at the first that fails.
+     *
      * @param timeout for each command
      * @return one result per command that ran, all successful
      * @throws RuntimeException when connecting fails or a command exits non-zero or times out

@@ -7,6 +7,8 @@ public interface DownloadListener {
     };
 
     /**
+     * Reports how far the download has come.
+     *
      * @param bytesDone  bytes of the file present so far, including any resumed part
      * @param totalBytes the file's size, or -1 when the server did not say
      */

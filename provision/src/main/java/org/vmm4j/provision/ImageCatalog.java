@@ -118,12 +118,12 @@ public final class ImageCatalog {
             agent = list(agents.get(set), "agentInstall." + set).stream().map(String::valueOf).toList();
         }
         Object cloudInit = m.get("cloudInit");
-        if (!(cloudInit instanceof Boolean)) {
+        if (!(cloudInit instanceof Boolean hasCloudInit)) {
             throw new IllegalArgumentException(where + ": cloudInit must be true or false");
         }
         return new GuestImage(id, hypervisor, string(m, "distribution", where), string(m, "version", where),
                 string(m, "name", where), kind, url, checksum, format, Optional.ofNullable((String) m.get("compression")),
-                enumValue(GuestImage.BootMode.class, string(m, "boot", where), where + ".boot"), (Boolean) cloudInit, agent,
+                enumValue(GuestImage.BootMode.class, string(m, "boot", where), where + ".boot"), hasCloudInit, agent,
                 Optional.ofNullable((String) m.get("notes")));
     }
 

@@ -27,6 +27,7 @@ final class KnownHostsFile {
     private static final Logger LOG = LoggerFactory.getLogger(KnownHostsFile.class);
 
     /** One host key line. */
+    @SuppressWarnings("ArrayRecordComponent") // matched by host pattern, never compared as a whole
     record Entry(String hosts, String keyType, byte[] key) {
         boolean matches(String host) {
             boolean matched = false;

@@ -15,6 +15,7 @@ public class ProvisionException extends VmmException {
     private final String guestName;
     private final ProvisionStep step;
     private final String hint;
+    @SuppressWarnings("serial") // always a List.copyOf list, which is serializable
     private final List<String> rolledBack;
 
     public ProvisionException(String guestName, ProvisionStep step, String reason, String hint,

@@ -46,6 +46,7 @@ public enum ProvisionStep {
     }
 
     /** The step's position, from 1, as {@link org.vmm4j.host.Progress#index()} gives it. */
+    @SuppressWarnings("EnumOrdinal") // the steps are declared in the order they run
     public int number() {
         return ordinal() + 1;
     }

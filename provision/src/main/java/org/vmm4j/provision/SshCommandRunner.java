@@ -12,6 +12,10 @@ import org.vmm4j.host.CommandResult;
  */
 public final class SshCommandRunner implements CommandRunner {
 
+    /** A runner that opens one session per {@link #runAll} call. */
+    public SshCommandRunner() {
+    }
+
     @Override
     public List<CommandResult> runAll(SshTarget target, List<String> commandLines, Duration timeout,
             StepReporter reporter) {

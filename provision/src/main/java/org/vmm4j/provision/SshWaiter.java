@@ -8,6 +8,8 @@ public interface SshWaiter {
     SshWaiter BANNER = (host, port, timeout, reporter) -> SshReadiness.awaitBanner(host, port, timeout);
 
     /**
+     * Waits until an SSH server answers at {@code host:port}.
+     *
      * @return the server's banner ({@code SSH-2.0-OpenSSH_9.6})
      * @throws RuntimeException when no server answers within {@code timeout}
      */

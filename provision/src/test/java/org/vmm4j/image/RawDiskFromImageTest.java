@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -23,7 +24,7 @@ class RawDiskFromImageTest {
         byte[] data = new byte[3 << 20];
         new Random(42).nextBytes(data);
         Arrays.fill(data, 1 << 20, 2 << 20, (byte) 0);
-        byte[] tail = "the end of the disk".getBytes();
+        byte[] tail = "the end of the disk".getBytes(StandardCharsets.UTF_8);
         System.arraycopy(tail, 0, data, data.length - tail.length, tail.length);
         return data;
     }

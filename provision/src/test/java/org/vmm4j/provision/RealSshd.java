@@ -3,6 +3,7 @@ package org.vmm4j.provision;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -82,7 +83,7 @@ final class RealSshd implements AutoCloseable {
 
     String hostKeyFingerprint() throws Exception {
         Process p = new ProcessBuilder("ssh-keygen", "-l", "-E", "sha256", "-f", dir.resolve("host_key.pub").toString()).start();
-        String out = new String(p.getInputStream().readAllBytes()).trim();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
         p.waitFor();
         return out.split(" ")[1];
     }
@@ -104,7 +105,7 @@ final class RealSshd implements AutoCloseable {
 
     private static void run(List<String> argv) throws Exception {
         Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (p.waitFor() != 0) {
             throw new AssertionError(argv + " failed: " + out);
         }

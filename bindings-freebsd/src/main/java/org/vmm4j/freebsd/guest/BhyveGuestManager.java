@@ -389,12 +389,12 @@ public final class BhyveGuestManager implements GuestManager {
         Optional<ProcessHandle> bhyve = bhyveProcess(name);
         if (bhyve.isPresent()) {
             bhyve.get().destroy();
-            if (awaitGone(name, bhyve.get(), timeout)) {
+            if (awaitGone(bhyve.get(), timeout)) {
                 cleanupAfter(name);
                 return true;
             }
             suspendVm(name, Vmm.VM_SUSPEND_POWEROFF);
-            if (awaitGone(name, bhyve.get(), Duration.ofSeconds(2))) {
+            if (awaitGone(bhyve.get(), Duration.ofSeconds(2))) {
                 cleanupAfter(name);
                 return false;
             }
@@ -405,7 +405,7 @@ public final class BhyveGuestManager implements GuestManager {
         return false;
     }
 
-    private boolean awaitGone(String name, ProcessHandle process, Duration timeout) {
+    private boolean awaitGone(ProcessHandle process, Duration timeout) {
         try {
             process.onExit().get(Math.max(1, timeout.toMillis()), java.util.concurrent.TimeUnit.MILLISECONDS);
             return true;

@@ -100,6 +100,7 @@ final class BhyveSupervisor {
         GuestDefinitionStore.writeAtomically(layout.pidFile(spec.name()), process.pid() + "\n");
     }
 
+    @SuppressWarnings("NonAtomicVolatileUpdate") // only this thread writes reboots; reboots() just reads it
     private void supervise() {
         try {
             while (true) {

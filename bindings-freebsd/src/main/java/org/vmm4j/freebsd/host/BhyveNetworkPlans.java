@@ -36,7 +36,7 @@ public final class BhyveNetworkPlans {
     /**
      * Bridged mode: guests share the physical interface's network.
      *
-     * @param bridge   {@code bridgeN}
+     * @param bridge   the name of the bridge interface
      * @param physical the host's uplink, e.g. {@code em0}
      */
     public static HostPlan bridged(String bridge, String physical) {

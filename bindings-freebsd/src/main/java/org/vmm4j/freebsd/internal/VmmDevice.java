@@ -11,6 +11,7 @@ import org.vmm4j.internal.nat.NativeMemory;
  * the vmm(4) ABI of {@link VmmDev} through it. {@link LibvmmapiKernel} implements it on FreeBSD; tests
  * implement it with scripted doubles that decode the arguments with their own layouts.
  */
+@SuppressWarnings("exports") // NativeMemory is exported to the binding modules only; so is this seam's use
 public interface VmmDevice extends AutoCloseable {
 
     /** The VM's name, as under {@code /dev/vmm/}. */

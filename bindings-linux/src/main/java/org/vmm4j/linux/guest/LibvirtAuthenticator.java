@@ -17,6 +17,7 @@ public interface LibvirtAuthenticator {
             return value >= 1 && value <= all.length ? all[value - 1] : EXTERNAL;
         }
 
+        @SuppressWarnings("EnumOrdinal") // declared in VIR_CRED_* order, as of() reads them
         int value() {
             return ordinal() + 1;
         }

@@ -64,7 +64,7 @@ public final class DomainStats {
      * (state, reason and CPU time: 0). A string parameter that is NULL is left out of the raw map.
      */
     static GuestStats decode(NativeAccess access, String name, long params, int count) {
-        Record r = new Record();
+        Figures r = new Figures();
         if (params == 0 || count <= 0) {
             return r.toStats(name, Map.of());
         }
@@ -135,7 +135,7 @@ public final class DomainStats {
     }
 
     /** The typed figures of one record while its parameters are read. */
-    private static final class Record {
+    private static final class Figures {
         private long state;
         private long reason;
         private long cpuTime;
@@ -151,15 +151,24 @@ public final class DomainStats {
         private Rows blocks;
 
         private Rows vcpus() {
-            return vcpus != null ? vcpus : (vcpus = new Rows(2, 0));
+            if (vcpus == null) {
+                vcpus = new Rows(2, 0);
+            }
+            return vcpus;
         }
 
         private Rows nets() {
-            return nets != null ? nets : (nets = new Rows(TypedParameterKey.NET_FIELDS.length, 1));
+            if (nets == null) {
+                nets = new Rows(TypedParameterKey.NET_FIELDS.length, 1);
+            }
+            return nets;
         }
 
         private Rows blocks() {
-            return blocks != null ? blocks : (blocks = new Rows(TypedParameterKey.BLOCK_FIELDS.length, 2));
+            if (blocks == null) {
+                blocks = new Rows(TypedParameterKey.BLOCK_FIELDS.length, 2);
+            }
+            return blocks;
         }
 
         void put(TypedParameterKey key, Object value, long number) {

@@ -50,6 +50,7 @@ public final class LibvirtErrors {
     }
 
     /** virErrorFunc: called by libvirt on the failing thread; must not throw. */
+    @SuppressWarnings("unused") // an upcall target, found by name; its parameters are the C callback's
     private static void onError(long userData, long error) {
         try {
             if (error == 0) {

@@ -99,6 +99,7 @@ public final class LibvirtEventLoop {
     }
 
     /** virEventTimeoutCallback: a one-shot timer whose only job was to end the current poll. */
+    @SuppressWarnings("unused") // an upcall target, found by name; its parameters are the C callback's
     private static void onWake(int timer, long opaque) {
         try {
             Libvirt lv = Libvirt.get();

@@ -154,6 +154,7 @@ public final class LibvirtEvents {
     }
 
     /** virConnectDomainEventCallback for VIR_DOMAIN_EVENT_ID_LIFECYCLE. */
+    @SuppressWarnings("unused") // an upcall target, found by name; its parameters are the C callback's
     private static int onLifecycle(long conn, long dom, int event, int detail, long opaque) {
         try {
             LibvirtEvents target = REGISTRY.get(opaque);
@@ -170,6 +171,7 @@ public final class LibvirtEvents {
     }
 
     /** virConnectDomainEventGenericCallback for VIR_DOMAIN_EVENT_ID_REBOOT. */
+    @SuppressWarnings("unused") // an upcall target, found by name; its parameters are the C callback's
     private static void onReboot(long conn, long dom, long opaque) {
         try {
             LibvirtEvents target = REGISTRY.get(opaque);

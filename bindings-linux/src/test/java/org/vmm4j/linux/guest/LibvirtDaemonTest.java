@@ -55,6 +55,7 @@ class LibvirtDaemonTest {
     }
 
     @Test
+    @SuppressWarnings("try") // the event listener stays registered for the body's duration
     void runsAGuestThroughItsWholeLifecycleOnQemu() throws Exception {
         Path kernel = HostRequirements.debianKernel();
         String net = PREFIX + "-net";

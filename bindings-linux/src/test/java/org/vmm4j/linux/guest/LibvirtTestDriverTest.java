@@ -245,6 +245,7 @@ class LibvirtTestDriverTest {
     }
 
     @Test
+    @SuppressWarnings("ThreadPriorityCheck") // yields on purpose, to move virtual threads between carriers
     void failuresOnVirtualThreadsAreReportedToTheVirtualThreadThatFailed() throws Exception {
         java.lang.reflect.Method factory;
         try {

@@ -41,6 +41,7 @@ import org.vmm4j.testsupport.RequiresHost;
  */
 @RequiresHost(files = RequiresHost.LIBVIRT_LIBRARY)
 class LibvirtTestNodeTest {
+    @SuppressWarnings("InlineFormatString") // the test's world, described at the top
     private static final String NODE = """
             <node>
               <cpu><nodes>1</nodes><sockets>1</sockets><cores>4</cores><threads>1</threads>
@@ -169,6 +170,7 @@ class LibvirtTestNodeTest {
     }
 
     @Test
+    @SuppressWarnings("try") // the volume is the guest's disk: it must exist while the guest is defined
     void undefineWithStorageDeletesTheGuestsVolumes() {
         try (LibvirtStoragePool pool = libvirt.findPool("images").orElseThrow();
              LibvirtStorageVolume volume = pool.createVolume(VolumeSpec.qcow2("owned.qcow2", 1L << 30))) {
@@ -206,6 +208,7 @@ class LibvirtTestNodeTest {
     }
 
     @Test
+    @SuppressWarnings("try") // the listener stays registered for the body's duration
     void deliversLifecycleAndRebootEventsToListeners() throws Exception {
         BlockingQueue<GuestEvent> events = new LinkedBlockingQueue<>();
         try (AutoCloseable registration = libvirt.addListener(events::add)) {

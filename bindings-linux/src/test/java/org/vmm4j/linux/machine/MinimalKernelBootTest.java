@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
 import org.junit.jupiter.api.Test;
@@ -114,7 +115,7 @@ class MinimalKernelBootTest {
         }
         ConsoleCapture console = new ConsoleCapture(false);
         try (Machine machine = Machine.builder().kernel(LinuxKernel.of(image, null, null)).memoryMiB(64)
-                .console(console).consoleInput(new java.io.ByteArrayInputStream("typed at the console, q".getBytes()))
+                .console(console).consoleInput(new java.io.ByteArrayInputStream("typed at the console, q".getBytes(StandardCharsets.UTF_8)))
                 .build()) {
             machine.start();
             MachineExit exit = machine.awaitExit(Duration.ofSeconds(30)).orElseThrow(() ->

@@ -8,6 +8,7 @@ import java.util.Arrays;
  * One imsg: type, peer id, sender pid and payload. {@code hasFd} says an fd travelled with it; this
  * client never sends one (java.nio cannot pass descriptors), and vmd sends none to vmctl.
  */
+@SuppressWarnings("ArrayRecordComponent") // a message on the wire, never compared or hashed
 public record Imsg(int type, int peerId, int pid, byte[] payload, boolean hasFd) {
 
     public Imsg {

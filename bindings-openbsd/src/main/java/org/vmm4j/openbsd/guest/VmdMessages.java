@@ -8,6 +8,7 @@ import org.vmm4j.openbsd.abi.CStruct;
 import org.vmm4j.openbsd.abi.VmmAbi;
 
 /** Encodes and decodes vmd's message payloads ({@code vmd.h}) for one {@link VmdProtocol}. */
+@SuppressWarnings("ByteBufferBackingArray") // every encoder's buffer comes from buffer(): ByteBuffer.allocate
 public final class VmdMessages {
     private final VmdProtocol protocol;
 

@@ -45,6 +45,7 @@ public final class OpenBsdSysctl {
 
     private enum Type { STRING, INT, QUAD }
 
+    @SuppressWarnings("ArrayRecordComponent") // a constant MIB of the table, never compared or hashed
     private record Variable(Type type, int... mib) {
     }
 

@@ -11,6 +11,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
+import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
 import java.util.List;
 
@@ -108,8 +109,8 @@ class ImsgCodecTest {
         w.putLong(16, 1);                  // vir_ncpus
         w.putInt(88, 31337);               // vir_creator_pid (24 + 64)
         w.putInt(92, 4);                   // vir_id
-        w.put(96, "db".getBytes());        // vir_name
-        w.put(160, "ttyp2".getBytes());    // vir_ttyname
+        w.put(96, "db".getBytes(StandardCharsets.UTF_8));        // vir_name
+        w.put(160, "ttyp2".getBytes(StandardCharsets.UTF_8));    // vir_ttyname
         w.putInt(176, 1000);               // vir_uid
         w.putLong(184, -1);                // vir_gid
         w.putInt(192, VmdProtocol.VM_STATE_RUNNING | VmdProtocol.VM_STATE_PAUSED);
@@ -180,9 +181,13 @@ class ImsgCodecTest {
 
     /** A ByteChannel over separate read and write channels. */
     record Duplex(ReadableByteChannel in, WritableByteChannel out) implements java.nio.channels.ByteChannel {
+        @Override
         public int read(ByteBuffer dst) throws java.io.IOException { return in.read(dst); }
+        @Override
         public int write(ByteBuffer src) throws java.io.IOException { return out.write(src); }
+        @Override
         public boolean isOpen() { return true; }
+        @Override
         public void close() { }
     }
 }

@@ -158,9 +158,11 @@ class VmConfTest {
         org.vmm4j.host.HostPlan plan = new org.vmm4j.host.HostPlan("switch", List.of(
                 new org.vmm4j.host.PlanStep.EnsureBlock(block.description(), file, block.marker(), block.content(), false)));
         org.vmm4j.host.CommandExecutor files = new org.vmm4j.host.CommandExecutor() {
+            @Override
             public org.vmm4j.host.CommandResult run(List<String> command) {
                 throw new AssertionError("no programs");
             }
+            @Override
             public java.util.Optional<String> readFile(Path f) {
                 try {
                     return Files.exists(f) ? java.util.Optional.of(Files.readString(f)) : java.util.Optional.empty();
@@ -168,6 +170,7 @@ class VmConfTest {
                     throw new java.io.UncheckedIOException(e);
                 }
             }
+            @Override
             public void writeFile(Path f, String content) {
                 try {
                     Files.writeString(f, content);
@@ -175,6 +178,7 @@ class VmConfTest {
                     throw new java.io.UncheckedIOException(e);
                 }
             }
+            @Override
             public boolean exists(Path f) {
                 return Files.exists(f);
             }

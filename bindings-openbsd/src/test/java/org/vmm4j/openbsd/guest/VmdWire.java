@@ -133,6 +133,7 @@ final class VmdWire {
     }
 
     /** One message as it crossed the socket. */
+    @SuppressWarnings("ArrayRecordComponent") // a message as it crossed the socket, never compared or hashed
     record Message(int type, int length, boolean fdMark, byte[] payload) {
         ByteBuffer data() {
             return ByteBuffer.wrap(payload).order(ByteOrder.LITTLE_ENDIAN);
@@ -200,6 +201,7 @@ final class VmdWire {
     }
 
     /** What the stand-in reads of a {@code vmop_create_params}. */
+    @SuppressWarnings("ArrayRecordComponent") // decoded for assertions on its fields, never compared whole
     record Create(String name, long memory, long vcpus, int flags, String[] disks, int[] diskTypes, String cdrom,
                   String[] switches, boolean local, int bootDevice) {
     }

@@ -113,8 +113,8 @@ public abstract class NativeAccess {
     public abstract NativeMemory view(long address, long size);
 
     /**
-     * Wraps memory obtained by {@code mmap} so that {@link NativeMemory#close()} calls {@code munmap}
-     * exactly once; accesses after close fail with an exception.
+     * Wraps memory obtained by {@code mmap} so that {@link NativeMemory#close()} runs {@code unmap} (the
+     * caller's munmap) exactly once; accesses after close fail with an exception.
      */
     public abstract NativeMemory mapped(long address, long size, Runnable unmap);
 

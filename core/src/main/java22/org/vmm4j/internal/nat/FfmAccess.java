@@ -15,6 +15,7 @@ import java.util.List;
 import org.vmm4j.VmmException;
 
 /** The native seam over {@code java.lang.foreign} (JDK 22+). */
+@SuppressWarnings("restricted") // the seam's purpose; users grant --enable-native-access=org.vmm4j.core
 final class FfmAccess extends NativeAccess {
     static final Linker LINKER = Linker.nativeLinker();
 
@@ -30,6 +31,7 @@ final class FfmAccess extends NativeAccess {
     }
 
     @Override
+    @SuppressWarnings("MustBeClosedChecker") // the arena is owned, and closed, by what this returns
     public NativeMemory allocate(long size) {
         if (size <= 0) {
             throw new IllegalArgumentException("allocation size must be positive: " + size);
@@ -52,6 +54,7 @@ final class FfmAccess extends NativeAccess {
     }
 
     @Override
+    @SuppressWarnings("MustBeClosedChecker") // the arena is owned, and closed, by what this returns
     public NativeMemory mapped(long address, long size, Runnable unmap) {
         Arena arena = Arena.ofShared();
         MemorySegment segment = MemorySegment.ofAddress(address).reinterpret(size, arena, s -> unmap.run());
@@ -78,6 +81,7 @@ final class FfmAccess extends NativeAccess {
     }
 
     @Override
+    @SuppressWarnings("MustBeClosedChecker") // the arena is owned, and closed, by what this returns
     public NativeCallback upcall(MethodHandle target, Signature signature) {
         FunctionDescriptor descriptor = descriptor(signature);
         MethodType expected = descriptor.toMethodType();

@@ -28,6 +28,7 @@ final class FfmFunction {
     private FfmFunction() {
     }
 
+    @SuppressWarnings("restricted") // the seam's downcalls; users grant --enable-native-access=org.vmm4j.core
     static NativeFunction bind(String name, Signature signature, MemorySegment address) {
         List<Linker.Option> options = new ArrayList<>();
         if (signature.firstVariadic() >= 0) {

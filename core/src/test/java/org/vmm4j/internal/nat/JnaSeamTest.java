@@ -193,6 +193,7 @@ class JnaSeamTest {
         return sum;
     }
 
+    @SuppressWarnings("unused") // an upcall target, found by name; its parameters are the C callback's
     private static int compareInts(long a, long b) {
         try {
             return Integer.compare(JNA.view(a, 4).getInt(0), JNA.view(b, 4).getInt(0));
@@ -203,6 +204,7 @@ class JnaSeamTest {
 
     private static final AtomicInteger THREAD_UPCALLS = new AtomicInteger();
 
+    @SuppressWarnings("unused") // an upcall target, found by name; its parameters are the C callback's
     private static long threadStart(long argument) {
         THREAD_UPCALLS.addAndGet((int) argument);
         return argument * 2;

@@ -6,8 +6,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -75,8 +77,7 @@ class KernelCallsTest {
         }
         assertEquals(-Errno.EBADF, libc.close(fd));
         assertEquals(72, Files.size(Path.of(file)));
-        assertEquals(0640, Files.getPosixFilePermissions(Path.of(file)).stream()
-                .mapToInt(p -> 1 << (8 - p.ordinal())).sum());
+        assertEquals(PosixFilePermissions.fromString("rw-r-----"), Files.getPosixFilePermissions(Path.of(file)));
 
         long address = libc.mmap(0, 8192, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS, -1, 0);
         assertTrue(address > 0 && (address & 4095) == 0, "mmap: " + address);
@@ -175,10 +176,10 @@ class KernelCallsTest {
         Path exe = dir.resolve("sys");
         Files.writeString(src, c);
         Process cc = new ProcessBuilder("gcc", "-o", exe.toString(), src.toString()).redirectErrorStream(true).start();
-        String ccOut = new String(cc.getInputStream().readAllBytes());
+        String ccOut = new String(cc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, cc.waitFor(), ccOut);
         Process run = new ProcessBuilder(exe.toString()).start();
-        String[] lines = new String(run.getInputStream().readAllBytes()).trim().split("\n");
+        String[] lines = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim().split("\n");
         assertTrue(run.waitFor(10, TimeUnit.SECONDS));
         int i = 0;
         for (Map.Entry<String, Long> e : ours.entrySet()) {
