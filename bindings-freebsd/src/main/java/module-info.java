@@ -12,5 +12,6 @@ module org.vmm4j.freebsd {
     exports org.vmm4j.freebsd.guest;
     exports org.vmm4j.freebsd.host;
 
-    provides org.vmm4j.spi.HypervisorProvider with org.vmm4j.freebsd.BhyveProvider;
+    provides org.vmm4j.spi.HypervisorProvider with
+            org.vmm4j.freebsd.BhyveProvider;
 }

@@ -12,5 +12,6 @@ module org.vmm4j.linux {
     exports org.vmm4j.linux.guest;
     exports org.vmm4j.linux.host;
 
-    provides org.vmm4j.spi.HypervisorProvider with org.vmm4j.linux.KvmProvider;
+    provides org.vmm4j.spi.HypervisorProvider with
+            org.vmm4j.linux.KvmProvider;
 }

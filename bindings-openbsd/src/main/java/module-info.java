@@ -9,5 +9,6 @@ module org.vmm4j.openbsd {
     exports org.vmm4j.openbsd.guest;
     exports org.vmm4j.openbsd.host;
 
-    provides org.vmm4j.spi.HypervisorProvider with org.vmm4j.openbsd.OpenBsdProvider;
+    provides org.vmm4j.spi.HypervisorProvider with
+            org.vmm4j.openbsd.OpenBsdProvider;
 }

@@ -21,9 +21,15 @@ module org.vmm4j.core {
     exports org.vmm4j.boot;
     exports org.vmm4j.machine;
     exports org.vmm4j.x86;
-
-    exports org.vmm4j.internal to org.vmm4j.provision, org.vmm4j.linux, org.vmm4j.freebsd, org.vmm4j.openbsd;
-    exports org.vmm4j.internal.nat to org.vmm4j.linux, org.vmm4j.freebsd, org.vmm4j.openbsd;
+    exports org.vmm4j.internal to
+            org.vmm4j.provision,
+            org.vmm4j.linux,
+            org.vmm4j.freebsd,
+            org.vmm4j.openbsd;
+    exports org.vmm4j.internal.nat to
+            org.vmm4j.linux,
+            org.vmm4j.freebsd,
+            org.vmm4j.openbsd;
 
     uses org.vmm4j.spi.HypervisorProvider;
 }

@@ -12,8 +12,19 @@ public record CpuidEntry(int function, int index, int flags, int eax, int ebx, i
     /** KVM_CPUID_FLAG_SIGNIFCANT_INDEX: the sub-leaf selects the entry. */
     public static final int FLAG_SIGNIFICANT_INDEX = 1;
 
-    public CpuidEntry withEax(int v) { return new CpuidEntry(function, index, flags, v, ebx, ecx, edx); }
-    public CpuidEntry withEbx(int v) { return new CpuidEntry(function, index, flags, eax, v, ecx, edx); }
-    public CpuidEntry withEcx(int v) { return new CpuidEntry(function, index, flags, eax, ebx, v, edx); }
-    public CpuidEntry withEdx(int v) { return new CpuidEntry(function, index, flags, eax, ebx, ecx, v); }
+    public CpuidEntry withEax(int v) {
+        return new CpuidEntry(function, index, flags, v, ebx, ecx, edx);
+    }
+
+    public CpuidEntry withEbx(int v) {
+        return new CpuidEntry(function, index, flags, eax, v, ecx, edx);
+    }
+
+    public CpuidEntry withEcx(int v) {
+        return new CpuidEntry(function, index, flags, eax, ebx, v, edx);
+    }
+
+    public CpuidEntry withEdx(int v) {
+        return new CpuidEntry(function, index, flags, eax, ebx, ecx, v);
+    }
 }

@@ -1,5 +1,4 @@
 package org.vmm4j;
 
 /** GDTR or IDTR: linear base address and limit (size in bytes minus one). */
-public record DescriptorTable(long base, int limit) {
-}
+public record DescriptorTable(long base, int limit) {}

@@ -2,7 +2,9 @@ package org.vmm4j;
 
 /** A yes/no fact about the host that may also be unknown: unknown is never reported as false. */
 public enum Fact {
-    YES, NO, UNKNOWN;
+    YES,
+    NO,
+    UNKNOWN;
 
     public static Fact of(boolean value) {
         return value ? YES : NO;

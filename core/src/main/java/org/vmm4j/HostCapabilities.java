@@ -2,7 +2,6 @@ package org.vmm4j;
 
 import java.util.List;
 import java.util.Optional;
-
 import org.vmm4j.internal.JsonWriter;
 
 /**
@@ -14,8 +13,8 @@ import org.vmm4j.internal.JsonWriter;
  * @param nativeAccess  the native seam in use ({@code ffm}, {@code jna}) or why there is none
  * @param hypervisors   one entry per hypervisor kind the installed backends know
  */
-public record HostCapabilities(String os, String osVersion, String arch, String nativeAccess,
-                               List<HypervisorInfo> hypervisors) {
+public record HostCapabilities(
+        String os, String osVersion, String arch, String nativeAccess, List<HypervisorInfo> hypervisors) {
 
     public HostCapabilities {
         hypervisors = List.copyOf(hypervisors);
@@ -34,9 +33,12 @@ public record HostCapabilities(String os, String osVersion, String arch, String 
     public String toJson() {
         JsonWriter json = new JsonWriter();
         json.beginObject()
-                .field("os", os).field("osVersion", osVersion).field("arch", arch)
+                .field("os", os)
+                .field("osVersion", osVersion)
+                .field("arch", arch)
                 .field("nativeAccess", nativeAccess)
-                .name("hypervisors").beginArray();
+                .name("hypervisors")
+                .beginArray();
         for (HypervisorInfo h : hypervisors) {
             json.beginObject()
                     .field("kind", h.kind())
@@ -50,7 +52,8 @@ public record HostCapabilities(String os, String osVersion, String arch, String 
                     .field("nested", h.nested().label())
                     .field("uefiFirmware", h.uefiFirmware().label())
                     .field("version", h.version())
-                    .name("details").beginObject();
+                    .name("details")
+                    .beginObject();
             h.details().forEach(json::field);
             json.endObject().endObject();
         }

@@ -2,7 +2,6 @@ package org.vmm4j;
 
 import java.util.ArrayList;
 import java.util.List;
-
 import org.vmm4j.internal.nat.NativeAccess;
 import org.vmm4j.spi.HypervisorProvider;
 
@@ -68,8 +67,12 @@ public interface Hypervisor extends AutoCloseable {
                 infos.addAll(provider.probe());
             }
         }
-        return new HostCapabilities(System.getProperty("os.name"), System.getProperty("os.version"),
-                System.getProperty("os.arch"), NativeAccess.describe(), infos);
+        return new HostCapabilities(
+                System.getProperty("os.name"),
+                System.getProperty("os.version"),
+                System.getProperty("os.arch"),
+                NativeAccess.describe(),
+                infos);
     }
 
     /** The kind, e.g. {@code "kvm"}; still answers after {@link #close()}. */

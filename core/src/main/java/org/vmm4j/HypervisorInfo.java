@@ -21,9 +21,19 @@ import java.util.Objects;
  * @param version         its version, or {@code null} when unknown
  * @param details         further facts, e.g. {@code apiVersion}, {@code soname}, how a fact was decided
  */
-public record HypervisorInfo(String kind, Fact available, Fact accessible, Fact enabled, Fact running,
-                             Fact initialized, Fact cpuSupported, Fact kernelSupported, Fact nested,
-                             Fact uefiFirmware, String version, Map<String, String> details) {
+public record HypervisorInfo(
+        String kind,
+        Fact available,
+        Fact accessible,
+        Fact enabled,
+        Fact running,
+        Fact initialized,
+        Fact cpuSupported,
+        Fact kernelSupported,
+        Fact nested,
+        Fact uefiFirmware,
+        String version,
+        Map<String, String> details) {
 
     public HypervisorInfo {
         Objects.requireNonNull(kind, "kind");
@@ -37,9 +47,15 @@ public record HypervisorInfo(String kind, Fact available, Fact accessible, Fact 
     /** Collects facts; anything not set stays {@link Fact#UNKNOWN}. */
     public static final class Builder {
         private final String kind;
-        private Fact available = Fact.UNKNOWN, accessible = Fact.UNKNOWN, enabled = Fact.UNKNOWN,
-                running = Fact.UNKNOWN, initialized = Fact.UNKNOWN, cpuSupported = Fact.UNKNOWN,
-                kernelSupported = Fact.UNKNOWN, nested = Fact.UNKNOWN, uefiFirmware = Fact.UNKNOWN;
+        private Fact available = Fact.UNKNOWN,
+                accessible = Fact.UNKNOWN,
+                enabled = Fact.UNKNOWN,
+                running = Fact.UNKNOWN,
+                initialized = Fact.UNKNOWN,
+                cpuSupported = Fact.UNKNOWN,
+                kernelSupported = Fact.UNKNOWN,
+                nested = Fact.UNKNOWN,
+                uefiFirmware = Fact.UNKNOWN;
         private String version;
         private final Map<String, String> details = new LinkedHashMap<>();
 
@@ -47,16 +63,55 @@ public record HypervisorInfo(String kind, Fact available, Fact accessible, Fact 
             this.kind = kind;
         }
 
-        public Builder available(Fact f) { available = f; return this; }
-        public Builder accessible(Fact f) { accessible = f; return this; }
-        public Builder enabled(Fact f) { enabled = f; return this; }
-        public Builder running(Fact f) { running = f; return this; }
-        public Builder initialized(Fact f) { initialized = f; return this; }
-        public Builder cpuSupported(Fact f) { cpuSupported = f; return this; }
-        public Builder kernelSupported(Fact f) { kernelSupported = f; return this; }
-        public Builder nested(Fact f) { nested = f; return this; }
-        public Builder uefiFirmware(Fact f) { uefiFirmware = f; return this; }
-        public Builder version(String v) { version = v; return this; }
+        public Builder available(Fact f) {
+            available = f;
+            return this;
+        }
+
+        public Builder accessible(Fact f) {
+            accessible = f;
+            return this;
+        }
+
+        public Builder enabled(Fact f) {
+            enabled = f;
+            return this;
+        }
+
+        public Builder running(Fact f) {
+            running = f;
+            return this;
+        }
+
+        public Builder initialized(Fact f) {
+            initialized = f;
+            return this;
+        }
+
+        public Builder cpuSupported(Fact f) {
+            cpuSupported = f;
+            return this;
+        }
+
+        public Builder kernelSupported(Fact f) {
+            kernelSupported = f;
+            return this;
+        }
+
+        public Builder nested(Fact f) {
+            nested = f;
+            return this;
+        }
+
+        public Builder uefiFirmware(Fact f) {
+            uefiFirmware = f;
+            return this;
+        }
+
+        public Builder version(String v) {
+            version = v;
+            return this;
+        }
 
         public Builder detail(String key, Object value) {
             if (value != null) {
@@ -66,8 +121,19 @@ public record HypervisorInfo(String kind, Fact available, Fact accessible, Fact 
         }
 
         public HypervisorInfo build() {
-            return new HypervisorInfo(kind, available, accessible, enabled, running, initialized, cpuSupported,
-                    kernelSupported, nested, uefiFirmware, version, details);
+            return new HypervisorInfo(
+                    kind,
+                    available,
+                    accessible,
+                    enabled,
+                    running,
+                    initialized,
+                    cpuSupported,
+                    kernelSupported,
+                    nested,
+                    uefiFirmware,
+                    version,
+                    details);
         }
     }
 }

@@ -14,25 +14,45 @@ package org.vmm4j;
  * @param avl      AVL bit
  * @param unusable the segment is not usable (null selector in protected mode)
  */
-public record Segment(long base, int limit, int selector, int type, boolean present, int dpl, boolean db,
-                      boolean s, boolean l, boolean g, boolean avl, boolean unusable) {
+public record Segment(
+        long base,
+        int limit,
+        int selector,
+        int type,
+        boolean present,
+        int dpl,
+        boolean db,
+        boolean s,
+        boolean l,
+        boolean g,
+        boolean avl,
+        boolean unusable) {
 
     /** A real-mode segment: base = selector * 16, 64 KiB limit. */
     public static Segment realMode(int selector, boolean code) {
-        return new Segment((long) selector << 4, 0xffff, selector, code ? 0xb : 0x3, true, 0, false, true,
-                false, false, false, false);
+        return new Segment(
+                (long) selector << 4,
+                0xffff,
+                selector,
+                code ? 0xb : 0x3,
+                true,
+                0,
+                false,
+                true,
+                false,
+                false,
+                false,
+                false);
     }
 
     /** A flat 4 GiB 32-bit protected-mode segment. */
     public static Segment flat32(int selector, boolean code) {
-        return new Segment(0, 0xffff_ffff, selector, code ? 0xb : 0x3, true, 0, true, true, false, true,
-                false, false);
+        return new Segment(0, 0xffff_ffff, selector, code ? 0xb : 0x3, true, 0, true, true, false, true, false, false);
     }
 
     /** A 64-bit long-mode segment (code: L=1, D=0; data: flat). */
     public static Segment long64(int selector, boolean code) {
-        return new Segment(0, 0xffff_ffff, selector, code ? 0xb : 0x3, true, 0, !code, true, code, true,
-                false, false);
+        return new Segment(0, 0xffff_ffff, selector, code ? 0xb : 0x3, true, 0, !code, true, code, true, false, false);
     }
 
     public Segment withSelector(int newSelector) {

@@ -13,11 +13,28 @@ package org.vmm4j;
  */
 public record StatDescriptor(String name, Type type, Unit unit, Base base, int exponent, int size, int bucketSize) {
 
-    public enum Type { CUMULATIVE, INSTANT, PEAK, LINEAR_HISTOGRAM, LOG_HISTOGRAM, UNKNOWN }
+    public enum Type {
+        CUMULATIVE,
+        INSTANT,
+        PEAK,
+        LINEAR_HISTOGRAM,
+        LOG_HISTOGRAM,
+        UNKNOWN
+    }
 
-    public enum Unit { NONE, BYTES, SECONDS, CYCLES, BOOLEAN, UNKNOWN }
+    public enum Unit {
+        NONE,
+        BYTES,
+        SECONDS,
+        CYCLES,
+        BOOLEAN,
+        UNKNOWN
+    }
 
-    public enum Base { POW10, POW2 }
+    public enum Base {
+        POW10,
+        POW2
+    }
 
     /** Factor that turns a raw value into {@code unit}: base^exponent. */
     public double scale() {

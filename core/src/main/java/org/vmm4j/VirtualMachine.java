@@ -1,7 +1,6 @@
 package org.vmm4j;
 
 import java.util.List;
-
 import org.vmm4j.x86.X86Platform;
 
 /**

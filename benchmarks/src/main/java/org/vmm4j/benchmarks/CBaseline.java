@@ -11,7 +11,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-
 import org.vmm4j.internal.nat.CType;
 import org.vmm4j.internal.nat.NativeAccess;
 import org.vmm4j.internal.nat.NativeFunction;
@@ -25,8 +24,7 @@ import org.vmm4j.internal.nat.Signature;
 final class CBaseline {
     private static final Map<String, NativeLibrary> LIBRARIES = new HashMap<>();
 
-    private CBaseline() {
-    }
+    private CBaseline() {}
 
     /** {@code source} (under {@code /c/}) compiled once per process, linked with {@code linkFlags}. */
     static synchronized NativeLibrary library(String source, String... linkFlags) {
@@ -56,8 +54,8 @@ final class CBaseline {
                 Files.copy(in, c);
             }
             Path so = dir.resolve(source.replace(".c", ".so"));
-            List<String> command = new ArrayList<>(List.of("gcc", "-O2", "-shared", "-fPIC", "-o", so.toString(),
-                    c.toString()));
+            List<String> command =
+                    new ArrayList<>(List.of("gcc", "-O2", "-shared", "-fPIC", "-o", so.toString(), c.toString()));
             command.addAll(List.of(linkFlags)); // libraries after the source, or the linker drops them
             Process gcc = new ProcessBuilder(command).redirectErrorStream(true).start();
             String out = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -4,7 +4,6 @@ import java.io.OutputStream;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -18,9 +17,9 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 import org.vmm4j.ExitKind;
 import org.vmm4j.machine.ExitDispatcher;
-import org.vmm4j.x86.InterruptLine;
 import org.vmm4j.machine.PcDevices;
 import org.vmm4j.machine.PortIoDevice;
+import org.vmm4j.x86.InterruptLine;
 
 /**
  * Dispatch of one exit to the PC devices, pure Java: a UART THR write (0x3f8), a read of an unmapped
@@ -45,8 +44,8 @@ public class ExitDispatch {
 
     @Setup
     public void setUp() {
-        PcDevices devices = new PcDevices(OutputStream.nullOutputStream(), irq -> InterruptLine.NONE, () -> { },
-                null, null);
+        PcDevices devices =
+                new PcDevices(OutputStream.nullOutputStream(), irq -> InterruptLine.NONE, () -> {}, null, null);
         dispatcher = devices.dispatcher();
         for (int port = 0; port < 65536; port++) {
             PortIoDevice d = devices.ports().deviceAt(port);

@@ -20,8 +20,7 @@ final class Interleaved {
      * One side: {@code batch} performs {@code n} operations and returns their checksum, {@code perOp}
      * is what one operation adds to it.
      */
-    record Side(String name, IntToLongFunction batch, long perOp) {
-    }
+    record Side(String name, IntToLongFunction batch, long perOp) {}
 
     /** A round: per side (in the order given), ns per operation and bytes allocated per operation. */
     @SuppressWarnings("ArrayRecordComponent") // results of one round, read by index, never compared
@@ -34,8 +33,7 @@ final class Interleaved {
     private static final com.sun.management.ThreadMXBean THREADS =
             (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 
-    private Interleaved() {
-    }
+    private Interleaved() {}
 
     /**
      * {@code turns} turns of one {@code batch}-operation batch per side; the first turn starts with

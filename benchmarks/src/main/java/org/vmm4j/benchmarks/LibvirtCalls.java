@@ -1,7 +1,6 @@
 package org.vmm4j.benchmarks;
 
 import java.util.concurrent.TimeUnit;
-
 import org.libvirt.Connect;
 import org.libvirt.Domain;
 import org.libvirt.LibvirtException;
@@ -59,7 +58,11 @@ public class LibvirtCalls {
     @Param({"getInfo", "allDomainStats", "lookupByName"})
     public String call;
 
-    private enum Call { GET_INFO, ALL_DOMAIN_STATS, LOOKUP_BY_NAME }
+    private enum Call {
+        GET_INFO,
+        ALL_DOMAIN_STATS,
+        LOOKUP_BY_NAME
+    }
 
     private Call measured;
 
@@ -78,12 +81,16 @@ public class LibvirtCalls {
             default -> throw new IllegalArgumentException("call " + call);
         };
         manager = LibvirtGuestManager.connect(URI);
-        guest = manager.findGuest(GUEST).orElseThrow(() -> new IllegalStateException("no guest " + GUEST + " on " + URI));
-        cLoop = CBaseline.libvirtFunction(switch (measured) {
-            case GET_INFO -> "vmm4j_c_getinfo";
-            case ALL_DOMAIN_STATS -> "vmm4j_c_all_domain_stats";
-            case LOOKUP_BY_NAME -> "vmm4j_c_lookup_by_name";
-        }, CType.LONG, CType.LONG);
+        guest = manager.findGuest(GUEST)
+                .orElseThrow(() -> new IllegalStateException("no guest " + GUEST + " on " + URI));
+        cLoop = CBaseline.libvirtFunction(
+                switch (measured) {
+                    case GET_INFO -> "vmm4j_c_getinfo";
+                    case ALL_DOMAIN_STATS -> "vmm4j_c_all_domain_stats";
+                    case LOOKUP_BY_NAME -> "vmm4j_c_lookup_by_name";
+                },
+                CType.LONG,
+                CType.LONG);
         libvirtJava = new Connect(URI);
         libvirtJavaGuest = libvirtJava.domainLookupByName(GUEST);
         // One call each before measuring, so a broken side fails the trial instead of being timed.

@@ -4,7 +4,6 @@ import java.io.OutputStream;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -29,9 +28,9 @@ import org.vmm4j.boot.EntryKind;
 import org.vmm4j.boot.Layout;
 import org.vmm4j.boot.LinuxKernel;
 import org.vmm4j.boot.MinimalKernel;
-import org.vmm4j.x86.Irqchip;
 import org.vmm4j.machine.Machine;
 import org.vmm4j.machine.MachineExit;
+import org.vmm4j.x86.Irqchip;
 
 /**
  * From nothing to a guest that printed on its console and reset, in a running JVM: a 256 MiB, 1-vCPU
@@ -77,7 +76,8 @@ public class MachineStartup {
     @Setup(Level.Trial)
     public void setUp() {
         hypervisor = Hypervisor.open();
-        kernel = entry.equals("pvh") ? LinuxKernel.of(TinyPvhKernel.image(), EntryKind.PVH, null)
+        kernel = entry.equals("pvh")
+                ? LinuxKernel.of(TinyPvhKernel.image(), EntryKind.PVH, null)
                 : LinuxKernel.of(MinimalKernel.bzImage(), EntryKind.BZIMAGE_64, null);
     }
 
@@ -145,7 +145,8 @@ public class MachineStartup {
         MachineExit exit;
         try (Machine machine = builder.build()) {
             machine.start();
-            exit = machine.awaitExit(Duration.ofSeconds(10)).orElseThrow(() -> new IllegalStateException("no exit in 10 s"));
+            exit = machine.awaitExit(Duration.ofSeconds(10))
+                    .orElseThrow(() -> new IllegalStateException("no exit in 10 s"));
         }
         if (exit.reason() != MachineExit.Reason.REBOOT) {
             throw new IllegalStateException("guest ended with " + exit);
@@ -154,7 +155,12 @@ public class MachineStartup {
     }
 
     private Machine.Builder machine(FirstByte console) {
-        return Machine.builder().kernel(kernel).memoryBytes(MEMORY).vcpus(1).irqchip(irqchip).commandLine(CMDLINE)
+        return Machine.builder()
+                .kernel(kernel)
+                .memoryBytes(MEMORY)
+                .vcpus(1)
+                .irqchip(irqchip)
+                .commandLine(CMDLINE)
                 .console(console);
     }
 

@@ -1,13 +1,11 @@
 package org.vmm4j.benchmarks;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-
 import org.vmm4j.internal.nat.NativeAccess;
 
 /**
@@ -33,19 +31,26 @@ public final class PairedLibvirt {
      * @param bound libvirt-java/C: the most any binding can gain over libvirt-java, since no binding
      *              calls libvirt faster than C does
      */
-    record Result(String call, List<Interleaved.Round> rounds, PairedRatio vsC, PairedRatio libvirtJavaVsUs,
-                  PairedRatio bound) {
+    record Result(
+            String call,
+            List<Interleaved.Round> rounds,
+            PairedRatio vsC,
+            PairedRatio libvirtJavaVsUs,
+            PairedRatio bound) {
         double median(int side) {
-            return PairedRatio.median(rounds.stream().mapToDouble(r -> r.nsPerOp()[side]).sorted().toArray());
+            return PairedRatio.median(
+                    rounds.stream().mapToDouble(r -> r.nsPerOp()[side]).sorted().toArray());
         }
 
         double medianBytes(int side) {
-            return PairedRatio.median(rounds.stream().mapToDouble(r -> r.bytesPerOp()[side]).sorted().toArray());
+            return PairedRatio.median(rounds.stream()
+                    .mapToDouble(r -> r.bytesPerOp()[side])
+                    .sorted()
+                    .toArray());
         }
     }
 
-    private PairedLibvirt() {
-    }
+    private PairedLibvirt() {}
 
     public static void main(String[] args) throws Exception {
         List<String> calls = List.of("getInfo", "allDomainStats", "lookupByName");
@@ -98,7 +103,12 @@ public final class PairedLibvirt {
                     new Interleaved.Side("C", state::cBatch, state.cBatch(1)),
                     new Interleaved.Side("vmm4j", state::vmm4jBatch, state.vmm4jBatch(1)),
                     new Interleaved.Side("libvirt-java", state::libvirtJavaBatch, state.libvirtJavaBatch(1)));
-            if (!call.equals("allDomainStats") && sides.stream().mapToLong(Interleaved.Side::perOp).distinct().count() != 1) {
+            if (!call.equals("allDomainStats")
+                    && sides.stream()
+                                    .mapToLong(Interleaved.Side::perOp)
+                                    .distinct()
+                                    .count()
+                            != 1) {
                 // Same guest, same call: the three must see the same vCPU count / find the guest.
                 throw new IllegalStateException(call + ": the sides disagree: " + sides);
             }
@@ -111,8 +121,11 @@ public final class PairedLibvirt {
                 measured.add(Interleaved.round(sides, turns, batch, i % 3));
             }
             double[] vsC = measured.stream().mapToDouble(r -> r.ratio(VMM4J, C)).toArray();
-            double[] theirs = measured.stream().mapToDouble(r -> r.ratio(LIBVIRT_JAVA, VMM4J)).toArray();
-            double[] bound = measured.stream().mapToDouble(r -> r.ratio(LIBVIRT_JAVA, C)).toArray();
+            double[] theirs = measured.stream()
+                    .mapToDouble(r -> r.ratio(LIBVIRT_JAVA, VMM4J))
+                    .toArray();
+            double[] bound =
+                    measured.stream().mapToDouble(r -> r.ratio(LIBVIRT_JAVA, C)).toArray();
             return new Result(call, measured, PairedRatio.of(vsC), PairedRatio.of(theirs), PairedRatio.of(bound));
         } finally {
             state.tearDown();
@@ -120,15 +133,29 @@ public final class PairedLibvirt {
     }
 
     static String table(String impl, List<Result> results, int rounds, long roundMillis) {
-        StringBuilder b = new StringBuilder("| call | native seam | C ns | vmm4j ns | libvirt-java ns | vmm4j/C (median)"
-                + " | 95% CI | libvirt-java/vmm4j (median) | 95% CI | libvirt-java/C (the bound) | vmm4j B/call | rounds |\n"
-                + "| --- | --- | ---: | ---: | ---: | ---: | --- | ---: | --- | ---: | ---: | --- |\n");
+        StringBuilder b =
+                new StringBuilder("| call | native seam | C ns | vmm4j ns | libvirt-java ns | vmm4j/C (median)"
+                        + " | 95% CI | libvirt-java/vmm4j (median) | 95% CI | libvirt-java/C (the bound) | vmm4j B/call | rounds |\n"
+                        + "| --- | --- | ---: | ---: | ---: | ---: | --- | ---: | --- | ---: | ---: | --- |\n");
         for (Result r : results) {
-            b.append(String.format(Locale.ROOT,
+            b.append(String.format(
+                    Locale.ROOT,
                     "| %s | %s | %.0f | %.0f | %.0f | **%.3f** | %.3f – %.3f | **%.2f** | %.2f – %.2f | %.2f | %.1f | %d × %d ms |%n",
-                    r.call(), impl, r.median(C), r.median(VMM4J), r.median(LIBVIRT_JAVA), r.vsC().median(),
-                    r.vsC().low(), r.vsC().high(), r.libvirtJavaVsUs().median(), r.libvirtJavaVsUs().low(),
-                    r.libvirtJavaVsUs().high(), r.bound().median(), r.medianBytes(VMM4J), rounds, roundMillis));
+                    r.call(),
+                    impl,
+                    r.median(C),
+                    r.median(VMM4J),
+                    r.median(LIBVIRT_JAVA),
+                    r.vsC().median(),
+                    r.vsC().low(),
+                    r.vsC().high(),
+                    r.libvirtJavaVsUs().median(),
+                    r.libvirtJavaVsUs().low(),
+                    r.libvirtJavaVsUs().high(),
+                    r.bound().median(),
+                    r.medianBytes(VMM4J),
+                    rounds,
+                    roundMillis));
         }
         return b.toString();
     }
@@ -138,8 +165,17 @@ public final class PairedLibvirt {
         for (Result r : results) {
             for (int i = 0; i < r.rounds().size(); i++) {
                 Interleaved.Round x = r.rounds().get(i);
-                b.append(String.format(Locale.ROOT, "%s,%s,%d,%d,%.1f,%.1f,%.1f,%.2f%n", r.call(), impl, i, x.first(),
-                        x.nsPerOp()[C], x.nsPerOp()[VMM4J], x.nsPerOp()[LIBVIRT_JAVA], x.bytesPerOp()[VMM4J]));
+                b.append(String.format(
+                        Locale.ROOT,
+                        "%s,%s,%d,%d,%.1f,%.1f,%.1f,%.2f%n",
+                        r.call(),
+                        impl,
+                        i,
+                        x.first(),
+                        x.nsPerOp()[C],
+                        x.nsPerOp()[VMM4J],
+                        x.nsPerOp()[LIBVIRT_JAVA],
+                        x.bytesPerOp()[VMM4J]));
             }
         }
         return b.toString();

@@ -16,8 +16,8 @@ import java.util.SplittableRandom;
  * @param bootstrapHigh the bootstrap interval's upper end
  * @param n            the number of ratios
  */
-record PairedRatio(double median, double low, double high, double coverage, double bootstrapLow,
-                   double bootstrapHigh, int n) {
+record PairedRatio(
+        double median, double low, double high, double coverage, double bootstrapLow, double bootstrapHigh, int n) {
     private static final int RESAMPLES = 10_000;
 
     static PairedRatio of(double[] ratios) {
@@ -37,7 +37,7 @@ record PairedRatio(double median, double low, double high, double coverage, doub
         // below n = 6 none qualifies and the interval is the whole range.
         int r = 1;
         double cdf = Math.pow(0.5, n); // P(B <= r-1)
-        double pmf = cdf;              // P(B = r-1)
+        double pmf = cdf; // P(B = r-1)
         while (r < (n + 1) / 2) {
             double next = pmf * (n - (r - 1)) / r; // P(B = r)
             if (cdf + next > 0.025) {
@@ -62,8 +62,14 @@ record PairedRatio(double median, double low, double high, double coverage, doub
             medians[b] = median(sample);
         }
         Arrays.sort(medians);
-        return new PairedRatio(median(sorted), low, high, coverage, medians[(int) (RESAMPLES * 0.025)],
-                medians[(int) (RESAMPLES * 0.975) - 1], n);
+        return new PairedRatio(
+                median(sorted),
+                low,
+                high,
+                coverage,
+                medians[(int) (RESAMPLES * 0.025)],
+                medians[(int) (RESAMPLES * 0.975) - 1],
+                n);
     }
 
     /** The median of sorted values. */

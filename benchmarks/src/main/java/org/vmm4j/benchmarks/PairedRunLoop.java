@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-
 import org.vmm4j.internal.nat.NativeAccess;
 
 /**
@@ -44,8 +43,7 @@ public final class PairedRunLoop {
         }
     }
 
-    private PairedRunLoop() {
-    }
+    private PairedRunLoop() {}
 
     @SuppressWarnings("IncrementInForLoopAndHeader") // each option consumes its value
     public static void main(String[] args) throws IOException {
@@ -57,7 +55,10 @@ public final class PairedRunLoop {
         for (int i = 0; i < args.length; i++) {
             String value = i + 1 < args.length ? args[i + 1] : "";
             switch (args[i]) {
-                case "--exits" -> exits = java.util.Arrays.stream(value.split(",")).map(RunLoopGuest.Exit::of).toList();
+                case "--exits" ->
+                    exits = java.util.Arrays.stream(value.split(","))
+                            .map(RunLoopGuest.Exit::of)
+                            .toList();
                 case "--pairs" -> pairs = Integer.parseInt(value);
                 case "--warmup-pairs" -> warmupPairs = Integer.parseInt(value);
                 case "--pair-ms" -> pairMillis = Long.parseLong(value);
@@ -96,8 +97,8 @@ public final class PairedRunLoop {
             // Warm-up rounds, timed, size the pairs: turns = pair length / (C batch + Java batch).
             int turns = 2;
             for (int i = 0; i < warmupPairs; i++) {
-                turns = Interleaved.turnsFor(Interleaved.round(sides, turns, RunLoopGuest.BATCH, i % 2),
-                        RunLoopGuest.BATCH, pairMillis);
+                turns = Interleaved.turnsFor(
+                        Interleaved.round(sides, turns, RunLoopGuest.BATCH, i % 2), RunLoopGuest.BATCH, pairMillis);
             }
             List<Pair> measured = new ArrayList<>();
             for (int i = 0; i < pairs; i++) {
@@ -113,7 +114,8 @@ public final class PairedRunLoop {
     /** C and Java on the same vCPU; both batches must return the sum the guest implies. */
     private static List<Interleaved.Side> sides(RunLoopGuest guest) {
         long perExit = guest.exit.value;
-        return List.of(new Interleaved.Side("C", guest::cExits, perExit),
+        return List.of(
+                new Interleaved.Side("C", guest::cExits, perExit),
                 new Interleaved.Side("Java", guest::javaExits, perExit));
     }
 
@@ -121,11 +123,22 @@ public final class PairedRunLoop {
         StringBuilder b = new StringBuilder();
         for (Result r : results) {
             PairedRatio q = r.ratio();
-            b.append(String.format(Locale.ROOT,
+            b.append(String.format(
+                    Locale.ROOT,
                     "| %s | %s | %.1f | %.1f | **%.3f** | %.3f – %.3f (%.1f%%) | %.3f – %.3f | %.2f | %d × %d ms |%n",
-                    r.exit().name().toLowerCase(Locale.ROOT), impl, r.median(Pair::cNs), r.median(Pair::javaNs),
-                    q.median(), q.low(), q.high(), 100 * q.coverage(), q.bootstrapLow(), q.bootstrapHigh(),
-                    r.median(Pair::javaBytesPerExit), pairs, pairMillis));
+                    r.exit().name().toLowerCase(Locale.ROOT),
+                    impl,
+                    r.median(Pair::cNs),
+                    r.median(Pair::javaNs),
+                    q.median(),
+                    q.low(),
+                    q.high(),
+                    100 * q.coverage(),
+                    q.bootstrapLow(),
+                    q.bootstrapHigh(),
+                    r.median(Pair::javaBytesPerExit),
+                    pairs,
+                    pairMillis));
         }
         return "| exit | native seam | C ns/exit | Java ns/exit | Java/C (median of pairs) | 95% CI, order statistics"
                 + " (coverage) | 95% CI, bootstrap | Java B/exit | pairs |\n"
@@ -133,12 +146,21 @@ public final class PairedRunLoop {
     }
 
     private static String csv(String impl, List<Result> results) {
-        StringBuilder b = new StringBuilder("exit,native,pair,c_first,c_ns_per_exit,java_ns_per_exit,ratio,java_bytes_per_exit\n");
+        StringBuilder b = new StringBuilder(
+                "exit,native,pair,c_first,c_ns_per_exit,java_ns_per_exit,ratio,java_bytes_per_exit\n");
         for (Result r : results) {
             for (int i = 0; i < r.pairs().size(); i++) {
                 Pair p = r.pairs().get(i);
-                b.append(String.format(Locale.ROOT, "%s,%s,%d,%b,%.2f,%.2f,%.5f,%.4f%n",
-                        r.exit().name().toLowerCase(Locale.ROOT), impl, i, p.cFirst(), p.cNs(), p.javaNs(), p.ratio(),
+                b.append(String.format(
+                        Locale.ROOT,
+                        "%s,%s,%d,%b,%.2f,%.2f,%.5f,%.4f%n",
+                        r.exit().name().toLowerCase(Locale.ROOT),
+                        impl,
+                        i,
+                        p.cFirst(),
+                        p.cNs(),
+                        p.javaNs(),
+                        p.ratio(),
                         p.javaBytesPerExit()));
             }
         }

@@ -32,6 +32,7 @@ final class RunLoopGuest implements AutoCloseable {
         final ExitKind kind;
         /** What both loops add to their sum for one exit. */
         final long value;
+
         @SuppressWarnings("ImmutableEnumChecker") // copied into guest memory, never written
         final byte[] code;
 
@@ -67,8 +68,10 @@ final class RunLoopGuest implements AutoCloseable {
         GuestMemory mem = vm.allocateMemory(0x1000, 0x1000);
         mem.write(0, exit.code);
         cpu = vm.createVcpu(0);
-        cpu.setSpecialRegisters(cpu.specialRegisters().toBuilder().cs(Segment.realMode(0, true))
-                .dataSegments(Segment.realMode(0, false)).build());
+        cpu.setSpecialRegisters(cpu.specialRegisters().toBuilder()
+                .cs(Segment.realMode(0, true))
+                .dataSegments(Segment.realMode(0, false))
+                .build());
         cpu.setRegisters(Registers.builder().rip(0x1000).rax(7).build());
         cLoop = CBaseline.function("vmm4j_c_run_exits", CType.LONG, CType.INT, CType.LONG, CType.LONG);
         cRelease = CBaseline.function("vmm4j_c_release", CType.VOID, CType.INT, CType.LONG);

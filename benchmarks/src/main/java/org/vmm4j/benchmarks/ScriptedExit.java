@@ -27,21 +27,88 @@ final class ScriptedExit implements VmExit {
         return this;
     }
 
-    @Override public ExitKind kind() { return kind; }
-    @Override public int rawReason() { return 0; }
-    @Override public int ioPort() { return port; }
-    @Override public int ioSize() { return size; }
-    @Override public int ioCount() { return 1; }
-    @Override public long ioData(int index) { return data; }
-    @Override public void setIoData(int index, long value) { data = value; }
-    @Override public long mmioAddress() { return address; }
-    @Override public int mmioSize() { return size; }
-    @Override public long mmioData() { return data; }
-    @Override public void setMmioData(long value) { data = value; }
-    @Override public long failureReason() { throw new IllegalStateException(); }
-    @Override public int internalErrorSuberror() { throw new IllegalStateException(); }
-    @Override public SystemEvent systemEvent() { throw new IllegalStateException(); }
-    @Override public long debugPc() { throw new IllegalStateException(); }
-    @Override public int debugException() { throw new IllegalStateException(); }
-    @Override public SuspendReason suspendReason() { throw new IllegalStateException(); }
+    @Override
+    public ExitKind kind() {
+        return kind;
+    }
+
+    @Override
+    public int rawReason() {
+        return 0;
+    }
+
+    @Override
+    public int ioPort() {
+        return port;
+    }
+
+    @Override
+    public int ioSize() {
+        return size;
+    }
+
+    @Override
+    public int ioCount() {
+        return 1;
+    }
+
+    @Override
+    public long ioData(int index) {
+        return data;
+    }
+
+    @Override
+    public void setIoData(int index, long value) {
+        data = value;
+    }
+
+    @Override
+    public long mmioAddress() {
+        return address;
+    }
+
+    @Override
+    public int mmioSize() {
+        return size;
+    }
+
+    @Override
+    public long mmioData() {
+        return data;
+    }
+
+    @Override
+    public void setMmioData(long value) {
+        data = value;
+    }
+
+    @Override
+    public long failureReason() {
+        throw new IllegalStateException();
+    }
+
+    @Override
+    public int internalErrorSuberror() {
+        throw new IllegalStateException();
+    }
+
+    @Override
+    public SystemEvent systemEvent() {
+        throw new IllegalStateException();
+    }
+
+    @Override
+    public long debugPc() {
+        throw new IllegalStateException();
+    }
+
+    @Override
+    public int debugException() {
+        throw new IllegalStateException();
+    }
+
+    @Override
+    public SuspendReason suspendReason() {
+        throw new IllegalStateException();
+    }
 }

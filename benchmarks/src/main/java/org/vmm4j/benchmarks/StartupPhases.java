@@ -2,7 +2,6 @@ package org.vmm4j.benchmarks;
 
 import java.time.Duration;
 import java.util.Arrays;
-
 import org.vmm4j.GuestMemory;
 import org.vmm4j.Hypervisor;
 import org.vmm4j.VirtualCpu;
@@ -13,9 +12,9 @@ import org.vmm4j.boot.BootState;
 import org.vmm4j.boot.EntryKind;
 import org.vmm4j.boot.LinuxKernel;
 import org.vmm4j.boot.MinimalKernel;
-import org.vmm4j.x86.Irqchip;
 import org.vmm4j.machine.Machine;
 import org.vmm4j.machine.MachineExit;
+import org.vmm4j.x86.Irqchip;
 
 /**
  * {@link MachineStartup}'s phases timed one by one inside a single boot, the first boot of the JVM
@@ -29,16 +28,24 @@ import org.vmm4j.machine.MachineExit;
  */
 public final class StartupPhases {
     private static final long MEMORY = 256L << 20;
-    private static final String[] PHASES = {"open /dev/kvm", "VM create (+TSS, irqchip)", "memory map",
-            "vCPU create + setup", "load (kernel, boot_params, registers)", "teardown (close)",
-            "Machine: build", "Machine: start to reset", "Machine: close"};
+    private static final String[] PHASES = {
+        "open /dev/kvm",
+        "VM create (+TSS, irqchip)",
+        "memory map",
+        "vCPU create + setup",
+        "load (kernel, boot_params, registers)",
+        "teardown (close)",
+        "Machine: build",
+        "Machine: start to reset",
+        "Machine: close"
+    };
 
-    private StartupPhases() {
-    }
+    private StartupPhases() {}
 
     public static void main(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 31;
-        Irqchip irqchip = args.length > 1 ? Irqchip.valueOf(args[1].toUpperCase(java.util.Locale.ROOT)) : Irqchip.KERNEL;
+        Irqchip irqchip =
+                args.length > 1 ? Irqchip.valueOf(args[1].toUpperCase(java.util.Locale.ROOT)) : Irqchip.KERNEL;
         LinuxKernel kernel = LinuxKernel.of(MinimalKernel.bzImage(), EntryKind.BZIMAGE_64, null);
         long[][] t = new long[PHASES.length][rounds];
         for (int r = 0; r < rounds; r++) {
@@ -58,7 +65,12 @@ public final class StartupPhases {
                 long t5 = System.nanoTime();
                 vm.close();
                 long t6 = System.nanoTime();
-                Machine machine = Machine.builder().hypervisor(hv).kernel(kernel).memoryBytes(MEMORY).irqchip(irqchip).build();
+                Machine machine = Machine.builder()
+                        .hypervisor(hv)
+                        .kernel(kernel)
+                        .memoryBytes(MEMORY)
+                        .irqchip(irqchip)
+                        .build();
                 long t7 = System.nanoTime();
                 machine.start();
                 MachineExit exit = machine.awaitExit(Duration.ofSeconds(10)).orElseThrow();
@@ -83,7 +95,8 @@ public final class StartupPhases {
         for (int p = 0; p < PHASES.length; p++) {
             long[] warm = Arrays.copyOfRange(t[p], 1, rounds);
             Arrays.sort(warm);
-            System.out.println("| " + PHASES[p] + " | " + ms(t[p][0]) + " | " + ms(warm.length == 0 ? 0 : warm[warm.length / 2]) + " |");
+            System.out.println("| " + PHASES[p] + " | " + ms(t[p][0]) + " | "
+                    + ms(warm.length == 0 ? 0 : warm[warm.length / 2]) + " |");
         }
     }
 

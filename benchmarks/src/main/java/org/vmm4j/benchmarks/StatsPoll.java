@@ -5,7 +5,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -65,7 +64,10 @@ public class StatsPoll {
         cpuKey = cpuStats[0].key("exits");
         if (!Files.isDirectory(Path.of("/sys/kernel/debug/kvm"))) {
             // Root may mount debugfs; otherwise the debugfs baseline reports itself unavailable.
-            new ProcessBuilder("mount", "-t", "debugfs", "none", "/sys/kernel/debug").inheritIO().start().waitFor();
+            new ProcessBuilder("mount", "-t", "debugfs", "none", "/sys/kernel/debug")
+                    .inheritIO()
+                    .start()
+                    .waitFor();
         }
         if (Files.isDirectory(Path.of("/sys/kernel/debug/kvm"))) {
             debugfsStats = vm.openStats(Stats.Source.DEBUGFS);
@@ -107,7 +109,8 @@ public class StatsPoll {
     @Benchmark
     public long debugfs() {
         if (debugfsStats == null) {
-            throw new IllegalStateException("debugfs unavailable: not mounted on /sys/kernel/debug and cannot mount it");
+            throw new IllegalStateException(
+                    "debugfs unavailable: not mounted on /sys/kernel/debug and cannot mount it");
         }
         debugfsStats.poll();
         return debugfsStats.get(0);

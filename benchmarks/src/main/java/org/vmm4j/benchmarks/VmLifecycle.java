@@ -5,7 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -41,12 +40,16 @@ public class VmLifecycle {
         cLifecycle = CBaseline.function("vmm4j_c_vm_lifecycle", CType.LONG, CType.INT, CType.LONG);
         try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
             kvmFd = Integer.parseInt(fds.filter(p -> {
-                try {
-                    return Files.readSymbolicLink(p).toString().equals("/dev/kvm");
-                } catch (IOException e) {
-                    return false;
-                }
-            }).findFirst().orElseThrow().getFileName().toString());
+                        try {
+                            return Files.readSymbolicLink(p).toString().equals("/dev/kvm");
+                        } catch (IOException e) {
+                            return false;
+                        }
+                    })
+                    .findFirst()
+                    .orElseThrow()
+                    .getFileName()
+                    .toString());
         }
     }
 

@@ -16,7 +16,7 @@ class PairedRatioTest {
         }
         PairedRatio r = PairedRatio.of(ratios);
         assertEquals(1.12, r.median(), 1e-12);
-        assertEquals(1.07, r.low(), 1e-12);  // x(8)
+        assertEquals(1.07, r.low(), 1e-12); // x(8)
         assertEquals(1.17, r.high(), 1e-12); // x(18)
         assertEquals(0.9567, r.coverage(), 1e-4); // 1 - 2 P(B <= 7), B ~ binomial(25, 1/2)
         assertTrue(r.bootstrapLow() <= r.median() && r.median() <= r.bootstrapHigh());

@@ -12,7 +12,10 @@ class PairedRunLoopTest {
 
     @ParameterizedTest
     @EnumSource(RunLoopGuest.Exit.class)
-    @RequiresHost(kvm = true, tools = "gcc", files = {RequiresHost.LIBC_HEADERS, RequiresHost.KVM_HEADER})
+    @RequiresHost(
+            kvm = true,
+            tools = "gcc",
+            files = {RequiresHost.LIBC_HEADERS, RequiresHost.KVM_HEADER})
     void measuresBothLoopsOnTheSameExits(RunLoopGuest.Exit exit) {
         PairedRunLoop.Result r = PairedRunLoop.measure(exit, 3, 1, 20);
         assertEquals(3, r.pairs().size());
@@ -20,6 +23,7 @@ class PairedRunLoopTest {
             assertTrue(p.cNs() > 0 && p.javaNs() > 0, p.toString());
         }
         assertTrue(r.pairs().get(0).cFirst() && !r.pairs().get(1).cFirst(), "the order alternates");
-        assertTrue(r.ratio().low() <= r.ratio().median() && r.ratio().median() <= r.ratio().high());
+        assertTrue(r.ratio().low() <= r.ratio().median()
+                && r.ratio().median() <= r.ratio().high());
     }
 }

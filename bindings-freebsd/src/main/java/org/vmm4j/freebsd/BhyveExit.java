@@ -53,9 +53,24 @@ public final class BhyveExit implements VmExit {
 
     private static final long DF = 1L << 10;
     /** ModRM reg (with REX.R) to vm_reg_name, in x86 encoding order. */
-    private static final int[] GPR = {VM_REG_GUEST_RAX, VM_REG_GUEST_RCX, VM_REG_GUEST_RDX, VM_REG_GUEST_RBX,
-        VM_REG_GUEST_RSP, VM_REG_GUEST_RBP, VM_REG_GUEST_RSI, VM_REG_GUEST_RDI, VM_REG_GUEST_R8, VM_REG_GUEST_R9,
-        VM_REG_GUEST_R10, VM_REG_GUEST_R11, VM_REG_GUEST_R12, VM_REG_GUEST_R13, VM_REG_GUEST_R14, VM_REG_GUEST_R15};
+    private static final int[] GPR = {
+        VM_REG_GUEST_RAX,
+        VM_REG_GUEST_RCX,
+        VM_REG_GUEST_RDX,
+        VM_REG_GUEST_RBX,
+        VM_REG_GUEST_RSP,
+        VM_REG_GUEST_RBP,
+        VM_REG_GUEST_RSI,
+        VM_REG_GUEST_RDI,
+        VM_REG_GUEST_R8,
+        VM_REG_GUEST_R9,
+        VM_REG_GUEST_R10,
+        VM_REG_GUEST_R11,
+        VM_REG_GUEST_R12,
+        VM_REG_GUEST_R13,
+        VM_REG_GUEST_R14,
+        VM_REG_GUEST_R15
+    };
 
     private final NativeMemory buffer;
     private final VcpuAccess vcpu;
@@ -283,7 +298,8 @@ public final class BhyveExit implements VmExit {
     private GuestMemory region(long gpa, int bytes) {
         GuestMemory m = vcpu.regionAt(gpa);
         if (m == null || !m.contains(gpa + bytes - 1)) {
-            throw new IllegalStateException(String.format("string I/O buffer at guest-physical 0x%x is not in guest RAM", gpa));
+            throw new IllegalStateException(
+                    String.format("string I/O buffer at guest-physical 0x%x is not in guest RAM", gpa));
         }
         return m;
     }
@@ -302,7 +318,8 @@ public final class BhyveExit implements VmExit {
 
     private void require(boolean ok, String accessor) {
         if (!ok) {
-            throw new IllegalStateException(accessor + " is not valid for a " + kind + " exit (vm_exitcode " + raw + ")");
+            throw new IllegalStateException(
+                    accessor + " is not valid for a " + kind + " exit (vm_exitcode " + raw + ")");
         }
     }
 
@@ -373,7 +390,8 @@ public final class BhyveExit implements VmExit {
 
     @Override
     public long mmioAddress() {
-        require(kind == ExitKind.MMIO_READ || kind == ExitKind.MMIO_WRITE || raw == VM_EXITCODE_INST_EMUL,
+        require(
+                kind == ExitKind.MMIO_READ || kind == ExitKind.MMIO_WRITE || raw == VM_EXITCODE_INST_EMUL,
                 "mmioAddress");
         return mmioAddress;
     }
@@ -403,7 +421,8 @@ public final class BhyveExit implements VmExit {
     @Override
     public long failureReason() {
         require(kind == ExitKind.FAIL_ENTRY, "failureReason");
-        return raw == VM_EXITCODE_VMX ? buffer.getUnsignedInt(VM_EXIT_VMX_EXIT_REASON)
+        return raw == VM_EXITCODE_VMX
+                ? buffer.getUnsignedInt(VM_EXIT_VMX_EXIT_REASON)
                 : buffer.getLong(VM_EXIT_SVM_EXITCODE);
     }
 

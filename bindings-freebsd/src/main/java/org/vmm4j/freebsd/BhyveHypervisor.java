@@ -1,7 +1,6 @@
 package org.vmm4j.freebsd;
 
 import java.util.concurrent.atomic.AtomicInteger;
-
 import org.vmm4j.Hypervisor;
 import org.vmm4j.VirtualMachine;
 import org.vmm4j.VmmException;
@@ -17,6 +16,7 @@ import org.vmm4j.internal.nat.Errno;
 public final class BhyveHypervisor implements Hypervisor {
     /** The kind of this backend, its VMs, its probe entry and its guest manager: {@value}. */
     public static final String KIND = "bhyve";
+
     private static final AtomicInteger COUNTER = new AtomicInteger();
 
     private final VmmKernel kernel;
@@ -30,7 +30,9 @@ public final class BhyveHypervisor implements Hypervisor {
      * @throws org.vmm4j.HypervisorUnavailableException when libvmmapi cannot be loaded
      */
     public static BhyveHypervisor open() {
-        return new BhyveHypervisor(BhyveHost.current().kernel().get(), "vmm4j-" + ProcessHandle.current().pid());
+        return new BhyveHypervisor(
+                BhyveHost.current().kernel().get(),
+                "vmm4j-" + ProcessHandle.current().pid());
     }
 
     /** Over any kernel side; tests pass a scripted double. */

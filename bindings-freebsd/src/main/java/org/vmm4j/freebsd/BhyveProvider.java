@@ -2,7 +2,6 @@ package org.vmm4j.freebsd;
 
 import java.util.List;
 import java.util.Optional;
-
 import org.vmm4j.Hypervisor;
 import org.vmm4j.HypervisorInfo;
 import org.vmm4j.HypervisorUnavailableException;
@@ -19,8 +18,7 @@ import org.vmm4j.spi.HypervisorProvider;
 public final class BhyveProvider implements HypervisorProvider {
 
     /** Instantiated by {@link java.util.ServiceLoader}; holds no state. */
-    public BhyveProvider() {
-    }
+    public BhyveProvider() {}
 
     @Override
     public String kind() {
@@ -41,7 +39,8 @@ public final class BhyveProvider implements HypervisorProvider {
     public Hypervisor open() {
         BhyveHost host = BhyveHost.current();
         if (!host.freeBsd()) {
-            throw new HypervisorUnavailableException("bhyve is FreeBSD's hypervisor; this is " + System.getProperty("os.name"));
+            throw new HypervisorUnavailableException(
+                    "bhyve is FreeBSD's hypervisor; this is " + System.getProperty("os.name"));
         }
         requireSupportedKernel(host.facts().sysctl("kern.osreldate"));
         return BhyveHypervisor.open();
@@ -76,8 +75,9 @@ public final class BhyveProvider implements HypervisorProvider {
             return;
         }
         if (version < BhyveProbe.OSRELDATE_14) {
-            throw new HypervisorUnavailableException("FreeBSD " + version + " (kern.osreldate) predates the 14.0 vmm(4) "
-                    + "ABI this backend speaks; upgrade to FreeBSD 14 or later");
+            throw new HypervisorUnavailableException(
+                    "FreeBSD " + version + " (kern.osreldate) predates the 14.0 vmm(4) "
+                            + "ABI this backend speaks; upgrade to FreeBSD 14 or later");
         }
     }
 }

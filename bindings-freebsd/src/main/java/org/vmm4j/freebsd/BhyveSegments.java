@@ -6,8 +6,7 @@ import org.vmm4j.Segment;
 
 /** Conversion between {@link Segment} and vmm(4)'s {@code seg_desc.access} (VMX access-rights format). */
 final class BhyveSegments {
-    private BhyveSegments() {
-    }
+    private BhyveSegments() {}
 
     static int access(Segment s) {
         int access = s.type() & 0xf;
@@ -23,9 +22,18 @@ final class BhyveSegments {
     }
 
     static Segment segment(long base, int limit, int selector, int access) {
-        return new Segment(base, limit, selector & 0xffff, access & 0xf, (access & SEG_DESC_PRESENT) != 0,
-                (access >> SEG_DESC_DPL_SHIFT) & 3, (access & SEG_DESC_DEF32) != 0, (access & 0x10) != 0,
-                (access & SEG_DESC_LONG) != 0, (access & SEG_DESC_GRANULARITY) != 0, (access & SEG_DESC_AVL) != 0,
+        return new Segment(
+                base,
+                limit,
+                selector & 0xffff,
+                access & 0xf,
+                (access & SEG_DESC_PRESENT) != 0,
+                (access >> SEG_DESC_DPL_SHIFT) & 3,
+                (access & SEG_DESC_DEF32) != 0,
+                (access & 0x10) != 0,
+                (access & SEG_DESC_LONG) != 0,
+                (access & SEG_DESC_GRANULARITY) != 0,
+                (access & SEG_DESC_AVL) != 0,
                 (access & SEG_DESC_UNUSABLE) != 0);
     }
 }

@@ -2,7 +2,6 @@ package org.vmm4j.freebsd;
 
 import java.util.ArrayList;
 import java.util.List;
-
 import org.vmm4j.StatDescriptor;
 import org.vmm4j.freebsd.internal.VmmDevice;
 import org.vmm4j.freebsd.internal.VmmStatistics;
@@ -30,8 +29,14 @@ public final class BhyveStats extends AbstractStats {
         List<StatDescriptor> d = new ArrayList<>(names.size());
         for (String name : names) {
             // vmm(4) statistics are plain counters with a description for a name; the kernel says no more.
-            d.add(new StatDescriptor(name, StatDescriptor.Type.CUMULATIVE, StatDescriptor.Unit.NONE,
-                    StatDescriptor.Base.POW10, 0, 1, 0));
+            d.add(new StatDescriptor(
+                    name,
+                    StatDescriptor.Type.CUMULATIVE,
+                    StatDescriptor.Unit.NONE,
+                    StatDescriptor.Base.POW10,
+                    0,
+                    1,
+                    0));
         }
         return d;
     }

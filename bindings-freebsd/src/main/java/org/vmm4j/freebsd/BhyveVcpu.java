@@ -45,14 +45,43 @@ import org.vmm4j.internal.nat.NativeMemory;
 public final class BhyveVcpu implements VirtualCpu {
     private static final Logger LOG = LoggerFactory.getLogger(BhyveVcpu.class);
 
-    private static final int[] GPRS = {VM_REG_GUEST_RAX, VM_REG_GUEST_RBX, VM_REG_GUEST_RCX, VM_REG_GUEST_RDX,
-        VM_REG_GUEST_RSI, VM_REG_GUEST_RDI, VM_REG_GUEST_RSP, VM_REG_GUEST_RBP, VM_REG_GUEST_R8, VM_REG_GUEST_R9,
-        VM_REG_GUEST_R10, VM_REG_GUEST_R11, VM_REG_GUEST_R12, VM_REG_GUEST_R13, VM_REG_GUEST_R14, VM_REG_GUEST_R15,
-        VM_REG_GUEST_RIP, VM_REG_GUEST_RFLAGS};
+    private static final int[] GPRS = {
+        VM_REG_GUEST_RAX,
+        VM_REG_GUEST_RBX,
+        VM_REG_GUEST_RCX,
+        VM_REG_GUEST_RDX,
+        VM_REG_GUEST_RSI,
+        VM_REG_GUEST_RDI,
+        VM_REG_GUEST_RSP,
+        VM_REG_GUEST_RBP,
+        VM_REG_GUEST_R8,
+        VM_REG_GUEST_R9,
+        VM_REG_GUEST_R10,
+        VM_REG_GUEST_R11,
+        VM_REG_GUEST_R12,
+        VM_REG_GUEST_R13,
+        VM_REG_GUEST_R14,
+        VM_REG_GUEST_R15,
+        VM_REG_GUEST_RIP,
+        VM_REG_GUEST_RFLAGS
+    };
     /** Selectors and control registers read with one VM_GET_REGISTER_SET. */
-    private static final int[] SPECIAL = {VM_REG_GUEST_CS, VM_REG_GUEST_DS, VM_REG_GUEST_ES, VM_REG_GUEST_FS,
-        VM_REG_GUEST_GS, VM_REG_GUEST_SS, VM_REG_GUEST_TR, VM_REG_GUEST_LDTR, VM_REG_GUEST_CR0, VM_REG_GUEST_CR2,
-        VM_REG_GUEST_CR3, VM_REG_GUEST_CR4, VM_REG_GUEST_EFER};
+    private static final int[] SPECIAL = {
+        VM_REG_GUEST_CS,
+        VM_REG_GUEST_DS,
+        VM_REG_GUEST_ES,
+        VM_REG_GUEST_FS,
+        VM_REG_GUEST_GS,
+        VM_REG_GUEST_SS,
+        VM_REG_GUEST_TR,
+        VM_REG_GUEST_LDTR,
+        VM_REG_GUEST_CR0,
+        VM_REG_GUEST_CR2,
+        VM_REG_GUEST_CR3,
+        VM_REG_GUEST_CR4,
+        VM_REG_GUEST_EFER
+    };
+
     private static final int MAX_SET = Math.max(GPRS.length, SPECIAL.length);
 
     private final BhyveVm vm;
@@ -198,14 +227,33 @@ public final class BhyveVcpu implements VirtualCpu {
     @Override
     public Registers registers() {
         getSet(GPRS);
-        return new Registers(v(0), v(1), v(2), v(3), v(4), v(5), v(6), v(7), v(8), v(9), v(10), v(11), v(12), v(13),
-                v(14), v(15), v(16), v(17));
+        return new Registers(
+                v(0), v(1), v(2), v(3), v(4), v(5), v(6), v(7), v(8), v(9), v(10), v(11), v(12), v(13), v(14), v(15),
+                v(16), v(17));
     }
 
     @Override
     public void setRegisters(Registers r) {
-        long[] values = {r.rax(), r.rbx(), r.rcx(), r.rdx(), r.rsi(), r.rdi(), r.rsp(), r.rbp(), r.r8(), r.r9(),
-            r.r10(), r.r11(), r.r12(), r.r13(), r.r14(), r.r15(), r.rip(), r.rflags()};
+        long[] values = {
+            r.rax(),
+            r.rbx(),
+            r.rcx(),
+            r.rdx(),
+            r.rsi(),
+            r.rdi(),
+            r.rsp(),
+            r.rbp(),
+            r.r8(),
+            r.r9(),
+            r.r10(),
+            r.r11(),
+            r.r12(),
+            r.r13(),
+            r.r14(),
+            r.r15(),
+            r.rip(),
+            r.rflags()
+        };
         putSet(GPRS, values);
     }
 
@@ -222,11 +270,24 @@ public final class BhyveVcpu implements VirtualCpu {
             sel[i] = v(i);
         }
         long cr0 = v(8), cr2 = v(9), cr3 = v(10), cr4 = v(11), efer = v(12);
-        return new SpecialRegisters(segment(VM_REG_GUEST_CS, sel[0]), segment(VM_REG_GUEST_DS, sel[1]),
-                segment(VM_REG_GUEST_ES, sel[2]), segment(VM_REG_GUEST_FS, sel[3]), segment(VM_REG_GUEST_GS, sel[4]),
-                segment(VM_REG_GUEST_SS, sel[5]), segment(VM_REG_GUEST_TR, sel[6]),
-                segment(VM_REG_GUEST_LDTR, sel[7]), table(VM_REG_GUEST_GDTR), table(VM_REG_GUEST_IDTR),
-                cr0, cr2, cr3, cr4, 0, efer, 0);
+        return new SpecialRegisters(
+                segment(VM_REG_GUEST_CS, sel[0]),
+                segment(VM_REG_GUEST_DS, sel[1]),
+                segment(VM_REG_GUEST_ES, sel[2]),
+                segment(VM_REG_GUEST_FS, sel[3]),
+                segment(VM_REG_GUEST_GS, sel[4]),
+                segment(VM_REG_GUEST_SS, sel[5]),
+                segment(VM_REG_GUEST_TR, sel[6]),
+                segment(VM_REG_GUEST_LDTR, sel[7]),
+                table(VM_REG_GUEST_GDTR),
+                table(VM_REG_GUEST_IDTR),
+                cr0,
+                cr2,
+                cr3,
+                cr4,
+                0,
+                efer,
+                0);
     }
 
     @Override
@@ -338,8 +399,8 @@ public final class BhyveVcpu implements VirtualCpu {
             exitRecord.copyTo(pagingOffset, arg, VM_GLA2GPA_PAGING, VM_GUEST_PAGING_SIZE);
             check(device.ioctl(VM_GLA2GPA_NOFAULT, arg), "VM_GLA2GPA_NOFAULT");
             if (arg.getInt(VM_GLA2GPA_FAULT) != 0) {
-                throw new VmmException(String.format("guest linear address 0x%x of vCPU %d is not mapped by the "
-                        + "guest's page tables", gla, id));
+                throw new VmmException(String.format(
+                        "guest linear address 0x%x of vCPU %d is not mapped by the " + "guest's page tables", gla, id));
             }
             return arg.getLong(VM_GLA2GPA_GPA);
         }
@@ -352,15 +413,17 @@ public final class BhyveVcpu implements VirtualCpu {
 
     private Segment segment(int reg, long selector) {
         getDescriptor(reg);
-        return BhyveSegments.segment(segArg.getLong(VM_SEG_DESC_DESC + SEG_DESC_BASE),
-                segArg.getInt(VM_SEG_DESC_DESC + SEG_DESC_LIMIT), (int) selector,
+        return BhyveSegments.segment(
+                segArg.getLong(VM_SEG_DESC_DESC + SEG_DESC_BASE),
+                segArg.getInt(VM_SEG_DESC_DESC + SEG_DESC_LIMIT),
+                (int) selector,
                 segArg.getInt(VM_SEG_DESC_DESC + SEG_DESC_ACCESS));
     }
 
     private DescriptorTable table(int reg) {
         getDescriptor(reg);
-        return new DescriptorTable(segArg.getLong(VM_SEG_DESC_DESC + SEG_DESC_BASE),
-                segArg.getInt(VM_SEG_DESC_DESC + SEG_DESC_LIMIT));
+        return new DescriptorTable(
+                segArg.getLong(VM_SEG_DESC_DESC + SEG_DESC_BASE), segArg.getInt(VM_SEG_DESC_DESC + SEG_DESC_LIMIT));
     }
 
     private void getDescriptor(int reg) {
@@ -461,8 +524,9 @@ public final class BhyveVcpu implements VirtualCpu {
             vm.forget(this);
             return;
         }
-        for (NativeMemory m : new NativeMemory[] {runArg, exitBuffer, cpuset, regArg, segArg, setArg, regNums, regVals,
-            capArg, stopArg, gla2gpaArg}) {
+        for (NativeMemory m : new NativeMemory[] {
+            runArg, exitBuffer, cpuset, regArg, segArg, setArg, regNums, regVals, capArg, stopArg, gla2gpaArg
+        }) {
             m.close();
         }
         vm.forget(this);

@@ -6,7 +6,6 @@ import static org.vmm4j.freebsd.abi.VmmDev.*;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-
 import org.vmm4j.DirtyLog;
 import org.vmm4j.GuestMemory;
 import org.vmm4j.MemoryOption;
@@ -29,6 +28,7 @@ import org.vmm4j.internal.nat.NativeMemory;
 public final class BhyveVm implements VirtualMachine {
     /** vm_setup_memory's default low-memory limit: system memory at 0 may not exceed it. */
     public static final long LOWMEM_LIMIT = 3L << 30;
+
     private static final int DEFAULT_MAX_VCPUS = 16;
 
     private final VmmDevice device;

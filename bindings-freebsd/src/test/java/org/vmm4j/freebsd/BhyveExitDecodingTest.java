@@ -7,13 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.vmm4j.freebsd.abi.Vmm.*;
 
 import java.util.Map;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.vmm4j.ExitKind;
-import org.vmm4j.SuspendReason;
 import org.vmm4j.GuestMemory;
+import org.vmm4j.SuspendReason;
 import org.vmm4j.freebsd.abi.CompiledAbi;
 import org.vmm4j.freebsd.abi.VmmDev;
 import org.vmm4j.internal.NativeGuestMemory;
@@ -130,8 +129,12 @@ class BhyveExitDecodingTest {
         }
         e.complete();
         // 64-bit mode ignores the ES base; every element goes through the guest's page tables (cr3 0x5000).
-        assertEquals(java.util.List.of("0xffff800000001000 cr3=0x5000 w", "0xffff800000001002 cr3=0x5000 w",
-                "0xffff800000001004 cr3=0x5000 w"), translations);
+        assertEquals(
+                java.util.List.of(
+                        "0xffff800000001000 cr3=0x5000 w",
+                        "0xffff800000001002 cr3=0x5000 w",
+                        "0xffff800000001004 cr3=0x5000 w"),
+                translations);
         assertEquals((short) 0xa000, ram.getShort(0x3000));
         assertEquals((short) 0xa002, ram.getShort(0x3004));
         assertEquals(0xffff800000001006L, regs[VM_REG_GUEST_RDI]);

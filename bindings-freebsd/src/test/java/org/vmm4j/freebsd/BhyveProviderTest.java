@@ -10,7 +10,6 @@ import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import java.util.List;
 import java.util.Optional;
 import java.util.ServiceLoader;
-
 import org.junit.jupiter.api.Test;
 import org.vmm4j.Fact;
 import org.vmm4j.Hypervisor;
@@ -48,8 +47,14 @@ class BhyveProviderTest {
     }
 
     private static BhyveHost.Installation freeBsd(String osreldate, ScriptedVmmKernel kernel) {
-        return BhyveHost.install(new BhyveHost(true, new RecordedHostFacts().sysctl("kern.osreldate", osreldate)
-                .path("/usr/sbin/bhyve").path("/usr/sbin/bhyvectl"), () -> kernel, CommandExecutor.system(),
+        return BhyveHost.install(new BhyveHost(
+                true,
+                new RecordedHostFacts()
+                        .sysctl("kern.osreldate", osreldate)
+                        .path("/usr/sbin/bhyve")
+                        .path("/usr/sbin/bhyvectl"),
+                () -> kernel,
+                CommandExecutor.system(),
                 BhyveHostLayout::standard));
     }
 
@@ -57,11 +62,14 @@ class BhyveProviderTest {
     void hypervisorOpenOnFreeBsdFourteenCreatesVmsInVmm() {
         ScriptedVmmKernel kernel = new ScriptedVmmKernel();
         BhyveHost.Installation installed = freeBsd("1401000", kernel);
-        try (Hypervisor hv = Hypervisor.open(BhyveHypervisor.KIND); VirtualMachine vm = hv.createVm()) {
+        try (Hypervisor hv = Hypervisor.open(BhyveHypervisor.KIND);
+                VirtualMachine vm = hv.createVm()) {
             assertInstanceOf(BhyveHypervisor.class, hv);
             assertEquals(BhyveHypervisor.KIND, vm.kind());
             assertEquals(List.of(((BhyveVm) vm).name()), kernel.list());
-            assertTrue(((BhyveVm) vm).name().startsWith("vmm4j-" + ProcessHandle.current().pid() + "-"));
+            assertTrue(((BhyveVm) vm)
+                    .name()
+                    .startsWith("vmm4j-" + ProcessHandle.current().pid() + "-"));
         } finally {
             installed.close();
         }
@@ -71,8 +79,8 @@ class BhyveProviderTest {
     void hypervisorOpenRefusesFreeBsdThirteen() {
         BhyveHost.Installation installed = freeBsd("1302001", new ScriptedVmmKernel());
         try {
-            HypervisorUnavailableException e = assertThrows(HypervisorUnavailableException.class,
-                    () -> Hypervisor.open(BhyveHypervisor.KIND));
+            HypervisorUnavailableException e =
+                    assertThrows(HypervisorUnavailableException.class, () -> Hypervisor.open(BhyveHypervisor.KIND));
             assertTrue(e.getMessage().contains("14"), e.getMessage());
         } finally {
             installed.close();
@@ -94,7 +102,8 @@ class BhyveProviderTest {
 
     @Test
     void refusesKernelsOlderThanFourteen() {
-        assertThrows(HypervisorUnavailableException.class,
+        assertThrows(
+                HypervisorUnavailableException.class,
                 () -> BhyveProvider.requireSupportedKernel(Optional.of("1302001")));
         BhyveProvider.requireSupportedKernel(Optional.of("1400097"));
         BhyveProvider.requireSupportedKernel(Optional.of("1500000"));

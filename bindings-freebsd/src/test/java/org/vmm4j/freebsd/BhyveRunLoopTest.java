@@ -11,18 +11,17 @@ import static org.vmm4j.freebsd.abi.VmmDevHeader.*;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.vmm4j.DescriptorTable;
 import org.vmm4j.ExitKind;
-import org.vmm4j.SuspendReason;
 import org.vmm4j.GuestMemory;
 import org.vmm4j.MemoryOption;
 import org.vmm4j.Registers;
 import org.vmm4j.Segment;
 import org.vmm4j.SpecialRegisters;
+import org.vmm4j.SuspendReason;
 import org.vmm4j.VirtualCpu;
 import org.vmm4j.VmExit;
 import org.vmm4j.VmmException;
@@ -125,7 +124,8 @@ class BhyveRunLoopTest {
         VirtualCpu cpu = vm.createVcpu(0);
         device.script.add(ScriptedVmmKernel.SPIN);
         device.script.add(ScriptedVmmKernel.hlt());
-        CompletableFuture<ExitKind> running = CompletableFuture.supplyAsync(() -> cpu.run().kind());
+        CompletableFuture<ExitKind> running =
+                CompletableFuture.supplyAsync(() -> cpu.run().kind());
         Await.until("the run to reach VM_RUN", Duration.ofSeconds(5), () -> device.count(REQ_VM_RUN) > 0);
         assertFalse(running.isDone(), "the spinning guest returned before it was stopped");
         long start = System.nanoTime();
@@ -195,7 +195,7 @@ class BhyveRunLoopTest {
     @Test
     void debugExitWithoutAStopRequestIsReportedAsDebug() {
         VirtualCpu cpu = vm.createVcpu(0);
-        device.script.add(ScriptedVmmKernel.exit(ScriptedVmmKernel.EXIT_DEBUG, 0x2000, e -> { }));
+        device.script.add(ScriptedVmmKernel.exit(ScriptedVmmKernel.EXIT_DEBUG, 0x2000, e -> {}));
         VmExit exit = cpu.run();
         assertEquals(ExitKind.DEBUG, exit.kind());
         assertEquals(0x2000, exit.debugPc());
@@ -222,7 +222,9 @@ class BhyveRunLoopTest {
         VirtualCpu cpu = vm.createVcpu(0);
         vm.suspend(Vmm.VM_SUSPEND_POWEROFF);
         assertEquals(suspendHow("POWEROFF"), device.suspendedHow);
-        device.script.add(ScriptedVmmKernel.exit(ScriptedVmmKernel.EXIT_SUSPENDED, 0,
+        device.script.add(ScriptedVmmKernel.exit(
+                ScriptedVmmKernel.EXIT_SUSPENDED,
+                0,
                 e -> e.putInt(ScriptedVmmKernel.EXIT_SUSPENDED_HOW, suspendHow("POWEROFF"))));
         VmExit exit = cpu.run();
         assertEquals(ExitKind.SUSPENDED, exit.kind());
@@ -233,8 +235,20 @@ class BhyveRunLoopTest {
     @Test
     void registersRoundTripThroughTheRegisterSetIoctls() {
         VirtualCpu cpu = vm.createVcpu(0);
-        Registers regs = Registers.builder().rax(1).rbx(2).rcx(3).rdx(4).rsi(5).rdi(6).rsp(7).rbp(8).r8(9).r15(16)
-                .rip(0xfff0).rflags(0x202).build();
+        Registers regs = Registers.builder()
+                .rax(1)
+                .rbx(2)
+                .rcx(3)
+                .rdx(4)
+                .rsi(5)
+                .rdi(6)
+                .rsp(7)
+                .rbp(8)
+                .r8(9)
+                .r15(16)
+                .rip(0xfff0)
+                .rflags(0x202)
+                .build();
         cpu.setRegisters(regs);
         assertEquals(0xfff0, device.regs(0)[register("RIP")]);
         assertEquals(7, device.regs(0)[register("RSP")]);
@@ -249,9 +263,24 @@ class BhyveRunLoopTest {
         Segment data = Segment.long64(0x10, false);
         Segment tr = new Segment(0, 0x67, 0x18, 0xb, true, 0, false, false, false, false, false, false);
         Segment ldt = new Segment(0, 0, 0, 0x2, false, 0, false, false, false, false, false, true);
-        SpecialRegisters sregs = new SpecialRegisters(code, data, data, data, data, data, tr, ldt,
-                new DescriptorTable(0x500, 0x17), new DescriptorTable(0, 0xfff), 0x8000_0011L, 0, 0x9000, 0x20, 0,
-                0x500, 0);
+        SpecialRegisters sregs = new SpecialRegisters(
+                code,
+                data,
+                data,
+                data,
+                data,
+                data,
+                tr,
+                ldt,
+                new DescriptorTable(0x500, 0x17),
+                new DescriptorTable(0, 0xfff),
+                0x8000_0011L,
+                0,
+                0x9000,
+                0x20,
+                0,
+                0x500,
+                0);
         cpu.setSpecialRegisters(sregs);
         long[] cs = device.descs.get(register("CS"));
         assertEquals(0xa09b, cs[2], "CS access rights: G, L, P, S, type 0xb");
@@ -298,7 +327,8 @@ class BhyveRunLoopTest {
         low.putInt(0x100, 0xcafe);
         assertEquals(0xcafe, vm.memoryAt(0x100).getInt(0x100));
         assertThrows(IllegalArgumentException.class, () -> vm.allocateMemory(0x8000, 0x10000));
-        assertThrows(UnsupportedOperationException.class,
+        assertThrows(
+                UnsupportedOperationException.class,
                 () -> vm.allocateMemory(0x100000, 0x1000, MemoryOption.LOG_DIRTY_PAGES));
         vm.removeMemory(rom);
         assertEquals(1, vm.memoryRegions().size());
@@ -311,7 +341,8 @@ class BhyveRunLoopTest {
     void closingAVcpuWhileItRunsStopsTheRunFirst() throws Exception {
         VirtualCpu cpu = vm.createVcpu(0);
         device.script.add(ScriptedVmmKernel.SPIN);
-        CompletableFuture<ExitKind> running = CompletableFuture.supplyAsync(() -> cpu.run().kind());
+        CompletableFuture<ExitKind> running =
+                CompletableFuture.supplyAsync(() -> cpu.run().kind());
         Await.until("the run to reach VM_RUN", Duration.ofSeconds(5), () -> device.count(REQ_VM_RUN) > 0);
         cpu.close();
         assertEquals(ExitKind.STOP_REQUESTED, running.get(5, TimeUnit.SECONDS));

@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
-
 import org.vmm4j.Hypervisor;
 import org.vmm4j.VmmException;
 import org.vmm4j.freebsd.guest.BhyveHostLayout;
@@ -101,8 +100,8 @@ final class ScriptedVmmKernel implements VmmKernel {
      */
     Hypervisor openThroughProvider() {
         RecordedHostFacts facts = new RecordedHostFacts().sysctl("kern.osreldate", "1401000");
-        BhyveHost.Installation installed = BhyveHost.install(new BhyveHost(true, facts, () -> this,
-                CommandExecutor.system(), BhyveHostLayout::standard));
+        BhyveHost.Installation installed = BhyveHost.install(
+                new BhyveHost(true, facts, () -> this, CommandExecutor.system(), BhyveHostLayout::standard));
         try {
             return Hypervisor.open(BhyveHypervisor.KIND);
         } finally {
@@ -168,8 +167,8 @@ final class ScriptedVmmKernel implements VmmKernel {
     /** {@code rep outsb} of {@code count} bytes at DS:RSI = {@code rsi} in 64-bit paged mode. */
     static Step repOutsb64(int port, long rsi, int count) {
         return exit(EXIT_INOUT_STR, 0x1000, e -> {
-            e.putShort(EXIT_INOUT_BITS, (short) ((1 << INOUT_BYTES_SHIFT) | (1 << INOUT_STRING_SHIFT)
-                    | (1 << INOUT_REP_SHIFT)));
+            e.putShort(EXIT_INOUT_BITS, (short)
+                    ((1 << INOUT_BYTES_SHIFT) | (1 << INOUT_STRING_SHIFT) | (1 << INOUT_REP_SHIFT)));
             e.putShort(EXIT_INOUT_PORT, (short) port);
             e.putInt(EXIT_INOUT_STR_CPU_MODE, cpuMode("64BIT"));
             e.putInt(EXIT_INOUT_STR_PAGING_MODE, PAGING_64);
@@ -181,7 +180,7 @@ final class ScriptedVmmKernel implements VmmKernel {
     }
 
     static Step hlt() {
-        return exit(EXIT_HLT, 0x1010, e -> { });
+        return exit(EXIT_HLT, 0x1010, e -> {});
     }
 
     static Step error(int errno) {
@@ -198,6 +197,7 @@ final class ScriptedVmmKernel implements VmmKernel {
         final Deque<Step> script = new ArrayDeque<>();
         /** Requests in call order; a plain array so that logging allocates nothing. */
         private final long[] calls = new long[1 << 20];
+
         private int callCount;
         final Map<Integer, long[]> regs = new HashMap<>();
         final Map<Integer, long[]> descs = new HashMap<>();
@@ -292,8 +292,9 @@ final class ScriptedVmmKernel implements VmmKernel {
                     arg.putInt(SEG_LIMIT, (int) d[1]);
                     arg.putInt(SEG_ACCESS, (int) d[2]);
                 } else if (request == REQ_VM_SET_SEGMENT_DESCRIPTOR) {
-                    descs.put(arg.getInt(SEG_CPUID) * 100 + arg.getInt(SEG_REGNUM), new long[] {
-                        arg.getLong(SEG_BASE), arg.getInt(SEG_LIMIT), arg.getInt(SEG_ACCESS)});
+                    descs.put(
+                            arg.getInt(SEG_CPUID) * 100 + arg.getInt(SEG_REGNUM),
+                            new long[] {arg.getLong(SEG_BASE), arg.getInt(SEG_LIMIT), arg.getInt(SEG_ACCESS)});
                 } else if (request == REQ_VM_GET_TOPOLOGY) {
                     arg.putShort(TOPOLOGY_MAXCPUS, (short) maxCpus);
                 } else if (request == REQ_VM_SUSPEND) {
@@ -316,7 +317,8 @@ final class ScriptedVmmKernel implements VmmKernel {
                 } else if (request == REQ_VM_GLA2GPA_NOFAULT) {
                     // The guest maps its higher half at 0xffff800000000000 onto physical 0; nothing else.
                     long gla = arg.getLong(GLA2GPA_GLA);
-                    boolean mapped = gla >= 0xffff800000000000L && gla < 0xffff800000100000L
+                    boolean mapped = gla >= 0xffff800000000000L
+                            && gla < 0xffff800000100000L
                             && arg.getInt(GLA2GPA_PAGING_MODE) == PAGING_64;
                     arg.putInt(GLA2GPA_FAULT, mapped ? 0 : 1);
                     arg.putLong(GLA2GPA_GPA, mapped ? gla - 0xffff800000000000L : 0);

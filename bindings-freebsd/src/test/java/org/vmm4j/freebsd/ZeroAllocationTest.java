@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.lang.management.ManagementFactory;
 import java.util.Map;
-
 import org.junit.jupiter.api.Test;
 import org.vmm4j.ExitKind;
 import org.vmm4j.GuestMemory;
@@ -47,8 +46,8 @@ class ZeroAllocationTest {
         com.sun.management.ThreadMXBean t = threads();
         Map<String, byte[]> records = CompiledAbi.exits();
         try (NativeMemory a = NativeAccess.get().allocate(VmmDev.VM_EXIT_SIZE);
-             NativeMemory b = NativeAccess.get().allocate(VmmDev.VM_EXIT_SIZE);
-             NativeMemory c = NativeAccess.get().allocate(VmmDev.VM_EXIT_SIZE)) {
+                NativeMemory b = NativeAccess.get().allocate(VmmDev.VM_EXIT_SIZE);
+                NativeMemory c = NativeAccess.get().allocate(VmmDev.VM_EXIT_SIZE)) {
             a.put(0, records.get("outb_3f8_A"), 0, VmmDev.VM_EXIT_SIZE);
             b.put(0, records.get("mov_ecx_to_mem"), 0, VmmDev.VM_EXIT_SIZE);
             c.put(0, records.get("hlt"), 0, VmmDev.VM_EXIT_SIZE);
@@ -59,8 +58,7 @@ class ZeroAllocationTest {
                 }
 
                 @Override
-                public void setRegister(int r, long v) {
-                }
+                public void setRegister(int r, long v) {}
 
                 @Override
                 public long translate(long gla, NativeMemory e, long off, boolean w) {

@@ -4,7 +4,6 @@ import static org.vmm4j.linux.abi.KvmHeader.*;
 
 import java.util.ArrayList;
 import java.util.List;
-
 import org.vmm4j.StatDescriptor;
 import org.vmm4j.internal.nat.Errno;
 import org.vmm4j.internal.nat.Libc;
@@ -24,6 +23,7 @@ final class KvmBinaryStats extends AbstractStats {
     private final String id;
     /** Byte offset of each statistic's first value inside the data block. */
     private final long[] offsets;
+
     private final long dataOffset;
     private final NativeMemory data;
 
@@ -44,9 +44,8 @@ final class KvmBinaryStats extends AbstractStats {
 
     /** The header, the descriptors and a buffer for the data block, read once when the fd is opened. */
     @SuppressWarnings("ArrayRecordComponent") // read once when the fd opens, never compared or hashed
-    private record Layout(String id, List<StatDescriptor> descriptors, long[] offsets, long dataOffset,
-                          NativeMemory data) {
-    }
+    private record Layout(
+            String id, List<StatDescriptor> descriptors, long[] offsets, long dataOffset, NativeMemory data) {}
 
     /** Reads the layout; closes {@code fd} when it cannot. */
     private static Layout readLayout(Libc libc, int fd) {
@@ -72,10 +71,16 @@ final class KvmBinaryStats extends AbstractStats {
                     long at = (long) i * descSize;
                     int flags = descs.getInt(at + StatsDesc.FLAGS);
                     int size = descs.getUnsignedShort(at + StatsDesc.SIZE_FIELD);
-                    StatDescriptor d = new StatDescriptor(descs.getString(at + StatsDesc.NAME).trim(), type(flags),
-                            unit(flags), (flags & KVM_STATS_BASE_MASK) == KVM_STATS_BASE_POW2
-                                    ? StatDescriptor.Base.POW2 : StatDescriptor.Base.POW10,
-                            descs.getShort(at + StatsDesc.EXPONENT), size, descs.getInt(at + StatsDesc.BUCKET_SIZE));
+                    StatDescriptor d = new StatDescriptor(
+                            descs.getString(at + StatsDesc.NAME).trim(),
+                            type(flags),
+                            unit(flags),
+                            (flags & KVM_STATS_BASE_MASK) == KVM_STATS_BASE_POW2
+                                    ? StatDescriptor.Base.POW2
+                                    : StatDescriptor.Base.POW10,
+                            descs.getShort(at + StatsDesc.EXPONENT),
+                            size,
+                            descs.getInt(at + StatsDesc.BUCKET_SIZE));
                     offsets[i] = descs.getUnsignedInt(at + StatsDesc.OFFSET);
                     dataSize = Math.max(dataSize, offsets[i] + 8L * size);
                     list.add(d);
@@ -88,7 +93,8 @@ final class KvmBinaryStats extends AbstractStats {
         }
     }
 
-    private static void readFully(Libc libc, int fd, NativeMemory buffer, long bufferOffset, long length, long fileOffset) {
+    private static void readFully(
+            Libc libc, int fd, NativeMemory buffer, long bufferOffset, long length, long fileOffset) {
         long done = 0;
         while (done < length) {
             long n = libc.pread(fd, buffer, bufferOffset + done, length - done, fileOffset + done);
@@ -97,8 +103,10 @@ final class KvmBinaryStats extends AbstractStats {
             }
             Errno.check(n, "pread(KVM stats fd)");
             if (n == 0) {
-                throw new org.vmm4j.VmmException("pread(KVM stats fd)", 0, "KVM stats fd ended after " + done
-                        + " of " + length + " bytes at offset " + fileOffset);
+                throw new org.vmm4j.VmmException(
+                        "pread(KVM stats fd)",
+                        0,
+                        "KVM stats fd ended after " + done + " of " + length + " bytes at offset " + fileOffset);
             }
             done += n;
         }

@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-
 import org.vmm4j.StatDescriptor;
 import org.vmm4j.VmmException;
 import org.vmm4j.spi.AbstractStats;
@@ -36,13 +35,15 @@ final class KvmDebugfsStats extends AbstractStats {
 
     /** The readable statistics of a directory, with their values when it was listed. */
     @SuppressWarnings("ArrayRecordComponent") // one listing of a directory, never compared or hashed
-    private record Listing(List<StatDescriptor> descriptors, Path[] files, long[][] values) {
-    }
+    private record Listing(List<StatDescriptor> descriptors, Path[] files, long[][] values) {}
 
     private static Listing readListing(Path dir) {
         if (!Files.isDirectory(dir)) {
-            throw new VmmException("stat(" + dir + ")", 0, "KVM debugfs statistics directory " + dir
-                    + " does not exist (is debugfs mounted on /sys/kernel/debug?)");
+            throw new VmmException(
+                    "stat(" + dir + ")",
+                    0,
+                    "KVM debugfs statistics directory " + dir
+                            + " does not exist (is debugfs mounted on /sys/kernel/debug?)");
         }
         List<Path> found;
         try (Stream<Path> s = Files.list(dir)) {
@@ -58,9 +59,14 @@ final class KvmDebugfsStats extends AbstractStats {
             if (v == null) {
                 continue;
             }
-            list.add(new StatDescriptor(f.getFileName().toString(), v.length > 1
-                    ? StatDescriptor.Type.LINEAR_HISTOGRAM : StatDescriptor.Type.UNKNOWN,
-                    StatDescriptor.Unit.NONE, StatDescriptor.Base.POW10, 0, v.length, 0));
+            list.add(new StatDescriptor(
+                    f.getFileName().toString(),
+                    v.length > 1 ? StatDescriptor.Type.LINEAR_HISTOGRAM : StatDescriptor.Type.UNKNOWN,
+                    StatDescriptor.Unit.NONE,
+                    StatDescriptor.Base.POW10,
+                    0,
+                    v.length,
+                    0));
             readable.add(f);
             current.add(v);
         }
@@ -91,8 +97,10 @@ final class KvmDebugfsStats extends AbstractStats {
         for (int i = 0; i < files.length; i++) {
             long[] v = read(files[i]);
             if (v == null) {
-                throw new VmmException("read(" + files[i] + ")", 0, "KVM debugfs statistic " + files[i]
-                        + " vanished (was the VM closed?)");
+                throw new VmmException(
+                        "read(" + files[i] + ")",
+                        0,
+                        "KVM debugfs statistic " + files[i] + " vanished (was the VM closed?)");
             }
             values[i] = v;
         }

@@ -188,9 +188,10 @@ final class KvmExit implements VmExit {
     @Override
     public String toString() {
         return switch (kind) {
-            case IO_IN, IO_OUT -> kind + "[port 0x" + Integer.toHexString(ioPort()) + ", size " + ioSize()
-                    + ", count " + ioCount() + "]";
-            case MMIO_READ, MMIO_WRITE -> kind + "[0x" + Long.toHexString(mmioAddress()) + ", " + mmioSize() + " bytes]";
+            case IO_IN, IO_OUT ->
+                kind + "[port 0x" + Integer.toHexString(ioPort()) + ", size " + ioSize() + ", count " + ioCount() + "]";
+            case MMIO_READ, MMIO_WRITE ->
+                kind + "[0x" + Long.toHexString(mmioAddress()) + ", " + mmioSize() + " bytes]";
             case SYSTEM_EVENT -> kind + "[KVM_SYSTEM_EVENT type " + systemEventType() + "]";
             default -> kind + "[" + exitReasonName(rawReason) + "]";
         };

@@ -2,7 +2,6 @@ package org.vmm4j.linux;
 
 import java.util.List;
 import java.util.Optional;
-
 import org.vmm4j.Hypervisor;
 import org.vmm4j.HypervisorInfo;
 import org.vmm4j.guest.GuestManager;
@@ -17,8 +16,7 @@ import org.vmm4j.spi.HypervisorProvider;
 public final class KvmProvider implements HypervisorProvider {
 
     /** Made by {@link java.util.ServiceLoader}. */
-    public KvmProvider() {
-    }
+    public KvmProvider() {}
 
     @Override
     public String kind() {

@@ -4,7 +4,6 @@ import static org.vmm4j.linux.abi.KvmHeader.*;
 
 import java.util.ArrayList;
 import java.util.List;
-
 import org.vmm4j.CpuidEntry;
 import org.vmm4j.HypervisorUnavailableException;
 import org.vmm4j.internal.nat.Errno;
@@ -55,10 +54,12 @@ public final class KvmSystem implements AutoCloseable {
         if (fd < 0) {
             int errno = -fd;
             String why = switch (errno) {
-                case Errno.ENOENT -> path + " does not exist: the kvm module is not loaded or the CPU has no "
-                        + "virtualization support (VT-x/AMD-V) enabled";
-                case Errno.EACCES, Errno.EPERM -> path + " is not accessible for this user: add the user to "
-                        + "the group that owns it (usually 'kvm') or run as root";
+                case Errno.ENOENT ->
+                    path + " does not exist: the kvm module is not loaded or the CPU has no "
+                            + "virtualization support (VT-x/AMD-V) enabled";
+                case Errno.EACCES, Errno.EPERM ->
+                    path + " is not accessible for this user: add the user to "
+                            + "the group that owns it (usually 'kvm') or run as root";
                 default -> "cannot open " + path + ": " + Errno.describe(errno);
             };
             throw new HypervisorUnavailableException("open(" + path + ")", errno, why);
@@ -66,11 +67,16 @@ public final class KvmSystem implements AutoCloseable {
         try {
             long version = libc.ioctl(fd, KVM_GET_API_VERSION, 0);
             if (version < 0) {
-                throw new HypervisorUnavailableException("ioctl(KVM_GET_API_VERSION)", (int) -version,
-                        path + " is not a KVM device: KVM_GET_API_VERSION failed with " + Errno.describe((int) -version));
+                throw new HypervisorUnavailableException(
+                        "ioctl(KVM_GET_API_VERSION)",
+                        (int) -version,
+                        path + " is not a KVM device: KVM_GET_API_VERSION failed with "
+                                + Errno.describe((int) -version));
             }
             if (version != KVM_API_VERSION) {
-                throw new HypervisorUnavailableException("ioctl(KVM_GET_API_VERSION)", 0,
+                throw new HypervisorUnavailableException(
+                        "ioctl(KVM_GET_API_VERSION)",
+                        0,
                         path + " speaks KVM API version " + version + "; vmm4j needs " + KVM_API_VERSION);
             }
             long mmapSize = Errno.check(libc.ioctl(fd, KVM_GET_VCPU_MMAP_SIZE, 0), "ioctl(KVM_GET_VCPU_MMAP_SIZE)");
@@ -115,8 +121,8 @@ public final class KvmSystem implements AutoCloseable {
         checkOpen();
         int capacity = INITIAL_CPUID_ENTRIES;
         while (true) {
-            try (NativeMemory buffer = libc.access().allocate(KvmStructs.Cpuid2.ENTRIES
-                    + (long) capacity * KvmStructs.Cpuid2.ENTRY_SIZE)) {
+            try (NativeMemory buffer = libc.access()
+                    .allocate(KvmStructs.Cpuid2.ENTRIES + (long) capacity * KvmStructs.Cpuid2.ENTRY_SIZE)) {
                 buffer.putInt(KvmStructs.Cpuid2.NENT, capacity);
                 long r = libc.ioctl(fd, KVM_GET_SUPPORTED_CPUID, buffer);
                 if (r == -Errno.E2BIG && capacity < 4096) {
@@ -179,25 +185,29 @@ public final class KvmSystem implements AutoCloseable {
 
     /** Reading and writing {@code kvm_cpuid2} buffers. */
     static final class Cpuid {
-        private Cpuid() {
-        }
+        private Cpuid() {}
 
         static List<CpuidEntry> read(NativeMemory buffer) {
             int n = buffer.getInt(KvmStructs.Cpuid2.NENT);
             List<CpuidEntry> entries = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
                 long e = KvmStructs.Cpuid2.ENTRIES + (long) i * KvmStructs.Cpuid2.ENTRY_SIZE;
-                entries.add(new CpuidEntry(buffer.getInt(e + KvmStructs.Cpuid2.ENTRY_FUNCTION),
-                        buffer.getInt(e + KvmStructs.Cpuid2.ENTRY_INDEX), buffer.getInt(e + KvmStructs.Cpuid2.ENTRY_FLAGS),
-                        buffer.getInt(e + KvmStructs.Cpuid2.ENTRY_EAX), buffer.getInt(e + KvmStructs.Cpuid2.ENTRY_EBX),
-                        buffer.getInt(e + KvmStructs.Cpuid2.ENTRY_ECX), buffer.getInt(e + KvmStructs.Cpuid2.ENTRY_EDX)));
+                entries.add(new CpuidEntry(
+                        buffer.getInt(e + KvmStructs.Cpuid2.ENTRY_FUNCTION),
+                        buffer.getInt(e + KvmStructs.Cpuid2.ENTRY_INDEX),
+                        buffer.getInt(e + KvmStructs.Cpuid2.ENTRY_FLAGS),
+                        buffer.getInt(e + KvmStructs.Cpuid2.ENTRY_EAX),
+                        buffer.getInt(e + KvmStructs.Cpuid2.ENTRY_EBX),
+                        buffer.getInt(e + KvmStructs.Cpuid2.ENTRY_ECX),
+                        buffer.getInt(e + KvmStructs.Cpuid2.ENTRY_EDX)));
             }
             return entries;
         }
 
         static NativeMemory write(Libc libc, List<CpuidEntry> entries) {
-            NativeMemory buffer = libc.access().allocate(KvmStructs.Cpuid2.ENTRIES
-                    + (long) Math.max(1, entries.size()) * KvmStructs.Cpuid2.ENTRY_SIZE);
+            NativeMemory buffer = libc.access()
+                    .allocate(KvmStructs.Cpuid2.ENTRIES
+                            + (long) Math.max(1, entries.size()) * KvmStructs.Cpuid2.ENTRY_SIZE);
             buffer.putInt(KvmStructs.Cpuid2.NENT, entries.size());
             for (int i = 0; i < entries.size(); i++) {
                 CpuidEntry c = entries.get(i);

@@ -3,7 +3,6 @@ package org.vmm4j.linux;
 import static org.vmm4j.linux.abi.KvmHeader.*;
 
 import java.util.List;
-
 import org.vmm4j.CpuidEntry;
 import org.vmm4j.DescriptorTable;
 import org.vmm4j.Registers;
@@ -35,6 +34,7 @@ public final class KvmVcpu implements VirtualCpu {
     private final VcpuKick kick;
     /** One allocation for every per-vCPU buffer: closing a shared arena costs a thread handshake. */
     private final NativeMemory buffers;
+
     private final NativeMemory regs;
     private final NativeMemory sregs;
     private final NativeMemory scratch;
@@ -109,15 +109,34 @@ public final class KvmVcpu implements VirtualCpu {
         for (int i = 0; i < v.length; i++) {
             v[i] = regs.getLong(i * 8L);
         }
-        return new Registers(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12],
-                v[13], v[14], v[15], v[16], v[17]);
+        return new Registers(
+                v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14], v[15],
+                v[16], v[17]);
     }
 
     @Override
     public void setRegisters(Registers r) {
         checkOpen();
-        long[] v = {r.rax(), r.rbx(), r.rcx(), r.rdx(), r.rsi(), r.rdi(), r.rsp(), r.rbp(), r.r8(), r.r9(), r.r10(),
-                r.r11(), r.r12(), r.r13(), r.r14(), r.r15(), r.rip(), r.rflags()};
+        long[] v = {
+            r.rax(),
+            r.rbx(),
+            r.rcx(),
+            r.rdx(),
+            r.rsi(),
+            r.rdi(),
+            r.rsp(),
+            r.rbp(),
+            r.r8(),
+            r.r9(),
+            r.r10(),
+            r.r11(),
+            r.r12(),
+            r.r13(),
+            r.r14(),
+            r.r15(),
+            r.rip(),
+            r.rflags()
+        };
         for (int i = 0; i < v.length; i++) {
             regs.putLong(i * 8L, v[i]);
         }
@@ -128,10 +147,23 @@ public final class KvmVcpu implements VirtualCpu {
     public SpecialRegisters specialRegisters() {
         checkOpen();
         Errno.check(libc.ioctl(fd, KVM_GET_SREGS, sregs), "ioctl(KVM_GET_SREGS)");
-        return new SpecialRegisters(segment(Sregs.CS), segment(Sregs.DS), segment(Sregs.ES), segment(Sregs.FS),
-                segment(Sregs.GS), segment(Sregs.SS), segment(Sregs.TR), segment(Sregs.LDT), dtable(Sregs.GDT),
-                dtable(Sregs.IDT), sregs.getLong(Sregs.CR0), sregs.getLong(Sregs.CR2), sregs.getLong(Sregs.CR3),
-                sregs.getLong(Sregs.CR4), sregs.getLong(Sregs.CR8), sregs.getLong(Sregs.EFER),
+        return new SpecialRegisters(
+                segment(Sregs.CS),
+                segment(Sregs.DS),
+                segment(Sregs.ES),
+                segment(Sregs.FS),
+                segment(Sregs.GS),
+                segment(Sregs.SS),
+                segment(Sregs.TR),
+                segment(Sregs.LDT),
+                dtable(Sregs.GDT),
+                dtable(Sregs.IDT),
+                sregs.getLong(Sregs.CR0),
+                sregs.getLong(Sregs.CR2),
+                sregs.getLong(Sregs.CR3),
+                sregs.getLong(Sregs.CR4),
+                sregs.getLong(Sregs.CR8),
+                sregs.getLong(Sregs.EFER),
                 sregs.getLong(Sregs.APIC_BASE));
     }
 
@@ -161,12 +193,19 @@ public final class KvmVcpu implements VirtualCpu {
     }
 
     private Segment segment(int at) {
-        return new Segment(sregs.getLong(at + SegmentLayout.BASE), sregs.getInt(at + SegmentLayout.LIMIT),
-                sregs.getUnsignedShort(at + SegmentLayout.SELECTOR), sregs.getUnsignedByte(at + SegmentLayout.TYPE),
-                sregs.getByte(at + SegmentLayout.PRESENT) != 0, sregs.getUnsignedByte(at + SegmentLayout.DPL),
-                sregs.getByte(at + SegmentLayout.DB) != 0, sregs.getByte(at + SegmentLayout.S) != 0,
-                sregs.getByte(at + SegmentLayout.L) != 0, sregs.getByte(at + SegmentLayout.G) != 0,
-                sregs.getByte(at + SegmentLayout.AVL) != 0, sregs.getByte(at + SegmentLayout.UNUSABLE) != 0);
+        return new Segment(
+                sregs.getLong(at + SegmentLayout.BASE),
+                sregs.getInt(at + SegmentLayout.LIMIT),
+                sregs.getUnsignedShort(at + SegmentLayout.SELECTOR),
+                sregs.getUnsignedByte(at + SegmentLayout.TYPE),
+                sregs.getByte(at + SegmentLayout.PRESENT) != 0,
+                sregs.getUnsignedByte(at + SegmentLayout.DPL),
+                sregs.getByte(at + SegmentLayout.DB) != 0,
+                sregs.getByte(at + SegmentLayout.S) != 0,
+                sregs.getByte(at + SegmentLayout.L) != 0,
+                sregs.getByte(at + SegmentLayout.G) != 0,
+                sregs.getByte(at + SegmentLayout.AVL) != 0,
+                sregs.getByte(at + SegmentLayout.UNUSABLE) != 0);
     }
 
     private void putSegment(int at, Segment s) {
@@ -217,8 +256,8 @@ public final class KvmVcpu implements VirtualCpu {
     public List<CpuidEntry> cpuid() {
         checkOpen();
         int capacity = 256;
-        try (NativeMemory buffer = libc.access().allocate(KvmStructs.Cpuid2.ENTRIES
-                + (long) capacity * KvmStructs.Cpuid2.ENTRY_SIZE)) {
+        try (NativeMemory buffer =
+                libc.access().allocate(KvmStructs.Cpuid2.ENTRIES + (long) capacity * KvmStructs.Cpuid2.ENTRY_SIZE)) {
             buffer.putInt(KvmStructs.Cpuid2.NENT, capacity);
             Errno.check(libc.ioctl(fd, KVM_GET_CPUID2, buffer), "ioctl(KVM_GET_CPUID2)");
             return KvmSystem.Cpuid.read(buffer);
@@ -231,13 +270,13 @@ public final class KvmVcpu implements VirtualCpu {
         try (NativeMemory buffer = msrBuffer(indices, null)) {
             long n = Errno.check(libc.ioctl(fd, KVM_GET_MSRS, buffer), "ioctl(KVM_GET_MSRS)");
             if (n != indices.length) {
-                throw new IllegalArgumentException("KVM read only " + n + " of " + indices.length
-                        + " MSRs; MSR 0x" + Integer.toHexString(indices[(int) n]) + " is not supported");
+                throw new IllegalArgumentException("KVM read only " + n + " of " + indices.length + " MSRs; MSR 0x"
+                        + Integer.toHexString(indices[(int) n]) + " is not supported");
             }
             long[] values = new long[indices.length];
             for (int i = 0; i < indices.length; i++) {
-                values[i] = buffer.getLong(KvmStructs.Msrs.ENTRIES + (long) i * KvmStructs.Msrs.ENTRY_SIZE
-                        + KvmStructs.Msrs.ENTRY_DATA);
+                values[i] = buffer.getLong(
+                        KvmStructs.Msrs.ENTRIES + (long) i * KvmStructs.Msrs.ENTRY_SIZE + KvmStructs.Msrs.ENTRY_DATA);
             }
             return values;
         }
@@ -259,8 +298,8 @@ public final class KvmVcpu implements VirtualCpu {
     }
 
     private NativeMemory msrBuffer(int[] indices, long[] values) {
-        NativeMemory buffer = libc.access().allocate(KvmStructs.Msrs.ENTRIES
-                + (long) Math.max(1, indices.length) * KvmStructs.Msrs.ENTRY_SIZE);
+        NativeMemory buffer = libc.access()
+                .allocate(KvmStructs.Msrs.ENTRIES + (long) Math.max(1, indices.length) * KvmStructs.Msrs.ENTRY_SIZE);
         buffer.putInt(KvmStructs.Msrs.NMSRS, indices.length);
         for (int i = 0; i < indices.length; i++) {
             long e = KvmStructs.Msrs.ENTRIES + (long) i * KvmStructs.Msrs.ENTRY_SIZE;
@@ -299,7 +338,8 @@ public final class KvmVcpu implements VirtualCpu {
     public void setLapic(byte[] state) {
         checkOpen();
         if (state.length != KvmStructs.LapicState.SIZE) {
-            throw new IllegalArgumentException("LAPIC state is " + KvmStructs.LapicState.SIZE + " bytes, got " + state.length);
+            throw new IllegalArgumentException(
+                    "LAPIC state is " + KvmStructs.LapicState.SIZE + " bytes, got " + state.length);
         }
         scratch.put(0, state, 0, state.length);
         Errno.check(libc.ioctl(fd, KVM_SET_LAPIC, scratch), "ioctl(KVM_SET_LAPIC)");

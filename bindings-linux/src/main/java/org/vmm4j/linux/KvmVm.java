@@ -2,26 +2,25 @@ package org.vmm4j.linux;
 
 import static org.vmm4j.linux.abi.KvmHeader.*;
 
+import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
 import java.util.Set;
-
 import org.vmm4j.DirtyLog;
 import org.vmm4j.GuestMemory;
 import org.vmm4j.MemoryOption;
 import org.vmm4j.Stats;
-import org.vmm4j.VmmException;
-import java.nio.file.Files;
 import org.vmm4j.VirtualCpu;
 import org.vmm4j.VirtualMachine;
+import org.vmm4j.VmmException;
 import org.vmm4j.internal.GuestMemoryMap;
 import org.vmm4j.internal.NativeGuestMemory;
-import org.vmm4j.x86.X86Platform;
 import org.vmm4j.internal.nat.Errno;
 import org.vmm4j.internal.nat.Libc;
 import org.vmm4j.internal.nat.NativeMemory;
 import org.vmm4j.linux.abi.KvmStructs;
+import org.vmm4j.x86.X86Platform;
 
 /**
  * A KVM virtual machine: the VM fd, its memory slots and its vCPUs. Beyond {@link VirtualMachine} it
@@ -37,16 +36,19 @@ public final class KvmVm implements VirtualMachine {
     private final int maxVcpus;
     /** One allocation for the VM's ioctl buffers: closing a shared arena costs a thread handshake. */
     private final NativeMemory buffers;
+
     private final NativeMemory irqLevel;
     private final NativeMemory regionRequest;
     private final NativeMemory msi;
     private final NativeMemory enableCap;
     /** KVM_SET_GSI_ROUTING's table, allocated on first use (split-irqchip machines only). */
     private NativeMemory routing;
+
     private final List<KvmDirtyLog> dirtyLogs = new ArrayList<>();
     private Stats stats;
     /** Thread id of the creator: KVM names the VM's debugfs directory after it. */
     private final int creatorTid;
+
     private volatile boolean closed;
     private final KvmX86Platform x86 = new KvmX86Platform(this);
 
@@ -110,11 +112,17 @@ public final class KvmVm implements VirtualMachine {
         boolean readOnly = opts.contains(MemoryOption.READ_ONLY);
         boolean dirty = opts.contains(MemoryOption.LOG_DIRTY_PAGES);
         if (readOnly && checkExtensionOnVm(KVM_CAP_READONLY_MEM) == 0) {
-            throw new UnsupportedOperationException("this KVM does not support read-only memory (KVM_CAP_READONLY_MEM)");
+            throw new UnsupportedOperationException(
+                    "this KVM does not support read-only memory (KVM_CAP_READONLY_MEM)");
         }
         int slot = usedSlots.nextClearBit(0);
-        NativeMemory memory = libc.map("guest memory at 0x" + Long.toHexString(guestAddress), size,
-                Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS | Libc.MAP_NORESERVE, -1, 0);
+        NativeMemory memory = libc.map(
+                "guest memory at 0x" + Long.toHexString(guestAddress),
+                size,
+                Libc.PROT_READ | Libc.PROT_WRITE,
+                Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS | Libc.MAP_NORESERVE,
+                -1,
+                0);
         int flags = (readOnly ? KVM_MEM_READONLY : 0) | (dirty ? KVM_MEM_LOG_DIRTY_PAGES : 0);
         try {
             setUserMemoryRegion(slot, flags, guestAddress, size, memory.address());
@@ -136,7 +144,8 @@ public final class KvmVm implements VirtualMachine {
             region.putLong(KvmStructs.UserspaceMemoryRegion.GUEST_PHYS_ADDR, guestAddress);
             region.putLong(KvmStructs.UserspaceMemoryRegion.MEMORY_SIZE, size);
             region.putLong(KvmStructs.UserspaceMemoryRegion.USERSPACE_ADDR, hostAddress);
-            Errno.check(libc.ioctl(fd, KVM_SET_USER_MEMORY_REGION, region),
+            Errno.check(
+                    libc.ioctl(fd, KVM_SET_USER_MEMORY_REGION, region),
                     "ioctl(KVM_SET_USER_MEMORY_REGION, slot " + slot + ")");
         }
     }
@@ -166,16 +175,21 @@ public final class KvmVm implements VirtualMachine {
     public synchronized KvmVcpu createVcpu(int id) {
         checkOpen();
         if (id < 0 || id >= maxVcpus) {
-            throw new IllegalArgumentException("vCPU id " + id + " is out of range: this VM takes ids 0 to "
-                    + (maxVcpus - 1));
+            throw new IllegalArgumentException(
+                    "vCPU id " + id + " is out of range: this VM takes ids 0 to " + (maxVcpus - 1));
         }
         if (vcpus[id] != null && !vcpus[id].isClosed()) {
             throw new IllegalArgumentException("vCPU " + id + " already exists");
         }
         int vcpuFd = (int) Errno.check(libc.ioctl(fd, KVM_CREATE_VCPU, id), "ioctl(KVM_CREATE_VCPU, " + id + ")");
         try {
-            NativeMemory run = libc.map("kvm_run of vCPU " + id, system.vcpuMmapSize(),
-                    Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_SHARED, vcpuFd, 0);
+            NativeMemory run = libc.map(
+                    "kvm_run of vCPU " + id,
+                    system.vcpuMmapSize(),
+                    Libc.PROT_READ | Libc.PROT_WRITE,
+                    Libc.MAP_SHARED,
+                    vcpuFd,
+                    0);
             KvmVcpu vcpu = new KvmVcpu(this, libc, id, vcpuFd, run);
             vcpus[id] = vcpu;
             return vcpu;
@@ -223,7 +237,8 @@ public final class KvmVm implements VirtualMachine {
     public synchronized Stats stats() {
         checkOpen();
         if (stats == null) {
-            stats = checkExtensionOnVm(KVM_CAP_BINARY_STATS_FD) > 0 ? openStats(Stats.Source.BINARY_FD)
+            stats = checkExtensionOnVm(KVM_CAP_BINARY_STATS_FD) > 0
+                    ? openStats(Stats.Source.BINARY_FD)
                     : openStats(Stats.Source.DEBUGFS);
         }
         return stats;
@@ -240,9 +255,14 @@ public final class KvmVm implements VirtualMachine {
             case DEBUGFS -> {
                 var dir = KvmDebugfsStats.vmDirectory(creatorTid, fd);
                 if (!Files.isDirectory(dir)) {
-                    throw new VmmException("KVM_GET_STATS_FD", 0, "no statistics for this VM: "
-                            + (checkExtensionOnVm(KVM_CAP_BINARY_STATS_FD) > 0 ? "" : "the kernel has no KVM_GET_STATS_FD and ")
-                            + "debugfs has no " + dir + " (mount debugfs on /sys/kernel/debug)");
+                    throw new VmmException(
+                            "KVM_GET_STATS_FD",
+                            0,
+                            "no statistics for this VM: "
+                                    + (checkExtensionOnVm(KVM_CAP_BINARY_STATS_FD) > 0
+                                            ? ""
+                                            : "the kernel has no KVM_GET_STATS_FD and ")
+                                    + "debugfs has no " + dir + " (mount debugfs on /sys/kernel/debug)");
                 }
                 yield new KvmDebugfsStats(dir);
             }
@@ -253,8 +273,11 @@ public final class KvmVm implements VirtualMachine {
     /** Opens KVM_GET_STATS_FD on a VM or vCPU fd. */
     KvmBinaryStats binaryStats(int ownerFd, String what) {
         if (checkExtensionOnVm(KVM_CAP_BINARY_STATS_FD) <= 0) {
-            throw new VmmException("KVM_GET_STATS_FD", 0, "this kernel has no binary KVM statistics "
-                    + "(KVM_CAP_BINARY_STATS_FD, Linux 5.14+) for the " + what);
+            throw new VmmException(
+                    "KVM_GET_STATS_FD",
+                    0,
+                    "this kernel has no binary KVM statistics " + "(KVM_CAP_BINARY_STATS_FD, Linux 5.14+) for the "
+                            + what);
         }
         long statsFd = Errno.check(libc.ioctl(ownerFd, KVM_GET_STATS_FD, 0), "ioctl(KVM_GET_STATS_FD) on the " + what);
         return new KvmBinaryStats(libc, (int) statsFd);
@@ -336,8 +359,10 @@ public final class KvmVm implements VirtualMachine {
         msi.putInt(KvmStructs.Msi.FLAGS, 0);
         long r = libc.ioctl(fd, KVM_SIGNAL_MSI, msi);
         if (r < 0 && r != -Errno.EPERM) {
-            throw Errno.exception("ioctl(KVM_SIGNAL_MSI, address 0x" + Long.toHexString(address) + ", data 0x"
-                    + Integer.toHexString(data) + ")", (int) -r);
+            throw Errno.exception(
+                    "ioctl(KVM_SIGNAL_MSI, address 0x" + Long.toHexString(address) + ", data 0x"
+                            + Integer.toHexString(data) + ")",
+                    (int) -r);
         }
         return r > 0;
     }
@@ -374,7 +399,8 @@ public final class KvmVm implements VirtualMachine {
             }
         }
         routing.putInt(KvmStructs.IrqRouting.NR, count);
-        Errno.check(libc.ioctl(fd, KVM_SET_GSI_ROUTING, routing), "ioctl(KVM_SET_GSI_ROUTING, " + count + " MSI routes)");
+        Errno.check(
+                libc.ioctl(fd, KVM_SET_GSI_ROUTING, routing), "ioctl(KVM_SET_GSI_ROUTING, " + count + " MSI routes)");
     }
 
     /** The x86 platform of this VM (one per VM; it remembers how the irqchip was prepared). */

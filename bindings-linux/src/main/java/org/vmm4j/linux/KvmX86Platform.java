@@ -1,7 +1,6 @@
 package org.vmm4j.linux;
 
 import java.util.List;
-
 import org.vmm4j.boot.CpuidNormalizer;
 import org.vmm4j.boot.VcpuInit;
 import org.vmm4j.x86.InterruptLine;
@@ -17,6 +16,7 @@ import org.vmm4j.x86.X86Platform;
 final class KvmX86Platform implements X86Platform, MsiController {
     /** Three pages just below the 4 GiB boundary's BIOS area, as Firecracker and QEMU place them. */
     static final long TSS_ADDRESS = 0xfffb_d000L;
+
     static final long IDENTITY_MAP_ADDRESS = 0xfffb_c000L;
     private static final int ISA_IRQS = 24;
 
@@ -93,7 +93,8 @@ final class KvmX86Platform implements X86Platform, MsiController {
     public InterruptLine interruptLine(int irq) {
         require(Irqchip.KERNEL);
         if (irq < 0 || irq >= ISA_IRQS) {
-            throw new IllegalArgumentException("IRQ " + irq + " is outside the in-kernel irqchip's 0.." + (ISA_IRQS - 1));
+            throw new IllegalArgumentException(
+                    "IRQ " + irq + " is outside the in-kernel irqchip's 0.." + (ISA_IRQS - 1));
         }
         return asserted -> vm.setIrqLine(irq, asserted);
     }

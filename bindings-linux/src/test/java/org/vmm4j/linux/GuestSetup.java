@@ -11,20 +11,24 @@ import org.vmm4j.VirtualCpu;
 final class GuestSetup {
     static final long CODE = 0x1000;
 
-    private GuestSetup() {
-    }
+    private GuestSetup() {}
 
     static void realMode(VirtualCpu cpu, long rip, Registers.Builder regs) {
         SpecialRegisters s = cpu.specialRegisters();
-        cpu.setSpecialRegisters(s.toBuilder().cs(Segment.realMode(0, true)).dataSegments(Segment.realMode(0, false))
+        cpu.setSpecialRegisters(s.toBuilder()
+                .cs(Segment.realMode(0, true))
+                .dataSegments(Segment.realMode(0, false))
                 .build());
         cpu.setRegisters(regs.rip(rip).build());
     }
 
     static void protectedMode32(VirtualCpu cpu, long rip) {
         SpecialRegisters s = cpu.specialRegisters();
-        cpu.setSpecialRegisters(s.toBuilder().cs(Segment.flat32(0x8, true)).dataSegments(Segment.flat32(0x10, false))
-                .cr0(s.cr0() | SpecialRegisters.CR0_PE).build());
+        cpu.setSpecialRegisters(s.toBuilder()
+                .cs(Segment.flat32(0x8, true))
+                .dataSegments(Segment.flat32(0x10, false))
+                .cr0(s.cr0() | SpecialRegisters.CR0_PE)
+                .build());
         cpu.setRegisters(Registers.builder().rip(rip).rsp(0x8000).build());
     }
 
@@ -37,11 +41,18 @@ final class GuestSetup {
             low.putLong(pd - low.guestAddress() + i * 8L, ((long) i << 21) | 0x83);
         }
         SpecialRegisters s = cpu.specialRegisters();
-        cpu.setSpecialRegisters(s.toBuilder().cs(Segment.long64(0x8, true)).dataSegments(Segment.long64(0x10, false))
-                .cr3(pml4).cr4(SpecialRegisters.CR4_PAE)
-                .cr0(SpecialRegisters.CR0_PE | SpecialRegisters.CR0_PG | SpecialRegisters.CR0_ET | SpecialRegisters.CR0_NE)
+        cpu.setSpecialRegisters(s.toBuilder()
+                .cs(Segment.long64(0x8, true))
+                .dataSegments(Segment.long64(0x10, false))
+                .cr3(pml4)
+                .cr4(SpecialRegisters.CR4_PAE)
+                .cr0(SpecialRegisters.CR0_PE
+                        | SpecialRegisters.CR0_PG
+                        | SpecialRegisters.CR0_ET
+                        | SpecialRegisters.CR0_NE)
                 .efer(SpecialRegisters.EFER_LME | SpecialRegisters.EFER_LMA)
-                .gdt(new DescriptorTable(0, 0)).build());
+                .gdt(new DescriptorTable(0, 0))
+                .build());
         cpu.setRegisters(Registers.builder().rip(rip).rsp(0x8000).build());
     }
 

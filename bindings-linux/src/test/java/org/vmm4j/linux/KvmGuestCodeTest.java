@@ -9,7 +9,6 @@ import static org.vmm4j.linux.GuestSetup.bytes;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -42,16 +41,18 @@ class KvmGuestCodeTest {
     @Test
     void lwnGuestPrintsSumReadsPortAndMmioThenHalts() {
         GuestMemory mem = vm.allocateMemory(CODE, 0x1000);
-        mem.write(0, bytes(
-                0xba, 0xf8, 0x03,             // mov dx, 0x3f8
-                0x00, 0xd8,                   // add al, bl
-                0x04, '0',                    // add al, '0'
-                0xee,                         // out dx, al
-                0xec,                         // in al, dx
-                0x88, 0xc1,                   // mov cl, al
-                0xc6, 0x06, 0x00, 0x80, 0x99, // mov byte [0x8000], 0x99   (unbacked: MMIO write)
-                0xa0, 0x00, 0x80,             // mov al, [0x8000]          (MMIO read)
-                0xf4));                       // hlt
+        mem.write(
+                0,
+                bytes(
+                        0xba, 0xf8, 0x03, // mov dx, 0x3f8
+                        0x00, 0xd8, // add al, bl
+                        0x04, '0', // add al, '0'
+                        0xee, // out dx, al
+                        0xec, // in al, dx
+                        0x88, 0xc1, // mov cl, al
+                        0xc6, 0x06, 0x00, 0x80, 0x99, // mov byte [0x8000], 0x99   (unbacked: MMIO write)
+                        0xa0, 0x00, 0x80, // mov al, [0x8000]          (MMIO read)
+                        0xf4)); // hlt
         KvmVcpu cpu = vm.createVcpu(0);
         GuestSetup.realMode(cpu, CODE, Registers.builder().rax(2).rbx(3));
 
@@ -88,12 +89,14 @@ class KvmGuestCodeTest {
     @Test
     void stringOutputDeliversEveryElement() {
         GuestMemory mem = vm.allocateMemory(CODE, 0x1000);
-        mem.write(0, bytes(
-                0xba, 0xe9, 0x00,       // mov dx, 0xe9
-                0xbe, 0x00, 0x11,       // mov si, 0x1100
-                0xb9, 0x05, 0x00,       // mov cx, 5
-                0xf3, 0x6e,             // rep outsb
-                0xf4));
+        mem.write(
+                0,
+                bytes(
+                        0xba, 0xe9, 0x00, // mov dx, 0xe9
+                        0xbe, 0x00, 0x11, // mov si, 0x1100
+                        0xb9, 0x05, 0x00, // mov cx, 5
+                        0xf3, 0x6e, // rep outsb
+                        0xf4));
         mem.write(0x100, "hello".getBytes(StandardCharsets.UTF_8));
         KvmVcpu cpu = vm.createVcpu(0);
         GuestSetup.realMode(cpu, CODE, Registers.builder());
@@ -112,12 +115,14 @@ class KvmGuestCodeTest {
     void dirtyLogCountsTheTwoPagesTheGuestWrote() {
         GuestMemory code = vm.allocateMemory(CODE, 0x1000);
         GuestMemory data = vm.allocateMemory(0x10000, 0x4000, MemoryOption.LOG_DIRTY_PAGES);
-        code.write(0, bytes(
-                0xb8, 0x00, 0x10,             // mov ax, 0x1000
-                0x8e, 0xd8,                   // mov ds, ax   (base 0x10000)
-                0xc6, 0x06, 0x00, 0x00, 0x01, // mov byte [0x0000], 1
-                0xc6, 0x06, 0x00, 0x20, 0x01, // mov byte [0x2000], 1
-                0xf4));
+        code.write(
+                0,
+                bytes(
+                        0xb8, 0x00, 0x10, // mov ax, 0x1000
+                        0x8e, 0xd8, // mov ds, ax   (base 0x10000)
+                        0xc6, 0x06, 0x00, 0x00, 0x01, // mov byte [0x0000], 1
+                        0xc6, 0x06, 0x00, 0x20, 0x01, // mov byte [0x2000], 1
+                        0xf4));
         KvmVcpu cpu = vm.createVcpu(0);
         GuestSetup.realMode(cpu, CODE, Registers.builder());
         DirtyLog log = vm.dirtyLog(data);
@@ -156,13 +161,15 @@ class KvmGuestCodeTest {
     @Test
     void protectedModeGuestReportsProductThroughPortIo() {
         GuestMemory mem = vm.allocateMemory(0, 0x10000);
-        mem.write(CODE, bytes(
-                0xb8, 0x06, 0x00, 0x00, 0x00, // mov eax, 6
-                0xbb, 0x07, 0x00, 0x00, 0x00, // mov ebx, 7
-                0x0f, 0xaf, 0xc3,             // imul eax, ebx
-                0x66, 0xba, 0xe9, 0x00,       // mov dx, 0xe9
-                0xef,                         // out dx, eax
-                0xf4));
+        mem.write(
+                CODE,
+                bytes(
+                        0xb8, 0x06, 0x00, 0x00, 0x00, // mov eax, 6
+                        0xbb, 0x07, 0x00, 0x00, 0x00, // mov ebx, 7
+                        0x0f, 0xaf, 0xc3, // imul eax, ebx
+                        0x66, 0xba, 0xe9, 0x00, // mov dx, 0xe9
+                        0xef, // out dx, eax
+                        0xf4));
         KvmVcpu cpu = vm.createVcpu(0);
         GuestSetup.protectedMode32(cpu, CODE);
         VmExit exit = cpu.run();
@@ -176,15 +183,17 @@ class KvmGuestCodeTest {
     @Test
     void longModeGuestReportsBothHalvesOfA64BitSum() {
         GuestMemory mem = vm.allocateMemory(0, 0x10000);
-        mem.write(CODE, bytes(
-                0x48, 0xb8, 0x89, 0x67, 0x45, 0x23, 0x01, 0x00, 0x00, 0x00, // mov rax, 0x123456789
-                0x48, 0xc7, 0xc3, 0x10, 0x00, 0x00, 0x00,                   // mov rbx, 0x10
-                0x48, 0x01, 0xd8,                                           // add rax, rbx
-                0x66, 0xba, 0xe9, 0x00,                                     // mov dx, 0xe9
-                0xef,                                                       // out dx, eax
-                0x48, 0xc1, 0xe8, 0x20,                                     // shr rax, 32
-                0xef,                                                       // out dx, eax
-                0xf4));
+        mem.write(
+                CODE,
+                bytes(
+                        0x48, 0xb8, 0x89, 0x67, 0x45, 0x23, 0x01, 0x00, 0x00, 0x00, // mov rax, 0x123456789
+                        0x48, 0xc7, 0xc3, 0x10, 0x00, 0x00, 0x00, // mov rbx, 0x10
+                        0x48, 0x01, 0xd8, // add rax, rbx
+                        0x66, 0xba, 0xe9, 0x00, // mov dx, 0xe9
+                        0xef, // out dx, eax
+                        0x48, 0xc1, 0xe8, 0x20, // shr rax, 32
+                        0xef, // out dx, eax
+                        0xf4));
         KvmVcpu cpu = vm.createVcpu(0);
         GuestSetup.longMode64(cpu, mem, CODE);
         VmExit exit = cpu.run();

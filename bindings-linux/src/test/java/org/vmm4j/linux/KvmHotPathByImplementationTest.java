@@ -6,7 +6,6 @@ import static org.vmm4j.linux.GuestSetup.CODE;
 import static org.vmm4j.linux.GuestSetup.bytes;
 
 import java.lang.management.ManagementFactory;
-
 import org.junit.jupiter.api.Test;
 import org.vmm4j.ExitKind;
 import org.vmm4j.GuestMemory;
@@ -28,7 +27,8 @@ class KvmHotPathByImplementationTest {
     private static final int POLLS = 100_000;
 
     private static String expectedImplementation() {
-        boolean forcedJna = "jna".equalsIgnoreCase(System.getProperty(NativeAccess.PROPERTY, "").trim());
+        boolean forcedJna = "jna"
+                .equalsIgnoreCase(System.getProperty(NativeAccess.PROPERTY, "").trim());
         return Runtime.version().feature() < 22 || forcedJna ? "jna" : "ffm";
     }
 
@@ -42,7 +42,8 @@ class KvmHotPathByImplementationTest {
     void exitsAndStatsPollsAllocateNothingOnThisImplementation() {
         var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long tid = Thread.currentThread().getId();
-        try (KvmSystem kvm = KvmSystem.open(); KvmVm vm = kvm.createVm()) {
+        try (KvmSystem kvm = KvmSystem.open();
+                KvmVm vm = kvm.createVm()) {
             GuestMemory mem = vm.allocateMemory(CODE, 0x1000);
             mem.write(0, bytes(0xba, 0xe9, 0x00, 0xee, 0xeb, 0xfd)); // mov dx,0xe9; l: out dx,al; jmp l
             KvmVcpu cpu = vm.createVcpu(0);
@@ -65,9 +66,17 @@ class KvmHotPathByImplementationTest {
             }
             double perExit = (double) perRuns / EXITS;
             double perPoll = (double) perPolls / POLLS;
-            System.out.printf("native seam %s on JDK %d: %d bytes over %d KVM_RUN exits (%.4f per exit), "
-                    + "%d bytes over %d stats polls (%.4f per poll)%n", NativeAccess.get().implementation(),
-                    Runtime.version().feature(), perRuns, EXITS, perExit, perPolls, POLLS, perPoll);
+            System.out.printf(
+                    "native seam %s on JDK %d: %d bytes over %d KVM_RUN exits (%.4f per exit), "
+                            + "%d bytes over %d stats polls (%.4f per poll)%n",
+                    NativeAccess.get().implementation(),
+                    Runtime.version().feature(),
+                    perRuns,
+                    EXITS,
+                    perExit,
+                    perPolls,
+                    POLLS,
+                    perPoll);
             assertTrue(sum > 0);
             assertTrue(perExit < 1.0, perRuns + " bytes over " + EXITS + " exits");
             assertTrue(perPoll < 1.0, perPolls + " bytes over " + POLLS + " polls");

@@ -19,7 +19,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.Test;
 import org.vmm4j.CpuidEntry;
 import org.vmm4j.ExitKind;
@@ -79,7 +78,8 @@ class KvmLifecycleTest {
 
     @Test
     void rejectsBadMemoryRegionsNamingTheProblem() {
-        try (KvmSystem kvm = KvmSystem.open(); KvmVm vm = kvm.createVm()) {
+        try (KvmSystem kvm = KvmSystem.open();
+                KvmVm vm = kvm.createVm()) {
             var unaligned = assertThrows(IllegalArgumentException.class, () -> vm.allocateMemory(0x1001, 0x1000));
             assertTrue(unaligned.getMessage().contains("not aligned"), unaligned.getMessage());
             var oddSize = assertThrows(IllegalArgumentException.class, () -> vm.allocateMemory(0x1000, 100));
@@ -95,7 +95,8 @@ class KvmLifecycleTest {
 
     @Test
     void rejectsVcpuIdsOutOfRangeAndDuplicates() {
-        try (KvmSystem kvm = KvmSystem.open(); KvmVm vm = kvm.createVm()) {
+        try (KvmSystem kvm = KvmSystem.open();
+                KvmVm vm = kvm.createVm()) {
             var negative = assertThrows(IllegalArgumentException.class, () -> vm.createVcpu(-1));
             assertTrue(negative.getMessage().contains("out of range"), negative.getMessage());
             var tooBig = assertThrows(IllegalArgumentException.class, () -> vm.createVcpu(vm.maxVcpus()));
@@ -126,7 +127,8 @@ class KvmLifecycleTest {
 
     @Test
     void removedMemoryIsUnmappedAndItsRangeReusable() {
-        try (KvmSystem kvm = KvmSystem.open(); KvmVm vm = kvm.createVm()) {
+        try (KvmSystem kvm = KvmSystem.open();
+                KvmVm vm = kvm.createVm()) {
             GuestMemory first = vm.allocateMemory(CODE, 0x1000);
             vm.removeMemory(first);
             assertThrows(IllegalStateException.class, () -> first.getByte(0));
@@ -170,7 +172,8 @@ class KvmLifecycleTest {
      */
     @Test
     void mpStateRoundTripsWithTheInKernelIrqchip() {
-        try (KvmSystem kvm = KvmSystem.open(); KvmVm vm = kvm.createVm()) {
+        try (KvmSystem kvm = KvmSystem.open();
+                KvmVm vm = kvm.createVm()) {
             vm.createIrqchip(); // without an in-kernel LAPIC KVM accepts only RUNNABLE
             KvmVcpu cpu = vm.createVcpu(0);
             assertEquals(KvmHeader.KVM_MP_STATE_RUNNABLE, cpu.mpState(), "the boot vCPU starts runnable");
@@ -182,7 +185,8 @@ class KvmLifecycleTest {
 
     @Test
     void vcpuStateRoundTripsThroughKvm() {
-        try (KvmSystem kvm = KvmSystem.open(); KvmVm vm = kvm.createVm()) {
+        try (KvmSystem kvm = KvmSystem.open();
+                KvmVm vm = kvm.createVm()) {
             KvmVcpu cpu = vm.createVcpu(0);
             List<CpuidEntry> set = withBrand(kvm.supportedCpuid(), "vmm4j round-trip CPU @ 1.00GHz");
             cpu.setCpuid(set);
@@ -194,7 +198,8 @@ class KvmLifecycleTest {
             for (CpuidEntry e : set) {
                 CpuidEntry back = returned.remove(leaf(e));
                 if (back == null) {
-                    assertTrue(e.eax() == 0 && e.ebx() == 0 && e.ecx() == 0 && e.edx() == 0,
+                    assertTrue(
+                            e.eax() == 0 && e.ebx() == 0 && e.ecx() == 0 && e.edx() == 0,
                             "KVM dropped a leaf that is not empty: " + e);
                 } else if (e.function() != 1 && e.function() != 7 && e.function() != 0xd) {
                     assertEquals(e, back);
@@ -222,7 +227,10 @@ class KvmLifecycleTest {
     }
 
     private static CpuidEntry entry(List<CpuidEntry> entries, int function) {
-        return entries.stream().filter(e -> e.function() == function).findFirst().orElseThrow();
+        return entries.stream()
+                .filter(e -> e.function() == function)
+                .findFirst()
+                .orElseThrow();
     }
 
     /** {@code entries} with leaves 0x80000002-4 holding {@code brand} (48 bytes, NUL-padded, four per register). */

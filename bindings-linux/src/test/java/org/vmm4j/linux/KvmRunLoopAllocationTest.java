@@ -6,7 +6,6 @@ import static org.vmm4j.linux.GuestSetup.CODE;
 import static org.vmm4j.linux.GuestSetup.bytes;
 
 import java.lang.management.ManagementFactory;
-
 import org.junit.jupiter.api.Test;
 import org.vmm4j.ExitKind;
 import org.vmm4j.GuestMemory;
@@ -23,7 +22,8 @@ class KvmRunLoopAllocationTest {
     @Test
     void runLoopAllocatesLessThanOneBytePerExit() {
         var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        try (KvmSystem kvm = KvmSystem.open(); KvmVm vm = kvm.createVm()) {
+        try (KvmSystem kvm = KvmSystem.open();
+                KvmVm vm = kvm.createVm()) {
             GuestMemory mem = vm.allocateMemory(CODE, 0x1000);
             mem.write(0, bytes(0xba, 0xe9, 0x00, 0xee, 0xeb, 0xfd)); // mov dx,0xe9; l: out dx,al; jmp l
             KvmVcpu cpu = vm.createVcpu(0);
@@ -40,7 +40,9 @@ class KvmRunLoopAllocationTest {
             }
             assertEquals(7L * (20_000 + 3 * EXITS), sum, "every exit carried the guest's AL");
             double perExit = (double) allocated / EXITS;
-            assertTrue(perExit < 1.0, "allocated " + allocated + " bytes over " + EXITS + " exits (" + perExit + " per exit)");
+            assertTrue(
+                    perExit < 1.0,
+                    "allocated " + allocated + " bytes over " + EXITS + " exits (" + perExit + " per exit)");
         }
     }
 

@@ -10,7 +10,6 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.Optional;
 import java.util.OptionalLong;
-
 import org.vmm4j.linux.abi.KvmHeader;
 import org.vmm4j.testsupport.Await;
 
@@ -28,12 +27,13 @@ public final class KvmRunObserver {
     /** Clock ticks (10 ms each) of uninterrupted system time that count as being inside KVM_RUN. */
     private static final long KERNEL_TICKS = 3;
 
-    private KvmRunObserver() {
-    }
+    private KvmRunObserver() {}
 
     /** The calling thread's kernel thread id. */
     public static long currentTid() throws IOException {
-        return Long.parseLong(Files.readSymbolicLink(Path.of("/proc/thread-self")).getFileName().toString());
+        return Long.parseLong(Files.readSymbolicLink(Path.of("/proc/thread-self"))
+                .getFileName()
+                .toString());
     }
 
     /** The kernel thread id of this process's thread named {@code name} (the JVM names native threads like Java ones). */
@@ -42,7 +42,9 @@ public final class KvmRunObserver {
         try (DirectoryStream<Path> tasks = Files.newDirectoryStream(TASKS)) {
             for (Path task : tasks) {
                 try {
-                    if (Files.readString(task.resolve("comm"), StandardCharsets.UTF_8).strip().equals(comm)) {
+                    if (Files.readString(task.resolve("comm"), StandardCharsets.UTF_8)
+                            .strip()
+                            .equals(comm)) {
                         return OptionalLong.of(Long.parseLong(task.getFileName().toString()));
                     }
                 } catch (NoSuchFileException ended) {
@@ -69,7 +71,8 @@ public final class KvmRunObserver {
         try {
             Await.until("thread " + tid + " inside KVM_RUN", timeout, () -> {
                 String[] call = syscall(task);
-                if (call.length > 2 && call[0].equals(IOCTL)
+                if (call.length > 2
+                        && call[0].equals(IOCTL)
                         && Long.parseUnsignedLong(call[2].substring(2), 16) == KvmHeader.KVM_RUN) {
                     return true;
                 }
@@ -88,19 +91,25 @@ public final class KvmRunObserver {
                 return times[1] - firstRunning[0][1] >= KERNEL_TICKS;
             });
         } catch (AssertionError e) {
-            throw new AssertionError(e.getMessage() + "; /proc shows syscall " + String.join(" ", syscall(task))
-                    + ", utime/stime/guest_time " + Arrays.toString(times(task)), e);
+            throw new AssertionError(
+                    e.getMessage() + "; /proc shows syscall " + String.join(" ", syscall(task))
+                            + ", utime/stime/guest_time " + Arrays.toString(times(task)),
+                    e);
         }
     }
 
     private static String[] syscall(Path task) throws IOException {
-        return Files.readString(task.resolve("syscall"), StandardCharsets.US_ASCII).strip().split(" ");
+        return Files.readString(task.resolve("syscall"), StandardCharsets.US_ASCII)
+                .strip()
+                .split(" ");
     }
 
     /** utime, stime and guest_time of the task, in clock ticks (fields 14, 15 and 43 of its stat). */
     private static long[] times(Path task) throws IOException {
         String stat = Files.readString(task.resolve("stat"), StandardCharsets.US_ASCII);
         String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" "); // field 3 onwards
-        return new long[] {Long.parseLong(fields[14 - 3]), Long.parseLong(fields[15 - 3]), Long.parseLong(fields[43 - 3])};
+        return new long[] {
+            Long.parseLong(fields[14 - 3]), Long.parseLong(fields[15 - 3]), Long.parseLong(fields[43 - 3])
+        };
     }
 }

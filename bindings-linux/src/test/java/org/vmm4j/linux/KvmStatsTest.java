@@ -17,7 +17,6 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.Test;
 import org.vmm4j.ExitKind;
 import org.vmm4j.GuestMemory;
@@ -35,12 +34,19 @@ class KvmStatsTest {
     /** A guest that does {@code OUTS} port writes (a counted loop), then halts. */
     private static KvmVcpu guestDoingOutsThenHlt(KvmVm vm) {
         GuestMemory mem = vm.allocateMemory(CODE, 0x1000);
-        mem.write(0, bytes(
-                0xb9, OUTS & 0xff, OUTS >> 8,  // mov cx, OUTS
-                0xba, 0xe9, 0x00,              // mov dx, 0xe9
-                0xee,                          // l: out dx, al
-                0xe2, 0xfd,                    // loop l
-                0xf4));                        // hlt
+        mem.write(
+                0,
+                bytes(
+                        0xb9,
+                        OUTS & 0xff,
+                        OUTS >> 8, // mov cx, OUTS
+                        0xba,
+                        0xe9,
+                        0x00, // mov dx, 0xe9
+                        0xee, // l: out dx, al
+                        0xe2,
+                        0xfd, // loop l
+                        0xf4)); // hlt
         KvmVcpu cpu = vm.createVcpu(0);
         GuestSetup.realMode(cpu, CODE, Registers.builder());
         return cpu;
@@ -48,7 +54,8 @@ class KvmStatsTest {
 
     @Test
     void ioAndHaltCountersGrowWithGuestExits() {
-        try (KvmSystem kvm = KvmSystem.open(); KvmVm vm = kvm.createVm()) {
+        try (KvmSystem kvm = KvmSystem.open();
+                KvmVm vm = kvm.createVm()) {
             KvmVcpu cpu = guestDoingOutsThenHlt(vm);
             Stats stats = cpu.stats();
             assertEquals(Stats.Source.BINARY_FD, stats.source());
@@ -74,13 +81,17 @@ class KvmStatsTest {
 
     @Test
     void descriptorsMatchWhatTheKernelExposes() throws IOException {
-        try (KvmSystem kvm = KvmSystem.open(); KvmVm vm = kvm.createVm()) {
+        try (KvmSystem kvm = KvmSystem.open();
+                KvmVm vm = kvm.createVm()) {
             KvmVcpu cpu = vm.createVcpu(0);
             Set<String> names = new HashSet<>();
             vm.stats().descriptors().forEach(d -> names.add(d.name()));
             cpu.stats().descriptors().forEach(d -> names.add(d.name()));
-            assertTrue(names.containsAll(Set.of("exits", "io_exits", "halt_exits", "remote_tlb_flush")), names.toString());
-            StatDescriptor hist = cpu.stats().descriptors().stream().filter(StatDescriptor::isHistogram).findFirst()
+            assertTrue(
+                    names.containsAll(Set.of("exits", "io_exits", "halt_exits", "remote_tlb_flush")), names.toString());
+            StatDescriptor hist = cpu.stats().descriptors().stream()
+                    .filter(StatDescriptor::isHistogram)
+                    .findFirst()
                     .orElseThrow(() -> new AssertionError("no histogram among " + names));
             assertTrue(hist.size() > 1);
             StatDescriptor pollNs = cpu.stats().descriptors().get(cpu.stats().key("halt_poll_success_ns"));
@@ -91,7 +102,9 @@ class KvmStatsTest {
                 // debugfs lists every VM and vCPU statistic of the kernel once, in its root directory.
                 Set<String> kernel;
                 try (Stream<Path> s = Files.list(debugfs)) {
-                    kernel = s.filter(Files::isRegularFile).map(p -> p.getFileName().toString()).collect(Collectors.toSet());
+                    kernel = s.filter(Files::isRegularFile)
+                            .map(p -> p.getFileName().toString())
+                            .collect(Collectors.toSet());
                 }
                 assertEquals(kernel, names);
             }
@@ -101,7 +114,8 @@ class KvmStatsTest {
     @Test
     void hundredThousandPollsAllocateLessThanOneBytePerPoll() {
         var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        try (KvmSystem kvm = KvmSystem.open(); KvmVm vm = kvm.createVm()) {
+        try (KvmSystem kvm = KvmSystem.open();
+                KvmVm vm = kvm.createVm()) {
             KvmVcpu cpu = vm.createVcpu(0);
             Stats vmStats = vm.stats();
             Stats cpuStats = cpu.stats();
@@ -151,7 +165,8 @@ class KvmStatsTest {
 
     @Test
     void rateHelperReportsExitsPerSecond() {
-        try (KvmSystem kvm = KvmSystem.open(); KvmVm vm = kvm.createVm()) {
+        try (KvmSystem kvm = KvmSystem.open();
+                KvmVm vm = kvm.createVm()) {
             KvmVcpu cpu = guestDoingOutsThenHlt(vm);
             StatsRate rate = new StatsRate(cpu.stats());
             while (cpu.run().kind() == ExitKind.IO_OUT) {
@@ -167,7 +182,8 @@ class KvmStatsTest {
     @Test
     @RequiresHost(files = RequiresHost.KVM_DEBUGFS)
     void debugfsFallbackAgreesWithTheBinaryStats() {
-        try (KvmSystem kvm = KvmSystem.open(); KvmVm vm = kvm.createVm()) {
+        try (KvmSystem kvm = KvmSystem.open();
+                KvmVm vm = kvm.createVm()) {
             KvmVcpu cpu = guestDoingOutsThenHlt(vm);
             while (cpu.run().kind() == ExitKind.IO_OUT) {
                 // the guest's OUTs

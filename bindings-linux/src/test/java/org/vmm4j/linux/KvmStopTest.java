@@ -11,7 +11,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-
 import org.junit.jupiter.api.Test;
 import org.vmm4j.ExitKind;
 import org.vmm4j.GuestMemory;
@@ -36,7 +35,8 @@ class KvmStopTest {
 
     @Test
     void requestBeforeRunMakesTheNextRunReturnAtOnceAndIsConsumed() {
-        try (KvmSystem kvm = KvmSystem.open(); KvmVm vm = kvm.createVm()) {
+        try (KvmSystem kvm = KvmSystem.open();
+                KvmVm vm = kvm.createVm()) {
             GuestMemory mem = vm.allocateMemory(CODE, 0x1000);
             mem.write(0, bytes(0xba, 0xe9, 0x00, 0xee, 0xf4)); // mov dx,0xe9; out dx,al; hlt
             KvmVcpu cpu = vm.createVcpu(0);
@@ -50,21 +50,24 @@ class KvmStopTest {
 
     @Test
     void repeatedStopsAndRunsKeepWorking() throws Exception {
-        try (KvmSystem kvm = KvmSystem.open(); KvmVm vm = kvm.createVm()) {
+        try (KvmSystem kvm = KvmSystem.open();
+                KvmVm vm = kvm.createVm()) {
             GuestMemory mem = vm.allocateMemory(CODE, 0x1000);
             mem.write(0, bytes(0xeb, 0xfe));
             KvmVcpu cpu = vm.createVcpu(0);
             GuestSetup.realMode(cpu, CODE, Registers.builder());
             AtomicInteger stops = new AtomicInteger();
             CountDownLatch running = new CountDownLatch(1);
-            Thread runner = new Thread(() -> {
-                running.countDown();
-                while (stops.get() < 20) {
-                    if (cpu.run().kind() == ExitKind.STOP_REQUESTED) {
-                        stops.incrementAndGet();
-                    }
-                }
-            }, "vcpu-0");
+            Thread runner = new Thread(
+                    () -> {
+                        running.countDown();
+                        while (stops.get() < 20) {
+                            if (cpu.run().kind() == ExitKind.STOP_REQUESTED) {
+                                stops.incrementAndGet();
+                            }
+                        }
+                    },
+                    "vcpu-0");
             runner.start();
             running.await();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
@@ -81,7 +84,8 @@ class KvmStopTest {
     }
 
     private static void assertStopsWithin100ms(byte[] code, boolean irqchip) throws Exception {
-        try (KvmSystem kvm = KvmSystem.open(); KvmVm vm = kvm.createVm()) {
+        try (KvmSystem kvm = KvmSystem.open();
+                KvmVm vm = kvm.createVm()) {
             if (irqchip) {
                 vm.createIrqchip();
             }
@@ -92,18 +96,20 @@ class KvmStopTest {
             CompletableFuture<Long> tid = new CompletableFuture<>();
             CompletableFuture<Long> returnedAt = new CompletableFuture<>();
             CompletableFuture<ExitKind> kind = new CompletableFuture<>();
-            Thread runner = new Thread(() -> {
-                try {
-                    tid.complete(KvmRunObserver.currentTid());
-                    VmExit exit = cpu.run();
-                    returnedAt.complete(System.nanoTime());
-                    kind.complete(exit.kind());
-                } catch (Throwable t) {
-                    tid.completeExceptionally(t);
-                    returnedAt.completeExceptionally(t);
-                    kind.completeExceptionally(t);
-                }
-            }, "vcpu-0");
+            Thread runner = new Thread(
+                    () -> {
+                        try {
+                            tid.complete(KvmRunObserver.currentTid());
+                            VmExit exit = cpu.run();
+                            returnedAt.complete(System.nanoTime());
+                            kind.complete(exit.kind());
+                        } catch (Throwable t) {
+                            tid.completeExceptionally(t);
+                            returnedAt.completeExceptionally(t);
+                            kind.completeExceptionally(t);
+                        }
+                    },
+                    "vcpu-0");
             runner.start();
             long vcpuTid = tid.get(5, TimeUnit.SECONDS);
             KvmRunObserver.awaitInsideKvmRun(vcpuTid, Duration.ofSeconds(10));

@@ -7,15 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.vmm4j.CpuidEntry;
 import org.vmm4j.VirtualCpu;
+import org.vmm4j.testsupport.RequiresHost;
 import org.vmm4j.x86.Irqchip;
 import org.vmm4j.x86.X86Platform;
-import org.vmm4j.testsupport.RequiresHost;
 
 /** {@link KvmVm#x86()} on the real /dev/kvm: the order it insists on, and the vCPUs it creates. */
 @RequiresHost(kvm = true)
@@ -107,7 +106,8 @@ class KvmX86PlatformTest {
             VirtualCpu created = x86.createBootVcpu(id, 4);
             assertEquals(id, created.id());
             List<CpuidEntry> cpuid = ((KvmVcpu) created).cpuid();
-            CpuidEntry leaf1 = cpuid.stream().filter(e -> e.function() == 1).findFirst().orElseThrow();
+            CpuidEntry leaf1 =
+                    cpuid.stream().filter(e -> e.function() == 1).findFirst().orElseThrow();
             assertEquals(id, leaf1.ebx() >>> 24, "initial APIC id in CPUID.1:EBX[31:24]");
             assertEquals(4, (leaf1.ebx() >>> 16) & 0xff, "logical processors per package");
             for (CpuidEntry topology : cpuid) {

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-
 import org.junit.jupiter.api.Test;
 import org.vmm4j.Fact;
 import org.vmm4j.HostCapabilities;
@@ -32,7 +31,8 @@ class ServiceLoadingTest {
         HypervisorInfo libvirt = caps.hypervisor("libvirt").orElseThrow();
         boolean libraryInstalled = Files.isRegularFile(Path.of(RequiresHost.LIBVIRT_LIBRARY));
         assertEquals(Fact.of(libraryInstalled), libvirt.available());
-        assertEquals(Fact.of(Files.isExecutable(Path.of("/usr/bin/qemu-system-x86_64"))),
+        assertEquals(
+                Fact.of(Files.isExecutable(Path.of("/usr/bin/qemu-system-x86_64"))),
                 caps.hypervisor("qemu").orElseThrow().available());
         assertEquals(Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip(), kvm.version());
         HypervisorInfo qemu = caps.hypervisor("qemu").orElseThrow();
@@ -69,7 +69,7 @@ class ServiceLoadingTest {
         java.util.List<org.vmm4j.spi.HypervisorProvider> installed = org.vmm4j.spi.HypervisorProvider.installed();
         assertSame(installed, org.vmm4j.spi.HypervisorProvider.installed(), "the scan is made once");
         assertEquals(1, installed.stream().filter(p -> p instanceof KvmProvider).count(), installed.toString());
-        org.junit.jupiter.api.Assertions.assertThrows(UnsupportedOperationException.class,
-                () -> installed.add(new KvmProvider()));
+        org.junit.jupiter.api.Assertions.assertThrows(
+                UnsupportedOperationException.class, () -> installed.add(new KvmProvider()));
     }
 }

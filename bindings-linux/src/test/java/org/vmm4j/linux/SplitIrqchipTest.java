@@ -11,7 +11,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -22,9 +21,9 @@ import org.vmm4j.GuestMemory;
 import org.vmm4j.VmExit;
 import org.vmm4j.boot.Layout;
 import org.vmm4j.machine.IoApic;
-import org.vmm4j.x86.Irqchip;
 import org.vmm4j.machine.MmioBus;
 import org.vmm4j.testsupport.RequiresHost;
+import org.vmm4j.x86.Irqchip;
 
 /**
  * A split irqchip on the real /dev/kvm: the local APIC in KVM, vmm4j's {@link IoApic} programmed
@@ -87,23 +86,27 @@ class SplitIrqchipTest {
         for (int i = 0; i < 2; i++) {
             long h = handlers[i];
             ByteBuffer gate = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-            gate.putShort((short) h).putShort((short) 0x08).put((byte) 0).put((byte) 0x8e).putShort((short) (h >>> 16));
+            gate.putShort((short) h)
+                    .putShort((short) 0x08)
+                    .put((byte) 0)
+                    .put((byte) 0x8e)
+                    .putShort((short) (h >>> 16));
             mem.write(0x3000 + (EDGE_VECTOR + i) * 8L, gate.array());
         }
         ByteBuffer main = ByteBuffer.allocate(0x100).order(ByteOrder.LITTLE_ENDIAN);
-        movToMemory(main, Layout.LAPIC_ADDRESS + 0xf0, 0x1ff);       // software-enable the LAPIC
+        movToMemory(main, Layout.LAPIC_ADDRESS + 0xf0, 0x1ff); // software-enable the LAPIC
         long ioregsel = Layout.IOAPIC_ADDRESS + IoApic.IOREGSEL;
         long iowin = Layout.IOAPIC_ADDRESS + IoApic.IOWIN;
-        movToMemory(main, ioregsel, 0x18);                          // pin 4: edge, fixed, unmasked, APIC 0
+        movToMemory(main, ioregsel, 0x18); // pin 4: edge, fixed, unmasked, APIC 0
         movToMemory(main, iowin, EDGE_VECTOR);
         movToMemory(main, ioregsel, 0x19);
         movToMemory(main, iowin, 0);
-        movToMemory(main, ioregsel, 0x1a);                          // pin 5: level-triggered
+        movToMemory(main, ioregsel, 0x1a); // pin 5: level-triggered
         movToMemory(main, iowin, 0x8000 | LEVEL_VECTOR);
         movToMemory(main, ioregsel, 0x1b);
         movToMemory(main, iowin, 0);
-        main.put(bytes(0x66, 0xba, PORT, 0x00, 0xb0, 0x01, 0xee));   // out 0xe9, 1: ready
-        main.put(bytes(0xfb, 0xf4, 0xeb, 0xfd));                     // sti; hlt; jmp hlt
+        main.put(bytes(0x66, 0xba, PORT, 0x00, 0xb0, 0x01, 0xee)); // out 0xe9, 1: ready
+        main.put(bytes(0xfb, 0xf4, 0xeb, 0xfd)); // sti; hlt; jmp hlt
         mem.write(GuestSetup.CODE, java.util.Arrays.copyOf(main.array(), main.position()));
         for (int i = 0; i < 2; i++) {
             ByteBuffer h = ByteBuffer.allocate(0x40).order(ByteOrder.LITTLE_ENDIAN);
@@ -113,24 +116,26 @@ class SplitIrqchipTest {
 
         KvmVcpu cpu = platform.createBootVcpu(0, 1);
         GuestSetup.protectedMode32(cpu, GuestSetup.CODE);
-        cpu.setSpecialRegisters(cpu.specialRegisters().toBuilder().gdt(new DescriptorTable(0x2000, 23))
-                .idt(new DescriptorTable(0x3000, (EDGE_VECTOR + 2) * 8 - 1)).build());
+        cpu.setSpecialRegisters(cpu.specialRegisters().toBuilder()
+                .gdt(new DescriptorTable(0x2000, 23))
+                .idt(new DescriptorTable(0x3000, (EDGE_VECTOR + 2) * 8 - 1))
+                .build());
 
         assertEquals(1, runToOut(cpu, mmio), "the guest's ready signal");
         assertEquals(EDGE_VECTOR, ioapic.redirectionEntry(4) & 0x1ffff, "pin 4 as the guest programmed it");
         assertEquals(0x8000 | LEVEL_VECTOR, ioapic.redirectionEntry(5) & 0x1ffff, "pin 5 as the guest programmed it");
 
-        ioapic.setLevel(4, true);                                  // edge: one interrupt
+        ioapic.setLevel(4, true); // edge: one interrupt
         assertEquals(EDGE_VECTOR, runToOut(cpu, mmio));
         ioapic.setLevel(4, false);
 
-        ioapic.setLevel(5, true);                                  // level: until the line drops
+        ioapic.setLevel(5, true); // level: until the line drops
         assertEquals(LEVEL_VECTOR, runToOut(cpu, mmio));
         assertTrue((ioapic.redirectionEntry(5) & 1 << 14) != 0, "remote IRR set while the guest handles it");
         VmExit eoi = runToExit(cpu, mmio);
         assertEquals(ExitKind.IOAPIC_EOI, eoi.kind(), "KVM reports the level vector's EOI: " + eoi);
         assertEquals(LEVEL_VECTOR, eoi.eoiVector());
-        ioapic.endOfInterrupt(eoi.eoiVector());                    // line still high: sent again
+        ioapic.endOfInterrupt(eoi.eoiVector()); // line still high: sent again
         assertEquals(LEVEL_VECTOR, runToOut(cpu, mmio), "re-delivered because the line is still high");
         ioapic.setLevel(5, false);
         eoi = runToExit(cpu, mmio);
@@ -155,8 +160,8 @@ class SplitIrqchipTest {
     void splitIrqchipReplacesTheInKernelOneAndHasNoPit() {
         vm.x86().prepare(Irqchip.SPLIT);
         // With a split irqchip KVM refuses a second irqchip: the PIC and IOAPIC are not in the kernel.
-        org.vmm4j.VmmException e = org.junit.jupiter.api.Assertions.assertThrows(org.vmm4j.VmmException.class,
-                vm::createIrqchip);
+        org.vmm4j.VmmException e =
+                org.junit.jupiter.api.Assertions.assertThrows(org.vmm4j.VmmException.class, vm::createIrqchip);
         assertTrue(e.getMessage().contains("KVM_CREATE_IRQCHIP"), e.getMessage());
         assertFalse(vm.signalMsi(0xfee0_0000L, 0x30), "no vCPU yet: the MSI reaches no APIC");
     }
@@ -164,9 +169,12 @@ class SplitIrqchipTest {
     /** Runs, serving MMIO from {@code mmio}, until an OUT to the test port; returns its byte. */
     private static int runToOut(KvmVcpu cpu, MmioBus mmio) {
         VmExit e = runToExit(cpu, mmio);
-        assertEquals(ExitKind.IO_OUT, e.kind(), () -> "expected an OUT, got " + e + " at rip 0x"
-                + Long.toHexString(cpu.registers().rip())
-                + (e.kind() == ExitKind.INTERNAL_ERROR ? " suberror " + e.internalErrorSuberror() : ""));
+        assertEquals(
+                ExitKind.IO_OUT,
+                e.kind(),
+                () -> "expected an OUT, got " + e + " at rip 0x"
+                        + Long.toHexString(cpu.registers().rip())
+                        + (e.kind() == ExitKind.INTERNAL_ERROR ? " suberror " + e.internalErrorSuberror() : ""));
         assertEquals(PORT, e.ioPort());
         return (int) e.ioData(0) & 0xff;
     }

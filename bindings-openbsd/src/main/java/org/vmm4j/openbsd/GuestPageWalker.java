@@ -1,7 +1,6 @@
 package org.vmm4j.openbsd;
 
 import java.util.List;
-
 import org.vmm4j.GuestMemory;
 
 /**
@@ -18,8 +17,7 @@ final class GuestPageWalker {
     private static final long PAGE_SIZE_BIT = 1L << 7;
     private static final long ADDRESS_MASK = 0x000F_FFFF_FFFF_F000L;
 
-    private GuestPageWalker() {
-    }
+    private GuestPageWalker() {}
 
     /**
      * Walks the guest's page tables for a linear address.
@@ -100,8 +98,8 @@ final class GuestPageWalker {
     }
 
     /** Copies up to {@code length} bytes at guest-linear {@code linear}, stopping at a page it cannot map. */
-    static int fetch(long linear, byte[] dst, int length, long cr0, long cr3, long cr4, long efer,
-                     List<GuestMemory> ram) {
+    static int fetch(
+            long linear, byte[] dst, int length, long cr0, long cr3, long cr4, long efer, List<GuestMemory> ram) {
         int n = 0;
         while (n < length) {
             long gpa = translate(linear + n, cr0, cr3, cr4, efer, ram);

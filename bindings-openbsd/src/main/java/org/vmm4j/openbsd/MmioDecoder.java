@@ -25,6 +25,7 @@ final class MmioDecoder {
     boolean zeroExtend;
     /** Size of the destination register write for reads (MOVZX writes the full operand size). */
     int destinationSize;
+
     long immediate;
     long effectiveAddress;
     int segment;
@@ -81,8 +82,8 @@ final class MmioDecoder {
         }
         boolean rexW = (rex & 8) != 0;
         int operand = rexW ? 8 : codeBits == 16 ? (opsize ? 4 : 2) : (opsize ? 2 : 4);
-        int addressBits = codeBits == 64 ? (addrsize ? 32 : 64) : codeBits == 32 ? (addrsize ? 16 : 32)
-                : (addrsize ? 32 : 16);
+        int addressBits =
+                codeBits == 64 ? (addrsize ? 32 : 64) : codeBits == 32 ? (addrsize ? 16 : 32) : (addrsize ? 32 : 16);
         int op = bytes[i++] & 0xff;
         boolean twoByte = false;
         if (op == 0x0F) {

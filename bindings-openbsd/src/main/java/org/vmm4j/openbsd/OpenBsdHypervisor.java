@@ -3,7 +3,6 @@ package org.vmm4j.openbsd;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
-
 import org.vmm4j.Hypervisor;
 import org.vmm4j.VirtualMachine;
 import org.vmm4j.openbsd.abi.VmmAbi;
@@ -53,8 +52,8 @@ public final class OpenBsdHypervisor implements Hypervisor {
             throw new IllegalStateException("the hypervisor is closed");
         }
         if (name.getBytes(StandardCharsets.UTF_8).length >= VmmVar.VMM_MAX_NAME_LEN) {
-            throw new IllegalArgumentException("VM name longer than " + (VmmVar.VMM_MAX_NAME_LEN - 1) + " bytes: "
-                    + name);
+            throw new IllegalArgumentException(
+                    "VM name longer than " + (VmmVar.VMM_MAX_NAME_LEN - 1) + " bytes: " + name);
         }
         synchronized (this) {
             openVms++;

@@ -2,7 +2,6 @@ package org.vmm4j.openbsd;
 
 import java.util.List;
 import java.util.Optional;
-
 import org.vmm4j.Hypervisor;
 import org.vmm4j.HypervisorInfo;
 import org.vmm4j.HypervisorUnavailableException;
@@ -70,8 +69,9 @@ public final class OpenBsdProvider implements HypervisorProvider {
             throw new HypervisorUnavailableException("vmm(4) exists only on OpenBSD");
         }
         String release = sysctl.osRelease();
-        VmmAbi abi = VmmAbi.forRelease(release).orElseThrow(() -> new HypervisorUnavailableException(
-                "no vmm(4) struct layouts are known for OpenBSD " + release + " (known: 7.4 and 7.8 or later)"));
+        VmmAbi abi = VmmAbi.forRelease(release)
+                .orElseThrow(() -> new HypervisorUnavailableException("no vmm(4) struct layouts are known for OpenBSD "
+                        + release + " (known: 7.4 and 7.8 or later)"));
         return new OpenBsdHypervisor(DevVmm.open(abi));
     }
 

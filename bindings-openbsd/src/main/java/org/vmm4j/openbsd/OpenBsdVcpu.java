@@ -4,7 +4,6 @@ import static org.vmm4j.openbsd.abi.VmmVar.*;
 
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
-
 import org.vmm4j.ExitKind;
 import org.vmm4j.GuestMemory;
 import org.vmm4j.Registers;
@@ -215,8 +214,9 @@ public final class OpenBsdVcpu implements VirtualCpu {
         long segSize = abi.vcpuSegmentInfo.size();
         long csAt = vrs + s.offset("vrs_sregs") + segSize * abi.sregIndex(0);
         int csAr = exitBuffer.getInt(csAt + 8);
-        int bits = (cr0 & 1) == 0 ? 16 : (efer & GuestPageWalker.EFER_LMA) != 0 && (csAr & 0x2000) != 0 ? 64
-                : (csAr & 0x4000) != 0 ? 32 : 16;
+        int bits = (cr0 & 1) == 0
+                ? 16
+                : (efer & GuestPageWalker.EFER_LMA) != 0 && (csAr & 0x2000) != 0 ? 64 : (csAr & 0x4000) != 0 ? 32 : 16;
         long rip = exitBuffer.getLong(vrs + regs.gprOffset(VCPU_REGS_RIP));
         int n = exit.instructionBytes(insn);
         if (n == 0) {
@@ -230,8 +230,10 @@ public final class OpenBsdVcpu implements VirtualCpu {
             return;
         }
         int seg = decoder.segment;
-        long segBase = bits == 64 && seg != MmioDecoder.FS && seg != MmioDecoder.GS ? 0
-                : exitBuffer.getLong(vrs + s.offset("vrs_sregs") + segSize * abi.sregIndex(SEGMENT_TO_COMPONENT[seg]) + 16);
+        long segBase = bits == 64 && seg != MmioDecoder.FS && seg != MmioDecoder.GS
+                ? 0
+                : exitBuffer.getLong(
+                        vrs + s.offset("vrs_sregs") + segSize * abi.sregIndex(SEGMENT_TO_COMPONENT[seg]) + 16);
         long linear = segBase + decoder.effectiveAddress;
         if (bits != 64) {
             linear &= 0xffff_ffffL;
@@ -254,8 +256,11 @@ public final class OpenBsdVcpu implements VirtualCpu {
             exitBuffer.putLong(at, decoder.mergeRead(exitBuffer.getLong(at), exit.mmioReadResult()));
         }
         exitBuffer.putLong(ripAt, exitBuffer.getLong(ripAt) + decoder.length);
-        exitBuffer.copyTo(exitVrs + abi.vcpuRegState.offset("vrs_gprs"), rwregs,
-                rwRegsBase + abi.vcpuRegState.offset("vrs_gprs"), 8L * VCPU_REGS_NGPRS);
+        exitBuffer.copyTo(
+                exitVrs + abi.vcpuRegState.offset("vrs_gprs"),
+                rwregs,
+                rwRegsBase + abi.vcpuRegState.offset("vrs_gprs"),
+                8L * VCPU_REGS_NGPRS);
         writeRegs(VM_RWREGS_GPRS);
     }
 

@@ -5,7 +5,6 @@ import static org.vmm4j.openbsd.abi.VmmVar.*;
 import java.util.List;
 import java.util.Optional;
 import java.util.TreeMap;
-
 import org.vmm4j.DirtyLog;
 import org.vmm4j.GuestMemory;
 import org.vmm4j.MemoryOption;
@@ -162,8 +161,8 @@ public final class OpenBsdVm implements VirtualMachine {
             throw new IllegalStateException("a vmm(4) VM needs guest memory before it is created");
         }
         if (vcpus.isEmpty() || vcpus.lastKey() != vcpus.size() - 1) {
-            throw new IllegalStateException("vmm(4) needs vCPUs numbered 0.." + (vcpus.size() - 1) + ", have "
-                    + vcpus.keySet());
+            throw new IllegalStateException(
+                    "vmm(4) needs vCPUs numbered 0.." + (vcpus.size() - 1) + ", have " + vcpus.keySet());
         }
         CStruct p = abi.vmCreateParams;
         try (NativeMemory params = device.allocate(p.size())) {
@@ -264,8 +263,6 @@ public final class OpenBsdVm implements VirtualMachine {
 
     @Override
     public String toString() {
-        return "OpenBsdVm[" + name + ", id " + vmId + ", " + regions.size() + " regions, "
-                + vcpus.size() + " vCPUs]";
+        return "OpenBsdVm[" + name + ", id " + vmId + ", " + regions.size() + " regions, " + vcpus.size() + " vCPUs]";
     }
-
 }

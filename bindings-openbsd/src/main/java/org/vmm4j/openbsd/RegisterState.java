@@ -49,13 +49,32 @@ final class RegisterState {
         for (int i = 0; i < v.length; i++) {
             v[i] = m.getLong(base + gprs + 8L * abi.gprIndex(i));
         }
-        return new Registers(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12],
-                v[13], v[14], v[15], v[16], v[17]);
+        return new Registers(
+                v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14], v[15],
+                v[16], v[17]);
     }
 
     void writeGprs(NativeMemory m, long base, Registers r) {
-        long[] v = {r.rax(), r.rbx(), r.rcx(), r.rdx(), r.rsi(), r.rdi(), r.rsp(), r.rbp(), r.r8(), r.r9(), r.r10(),
-            r.r11(), r.r12(), r.r13(), r.r14(), r.r15(), r.rip(), r.rflags()};
+        long[] v = {
+            r.rax(),
+            r.rbx(),
+            r.rcx(),
+            r.rdx(),
+            r.rsi(),
+            r.rdi(),
+            r.rsp(),
+            r.rbp(),
+            r.r8(),
+            r.r9(),
+            r.r10(),
+            r.r11(),
+            r.r12(),
+            r.r13(),
+            r.r14(),
+            r.r15(),
+            r.rip(),
+            r.rflags()
+        };
         for (int i = 0; i < v.length; i++) {
             m.putLong(base + gprs + 8L * abi.gprIndex(i), v[i]);
         }
@@ -66,11 +85,23 @@ final class RegisterState {
         for (int i = 0; i < seg.length; i++) {
             seg[i] = readSegment(m, base + sregs + segmentSize * abi.sregIndex(i));
         }
-        return new SpecialRegisters(seg[0], seg[1], seg[2], seg[3], seg[4], seg[5], seg[7], seg[6],
-                readTable(m, base + gdtr), readTable(m, base + idtr),
-                m.getLong(base + crs + 8L * VCPU_REGS_CR0), m.getLong(base + crs + 8L * VCPU_REGS_CR2),
-                m.getLong(base + crs + 8L * VCPU_REGS_CR3), m.getLong(base + crs + 8L * VCPU_REGS_CR4),
-                m.getLong(base + crs + 8L * VCPU_REGS_CR8), m.getLong(base + msrs + 8L * VCPU_REGS_EFER),
+        return new SpecialRegisters(
+                seg[0],
+                seg[1],
+                seg[2],
+                seg[3],
+                seg[4],
+                seg[5],
+                seg[7],
+                seg[6],
+                readTable(m, base + gdtr),
+                readTable(m, base + idtr),
+                m.getLong(base + crs + 8L * VCPU_REGS_CR0),
+                m.getLong(base + crs + 8L * VCPU_REGS_CR2),
+                m.getLong(base + crs + 8L * VCPU_REGS_CR3),
+                m.getLong(base + crs + 8L * VCPU_REGS_CR4),
+                m.getLong(base + crs + 8L * VCPU_REGS_CR8),
+                m.getLong(base + msrs + 8L * VCPU_REGS_EFER),
                 0);
     }
 
@@ -104,7 +135,7 @@ final class RegisterState {
         m.putLong(base + crs + 8L * VCPU_REGS_XCR0, 0x1);
         long drs = base + s.offset("vrs_drs");
         m.putLong(drs + 8L * 4, 0xFFFF0FF0L); // DR6
-        m.putLong(drs + 8L * 5, 0x400);       // DR7
+        m.putLong(drs + 8L * 5, 0x400); // DR7
         for (int i = 0; i < VCPU_REGS_NSREGS; i++) {
             long at = base + sregs + segmentSize * abi.sregIndex(i);
             boolean cs = i == 0;
@@ -127,8 +158,18 @@ final class RegisterState {
         int limit = m.getInt(at + 4);
         int ar = m.getInt(at + 8);
         long base = m.getLong(at + 16);
-        return new Segment(base, limit, sel, ar & 0xf, (ar & 0x80) != 0, (ar >> 5) & 3, (ar & 0x4000) != 0,
-                (ar & 0x10) != 0, (ar & 0x2000) != 0, (ar & 0x8000) != 0, (ar & 0x1000) != 0,
+        return new Segment(
+                base,
+                limit,
+                sel,
+                ar & 0xf,
+                (ar & 0x80) != 0,
+                (ar >> 5) & 3,
+                (ar & 0x4000) != 0,
+                (ar & 0x10) != 0,
+                (ar & 0x2000) != 0,
+                (ar & 0x8000) != 0,
+                (ar & 0x1000) != 0,
                 (ar & AR_UNUSABLE) != 0);
     }
 

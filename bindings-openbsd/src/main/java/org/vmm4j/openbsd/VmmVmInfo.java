@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
-
 import org.vmm4j.VmmException;
 import org.vmm4j.internal.nat.Errno;
 import org.vmm4j.internal.nat.NativeMemory;
@@ -26,8 +25,8 @@ import org.vmm4j.openbsd.internal.VmmDevice;
  * @param name       the VM name
  */
 @SuppressWarnings("ArrayRecordComponent") // a snapshot of vm_info_result, never compared or hashed
-public record VmmVmInfo(long memorySize, long usedSize, int vcpus, int[] vcpuStates, int creatorPid, int id,
-                        String name) {
+public record VmmVmInfo(
+        long memorySize, long usedSize, int vcpus, int[] vcpuStates, int creatorPid, int id, String name) {
 
     /** {@code "stopped"}, {@code "running"}, {@code "requested termination"}, ... for a VCPU_STATE_* value. */
     public static String describeVcpuState(int state) {
@@ -47,7 +46,8 @@ public record VmmVmInfo(long memorySize, long usedSize, int vcpus, int[] vcpuSta
         CStruct r = abi.vmInfoResult;
         long want = r.size() * 4;
         for (int attempt = 0; attempt < 8; attempt++) {
-            try (NativeMemory params = device.allocate(p.size()); NativeMemory buffer = device.allocate(want)) {
+            try (NativeMemory params = device.allocate(p.size());
+                    NativeMemory buffer = device.allocate(want)) {
                 params.putLong(p.offset("vip_size"), want);
                 params.putLong(p.offset("vip_info"), buffer.address());
                 int rc = device.ioctl(abi.iocInfo, params);
@@ -79,8 +79,14 @@ public record VmmVmInfo(long memorySize, long usedSize, int vcpus, int[] vcpuSta
             states[i] = m.getUnsignedByte(base + r.offset("vir_vcpu_state") + i);
         }
         String name = m.slice(base + r.offset("vir_name"), VMM_MAX_NAME_LEN).getString(0);
-        return new VmmVmInfo(m.getLong(base + r.offset("vir_memory_size")), m.getLong(base + r.offset("vir_used_size")),
-                n, states, m.getInt(base + r.offset("vir_creator_pid")), m.getInt(base + r.offset("vir_id")), name);
+        return new VmmVmInfo(
+                m.getLong(base + r.offset("vir_memory_size")),
+                m.getLong(base + r.offset("vir_used_size")),
+                n,
+                states,
+                m.getInt(base + r.offset("vir_creator_pid")),
+                m.getInt(base + r.offset("vir_id")),
+                name);
     }
 
     @Override
@@ -90,8 +96,13 @@ public record VmmVmInfo(long memorySize, long usedSize, int vcpus, int[] vcpuSta
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof VmmVmInfo v && v.memorySize == memorySize && v.usedSize == usedSize && v.vcpus == vcpus
-                && Arrays.equals(v.vcpuStates, vcpuStates) && v.creatorPid == creatorPid && v.id == id
+        return o instanceof VmmVmInfo v
+                && v.memorySize == memorySize
+                && v.usedSize == usedSize
+                && v.vcpus == vcpus
+                && Arrays.equals(v.vcpuStates, vcpuStates)
+                && v.creatorPid == creatorPid
+                && v.id == id
                 && v.name.equals(name);
     }
 
@@ -102,7 +113,7 @@ public record VmmVmInfo(long memorySize, long usedSize, int vcpus, int[] vcpuSta
 
     @Override
     public String toString() {
-        return "VmmVmInfo[id " + id + " " + name + ", " + vcpus + " vCPUs " + Arrays.toString(vcpuStates)
-                + ", memory " + memorySize + " used " + usedSize + ", pid " + creatorPid + "]";
+        return "VmmVmInfo[id " + id + " " + name + ", " + vcpus + " vCPUs " + Arrays.toString(vcpuStates) + ", memory "
+                + memorySize + " used " + usedSize + ", pid " + creatorPid + "]";
     }
 }

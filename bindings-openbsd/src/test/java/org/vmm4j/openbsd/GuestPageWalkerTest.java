@@ -3,7 +3,6 @@ package org.vmm4j.openbsd;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.List;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.vmm4j.GuestMemory;
@@ -53,14 +52,16 @@ class GuestPageWalkerTest {
         // PAE: PDPT at 0x5000 (32-byte aligned), PDPT[3] -> PD at 0x6000, PD[0x1f7] 2 MiB page 0xFEE00000
         ram.putLong(0x5000 + 3 * 8, 0x6000 | 1);
         ram.putLong(0x6000 + 0x1f7 * 8, 0xFEE0_0000L | 0x83);
-        assertEquals(0xFEE0_0010L, GuestPageWalker.translate(0xFEE0_0010L, cr0, 0x5000, GuestPageWalker.CR4_PAE, 0,
-                regions));
+        assertEquals(
+                0xFEE0_0010L,
+                GuestPageWalker.translate(0xFEE0_0010L, cr0, 0x5000, GuestPageWalker.CR4_PAE, 0, regions));
         // 32-bit: PD at 0x7000, PD[0x3c0] 4 MiB page at 0xF0000000 (PSE), PD[1] -> PT at 0x8000, PT[2] -> 0xF0400000
         ram.putInt(0x7000 + 0x3c0 * 4, (int) (0xF000_0000L | 0x83));
         ram.putInt(0x7000 + 4, 0x8000 | 3);
         ram.putInt(0x8000 + 2 * 4, (int) (0xF040_0000L | 3));
-        assertEquals(0xF012_3456L, GuestPageWalker.translate(0xF012_3456L, cr0, 0x7000, GuestPageWalker.CR4_PSE, 0,
-                regions));
+        assertEquals(
+                0xF012_3456L,
+                GuestPageWalker.translate(0xF012_3456L, cr0, 0x7000, GuestPageWalker.CR4_PSE, 0, regions));
         assertEquals(0xF040_0ABCL, GuestPageWalker.translate(0x0040_2ABCL, cr0, 0x7000, 0, 0, regions));
     }
 }

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.HexFormat;
-
 import org.junit.jupiter.api.Test;
 
 /** Encodings from the Intel SDM's MOV/MOVZX tables, decoded as a guest's MMIO access. */
@@ -21,7 +20,7 @@ class MmioDecoderTest {
     @Test
     void movStoreOfA32BitRegister() {
         gprs[0] = 0xF000_0000L; // eax
-        gprs[1] = 0xCAFEBABEL;  // ecx
+        gprs[1] = 0xCAFEBABEL; // ecx
         assertTrue(decode("8908", 32, 0));
         assertTrue(d.write);
         assertEquals(4, d.size);
@@ -128,7 +127,7 @@ class MmioDecoderTest {
     @Test
     void rexExtendsRegisterAndBase() {
         gprs[9] = 0x7000; // r9
-        gprs[10] = 5;     // r10
+        gprs[10] = 5; // r10
         assertTrue(decode("4d8911", 64, 0)); // mov [r9], r10
         assertEquals(0x7000, d.effectiveAddress);
         assertEquals(10, d.register);
@@ -137,8 +136,8 @@ class MmioDecoderTest {
 
     @Test
     void refusesRegisterOperandsStringOpsAndTruncatedBytes() {
-        assertFalse(decode("89c8", 32, 0));   // mov eax, ecx
-        assertFalse(decode("f3a5", 32, 0));   // rep movsd
+        assertFalse(decode("89c8", 32, 0)); // mov eax, ecx
+        assertFalse(decode("f3a5", 32, 0)); // rep movsd
         assertFalse(decode("c705000100", 64, 0));
         assertFalse(decode("", 64, 0));
     }

@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-
 import org.junit.jupiter.api.Test;
 import org.vmm4j.HostCapabilities;
 import org.vmm4j.Hypervisor;
@@ -45,8 +44,11 @@ class OpenBsdProviderTest {
     void probingThroughServiceLoaderOffOpenBsdReportsNoOpenBsdKinds() {
         assumeTrue(Os.current() != Os.OPENBSD, "this host is OpenBSD");
         HostCapabilities caps = Hypervisor.probe();
-        assertTrue(caps.hypervisors().stream().noneMatch(h -> h.kind().equals(OpenBsdHypervisor.KIND)
-                || h.kind().equals(VmdGuestManager.KIND)), caps.toString());
+        assertTrue(
+                caps.hypervisors().stream()
+                        .noneMatch(h -> h.kind().equals(OpenBsdHypervisor.KIND)
+                                || h.kind().equals(VmdGuestManager.KIND)),
+                caps.toString());
     }
 
     @Test

@@ -10,7 +10,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -119,7 +118,8 @@ class OpenBsdRunLoopTest {
         open(VmmAbi.forRelease(release).orElseThrow());
         vm.allocateMemory(0, 0x1000);
         VirtualCpu cpu = vm.createVcpu(0);
-        cpu.setRegisters(Registers.builder().rip(0x100).rax(0xAAAA_0000_1111_2200L).build());
+        cpu.setRegisters(
+                Registers.builder().rip(0x100).rax(0xAAAA_0000_1111_2200L).build());
         kernel.script(0, new In(0x60, 1, 1), new Out(0x3f8, 1, 0x41, 2), new Reason(12));
 
         VmExit in = cpu.run();
@@ -175,7 +175,9 @@ class OpenBsdRunLoopTest {
         cpu.run();
         cpu.run();
         assertEquals(List.of(0x21), kernel.vcpu(vm.vmId(), 0).injected);
-        assertEquals(List.of(1, 0), kernel.intrCalls.stream().map(c -> c[2]).toList(),
+        assertEquals(
+                List.of(1, 0),
+                kernel.intrCalls.stream().map(c -> c[2]).toList(),
                 "set while pending, cleared once delivered");
     }
 
@@ -186,10 +188,15 @@ class OpenBsdRunLoopTest {
         OpenBsdVcpu cpu = (OpenBsdVcpu) vm.createVcpu(0);
         kernel.script(0, new Reason(2));
         assertEquals(ExitKind.SHUTDOWN, cpu.run().kind());
-        SpecialRegisters sregs = cpu.specialRegisters().toBuilder().cs(Segment.realMode(0xf000, true))
-                .dataSegments(Segment.realMode(0, false)).tr(Segment.realMode(0, false))
-                .ldt(Segment.realMode(0, false)).gdt(new org.vmm4j.DescriptorTable(0, 0xffff))
-                .idt(new org.vmm4j.DescriptorTable(0, 0xffff)).cr0(0x60000010L).build();
+        SpecialRegisters sregs = cpu.specialRegisters().toBuilder()
+                .cs(Segment.realMode(0xf000, true))
+                .dataSegments(Segment.realMode(0, false))
+                .tr(Segment.realMode(0, false))
+                .ldt(Segment.realMode(0, false))
+                .gdt(new org.vmm4j.DescriptorTable(0, 0xffff))
+                .idt(new org.vmm4j.DescriptorTable(0, 0xffff))
+                .cr0(0x60000010L)
+                .build();
         cpu.reset(Registers.builder().rip(0xfff0).build(), sregs);
         assertEquals(0xfff0, cpu.registers().rip());
         assertEquals(0xf000, cpu.specialRegisters().cs().selector());
@@ -206,9 +213,14 @@ class OpenBsdRunLoopTest {
         Registers r = new Registers(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 0x202);
         cpu.setRegisters(r);
         assertEquals(r, cpu.registers());
-        SpecialRegisters s = cpu.specialRegisters().toBuilder().cs(Segment.long64(0x8, true))
-                .dataSegments(Segment.long64(0x10, false)).cr0(0x80050033L).cr3(0x9000).cr4(0x20)
-                .efer(0x500).build();
+        SpecialRegisters s = cpu.specialRegisters().toBuilder()
+                .cs(Segment.long64(0x8, true))
+                .dataSegments(Segment.long64(0x10, false))
+                .cr0(0x80050033L)
+                .cr3(0x9000)
+                .cr4(0x20)
+                .efer(0x500)
+                .build();
         cpu.setSpecialRegisters(s);
         SpecialRegisters back = cpu.specialRegisters();
         assertEquals(Segment.long64(0x8, true), back.cs());
@@ -238,7 +250,9 @@ class OpenBsdRunLoopTest {
         ExecutorService pool = Executors.newSingleThreadExecutor();
         try {
             Future<ExitKind> result = pool.submit(() -> cpu.run().kind());
-            assertTrue(kernel.vcpu(vm.vmId(), 0).waitingForKick.await(5, TimeUnit.SECONDS), "the run blocks in the kernel");
+            assertTrue(
+                    kernel.vcpu(vm.vmId(), 0).waitingForKick.await(5, TimeUnit.SECONDS),
+                    "the run blocks in the kernel");
             long start = System.nanoTime();
             cpu.requestStop();
             assertEquals(ExitKind.STOP_REQUESTED, result.get(5, TimeUnit.SECONDS));
@@ -287,9 +301,16 @@ class OpenBsdRunLoopTest {
         GuestMemory ram = vm.allocateMemory(0, 0x10000);
         VirtualCpu cpu = vm.createVcpu(0);
         ram.write(0x1000, new byte[] {(byte) 0x8B, 0x03}); // mov eax, [ebx]
-        cpu.setSpecialRegisters(cpu.specialRegisters().toBuilder().cs(Segment.flat32(0x8, true))
-                .dataSegments(Segment.flat32(0x10, false)).cr0(0x11).build());
-        cpu.setRegisters(Registers.builder().rip(0x1000).rbx(0xF000_0010L).rax(0xAAAA_AAAA_0000_0000L).build());
+        cpu.setSpecialRegisters(cpu.specialRegisters().toBuilder()
+                .cs(Segment.flat32(0x8, true))
+                .dataSegments(Segment.flat32(0x10, false))
+                .cr0(0x11)
+                .build());
+        cpu.setRegisters(Registers.builder()
+                .rip(0x1000)
+                .rbx(0xF000_0010L)
+                .rax(0xAAAA_AAAA_0000_0000L)
+                .build());
         kernel.script(0, new ScriptedVmmKernel.Ept(2), new Reason(12));
 
         VmExit e = cpu.run();
@@ -309,14 +330,20 @@ class OpenBsdRunLoopTest {
         GuestMemory ram = vm.allocateMemory(0, 0x10000);
         VirtualCpu cpu = vm.createVcpu(0);
         // identity-map the first GiB with a 1 GiB page, and 0xC0000000.. with another
-        ram.putLong(0x2000, 0x3000 | 3);                  // PML4[0] -> PDPT
-        ram.putLong(0x3000, 0x83);                         // PDPT[0]: 1 GiB page at 0
+        ram.putLong(0x2000, 0x3000 | 3); // PML4[0] -> PDPT
+        ram.putLong(0x3000, 0x83); // PDPT[0]: 1 GiB page at 0
         ram.putLong(0x3000 + 3 * 8, 0xC000_0000L | 0x83); // PDPT[3]: 1 GiB page at 0xC0000000
         ram.write(0x1000, new byte[] {0x48, (byte) 0x89, 0x48, 0x08}); // mov [rax+8], rcx
-        cpu.setSpecialRegisters(cpu.specialRegisters().toBuilder().cs(Segment.long64(0x8, true))
-                .dataSegments(Segment.long64(0x10, false)).cr0(0x8000_0011L).cr3(0x2000).cr4(0x20)
-                .efer(0x500).build());
-        cpu.setRegisters(Registers.builder().rip(0x1000).rax(0xFEE0_0000L).rcx(0x55).build());
+        cpu.setSpecialRegisters(cpu.specialRegisters().toBuilder()
+                .cs(Segment.long64(0x8, true))
+                .dataSegments(Segment.long64(0x10, false))
+                .cr0(0x8000_0011L)
+                .cr3(0x2000)
+                .cr4(0x20)
+                .efer(0x500)
+                .build());
+        cpu.setRegisters(
+                Registers.builder().rip(0x1000).rax(0xFEE0_0000L).rcx(0x55).build());
         kernel.script(0, new ScriptedVmmKernel.Ept(2), new Reason(12));
         VmExit e = cpu.run();
         assertEquals(ExitKind.MMIO_WRITE, e.kind());
@@ -333,7 +360,10 @@ class OpenBsdRunLoopTest {
         GuestMemory ram = vm.allocateMemory(0, 0x10000);
         VirtualCpu cpu = vm.createVcpu(0);
         ram.write(0x1000, new byte[] {(byte) 0xF3, (byte) 0xA5}); // rep movsd
-        cpu.setSpecialRegisters(cpu.specialRegisters().toBuilder().cs(Segment.flat32(0x8, true)).cr0(0x11).build());
+        cpu.setSpecialRegisters(cpu.specialRegisters().toBuilder()
+                .cs(Segment.flat32(0x8, true))
+                .cr0(0x11)
+                .build());
         cpu.setRegisters(Registers.builder().rip(0x1000).build());
         kernel.script(0, new ScriptedVmmKernel.Ept(2));
         OpenBsdExit e = (OpenBsdExit) cpu.run();

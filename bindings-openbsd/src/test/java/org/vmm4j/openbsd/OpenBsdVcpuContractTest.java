@@ -36,8 +36,8 @@ class OpenBsdVcpuContractTest extends VirtualCpuContract {
     protected void loadProgram(VirtualCpu cpu, GuestMemory ram, GuestProgram program) {
         super.loadProgram(cpu, ram, program);
         switch (program) {
-            case OUT_THEN_HLT -> kernel.script(cpu.id(),
-                    new Out(GuestProgram.PORT, 1, GuestProgram.VALUE, 1), new Reason(VMX_EXIT_HLT));
+            case OUT_THEN_HLT ->
+                kernel.script(cpu.id(), new Out(GuestProgram.PORT, 1, GuestProgram.VALUE, 1), new Reason(VMX_EXIT_HLT));
             case SPIN -> kernel.script(cpu.id(), new WaitForKick());
         }
     }

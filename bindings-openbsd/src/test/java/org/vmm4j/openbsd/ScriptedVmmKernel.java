@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-
 import org.vmm4j.internal.nat.Errno;
 import org.vmm4j.internal.nat.NativeAccess;
 import org.vmm4j.internal.nat.NativeMemory;
@@ -29,30 +28,23 @@ import org.vmm4j.openbsd.internal.VmmDevice;
  */
 final class ScriptedVmmKernel implements VmmDevice {
 
-    sealed interface Step permits Out, In, Reason, WaitForKick, Interrupted, Ept {
-    }
+    sealed interface Step permits Out, In, Reason, WaitForKick, Interrupted, Ept {}
 
-    record Out(int port, int size, long value, int insnLen) implements Step {
-    }
+    record Out(int port, int size, long value, int insnLen) implements Step {}
 
-    record In(int port, int size, int insnLen) implements Step {
-    }
+    record In(int port, int size, int insnLen) implements Step {}
 
     /** An exit with just this reason (HLT, triple fault, ...). */
-    record Reason(int reason) implements Step {
-    }
+    record Reason(int reason) implements Step {}
 
     /** Blocks in "guest mode" until a VMM_IOC_INTR arrives, then exits with the interrupt window. */
-    record WaitForKick() implements Step {
-    }
+    record WaitForKick() implements Step {}
 
     /** A VMX EPT violation with this fault type; VMX gives no instruction bytes. */
-    record Ept(int faultType) implements Step {
-    }
+    record Ept(int faultType) implements Step {}
 
     /** The run ends with EINTR. */
-    record Interrupted() implements Step {
-    }
+    record Interrupted() implements Step {}
 
     static final class Vcpu {
         final NativeMemory regs;
@@ -65,6 +57,7 @@ final class ScriptedVmmKernel implements VmmDevice {
         final List<Integer> continued = new ArrayList<>();
         /** vrp_intr_pending of each run (current ABI). */
         final List<Integer> intrPending = new ArrayList<>();
+
         volatile CountDownLatch kick = new CountDownLatch(1);
         /** Counted down when a run blocks in a {@link WaitForKick} step. */
         final CountDownLatch waitingForKick = new CountDownLatch(1);

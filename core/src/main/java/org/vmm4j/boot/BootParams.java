@@ -25,8 +25,7 @@ final class BootParams {
     /** vid_mode 0xffff: "normal" text mode, no mode change. */
     public static final int VID_MODE_NORMAL = 0xffff;
 
-    private BootParams() {
-    }
+    private BootParams() {}
 
     /**
      * Writes boot_params at {@code address}.
@@ -34,8 +33,14 @@ final class BootParams {
      * @param rawHeader      the image's setup header bytes from offset 0x1f1 (see {@link SetupHeader#rawHeader})
      * @param initrdAddress  0 with {@code initrdSize} 0 for no initrd
      */
-    public static void write(GuestMemory memory, long address, byte[] rawHeader, long commandLineAddress,
-                             long initrdAddress, long initrdSize, List<E820Entry> e820) {
+    public static void write(
+            GuestMemory memory,
+            long address,
+            byte[] rawHeader,
+            long commandLineAddress,
+            long initrdAddress,
+            long initrdSize,
+            List<E820Entry> e820) {
         if (e820.size() > E820_MAX_ENTRIES) {
             throw new BootException("e820 map has " + e820.size() + " entries, boot_params holds " + E820_MAX_ENTRIES);
         }

@@ -16,8 +16,7 @@ import org.vmm4j.SpecialRegisters;
  */
 public final class BootSetup {
 
-    private BootSetup() {
-    }
+    private BootSetup() {}
 
     /**
      * Prepares guest memory for booting {@code config.kernel()}.
@@ -52,31 +51,63 @@ public final class BootSetup {
 
         MpTable.write(lowMemory, config.vcpus());
         DescriptorTable idt = Gdt.writeEmptyIdt(lowMemory);
-        Registers.Builder regs = Registers.builder()
-                .rip(kernel.entryAddress())
-                .rflags(Registers.RFLAGS_RESERVED);
+        Registers.Builder regs = Registers.builder().rip(kernel.entryAddress()).rflags(Registers.RFLAGS_RESERVED);
         if (kernel.entry() == EntryKind.BZIMAGE_64 || kernel.entry() == EntryKind.ELF_64) {
             byte[] rawHeader = kernel.bzImage() != null
-                    ? SetupHeader.rawHeader(kernel.bzImage(), kernel.setupHeader().orElseThrow())
+                    ? SetupHeader.rawHeader(
+                            kernel.bzImage(), kernel.setupHeader().orElseThrow())
                     : SetupHeader.minimalRawHeader(kernel.maxCommandLineLength());
-            BootParams.write(lowMemory, Layout.ZERO_PAGE_ADDRESS, rawHeader, Layout.CMDLINE_ADDRESS, initrdAddress,
-                    initrdSize, memoryMap);
+            BootParams.write(
+                    lowMemory,
+                    Layout.ZERO_PAGE_ADDRESS,
+                    rawHeader,
+                    Layout.CMDLINE_ADDRESS,
+                    initrdAddress,
+                    initrdSize,
+                    memoryMap);
             List<Segment> segments = Gdt.longMode();
             DescriptorTable gdt = Gdt.write(lowMemory, segments);
             long cr3 = PageTables.write(lowMemory);
             regs.rsi(Layout.ZERO_PAGE_ADDRESS).rsp(Layout.BOOT_STACK_POINTER).rbp(Layout.BOOT_STACK_POINTER);
-            return new BootState(kernel.entry(), regs.build(), segments.get(0), segments.get(1), segments.get(2),
-                    gdt, idt, SpecialRegisters.CR0_PE | SpecialRegisters.CR0_ET | SpecialRegisters.CR0_PG, cr3,
-                    SpecialRegisters.CR4_PAE, SpecialRegisters.EFER_LME | SpecialRegisters.EFER_LMA, memoryMap,
-                    Layout.CMDLINE_ADDRESS, initrdAddress, initrdSize, kernelEnd);
+            return new BootState(
+                    kernel.entry(),
+                    regs.build(),
+                    segments.get(0),
+                    segments.get(1),
+                    segments.get(2),
+                    gdt,
+                    idt,
+                    SpecialRegisters.CR0_PE | SpecialRegisters.CR0_ET | SpecialRegisters.CR0_PG,
+                    cr3,
+                    SpecialRegisters.CR4_PAE,
+                    SpecialRegisters.EFER_LME | SpecialRegisters.EFER_LMA,
+                    memoryMap,
+                    Layout.CMDLINE_ADDRESS,
+                    initrdAddress,
+                    initrdSize,
+                    kernelEnd);
         }
         StartInfo.write(lowMemory, Layout.CMDLINE_ADDRESS, initrdAddress, initrdSize, memoryMap);
         List<Segment> segments = Gdt.protectedMode();
         DescriptorTable gdt = Gdt.write(lowMemory, segments);
         regs.rbx(Layout.PVH_START_INFO_ADDRESS);
-        return new BootState(EntryKind.PVH, regs.build(), segments.get(0), segments.get(1), segments.get(2), gdt, idt,
-                SpecialRegisters.CR0_PE | SpecialRegisters.CR0_ET, 0, 0, 0, memoryMap, Layout.CMDLINE_ADDRESS,
-                initrdAddress, initrdSize, kernelEnd);
+        return new BootState(
+                EntryKind.PVH,
+                regs.build(),
+                segments.get(0),
+                segments.get(1),
+                segments.get(2),
+                gdt,
+                idt,
+                SpecialRegisters.CR0_PE | SpecialRegisters.CR0_ET,
+                0,
+                0,
+                0,
+                memoryMap,
+                Layout.CMDLINE_ADDRESS,
+                initrdAddress,
+                initrdSize,
+                kernelEnd);
     }
 
     /** The command line as bytes, checked against the kernel's limit. */
@@ -87,8 +118,8 @@ public final class BootSetup {
         byte[] bytes = commandLine.getBytes(StandardCharsets.UTF_8);
         long limit = Math.min(maxLength, Layout.CMDLINE_CAPACITY - 1);
         if (bytes.length > limit) {
-            throw new BootException("kernel command line is " + bytes.length + " bytes; this kernel accepts at most "
-                    + limit);
+            throw new BootException(
+                    "kernel command line is " + bytes.length + " bytes; this kernel accepts at most " + limit);
         }
         return bytes;
     }

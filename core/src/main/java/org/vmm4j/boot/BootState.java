@@ -27,10 +27,23 @@ import org.vmm4j.SpecialRegisters;
  * @param initrdSize          its size (0 without one)
  * @param kernelEnd           one past the last byte the kernel occupies
  */
-public record BootState(EntryKind entry, Registers registers, Segment code, Segment data, Segment tss,
-                        DescriptorTable gdt, DescriptorTable idt, long cr0, long cr3, long cr4, long efer,
-                        List<E820Entry> memoryMap, long commandLineAddress, long initrdAddress, long initrdSize,
-                        long kernelEnd) {
+public record BootState(
+        EntryKind entry,
+        Registers registers,
+        Segment code,
+        Segment data,
+        Segment tss,
+        DescriptorTable gdt,
+        DescriptorTable idt,
+        long cr0,
+        long cr3,
+        long cr4,
+        long efer,
+        List<E820Entry> memoryMap,
+        long commandLineAddress,
+        long initrdAddress,
+        long initrdSize,
+        long kernelEnd) {
 
     public BootState {
         memoryMap = List.copyOf(memoryMap);

@@ -22,6 +22,7 @@ public final class BusyboxInitramfs {
     public static final String DEFAULT_MARKER = "VMM4J-INIT-READY";
     /** Must match {@code org.vmm4j.machine.BootTimer.DEFAULT_PORT}. */
     public static final int DEFAULT_BOOT_TIMER_PORT = 0x440;
+
     public static final int BOOT_TIMER_MAGIC = 123;
 
     /** What init does after its commands. */
@@ -35,8 +36,21 @@ public final class BusyboxInitramfs {
     }
 
     private static final Pattern MARKER = Pattern.compile("[A-Za-z0-9_.:=+-]{1,80}");
-    private static final List<String> APPLETS = List.of("sh", "mount", "mkdir", "cat", "echo", "dd", "ls",
-            "uname", "grep", "reboot", "poweroff", "sleep", "dmesg", "ps");
+    private static final List<String> APPLETS = List.of(
+            "sh",
+            "mount",
+            "mkdir",
+            "cat",
+            "echo",
+            "dd",
+            "ls",
+            "uname",
+            "grep",
+            "reboot",
+            "poweroff",
+            "sleep",
+            "dmesg",
+            "ps");
 
     private Path busybox = HOST_BUSYBOX;
     private String marker = DEFAULT_MARKER;
@@ -44,8 +58,7 @@ public final class BusyboxInitramfs {
     private final List<String> commands = new ArrayList<>();
     private FinalAction finalAction = FinalAction.REBOOT;
 
-    private BusyboxInitramfs() {
-    }
+    private BusyboxInitramfs() {}
 
     public static BusyboxInitramfs builder() {
         return new BusyboxInitramfs();
@@ -97,16 +110,20 @@ public final class BusyboxInitramfs {
         s.append("mount -t devtmpfs devtmpfs /dev 2>/dev/null\n");
         s.append("/bin/busybox --install -s 2>/dev/null\n");
         s.append("echo ").append(marker).append('\n');
-        s.append("printf '\\").append(Integer.toOctalString(BOOT_TIMER_MAGIC)).append("' | dd of=/dev/port bs=1 seek=")
-                .append(bootTimerPort).append(" count=1 conv=notrunc 2>/dev/null\n");
+        s.append("printf '\\")
+                .append(Integer.toOctalString(BOOT_TIMER_MAGIC))
+                .append("' | dd of=/dev/port bs=1 seek=")
+                .append(bootTimerPort)
+                .append(" count=1 conv=notrunc 2>/dev/null\n");
         for (String c : commands) {
             s.append(c).append('\n');
         }
-        s.append(switch (finalAction) {
-            case REBOOT -> "reboot -f\n";
-            case POWEROFF -> "poweroff -f\n";
-            case SHELL -> "exec /bin/sh\n";
-        });
+        s.append(
+                switch (finalAction) {
+                    case REBOOT -> "reboot -f\n";
+                    case POWEROFF -> "poweroff -f\n";
+                    case SHELL -> "exec /bin/sh\n";
+                });
         return s.toString();
     }
 

@@ -5,7 +5,6 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-
 import org.vmm4j.CpuidEntry;
 
 /**
@@ -32,8 +31,7 @@ public final class CpuidNormalizer {
     public static final int TOPOLOGY_LEVEL_SMT = 1;
     public static final int TOPOLOGY_LEVEL_CORE = 2;
 
-    private CpuidNormalizer() {
-    }
+    private CpuidNormalizer() {}
 
     /**
      * The leaves for vCPU {@code vcpuId} (which is also its APIC id) of {@code vcpuCount}.
@@ -54,17 +52,27 @@ public final class CpuidNormalizer {
         int coreShift = 32 - Integer.numberOfLeadingZeros(vcpuCount - 1);
         List<CpuidEntry> out = new ArrayList<>(supported.size());
         for (CpuidEntry e : supported) {
-            out.add(switch (e.function()) {
-                case 0x1 -> leaf1(e, vcpuId, vcpuCount);
-                case 0x4 -> intel ? leaf4(e, vcpuCount) : e;
-                case 0xb, 0x1f -> topology(e, vcpuId, vcpuCount, coreShift);
-                case 0x8000_0001 -> amd ? e.withEcx(vcpuCount > 1 ? e.ecx() | AMD_80000001_ECX_CMP_LEGACY
-                        : e.ecx() & ~AMD_80000001_ECX_CMP_LEGACY) : e;
-                case 0x8000_0008 -> amd ? e.withEcx((e.ecx() & ~0xf0ff) | (coreShift << 12) | (vcpuCount - 1)) : e;
-                case 0x8000_001e -> amd ? new CpuidEntry(e.function(), e.index(), e.flags(), vcpuId, vcpuId & 0xff,
-                        0, e.edx()) : e;
-                default -> e;
-            });
+            out.add(
+                    switch (e.function()) {
+                        case 0x1 -> leaf1(e, vcpuId, vcpuCount);
+                        case 0x4 -> intel ? leaf4(e, vcpuCount) : e;
+                        case 0xb, 0x1f -> topology(e, vcpuId, vcpuCount, coreShift);
+                        case 0x8000_0001 ->
+                            amd
+                                    ? e.withEcx(
+                                            vcpuCount > 1
+                                                    ? e.ecx() | AMD_80000001_ECX_CMP_LEGACY
+                                                    : e.ecx() & ~AMD_80000001_ECX_CMP_LEGACY)
+                                    : e;
+                        case 0x8000_0008 ->
+                            amd ? e.withEcx((e.ecx() & ~0xf0ff) | (coreShift << 12) | (vcpuCount - 1)) : e;
+                        case 0x8000_001e ->
+                            amd
+                                    ? new CpuidEntry(
+                                            e.function(), e.index(), e.flags(), vcpuId, vcpuId & 0xff, 0, e.edx())
+                                    : e;
+                        default -> e;
+                    });
         }
         return List.copyOf(out);
     }
@@ -102,8 +110,9 @@ public final class CpuidNormalizer {
         int index = e.index();
         return switch (index) {
             case 0 -> new CpuidEntry(e.function(), index, e.flags(), 0, 1, (TOPOLOGY_LEVEL_SMT << 8), apicId);
-            case 1 -> new CpuidEntry(e.function(), index, e.flags(), coreShift, count,
-                    (TOPOLOGY_LEVEL_CORE << 8) | 1, apicId);
+            case 1 ->
+                new CpuidEntry(
+                        e.function(), index, e.flags(), coreShift, count, (TOPOLOGY_LEVEL_CORE << 8) | 1, apicId);
             default -> new CpuidEntry(e.function(), index, e.flags(), 0, 0, index & 0xff, apicId);
         };
     }

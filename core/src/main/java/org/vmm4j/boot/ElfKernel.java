@@ -109,8 +109,12 @@ public final class ElfKernel {
             if (namesz < 0 || descsz < 0 || next > end || next <= p) {
                 break;
             }
-            if (type == XEN_ELFNOTE_PHYS32_ENTRY && namesz == 4 && b.get(name) == 'X' && b.get(name + 1) == 'e'
-                    && b.get(name + 2) == 'n' && b.get(name + 3) == 0) {
+            if (type == XEN_ELFNOTE_PHYS32_ENTRY
+                    && namesz == 4
+                    && b.get(name) == 'X'
+                    && b.get(name + 1) == 'e'
+                    && b.get(name + 2) == 'n'
+                    && b.get(name + 3) == 0) {
                 if (descsz == 4) {
                     return OptionalLong.of(b.getInt(desc) & 0xffff_ffffL);
                 }

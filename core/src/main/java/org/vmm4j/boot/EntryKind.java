@@ -24,8 +24,9 @@ public enum EntryKind {
             case "bzimage64", "bzimage" -> BZIMAGE_64;
             case "pvh" -> PVH;
             case "elf64", "vmlinux64" -> ELF_64;
-            default -> throw new IllegalArgumentException("unknown kernel entry \"" + name
-                    + "\": expected bzimage64, pvh or elf64");
+            default ->
+                throw new IllegalArgumentException(
+                        "unknown kernel entry \"" + name + "\": expected bzimage64, pvh or elf64");
         };
     }
 }

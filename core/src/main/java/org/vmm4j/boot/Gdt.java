@@ -22,8 +22,7 @@ final class Gdt {
     /** Busy TSS type (32-bit busy TSS in protected mode, 64-bit busy TSS in long mode). */
     public static final int TSS_TYPE_BUSY = 0xb;
 
-    private Gdt() {
-    }
+    private Gdt() {}
 
     /** The code, data and TSS segments for the 64-bit (long mode) entry. */
     public static List<Segment> longMode() {
@@ -36,7 +35,8 @@ final class Gdt {
     }
 
     private static Segment tss() {
-        return new Segment(0, TSS_LIMIT, TSS_SELECTOR, TSS_TYPE_BUSY, true, 0, false, false, false, false, false, false);
+        return new Segment(
+                0, TSS_LIMIT, TSS_SELECTOR, TSS_TYPE_BUSY, true, 0, false, false, false, false, false, false);
     }
 
     /** Writes the GDT holding {@code code, data, tss} and returns its GDTR value. */

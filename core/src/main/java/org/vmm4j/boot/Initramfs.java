@@ -36,13 +36,11 @@ public final class Initramfs {
     private static final int S_IFMT = 0170000;
 
     @SuppressWarnings("ArrayRecordComponent") // file content, never compared or hashed
-    private record Entry(String path, int mode, byte[] content, int rdevMajor, int rdevMinor) {
-    }
+    private record Entry(String path, int mode, byte[] content, int rdevMajor, int rdevMinor) {}
 
     private final Map<String, Entry> entries = new LinkedHashMap<>();
 
-    private Initramfs() {
-    }
+    private Initramfs() {}
 
     public static Initramfs builder() {
         return new Initramfs();
@@ -133,8 +131,8 @@ public final class Initramfs {
             int minor = (int) ((r & 0xff) | ((r >>> 12) & ~0xffL));
             add(name, type | permissions, new byte[0], major, minor);
         } else {
-            throw new IllegalArgumentException("cannot put " + p + " in a cpio archive: not a file, directory, "
-                    + "symbolic link or device node");
+            throw new IllegalArgumentException(
+                    "cannot put " + p + " in a cpio archive: not a file, directory, " + "symbolic link or device node");
         }
     }
 
@@ -196,7 +194,8 @@ public final class Initramfs {
         }
         for (String part : name.split("/")) {
             if (part.isEmpty() || part.equals(".") || part.equals("..")) {
-                throw new IllegalArgumentException("initramfs path must not contain empty, . or .. parts: \"" + path + "\"");
+                throw new IllegalArgumentException(
+                        "initramfs path must not contain empty, . or .. parts: \"" + path + "\"");
             }
         }
         return name;
@@ -231,8 +230,8 @@ public final class Initramfs {
 
     /** Writes the uncompressed cpio "newc" archive to {@code out} (not closed). */
     public void writeCpio(OutputStream out) throws IOException {
-        CpioArchiveOutputStream cpio = new CpioArchiveOutputStream(new NonClosing(out), CpioConstants.FORMAT_NEW,
-                CpioConstants.BLOCK_SIZE, StandardCharsets.UTF_8.name());
+        CpioArchiveOutputStream cpio = new CpioArchiveOutputStream(
+                new NonClosing(out), CpioConstants.FORMAT_NEW, CpioConstants.BLOCK_SIZE, StandardCharsets.UTF_8.name());
         long inode = 1;
         for (Entry e : entries.values()) {
             CpioArchiveEntry c = new CpioArchiveEntry(CpioConstants.FORMAT_NEW, e.path());

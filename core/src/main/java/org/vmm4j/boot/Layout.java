@@ -10,8 +10,7 @@ import java.util.List;
  */
 public final class Layout {
 
-    private Layout() {
-    }
+    private Layout() {}
 
     /** The GDT: null, null, code, data (the boot protocol's __BOOT_CS 0x10 / __BOOT_DS 0x18), TSS. */
     public static final long GDT_ADDRESS = 0x500;
@@ -31,6 +30,7 @@ public final class Layout {
     public static final long BOOT_STACK_POINTER = 0x8ff0;
     /** The identity page tables: one PML4, one PDPT, then {@link #PD_COUNT} page directories. */
     public static final long PML4_ADDRESS = 0x9000;
+
     public static final long PDPT_ADDRESS = 0xa000;
     public static final long PD_ADDRESS = 0xb000;
     /** Page directories of 2 MiB pages: 4 of them identity-map the first 4 GiB. */
@@ -51,9 +51,11 @@ public final class Layout {
     public static final long KERNEL_64BIT_ENTRY_OFFSET = 0x200;
     /** The 32-bit MMIO hole: devices (IOAPIC, LAPIC, virtio-mmio, PCI) live here, never RAM. */
     public static final long MMIO_HOLE_ADDRESS = 0xd000_0000L;
+
     public static final long MMIO_HOLE_END = 0x1_0000_0000L;
     /** The local APIC and IOAPIC default addresses (inside the MMIO hole). */
     public static final long LAPIC_ADDRESS = 0xfee0_0000L;
+
     public static final long IOAPIC_ADDRESS = 0xfec0_0000L;
     /** Page size used for alignment of the initrd. */
     public static final long PAGE_SIZE = 0x1000;
@@ -74,8 +76,8 @@ public final class Layout {
      */
     public static List<RamRange> ramRanges(long memorySize) {
         if (memorySize < 2 * 1024 * 1024 || memorySize % PAGE_SIZE != 0) {
-            throw new IllegalArgumentException("guest memory size must be a multiple of 4 KiB and at least 2 MiB: "
-                    + memorySize);
+            throw new IllegalArgumentException(
+                    "guest memory size must be a multiple of 4 KiB and at least 2 MiB: " + memorySize);
         }
         List<RamRange> ranges = new ArrayList<>(2);
         long low = Math.min(memorySize, MMIO_HOLE_ADDRESS);

@@ -5,9 +5,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
-import org.vmm4j.GuestMemory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.vmm4j.GuestMemory;
 
 /**
  * A Linux kernel ready to be placed in guest memory, with the entry it will be started through:
@@ -93,8 +93,10 @@ public final class LinuxKernel {
                 LOG.debug("cannot extract vmlinux ({}); using the bzImage 64-bit entry", e.getMessage());
                 return new LinuxKernel(EntryKind.BZIMAGE_64, image, header, null);
             }
-            throw new BootException("the " + (entry == EntryKind.ELF_64 ? "ELF 64-bit" : "PVH")
-                    + " entry was asked for, but " + e.getMessage(), e);
+            throw new BootException(
+                    "the " + (entry == EntryKind.ELF_64 ? "ELF 64-bit" : "PVH") + " entry was asked for, but "
+                            + e.getMessage(),
+                    e);
         }
         if (entry == EntryKind.ELF_64) {
             // Keep the bzImage's own setup header for boot_params.
@@ -146,8 +148,11 @@ public final class LinuxKernel {
             // init_size bytes there.
             long runAddress = Math.max(Layout.KERNEL_LOAD_ADDRESS, setupHeader.prefAddress());
             long end = Math.max(Layout.KERNEL_LOAD_ADDRESS + pmSize, runAddress + setupHeader.initSize());
-            checkEnd(lowMemory, end, "bzImage kernel (init_size " + setupHeader.initSize() + " bytes at 0x"
-                    + Long.toHexString(runAddress) + ")");
+            checkEnd(
+                    lowMemory,
+                    end,
+                    "bzImage kernel (init_size " + setupHeader.initSize() + " bytes at 0x"
+                            + Long.toHexString(runAddress) + ")");
             return end;
         }
         long end = elf.end();

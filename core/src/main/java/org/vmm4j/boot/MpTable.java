@@ -15,6 +15,7 @@ final class MpTable {
 
     /** APIC ids 0..n-1 go to CPUs and the IOAPIC takes id n, which must stay below 255. */
     public static final int MAX_VCPUS = 254;
+
     public static final int FLOATING_POINTER_SIZE = 16;
     public static final int HEADER_SIZE = 44;
     public static final int PROCESSOR_ENTRY_SIZE = 20;
@@ -25,6 +26,7 @@ final class MpTable {
     public static final int IOAPIC_VERSION = 0x11;
     /** Family 6 signature and the FPU and APIC feature bits, as for any APIC-capable x86 CPU. */
     public static final int CPU_SIGNATURE = 0x600;
+
     public static final int CPU_FEATURES = 0x201;
 
     static final int ENTRY_PROCESSOR = 0;
@@ -36,8 +38,7 @@ final class MpTable {
     static final int INT_TYPE_NMI = 1;
     static final int INT_TYPE_EXTINT = 3;
 
-    private MpTable() {
-    }
+    private MpTable() {}
 
     /**
      * Writes the tables at {@link Layout#MP_TABLE_ADDRESS} and returns their size.
@@ -65,47 +66,65 @@ final class MpTable {
 
         b.put(ascii("_MP_", 4));
         b.putInt((int) (address + FLOATING_POINTER_SIZE));
-        b.put((byte) 1);                 // length in 16-byte units
+        b.put((byte) 1); // length in 16-byte units
         b.put((byte) SPEC_REVISION);
-        b.put((byte) 0);                 // checksum, below
-        b.put(new byte[5]);              // feature bytes: 0 = a configuration table is present
+        b.put((byte) 0); // checksum, below
+        b.put(new byte[5]); // feature bytes: 0 = a configuration table is present
         b.put(10, checksum(b.array(), 0, FLOATING_POINTER_SIZE));
 
         int h = FLOATING_POINTER_SIZE;
         b.put(ascii("PCMP", 4));
         b.putShort((short) tableLength);
         b.put((byte) SPEC_REVISION);
-        b.put((byte) 0);                 // checksum, below
+        b.put((byte) 0); // checksum, below
         b.put(ascii("VMM4J", 8));
         b.put(ascii("VMM4J MP", 12));
-        b.putInt(0);                     // OEM table pointer
-        b.putShort((short) 0);           // OEM table size
+        b.putInt(0); // OEM table pointer
+        b.putShort((short) 0); // OEM table size
         b.putShort((short) entries);
         b.putInt((int) Layout.LAPIC_ADDRESS);
-        b.putShort((short) 0);           // extended table length
-        b.put((byte) 0);                 // extended table checksum
+        b.putShort((short) 0); // extended table length
+        b.put((byte) 0); // extended table checksum
         b.put((byte) 0);
 
         for (int cpu = 0; cpu < vcpus; cpu++) {
             b.put((byte) ENTRY_PROCESSOR);
             b.put((byte) cpu);
             b.put((byte) LAPIC_VERSION);
-            b.put((byte) (cpu == 0 ? 0x3 : 0x1));   // enabled; bootstrap processor
+            b.put((byte) (cpu == 0 ? 0x3 : 0x1)); // enabled; bootstrap processor
             b.putInt(CPU_SIGNATURE);
             b.putInt(CPU_FEATURES);
             b.putLong(0);
         }
         b.put((byte) ENTRY_BUS).put((byte) 0).put(ascii("ISA", 6));
-        b.put((byte) ENTRY_IOAPIC).put((byte) ioapicId).put((byte) IOAPIC_VERSION).put((byte) 1)
+        b.put((byte) ENTRY_IOAPIC)
+                .put((byte) ioapicId)
+                .put((byte) IOAPIC_VERSION)
+                .put((byte) 1)
                 .putInt((int) Layout.IOAPIC_ADDRESS);
         for (int irq = 0; irq < ISA_IRQS; irq++) {
-            b.put((byte) ENTRY_IO_INTERRUPT).put((byte) INT_TYPE_INT).putShort((short) 0)
-                    .put((byte) 0).put((byte) irq).put((byte) ioapicId).put((byte) irq);
+            b.put((byte) ENTRY_IO_INTERRUPT)
+                    .put((byte) INT_TYPE_INT)
+                    .putShort((short) 0)
+                    .put((byte) 0)
+                    .put((byte) irq)
+                    .put((byte) ioapicId)
+                    .put((byte) irq);
         }
-        b.put((byte) ENTRY_LOCAL_INTERRUPT).put((byte) INT_TYPE_EXTINT).putShort((short) 0)
-                .put((byte) 0).put((byte) 0).put((byte) 0).put((byte) 0);
-        b.put((byte) ENTRY_LOCAL_INTERRUPT).put((byte) INT_TYPE_NMI).putShort((short) 0)
-                .put((byte) 0).put((byte) 0).put((byte) 0xff).put((byte) 1);
+        b.put((byte) ENTRY_LOCAL_INTERRUPT)
+                .put((byte) INT_TYPE_EXTINT)
+                .putShort((short) 0)
+                .put((byte) 0)
+                .put((byte) 0)
+                .put((byte) 0)
+                .put((byte) 0);
+        b.put((byte) ENTRY_LOCAL_INTERRUPT)
+                .put((byte) INT_TYPE_NMI)
+                .putShort((short) 0)
+                .put((byte) 0)
+                .put((byte) 0)
+                .put((byte) 0xff)
+                .put((byte) 1);
         b.put(h + 7, checksum(b.array(), h, tableLength));
         return b.array();
     }

@@ -15,8 +15,7 @@ final class PageTables {
     public static final long PAGE_SIZE_2M = 1 << 7;
     public static final long IDENTITY_MAPPED_BYTES = (long) Layout.PD_COUNT << 30;
 
-    private PageTables() {
-    }
+    private PageTables() {}
 
     /** Writes the tables and returns the value for CR3. */
     public static long write(GuestMemory memory) {

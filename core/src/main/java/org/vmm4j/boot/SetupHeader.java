@@ -23,9 +23,20 @@ import java.util.Arrays;
  * @param initSize          bytes the kernel needs from its load address until it has set itself up
  * @param headerEnd         offset one past the header in the file (0x202 + byte at 0x201)
  */
-record SetupHeader(int setupSects, int version, int loadFlags, long initrdAddrMax, long kernelAlignment,
-                          boolean relocatable, int xloadFlags, long cmdlineSize, long payloadOffset,
-                          long payloadLength, long prefAddress, long initSize, int headerEnd) {
+record SetupHeader(
+        int setupSects,
+        int version,
+        int loadFlags,
+        long initrdAddrMax,
+        long kernelAlignment,
+        boolean relocatable,
+        int xloadFlags,
+        long cmdlineSize,
+        long payloadOffset,
+        long payloadLength,
+        long prefAddress,
+        long initSize,
+        int headerEnd) {
 
     public static final int OFFSET_SETUP_SECTS = 0x1f1;
     public static final int OFFSET_BOOT_FLAG = 0x1fe;
@@ -53,6 +64,7 @@ record SetupHeader(int setupSects, int version, int loadFlags, long initrdAddrMa
     public static final int HEADER_MAGIC = 0x53726448;
     /** The first protocol with the 64-bit entry point and xloadflags. */
     public static final int MIN_VERSION_64BIT = 0x020c;
+
     public static final int LOADFLAG_LOADED_HIGH = 0x01;
     public static final int LOADFLAG_CAN_USE_HEAP = 0x80;
     public static final int XLF_KERNEL_64 = 0x01;
@@ -90,11 +102,20 @@ record SetupHeader(int setupSects, int version, int loadFlags, long initrdAddrMa
                     + ", the image has " + image.length + " bytes");
         }
         int setupSects = image[OFFSET_SETUP_SECTS] & 0xff;
-        SetupHeader h = new SetupHeader(setupSects, version, image[OFFSET_LOADFLAGS] & 0xff,
-                u32(b, OFFSET_INITRD_ADDR_MAX), u32(b, OFFSET_KERNEL_ALIGNMENT),
-                image[OFFSET_RELOCATABLE_KERNEL] != 0, b.getShort(OFFSET_XLOADFLAGS) & 0xffff,
-                u32(b, OFFSET_CMDLINE_SIZE), u32(b, OFFSET_PAYLOAD_OFFSET), u32(b, OFFSET_PAYLOAD_LENGTH),
-                b.getLong(OFFSET_PREF_ADDRESS), u32(b, OFFSET_INIT_SIZE), headerEnd);
+        SetupHeader h = new SetupHeader(
+                setupSects,
+                version,
+                image[OFFSET_LOADFLAGS] & 0xff,
+                u32(b, OFFSET_INITRD_ADDR_MAX),
+                u32(b, OFFSET_KERNEL_ALIGNMENT),
+                image[OFFSET_RELOCATABLE_KERNEL] != 0,
+                b.getShort(OFFSET_XLOADFLAGS) & 0xffff,
+                u32(b, OFFSET_CMDLINE_SIZE),
+                u32(b, OFFSET_PAYLOAD_OFFSET),
+                u32(b, OFFSET_PAYLOAD_LENGTH),
+                b.getLong(OFFSET_PREF_ADDRESS),
+                u32(b, OFFSET_INIT_SIZE),
+                headerEnd);
         if ((h.xloadFlags & XLF_KERNEL_64) == 0) {
             throw new BootException("bzImage has no 64-bit entry point (XLF_KERNEL_64 is not set in xloadflags)");
         }
@@ -102,8 +123,8 @@ record SetupHeader(int setupSects, int version, int loadFlags, long initrdAddrMa
             throw new BootException("bzImage is a zImage (LOADED_HIGH not set): it cannot be loaded at 1 MiB");
         }
         if (h.protectedModeOffset() >= image.length) {
-            throw new BootException("bzImage is truncated: " + h.setupSectors() + " setup sectors but only "
-                    + image.length + " bytes");
+            throw new BootException(
+                    "bzImage is truncated: " + h.setupSectors() + " setup sectors but only " + image.length + " bytes");
         }
         long pmSize = (long) image.length - h.protectedModeOffset();
         if (h.payloadLength != 0 && h.payloadOffset + h.payloadLength > pmSize) {
@@ -111,8 +132,8 @@ record SetupHeader(int setupSects, int version, int loadFlags, long initrdAddrMa
                     + (h.payloadOffset + h.payloadLength) + " but the protected-mode part has " + pmSize + " bytes");
         }
         if (h.kernelAlignment != 0 && Long.bitCount(h.kernelAlignment) != 1) {
-            throw new BootException("bzImage kernel_alignment 0x" + Long.toHexString(h.kernelAlignment)
-                    + " is not a power of two");
+            throw new BootException(
+                    "bzImage kernel_alignment 0x" + Long.toHexString(h.kernelAlignment) + " is not a power of two");
         }
         return h;
     }

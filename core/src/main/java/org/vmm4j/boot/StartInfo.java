@@ -26,15 +26,18 @@ final class StartInfo {
     /** struct hvm_memmap_table_entry: addr, size, type, reserved. */
     public static final int MEMMAP_ENTRY_SIZE = 24;
 
-    private StartInfo() {
-    }
+    private StartInfo() {}
 
     /** Writes start info, module list and memory map at the {@link Layout} addresses. */
-    public static void write(GuestMemory memory, long commandLineAddress, long initrdAddress, long initrdSize,
-                             List<E820Entry> memoryMap) {
+    public static void write(
+            GuestMemory memory,
+            long commandLineAddress,
+            long initrdAddress,
+            long initrdSize,
+            List<E820Entry> memoryMap) {
         if (memoryMap.size() > Layout.PVH_MEMMAP_MAX_ENTRIES) {
-            throw new BootException("PVH memory map has " + memoryMap.size() + " entries, room for "
-                    + Layout.PVH_MEMMAP_MAX_ENTRIES);
+            throw new BootException(
+                    "PVH memory map has " + memoryMap.size() + " entries, room for " + Layout.PVH_MEMMAP_MAX_ENTRIES);
         }
         long si = Layout.PVH_START_INFO_ADDRESS;
         memory.fill(si, SIZE, (byte) 0);

@@ -11,8 +11,7 @@ import java.util.List;
 public final class VcpuInit {
 
     /** One model-specific register and its boot value. */
-    public record Msr(int index, long value) {
-    }
+    public record Msr(int index, long value) {}
 
     public static final int MSR_IA32_TSC = 0x10;
     public static final int MSR_IA32_SYSENTER_CS = 0x174;
@@ -38,12 +37,12 @@ public final class VcpuInit {
 
     /** Offsets of the LVT LINT0/LINT1 registers in the local APIC register page (KVM's kvm_lapic_state too). */
     public static final int APIC_LVT_LINT0 = 0x350;
+
     public static final int APIC_LVT_LINT1 = 0x360;
     public static final int DELIVERY_MODE_NMI = 0b100;
     public static final int DELIVERY_MODE_EXTINT = 0b111;
 
-    private VcpuInit() {
-    }
+    private VcpuInit() {}
 
     /** The MSRs to set on every vCPU before it runs: syscall and sysenter state cleared, TSC 0, fast strings, write-back MTRRs. */
     public static List<Msr> bootMsrs() {
@@ -67,7 +66,8 @@ public final class VcpuInit {
      */
     public static void configureLint(byte[] apicRegisters) {
         if (apicRegisters.length < APIC_LVT_LINT1 + 4) {
-            throw new IllegalArgumentException("local APIC register page too short: " + apicRegisters.length + " bytes");
+            throw new IllegalArgumentException(
+                    "local APIC register page too short: " + apicRegisters.length + " bytes");
         }
         setDeliveryMode(apicRegisters, APIC_LVT_LINT0, DELIVERY_MODE_EXTINT);
         setDeliveryMode(apicRegisters, APIC_LVT_LINT1, DELIVERY_MODE_NMI);
@@ -75,7 +75,9 @@ public final class VcpuInit {
 
     /** Replaces bits 10:8 (delivery mode) of the little-endian 32-bit register at {@code offset}. */
     static void setDeliveryMode(byte[] regs, int offset, int mode) {
-        int v = (regs[offset] & 0xff) | (regs[offset + 1] & 0xff) << 8 | (regs[offset + 2] & 0xff) << 16
+        int v = (regs[offset] & 0xff)
+                | (regs[offset + 1] & 0xff) << 8
+                | (regs[offset + 2] & 0xff) << 16
                 | (regs[offset + 3] & 0xff) << 24;
         v = (v & ~0x700) | (mode << 8);
         regs[offset] = (byte) v;

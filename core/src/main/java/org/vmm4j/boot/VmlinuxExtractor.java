@@ -21,12 +21,18 @@ import org.tukaani.xz.SingleXZInputStream;
 public final class VmlinuxExtractor {
 
     /** Compression formats the kernel's build can use for its payload. */
-    public enum Compression { GZIP, XZ, ZSTD, LZ4, BZIP2, LZMA }
+    public enum Compression {
+        GZIP,
+        XZ,
+        ZSTD,
+        LZ4,
+        BZIP2,
+        LZMA
+    }
 
     private static final long MAX_VMLINUX_SIZE = 1L << 30;
 
-    private VmlinuxExtractor() {
-    }
+    private VmlinuxExtractor() {}
 
     /**
      * Decompresses the kernel inside {@code bzImage}.
@@ -37,7 +43,8 @@ public final class VmlinuxExtractor {
     public static byte[] extract(byte[] bzImage) {
         SetupHeader header = SetupHeader.parse(bzImage);
         if (header.payloadLength() < 8) {
-            throw new BootException("bzImage has no compressed payload (payload_length is " + header.payloadLength() + ")");
+            throw new BootException(
+                    "bzImage has no compressed payload (payload_length is " + header.payloadLength() + ")");
         }
         int start = (int) (header.protectedModeOffset() + header.payloadOffset());
         int length = (int) header.payloadLength();
@@ -73,8 +80,8 @@ public final class VmlinuxExtractor {
         for (int i = 0; i < n; i++) {
             magic.append(String.format("%02x ", data[start + i] & 0xff));
         }
-        throw new BootException("bzImage payload has an unsupported compression format (magic " + magic.toString().trim()
-                + "); supported: gzip, xz, zstd, lz4, bzip2, lzma");
+        throw new BootException("bzImage payload has an unsupported compression format (magic "
+                + magic.toString().trim() + "); supported: gzip, xz, zstd, lz4, bzip2, lzma");
     }
 
     /**
@@ -83,9 +90,13 @@ public final class VmlinuxExtractor {
      */
     static byte[] decompress(byte[] data, int start, int length) {
         Compression format = detect(data, start, length);
-        long expected = ByteBuffer.wrap(data, start + length - 4, 4).order(ByteOrder.LITTLE_ENDIAN).getInt() & 0xffff_ffffL;
+        long expected = ByteBuffer.wrap(data, start + length - 4, 4)
+                        .order(ByteOrder.LITTLE_ENDIAN)
+                        .getInt()
+                & 0xffff_ffffL;
         if (expected == 0 || expected > MAX_VMLINUX_SIZE) {
-            throw new BootException("bzImage payload declares an implausible uncompressed size of " + expected + " bytes");
+            throw new BootException(
+                    "bzImage payload declares an implausible uncompressed size of " + expected + " bytes");
         }
         byte[] out = new byte[(int) expected];
         int compressedLength = format == Compression.GZIP ? length : length - 4;
@@ -97,14 +108,14 @@ public final class VmlinuxExtractor {
                 try (InputStream in = open(format, new ByteArrayInputStream(data, start, compressedLength))) {
                     produced = in.readNBytes(out, 0, out.length);
                     if (produced == out.length && in.read() != -1) {
-                        throw new BootException(format + " payload decompresses to more than its declared "
-                                + expected + " bytes");
+                        throw new BootException(
+                                format + " payload decompresses to more than its declared " + expected + " bytes");
                     }
                 }
             }
             if (produced != out.length) {
-                throw new BootException(format + " payload decompressed to " + produced + " bytes, the image declares "
-                        + expected);
+                throw new BootException(
+                        format + " payload decompressed to " + produced + " bytes, the image declares " + expected);
             }
             return out;
         } catch (IOException | RuntimeException e) {
@@ -141,7 +152,8 @@ public final class VmlinuxExtractor {
             }
             p += 4;
             if (blockSize <= 0 || p + blockSize > end) {
-                throw new BootException("corrupt LZ4 kernel payload: block of " + blockSize + " bytes at " + (p - 4 - start));
+                throw new BootException(
+                        "corrupt LZ4 kernel payload: block of " + blockSize + " bytes at " + (p - 4 - start));
             }
             produced += lz4.decompress(data, p, blockSize, out, produced, out.length - produced);
             p += blockSize;

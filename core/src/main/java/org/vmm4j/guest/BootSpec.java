@@ -13,9 +13,16 @@ import java.util.List;
  */
 public record BootSpec(Firmware firmware, List<Device> order, String kernel, String initrd, String cmdline) {
 
-    public enum Firmware { BIOS, UEFI }
+    public enum Firmware {
+        BIOS,
+        UEFI
+    }
 
-    public enum Device { DISK, CDROM, NETWORK }
+    public enum Device {
+        DISK,
+        CDROM,
+        NETWORK
+    }
 
     public BootSpec {
         order = List.copyOf(order);

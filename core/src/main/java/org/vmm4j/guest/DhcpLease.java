@@ -12,6 +12,5 @@ import java.time.Instant;
  * @param hostname      the client's host name, or {@code null}
  * @param expires       when the lease expires
  */
-public record DhcpLease(String interfaceName, String mac, String address, int prefix, String hostname,
-                        Instant expires) {
-}
+public record DhcpLease(
+        String interfaceName, String mac, String address, int prefix, String hostname, Instant expires) {}

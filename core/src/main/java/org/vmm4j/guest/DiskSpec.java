@@ -14,11 +14,24 @@ import java.util.Objects;
  */
 public record DiskSpec(String source, SourceType type, Format format, Bus bus, boolean cdrom, boolean readOnly) {
 
-    public enum SourceType { FILE, BLOCK, VOLUME }
+    public enum SourceType {
+        FILE,
+        BLOCK,
+        VOLUME
+    }
 
-    public enum Format { RAW, QCOW2 }
+    public enum Format {
+        RAW,
+        QCOW2
+    }
 
-    public enum Bus { VIRTIO, SATA, NVME, IDE, SCSI }
+    public enum Bus {
+        VIRTIO,
+        SATA,
+        NVME,
+        IDE,
+        SCSI
+    }
 
     public DiskSpec {
         Objects.requireNonNull(source, "source");

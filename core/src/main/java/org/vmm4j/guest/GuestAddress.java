@@ -11,5 +11,9 @@ package org.vmm4j.guest;
  */
 public record GuestAddress(String interfaceName, String mac, String address, int prefix, Source source) {
 
-    public enum Source { DHCP_LEASE, GUEST_AGENT, ARP }
+    public enum Source {
+        DHCP_LEASE,
+        GUEST_AGENT,
+        ARP
+    }
 }

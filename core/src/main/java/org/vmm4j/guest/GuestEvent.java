@@ -9,5 +9,16 @@ package org.vmm4j.guest;
  */
 public record GuestEvent(String guest, Type type, int detail) {
 
-    public enum Type { DEFINED, UNDEFINED, STARTED, SUSPENDED, RESUMED, STOPPED, SHUTDOWN, CRASHED, REBOOTED, PMSUSPENDED }
+    public enum Type {
+        DEFINED,
+        UNDEFINED,
+        STARTED,
+        SUSPENDED,
+        RESUMED,
+        STOPPED,
+        SHUTDOWN,
+        CRASHED,
+        REBOOTED,
+        PMSUSPENDED
+    }
 }

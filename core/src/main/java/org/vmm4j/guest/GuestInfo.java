@@ -12,6 +12,5 @@ import java.time.Duration;
  * @param vcpus          virtual CPUs
  * @param cpuTime        CPU time the guest has used
  */
-public record GuestInfo(GuestState state, int reason, long memoryBytes, long maxMemoryBytes, int vcpus,
-                        Duration cpuTime) {
-}
+public record GuestInfo(
+        GuestState state, int reason, long memoryBytes, long maxMemoryBytes, int vcpus, Duration cpuTime) {}

@@ -3,21 +3,35 @@ package org.vmm4j.guest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-
 import org.vmm4j.host.SafeNames;
 
 /**
  * Everything needed to define a managed guest, independent of the manager (libvirt, bhyve, vmd).
  * Immutable; build with {@link #builder(String)}.
  */
-public record GuestSpec(String name, long memoryBytes, int vcpus, int sockets, int cores, int threads,
-                        CpuMode cpuMode, List<DiskSpec> disks, List<NicSpec> nics, boolean serialConsole,
-                        boolean vnc, BootSpec boot, boolean autostart) {
+public record GuestSpec(
+        String name,
+        long memoryBytes,
+        int vcpus,
+        int sockets,
+        int cores,
+        int threads,
+        CpuMode cpuMode,
+        List<DiskSpec> disks,
+        List<NicSpec> nics,
+        boolean serialConsole,
+        boolean vnc,
+        BootSpec boot,
+        boolean autostart) {
 
     /** Longest guest name accepted by every backend (bhyve's VM_MAX_NAMELEN is the tightest). */
     public static final int MAX_NAME_LENGTH = 31;
 
-    public enum CpuMode { DEFAULT, HOST_MODEL, HOST_PASSTHROUGH }
+    public enum CpuMode {
+        DEFAULT,
+        HOST_MODEL,
+        HOST_PASSTHROUGH
+    }
 
     public GuestSpec {
         SafeNames.require("guest name", name, MAX_NAME_LENGTH);
@@ -42,8 +56,13 @@ public record GuestSpec(String name, long memoryBytes, int vcpus, int sockets, i
     }
 
     public Builder toBuilder() {
-        Builder b = new Builder(name).memoryBytes(memoryBytes).cpuMode(cpuMode).serialConsole(serialConsole)
-                .vnc(vnc).boot(boot).autostart(autostart);
+        Builder b = new Builder(name)
+                .memoryBytes(memoryBytes)
+                .cpuMode(cpuMode)
+                .serialConsole(serialConsole)
+                .vnc(vnc)
+                .boot(boot)
+                .autostart(autostart);
         b.vcpus = vcpus;
         b.sockets = sockets;
         b.cores = cores;
@@ -69,29 +88,88 @@ public record GuestSpec(String name, long memoryBytes, int vcpus, int sockets, i
             this.name = name;
         }
 
-        public Builder name(String n) { name = n; return this; }
-        public Builder memoryBytes(long bytes) { memoryBytes = bytes; return this; }
-        public Builder memoryMiB(long mib) { memoryBytes = mib << 20; return this; }
-
-        /** {@code n} vCPUs as {@code n} sockets of one core of one thread. */
-        public Builder vcpus(int n) { vcpus = n; sockets = n; cores = 1; threads = 1; return this; }
-
-        public Builder topology(int s, int c, int t) {
-            sockets = s; cores = c; threads = t; vcpus = s * c * t;
+        public Builder name(String n) {
+            name = n;
             return this;
         }
 
-        public Builder cpuMode(CpuMode m) { cpuMode = m; return this; }
-        public Builder disk(DiskSpec d) { disks.add(d); return this; }
-        public Builder nic(NicSpec n) { nics.add(n); return this; }
-        public Builder serialConsole(boolean b) { serialConsole = b; return this; }
-        public Builder vnc(boolean b) { vnc = b; return this; }
-        public Builder boot(BootSpec b) { boot = b; return this; }
-        public Builder autostart(boolean b) { autostart = b; return this; }
+        public Builder memoryBytes(long bytes) {
+            memoryBytes = bytes;
+            return this;
+        }
+
+        public Builder memoryMiB(long mib) {
+            memoryBytes = mib << 20;
+            return this;
+        }
+
+        /** {@code n} vCPUs as {@code n} sockets of one core of one thread. */
+        public Builder vcpus(int n) {
+            vcpus = n;
+            sockets = n;
+            cores = 1;
+            threads = 1;
+            return this;
+        }
+
+        public Builder topology(int s, int c, int t) {
+            sockets = s;
+            cores = c;
+            threads = t;
+            vcpus = s * c * t;
+            return this;
+        }
+
+        public Builder cpuMode(CpuMode m) {
+            cpuMode = m;
+            return this;
+        }
+
+        public Builder disk(DiskSpec d) {
+            disks.add(d);
+            return this;
+        }
+
+        public Builder nic(NicSpec n) {
+            nics.add(n);
+            return this;
+        }
+
+        public Builder serialConsole(boolean b) {
+            serialConsole = b;
+            return this;
+        }
+
+        public Builder vnc(boolean b) {
+            vnc = b;
+            return this;
+        }
+
+        public Builder boot(BootSpec b) {
+            boot = b;
+            return this;
+        }
+
+        public Builder autostart(boolean b) {
+            autostart = b;
+            return this;
+        }
 
         public GuestSpec build() {
-            return new GuestSpec(name, memoryBytes, vcpus, sockets, cores, threads, cpuMode, disks, nics,
-                    serialConsole, vnc, boot, autostart);
+            return new GuestSpec(
+                    name,
+                    memoryBytes,
+                    vcpus,
+                    sockets,
+                    cores,
+                    threads,
+                    cpuMode,
+                    disks,
+                    nics,
+                    serialConsole,
+                    vnc,
+                    boot,
+                    autostart);
         }
     }
 }

@@ -21,9 +21,17 @@ import org.vmm4j.internal.ArrayMap;
  * @param raw            every field as reported, by libvirt's name (e.g. {@code "cpu.user"}), for
  *                       figures the typed parts do not carry
  */
-public record GuestStats(String name, GuestState state, int reason, Duration cpuTime, long memoryBytes,
-                         long maxMemoryBytes, List<Vcpu> vcpus, List<Interface> interfaces, List<Block> blocks,
-                         Map<String, Object> raw) {
+public record GuestStats(
+        String name,
+        GuestState state,
+        int reason,
+        Duration cpuTime,
+        long memoryBytes,
+        long maxMemoryBytes,
+        List<Vcpu> vcpus,
+        List<Interface> interfaces,
+        List<Block> blocks,
+        Map<String, Object> raw) {
 
     public GuestStats {
         vcpus = List.copyOf(vcpus);
@@ -33,16 +41,28 @@ public record GuestStats(String name, GuestState state, int reason, Duration cpu
     }
 
     /** A virtual CPU: its index, the manager's state code for it, and the CPU time it used. */
-    public record Vcpu(int index, int state, Duration time) {
-    }
+    public record Vcpu(int index, int state, Duration time) {}
 
     /** A network interface's counters since the guest started. */
-    public record Interface(String name, long rxBytes, long rxPackets, long rxErrors, long rxDrops, long txBytes,
-                            long txPackets, long txErrors, long txDrops) {
-    }
+    public record Interface(
+            String name,
+            long rxBytes,
+            long rxPackets,
+            long rxErrors,
+            long rxDrops,
+            long txBytes,
+            long txPackets,
+            long txErrors,
+            long txDrops) {}
 
     /** A disk's counters since the guest started, and its size. */
-    public record Block(String name, String path, long readRequests, long readBytes, long writeRequests,
-                        long writeBytes, long capacityBytes, long allocationBytes) {
-    }
+    public record Block(
+            String name,
+            String path,
+            long readRequests,
+            long readBytes,
+            long writeRequests,
+            long writeBytes,
+            long capacityBytes,
+            long allocationBytes) {}
 }

@@ -17,13 +17,14 @@ import org.vmm4j.host.SafeNames;
  * @param dhcpStart     first address handed out by DHCP, or {@code null} for no DHCP
  * @param dhcpEnd       last address handed out by DHCP, or {@code null} for no DHCP
  */
-public record NetworkSpec(String name, Mode mode, String bridge, String address, int prefix, String dhcpStart,
-                          String dhcpEnd) {
+public record NetworkSpec(
+        String name, Mode mode, String bridge, String address, int prefix, String dhcpStart, String dhcpEnd) {
 
     /** Longest network name accepted (Linux interface names are 15 characters; networks are named apart). */
     public static final int MAX_NAME_LENGTH = 63;
 
-    private static final Pattern IPV4 = Pattern.compile("(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
+    private static final Pattern IPV4 =
+            Pattern.compile("(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
 
     public enum Mode {
         /** Guests reach out through the host's routing with address translation. */

@@ -12,9 +12,15 @@ import java.util.Objects;
  */
 public record NicSpec(Type type, String source, String model, String mac) {
 
-    public enum Type { NETWORK, BRIDGE, TAP, USER }
+    public enum Type {
+        NETWORK,
+        BRIDGE,
+        TAP,
+        USER
+    }
 
-    private static final java.util.regex.Pattern MAC = java.util.regex.Pattern.compile("([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}");
+    private static final java.util.regex.Pattern MAC =
+            java.util.regex.Pattern.compile("([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}");
 
     public NicSpec {
         Objects.requireNonNull(type, "type");

@@ -12,6 +12,5 @@ import java.time.Instant;
  * @param current     it is the guest's current snapshot
  * @param diskOnly    only disks were captured, not memory
  */
-public record Snapshot(String name, String description, Instant created, GuestState guestState, boolean current,
-                       boolean diskOnly) {
-}
+public record Snapshot(
+        String name, String description, Instant created, GuestState guestState, boolean current, boolean diskOnly) {}

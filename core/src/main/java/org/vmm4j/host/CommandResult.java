@@ -16,8 +16,10 @@ public record CommandResult(List<String> command, int exitCode, String stdout, S
     /** Throws a {@link CommandFailedException} carrying the command and its stderr unless it succeeded. */
     public CommandResult orThrow() {
         if (!succeeded()) {
-            throw new CommandFailedException(command.get(0), String.join(" ", command) + " exited with "
-                    + exitCode + (stderr.isBlank() ? "" : ": " + stderr.strip()));
+            throw new CommandFailedException(
+                    command.get(0),
+                    String.join(" ", command) + " exited with " + exitCode
+                            + (stderr.isBlank() ? "" : ": " + stderr.strip()));
         }
         return this;
     }

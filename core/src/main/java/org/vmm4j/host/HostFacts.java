@@ -3,7 +3,6 @@ package org.vmm4j.host;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
-
 import org.vmm4j.Fact;
 
 /**

@@ -55,10 +55,20 @@ public record HostPlan(String title, List<PlanStep> steps) {
                     out.append('\n');
                 }
             } else if (step instanceof PlanStep.EnsureLine line) {
-                out.append("      ensure line in ").append(line.file()).append(": ").append(line.line()).append('\n');
+                out.append("      ensure line in ")
+                        .append(line.file())
+                        .append(": ")
+                        .append(line.line())
+                        .append('\n');
             } else if (step instanceof PlanStep.EnsureBlock block) {
-                out.append("      ensure block '").append(block.marker()).append("' in ").append(block.file()).append('\n');
-                block.content().lines().forEach(l -> out.append("      | ").append(l).append('\n'));
+                out.append("      ensure block '")
+                        .append(block.marker())
+                        .append("' in ")
+                        .append(block.file())
+                        .append('\n');
+                block.content()
+                        .lines()
+                        .forEach(l -> out.append("      | ").append(l).append('\n'));
             }
         }
         return out.toString();
@@ -95,8 +105,8 @@ public record HostPlan(String title, List<PlanStep> steps) {
                 changed = applyBlock(executor, (PlanStep.EnsureBlock) step);
             }
             (changed ? applied : skipped).add(step);
-            listener.onProgress(new Progress(step.description(), index, steps.size(), 1.0,
-                    changed ? "done" : "already done"));
+            listener.onProgress(
+                    new Progress(step.description(), index, steps.size(), 1.0, changed ? "done" : "already done"));
         }
         return new Outcome(applied, skipped);
     }
@@ -125,8 +135,11 @@ public record HostPlan(String title, List<PlanStep> steps) {
             LOG.debug("check {} could not run, so its step counts as not done", run.check(), e);
             return false;
         }
-        return result.succeeded() && (run.checkOutput().isEmpty()
-                || PlanStep.Run.checkOutputPattern(run.checkOutput()).matcher(result.stdout()).find());
+        return result.succeeded()
+                && (run.checkOutput().isEmpty()
+                        || PlanStep.Run.checkOutputPattern(run.checkOutput())
+                                .matcher(result.stdout())
+                                .find());
     }
 
     private static boolean applyLine(CommandExecutor executor, PlanStep.EnsureLine step) {
@@ -149,7 +162,8 @@ public record HostPlan(String title, List<PlanStep> steps) {
         if (from >= 0) {
             int to = content.indexOf(end + "\n", from);
             if (to < 0) {
-                throw new org.vmm4j.VmmException("edit " + step.file() + ": '" + begin + "' has no matching '" + end + "'");
+                throw new org.vmm4j.VmmException(
+                        "edit " + step.file() + ": '" + begin + "' has no matching '" + end + "'");
             }
             updated = content.substring(0, from) + block + content.substring(to + end.length() + 1);
         } else {

@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.regex.Pattern;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vmm4j.VmmException;
@@ -24,6 +23,7 @@ public class LiveHostFacts implements HostFacts {
 
     /** How long a probe waits for a program before it takes the answer as missing. */
     public static final Duration PROGRAM_TIMEOUT = Duration.ofSeconds(30);
+
     private static final Pattern SYSCTL_NAME = Pattern.compile("[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*");
 
     private final CommandExecutor executor;

@@ -11,10 +11,14 @@ public class PlanStepFailedException extends CommandFailedException {
     private final transient CommandResult result;
 
     PlanStepFailedException(String plan, int stepNumber, PlanStep.Run step, CommandResult result) {
-        super(step.command().get(0), "step " + stepNumber + " of plan '" + plan + "' failed (" + step.description()
-                + "): " + String.join(" ", step.command()) + " exited " + result.exitCode()
-                + (result.stderr().isBlank() ? "" : ": " + result.stderr().strip())
-                + (step.needsRoot() ? " (this step needs root)" : ""));
+        super(
+                step.command().get(0),
+                "step " + stepNumber + " of plan '" + plan + "' failed (" + step.description()
+                        + "): " + String.join(" ", step.command()) + " exited " + result.exitCode()
+                        + (result.stderr().isBlank()
+                                ? ""
+                                : ": " + result.stderr().strip())
+                        + (step.needsRoot() ? " (this step needs root)" : ""));
         this.plan = plan;
         this.stepNumber = stepNumber;
         this.exitCode = result.exitCode();

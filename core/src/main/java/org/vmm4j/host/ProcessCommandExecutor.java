@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vmm4j.VmmException;
@@ -29,6 +28,7 @@ final class ProcessCommandExecutor implements CommandExecutor {
 
     /** Long enough for a package install over a slow link; a hung program still ends. */
     static final Duration DEFAULT_TIMEOUT = Duration.ofHours(1);
+
     static final ProcessCommandExecutor INSTANCE = new ProcessCommandExecutor(DEFAULT_TIMEOUT);
     private static final File NULL_DEVICE = new File("/dev/null");
 
@@ -51,7 +51,9 @@ final class ProcessCommandExecutor implements CommandExecutor {
         String program = checked.get(0);
         Process process;
         try {
-            process = new ProcessBuilder(checked).redirectInput(ProcessBuilder.Redirect.from(NULL_DEVICE)).start();
+            process = new ProcessBuilder(checked)
+                    .redirectInput(ProcessBuilder.Redirect.from(NULL_DEVICE))
+                    .start();
         } catch (IOException e) {
             throw new CommandFailedException(program, "cannot start " + program + ": " + e.getMessage(), e);
         }
@@ -62,8 +64,8 @@ final class ProcessCommandExecutor implements CommandExecutor {
         try {
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 process.destroyForcibly();
-                throw new CommandFailedException(program, String.join(" ", checked) + " did not finish within "
-                        + timeout);
+                throw new CommandFailedException(
+                        program, String.join(" ", checked) + " did not finish within " + timeout);
             }
             return new CommandResult(checked, process.exitValue(), stdout.text(), stderr.text());
         } catch (InterruptedException e) {

@@ -9,5 +9,4 @@ package org.vmm4j.host;
  * @param fraction how far the step is, 0.0 to 1.0, or -1 when it cannot tell
  * @param message  what is happening, for people
  */
-public record Progress(String step, int index, int total, double fraction, String message) {
-}
+public record Progress(String step, int index, int total, double fraction, String message) {}

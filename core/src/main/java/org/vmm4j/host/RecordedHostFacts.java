@@ -16,8 +16,7 @@ public final class RecordedHostFacts implements HostFacts {
     private final Map<List<String>, CommandResult> commands = new HashMap<>();
 
     /** An empty recording: no sysctls, files, paths or programs until they are added. */
-    public RecordedHostFacts() {
-    }
+    public RecordedHostFacts() {}
 
     public RecordedHostFacts sysctl(String name, String value) {
         sysctls.put(name, value);

@@ -16,8 +16,7 @@ public final class SafeNames {
     private static final Pattern PROGRAM = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.+-]*|/[A-Za-z0-9_./+-]+");
     private static final Pattern ACCOUNT = Pattern.compile("[a-z_][a-z0-9_-]{0,31}");
 
-    private SafeNames() {
-    }
+    private SafeNames() {}
 
     /**
      * Returns {@code name} if it is a safe name of at most {@code maxLength} characters.
@@ -30,8 +29,8 @@ public final class SafeNames {
             throw new IllegalArgumentException(what + " must not be empty");
         }
         if (name.length() > maxLength) {
-            throw new IllegalArgumentException(what + " '" + printable(name) + "' is longer than " + maxLength
-                    + " characters");
+            throw new IllegalArgumentException(
+                    what + " '" + printable(name) + "' is longer than " + maxLength + " characters");
         }
         if (!NAME.matcher(name).matches()) {
             throw new IllegalArgumentException(what + " '" + printable(name) + "' may contain only letters, digits, "
@@ -65,18 +64,25 @@ public final class SafeNames {
     /** Returns {@code name} if it is a Unix user or group name as useradd/groupadd accept it by default. */
     public static String requireAccountName(String what, String name) {
         if (name == null || !ACCOUNT.matcher(name).matches()) {
-            throw new IllegalArgumentException(what + " must match [a-z_][a-z0-9_-]{0,31}, got '"
-                    + printable(String.valueOf(name)) + "'");
+            throw new IllegalArgumentException(
+                    what + " must match [a-z_][a-z0-9_-]{0,31}, got '" + printable(String.valueOf(name)) + "'");
         }
         return name;
     }
 
     /** Returns {@code path} if it is absolute and normalized (so it cannot be read as an option). */
     public static String requireAbsolutePath(String what, String path) {
-        if (path == null || !path.startsWith("/") || path.contains("//") || path.contains("/../") || path.endsWith("/..")
-                || path.contains("/./") || path.endsWith("/.") || path.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
-            throw new IllegalArgumentException(what + " must be an absolute, normalized path without control characters, got '"
-                    + printable(String.valueOf(path)) + "'");
+        if (path == null
+                || !path.startsWith("/")
+                || path.contains("//")
+                || path.contains("/../")
+                || path.endsWith("/..")
+                || path.contains("/./")
+                || path.endsWith("/.")
+                || path.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+            throw new IllegalArgumentException(
+                    what + " must be an absolute, normalized path without control characters, got '"
+                            + printable(String.valueOf(path)) + "'");
         }
         return path;
     }

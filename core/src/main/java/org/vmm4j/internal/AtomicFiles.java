@@ -31,6 +31,7 @@ public final class AtomicFiles {
     private static final Logger LOG = LoggerFactory.getLogger(AtomicFiles.class);
     /** Keeps the temporary file's name within NAME_MAX (255) whatever the target's name. */
     private static final int MAX_NAME_IN_TEMP = 100;
+
     private static final int NAME_ATTEMPTS = 100;
 
     /** Writes the new content into an empty file; positional writes are fine. */
@@ -39,8 +40,7 @@ public final class AtomicFiles {
         void writeTo(FileChannel channel) throws IOException;
     }
 
-    private AtomicFiles() {
-    }
+    private AtomicFiles() {}
 
     /** Replaces {@code target} (or creates it) with {@code content}. */
     public static void write(Path target, byte[] content) throws IOException {
@@ -70,8 +70,7 @@ public final class AtomicFiles {
      * @throws IOException what {@code content} threw, or why the file could not be written or renamed;
      *                     the target is then as it was
      */
-    public static void replace(Path target, Set<PosixFilePermission> newFileMode, Content content)
-            throws IOException {
+    public static void replace(Path target, Set<PosixFilePermission> newFileMode, Content content) throws IOException {
         Path directory = directoryOf(target);
         String name = target.getFileName().toString();
         Path temp = null;

@@ -3,7 +3,6 @@ package org.vmm4j.internal;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
-
 import org.vmm4j.GuestMemory;
 import org.vmm4j.VirtualMachine;
 
@@ -37,15 +36,16 @@ public final class GuestMemoryMap {
             throw new IllegalArgumentException("guest memory size must be positive, got " + size);
         }
         if (guestAddress < 0) {
-            throw new IllegalArgumentException("guest address must not be negative: 0x" + Long.toHexString(guestAddress));
+            throw new IllegalArgumentException(
+                    "guest address must not be negative: 0x" + Long.toHexString(guestAddress));
         }
         if ((guestAddress & (PAGE_SIZE - 1)) != 0) {
             throw new IllegalArgumentException("guest address 0x" + Long.toHexString(guestAddress)
                     + " is not aligned to the " + PAGE_SIZE + "-byte page size");
         }
         if ((size & (PAGE_SIZE - 1)) != 0) {
-            throw new IllegalArgumentException("guest memory size " + size + " is not a multiple of the "
-                    + PAGE_SIZE + "-byte page size");
+            throw new IllegalArgumentException(
+                    "guest memory size " + size + " is not a multiple of the " + PAGE_SIZE + "-byte page size");
         }
         if (guestAddress + size < guestAddress) {
             throw new IllegalArgumentException("guest memory range overflows the address space");
@@ -138,8 +138,8 @@ public final class GuestMemoryMap {
     public NativeGuestMemory at(long guestPhysicalAddress) {
         NativeGuestMemory m = find(guestPhysicalAddress);
         if (m == null) {
-            throw new IllegalArgumentException(String.format("no guest memory at 0x%x in %s", guestPhysicalAddress,
-                    owner));
+            throw new IllegalArgumentException(
+                    String.format("no guest memory at 0x%x in %s", guestPhysicalAddress, owner));
         }
         return m;
     }

@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-
 import org.vmm4j.Fact;
 
 /**
@@ -14,8 +13,7 @@ import org.vmm4j.Fact;
  */
 public final class HostText {
 
-    private HostText() {
-    }
+    private HostText() {}
 
     /**
      * The value on the first line whose key is {@code key}: the text after the first {@code separator},

@@ -11,8 +11,8 @@ public final class NativeGuestMemory implements GuestMemory {
     private final boolean logsDirtyPages;
     private final int slot;
 
-    public NativeGuestMemory(long guestAddress, NativeMemory memory, boolean readOnly, boolean logsDirtyPages,
-                             int slot) {
+    public NativeGuestMemory(
+            long guestAddress, NativeMemory memory, boolean readOnly, boolean logsDirtyPages, int slot) {
         this.guestAddress = guestAddress;
         this.memory = memory;
         this.readOnly = readOnly;
@@ -107,7 +107,11 @@ public final class NativeGuestMemory implements GuestMemory {
 
     @Override
     public String toString() {
-        return String.format("GuestMemory[0x%x..0x%x%s%s]", guestAddress, guestAddress + size(),
-                readOnly ? ", read-only" : "", logsDirtyPages ? ", dirty-log" : "");
+        return String.format(
+                "GuestMemory[0x%x..0x%x%s%s]",
+                guestAddress,
+                guestAddress + size(),
+                readOnly ? ", read-only" : "",
+                logsDirtyPages ? ", dirty-log" : "");
     }
 }

@@ -7,8 +7,7 @@ import java.util.Arrays;
 
 /** Secrets kept in char arrays (passwords, passphrases): conversions that leave no extra copies behind. */
 public final class SecretChars {
-    private SecretChars() {
-    }
+    private SecretChars() {}
 
     /**
      * The UTF-8 bytes of {@code secret}. The encoder's intermediate buffer is wiped; the caller wipes

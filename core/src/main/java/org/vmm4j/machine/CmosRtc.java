@@ -32,6 +32,7 @@ public final class CmosRtc implements PortIoDevice {
 
     /** Divider 010 (32.768 kHz time base), rate 0110 (1024 Hz periodic rate); UIP (bit 7) never set. */
     public static final int STATUS_A_DEFAULT = 0x26;
+
     public static final int STATUS_B_24_HOUR = 0x02;
     public static final int STATUS_B_BINARY = 0x04;
     /** VRT: the RAM and time are valid. */
@@ -69,7 +70,7 @@ public final class CmosRtc implements PortIoDevice {
             return;
         }
         switch (index) {
-            case SECONDS, MINUTES, HOURS, DAY_OF_WEEK, DAY_OF_MONTH, MONTH, YEAR, CENTURY, STATUS_C, STATUS_D -> { }
+            case SECONDS, MINUTES, HOURS, DAY_OF_WEEK, DAY_OF_MONTH, MONTH, YEAR, CENTURY, STATUS_C, STATUS_D -> {}
             case STATUS_A -> ram[STATUS_A] = (byte) (value & 0x7f); // UIP is read-only
             default -> ram[index] = (byte) value;
         }

@@ -45,6 +45,7 @@ public final class I8042 implements PortIoDevice {
     public static final int KEYBOARD_SELF_TEST_PASSED = 0xaa;
     /** The ID of an MF2 keyboard in translated mode. */
     public static final int KEYBOARD_ID_1 = 0xab;
+
     public static final int KEYBOARD_ID_2 = 0x83;
     public static final int CONFIG_KEYBOARD_INTERRUPT = 0x01;
     /** The output port's bit 0 is the CPU reset line (active low); bit 1 is the A20 gate. */
@@ -52,7 +53,7 @@ public final class I8042 implements PortIoDevice {
 
     private final Runnable resetListener;
     private final InterruptLine irq;
-    private int config = 0x45;        // keyboard interrupt, system flag, translation: as a BIOS leaves it
+    private int config = 0x45; // keyboard interrupt, system flag, translation: as a BIOS leaves it
     private int outputPort = OUTPUT_PORT_DEFAULT;
     private int status = STATUS_SYSTEM_FLAG;
     private int outputBuffer;
@@ -138,7 +139,7 @@ public final class I8042 implements PortIoDevice {
                     resetListener.run();
                 }
             }
-            case CMD_WRITE_AUX -> { } // no mouse: swallowed
+            case CMD_WRITE_AUX -> {} // no mouse: swallowed
             default -> keyboardCommand(v);
         }
     }

@@ -1,7 +1,7 @@
 package org.vmm4j.machine;
 
-import org.vmm4j.x86.Irqchip;
 import org.vmm4j.x86.InterruptLine;
+import org.vmm4j.x86.Irqchip;
 import org.vmm4j.x86.MsiController;
 
 /**
@@ -28,6 +28,7 @@ public final class IoApic implements MmioDevice {
     public static final int PINS = Irqchip.IOAPIC_PINS;
     /** The MMIO window the machine maps the IOAPIC at. */
     public static final long MMIO_SIZE = 0x1000;
+
     public static final int IOREGSEL = 0x00;
     public static final int IOWIN = 0x10;
     /** Register 1: version 0x11 (82093AA), maximum redirection entry 23. */
@@ -51,6 +52,7 @@ public final class IoApic implements MmioDevice {
     private final boolean[] lineHigh = new boolean[PINS];
     /** Edge pins: a rising edge not yet sent because the pin was masked. */
     private final boolean[] edgePending = new boolean[PINS];
+
     private final InterruptLine[] lines = new InterruptLine[PINS];
     private final long[] routeAddresses = new long[PINS];
     private final int[] routeData = new int[PINS];
@@ -145,7 +147,9 @@ public final class IoApic implements MmioDevice {
     static long msiAddress(long entry) {
         int mode = (int) (entry >>> RTE_DELIVERY_MODE_SHIFT) & 7;
         long dest = entry >>> 56;
-        return 0xfee0_0000L | dest << 12 | (mode == DELIVERY_LOWEST_PRIORITY ? 1L << 3 : 0)
+        return 0xfee0_0000L
+                | dest << 12
+                | (mode == DELIVERY_LOWEST_PRIORITY ? 1L << 3 : 0)
                 | ((entry & RTE_DEST_LOGICAL) != 0 ? 1L << 2 : 0);
     }
 

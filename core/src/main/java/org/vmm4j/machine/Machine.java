@@ -13,7 +13,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vmm4j.GuestMemory;
@@ -60,6 +59,7 @@ public final class Machine implements AutoCloseable {
     private final Irqchip irqchip;
     /** The user-space IOAPIC of an {@link Irqchip#SPLIT} machine, else {@code null}. */
     private final IoApic ioApic;
+
     private final BootState boot;
     private final InputStream consoleInput;
     private final List<Thread> threads = new ArrayList<>();
@@ -71,7 +71,9 @@ public final class Machine implements AutoCloseable {
     private boolean closed;
 
     private Machine(Builder b) {
-        LinuxKernel kernel = b.kernelImage != null ? b.kernelImage : LinuxKernel.load(b.kernelPath, b.entry, VmlinuxCache.defaultCache());
+        LinuxKernel kernel = b.kernelImage != null
+                ? b.kernelImage
+                : LinuxKernel.load(b.kernelPath, b.entry, VmlinuxCache.defaultCache());
         byte[] initrd = b.initrd;
         BootConfig config = new BootConfig(kernel, b.memorySize, b.vcpus, b.commandLine, initrd);
         this.consoleInput = b.consoleInput;
@@ -99,8 +101,8 @@ public final class Machine implements AutoCloseable {
                 devices.mmio().register(Layout.IOAPIC_ADDRESS, IoApic.MMIO_SIZE, ioApic);
             } else {
                 ioApic = null;
-                devices = new PcDevices(b.consoleOutput, platform::interruptLine, this::guestReset,
-                        b.bootListener, null);
+                devices =
+                        new PcDevices(b.consoleOutput, platform::interruptLine, this::guestReset, b.bootListener, null);
             }
             for (int id = 0; id < b.vcpus; id++) {
                 cpus.add(platform.createBootVcpu(id, b.vcpus));
@@ -187,14 +189,18 @@ public final class Machine implements AutoCloseable {
                     case HLT, INTERRUPTED, BOGUS -> {
                         // HLT reaches us only without an in-kernel irqchip; either way, run again.
                     }
-                    case STOP_REQUESTED -> finish(new MachineExit(MachineExit.Reason.STOP_REQUESTED,
-                            "stop requested", null));
-                    case SHUTDOWN -> finish(new MachineExit(MachineExit.Reason.SHUTDOWN,
-                            "vCPU " + cpu.id() + " shut down (triple fault)", null));
+                    case STOP_REQUESTED ->
+                        finish(new MachineExit(MachineExit.Reason.STOP_REQUESTED, "stop requested", null));
+                    case SHUTDOWN ->
+                        finish(new MachineExit(
+                                MachineExit.Reason.SHUTDOWN, "vCPU " + cpu.id() + " shut down (triple fault)", null));
                     case SYSTEM_EVENT -> finish(systemEvent(cpu, e));
                     case SUSPENDED -> finish(suspended(cpu, e));
-                    default -> finish(new MachineExit(MachineExit.Reason.ERROR,
-                            "vCPU " + cpu.id() + " stopped with an exit vmm4j cannot handle: " + e, null));
+                    default ->
+                        finish(new MachineExit(
+                                MachineExit.Reason.ERROR,
+                                "vCPU " + cpu.id() + " stopped with an exit vmm4j cannot handle: " + e,
+                                null));
                 }
             }
         } catch (RuntimeException | Error t) {
@@ -206,9 +212,13 @@ public final class Machine implements AutoCloseable {
         return switch (e.systemEvent()) {
             case SHUTDOWN -> new MachineExit(MachineExit.Reason.SHUTDOWN, "guest powered off", null);
             case RESET -> new MachineExit(MachineExit.Reason.REBOOT, "guest requested a reset", null);
-            case CRASH -> new MachineExit(MachineExit.Reason.ERROR, "vCPU " + cpu.id() + " reported a guest crash", null);
-            case OTHER -> new MachineExit(MachineExit.Reason.ERROR, "vCPU " + cpu.id()
-                    + " reported a system event vmm4j does not handle: " + e, null);
+            case CRASH ->
+                new MachineExit(MachineExit.Reason.ERROR, "vCPU " + cpu.id() + " reported a guest crash", null);
+            case OTHER ->
+                new MachineExit(
+                        MachineExit.Reason.ERROR,
+                        "vCPU " + cpu.id() + " reported a system event vmm4j does not handle: " + e,
+                        null);
         };
     }
 
@@ -217,9 +227,11 @@ public final class Machine implements AutoCloseable {
             case RESET -> new MachineExit(MachineExit.Reason.REBOOT, "guest requested a reset", null);
             case POWER_OFF -> new MachineExit(MachineExit.Reason.SHUTDOWN, "guest powered off", null);
             case HALT -> new MachineExit(MachineExit.Reason.SHUTDOWN, "every vCPU halted for good", null);
-            case TRIPLE_FAULT -> new MachineExit(MachineExit.Reason.SHUTDOWN, "vCPU " + cpu.id()
-                    + " shut down (triple fault)", null);
-            case OTHER -> new MachineExit(MachineExit.Reason.ERROR, "VM suspended for a reason vmm4j does not handle: " + e, null);
+            case TRIPLE_FAULT ->
+                new MachineExit(MachineExit.Reason.SHUTDOWN, "vCPU " + cpu.id() + " shut down (triple fault)", null);
+            case OTHER ->
+                new MachineExit(
+                        MachineExit.Reason.ERROR, "VM suspended for a reason vmm4j does not handle: " + e, null);
         };
     }
 
@@ -345,8 +357,7 @@ public final class Machine implements AutoCloseable {
         private Hypervisor hypervisor;
         private Irqchip irqchip = Irqchip.KERNEL;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /** A bzImage or an ELF vmlinux. */
         public Builder kernel(Path path) {
@@ -447,8 +458,8 @@ public final class Machine implements AutoCloseable {
                 throw new BootException("a machine needs at least one vCPU, not " + vcpus);
             }
             if (memorySize < 16L << 20 || (memorySize & (Layout.PAGE_SIZE - 1)) != 0) {
-                throw new BootException("memory must be a whole number of pages and at least 16 MiB, not "
-                        + memorySize + " bytes");
+                throw new BootException(
+                        "memory must be a whole number of pages and at least 16 MiB, not " + memorySize + " bytes");
             }
             return new Machine(this);
         }

@@ -23,8 +23,7 @@ public final class MmioBus {
     private volatile Ranges ranges = new Ranges(new long[0], new long[0], new MmioDevice[0]);
 
     /** An empty bus: every address reads as all ones until a device is registered. */
-    public MmioBus() {
-    }
+    public MmioBus() {}
 
     /**
      * Attaches {@code device} to guest-physical {@code [base, base + length)}.
@@ -37,7 +36,8 @@ public final class MmioBus {
             throw new IllegalArgumentException("device is null");
         }
         if (length <= 0 || (base + length < base && base + length != 0)) {
-            throw new IllegalArgumentException("MMIO range 0x" + Long.toHexString(base) + "+" + length + " is empty or wraps");
+            throw new IllegalArgumentException(
+                    "MMIO range 0x" + Long.toHexString(base) + "+" + length + " is empty or wraps");
         }
         Ranges r = ranges;
         int n = r.starts.length;
@@ -115,8 +115,13 @@ public final class MmioBus {
         Ranges r = ranges;
         StringBuilder s = new StringBuilder("MmioBus[");
         for (int i = 0; i < r.starts.length; i++) {
-            s.append(i == 0 ? "" : ", ").append("0x").append(Long.toHexString(r.starts[i])).append("-0x")
-                    .append(Long.toHexString(r.ends[i])).append(' ').append(r.devices[i].getClass().getSimpleName());
+            s.append(i == 0 ? "" : ", ")
+                    .append("0x")
+                    .append(Long.toHexString(r.starts[i]))
+                    .append("-0x")
+                    .append(Long.toHexString(r.ends[i]))
+                    .append(' ')
+                    .append(r.devices[i].getClass().getSimpleName());
         }
         return s.append(']').toString();
     }

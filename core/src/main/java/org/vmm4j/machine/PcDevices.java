@@ -2,8 +2,8 @@ package org.vmm4j.machine;
 
 import java.io.OutputStream;
 import java.util.function.IntFunction;
-import org.vmm4j.x86.Irqchip;
 import org.vmm4j.x86.InterruptLine;
+import org.vmm4j.x86.Irqchip;
 
 /**
  * The legacy PC devices a Linux guest expects, wired onto fresh buses at their standard places:
@@ -17,6 +17,7 @@ public final class PcDevices {
 
     /** The boot timer's MMIO page: the start of the 32-bit MMIO hole, as with Firecracker. */
     public static final long BOOT_TIMER_MMIO_ADDRESS = org.vmm4j.boot.Layout.MMIO_HOLE_ADDRESS;
+
     public static final long BOOT_TIMER_MMIO_SIZE = 0x1000;
 
     private final PortIoBus ports = new PortIoBus();
@@ -35,8 +36,12 @@ public final class PcDevices {
      * @param bootListener  told when the guest's init writes the boot timer, or {@code null}
      * @param debugExit     told when the guest writes the debug-exit port, or {@code null} for no such port
      */
-    public PcDevices(OutputStream console, IntFunction<InterruptLine> irqLine, Runnable resetListener,
-                     BootTimer.Listener bootListener, DebugExit.Listener debugExit) {
+    public PcDevices(
+            OutputStream console,
+            IntFunction<InterruptLine> irqLine,
+            Runnable resetListener,
+            BootTimer.Listener bootListener,
+            DebugExit.Listener debugExit) {
         serial = new Uart16550(console, irqLine.apply(Uart16550.COM1_IRQ));
         keyboardController = new I8042(resetListener, irqLine.apply(I8042.KEYBOARD_IRQ));
         bootTimer = new BootTimer(bootListener);

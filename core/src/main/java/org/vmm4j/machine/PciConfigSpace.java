@@ -30,8 +30,7 @@ public final class PciConfigSpace implements PortIoDevice {
     private int address;
 
     /** Configuration space with no device attached. */
-    public PciConfigSpace() {
-    }
+    public PciConfigSpace() {}
 
     /**
      * Attaches {@code function} at bus 0, {@code device}, {@code function number}.

@@ -15,8 +15,7 @@ public final class PortIoBus {
     private final char[] bases = new char[PORTS];
 
     /** An empty bus: every port reads as all ones until a device is registered. */
-    public PortIoBus() {
-    }
+    public PortIoBus() {}
 
     /**
      * Attaches {@code device} to ports {@code [base, base + count)}.
@@ -28,8 +27,8 @@ public final class PortIoBus {
             throw new IllegalArgumentException("device is null");
         }
         if (base < 0 || count < 1 || base + count > PORTS) {
-            throw new IllegalArgumentException("port range 0x" + Integer.toHexString(base) + "+" + count
-                    + " is outside 0x0-0xffff");
+            throw new IllegalArgumentException(
+                    "port range 0x" + Integer.toHexString(base) + "+" + count + " is outside 0x0-0xffff");
         }
         for (int p = base; p < base + count; p++) {
             if (devices[p] != null) {

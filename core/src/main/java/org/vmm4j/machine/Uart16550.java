@@ -210,7 +210,7 @@ public final class Uart16550 implements PortIoDevice {
             case LCR -> lcr = v;
             case MCR -> writeModemControl(v & 0x1f);
             case SCR -> scr = v;
-            default -> { } // LSR and MSR are read-only
+            default -> {} // LSR and MSR are read-only
         }
         updateInterrupt();
     }

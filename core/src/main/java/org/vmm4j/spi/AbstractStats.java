@@ -3,7 +3,6 @@ package org.vmm4j.spi;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-
 import org.vmm4j.StatDescriptor;
 import org.vmm4j.Stats;
 
@@ -22,6 +21,7 @@ public abstract class AbstractStats implements Stats {
     private final Map<String, Integer> keys;
     /** Values per statistic (1, or a histogram's buckets), for the bounds of {@link #get(int, int)}. */
     private final int[] sizes;
+
     private long polledAt;
     private volatile boolean closed;
 
@@ -100,8 +100,8 @@ public abstract class AbstractStats implements Stats {
     public final long get(int key, int element) {
         checkOpen();
         if (element < 0 || element >= sizes[key]) {
-            throw new IndexOutOfBoundsException("element " + element + " of " + descriptors.get(key).name()
-                    + " in " + owner + " (it has " + sizes[key] + ")");
+            throw new IndexOutOfBoundsException("element " + element + " of "
+                    + descriptors.get(key).name() + " in " + owner + " (it has " + sizes[key] + ")");
         }
         return value(key, element);
     }

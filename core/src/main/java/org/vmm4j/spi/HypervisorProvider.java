@@ -1,7 +1,6 @@
 package org.vmm4j.spi;
 
 import java.util.List;
-
 import org.vmm4j.Hypervisor;
 import org.vmm4j.HypervisorInfo;
 

@@ -12,12 +12,12 @@ import java.util.ServiceLoader;
 final class InstalledProviders {
     static final List<HypervisorProvider> ALL = load();
 
-    private InstalledProviders() {
-    }
+    private InstalledProviders() {}
 
     private static List<HypervisorProvider> load() {
         List<HypervisorProvider> found = new ArrayList<>();
-        ServiceLoader.load(HypervisorProvider.class, HypervisorProvider.class.getClassLoader()).forEach(found::add);
+        ServiceLoader.load(HypervisorProvider.class, HypervisorProvider.class.getClassLoader())
+                .forEach(found::add);
         return List.copyOf(found);
     }
 }

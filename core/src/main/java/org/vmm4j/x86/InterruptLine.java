@@ -10,7 +10,7 @@ package org.vmm4j.x86;
 public interface InterruptLine {
 
     /** A line that goes nowhere. */
-    InterruptLine NONE = asserted -> { };
+    InterruptLine NONE = asserted -> {};
 
     /** Drives the line high ({@code true}) or low. */
     void setLevel(boolean asserted);

@@ -13,18 +13,65 @@ final class ArrayGuestMemory implements GuestMemory {
         b = ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
     }
 
-    @Override public long guestAddress() { return 0; }
-    @Override public long size() { return b.capacity(); }
-    @Override public boolean readOnly() { return false; }
-    @Override public boolean logsDirtyPages() { return false; }
-    @Override public byte getByte(long o) { return b.get(i(o, 1)); }
-    @Override public void putByte(long o, byte v) { b.put(i(o, 1), v); }
-    @Override public short getShort(long o) { return b.getShort(i(o, 2)); }
-    @Override public void putShort(long o, short v) { b.putShort(i(o, 2), v); }
-    @Override public int getInt(long o) { return b.getInt(i(o, 4)); }
-    @Override public void putInt(long o, int v) { b.putInt(i(o, 4), v); }
-    @Override public long getLong(long o) { return b.getLong(i(o, 8)); }
-    @Override public void putLong(long o, long v) { b.putLong(i(o, 8), v); }
+    @Override
+    public long guestAddress() {
+        return 0;
+    }
+
+    @Override
+    public long size() {
+        return b.capacity();
+    }
+
+    @Override
+    public boolean readOnly() {
+        return false;
+    }
+
+    @Override
+    public boolean logsDirtyPages() {
+        return false;
+    }
+
+    @Override
+    public byte getByte(long o) {
+        return b.get(i(o, 1));
+    }
+
+    @Override
+    public void putByte(long o, byte v) {
+        b.put(i(o, 1), v);
+    }
+
+    @Override
+    public short getShort(long o) {
+        return b.getShort(i(o, 2));
+    }
+
+    @Override
+    public void putShort(long o, short v) {
+        b.putShort(i(o, 2), v);
+    }
+
+    @Override
+    public int getInt(long o) {
+        return b.getInt(i(o, 4));
+    }
+
+    @Override
+    public void putInt(long o, int v) {
+        b.putInt(i(o, 4), v);
+    }
+
+    @Override
+    public long getLong(long o) {
+        return b.getLong(i(o, 8));
+    }
+
+    @Override
+    public void putLong(long o, long v) {
+        b.putLong(i(o, 8), v);
+    }
 
     @Override
     public void read(long o, byte[] dst, int dstIndex, int length) {

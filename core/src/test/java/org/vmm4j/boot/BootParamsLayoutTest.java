@@ -20,7 +20,9 @@ class BootParamsLayoutTest {
     Path dir;
 
     @Test
-    @RequiresHost(tools = "gcc", files = {RequiresHost.LIBC_HEADERS, RequiresHost.BOOTPARAM_HEADER})
+    @RequiresHost(
+            tools = "gcc",
+            files = {RequiresHost.LIBC_HEADERS, RequiresHost.BOOTPARAM_HEADER})
     void offsetsMatchTheKernelHeader() throws Exception {
         Map<String, Long> ours = new LinkedHashMap<>();
         ours.put("offsetof(struct boot_params, ext_ramdisk_image)", (long) BootParams.OFFSET_EXT_RAMDISK_IMAGE);
@@ -61,7 +63,11 @@ class BootParamsLayoutTest {
                 .append("int main(void) {\n");
         int i = 0;
         for (String expr : ours.keySet()) {
-            c.append("  printf(\"").append(i++).append(" %lu\\n\", (unsigned long) (").append(expr).append("));\n");
+            c.append("  printf(\"")
+                    .append(i++)
+                    .append(" %lu\\n\", (unsigned long) (")
+                    .append(expr)
+                    .append("));\n");
         }
         c.append("  return 0;\n}\n");
         Map<String, Long> gcc = compileAndRun(c.toString(), ours.keySet().toArray(new String[0]));
@@ -74,7 +80,9 @@ class BootParamsLayoutTest {
         Path src = dir.resolve("layout.c");
         Path exe = dir.resolve("layout");
         Files.writeString(src, source);
-        Process cc = new ProcessBuilder("gcc", "-o", exe.toString(), src.toString()).redirectErrorStream(true).start();
+        Process cc = new ProcessBuilder("gcc", "-o", exe.toString(), src.toString())
+                .redirectErrorStream(true)
+                .start();
         String ccOut = new String(cc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, cc.waitFor(), ccOut);
         Process run = new ProcessBuilder(exe.toString()).start();

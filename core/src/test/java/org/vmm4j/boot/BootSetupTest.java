@@ -41,8 +41,24 @@ class BootSetupTest {
         Segment cs = new Segment(0xffff0000L, 0xffff, 0xf000, 0xb, true, 0, false, true, false, false, false, false);
         Segment ds = Segment.realMode(0, false);
         Segment ldt = new Segment(0, 0xffff, 0, 2, true, 0, false, false, false, false, false, false);
-        return new SpecialRegisters(cs, ds, ds, ds, ds, ds, ldt, ldt, new DescriptorTable(0, 0xffff),
-                new DescriptorTable(0, 0xffff), 0x60000010L, 0, 0, 0, 0, 0, 0xfee00900L);
+        return new SpecialRegisters(
+                cs,
+                ds,
+                ds,
+                ds,
+                ds,
+                ds,
+                ldt,
+                ldt,
+                new DescriptorTable(0, 0xffff),
+                new DescriptorTable(0, 0xffff),
+                0x60000010L,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0xfee00900L);
     }
 
     @Test
@@ -85,8 +101,8 @@ class BootSetupTest {
         byte[] image = new TestImages.BzImage().build();
         BootSetup.prepare(m, new BootConfig(LinuxKernel.of(image, EntryKind.BZIMAGE_64, null), MEM, 1, "", null));
         assertEquals((byte) 0xf4, m.getByte(0x100200), "the hlt at the 64-bit entry");
-        assertArrayEquals(java.util.Arrays.copyOfRange(image, 1024, image.length),
-                m.bytes(0x100000, image.length - 1024));
+        assertArrayEquals(
+                java.util.Arrays.copyOfRange(image, 1024, image.length), m.bytes(0x100000, image.length - 1024));
     }
 
     @Test
@@ -125,8 +141,8 @@ class BootSetupTest {
     void identityMapsTheFirstFourGiBWith2MiBPages() {
         ArrayGuestMemory m = new ArrayGuestMemory(MEM);
         BootState s = BootSetup.prepare(m, new BootConfig(bzImageKernel(), MEM, 1, CMDLINE, null));
-        for (long v : new long[] {0, 0x7000, 0x100200, 0x3f0_1234L, 0x3fff_ffffL, 0x4000_0000L, 0xdead_beefL,
-                0xffff_f000L}) {
+        for (long v :
+                new long[] {0, 0x7000, 0x100200, 0x3f0_1234L, 0x3fff_ffffL, 0x4000_0000L, 0xdead_beefL, 0xffff_f000L}) {
             assertEquals(v, translate(m, s.cr3(), v), "virtual 0x" + Long.toHexString(v));
         }
     }
@@ -173,7 +189,10 @@ class BootSetupTest {
         assertEquals(1, sr.cr0() & 1, "CR0.PE");
         assertEquals(0, sr.cr0() & (1L << 31), "paging off");
         assertEquals(0, sr.efer());
-        assertTrue(sr.cs().db() && !sr.cs().l() && sr.cs().limit() == 0xffffffff && sr.cs().base() == 0);
+        assertTrue(sr.cs().db()
+                && !sr.cs().l()
+                && sr.cs().limit() == 0xffffffff
+                && sr.cs().base() == 0);
         assertEquals(0xb, sr.tr().type(), "busy TSS");
         assertEquals(0x00cf9b000000ffffL, m.getLong(0x510), "flat 32-bit code descriptor");
         assertEquals(0, m.getInt(0x6000 + 12), "no modules without an initrd");
@@ -201,7 +220,8 @@ class BootSetupTest {
     void rejectsCommandLineLongerThanTheKernelAccepts() {
         ArrayGuestMemory m = new ArrayGuestMemory(MEM);
         String longLine = "x".repeat(256);
-        BootException e = assertThrows(BootException.class,
+        BootException e = assertThrows(
+                BootException.class,
                 () -> BootSetup.prepare(m, new BootConfig(bzImageKernel(), MEM, 1, longLine, null)));
         assertTrue(e.getMessage().contains("256") && e.getMessage().contains("255"), e.getMessage());
         BootSetup.prepare(m, new BootConfig(bzImageKernel(), MEM, 1, "x".repeat(255), null));
@@ -210,7 +230,8 @@ class BootSetupTest {
     @Test
     void rejectsPvhCommandLineOver2047Bytes() {
         ArrayGuestMemory m = new ArrayGuestMemory(MEM);
-        assertThrows(BootException.class,
+        assertThrows(
+                BootException.class,
                 () -> BootSetup.prepare(m, new BootConfig(pvhKernel(), MEM, 1, "y".repeat(2048), null)));
     }
 
@@ -220,15 +241,16 @@ class BootSetupTest {
         img.initSize = 60 << 20; // runs at 16 MiB, needs up to 76 MiB
         LinuxKernel k = LinuxKernel.of(img.build(), EntryKind.BZIMAGE_64, null);
         ArrayGuestMemory m = new ArrayGuestMemory(MEM);
-        BootException e = assertThrows(BootException.class,
-                () -> BootSetup.prepare(m, new BootConfig(k, MEM, 1, CMDLINE, null)));
+        BootException e =
+                assertThrows(BootException.class, () -> BootSetup.prepare(m, new BootConfig(k, MEM, 1, CMDLINE, null)));
         assertTrue(e.getMessage().contains("does not fit") && e.getMessage().contains("64 MiB"), e.getMessage());
     }
 
     @Test
     void rejectsElfKernelAboveTheMemory() {
         ArrayGuestMemory m = new ArrayGuestMemory(16 << 20);
-        assertThrows(BootException.class,
+        assertThrows(
+                BootException.class,
                 () -> BootSetup.prepare(m, new BootConfig(pvhKernel(), 16 << 20, 1, CMDLINE, null)));
     }
 
@@ -236,7 +258,8 @@ class BootSetupTest {
     void rejectsInitrdThatDoesNotFitTheMemory() {
         ArrayGuestMemory m = new ArrayGuestMemory(MEM);
         // the kernel occupies 16 MiB + 4 MiB init_size: 44 MiB remain
-        BootException e = assertThrows(BootException.class,
+        BootException e = assertThrows(
+                BootException.class,
                 () -> BootSetup.prepare(m, new BootConfig(bzImageKernel(), MEM, 1, CMDLINE, new byte[45 << 20])));
         assertTrue(e.getMessage().contains("initrd"), e.getMessage());
         assertEquals(0, m.getByte(0x100200), "checked before the kernel was written");
@@ -254,7 +277,8 @@ class BootSetupTest {
     @Test
     void rejectsZeroVcpus() {
         ArrayGuestMemory m = new ArrayGuestMemory(MEM);
-        BootException e = assertThrows(BootException.class,
+        BootException e = assertThrows(
+                BootException.class,
                 () -> BootSetup.prepare(m, new BootConfig(bzImageKernel(), MEM, 0, CMDLINE, null)));
         assertTrue(e.getMessage().contains("vCPUs"), e.getMessage());
         assertFalse(m.getByte(0x100200) == (byte) 0xf4, "nothing was loaded");

@@ -5,9 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.List;
-
-import org.vmm4j.CpuidEntry;
 import org.junit.jupiter.api.Test;
+import org.vmm4j.CpuidEntry;
 
 class CpuidNormalizerTest {
 
@@ -17,7 +16,10 @@ class CpuidNormalizerTest {
     private static final CpuidEntry LEAF1 = new CpuidEntry(1, 0, 0, 0x000906ea, 0x0f100800, 0x7ffafbff, 0x0fabfbff);
 
     private static CpuidEntry find(List<CpuidEntry> l, int function, int index) {
-        return l.stream().filter(e -> e.function() == function && e.index() == index).findFirst().orElseThrow();
+        return l.stream()
+                .filter(e -> e.function() == function && e.index() == index)
+                .findFirst()
+                .orElseThrow();
     }
 
     @Test
@@ -38,14 +40,22 @@ class CpuidNormalizerTest {
 
     @Test
     void setsHttOnlyForMoreThanOneVcpu() {
-        assertEquals(0, find(CpuidNormalizer.normalize(List.of(INTEL, LEAF1), 0, 1), 1, 0).edx() & (1 << 28));
-        assertEquals(1 << 28, find(CpuidNormalizer.normalize(List.of(INTEL, LEAF1), 0, 2), 1, 0).edx() & (1 << 28));
+        assertEquals(
+                0,
+                find(CpuidNormalizer.normalize(List.of(INTEL, LEAF1), 0, 1), 1, 0)
+                                .edx()
+                        & (1 << 28));
+        assertEquals(
+                1 << 28,
+                find(CpuidNormalizer.normalize(List.of(INTEL, LEAF1), 0, 2), 1, 0)
+                                .edx()
+                        & (1 << 28));
     }
 
     @Test
     void writesCoreCountsIntoIntelCacheLeaf() {
-        CpuidEntry l1d = new CpuidEntry(4, 0, 1, 0x1c004121, 0x01c0003f, 0x3f, 0);   // L1 data, 8 cores sharing 2
-        CpuidEntry l3 = new CpuidEntry(4, 3, 1, 0x1c03c163, 0x03c0003f, 0x2fff, 6);  // L3
+        CpuidEntry l1d = new CpuidEntry(4, 0, 1, 0x1c004121, 0x01c0003f, 0x3f, 0); // L1 data, 8 cores sharing 2
+        CpuidEntry l3 = new CpuidEntry(4, 3, 1, 0x1c03c163, 0x03c0003f, 0x2fff, 6); // L3
         CpuidEntry none = new CpuidEntry(4, 4, 1, 0, 0, 0, 0);
         List<CpuidEntry> out = CpuidNormalizer.normalize(List.of(INTEL, l1d, l3, none), 1, 6);
         assertEquals(5, find(out, 4, 0).eax() >>> 26, "cores per package - 1");

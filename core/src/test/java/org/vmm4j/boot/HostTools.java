@@ -11,8 +11,7 @@ import java.util.concurrent.TimeUnit;
 /** Runs host programs (compressors, cpio) as independent oracles for the tests; {@code @RequiresHost} says which. */
 final class HostTools {
 
-    private HostTools() {
-    }
+    private HostTools() {}
 
     /** Runs {@code command} with {@code input} on stdin and returns stdout; fails on a non-zero exit. */
     static byte[] run(byte[] input, String... command) {
@@ -23,14 +22,17 @@ final class HostTools {
             try {
                 Files.write(in, input);
                 Process p = new ProcessBuilder(new ArrayList<>(List.of(command)))
-                        .redirectInput(in.toFile()).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+                        .redirectInput(in.toFile())
+                        .redirectOutput(out.toFile())
+                        .redirectError(err.toFile())
+                        .start();
                 if (!p.waitFor(60, TimeUnit.SECONDS)) {
                     p.destroyForcibly();
                     throw new AssertionError(String.join(" ", command) + " timed out");
                 }
                 if (p.exitValue() != 0) {
-                    throw new AssertionError(String.join(" ", command) + " exited " + p.exitValue() + ": "
-                            + Files.readString(err));
+                    throw new AssertionError(
+                            String.join(" ", command) + " exited " + p.exitValue() + ": " + Files.readString(err));
                 }
                 return Files.readAllBytes(out);
             } finally {

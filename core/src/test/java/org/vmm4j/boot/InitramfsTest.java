@@ -31,13 +31,16 @@ class InitramfsTest {
     }
 
     static List<String> cpioList(byte[] cpio, boolean verbose) {
-        String out = new String(HostTools.run(cpio, "cpio", verbose ? "-itv" : "-it", "--quiet"), StandardCharsets.UTF_8);
+        String out =
+                new String(HostTools.run(cpio, "cpio", verbose ? "-itv" : "-it", "--quiet"), StandardCharsets.UTF_8);
         return Arrays.asList(out.split("\n"));
     }
 
     static String line(List<String> listing, String name) {
-        return listing.stream().filter(l -> l.endsWith(" " + name) || l.contains(" " + name + " -> "))
-                .findFirst().orElseThrow(() -> new AssertionError(name + " not in " + listing));
+        return listing.stream()
+                .filter(l -> l.endsWith(" " + name) || l.contains(" " + name + " -> "))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError(name + " not in " + listing));
     }
 
     @Test
@@ -51,13 +54,15 @@ class InitramfsTest {
                 .file("/init", "#!/bin/sh\n", 0755)
                 .build();
         byte[] cpio = gunzip(gz);
-        assertEquals(List.of("etc", "etc/motd", "bin", "bin/sh", "dev", "dev/console", "dev/vda", "init"),
+        assertEquals(
+                List.of("etc", "etc/motd", "bin", "bin/sh", "dev", "dev/console", "dev/vda", "init"),
                 cpioList(cpio, false));
         List<String> v = cpioList(cpio, true);
         assertTrue(line(v, "dev/console").startsWith("crw-------"), line(v, "dev/console"));
         assertTrue(line(v, "dev/console").matches(".*\\b5,\\s+1\\b.*"), line(v, "dev/console"));
         assertTrue(line(v, "dev/vda").startsWith("brw-rw----"), line(v, "dev/vda"));
-        assertTrue(line(v, "bin/sh").startsWith("lrwxrwxrwx") && line(v, "bin/sh").endsWith("-> busybox"));
+        assertTrue(
+                line(v, "bin/sh").startsWith("lrwxrwxrwx") && line(v, "bin/sh").endsWith("-> busybox"));
         assertTrue(line(v, "init").startsWith("-rwxr-xr-x"));
         assertTrue(line(v, "etc").startsWith("drwxr-xr-x"));
     }
@@ -74,11 +79,14 @@ class InitramfsTest {
         Files.createDirectories(out);
         Path archive = dir.resolve("a.cpio");
         Files.write(archive, cpio);
-        Process p = new ProcessBuilder("cpio", "-id", "--quiet", "-F", archive.toString()).directory(out.toFile())
-                .inheritIO().start();
+        Process p = new ProcessBuilder("cpio", "-id", "--quiet", "-F", archive.toString())
+                .directory(out.toFile())
+                .inheritIO()
+                .start();
         assertEquals(0, p.waitFor());
         assertArrayEquals(content, Files.readAllBytes(out.resolve("data/blob")));
-        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(out.resolve("data/blob"))));
+        assertEquals(
+                "rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(out.resolve("data/blob"))));
     }
 
     @Test
@@ -125,9 +133,12 @@ class InitramfsTest {
         Path archive = dir.resolve("b.cpio");
         Files.write(archive, gunzip(gz));
         Process p = new ProcessBuilder("cpio", "-id", "--quiet", "-F", archive.toString(), "init", "bin/busybox")
-                .directory(out.toFile()).inheritIO().start();
+                .directory(out.toFile())
+                .inheritIO()
+                .start();
         assertEquals(0, p.waitFor());
-        assertArrayEquals(Files.readAllBytes(BusyboxInitramfs.HOST_BUSYBOX), Files.readAllBytes(out.resolve("bin/busybox")));
+        assertArrayEquals(
+                Files.readAllBytes(BusyboxInitramfs.HOST_BUSYBOX), Files.readAllBytes(out.resolve("bin/busybox")));
         String init = Files.readString(out.resolve("init"));
         assertTrue(init.startsWith("#!/bin/sh\n"));
         assertTrue(init.contains("\necho HELLO-FROM-INIT\n"));
@@ -138,7 +149,10 @@ class InitramfsTest {
     @Test
     @RequiresHost(files = RequiresHost.BUSYBOX_STATIC)
     void busyboxInitScriptRunsOnTheHost() throws Exception {
-        String script = BusyboxInitramfs.builder().marker("M1").command("echo extra-$((6*7))").initScript();
+        String script = BusyboxInitramfs.builder()
+                .marker("M1")
+                .command("echo extra-$((6*7))")
+                .initScript();
         // Syntax check with the same shell the guest runs
         byte[] out = HostTools.run(script.getBytes(StandardCharsets.UTF_8), "/bin/busybox", "sh", "-n");
         assertEquals(0, out.length);
@@ -149,13 +163,16 @@ class InitramfsTest {
     void rejectsDynamicallyLinkedBusybox() {
         Path dynamic = Path.of("/bin/ls");
         assumeTrue(Files.isRegularFile(dynamic));
-        BootException e = assertThrows(BootException.class, () -> BusyboxInitramfs.builder().busybox(dynamic).build());
+        BootException e = assertThrows(
+                BootException.class,
+                () -> BusyboxInitramfs.builder().busybox(dynamic).build());
         assertTrue(e.getMessage().contains("dynamically linked"), e.getMessage());
     }
 
     @Test
     void rejectsMarkerThatWouldBreakTheScript() {
-        assertThrows(IllegalArgumentException.class, () -> BusyboxInitramfs.builder().marker("a; reboot"));
+        assertThrows(
+                IllegalArgumentException.class, () -> BusyboxInitramfs.builder().marker("a; reboot"));
     }
 
     @Test
@@ -164,7 +181,9 @@ class InitramfsTest {
         Path root = dir.resolve("devroot");
         Files.createDirectories(root.resolve("dev"));
         Path node = root.resolve("dev/ttyS0");
-        Process mknod = new ProcessBuilder("mknod", node.toString(), "c", "4", "64").inheritIO().start();
+        Process mknod = new ProcessBuilder("mknod", node.toString(), "c", "4", "64")
+                .inheritIO()
+                .start();
         assumeTrue(mknod.waitFor() == 0, "mknod is not permitted here");
         List<String> v = cpioList(gunzip(Initramfs.fromDirectory(root)), true);
         assertTrue(line(v, "dev/ttyS0").startsWith("c"), line(v, "dev/ttyS0"));
@@ -175,7 +194,10 @@ class InitramfsTest {
     @RequiresHost(files = RequiresHost.BUSYBOX_STATIC)
     void bootTimerLineWritesMagicByteAtThePortOffset() throws Exception {
         String script = BusyboxInitramfs.builder().bootTimerPort(0x440).initScript();
-        String ddLine = Arrays.stream(script.split("\n")).filter(l -> l.contains("/dev/port")).findFirst().orElseThrow();
+        String ddLine = Arrays.stream(script.split("\n"))
+                .filter(l -> l.contains("/dev/port"))
+                .findFirst()
+                .orElseThrow();
         Path fakePort = dir.resolve("port");
         // /dev/port maps file offsets to port numbers; a regular file shows where the byte lands
         HostTools.run(new byte[0], "/bin/busybox", "sh", "-c", ddLine.replace("/dev/port", fakePort.toString()));

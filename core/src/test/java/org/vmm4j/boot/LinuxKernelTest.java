@@ -31,7 +31,8 @@ class LinuxKernelTest {
         Path file = dir.resolve("junk");
         Files.write(file, junk);
         BootException e = assertThrows(BootException.class, () -> LinuxKernel.load(file, null, null));
-        assertTrue(e.getMessage().contains("neither a bzImage") && e.getMessage().contains(file.toString()),
+        assertTrue(
+                e.getMessage().contains("neither a bzImage") && e.getMessage().contains(file.toString()),
                 e.getMessage());
     }
 
@@ -47,7 +48,8 @@ class LinuxKernelTest {
         byte[] image = bzImageCarrying(TestImages.elf(CODE, 0, TestImages.ELF_LOAD_ADDRESS, 4));
         LinuxKernel k = LinuxKernel.of(image, null, null);
         assertEquals(EntryKind.PVH, k.entry());
-        assertEquals(TestImages.ELF_LOAD_ADDRESS, k.elf().orElseThrow().pvhEntry().getAsLong());
+        assertEquals(
+                TestImages.ELF_LOAD_ADDRESS, k.elf().orElseThrow().pvhEntry().getAsLong());
     }
 
     @Test
@@ -61,7 +63,9 @@ class LinuxKernelTest {
     @Test
     void keeps64BitEntryWhenAskedEvenWithPvhNote() {
         byte[] image = bzImageCarrying(TestImages.elf(CODE, 0, TestImages.ELF_LOAD_ADDRESS, 4));
-        assertEquals(EntryKind.BZIMAGE_64, LinuxKernel.of(image, EntryKind.BZIMAGE_64, null).entry());
+        assertEquals(
+                EntryKind.BZIMAGE_64,
+                LinuxKernel.of(image, EntryKind.BZIMAGE_64, null).entry());
     }
 
     @Test
@@ -96,10 +100,11 @@ class LinuxKernelTest {
     void fallsBackTo64BitEntryWhenThePayloadCannotBeExtracted() {
         TestImages.BzImage img = new TestImages.BzImage();
         img.payload = TestImages.withSizeSuffix(new byte[] {(byte) 0x89, 'L', 'Z', 'O', 0, 0}, 1000);
-        assertEquals(EntryKind.BZIMAGE_64, LinuxKernel.of(img.build(), null, null).entry());
+        assertEquals(
+                EntryKind.BZIMAGE_64, LinuxKernel.of(img.build(), null, null).entry());
         BootException e = assertThrows(BootException.class, () -> LinuxKernel.of(img.build(), EntryKind.PVH, null));
-        assertTrue(e.getMessage().contains("PVH") && e.getMessage().contains("unsupported compression"),
-                e.getMessage());
+        assertTrue(
+                e.getMessage().contains("PVH") && e.getMessage().contains("unsupported compression"), e.getMessage());
     }
 
     @Test
@@ -122,11 +127,14 @@ class LinuxKernelTest {
         assertEquals(entry, s.registers().rip());
         ElfKernel.Segment seg = elf.segments().stream()
                 .filter(x -> entry >= x.physicalAddress() && entry < x.physicalAddress() + x.fileSize())
-                .findFirst().orElseThrow();
+                .findFirst()
+                .orElseThrow();
         byte[] vmlinux = Files.readAllBytes(new VmlinuxCache(dir).pathFor(Files.readAllBytes(kernel)));
         int fileOffset = (int) (seg.fileOffset() + entry - seg.physicalAddress());
-        assertEquals(java.util.Arrays.toString(java.util.Arrays.copyOfRange(vmlinux, fileOffset, fileOffset + 32)),
-                java.util.Arrays.toString(m.bytes(entry, 32)), "the PVH entry code is in guest memory");
+        assertEquals(
+                java.util.Arrays.toString(java.util.Arrays.copyOfRange(vmlinux, fileOffset, fileOffset + 32)),
+                java.util.Arrays.toString(m.bytes(entry, 32)),
+                "the PVH entry code is in guest memory");
         assertTrue(s.initrdAddress() >= s.kernelEnd(), "initrd above the kernel");
     }
 }

@@ -79,7 +79,8 @@ class MpTableTest {
         assertEquals(2, types.stream().filter(x -> x == 4).count(), "LINT0 and LINT1");
         int ioapic = 16 + 44 + 2 * 20 + 8;
         assertEquals(2, t[ioapic + 1], "IOAPIC id after the CPUs'");
-        assertEquals(0xfec00000, ByteBuffer.wrap(t).order(ByteOrder.LITTLE_ENDIAN).getInt(ioapic + 4));
+        assertEquals(
+                0xfec00000, ByteBuffer.wrap(t).order(ByteOrder.LITTLE_ENDIAN).getInt(ioapic + 4));
         int irq5 = ioapic + 8 + 5 * 8;
         assertEquals(5, t[irq5 + 5], "source bus IRQ");
         assertEquals(2, t[irq5 + 6], "destination IOAPIC");

@@ -14,8 +14,7 @@ final class TestImages {
     static final int SETUP_SECTS = 1;
     static final int PM_OFFSET = (SETUP_SECTS + 1) * 512;
 
-    private TestImages() {
-    }
+    private TestImages() {}
 
     /** Knobs of a synthetic bzImage; defaults are a valid protocol 2.15 64-bit kernel. */
     static final class BzImage {
@@ -27,17 +26,18 @@ final class TestImages {
         long cmdlineSize = 255;
         long prefAddress = 0x100_0000;
         long initSize = 0x40_0000;
-        byte[] code = {(byte) 0xf4};       // hlt
-        byte[] payload = new byte[0];      // compressed kernel incl. its 4-byte size suffix
+        byte[] code = {(byte) 0xf4}; // hlt
+        byte[] payload = new byte[0]; // compressed kernel incl. its 4-byte size suffix
 
         byte[] build() {
             int payloadOffset = 0x200 + code.length;
-            ByteBuffer b = ByteBuffer.allocate(PM_OFFSET + payloadOffset + payload.length).order(ByteOrder.LITTLE_ENDIAN);
+            ByteBuffer b = ByteBuffer.allocate(PM_OFFSET + payloadOffset + payload.length)
+                    .order(ByteOrder.LITTLE_ENDIAN);
             b.put(0x1f1, (byte) SETUP_SECTS);
             b.putShort(0x1fe, (short) 0xaa55);
             b.put(0x200, (byte) 0xeb);
-            b.put(0x201, (byte) 0x6a);                 // header ends at 0x26c
-            b.putInt(0x202, 0x53726448);               // "HdrS"
+            b.put(0x201, (byte) 0x6a); // header ends at 0x26c
+            b.putInt(0x202, 0x53726448); // "HdrS"
             b.putShort(0x206, (short) version);
             b.put(0x211, (byte) loadFlags);
             b.putInt(0x22c, (int) initrdAddrMax);
@@ -69,8 +69,8 @@ final class TestImages {
         int codeOffset = (noteOffset + noteSize + 15) & ~15;
         ByteBuffer b = ByteBuffer.allocate(codeOffset + code.length).order(ByteOrder.LITTLE_ENDIAN);
         b.put(new byte[] {0x7f, 'E', 'L', 'F', 2, 1, 1});
-        b.putShort(16, (short) 2);                     // ET_EXEC
-        b.putShort(18, (short) 62);                    // EM_X86_64
+        b.putShort(16, (short) 2); // ET_EXEC
+        b.putShort(18, (short) 62); // EM_X86_64
         b.putInt(20, 1);
         b.putLong(24, ELF_LOAD_ADDRESS);
         b.putLong(32, phoff);
@@ -78,7 +78,7 @@ final class TestImages {
         b.putShort(54, (short) 56);
         b.putShort(56, (short) phnum);
         int ph = phoff;
-        b.putInt(ph, 1);                               // PT_LOAD
+        b.putInt(ph, 1); // PT_LOAD
         b.putInt(ph + 4, 7);
         b.putLong(ph + 8, codeOffset);
         b.putLong(ph + 16, ELF_LOAD_ADDRESS);
@@ -87,13 +87,13 @@ final class TestImages {
         b.putLong(ph + 40, code.length + bss);
         if (note) {
             ph += 56;
-            b.putInt(ph, 4);                           // PT_NOTE
+            b.putInt(ph, 4); // PT_NOTE
             b.putLong(ph + 8, noteOffset);
             b.putLong(ph + 32, noteSize);
             b.putLong(ph + 40, noteSize);
             b.putInt(noteOffset, 4);
             b.putInt(noteOffset + 4, descSize);
-            b.putInt(noteOffset + 8, 18);              // XEN_ELFNOTE_PHYS32_ENTRY
+            b.putInt(noteOffset + 8, 18); // XEN_ELFNOTE_PHYS32_ENTRY
             b.put(noteOffset + 12, (byte) 'X').put(noteOffset + 13, (byte) 'e').put(noteOffset + 14, (byte) 'n');
             if (descSize == 4) {
                 b.putInt(noteOffset + 16, (int) pvhEntry);
@@ -118,7 +118,10 @@ final class TestImages {
 
     /** {@code compressed} followed by the 4-byte little-endian {@code size}, as the kernel build appends it. */
     static byte[] withSizeSuffix(byte[] compressed, int size) {
-        return ByteBuffer.allocate(compressed.length + 4).order(ByteOrder.LITTLE_ENDIAN).put(compressed).putInt(size)
+        return ByteBuffer.allocate(compressed.length + 4)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .put(compressed)
+                .putInt(size)
                 .array();
     }
 }

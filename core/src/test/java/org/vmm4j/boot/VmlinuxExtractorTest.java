@@ -101,8 +101,8 @@ class VmlinuxExtractorTest {
 
     @Test
     void rejectsBzImageWithoutPayload() {
-        BootException e = assertThrows(BootException.class,
-                () -> VmlinuxExtractor.extract(new TestImages.BzImage().build()));
+        BootException e =
+                assertThrows(BootException.class, () -> VmlinuxExtractor.extract(new TestImages.BzImage().build()));
         assertTrue(e.getMessage().contains("no compressed payload"), e.getMessage());
     }
 
@@ -113,7 +113,8 @@ class VmlinuxExtractorTest {
         ElfKernel k = ElfKernel.parse(elf);
         assertTrue(k.pvhEntry().isPresent(), "Debian kernels are built with CONFIG_PVH");
         long entry = k.pvhEntry().getAsLong();
-        assertTrue(entry >= k.lowestAddress() && entry < k.end(),
+        assertTrue(
+                entry >= k.lowestAddress() && entry < k.end(),
                 "PVH entry 0x" + Long.toHexString(entry) + " lies inside the kernel's segments");
         assertTrue(k.lowestAddress() >= Layout.HIGH_MEMORY_ADDRESS);
     }

@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
-
 import org.vmm4j.guest.Guest;
 import org.vmm4j.guest.GuestManager;
 import org.vmm4j.guest.GuestState;
@@ -15,7 +14,8 @@ final class DefinedGuests {
 
     /** A fresh guest name, {@code contract-<stem>-<random>}, within {@code GuestSpec.MAX_NAME_LENGTH}. */
     String newName(String stem) {
-        String name = "contract-" + stem + "-" + Integer.toString(ThreadLocalRandom.current().nextInt(1 << 30), 36);
+        String name = "contract-" + stem + "-"
+                + Integer.toString(ThreadLocalRandom.current().nextInt(1 << 30), 36);
         names.add(name);
         return name;
     }

@@ -7,7 +7,6 @@ import static org.vmm4j.contract.ClosedAssertions.assertClosed;
 
 import java.time.Duration;
 import java.util.UUID;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -11,7 +11,6 @@ import static org.vmm4j.contract.ClosedAssertions.assertRejected;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -104,7 +103,8 @@ public abstract class GuestManagerContract {
             assertEquals(name, guest.name());
             assertEquals(GuestState.STOPPED, guest.state());
             UUID uuid = guest.uuid();
-            try (Guest byName = manager.find(name).orElseThrow(); Guest byUuid = manager.find(uuid).orElseThrow()) {
+            try (Guest byName = manager.find(name).orElseThrow();
+                    Guest byUuid = manager.find(uuid).orElseThrow()) {
                 assertEquals(uuid, byName.uuid());
                 assertEquals(name, byUuid.name());
             }
@@ -140,7 +140,10 @@ public abstract class GuestManagerContract {
         String name = defined.newName("dup");
         try (Guest first = manager.define(specFor(name))) {
             UUID uuid = first.uuid();
-            assertRejected("define with a taken name", name, () -> manager.define(specFor(name)).close());
+            assertRejected(
+                    "define with a taken name",
+                    name,
+                    () -> manager.define(specFor(name)).close());
             try (Guest still = manager.find(name).orElseThrow()) {
                 assertEquals(uuid, still.uuid(), "the existing guest is left as it was");
             }
@@ -161,7 +164,7 @@ public abstract class GuestManagerContract {
 
     @Test
     void listenersWhereSupported() throws Exception {
-        GuestEventListener ignore = event -> { };
+        GuestEventListener ignore = event -> {};
         if (!supportsListeners()) {
             assertThrows(UnsupportedOperationException.class, () -> manager.addListener(ignore));
             return;
@@ -202,7 +205,7 @@ public abstract class GuestManagerContract {
         assertClosed("find(uuid)", () -> manager.find(UUID.randomUUID()), MANAGER_NAMES);
         assertClosed("define", () -> manager.define(spec), MANAGER_NAMES);
         if (supportsListeners()) {
-            assertClosed("addListener", () -> manager.addListener(event -> { }), MANAGER_NAMES);
+            assertClosed("addListener", () -> manager.addListener(event -> {}), MANAGER_NAMES);
         }
         if (supportsBulkStats()) {
             assertClosed("stats", () -> manager.stats(GuestFilter.ALL), MANAGER_NAMES);

@@ -15,7 +15,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
@@ -66,7 +65,8 @@ public abstract class VirtualCpuContract {
      */
     protected void loadProgram(VirtualCpu cpu, GuestMemory ram, GuestProgram program) {
         ram.write(PROGRAM_ADDRESS, program.code());
-        cpu.setSpecialRegisters(cpu.specialRegisters().toBuilder().cs(Segment.realMode(0, true)).build());
+        cpu.setSpecialRegisters(
+                cpu.specialRegisters().toBuilder().cs(Segment.realMode(0, true)).build());
         cpu.setRegisters(Registers.builder().rip(PROGRAM_ADDRESS).build());
     }
 
@@ -109,9 +109,24 @@ public abstract class VirtualCpuContract {
     @Test
     void registersRoundTrip() {
         Registers set = Registers.builder()
-                .rax(0x1111_2222_3333_4444L).rbx(2).rcx(3).rdx(4).rsi(5).rdi(6).rsp(0x8000).rbp(0x7ff0)
-                .r8(8).r9(9).r10(10).r11(11).r12(12).r13(13).r14(14).r15(-1L)
-                .rip(0x1234).rflags(Registers.RFLAGS_RESERVED | 0x1 | 0x40)
+                .rax(0x1111_2222_3333_4444L)
+                .rbx(2)
+                .rcx(3)
+                .rdx(4)
+                .rsi(5)
+                .rdi(6)
+                .rsp(0x8000)
+                .rbp(0x7ff0)
+                .r8(8)
+                .r9(9)
+                .r10(10)
+                .r11(11)
+                .r12(12)
+                .r13(13)
+                .r14(14)
+                .r15(-1L)
+                .rip(0x1234)
+                .rflags(Registers.RFLAGS_RESERVED | 0x1 | 0x40)
                 .build();
         cpu.setRegisters(set);
         assertEquals(set, cpu.registers());
@@ -123,7 +138,8 @@ public abstract class VirtualCpuContract {
         SpecialRegisters set = initial.toBuilder()
                 .cs(Segment.realMode(0x100, true))
                 .dataSegments(Segment.realMode(0x200, false))
-                .cr2(0xdead_0000L).cr3(0x5000)
+                .cr2(0xdead_0000L)
+                .cr3(0x5000)
                 .build();
         cpu.setSpecialRegisters(set);
         SpecialRegisters read = cpu.specialRegisters();
@@ -199,7 +215,9 @@ public abstract class VirtualCpuContract {
                 loadProgram(cpu, ram, GuestProgram.SPIN);
                 return cpu.run().kind();
             });
-            assertThrows(TimeoutException.class, () -> run.get(200, TimeUnit.MILLISECONDS),
+            assertThrows(
+                    TimeoutException.class,
+                    () -> run.get(200, TimeUnit.MILLISECONDS),
                     "the spinning guest must not exit on its own");
             cpu.requestStop();
             assertEquals(ExitKind.STOP_REQUESTED, run.get(STOP_DEADLINE.toMillis(), TimeUnit.MILLISECONDS));

@@ -11,7 +11,6 @@ import static org.vmm4j.contract.ClosedAssertions.assertClosed;
 import static org.vmm4j.contract.ClosedAssertions.assertRejected;
 
 import java.util.List;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -143,7 +142,9 @@ public abstract class VirtualMachineContract {
         assertThrows(IndexOutOfBoundsException.class, () -> ram.putLong(Long.MAX_VALUE, 1));
         assertThrows(IndexOutOfBoundsException.class, () -> ram.write(size - 2, new byte[3]));
         assertThrows(IndexOutOfBoundsException.class, () -> ram.read(size - 2, new byte[3], 0, 3));
-        assertThrows(IndexOutOfBoundsException.class, () -> ram.read(0, new byte[3], 1, 3),
+        assertThrows(
+                IndexOutOfBoundsException.class,
+                () -> ram.read(0, new byte[3], 1, 3),
                 "the destination array is bounds-checked too");
         assertThrows(IndexOutOfBoundsException.class, () -> ram.write(0, new byte[3], -1, 2));
         assertThrows(IndexOutOfBoundsException.class, () -> ram.fill(size - 2, 3, (byte) 1));
@@ -153,15 +154,14 @@ public abstract class VirtualMachineContract {
 
     @Test
     void rejectsUnalignedAddress() {
-        assertRejected("allocateMemory at an unaligned address", "page",
-                () -> vm.allocateMemory(pageSize() + 8, pageSize()));
+        assertRejected(
+                "allocateMemory at an unaligned address", "page", () -> vm.allocateMemory(pageSize() + 8, pageSize()));
         assertTrue(vm.memoryRegions().isEmpty());
     }
 
     @Test
     void rejectsUnalignedSize() {
-        assertRejected("allocateMemory of an unaligned size", "page",
-                () -> vm.allocateMemory(0, pageSize() + 1));
+        assertRejected("allocateMemory of an unaligned size", "page", () -> vm.allocateMemory(0, pageSize() + 1));
     }
 
     @Test
@@ -289,8 +289,8 @@ public abstract class VirtualMachineContract {
     void dirtyLogWhereSupported() {
         long p = pageSize();
         if (!supportsDirtyLog()) {
-            assertThrows(UnsupportedOperationException.class,
-                    () -> vm.allocateMemory(0, p, MemoryOption.LOG_DIRTY_PAGES));
+            assertThrows(
+                    UnsupportedOperationException.class, () -> vm.allocateMemory(0, p, MemoryOption.LOG_DIRTY_PAGES));
             assertTrue(vm.memoryRegions().isEmpty());
             return;
         }
@@ -311,7 +311,8 @@ public abstract class VirtualMachineContract {
     @Test
     void readOnlyMemoryWhereSupported() {
         if (!supportsReadOnlyMemory()) {
-            assertThrows(UnsupportedOperationException.class,
+            assertThrows(
+                    UnsupportedOperationException.class,
                     () -> vm.allocateMemory(0, pageSize(), MemoryOption.READ_ONLY));
             assertTrue(vm.memoryRegions().isEmpty());
             return;

@@ -20,8 +20,13 @@ class HostPlanOnThisHostTest {
     private final CommandExecutor executor = CommandExecutor.system(Duration.ofSeconds(30));
 
     private static HostPlan makeDirectoryPlan(Path target) {
-        return new HostPlan("make a directory", List.of(new PlanStep.Run("create " + target,
-                List.of("mkdir", "-p", target.toString()), List.of("test", "-d", target.toString()), false)));
+        return new HostPlan(
+                "make a directory",
+                List.of(new PlanStep.Run(
+                        "create " + target,
+                        List.of("mkdir", "-p", target.toString()),
+                        List.of("test", "-d", target.toString()),
+                        false)));
     }
 
     @Test
@@ -48,8 +53,13 @@ class HostPlanOnThisHostTest {
     @Test
     void checkWhoseProgramIsNotInstalledCountsAsNotDone() {
         Path target = dir.resolve("made");
-        HostPlan plan = new HostPlan("check with a missing program", List.of(new PlanStep.Run("create " + target,
-                List.of("mkdir", target.toString()), List.of("/nonexistent/checker"), false)));
+        HostPlan plan = new HostPlan(
+                "check with a missing program",
+                List.of(new PlanStep.Run(
+                        "create " + target,
+                        List.of("mkdir", target.toString()),
+                        List.of("/nonexistent/checker"),
+                        false)));
 
         assertEquals(plan.steps(), plan.apply(executor).applied());
         assertTrue(Files.isDirectory(target));
@@ -57,11 +67,14 @@ class HostPlanOnThisHostTest {
 
     @Test
     void fileEditsAreAppliedOnceToRealFiles() throws Exception {
-        Path conf = Files.writeString(dir.resolve("rc.conf"), "hostname=\"h\"\n# BEGIN vmm4j net\nold\n# END vmm4j net\n");
+        Path conf =
+                Files.writeString(dir.resolve("rc.conf"), "hostname=\"h\"\n# BEGIN vmm4j net\nold\n# END vmm4j net\n");
         Path loader = dir.resolve("boot").resolve("loader.conf");
-        HostPlan plan = new HostPlan("edit files", List.of(
-                new PlanStep.EnsureLine("load vmm at boot", loader, "vmm_load=\"YES\"", false),
-                new PlanStep.EnsureBlock("network", conf, "net", "ifconfig_bridge0=\"up\"\n", false)));
+        HostPlan plan = new HostPlan(
+                "edit files",
+                List.of(
+                        new PlanStep.EnsureLine("load vmm at boot", loader, "vmm_load=\"YES\"", false),
+                        new PlanStep.EnsureBlock("network", conf, "net", "ifconfig_bridge0=\"up\"\n", false)));
 
         assertEquals(plan.steps(), plan.apply(executor).applied());
         String confAfterFirst = Files.readString(conf);
@@ -79,8 +92,12 @@ class HostPlanOnThisHostTest {
     void checkOutputPatternIsMatchedAgainstTheRealProgramsOutput() throws Exception {
         Path marker = dir.resolve("state");
         Files.writeString(marker, "Active: no\n");
-        PlanStep.Run activate = new PlanStep.Run("activate", List.of("sh", "-c", "echo 'Active: yes' > " + marker),
-                List.of("cat", marker.toString()), "^Active:\\s+yes$", false);
+        PlanStep.Run activate = new PlanStep.Run(
+                "activate",
+                List.of("sh", "-c", "echo 'Active: yes' > " + marker),
+                List.of("cat", marker.toString()),
+                "^Active:\\s+yes$",
+                false);
         HostPlan plan = new HostPlan("activate", List.of(activate));
 
         assertEquals(List.of(activate), plan.apply(executor).applied());

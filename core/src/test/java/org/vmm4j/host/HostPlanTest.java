@@ -14,14 +14,21 @@ import org.junit.jupiter.api.Test;
 class HostPlanTest {
     private static final Path RC_CONF = Path.of("/etc/rc.conf");
 
-    private static final PlanStep.Run LOAD = new PlanStep.Run("load vmm", List.of("kldload", "vmm"),
-            List.of("kldstat", "-q", "-m", "vmm"), true);
-    private static final PlanStep.Run INSTALL = new PlanStep.Run("install bhyve-firmware",
-            List.of("pkg", "install", "-y", "bhyve-firmware"), List.of("pkg", "info", "-e", "bhyve-firmware"), true);
-    private static final PlanStep.EnsureLine AT_BOOT = new PlanStep.EnsureLine("load vmm at boot",
-            Path.of("/boot/loader.conf"), "vmm_load=\"YES\"", true);
-    private static final PlanStep.EnsureBlock BRIDGE = new PlanStep.EnsureBlock("configure bridge0", RC_CONF,
-            "bridge0", "cloned_interfaces=\"bridge0\"\nifconfig_bridge0=\"addm em0 up\"", true);
+    private static final PlanStep.Run LOAD =
+            new PlanStep.Run("load vmm", List.of("kldload", "vmm"), List.of("kldstat", "-q", "-m", "vmm"), true);
+    private static final PlanStep.Run INSTALL = new PlanStep.Run(
+            "install bhyve-firmware",
+            List.of("pkg", "install", "-y", "bhyve-firmware"),
+            List.of("pkg", "info", "-e", "bhyve-firmware"),
+            true);
+    private static final PlanStep.EnsureLine AT_BOOT =
+            new PlanStep.EnsureLine("load vmm at boot", Path.of("/boot/loader.conf"), "vmm_load=\"YES\"", true);
+    private static final PlanStep.EnsureBlock BRIDGE = new PlanStep.EnsureBlock(
+            "configure bridge0",
+            RC_CONF,
+            "bridge0",
+            "cloned_interfaces=\"bridge0\"\nifconfig_bridge0=\"addm em0 up\"",
+            true);
 
     private static HostPlan plan() {
         return new HostPlan("enable bhyve", List.of(LOAD, INSTALL, AT_BOOT, BRIDGE));
@@ -37,11 +44,18 @@ class HostPlanTest {
 
         assertEquals(plan().steps(), outcome.applied());
         assertEquals(List.of(), outcome.skipped());
-        assertEquals(List.of("kldstat -q -m vmm", "kldload vmm", "pkg info -e bhyve-firmware",
-                "pkg install -y bhyve-firmware"), host.commands);
+        assertEquals(
+                List.of(
+                        "kldstat -q -m vmm",
+                        "kldload vmm",
+                        "pkg info -e bhyve-firmware",
+                        "pkg install -y bhyve-firmware"),
+                host.commands);
         assertEquals("vmm_load=\"YES\"\n", host.files.get(Path.of("/boot/loader.conf")));
-        assertEquals("hostname=\"h\"\n# BEGIN vmm4j bridge0\ncloned_interfaces=\"bridge0\"\n"
-                + "ifconfig_bridge0=\"addm em0 up\"\n# END vmm4j bridge0\n", host.files.get(RC_CONF));
+        assertEquals(
+                "hostname=\"h\"\n# BEGIN vmm4j bridge0\ncloned_interfaces=\"bridge0\"\n"
+                        + "ifconfig_bridge0=\"addm em0 up\"\n# END vmm4j bridge0\n",
+                host.files.get(RC_CONF));
     }
 
     @Test
@@ -67,8 +81,8 @@ class HostPlanTest {
     void ensureLineAppendsOnlyAMissingLineAndAddsTheNewlineBeforeIt() {
         Path loader = Path.of("/boot/loader.conf");
         RecordingExecutor host = new RecordingExecutor().file(loader, "a=1\nvmm_load=\"YES\"\nb=2");
-        HostPlan plan = new HostPlan("lines", List.of(AT_BOOT,
-                new PlanStep.EnsureLine("tap up", loader, "if_tap_load=\"YES\"", true)));
+        HostPlan plan = new HostPlan(
+                "lines", List.of(AT_BOOT, new PlanStep.EnsureLine("tap up", loader, "if_tap_load=\"YES\"", true)));
 
         HostPlan.Outcome outcome = plan.apply(host);
 
@@ -79,14 +93,20 @@ class HostPlanTest {
 
     @Test
     void ensureBlockReplacesAnOlderVersionOfTheSameBlockInPlace() {
-        RecordingExecutor host = new RecordingExecutor().file(RC_CONF,
-                "a=1\n# BEGIN vmm4j bridge0\nold=1\n# END vmm4j bridge0\nz=9\n");
+        RecordingExecutor host =
+                new RecordingExecutor().file(RC_CONF, "a=1\n# BEGIN vmm4j bridge0\nold=1\n# END vmm4j bridge0\nz=9\n");
 
-        assertEquals(List.of(BRIDGE), new HostPlan("block", List.of(BRIDGE)).apply(host).applied());
+        assertEquals(
+                List.of(BRIDGE),
+                new HostPlan("block", List.of(BRIDGE)).apply(host).applied());
 
-        assertEquals("a=1\n# BEGIN vmm4j bridge0\ncloned_interfaces=\"bridge0\"\nifconfig_bridge0=\"addm em0 up\"\n"
-                + "# END vmm4j bridge0\nz=9\n", host.files.get(RC_CONF));
-        assertEquals(List.of(BRIDGE), new HostPlan("block", List.of(BRIDGE)).apply(host).skipped());
+        assertEquals(
+                "a=1\n# BEGIN vmm4j bridge0\ncloned_interfaces=\"bridge0\"\nifconfig_bridge0=\"addm em0 up\"\n"
+                        + "# END vmm4j bridge0\nz=9\n",
+                host.files.get(RC_CONF));
+        assertEquals(
+                List.of(BRIDGE),
+                new HostPlan("block", List.of(BRIDGE)).apply(host).skipped());
         assertEquals(1, host.writes.get(RC_CONF));
     }
 
@@ -105,7 +125,8 @@ class HostPlanTest {
                 .answer("pkg install -y bhyve-firmware", 70, "", "pkg: No packages available\n");
         List<String> events = new ArrayList<>();
 
-        PlanStepFailedException e = assertThrows(PlanStepFailedException.class,
+        PlanStepFailedException e = assertThrows(
+                PlanStepFailedException.class,
                 () -> plan().apply(host, p -> events.add(p.index() + "/" + p.total() + " " + p.message())));
 
         assertEquals(70, e.exitCode());
@@ -114,10 +135,13 @@ class HostPlanTest {
         assertEquals(INSTALL, e.step());
         assertEquals("pkg: No packages available\n", e.result().stderr());
         assertEquals("pkg", e.operation());
-        assertEquals("step 2 of plan 'enable bhyve' failed (install bhyve-firmware): pkg install -y bhyve-firmware "
-                + "exited 70: pkg: No packages available (this step needs root)", e.getMessage());
+        assertEquals(
+                "step 2 of plan 'enable bhyve' failed (install bhyve-firmware): pkg install -y bhyve-firmware "
+                        + "exited 70: pkg: No packages available (this step needs root)",
+                e.getMessage());
         assertEquals(List.of("1/4 checking", "1/4 done", "2/4 checking"), events);
-        assertEquals("pkg install -y bhyve-firmware", host.commands.get(host.commands.size() - 1), "nothing ran after it");
+        assertEquals(
+                "pkg install -y bhyve-firmware", host.commands.get(host.commands.size() - 1), "nothing ran after it");
         assertTrue(host.files.isEmpty(), "the file steps after the failure did not run");
     }
 
@@ -133,36 +157,44 @@ class HostPlanTest {
 
     @Test
     void stepWhoseProgramIsNotInstalledFails() {
-        RecordingExecutor host = new RecordingExecutor().unscriptedChecksFail(List.of("kldstat -q -m vmm"))
+        RecordingExecutor host = new RecordingExecutor()
+                .unscriptedChecksFail(List.of("kldstat -q -m vmm"))
                 .notInstalled("kldload vmm");
         assertThrows(CommandFailedException.class, () -> new HostPlan("load", List.of(LOAD)).apply(host));
     }
 
     @Test
     void checkOutputMustMatchThePatternOnSomeLine() {
-        PlanStep.Run autostart = new PlanStep.Run("autostart the default network",
-                List.of("virsh", "net-autostart", "default"), List.of("virsh", "net-info", "default"),
-                "^Autostart:\\s+yes", true);
+        PlanStep.Run autostart = new PlanStep.Run(
+                "autostart the default network",
+                List.of("virsh", "net-autostart", "default"),
+                List.of("virsh", "net-info", "default"),
+                "^Autostart:\\s+yes",
+                true);
         HostPlan plan = new HostPlan("network", List.of(autostart));
 
-        RecordingExecutor off = new RecordingExecutor().answer("virsh net-info default", 0,
-                "Name: default\nAutostart:      no\nComment: yes\n", "");
+        RecordingExecutor off = new RecordingExecutor()
+                .answer("virsh net-info default", 0, "Name: default\nAutostart:      no\nComment: yes\n", "");
         assertEquals(List.of(autostart), plan.apply(off).applied());
         assertEquals(List.of("virsh net-info default", "virsh net-autostart default"), off.commands);
 
-        RecordingExecutor on = new RecordingExecutor().answer("virsh net-info default", 0,
-                "Name: default\nAutostart:      yes\n", "");
+        RecordingExecutor on =
+                new RecordingExecutor().answer("virsh net-info default", 0, "Name: default\nAutostart:      yes\n", "");
         assertEquals(List.of(autostart), plan.apply(on).skipped());
 
-        RecordingExecutor failing = new RecordingExecutor().answer("virsh net-info default", 1,
-                "Autostart:      yes\n", "");
+        RecordingExecutor failing =
+                new RecordingExecutor().answer("virsh net-info default", 1, "Autostart:      yes\n", "");
         assertEquals(List.of(autostart), plan.apply(failing).applied(), "a failing check is never done");
     }
 
     @Test
     void rendersEveryStepsCommandCheckAndFileEdit() {
-        PlanStep.Run grouped = new PlanStep.Run("add alice to kvm", List.of("usermod", "-aG", "kvm", "alice"),
-                List.of("id", "-nG", "alice"), "(^|\\s)kvm(\\s|$)", true);
+        PlanStep.Run grouped = new PlanStep.Run(
+                "add alice to kvm",
+                List.of("usermod", "-aG", "kvm", "alice"),
+                List.of("id", "-nG", "alice"),
+                "(^|\\s)kvm(\\s|$)",
+                true);
         PlanStep.Run user = new PlanStep.Run("say hello", List.of("echo", "hello"), null, false);
         HostPlan plan = new HostPlan("review me", List.of(LOAD, grouped, user, AT_BOOT, BRIDGE));
 
@@ -192,11 +224,14 @@ class HostPlanTest {
         assertThrows(IllegalArgumentException.class, () -> new PlanStep.Run("nothing", List.of(), null, false));
         assertThrows(IllegalArgumentException.class, () -> new PlanStep.Run(" ", List.of("true"), null, false));
         assertThrows(IllegalArgumentException.class, () -> new PlanStep.Run("shell", List.of("rm -rf /"), null, true));
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> new PlanStep.Run("newline", List.of("echo"), List.of("grep", "a\nb"), false));
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> new PlanStep.Run("pattern without check", List.of("true"), List.of(), "yes", false));
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> new PlanStep.Run("bad pattern", List.of("true"), List.of("true"), "(", false));
         assertThrows(IllegalArgumentException.class, () -> new PlanStep.EnsureLine("two", RC_CONF, "a\nb", true));
         assertThrows(IllegalArgumentException.class, () -> new PlanStep.EnsureBlock("b", RC_CONF, "x/y", "", true));
@@ -207,7 +242,9 @@ class HostPlanTest {
     @Test
     void fourArgumentRunHasNoCheckOutputPattern() {
         assertEquals("", LOAD.checkOutput());
-        assertEquals(new PlanStep.Run("load vmm", List.of("kldload", "vmm"), List.of("kldstat", "-q", "-m", "vmm"),
-                "", true), LOAD);
+        assertEquals(
+                new PlanStep.Run(
+                        "load vmm", List.of("kldload", "vmm"), List.of("kldstat", "-q", "-m", "vmm"), "", true),
+                LOAD);
     }
 }

@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vmm4j.Fact;
@@ -51,8 +50,10 @@ class LiveHostFactsTest {
 
     @Test
     void programsThatCannotStartAreMissingAndOthersAnswer() {
-        RecordingExecutor executor = new RecordingExecutor().notInstalled("kldstat -q -m vmm")
-                .answer("zpool list", 1, "", "no ZFS").answer("uname -r", 0, "14.1-RELEASE\n", "");
+        RecordingExecutor executor = new RecordingExecutor()
+                .notInstalled("kldstat -q -m vmm")
+                .answer("zpool list", 1, "", "no ZFS")
+                .answer("uname -r", 0, "14.1-RELEASE\n", "");
         LiveHostFacts facts = new LiveHostFacts(executor, dir);
         assertEquals(Optional.empty(), facts.run(List.of("kldstat", "-q", "-m", "vmm")));
         assertEquals(1, facts.run(List.of("zpool", "list")).orElseThrow().exitCode());
@@ -74,7 +75,8 @@ class LiveHostFactsTest {
 
     @Test
     void recordedFactsAnswerTheSameQuestions() {
-        RecordedHostFacts facts = new RecordedHostFacts().command(List.of("kldstat", "-q", "-m", "vmm"), 1, "")
+        RecordedHostFacts facts = new RecordedHostFacts()
+                .command(List.of("kldstat", "-q", "-m", "vmm"), 1, "")
                 .command(List.of("vmctl", "status"), 0, "ID PID\n");
         assertEquals(Fact.NO, facts.succeeds(List.of("kldstat", "-q", "-m", "vmm")));
         assertEquals(Fact.UNKNOWN, facts.succeeds(List.of("bhyvectl")));

@@ -33,8 +33,8 @@ class ProcessCommandExecutorTest {
         assertThrows(IllegalArgumentException.class, () -> executor.run(List.of("rm -rf /")));
         assertThrows(IllegalArgumentException.class, () -> executor.run(List.of("echo", "a\nb")));
         assertThrows(IllegalArgumentException.class, () -> executor.run(List.of()));
-        CommandFailedException e = assertThrows(CommandFailedException.class,
-                () -> executor.run(List.of("/nonexistent/program")));
+        CommandFailedException e =
+                assertThrows(CommandFailedException.class, () -> executor.run(List.of("/nonexistent/program")));
         assertTrue(e.getMessage().contains("/nonexistent/program"), e.getMessage());
         assertEquals("/nonexistent/program", e.operation());
     }

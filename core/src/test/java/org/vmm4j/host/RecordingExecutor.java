@@ -20,15 +20,14 @@ public final class RecordingExecutor implements CommandExecutor {
     public final Map<Path, String> files = new HashMap<>();
 
     /** An executor with no script, no files and nothing run yet. */
-    public RecordingExecutor() {
-    }
+    public RecordingExecutor() {}
     /** How many times each file was written. */
     public final Map<Path, Integer> writes = new HashMap<>();
+
     private final Map<String, Answer> script = new HashMap<>();
     private final Set<String> missing = new HashSet<>();
 
-    private record Answer(int exitCode, String stdout, String stderr) {
-    }
+    private record Answer(int exitCode, String stdout, String stderr) {}
 
     /** Answers {@code command} (arguments joined with spaces) with this exit status and output. */
     public RecordingExecutor answer(String command, int exitCode, String stdout, String stderr) {

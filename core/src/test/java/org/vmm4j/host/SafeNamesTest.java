@@ -19,8 +19,22 @@ class SafeNamesTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"a/b", "../etc", "web;reboot", "web 1", " web", "-o", "-rf", ".hidden", "a'b", "a$b",
-        "a\nb", "a\0b", ""})
+    @ValueSource(
+            strings = {
+                "a/b",
+                "../etc",
+                "web;reboot",
+                "web 1",
+                " web",
+                "-o",
+                "-rf",
+                ".hidden",
+                "a'b",
+                "a$b",
+                "a\nb",
+                "a\0b",
+                ""
+            })
     void rejectsSlashesSemicolonsSpacesLeadingDashesAndShellCharacters(String name) {
         var e = assertThrows(IllegalArgumentException.class, () -> SafeNames.require("guest name", name, 32));
         assertTrue(e.getMessage().startsWith("guest name"), e.getMessage());
@@ -48,8 +62,15 @@ class SafeNamesTest {
         assertEquals(List.of("/sbin/ifconfig", "bridge0", "a b; $(x)"), checked, "an immutable copy");
         assertEquals(List.of("qemu-img", "info"), SafeNames.requireCommand(List.of("qemu-img", "info")));
 
-        for (List<String> bad : List.<List<String>>of(List.of(), List.of("rm -rf /"), List.of("./prog"), List.of("-x"),
-                List.of("echo", "a\nb"), List.of("echo", "a\rb"), List.of("echo", "a\0b"), Arrays.asList("echo", null))) {
+        for (List<String> bad : List.<List<String>>of(
+                List.of(),
+                List.of("rm -rf /"),
+                List.of("./prog"),
+                List.of("-x"),
+                List.of("echo", "a\nb"),
+                List.of("echo", "a\rb"),
+                List.of("echo", "a\0b"),
+                Arrays.asList("echo", null))) {
             assertThrows(IllegalArgumentException.class, () -> SafeNames.requireCommand(bad), String.valueOf(bad));
         }
         assertThrows(IllegalArgumentException.class, () -> SafeNames.requireCommand(null));
@@ -67,8 +88,8 @@ class SafeNamesTest {
     @Test
     void absolutePathsMustBeNormalized() {
         assertEquals("/vm/web1/disk0.img", SafeNames.requireAbsolutePath("disk file", "/vm/web1/disk0.img"));
-        for (String bad : Arrays.asList("vm/disk.img", "-o", "/vm/../etc/passwd", "/vm/..", "/vm//a", "/vm/./a", "/vm/.",
-                "/vm/a\nb", null)) {
+        for (String bad : Arrays.asList(
+                "vm/disk.img", "-o", "/vm/../etc/passwd", "/vm/..", "/vm//a", "/vm/./a", "/vm/.", "/vm/a\nb", null)) {
             assertThrows(IllegalArgumentException.class, () -> SafeNames.requireAbsolutePath("disk file", bad), bad);
         }
     }

@@ -65,13 +65,16 @@ class ArrayMapTest {
         assertThrows(UnsupportedOperationException.class, () -> map.put("x", 1));
         assertThrows(UnsupportedOperationException.class, () -> map.remove("vcpu.0.time"));
         assertThrows(UnsupportedOperationException.class, map::clear);
-        assertThrows(UnsupportedOperationException.class, () -> map.entrySet().iterator().next().setValue(1));
+        assertThrows(
+                UnsupportedOperationException.class,
+                () -> map.entrySet().iterator().next().setValue(1));
         assertEquals(3, map.size());
     }
 
     @Test
     void rejectsRepeatedKeysAndNulls() {
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> ArrayMap.adopt(new String[] {"a", "b", "a"}, new Object[] {1, 2, 3}, 3));
         String[] many = new String[12];
         Object[] values = new Object[12];
@@ -89,12 +92,12 @@ class ArrayMapTest {
     @Test
     void guestStatsKeepsItInsteadOfCopying() {
         ArrayMap raw = of(2);
-        GuestStats stats = new GuestStats("g", GuestState.RUNNING, 0, Duration.ZERO, -1, -1, List.of(), List.of(),
-                List.of(), raw);
+        GuestStats stats =
+                new GuestStats("g", GuestState.RUNNING, 0, Duration.ZERO, -1, -1, List.of(), List.of(), List.of(), raw);
         assertSame(raw, stats.raw());
         Map<String, Object> mutable = new HashMap<>(raw);
-        GuestStats copied = new GuestStats("g", GuestState.RUNNING, 0, Duration.ZERO, -1, -1, List.of(), List.of(),
-                List.of(), mutable);
+        GuestStats copied = new GuestStats(
+                "g", GuestState.RUNNING, 0, Duration.ZERO, -1, -1, List.of(), List.of(), List.of(), mutable);
         mutable.clear();
         assertEquals(raw, copied.raw());
     }

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,7 +18,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -77,10 +77,12 @@ class AtomicFilesTest {
         Path target = Files.writeString(dir.resolve("definition.guest"), "kept");
         IOException diskFull = new IOException("disk full");
 
-        IOException thrown = assertThrows(IOException.class, () -> AtomicFiles.replace(target, channel -> {
-            channel.write(ByteBuffer.wrap(new byte[8192]));
-            throw diskFull;
-        }));
+        IOException thrown = assertThrows(
+                IOException.class,
+                () -> AtomicFiles.replace(target, channel -> {
+                    channel.write(ByteBuffer.wrap(new byte[8192]));
+                    throw diskFull;
+                }));
 
         assertSame(diskFull, thrown);
         assertEquals("kept", Files.readString(target));
@@ -91,10 +93,12 @@ class AtomicFilesTest {
     void aWriterThrowingAnUncheckedExceptionLeavesNothingBehindEither() throws IOException {
         Path target = dir.resolve("new.img");
 
-        assertThrows(IllegalStateException.class, () -> AtomicFiles.replace(target, channel -> {
-            channel.write(ByteBuffer.wrap(new byte[16]));
-            throw new IllegalStateException("bad image");
-        }));
+        assertThrows(
+                IllegalStateException.class,
+                () -> AtomicFiles.replace(target, channel -> {
+                    channel.write(ByteBuffer.wrap(new byte[16]));
+                    throw new IllegalStateException("bad image");
+                }));
 
         assertFalse(Files.exists(target));
         assertEquals(List.of(), names());
@@ -102,14 +106,17 @@ class AtomicFilesTest {
 
     @Test
     void aReplacedFileKeepsItsPermissionsAndANewOneGetsTheRequestedOnes() throws IOException {
-        assumeTrue(FileSystems.getDefault().supportedFileAttributeViews().contains("posix"),
+        assumeTrue(
+                FileSystems.getDefault().supportedFileAttributeViews().contains("posix"),
                 "the default file system has no POSIX permissions");
         Path existing = Files.writeString(dir.resolve("rc.conf"), "a=1\n");
         Files.setPosixFilePermissions(existing, PosixFilePermissions.fromString("rw-r-----"));
         Path fresh = dir.resolve("vm.conf");
 
         AtomicFiles.write(existing, "a=2\n");
-        AtomicFiles.replace(fresh, PosixFilePermissions.fromString("rw-r--r--"),
+        AtomicFiles.replace(
+                fresh,
+                PosixFilePermissions.fromString("rw-r--r--"),
                 channel -> channel.write(ByteBuffer.wrap("vm \"a\" {}\n".getBytes(StandardCharsets.UTF_8))));
 
         assertEquals("rw-r-----", PosixFilePermissions.toString(Files.getPosixFilePermissions(existing)));

@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.management.ManagementFactory;
 import java.util.List;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.vmm4j.GuestMemory;
@@ -37,7 +36,8 @@ class GuestMemoryMapTest {
     }
 
     private String rejection(long guestAddress, long size) {
-        return assertThrows(IllegalArgumentException.class, () -> map.checkNew(guestAddress, size)).getMessage();
+        return assertThrows(IllegalArgumentException.class, () -> map.checkNew(guestAddress, size))
+                .getMessage();
     }
 
     @Test
@@ -54,7 +54,8 @@ class GuestMemoryMapTest {
     void rejectsOverlapsNamingBothRangesAndTheVmButNotNeighbours() {
         added(0x10000, 0x4000);
         String overlap = rejection(0x12000, 0x4000);
-        assertTrue(overlap.contains("[0x12000, 0x16000) overlaps the region already mapped at [0x10000, 0x14000)"),
+        assertTrue(
+                overlap.contains("[0x12000, 0x16000) overlaps the region already mapped at [0x10000, 0x14000)"),
                 overlap);
         assertTrue(overlap.endsWith("in VM test"), overlap);
         assertTrue(rejection(0xf000, 0x2000).contains("overlaps"), "ends inside the region");
@@ -106,7 +107,8 @@ class GuestMemoryMapTest {
         assertNull(map.find(0x110000), "above the last region");
         assertNull(map.find(-1));
         assertSame(c, map.at(0x100000));
-        String miss = assertThrows(IllegalArgumentException.class, () -> map.at(0x5000)).getMessage();
+        String miss = assertThrows(IllegalArgumentException.class, () -> map.at(0x5000))
+                .getMessage();
         assertEquals("no guest memory at 0x5000 in VM test", miss);
     }
 
@@ -145,7 +147,8 @@ class GuestMemoryMapTest {
         assertSame(mine, map.own(mine));
         NativeGuestMemory foreign = region(0, PAGE);
         try {
-            String message = assertThrows(IllegalArgumentException.class, () -> map.own(foreign)).getMessage();
+            String message = assertThrows(IllegalArgumentException.class, () -> map.own(foreign))
+                    .getMessage();
             assertTrue(message.endsWith(" is not a region of VM test"), message);
             assertThrows(IllegalArgumentException.class, () -> map.remove(foreign));
             assertTrue(foreign.memory().isAlive(), "a foreign region is left alone");

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.List;
 import java.util.Optional;
-
 import org.junit.jupiter.api.Test;
 import org.vmm4j.Fact;
 
@@ -34,11 +33,14 @@ class HostTextTest {
 
     @Test
     void findsTheFirstValueOfAKeyWhateverTheSpacingAroundIt() {
-        assertEquals(Optional.of("fpu vme de pse tsc msr pae mce cx8 apic sep vmx ept"),
+        assertEquals(
+                Optional.of("fpu vme de pse tsc msr pae mce cx8 apic sep vmx ept"),
                 HostText.value(CPUINFO, "flags", ':'));
-        assertEquals(Optional.of("vnmi preemption_timer invvpid ept_x_only"), HostText.value(CPUINFO, "vmx flags", ':'));
+        assertEquals(
+                Optional.of("vnmi preemption_timer invvpid ept_x_only"), HostText.value(CPUINFO, "vmx flags", ':'));
         assertEquals(Optional.of("PAT,HLT,MTF,PAUSE,EPT,UG,VPID"), HostText.value(DMESG, "VT-x", ':'));
-        assertEquals(Optional.of("0xbfebfbff<FPU,VME,DE,PSE,TSC,MSR,PAE,MCE,CX8,APIC,SEP,MTRR>"),
+        assertEquals(
+                Optional.of("0xbfebfbff<FPU,VME,DE,PSE,TSC,MSR,PAE,MCE,CX8,APIC,SEP,MTRR>"),
                 HostText.value(DMESG, "Features", '='));
     }
 
@@ -53,7 +55,8 @@ class HostTextTest {
 
     @Test
     void listsEveryValueOfARepeatedKeyInOrder() {
-        assertEquals(List.of("FPU,VME,DE,PSE,TSC,MSR,VMX", "32KB 64b/line 8-way D-cache"),
+        assertEquals(
+                List.of("FPU,VME,DE,PSE,TSC,MSR,VMX", "32KB 64b/line 8-way D-cache"),
                 HostText.values(DMESG, "cpu0", ':'));
         assertEquals(2, HostText.values(CPUINFO, "processor", ':').size());
         assertEquals(List.of(), HostText.values(CPUINFO, "model name", ':'));

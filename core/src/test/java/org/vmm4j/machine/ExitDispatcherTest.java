@@ -24,7 +24,7 @@ class ExitDispatcherTest {
         ports.register(Uart16550.COM1_PORT, Uart16550.REGISTER_COUNT, uart);
         ports.register(CmosRtc.INDEX_PORT, CmosRtc.PORT_SPAN, new CmosRtc());
         ports.register(PciConfigSpace.ADDRESS_PORT, PciConfigSpace.PORT_SPAN, new PciConfigSpace());
-        ports.register(I8042.DATA_PORT, I8042.PORT_SPAN, new I8042(() -> { }, InterruptLine.NONE));
+        ports.register(I8042.DATA_PORT, I8042.PORT_SPAN, new I8042(() -> {}, InterruptLine.NONE));
         MmioBus mmio = new MmioBus();
         mmio.register(0xd000_0000L, 0x1000, mmioDevice);
         return new ExitDispatcher(ports, mmio);
@@ -92,19 +92,19 @@ class ExitDispatcherTest {
     void dispatchAllocatesNothing() {
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         assertTrue(threads.isThreadAllocatedMemorySupported() && threads.isThreadAllocatedMemoryEnabled());
-        ExitDispatcher d = dispatcher(new Uart16550(OutputStream.nullOutputStream(), InterruptLine.NONE),
-                new MmioBusTest.Tagged(1));
+        ExitDispatcher d = dispatcher(
+                new Uart16550(OutputStream.nullOutputStream(), InterruptLine.NONE), new MmioBusTest.Tagged(1));
         FakeVmExit[] exits = {
-            new FakeVmExit().io(ExitKind.IO_OUT, 0x3f8, 1, 1),       // UART THR
-            new FakeVmExit().io(ExitKind.IO_IN, 0x3fd, 1, 1),        // UART LSR
-            new FakeVmExit().io(ExitKind.IO_OUT, 0x3f8, 1, 16),      // rep outsb
-            new FakeVmExit().io(ExitKind.IO_IN, 0x3fa, 1, 8),        // rep insb of IIR
-            new FakeVmExit().io(ExitKind.IO_OUT, 0x70, 1, 1),        // RTC index
-            new FakeVmExit().io(ExitKind.IO_IN, 0x71, 1, 1),         // RTC data (the clock)
+            new FakeVmExit().io(ExitKind.IO_OUT, 0x3f8, 1, 1), // UART THR
+            new FakeVmExit().io(ExitKind.IO_IN, 0x3fd, 1, 1), // UART LSR
+            new FakeVmExit().io(ExitKind.IO_OUT, 0x3f8, 1, 16), // rep outsb
+            new FakeVmExit().io(ExitKind.IO_IN, 0x3fa, 1, 8), // rep insb of IIR
+            new FakeVmExit().io(ExitKind.IO_OUT, 0x70, 1, 1), // RTC index
+            new FakeVmExit().io(ExitKind.IO_IN, 0x71, 1, 1), // RTC data (the clock)
             new FakeVmExit().io(ExitKind.IO_OUT, 0xcf8, 4, 1),
             new FakeVmExit().io(ExitKind.IO_IN, 0xcfc, 4, 1),
-            new FakeVmExit().io(ExitKind.IO_IN, 0x64, 1, 1),         // i8042 status
-            new FakeVmExit().io(ExitKind.IO_IN, 0x1234, 2, 1),       // nobody
+            new FakeVmExit().io(ExitKind.IO_IN, 0x64, 1, 1), // i8042 status
+            new FakeVmExit().io(ExitKind.IO_IN, 0x1234, 2, 1), // nobody
             new FakeVmExit().mmio(ExitKind.MMIO_READ, 0xd000_0008L, 4, 0),
             new FakeVmExit().mmio(ExitKind.MMIO_WRITE, 0xd000_0008L, 4, 7),
             new FakeVmExit().mmio(ExitKind.MMIO_READ, 0xe000_0000L, 4, 0),

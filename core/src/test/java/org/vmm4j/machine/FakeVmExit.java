@@ -32,21 +32,88 @@ final class FakeVmExit implements VmExit {
         return this;
     }
 
-    @Override public ExitKind kind() { return kind; }
-    @Override public int rawReason() { return 0; }
-    @Override public int ioPort() { return port; }
-    @Override public int ioSize() { return size; }
-    @Override public int ioCount() { return count; }
-    @Override public long ioData(int index) { return data[index]; }
-    @Override public void setIoData(int index, long value) { data[index] = value; }
-    @Override public long mmioAddress() { return address; }
-    @Override public int mmioSize() { return size; }
-    @Override public long mmioData() { return mmioData; }
-    @Override public void setMmioData(long value) { mmioData = value; }
-    @Override public long failureReason() { throw new IllegalStateException(); }
-    @Override public int internalErrorSuberror() { throw new IllegalStateException(); }
-    @Override public SystemEvent systemEvent() { throw new IllegalStateException(); }
-    @Override public long debugPc() { throw new IllegalStateException(); }
-    @Override public int debugException() { throw new IllegalStateException(); }
-    @Override public SuspendReason suspendReason() { throw new IllegalStateException(); }
+    @Override
+    public ExitKind kind() {
+        return kind;
+    }
+
+    @Override
+    public int rawReason() {
+        return 0;
+    }
+
+    @Override
+    public int ioPort() {
+        return port;
+    }
+
+    @Override
+    public int ioSize() {
+        return size;
+    }
+
+    @Override
+    public int ioCount() {
+        return count;
+    }
+
+    @Override
+    public long ioData(int index) {
+        return data[index];
+    }
+
+    @Override
+    public void setIoData(int index, long value) {
+        data[index] = value;
+    }
+
+    @Override
+    public long mmioAddress() {
+        return address;
+    }
+
+    @Override
+    public int mmioSize() {
+        return size;
+    }
+
+    @Override
+    public long mmioData() {
+        return mmioData;
+    }
+
+    @Override
+    public void setMmioData(long value) {
+        mmioData = value;
+    }
+
+    @Override
+    public long failureReason() {
+        throw new IllegalStateException();
+    }
+
+    @Override
+    public int internalErrorSuberror() {
+        throw new IllegalStateException();
+    }
+
+    @Override
+    public SystemEvent systemEvent() {
+        throw new IllegalStateException();
+    }
+
+    @Override
+    public long debugPc() {
+        throw new IllegalStateException();
+    }
+
+    @Override
+    public int debugException() {
+        throw new IllegalStateException();
+    }
+
+    @Override
+    public SuspendReason suspendReason() {
+        throw new IllegalStateException();
+    }
 }

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.ArrayList;
 import java.util.List;
-
 import org.junit.jupiter.api.Test;
 import org.vmm4j.x86.MsiController;
 
@@ -134,7 +133,9 @@ class IoApicTest {
     void messageEncodesLogicalLowestPriorityAndSkipsExtInt() {
         program(1, 0x100 | 0x800 | 0x33, 0x0f);
         ioapic.setLevel(1, true);
-        assertArrayEquals(new long[] {0xfee0_f00cL, 0x133}, msi.sent.get(0),
+        assertArrayEquals(
+                new long[] {0xfee0_f00cL, 0x133},
+                msi.sent.get(0),
                 "destination 0x0f, redirection hint (bit 3) and logical mode (bit 2), delivery mode 1");
         program(2, 0x700, 0);
         ioapic.setLevel(2, true);

@@ -17,8 +17,12 @@ class PcDevicesTest {
     private final ByteArrayOutputStream console = new ByteArrayOutputStream();
     private final Map<Integer, RecordingLine> lines = new HashMap<>();
     private final List<String> events = new ArrayList<>();
-    private final PcDevices pc = new PcDevices(console, irq -> lines.computeIfAbsent(irq, i -> new RecordingLine()),
-            () -> events.add("reset"), nanos -> events.add("booted"), status -> events.add("exit " + status));
+    private final PcDevices pc = new PcDevices(
+            console,
+            irq -> lines.computeIfAbsent(irq, i -> new RecordingLine()),
+            () -> events.add("reset"),
+            nanos -> events.add("booted"),
+            status -> events.add("exit " + status));
 
     private void out(int port, int value) {
         FakeVmExit e = new FakeVmExit().io(ExitKind.IO_OUT, port, 1, 1);

@@ -23,8 +23,7 @@ class PciConfigSpaceTest {
             }
 
             @Override
-            public void writeConfig(int register, int size, int value) {
-            }
+            public void writeConfig(int register, int size, int value) {}
         };
     }
 

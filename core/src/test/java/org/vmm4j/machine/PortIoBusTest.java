@@ -60,8 +60,8 @@ class PortIoBusTest {
     void rejectsOverlappingRegistration() {
         PortIoBus bus = new PortIoBus();
         bus.register(0x60, 5, new Probe());
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> bus.register(0x64, 1, new Probe()));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> bus.register(0x64, 1, new Probe()));
         assertTrue(e.getMessage().contains("0x64"), e.getMessage());
     }
 

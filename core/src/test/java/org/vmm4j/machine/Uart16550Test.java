@@ -12,8 +12,18 @@ import org.junit.jupiter.api.Test;
 class Uart16550Test {
 
     // Register offsets and bits from the 16550A data sheet, written out independently of the class
-    private static final int THR = 0, RBR = 0, DLL = 0, IER = 1, DLM = 1, IIR = 2, FCR = 2, LCR = 3, MCR = 4,
-            LSR = 5, MSR = 6, SCR = 7;
+    private static final int THR = 0,
+            RBR = 0,
+            DLL = 0,
+            IER = 1,
+            DLM = 1,
+            IIR = 2,
+            FCR = 2,
+            LCR = 3,
+            MCR = 4,
+            LSR = 5,
+            MSR = 6,
+            SCR = 7;
 
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private final RecordingLine irq = new RecordingLine();

@@ -10,12 +10,11 @@ import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
 import org.junit.jupiter.api.Test;
 import org.vmm4j.StatDescriptor;
-import org.vmm4j.Stats;
 import org.vmm4j.StatDescriptor.Base;
 import org.vmm4j.StatDescriptor.Unit;
+import org.vmm4j.Stats;
 
 class AbstractStatsTest {
 
@@ -61,10 +60,11 @@ class AbstractStatsTest {
     }
 
     /** Pages, counted in bytes: value x 2^12. */
-    private static final StatDescriptor PAGES = new StatDescriptor("pages", StatDescriptor.Type.INSTANT, Unit.BYTES, Base.POW2,
-            12, 1, 0);
-    private static final StatDescriptor HISTOGRAM = new StatDescriptor("halt_hist", StatDescriptor.Type.LOG_HISTOGRAM, Unit.NONE,
-            Base.POW10, 0, 4, 0);
+    private static final StatDescriptor PAGES =
+            new StatDescriptor("pages", StatDescriptor.Type.INSTANT, Unit.BYTES, Base.POW2, 12, 1, 0);
+
+    private static final StatDescriptor HISTOGRAM =
+            new StatDescriptor("halt_hist", StatDescriptor.Type.LOG_HISTOGRAM, Unit.NONE, Base.POW10, 0, 4, 0);
 
     private static ArrayStats stats() {
         return new ArrayStats(List.of(counter("exits"), HISTOGRAM, PAGES, counter("exits")));
@@ -79,7 +79,8 @@ class AbstractStatsTest {
         assertEquals(1, s.key("halt_hist"));
         assertTrue(s.has("pages"));
         assertFalse(s.has("io_exits"));
-        String message = assertThrows(IllegalArgumentException.class, () -> s.key("io_exits")).getMessage();
+        String message = assertThrows(IllegalArgumentException.class, () -> s.key("io_exits"))
+                .getMessage();
         assertEquals("no statistic named 'io_exits' in vCPU 3", message);
     }
 
@@ -115,7 +116,8 @@ class AbstractStatsTest {
         ArrayStats s = stats();
         s.poll();
         assertEquals(0, s.get(1, 3));
-        String message = assertThrows(IndexOutOfBoundsException.class, () -> s.get(1, 4)).getMessage();
+        String message =
+                assertThrows(IndexOutOfBoundsException.class, () -> s.get(1, 4)).getMessage();
         assertEquals("element 4 of halt_hist in vCPU 3 (it has 4)", message);
         assertThrows(IndexOutOfBoundsException.class, () -> s.get(1, -1));
         assertThrows(IndexOutOfBoundsException.class, () -> s.get(0, 1), "a counter has one value");

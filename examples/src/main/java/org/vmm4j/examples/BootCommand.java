@@ -6,12 +6,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
-
 import org.vmm4j.boot.BusyboxInitramfs;
 import org.vmm4j.boot.EntryKind;
-import org.vmm4j.x86.Irqchip;
 import org.vmm4j.machine.Machine;
 import org.vmm4j.machine.MachineExit;
+import org.vmm4j.x86.Irqchip;
 
 /**
  * {@code vmm4j boot --kernel K [--initrd I | --busybox] [--append ARGS] [--mem 256M] [--cpus N]
@@ -73,13 +72,21 @@ final class BootCommand implements Cli.Command {
         if (!Files.isReadable(kernel)) {
             throw new IllegalArgumentException("cannot read kernel " + kernel);
         }
-        String cmdline = append != null ? append
+        String cmdline = append != null
+                ? append
                 : busybox ? "console=ttyS0 reboot=k panic=-1 rdinit=/init" : "console=ttyS0 reboot=k panic=-1";
         ConsoleWatch console = new ConsoleWatch(out, until);
-        Machine.Builder builder = Machine.builder().kernel(kernel).entry(entry).memoryBytes(memory).vcpus(cpus)
-                .irqchip(irqchip).commandLine(cmdline).console(console).consoleInput(System.in)
-                .bootListener(nanos -> err.printf("%n[vmm4j] guest init reached the boot timer after %d ms%n",
-                        nanos / 1_000_000));
+        Machine.Builder builder = Machine.builder()
+                .kernel(kernel)
+                .entry(entry)
+                .memoryBytes(memory)
+                .vcpus(cpus)
+                .irqchip(irqchip)
+                .commandLine(cmdline)
+                .console(console)
+                .consoleInput(System.in)
+                .bootListener(nanos ->
+                        err.printf("%n[vmm4j] guest init reached the boot timer after %d ms%n", nanos / 1_000_000));
         if (initrd != null) {
             builder.initrd(initrd);
         } else if (busybox) {
@@ -109,8 +116,9 @@ final class BootCommand implements Cli.Command {
                 return 0;
             }
             // Concatenation, not printf: java.util.Formatter loads locale data, a cost at every start.
-            err.println(System.lineSeparator() + "[vmm4j] machine ended: " + e.reason().name().toLowerCase(Locale.ROOT)
-                    + " (" + e.detail() + ") after " + machine.uptime().toMillis() + " ms");
+            err.println(System.lineSeparator() + "[vmm4j] machine ended: "
+                    + e.reason().name().toLowerCase(Locale.ROOT) + " (" + e.detail() + ") after "
+                    + machine.uptime().toMillis() + " ms");
             return e.reason() == MachineExit.Reason.ERROR ? 1 : 0;
         }
     }

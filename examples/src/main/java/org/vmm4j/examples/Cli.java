@@ -4,7 +4,6 @@ import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
-
 import org.vmm4j.VmmException;
 
 /**
@@ -35,8 +34,7 @@ public final class Cli {
         return commands;
     }
 
-    private Cli() {
-    }
+    private Cli() {}
 
     public static void main(String[] args) {
         int status = run(args, System.out, System.err);

@@ -4,8 +4,7 @@ import java.time.Duration;
 
 /** Reading option values for the CLI's commands; every problem is an {@link IllegalArgumentException}. */
 final class CliOptions {
-    private CliOptions() {
-    }
+    private CliOptions() {}
 
     static String value(String[] args, int i, String option) {
         if (i >= args.length) {

@@ -10,7 +10,7 @@ final class ConsoleWatch extends OutputStream {
     private final byte[] needle;
     private int matched;
     private volatile boolean seen;
-    private Runnable action = () -> { };
+    private Runnable action = () -> {};
 
     ConsoleWatch(OutputStream out, String text) {
         this.out = out;

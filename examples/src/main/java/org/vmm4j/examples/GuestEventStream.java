@@ -5,7 +5,6 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.time.Instant;
 import java.util.concurrent.CountDownLatch;
-
 import org.vmm4j.guest.GuestEvent;
 import org.vmm4j.guest.GuestManager;
 

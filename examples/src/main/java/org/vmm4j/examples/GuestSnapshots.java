@@ -2,7 +2,6 @@ package org.vmm4j.examples;
 
 import java.io.PrintStream;
 import java.util.List;
-
 import org.vmm4j.guest.Guest;
 import org.vmm4j.guest.GuestManager;
 import org.vmm4j.guest.Snapshot;
@@ -70,8 +69,13 @@ final class GuestSnapshots {
         String format = "%-20s %-20s %-12s %-7s %-9s %s%n";
         out.printf(format, "NAME", "CREATED", "STATE", "CURRENT", "DISK-ONLY", "DESCRIPTION");
         for (Snapshot s : snapshots) {
-            out.printf(format, s.name(), s.created() == null ? "-" : s.created().toString(),
-                    GuestsCommand.label(s.guestState()), s.current() ? "yes" : "no", s.diskOnly() ? "yes" : "no",
+            out.printf(
+                    format,
+                    s.name(),
+                    s.created() == null ? "-" : s.created().toString(),
+                    GuestsCommand.label(s.guestState()),
+                    s.current() ? "yes" : "no",
+                    s.diskOnly() ? "yes" : "no",
                     s.description() == null || s.description().isEmpty() ? "-" : s.description());
         }
     }

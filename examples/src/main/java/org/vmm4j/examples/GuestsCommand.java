@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.function.Function;
-
 import org.vmm4j.VmmException;
 import org.vmm4j.guest.Guest;
 import org.vmm4j.guest.GuestFilter;
@@ -59,7 +58,8 @@ final class GuestsCommand implements Cli.Command {
         String uri = a.option("--uri").orElse(null);
         String action = a.positional("a guests command");
         // Checked before connecting, so a typo does not wait for a daemon.
-        if (!List.of("list", "info", "start", "stop", "reboot", "delete", "snapshot", "events").contains(action)) {
+        if (!List.of("list", "info", "start", "stop", "reboot", "delete", "snapshot", "events")
+                .contains(action)) {
             throw a.error("unknown guests command '" + action + "'");
         }
         try (GuestManager manager = connect.apply(uri)) {
@@ -98,8 +98,13 @@ final class GuestsCommand implements Cli.Command {
         for (Guest g : manager.list(filter)) {
             try {
                 GuestInfo info = g.info();
-                rows.add(new String[] {g.name(), label(info.state()), Integer.toString(info.vcpus()),
-                        mebibytes(info.memoryBytes()), seconds(info.cpuTime())});
+                rows.add(new String[] {
+                    g.name(),
+                    label(info.state()),
+                    Integer.toString(info.vcpus()),
+                    mebibytes(info.memoryBytes()),
+                    seconds(info.cpuTime())
+                });
             } finally {
                 g.close();
             }
@@ -123,7 +128,10 @@ final class GuestsCommand implements Cli.Command {
             out.printf(format, "uuid", g.uuid());
             out.printf(format, "state", label(info.state()) + " (reason " + info.reason() + ")");
             out.printf(format, "vcpus", info.vcpus());
-            out.printf(format, "memory", mebibytes(info.memoryBytes()) + " (max " + mebibytes(info.maxMemoryBytes()) + ")");
+            out.printf(
+                    format,
+                    "memory",
+                    mebibytes(info.memoryBytes()) + " (max " + mebibytes(info.maxMemoryBytes()) + ")");
             out.printf(format, "cpu time", seconds(info.cpuTime()));
             out.printf(format, "autostart", g.autostart() ? "yes" : "no");
             out.printf(format, "console", g.consolePath().orElse("-"));
@@ -131,8 +139,12 @@ final class GuestsCommand implements Cli.Command {
             String snapshots;
             try {
                 List<Snapshot> all = g.snapshots();
-                snapshots = all.size() + all.stream().filter(Snapshot::current).findFirst()
-                        .map(s -> " (current: " + s.name() + ")").orElse("");
+                snapshots = all.size()
+                        + all.stream()
+                                .filter(Snapshot::current)
+                                .findFirst()
+                                .map(s -> " (current: " + s.name() + ")")
+                                .orElse("");
             } catch (UnsupportedOperationException e) {
                 snapshots = "not supported";
             }
@@ -172,8 +184,10 @@ final class GuestsCommand implements Cli.Command {
             } else {
                 long seconds = timeout.orElse(DEFAULT_STOP_TIMEOUT_SECONDS);
                 boolean graceful = g.shutdown(Duration.ofSeconds(seconds));
-                out.println(graceful ? "stopped " + g.name()
-                        : "stopped " + g.name() + " (forced: it was still running after " + seconds + " s)");
+                out.println(
+                        graceful
+                                ? "stopped " + g.name()
+                                : "stopped " + g.name() + " (forced: it was still running after " + seconds + " s)");
             }
             return 0;
         } finally {
@@ -211,12 +225,19 @@ final class GuestsCommand implements Cli.Command {
         try {
             GuestState state = g.state();
             if (state != GuestState.STOPPED && state != GuestState.CRASHED) {
-                throw new VmmException("guest '" + name + "' is " + label(state) + "; stop it first (vmm4j guests stop "
-                        + name + ")");
+                throw new VmmException(
+                        "guest '" + name + "' is " + label(state) + "; stop it first (vmm4j guests stop " + name + ")");
             }
             g.undefine(options.toArray(UndefineOption[]::new));
-            out.println("deleted " + g.name() + (options.isEmpty() ? "" : " and its "
-                    + String.join(", ", options.stream().map(o -> o.name().toLowerCase(Locale.ROOT)).toList())));
+            out.println("deleted " + g.name()
+                    + (options.isEmpty()
+                            ? ""
+                            : " and its "
+                                    + String.join(
+                                            ", ",
+                                            options.stream()
+                                                    .map(o -> o.name().toLowerCase(Locale.ROOT))
+                                                    .toList())));
             return 0;
         } finally {
             g.close();
@@ -225,10 +246,10 @@ final class GuestsCommand implements Cli.Command {
 
     /** The guest called {@code name}, or a failure naming the manager it is missing from. */
     static Guest find(GuestManager manager, String name) {
-        return manager.find(name).orElseThrow(() -> new VmmException("no guest '" + name + "' on " + manager.uri()
-                + " (vmm4j guests list shows the guests there)"));
+        return manager.find(name)
+                .orElseThrow(() -> new VmmException(
+                        "no guest '" + name + "' on " + manager.uri() + " (vmm4j guests list shows the guests there)"));
     }
-
 
     static String label(GuestState state) {
         return state.name().toLowerCase(Locale.ROOT).replace('_', ' ');

@@ -1,7 +1,6 @@
 package org.vmm4j.examples;
 
 import java.io.PrintStream;
-
 import org.vmm4j.Hypervisor;
 
 /** {@code vmm4j hello}: runs the LWN guest and prints what it said and every exit. */

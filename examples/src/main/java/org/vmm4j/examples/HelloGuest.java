@@ -3,7 +3,6 @@ package org.vmm4j.examples;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-
 import org.vmm4j.GuestMemory;
 import org.vmm4j.Hypervisor;
 import org.vmm4j.Registers;
@@ -26,24 +25,33 @@ public final class HelloGuest {
     public static final long MMIO = 0x8000;
 
     private static final byte[] CODE_BYTES = {
-            (byte) 0xba, (byte) 0xf8, 0x03,              // mov dx, 0x3f8
-            0x00, (byte) 0xd8,                           // add al, bl
-            0x04, '0',                                   // add al, '0'
-            (byte) 0xee,                                 // out dx, al
-            (byte) 0xb0, '\n',                           // mov al, '\n'
-            (byte) 0xee,                                 // out dx, al
-            (byte) 0xec,                                 // in al, dx
-            (byte) 0xc6, 0x06, 0x00, (byte) 0x80, 0x2a,  // mov byte [0x8000], 42
-            (byte) 0xa0, 0x00, (byte) 0x80,              // mov al, [0x8000]
-            (byte) 0xf4,                                 // hlt
+        (byte) 0xba,
+        (byte) 0xf8,
+        0x03, // mov dx, 0x3f8
+        0x00,
+        (byte) 0xd8, // add al, bl
+        0x04,
+        '0', // add al, '0'
+        (byte) 0xee, // out dx, al
+        (byte) 0xb0,
+        '\n', // mov al, '\n'
+        (byte) 0xee, // out dx, al
+        (byte) 0xec, // in al, dx
+        (byte) 0xc6,
+        0x06,
+        0x00,
+        (byte) 0x80,
+        0x2a, // mov byte [0x8000], 42
+        (byte) 0xa0,
+        0x00,
+        (byte) 0x80, // mov al, [0x8000]
+        (byte) 0xf4, // hlt
     };
 
     /** What the guest did. */
-    public record Result(String printed, List<String> exits, long finalAl) {
-    }
+    public record Result(String printed, List<String> exits, long finalAl) {}
 
-    private HelloGuest() {
-    }
+    private HelloGuest() {}
 
     /** Runs the guest with AL = {@code a}, BL = {@code b} on a VM of {@code hypervisor}. */
     public static Result run(Hypervisor hypervisor, int a, int b) {
@@ -52,8 +60,10 @@ public final class HelloGuest {
             memory.write(0, CODE_BYTES);
             VirtualCpu cpu = vm.createVcpu(0);
             SpecialRegisters sregs = cpu.specialRegisters();
-            cpu.setSpecialRegisters(sregs.toBuilder().cs(Segment.realMode(0, true))
-                    .dataSegments(Segment.realMode(0, false)).build());
+            cpu.setSpecialRegisters(sregs.toBuilder()
+                    .cs(Segment.realMode(0, true))
+                    .dataSegments(Segment.realMode(0, false))
+                    .build());
             cpu.setRegisters(Registers.builder().rip(CODE).rax(a).rbx(b).build());
 
             StringBuilder printed = new StringBuilder();
@@ -68,7 +78,8 @@ public final class HelloGuest {
                     case MMIO_WRITE -> mmioCell = exit.mmioData();
                     case MMIO_READ -> exit.setMmioData(mmioCell + 1);
                     case HLT -> {
-                        return new Result(printed.toString(), exits, cpu.registers().rax() & 0xff);
+                        return new Result(
+                                printed.toString(), exits, cpu.registers().rax() & 0xff);
                     }
                     default -> throw new IllegalStateException("unexpected exit " + exit);
                 }
@@ -78,8 +89,10 @@ public final class HelloGuest {
 
     static String describe(Result r) {
         StringBuilder s = new StringBuilder();
-        s.append("guest printed: ").append(new String(r.printed().getBytes(StandardCharsets.UTF_8),
-                StandardCharsets.UTF_8).replace("\n", "\\n")).append('\n');
+        s.append("guest printed: ")
+                .append(new String(r.printed().getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8)
+                        .replace("\n", "\\n"))
+                .append('\n');
         s.append("exits:\n");
         for (String e : r.exits()) {
             s.append("  ").append(e).append('\n');
@@ -87,5 +100,4 @@ public final class HelloGuest {
         s.append("AL after the MMIO read: ").append(r.finalAl()).append(" (the guest wrote 42, the VMM answered 43)\n");
         return s.toString();
     }
-
 }

@@ -4,7 +4,6 @@ import static org.vmm4j.examples.CliOptions.value;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
-
 import org.vmm4j.provision.GuestImage;
 import org.vmm4j.provision.ImageCatalog;
 import org.vmm4j.provision.ImageDownloader;
@@ -14,7 +13,8 @@ import org.vmm4j.provision.ImageDownloader;
  * [--hypervisor kvm] [--cache DIR]} downloads and verifies one image into the cache, with a progress bar.
  */
 final class ImagesCommand implements Cli.Command {
-    static final String USAGE = "usage: vmm4j images list [--hypervisor K] | vmm4j images fetch ID [--hypervisor K] [--cache DIR]";
+    static final String USAGE =
+            "usage: vmm4j images list [--hypervisor K] | vmm4j images fetch ID [--hypervisor K] [--cache DIR]";
 
     private final ImageCatalog catalog;
 
@@ -71,13 +71,19 @@ final class ImagesCommand implements Cli.Command {
                 }
                 String kind = hypervisor == null ? "kvm" : hypervisor;
                 String wanted = id;
-                GuestImage image = images.find(kind, id).orElseThrow(() -> new IllegalArgumentException(
-                        "no image '" + wanted + "' for " + kind + " (see vmm4j images list --hypervisor " + kind + ")"));
+                GuestImage image = images.find(kind, id)
+                        .orElseThrow(() -> new IllegalArgumentException("no image '" + wanted + "' for " + kind
+                                + " (see vmm4j images list --hypervisor " + kind + ")"));
                 ProgressBar bar = new ProgressBar(err);
-                Path file = new ImageDownloader(cache).fetch(image, (done, total) -> bar.onProgress(
-                        new org.vmm4j.host.Progress("fetch " + image.id(), 1, 1,
-                                total > 0 ? Math.min(0.999, (double) done / total) : -1,
-                                (done >> 20) + (total > 0 ? " of " + (total >> 20) : "") + " MiB")));
+                Path file = new ImageDownloader(cache)
+                        .fetch(
+                                image,
+                                (done, total) -> bar.onProgress(new org.vmm4j.host.Progress(
+                                        "fetch " + image.id(),
+                                        1,
+                                        1,
+                                        total > 0 ? Math.min(0.999, (double) done / total) : -1,
+                                        (done >> 20) + (total > 0 ? " of " + (total >> 20) : "") + " MiB")));
                 bar.onProgress(new org.vmm4j.host.Progress("fetch " + image.id(), 1, 1, 1.0, "verified"));
                 out.println(file);
                 return 0;
@@ -90,8 +96,15 @@ final class ImagesCommand implements Cli.Command {
         String format = "%-12s %-18s %-12s %-6s %-5s %-5s %s%n";
         out.printf(format, "HYPERVISOR", "ID", "KIND", "FORMAT", "BOOT", "INIT", "NAME");
         for (GuestImage i : hypervisor == null ? images.all() : images.forHypervisor(hypervisor)) {
-            out.printf(format, i.hypervisor(), i.id(), i.kind().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'),
-                    i.format(), i.boot().name().toLowerCase(java.util.Locale.ROOT), i.cloudInit() ? "yes" : "no", i.name());
+            out.printf(
+                    format,
+                    i.hypervisor(),
+                    i.id(),
+                    i.kind().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'),
+                    i.format(),
+                    i.boot().name().toLowerCase(java.util.Locale.ROOT),
+                    i.cloudInit() ? "yes" : "no",
+                    i.name());
         }
     }
 }

@@ -1,7 +1,6 @@
 package org.vmm4j.examples;
 
 import java.io.PrintStream;
-
 import org.vmm4j.HostCapabilities;
 import org.vmm4j.Hypervisor;
 import org.vmm4j.HypervisorInfo;
@@ -29,14 +28,24 @@ final class InfoCommand implements Cli.Command {
             out.println(caps.toJson());
             return 0;
         }
-        out.printf("host: %s %s (%s), native access: %s%n%n", caps.os(), caps.osVersion(), caps.arch(),
-                caps.nativeAccess());
+        out.printf(
+                "host: %s %s (%s), native access: %s%n%n",
+                caps.os(), caps.osVersion(), caps.arch(), caps.nativeAccess());
         String format = "%-12s %-8s %-8s %-8s %-8s %-8s %-8s %-8s %-8s %s%n";
         out.printf(format, "KIND", "AVAIL", "ACCESS", "ENABLED", "RUNNING", "INIT", "CPU", "NESTED", "UEFI", "VERSION");
         for (HypervisorInfo h : caps.hypervisors()) {
-            out.printf(format, h.kind(), h.available().label(), h.accessible().label(), h.enabled().label(),
-                    h.running().label(), h.initialized().label(), h.cpuSupported().label(), h.nested().label(),
-                    h.uefiFirmware().label(), h.version() == null ? "-" : h.version());
+            out.printf(
+                    format,
+                    h.kind(),
+                    h.available().label(),
+                    h.accessible().label(),
+                    h.enabled().label(),
+                    h.running().label(),
+                    h.initialized().label(),
+                    h.cpuSupported().label(),
+                    h.nested().label(),
+                    h.uefiFirmware().label(),
+                    h.version() == null ? "-" : h.version());
         }
         for (HypervisorInfo h : caps.hypervisors()) {
             if (!h.details().isEmpty()) {
@@ -47,5 +56,4 @@ final class InfoCommand implements Cli.Command {
         }
         return caps.hypervisors().isEmpty() ? 1 : 0;
     }
-
 }

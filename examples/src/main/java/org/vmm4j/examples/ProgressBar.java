@@ -2,7 +2,6 @@ package org.vmm4j.examples;
 
 import java.io.PrintStream;
 import java.util.Locale;
-
 import org.vmm4j.host.Progress;
 import org.vmm4j.host.ProgressListener;
 
@@ -49,9 +48,17 @@ final class ProgressBar implements ProgressListener {
             bar = "#".repeat(filled) + ".".repeat(WIDTH - filled);
             percent = String.format(Locale.ROOT, "%3d", Math.round(f * 100));
         }
-        String message = p.message().length() > MAX_MESSAGE ? p.message().substring(0, MAX_MESSAGE - 3) + "..."
-                : p.message();
-        return String.format(Locale.ROOT, "[%2d/%d] %-20s [%s] %s%%  %s", p.index(), p.total(), p.step(), bar,
-                percent, message).stripTrailing();
+        String message =
+                p.message().length() > MAX_MESSAGE ? p.message().substring(0, MAX_MESSAGE - 3) + "..." : p.message();
+        return String.format(
+                        Locale.ROOT,
+                        "[%2d/%d] %-20s [%s] %s%%  %s",
+                        p.index(),
+                        p.total(),
+                        p.step(),
+                        bar,
+                        percent,
+                        message)
+                .stripTrailing();
     }
 }

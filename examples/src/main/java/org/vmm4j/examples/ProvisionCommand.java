@@ -14,7 +14,6 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-
 import org.vmm4j.guest.GuestManager;
 import org.vmm4j.provision.ExpectedDigest;
 import org.vmm4j.provision.GuestProvisioner;
@@ -35,14 +34,14 @@ import org.vmm4j.provision.ProvisionStep;
  * without {@code --hypervisor} it takes the images of the host's hypervisor ({@link #defaultHypervisor}).
  */
 final class ProvisionCommand implements Cli.Command {
-    static final String USAGE = "usage: vmm4j provision --name NAME (--distro ID | --image FILE | --image URL --sha256 HEX)"
-            + " [--mem 2G] [--cpus N] [--disk 20G] [--user U] [--ssh-key PUB] [--identity KEY] [--password-file F]"
-            + " [--run CMD]... [--network N | --bridge BR] [--uri URI] [--dir DIR] [--cache DIR] [--hypervisor K]"
-            + " [--no-wait] [--ip-timeout S] [--ssh-timeout S]";
+    static final String USAGE =
+            "usage: vmm4j provision --name NAME (--distro ID | --image FILE | --image URL --sha256 HEX)"
+                    + " [--mem 2G] [--cpus N] [--disk 20G] [--user U] [--ssh-key PUB] [--identity KEY] [--password-file F]"
+                    + " [--run CMD]... [--network N | --bridge BR] [--uri URI] [--dir DIR] [--cache DIR] [--hypervisor K]"
+                    + " [--no-wait] [--ip-timeout S] [--ssh-timeout S]";
 
     /** The parsed command line: what to create, and where ({@code uri} null: the backend's default). */
-    record Options(ProvisionRequest request, String uri, Path cache) {
-    }
+    record Options(ProvisionRequest request, String uri, Path cache) {}
 
     @Override
     public String summary() {
@@ -77,7 +76,8 @@ final class ProvisionCommand implements Cli.Command {
         Path publicKey = null;
         Path identity = null;
         Path passwordFile = null;
-        ProvisionRequest.Builder b = ProvisionRequest.builder(null).hypervisor(defaultHypervisor(System.getProperty("os.name")));
+        ProvisionRequest.Builder b =
+                ProvisionRequest.builder(null).hypervisor(defaultHypervisor(System.getProperty("os.name")));
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
@@ -125,7 +125,8 @@ final class ProvisionCommand implements Cli.Command {
         if (publicKey != null) {
             request.sshAuthorizedKey(firstLine(publicKey, "--ssh-key"));
             if (identity == null && publicKey.toString().endsWith(".pub")) {
-                Path privateKey = Path.of(publicKey.toString().substring(0, publicKey.toString().length() - 4));
+                Path privateKey = Path.of(
+                        publicKey.toString().substring(0, publicKey.toString().length() - 4));
                 if (Files.isReadable(privateKey)) {
                     identity = privateKey;
                 }

@@ -38,7 +38,9 @@ final class RawTerminal implements AutoCloseable {
 
     private static String stty(List<String> command) {
         try {
-            Process p = new ProcessBuilder(command).redirectInput(new File("/dev/tty")).start();
+            Process p = new ProcessBuilder(command)
+                    .redirectInput(new File("/dev/tty"))
+                    .start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             return p.waitFor() == 0 ? out : null;
         } catch (IOException e) {

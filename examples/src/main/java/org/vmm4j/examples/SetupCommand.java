@@ -7,7 +7,6 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
-
 import org.vmm4j.linux.host.CpuVendor;
 import org.vmm4j.linux.host.LinuxFamily;
 import org.vmm4j.linux.host.LinuxHostSetup;
@@ -18,7 +17,8 @@ import org.vmm4j.linux.host.LinuxHostSetup;
  * review. Nothing is run; applying is left to {@code HostPlan.apply} in an application.
  */
 final class SetupCommand implements Cli.Command {
-    static final String USAGE = "usage: vmm4j setup --plan [--family debian|fedora|alpine|suse] [--user NAME] [--os-release FILE]";
+    static final String USAGE =
+            "usage: vmm4j setup --plan [--family debian|fedora|alpine|suse] [--user NAME] [--os-release FILE]";
 
     @Override
     public String summary() {
@@ -50,8 +50,9 @@ final class SetupCommand implements Cli.Command {
                 throw new IllegalArgumentException("cannot read " + osRelease + "; give --family");
             }
             Path source = osRelease;
-            family = LinuxFamily.fromOsRelease(Files.readString(source)).orElseThrow(() -> new IllegalArgumentException(
-                    "unknown Linux distribution family in " + source + "; give --family"));
+            family = LinuxFamily.fromOsRelease(Files.readString(source))
+                    .orElseThrow(() -> new IllegalArgumentException(
+                            "unknown Linux distribution family in " + source + "; give --family"));
         }
         LinuxHostSetup setup = LinuxHostSetup.forFamily(family);
         if (user != null) {

@@ -4,7 +4,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-
 import org.vmm4j.boot.MinimalKernel;
 
 /**
@@ -48,21 +47,21 @@ final class TinyKernelCommand implements Cli.Command {
 
     /** 16-bit code, entered at CS:0x64 with CS based at the setup code (file offset 0x200). */
     private static final int[] ENTRY_16 = {
-            0xfc,                   //  0: cld
-            0xba, 0xf8, 0x03,       //  1: mov dx, 0x3f8
-            0xbe, 0x80, 0x00,       //  4: mov si, 0x64 + 28         banner
-            0x2e, 0xac,             //  7: lodsb al, cs:[si]
-            0x84, 0xc0,             //  9: test al, al
-            0x74, 0x03,             // 11: jz 16
-            0xee,                   // 13: out dx, al
-            0xeb, 0xf7,             // 14: jmp 7
-            0xb0, 0x00,             // 16: mov al, 0
-            0xe6, 0xf4,             // 18: out 0xf4, al               isa-debug-exit
-            0xb0, 0xfe,             // 20: mov al, 0xfe
-            0xe6, 0x64,             // 22: out 0x64, al               i8042 reset
-            0xfa,                   // 24: cli
-            0xf4,                   // 25: hlt
-            0xeb, 0xfd,             // 26: jmp 25
+        0xfc, //  0: cld
+        0xba, 0xf8, 0x03, //  1: mov dx, 0x3f8
+        0xbe, 0x80, 0x00, //  4: mov si, 0x64 + 28         banner
+        0x2e, 0xac, //  7: lodsb al, cs:[si]
+        0x84, 0xc0, //  9: test al, al
+        0x74, 0x03, // 11: jz 16
+        0xee, // 13: out dx, al
+        0xeb, 0xf7, // 14: jmp 7
+        0xb0, 0x00, // 16: mov al, 0
+        0xe6, 0xf4, // 18: out 0xf4, al               isa-debug-exit
+        0xb0, 0xfe, // 20: mov al, 0xfe
+        0xe6, 0x64, // 22: out 0x64, al               i8042 reset
+        0xfa, // 24: cli
+        0xf4, // 25: hlt
+        0xeb, 0xfd, // 26: jmp 25
     };
 
     /** Where MinimalKernel's 64-bit code writes 0xfe to the i8042 ({@code out 0x64, al}). */
@@ -82,8 +81,8 @@ final class TinyKernelCommand implements Cli.Command {
     static byte[] withRealModePath(byte[] image) {
         int jumpTarget = 0x202 + (image[0x201] & 0xff);
         if (image[0x200] != (byte) 0xeb || jumpTarget != REAL_MODE_ENTRY) {
-            throw new IllegalStateException("MinimalKernel's setup header changed: jump to 0x"
-                    + Integer.toHexString(jumpTarget));
+            throw new IllegalStateException(
+                    "MinimalKernel's setup header changed: jump to 0x" + Integer.toHexString(jumpTarget));
         }
         byte[] banner = (MinimalKernel.BANNER + "\n\0").getBytes(StandardCharsets.US_ASCII);
         int at = REAL_MODE_ENTRY;

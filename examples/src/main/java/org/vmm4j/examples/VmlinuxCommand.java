@@ -4,7 +4,6 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-
 import org.vmm4j.boot.VmlinuxExtractor;
 
 /** {@code vmm4j vmlinux BZIMAGE OUT}: extracts the ELF vmlinux from a bzImage (the kernel's extract-vmlinux, in Java). */

@@ -8,7 +8,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-
 import org.junit.jupiter.api.Test;
 import org.vmm4j.testsupport.RequiresHost;
 
@@ -17,7 +16,10 @@ class CliTest {
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
     private int run(String... args) {
-        return Cli.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        return Cli.run(
+                args,
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
     }
 
     @Test
@@ -54,7 +56,8 @@ class CliTest {
     @Test
     void bootRejectsAnUnknownIrqchipBeforeReadingTheKernel() {
         assertEquals(2, run("boot", "--irqchip", "userspace", "--kernel", "/nonexistent"));
-        assertTrue(err.toString(StandardCharsets.UTF_8).contains("--irqchip must be kernel or split, not userspace"),
+        assertTrue(
+                err.toString(StandardCharsets.UTF_8).contains("--irqchip must be kernel or split, not userspace"),
                 err.toString(StandardCharsets.UTF_8));
     }
 

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.io.InputStream;
 import java.io.PipedInputStream;
 import java.io.PipedOutputStream;
@@ -20,7 +19,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -61,7 +59,10 @@ class GuestsCommandTest {
     }
 
     private int cli(String... args) {
-        return Cli.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        return Cli.run(
+                args,
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
     }
 
     /** Runs {@code vmm4j guests ARGS} on the test's one connection. */
@@ -72,8 +73,11 @@ class GuestsCommandTest {
     private int shared(InputStream stdin, String... args) throws Exception {
         out.reset();
         err.reset();
-        return new GuestsCommand(uri -> new Borrowed(connection), stdin).run(args,
-                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new GuestsCommand(uri -> new Borrowed(connection), stdin)
+                .run(
+                        args,
+                        new PrintStream(out, true, StandardCharsets.UTF_8),
+                        new PrintStream(err, true, StandardCharsets.UTF_8));
     }
 
     private String out() {
@@ -173,7 +177,9 @@ class GuestsCommandTest {
         ExecutorService pool = Executors.newSingleThreadExecutor();
         try {
             Future<Integer> events = pool.submit(() -> shared(stdin, "events", "--count", "1"));
-            Await.until("the events command to say it listens on " + URI, Duration.ofSeconds(10),
+            Await.until(
+                    "the events command to say it listens on " + URI,
+                    Duration.ofSeconds(10),
                     () -> err().contains("listening for guest events on " + URI));
             Guest test = connection.find("test").orElseThrow();
             test.destroy();

@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-
 import org.junit.jupiter.api.Test;
 import org.vmm4j.testsupport.RequiresHost;
 
@@ -19,7 +18,8 @@ class OldJdkTest {
 
     private static String[] hello(String classPath) throws Exception {
         Process p = new ProcessBuilder(JDK17.toString(), "-cp", classPath, Cli.class.getName(), "hello")
-                .redirectErrorStream(true).start();
+                .redirectErrorStream(true)
+                .start();
         p.getOutputStream().close();
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(60, TimeUnit.SECONDS));
@@ -42,7 +42,10 @@ class OldJdkTest {
                 .collect(Collectors.joining(File.pathSeparator));
         String[] r = hello(withoutJna);
         assertEquals("1", r[0], r[1]);
-        assertTrue(r[1].contains("JDK 22 or newer") && r[1].contains("this JVM is JDK 17")
-                && r[1].contains("net.java.dev.jna:jna"), r[1]);
+        assertTrue(
+                r[1].contains("JDK 22 or newer")
+                        && r[1].contains("this JVM is JDK 17")
+                        && r[1].contains("net.java.dev.jna:jna"),
+                r[1]);
     }
 }

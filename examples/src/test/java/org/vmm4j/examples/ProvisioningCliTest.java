@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.sun.net.httpserver.HttpServer;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -15,7 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vmm4j.host.Progress;
@@ -25,25 +25,31 @@ import org.vmm4j.provision.ImageCatalog;
 import org.vmm4j.provision.ImageSource;
 import org.vmm4j.provision.ProvisionRequest;
 import org.vmm4j.provision.ProvisionStep;
-
-import com.sun.net.httpserver.HttpServer;
 import org.vmm4j.testsupport.RequiresHost;
 
 /** {@code vmm4j provision}, {@code images} and {@code setup}: arguments, output, errors. No external network. */
 class ProvisioningCliTest {
-    private static final String KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGq4yb1fdE3jT0nK0lDJrZ5h0TbGm5m2r1a5n0zq5Q0x admin@laptop";
+    private static final String KEY =
+            "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGq4yb1fdE3jT0nK0lDJrZ5h0TbGm5m2r1a5n0zq5Q0x admin@laptop";
 
     @TempDir
     Path dir;
+
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
     private int run(String... args) {
-        return Cli.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        return Cli.run(
+                args,
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
     }
 
     private int run(Cli.Command command, String... args) throws Exception {
-        return command.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        return command.run(
+                args,
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
     }
 
     private String out() {
@@ -55,7 +61,8 @@ class ProvisioningCliTest {
     }
 
     private Path base() {
-        return Qcow2Writer.create(dir.resolve("base.qcow2"), Qcow2Options.builder(32L << 20).build());
+        return Qcow2Writer.create(
+                dir.resolve("base.qcow2"), Qcow2Options.builder(32L << 20).build());
     }
 
     @Test
@@ -74,7 +81,8 @@ class ProvisioningCliTest {
 
     @Test
     void provisionImageUrlNeedsItsDigest() {
-        assertEquals(2, run("provision", "--name", "web1", "--image", "http://127.0.0.1:1/x.img", "--dir", dir.toString()));
+        assertEquals(
+                2, run("provision", "--name", "web1", "--image", "http://127.0.0.1:1/x.img", "--dir", dir.toString()));
         assertTrue(err().contains("needs --sha256"), err());
     }
 
@@ -94,10 +102,34 @@ class ProvisioningCliTest {
         Path priv = Files.writeString(dir.resolve("id"), "-----BEGIN OPENSSH PRIVATE KEY-----\n");
         Path pw = Files.writeString(dir.resolve("pw"), "Sekr1t-pass\n");
 
-        ProvisionCommand.Options o = ProvisionCommand.parse(new String[] {"--name", "web1", "--distro", "ubuntu-24.04",
-                "--mem", "2G", "--cpus", "2", "--disk", "20G", "--user", "admin", "--ssh-key", pub.toString(),
-                "--password-file", pw.toString(), "--run", "sudo apt-get update", "--run", "echo done",
-                "--dir", dir.toString(), "--uri", "test:///default", "--network", "lan"});
+        ProvisionCommand.Options o = ProvisionCommand.parse(new String[] {
+            "--name",
+            "web1",
+            "--distro",
+            "ubuntu-24.04",
+            "--mem",
+            "2G",
+            "--cpus",
+            "2",
+            "--disk",
+            "20G",
+            "--user",
+            "admin",
+            "--ssh-key",
+            pub.toString(),
+            "--password-file",
+            pw.toString(),
+            "--run",
+            "sudo apt-get update",
+            "--run",
+            "echo done",
+            "--dir",
+            dir.toString(),
+            "--uri",
+            "test:///default",
+            "--network",
+            "lan"
+        });
 
         ProvisionRequest r = o.request();
         assertEquals("web1", r.name());
@@ -120,19 +152,41 @@ class ProvisioningCliTest {
     void provisionWithoutUriOrHypervisorFollowsTheHostsGuestManager() {
         ProvisionCommand.Options o = ProvisionCommand.parse(new String[] {"--name", "b1", "--distro", "ubuntu-24.04"});
         assertNull(o.uri(), "GuestManager.connect picks the backend's default URI");
-        assertEquals(ProvisionCommand.defaultHypervisor(System.getProperty("os.name")), o.request().hypervisor());
+        assertEquals(
+                ProvisionCommand.defaultHypervisor(System.getProperty("os.name")),
+                o.request().hypervisor());
         assertEquals("bhyve", ProvisionCommand.defaultHypervisor("FreeBSD"));
         assertEquals("openbsd-vmm", ProvisionCommand.defaultHypervisor("OpenBSD"));
         assertEquals("kvm", ProvisionCommand.defaultHypervisor("Linux"));
-        assertEquals("bhyve", ProvisionCommand.parse(new String[] {"--name", "b1", "--distro", "ubuntu-24.04",
-                "--hypervisor", "bhyve"}).request().hypervisor());
+        assertEquals(
+                "bhyve",
+                ProvisionCommand.parse(
+                                new String[] {"--name", "b1", "--distro", "ubuntu-24.04", "--hypervisor", "bhyve"})
+                        .request()
+                        .hypervisor());
     }
 
     @Test
     @RequiresHost(files = RequiresHost.LIBVIRT_LIBRARY)
     void provisionOnTestDriverWithNoWaitShowsAProgressBarAndTheSummary() {
-        assertEquals(0, run("provision", "--name", "cli1", "--image", base().toString(), "--uri", "test:///default",
-                "--dir", dir.toString(), "--cache", dir.resolve("cache").toString(), "--mem", "128M", "--no-wait"), err());
+        assertEquals(
+                0,
+                run(
+                        "provision",
+                        "--name",
+                        "cli1",
+                        "--image",
+                        base().toString(),
+                        "--uri",
+                        "test:///default",
+                        "--dir",
+                        dir.toString(),
+                        "--cache",
+                        dir.resolve("cache").toString(),
+                        "--mem",
+                        "128M",
+                        "--no-wait"),
+                err());
 
         assertTrue(err().contains("\r[ 7/11] start guest          [####################] 100%  started cli1\n"), err());
         assertTrue(err().contains("[ 8/11] wait for IP          [####################] 100%  skipped"), err());
@@ -145,11 +199,29 @@ class ProvisioningCliTest {
     void provisionFailureExitsOneWithTheStepAndHint() {
         // Fails before the guest exists: the test driver hands out made-up addresses, so a failure later
         // would have the SSH step knock on an address no test should contact.
-        assertEquals(1, run("provision", "--name", "cli2", "--image", base().toString(), "--uri", "test:///default",
-                "--dir", dir.toString(), "--cache", dir.resolve("cache").toString(), "--mem", "128M", "--disk", "1M"));
+        assertEquals(
+                1,
+                run(
+                        "provision",
+                        "--name",
+                        "cli2",
+                        "--image",
+                        base().toString(),
+                        "--uri",
+                        "test:///default",
+                        "--dir",
+                        dir.toString(),
+                        "--cache",
+                        dir.resolve("cache").toString(),
+                        "--mem",
+                        "128M",
+                        "--disk",
+                        "1M"));
 
-        assertTrue(err().contains("vmm4j provision: provisioning cli2 failed at step 4/11 (create disk): disk size "
-                + "1048576 bytes is smaller than the image's 33554432 bytes; hint: "), err());
+        assertTrue(
+                err().contains("vmm4j provision: provisioning cli2 failed at step 4/11 (create disk): disk size "
+                        + "1048576 bytes is smaller than the image's 33554432 bytes; hint: "),
+                err());
         assertTrue(err().contains("[ 4/11] create disk          [????????????????????]    %  failed: "), err());
         assertFalse(Files.exists(dir.resolve("cli2.qcow2")));
     }
@@ -180,7 +252,8 @@ class ProvisioningCliTest {
     @Test
     void imagesFetchDownloadsFromLoopbackIntoTheCache() throws Exception {
         byte[] image = Files.readAllBytes(base());
-        String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(image));
+        String sha =
+                HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(image));
         HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/tiny.qcow2", exchange -> {
             exchange.sendResponseHeaders(200, image.length);
@@ -197,11 +270,21 @@ class ProvisioningCliTest {
                       "format": "qcow2", "boot": "bios", "cloudInit": true, "agent": null}]}
                     """.formatted(url, sha));
 
-            assertEquals(0, run(new ImagesCommand(catalog), "fetch", "tiny", "--cache", dir.resolve("cache").toString()));
+            assertEquals(
+                    0,
+                    run(
+                            new ImagesCommand(catalog),
+                            "fetch",
+                            "tiny",
+                            "--cache",
+                            dir.resolve("cache").toString()));
 
             Path cached = Path.of(out().strip());
             assertTrue(cached.startsWith(dir.resolve("cache")), out());
-            assertEquals(sha, HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(cached))));
+            assertEquals(
+                    sha,
+                    HexFormat.of()
+                            .formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(cached))));
             assertTrue(err().contains("[ 1/1] fetch tiny           [####################] 100%  verified"), err());
         } finally {
             server.stop(0);
@@ -234,10 +317,13 @@ class ProvisioningCliTest {
 
     @Test
     void progressBarRendersFractionUnknownAndTruncatesLongMessages() {
-        assertEquals("[ 3/11] fetch image          [#########...........]  45%  12 of 27 MiB",
+        assertEquals(
+                "[ 3/11] fetch image          [#########...........]  45%  12 of 27 MiB",
                 ProgressBar.render(new Progress("fetch image", 3, 11, 0.45, "12 of 27 MiB")));
-        assertEquals("[ 8/11] wait for IP          [????????????????????]    %  no address yet",
+        assertEquals(
+                "[ 8/11] wait for IP          [????????????????????]    %  no address yet",
                 ProgressBar.render(new Progress("wait for IP", 8, 11, -1, "no address yet")));
-        assertTrue(ProgressBar.render(new Progress("x", 1, 1, 0, "m".repeat(100))).endsWith("m...")); 
+        assertTrue(
+                ProgressBar.render(new Progress("x", 1, 1, 0, "m".repeat(100))).endsWith("m..."));
     }
 }

@@ -1,13 +1,13 @@
 package org.vmm4j.examples;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.vmm4j.ExitKind;
 import org.vmm4j.GuestMemory;
@@ -24,7 +24,6 @@ import org.vmm4j.guest.GuestFilter;
 import org.vmm4j.guest.GuestManager;
 import org.vmm4j.machine.Machine;
 import org.vmm4j.machine.MachineExit;
-import java.time.Duration;
 import org.vmm4j.testsupport.RequiresHost;
 
 /** The API tour from README.md, verbatim between the markers, run for real. */
@@ -79,7 +78,9 @@ class ReadmeSampleTest {
         // README-SAMPLE-MACHINE-END
         // spotless:on
         assertEquals(MachineExit.Reason.REBOOT, reason);
-        assertTrue(console.toString(StandardCharsets.UTF_8).startsWith("BOOTED\n"), console.toString(StandardCharsets.UTF_8));
+        assertTrue(
+                console.toString(StandardCharsets.UTF_8).startsWith("BOOTED\n"),
+                console.toString(StandardCharsets.UTF_8));
     }
 
     @Test
@@ -98,22 +99,30 @@ class ReadmeSampleTest {
         }
         // README-SAMPLE-GUESTS-END
         // spotless:on
-        assertTrue(bytes.toString(StandardCharsets.UTF_8).contains("test RUNNING"), bytes.toString(StandardCharsets.UTF_8));
-        assertTrue(bytes.toString(StandardCharsets.UTF_8).contains("after shutdown: STOPPED"), bytes.toString(StandardCharsets.UTF_8));
+        assertTrue(
+                bytes.toString(StandardCharsets.UTF_8).contains("test RUNNING"),
+                bytes.toString(StandardCharsets.UTF_8));
+        assertTrue(
+                bytes.toString(StandardCharsets.UTF_8).contains("after shutdown: STOPPED"),
+                bytes.toString(StandardCharsets.UTF_8));
     }
 
     @Test
     void readmeContainsExactlyThisSample() throws Exception {
         Path readme = Path.of(System.getProperty("user.dir")).getParent().resolve("README.md");
         String text = Files.readString(readme);
-        String source = Files.readString(Path.of(System.getProperty("user.dir"),
-                "src/test/java/org/vmm4j/examples/ReadmeSampleTest.java"));
+        String source = Files.readString(
+                Path.of(System.getProperty("user.dir"), "src/test/java/org/vmm4j/examples/ReadmeSampleTest.java"));
         for (String name : new String[] {"", "-MACHINE", "-GUESTS"}) {
-            String sample = section(source, "// README-SAMPLE" + name + "-BEGIN\n", "        // README-SAMPLE" + name + "-END");
-            String expected = sample.lines().map(l -> l.length() >= 8 ? l.substring(8) : l.strip())
-                    .reduce((a, b) -> a + "\n" + b).orElseThrow();
+            String sample =
+                    section(source, "// README-SAMPLE" + name + "-BEGIN\n", "        // README-SAMPLE" + name + "-END");
+            String expected = sample.lines()
+                    .map(l -> l.length() >= 8 ? l.substring(8) : l.strip())
+                    .reduce((a, b) -> a + "\n" + b)
+                    .orElseThrow();
             if (!text.contains(expected)) {
-                fail("README.md's API tour differs from the tested sample" + name + "; it should contain:\n" + expected);
+                fail("README.md's API tour differs from the tested sample" + name + "; it should contain:\n"
+                        + expected);
             }
         }
     }

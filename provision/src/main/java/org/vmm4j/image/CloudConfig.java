@@ -83,8 +83,7 @@ public final class CloudConfig {
         private final List<Object> runcmd = new ArrayList<>();
         private final List<WriteFile> writeFiles = new ArrayList<>();
 
-        private Builder() {
-        }
+        private Builder() {}
 
         public Builder hostname(String name) {
             this.hostname = CloudNames.hostname(name);

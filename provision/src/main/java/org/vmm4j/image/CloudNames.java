@@ -6,19 +6,18 @@ import java.util.regex.Pattern;
 final class CloudNames {
     private static final Pattern LABEL = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?");
     private static final Pattern ACCOUNT = Pattern.compile("[a-z_][a-z0-9_-]{0,31}");
-    private static final Pattern SSH_KEY = Pattern.compile(
-            "(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\\.com"
+    private static final Pattern SSH_KEY =
+            Pattern.compile("(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\\.com"
                     + "|sk-ecdsa-sha2-nistp256@openssh\\.com) [A-Za-z0-9+/]+={0,3}( [^\\r\\n]*)?");
     private static final Pattern PACKAGE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9+._:~=@-]{0,127}");
 
-    private CloudNames() {
-    }
+    private CloudNames() {}
 
     /** A single DNS label (RFC 1123), as a short host name. */
     static String hostname(String name) {
         if (name == null || !LABEL.matcher(name).matches()) {
-            throw new IllegalArgumentException("host name must be one RFC 1123 label (letters, digits, '-'; 1..63), got '"
-                    + name + "'");
+            throw new IllegalArgumentException(
+                    "host name must be one RFC 1123 label (letters, digits, '-'; 1..63), got '" + name + "'");
         }
         return name;
     }
@@ -26,7 +25,8 @@ final class CloudNames {
     /** A fully qualified domain name: labels separated by dots, at most 253 characters. */
     static String fqdn(String name) {
         if (name == null || name.length() > 253 || !name.contains(".")) {
-            throw new IllegalArgumentException("FQDN must be dot-separated labels of at most 253 characters, got '" + name + "'");
+            throw new IllegalArgumentException(
+                    "FQDN must be dot-separated labels of at most 253 characters, got '" + name + "'");
         }
         for (String label : name.split("\\.", -1)) {
             hostname(label);
@@ -45,7 +45,8 @@ final class CloudNames {
     static String sshPublicKey(String key) {
         if (key == null || !SSH_KEY.matcher(key.strip()).matches()) {
             String shown = key == null ? "null" : key.length() > 20 ? key.substring(0, 20) + "..." : key;
-            throw new IllegalArgumentException("not an OpenSSH public key line: '" + shown.replaceAll("\\p{Cntrl}", "?") + "'");
+            throw new IllegalArgumentException(
+                    "not an OpenSSH public key line: '" + shown.replaceAll("\\p{Cntrl}", "?") + "'");
         }
         return key.strip();
     }
@@ -59,10 +60,12 @@ final class CloudNames {
 
     /** An absolute path in the guest without control characters or {@code ..} components. */
     static String guestPath(String path) {
-        if (path == null || !path.startsWith("/") || path.chars().anyMatch(c -> c < 0x20 || c == 0x7f)
+        if (path == null
+                || !path.startsWith("/")
+                || path.chars().anyMatch(c -> c < 0x20 || c == 0x7f)
                 || java.util.Arrays.asList(path.split("/")).contains("..")) {
-            throw new IllegalArgumentException("guest path must be absolute without '..' or control characters, got '"
-                    + path + "'");
+            throw new IllegalArgumentException(
+                    "guest path must be absolute without '..' or control characters, got '" + path + "'");
         }
         return path;
     }

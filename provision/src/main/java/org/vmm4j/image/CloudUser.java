@@ -74,8 +74,8 @@ public final class CloudUser {
 
     @Override
     public String toString() {
-        return "CloudUser[" + name + ", " + sshAuthorizedKeys.size() + " keys, password " + (password == null ? "none" : "set")
-                + ", groups " + groups + "]";
+        return "CloudUser[" + name + ", " + sshAuthorizedKeys.size() + " keys, password "
+                + (password == null ? "none" : "set") + ", groups " + groups + "]";
     }
 
     /** Builder; names and keys are validated as they are added. */

@@ -14,8 +14,7 @@ final class CloudYaml {
             .setSplitLines(false)
             .build();
 
-    private CloudYaml() {
-    }
+    private CloudYaml() {}
 
     static String dump(Object document) {
         return new Dump(SETTINGS).dumpToString(document);

@@ -29,7 +29,10 @@ public enum DiskFormat {
         try (InputStream in = Files.newInputStream(image)) {
             byte[] magic = in.readNBytes(4);
             int value = magic.length == 4
-                    ? ((magic[0] & 0xff) << 24) | ((magic[1] & 0xff) << 16) | ((magic[2] & 0xff) << 8) | (magic[3] & 0xff)
+                    ? ((magic[0] & 0xff) << 24)
+                            | ((magic[1] & 0xff) << 16)
+                            | ((magic[2] & 0xff) << 8)
+                            | (magic[3] & 0xff)
                     : 0;
             return value == Qcow2Header.MAGIC ? QCOW2 : RAW;
         } catch (IOException e) {

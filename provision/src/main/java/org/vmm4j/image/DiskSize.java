@@ -7,8 +7,7 @@ public final class DiskSize {
     /** Guests address disks in 512-byte sectors; a size that is not a whole number of them cannot be presented. */
     public static final int SECTOR = 512;
 
-    private DiskSize() {
-    }
+    private DiskSize() {}
 
     /** Rejects sizes that are not positive or not a whole number of 512-byte sectors. */
     public static long requireValid(long size) {

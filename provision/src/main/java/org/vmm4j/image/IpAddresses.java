@@ -4,12 +4,11 @@ import java.util.regex.Pattern;
 
 /** Literal IP address checks done by hand, so that validating never triggers a DNS lookup. */
 final class IpAddresses {
-    private static final Pattern IPV4 =
-            Pattern.compile("((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])");
+    private static final Pattern IPV4 = Pattern.compile(
+            "((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])");
     private static final Pattern IPV6_CHARS = Pattern.compile("[0-9A-Fa-f:.]{2,45}");
 
-    private IpAddresses() {
-    }
+    private IpAddresses() {}
 
     static String requireIpv4(String address) {
         if (address == null || !IPV4.matcher(address).matches()) {

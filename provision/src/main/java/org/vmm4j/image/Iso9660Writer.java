@@ -44,7 +44,8 @@ public final class Iso9660Writer {
      */
     public Iso9660Writer(String volumeId, ZonedDateTime time, List<IsoFile> files) {
         if (volumeId == null || !VOLUME_ID.matcher(volumeId).matches()) {
-            throw new IllegalArgumentException("ISO volume id must be 1..16 letters, digits or _, got '" + volumeId + "'");
+            throw new IllegalArgumentException(
+                    "ISO volume id must be 1..16 letters, digits or _, got '" + volumeId + "'");
         }
         this.volumeId = volumeId;
         this.time = time.withZoneSameInstant(ZoneOffset.UTC).withNano(0);
@@ -60,7 +61,8 @@ public final class Iso9660Writer {
     /** Writes the image, refusing to replace an existing file unless {@code mode} says so. */
     public Path write(Path path, CreateMode mode) {
         byte[] image = toBytes();
-        return NewImageFile.create(path, mode, "ISO image", ch -> NewImageFile.writeFully(ch, ByteBuffer.wrap(image), 0));
+        return NewImageFile.create(
+                path, mode, "ISO image", ch -> NewImageFile.writeFully(ch, ByteBuffer.wrap(image), 0));
     }
 
     /** The complete image. Seed images are a few KiB, so it is built in memory. */
@@ -71,8 +73,13 @@ public final class Iso9660Writer {
         List<Entry> joliet = new ArrayList<>();
         for (int i = 0; i < files.size(); i++) {
             IsoFile f = files.get(i);
-            primary.add(new Entry(f, shortNames.get(i).getBytes(StandardCharsets.US_ASCII),
-                    IsoRecords.concat(IsoRecords.rr(0x89), IsoRecords.px(FILE_MODE, 1), IsoRecords.tf(time),
+            primary.add(new Entry(
+                    f,
+                    shortNames.get(i).getBytes(StandardCharsets.US_ASCII),
+                    IsoRecords.concat(
+                            IsoRecords.rr(0x89),
+                            IsoRecords.px(FILE_MODE, 1),
+                            IsoRecords.tf(time),
                             IsoRecords.nm(f.name()))));
             joliet.add(new Entry(f, f.name().getBytes(StandardCharsets.UTF_16BE), new byte[0]));
         }
@@ -81,10 +88,10 @@ public final class Iso9660Writer {
         joliet.sort(Comparator.comparing(e -> new String(e.identifier, StandardCharsets.UTF_16BE)));
 
         // SP must come first; no TF here, or SP+RR+PX+TF+ER would exceed the 255-byte record limit.
-        byte[] rootDotSystemUse = IsoRecords.concat(IsoRecords.sp(), IsoRecords.rr(0x01), IsoRecords.px(DIRECTORY_MODE, 2),
-                IsoRecords.er());
-        byte[] rootDotDotSystemUse = IsoRecords.concat(IsoRecords.rr(0x81), IsoRecords.px(DIRECTORY_MODE, 2),
-                IsoRecords.tf(time));
+        byte[] rootDotSystemUse = IsoRecords.concat(
+                IsoRecords.sp(), IsoRecords.rr(0x01), IsoRecords.px(DIRECTORY_MODE, 2), IsoRecords.er());
+        byte[] rootDotDotSystemUse =
+                IsoRecords.concat(IsoRecords.rr(0x81), IsoRecords.px(DIRECTORY_MODE, 2), IsoRecords.tf(time));
         int primarySectors = directorySectors(primary, rootDotSystemUse.length, rootDotDotSystemUse.length);
         int jolietSectors = directorySectors(joliet, 0, 0);
         long primaryRoot = FIRST_DIRECTORY;
@@ -97,7 +104,8 @@ public final class Iso9660Writer {
         }
         long totalSectors = next;
         if (totalSectors * SECTOR > Integer.MAX_VALUE - SECTOR) {
-            throw new IllegalArgumentException("ISO image of " + totalSectors + " sectors is too large to build in memory");
+            throw new IllegalArgumentException(
+                    "ISO image of " + totalSectors + " sectors is too large to build in memory");
         }
 
         ByteBuffer image = ByteBuffer.allocate((int) (totalSectors * SECTOR));
@@ -137,23 +145,30 @@ public final class Iso9660Writer {
         return sectors;
     }
 
-    private void writeDirectory(ByteBuffer image, long extent, int sectors, List<Entry> entries, long[] extents,
-            byte[] dotSystemUse, byte[] dotDotSystemUse) {
+    private void writeDirectory(
+            ByteBuffer image,
+            long extent,
+            int sectors,
+            List<Entry> entries,
+            long[] extents,
+            byte[] dotSystemUse,
+            byte[] dotDotSystemUse) {
         long size = (long) sectors * SECTOR;
         int base = (int) (extent * SECTOR);
         int pos = base;
         // The root is its own parent, so "." and ".." point at the same extent.
-        byte[] dot = IsoRecords.directoryRecord(extent, size, IsoRecords.FLAG_DIRECTORY, new byte[] {0}, dotSystemUse, time);
-        byte[] dotDot = IsoRecords.directoryRecord(extent, size, IsoRecords.FLAG_DIRECTORY, new byte[] {1}, dotDotSystemUse,
-                time);
+        byte[] dot =
+                IsoRecords.directoryRecord(extent, size, IsoRecords.FLAG_DIRECTORY, new byte[] {0}, dotSystemUse, time);
+        byte[] dotDot = IsoRecords.directoryRecord(
+                extent, size, IsoRecords.FLAG_DIRECTORY, new byte[] {1}, dotDotSystemUse, time);
         image.put(pos, dot);
         pos += dot.length;
         image.put(pos, dotDot);
         pos += dotDot.length;
         for (Entry e : entries) {
             int index = files.indexOf(e.file());
-            byte[] record = IsoRecords.directoryRecord(extents[index], e.file().length(), 0, e.identifier(), e.systemUse(),
-                    time);
+            byte[] record = IsoRecords.directoryRecord(
+                    extents[index], e.file().length(), 0, e.identifier(), e.systemUse(), time);
             int sectorEnd = base + ((pos - base) / SECTOR + 1) * SECTOR;
             if (pos + record.length > sectorEnd) {
                 pos = sectorEnd;
@@ -182,8 +197,15 @@ public final class Iso9660Writer {
         int pathTable = FIRST_PATH_TABLE + (joliet ? 2 : 0);
         b.order(ByteOrder.LITTLE_ENDIAN).putInt(140, pathTable);
         b.order(ByteOrder.BIG_ENDIAN).putInt(148, pathTable + 1);
-        b.put(156, IsoRecords.directoryRecord(rootExtent, (long) rootSectors * SECTOR, IsoRecords.FLAG_DIRECTORY,
-                new byte[] {0}, new byte[0], time));
+        b.put(
+                156,
+                IsoRecords.directoryRecord(
+                        rootExtent,
+                        (long) rootSectors * SECTOR,
+                        IsoRecords.FLAG_DIRECTORY,
+                        new byte[] {0},
+                        new byte[0],
+                        time));
         text(b, 190, 128, "", joliet);
         text(b, 318, 128, "", joliet);
         text(b, 446, 128, "", joliet);

@@ -15,13 +15,15 @@ public record IsoFile(String name, byte[] content) {
     public IsoFile {
         Objects.requireNonNull(content, "content");
         if (name == null || name.isEmpty() || name.length() > MAX_NAME || name.equals(".") || name.equals("..")) {
-            throw new IllegalArgumentException("ISO file name must be 1.." + MAX_NAME + " characters, got '" + name + "'");
+            throw new IllegalArgumentException(
+                    "ISO file name must be 1.." + MAX_NAME + " characters, got '" + name + "'");
         }
         for (int i = 0; i < name.length(); i++) {
             char c = name.charAt(i);
             if (c < 0x20 || c == 0x7f || "/\\*:;?".indexOf(c) >= 0 || Character.isSurrogate(c)) {
                 throw new IllegalArgumentException("ISO file name '" + name.replaceAll("\\p{Cntrl}", "?")
-                        + "' contains a character Joliet or Rock Ridge cannot hold: " + String.format("U+%04X", (int) c));
+                        + "' contains a character Joliet or Rock Ridge cannot hold: "
+                        + String.format("U+%04X", (int) c));
             }
         }
         content = content.clone();

@@ -20,8 +20,7 @@ final class IsoRecords {
             "THE ROCK RIDGE INTERCHANGE PROTOCOL PROVIDES SUPPORT FOR POSIX FILE SYSTEM SEMANTICS";
     private static final String RRIP_SOURCE = "PLEASE CONTACT DISC PUBLISHER FOR SPECIFICATION SOURCE.";
 
-    private IsoRecords() {
-    }
+    private IsoRecords() {}
 
     /** ECMA-119 7.3.3: a 32-bit value little-endian then big-endian. */
     static void both32(ByteBuffer b, int offset, long value) {
@@ -38,8 +37,15 @@ final class IsoRecords {
     /** ECMA-119 9.1.5: seven bytes, years since 1900 .. seconds, then the GMT offset in 15-minute units. */
     static byte[] recordDate(ZonedDateTime t) {
         ZonedDateTime u = t.withZoneSameInstant(ZoneOffset.UTC);
-        return new byte[] {(byte) (u.getYear() - 1900), (byte) u.getMonthValue(), (byte) u.getDayOfMonth(),
-            (byte) u.getHour(), (byte) u.getMinute(), (byte) u.getSecond(), 0};
+        return new byte[] {
+            (byte) (u.getYear() - 1900),
+            (byte) u.getMonthValue(),
+            (byte) u.getDayOfMonth(),
+            (byte) u.getHour(),
+            (byte) u.getMinute(),
+            (byte) u.getSecond(),
+            0
+        };
     }
 
     /** ECMA-119 8.4.26.1: "YYYYMMDDHHMMSScc" in digits, then the GMT offset byte. */
@@ -50,8 +56,15 @@ final class IsoRecords {
             return out;
         }
         ZonedDateTime u = t.withZoneSameInstant(ZoneOffset.UTC);
-        String s = String.format("%04d%02d%02d%02d%02d%02d%02d", u.getYear(), u.getMonthValue(), u.getDayOfMonth(),
-                u.getHour(), u.getMinute(), u.getSecond(), u.getNano() / 10_000_000);
+        String s = String.format(
+                "%04d%02d%02d%02d%02d%02d%02d",
+                u.getYear(),
+                u.getMonthValue(),
+                u.getDayOfMonth(),
+                u.getHour(),
+                u.getMinute(),
+                u.getSecond(),
+                u.getNano() / 10_000_000);
         System.arraycopy(s.getBytes(StandardCharsets.US_ASCII), 0, out, 0, 16);
         return out;
     }
@@ -63,8 +76,8 @@ final class IsoRecords {
     }
 
     /** A directory record (ECMA-119 9.1). */
-    static byte[] directoryRecord(long extent, long dataLength, int flags, byte[] identifier, byte[] systemUse,
-            ZonedDateTime time) {
+    static byte[] directoryRecord(
+            long extent, long dataLength, int flags, byte[] identifier, byte[] systemUse, ZonedDateTime time) {
         int length = recordLength(identifier.length, systemUse.length);
         if (length > 255) {
             throw new IllegalArgumentException("directory record of " + length + " bytes exceeds 255");
@@ -120,7 +133,12 @@ final class IsoRecords {
     static byte[] nm(String name) {
         byte[] n = name.getBytes(StandardCharsets.UTF_8);
         ByteBuffer b = ByteBuffer.allocate(5 + n.length);
-        b.put((byte) 'N').put((byte) 'M').put((byte) (5 + n.length)).put((byte) 1).put((byte) 0).put(n);
+        b.put((byte) 'N')
+                .put((byte) 'M')
+                .put((byte) (5 + n.length))
+                .put((byte) 1)
+                .put((byte) 0)
+                .put(n);
         return b.array();
     }
 

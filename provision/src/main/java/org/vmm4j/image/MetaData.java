@@ -13,8 +13,8 @@ public record MetaData(String instanceId, String localHostname) {
 
     public MetaData {
         if (instanceId == null || !INSTANCE_ID.matcher(instanceId).matches()) {
-            throw new IllegalArgumentException("instance id must be 1..128 of letters, digits, '.', '_', '-', got '"
-                    + instanceId + "'");
+            throw new IllegalArgumentException(
+                    "instance id must be 1..128 of letters, digits, '.', '_', '-', got '" + instanceId + "'");
         }
         CloudNames.hostname(localHostname);
     }

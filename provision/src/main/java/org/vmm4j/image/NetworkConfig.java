@@ -97,7 +97,8 @@ public final class NetworkConfig {
 
         public static Builder builder(String id) {
             if (id == null || !ID.matcher(id).matches()) {
-                throw new IllegalArgumentException("interface id must be 1..15 of letters, digits, '_', '.', '-', got '" + id + "'");
+                throw new IllegalArgumentException(
+                        "interface id must be 1..15 of letters, digits, '_', '.', '-', got '" + id + "'");
             }
             return new Builder(id);
         }
@@ -127,8 +128,8 @@ public final class NetworkConfig {
 
             public Builder matchName(String glob) {
                 if (glob == null || !GLOB.matcher(glob).matches()) {
-                    throw new IllegalArgumentException("interface name glob must be 1..15 of letters, digits, _.*?-, got '"
-                            + glob + "'");
+                    throw new IllegalArgumentException(
+                            "interface name glob must be 1..15 of letters, digits, _.*?-, got '" + glob + "'");
                 }
                 this.matchName = glob;
                 return this;

@@ -17,8 +17,7 @@ import org.vmm4j.internal.AtomicFiles;
  * writing fails.
  */
 final class NewImageFile {
-    private NewImageFile() {
-    }
+    private NewImageFile() {}
 
     static Path create(Path path, CreateMode mode, String what, AtomicFiles.Content content) {
         boolean claimed = mode != CreateMode.OVERWRITE && claim(path, what);
@@ -31,8 +30,8 @@ final class NewImageFile {
             return path;
         } catch (IOException e) {
             removePlaceholder(claimed, path, e);
-            throw new ImageException("cannot " + (writing[0] ? "write " : "create ") + what + " " + path + ": "
-                    + e.getMessage(), e);
+            throw new ImageException(
+                    "cannot " + (writing[0] ? "write " : "create ") + what + " " + path + ": " + e.getMessage(), e);
         } catch (RuntimeException | Error e) {
             removePlaceholder(claimed, path, e);
             throw e;

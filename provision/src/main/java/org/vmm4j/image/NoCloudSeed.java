@@ -32,7 +32,8 @@ public record NoCloudSeed(CloudConfig userData, MetaData metaData, Optional<Netw
         List<IsoFile> files = new ArrayList<>(3);
         files.add(new IsoFile("user-data", userData.toUserData().getBytes(StandardCharsets.UTF_8)));
         files.add(new IsoFile("meta-data", metaData.toYaml().getBytes(StandardCharsets.UTF_8)));
-        networkConfig.ifPresent(n -> files.add(new IsoFile("network-config", n.toYaml().getBytes(StandardCharsets.UTF_8))));
+        networkConfig.ifPresent(
+                n -> files.add(new IsoFile("network-config", n.toYaml().getBytes(StandardCharsets.UTF_8))));
         return files;
     }
 
@@ -43,6 +44,7 @@ public record NoCloudSeed(CloudConfig userData, MetaData metaData, Optional<Netw
 
     @Override
     public String toString() {
-        return "NoCloudSeed[" + metaData + ", " + userData + ", network " + (networkConfig.isPresent() ? "set" : "default") + "]";
+        return "NoCloudSeed[" + metaData + ", " + userData + ", network "
+                + (networkConfig.isPresent() ? "set" : "default") + "]";
     }
 }

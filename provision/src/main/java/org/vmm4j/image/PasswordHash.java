@@ -60,7 +60,8 @@ public final class PasswordHash {
     public boolean matches(char[] password) {
         byte[] utf8 = SecretChars.utf8(password);
         try {
-            return java.security.MessageDigest.isEqual(Crypt.crypt(utf8, value).getBytes(StandardCharsets.US_ASCII),
+            return java.security.MessageDigest.isEqual(
+                    Crypt.crypt(utf8, value).getBytes(StandardCharsets.US_ASCII),
                     value.getBytes(StandardCharsets.US_ASCII));
         } finally {
             Arrays.fill(utf8, (byte) 0);

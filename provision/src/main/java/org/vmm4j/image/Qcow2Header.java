@@ -92,9 +92,26 @@ public record Qcow2Header(
         if (version == 3) {
             backingFormat = readBackingFormat(buf, headerLength);
         }
-        return new Qcow2Header(version, backingOffset, backingSize, clusterBits, buf.getLong(24), buf.getInt(32),
-                buf.getInt(36), buf.getLong(40), buf.getLong(48), buf.getInt(56), buf.getInt(60), buf.getLong(64),
-                incompatible, compatible, autoclear, refcountOrder, headerLength, backingFile, backingFormat);
+        return new Qcow2Header(
+                version,
+                backingOffset,
+                backingSize,
+                clusterBits,
+                buf.getLong(24),
+                buf.getInt(32),
+                buf.getInt(36),
+                buf.getLong(40),
+                buf.getLong(48),
+                buf.getInt(56),
+                buf.getInt(60),
+                buf.getLong(64),
+                incompatible,
+                compatible,
+                autoclear,
+                refcountOrder,
+                headerLength,
+                backingFile,
+                backingFormat);
     }
 
     private static Optional<String> readBackingFormat(ByteBuffer buf, int headerLength) {
@@ -106,7 +123,8 @@ public record Qcow2Header(
                 return Optional.empty();
             }
             if (length < 0 || pos + 8L + length > buf.limit()) {
-                throw new ImageException("qcow2 header extension 0x" + Integer.toHexString(type) + " runs past the first cluster");
+                throw new ImageException(
+                        "qcow2 header extension 0x" + Integer.toHexString(type) + " runs past the first cluster");
             }
             if (type == EXT_BACKING_FORMAT) {
                 byte[] name = new byte[length];

@@ -2,12 +2,12 @@ package org.vmm4j.image;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.zip.DataFormatException;
-import java.util.zip.Inflater;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
+import java.util.zip.DataFormatException;
+import java.util.zip.Inflater;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -73,15 +73,15 @@ public final class Qcow2Image implements AutoCloseable {
     /** Maps a guest byte offset through the L1 and L2 tables. */
     public ClusterMapping map(long guestOffset) {
         if (guestOffset < 0 || guestOffset >= header.virtualSize()) {
-            throw new IllegalArgumentException("guest offset " + guestOffset + " outside the virtual size "
-                    + header.virtualSize());
+            throw new IllegalArgumentException(
+                    "guest offset " + guestOffset + " outside the virtual size " + header.virtualSize());
         }
         long clusterSize = header.clusterSize();
         long l2Index = (guestOffset / clusterSize) % header.l2Entries();
         long l1Index = guestOffset / (clusterSize * header.l2Entries());
         if (l1Index >= header.l1Size()) {
-            throw new ImageException(path + ": L1 table of " + header.l1Size() + " entries is too small for guest offset "
-                    + guestOffset + " (corrupt header)");
+            throw new ImageException(path + ": L1 table of " + header.l1Size()
+                    + " entries is too small for guest offset " + guestOffset + " (corrupt header)");
         }
         long l1Entry = readLong(header.l1TableOffset() + l1Index * 8);
         long l2Table = l1Entry & OFFSET_MASK;
@@ -193,7 +193,8 @@ public final class Qcow2Image implements AutoCloseable {
             }
             return cluster;
         } catch (DataFormatException e) {
-            throw new ImageException(path + ": compressed cluster at " + hostOffset + " is corrupt: " + e.getMessage(), e);
+            throw new ImageException(
+                    path + ": compressed cluster at " + hostOffset + " is corrupt: " + e.getMessage(), e);
         } finally {
             inflater.end();
         }
@@ -216,7 +217,8 @@ public final class Qcow2Image implements AutoCloseable {
             throw new ImageException("cannot read " + path + " at " + position + ": " + e.getMessage(), e);
         }
         if (b.hasRemaining()) {
-            throw new ImageException(path + " is truncated: metadata at " + position + " lies past the end of the file");
+            throw new ImageException(
+                    path + " is truncated: metadata at " + position + " lies past the end of the file");
         }
         return b.flip();
     }

@@ -11,6 +11,7 @@ import java.util.Optional;
 public final class Qcow2Options {
     /** qemu's default, and a good balance of metadata size against allocation granularity. */
     public static final int DEFAULT_CLUSTER_SIZE = 64 * 1024;
+
     public static final int MIN_CLUSTER_SIZE = 512;
     public static final int MAX_CLUSTER_SIZE = 2 * 1024 * 1024;
     /** qemu refuses longer backing file names. */
@@ -24,9 +25,11 @@ public final class Qcow2Options {
 
     private Qcow2Options(Builder b) {
         this.virtualSize = DiskSize.requireValid(b.virtualSize);
-        if (b.clusterSize < MIN_CLUSTER_SIZE || b.clusterSize > MAX_CLUSTER_SIZE || Integer.bitCount(b.clusterSize) != 1) {
-            throw new IllegalArgumentException("qcow2 cluster size must be a power of two between 512 and 2 MiB, got "
-                    + b.clusterSize);
+        if (b.clusterSize < MIN_CLUSTER_SIZE
+                || b.clusterSize > MAX_CLUSTER_SIZE
+                || Integer.bitCount(b.clusterSize) != 1) {
+            throw new IllegalArgumentException(
+                    "qcow2 cluster size must be a power of two between 512 and 2 MiB, got " + b.clusterSize);
         }
         this.clusterSize = b.clusterSize;
         if ((b.backingFile == null) != (b.backingFormat == null)) {

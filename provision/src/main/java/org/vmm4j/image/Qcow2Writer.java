@@ -14,8 +14,7 @@ import java.nio.file.Path;
  * file for an overlay.
  */
 public final class Qcow2Writer {
-    private Qcow2Writer() {
-    }
+    private Qcow2Writer() {}
 
     /**
      * Creates the image described by {@code options} at {@code path}.
@@ -50,7 +49,10 @@ public final class Qcow2Writer {
         if (size == 0) {
             size = format == DiskFormat.QCOW2 ? Qcow2Image.virtualSizeOf(backing) : sizeOf(backing);
         }
-        Qcow2Options options = Qcow2Options.builder(size).backingFile(backing.toString(), format).createMode(mode).build();
+        Qcow2Options options = Qcow2Options.builder(size)
+                .backingFile(backing.toString(), format)
+                .createMode(mode)
+                .build();
         return create(path, options);
     }
 

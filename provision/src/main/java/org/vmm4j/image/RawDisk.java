@@ -10,8 +10,7 @@ import java.nio.file.StandardOpenOption;
 
 /** Raw disk images: a sparse file of the virtual size, so nothing is allocated until the guest writes. */
 public final class RawDisk {
-    private RawDisk() {
-    }
+    private RawDisk() {}
 
     /**
      * Creates a sparse raw image of {@code size} bytes.
@@ -22,8 +21,8 @@ public final class RawDisk {
     public static Path create(Path path, long size, CreateMode mode) {
         DiskSize.requireValid(size);
         // One zero byte at the end sets the length; everything before it stays a hole.
-        return NewImageFile.create(path, mode, "raw image",
-                ch -> NewImageFile.writeFully(ch, ByteBuffer.allocate(1), size - 1));
+        return NewImageFile.create(
+                path, mode, "raw image", ch -> NewImageFile.writeFully(ch, ByteBuffer.allocate(1), size - 1));
     }
 
     /**
@@ -44,8 +43,8 @@ public final class RawDisk {
             throw new UncheckedIOException("cannot read " + image, e);
         }
         if (size != 0 && size < imageSize) {
-            throw new IllegalArgumentException("disk size " + size + " bytes is smaller than the image's " + imageSize
-                    + " bytes");
+            throw new IllegalArgumentException(
+                    "disk size " + size + " bytes is smaller than the image's " + imageSize + " bytes");
         }
         long target = DiskSize.requireValid(roundUpToSector(size == 0 ? imageSize : size));
         return NewImageFile.create(path, mode, "raw image", ch -> {
@@ -63,8 +62,8 @@ public final class RawDisk {
     private static void copyQcow2(Path image, long imageSize, FileChannel out) throws IOException {
         try (Qcow2Image qcow2 = Qcow2Image.open(image)) {
             if (qcow2.header().backingFile().isPresent()) {
-                throw new ImageException(image + " is an overlay on " + qcow2.header().backingFile().get()
-                        + ": make the raw disk from the backing image");
+                throw new ImageException(image + " is an overlay on "
+                        + qcow2.header().backingFile().get() + ": make the raw disk from the backing image");
             }
             int clusterSize = qcow2.header().clusterSize();
             byte[] cluster = new byte[clusterSize];

@@ -22,7 +22,8 @@ public record WriteFile(String path, byte[] content, String permissions, String 
         CloudNames.guestPath(path);
         content = content.clone();
         if (permissions == null || !MODE.matcher(permissions).matches()) {
-            throw new IllegalArgumentException("permissions must be an octal mode like 0644, got '" + permissions + "'");
+            throw new IllegalArgumentException(
+                    "permissions must be an octal mode like 0644, got '" + permissions + "'");
         }
         if (owner == null || !OWNER.matcher(owner).matches()) {
             throw new IllegalArgumentException("owner must be user or user:group, got '" + owner + "'");
@@ -57,8 +58,11 @@ public record WriteFile(String path, byte[] content, String permissions, String 
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof WriteFile w && w.path.equals(path) && java.util.Arrays.equals(w.content, content)
-                && w.permissions.equals(permissions) && w.owner.equals(owner);
+        return o instanceof WriteFile w
+                && w.path.equals(path)
+                && java.util.Arrays.equals(w.content, content)
+                && w.permissions.equals(permissions)
+                && w.owner.equals(owner);
     }
 
     @Override

@@ -1,7 +1,6 @@
 package org.vmm4j.provision;
 
 import java.time.Duration;
-
 import org.vmm4j.guest.Guest;
 
 /**

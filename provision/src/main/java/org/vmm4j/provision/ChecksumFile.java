@@ -15,8 +15,7 @@ public final class ChecksumFile {
     private static final Pattern BSD = Pattern.compile("^(SHA256|SHA512)\\s*\\((.+)\\)\\s*=\\s*([0-9A-Fa-f]{64,128})$");
     private static final Pattern BARE = Pattern.compile("^([0-9A-Fa-f]{64}|[0-9A-Fa-f]{128})$");
 
-    private ChecksumFile() {
-    }
+    private ChecksumFile() {}
 
     /** The digest listed for {@code fileName} with {@code algorithm}, if the text lists it. */
     public static Optional<ExpectedDigest> find(String text, String fileName, String algorithm) {
@@ -30,7 +29,9 @@ public final class ChecksumFile {
                 return Optional.of(new ExpectedDigest(algorithm, bsd.group(3)));
             }
             Matcher gnu = GNU.matcher(line);
-            if (gnu.matches() && gnu.group(1).length() == hexLength && baseName(gnu.group(2).strip()).equals(fileName)) {
+            if (gnu.matches()
+                    && gnu.group(1).length() == hexLength
+                    && baseName(gnu.group(2).strip()).equals(fileName)) {
                 return Optional.of(new ExpectedDigest(algorithm, gnu.group(1)));
             }
         }

@@ -9,8 +9,10 @@ public class ChecksumMismatchException extends DownloadException {
     private final String actualHex;
 
     ChecksumMismatchException(String url, ExpectedDigest expected, String actualHex) {
-        super(expected.algorithm() + " mismatch for " + url + ": expected " + expected.hex() + ", got " + actualHex
-                + ". The download was deleted; a mirror may be serving a corrupted or newer file.", 0);
+        super(
+                expected.algorithm() + " mismatch for " + url + ": expected " + expected.hex() + ", got " + actualHex
+                        + ". The download was deleted; a mirror may be serving a corrupted or newer file.",
+                0);
         this.algorithm = expected.algorithm();
         this.expectedHex = expected.hex();
         this.actualHex = actualHex;

@@ -2,7 +2,6 @@ package org.vmm4j.provision;
 
 import java.time.Duration;
 import java.util.List;
-
 import org.vmm4j.host.CommandResult;
 
 /**

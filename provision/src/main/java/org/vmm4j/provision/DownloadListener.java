@@ -3,8 +3,7 @@ package org.vmm4j.provision;
 /** Progress of a download. Called from the downloading thread; keep it quick. */
 @FunctionalInterface
 public interface DownloadListener {
-    DownloadListener NONE = (done, total) -> {
-    };
+    DownloadListener NONE = (done, total) -> {};
 
     /**
      * Reports how far the download has come.

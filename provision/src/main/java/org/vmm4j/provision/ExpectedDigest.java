@@ -11,10 +11,13 @@ public record ExpectedDigest(String algorithm, String hex) {
         int length = switch (algorithm == null ? "" : algorithm) {
             case "SHA-256" -> 64;
             case "SHA-512" -> 128;
-            default -> throw new IllegalArgumentException("digest algorithm must be SHA-256 or SHA-512, got '" + algorithm + "'");
+            default ->
+                throw new IllegalArgumentException(
+                        "digest algorithm must be SHA-256 or SHA-512, got '" + algorithm + "'");
         };
         if (hex == null || hex.length() != length || !hex.chars().allMatch(c -> Character.digit(c, 16) >= 0)) {
-            throw new IllegalArgumentException(algorithm + " digest must be " + length + " hex digits, got '" + hex + "'");
+            throw new IllegalArgumentException(
+                    algorithm + " digest must be " + length + " hex digits, got '" + hex + "'");
         }
         hex = hex.toLowerCase(Locale.ROOT);
     }

@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-
 import org.vmm4j.guest.Guest;
 import org.vmm4j.guest.GuestAddress;
 import org.vmm4j.guest.GuestState;
@@ -23,8 +22,10 @@ public final class GuestAddressPoller implements AddressWaiter {
     private final Duration maxDelay;
 
     public GuestAddressPoller() {
-        this(List.of(GuestAddress.Source.DHCP_LEASE, GuestAddress.Source.GUEST_AGENT, GuestAddress.Source.ARP),
-                Duration.ofMillis(500), Duration.ofSeconds(5));
+        this(
+                List.of(GuestAddress.Source.DHCP_LEASE, GuestAddress.Source.GUEST_AGENT, GuestAddress.Source.ARP),
+                Duration.ofMillis(500),
+                Duration.ofSeconds(5));
     }
 
     public GuestAddressPoller(List<GuestAddress.Source> sources, Duration firstDelay, Duration maxDelay) {
@@ -56,8 +57,9 @@ public final class GuestAddressPoller implements AddressWaiter {
             }
             GuestState state = guest.state();
             if (state == GuestState.STOPPED || state == GuestState.CRASHED) {
-                throw new IllegalStateException("guest " + guest.name() + " is " + state.name().toLowerCase(java.util.Locale.ROOT)
-                        + " while waiting for its address; see its console log");
+                throw new IllegalStateException(
+                        "guest " + guest.name() + " is " + state.name().toLowerCase(java.util.Locale.ROOT)
+                                + " while waiting for its address; see its console log");
             }
             long now = System.nanoTime();
             if (now >= deadline) {

@@ -53,7 +53,8 @@ public record GuestImage(
         Objects.requireNonNull(url, "url");
         Objects.requireNonNull(checksum, "checksum");
         if (kind != Kind.MANUAL && checksum.isEmpty()) {
-            throw new IllegalArgumentException("image " + hypervisor + "/" + id + " is downloadable but has no checksum");
+            throw new IllegalArgumentException(
+                    "image " + hypervisor + "/" + id + " is downloadable but has no checksum");
         }
         agentInstall = List.copyOf(agentInstall);
     }

@@ -11,7 +11,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vmm4j.guest.BootSpec;
@@ -124,10 +123,11 @@ public final class GuestProvisioner {
 
     /** The definition: the overlay (or blank) disk, the seed as CD-ROM, one NIC, the boot the image wants. */
     static GuestSpec specFor(ProvisionRequest request, BaseImage base) {
-        GuestSpec.Builder spec = GuestSpec.builder(request.name()).memoryBytes(request.memoryBytes())
+        GuestSpec.Builder spec = GuestSpec.builder(request.name())
+                .memoryBytes(request.memoryBytes())
                 .vcpus(request.vcpus())
-                .disk(DiskSpec.file(request.diskPath().toString(), rawDisk(request) ? DiskSpec.Format.RAW
-                        : DiskSpec.Format.QCOW2))
+                .disk(DiskSpec.file(
+                        request.diskPath().toString(), rawDisk(request) ? DiskSpec.Format.RAW : DiskSpec.Format.QCOW2))
                 .disk(DiskSpec.cdrom(request.seedPath().toString()))
                 .nic(request.nic());
         if (base.installer()) {
@@ -165,14 +165,18 @@ public final class GuestProvisioner {
             if (request.diskBytes() == 0) {
                 throw new IllegalArgumentException("an installer ISO needs an explicit disk size");
             }
-            return Qcow2Writer.create(disk, Qcow2Options.builder(request.diskBytes())
-                    .createMode(CreateMode.FAIL_IF_EXISTS).build());
+            return Qcow2Writer.create(
+                    disk,
+                    Qcow2Options.builder(request.diskBytes())
+                            .createMode(CreateMode.FAIL_IF_EXISTS)
+                            .build());
         }
-        long imageSize = DiskFormat.detect(base.path()) == DiskFormat.QCOW2 ? Qcow2Image.virtualSizeOf(base.path())
+        long imageSize = DiskFormat.detect(base.path()) == DiskFormat.QCOW2
+                ? Qcow2Image.virtualSizeOf(base.path())
                 : sizeOf(base.path());
         if (request.diskBytes() != 0 && request.diskBytes() < imageSize) {
-            throw new IllegalArgumentException("disk size " + request.diskBytes() + " bytes is smaller than the image's "
-                    + imageSize + " bytes");
+            throw new IllegalArgumentException(
+                    "disk size " + request.diskBytes() + " bytes is smaller than the image's " + imageSize + " bytes");
         }
         return Qcow2Writer.createOverlay(disk, base.path(), request.diskBytes(), CreateMode.FAIL_IF_EXISTS);
     }
@@ -186,8 +190,7 @@ public final class GuestProvisioner {
     }
 
     /** The fetched base image: where it is, whether it is an installer ISO, whether it boots with UEFI. */
-    record BaseImage(Path path, boolean installer, boolean uefi) {
-    }
+    record BaseImage(Path path, boolean installer, boolean uefi) {}
 
     /** A step's work; returns the message its completion is reported with. */
     @FunctionalInterface
@@ -254,10 +257,20 @@ public final class GuestProvisioner {
             step(ProvisionStep.RUN_COMMANDS, this::runCommands);
             rollback.commit();
             Duration total = Duration.ofNanos(System.nanoTime() - start);
-            ProvisionResult result = new ProvisionResult(request.name(), guest.uuid(), Optional.ofNullable(address),
-                    Optional.ofNullable(banner), request.diskPath(), request.seedPath(), timings, total, results);
-            step(ProvisionStep.REPORT, r -> "guest " + request.name() + " ready" + (address == null ? "" : " at " + address)
-                    + " after " + total.toMillis() + " ms");
+            ProvisionResult result = new ProvisionResult(
+                    request.name(),
+                    guest.uuid(),
+                    Optional.ofNullable(address),
+                    Optional.ofNullable(banner),
+                    request.diskPath(),
+                    request.seedPath(),
+                    timings,
+                    total,
+                    results);
+            step(
+                    ProvisionStep.REPORT,
+                    r -> "guest " + request.name() + " ready" + (address == null ? "" : " at " + address) + " after "
+                            + total.toMillis() + " ms");
             return result;
         }
 
@@ -272,7 +285,8 @@ public final class GuestProvisioner {
             Optional<Guest> existing = manager.find(request.name());
             if (existing.isPresent()) {
                 existing.get().close();
-                throw new IllegalStateException("a guest named " + request.name() + " already exists on " + manager.uri());
+                throw new IllegalStateException(
+                        "a guest named " + request.name() + " already exists on " + manager.uri());
             }
             for (Path p : List.of(request.diskPath(), request.seedPath())) {
                 if (Files.exists(p)) {
@@ -288,7 +302,8 @@ public final class GuestProvisioner {
                 // The downloader calls back per buffer; listeners hear at most once per MiB.
                 if (done >> 20 != lastMiB[0] || done == total) {
                     lastMiB[0] = done >> 20;
-                    reporter.report(total > 0 ? (double) done / total : -1,
+                    reporter.report(
+                            total > 0 ? (double) done / total : -1,
                             (done >> 20) + (total > 0 ? " of " + (total >> 20) : "") + " MiB");
                 }
             };
@@ -302,12 +317,15 @@ public final class GuestProvisioner {
                 return "cached as " + base.path();
             }
             String id = ((ImageSource.Catalog) source).id();
-            GuestImage image = catalog.find(request.hypervisor(), id).orElseThrow(() -> new IllegalArgumentException(
-                    "no image '" + id + "' for " + request.hypervisor() + " in the catalog (vmm4j images list)"));
+            GuestImage image = catalog.find(request.hypervisor(), id)
+                    .orElseThrow(() -> new IllegalArgumentException("no image '" + id + "' for " + request.hypervisor()
+                            + " in the catalog (vmm4j images list)"));
             if (image.kind() == GuestImage.Kind.CLOUD_IMAGE && !image.cloudInit()) {
                 LOG.warn("{}: image {} does not run cloud-init; the seed will be ignored", request.name(), id);
             }
-            base = new BaseImage(downloader().fetch(image, progress), image.kind() == GuestImage.Kind.INSTALL_ISO,
+            base = new BaseImage(
+                    downloader().fetch(image, progress),
+                    image.kind() == GuestImage.Kind.INSTALL_ISO,
                     image.boot() == GuestImage.BootMode.UEFI);
             return "cached as " + base.path();
         }
@@ -335,7 +353,9 @@ public final class GuestProvisioner {
                 }
             }
             SshTarget target = SshTarget.builder(address, request.user().orElseThrow(), credentials)
-                    .port(request.sshPort()).knownHosts(request.knownHosts()).build();
+                    .port(request.sshPort())
+                    .knownHosts(request.knownHosts())
+                    .build();
             results = commandRunner.runAll(target, request.commands(), request.commandTimeout(), reporter);
             return "ran " + results.size() + " command(s)";
         }
@@ -356,8 +376,14 @@ public final class GuestProvisioner {
             }
             Duration took = Duration.ofNanos(System.nanoTime() - start);
             timings.add(new ProvisionResult.StepTiming(step, took, false));
-            LOG.info("{}: step {}/{} {}: {} ({} ms)", request.name(), step.number(), ProvisionStep.count(),
-                    step.label(), done, took.toMillis());
+            LOG.info(
+                    "{}: step {}/{} {}: {} ({} ms)",
+                    request.name(),
+                    step.number(),
+                    ProvisionStep.count(),
+                    step.label(),
+                    done,
+                    took.toMillis());
             emit(step, 1.0, done);
         }
 
@@ -436,12 +462,35 @@ public final class GuestProvisioner {
             this.manager = Objects.requireNonNull(manager, "manager");
         }
 
-        public Builder catalog(ImageCatalog c) { catalog = Objects.requireNonNull(c, "catalog"); return this; }
-        public Builder downloader(ImageDownloader d) { downloader = Objects.requireNonNull(d, "downloader"); return this; }
-        public Builder addressWaiter(AddressWaiter w) { addressWaiter = Objects.requireNonNull(w, "addressWaiter"); return this; }
-        public Builder sshWaiter(SshWaiter w) { sshWaiter = Objects.requireNonNull(w, "sshWaiter"); return this; }
-        public Builder commandRunner(CommandRunner r) { commandRunner = Objects.requireNonNull(r, "commandRunner"); return this; }
-        public Builder listener(ProgressListener l) { listeners.add(Objects.requireNonNull(l, "listener")); return this; }
+        public Builder catalog(ImageCatalog c) {
+            catalog = Objects.requireNonNull(c, "catalog");
+            return this;
+        }
+
+        public Builder downloader(ImageDownloader d) {
+            downloader = Objects.requireNonNull(d, "downloader");
+            return this;
+        }
+
+        public Builder addressWaiter(AddressWaiter w) {
+            addressWaiter = Objects.requireNonNull(w, "addressWaiter");
+            return this;
+        }
+
+        public Builder sshWaiter(SshWaiter w) {
+            sshWaiter = Objects.requireNonNull(w, "sshWaiter");
+            return this;
+        }
+
+        public Builder commandRunner(CommandRunner r) {
+            commandRunner = Objects.requireNonNull(r, "commandRunner");
+            return this;
+        }
+
+        public Builder listener(ProgressListener l) {
+            listeners.add(Objects.requireNonNull(l, "listener"));
+            return this;
+        }
 
         public GuestProvisioner build() {
             if (catalog == null) {

@@ -81,7 +81,9 @@ public final class ImageCatalog {
 
     /** The entry {@code id} for {@code hypervisor}, e.g. {@code find("kvm", "ubuntu-24.04")}. */
     public Optional<GuestImage> find(String hypervisor, String id) {
-        return images.stream().filter(i -> i.hypervisor().equals(hypervisor) && i.id().equals(id)).findFirst();
+        return images.stream()
+                .filter(i -> i.hypervisor().equals(hypervisor) && i.id().equals(id))
+                .findFirst();
     }
 
     private static GuestImage entry(Map<?, ?> m, Map<?, ?> agents, String where) {
@@ -89,7 +91,8 @@ public final class ImageCatalog {
         where = where + " (" + id + ")";
         String hypervisor = string(m, "hypervisor", where);
         if (!HYPERVISORS.contains(hypervisor)) {
-            throw new IllegalArgumentException(where + ": hypervisor must be one of " + HYPERVISORS + ", got '" + hypervisor + "'");
+            throw new IllegalArgumentException(
+                    where + ": hypervisor must be one of " + HYPERVISORS + ", got '" + hypervisor + "'");
         }
         GuestImage.Kind kind = enumValue(GuestImage.Kind.class, string(m, "kind", where), where + ".kind");
         URI url = uri(string(m, "url", where), where + ".url");
@@ -102,28 +105,43 @@ public final class ImageCatalog {
             Map<?, ?> c = map(m.get("checksum"), where + ".checksum");
             String algorithm = string(c, "algorithm", where + ".checksum");
             if (c.get("value") != null) {
-                checksum = Optional.of(new ChecksumSource.Known(new ExpectedDigest(algorithm, string(c, "value", where))));
+                checksum =
+                        Optional.of(new ChecksumSource.Known(new ExpectedDigest(algorithm, string(c, "value", where))));
             } else {
                 String fileName = url.getPath().substring(url.getPath().lastIndexOf('/') + 1);
-                checksum = Optional.of(new ChecksumSource.Published(algorithm,
-                        uri(string(c, "url", where + ".checksum"), where + ".checksum.url"), fileName));
+                checksum = Optional.of(new ChecksumSource.Published(
+                        algorithm, uri(string(c, "url", where + ".checksum"), where + ".checksum.url"), fileName));
             }
         }
         List<String> agent = List.of();
         if (m.get("agent") != null) {
             String set = string(m, "agent", where);
             if (!agents.containsKey(set)) {
-                throw new IllegalArgumentException(where + ": agent command set '" + set + "' is not defined in agentInstall");
+                throw new IllegalArgumentException(
+                        where + ": agent command set '" + set + "' is not defined in agentInstall");
             }
-            agent = list(agents.get(set), "agentInstall." + set).stream().map(String::valueOf).toList();
+            agent = list(agents.get(set), "agentInstall." + set).stream()
+                    .map(String::valueOf)
+                    .toList();
         }
         Object cloudInit = m.get("cloudInit");
         if (!(cloudInit instanceof Boolean hasCloudInit)) {
             throw new IllegalArgumentException(where + ": cloudInit must be true or false");
         }
-        return new GuestImage(id, hypervisor, string(m, "distribution", where), string(m, "version", where),
-                string(m, "name", where), kind, url, checksum, format, Optional.ofNullable((String) m.get("compression")),
-                enumValue(GuestImage.BootMode.class, string(m, "boot", where), where + ".boot"), hasCloudInit, agent,
+        return new GuestImage(
+                id,
+                hypervisor,
+                string(m, "distribution", where),
+                string(m, "version", where),
+                string(m, "name", where),
+                kind,
+                url,
+                checksum,
+                format,
+                Optional.ofNullable((String) m.get("compression")),
+                enumValue(GuestImage.BootMode.class, string(m, "boot", where), where + ".boot"),
+                hasCloudInit,
+                agent,
                 Optional.ofNullable((String) m.get("notes")));
     }
 

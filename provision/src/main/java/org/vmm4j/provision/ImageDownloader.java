@@ -45,8 +45,14 @@ public final class ImageDownloader {
 
     /** A downloader with its own HTTP client, three attempts per download and a 60 s response timeout. */
     public ImageDownloader(Path cacheDirectory) {
-        this(cacheDirectory, HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL)
-                .connectTimeout(Duration.ofSeconds(30)).build(), 3, Duration.ofSeconds(60));
+        this(
+                cacheDirectory,
+                HttpClient.newBuilder()
+                        .followRedirects(HttpClient.Redirect.NORMAL)
+                        .connectTimeout(Duration.ofSeconds(30))
+                        .build(),
+                3,
+                Duration.ofSeconds(60));
     }
 
     public ImageDownloader(Path cacheDirectory, HttpClient client, int maxAttempts, Duration requestTimeout) {
@@ -84,16 +90,21 @@ public final class ImageDownloader {
      */
     public Path fetch(GuestImage image, DownloadListener listener) {
         if (image.kind() == GuestImage.Kind.MANUAL || image.checksum().isEmpty()) {
-            throw new DownloadException(image.hypervisor() + "/" + image.id() + " cannot be downloaded automatically; get it from "
-                    + image.url() + image.notes().map(n -> " (" + n + ")").orElse(""), 0);
+            throw new DownloadException(
+                    image.hypervisor() + "/" + image.id() + " cannot be downloaded automatically; get it from "
+                            + image.url()
+                            + image.notes().map(n -> " (" + n + ")").orElse(""),
+                    0);
         }
         Path downloaded = fetch(image.url(), resolve(image.checksum().get()), listener);
         if (image.compression().isEmpty()) {
             return downloaded;
         }
         if (!image.compression().get().equals("xz")) {
-            throw new DownloadException(image.hypervisor() + "/" + image.id() + ": unsupported compression '"
-                    + image.compression().get() + "' (only xz)", 0);
+            throw new DownloadException(
+                    image.hypervisor() + "/" + image.id() + ": unsupported compression '"
+                            + image.compression().get() + "' (only xz)",
+                    0);
         }
         return XzUnpacker.unpack(downloaded, cache.resolve("unpacked"), image.format(), listener);
     }
@@ -106,8 +117,10 @@ public final class ImageDownloader {
         ChecksumSource.Published published = (ChecksumSource.Published) source;
         String text = fetchText(published.url());
         return ChecksumFile.find(text, published.fileName(), published.algorithm())
-                .orElseThrow(() -> new DownloadException("checksum file " + published.url() + " lists no "
-                        + published.algorithm() + " for " + published.fileName(), 0));
+                .orElseThrow(() -> new DownloadException(
+                        "checksum file " + published.url() + " lists no " + published.algorithm() + " for "
+                                + published.fileName(),
+                        0));
     }
 
     /**
@@ -140,14 +153,17 @@ public final class ImageDownloader {
             }
         }
         long have = sizeOrZero(part);
-        throw new DownloadException("download of " + uri + " failed after " + maxAttempts + " attempt(s) with " + have
-                + " bytes received: " + last.getMessage() + "; run again to resume", last);
+        throw new DownloadException(
+                "download of " + uri + " failed after " + maxAttempts + " attempt(s) with " + have + " bytes received: "
+                        + last.getMessage() + "; run again to resume",
+                last);
     }
 
     private void download(URI uri, Path part, DownloadListener listener) throws IOException, InterruptedException {
         Files.createDirectories(part.getParent());
         long have = sizeOrZero(part);
-        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(requestTimeout).GET();
+        HttpRequest.Builder request =
+                HttpRequest.newBuilder(uri).timeout(requestTimeout).GET();
         if (have > 0) {
             request.header("Range", "bytes=" + have + "-");
         }
@@ -157,7 +173,8 @@ public final class ImageDownloader {
             long total;
             boolean append;
             if (status == 206) {
-                Matcher m = CONTENT_RANGE.matcher(response.headers().firstValue("Content-Range").orElse(""));
+                Matcher m = CONTENT_RANGE.matcher(
+                        response.headers().firstValue("Content-Range").orElse(""));
                 if (!m.matches() || Long.parseLong(m.group(1)) != have) {
                     throw new IOException("server answered the range request for byte " + have + " with "
                             + response.headers().firstValue("Content-Range").orElse("no Content-Range"));
@@ -172,8 +189,10 @@ public final class ImageDownloader {
                 Files.deleteIfExists(part);
                 throw new IOException("server rejected resuming at byte " + have);
             } else {
-                throw new DownloadException("HTTP " + status + " for " + uri
-                        + (status == 404 ? ": not found (the catalog entry may be outdated)" : ""), status);
+                throw new DownloadException(
+                        "HTTP " + status + " for " + uri
+                                + (status == 404 ? ": not found (the catalog entry may be outdated)" : ""),
+                        status);
             }
             try (FileChannel out = FileChannel.open(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
                 if (!append) {
@@ -234,16 +253,18 @@ public final class ImageDownloader {
     String fetchText(URI uri) {
         requireHttp(uri);
         try {
-            HttpResponse<InputStream> response = client.send(HttpRequest.newBuilder(uri).timeout(requestTimeout).GET().build(),
+            HttpResponse<InputStream> response = client.send(
+                    HttpRequest.newBuilder(uri).timeout(requestTimeout).GET().build(),
                     HttpResponse.BodyHandlers.ofInputStream());
             try (InputStream body = response.body()) {
                 if (response.statusCode() != 200) {
-                    throw new DownloadException("HTTP " + response.statusCode() + " for checksum file " + uri,
-                            response.statusCode());
+                    throw new DownloadException(
+                            "HTTP " + response.statusCode() + " for checksum file " + uri, response.statusCode());
                 }
                 byte[] bytes = body.readNBytes((int) MAX_CHECKSUM_FILE + 1);
                 if (bytes.length > MAX_CHECKSUM_FILE) {
-                    throw new DownloadException("checksum file " + uri + " is larger than " + MAX_CHECKSUM_FILE + " bytes", 0);
+                    throw new DownloadException(
+                            "checksum file " + uri + " is larger than " + MAX_CHECKSUM_FILE + " bytes", 0);
                 }
                 return new String(bytes, StandardCharsets.UTF_8);
             }
@@ -260,7 +281,8 @@ public final class ImageDownloader {
     }
 
     private Path alias(ExpectedDigest digest) {
-        return cache.resolve("alias").resolve(digest.algorithm().toLowerCase(java.util.Locale.ROOT) + "-" + digest.hex());
+        return cache.resolve("alias")
+                .resolve(digest.algorithm().toLowerCase(java.util.Locale.ROOT) + "-" + digest.hex());
     }
 
     /** One partial file per URL, named by the URL's hash so any URL maps to a safe file name. */

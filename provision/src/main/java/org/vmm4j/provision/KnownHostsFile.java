@@ -44,8 +44,7 @@ final class KnownHostsFile {
         }
     }
 
-    private KnownHostsFile() {
-    }
+    private KnownHostsFile() {}
 
     static List<Entry> read(Path file) {
         List<Entry> entries = new ArrayList<>();
@@ -84,7 +83,8 @@ final class KnownHostsFile {
             }
             if (!Files.exists(file)) {
                 try {
-                    Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+                    Files.createFile(
+                            file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
                 } catch (UnsupportedOperationException notPosix) {
                     Files.createFile(file);
                 }

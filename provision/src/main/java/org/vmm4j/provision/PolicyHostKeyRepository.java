@@ -36,14 +36,19 @@ final class PolicyHostKeyRepository implements HostKeyRepository {
     public int check(String host, byte[] key) {
         String type = KnownHostsFile.keyType(key);
         String fingerprint = KnownHostsFile.fingerprint(key);
-        List<KnownHostsFile.Entry> known = KnownHostsFile.read(file).stream().filter(e -> e.matches(host)).toList();
+        List<KnownHostsFile.Entry> known =
+                KnownHostsFile.read(file).stream().filter(e -> e.matches(host)).toList();
         if (known.stream().anyMatch(e -> e.keyType().equals(type) && KnownHostsFile.sameKey(e, key))) {
             return OK;
         }
         if (!known.isEmpty()) {
-            rejection = new HostKeyException(HostKeyException.Reason.CHANGED, host, fingerprint,
+            rejection = new HostKeyException(
+                    HostKeyException.Reason.CHANGED,
+                    host,
+                    fingerprint,
                     "host key for " + host + " has CHANGED: the server presented " + type + " " + fingerprint + ", but "
-                            + file + " records " + describe(known) + ". Someone may be intercepting the connection, or the "
+                            + file + " records " + describe(known)
+                            + ". Someone may be intercepting the connection, or the "
                             + "guest was recreated; if so, remove the old line from " + file + " and connect again.");
             return CHANGED;
         }
@@ -51,7 +56,10 @@ final class PolicyHostKeyRepository implements HostKeyRepository {
             KnownHostsFile.append(file, host, key);
             return OK;
         }
-        rejection = new HostKeyException(HostKeyException.Reason.UNKNOWN, host, fingerprint,
+        rejection = new HostKeyException(
+                HostKeyException.Reason.UNKNOWN,
+                host,
+                fingerprint,
                 "host key for " + host + " (" + type + " " + fingerprint + ") is not in " + file
                         + " and the policy is STRICT; verify the fingerprint and add it, or use ACCEPT_NEW");
         return NOT_INCLUDED;
@@ -67,7 +75,8 @@ final class PolicyHostKeyRepository implements HostKeyRepository {
 
     @Override
     public void add(HostKey hostkey, UserInfo ui) {
-        KnownHostsFile.append(file, hostkey.getHost(), java.util.Base64.getDecoder().decode(hostkey.getKey()));
+        KnownHostsFile.append(
+                file, hostkey.getHost(), java.util.Base64.getDecoder().decode(hostkey.getKey()));
     }
 
     @Override
@@ -92,7 +101,11 @@ final class PolicyHostKeyRepository implements HostKeyRepository {
 
     @Override
     public HostKey[] getHostKey(String host, String type) {
-        return toHostKeys(KnownHostsFile.read(file).stream().filter(e -> host == null || e.matches(host)).toList(), type);
+        return toHostKeys(
+                KnownHostsFile.read(file).stream()
+                        .filter(e -> host == null || e.matches(host))
+                        .toList(),
+                type);
     }
 
     private static HostKey[] toHostKeys(List<KnownHostsFile.Entry> entries, String type) {

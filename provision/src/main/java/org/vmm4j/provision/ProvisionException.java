@@ -1,7 +1,6 @@
 package org.vmm4j.provision;
 
 import java.util.List;
-
 import org.vmm4j.VmmException;
 
 /**
@@ -15,11 +14,17 @@ public class ProvisionException extends VmmException {
     private final String guestName;
     private final ProvisionStep step;
     private final String hint;
+
     @SuppressWarnings("serial") // always a List.copyOf list, which is serializable
     private final List<String> rolledBack;
 
-    public ProvisionException(String guestName, ProvisionStep step, String reason, String hint,
-            List<String> rolledBack, Throwable cause) {
+    public ProvisionException(
+            String guestName,
+            ProvisionStep step,
+            String reason,
+            String hint,
+            List<String> rolledBack,
+            Throwable cause) {
         super(message(guestName, step, reason, hint, rolledBack), cause);
         this.guestName = guestName;
         this.step = step;
@@ -27,8 +32,8 @@ public class ProvisionException extends VmmException {
         this.rolledBack = List.copyOf(rolledBack);
     }
 
-    private static String message(String guestName, ProvisionStep step, String reason, String hint,
-            List<String> rolledBack) {
+    private static String message(
+            String guestName, ProvisionStep step, String reason, String hint, List<String> rolledBack) {
         return "provisioning " + guestName + " failed at step " + step.number() + "/" + ProvisionStep.count()
                 + " (" + step.label() + "): " + reason
                 + (hint.isEmpty() ? "" : "; hint: " + hint)

@@ -8,7 +8,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-
 import org.vmm4j.guest.BootSpec;
 import org.vmm4j.guest.GuestSpec;
 import org.vmm4j.guest.NicSpec;
@@ -83,8 +82,8 @@ public final class ProvisionRequest {
     public void validate() {
         SafeNames.require("guest name", name, GuestSpec.MAX_NAME_LENGTH);
         if (!ImageCatalog.HYPERVISORS.contains(hypervisor)) {
-            throw new IllegalArgumentException("hypervisor must be one of " + ImageCatalog.HYPERVISORS + ", got '"
-                    + hypervisor + "'");
+            throw new IllegalArgumentException(
+                    "hypervisor must be one of " + ImageCatalog.HYPERVISORS + ", got '" + hypervisor + "'");
         }
         if (image == null) {
             throw new IllegalArgumentException("no image: give a catalog id, a local file or a URL with its SHA-256");
@@ -109,7 +108,8 @@ public final class ProvisionRequest {
             throw new IllegalArgumentException("password is empty");
         }
         if (!commands.isEmpty() && (user == null || (password == null && sshPrivateKey == null))) {
-            throw new IllegalArgumentException("commands to run need a user and a password or SSH private key to log in with");
+            throw new IllegalArgumentException(
+                    "commands to run need a user and a password or SSH private key to log in with");
         }
         if (sshPrivateKey != null && !Files.isReadable(sshPrivateKey)) {
             throw new IllegalArgumentException("SSH private key " + sshPrivateKey + " is not a readable file");
@@ -120,7 +120,8 @@ public final class ProvisionRequest {
             }
         }
         if (!workDirectory.isAbsolute() || !Files.isDirectory(workDirectory)) {
-            throw new IllegalArgumentException("work directory " + workDirectory + " must be an existing absolute directory");
+            throw new IllegalArgumentException(
+                    "work directory " + workDirectory + " must be an existing absolute directory");
         }
         if (sshPort < 1 || sshPort > 65535) {
             throw new IllegalArgumentException("SSH port must be 1..65535, got " + sshPort);
@@ -130,29 +131,85 @@ public final class ProvisionRequest {
         }
     }
 
-    public String name() { return name; }
-    public String hypervisor() { return hypervisor; }
-    public ImageSource image() { return image; }
-    public long memoryBytes() { return memoryBytes; }
-    public int vcpus() { return vcpus; }
+    public String name() {
+        return name;
+    }
+
+    public String hypervisor() {
+        return hypervisor;
+    }
+
+    public ImageSource image() {
+        return image;
+    }
+
+    public long memoryBytes() {
+        return memoryBytes;
+    }
+
+    public int vcpus() {
+        return vcpus;
+    }
     /** The disk's virtual size; 0 means the base image's size. */
-    public long diskBytes() { return diskBytes; }
-    public Optional<String> user() { return Optional.ofNullable(user); }
-    public boolean hasPassword() { return password != null; }
-    public List<String> sshAuthorizedKeys() { return sshAuthorizedKeys; }
-    public Optional<Path> sshPrivateKey() { return Optional.ofNullable(sshPrivateKey); }
-    public NicSpec nic() { return nic; }
-    public List<String> commands() { return commands; }
-    public Path workDirectory() { return workDirectory; }
+    public long diskBytes() {
+        return diskBytes;
+    }
+
+    public Optional<String> user() {
+        return Optional.ofNullable(user);
+    }
+
+    public boolean hasPassword() {
+        return password != null;
+    }
+
+    public List<String> sshAuthorizedKeys() {
+        return sshAuthorizedKeys;
+    }
+
+    public Optional<Path> sshPrivateKey() {
+        return Optional.ofNullable(sshPrivateKey);
+    }
+
+    public NicSpec nic() {
+        return nic;
+    }
+
+    public List<String> commands() {
+        return commands;
+    }
+
+    public Path workDirectory() {
+        return workDirectory;
+    }
     /** Overrides the boot the image asks for (UEFI or BIOS from the disk), e.g. a direct kernel boot. */
-    public Optional<BootSpec> boot() { return Optional.ofNullable(boot); }
-    public Path knownHosts() { return knownHosts; }
-    public int sshPort() { return sshPort; }
-    public Duration addressTimeout() { return addressTimeout; }
-    public Duration sshTimeout() { return sshTimeout; }
-    public Duration commandTimeout() { return commandTimeout; }
+    public Optional<BootSpec> boot() {
+        return Optional.ofNullable(boot);
+    }
+
+    public Path knownHosts() {
+        return knownHosts;
+    }
+
+    public int sshPort() {
+        return sshPort;
+    }
+
+    public Duration addressTimeout() {
+        return addressTimeout;
+    }
+
+    public Duration sshTimeout() {
+        return sshTimeout;
+    }
+
+    public Duration commandTimeout() {
+        return commandTimeout;
+    }
     /** The last step to run; the default runs all of them. */
-    public ProvisionStep stopAfter() { return stopAfter; }
+    public ProvisionStep stopAfter() {
+        return stopAfter;
+    }
 
     /** The disk file the run creates: {@code workDirectory/NAME.qcow2}. */
     public Path diskPath() {
@@ -212,14 +269,44 @@ public final class ProvisionRequest {
             this.name = name;
         }
 
-        public Builder name(String guestName) { name = guestName; return this; }
-        public Builder hypervisor(String kind) { hypervisor = Objects.requireNonNull(kind, "kind"); return this; }
-        public Builder image(ImageSource source) { image = Objects.requireNonNull(source, "source"); return this; }
-        public Builder catalogImage(String id) { return image(ImageSource.catalog(id)); }
-        public Builder memoryBytes(long bytes) { memoryBytes = bytes; return this; }
-        public Builder vcpus(int n) { vcpus = n; return this; }
-        public Builder diskBytes(long bytes) { diskBytes = bytes; return this; }
-        public Builder user(String name) { user = name; return this; }
+        public Builder name(String guestName) {
+            name = guestName;
+            return this;
+        }
+
+        public Builder hypervisor(String kind) {
+            hypervisor = Objects.requireNonNull(kind, "kind");
+            return this;
+        }
+
+        public Builder image(ImageSource source) {
+            image = Objects.requireNonNull(source, "source");
+            return this;
+        }
+
+        public Builder catalogImage(String id) {
+            return image(ImageSource.catalog(id));
+        }
+
+        public Builder memoryBytes(long bytes) {
+            memoryBytes = bytes;
+            return this;
+        }
+
+        public Builder vcpus(int n) {
+            vcpus = n;
+            return this;
+        }
+
+        public Builder diskBytes(long bytes) {
+            diskBytes = bytes;
+            return this;
+        }
+
+        public Builder user(String name) {
+            user = name;
+            return this;
+        }
 
         /** Copies the password; wipe your own array afterwards. */
         public Builder password(char[] secret) {
@@ -231,26 +318,81 @@ public final class ProvisionRequest {
         }
 
         /** Adds an OpenSSH public key line for the user's authorized_keys. */
-        public Builder sshAuthorizedKey(String line) { sshAuthorizedKeys.add(Objects.requireNonNull(line, "line")); return this; }
+        public Builder sshAuthorizedKey(String line) {
+            sshAuthorizedKeys.add(Objects.requireNonNull(line, "line"));
+            return this;
+        }
         /** The private key the provisioner logs in with to run the commands. */
-        public Builder sshPrivateKey(Path file) { sshPrivateKey = file; return this; }
-        public Builder network(String libvirtNetwork) { nic = NicSpec.network(libvirtNetwork); return this; }
-        public Builder bridge(String hostBridge) { nic = NicSpec.bridge(hostBridge); return this; }
-        public Builder nic(NicSpec spec) { nic = Objects.requireNonNull(spec, "spec"); return this; }
-        public Builder command(String shellLine) { commands.add(Objects.requireNonNull(shellLine, "shellLine")); return this; }
-        public Builder commands(List<String> shellLines) { shellLines.forEach(this::command); return this; }
-        public Builder workDirectory(Path dir) { workDirectory = dir.toAbsolutePath().normalize(); return this; }
-        public Builder boot(BootSpec spec) { boot = spec; return this; }
-        public Builder knownHosts(Path file) { knownHosts = Objects.requireNonNull(file, "file"); return this; }
-        public Builder sshPort(int port) { sshPort = port; return this; }
-        public Builder addressTimeout(Duration d) { addressTimeout = positive(d, "address timeout"); return this; }
-        public Builder sshTimeout(Duration d) { sshTimeout = positive(d, "SSH timeout"); return this; }
-        public Builder commandTimeout(Duration d) { commandTimeout = positive(d, "command timeout"); return this; }
+        public Builder sshPrivateKey(Path file) {
+            sshPrivateKey = file;
+            return this;
+        }
+
+        public Builder network(String libvirtNetwork) {
+            nic = NicSpec.network(libvirtNetwork);
+            return this;
+        }
+
+        public Builder bridge(String hostBridge) {
+            nic = NicSpec.bridge(hostBridge);
+            return this;
+        }
+
+        public Builder nic(NicSpec spec) {
+            nic = Objects.requireNonNull(spec, "spec");
+            return this;
+        }
+
+        public Builder command(String shellLine) {
+            commands.add(Objects.requireNonNull(shellLine, "shellLine"));
+            return this;
+        }
+
+        public Builder commands(List<String> shellLines) {
+            shellLines.forEach(this::command);
+            return this;
+        }
+
+        public Builder workDirectory(Path dir) {
+            workDirectory = dir.toAbsolutePath().normalize();
+            return this;
+        }
+
+        public Builder boot(BootSpec spec) {
+            boot = spec;
+            return this;
+        }
+
+        public Builder knownHosts(Path file) {
+            knownHosts = Objects.requireNonNull(file, "file");
+            return this;
+        }
+
+        public Builder sshPort(int port) {
+            sshPort = port;
+            return this;
+        }
+
+        public Builder addressTimeout(Duration d) {
+            addressTimeout = positive(d, "address timeout");
+            return this;
+        }
+
+        public Builder sshTimeout(Duration d) {
+            sshTimeout = positive(d, "SSH timeout");
+            return this;
+        }
+
+        public Builder commandTimeout(Duration d) {
+            commandTimeout = positive(d, "command timeout");
+            return this;
+        }
 
         /** Stops after {@code step}, e.g. {@link ProvisionStep#START_GUEST} to not wait for the guest to come up. */
         public Builder stopAfter(ProvisionStep step) {
             if (step.compareTo(ProvisionStep.START_GUEST) < 0) {
-                throw new IllegalArgumentException("a run stops at the earliest after " + ProvisionStep.START_GUEST.label());
+                throw new IllegalArgumentException(
+                        "a run stops at the earliest after " + ProvisionStep.START_GUEST.label());
             }
             stopAfter = step;
             return this;

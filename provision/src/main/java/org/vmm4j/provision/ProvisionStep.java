@@ -6,25 +6,40 @@ package org.vmm4j.provision;
  */
 public enum ProvisionStep {
     VALIDATE("validate request", "fix the request; nothing was created"),
-    CHECK_NAME("check name is free", "choose another name, or remove the existing guest (and its leftover disk "
-            + "and seed files in the work directory) first"),
-    FETCH_IMAGE("fetch image", "check the URL is reachable from this host; a checksum mismatch means a corrupt "
-            + "download or a stale published checksum (run again: the bad file was discarded); an interrupted "
-            + "download resumes on the next run"),
-    CREATE_DISK("create disk", "check the work directory is writable, has space, and the disk size is not "
-            + "smaller than the image"),
+    CHECK_NAME(
+            "check name is free",
+            "choose another name, or remove the existing guest (and its leftover disk "
+                    + "and seed files in the work directory) first"),
+    FETCH_IMAGE(
+            "fetch image",
+            "check the URL is reachable from this host; a checksum mismatch means a corrupt "
+                    + "download or a stale published checksum (run again: the bad file was discarded); an interrupted "
+                    + "download resumes on the next run"),
+    CREATE_DISK(
+            "create disk",
+            "check the work directory is writable, has space, and the disk size is not " + "smaller than the image"),
     CREATE_SEED("create seed", "check the work directory is writable and the user name and SSH keys are valid"),
-    DEFINE_GUEST("define guest", "check the hypervisor connection, the network name (virsh net-list --all) and "
-            + "that the memory and vCPU count are allowed"),
-    START_GUEST("start guest", "check the network is active (virsh net-start NAME), the hypervisor can read the "
-            + "disk and seed (permissions, AppArmor/SELinux labels) and the host has enough free memory"),
-    WAIT_FOR_IP("wait for IP", "no DHCP lease: check the network is active and serves DHCP, the image runs "
-            + "cloud-init with DHCP on its first NIC, and watch the boot on the serial console "
-            + "(virsh console NAME); a bridged guest shows up only through the guest agent or ARP"),
-    WAIT_FOR_SSH("wait for SSH", "SSH refused or silent: the guest may still be booting or running cloud-init, "
-            + "sshd may not be installed or enabled, or a firewall blocks the port; see the serial console"),
-    RUN_COMMANDS("run commands", "check the user and key or password in the seed match the credentials used to "
-            + "connect, and that the commands work on this distribution"),
+    DEFINE_GUEST(
+            "define guest",
+            "check the hypervisor connection, the network name (virsh net-list --all) and "
+                    + "that the memory and vCPU count are allowed"),
+    START_GUEST(
+            "start guest",
+            "check the network is active (virsh net-start NAME), the hypervisor can read the "
+                    + "disk and seed (permissions, AppArmor/SELinux labels) and the host has enough free memory"),
+    WAIT_FOR_IP(
+            "wait for IP",
+            "no DHCP lease: check the network is active and serves DHCP, the image runs "
+                    + "cloud-init with DHCP on its first NIC, and watch the boot on the serial console "
+                    + "(virsh console NAME); a bridged guest shows up only through the guest agent or ARP"),
+    WAIT_FOR_SSH(
+            "wait for SSH",
+            "SSH refused or silent: the guest may still be booting or running cloud-init, "
+                    + "sshd may not be installed or enabled, or a firewall blocks the port; see the serial console"),
+    RUN_COMMANDS(
+            "run commands",
+            "check the user and key or password in the seed match the credentials used to "
+                    + "connect, and that the commands work on this distribution"),
     REPORT("report", "");
 
     private final String label;

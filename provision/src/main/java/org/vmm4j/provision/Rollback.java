@@ -16,8 +16,7 @@ final class Rollback {
         void run() throws Exception;
     }
 
-    private record Entry(String done, Undo undo) {
-    }
+    private record Entry(String done, Undo undo) {}
 
     private final Deque<Entry> entries = new ArrayDeque<>();
 
@@ -39,7 +38,8 @@ final class Rollback {
                 e.undo().run();
                 done.add(e.done());
             } catch (Exception | Error ex) {
-                failure.addSuppressed(new IllegalStateException("rollback could not finish (" + e.done() + "): " + ex, ex));
+                failure.addSuppressed(
+                        new IllegalStateException("rollback could not finish (" + e.done() + "): " + ex, ex));
             }
         }
         return done;

@@ -3,7 +3,6 @@ package org.vmm4j.provision;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-
 import org.vmm4j.host.CommandResult;
 
 /**
@@ -13,12 +12,11 @@ import org.vmm4j.host.CommandResult;
 public final class SshCommandRunner implements CommandRunner {
 
     /** A runner that opens one session per {@link #runAll} call. */
-    public SshCommandRunner() {
-    }
+    public SshCommandRunner() {}
 
     @Override
-    public List<CommandResult> runAll(SshTarget target, List<String> commandLines, Duration timeout,
-            StepReporter reporter) {
+    public List<CommandResult> runAll(
+            SshTarget target, List<String> commandLines, Duration timeout, StepReporter reporter) {
         List<CommandResult> results = new ArrayList<>(commandLines.size());
         if (commandLines.isEmpty()) {
             return results;

@@ -19,8 +19,7 @@ public final class SshReadiness {
     private static final int MAX_LINE = 255;
     private static final int MAX_PRE_BANNER_LINES = 20;
 
-    private SshReadiness() {
-    }
+    private SshReadiness() {}
 
     /**
      * Returns the server's identification line once it is seen.
@@ -52,12 +51,14 @@ public final class SshReadiness {
                 lastFailure = "connected, but the server sent no SSH identification line";
             } catch (IOException e) {
                 lastFailure = (connected ? "connected, but no SSH identification line arrived: " : "")
-                        + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+                        + e.getClass().getSimpleName()
+                        + (e.getMessage() == null ? "" : ": " + e.getMessage());
             }
             long left = (deadline - System.nanoTime()) / 1_000_000;
             if (left <= 0) {
                 throw new SshException("no SSH server answered on " + host + ":" + port + " within " + timeout + " ("
-                        + attempts + " attempts; last: " + lastFailure + "). Check that the guest booted, has an address "
+                        + attempts + " attempts; last: " + lastFailure
+                        + "). Check that the guest booted, has an address "
                         + "and runs sshd, and that no firewall blocks the port.");
             }
             try {

@@ -71,19 +71,24 @@ public final class SshSession implements AutoCloseable {
             } else {
                 session.setConfig("PreferredAuthentications", "publickey");
             }
-            session.connect((int) Math.min(Integer.MAX_VALUE, target.connectTimeout().toMillis()));
+            session.connect(
+                    (int) Math.min(Integer.MAX_VALUE, target.connectTimeout().toMillis()));
             return new SshSession(target, session);
         } catch (JSchChangedHostKeyException | JSchUnknownHostKeyException e) {
             disconnect(session);
             HostKeyException rejection = hostKeys.rejection();
-            throw rejection != null ? rejection : new SshException("host key of " + where(target) + " refused: " + e.getMessage(), e);
+            throw rejection != null
+                    ? rejection
+                    : new SshException("host key of " + where(target) + " refused: " + e.getMessage(), e);
         } catch (JSchException e) {
             disconnect(session);
             if (hostKeys.rejection() != null) {
                 throw hostKeys.rejection();
             }
-            String detail = "Auth fail".equalsIgnoreCase(e.getMessage()) || String.valueOf(e.getMessage()).startsWith("Auth")
-                    ? "authentication failed with " + target.credentials() : e.getMessage();
+            String detail = "Auth fail".equalsIgnoreCase(e.getMessage())
+                            || String.valueOf(e.getMessage()).startsWith("Auth")
+                    ? "authentication failed with " + target.credentials()
+                    : e.getMessage();
             throw new SshException("cannot connect to " + where(target) + ": " + detail, e);
         } finally {
             if (password != null) {
@@ -114,7 +119,8 @@ public final class SshSession implements AutoCloseable {
             ByteArrayOutputStream stderr = new ByteArrayOutputStream();
             channel.setErrStream(stderr, true);
             InputStream stdout = channel.getInputStream();
-            channel.connect((int) Math.min(Integer.MAX_VALUE, target.connectTimeout().toMillis()));
+            channel.connect(
+                    (int) Math.min(Integer.MAX_VALUE, target.connectTimeout().toMillis()));
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             byte[] buffer = new byte[8192];
             long deadline = System.nanoTime() + timeout.toNanos();
@@ -134,7 +140,10 @@ public final class SshSession implements AutoCloseable {
                 }
                 Thread.sleep(10);
             }
-            return new CommandResult(command, channel.getExitStatus(), out.toString(StandardCharsets.UTF_8),
+            return new CommandResult(
+                    command,
+                    channel.getExitStatus(),
+                    out.toString(StandardCharsets.UTF_8),
                     stderr.toString(StandardCharsets.UTF_8));
         } catch (JSchException | IOException e) {
             throw new SshException("running a command on " + where(target) + " failed: " + e.getMessage(), e);
@@ -182,11 +191,13 @@ public final class SshSession implements AutoCloseable {
         ChannelSftp sftp = null;
         try {
             sftp = (ChannelSftp) session.openChannel("sftp");
-            sftp.connect((int) Math.min(Integer.MAX_VALUE, target.connectTimeout().toMillis()));
+            sftp.connect(
+                    (int) Math.min(Integer.MAX_VALUE, target.connectTimeout().toMillis()));
             sftp.put(new ByteArrayInputStream(content), remotePath, ChannelSftp.OVERWRITE);
             sftp.chmod(mode, remotePath);
         } catch (JSchException | SftpException e) {
-            throw new SshException("upload to " + remotePath + " on " + where(target) + " failed: " + e.getMessage(), e);
+            throw new SshException(
+                    "upload to " + remotePath + " on " + where(target) + " failed: " + e.getMessage(), e);
         } finally {
             if (sftp != null) {
                 sftp.disconnect();

@@ -9,11 +9,19 @@ import org.vmm4j.host.SafeNames;
  * Where and how to connect: host, port, user, credentials, the known-hosts file and the policy for
  * unknown host keys. Build with {@link #builder(String, String, SshCredentials)}.
  */
-public record SshTarget(String host, int port, String user, SshCredentials credentials, Path knownHosts,
-        HostKeyPolicy hostKeyPolicy, Duration connectTimeout) {
+public record SshTarget(
+        String host,
+        int port,
+        String user,
+        SshCredentials credentials,
+        Path knownHosts,
+        HostKeyPolicy hostKeyPolicy,
+        Duration connectTimeout) {
 
     public SshTarget {
-        if (host == null || host.isBlank() || host.chars().anyMatch(c -> c <= ' ' || c == '[' || c == ']' || c == ',')) {
+        if (host == null
+                || host.isBlank()
+                || host.chars().anyMatch(c -> c <= ' ' || c == '[' || c == ']' || c == ',')) {
             throw new IllegalArgumentException("SSH host must be a name or address without spaces, got '" + host + "'");
         }
         if (port < 1 || port > 65535) {

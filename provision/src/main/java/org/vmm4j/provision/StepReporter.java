@@ -3,7 +3,7 @@ package org.vmm4j.provision;
 /** How a long provisioning step reports how far it is; must return quickly. */
 @FunctionalInterface
 public interface StepReporter {
-    StepReporter NONE = (fraction, message) -> { };
+    StepReporter NONE = (fraction, message) -> {};
 
     /**
      * Reports the progress of the current step.

@@ -14,8 +14,7 @@ import org.vmm4j.internal.AtomicFiles;
  * is moved into place only when complete.
  */
 final class XzUnpacker {
-    private XzUnpacker() {
-    }
+    private XzUnpacker() {}
 
     /** The unpacked form of {@code compressed} (a {@code cache/sha256/<hex>} file), unpacking it if needed. */
     static Path unpack(Path compressed, Path unpackedDir, String suffix, DownloadListener listener) {

@@ -10,15 +10,15 @@ import org.snakeyaml.engine.v2.api.LoadSettings;
 
 /** Runs the command-line tools the tests validate against (qemu-img, isoinfo, xorriso, bsdtar). */
 final class ExternalTool {
-    record Result(int exitCode, String stdout, String stderr) {
-    }
+    record Result(int exitCode, String stdout, String stderr) {}
 
-    private ExternalTool() {
-    }
+    private ExternalTool() {}
 
     static Result run(List<String> argv) {
         try {
-            Process p = new ProcessBuilder(argv).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+            Process p = new ProcessBuilder(argv)
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                    .start();
             var out = p.getInputStream();
             var err = p.getErrorStream();
             var errFuture = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
@@ -46,7 +46,8 @@ final class ExternalTool {
     static String ok(List<String> argv) {
         Result r = run(argv);
         if (r.exitCode() != 0) {
-            throw new AssertionError(argv + " exited " + r.exitCode() + "\nstdout: " + r.stdout() + "\nstderr: " + r.stderr());
+            throw new AssertionError(
+                    argv + " exited " + r.exitCode() + "\nstdout: " + r.stdout() + "\nstderr: " + r.stderr());
         }
         return r.stdout();
     }

@@ -55,7 +55,8 @@ class Iso9660WriterTest {
         String jolietListing = ExternalTool.ok(List.of("isoinfo", "-J", "-f", "-i", iso.toString()));
         assertEquals(expected, lines(jolietListing), "Joliet names as isoinfo -J sees them");
         String plainListing = ExternalTool.ok(List.of("isoinfo", "-f", "-i", iso.toString()));
-        assertTrue(lines(plainListing).stream().allMatch(n -> n.matches("[A-Z0-9_]{1,8}\\.[A-Z0-9_]{0,3};1")),
+        assertTrue(
+                lines(plainListing).stream().allMatch(n -> n.matches("[A-Z0-9_]{1,8}\\.[A-Z0-9_]{0,3};1")),
                 "level 1 names are 8.3 upper case: " + plainListing);
     }
 
@@ -64,7 +65,9 @@ class Iso9660WriterTest {
     void bsdtarExtractsEveryFileWithItsExactContent() throws Exception {
         byte[] big = new byte[5000];
         new Random(7).nextBytes(big);
-        List<IsoFile> files = List.of(new IsoFile("big.bin", big), new IsoFile("small.txt", bytes("hello\n")),
+        List<IsoFile> files = List.of(
+                new IsoFile("big.bin", big),
+                new IsoFile("small.txt", bytes("hello\n")),
                 new IsoFile("empty", new byte[0]));
         Path iso = new Iso9660Writer("cidata", TIME, files).write(dir.resolve("c.iso"), CreateMode.FAIL_IF_EXISTS);
         Path out = Files.createDirectory(dir.resolve("out"));
@@ -100,8 +103,10 @@ class Iso9660WriterTest {
         assertThrows(IllegalArgumentException.class, () -> new IsoFile("semi;colon", new byte[0]));
         assertThrows(IllegalArgumentException.class, () -> new IsoFile("line\nbreak", new byte[0]));
         assertThrows(IllegalArgumentException.class, () -> new Iso9660Writer("ci data", TIME, List.of()));
-        assertThrows(IllegalArgumentException.class, () -> new Iso9660Writer("cidata", TIME,
-                List.of(new IsoFile("a", new byte[0]), new IsoFile("a", new byte[1]))));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> new Iso9660Writer(
+                        "cidata", TIME, List.of(new IsoFile("a", new byte[0]), new IsoFile("a", new byte[1]))));
     }
 
     @Test
@@ -116,8 +121,11 @@ class Iso9660WriterTest {
     }
 
     private static Set<String> lines(String listing) {
-        return Stream.of(listing.split("\n")).map(String::strip).filter(s -> s.startsWith("/") || s.startsWith("'/"))
-                .map(s -> s.replace("'", "").substring(1)).filter(s -> !s.isEmpty())
+        return Stream.of(listing.split("\n"))
+                .map(String::strip)
+                .filter(s -> s.startsWith("/") || s.startsWith("'/"))
+                .map(s -> s.replace("'", "").substring(1))
+                .filter(s -> !s.isEmpty())
                 .collect(Collectors.toCollection(TreeSet::new));
     }
 

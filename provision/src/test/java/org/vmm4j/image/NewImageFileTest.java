@@ -21,8 +21,9 @@ class NewImageFileTest {
     @Test
     void aFileWhoseWritingFailsIsRemovedAndTheErrorNamesIt() {
         Path target = dir.resolve("half.img");
-        ImageException e = assertThrows(ImageException.class, () -> NewImageFile.create(target, CreateMode.FAIL_IF_EXISTS,
-                "test image", ch -> {
+        ImageException e = assertThrows(
+                ImageException.class,
+                () -> NewImageFile.create(target, CreateMode.FAIL_IF_EXISTS, "test image", ch -> {
                     NewImageFile.writeFully(ch, ByteBuffer.wrap(new byte[4096]), 0);
                     throw new IOException("disk full");
                 }));
@@ -33,16 +34,22 @@ class NewImageFileTest {
     @Test
     void aFailedOverwriteAttemptLeavesTheExistingFileAlone() throws Exception {
         Path target = Files.writeString(dir.resolve("keep.img"), "keep");
-        assertThrows(ImageException.class, () -> NewImageFile.create(target, CreateMode.FAIL_IF_EXISTS, "test image",
-                ch -> NewImageFile.writeFully(ch, ByteBuffer.wrap(new byte[1]), 0)));
+        assertThrows(
+                ImageException.class,
+                () -> NewImageFile.create(
+                        target,
+                        CreateMode.FAIL_IF_EXISTS,
+                        "test image",
+                        ch -> NewImageFile.writeFully(ch, ByteBuffer.wrap(new byte[1]), 0)));
         assertEquals("keep", Files.readString(target));
     }
 
     @Test
     void anOverwriteThatFailsHalfwayKeepsTheOldImageAndLeavesNoOtherFile() throws Exception {
         Path target = Files.writeString(dir.resolve("disk.img"), "old image");
-        ImageException e = assertThrows(ImageException.class, () -> NewImageFile.create(target, CreateMode.OVERWRITE,
-                "test image", ch -> {
+        ImageException e = assertThrows(
+                ImageException.class,
+                () -> NewImageFile.create(target, CreateMode.OVERWRITE, "test image", ch -> {
                     NewImageFile.writeFully(ch, ByteBuffer.wrap(new byte[4096]), 0);
                     throw new IOException("disk full");
                 }));
@@ -56,8 +63,8 @@ class NewImageFileTest {
     @Test
     void missingDirectoryIsReportedAsACreateFailure() {
         Path target = dir.resolve("no-such-dir").resolve("x.img");
-        ImageException e = assertThrows(ImageException.class,
-                () -> RawDisk.create(target, 1 << 20, CreateMode.FAIL_IF_EXISTS));
+        ImageException e =
+                assertThrows(ImageException.class, () -> RawDisk.create(target, 1 << 20, CreateMode.FAIL_IF_EXISTS));
         assertTrue(e.getMessage().startsWith("cannot create raw image"), e.getMessage());
     }
 }

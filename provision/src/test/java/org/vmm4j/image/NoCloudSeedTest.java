@@ -22,8 +22,8 @@ class NoCloudSeedTest {
     Path dir;
 
     private NoCloudSeed seed() {
-        return new NoCloudSeed(CloudConfigTest.sample(), new MetaData("iid-web1", "web1"),
-                Optional.of(NetworkConfig.dhcpOn("en*")));
+        return new NoCloudSeed(
+                CloudConfigTest.sample(), new MetaData("iid-web1", "web1"), Optional.of(NetworkConfig.dhcpOn("en*")));
     }
 
     @Test
@@ -36,8 +36,13 @@ class NoCloudSeedTest {
             Files.write(inputs.resolve(f.name()), f.content());
         }
         Path theirs = dir.resolve("theirs.iso");
-        ExternalTool.ok(List.of("cloud-localds", "-N", inputs.resolve("network-config").toString(), theirs.toString(),
-                inputs.resolve("user-data").toString(), inputs.resolve("meta-data").toString()));
+        ExternalTool.ok(List.of(
+                "cloud-localds",
+                "-N",
+                inputs.resolve("network-config").toString(),
+                theirs.toString(),
+                inputs.resolve("user-data").toString(),
+                inputs.resolve("meta-data").toString()));
 
         Path oursOut = extract(ours, "ours-x");
         Path theirsOut = extract(theirs, "theirs-x");
@@ -45,7 +50,8 @@ class NoCloudSeedTest {
         assertEquals(Set.of("user-data", "meta-data", "network-config"), names);
         assertEquals(names, names(oursOut));
         for (String name : names) {
-            assertArrayEquals(Files.readAllBytes(theirsOut.resolve(name)), Files.readAllBytes(oursOut.resolve(name)), name);
+            assertArrayEquals(
+                    Files.readAllBytes(theirsOut.resolve(name)), Files.readAllBytes(oursOut.resolve(name)), name);
         }
         assertEquals(Iso9660WriterTest.xorrisoNames(theirs), Iso9660WriterTest.xorrisoNames(ours));
     }
@@ -65,7 +71,9 @@ class NoCloudSeedTest {
     @Test
     void withoutNetworkConfigTheSeedHoldsTwoFiles() {
         NoCloudSeed seed = new NoCloudSeed(CloudConfig.builder().hostname("db").build(), new MetaData("iid-db", "db"));
-        assertEquals(List.of("user-data", "meta-data"), seed.files().stream().map(IsoFile::name).toList());
+        assertEquals(
+                List.of("user-data", "meta-data"),
+                seed.files().stream().map(IsoFile::name).toList());
         assertTrue(!seed.toString().contains("#cloud-config"), seed.toString());
     }
 

@@ -25,9 +25,11 @@ class Qcow2RoundTripTest {
 
     @Test
     void readerSeesClustersQemuIoWroteWithTheirDataAndRefcounts() {
-        Path image = Qcow2Writer.create(dir.resolve("rt.qcow2"), Qcow2Options.builder(1L << 30).build());
+        Path image = Qcow2Writer.create(
+                dir.resolve("rt.qcow2"), Qcow2Options.builder(1L << 30).build());
         long offset = 300L << 20;
-        ExternalTool.ok(List.of("qemu-io", "-f", "qcow2", "-c", "write -P 0xab " + offset + " 65536", image.toString()));
+        ExternalTool.ok(
+                List.of("qemu-io", "-f", "qcow2", "-c", "write -P 0xab " + offset + " 65536", image.toString()));
         ExternalTool.ok(List.of("qemu-img", "check", image.toString()));
 
         try (Qcow2Image qcow = Qcow2Image.open(image)) {
@@ -52,9 +54,12 @@ class Qcow2RoundTripTest {
         try (var ch = java.nio.channels.FileChannel.open(raw, java.nio.file.StandardOpenOption.WRITE)) {
             ch.write(java.nio.ByteBuffer.wrap(pattern), 5L << 20);
         }
-        Path target = Qcow2Writer.create(dir.resolve("dst.qcow2"), Qcow2Options.builder(64L << 20).clusterSize(4096).build());
+        Path target = Qcow2Writer.create(
+                dir.resolve("dst.qcow2"),
+                Qcow2Options.builder(64L << 20).clusterSize(4096).build());
 
-        ExternalTool.ok(List.of("qemu-img", "convert", "-n", "-f", "raw", "-O", "qcow2", raw.toString(), target.toString()));
+        ExternalTool.ok(
+                List.of("qemu-img", "convert", "-n", "-f", "raw", "-O", "qcow2", raw.toString(), target.toString()));
         ExternalTool.ok(List.of("qemu-img", "check", target.toString()));
 
         try (Qcow2Image qcow = Qcow2Image.open(target)) {
@@ -73,8 +78,16 @@ class Qcow2RoundTripTest {
     @CsvSource({"1, 1.1", "8, 1.1", "64, 1.1", "16, 0.10"})
     void readerUnderstandsQemuImagesWithOtherRefcountWidthsAndVersion2(int refcountBits, String compat) {
         Path image = dir.resolve("qemu-" + refcountBits + "-" + compat + ".qcow2");
-        ExternalTool.ok(List.of("qemu-img", "create", "-q", "-f", "qcow2", "-o",
-                "refcount_bits=" + refcountBits + ",compat=" + compat + ",cluster_size=4096", image.toString(), "64M"));
+        ExternalTool.ok(List.of(
+                "qemu-img",
+                "create",
+                "-q",
+                "-f",
+                "qcow2",
+                "-o",
+                "refcount_bits=" + refcountBits + ",compat=" + compat + ",cluster_size=4096",
+                image.toString(),
+                "64M"));
         ExternalTool.ok(List.of("qemu-io", "-f", "qcow2", "-c", "write -P 0x11 8M 8k", image.toString()));
 
         try (Qcow2Image qcow = Qcow2Image.open(image)) {

@@ -32,7 +32,8 @@ class Qcow2WriterTest {
     })
     @RequiresHost(tools = "qemu-img")
     void writesImagesThatQemuImgChecksCleanAndReportsWithOurSizeAndClusters(long size, int clusterSize) {
-        Path image = Qcow2Writer.create(dir.resolve("disk.qcow2"),
+        Path image = Qcow2Writer.create(
+                dir.resolve("disk.qcow2"),
                 Qcow2Options.builder(size).clusterSize(clusterSize).build());
 
         ExternalTool.ok(List.of("qemu-img", "check", "-f", "qcow2", image.toString()));
@@ -42,14 +43,16 @@ class Qcow2WriterTest {
         assertEquals(size, ((Number) info.get("virtual-size")).longValue());
         assertEquals(clusterSize, ((Number) info.get("cluster-size")).intValue());
         @SuppressWarnings("unchecked")
-        Map<String, Object> specific = (Map<String, Object>) ((Map<String, Object>) info.get("format-specific")).get("data");
+        Map<String, Object> specific =
+                (Map<String, Object>) ((Map<String, Object>) info.get("format-specific")).get("data");
         assertEquals("1.1", specific.get("compat"), "version 3 images report compat 1.1");
         assertEquals(16, ((Number) specific.get("refcount-bits")).intValue());
     }
 
     @Test
     void headerWeWriteIsReadBackByOurReaderWithEveryMetadataClusterCountedOnce() {
-        Path image = Qcow2Writer.create(dir.resolve("small-clusters.qcow2"),
+        Path image = Qcow2Writer.create(
+                dir.resolve("small-clusters.qcow2"),
                 Qcow2Options.builder(64L << 30).clusterSize(512).build());
         try (Qcow2Image qcow = Qcow2Image.open(image)) {
             Qcow2Header h = qcow.header();
@@ -76,8 +79,8 @@ class Qcow2WriterTest {
         Path overlay = Qcow2Writer.createOverlay(dir.resolve("overlay.qcow2"), base, 0, CreateMode.FAIL_IF_EXISTS);
 
         ExternalTool.ok(List.of("qemu-img", "check", overlay.toString()));
-        Map<String, Object> info = ExternalTool.json(
-                ExternalTool.ok(List.of("qemu-img", "info", "--output=json", overlay.toString())));
+        Map<String, Object> info =
+                ExternalTool.json(ExternalTool.ok(List.of("qemu-img", "info", "--output=json", overlay.toString())));
         assertEquals(base.toString(), info.get("backing-filename"));
         assertEquals("raw", info.get("backing-filename-format"));
         assertEquals(8L << 20, ((Number) info.get("virtual-size")).longValue(), "overlay takes the backing size");
@@ -86,16 +89,18 @@ class Qcow2WriterTest {
     @Test
     @RequiresHost(tools = {"qemu-img", "qemu-io"})
     void overlayOnQcow2BackingFileReadsThroughToBackingData() {
-        Path base = Qcow2Writer.create(dir.resolve("base.qcow2"), Qcow2Options.builder(16L << 20).build());
+        Path base = Qcow2Writer.create(
+                dir.resolve("base.qcow2"), Qcow2Options.builder(16L << 20).build());
         ExternalTool.ok(List.of("qemu-io", "-f", "qcow2", "-c", "write -P 0x5a 1M 64k", base.toString()));
         Path overlay = Qcow2Writer.createOverlay(dir.resolve("top.qcow2"), base, 32L << 20, CreateMode.FAIL_IF_EXISTS);
 
         ExternalTool.ok(List.of("qemu-img", "check", overlay.toString()));
-        Map<String, Object> info = ExternalTool.json(
-                ExternalTool.ok(List.of("qemu-img", "info", "--output=json", overlay.toString())));
+        Map<String, Object> info =
+                ExternalTool.json(ExternalTool.ok(List.of("qemu-img", "info", "--output=json", overlay.toString())));
         assertEquals("qcow2", info.get("backing-filename-format"));
         assertEquals(32L << 20, ((Number) info.get("virtual-size")).longValue());
-        String read = ExternalTool.ok(List.of("qemu-io", "-f", "qcow2", "-c", "read -P 0x5a 1M 64k", overlay.toString()));
+        String read =
+                ExternalTool.ok(List.of("qemu-io", "-f", "qcow2", "-c", "read -P 0x5a 1M 64k", overlay.toString()));
         assertTrue(read.contains("read 65536/65536 bytes"), read);
         try (Qcow2Image top = Qcow2Image.open(overlay)) {
             assertEquals(base.toString(), top.header().backingFile().orElseThrow());
@@ -114,15 +119,20 @@ class Qcow2WriterTest {
         assertTrue(e.getMessage().contains("refusing to overwrite"), e.getMessage());
         assertEquals("precious", Files.readString(target), "the existing file is untouched");
 
-        Qcow2Writer.create(target, Qcow2Options.builder(1 << 20).createMode(CreateMode.OVERWRITE).build());
+        Qcow2Writer.create(
+                target,
+                Qcow2Options.builder(1 << 20).createMode(CreateMode.OVERWRITE).build());
         assertEquals(Qcow2Image.virtualSizeOf(target), 1 << 20);
     }
 
     @Test
     void rejectsSizesThatAreNotPositiveOrNotWholeSectors() {
-        assertThrows(IllegalArgumentException.class, () -> Qcow2Options.builder(0).build());
-        assertThrows(IllegalArgumentException.class, () -> Qcow2Options.builder(-512).build());
-        var e = assertThrows(IllegalArgumentException.class, () -> Qcow2Options.builder(1000).build());
+        assertThrows(
+                IllegalArgumentException.class, () -> Qcow2Options.builder(0).build());
+        assertThrows(
+                IllegalArgumentException.class, () -> Qcow2Options.builder(-512).build());
+        var e = assertThrows(
+                IllegalArgumentException.class, () -> Qcow2Options.builder(1000).build());
         assertTrue(e.getMessage().contains("multiple of 512"), e.getMessage());
     }
 
@@ -133,14 +143,17 @@ class Qcow2WriterTest {
         var e = assertThrows(IllegalArgumentException.class, () -> Qcow2Writer.create(target, options));
         assertTrue(e.getMessage().contains("not representable"), e.getMessage());
         assertFalse(Files.exists(target));
-        assertThrows(IllegalArgumentException.class,
-                () -> Qcow2Writer.create(target, Qcow2Options.builder(Long.MAX_VALUE & ~511L).build()));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> Qcow2Writer.create(
+                        target, Qcow2Options.builder(Long.MAX_VALUE & ~511L).build()));
     }
 
     @ParameterizedTest
     @CsvSource({"256", "1000", "4194304", "3072"})
     void rejectsClusterSizesThatAreNotPowersOfTwoIn512To2M(int clusterSize) {
-        var e = assertThrows(IllegalArgumentException.class,
+        var e = assertThrows(
+                IllegalArgumentException.class,
                 () -> Qcow2Options.builder(1 << 20).clusterSize(clusterSize).build());
         assertTrue(e.getMessage().contains("power of two"), e.getMessage());
     }

@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vmm4j.testsupport.RequiresHost;
@@ -55,22 +54,27 @@ class RawDiskFromImageTest {
                     ? List.of("qemu-img", "convert", "-c", "-f", "raw", "-O", "qcow2", src.toString(), qcow2.toString())
                     : List.of("qemu-img", "convert", "-f", "raw", "-O", "qcow2", src.toString(), qcow2.toString());
             ExternalTool.ok(argv);
-            Path disk = RawDisk.fromImage(qcow2, dir.resolve("disk-" + compressed + ".raw"), 0, CreateMode.FAIL_IF_EXISTS);
+            Path disk =
+                    RawDisk.fromImage(qcow2, dir.resolve("disk-" + compressed + ".raw"), 0, CreateMode.FAIL_IF_EXISTS);
             assertEquals(data.length, Files.size(disk));
-            assertArrayEquals(data, Files.readAllBytes(disk), compressed ? "compressed clusters inflated" : "plain clusters");
+            assertArrayEquals(
+                    data, Files.readAllBytes(disk), compressed ? "compressed clusters inflated" : "plain clusters");
         }
     }
 
     @Test
     void refusesOverlaysSmallerSizesAndExistingTargets(@TempDir Path dir) throws Exception {
-        Path base = Qcow2Writer.create(dir.resolve("base.qcow2"), Qcow2Options.builder(1 << 20).build());
+        Path base = Qcow2Writer.create(
+                dir.resolve("base.qcow2"), Qcow2Options.builder(1 << 20).build());
         Path overlay = Qcow2Writer.createOverlay(dir.resolve("over.qcow2"), base, 0, CreateMode.FAIL_IF_EXISTS);
-        var e = assertThrows(ImageException.class, () -> RawDisk.fromImage(overlay, dir.resolve("a.raw"), 0,
-                CreateMode.FAIL_IF_EXISTS));
+        var e = assertThrows(
+                ImageException.class,
+                () -> RawDisk.fromImage(overlay, dir.resolve("a.raw"), 0, CreateMode.FAIL_IF_EXISTS));
         assertTrue(e.getMessage().contains("overlay"), e.getMessage());
         Path raw = Files.write(dir.resolve("r.raw"), new byte[4096]);
-        assertThrows(IllegalArgumentException.class, () -> RawDisk.fromImage(raw, dir.resolve("b.raw"), 512,
-                CreateMode.FAIL_IF_EXISTS));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> RawDisk.fromImage(raw, dir.resolve("b.raw"), 512, CreateMode.FAIL_IF_EXISTS));
         Path existing = Files.writeString(dir.resolve("c.raw"), "keep me");
         assertThrows(ImageException.class, () -> RawDisk.fromImage(raw, existing, 0, CreateMode.FAIL_IF_EXISTS));
         assertEquals("keep me", Files.readString(existing));

@@ -22,10 +22,13 @@ class RawDiskTest {
         Path disk = RawDisk.create(dir.resolve("disk.raw"), 20L << 30, CreateMode.FAIL_IF_EXISTS);
 
         assertEquals(20L << 30, Files.size(disk));
-        long allocatedBlocks = Long.parseLong(ExternalTool.ok(List.of("stat", "-c", "%b", disk.toString())).trim());
-        assertTrue(allocatedBlocks < 1024, "a fresh raw disk allocates (almost) nothing, got " + allocatedBlocks + " blocks");
-        Map<String, Object> info = ExternalTool.json(
-                ExternalTool.ok(List.of("qemu-img", "info", "--output=json", disk.toString())));
+        long allocatedBlocks = Long.parseLong(
+                ExternalTool.ok(List.of("stat", "-c", "%b", disk.toString())).trim());
+        assertTrue(
+                allocatedBlocks < 1024,
+                "a fresh raw disk allocates (almost) nothing, got " + allocatedBlocks + " blocks");
+        Map<String, Object> info =
+                ExternalTool.json(ExternalTool.ok(List.of("qemu-img", "info", "--output=json", disk.toString())));
         assertEquals("raw", info.get("format"));
         assertEquals(20L << 30, ((Number) info.get("virtual-size")).longValue());
     }
@@ -55,7 +58,8 @@ class RawDiskTest {
 
     @Test
     void detectsQcow2ByMagicAndTreatsAnythingElseAsRaw() {
-        Path q = Qcow2Writer.create(dir.resolve("a.qcow2"), Qcow2Options.builder(1 << 20).build());
+        Path q = Qcow2Writer.create(
+                dir.resolve("a.qcow2"), Qcow2Options.builder(1 << 20).build());
         Path r = RawDisk.create(dir.resolve("a.img"), 1 << 20, CreateMode.FAIL_IF_EXISTS);
         assertEquals(DiskFormat.QCOW2, DiskFormat.detect(q));
         assertEquals(DiskFormat.RAW, DiskFormat.detect(r));

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
-
 import org.junit.jupiter.api.Test;
 import org.vmm4j.guest.GuestAddress;
 
@@ -15,8 +14,10 @@ class GuestAddressPollerTest {
 
     @Test
     void prefersRoutableIpv4OverLoopbackLinkLocalAndIpv6() {
-        assertEquals("192.168.122.5", GuestAddressPoller.usable(List.of(a("127.0.0.1"), a("fe80::1"),
-                a("169.254.3.4"), a("192.168.122.5"))).orElseThrow());
+        assertEquals(
+                "192.168.122.5",
+                GuestAddressPoller.usable(List.of(a("127.0.0.1"), a("fe80::1"), a("169.254.3.4"), a("192.168.122.5")))
+                        .orElseThrow());
         assertTrue(GuestAddressPoller.usable(List.of(a("::1"))).isEmpty());
     }
 }

@@ -13,7 +13,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
-
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,11 +30,13 @@ import org.vmm4j.image.Qcow2Writer;
 
 /** The workflow's logic against an in-memory guest manager, with fake IP, SSH and command steps. */
 class GuestProvisionerTest {
-    private static final String KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGq4yb1fdE3jT0nK0lDJrZ5h0TbGm5m2r1a5n0zq5Q0x admin@laptop";
+    private static final String KEY =
+            "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGq4yb1fdE3jT0nK0lDJrZ5h0TbGm5m2r1a5n0zq5Q0x admin@laptop";
     private static final String SECRET = "hunter2-Sup3rSecret";
 
     @TempDir
     Path dir;
+
     private Path base;
     private final InMemoryGuestManager manager = new InMemoryGuestManager();
     private final List<Progress> events = new CopyOnWriteArrayList<>();
@@ -43,7 +44,8 @@ class GuestProvisionerTest {
 
     @BeforeEach
     void baseImage() {
-        base = Qcow2Writer.create(dir.resolve("base.qcow2"), Qcow2Options.builder(64L << 20).build());
+        base = Qcow2Writer.create(
+                dir.resolve("base.qcow2"), Qcow2Options.builder(64L << 20).build());
     }
 
     private GuestProvisioner.Builder provisioner() {
@@ -55,15 +57,25 @@ class GuestProvisionerTest {
                 .sshWaiter((host, port, timeout, r) -> "SSH-2.0-Fake")
                 .commandRunner((target, lines, timeout, r) -> {
                     ran.addAll(lines);
-                    return lines.stream().map(l -> new CommandResult(List.of(l), 0, "ok", "")).toList();
+                    return lines.stream()
+                            .map(l -> new CommandResult(List.of(l), 0, "ok", ""))
+                            .toList();
                 })
                 .listener(events::add);
     }
 
     private ProvisionRequest.Builder request(String name) {
-        return ProvisionRequest.builder(name).image(ImageSource.file(base)).workDirectory(dir).memoryBytes(256L << 20)
-                .vcpus(2).diskBytes(128L << 20).user("admin").password(SECRET.toCharArray()).sshAuthorizedKey(KEY)
-                .command("echo one").command("echo two");
+        return ProvisionRequest.builder(name)
+                .image(ImageSource.file(base))
+                .workDirectory(dir)
+                .memoryBytes(256L << 20)
+                .vcpus(2)
+                .diskBytes(128L << 20)
+                .user("admin")
+                .password(SECRET.toCharArray())
+                .sshAuthorizedKey(KEY)
+                .command("echo one")
+                .command("echo two");
     }
 
     @Test
@@ -82,7 +94,8 @@ class GuestProvisionerTest {
         GuestSpec spec = guest.spec;
         assertEquals(256L << 20, spec.memoryBytes());
         assertEquals(2, spec.vcpus());
-        assertEquals(List.of(result.disk().toString(), result.seed().toString()),
+        assertEquals(
+                List.of(result.disk().toString(), result.seed().toString()),
                 spec.disks().stream().map(DiskSpec::source).toList());
         assertTrue(spec.disks().get(1).cdrom());
         try (Qcow2Image overlay = Qcow2Image.open(result.disk())) {
@@ -92,8 +105,15 @@ class GuestProvisionerTest {
         assertTrue(Files.size(result.seed()) > 0);
 
         // Every step reports its start and its end, in order, out of the same total.
-        List<Integer> started = events.stream().filter(p -> p.message().equals("started")).map(Progress::index).toList();
-        assertEquals(java.util.stream.IntStream.rangeClosed(1, ProvisionStep.count()).boxed().toList(), started);
+        List<Integer> started = events.stream()
+                .filter(p -> p.message().equals("started"))
+                .map(Progress::index)
+                .toList();
+        assertEquals(
+                java.util.stream.IntStream.rangeClosed(1, ProvisionStep.count())
+                        .boxed()
+                        .toList(),
+                started);
         assertTrue(events.stream().allMatch(p -> p.total() == ProvisionStep.count()));
         assertTrue(events.contains(new Progress("wait for IP", 8, 11, 0.5, "fake lease pending")), events.toString());
         assertTrue(events.contains(new Progress("wait for IP", 8, 11, 1.0, "address 192.0.2.10")), events.toString());
@@ -102,24 +122,37 @@ class GuestProvisionerTest {
 
     @Test
     void stopsAfterStartWhenAskedAndSkipsTheRest() {
-        ProvisionResult result = provisioner().addressWaiter((g, t, r) -> {
-            throw new AssertionError("must not wait for an IP");
-        }).build().provision(request("web2").stopAfter(ProvisionStep.START_GUEST).build());
+        ProvisionResult result = provisioner()
+                .addressWaiter((g, t, r) -> {
+                    throw new AssertionError("must not wait for an IP");
+                })
+                .build()
+                .provision(request("web2").stopAfter(ProvisionStep.START_GUEST).build());
 
         assertTrue(result.address().isEmpty());
         assertTrue(ran.isEmpty());
         assertEquals(GuestState.RUNNING, manager.guests.get("web2").state);
-        assertTrue(result.timings().stream().filter(ProvisionResult.StepTiming::skipped).map(t -> t.step()).toList()
-                .containsAll(List.of(ProvisionStep.WAIT_FOR_IP, ProvisionStep.WAIT_FOR_SSH, ProvisionStep.RUN_COMMANDS)));
+        assertTrue(result.timings().stream()
+                .filter(ProvisionResult.StepTiming::skipped)
+                .map(t -> t.step())
+                .toList()
+                .containsAll(
+                        List.of(ProvisionStep.WAIT_FOR_IP, ProvisionStep.WAIT_FOR_SSH, ProvisionStep.RUN_COMMANDS)));
         assertTrue(events.contains(new Progress("wait for SSH", 9, 11, 1.0, "skipped")));
     }
 
     @Test
     void rollsBackGuestDiskAndSeedWhenNoAddressAppears() {
-        GuestProvisioner p = provisioner().addressWaiter(new GuestAddressPoller(
-                List.of(org.vmm4j.guest.GuestAddress.Source.DHCP_LEASE, org.vmm4j.guest.GuestAddress.Source.GUEST_AGENT),
-                Duration.ofMillis(10), Duration.ofMillis(20))).build();
-        ProvisionRequest request = request("web3").addressTimeout(Duration.ofMillis(200)).build();
+        GuestProvisioner p = provisioner()
+                .addressWaiter(new GuestAddressPoller(
+                        List.of(
+                                org.vmm4j.guest.GuestAddress.Source.DHCP_LEASE,
+                                org.vmm4j.guest.GuestAddress.Source.GUEST_AGENT),
+                        Duration.ofMillis(10),
+                        Duration.ofMillis(20)))
+                .build();
+        ProvisionRequest request =
+                request("web3").addressTimeout(Duration.ofMillis(200)).build();
 
         ProvisionException e = assertThrows(ProvisionException.class, () -> p.provision(request));
 
@@ -127,8 +160,12 @@ class GuestProvisionerTest {
         assertTrue(e.getMessage().contains("failed at step 8/11 (wait for IP)"), e.getMessage());
         assertTrue(e.getMessage().contains("no DHCP lease"), e.getMessage());
         assertTrue(e.getMessage().contains("no agent in memory"), "says what each source answered: " + e.getMessage());
-        assertEquals(List.of("guest web3 undefined", "seed " + request.seedPath() + " deleted",
-                "disk " + request.diskPath() + " deleted"), e.rolledBack());
+        assertEquals(
+                List.of(
+                        "guest web3 undefined",
+                        "seed " + request.seedPath() + " deleted",
+                        "disk " + request.diskPath() + " deleted"),
+                e.rolledBack());
         assertTrue(manager.guests.isEmpty());
         assertEquals(List.of("define web3", "start web3", "destroy web3", "undefine web3"), manager.calls);
         assertFalse(Files.exists(request.diskPath()));
@@ -139,17 +176,23 @@ class GuestProvisionerTest {
 
     @Test
     void addressWaitEndsAtOnceWhenTheGuestCrashes() {
-        GuestProvisioner p = provisioner().addressWaiter(new GuestAddressPoller(
-                List.of(org.vmm4j.guest.GuestAddress.Source.DHCP_LEASE), Duration.ofMillis(10), Duration.ofMillis(20)))
+        GuestProvisioner p = provisioner()
+                .addressWaiter(new GuestAddressPoller(
+                        List.of(org.vmm4j.guest.GuestAddress.Source.DHCP_LEASE),
+                        Duration.ofMillis(10),
+                        Duration.ofMillis(20)))
                 .listener(e -> {
                     if (e.index() == 8 && e.message().equals("started")) {
                         manager.guests.get("web12").state = GuestState.CRASHED;
                     }
-                }).build();
+                })
+                .build();
         long start = System.nanoTime();
 
-        ProvisionException e = assertThrows(ProvisionException.class,
-                () -> p.provision(request("web12").addressTimeout(Duration.ofMinutes(5)).build()));
+        ProvisionException e = assertThrows(
+                ProvisionException.class,
+                () -> p.provision(
+                        request("web12").addressTimeout(Duration.ofMinutes(5)).build()));
 
         assertTrue(System.nanoTime() - start < 30_000_000_000L, "did not wait for the timeout");
         assertTrue(e.getMessage().contains("guest web12 is crashed while waiting for its address"), e.getMessage());
@@ -161,12 +204,17 @@ class GuestProvisionerTest {
         manager.failStart = new IllegalStateException("network 'default' is not active");
         ProvisionRequest request = request("web4").build();
 
-        ProvisionException e = assertThrows(ProvisionException.class, () -> provisioner().build().provision(request));
+        ProvisionException e = assertThrows(
+                ProvisionException.class, () -> provisioner().build().provision(request));
 
         assertEquals(ProvisionStep.START_GUEST, e.step());
-        assertTrue(e.getMessage().contains("network 'default' is not active; hint: check the network is active"),
+        assertTrue(
+                e.getMessage().contains("network 'default' is not active; hint: check the network is active"),
                 e.getMessage());
-        assertEquals(List.of("define web4", "start web4", "undefine web4"), manager.calls, "a stopped guest is not destroyed");
+        assertEquals(
+                List.of("define web4", "start web4", "undefine web4"),
+                manager.calls,
+                "a stopped guest is not destroyed");
         assertTrue(manager.guests.isEmpty());
         assertFalse(Files.exists(request.diskPath()));
     }
@@ -176,7 +224,8 @@ class GuestProvisionerTest {
         manager.define(GuestSpec.builder("taken").build());
         Path leftover = dir.resolve("taken.qcow2");
 
-        ProvisionException e = assertThrows(ProvisionException.class,
+        ProvisionException e = assertThrows(
+                ProvisionException.class,
                 () -> provisioner().build().provision(request("taken").build()));
 
         assertEquals(ProvisionStep.CHECK_NAME, e.step());
@@ -190,7 +239,8 @@ class GuestProvisionerTest {
     void refusesLeftoverDiskFileWithoutDeletingIt() throws Exception {
         Path leftover = Files.writeString(dir.resolve("old.qcow2"), "someone's data");
 
-        ProvisionException e = assertThrows(ProvisionException.class,
+        ProvisionException e = assertThrows(
+                ProvisionException.class,
                 () -> provisioner().build().provision(request("old").build()));
 
         assertEquals(ProvisionStep.CHECK_NAME, e.step());
@@ -202,10 +252,12 @@ class GuestProvisionerTest {
         try (LocalHttpServer http = new LocalHttpServer()) {
             http.serve("/img.qcow2", Files.readAllBytes(base));
             ImageDownloader downloader = new ImageDownloader(dir.resolve("cache"));
-            ProvisionRequest request = request("web5").image(ImageSource.url(http.uri("/img.qcow2"),
-                    ExpectedDigest.sha256("00".repeat(32)))).build();
+            ProvisionRequest request = request("web5")
+                    .image(ImageSource.url(http.uri("/img.qcow2"), ExpectedDigest.sha256("00".repeat(32))))
+                    .build();
 
-            ProvisionException e = assertThrows(ProvisionException.class,
+            ProvisionException e = assertThrows(
+                    ProvisionException.class,
                     () -> provisioner().downloader(downloader).build().provision(request));
 
             assertEquals(ProvisionStep.FETCH_IMAGE, e.step());
@@ -221,16 +273,29 @@ class GuestProvisionerTest {
         try (LocalHttpServer http = new LocalHttpServer()) {
             byte[] image = Files.readAllBytes(base);
             http.serve("/img.qcow2", image);
-            String sha = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(image));
-            ProvisionRequest request = request("web6").image(ImageSource.url(http.uri("/img.qcow2"),
-                    ExpectedDigest.sha256(sha))).build();
+            String sha = java.util.HexFormat.of()
+                    .formatHex(
+                            java.security.MessageDigest.getInstance("SHA-256").digest(image));
+            ProvisionRequest request = request("web6")
+                    .image(ImageSource.url(http.uri("/img.qcow2"), ExpectedDigest.sha256(sha)))
+                    .build();
 
-            ProvisionResult r = provisioner().downloader(new ImageDownloader(dir.resolve("cache"))).build().provision(request);
+            ProvisionResult r = provisioner()
+                    .downloader(new ImageDownloader(dir.resolve("cache")))
+                    .build()
+                    .provision(request);
 
             try (Qcow2Image overlay = Qcow2Image.open(r.disk())) {
-                assertTrue(overlay.header().backingFile().orElseThrow().startsWith(dir.resolve("cache").toString()));
+                assertTrue(overlay.header()
+                        .backingFile()
+                        .orElseThrow()
+                        .startsWith(dir.resolve("cache").toString()));
             }
-            assertTrue(events.stream().anyMatch(p -> p.index() == 3 && p.fraction() == 1.0 && p.message().contains("MiB")),
+            assertTrue(
+                    events.stream()
+                            .anyMatch(p -> p.index() == 3
+                                    && p.fraction() == 1.0
+                                    && p.message().contains("MiB")),
                     events.toString());
         }
     }
@@ -241,8 +306,14 @@ class GuestProvisionerTest {
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             closedPort = s.getLocalPort();
         }
-        GuestProvisioner p = provisioner().addressWaiter((g, t, r) -> "127.0.0.1").sshWaiter(SshWaiter.BANNER).build();
-        ProvisionRequest request = request("web7").sshPort(closedPort).sshTimeout(Duration.ofMillis(300)).build();
+        GuestProvisioner p = provisioner()
+                .addressWaiter((g, t, r) -> "127.0.0.1")
+                .sshWaiter(SshWaiter.BANNER)
+                .build();
+        ProvisionRequest request = request("web7")
+                .sshPort(closedPort)
+                .sshTimeout(Duration.ofMillis(300))
+                .build();
 
         ProvisionException e = assertThrows(ProvisionException.class, () -> p.provision(request));
 
@@ -254,10 +325,12 @@ class GuestProvisionerTest {
     @Test
     void passwordNeverAppearsInMessagesProgressOrToString() {
         ProvisionRequest request = request("web8").build();
-        GuestProvisioner p = provisioner().commandRunner((target, lines, timeout, r) -> {
-            assertFalse(target.toString().contains(SECRET));
-            throw new SshException("server said: bad password " + SECRET);
-        }).build();
+        GuestProvisioner p = provisioner()
+                .commandRunner((target, lines, timeout, r) -> {
+                    assertFalse(target.toString().contains(SECRET));
+                    throw new SshException("server said: bad password " + SECRET);
+                })
+                .build();
 
         ProvisionException e = assertThrows(ProvisionException.class, () -> p.provision(request));
 
@@ -266,14 +339,22 @@ class GuestProvisionerTest {
         assertTrue(e.getMessage().contains("bad password ***"), e.getMessage());
         assertFalse(request.toString().contains(SECRET), request.toString());
         assertTrue(request.toString().contains("password redacted"));
-        assertFalse(events.stream().map(Progress::message).collect(Collectors.joining()).contains(SECRET));
+        assertFalse(events.stream()
+                .map(Progress::message)
+                .collect(Collectors.joining())
+                .contains(SECRET));
     }
 
     @Test
     void seedCarriesTheHashNeverThePassword() {
         NoCloudSeed seed = GuestProvisioner.seedFor(request("web9").build(), "iid-test");
-        String userData = new String(seed.files().stream().filter(f -> f.name().equals("user-data")).findFirst()
-                .map(IsoFile::content).orElseThrow(), StandardCharsets.UTF_8);
+        String userData = new String(
+                seed.files().stream()
+                        .filter(f -> f.name().equals("user-data"))
+                        .findFirst()
+                        .map(IsoFile::content)
+                        .orElseThrow(),
+                StandardCharsets.UTF_8);
 
         assertTrue(userData.contains("$6$"), userData);
         assertTrue(userData.contains(KEY), userData);
@@ -288,10 +369,15 @@ class GuestProvisionerTest {
         ProvisionRequest request = request("web10").build();
         GuestSpec installer = GuestProvisioner.specFor(request, new GuestProvisioner.BaseImage(base, true, true));
         assertEquals(BootSpec.Firmware.UEFI, installer.boot().firmware());
-        assertEquals(List.of(BootSpec.Device.DISK, BootSpec.Device.CDROM), installer.boot().order());
+        assertEquals(
+                List.of(BootSpec.Device.DISK, BootSpec.Device.CDROM),
+                installer.boot().order());
         assertEquals(3, installer.disks().size());
 
-        GuestSpec direct = GuestProvisioner.specFor(request("web11").boot(BootSpec.kernel("/k", null, "console=ttyS0")).build(),
+        GuestSpec direct = GuestProvisioner.specFor(
+                request("web11")
+                        .boot(BootSpec.kernel("/k", null, "console=ttyS0"))
+                        .build(),
                 new GuestProvisioner.BaseImage(base, false, true));
         assertEquals("/k", direct.boot().kernel());
     }
@@ -304,14 +390,18 @@ class GuestProvisionerTest {
         assertEquals(128L << 20, java.nio.file.Files.size(disk), "grown to the requested size");
         GuestSpec spec = GuestProvisioner.specFor(request, new GuestProvisioner.BaseImage(base, false, false));
         assertEquals(org.vmm4j.guest.DiskSpec.Format.RAW, spec.disks().get(0).format());
-        GuestSpec kvm = GuestProvisioner.specFor(request("kvm1").build(), new GuestProvisioner.BaseImage(base, false, false));
+        GuestSpec kvm =
+                GuestProvisioner.specFor(request("kvm1").build(), new GuestProvisioner.BaseImage(base, false, false));
         assertEquals(org.vmm4j.guest.DiskSpec.Format.QCOW2, kvm.disks().get(0).format());
     }
 
     @Test
     void rejectsDiskSmallerThanTheImage() {
-        ProvisionException e = assertThrows(ProvisionException.class,
-                () -> provisioner().build().provision(request("small").diskBytes(1L << 20).build()));
+        ProvisionException e = assertThrows(
+                ProvisionException.class,
+                () -> provisioner()
+                        .build()
+                        .provision(request("small").diskBytes(1L << 20).build()));
         assertEquals(ProvisionStep.CREATE_DISK, e.step());
         assertTrue(e.getMessage().contains("smaller than the image"), e.getMessage());
         assertTrue(e.rolledBack().isEmpty());
@@ -319,10 +409,13 @@ class GuestProvisionerTest {
 
     @Test
     void invalidRequestFailsAtValidateBeforeAnythingHappens() {
-        ProvisionException e = assertThrows(ProvisionException.class,
+        ProvisionException e = assertThrows(
+                ProvisionException.class,
                 () -> provisioner().build().provision(request("bad;name").build()));
         assertEquals(ProvisionStep.VALIDATE, e.step());
         assertTrue(manager.calls.isEmpty());
-        assertEquals(List.of("started"), events.stream().map(Progress::message).limit(1).toList());
+        assertEquals(
+                List.of("started"),
+                events.stream().map(Progress::message).limit(1).toList());
     }
 }

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -15,13 +14,18 @@ class ImageCatalogTest {
     private final ImageCatalog catalog = ImageCatalog.builtIn();
 
     private Set<String> distributions(String hypervisor) {
-        return catalog.forHypervisor(hypervisor).stream().map(GuestImage::distribution).collect(Collectors.toSet());
+        return catalog.forHypervisor(hypervisor).stream()
+                .map(GuestImage::distribution)
+                .collect(Collectors.toSet());
     }
 
     @Test
     void coversTheDistributionsEachHypervisorNeeds() {
-        assertTrue(distributions("kvm").containsAll(
-                Set.of("ubuntu", "debian", "fedora", "almalinux", "rocky", "alpine", "opensuse-leap")), distributions("kvm").toString());
+        assertTrue(
+                distributions("kvm")
+                        .containsAll(
+                                Set.of("ubuntu", "debian", "fedora", "almalinux", "rocky", "alpine", "opensuse-leap")),
+                distributions("kvm").toString());
         assertTrue(distributions("bhyve").containsAll(Set.of("freebsd", "ubuntu", "debian", "windows-server")));
         assertTrue(distributions("openbsd-vmm").containsAll(Set.of("openbsd", "debian", "ubuntu", "alpine")));
     }
@@ -45,7 +49,9 @@ class ImageCatalogTest {
         assertEquals("qcow2", ubuntu.format());
         assertEquals(GuestImage.BootMode.UEFI, ubuntu.boot());
         assertTrue(ubuntu.cloudInit());
-        assertTrue(ubuntu.agentInstall().stream().anyMatch(c -> c.contains("qemu-guest-agent")), ubuntu.agentInstall().toString());
+        assertTrue(
+                ubuntu.agentInstall().stream().anyMatch(c -> c.contains("qemu-guest-agent")),
+                ubuntu.agentInstall().toString());
         assertEquals("ubuntu-24.04-server-cloudimg-amd64.img", ubuntu.fileName());
         assertEquals(Optional.empty(), catalog.find("kvm", "windows-server-2022"));
     }
@@ -88,16 +94,34 @@ class ImageCatalogTest {
         String a = "a".repeat(64);
         String b = "b".repeat(64);
         String gnu = b + "  other.img\n" + a + " *ubuntu-24.04-server-cloudimg-amd64.img\n";
-        assertEquals(ExpectedDigest.sha256(a), ChecksumFile.find(gnu, "ubuntu-24.04-server-cloudimg-amd64.img", "SHA-256").orElseThrow());
+        assertEquals(
+                ExpectedDigest.sha256(a),
+                ChecksumFile.find(gnu, "ubuntu-24.04-server-cloudimg-amd64.img", "SHA-256")
+                        .orElseThrow());
         String bsd = "-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\n# Fedora-Cloud.qcow2: 1 bytes\n"
                 + "SHA256 (Fedora-Cloud.qcow2) = " + a + "\nSHA256 (other.raw) = " + b + "\n";
-        assertEquals(a, ChecksumFile.find(bsd, "Fedora-Cloud.qcow2", "SHA-256").orElseThrow().hex());
+        assertEquals(
+                a,
+                ChecksumFile.find(bsd, "Fedora-Cloud.qcow2", "SHA-256")
+                        .orElseThrow()
+                        .hex());
         String sha512 = "c".repeat(128);
-        assertEquals(sha512, ChecksumFile.find(sha512 + "  debian-12-generic-amd64.qcow2\n", "debian-12-generic-amd64.qcow2",
-                "SHA-512").orElseThrow().hex());
-        assertEquals(a, ChecksumFile.find(a + "\n", "anything.iso", "SHA-256").orElseThrow().hex());
+        assertEquals(
+                sha512,
+                ChecksumFile.find(
+                                sha512 + "  debian-12-generic-amd64.qcow2\n",
+                                "debian-12-generic-amd64.qcow2",
+                                "SHA-512")
+                        .orElseThrow()
+                        .hex());
+        assertEquals(
+                a,
+                ChecksumFile.find(a + "\n", "anything.iso", "SHA-256")
+                        .orElseThrow()
+                        .hex());
         assertEquals(Optional.empty(), ChecksumFile.find(gnu, "missing.img", "SHA-256"));
-        assertEquals(Optional.empty(), ChecksumFile.find(gnu, "other.img", "SHA-512"), "a SHA-256 line is not a SHA-512");
+        assertEquals(
+                Optional.empty(), ChecksumFile.find(gnu, "other.img", "SHA-512"), "a SHA-256 line is not a SHA-512");
     }
 
     @Test

@@ -48,8 +48,11 @@ class ImageDownloaderTest {
     @Test
     void goodDownloadLandsInContentAddressedCacheAndReportsProgress() throws Exception {
         List<long[]> progress = new ArrayList<>();
-        Path file = downloader(1).fetch(server.uri("/images/disk.qcow2"), ExpectedDigest.sha256(sha(image, "SHA-256")),
-                (done, total) -> progress.add(new long[] {done, total}));
+        Path file = downloader(1)
+                .fetch(
+                        server.uri("/images/disk.qcow2"),
+                        ExpectedDigest.sha256(sha(image, "SHA-256")),
+                        (done, total) -> progress.add(new long[] {done, total}));
 
         assertEquals(cache.resolve("sha256").resolve(sha(image, "SHA-256")), file);
         assertArrayEquals(image, Files.readAllBytes(file));
@@ -77,8 +80,13 @@ class ImageDownloaderTest {
         server.serve("/images/bad.qcow2", corrupted);
         String expected = sha(image, "SHA-256");
 
-        ChecksumMismatchException e = assertThrows(ChecksumMismatchException.class,
-                () -> downloader(1).fetch(server.uri("/images/bad.qcow2"), ExpectedDigest.sha256(expected), DownloadListener.NONE));
+        ChecksumMismatchException e = assertThrows(
+                ChecksumMismatchException.class,
+                () -> downloader(1)
+                        .fetch(
+                                server.uri("/images/bad.qcow2"),
+                                ExpectedDigest.sha256(expected),
+                                DownloadListener.NONE));
         assertTrue(e.getMessage().contains(expected), e.getMessage());
         assertTrue(e.getMessage().contains(sha(corrupted, "SHA-256")), e.getMessage());
         assertEquals(List.of(), filesUnder(cache));
@@ -91,7 +99,8 @@ class ImageDownloaderTest {
         URI uri = server.uri("/images/disk.qcow2");
         ExpectedDigest digest = ExpectedDigest.sha256(sha(image, "SHA-256"));
 
-        DownloadException e = assertThrows(DownloadException.class, () -> downloader.fetch(uri, digest, DownloadListener.NONE));
+        DownloadException e =
+                assertThrows(DownloadException.class, () -> downloader.fetch(uri, digest, DownloadListener.NONE));
         assertTrue(e.getMessage().contains("resume"), e.getMessage());
         long kept = Files.size(downloader.partialFile(uri));
         assertTrue(kept > 0 && kept < image.length, "partial bytes kept: " + kept);
@@ -105,8 +114,11 @@ class ImageDownloaderTest {
     @Test
     void retriesWithinOneCallResumeWhereTheConnectionDropped() throws Exception {
         server.cutOff("/images/disk.qcow2", 50_000, 2);
-        Path file = downloader(3).fetch(server.uri("/images/disk.qcow2"), ExpectedDigest.sha256(sha(image, "SHA-256")),
-                DownloadListener.NONE);
+        Path file = downloader(3)
+                .fetch(
+                        server.uri("/images/disk.qcow2"),
+                        ExpectedDigest.sha256(sha(image, "SHA-256")),
+                        DownloadListener.NONE);
 
         assertArrayEquals(image, Files.readAllBytes(file));
         assertEquals(3, server.requests.size(), server.requests.toString());
@@ -115,8 +127,13 @@ class ImageDownloaderTest {
 
     @Test
     void missingFileFailsWith404AndCachesNothing() throws Exception {
-        DownloadException e = assertThrows(DownloadException.class, () -> downloader(3).fetch(
-                server.uri("/images/gone.qcow2"), ExpectedDigest.sha256(sha(image, "SHA-256")), DownloadListener.NONE));
+        DownloadException e = assertThrows(
+                DownloadException.class,
+                () -> downloader(3)
+                        .fetch(
+                                server.uri("/images/gone.qcow2"),
+                                ExpectedDigest.sha256(sha(image, "SHA-256")),
+                                DownloadListener.NONE));
         assertEquals(404, e.httpStatus());
         assertTrue(e.getMessage().contains("/images/gone.qcow2"), e.getMessage());
         assertEquals(1, server.requests.size(), "a 404 is not retried");
@@ -125,12 +142,25 @@ class ImageDownloaderTest {
 
     @Test
     void catalogEntryIsVerifiedAgainstItsPublishedChecksumFile() throws Exception {
-        server.serve("/images/SHA256SUMS", ("0".repeat(64) + " *other.img\n" + sha(image, "SHA-256") + " *disk.qcow2\n")
-                .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-        GuestImage entry = new GuestImage("test", "kvm", "test", "1", "Test", GuestImage.Kind.CLOUD_IMAGE,
+        server.serve(
+                "/images/SHA256SUMS",
+                ("0".repeat(64) + " *other.img\n" + sha(image, "SHA-256") + " *disk.qcow2\n")
+                        .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        GuestImage entry = new GuestImage(
+                "test",
+                "kvm",
+                "test",
+                "1",
+                "Test",
+                GuestImage.Kind.CLOUD_IMAGE,
                 server.uri("/images/disk.qcow2"),
                 Optional.of(new ChecksumSource.Published("SHA-256", server.uri("/images/SHA256SUMS"), "disk.qcow2")),
-                "qcow2", Optional.empty(), GuestImage.BootMode.UEFI, true, List.of(), Optional.empty());
+                "qcow2",
+                Optional.empty(),
+                GuestImage.BootMode.UEFI,
+                true,
+                List.of(),
+                Optional.empty());
 
         Path file = downloader(1).fetch(entry, DownloadListener.NONE);
         assertArrayEquals(image, Files.readAllBytes(file));
@@ -138,15 +168,22 @@ class ImageDownloaderTest {
 
     @Test
     void manualCatalogEntriesAreRefusedWithTheirPage() {
-        GuestImage windows = ImageCatalog.builtIn().find("bhyve", "windows-server-2022").orElseThrow();
-        DownloadException e = assertThrows(DownloadException.class, () -> downloader(1).fetch(windows, DownloadListener.NONE));
+        GuestImage windows =
+                ImageCatalog.builtIn().find("bhyve", "windows-server-2022").orElseThrow();
+        DownloadException e =
+                assertThrows(DownloadException.class, () -> downloader(1).fetch(windows, DownloadListener.NONE));
         assertTrue(e.getMessage().contains(windows.url().toString()), e.getMessage());
     }
 
     @Test
     void refusesNonHttpUrls() {
-        assertThrows(IllegalArgumentException.class, () -> downloader(1).fetch(URI.create("file:///etc/passwd"),
-                ExpectedDigest.sha256("0".repeat(64)), DownloadListener.NONE));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> downloader(1)
+                        .fetch(
+                                URI.create("file:///etc/passwd"),
+                                ExpectedDigest.sha256("0".repeat(64)),
+                                DownloadListener.NONE));
     }
 
     @Test
@@ -157,10 +194,21 @@ class ImageDownloaderTest {
         }
         byte[] compressed = packed.toByteArray();
         server.serve("/images/disk.raw.xz", compressed);
-        GuestImage entry = new GuestImage("bsd", "bhyve", "freebsd", "14", "Test", GuestImage.Kind.CLOUD_IMAGE,
+        GuestImage entry = new GuestImage(
+                "bsd",
+                "bhyve",
+                "freebsd",
+                "14",
+                "Test",
+                GuestImage.Kind.CLOUD_IMAGE,
                 server.uri("/images/disk.raw.xz"),
                 Optional.of(new ChecksumSource.Known(ExpectedDigest.sha256(sha(compressed, "SHA-256")))),
-                "raw", Optional.of("xz"), GuestImage.BootMode.UEFI, false, List.of(), Optional.empty());
+                "raw",
+                Optional.of("xz"),
+                GuestImage.BootMode.UEFI,
+                false,
+                List.of(),
+                Optional.empty());
 
         Path unpacked = downloader(1).fetch(entry, DownloadListener.NONE);
         assertArrayEquals(image, Files.readAllBytes(unpacked));
@@ -174,12 +222,24 @@ class ImageDownloaderTest {
     void corruptXzFailsClearlyAndLeavesNoUnpackedFile() throws Exception {
         byte[] notXz = "this is not xz data".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         server.serve("/images/broken.raw.xz", notXz);
-        GuestImage entry = new GuestImage("bsd", "bhyve", "freebsd", "14", "Test", GuestImage.Kind.CLOUD_IMAGE,
+        GuestImage entry = new GuestImage(
+                "bsd",
+                "bhyve",
+                "freebsd",
+                "14",
+                "Test",
+                GuestImage.Kind.CLOUD_IMAGE,
                 server.uri("/images/broken.raw.xz"),
                 Optional.of(new ChecksumSource.Known(ExpectedDigest.sha256(sha(notXz, "SHA-256")))),
-                "raw", Optional.of("xz"), GuestImage.BootMode.UEFI, false, List.of(), Optional.empty());
+                "raw",
+                Optional.of("xz"),
+                GuestImage.BootMode.UEFI,
+                false,
+                List.of(),
+                Optional.empty());
 
-        DownloadException e = assertThrows(DownloadException.class, () -> downloader(1).fetch(entry, DownloadListener.NONE));
+        DownloadException e =
+                assertThrows(DownloadException.class, () -> downloader(1).fetch(entry, DownloadListener.NONE));
         assertTrue(e.getMessage().contains("decompress"), e.getMessage());
         try (Stream<Path> s = Files.list(cache.resolve("unpacked"))) {
             assertEquals(List.of(), s.toList());

@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-
 import org.vmm4j.guest.Guest;
 import org.vmm4j.guest.GuestAddress;
 import org.vmm4j.guest.GuestFilter;
@@ -45,7 +44,10 @@ final class InMemoryGuestManager implements GuestManager {
 
     @Override
     public Optional<Guest> find(UUID uuid) {
-        return guests.values().stream().filter(g -> g.uuid.equals(uuid)).map(g -> (Guest) g).findFirst();
+        return guests.values().stream()
+                .filter(g -> g.uuid.equals(uuid))
+                .map(g -> (Guest) g)
+                .findFirst();
     }
 
     @Override
@@ -60,8 +62,7 @@ final class InMemoryGuestManager implements GuestManager {
     }
 
     @Override
-    public void close() {
-    }
+    public void close() {}
 
     final class InMemoryGuest implements Guest {
         final GuestSpec spec;
@@ -74,12 +75,35 @@ final class InMemoryGuestManager implements GuestManager {
 
         boolean closed;
 
-        @Override public void close() { closed = true; }
-        @Override public String name() { return spec.name(); }
-        @Override public UUID uuid() { return uuid; }
-        @Override public GuestState state() { return state; }
-        @Override public GuestInfo info() { return new GuestInfo(state, 0, spec.memoryBytes(), spec.memoryBytes(), spec.vcpus(), Duration.ZERO); }
-        @Override public GuestSpec spec() { return spec; }
+        @Override
+        public void close() {
+            closed = true;
+        }
+
+        @Override
+        public String name() {
+            return spec.name();
+        }
+
+        @Override
+        public UUID uuid() {
+            return uuid;
+        }
+
+        @Override
+        public GuestState state() {
+            return state;
+        }
+
+        @Override
+        public GuestInfo info() {
+            return new GuestInfo(state, 0, spec.memoryBytes(), spec.memoryBytes(), spec.vcpus(), Duration.ZERO);
+        }
+
+        @Override
+        public GuestSpec spec() {
+            return spec;
+        }
 
         @Override
         public void start() {
@@ -90,7 +114,11 @@ final class InMemoryGuestManager implements GuestManager {
             state = GuestState.RUNNING;
         }
 
-        @Override public boolean shutdown(Duration timeout) { state = GuestState.STOPPED; return true; }
+        @Override
+        public boolean shutdown(Duration timeout) {
+            state = GuestState.STOPPED;
+            return true;
+        }
 
         @Override
         public void destroy() {
@@ -98,9 +126,18 @@ final class InMemoryGuestManager implements GuestManager {
             state = GuestState.STOPPED;
         }
 
-        @Override public void reboot() { }
-        @Override public void suspend() { state = GuestState.PAUSED; }
-        @Override public void resume() { state = GuestState.RUNNING; }
+        @Override
+        public void reboot() {}
+
+        @Override
+        public void suspend() {
+            state = GuestState.PAUSED;
+        }
+
+        @Override
+        public void resume() {
+            state = GuestState.RUNNING;
+        }
 
         @Override
         public void undefine(UndefineOption... options) {
@@ -108,11 +145,24 @@ final class InMemoryGuestManager implements GuestManager {
             guests.remove(name());
         }
 
-        @Override public Guest rename(String newName) { throw new UnsupportedOperationException(); }
-        @Override public void setMemory(long bytes) { }
-        @Override public void setVcpus(int count) { }
-        @Override public boolean autostart() { return false; }
-        @Override public void setAutostart(boolean enabled) { }
+        @Override
+        public Guest rename(String newName) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void setMemory(long bytes) {}
+
+        @Override
+        public void setVcpus(int count) {}
+
+        @Override
+        public boolean autostart() {
+            return false;
+        }
+
+        @Override
+        public void setAutostart(boolean enabled) {}
 
         @Override
         public List<GuestAddress> addresses(GuestAddress.Source source) {
@@ -122,6 +172,9 @@ final class InMemoryGuestManager implements GuestManager {
             return List.of();
         }
 
-        @Override public Optional<String> consolePath() { return Optional.empty(); }
+        @Override
+        public Optional<String> consolePath() {
+            return Optional.empty();
+        }
     }
 }

@@ -62,8 +62,8 @@ final class LocalHttpServer implements AutoCloseable {
         Matcher m = range == null ? null : RANGE.matcher(range);
         if (m != null && m.matches()) {
             start = Integer.parseInt(m.group(1));
-            exchange.getResponseHeaders().add("Content-Range",
-                    "bytes " + start + "-" + (content.length - 1) + "/" + content.length);
+            exchange.getResponseHeaders()
+                    .add("Content-Range", "bytes " + start + "-" + (content.length - 1) + "/" + content.length);
             exchange.sendResponseHeaders(206, content.length - start);
         } else {
             exchange.sendResponseHeaders(200, content.length);

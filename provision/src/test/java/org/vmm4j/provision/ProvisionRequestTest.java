@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,7 +17,8 @@ class ProvisionRequestTest {
     }
 
     private String problem(ProvisionRequest.Builder b) {
-        return assertThrows(IllegalArgumentException.class, () -> b.build().validate()).getMessage();
+        return assertThrows(IllegalArgumentException.class, () -> b.build().validate())
+                .getMessage();
     }
 
     @Test
@@ -34,12 +34,15 @@ class ProvisionRequestTest {
 
     @Test
     void rejectsNamesThatCouldReachAShell() {
-        assertTrue(problem(ProvisionRequest.builder("a;rm -rf").catalogImage("x").workDirectory(dir)).contains("guest name"));
+        assertTrue(
+                problem(ProvisionRequest.builder("a;rm -rf").catalogImage("x").workDirectory(dir))
+                        .contains("guest name"));
     }
 
     @Test
     void rejectsCommandsWithoutCredentials() {
-        assertTrue(problem(valid().user("admin").command("true")).contains("need a user and a password or SSH private key"));
+        assertTrue(problem(valid().user("admin").command("true"))
+                .contains("need a user and a password or SSH private key"));
     }
 
     @Test
@@ -56,7 +59,8 @@ class ProvisionRequestTest {
 
     @Test
     void rejectsMissingWorkDirectory() {
-        assertTrue(problem(valid().workDirectory(dir.resolve("nope"))).contains("must be an existing absolute directory"));
+        assertTrue(
+                problem(valid().workDirectory(dir.resolve("nope"))).contains("must be an existing absolute directory"));
     }
 
     @Test

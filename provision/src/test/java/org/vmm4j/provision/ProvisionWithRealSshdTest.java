@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -26,6 +25,7 @@ import org.vmm4j.testsupport.RequiresHost;
 class ProvisionWithRealSshdTest {
     @TempDir
     Path dir;
+
     private RealSshd sshd;
     private final InMemoryGuestManager manager = new InMemoryGuestManager();
 
@@ -43,36 +43,56 @@ class ProvisionWithRealSshdTest {
     }
 
     private ProvisionRequest.Builder request(String name) {
-        Path base = Qcow2Writer.create(dir.resolve(name + "-base.qcow2"), Qcow2Options.builder(16L << 20).build());
-        return ProvisionRequest.builder(name).image(ImageSource.file(base)).workDirectory(dir).memoryBytes(128L << 20)
-                .user(RealSshd.user()).sshPrivateKey(sshd.clientKey).sshPort(sshd.port)
-                .knownHosts(dir.resolve("known_hosts")).sshTimeout(Duration.ofSeconds(10));
+        Path base = Qcow2Writer.create(
+                dir.resolve(name + "-base.qcow2"),
+                Qcow2Options.builder(16L << 20).build());
+        return ProvisionRequest.builder(name)
+                .image(ImageSource.file(base))
+                .workDirectory(dir)
+                .memoryBytes(128L << 20)
+                .user(RealSshd.user())
+                .sshPrivateKey(sshd.clientKey)
+                .sshPort(sshd.port)
+                .knownHosts(dir.resolve("known_hosts"))
+                .sshTimeout(Duration.ofSeconds(10));
     }
 
     private GuestProvisioner provisioner() {
-        return GuestProvisioner.builder(manager).addressWaiter((guest, timeout, r) -> "127.0.0.1").build();
+        return GuestProvisioner.builder(manager)
+                .addressWaiter((guest, timeout, r) -> "127.0.0.1")
+                .build();
     }
 
     @Test
     void runsTheCommandsOverSshWithKeyLoginAndRecordsTheHostKey() throws Exception {
         Path marker = dir.resolve("marker");
-        ProvisionResult r = provisioner().provision(request("ssh1")
-                .command("echo provisioned > " + marker).command("echo second").build());
+        ProvisionResult r = provisioner()
+                .provision(request("ssh1")
+                        .command("echo provisioned > " + marker)
+                        .command("echo second")
+                        .build());
 
-        assertTrue(r.sshBanner().orElseThrow().startsWith("SSH-2.0-OpenSSH"), r.sshBanner().toString());
+        assertTrue(
+                r.sshBanner().orElseThrow().startsWith("SSH-2.0-OpenSSH"),
+                r.sshBanner().toString());
         assertEquals("provisioned\n", Files.readString(marker));
         assertEquals(2, r.commandResults().size());
         assertEquals("second\n", r.commandResults().get(1).stdout());
-        assertTrue(Files.readString(dir.resolve("known_hosts")).startsWith("[127.0.0.1]:" + sshd.port + " "),
+        assertTrue(
+                Files.readString(dir.resolve("known_hosts")).startsWith("[127.0.0.1]:" + sshd.port + " "),
                 "accept-new recorded the host key");
     }
 
     @Test
     void failingCommandStopsTheRunAndRollsBack() {
-        ProvisionRequest request = request("ssh2").command("true").command("echo broken >&2; exit 3")
-                .command("echo never").build();
+        ProvisionRequest request = request("ssh2")
+                .command("true")
+                .command("echo broken >&2; exit 3")
+                .command("echo never")
+                .build();
 
-        ProvisionException e = assertThrows(ProvisionException.class, () -> provisioner().provision(request));
+        ProvisionException e =
+                assertThrows(ProvisionException.class, () -> provisioner().provision(request));
 
         assertEquals(ProvisionStep.RUN_COMMANDS, e.step());
         assertTrue(e.getMessage().contains("command 2 of 3 exited with 3: broken"), e.getMessage());

@@ -25,7 +25,15 @@ final class RealSshd implements AutoCloseable {
     RealSshd(Path dir) throws Exception {
         this.dir = dir;
         this.port = freePort();
-        run(List.of("ssh-keygen", "-q", "-t", "ecdsa", "-N", "", "-f", dir.resolve("host_key").toString()));
+        run(List.of(
+                "ssh-keygen",
+                "-q",
+                "-t",
+                "ecdsa",
+                "-N",
+                "",
+                "-f",
+                dir.resolve("host_key").toString()));
         this.clientKey = dir.resolve("id_ed25519");
         run(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", clientKey.toString()));
         Files.copy(dir.resolve("id_ed25519.pub"), dir.resolve("authorized_keys"));
@@ -40,23 +48,28 @@ final class RealSshd implements AutoCloseable {
     /** Starts sshd with the current host key (a second call after {@link #replaceHostKey()} restarts with the new one). */
     void start() throws Exception {
         Path config = dir.resolve("sshd_config");
-        Files.writeString(config, String.join("\n",
-                "Port " + port,
-                "ListenAddress 127.0.0.1",
-                "HostKey " + dir.resolve("host_key"),
-                "PidFile none",
-                "UsePAM no",
-                "StrictModes no",
-                "PermitRootLogin yes",
-                "PubkeyAuthentication yes",
-                "PasswordAuthentication yes",
-                "KbdInteractiveAuthentication no",
-                "AuthorizedKeysFile " + dir.resolve("authorized_keys"),
-                "Subsystem sftp internal-sftp",
-                "LogLevel VERBOSE",
-                ""));
+        Files.writeString(
+                config,
+                String.join(
+                        "\n",
+                        "Port " + port,
+                        "ListenAddress 127.0.0.1",
+                        "HostKey " + dir.resolve("host_key"),
+                        "PidFile none",
+                        "UsePAM no",
+                        "StrictModes no",
+                        "PermitRootLogin yes",
+                        "PubkeyAuthentication yes",
+                        "PasswordAuthentication yes",
+                        "KbdInteractiveAuthentication no",
+                        "AuthorizedKeysFile " + dir.resolve("authorized_keys"),
+                        "Subsystem sftp internal-sftp",
+                        "LogLevel VERBOSE",
+                        ""));
         process = new ProcessBuilder(HostRequirements.program("sshd").toString(), "-f", config.toString(), "-D", "-e")
-                .redirectErrorStream(true).redirectOutput(dir.resolve("sshd.log").toFile()).start();
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("sshd.log").toFile())
+                .start();
         SshReadiness.awaitBanner("127.0.0.1", port, Duration.ofSeconds(20));
     }
 
@@ -78,11 +91,26 @@ final class RealSshd implements AutoCloseable {
     void replaceHostKey() throws Exception {
         Files.delete(dir.resolve("host_key"));
         Files.delete(dir.resolve("host_key.pub"));
-        run(List.of("ssh-keygen", "-q", "-t", "ecdsa", "-N", "", "-f", dir.resolve("host_key").toString()));
+        run(List.of(
+                "ssh-keygen",
+                "-q",
+                "-t",
+                "ecdsa",
+                "-N",
+                "",
+                "-f",
+                dir.resolve("host_key").toString()));
     }
 
     String hostKeyFingerprint() throws Exception {
-        Process p = new ProcessBuilder("ssh-keygen", "-l", "-E", "sha256", "-f", dir.resolve("host_key.pub").toString()).start();
+        Process p = new ProcessBuilder(
+                        "ssh-keygen",
+                        "-l",
+                        "-E",
+                        "sha256",
+                        "-f",
+                        dir.resolve("host_key.pub").toString())
+                .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
         p.waitFor();
         return out.split(" ")[1];

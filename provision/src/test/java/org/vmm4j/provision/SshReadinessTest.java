@@ -36,7 +36,8 @@ class SshReadinessTest {
                 // The behaviour under test: nothing listens for the first 700 ms, so the client must retry.
                 Thread.sleep(700);
                 try (ServerSocket server = new ServerSocket(port, 1, InetAddress.getLoopbackAddress());
-                        Socket s = server.accept(); OutputStream out = s.getOutputStream()) {
+                        Socket s = server.accept();
+                        OutputStream out = s.getOutputStream()) {
                     out.write("some pre-banner text\r\nSSH-2.0-Late_1.0\r\n".getBytes(StandardCharsets.US_ASCII));
                     out.flush();
                     // Stay connected until the client has read the banner and hung up.
@@ -60,8 +61,8 @@ class SshReadinessTest {
     void timesOutWhenNothingListensAndSaysWhere() throws Exception {
         int port = RealSshd.freePort();
         long start = System.nanoTime();
-        SshException e = assertThrows(SshException.class,
-                () -> SshReadiness.awaitBanner("127.0.0.1", port, Duration.ofMillis(800)));
+        SshException e = assertThrows(
+                SshException.class, () -> SshReadiness.awaitBanner("127.0.0.1", port, Duration.ofMillis(800)));
         long waitedMs = (System.nanoTime() - start) / 1_000_000;
         assertTrue(e.getMessage().contains("127.0.0.1:" + port), e.getMessage());
         assertTrue(e.getMessage().contains("Connect"), e.getMessage());
@@ -74,14 +75,16 @@ class SshReadinessTest {
             Thread http = new Thread(() -> {
                 while (!server.isClosed()) {
                     try (Socket s = server.accept()) {
-                        s.getOutputStream().write("HTTP/1.1 400 Bad Request\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                        s.getOutputStream()
+                                .write("HTTP/1.1 400 Bad Request\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
                     } catch (Exception closed) {
                         return;
                     }
                 }
             });
             http.start();
-            SshException e = assertThrows(SshException.class,
+            SshException e = assertThrows(
+                    SshException.class,
                     () -> SshReadiness.awaitBanner("127.0.0.1", server.getLocalPort(), Duration.ofMillis(700)));
             assertTrue(e.getMessage().contains("no SSH identification line"), e.getMessage());
         }

@@ -44,7 +44,8 @@ class SshSessionTest {
 
     private SshTarget.Builder target() {
         return SshTarget.builder("127.0.0.1", RealSshd.user(), SshCredentials.privateKey(sshd.clientKey))
-                .port(sshd.port).knownHosts(knownHosts);
+                .port(sshd.port)
+                .knownHosts(knownHosts);
     }
 
     @Test
@@ -91,7 +92,8 @@ class SshSessionTest {
         String recorded = Files.readString(knownHosts);
         assertTrue(recorded.startsWith("[127.0.0.1]:" + sshd.port + " ecdsa-sha2-nistp256 "), recorded);
         assertEquals(1, recorded.lines().count());
-        try (SshSession again = SshSession.connect(target().hostKeyPolicy(HostKeyPolicy.STRICT).build())) {
+        try (SshSession again =
+                SshSession.connect(target().hostKeyPolicy(HostKeyPolicy.STRICT).build())) {
             assertEquals(0, again.exec("true", TIMEOUT).exitCode(), "the recorded key satisfies STRICT");
         }
         assertEquals(recorded, Files.readString(knownHosts), "a known key is not recorded twice");
@@ -116,8 +118,10 @@ class SshSessionTest {
 
     @Test
     void strictPolicyRefusesAnUnknownHostKey() throws Exception {
-        HostKeyException e = assertThrows(HostKeyException.class,
-                () -> SshSession.connect(target().hostKeyPolicy(HostKeyPolicy.STRICT).build()));
+        HostKeyException e = assertThrows(
+                HostKeyException.class,
+                () -> SshSession.connect(
+                        target().hostKeyPolicy(HostKeyPolicy.STRICT).build()));
         assertEquals(HostKeyException.Reason.UNKNOWN, e.reason());
         assertEquals(sshd.hostKeyFingerprint(), e.fingerprint());
         assertFalse(Files.exists(knownHosts), "nothing recorded under STRICT");
@@ -128,12 +132,15 @@ class SshSessionTest {
         try (SshSession ssh = SshSession.connect(target().build())) {
             assertEquals(0, ssh.exec("true", TIMEOUT).exitCode());
         }
-        Process hash = new ProcessBuilder("ssh-keygen", "-H", "-f", knownHosts.toString()).redirectErrorStream(true).start();
+        Process hash = new ProcessBuilder("ssh-keygen", "-H", "-f", knownHosts.toString())
+                .redirectErrorStream(true)
+                .start();
         hash.getInputStream().readAllBytes();
         assertEquals(0, hash.waitFor());
         assertTrue(Files.readString(knownHosts).startsWith("|1|"), "ssh-keygen hashed the host name");
 
-        try (SshSession ssh = SshSession.connect(target().hostKeyPolicy(HostKeyPolicy.STRICT).build())) {
+        try (SshSession ssh =
+                SshSession.connect(target().hostKeyPolicy(HostKeyPolicy.STRICT).build())) {
             assertEquals("ok\n", ssh.exec("echo ok", TIMEOUT).stdout());
         }
     }
@@ -142,7 +149,9 @@ class SshSessionTest {
     void wrongPasswordFailsWithoutRevealingIt() {
         String secret = "not-the-password-" + System.nanoTime();
         SshTarget t = SshTarget.builder("127.0.0.1", RealSshd.user(), SshCredentials.password(secret.toCharArray()))
-                .port(sshd.port).knownHosts(knownHosts).build();
+                .port(sshd.port)
+                .knownHosts(knownHosts)
+                .build();
         SshException e = assertThrows(SshException.class, () -> SshSession.connect(t));
         assertTrue(e.getMessage().contains("authentication failed"), e.getMessage());
         assertTrue(e.getMessage().contains("127.0.0.1:" + sshd.port), e.getMessage());

@@ -16,8 +16,7 @@ import org.vmm4j.VmExit;
  * With {@code --probe-only} it stops after the probe (for hosts without /dev/kvm).
  */
 public final class ModulePathSmoke {
-    private ModulePathSmoke() {
-    }
+    private ModulePathSmoke() {}
 
     /**
      * Runs the smoke test.
@@ -40,9 +39,13 @@ public final class ModulePathSmoke {
             expect("org.vmm4j.linux", hv.getClass().getModule().getName(), "the module of the opened backend");
             GuestMemory ram = vm.allocateMemory(0x1000, 0x1000);
             ram.write(0, new byte[] {
-                (byte) 0xba, (byte) 0xf8, 0x03, // mov dx, 0x3f8
-                0x00, (byte) 0xd8, // add al, bl
-                0x04, '0', // add al, '0'
+                (byte) 0xba,
+                (byte) 0xf8,
+                0x03, // mov dx, 0x3f8
+                0x00,
+                (byte) 0xd8, // add al, bl
+                0x04,
+                '0', // add al, '0'
                 (byte) 0xee, // out dx, al
                 (byte) 0xf4 // hlt
             });

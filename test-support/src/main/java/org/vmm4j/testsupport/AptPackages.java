@@ -44,8 +44,7 @@ final class AptPackages {
             entry(RequiresHost.LIBVIRT_LIBRARY, "apt package libvirt0"),
             entry(RequiresHost.KVM_DEBUGFS, "debugfs mounted: mount -t debugfs none /sys/kernel/debug"));
 
-    private AptPackages() {
-    }
+    private AptPackages() {}
 
     /** Every Debian package named here: what {@code .ci/test} must install. */
     static Set<String> all() {
@@ -62,8 +61,8 @@ final class AptPackages {
     static String forProgram(String program) {
         String apt = PROGRAMS.get(program);
         if (apt == null) {
-            throw new IllegalArgumentException("no apt package known for program " + program
-                    + ": add it to " + AptPackages.class.getName() + " and to .ci/test");
+            throw new IllegalArgumentException("no apt package known for program " + program + ": add it to "
+                    + AptPackages.class.getName() + " and to .ci/test");
         }
         return apt;
     }
@@ -72,8 +71,8 @@ final class AptPackages {
     static String forFile(String file) {
         String remedy = FILES.get(file);
         if (remedy == null) {
-            throw new IllegalArgumentException("no apt package known for file " + file
-                    + ": add it to " + AptPackages.class.getName() + " and to .ci/test");
+            throw new IllegalArgumentException("no apt package known for file " + file + ": add it to "
+                    + AptPackages.class.getName() + " and to .ci/test");
         }
         return remedy;
     }

@@ -27,8 +27,7 @@ public final class Await {
         Optional<T> poll() throws Exception;
     }
 
-    private Await() {
-    }
+    private Await() {}
 
     /** Returns once {@code condition} holds; fails with "timed out after ... waiting for {@code what}". */
     public static void until(String what, Duration timeout, Condition condition) {
@@ -47,8 +46,8 @@ public final class Await {
             }
             long now = System.nanoTime();
             if (now - deadline >= 0) {
-                throw new AssertionError("timed out after " + TimeUnit.NANOSECONDS.toMillis(now - start)
-                        + " ms waiting for " + what);
+                throw new AssertionError(
+                        "timed out after " + TimeUnit.NANOSECONDS.toMillis(now - start) + " ms waiting for " + what);
             }
             LockSupport.parkNanos(Math.min(pause, deadline - now));
             if (Thread.interrupted()) {

@@ -21,16 +21,18 @@ import java.util.function.Function;
 public final class HostRequirement {
     /** Where root-only programs live when a user's PATH leaves them out (Debian's default for non-root). */
     private static final List<String> SBIN = List.of("/usr/local/sbin", "/usr/sbin", "/sbin");
+
     static final Path KVM_DEVICE = Path.of("/dev/kvm");
     /** The sockets a libvirt client tries for qemu:///system: the monolithic daemon's, then virtqemud's. */
-    static final List<Path> LIBVIRT_SOCKETS = List.of(Path.of("/run/libvirt/libvirt-sock"),
-            Path.of("/run/libvirt/virtqemud-sock"));
+    static final List<Path> LIBVIRT_SOCKETS =
+            List.of(Path.of("/run/libvirt/libvirt-sock"), Path.of("/run/libvirt/virtqemud-sock"));
 
     private final String name;
     private final RequirementKind kind;
     private final Function<Map<String, String>, Optional<String>> problem;
 
-    private HostRequirement(String name, RequirementKind kind, Function<Map<String, String>, Optional<String>> problem) {
+    private HostRequirement(
+            String name, RequirementKind kind, Function<Map<String, String>, Optional<String>> problem) {
         this.name = name;
         this.kind = kind;
         this.problem = problem;
@@ -39,14 +41,18 @@ public final class HostRequirement {
     /** A program found on {@code PATH} (or in an sbin directory), installed by the apt package listed for it. */
     public static HostRequirement tool(String program) {
         String remedy = "apt package " + AptPackages.forProgram(program);
-        return new HostRequirement(program, RequirementKind.TOOLS,
+        return new HostRequirement(
+                program,
+                RequirementKind.TOOLS,
                 env -> findProgram(program, env).isPresent() ? Optional.empty() : Optional.of(remedy));
     }
 
     /** A readable file or directory (a {@code *} in its last component matches any name), from the remedy listed for it. */
     public static HostRequirement file(String file) {
         String remedy = AptPackages.forFile(file);
-        return new HostRequirement(file, RequirementKind.TOOLS,
+        return new HostRequirement(
+                file,
+                RequirementKind.TOOLS,
                 env -> findFile(file).isPresent() ? Optional.empty() : Optional.of(remedy));
     }
 
@@ -57,12 +63,15 @@ public final class HostRequirement {
 
     /** A libvirtd (or virtqemud) accepting connections on the socket that {@code qemu:///system} uses. */
     public static HostRequirement libvirtd() {
-        return new HostRequirement("a running libvirtd at qemu:///system", RequirementKind.LIBVIRTD,
+        return new HostRequirement(
+                "a running libvirtd at qemu:///system",
+                RequirementKind.LIBVIRTD,
                 env -> libvirtdProblem(LIBVIRT_SOCKETS));
     }
 
     /** A requirement with its own check, for the extension's tests: {@code problem} is empty when it is met. */
-    static HostRequirement of(String name, RequirementKind kind, Function<Map<String, String>, Optional<String>> problem) {
+    static HostRequirement of(
+            String name, RequirementKind kind, Function<Map<String, String>, Optional<String>> problem) {
         return new HostRequirement(name, kind, problem);
     }
 
@@ -85,7 +94,8 @@ public final class HostRequirement {
     }
 
     static Optional<Path> findProgram(String program, Map<String, String> environment) {
-        List<String> dirs = new ArrayList<>(List.of(environment.getOrDefault("PATH", "").split(":")));
+        List<String> dirs =
+                new ArrayList<>(List.of(environment.getOrDefault("PATH", "").split(":")));
         dirs.addAll(SBIN);
         for (String dir : dirs) {
             if (dir.isEmpty()) {

@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 
@@ -22,8 +21,7 @@ import org.junit.jupiter.api.Assumptions;
  * decide at run time.
  */
 public final class HostRequirements {
-    private HostRequirements() {
-    }
+    private HostRequirements() {}
 
     /** Runs, skips or fails the calling test according to {@code requirements} in the real environment. */
     public static void require(HostRequirement... requirements) {
@@ -88,15 +86,14 @@ public final class HostRequirements {
         if (demanded.isEmpty()) {
             return new Verdict(Verdict.Action.SKIP, needs);
         }
-        return new Verdict(Verdict.Action.FAIL, needs + " [" + String.join(", ", demanded)
-                + " turns this skip into a failure]");
+        return new Verdict(
+                Verdict.Action.FAIL, needs + " [" + String.join(", ", demanded) + " turns this skip into a failure]");
     }
 
     /** Throws what JUnit reports as a skip or a failure; returns when the verdict is to run. */
     static void enforce(Verdict verdict) {
         switch (verdict.action()) {
-            case RUN -> {
-            }
+            case RUN -> {}
             case SKIP -> Assumptions.abort(verdict.message());
             case FAIL -> Assertions.fail(verdict.message());
         }
@@ -116,8 +113,11 @@ public final class HostRequirements {
      */
     private static String caller() {
         List<StackWalker.StackFrame> callers = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE)
-                .walk(frames -> frames.filter(f -> f.getDeclaringClass() != HostRequirements.class).toList());
-        StackWalker.StackFrame test = callers.stream().filter(HostRequirements::isJUnitMethod).findFirst()
+                .walk(frames -> frames.filter(f -> f.getDeclaringClass() != HostRequirements.class)
+                        .toList());
+        StackWalker.StackFrame test = callers.stream()
+                .filter(HostRequirements::isJUnitMethod)
+                .findFirst()
                 .orElse(callers.isEmpty() ? null : callers.get(0));
         return test == null ? "a test" : test.getDeclaringClass().getSimpleName() + "." + test.getMethodName();
     }

@@ -3,7 +3,6 @@ package org.vmm4j.testsupport;
 import java.lang.reflect.AnnotatedElement;
 import java.util.ArrayList;
 import java.util.List;
-
 import org.junit.jupiter.api.extension.ConditionEvaluationResult;
 import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -17,14 +16,18 @@ final class RequiresHostExtension implements ExecutionCondition {
 
     @Override
     public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
-        List<HostRequirement> requirements = context.getElement().map(RequiresHostExtension::requirements)
-                .orElse(List.of());
+        List<HostRequirement> requirements =
+                context.getElement().map(RequiresHostExtension::requirements).orElse(List.of());
         Verdict verdict = HostRequirements.decide(requirements, System.getenv());
         return switch (verdict.action()) {
             case RUN -> ConditionEvaluationResult.enabled(verdict.message());
             case SKIP -> {
-                HostRequirements.announceSkip(context.getRequiredTestClass().getSimpleName()
-                        + context.getTestMethod().map(m -> "." + m.getName()).orElse(""), verdict.message());
+                HostRequirements.announceSkip(
+                        context.getRequiredTestClass().getSimpleName()
+                                + context.getTestMethod()
+                                        .map(m -> "." + m.getName())
+                                        .orElse(""),
+                        verdict.message());
                 yield ConditionEvaluationResult.disabled(verdict.message());
             }
             case FAIL -> throw new AssertionError(verdict.message());

@@ -5,7 +5,11 @@ package org.vmm4j.testsupport;
  * with it (the kind's {@code VMM4J_REQUIRE_*} variable is set).
  */
 public record Verdict(Action action, String message) {
-    public enum Action { RUN, SKIP, FAIL }
+    public enum Action {
+        RUN,
+        SKIP,
+        FAIL
+    }
 
     static final Verdict RUN = new Verdict(Action.RUN, "host requirements met");
 }

@@ -13,7 +13,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.opentest4j.TestAbortedException;
@@ -33,28 +32,40 @@ class HostRequirementsTest {
 
     @Test
     void requireToolsTurnsTheSkipIntoAFailureWithTheSameMessage() {
-        Verdict v = HostRequirements.decide(List.of(HostRequirement.tool("qemu-img")),
-                Map.of("PATH", NO_TOOLS, "VMM4J_REQUIRE_TOOLS", "1"));
+        Verdict v = HostRequirements.decide(
+                List.of(HostRequirement.tool("qemu-img")), Map.of("PATH", NO_TOOLS, "VMM4J_REQUIRE_TOOLS", "1"));
         assertEquals(Verdict.Action.FAIL, v.action());
-        assertEquals("needs qemu-img (apt package qemu-utils) [VMM4J_REQUIRE_TOOLS=1 turns this skip into a failure]",
+        assertEquals(
+                "needs qemu-img (apt package qemu-utils) [VMM4J_REQUIRE_TOOLS=1 turns this skip into a failure]",
                 v.message());
     }
 
     @Test
     void onlyTheValueOneDemandsAndOnlyForItsOwnKind() {
         List<HostRequirement> tool = List.of(HostRequirement.tool("xorriso"));
-        assertEquals(Verdict.Action.SKIP, HostRequirements.decide(tool,
-                Map.of("PATH", NO_TOOLS, "VMM4J_REQUIRE_TOOLS", "0")).action());
-        assertEquals(Verdict.Action.SKIP, HostRequirements.decide(tool,
-                Map.of("PATH", NO_TOOLS, "VMM4J_REQUIRE_KVM", "1", "VMM4J_REQUIRE_LIBVIRTD", "1")).action());
+        assertEquals(
+                Verdict.Action.SKIP,
+                HostRequirements.decide(tool, Map.of("PATH", NO_TOOLS, "VMM4J_REQUIRE_TOOLS", "0"))
+                        .action());
+        assertEquals(
+                Verdict.Action.SKIP,
+                HostRequirements.decide(
+                                tool, Map.of("PATH", NO_TOOLS, "VMM4J_REQUIRE_KVM", "1", "VMM4J_REQUIRE_LIBVIRTD", "1"))
+                        .action());
     }
 
     @Test
     void everyMissingRequirementIsNamedInOrder() {
-        Verdict v = HostRequirements.decide(List.of(HostRequirement.tool("isoinfo"), HostRequirement.tool("bsdtar"),
-                HostRequirement.tool("cloud-localds")), Map.of("PATH", NO_TOOLS));
-        assertEquals("needs isoinfo (apt package genisoimage), bsdtar (apt package libarchive-tools), "
-                + "cloud-localds (apt package cloud-image-utils)", v.message());
+        Verdict v = HostRequirements.decide(
+                List.of(
+                        HostRequirement.tool("isoinfo"),
+                        HostRequirement.tool("bsdtar"),
+                        HostRequirement.tool("cloud-localds")),
+                Map.of("PATH", NO_TOOLS));
+        assertEquals(
+                "needs isoinfo (apt package genisoimage), bsdtar (apt package libarchive-tools), "
+                        + "cloud-localds (apt package cloud-image-utils)",
+                v.message());
     }
 
     @Test
@@ -62,8 +73,10 @@ class HostRequirementsTest {
         Path bin = Files.createDirectory(dir.resolve("bin"));
         Path qemuImg = Files.createFile(bin.resolve("qemu-img"));
         Map<String, String> env = Map.of("PATH", NO_TOOLS + ":" + bin, "VMM4J_REQUIRE_TOOLS", "1");
-        assertEquals(Verdict.Action.FAIL,
-                HostRequirements.decide(List.of(HostRequirement.tool("qemu-img")), env).action(),
+        assertEquals(
+                Verdict.Action.FAIL,
+                HostRequirements.decide(List.of(HostRequirement.tool("qemu-img")), env)
+                        .action(),
                 "a file that is not executable is no program");
         Files.setPosixFilePermissions(qemuImg, PosixFilePermissions.fromString("rwxr-xr-x"));
         assertEquals(Verdict.RUN, HostRequirements.decide(List.of(HostRequirement.tool("qemu-img")), env));
@@ -73,17 +86,24 @@ class HostRequirementsTest {
     @Test
     void kvmAndLibvirtdFailOnlyUnderTheirOwnVariables() {
         HostRequirement kvm = HostRequirement.of("/dev/kvm", RequirementKind.KVM, env -> Optional.of("does not exist"));
-        HostRequirement libvirtd = HostRequirement.of("a running libvirtd at qemu:///system", RequirementKind.LIBVIRTD,
+        HostRequirement libvirtd = HostRequirement.of(
+                "a running libvirtd at qemu:///system",
+                RequirementKind.LIBVIRTD,
                 env -> Optional.of("no daemon socket"));
         List<HostRequirement> both = List.of(kvm, libvirtd);
-        assertEquals(Verdict.Action.SKIP,
-                HostRequirements.decide(both, Map.of("VMM4J_REQUIRE_TOOLS", "1")).action());
+        assertEquals(
+                Verdict.Action.SKIP,
+                HostRequirements.decide(both, Map.of("VMM4J_REQUIRE_TOOLS", "1"))
+                        .action());
         Verdict v = HostRequirements.decide(both, Map.of("VMM4J_REQUIRE_KVM", "1"));
-        assertEquals("needs /dev/kvm (does not exist), a running libvirtd at qemu:///system (no daemon socket)"
-                + " [VMM4J_REQUIRE_KVM=1 turns this skip into a failure]", v.message());
+        assertEquals(
+                "needs /dev/kvm (does not exist), a running libvirtd at qemu:///system (no daemon socket)"
+                        + " [VMM4J_REQUIRE_KVM=1 turns this skip into a failure]",
+                v.message());
         assertEquals(Verdict.Action.FAIL, v.action());
         assertTrue(HostRequirements.decide(both, Map.of("VMM4J_REQUIRE_KVM", "1", "VMM4J_REQUIRE_LIBVIRTD", "1"))
-                .message().endsWith("[VMM4J_REQUIRE_KVM=1, VMM4J_REQUIRE_LIBVIRTD=1 turns this skip into a failure]"));
+                .message()
+                .endsWith("[VMM4J_REQUIRE_KVM=1, VMM4J_REQUIRE_LIBVIRTD=1 turns this skip into a failure]"));
     }
 
     @Test
@@ -99,7 +119,8 @@ class HostRequirementsTest {
         Path locked = Files.createFile(dir.resolve("locked"));
         Files.setPosixFilePermissions(locked, PosixFilePermissions.fromString("---------"));
         boolean root = Files.isReadable(locked);
-        assertEquals(root ? Optional.empty() : Optional.of("not readable and writable by this user: add it to group kvm"),
+        assertEquals(
+                root ? Optional.empty() : Optional.of("not readable and writable by this user: add it to group kvm"),
                 HostRequirement.kvmProblem(locked));
     }
 
@@ -134,11 +155,12 @@ class HostRequirementsTest {
     @Test
     void enforceSkipsThroughAnAssumptionAndFailsThroughAnAssertion() {
         HostRequirements.enforce(Verdict.RUN);
-        var skipped = assertThrows(TestAbortedException.class,
+        var skipped = assertThrows(
+                TestAbortedException.class,
                 () -> HostRequirements.enforce(new Verdict(Verdict.Action.SKIP, "needs x")));
         assertTrue(skipped.getMessage().contains("needs x"), skipped.getMessage());
-        var failed = assertThrows(AssertionError.class,
-                () -> HostRequirements.enforce(new Verdict(Verdict.Action.FAIL, "needs y")));
+        var failed = assertThrows(
+                AssertionError.class, () -> HostRequirements.enforce(new Verdict(Verdict.Action.FAIL, "needs y")));
         assertEquals("needs y", failed.getMessage());
     }
 }

@@ -13,7 +13,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.Test;
 
 /**
@@ -25,31 +24,38 @@ class RequiresHostExtensionTest {
 
     @Test
     void withoutTheProgramsExactlyTheTestsThatNeedThemAreSkippedNamingToolAndPackage() throws Exception {
-        Set<String> lines = run(Map.of("PATH", NO_TOOLS), RequiresHostSamples.MethodLevel.class,
-                RequiresHostSamples.ClassLevel.class);
-        assertEquals(new TreeSet<>(List.of(
-                "SKIPPED needsQemuImg(): needs qemu-img (apt package qemu-utils)",
-                "SUCCESSFUL needsNothing()",
-                "ABORTED decidesAtRunTime(): needs xorriso (apt package xorriso), isoinfo (apt package genisoimage)",
-                "SKIPPED RequiresHostSamples$ClassLevel: needs bsdtar (apt package libarchive-tools)",
-                // what Maven's console shows of them
-                "[vmm4j] skipped MethodLevel.needsQemuImg: needs qemu-img (apt package qemu-utils)",
-                "[vmm4j] skipped MethodLevel.decidesAtRunTime: needs xorriso (apt package xorriso),"
-                        + " isoinfo (apt package genisoimage)",
-                "[vmm4j] skipped ClassLevel: needs bsdtar (apt package libarchive-tools)")), lines);
+        Set<String> lines = run(
+                Map.of("PATH", NO_TOOLS), RequiresHostSamples.MethodLevel.class, RequiresHostSamples.ClassLevel.class);
+        assertEquals(
+                new TreeSet<>(List.of(
+                        "SKIPPED needsQemuImg(): needs qemu-img (apt package qemu-utils)",
+                        "SUCCESSFUL needsNothing()",
+                        "ABORTED decidesAtRunTime(): needs xorriso (apt package xorriso), isoinfo (apt package genisoimage)",
+                        "SKIPPED RequiresHostSamples$ClassLevel: needs bsdtar (apt package libarchive-tools)",
+                        // what Maven's console shows of them
+                        "[vmm4j] skipped MethodLevel.needsQemuImg: needs qemu-img (apt package qemu-utils)",
+                        "[vmm4j] skipped MethodLevel.decidesAtRunTime: needs xorriso (apt package xorriso),"
+                                + " isoinfo (apt package genisoimage)",
+                        "[vmm4j] skipped ClassLevel: needs bsdtar (apt package libarchive-tools)")),
+                lines);
     }
 
     @Test
     void withRequireToolsTheSameTestsFailWithTheSameMessage() throws Exception {
-        Set<String> lines = run(Map.of("PATH", NO_TOOLS, "VMM4J_REQUIRE_TOOLS", "1"),
-                RequiresHostSamples.MethodLevel.class, RequiresHostSamples.ClassLevel.class);
+        Set<String> lines = run(
+                Map.of("PATH", NO_TOOLS, "VMM4J_REQUIRE_TOOLS", "1"),
+                RequiresHostSamples.MethodLevel.class,
+                RequiresHostSamples.ClassLevel.class);
         String demanded = " [VMM4J_REQUIRE_TOOLS=1 turns this skip into a failure]";
-        assertEquals(new TreeSet<>(List.of(
-                "FAILED needsQemuImg(): needs qemu-img (apt package qemu-utils)" + demanded,
-                "SUCCESSFUL needsNothing()",
-                "FAILED decidesAtRunTime(): needs xorriso (apt package xorriso), isoinfo (apt package genisoimage)"
-                        + demanded,
-                "FAILED RequiresHostSamples$ClassLevel: needs bsdtar (apt package libarchive-tools)" + demanded)), lines);
+        assertEquals(
+                new TreeSet<>(List.of(
+                        "FAILED needsQemuImg(): needs qemu-img (apt package qemu-utils)" + demanded,
+                        "SUCCESSFUL needsNothing()",
+                        "FAILED decidesAtRunTime(): needs xorriso (apt package xorriso), isoinfo (apt package genisoimage)"
+                                + demanded,
+                        "FAILED RequiresHostSamples$ClassLevel: needs bsdtar (apt package libarchive-tools)"
+                                + demanded)),
+                lines);
     }
 
     @Test
@@ -57,28 +63,39 @@ class RequiresHostExtensionTest {
         Set<String> lines = run(Map.of("PATH", NO_TOOLS), RequiresHostSamples.UnknownName.class);
         assertEquals(1, lines.size(), lines.toString());
         String line = lines.iterator().next();
-        assertTrue(line.startsWith("FAILED needsSomethingNoPackageProvides(): ")
-                && line.contains("no apt package known for program frobnicate"), line);
+        assertTrue(
+                line.startsWith("FAILED needsSomethingNoPackageProvides(): ")
+                        && line.contains("no apt package known for program frobnicate"),
+                line);
     }
 
     @Test
     void theAnnotationTranslatesIntoOneRequirementPerThingNamed() throws Exception {
         Method method = Annotated.class.getDeclaredMethod("everything");
         List<HostRequirement> requirements = RequiresHostExtension.requirements(method);
-        assertEquals(List.of("gcc", "qemu-img", RequiresHost.KVM_HEADER, "/dev/kvm", "a running libvirtd at qemu:///system"),
+        assertEquals(
+                List.of("gcc", "qemu-img", RequiresHost.KVM_HEADER, "/dev/kvm", "a running libvirtd at qemu:///system"),
                 requirements.stream().map(HostRequirement::name).toList());
-        assertEquals(List.of(RequirementKind.TOOLS, RequirementKind.TOOLS, RequirementKind.TOOLS, RequirementKind.KVM,
-                RequirementKind.LIBVIRTD), requirements.stream().map(HostRequirement::kind).toList());
+        assertEquals(
+                List.of(
+                        RequirementKind.TOOLS,
+                        RequirementKind.TOOLS,
+                        RequirementKind.TOOLS,
+                        RequirementKind.KVM,
+                        RequirementKind.LIBVIRTD),
+                requirements.stream().map(HostRequirement::kind).toList());
         assertEquals(List.of(), RequiresHostExtension.requirements(Annotated.class.getDeclaredMethod("nothing")));
     }
 
     static class Annotated {
-        @RequiresHost(tools = {"gcc", "qemu-img"}, files = RequiresHost.KVM_HEADER, kvm = true, libvirtd = true)
-        void everything() {
-        }
+        @RequiresHost(
+                tools = {"gcc", "qemu-img"},
+                files = RequiresHost.KVM_HEADER,
+                kvm = true,
+                libvirtd = true)
+        void everything() {}
 
-        void nothing() {
-        }
+        void nothing() {}
     }
 
     /** Runs {@code classes} through {@link SampleRunner} in a child JVM with exactly {@code environment}. */
@@ -86,7 +103,9 @@ class RequiresHostExtensionTest {
             throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), SampleRunner.class.getName()));
+                "-cp",
+                System.getProperty("java.class.path"),
+                SampleRunner.class.getName()));
         for (Class<?> c : classes) {
             command.add(c.getName());
         }

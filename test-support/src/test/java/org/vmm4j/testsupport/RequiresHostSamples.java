@@ -6,8 +6,7 @@ import org.junit.jupiter.api.Test;
 
 /** Test classes that {@link RequiresHostExtensionTest} runs in a JVM of its own, with an environment of its choosing. */
 final class RequiresHostSamples {
-    private RequiresHostSamples() {
-    }
+    private RequiresHostSamples() {}
 
     static class MethodLevel {
         @Test

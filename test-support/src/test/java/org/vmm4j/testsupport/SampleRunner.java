@@ -15,8 +15,7 @@ import org.junit.platform.launcher.core.LauncherFactory;
  * {@code SUCCESSFUL name}.
  */
 public final class SampleRunner {
-    private SampleRunner() {
-    }
+    private SampleRunner() {}
 
     public static void main(String[] args) throws Exception {
         var request = LauncherDiscoveryRequestBuilder.request();
@@ -32,11 +31,12 @@ public final class SampleRunner {
 
             @Override
             public void executionFinished(TestIdentifier test, TestExecutionResult result) {
-                if (test.getParentId().isEmpty() || (test.isContainer()
-                        && result.getStatus() == TestExecutionResult.Status.SUCCESSFUL)) {
+                if (test.getParentId().isEmpty()
+                        || (test.isContainer() && result.getStatus() == TestExecutionResult.Status.SUCCESSFUL)) {
                     return;
                 }
-                String message = result.getThrowable().map(t -> ": " + t.getMessage()).orElse("");
+                String message =
+                        result.getThrowable().map(t -> ": " + t.getMessage()).orElse("");
                 System.out.println(result.getStatus() + " " + test.getDisplayName() + message);
             }
         });

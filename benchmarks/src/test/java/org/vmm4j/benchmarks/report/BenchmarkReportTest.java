@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,7 +30,8 @@ class BenchmarkReportTest {
         Path json = dir.resolve("results.json");
         Files.writeString(json, "[" + run("avgt", 2000.0, "us/op") + "," + run("ss", 7000.0, "us/op") + "]");
         List<BenchmarkReport.Score> scores = BenchmarkReport.read(json);
-        assertEquals(List.of("entry=pvh,mode=avgt", "entry=pvh,mode=ss"),
+        assertEquals(
+                List.of("entry=pvh,mode=avgt", "entry=pvh,mode=ss"),
                 scores.stream().map(BenchmarkReport.Score::params).toList());
         String table = BenchmarkReport.table(scores);
         assertTrue(table.contains("| MachineStartup | entry=pvh,mode=ss | endToEnd | 7000.0 us/op |"), table);

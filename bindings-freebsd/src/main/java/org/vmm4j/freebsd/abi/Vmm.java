@@ -7,8 +7,7 @@ package org.vmm4j.freebsd.abi;
  * 14.x values and are never sent to the kernel.
  */
 public final class Vmm {
-    private Vmm() {
-    }
+    private Vmm() {}
 
     // VM names (SPECNAMELEN 255 on 14.x)
     public static final int SPECNAMELEN = 255;

@@ -13,8 +13,7 @@ import static org.vmm4j.internal.nat.BsdIoctl.iowr;
  * by {@code VmmDevLayoutTest} against a C program compiled by the tests.
  */
 public final class VmmDev {
-    private VmmDev() {
-    }
+    private VmmDev() {}
 
     public static final char GROUP = 'v';
 
@@ -22,6 +21,7 @@ public final class VmmDev {
     public static final int VM_STAT_DESC_LEN = 128;
     /** {@code which} of {@code struct vm_cpuset}. */
     public static final int VM_ACTIVE_CPUS = 0;
+
     public static final int VM_SUSPENDED_CPUS = 1;
     public static final int VM_DEBUG_CPUS = 2;
     public static final int VM_MEMMAP_F_WIRED = 0x01;
@@ -172,6 +172,7 @@ public final class VmmDev {
     public static final int VM_EXIT_U = 16;
     /** struct vm_inout: the first uint16_t holds bytes:3, in:1, string:1, rep:1. */
     public static final int VM_EXIT_INOUT_BITS = 16;
+
     public static final int VM_INOUT_BYTES_SHIFT = 0, VM_INOUT_BYTES_WIDTH = 3;
     public static final int VM_INOUT_IN_SHIFT = 3, VM_INOUT_IN_WIDTH = 1;
     public static final int VM_INOUT_STRING_SHIFT = 4, VM_INOUT_STRING_WIDTH = 1;
@@ -239,6 +240,7 @@ public final class VmmDev {
     public static final long VM_ACTIVATE_CPU = iow(GROUP, 90, VM_ACTIVATE_CPU_SIZE);
     /** {@code _IOW} although the kernel writes the set through the user pointer. */
     public static final long VM_GET_CPUS = iow(GROUP, 91, VM_CPUSET_SIZE);
+
     public static final long VM_SUSPEND_CPU = iow(GROUP, 92, VM_ACTIVATE_CPU_SIZE);
     public static final long VM_RESUME_CPU = iow(GROUP, 93, VM_ACTIVATE_CPU_SIZE);
 

@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
-
 import org.vmm4j.freebsd.host.ZfsNames;
 import org.vmm4j.guest.BootSpec;
 import org.vmm4j.guest.DiskSpec;
@@ -35,8 +34,7 @@ public final class BhyveConfig {
     /** Slot 0 is the host bridge; disks start at 2 (31 is the LPC bridge). */
     private static final int FIRST_DISK_SLOT = 2;
 
-    private BhyveConfig() {
-    }
+    private BhyveConfig() {}
 
     /** BIOS boot uses the CSM firmware (bhyve has no legacy BIOS), UEFI the UEFI firmware, a kernel bhyveload. */
     public static Loader loader(BootSpec boot) {
@@ -52,8 +50,8 @@ public final class BhyveConfig {
      * @param taps the host tap interface of each NIC, in NIC order
      * @throws IllegalArgumentException for what bhyve cannot do (qcow2 images, SCSI disks) or unsafe names
      */
-    public static String render(GuestSpec spec, UUID uuid, BhyveGuestOptions options, BhyveHostLayout layout,
-                                List<String> taps) {
+    public static String render(
+            GuestSpec spec, UUID uuid, BhyveGuestOptions options, BhyveHostLayout layout, List<String> taps) {
         if (taps.size() != spec.nics().size()) {
             throw new IllegalArgumentException(spec.nics().size() + " NICs but " + taps.size() + " taps");
         }
@@ -75,8 +73,8 @@ public final class BhyveConfig {
         put(lines, "destroy_on_poweroff", "true");
         for (Map.Entry<Integer, String> pin : options.cpuPinning().entrySet()) {
             if (pin.getKey() >= spec.vcpus()) {
-                throw new IllegalArgumentException("vCPU " + pin.getKey() + " is pinned but the guest has "
-                        + spec.vcpus() + " vCPUs");
+                throw new IllegalArgumentException(
+                        "vCPU " + pin.getKey() + " is pinned but the guest has " + spec.vcpus() + " vCPUs");
             }
             put(lines, "vcpu." + pin.getKey() + ".cpuset", pin.getValue());
         }
@@ -142,8 +140,8 @@ public final class BhyveConfig {
             }
             byte[] digest;
             try {
-                digest = MessageDigest.getInstance("MD5").digest((nicSlot(spec, i) + "-0-" + spec.name())
-                        .getBytes(StandardCharsets.US_ASCII));
+                digest = MessageDigest.getInstance("MD5")
+                        .digest((nicSlot(spec, i) + "-0-" + spec.name()).getBytes(StandardCharsets.US_ASCII));
             } catch (NoSuchAlgorithmException e) {
                 throw new IllegalStateException("every JDK has MD5", e);
             }
@@ -158,12 +156,14 @@ public final class BhyveConfig {
      */
     static void requireAttachable(String guest, NicSpec nic) {
         switch (nic.type()) {
-            case TAP, BRIDGE -> { }
-            case NETWORK -> throw new IllegalArgumentException("bhyve has no named networks; attach " + guest
-                    + "'s NIC to a bridge (NicSpec.bridge(\"bridge0\"), vmm4j provision --bridge bridge0) instead of"
-                    + " network '" + nic.source() + "'");
-            case USER -> throw new IllegalArgumentException("bhyve has no user-mode networking; attach " + guest
-                    + " to a bridge or tap");
+            case TAP, BRIDGE -> {}
+            case NETWORK ->
+                throw new IllegalArgumentException("bhyve has no named networks; attach " + guest
+                        + "'s NIC to a bridge (NicSpec.bridge(\"bridge0\"), vmm4j provision --bridge bridge0) instead of"
+                        + " network '" + nic.source() + "'");
+            case USER ->
+                throw new IllegalArgumentException(
+                        "bhyve has no user-mode networking; attach " + guest + " to a bridge or tap");
         }
     }
 
@@ -178,8 +178,8 @@ public final class BhyveConfig {
 
     private static int disk(List<String> lines, int slot, DiskSpec disk) {
         if (disk.format() != DiskSpec.Format.RAW) {
-            throw new IllegalArgumentException("bhyve reads raw images only; convert " + disk.source()
-                    + " with qemu-img convert -O raw");
+            throw new IllegalArgumentException(
+                    "bhyve reads raw images only; convert " + disk.source() + " with qemu-img convert -O raw");
         }
         String path = diskPath(disk);
         String pci = "pci.0." + slot + ".0.";
@@ -219,7 +219,8 @@ public final class BhyveConfig {
         return switch (model) {
             case "virtio", "virtio-net" -> "virtio-net";
             case "e1000" -> "e1000";
-            default -> throw new IllegalArgumentException("bhyve has no NIC model '" + model + "'; use virtio or e1000");
+            default ->
+                throw new IllegalArgumentException("bhyve has no NIC model '" + model + "'; use virtio or e1000");
         };
     }
 
@@ -241,8 +242,12 @@ public final class BhyveConfig {
         if (spec.disks().isEmpty()) {
             throw new IllegalArgumentException("bhyveload needs a disk to load from; " + spec.name() + " has none");
         }
-        List<String> cmd = new ArrayList<>(List.of(layout.bhyveload().toString(), "-m", memorySize(spec.memoryBytes()),
-                "-d", diskPath(spec.disks().get(0))));
+        List<String> cmd = new ArrayList<>(List.of(
+                layout.bhyveload().toString(),
+                "-m",
+                memorySize(spec.memoryBytes()),
+                "-d",
+                diskPath(spec.disks().get(0))));
         if (spec.serialConsole()) {
             cmd.add("-c");
             cmd.add(BhyveHostLayout.consoleDevice(spec.name(), 'A'));

@@ -5,7 +5,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-
 import org.vmm4j.guest.Guest;
 import org.vmm4j.guest.GuestAddress;
 import org.vmm4j.guest.GuestInfo;
@@ -42,8 +41,9 @@ public final class BhyveGuest implements Guest {
     }
 
     private GuestDefinition requireDefinition() {
-        return definition().orElseThrow(() -> new UnsupportedOperationException(
-                "VM " + name + " runs in /dev/vmm but was not defined by this vmm4j guest manager"));
+        return definition()
+                .orElseThrow(() -> new UnsupportedOperationException(
+                        "VM " + name + " runs in /dev/vmm but was not defined by this vmm4j guest manager"));
     }
 
     @Override
@@ -84,7 +84,8 @@ public final class BhyveGuest implements Guest {
         ensureOpen();
         GuestSpec spec = requireDefinition().spec();
         int reason = lastExit().map(BhyveExitStatus::code).orElse(0);
-        return new GuestInfo(state(), reason, spec.memoryBytes(), spec.memoryBytes(), spec.vcpus(), manager.cpuTime(name));
+        return new GuestInfo(
+                state(), reason, spec.memoryBytes(), spec.memoryBytes(), spec.vcpus(), manager.cpuTime(name));
     }
 
     @Override
@@ -227,8 +228,7 @@ public final class BhyveGuest implements Guest {
     @Override
     public Optional<String> consolePath() {
         ensureOpen();
-        return definition().filter(d -> d.spec().serialConsole())
-                .map(d -> BhyveHostLayout.consoleDevice(name, 'B'));
+        return definition().filter(d -> d.spec().serialConsole()).map(d -> BhyveHostLayout.consoleDevice(name, 'B'));
     }
 
     @Override

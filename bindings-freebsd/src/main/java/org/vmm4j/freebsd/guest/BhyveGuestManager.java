@@ -17,7 +17,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vmm4j.HypervisorUnavailableException;
@@ -55,6 +54,7 @@ public final class BhyveGuestManager implements GuestManager {
     public static final int MAX_NAME_LENGTH = GuestSpec.MAX_NAME_LENGTH;
     /** The URI of the default layout: definitions in {@link BhyveHostLayout#DEFAULT_STATE_DIR}. */
     public static final String DEFAULT_URI = "bhyve:///system";
+
     private static final String SCHEME = "bhyve://";
 
     private final BhyveHostLayout layout;
@@ -70,8 +70,8 @@ public final class BhyveGuestManager implements GuestManager {
         this.kernel = kernel;
         this.executor = executor;
         this.store = new GuestDefinitionStore(layout.stateDir());
-        this.uri = layout.stateDir().equals(BhyveHostLayout.DEFAULT_STATE_DIR) ? DEFAULT_URI
-                : SCHEME + layout.stateDir();
+        this.uri =
+                layout.stateDir().equals(BhyveHostLayout.DEFAULT_STATE_DIR) ? DEFAULT_URI : SCHEME + layout.stateDir();
     }
 
     /**
@@ -93,9 +93,11 @@ public final class BhyveGuestManager implements GuestManager {
         Path stateDir = stateDirectory(uri);
         BhyveHost host = BhyveHost.current();
         if (!host.freeBsd()) {
-            throw new HypervisorUnavailableException("bhyve guests run on FreeBSD; this is " + System.getProperty("os.name"));
+            throw new HypervisorUnavailableException(
+                    "bhyve guests run on FreeBSD; this is " + System.getProperty("os.name"));
         }
-        return new BhyveGuestManager(host.layout().apply(stateDir), host.kernel().get(), host.executor());
+        return new BhyveGuestManager(
+                host.layout().apply(stateDir), host.kernel().get(), host.executor());
     }
 
     /** The state directory {@code uri} names (see {@link #connect(String)}). */
@@ -108,15 +110,18 @@ public final class BhyveGuestManager implements GuestManager {
             throw new IllegalArgumentException("'" + uri + "' is not a bhyve guest URI" + usage);
         }
         String path = uri.substring(SCHEME.length());
-        if (path.indexOf('?') >= 0 || path.indexOf('#') >= 0 || path.indexOf('\0') >= 0
+        if (path.indexOf('?') >= 0
+                || path.indexOf('#') >= 0
+                || path.indexOf('\0') >= 0
                 || !Path.of(path).normalize().toString().equals(path)) {
-            throw new IllegalArgumentException("'" + uri + "' does not name a normalised directory (no query, '..', '.',"
-                    + " '//' or trailing '/')" + usage);
+            throw new IllegalArgumentException(
+                    "'" + uri + "' does not name a normalised directory (no query, '..', '.',"
+                            + " '//' or trailing '/')" + usage);
         }
         Path dir = Path.of(path);
         if (!Files.isDirectory(dir)) {
-            throw new IllegalArgumentException("the state directory " + dir + " of '" + uri + "' does not exist; create it"
-                    + " or connect to " + DEFAULT_URI);
+            throw new IllegalArgumentException("the state directory " + dir + " of '" + uri
+                    + "' does not exist; create it" + " or connect to " + DEFAULT_URI);
         }
         return dir;
     }
@@ -264,8 +269,11 @@ public final class BhyveGuestManager implements GuestManager {
             }
             long pid = Long.parseLong(Files.readString(pidFile).strip());
             String bhyve = layout.bhyve().getFileName().toString();
-            return ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
-                    .filter(p -> p.info().command().map(c -> c.endsWith(bhyve) || isInterpreterOf(p, bhyve))
+            return ProcessHandle.of(pid)
+                    .filter(ProcessHandle::isAlive)
+                    .filter(p -> p.info()
+                            .command()
+                            .map(c -> c.endsWith(bhyve) || isInterpreterOf(p, bhyve))
                             .orElse(true));
         } catch (IOException | NumberFormatException e) {
             return Optional.empty();
@@ -274,7 +282,10 @@ public final class BhyveGuestManager implements GuestManager {
 
     /** A script run by its interpreter (a stand-in bhyve) shows the script as its first argument. */
     private static boolean isInterpreterOf(ProcessHandle p, String program) {
-        return p.info().arguments().map(a -> a.length > 0 && a[0].endsWith(program)).orElse(false);
+        return p.info()
+                .arguments()
+                .map(a -> a.length > 0 && a[0].endsWith(program))
+                .orElse(false);
     }
 
     synchronized Optional<BhyveExitStatus> lastExit(String name) {
@@ -328,7 +339,7 @@ public final class BhyveGuestManager implements GuestManager {
             throw new IllegalStateException("guest " + name + " is already running");
         }
         prepareVars(definition);
-        BhyveSupervisor supervisor = new BhyveSupervisor(definition, layout, kernel, executor, () -> { });
+        BhyveSupervisor supervisor = new BhyveSupervisor(definition, layout, kernel, executor, () -> {});
         supervisors.put(name, supervisor);
         supervisor.start();
     }
@@ -524,8 +535,11 @@ public final class BhyveGuestManager implements GuestManager {
             throw new UnsupportedOperationException("bhyve has no guest agent channel; ask the host's "
                     + GuestAddress.Source.DHCP_LEASE + " or " + GuestAddress.Source.ARP + " tables");
         }
-        GuestSpec spec = store.load(name).orElseThrow(() -> new UnsupportedOperationException("VM " + name
-                + " runs in /dev/vmm but was not defined by this vmm4j guest manager: the MACs of its NICs are unknown"))
+        GuestSpec spec = store.load(name)
+                .orElseThrow(
+                        () -> new UnsupportedOperationException(
+                                "VM " + name
+                                        + " runs in /dev/vmm but was not defined by this vmm4j guest manager: the MACs of its NICs are unknown"))
                 .spec();
         if (!isActive(state(name)) || spec.nics().isEmpty()) {
             return List.of();
@@ -543,10 +557,11 @@ public final class BhyveGuestManager implements GuestManager {
             }
             return HostAddressTables.fromArp(arp.stdout(), macs);
         }
-        String leases = executor.readFile(HostAddressTables.DNSMASQ_LEASES).orElseThrow(() ->
-                new UnsupportedOperationException("no DHCP leases on this host: " + HostAddressTables.DNSMASQ_LEASES
-                        + " does not exist (vmm4j's NAT and host-only networks serve DHCP with dnsmasq; a guest on a"
-                        + " bridged network is found with " + GuestAddress.Source.ARP + ")"));
+        String leases = executor.readFile(HostAddressTables.DNSMASQ_LEASES)
+                .orElseThrow(() -> new UnsupportedOperationException(
+                        "no DHCP leases on this host: " + HostAddressTables.DNSMASQ_LEASES
+                                + " does not exist (vmm4j's NAT and host-only networks serve DHCP with dnsmasq; a guest on a"
+                                + " bridged network is found with " + GuestAddress.Source.ARP + ")"));
         return HostAddressTables.fromDnsmasqLeases(leases, macs, Instant.now());
     }
 

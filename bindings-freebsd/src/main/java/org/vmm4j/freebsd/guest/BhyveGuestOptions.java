@@ -12,11 +12,13 @@ import java.util.TreeMap;
  * @param vncAddress   listen address of the framebuffer when the spec asks for VNC, e.g. "127.0.0.1:5900"
  * @param vncWait      the guest waits for a VNC client before booting
  */
-public record BhyveGuestOptions(boolean wiredMemory, Map<Integer, String> cpuPinning, String vncAddress,
-                                boolean vncWait) {
+public record BhyveGuestOptions(
+        boolean wiredMemory, Map<Integer, String> cpuPinning, String vncAddress, boolean vncWait) {
 
-    private static final java.util.regex.Pattern CPU_LIST = java.util.regex.Pattern.compile("[0-9]+(-[0-9]+)?(,[0-9]+(-[0-9]+)?)*");
-    private static final java.util.regex.Pattern ADDRESS = java.util.regex.Pattern.compile("[0-9A-Za-z.:\\[\\]-]+:[0-9]{1,5}");
+    private static final java.util.regex.Pattern CPU_LIST =
+            java.util.regex.Pattern.compile("[0-9]+(-[0-9]+)?(,[0-9]+(-[0-9]+)?)*");
+    private static final java.util.regex.Pattern ADDRESS =
+            java.util.regex.Pattern.compile("[0-9A-Za-z.:\\[\\]-]+:[0-9]{1,5}");
 
     public BhyveGuestOptions {
         cpuPinning = java.util.Collections.unmodifiableMap(new TreeMap<>(cpuPinning));

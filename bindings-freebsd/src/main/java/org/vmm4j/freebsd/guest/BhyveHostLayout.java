@@ -15,16 +15,26 @@ import java.nio.file.Path;
  * @param uefiVarsTemplate template copied per guest as its variable store (keeps its boot order)
  * @param ifconfig     ifconfig(8), for per-guest taps
  */
-public record BhyveHostLayout(Path stateDir, Path bhyve, Path bhyveload, Path uefiFirmware, Path csmFirmware,
-                              Path uefiVarsTemplate, Path ifconfig) {
+public record BhyveHostLayout(
+        Path stateDir,
+        Path bhyve,
+        Path bhyveload,
+        Path uefiFirmware,
+        Path csmFirmware,
+        Path uefiVarsTemplate,
+        Path ifconfig) {
     /** Where {@link BhyveGuestManager#DEFAULT_URI} keeps guest definitions. */
     public static final Path DEFAULT_STATE_DIR = Path.of("/var/db/vmm4j/guests");
 
     public static BhyveHostLayout standard(Path stateDir) {
-        return new BhyveHostLayout(stateDir, Path.of("/usr/sbin/bhyve"), Path.of("/usr/sbin/bhyveload"),
+        return new BhyveHostLayout(
+                stateDir,
+                Path.of("/usr/sbin/bhyve"),
+                Path.of("/usr/sbin/bhyveload"),
                 Path.of("/usr/local/share/uefi-firmware/BHYVE_UEFI.fd"),
                 Path.of("/usr/local/share/uefi-firmware/BHYVE_UEFI_CSM.fd"),
-                Path.of("/usr/local/share/uefi-firmware/BHYVE_UEFI_VARS.fd"), Path.of("/sbin/ifconfig"));
+                Path.of("/usr/local/share/uefi-firmware/BHYVE_UEFI_VARS.fd"),
+                Path.of("/sbin/ifconfig"));
     }
 
     public Path configFile(String guest) {

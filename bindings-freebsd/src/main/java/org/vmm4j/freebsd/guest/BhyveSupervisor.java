@@ -6,15 +6,14 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vmm4j.VmmException;
 import org.vmm4j.freebsd.abi.Vmm;
 import org.vmm4j.freebsd.internal.VmmDevice;
 import org.vmm4j.freebsd.internal.VmmKernel;
-import org.vmm4j.guest.GuestState;
 import org.vmm4j.guest.GuestSpec;
+import org.vmm4j.guest.GuestState;
 import org.vmm4j.guest.NicSpec;
 import org.vmm4j.host.CommandExecutor;
 import org.vmm4j.host.CommandResult;
@@ -47,8 +46,12 @@ final class BhyveSupervisor {
     private volatile int reboots;
     private final Runnable onExit;
 
-    BhyveSupervisor(GuestDefinition definition, BhyveHostLayout layout, VmmKernel kernel, CommandExecutor executor,
-                    Runnable onExit) {
+    BhyveSupervisor(
+            GuestDefinition definition,
+            BhyveHostLayout layout,
+            VmmKernel kernel,
+            CommandExecutor executor,
+            Runnable onExit) {
         this.definition = definition;
         this.layout = layout;
         this.kernel = kernel;
@@ -65,7 +68,8 @@ final class BhyveSupervisor {
         try {
             createTaps();
             GuestSpec spec = definition.spec();
-            GuestDefinitionStore.writeAtomically(layout.configFile(spec.name()),
+            GuestDefinitionStore.writeAtomically(
+                    layout.configFile(spec.name()),
                     BhyveConfig.render(spec, definition.uuid(), definition.options(), layout, taps));
             launch();
         } catch (RuntimeException e) {
@@ -83,12 +87,15 @@ final class BhyveSupervisor {
             if (!loaded.succeeded()) {
                 destroyStaleVm();
                 throw new VmmException("bhyveload of " + spec.name() + " exited with " + loaded.exitCode()
-                        + (loaded.stderr().isBlank() ? "" : ": " + loaded.stderr().strip()));
+                        + (loaded.stderr().isBlank()
+                                ? ""
+                                : ": " + loaded.stderr().strip()));
             }
         }
         ProcessBuilder pb = new ProcessBuilder(BhyveConfig.bhyveCommand(layout, spec.name()))
                 .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(layout.logFile(spec.name()).toFile()))
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(
+                        layout.logFile(spec.name()).toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         try {
             process = pb.start();
@@ -120,7 +127,8 @@ final class BhyveSupervisor {
                         break;
                     }
                 }
-                state = stopRequested && status != BhyveExitStatus.TRIPLE_FAULT ? GuestState.STOPPED
+                state = stopRequested && status != BhyveExitStatus.TRIPLE_FAULT
+                        ? GuestState.STOPPED
                         : status == BhyveExitStatus.REBOOT ? GuestState.CRASHED : status.guestState();
                 break;
             }
@@ -252,7 +260,8 @@ final class BhyveSupervisor {
                 continue;
             }
             CommandResult info = executor.run(List.of(ifconfig, tap));
-            if (info.succeeded() && info.stdout().lines().anyMatch(l -> l.strip().equals(mark))) {
+            if (info.succeeded()
+                    && info.stdout().lines().anyMatch(l -> l.strip().equals(mark))) {
                 CommandResult r = executor.run(List.of(ifconfig, tap, "destroy"));
                 LOG.info("destroyed orphaned {} of {}: exit {}", tap, definition.name(), r.exitCode());
             }
@@ -267,12 +276,16 @@ final class BhyveSupervisor {
             }
             BhyveConfig.requireAttachable(definition.name(), nic);
             String bridge = SafeNames.require("bridge", nic.source(), 15);
-            CommandResult created = executor.run(List.of(layout.ifconfig().toString(), "tap", "create")).orThrow();
-            String tap = SafeNames.require("tap created by ifconfig", created.stdout().strip(), 15);
+            CommandResult created = executor.run(List.of(layout.ifconfig().toString(), "tap", "create"))
+                    .orThrow();
+            String tap = SafeNames.require(
+                    "tap created by ifconfig", created.stdout().strip(), 15);
             createdTaps.add(tap);
             taps.add(tap);
-            executor.run(List.of(layout.ifconfig().toString(), tap, "description", "vmm4j:" + definition.name())).orThrow();
-            executor.run(List.of(layout.ifconfig().toString(), bridge, "addm", tap)).orThrow();
+            executor.run(List.of(layout.ifconfig().toString(), tap, "description", "vmm4j:" + definition.name()))
+                    .orThrow();
+            executor.run(List.of(layout.ifconfig().toString(), bridge, "addm", tap))
+                    .orThrow();
             executor.run(List.of(layout.ifconfig().toString(), tap, "up")).orThrow();
         }
     }
@@ -281,7 +294,11 @@ final class BhyveSupervisor {
         for (String tap : createdTaps) {
             CommandResult r = executor.run(List.of(layout.ifconfig().toString(), tap, "destroy"));
             if (!r.succeeded()) {
-                LOG.warn("cannot destroy {} of {}: {}", tap, definition.name(), r.stderr().strip());
+                LOG.warn(
+                        "cannot destroy {} of {}: {}",
+                        tap,
+                        definition.name(),
+                        r.stderr().strip());
             }
         }
         createdTaps.clear();

@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
-
 import org.vmm4j.guest.BootSpec;
 import org.vmm4j.guest.DiskSpec;
 import org.vmm4j.guest.GuestSpec;
@@ -54,8 +53,15 @@ public record GuestDefinition(GuestSpec spec, UUID uuid, BhyveGuestOptions optio
         putIf(m, "boot.cmdline", boot.cmdline());
         for (int i = 0; i < spec.disks().size(); i++) {
             DiskSpec d = spec.disks().get(i);
-            m.put("disk." + i, String.join(",", d.type().name(), d.format().name(), d.bus().name(),
-                    Boolean.toString(d.cdrom()), Boolean.toString(d.readOnly())));
+            m.put(
+                    "disk." + i,
+                    String.join(
+                            ",",
+                            d.type().name(),
+                            d.format().name(),
+                            d.bus().name(),
+                            Boolean.toString(d.cdrom()),
+                            Boolean.toString(d.readOnly())));
             m.put("disk." + i + ".source", d.source());
         }
         for (int i = 0; i < spec.nics().size(); i++) {
@@ -104,28 +110,39 @@ public record GuestDefinition(GuestSpec spec, UUID uuid, BhyveGuestOptions optio
             throw new IllegalArgumentException("not a vmm4j guest definition of version " + VERSION);
         }
         String[] topo = req(m, "topology").split(",");
-        GuestSpec.Builder b = GuestSpec.builder(req(m, "name")).memoryBytes(Long.parseLong(req(m, "memory")))
+        GuestSpec.Builder b = GuestSpec.builder(req(m, "name"))
+                .memoryBytes(Long.parseLong(req(m, "memory")))
                 .topology(Integer.parseInt(topo[0]), Integer.parseInt(topo[1]), Integer.parseInt(topo[2]))
                 .cpuMode(GuestSpec.CpuMode.valueOf(req(m, "cpuMode")))
                 .serialConsole(Boolean.parseBoolean(req(m, "serialConsole")))
-                .vnc(Boolean.parseBoolean(req(m, "vnc"))).autostart(Boolean.parseBoolean(req(m, "autostart")));
+                .vnc(Boolean.parseBoolean(req(m, "vnc")))
+                .autostart(Boolean.parseBoolean(req(m, "autostart")));
         List<BootSpec.Device> order = new ArrayList<>();
         for (String d : req(m, "boot.order").split(",")) {
             if (!d.isEmpty()) {
                 order.add(BootSpec.Device.valueOf(d));
             }
         }
-        b.boot(new BootSpec(BootSpec.Firmware.valueOf(req(m, "boot.firmware")), order, m.get("boot.kernel"),
-                m.get("boot.initrd"), m.get("boot.cmdline")));
+        b.boot(new BootSpec(
+                BootSpec.Firmware.valueOf(req(m, "boot.firmware")),
+                order,
+                m.get("boot.kernel"),
+                m.get("boot.initrd"),
+                m.get("boot.cmdline")));
         for (int i = 0; m.containsKey("disk." + i); i++) {
             String[] f = m.get("disk." + i).split(",", -1);
-            b.disk(new DiskSpec(req(m, "disk." + i + ".source"), DiskSpec.SourceType.valueOf(f[0]),
-                    DiskSpec.Format.valueOf(f[1]), DiskSpec.Bus.valueOf(f[2]), Boolean.parseBoolean(f[3]),
+            b.disk(new DiskSpec(
+                    req(m, "disk." + i + ".source"),
+                    DiskSpec.SourceType.valueOf(f[0]),
+                    DiskSpec.Format.valueOf(f[1]),
+                    DiskSpec.Bus.valueOf(f[2]),
+                    Boolean.parseBoolean(f[3]),
                     Boolean.parseBoolean(f[4])));
         }
         for (int i = 0; m.containsKey("nic." + i); i++) {
             String[] f = m.get("nic." + i).split(",", -1);
-            b.nic(new NicSpec(NicSpec.Type.valueOf(f[0]), m.get("nic." + i + ".source"), f[1], f[2].isEmpty() ? null : f[2]));
+            b.nic(new NicSpec(
+                    NicSpec.Type.valueOf(f[0]), m.get("nic." + i + ".source"), f[1], f[2].isEmpty() ? null : f[2]));
         }
         Map<Integer, String> pins = new LinkedHashMap<>();
         m.forEach((k, v) -> {
@@ -133,8 +150,11 @@ public record GuestDefinition(GuestSpec spec, UUID uuid, BhyveGuestOptions optio
                 pins.put(Integer.parseInt(k.substring("bhyve.pin.".length())), v);
             }
         });
-        BhyveGuestOptions options = new BhyveGuestOptions(Boolean.parseBoolean(m.get("bhyve.wired")), pins,
-                m.get("bhyve.vncAddress"), Boolean.parseBoolean(m.get("bhyve.vncWait")));
+        BhyveGuestOptions options = new BhyveGuestOptions(
+                Boolean.parseBoolean(m.get("bhyve.wired")),
+                pins,
+                m.get("bhyve.vncAddress"),
+                Boolean.parseBoolean(m.get("bhyve.vncWait")));
         return new GuestDefinition(b.build(), UUID.fromString(req(m, "uuid")), options);
     }
 

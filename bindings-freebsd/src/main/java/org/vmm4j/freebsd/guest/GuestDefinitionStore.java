@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
-
 import org.vmm4j.VmmException;
 import org.vmm4j.internal.AtomicFiles;
 
@@ -54,7 +53,8 @@ public final class GuestDefinitionStore {
         }
         List<String> names = new ArrayList<>();
         try (Stream<Path> files = Files.list(dir)) {
-            files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(SUFFIX))
+            files.map(p -> p.getFileName().toString())
+                    .filter(n -> n.endsWith(SUFFIX))
                     .forEach(n -> names.add(n.substring(0, n.length() - SUFFIX.length())));
         } catch (IOException e) {
             throw new VmmException("cannot list " + dir + ": " + e.getMessage(), e);

@@ -8,7 +8,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
 import org.vmm4j.freebsd.host.BhyveNetworkPlans;
 import org.vmm4j.guest.GuestAddress;
 
@@ -26,13 +25,13 @@ final class HostAddressTables {
     static final Path DNSMASQ_LEASES = Path.of("/var/db/dnsmasq.leases");
 
     /** {@code ? (192.168.50.23) at 58:9c:fc:00:00:01 on bridge0 expires in 1199 seconds [ethernet]} */
-    private static final Pattern ARP_ENTRY = Pattern.compile(
-            "^\\S+ \\((\\d{1,3}(?:\\.\\d{1,3}){3})\\) at (\\S+) on (\\S+)(.*)$");
+    private static final Pattern ARP_ENTRY =
+            Pattern.compile("^\\S+ \\((\\d{1,3}(?:\\.\\d{1,3}){3})\\) at (\\S+) on (\\S+)(.*)$");
+
     private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(?:\\.\\d{1,3}){3}");
     private static final Pattern MAC = Pattern.compile("[0-9a-fA-F]{1,2}(?::[0-9a-fA-F]{1,2}){5}");
 
-    private HostAddressTables() {
-    }
+    private HostAddressTables() {}
 
     /**
      * The entries of {@code arp -an} output whose MAC is a key of {@code macs}.

@@ -26,7 +26,8 @@ public sealed interface BhyveDisk {
             throw new IllegalArgumentException("PCI slot must be 0..31, got " + slot);
         }
         if (!List.of("virtio-blk", "nvme", "ahci-hd").contains(emulation)) {
-            throw new IllegalArgumentException("disk emulation must be virtio-blk, nvme or ahci-hd, got '" + emulation + "'");
+            throw new IllegalArgumentException(
+                    "disk emulation must be virtio-blk, nvme or ahci-hd, got '" + emulation + "'");
         }
         return slot + "," + emulation + "," + path();
     }
@@ -63,11 +64,13 @@ public sealed interface BhyveDisk {
         public Zvol {
             ZfsNames.requireDataset(dataset);
             if (volblocksize < 512 || volblocksize > 128 * 1024 || Integer.bitCount(volblocksize) != 1) {
-                throw new IllegalArgumentException("volblocksize must be a power of two from 512 to 128K, got " + volblocksize);
+                throw new IllegalArgumentException(
+                        "volblocksize must be a power of two from 512 to 128K, got " + volblocksize);
             }
             requireSize(size);
             if (size % volblocksize != 0) {
-                throw new IllegalArgumentException("zvol size " + size + " must be a multiple of volblocksize " + volblocksize);
+                throw new IllegalArgumentException(
+                        "zvol size " + size + " must be a multiple of volblocksize " + volblocksize);
             }
         }
 
@@ -79,19 +82,44 @@ public sealed interface BhyveDisk {
         @Override
         public HostPlan createPlan() {
             List<String> argv = sparse
-                    ? List.of("zfs", "create", "-p", "-s", "-V", Long.toString(size), "-o", "volblocksize=" + volblocksize,
-                            "-o", "volmode=dev", dataset)
-                    : List.of("zfs", "create", "-p", "-V", Long.toString(size), "-o", "volblocksize=" + volblocksize,
-                            "-o", "volmode=dev", dataset);
-            return new HostPlan("create ZFS volume " + dataset, List.of(new PlanStep.Run(
-                    "create " + (sparse ? "sparse " : "") + "ZFS volume " + dataset + " of " + size + " bytes", argv,
-                    List.of("zfs", "list", "-H", "-o", "name", "-t", "volume", dataset), true)));
+                    ? List.of(
+                            "zfs",
+                            "create",
+                            "-p",
+                            "-s",
+                            "-V",
+                            Long.toString(size),
+                            "-o",
+                            "volblocksize=" + volblocksize,
+                            "-o",
+                            "volmode=dev",
+                            dataset)
+                    : List.of(
+                            "zfs",
+                            "create",
+                            "-p",
+                            "-V",
+                            Long.toString(size),
+                            "-o",
+                            "volblocksize=" + volblocksize,
+                            "-o",
+                            "volmode=dev",
+                            dataset);
+            return new HostPlan(
+                    "create ZFS volume " + dataset,
+                    List.of(new PlanStep.Run(
+                            "create " + (sparse ? "sparse " : "") + "ZFS volume " + dataset + " of " + size + " bytes",
+                            argv,
+                            List.of("zfs", "list", "-H", "-o", "name", "-t", "volume", dataset),
+                            true)));
         }
 
         @Override
         public HostPlan destroyPlan() {
-            return new HostPlan("destroy ZFS volume " + dataset, List.of(new PlanStep.Run("destroy ZFS volume " + dataset,
-                    List.of("zfs", "destroy", dataset), List.of(), true)));
+            return new HostPlan(
+                    "destroy ZFS volume " + dataset,
+                    List.of(new PlanStep.Run(
+                            "destroy ZFS volume " + dataset, List.of("zfs", "destroy", dataset), List.of(), true)));
         }
     }
 
@@ -104,15 +132,20 @@ public sealed interface BhyveDisk {
 
         @Override
         public HostPlan createPlan() {
-            return new HostPlan("create disk file " + path, List.of(new PlanStep.Run(
-                    "create sparse disk file " + path + " of " + size + " bytes",
-                    List.of("truncate", "-s", Long.toString(size), path), List.of("test", "-f", path), true)));
+            return new HostPlan(
+                    "create disk file " + path,
+                    List.of(new PlanStep.Run(
+                            "create sparse disk file " + path + " of " + size + " bytes",
+                            List.of("truncate", "-s", Long.toString(size), path),
+                            List.of("test", "-f", path),
+                            true)));
         }
 
         @Override
         public HostPlan destroyPlan() {
-            return new HostPlan("delete disk file " + path, List.of(new PlanStep.Run("delete disk file " + path,
-                    List.of("rm", "-f", path), List.of(), true)));
+            return new HostPlan(
+                    "delete disk file " + path,
+                    List.of(new PlanStep.Run("delete disk file " + path, List.of("rm", "-f", path), List.of(), true)));
         }
     }
 }

@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
-
 import org.vmm4j.host.HostPlan;
 import org.vmm4j.host.PlanStep;
 import org.vmm4j.host.SafeNames;
@@ -28,10 +27,10 @@ public final class BhyveNetworkPlans {
     private static final Pattern TAP = Pattern.compile("tap[0-9]{1,5}");
     private static final Pattern CIDR = Pattern.compile(
             "((25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])/([0-9]|[12][0-9]|3[0-2])");
-    private static final Pattern IPV4 = Pattern.compile("((25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])");
+    private static final Pattern IPV4 =
+            Pattern.compile("((25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])");
 
-    private BhyveNetworkPlans() {
-    }
+    private BhyveNetworkPlans() {}
 
     /**
      * Bridged mode: guests share the physical interface's network.
@@ -43,8 +42,11 @@ public final class BhyveNetworkPlans {
         bridge(bridge);
         SafeNames.require("interface", physical, 15);
         List<PlanStep> steps = new ArrayList<>();
-        steps.add(new PlanStep.Run("Create " + bridge + " with member " + physical,
-                List.of("ifconfig", bridge, "create", "addm", physical, "up"), List.of("ifconfig", bridge), true));
+        steps.add(new PlanStep.Run(
+                "Create " + bridge + " with member " + physical,
+                List.of("ifconfig", bridge, "create", "addm", physical, "up"),
+                List.of("ifconfig", bridge),
+                true));
         steps.add(sysrcAdd("Create " + bridge + " at boot", "cloned_interfaces", bridge));
         steps.add(sysrc("Configure " + bridge + " at boot", "ifconfig_" + bridge, "addm " + physical + " up"));
         steps.addAll(tapUpOnOpen());
@@ -64,21 +66,35 @@ public final class BhyveNetworkPlans {
         SafeNames.require("interface", external, 15);
         String subnet = subnet(gatewayCidr);
         steps.add(sysrc("Enable IP forwarding at boot", "gateway_enable", "YES"));
-        steps.add(new PlanStep.Run("Enable IP forwarding now", List.of("sysctl", "net.inet.ip.forwarding=1"),
-                List.of(), true));
+        steps.add(new PlanStep.Run(
+                "Enable IP forwarding now", List.of("sysctl", "net.inet.ip.forwarding=1"), List.of(), true));
         Path anchorFile = ANCHOR_DIR.resolve("pf-" + bridge + ".conf");
-        steps.add(new PlanStep.EnsureBlock("Write the NAT rule of " + bridge, anchorFile, "nat-" + bridge,
-                "nat on " + external + " inet from " + subnet + " to any -> (" + external + ")", true));
-        steps.add(new PlanStep.EnsureBlock("Hook the vmm4j anchors into pf.conf (keep it in the translation "
-                + "section, before filter rules)", PF_CONF, "anchors",
-                "nat-anchor \"vmm4j/*\"\nanchor \"vmm4j/*\"", true));
-        steps.add(new PlanStep.EnsureBlock("Load the " + bridge + " anchor at boot", PF_CONF, "anchor-" + bridge,
-                "load anchor \"vmm4j/" + bridge + "\" from \"" + anchorFile + "\"", true));
-        steps.add(sysrc("Enable pf at boot", "pf_enable", "YES"));
-        steps.add(new PlanStep.Run("Start pf", List.of("service", "pf", "start"), List.of("service", "pf", "status"),
+        steps.add(new PlanStep.EnsureBlock(
+                "Write the NAT rule of " + bridge,
+                anchorFile,
+                "nat-" + bridge,
+                "nat on " + external + " inet from " + subnet + " to any -> (" + external + ")",
                 true));
-        steps.add(new PlanStep.Run("Load the NAT rule now", List.of("pfctl", "-a", "vmm4j/" + bridge, "-f",
-                anchorFile.toString()), List.of(), true));
+        steps.add(new PlanStep.EnsureBlock(
+                "Hook the vmm4j anchors into pf.conf (keep it in the translation " + "section, before filter rules)",
+                PF_CONF,
+                "anchors",
+                "nat-anchor \"vmm4j/*\"\nanchor \"vmm4j/*\"",
+                true));
+        steps.add(new PlanStep.EnsureBlock(
+                "Load the " + bridge + " anchor at boot",
+                PF_CONF,
+                "anchor-" + bridge,
+                "load anchor \"vmm4j/" + bridge + "\" from \"" + anchorFile + "\"",
+                true));
+        steps.add(sysrc("Enable pf at boot", "pf_enable", "YES"));
+        steps.add(new PlanStep.Run(
+                "Start pf", List.of("service", "pf", "start"), List.of("service", "pf", "status"), true));
+        steps.add(new PlanStep.Run(
+                "Load the NAT rule now",
+                List.of("pfctl", "-a", "vmm4j/" + bridge, "-f", anchorFile.toString()),
+                List.of(),
+                true));
         if (dhcpFrom != null) {
             steps.addAll(dhcp(bridge, dhcpFrom, dhcpTo));
         }
@@ -101,26 +117,38 @@ public final class BhyveNetworkPlans {
     public static HostPlan addTap(String tap, String bridge) {
         tap(tap);
         bridge(bridge);
-        return new HostPlan("Tap " + tap + " on " + bridge, List.of(
-                new PlanStep.Run("Create " + tap, List.of("ifconfig", tap, "create", "up"), List.of("ifconfig", tap),
-                        true),
-                new PlanStep.Run("Add " + tap + " to " + bridge, List.of("ifconfig", bridge, "addm", tap), List.of(),
-                        true)));
+        return new HostPlan(
+                "Tap " + tap + " on " + bridge,
+                List.of(
+                        new PlanStep.Run(
+                                "Create " + tap,
+                                List.of("ifconfig", tap, "create", "up"),
+                                List.of("ifconfig", tap),
+                                true),
+                        new PlanStep.Run(
+                                "Add " + tap + " to " + bridge,
+                                List.of("ifconfig", bridge, "addm", tap),
+                                List.of(),
+                                true)));
     }
 
     /** Removes a guest's tap (which also takes it out of its bridge). */
     public static HostPlan removeTap(String tap) {
         tap(tap);
-        return new HostPlan("Remove tap " + tap, List.of(
-                new PlanStep.Run("Destroy " + tap, List.of("ifconfig", tap, "destroy"), List.of(), true)));
+        return new HostPlan(
+                "Remove tap " + tap,
+                List.of(new PlanStep.Run("Destroy " + tap, List.of("ifconfig", tap, "destroy"), List.of(), true)));
     }
 
     private static List<PlanStep> privateBridge(String bridge, String gatewayCidr) {
         bridge(bridge);
         cidr(gatewayCidr);
         List<PlanStep> steps = new ArrayList<>();
-        steps.add(new PlanStep.Run("Create " + bridge + " with address " + gatewayCidr,
-                List.of("ifconfig", bridge, "create", "inet", gatewayCidr, "up"), List.of("ifconfig", bridge), true));
+        steps.add(new PlanStep.Run(
+                "Create " + bridge + " with address " + gatewayCidr,
+                List.of("ifconfig", bridge, "create", "inet", gatewayCidr, "up"),
+                List.of("ifconfig", bridge),
+                true));
         steps.add(sysrcAdd("Create " + bridge + " at boot", "cloned_interfaces", bridge));
         steps.add(sysrc("Configure " + bridge + " at boot", "ifconfig_" + bridge, "inet " + gatewayCidr + " up"));
         steps.addAll(tapUpOnOpen());
@@ -129,10 +157,13 @@ public final class BhyveNetworkPlans {
 
     private static List<PlanStep> tapUpOnOpen() {
         return List.of(
-                new PlanStep.Run("Bring taps up when bhyve opens them", List.of("sysctl", "net.link.tap.up_on_open=1"),
-                        List.of(), true),
-                new PlanStep.EnsureLine("Bring taps up when opened, at boot", SYSCTL_CONF, "net.link.tap.up_on_open=1",
-                        true));
+                new PlanStep.Run(
+                        "Bring taps up when bhyve opens them",
+                        List.of("sysctl", "net.link.tap.up_on_open=1"),
+                        List.of(),
+                        true),
+                new PlanStep.EnsureLine(
+                        "Bring taps up when opened, at boot", SYSCTL_CONF, "net.link.tap.up_on_open=1", true));
     }
 
     private static List<PlanStep> dhcp(String bridge, String from, String to) {
@@ -141,7 +172,10 @@ public final class BhyveNetworkPlans {
         }
         return List.of(
                 pkg("dnsmasq", "Install dnsmasq"),
-                new PlanStep.EnsureBlock("Serve DHCP on " + bridge, DNSMASQ_CONF, "dhcp-" + bridge,
+                new PlanStep.EnsureBlock(
+                        "Serve DHCP on " + bridge,
+                        DNSMASQ_CONF,
+                        "dhcp-" + bridge,
                         "interface=" + bridge + "\nbind-dynamic\ndhcp-range=" + bridge + "," + from + "," + to + ",12h",
                         true),
                 sysrc("Enable dnsmasq at boot", "dnsmasq_enable", "YES"),
@@ -160,8 +194,8 @@ public final class BhyveNetworkPlans {
         }
         long mask = prefix == 0 ? 0 : (0xffff_ffffL << (32 - prefix)) & 0xffff_ffffL;
         long net = ip & mask;
-        return ((net >> 24) & 0xff) + "." + ((net >> 16) & 0xff) + "." + ((net >> 8) & 0xff) + "." + (net & 0xff)
-                + "/" + prefix;
+        return ((net >> 24) & 0xff) + "." + ((net >> 16) & 0xff) + "." + ((net >> 8) & 0xff) + "." + (net & 0xff) + "/"
+                + prefix;
     }
 
     private static void bridge(String name) {

@@ -4,7 +4,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-
 import org.vmm4j.Fact;
 import org.vmm4j.HypervisorInfo;
 import org.vmm4j.freebsd.BhyveHypervisor;
@@ -39,7 +38,8 @@ public final class BhyveProbe {
         HypervisorInfo.Builder b = HypervisorInfo.builder(BhyveHypervisor.KIND);
         boolean bhyve = facts.exists(BHYVE);
         boolean bhyvectl = facts.exists(BHYVECTL);
-        b.available(Fact.of(bhyve && bhyvectl)).detail("bhyve", bhyve ? BHYVE : "missing")
+        b.available(Fact.of(bhyve && bhyvectl))
+                .detail("bhyve", bhyve ? BHYVE : "missing")
                 .detail("bhyvectl", bhyvectl ? BHYVECTL : "missing");
 
         Optional<String> vmx = facts.sysctl("hw.vmm.vmx.initialized");
@@ -48,7 +48,8 @@ public final class BhyveProbe {
         b.enabled(loaded).detail("vmmLoaded", loaded.label());
         Fact initialized = Fact.UNKNOWN;
         if (vmx.isPresent() || svm.isPresent()) {
-            initialized = Fact.of(HostText.flag(vmx.orElse("")).isYes() || HostText.flag(svm.orElse("")).isYes());
+            initialized = Fact.of(HostText.flag(vmx.orElse("")).isYes()
+                    || HostText.flag(svm.orElse("")).isYes());
             b.detail("vmmBackend", vmx.isPresent() ? "vmx" : "svm");
         } else if (loaded == Fact.NO) {
             initialized = Fact.NO;
@@ -63,8 +64,11 @@ public final class BhyveProbe {
             int v = osreldate.get();
             b.detail("osreldate", v);
             b.kernelSupported(Fact.of(v >= OSRELDATE_14));
-            b.detail("vmmAbi", v >= OSRELDATE_15 ? "15 (vm_memseg differs from 14; /dev/vmmctl)"
-                    : v >= OSRELDATE_14 ? "14" : "older than 14: not supported by vmm4j");
+            b.detail(
+                    "vmmAbi",
+                    v >= OSRELDATE_15
+                            ? "15 (vm_memseg differs from 14; /dev/vmmctl)"
+                            : v >= OSRELDATE_14 ? "14" : "older than 14: not supported by vmm4j");
         }
 
         boolean devVmm = facts.exists(DEV_VMM);
@@ -119,7 +123,12 @@ public final class BhyveProbe {
         }
         List<String> pools = new ArrayList<>();
         if (r.get().succeeded()) {
-            r.get().stdout().lines().map(String::strip).filter(s -> !s.isEmpty()).forEach(pools::add);
+            r.get()
+                    .stdout()
+                    .lines()
+                    .map(String::strip)
+                    .filter(s -> !s.isEmpty())
+                    .forEach(pools::add);
         }
         return pools;
     }

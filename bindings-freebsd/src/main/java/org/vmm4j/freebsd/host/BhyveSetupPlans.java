@@ -3,7 +3,6 @@ package org.vmm4j.freebsd.host;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-
 import org.vmm4j.host.HostPlan;
 import org.vmm4j.host.PlanStep;
 
@@ -11,8 +10,7 @@ import org.vmm4j.host.PlanStep;
 public final class BhyveSetupPlans {
     public static final Path LOADER_CONF = Path.of("/boot/loader.conf");
 
-    private BhyveSetupPlans() {
-    }
+    private BhyveSetupPlans() {}
 
     /**
      * Loads vmm.ko, if_bridge and nmdm now and at boot, and installs the UEFI firmware; with {@code vmBhyve}
@@ -20,14 +18,20 @@ public final class BhyveSetupPlans {
      */
     public static HostPlan enable(boolean vmBhyve) {
         List<PlanStep> steps = new ArrayList<>();
-        steps.add(new PlanStep.Run("Load the vmm kernel module", List.of("kldload", "vmm"),
-                List.of("kldstat", "-q", "-m", "vmm"), true));
+        steps.add(new PlanStep.Run(
+                "Load the vmm kernel module", List.of("kldload", "vmm"), List.of("kldstat", "-q", "-m", "vmm"), true));
         steps.add(new PlanStep.EnsureLine("Load vmm at boot", LOADER_CONF, "vmm_load=\"YES\"", true));
-        steps.add(new PlanStep.Run("Load the if_bridge kernel module", List.of("kldload", "if_bridge"),
-                List.of("kldstat", "-q", "-m", "if_bridge"), true));
+        steps.add(new PlanStep.Run(
+                "Load the if_bridge kernel module",
+                List.of("kldload", "if_bridge"),
+                List.of("kldstat", "-q", "-m", "if_bridge"),
+                true));
         steps.add(new PlanStep.EnsureLine("Load if_bridge at boot", LOADER_CONF, "if_bridge_load=\"YES\"", true));
-        steps.add(new PlanStep.Run("Load the nmdm kernel module (guest serial consoles)", List.of("kldload", "nmdm"),
-                List.of("kldstat", "-q", "-m", "nmdm"), true));
+        steps.add(new PlanStep.Run(
+                "Load the nmdm kernel module (guest serial consoles)",
+                List.of("kldload", "nmdm"),
+                List.of("kldstat", "-q", "-m", "nmdm"),
+                true));
         steps.add(new PlanStep.EnsureLine("Load nmdm at boot", LOADER_CONF, "nmdm_load=\"YES\"", true));
         steps.add(pkg("bhyve-firmware", "Install the bhyve UEFI firmware"));
         if (vmBhyve) {
@@ -38,8 +42,8 @@ public final class BhyveSetupPlans {
     }
 
     static PlanStep.Run pkg(String name, String description) {
-        return new PlanStep.Run(description, List.of("pkg", "install", "-y", name), List.of("pkg", "info", "-e", name),
-                true);
+        return new PlanStep.Run(
+                description, List.of("pkg", "install", "-y", name), List.of("pkg", "info", "-e", name), true);
     }
 
     /** {@code sysrc var=value}, skipped when {@code sysrc -c} says it is already so. */

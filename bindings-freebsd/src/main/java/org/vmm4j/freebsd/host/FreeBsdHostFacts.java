@@ -5,7 +5,6 @@ import static org.vmm4j.internal.nat.CType.LONG;
 import static org.vmm4j.internal.nat.CType.POINTER;
 
 import java.util.Optional;
-
 import org.vmm4j.host.HostFacts;
 import org.vmm4j.host.LiveHostFacts;
 import org.vmm4j.internal.nat.Libc;
@@ -27,17 +26,26 @@ public final class FreeBsdHostFacts extends LiveHostFacts {
 
     // sys/sysctl.h: CTLTYPE_* (kind & CTLTYPE); the {0, 4} meta-OID returns a node's kind and format.
     static final int CTLTYPE = 0xf;
-    static final int CTLTYPE_INT = 2, CTLTYPE_STRING = 3, CTLTYPE_S64 = 4, CTLTYPE_UINT = 6, CTLTYPE_LONG = 7,
-            CTLTYPE_ULONG = 8, CTLTYPE_U64 = 9, CTLTYPE_U8 = 0xa, CTLTYPE_U16 = 0xb, CTLTYPE_S8 = 0xc,
-            CTLTYPE_S16 = 0xd, CTLTYPE_S32 = 0xe, CTLTYPE_U32 = 0xf;
+    static final int CTLTYPE_INT = 2,
+            CTLTYPE_STRING = 3,
+            CTLTYPE_S64 = 4,
+            CTLTYPE_UINT = 6,
+            CTLTYPE_LONG = 7,
+            CTLTYPE_ULONG = 8,
+            CTLTYPE_U64 = 9,
+            CTLTYPE_U8 = 0xa,
+            CTLTYPE_U16 = 0xb,
+            CTLTYPE_S8 = 0xc,
+            CTLTYPE_S16 = 0xd,
+            CTLTYPE_S32 = 0xe,
+            CTLTYPE_U32 = 0xf;
     private static final int CTL_MAXNAME = 24;
 
     /**
      * Binds nothing yet: sysctl(3) is looked up on the first {@link #sysctl} call;
      * programs run for at most {@link LiveHostFacts#PROGRAM_TIMEOUT}.
      */
-    public FreeBsdHostFacts() {
-    }
+    public FreeBsdHostFacts() {}
 
     @Override
     public Optional<String> sysctl(String name) {
@@ -46,8 +54,10 @@ public final class FreeBsdHostFacts extends LiveHostFacts {
         }
         bind();
         NativeAccess n = NativeAccess.get();
-        try (NativeMemory cName = Libc.get().cString(name); NativeMemory mib = n.allocate(4L * (CTL_MAXNAME + 2));
-             NativeMemory len = n.allocate(8); NativeMemory kind = n.allocate(1024)) {
+        try (NativeMemory cName = Libc.get().cString(name);
+                NativeMemory mib = n.allocate(4L * (CTL_MAXNAME + 2));
+                NativeMemory len = n.allocate(8);
+                NativeMemory kind = n.allocate(1024)) {
             // The value's type: sysctlnametomib, then the {0, 4, mib...} meta-OID.
             len.putLong(0, CTL_MAXNAME);
             if (nameToMib.call(cName.address(), mib.address() + 8, len.address()) < 0) {
@@ -81,8 +91,13 @@ public final class FreeBsdHostFacts extends LiveHostFacts {
     private void bind() {
         if (sysctl == null) {
             NativeLibrary libc = NativeAccess.get().libc();
-            nameToMib = libc.function("sysctlnametomib", Signature.of(INT, POINTER, POINTER, POINTER).withErrno());
-            sysctl = libc.function("sysctl", Signature.of(INT, POINTER, INT, POINTER, POINTER, POINTER, LONG).withErrno());
+            nameToMib = libc.function(
+                    "sysctlnametomib",
+                    Signature.of(INT, POINTER, POINTER, POINTER).withErrno());
+            sysctl = libc.function(
+                    "sysctl",
+                    Signature.of(INT, POINTER, INT, POINTER, POINTER, POINTER, LONG)
+                            .withErrno());
         }
     }
 
@@ -94,12 +109,30 @@ public final class FreeBsdHostFacts extends LiveHostFacts {
             case CTLTYPE_STRING -> {
                 return value.slice(0, size).getString(0);
             }
-            case CTLTYPE_INT, CTLTYPE_S32 -> { width = 4; signed = true; }
-            case CTLTYPE_UINT, CTLTYPE_U32 -> { width = 4; signed = false; }
-            case CTLTYPE_LONG, CTLTYPE_S64 -> { width = 8; signed = true; }
-            case CTLTYPE_ULONG, CTLTYPE_U64 -> { width = 8; signed = false; }
-            case CTLTYPE_U8, CTLTYPE_S8 -> { width = 1; signed = type == CTLTYPE_S8; }
-            case CTLTYPE_U16, CTLTYPE_S16 -> { width = 2; signed = type == CTLTYPE_S16; }
+            case CTLTYPE_INT, CTLTYPE_S32 -> {
+                width = 4;
+                signed = true;
+            }
+            case CTLTYPE_UINT, CTLTYPE_U32 -> {
+                width = 4;
+                signed = false;
+            }
+            case CTLTYPE_LONG, CTLTYPE_S64 -> {
+                width = 8;
+                signed = true;
+            }
+            case CTLTYPE_ULONG, CTLTYPE_U64 -> {
+                width = 8;
+                signed = false;
+            }
+            case CTLTYPE_U8, CTLTYPE_S8 -> {
+                width = 1;
+                signed = type == CTLTYPE_S8;
+            }
+            case CTLTYPE_U16, CTLTYPE_S16 -> {
+                width = 2;
+                signed = type == CTLTYPE_S16;
+            }
             default -> {
                 StringBuilder hex = new StringBuilder();
                 for (int i = 0; i < size; i++) {

@@ -13,12 +13,11 @@ import java.util.regex.Pattern;
 public final class ZfsNames {
     private static final Pattern COMPONENT = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.:-]*");
     private static final Pattern POOL = Pattern.compile("[A-Za-z][A-Za-z0-9_.:-]*");
-    private static final Set<String> RESERVED_POOLS = Set.of("mirror", "raidz", "draid", "spare", "log", "cache",
-            "special", "dedup");
+    private static final Set<String> RESERVED_POOLS =
+            Set.of("mirror", "raidz", "draid", "spare", "log", "cache", "special", "dedup");
     private static final int MAX_LENGTH = 255;
 
-    private ZfsNames() {
-    }
+    private ZfsNames() {}
 
     /** Returns {@code name} when it is a valid dataset name below a pool, else throws naming the rule broken. */
     public static String requireDataset(String name) {
@@ -31,10 +30,11 @@ public final class ZfsNames {
             throw new IllegalArgumentException("ZFS dataset name must be pool/path, got '" + printable(name) + "'");
         }
         String pool = parts[0];
-        if (!POOL.matcher(pool).matches() || RESERVED_POOLS.stream().anyMatch(pool::startsWith)
+        if (!POOL.matcher(pool).matches()
+                || RESERVED_POOLS.stream().anyMatch(pool::startsWith)
                 || pool.matches("c[0-9].*")) {
-            throw new IllegalArgumentException("invalid ZFS pool name '" + printable(pool) + "' in '" + printable(name)
-                    + "'");
+            throw new IllegalArgumentException(
+                    "invalid ZFS pool name '" + printable(pool) + "' in '" + printable(name) + "'");
         }
         for (String part : parts) {
             if (!COMPONENT.matcher(part).matches()) {

@@ -5,7 +5,6 @@ import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.function.Supplier;
-
 import org.vmm4j.freebsd.guest.BhyveHostLayout;
 import org.vmm4j.freebsd.host.FreeBsdHostFacts;
 import org.vmm4j.host.CommandExecutor;
@@ -25,8 +24,12 @@ import org.vmm4j.internal.nat.Os;
  * @param executor runs ifconfig, arp, zfs, bhyveload
  * @param layout   the layout of guests whose definitions live in a given state directory
  */
-public record BhyveHost(boolean freeBsd, HostFacts facts, Supplier<VmmKernel> kernel, CommandExecutor executor,
-                        Function<Path, BhyveHostLayout> layout) {
+public record BhyveHost(
+        boolean freeBsd,
+        HostFacts facts,
+        Supplier<VmmKernel> kernel,
+        CommandExecutor executor,
+        Function<Path, BhyveHostLayout> layout) {
     private static final AtomicReference<BhyveHost> INSTALLED = new AtomicReference<>();
 
     public BhyveHost {
@@ -66,8 +69,12 @@ public record BhyveHost(boolean freeBsd, HostFacts facts, Supplier<VmmKernel> ke
 
     /** This machine, with libvmmapi loaded on first use (so the class loads anywhere). */
     private static final class ThisMachine {
-        private static final BhyveHost HOST = new BhyveHost(Os.current() == Os.FREEBSD, new FreeBsdHostFacts(),
-                new LibvmmapiOnce(), CommandExecutor.system(), BhyveHostLayout::standard);
+        private static final BhyveHost HOST = new BhyveHost(
+                Os.current() == Os.FREEBSD,
+                new FreeBsdHostFacts(),
+                new LibvmmapiOnce(),
+                CommandExecutor.system(),
+                BhyveHostLayout::standard);
     }
 
     /** Loads libvmmapi once; a failure is not remembered, so a later call can succeed after kldload/pkg. */

@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-
 import org.vmm4j.HypervisorUnavailableException;
 import org.vmm4j.VmmException;
 import org.vmm4j.freebsd.abi.Vmm;
@@ -33,6 +32,7 @@ import org.vmm4j.internal.nat.Signature;
 public final class LibvmmapiKernel implements VmmKernel {
     /** VM_MMAP_GUARD_SIZE of lib/libvmmapi/vmmapi.c: guard regions around every guest memory mapping. */
     static final long VMMAPI_GUARD_SIZE = 4L << 20;
+
     private final NativeFunction vmCreate;
     private final NativeFunction vmOpen;
     private final NativeFunction vmDestroy;
@@ -51,10 +51,12 @@ public final class LibvmmapiKernel implements VmmKernel {
         vmDestroy = lib.function("vm_destroy", Signature.of(VOID, POINTER));
         vmClose = lib.has("vm_close") ? lib.function("vm_close", Signature.of(VOID, POINTER)) : null;
         vmGetDeviceFd = lib.function("vm_get_device_fd", Signature.of(INT, POINTER));
-        vmSetupMemory = lib.function("vm_setup_memory", Signature.of(INT, POINTER, LONG, INT).withErrno());
+        vmSetupMemory = lib.function(
+                "vm_setup_memory", Signature.of(INT, POINTER, LONG, INT).withErrno());
         vmMapGpa = lib.function("vm_map_gpa", Signature.of(POINTER, POINTER, LONG, LONG));
         vmCreateDevmem = lib.function("vm_create_devmem", Signature.of(POINTER, POINTER, INT, POINTER, LONG));
-        vmMmapMemseg = lib.function("vm_mmap_memseg",
+        vmMmapMemseg = lib.function(
+                "vm_mmap_memseg",
                 Signature.of(INT, POINTER, LONG, INT, LONG, LONG, INT).withErrno());
     }
 
@@ -94,7 +96,8 @@ public final class LibvmmapiKernel implements VmmKernel {
             ctx = vmOpen.call(cName.address());
         }
         if (ctx == 0) {
-            throw new VmmException("vm_open(" + name + ") failed: no such VM, or /dev/vmm/" + name + " is not accessible");
+            throw new VmmException(
+                    "vm_open(" + name + ") failed: no such VM, or /dev/vmm/" + name + " is not accessible");
         }
         int fd = (int) vmGetDeviceFd.call(ctx);
         return new Device(name, ctx, fd);
@@ -152,7 +155,8 @@ public final class LibvmmapiKernel implements VmmKernel {
                 }
                 address = vmMapGpa.call(ctx, gpa, size);
                 if (address == 0) {
-                    throw new VmmException("vm_map_gpa(" + name + ", 0x" + Long.toHexString(gpa) + ") found no mapping");
+                    throw new VmmException(
+                            "vm_map_gpa(" + name + ", 0x" + Long.toHexString(gpa) + ") found no mapping");
                 }
             } else {
                 try (NativeMemory segName = libc.cString("vmm4j" + segid)) {

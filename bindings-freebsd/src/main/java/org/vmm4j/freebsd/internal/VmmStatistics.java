@@ -16,7 +16,6 @@ import static org.vmm4j.freebsd.abi.VmmDev.VM_STAT_DESC_SIZE;
 
 import java.util.ArrayList;
 import java.util.List;
-
 import org.vmm4j.internal.nat.Errno;
 import org.vmm4j.internal.nat.NativeAccess;
 import org.vmm4j.internal.nat.NativeMemory;

@@ -17,6 +17,7 @@ public final class CLayout {
     public static final CLayout INT = scalar("int", 4);
     /** Every C enum of these headers is an {@code int} on amd64. */
     public static final CLayout ENUM = scalar("enum", 4);
+
     public static final CLayout UINT64 = scalar("uint64_t", 8);
     public static final CLayout INT64 = scalar("int64_t", 8);
     public static final CLayout SIZE_T = scalar("size_t", 8);
@@ -36,8 +37,7 @@ public final class CLayout {
     }
 
     /** One member: {@code type name[count]} ({@code count} 1 for a plain member). */
-    public record Member(String name, CLayout type, int count) {
-    }
+    public record Member(String name, CLayout type, int count) {}
 
     public static Member member(String name, CLayout type) {
         return new Member(name, type, 1);

@@ -1,6 +1,5 @@
 package org.vmm4j.freebsd.abi;
 
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -19,8 +18,7 @@ import java.util.concurrent.TimeUnit;
 public final class CompiledAbi {
     private static Path binary;
 
-    private CompiledAbi() {
-    }
+    private CompiledAbi() {}
 
     /** "NAME value" lines of {@code vmm_abi layout}. */
     public static Map<String, Long> layout() {
@@ -60,8 +58,10 @@ public final class CompiledAbi {
                 Files.copy(in, source);
             }
             Path out = dir.resolve("vmm_abi");
-            Process gcc = new ProcessBuilder("gcc", "-std=c11", "-Wall", "-Werror", "-o", out.toString(), source.toString())
-                    .redirectErrorStream(true).start();
+            Process gcc = new ProcessBuilder(
+                            "gcc", "-std=c11", "-Wall", "-Werror", "-o", out.toString(), source.toString())
+                    .redirectErrorStream(true)
+                    .start();
             String output = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!gcc.waitFor(60, TimeUnit.SECONDS) || gcc.exitValue() != 0) {
                 throw new AssertionError("gcc failed on vmm_abi.c:\n" + output);
@@ -78,7 +78,9 @@ public final class CompiledAbi {
 
     private static List<String> run(String mode) {
         try {
-            Process p = new ProcessBuilder(binary().toString(), mode).redirectErrorStream(true).start();
+            Process p = new ProcessBuilder(binary().toString(), mode)
+                    .redirectErrorStream(true)
+                    .start();
             String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
                 throw new AssertionError("vmm_abi " + mode + " failed:\n" + output);

@@ -30,37 +30,56 @@ import java.util.Map;
  * VmmDevHeaderTest} checks these derivations against gcc.
  */
 public final class VmmDevHeader {
-    private VmmDevHeader() {
-    }
+    private VmmDevHeader() {}
 
     // ---- struct layouts (F.3, F.4) ----
 
     /** struct vm_guest_paging { uint64_t cr3; int cpl; enum vm_cpu_mode cpu_mode; enum vm_paging_mode paging_mode; } */
-    public static final CLayout VM_GUEST_PAGING = struct("vm_guest_paging", member("cr3", UINT64), member("cpl", INT),
-            member("cpu_mode", ENUM), member("paging_mode", ENUM));
+    public static final CLayout VM_GUEST_PAGING = struct(
+            "vm_guest_paging",
+            member("cr3", UINT64),
+            member("cpl", INT),
+            member("cpu_mode", ENUM),
+            member("paging_mode", ENUM));
     /** struct seg_desc { uint64_t base; uint32_t limit; uint32_t access; } */
-    public static final CLayout SEG_DESC = struct("seg_desc", member("base", UINT64), member("limit", UINT32),
-            member("access", UINT32));
+    public static final CLayout SEG_DESC =
+            struct("seg_desc", member("base", UINT64), member("limit", UINT32), member("access", UINT32));
     /** struct vm_run { int cpuid; cpuset_t *cpuset; size_t cpusetsize; struct vm_exit *vm_exit; } */
-    public static final CLayout VM_RUN = struct("vm_run", member("cpuid", INT), member("cpuset", POINTER),
-            member("cpusetsize", SIZE_T), member("vm_exit", POINTER));
+    public static final CLayout VM_RUN = struct(
+            "vm_run",
+            member("cpuid", INT),
+            member("cpuset", POINTER),
+            member("cpusetsize", SIZE_T),
+            member("vm_exit", POINTER));
     /** struct vm_capability { int cpuid; enum vm_cap_type captype; int capval; int allcpus; } */
-    public static final CLayout VM_CAPABILITY = struct("vm_capability", member("cpuid", INT), member("captype", ENUM),
-            member("capval", INT), member("allcpus", INT));
+    public static final CLayout VM_CAPABILITY = struct(
+            "vm_capability",
+            member("cpuid", INT),
+            member("captype", ENUM),
+            member("capval", INT),
+            member("allcpus", INT));
     /** struct vm_register { int cpuid; int regnum; uint64_t regval; } */
-    public static final CLayout VM_REGISTER = struct("vm_register", member("cpuid", INT), member("regnum", INT),
-            member("regval", UINT64));
+    public static final CLayout VM_REGISTER =
+            struct("vm_register", member("cpuid", INT), member("regnum", INT), member("regval", UINT64));
     /** struct vm_seg_desc { int cpuid; int regnum; struct seg_desc desc; } */
-    public static final CLayout VM_SEG_DESC = struct("vm_seg_desc", member("cpuid", INT), member("regnum", INT),
-            member("desc", SEG_DESC));
+    public static final CLayout VM_SEG_DESC =
+            struct("vm_seg_desc", member("cpuid", INT), member("regnum", INT), member("desc", SEG_DESC));
     /** struct vm_register_set { int cpuid; unsigned int count; const int *regnums; uint64_t *regvals; } */
-    public static final CLayout VM_REGISTER_SET = struct("vm_register_set", member("cpuid", INT),
-            member("count", UINT32), member("regnums", POINTER), member("regvals", POINTER));
+    public static final CLayout VM_REGISTER_SET = struct(
+            "vm_register_set",
+            member("cpuid", INT),
+            member("count", UINT32),
+            member("regnums", POINTER),
+            member("regvals", POINTER));
     /** struct vm_activate_cpu { int vcpuid; } (also the argument of VM_SUSPEND_CPU and VM_RESUME_CPU) */
     public static final CLayout VM_ACTIVATE_CPU = struct("vm_activate_cpu", member("vcpuid", INT));
     /** struct vm_cpu_topology { uint16_t sockets, cores, threads, maxcpus; } */
-    public static final CLayout VM_CPU_TOPOLOGY = struct("vm_cpu_topology", member("sockets", UINT16),
-            member("cores", UINT16), member("threads", UINT16), member("maxcpus", UINT16));
+    public static final CLayout VM_CPU_TOPOLOGY = struct(
+            "vm_cpu_topology",
+            member("sockets", UINT16),
+            member("cores", UINT16),
+            member("threads", UINT16),
+            member("maxcpus", UINT16));
     /** struct vm_suspend { enum vm_suspend_how how; } */
     public static final CLayout VM_SUSPEND = struct("vm_suspend", member("how", ENUM));
     /** struct vm_stat_desc { int index; char desc[128]; } */
@@ -70,51 +89,104 @@ public final class VmmDevHeader {
     /** struct timeval { time_t tv_sec; suseconds_t tv_usec; } (both 64-bit on amd64) */
     public static final CLayout TIMEVAL = struct("timeval", member("tv_sec", INT64), member("tv_usec", INT64));
     /** struct vm_stats { int cpuid; int index; int num_entries; struct timeval tv; uint64_t statbuf[MAX_VM_STATS]; } */
-    public static final CLayout VM_STATS = struct("vm_stats", member("cpuid", INT), member("index", INT),
-            member("num_entries", INT), member("tv", TIMEVAL), array("statbuf", UINT64, MAX_VM_STATS));
+    public static final CLayout VM_STATS = struct(
+            "vm_stats",
+            member("cpuid", INT),
+            member("index", INT),
+            member("num_entries", INT),
+            member("tv", TIMEVAL),
+            array("statbuf", UINT64, MAX_VM_STATS));
     /** struct vm_gla2gpa { int vcpuid; int prot; uint64_t gla; struct vm_guest_paging paging; int fault; uint64_t gpa; } */
-    public static final CLayout VM_GLA2GPA = struct("vm_gla2gpa", member("vcpuid", INT), member("prot", INT),
-            member("gla", UINT64), member("paging", VM_GUEST_PAGING), member("fault", INT), member("gpa", UINT64));
+    public static final CLayout VM_GLA2GPA = struct(
+            "vm_gla2gpa",
+            member("vcpuid", INT),
+            member("prot", INT),
+            member("gla", UINT64),
+            member("paging", VM_GUEST_PAGING),
+            member("fault", INT),
+            member("gpa", UINT64));
     /** struct vm_munmap { vm_paddr_t gpa; size_t len; } */
     public static final CLayout VM_MUNMAP = struct("vm_munmap", member("gpa", UINT64), member("len", SIZE_T));
 
     /** struct vm_inout { uint16_t bytes:3, in:1, string:1, rep:1; uint16_t port; uint32_t eax; }: the bits as one unit. */
-    public static final CLayout VM_INOUT = struct("vm_inout", member("bits", UINT16), member("port", UINT16),
-            member("eax", UINT32));
+    public static final CLayout VM_INOUT =
+            struct("vm_inout", member("bits", UINT16), member("port", UINT16), member("eax", UINT32));
     /** bytes:3, in:1, string:1, rep:1 from the least significant bit, in declaration order (System V). */
     public static final int INOUT_BYTES_SHIFT = 0;
+
     public static final int INOUT_IN_SHIFT = 3;
     public static final int INOUT_STRING_SHIFT = 4;
     public static final int INOUT_REP_SHIFT = 5;
     /** struct vie: vmm.h pins it with _Static_assert(sizeof(struct vie) == 64); its int64_t members align it to 8. */
     public static final CLayout VIE = opaque("vie", 64, 8);
     /** struct vm_exit (F.4), every member of its union. */
-    public static final CLayout VM_EXIT = struct("vm_exit", member("exitcode", ENUM), member("inst_length", INT),
-            member("rip", UINT64), member("u", union("vm_exit.u",
-                    member("inout", VM_INOUT),
-                    member("inout_str", struct("vm_inout_str", member("inout", VM_INOUT),
-                            member("paging", VM_GUEST_PAGING), member("rflags", UINT64), member("cr0", UINT64),
-                            member("index", UINT64), member("count", UINT64), member("addrsize", INT),
-                            member("seg_name", ENUM), member("seg_desc", SEG_DESC))),
-                    member("paging", struct("paging", member("gpa", UINT64), member("fault_type", INT))),
-                    member("inst_emul", struct("inst_emul", member("gpa", UINT64), member("gla", UINT64),
-                            member("cs_base", UINT64), member("cs_d", INT), member("paging", VM_GUEST_PAGING),
-                            member("vie", VIE))),
-                    member("vmx", struct("vmx", member("status", INT), member("exit_reason", UINT32),
-                            member("exit_qualification", UINT64), member("inst_type", INT),
-                            member("inst_error", INT))),
-                    member("svm", struct("svm", member("exitcode", UINT64), member("exitinfo1", UINT64),
-                            member("exitinfo2", UINT64))),
-                    member("bpt", struct("bpt", member("inst_length", INT))),
-                    member("msr", struct("msr", member("code", UINT32), member("wval", UINT64))),
-                    member("spinup_ap", struct("spinup_ap", member("vcpu", INT), member("rip", UINT64))),
-                    member("hlt", struct("hlt", member("rflags", UINT64), member("intr_status", UINT64))),
-                    member("ioapic_eoi", struct("ioapic_eoi", member("vector", INT))),
-                    member("suspended", struct("suspended", member("how", ENUM))),
-                    member("ipi", struct("ipi", member("mode", UINT32), member("vector", UINT8))),
-                    member("task_switch", struct("vm_task_switch", member("tsssel", UINT16), member("ext", INT),
-                            member("errcode", UINT32), member("errcode_valid", INT), member("reason", ENUM),
-                            member("paging", VM_GUEST_PAGING))))));
+    public static final CLayout VM_EXIT = struct(
+            "vm_exit",
+            member("exitcode", ENUM),
+            member("inst_length", INT),
+            member("rip", UINT64),
+            member(
+                    "u",
+                    union(
+                            "vm_exit.u",
+                            member("inout", VM_INOUT),
+                            member(
+                                    "inout_str",
+                                    struct(
+                                            "vm_inout_str",
+                                            member("inout", VM_INOUT),
+                                            member("paging", VM_GUEST_PAGING),
+                                            member("rflags", UINT64),
+                                            member("cr0", UINT64),
+                                            member("index", UINT64),
+                                            member("count", UINT64),
+                                            member("addrsize", INT),
+                                            member("seg_name", ENUM),
+                                            member("seg_desc", SEG_DESC))),
+                            member("paging", struct("paging", member("gpa", UINT64), member("fault_type", INT))),
+                            member(
+                                    "inst_emul",
+                                    struct(
+                                            "inst_emul",
+                                            member("gpa", UINT64),
+                                            member("gla", UINT64),
+                                            member("cs_base", UINT64),
+                                            member("cs_d", INT),
+                                            member("paging", VM_GUEST_PAGING),
+                                            member("vie", VIE))),
+                            member(
+                                    "vmx",
+                                    struct(
+                                            "vmx",
+                                            member("status", INT),
+                                            member("exit_reason", UINT32),
+                                            member("exit_qualification", UINT64),
+                                            member("inst_type", INT),
+                                            member("inst_error", INT))),
+                            member(
+                                    "svm",
+                                    struct(
+                                            "svm",
+                                            member("exitcode", UINT64),
+                                            member("exitinfo1", UINT64),
+                                            member("exitinfo2", UINT64))),
+                            member("bpt", struct("bpt", member("inst_length", INT))),
+                            member("msr", struct("msr", member("code", UINT32), member("wval", UINT64))),
+                            member("spinup_ap", struct("spinup_ap", member("vcpu", INT), member("rip", UINT64))),
+                            member("hlt", struct("hlt", member("rflags", UINT64), member("intr_status", UINT64))),
+                            member("ioapic_eoi", struct("ioapic_eoi", member("vector", INT))),
+                            member("suspended", struct("suspended", member("how", ENUM))),
+                            member("ipi", struct("ipi", member("mode", UINT32), member("vector", UINT8))),
+                            member(
+                                    "task_switch",
+                                    struct(
+                                            "vm_task_switch",
+                                            member("tsssel", UINT16),
+                                            member("ext", INT),
+                                            member("errcode", UINT32),
+                                            member("errcode_valid", INT),
+                                            member("reason", ENUM),
+                                            member("paging", VM_GUEST_PAGING))))));
 
     // ---- ioctl requests (F.2): _IOC(dir, 'v', nr, sizeof(arg)) of sys/sys/ioccom.h ----
 
@@ -160,20 +232,96 @@ public final class VmmDevHeader {
     // ---- enums (F.5), in header order, values sequential from 0 ----
 
     /** enum vm_exitcode, without the VM_EXITCODE_ prefix. */
-    public static final List<String> EXITCODES = List.of("INOUT", "VMX", "BOGUS", "RDMSR", "WRMSR", "HLT", "MTRAP",
-            "PAUSE", "PAGING", "INST_EMUL", "SPINUP_AP", "DEPRECATED1", "RENDEZVOUS", "IOAPIC_EOI", "SUSPENDED",
-            "INOUT_STR", "TASK_SWITCH", "MONITOR", "MWAIT", "SVM", "REQIDLE", "DEBUG", "VMINSN", "BPT", "IPI", "MAX");
+    public static final List<String> EXITCODES = List.of(
+            "INOUT",
+            "VMX",
+            "BOGUS",
+            "RDMSR",
+            "WRMSR",
+            "HLT",
+            "MTRAP",
+            "PAUSE",
+            "PAGING",
+            "INST_EMUL",
+            "SPINUP_AP",
+            "DEPRECATED1",
+            "RENDEZVOUS",
+            "IOAPIC_EOI",
+            "SUSPENDED",
+            "INOUT_STR",
+            "TASK_SWITCH",
+            "MONITOR",
+            "MWAIT",
+            "SVM",
+            "REQIDLE",
+            "DEBUG",
+            "VMINSN",
+            "BPT",
+            "IPI",
+            "MAX");
     /** enum vm_reg_name, without the VM_REG_GUEST_ prefix; the last is VM_REG_LAST. */
-    public static final List<String> REGISTERS = List.of("RAX", "RBX", "RCX", "RDX", "RSI", "RDI", "RBP", "R8", "R9",
-            "R10", "R11", "R12", "R13", "R14", "R15", "CR0", "CR3", "CR4", "DR7", "RSP", "RIP", "RFLAGS", "ES", "CS",
-            "SS", "DS", "FS", "GS", "LDTR", "TR", "IDTR", "GDTR", "EFER", "CR2", "PDPTE0", "PDPTE1", "PDPTE2",
-            "PDPTE3", "INTR_SHADOW", "DR0", "DR1", "DR2", "DR3", "DR6", "ENTRY_INST_LENGTH", "LAST");
-    /** enum vm_cap_type, without the VM_CAP_ prefix; the last is VM_CAP_MAX. */
-    public static final List<String> CAPABILITIES = List.of("HALT_EXIT", "MTRAP_EXIT", "PAUSE_EXIT",
-            "UNRESTRICTED_GUEST", "ENABLE_INVPCID", "BPT_EXIT", "RDPID", "RDTSCP", "IPI_EXIT", "MASK_HWINTR", "MAX");
-    /** enum vm_suspend_how, without the VM_SUSPEND_ prefix. */
-    public static final List<String> SUSPEND_HOWS = List.of("NONE", "RESET", "POWEROFF", "HALT", "TRIPLEFAULT",
+    public static final List<String> REGISTERS = List.of(
+            "RAX",
+            "RBX",
+            "RCX",
+            "RDX",
+            "RSI",
+            "RDI",
+            "RBP",
+            "R8",
+            "R9",
+            "R10",
+            "R11",
+            "R12",
+            "R13",
+            "R14",
+            "R15",
+            "CR0",
+            "CR3",
+            "CR4",
+            "DR7",
+            "RSP",
+            "RIP",
+            "RFLAGS",
+            "ES",
+            "CS",
+            "SS",
+            "DS",
+            "FS",
+            "GS",
+            "LDTR",
+            "TR",
+            "IDTR",
+            "GDTR",
+            "EFER",
+            "CR2",
+            "PDPTE0",
+            "PDPTE1",
+            "PDPTE2",
+            "PDPTE3",
+            "INTR_SHADOW",
+            "DR0",
+            "DR1",
+            "DR2",
+            "DR3",
+            "DR6",
+            "ENTRY_INST_LENGTH",
             "LAST");
+    /** enum vm_cap_type, without the VM_CAP_ prefix; the last is VM_CAP_MAX. */
+    public static final List<String> CAPABILITIES = List.of(
+            "HALT_EXIT",
+            "MTRAP_EXIT",
+            "PAUSE_EXIT",
+            "UNRESTRICTED_GUEST",
+            "ENABLE_INVPCID",
+            "BPT_EXIT",
+            "RDPID",
+            "RDTSCP",
+            "IPI_EXIT",
+            "MASK_HWINTR",
+            "MAX");
+    /** enum vm_suspend_how, without the VM_SUSPEND_ prefix. */
+    public static final List<String> SUSPEND_HOWS = List.of("NONE", "RESET", "POWEROFF", "HALT", "TRIPLEFAULT", "LAST");
     /** enum vm_cpu_mode, without the CPU_MODE_ prefix. */
     public static final List<String> CPU_MODES = List.of("REAL", "PROTECTED", "COMPATIBILITY", "64BIT");
     /** enum vm_paging_mode, without the PAGING_MODE_ prefix. */
@@ -240,13 +388,44 @@ public final class VmmDevHeader {
         d.put("VIE_SIZE", VIE.size());
         sizeAndOffsets(d, "VM_EXIT", VM_EXIT, "exitcode", "inst_length", "rip", "u");
         d.put("VM_EXIT_INOUT_BITS", VM_EXIT.offset("u.inout.bits"));
-        for (String path : List.of("inout.port", "inout.eax", "inout_str.paging", "inout_str.rflags", "inout_str.cr0",
-                "inout_str.index", "inout_str.count", "inout_str.addrsize", "inout_str.seg_name", "inout_str.seg_desc",
-                "paging.gpa", "paging.fault_type", "inst_emul.gpa", "inst_emul.gla", "inst_emul.cs_base",
-                "inst_emul.cs_d", "inst_emul.paging", "inst_emul.vie", "vmx.status", "vmx.exit_reason",
-                "vmx.exit_qualification", "vmx.inst_type", "vmx.inst_error", "svm.exitcode", "svm.exitinfo1",
-                "svm.exitinfo2", "bpt.inst_length", "msr.code", "msr.wval", "spinup_ap.vcpu", "spinup_ap.rip",
-                "hlt.rflags", "hlt.intr_status", "ioapic_eoi.vector", "suspended.how", "ipi.mode", "ipi.vector")) {
+        for (String path : List.of(
+                "inout.port",
+                "inout.eax",
+                "inout_str.paging",
+                "inout_str.rflags",
+                "inout_str.cr0",
+                "inout_str.index",
+                "inout_str.count",
+                "inout_str.addrsize",
+                "inout_str.seg_name",
+                "inout_str.seg_desc",
+                "paging.gpa",
+                "paging.fault_type",
+                "inst_emul.gpa",
+                "inst_emul.gla",
+                "inst_emul.cs_base",
+                "inst_emul.cs_d",
+                "inst_emul.paging",
+                "inst_emul.vie",
+                "vmx.status",
+                "vmx.exit_reason",
+                "vmx.exit_qualification",
+                "vmx.inst_type",
+                "vmx.inst_error",
+                "svm.exitcode",
+                "svm.exitinfo1",
+                "svm.exitinfo2",
+                "bpt.inst_length",
+                "msr.code",
+                "msr.wval",
+                "spinup_ap.vcpu",
+                "spinup_ap.rip",
+                "hlt.rflags",
+                "hlt.intr_status",
+                "ioapic_eoi.vector",
+                "suspended.how",
+                "ipi.mode",
+                "ipi.vector")) {
             d.put("VM_EXIT_" + path.replace('.', '_').toUpperCase(Locale.ROOT), VM_EXIT.offset("u." + path));
         }
         d.put("VM_INOUT_BYTES_SHIFT", (long) INOUT_BYTES_SHIFT);

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
 import org.junit.jupiter.api.Test;
 import org.vmm4j.testsupport.RequiresHost;
 
@@ -35,7 +34,10 @@ class VmmDevHeaderTest {
     @Test
     void layoutComputesPaddingLikeTheSystemVAbi() {
         // struct { char c; uint64_t x; uint16_t s; }: x aligned to 8, the whole padded to 24.
-        CLayout s = CLayout.struct("t", CLayout.member("c", CLayout.CHAR), CLayout.member("x", CLayout.UINT64),
+        CLayout s = CLayout.struct(
+                "t",
+                CLayout.member("c", CLayout.CHAR),
+                CLayout.member("x", CLayout.UINT64),
                 CLayout.member("s", CLayout.UINT16));
         assertEquals(8, s.offset("x"));
         assertEquals(16, s.offset("s"));

@@ -1,7 +1,5 @@
 package org.vmm4j.freebsd.abi;
 
-import org.vmm4j.internal.nat.BsdIoctl;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,8 +9,8 @@ import java.lang.reflect.Modifier;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
 import org.junit.jupiter.api.Test;
+import org.vmm4j.internal.nat.BsdIoctl;
 import org.vmm4j.testsupport.RequiresHost;
 
 /**
@@ -25,7 +23,9 @@ class VmmDevLayoutTest {
         List<Field> fields = new ArrayList<>();
         for (Field f : type.getFields()) {
             int m = f.getModifiers();
-            if (Modifier.isStatic(m) && Modifier.isFinal(m) && (f.getType() == int.class || f.getType() == long.class)) {
+            if (Modifier.isStatic(m)
+                    && Modifier.isFinal(m)
+                    && (f.getType() == int.class || f.getType() == long.class)) {
                 fields.add(f);
             }
         }
@@ -45,8 +45,9 @@ class VmmDevLayoutTest {
                         + " (0x" + Long.toHexString(expected) + ")");
             }
         }
-        assertTrue(mismatches.isEmpty(), type.getSimpleName() + " differs from the C compiler:\n"
-                + String.join("\n", mismatches));
+        assertTrue(
+                mismatches.isEmpty(),
+                type.getSimpleName() + " differs from the C compiler:\n" + String.join("\n", mismatches));
     }
 
     @Test

@@ -1,7 +1,6 @@
 package org.vmm4j.freebsd.guest;
 
 import java.nio.file.Path;
-
 import org.junit.jupiter.api.io.TempDir;
 import org.vmm4j.contract.GuestContract;
 import org.vmm4j.guest.GuestManager;

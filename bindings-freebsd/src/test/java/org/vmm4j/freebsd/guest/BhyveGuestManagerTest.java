@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,6 +32,7 @@ class BhyveGuestManagerTest {
 
     @TempDir
     Path tmp;
+
     private StandInHost host;
     private BhyveGuestManager manager;
 
@@ -43,9 +43,11 @@ class BhyveGuestManagerTest {
     }
 
     private Guest define(String name) {
-        return manager.define(GuestSpec.builder(name).memoryMiB(256)
+        return manager.define(GuestSpec.builder(name)
+                .memoryMiB(256)
                 .disk(DiskSpec.file(tmp.resolve(name + ".img").toString(), DiskSpec.Format.RAW))
-                .boot(BootSpec.uefi(BootSpec.Device.DISK)).build());
+                .boot(BootSpec.uefi(BootSpec.Device.DISK))
+                .build());
     }
 
     private void awaitStopped(String name) {
@@ -63,7 +65,9 @@ class BhyveGuestManagerTest {
         assertEquals(GuestState.STOPPED, g.state());
         assertEquals(Optional.of(BhyveExitStatus.POWERED_OFF), ((BhyveGuest) g).lastExit());
         assertFalse(host.list().contains("web1"), "the VM was left in /dev/vmm");
-        assertEquals("uefi-vars-template", Files.readString(host.layout.varsFile("web1")),
+        assertEquals(
+                "uefi-vars-template",
+                Files.readString(host.layout.varsFile("web1")),
                 "the UEFI variable store is a per-guest copy of the template");
     }
 
@@ -149,13 +153,16 @@ class BhyveGuestManagerTest {
     @Test
     void statusOfARunningGuestHasUptimeAndStatsSummedOverVcpus() throws IOException {
         host.statuses("wait");
-        BhyveGuest g = (BhyveGuest) manager.define(GuestSpec.builder("busy").vcpus(2).boot(BootSpec.bios()).build());
+        BhyveGuest g = (BhyveGuest) manager.define(
+                GuestSpec.builder("busy").vcpus(2).boot(BootSpec.bios()).build());
         assertTrue(g.stats().isEmpty(), "a stopped guest has no stats");
         g.start();
         waitForVm("busy");
         try {
-            assertEquals(java.util.Map.of("vcpu total runtime", 100L + 200L,
-                    "number of times hlt was intercepted", 101L + 201L), g.stats());
+            assertEquals(
+                    java.util.Map.of(
+                            "vcpu total runtime", 100L + 200L, "number of times hlt was intercepted", 101L + 201L),
+                    g.stats());
             assertEquals(GuestState.RUNNING, g.info().state());
             assertEquals(2, g.info().vcpus());
             assertTrue(g.uptime().toNanos() > 0, "a running guest has an uptime");
@@ -171,8 +178,11 @@ class BhyveGuestManagerTest {
         Guest g = define("older");
         // An earlier run of the application started bhyve and recorded its pid, then went away.
         java.nio.file.Files.writeString(host.layout.configFile("older"), "name=older\n");
-        Process earlier = new ProcessBuilder(host.layout.bhyve().toString(), "-k",
-                host.layout.configFile("older").toString()).start();
+        Process earlier = new ProcessBuilder(
+                        host.layout.bhyve().toString(),
+                        "-k",
+                        host.layout.configFile("older").toString())
+                .start();
         java.nio.file.Files.writeString(host.layout.pidFile("older"), earlier.pid() + "\n");
         waitForVm("older");
         BhyveGuestManager fresh = new BhyveGuestManager(host.layout, host, host);
@@ -213,40 +223,52 @@ class BhyveGuestManagerTest {
     @Test
     void bridgedNicGetsItsOwnTapWhichIsRemovedOnExit() throws IOException {
         host.statuses("1");
-        Guest g = manager.define(GuestSpec.builder("net1").nic(NicSpec.bridge("bridge0"))
-                .boot(BootSpec.bios()).build());
+        Guest g = manager.define(GuestSpec.builder("net1")
+                .nic(NicSpec.bridge("bridge0"))
+                .boot(BootSpec.bios())
+                .build());
         g.start();
         awaitStopped("net1");
         assertTrue(Files.readString(host.layout.configFile("net1")).contains("backend=tap5\n"));
-        assertEquals(List.of(
-                List.of("/sbin/ifconfig", "tap", "create"),
-                List.of("/sbin/ifconfig", "tap5", "description", "vmm4j:net1"),
-                List.of("/sbin/ifconfig", "bridge0", "addm", "tap5"),
-                List.of("/sbin/ifconfig", "tap5", "up"),
-                List.of("/sbin/ifconfig", "tap5", "destroy")), host.commands);
+        assertEquals(
+                List.of(
+                        List.of("/sbin/ifconfig", "tap", "create"),
+                        List.of("/sbin/ifconfig", "tap5", "description", "vmm4j:net1"),
+                        List.of("/sbin/ifconfig", "bridge0", "addm", "tap5"),
+                        List.of("/sbin/ifconfig", "tap5", "up"),
+                        List.of("/sbin/ifconfig", "tap5", "destroy")),
+                host.commands);
     }
 
     @Test
     void tapsOrphanedByADeadJvmAreDestroyedBeforeStart() throws IOException {
         host.statuses("1");
         host.outputs.put(List.of("/sbin/ifconfig", "-g", "tap"), "tap1\ntap2\n");
-        host.outputs.put(List.of("/sbin/ifconfig", "tap1"), "tap1: flags=8902<BROADCAST,PROMISC>\n"
-                + "\tdescription: vmm4j:orphan\n\toptions=80000<LINKSTATE>\n");
+        host.outputs.put(
+                List.of("/sbin/ifconfig", "tap1"),
+                "tap1: flags=8902<BROADCAST,PROMISC>\n" + "\tdescription: vmm4j:orphan\n\toptions=80000<LINKSTATE>\n");
         host.outputs.put(List.of("/sbin/ifconfig", "tap2"), "tap2: flags=8902\n\tdescription: vmm4j:orphan2\n");
-        manager.define(GuestSpec.builder("orphan").boot(BootSpec.bios()).build()).start();
+        manager.define(GuestSpec.builder("orphan").boot(BootSpec.bios()).build())
+                .start();
         awaitStopped("orphan");
-        assertEquals(List.of(List.of("/sbin/ifconfig", "tap1", "destroy")), host.commands,
+        assertEquals(
+                List.of(List.of("/sbin/ifconfig", "tap1", "destroy")),
+                host.commands,
                 "only the tap described as this guest's is destroyed");
     }
 
     @Test
     void freebsdGuestIsLoadedByBhyveloadBeforeBhyveStarts() throws IOException {
         host.statuses("1");
-        manager.define(GuestSpec.builder("fbsd").disk(DiskSpec.file("/vm/fbsd.img", DiskSpec.Format.RAW))
-                .boot(BootSpec.kernel("/boot/kernel/kernel", null, null)).build()).start();
+        manager.define(GuestSpec.builder("fbsd")
+                        .disk(DiskSpec.file("/vm/fbsd.img", DiskSpec.Format.RAW))
+                        .boot(BootSpec.kernel("/boot/kernel/kernel", null, null))
+                        .build())
+                .start();
         awaitStopped("fbsd");
-        assertEquals(List.of("/usr/sbin/bhyveload", "-m", "512M", "-d", "/vm/fbsd.img", "-c", "/dev/nmdm-fbsd.1A",
-                "fbsd"), host.commands.get(0));
+        assertEquals(
+                List.of("/usr/sbin/bhyveload", "-m", "512M", "-d", "/vm/fbsd.img", "-c", "/dev/nmdm-fbsd.1A", "fbsd"),
+                host.commands.get(0));
         assertEquals(1, host.invocations().size());
     }
 
@@ -259,10 +281,18 @@ class BhyveGuestManagerTest {
         Guest again = fresh.find("keep").orElseThrow();
         assertEquals(g.uuid(), again.uuid());
         assertEquals(g.spec(), again.spec());
-        assertEquals(List.of("keep", "other-vm"), fresh.list(GuestFilter.ALL).stream().map(Guest::name).toList());
-        assertEquals(List.of("other-vm"), fresh.list(GuestFilter.ACTIVE).stream().map(Guest::name).toList());
-        assertEquals(List.of("keep"), fresh.list(GuestFilter.INACTIVE).stream().map(Guest::name).toList());
-        assertThrows(UnsupportedOperationException.class, () -> fresh.find("other-vm").orElseThrow().spec());
+        assertEquals(
+                List.of("keep", "other-vm"),
+                fresh.list(GuestFilter.ALL).stream().map(Guest::name).toList());
+        assertEquals(
+                List.of("other-vm"),
+                fresh.list(GuestFilter.ACTIVE).stream().map(Guest::name).toList());
+        assertEquals(
+                List.of("keep"),
+                fresh.list(GuestFilter.INACTIVE).stream().map(Guest::name).toList());
+        assertThrows(
+                UnsupportedOperationException.class,
+                () -> fresh.find("other-vm").orElseThrow().spec());
     }
 
     @Test
@@ -271,7 +301,9 @@ class BhyveGuestManagerTest {
         g.setMemory(1L << 30);
         g.setAutostart(true);
         try (var files = Files.list(host.layout.stateDir())) {
-            assertEquals(List.of("atomic.guest"), files.map(p -> p.getFileName().toString()).sorted().toList());
+            assertEquals(
+                    List.of("atomic.guest"),
+                    files.map(p -> p.getFileName().toString()).sorted().toList());
         }
         GuestSpec spec = manager.find("atomic").orElseThrow().spec();
         assertEquals(1L << 30, spec.memoryBytes());
@@ -281,7 +313,8 @@ class BhyveGuestManagerTest {
     @Test
     void rejectsUnsafeGuestNames() {
         for (String bad : List.of("a/b", "semi;colon", "with space", "-dash", "x".repeat(32), "")) {
-            assertThrows(IllegalArgumentException.class, () -> GuestSpec.builder(bad).build(), bad);
+            assertThrows(
+                    IllegalArgumentException.class, () -> GuestSpec.builder(bad).build(), bad);
         }
         Guest g = define("okname");
         assertThrows(IllegalArgumentException.class, () -> g.rename("bad;name"));
@@ -304,7 +337,8 @@ class BhyveGuestManagerTest {
     @Test
     void autostartStartsOnlyGuestsMarkedSo() throws IOException {
         host.statuses("1");
-        manager.define(GuestSpec.builder("auto").autostart(true).boot(BootSpec.bios()).build());
+        manager.define(
+                GuestSpec.builder("auto").autostart(true).boot(BootSpec.bios()).build());
         manager.define(GuestSpec.builder("manual").boot(BootSpec.bios()).build());
         assertEquals(List.of("auto"), manager.startAutostartGuests());
         awaitStopped("auto");
@@ -360,18 +394,24 @@ class BhyveGuestManagerTest {
                 4102444800 58:9C:FC:00:00:01 10.77.0.23 web1 *
                 0 00:a0:98:f3:5f:41 10.77.0.24 * *
                 """);
-        Guest g = manager.define(GuestSpec.builder("net1").boot(BootSpec.bios())
-                .nic(new NicSpec(NicSpec.Type.BRIDGE, "bridge0", "virtio", "58:9C:FC:00:00:01")).build());
+        Guest g = manager.define(GuestSpec.builder("net1")
+                .boot(BootSpec.bios())
+                .nic(new NicSpec(NicSpec.Type.BRIDGE, "bridge0", "virtio", "58:9C:FC:00:00:01"))
+                .build());
         assertEquals(List.of(), g.addresses(GuestAddress.Source.ARP), "a stopped guest has no addresses");
         g.start();
         waitForVm("net1");
         try {
-            assertEquals(List.of(new GuestAddress("bridge0", "58:9c:fc:00:00:01", "192.168.50.23", 0,
-                    GuestAddress.Source.ARP)), g.addresses(GuestAddress.Source.ARP));
-            assertEquals(List.of(new GuestAddress("bridge0", "58:9c:fc:00:00:01", "10.77.0.23", 0,
-                    GuestAddress.Source.DHCP_LEASE)), g.addresses(GuestAddress.Source.DHCP_LEASE));
-            UnsupportedOperationException agent = assertThrows(UnsupportedOperationException.class,
-                    () -> g.addresses(GuestAddress.Source.GUEST_AGENT));
+            assertEquals(
+                    List.of(new GuestAddress(
+                            "bridge0", "58:9c:fc:00:00:01", "192.168.50.23", 0, GuestAddress.Source.ARP)),
+                    g.addresses(GuestAddress.Source.ARP));
+            assertEquals(
+                    List.of(new GuestAddress(
+                            "bridge0", "58:9c:fc:00:00:01", "10.77.0.23", 0, GuestAddress.Source.DHCP_LEASE)),
+                    g.addresses(GuestAddress.Source.DHCP_LEASE));
+            UnsupportedOperationException agent = assertThrows(
+                    UnsupportedOperationException.class, () -> g.addresses(GuestAddress.Source.GUEST_AGENT));
             assertTrue(agent.getMessage().contains("guest agent"), agent.getMessage());
         } finally {
             g.destroy();
@@ -382,12 +422,19 @@ class BhyveGuestManagerTest {
     void guestWithoutAConfiguredMacIsFoundByTheMacBhyveGivesIt() throws IOException {
         host.statuses("wait");
         host.files.put(Path.of("/var/db/dnsmasq.leases"), "0 00:a0:98:f3:5f:41 10.77.0.24 * *\n");
-        Guest g = manager.define(GuestSpec.builder("net1").boot(BootSpec.bios()).nic(NicSpec.bridge("bridge1")).build());
+        Guest g = manager.define(GuestSpec.builder("net1")
+                .boot(BootSpec.bios())
+                .nic(NicSpec.bridge("bridge1"))
+                .build());
         g.start();
         waitForVm("net1");
         try {
-            assertEquals(List.of("10.77.0.24"), g.addresses(GuestAddress.Source.DHCP_LEASE).stream()
-                    .map(GuestAddress::address).toList(), "md5(\"2-0-net1\") gives 00:a0:98:f3:5f:41");
+            assertEquals(
+                    List.of("10.77.0.24"),
+                    g.addresses(GuestAddress.Source.DHCP_LEASE).stream()
+                            .map(GuestAddress::address)
+                            .toList(),
+                    "md5(\"2-0-net1\") gives 00:a0:98:f3:5f:41");
         } finally {
             g.destroy();
         }
@@ -396,13 +443,15 @@ class BhyveGuestManagerTest {
     @Test
     void dhcpLeasesOnAHostWithoutDnsmasqAreUnsupportedNotEmpty() throws IOException {
         host.statuses("wait");
-        Guest g = manager.define(GuestSpec.builder("nodhcp").boot(BootSpec.bios()).nic(NicSpec.bridge("bridge0"))
+        Guest g = manager.define(GuestSpec.builder("nodhcp")
+                .boot(BootSpec.bios())
+                .nic(NicSpec.bridge("bridge0"))
                 .build());
         g.start();
         waitForVm("nodhcp");
         try {
-            UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
-                    () -> g.addresses(GuestAddress.Source.DHCP_LEASE));
+            UnsupportedOperationException e = assertThrows(
+                    UnsupportedOperationException.class, () -> g.addresses(GuestAddress.Source.DHCP_LEASE));
             assertTrue(e.getMessage().contains("/var/db/dnsmasq.leases"), e.getMessage());
         } finally {
             g.destroy();
@@ -413,7 +462,9 @@ class BhyveGuestManagerTest {
     void failingArpIsAnErrorNamingTheProgram() throws IOException {
         host.statuses("wait");
         host.results.put(List.of("/usr/sbin/arp", "-an"), 1);
-        Guest g = manager.define(GuestSpec.builder("noarp").boot(BootSpec.bios()).nic(NicSpec.bridge("bridge0"))
+        Guest g = manager.define(GuestSpec.builder("noarp")
+                .boot(BootSpec.bios())
+                .nic(NicSpec.bridge("bridge0"))
                 .build());
         g.start();
         waitForVm("noarp");
@@ -427,8 +478,12 @@ class BhyveGuestManagerTest {
 
     @Test
     void namedNetworkIsRejectedAtDefine() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> manager.define(
-                GuestSpec.builder("lan").nic(NicSpec.network("default")).boot(BootSpec.bios()).build()));
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> manager.define(GuestSpec.builder("lan")
+                        .nic(NicSpec.network("default"))
+                        .boot(BootSpec.bios())
+                        .build()));
         assertTrue(e.getMessage().contains("no named networks"), e.getMessage());
         assertTrue(manager.find("lan").isEmpty());
     }
@@ -446,11 +501,28 @@ class BhyveGuestManagerTest {
         Guest g = define("shut");
         g.close();
         g.close();
-        for (Runnable call : List.<Runnable>of(g::name, g::uuid, g::state, g::info, g::spec, g::start, g::destroy,
-                g::reboot, g::suspend, g::resume, g::autostart, g::consolePath, g::snapshots,
-                () -> g.addresses(GuestAddress.Source.ARP), () -> g.shutdown(Duration.ofSeconds(1)),
-                () -> g.setMemory(1L << 30), () -> g.setVcpus(2), () -> g.setAutostart(true), () -> g.rename("other"),
-                g::undefine, () -> ((BhyveGuest) g).stats())) {
+        for (Runnable call : List.<Runnable>of(
+                g::name,
+                g::uuid,
+                g::state,
+                g::info,
+                g::spec,
+                g::start,
+                g::destroy,
+                g::reboot,
+                g::suspend,
+                g::resume,
+                g::autostart,
+                g::consolePath,
+                g::snapshots,
+                () -> g.addresses(GuestAddress.Source.ARP),
+                () -> g.shutdown(Duration.ofSeconds(1)),
+                () -> g.setMemory(1L << 30),
+                () -> g.setVcpus(2),
+                () -> g.setAutostart(true),
+                () -> g.rename("other"),
+                g::undefine,
+                () -> ((BhyveGuest) g).stats())) {
             IllegalStateException e = assertThrows(IllegalStateException.class, call::run);
             assertTrue(e.getMessage().contains("is closed"), e.getMessage());
         }
@@ -461,6 +533,9 @@ class BhyveGuestManagerTest {
     }
 
     private void waitForVm(String name) {
-        Await.until("the bhyve stand-in to create VM " + name, WAIT, () -> host.list().contains(name));
+        Await.until(
+                "the bhyve stand-in to create VM " + name,
+                WAIT,
+                () -> host.list().contains(name));
     }
 }

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.Map;
 import java.util.UUID;
-
 import org.junit.jupiter.api.Test;
 import org.vmm4j.guest.BootSpec;
 import org.vmm4j.guest.DiskSpec;
@@ -16,14 +15,28 @@ class GuestDefinitionTest {
 
     @Test
     void everyFieldSurvivesFormatAndParse() {
-        GuestSpec spec = GuestSpec.builder("full").memoryBytes(3L << 30).topology(2, 2, 1)
-                .cpuMode(GuestSpec.CpuMode.HOST_PASSTHROUGH).serialConsole(false).vnc(true).autostart(true)
-                .disk(new DiskSpec("zroot/vm/full", DiskSpec.SourceType.VOLUME, DiskSpec.Format.RAW, DiskSpec.Bus.NVME,
-                        false, true))
+        GuestSpec spec = GuestSpec.builder("full")
+                .memoryBytes(3L << 30)
+                .topology(2, 2, 1)
+                .cpuMode(GuestSpec.CpuMode.HOST_PASSTHROUGH)
+                .serialConsole(false)
+                .vnc(true)
+                .autostart(true)
+                .disk(new DiskSpec(
+                        "zroot/vm/full",
+                        DiskSpec.SourceType.VOLUME,
+                        DiskSpec.Format.RAW,
+                        DiskSpec.Bus.NVME,
+                        false,
+                        true))
                 .disk(DiskSpec.cdrom("/iso/seed=1.iso"))
                 .nic(new NicSpec(NicSpec.Type.TAP, "tap9", "e1000", "58:9c:fc:0a:0b:0c"))
                 .nic(NicSpec.bridge("bridge0"))
-                .boot(new BootSpec(BootSpec.Firmware.BIOS, java.util.List.of(), "/boot/kernel/kernel", "/boot/initrd",
+                .boot(new BootSpec(
+                        BootSpec.Firmware.BIOS,
+                        java.util.List.of(),
+                        "/boot/kernel/kernel",
+                        "/boot/initrd",
                         "console=ttyS0 root=/dev/vda1"))
                 .build();
         BhyveGuestOptions options = new BhyveGuestOptions(true, Map.of(0, "4", 3, "5-7"), "[::1]:5905", true);
@@ -40,7 +53,9 @@ class GuestDefinitionTest {
 
     @Test
     void refusesValuesWithLineBreaks() {
-        GuestSpec spec = GuestSpec.builder("nl").disk(DiskSpec.file("/vm/a\nb.img", DiskSpec.Format.RAW)).build();
+        GuestSpec spec = GuestSpec.builder("nl")
+                .disk(DiskSpec.file("/vm/a\nb.img", DiskSpec.Format.RAW))
+                .build();
         GuestDefinition d = new GuestDefinition(spec, UUID.randomUUID(), BhyveGuestOptions.defaults());
         assertThrows(IllegalArgumentException.class, d::format);
     }

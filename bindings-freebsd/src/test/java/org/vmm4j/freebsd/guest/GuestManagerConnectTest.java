@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -35,6 +34,7 @@ import org.vmm4j.internal.nat.Os;
 class GuestManagerConnectTest {
     @TempDir
     Path tmp;
+
     private StandInHost host;
     private BhyveHost.Installation installed;
 
@@ -64,16 +64,21 @@ class GuestManagerConnectTest {
             BhyveGuestManager bhyve = assertInstanceOf(BhyveGuestManager.class, manager);
             assertEquals(BhyveHypervisor.KIND, manager.kind());
             assertEquals(uri, manager.uri());
-            try (Guest g = manager.define(GuestSpec.builder("pub1").boot(BootSpec.bios()).build())) {
+            try (Guest g = manager.define(
+                    GuestSpec.builder("pub1").boot(BootSpec.bios()).build())) {
                 g.start();
                 assertTrue(bhyve.awaitStopped("pub1", Duration.ofSeconds(10)));
                 assertEquals(GuestState.STOPPED, g.state());
             }
-            assertEquals(List.of("-k " + host.layout.configFile("pub1")), host.invocations(),
+            assertEquals(
+                    List.of("-k " + host.layout.configFile("pub1")),
+                    host.invocations(),
                     "the guest ran under the stand-in bhyve of the installed host");
         }
         try (GuestManager again = GuestManager.connect(uri)) {
-            assertEquals(List.of("pub1"), again.list(GuestFilter.ALL).stream().map(Guest::name).toList());
+            assertEquals(
+                    List.of("pub1"),
+                    again.list(GuestFilter.ALL).stream().map(Guest::name).toList());
         }
     }
 
@@ -93,11 +98,17 @@ class GuestManagerConnectTest {
     void otherUrisAreRejectedWithTheFormsThatWork() {
         installStandIn();
         String state = host.layout.stateDir().toString();
-        for (String bad : List.of("qemu:///system", "vmd:///", "bhyve://host/var/db", "bhyve:" + state,
-                "bhyve://" + state + "/", "bhyve://" + state + "/../state", "bhyve://" + state + "?x=1",
+        for (String bad : List.of(
+                "qemu:///system",
+                "vmd:///",
+                "bhyve://host/var/db",
+                "bhyve:" + state,
+                "bhyve://" + state + "/",
+                "bhyve://" + state + "/../state",
+                "bhyve://" + state + "?x=1",
                 "bhyve://" + tmp.resolve("missing"))) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GuestManager.connect(bad),
-                    bad);
+            IllegalArgumentException e =
+                    assertThrows(IllegalArgumentException.class, () -> GuestManager.connect(bad), bad);
             assertTrue(e.getMessage().contains(BhyveGuestManager.DEFAULT_URI), e.getMessage());
         }
     }

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-
 import org.junit.jupiter.api.Test;
 import org.vmm4j.guest.GuestAddress;
 import org.vmm4j.guest.GuestAddress.Source;
@@ -32,15 +31,20 @@ class HostAddressTablesTest {
             duid 00:01:00:01:2c:5f:61:0e:58:9c:fc:00:00:01
             1700003600 16777216 fd00:77::23 web1 00:01:00:01:2c:5f:61:0e:58:9c:fc:00:00:01
             """;
+
     private static final Instant NOW = Instant.ofEpochSecond(1_700_000_000L);
 
     @Test
     void arpFindsTheGuestsMacsOnlyInLiveEntriesWhateverTheCaseAndLeadingZeros() {
-        Map<String, String> macs = Map.of(HostAddressTables.normalise("58:9C:FC:00:00:01"), "bridge0",
-                HostAddressTables.normalise("00:a0:98:c0:e7:38"), "bridge1");
-        assertEquals(List.of(
-                new GuestAddress("bridge0", "58:9c:fc:00:00:01", "192.168.50.23", 0, Source.ARP),
-                new GuestAddress("bridge1", "00:a0:98:c0:e7:38", "10.77.0.15", 0, Source.ARP)),
+        Map<String, String> macs = Map.of(
+                HostAddressTables.normalise("58:9C:FC:00:00:01"),
+                "bridge0",
+                HostAddressTables.normalise("00:a0:98:c0:e7:38"),
+                "bridge1");
+        assertEquals(
+                List.of(
+                        new GuestAddress("bridge0", "58:9c:fc:00:00:01", "192.168.50.23", 0, Source.ARP),
+                        new GuestAddress("bridge1", "00:a0:98:c0:e7:38", "10.77.0.15", 0, Source.ARP)),
                 HostAddressTables.fromArp(ARP, macs));
     }
 
@@ -53,9 +57,10 @@ class HostAddressTablesTest {
     @Test
     void leasesGiveCurrentIpv4LeasesOfTheGuestsMacs() {
         Map<String, String> macs = Map.of("58:9c:fc:00:00:01", "bridge1", "00:a0:98:aa:c3:25", "bridge1");
-        assertEquals(List.of(
-                new GuestAddress("bridge1", "58:9c:fc:00:00:01", "10.77.0.23", 0, Source.DHCP_LEASE),
-                new GuestAddress("bridge1", "00:a0:98:aa:c3:25", "10.77.0.24", 0, Source.DHCP_LEASE)),
+        assertEquals(
+                List.of(
+                        new GuestAddress("bridge1", "58:9c:fc:00:00:01", "10.77.0.23", 0, Source.DHCP_LEASE),
+                        new GuestAddress("bridge1", "00:a0:98:aa:c3:25", "10.77.0.24", 0, Source.DHCP_LEASE)),
                 HostAddressTables.fromDnsmasqLeases(LEASES, macs, NOW),
                 "the expired lease (expiry 1000), another MAC's and the IPv6 lease are left out; 0 never expires");
     }
@@ -63,8 +68,11 @@ class HostAddressTablesTest {
     @Test
     void leaseMacsMatchWhateverTheCase() {
         String upper = "1700003600 58:9C:FC:00:00:01 10.77.0.23 web1 *\n";
-        assertEquals(List.of("10.77.0.23"), HostAddressTables.fromDnsmasqLeases(upper,
-                Map.of("58:9c:fc:00:00:01", "bridge1"), NOW).stream().map(GuestAddress::address).toList());
+        assertEquals(
+                List.of("10.77.0.23"),
+                HostAddressTables.fromDnsmasqLeases(upper, Map.of("58:9c:fc:00:00:01", "bridge1"), NOW).stream()
+                        .map(GuestAddress::address)
+                        .toList());
     }
 
     @Test

@@ -5,7 +5,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
-
 import org.vmm4j.freebsd.internal.BhyveHost;
 import org.vmm4j.guest.BootSpec;
 import org.vmm4j.guest.GuestManager;
@@ -14,8 +13,7 @@ import org.vmm4j.host.RecordedHostFacts;
 
 /** TEST-ONLY: what the guest contracts need from the stand-in host, through the public entry point. */
 final class StandInGuests {
-    private StandInGuests() {
-    }
+    private StandInGuests() {}
 
     /**
      * {@code GuestManager.connect("bhyve://STATE")} with a {@link StandInHost} in {@code dir} installed as
@@ -27,8 +25,8 @@ final class StandInGuests {
             StandInHost host = new StandInHost(dir);
             host.statuses(Collections.nCopies(200, "wait").toArray(String[]::new));
             Files.createDirectories(host.layout.stateDir());
-            BhyveHost.Installation installed = BhyveHost.install(new BhyveHost(true, new RecordedHostFacts(),
-                    () -> host, host, host::layout));
+            BhyveHost.Installation installed =
+                    BhyveHost.install(new BhyveHost(true, new RecordedHostFacts(), () -> host, host, host::layout));
             try {
                 return GuestManager.connect("bhyve://" + host.layout.stateDir());
             } finally {

@@ -12,7 +12,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
-
 import org.vmm4j.VmmException;
 import org.vmm4j.freebsd.abi.VmmDevHeader;
 import org.vmm4j.freebsd.internal.VmmDevice;
@@ -38,6 +37,7 @@ import org.vmm4j.internal.nat.NativeMemory;
 final class StandInHost implements VmmKernel, CommandExecutor {
     /** vmm(4) statistics every stand-in VM reports; vCPU c's value i is 100 * (c + 1) + i. */
     static final List<String> STAT_NAMES = List.of("vcpu total runtime", "number of times hlt was intercepted");
+
     private static final long STAT_DESC_INDEX = VmmDevHeader.VM_STAT_DESC.offset("index");
     private static final long STAT_DESC_DESC = VmmDevHeader.VM_STAT_DESC.offset("desc");
     private static final long STATS_CPUID = VmmDevHeader.VM_STATS.offset("cpuid");
@@ -54,6 +54,7 @@ final class StandInHost implements VmmKernel, CommandExecutor {
     final Map<List<String>, Integer> results = new ConcurrentHashMap<>();
     /** Canned files, served by {@link #readFile} before the real file system. */
     final Map<Path, String> files = new ConcurrentHashMap<>();
+
     final List<String> destroyed = Collections.synchronizedList(new ArrayList<>());
     private int nextTap = 5;
 
@@ -92,8 +93,13 @@ final class StandInHost implements VmmKernel, CommandExecutor {
 
     /** The stand-in's layout for guests whose definitions live in {@code stateDir}. */
     BhyveHostLayout layout(Path stateDir) {
-        return new BhyveHostLayout(stateDir, dir.resolve("bhyve"), Path.of("/usr/sbin/bhyveload"),
-                Path.of("/fw/BHYVE_UEFI.fd"), Path.of("/fw/BHYVE_UEFI_CSM.fd"), dir.resolve("BHYVE_UEFI_VARS.fd"),
+        return new BhyveHostLayout(
+                stateDir,
+                dir.resolve("bhyve"),
+                Path.of("/usr/sbin/bhyveload"),
+                Path.of("/fw/BHYVE_UEFI.fd"),
+                Path.of("/fw/BHYVE_UEFI_CSM.fd"),
+                dir.resolve("BHYVE_UEFI_VARS.fd"),
                 Path.of("/sbin/ifconfig"));
     }
 
@@ -160,8 +166,11 @@ final class StandInHost implements VmmKernel, CommandExecutor {
                 try {
                     Files.writeString(dir.resolve("suspend.tmp"), Integer.toString(arg.getInt(SUSPEND_HOW)));
                     Files.move(dir.resolve("suspend.tmp"), dir.resolve("suspend"));
-                    Files.writeString(dir.resolve("suspend-log"), arg.getInt(SUSPEND_HOW) + "\n",
-                            java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+                    Files.writeString(
+                            dir.resolve("suspend-log"),
+                            arg.getInt(SUSPEND_HOW) + "\n",
+                            java.nio.file.StandardOpenOption.CREATE,
+                            java.nio.file.StandardOpenOption.APPEND);
                 } catch (IOException e) {
                     return -Errno.EIO;
                 }
@@ -184,8 +193,7 @@ final class StandInHost implements VmmKernel, CommandExecutor {
             }
 
             @Override
-            public void close() {
-            }
+            public void close() {}
         };
     }
 
@@ -193,7 +201,8 @@ final class StandInHost implements VmmKernel, CommandExecutor {
     public List<String> list() {
         List<String> names = new ArrayList<>();
         try (Stream<Path> files = Files.list(dir)) {
-            files.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("vm-"))
+            files.map(p -> p.getFileName().toString())
+                    .filter(n -> n.startsWith("vm-"))
                     .forEach(n -> names.add(n.substring(3)));
         } catch (IOException e) {
             throw new VmmException(e.getMessage(), e);

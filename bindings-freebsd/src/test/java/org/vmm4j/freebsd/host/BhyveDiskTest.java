@@ -21,21 +21,46 @@ class BhyveDiskTest {
         BhyveDisk disk = BhyveDisk.zvol("tank/vm/web1/disk0", 20L << 30, true);
         PlanStep.Run step = firstRun(disk.createPlan());
 
-        assertEquals(List.of("zfs", "create", "-p", "-s", "-V", "21474836480", "-o", "volblocksize=16384",
-                "-o", "volmode=dev", "tank/vm/web1/disk0"), step.command());
+        assertEquals(
+                List.of(
+                        "zfs",
+                        "create",
+                        "-p",
+                        "-s",
+                        "-V",
+                        "21474836480",
+                        "-o",
+                        "volblocksize=16384",
+                        "-o",
+                        "volmode=dev",
+                        "tank/vm/web1/disk0"),
+                step.command());
         assertTrue(step.needsRoot());
-        assertEquals(List.of("zfs", "list", "-H", "-o", "name", "-t", "volume", "tank/vm/web1/disk0"),
-                step.check());
+        assertEquals(List.of("zfs", "list", "-H", "-o", "name", "-t", "volume", "tank/vm/web1/disk0"), step.check());
         assertEquals("/dev/zvol/tank/vm/web1/disk0", disk.path());
         assertEquals("4,virtio-blk,/dev/zvol/tank/vm/web1/disk0", disk.slotArgument(4, "virtio-blk"));
-        assertEquals(List.of("zfs", "destroy", "tank/vm/web1/disk0"), firstRun(disk.destroyPlan()).command());
+        assertEquals(
+                List.of("zfs", "destroy", "tank/vm/web1/disk0"),
+                firstRun(disk.destroyPlan()).command());
     }
 
     @Test
     void thickZvolPlanOmitsTheSparseFlag() {
-        PlanStep.Run step = firstRun(BhyveDisk.zvol("zroot/vms/db", 1L << 30, false, 8192).createPlan());
-        assertEquals(List.of("zfs", "create", "-p", "-V", "1073741824", "-o", "volblocksize=8192", "-o", "volmode=dev",
-                "zroot/vms/db"), step.command());
+        PlanStep.Run step =
+                firstRun(BhyveDisk.zvol("zroot/vms/db", 1L << 30, false, 8192).createPlan());
+        assertEquals(
+                List.of(
+                        "zfs",
+                        "create",
+                        "-p",
+                        "-V",
+                        "1073741824",
+                        "-o",
+                        "volblocksize=8192",
+                        "-o",
+                        "volmode=dev",
+                        "zroot/vms/db"),
+                step.command());
     }
 
     @Test
@@ -48,8 +73,21 @@ class BhyveDiskTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"tank", "tank/", "/tank/vm", "tank//vm", "tank/vm;rm -rf /", "tank/vm@snap", "tank/../etc",
-        "mirror/vm", "1tank/vm", "tank/vm disk", "-o/vm", "c0t0/vm"})
+    @ValueSource(
+            strings = {
+                "tank",
+                "tank/",
+                "/tank/vm",
+                "tank//vm",
+                "tank/vm;rm -rf /",
+                "tank/vm@snap",
+                "tank/../etc",
+                "mirror/vm",
+                "1tank/vm",
+                "tank/vm disk",
+                "-o/vm",
+                "c0t0/vm"
+            })
     void rejectsDatasetNamesZfsWouldRefuseOrMisread(String name) {
         var e = assertThrows(IllegalArgumentException.class, () -> BhyveDisk.zvol(name, 1L << 30, true));
         assertTrue(e.getMessage().contains("ZFS"), e.getMessage());
@@ -61,7 +99,11 @@ class BhyveDiskTest {
         assertThrows(IllegalArgumentException.class, () -> BhyveDisk.zvol("tank/vm", 0, true));
         assertThrows(IllegalArgumentException.class, () -> BhyveDisk.file("vm/disk.img", 1L << 30));
         assertThrows(IllegalArgumentException.class, () -> BhyveDisk.file("/vm/../etc/passwd", 1L << 30));
-        assertThrows(IllegalArgumentException.class, () -> BhyveDisk.file("/vm/a.img", 1L << 30).slotArgument(40, "nvme"));
-        assertThrows(IllegalArgumentException.class, () -> BhyveDisk.file("/vm/a.img", 1L << 30).slotArgument(4, "virtio-blk,x"));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> BhyveDisk.file("/vm/a.img", 1L << 30).slotArgument(40, "nvme"));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> BhyveDisk.file("/vm/a.img", 1L << 30).slotArgument(4, "virtio-blk,x"));
     }
 }

@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-
 import org.junit.jupiter.api.Test;
 import org.vmm4j.host.CommandExecutor;
 import org.vmm4j.host.CommandResult;
@@ -31,32 +30,45 @@ class BhyvePlansTest {
 
     @Test
     void enablePlanMatchesGolden() throws IOException {
-        assertEquals(golden("enable-with-vm-bhyve.plan"), BhyveSetupPlans.enable(true).render());
+        assertEquals(
+                golden("enable-with-vm-bhyve.plan"),
+                BhyveSetupPlans.enable(true).render());
         assertEquals(7, BhyveSetupPlans.enable(false).steps().size());
     }
 
     @Test
     void bridgedPlanMatchesGolden() throws IOException {
-        assertEquals(golden("bridged-bridge0-em0.plan"), BhyveNetworkPlans.bridged("bridge0", "em0").render());
+        assertEquals(
+                golden("bridged-bridge0-em0.plan"),
+                BhyveNetworkPlans.bridged("bridge0", "em0").render());
     }
 
     @Test
     void natPlanWithDhcpMatchesGolden() throws IOException {
-        assertEquals(golden("nat-bridge1.plan"),
-                BhyveNetworkPlans.nat("bridge1", "10.77.0.1/24", "em0", "10.77.0.10", "10.77.0.200").render());
+        assertEquals(
+                golden("nat-bridge1.plan"),
+                BhyveNetworkPlans.nat("bridge1", "10.77.0.1/24", "em0", "10.77.0.10", "10.77.0.200")
+                        .render());
     }
 
     @Test
     void hostOnlyPlanMatchesGolden() throws IOException {
-        assertEquals(golden("host-only-bridge2.plan"),
-                BhyveNetworkPlans.hostOnly("bridge2", "192.168.200.1/24", null, null).render());
+        assertEquals(
+                golden("host-only-bridge2.plan"),
+                BhyveNetworkPlans.hostOnly("bridge2", "192.168.200.1/24", null, null)
+                        .render());
     }
 
     @Test
     void tapPlansMatchGolden() throws IOException {
-        assertEquals(golden("tap3-bridge0.plan"), BhyveNetworkPlans.addTap("tap3", "bridge0").render());
-        assertEquals(List.of("ifconfig", "tap3", "destroy"),
-                ((org.vmm4j.host.PlanStep.Run) BhyveNetworkPlans.removeTap("tap3").steps().get(0)).command());
+        assertEquals(
+                golden("tap3-bridge0.plan"),
+                BhyveNetworkPlans.addTap("tap3", "bridge0").render());
+        assertEquals(
+                List.of("ifconfig", "tap3", "destroy"),
+                ((org.vmm4j.host.PlanStep.Run)
+                                BhyveNetworkPlans.removeTap("tap3").steps().get(0))
+                        .command());
     }
 
     @Test
@@ -72,9 +84,13 @@ class BhyvePlansTest {
         assertThrows(IllegalArgumentException.class, () -> BhyveNetworkPlans.bridged("bridge0", "em0 up"));
         assertThrows(IllegalArgumentException.class, () -> BhyveNetworkPlans.bridged("br0", "em0"));
         assertThrows(IllegalArgumentException.class, () -> BhyveNetworkPlans.addTap("tap3/..", "bridge0"));
-        assertThrows(IllegalArgumentException.class, () -> BhyveNetworkPlans.nat("bridge1", "10.77.0.1", "em0", null, null));
-        assertThrows(IllegalArgumentException.class, () -> BhyveNetworkPlans.nat("bridge1", "300.1.1.1/24", "em0", null, null));
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class, () -> BhyveNetworkPlans.nat("bridge1", "10.77.0.1", "em0", null, null));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> BhyveNetworkPlans.nat("bridge1", "300.1.1.1/24", "em0", null, null));
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> BhyveNetworkPlans.hostOnly("bridge2", "10.0.0.1/24", "10.0.0.10", "x"));
     }
 
@@ -128,13 +144,15 @@ class BhyvePlansTest {
         HostPlan plan = BhyveSetupPlans.enable(false);
         FakeHost host = new FakeHost(plan, Set.of(List.of("kldstat", "-q", "-m", "vmm")));
         host.files.put(BhyveSetupPlans.LOADER_CONF, "zfs_load=\"YES\"");
-        HostPlan.Outcome first = plan.apply(host, p -> { });
+        HostPlan.Outcome first = plan.apply(host, p -> {});
         assertTrue(!host.ran.contains(List.of("kldload", "vmm")), "vmm was loaded already");
-        assertEquals("zfs_load=\"YES\"\nvmm_load=\"YES\"\nif_bridge_load=\"YES\"\nnmdm_load=\"YES\"\n",
+        assertEquals(
+                "zfs_load=\"YES\"\nvmm_load=\"YES\"\nif_bridge_load=\"YES\"\nnmdm_load=\"YES\"\n",
                 host.files.get(BhyveSetupPlans.LOADER_CONF));
         assertEquals(6, first.applied().size());
-        HostPlan.Outcome second = plan.apply(host, p -> { });
-        assertEquals("zfs_load=\"YES\"\nvmm_load=\"YES\"\nif_bridge_load=\"YES\"\nnmdm_load=\"YES\"\n",
+        HostPlan.Outcome second = plan.apply(host, p -> {});
+        assertEquals(
+                "zfs_load=\"YES\"\nvmm_load=\"YES\"\nif_bridge_load=\"YES\"\nnmdm_load=\"YES\"\n",
                 host.files.get(BhyveSetupPlans.LOADER_CONF));
         assertEquals(plan.steps().size(), second.skipped().size(), "the second apply changes nothing");
     }
@@ -144,12 +162,13 @@ class BhyvePlansTest {
         HostPlan plan = BhyveNetworkPlans.nat("bridge1", "10.77.0.1/24", "em0", null, null);
         FakeHost host = new FakeHost(plan, Set.of());
         host.files.put(BhyveNetworkPlans.PF_CONF, "set skip on lo0\n");
-        plan.apply(host, p -> { });
+        plan.apply(host, p -> {});
         String once = host.files.get(BhyveNetworkPlans.PF_CONF);
-        plan.apply(host, p -> { });
+        plan.apply(host, p -> {});
         assertEquals(once, host.files.get(BhyveNetworkPlans.PF_CONF));
         assertTrue(once.startsWith("set skip on lo0\n# BEGIN vmm4j anchors\nnat-anchor \"vmm4j/*\"\n"), once);
-        assertTrue(host.files.get(BhyveNetworkPlans.ANCHOR_DIR.resolve("pf-bridge1.conf"))
+        assertTrue(host.files
+                .get(BhyveNetworkPlans.ANCHOR_DIR.resolve("pf-bridge1.conf"))
                 .contains("nat on em0 inet from 10.77.0.0/24 to any -> (em0)\n"));
     }
 }

@@ -3,7 +3,6 @@ package org.vmm4j.freebsd.host;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.List;
-
 import org.junit.jupiter.api.Test;
 import org.vmm4j.Fact;
 import org.vmm4j.HypervisorInfo;
@@ -16,10 +15,14 @@ class BhyveProbeTest {
     /** A FreeBSD 14.1 host on an Intel CPU with vmm.ko loaded, UEFI firmware and a ZFS pool. */
     static RecordedHostFacts freebsd14Intel() {
         return new RecordedHostFacts()
-                .path("/usr/sbin/bhyve").path("/usr/sbin/bhyvectl").path("/dev/vmm")
+                .path("/usr/sbin/bhyve")
+                .path("/usr/sbin/bhyvectl")
+                .path("/dev/vmm")
                 .path("/usr/local/share/uefi-firmware/BHYVE_UEFI.fd")
-                .sysctl("kern.osreldate", "1401000").sysctl("kern.osrelease", "14.1-RELEASE-p5")
-                .sysctl("hw.vmm.vmx.initialized", "1").sysctl("hw.vmm.maxcpu", "16")
+                .sysctl("kern.osreldate", "1401000")
+                .sysctl("kern.osrelease", "14.1-RELEASE-p5")
+                .sysctl("hw.vmm.vmx.initialized", "1")
+                .sysctl("hw.vmm.maxcpu", "16")
                 .file("/var/run/dmesg.boot", """
                         CPU: Intel(R) Xeon(R) E-2236 CPU @ 3.40GHz (3408.00-MHz K8-class CPU)
                           Features2=0x7ffafbff<SSE3,PCLMULQDQ,DTES64,MON,DS_CPL,VMX,SMX,EST,TM2>
@@ -50,10 +53,14 @@ class BhyveProbeTest {
     @Test
     void hostWithoutVmmReportsNotLoadedButKnowsTheCpu() {
         RecordedHostFacts facts = new RecordedHostFacts()
-                .path("/usr/sbin/bhyve").path("/usr/sbin/bhyvectl")
-                .sysctl("kern.osreldate", "1400097").sysctl("kern.osrelease", "14.0-RELEASE")
-                .file("/var/run/dmesg.boot", "CPU: AMD Ryzen 7 5800X 8-Core Processor\n"
-                        + "  AMD Features2=0x75c237ff<LAHF,CMP,SVM,ExtAPIC,CR8>\n  SVM: NP,NRIP,VClean,AFlush,DAssist,NAsids=32768\n")
+                .path("/usr/sbin/bhyve")
+                .path("/usr/sbin/bhyvectl")
+                .sysctl("kern.osreldate", "1400097")
+                .sysctl("kern.osrelease", "14.0-RELEASE")
+                .file(
+                        "/var/run/dmesg.boot",
+                        "CPU: AMD Ryzen 7 5800X 8-Core Processor\n"
+                                + "  AMD Features2=0x75c237ff<LAHF,CMP,SVM,ExtAPIC,CR8>\n  SVM: NP,NRIP,VClean,AFlush,DAssist,NAsids=32768\n")
                 .command(List.of("kldstat", "-q", "-m", "vmm"), 1, "")
                 .command(List.of("zpool", "list", "-H", "-o", "name"), 1, "");
         HypervisorInfo info = new BhyveProbe(facts).probe();
@@ -90,8 +97,10 @@ class BhyveProbeTest {
 
     @Test
     void freebsd15IsFlaggedForItsDifferentAbiAnd13IsUnsupported() {
-        HypervisorInfo fifteen = new BhyveProbe(new RecordedHostFacts().sysctl("kern.osreldate", "1500000")
-                .path("/dev/vmmctl")).probe();
+        HypervisorInfo fifteen = new BhyveProbe(new RecordedHostFacts()
+                        .sysctl("kern.osreldate", "1500000")
+                        .path("/dev/vmmctl"))
+                .probe();
         assertEquals(Fact.YES, fifteen.kernelSupported());
         assertEquals("present", fifteen.details().get("devVmmctl"));
         assertEquals(true, fifteen.details().get("vmmAbi").startsWith("15"));

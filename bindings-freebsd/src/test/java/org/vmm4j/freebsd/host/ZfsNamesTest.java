@@ -18,9 +18,26 @@ class ZfsNamesTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"/zroot/vm", "zroot//vm", "zroot/vm/", "zroot/-o", "zroot/vm;rm", "zroot/v m", "zroot/.",
-        "zroot/..", "zroot/.hidden", "zroot/vm@snap", "zroot/vm#mark", "zroot/vm\nx", "zroot", "", "raidz1/vm",
-        "c0t0d0/vm", "1tank/vm"})
+    @ValueSource(
+            strings = {
+                "/zroot/vm",
+                "zroot//vm",
+                "zroot/vm/",
+                "zroot/-o",
+                "zroot/vm;rm",
+                "zroot/v m",
+                "zroot/.",
+                "zroot/..",
+                "zroot/.hidden",
+                "zroot/vm@snap",
+                "zroot/vm#mark",
+                "zroot/vm\nx",
+                "zroot",
+                "",
+                "raidz1/vm",
+                "c0t0d0/vm",
+                "1tank/vm"
+            })
     void rejectsNamesZfsWouldRefuseOrThatCouldReadAsOptionsOrPathTricks(String name) {
         var e = assertThrows(IllegalArgumentException.class, () -> ZfsNames.requireDataset(name));
         assertTrue(e.getMessage().contains("ZFS"), e.getMessage());

@@ -6,11 +6,11 @@ package org.vmm4j.linux.abi;
  * {@code KvmHeaderLayoutTest}.
  */
 public final class KvmHeader {
-    private KvmHeader() {
-    }
+    private KvmHeader() {}
 
     /** The API version every KVM since 2.6.22 reports. */
     public static final int KVM_API_VERSION = 12;
+
     public static final int KVMIO = 0xAE;
 
     private static final int IOC_WRITE = 1;

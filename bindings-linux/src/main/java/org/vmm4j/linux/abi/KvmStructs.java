@@ -6,8 +6,7 @@ package org.vmm4j.linux.abi;
  * {@code sizeof}/{@code offsetof} from the C compiler.
  */
 public final class KvmStructs {
-    private KvmStructs() {
-    }
+    private KvmStructs() {}
 
     /** struct kvm_run: the area mapped from the vCPU fd. */
     public static final class Run {
@@ -53,8 +52,7 @@ public final class KvmStructs {
         public static final int KVM_DIRTY_REGS = 296;
         public static final int S = 304;
 
-        private Run() {
-        }
+        private Run() {}
     }
 
     /** struct kvm_regs. */
@@ -64,8 +62,7 @@ public final class KvmStructs {
         public static final int RIP = 128;
         public static final int RFLAGS = 136;
 
-        private Regs() {
-        }
+        private Regs() {}
     }
 
     /** struct kvm_segment. */
@@ -84,8 +81,7 @@ public final class KvmStructs {
         public static final int AVL = 21;
         public static final int UNUSABLE = 22;
 
-        private SegmentLayout() {
-        }
+        private SegmentLayout() {}
     }
 
     /** struct kvm_dtable. */
@@ -94,8 +90,7 @@ public final class KvmStructs {
         public static final int BASE = 0;
         public static final int LIMIT = 8;
 
-        private Dtable() {
-        }
+        private Dtable() {}
     }
 
     /** struct kvm_sregs. */
@@ -120,8 +115,7 @@ public final class KvmStructs {
         public static final int APIC_BASE = 272;
         public static final int INTERRUPT_BITMAP = 280;
 
-        private Sregs() {
-        }
+        private Sregs() {}
     }
 
     /** struct kvm_fpu. */
@@ -137,8 +131,7 @@ public final class KvmStructs {
         public static final int XMM = 152;
         public static final int MXCSR = 408;
 
-        private Fpu() {
-        }
+        private Fpu() {}
     }
 
     /** struct kvm_msrs followed by struct kvm_msr_entry[nmsrs]. */
@@ -150,8 +143,7 @@ public final class KvmStructs {
         public static final int ENTRY_INDEX = 0;
         public static final int ENTRY_DATA = 8;
 
-        private Msrs() {
-        }
+        private Msrs() {}
     }
 
     /** struct kvm_msr_list followed by __u32 indices[nmsrs]. */
@@ -160,8 +152,7 @@ public final class KvmStructs {
         public static final int NMSRS = 0;
         public static final int INDICES = 4;
 
-        private MsrList() {
-        }
+        private MsrList() {}
     }
 
     /** struct kvm_cpuid2 followed by struct kvm_cpuid_entry2[nent]. */
@@ -178,8 +169,7 @@ public final class KvmStructs {
         public static final int ENTRY_ECX = 20;
         public static final int ENTRY_EDX = 24;
 
-        private Cpuid2() {
-        }
+        private Cpuid2() {}
     }
 
     /** struct kvm_userspace_memory_region. */
@@ -191,8 +181,7 @@ public final class KvmStructs {
         public static final int MEMORY_SIZE = 16;
         public static final int USERSPACE_ADDR = 24;
 
-        private UserspaceMemoryRegion() {
-        }
+        private UserspaceMemoryRegion() {}
     }
 
     /** struct kvm_irq_level. */
@@ -201,8 +190,7 @@ public final class KvmStructs {
         public static final int IRQ = 0;
         public static final int LEVEL = 4;
 
-        private IrqLevel() {
-        }
+        private IrqLevel() {}
     }
 
     /** struct kvm_enable_cap. */
@@ -212,8 +200,7 @@ public final class KvmStructs {
         public static final int FLAGS = 4;
         public static final int ARGS = 8;
 
-        private EnableCap() {
-        }
+        private EnableCap() {}
     }
 
     /** struct kvm_msi. */
@@ -224,8 +211,7 @@ public final class KvmStructs {
         public static final int DATA = 8;
         public static final int FLAGS = 12;
 
-        private Msi() {
-        }
+        private Msi() {}
     }
 
     /** struct kvm_irq_routing (header; the entries follow). */
@@ -235,8 +221,7 @@ public final class KvmStructs {
         public static final int FLAGS = 4;
         public static final int ENTRIES = 8;
 
-        private IrqRouting() {
-        }
+        private IrqRouting() {}
     }
 
     /** struct kvm_irq_routing_entry with its MSI member. */
@@ -249,8 +234,7 @@ public final class KvmStructs {
         public static final int MSI_ADDRESS_HI = 20;
         public static final int MSI_DATA = 24;
 
-        private IrqRoutingEntry() {
-        }
+        private IrqRoutingEntry() {}
     }
 
     /** struct kvm_pit_config. */
@@ -258,8 +242,7 @@ public final class KvmStructs {
         public static final int SIZE = 64;
         public static final int FLAGS = 0;
 
-        private PitConfig() {
-        }
+        private PitConfig() {}
     }
 
     /** struct kvm_lapic_state. */
@@ -267,8 +250,7 @@ public final class KvmStructs {
         public static final int SIZE = 1024;
         public static final int REGS = 0;
 
-        private LapicState() {
-        }
+        private LapicState() {}
     }
 
     /** struct kvm_dirty_log. */
@@ -277,8 +259,7 @@ public final class KvmStructs {
         public static final int SLOT = 0;
         public static final int DIRTY_BITMAP = 8;
 
-        private DirtyLog() {
-        }
+        private DirtyLog() {}
     }
 
     /** struct kvm_guest_debug (x86: arch = struct kvm_guest_debug_arch { __u64 debugreg[8]; }). */
@@ -287,8 +268,7 @@ public final class KvmStructs {
         public static final int CONTROL = 0;
         public static final int ARCH_DEBUGREG = 8;
 
-        private GuestDebug() {
-        }
+        private GuestDebug() {}
     }
 
     /** struct kvm_mp_state. */
@@ -296,8 +276,7 @@ public final class KvmStructs {
         public static final int SIZE = 4;
         public static final int MP_STATE = 0;
 
-        private MpState() {
-        }
+        private MpState() {}
     }
 
     /** struct kvm_signal_mask followed by __u8 sigset[len]. */
@@ -306,8 +285,7 @@ public final class KvmStructs {
         public static final int LEN = 0;
         public static final int SIGSET = 4;
 
-        private SignalMask() {
-        }
+        private SignalMask() {}
     }
 
     /** struct kvm_stats_header. */
@@ -320,8 +298,7 @@ public final class KvmStructs {
         public static final int DESC_OFFSET = 16;
         public static final int DATA_OFFSET = 20;
 
-        private StatsHeader() {
-        }
+        private StatsHeader() {}
     }
 
     /** struct kvm_stats_desc, followed by char name[name_size]. */
@@ -334,7 +311,6 @@ public final class KvmStructs {
         public static final int BUCKET_SIZE = 12;
         public static final int NAME = 16;
 
-        private StatsDesc() {
-        }
+        private StatsDesc() {}
     }
 }

@@ -5,23 +5,22 @@ package org.vmm4j.linux.abi;
  * named offsets and sizes. {@code LibvirtLayoutTest} compares every one with the C compiler's answer.
  */
 public final class LibvirtLayout {
-    private LibvirtLayout() {
-    }
+    private LibvirtLayout() {}
 
     // struct _virDomainInfo (libvirt-domain.h)
     public static final long DOMAIN_INFO_SIZE = 40;
-    public static final long DOMAIN_INFO_STATE = 0;       // unsigned char
-    public static final long DOMAIN_INFO_MAX_MEM = 8;     // unsigned long, KiB
-    public static final long DOMAIN_INFO_MEMORY = 16;     // unsigned long, KiB
+    public static final long DOMAIN_INFO_STATE = 0; // unsigned char
+    public static final long DOMAIN_INFO_MAX_MEM = 8; // unsigned long, KiB
+    public static final long DOMAIN_INFO_MEMORY = 16; // unsigned long, KiB
     public static final long DOMAIN_INFO_NR_VIRT_CPU = 24; // unsigned short
-    public static final long DOMAIN_INFO_CPU_TIME = 32;   // unsigned long long, ns
+    public static final long DOMAIN_INFO_CPU_TIME = 32; // unsigned long long, ns
 
     // struct _virTypedParameter (libvirt-common.h)
     public static final long TYPED_PARAM_SIZE = 96;
-    public static final long TYPED_PARAM_FIELD = 0;       // char[VIR_TYPED_PARAM_FIELD_LENGTH]
+    public static final long TYPED_PARAM_FIELD = 0; // char[VIR_TYPED_PARAM_FIELD_LENGTH]
     public static final int TYPED_PARAM_FIELD_LENGTH = 80;
-    public static final long TYPED_PARAM_TYPE = 80;       // int
-    public static final long TYPED_PARAM_VALUE = 88;      // union
+    public static final long TYPED_PARAM_TYPE = 80; // int
+    public static final long TYPED_PARAM_VALUE = 88; // union
 
     public static final int TYPED_PARAM_INT = 1;
     public static final int TYPED_PARAM_UINT = 2;

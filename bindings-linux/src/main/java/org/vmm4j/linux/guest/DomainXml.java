@@ -24,8 +24,7 @@ import org.w3c.dom.Element;
  * addresses, controllers, the emulator path).
  */
 public final class DomainXml {
-    private DomainXml() {
-    }
+    private DomainXml() {}
 
     /**
      * The domain XML for {@code spec}.
@@ -43,8 +42,11 @@ public final class DomainXml {
         addText(domain, "vcpu", Integer.toString(spec.vcpus()), "placement", "static");
 
         BootSpec boot = spec.boot();
-        Element os = add(domain, "os",
-                "firmware", boot.firmware() == BootSpec.Firmware.UEFI && !boot.isDirectKernel() ? "efi" : null);
+        Element os = add(
+                domain,
+                "os",
+                "firmware",
+                boot.firmware() == BootSpec.Firmware.UEFI && !boot.isDirectKernel() ? "efi" : null);
         addText(os, "type", "hvm", "arch", "x86_64");
         if (boot.isDirectKernel()) {
             addText(os, "kernel", boot.kernel());
@@ -64,8 +66,17 @@ public final class DomainXml {
         add(features, "apic");
 
         Element cpu = add(domain, "cpu", "mode", cpuMode(spec.cpuMode()));
-        add(cpu, "topology", "sockets", Integer.toString(spec.sockets()), "dies", null,
-                "cores", Integer.toString(spec.cores()), "threads", Integer.toString(spec.threads()));
+        add(
+                cpu,
+                "topology",
+                "sockets",
+                Integer.toString(spec.sockets()),
+                "dies",
+                null,
+                "cores",
+                Integer.toString(spec.cores()),
+                "threads",
+                Integer.toString(spec.threads()));
 
         addText(domain, "on_poweroff", "destroy");
         addText(domain, "on_reboot", "restart");
@@ -93,26 +104,37 @@ public final class DomainXml {
 
     private static String cpuMode(GuestSpec.CpuMode mode) {
         switch (mode) {
-            case HOST_MODEL: return "host-model";
-            case HOST_PASSTHROUGH: return "host-passthrough";
-            default: return null;
+            case HOST_MODEL:
+                return "host-model";
+            case HOST_PASSTHROUGH:
+                return "host-passthrough";
+            default:
+                return null;
         }
     }
 
     private static String bootDevice(BootSpec.Device device) {
         switch (device) {
-            case DISK: return "hd";
-            case CDROM: return "cdrom";
-            default: return "network";
+            case DISK:
+                return "hd";
+            case CDROM:
+                return "cdrom";
+            default:
+                return "network";
         }
     }
 
     private static void addDisk(Element devices, DiskSpec disk, int[] perPrefix) {
         String type;
         switch (disk.type()) {
-            case BLOCK: type = "block"; break;
-            case VOLUME: type = "volume"; break;
-            default: type = "file";
+            case BLOCK:
+                type = "block";
+                break;
+            case VOLUME:
+                type = "volume";
+                break;
+            default:
+                type = "file";
         }
         Element e = add(devices, "disk", "type", type, "device", disk.cdrom() ? "cdrom" : "disk");
         add(e, "driver", "name", "qemu", "type", disk.format() == DiskSpec.Format.QCOW2 ? "qcow2" : "raw");
@@ -123,10 +145,16 @@ public final class DomainXml {
             case VOLUME:
                 int slash = disk.source().indexOf('/');
                 if (slash <= 0 || slash == disk.source().length() - 1) {
-                    throw new IllegalArgumentException("a volume disk's source must be pool/volume, got '"
-                            + disk.source() + "'");
+                    throw new IllegalArgumentException(
+                            "a volume disk's source must be pool/volume, got '" + disk.source() + "'");
                 }
-                add(e, "source", "pool", disk.source().substring(0, slash), "volume", disk.source().substring(slash + 1));
+                add(
+                        e,
+                        "source",
+                        "pool",
+                        disk.source().substring(0, slash),
+                        "volume",
+                        disk.source().substring(slash + 1));
                 break;
             default:
                 add(e, "source", "file", disk.source());
@@ -139,11 +167,16 @@ public final class DomainXml {
 
     private static String bus(DiskSpec.Bus bus) {
         switch (bus) {
-            case VIRTIO: return "virtio";
-            case SATA: return "sata";
-            case NVME: return "nvme";
-            case IDE: return "ide";
-            default: return "scsi";
+            case VIRTIO:
+                return "virtio";
+            case SATA:
+                return "sata";
+            case NVME:
+                return "nvme";
+            case IDE:
+                return "ide";
+            default:
+                return "scsi";
         }
     }
 
@@ -151,10 +184,19 @@ public final class DomainXml {
         int slot;
         String prefix;
         switch (bus) {
-            case VIRTIO: slot = 0; prefix = "vd"; break;
-            case IDE: slot = 1; prefix = "hd"; break;
-            case NVME: return "nvme" + perPrefix[2]++ + "n1";
-            default: slot = 3; prefix = "sd";
+            case VIRTIO:
+                slot = 0;
+                prefix = "vd";
+                break;
+            case IDE:
+                slot = 1;
+                prefix = "hd";
+                break;
+            case NVME:
+                return "nvme" + perPrefix[2]++ + "n1";
+            default:
+                slot = 3;
+                prefix = "sd";
         }
         int index = perPrefix[slot]++;
         if (index >= 26) {
@@ -200,7 +242,8 @@ public final class DomainXml {
         if (name == null || memory == null) {
             throw new IllegalArgumentException("domain XML without <name> or <memory>");
         }
-        GuestSpec.Builder b = GuestSpec.builder(name).memoryBytes(XmlDocuments.bytes(memory)).autostart(autostart);
+        GuestSpec.Builder b =
+                GuestSpec.builder(name).memoryBytes(XmlDocuments.bytes(memory)).autostart(autostart);
 
         String vcpuText = text(domain, "vcpu");
         int vcpus = vcpuText == null ? 1 : Integer.parseInt(vcpuText);
@@ -220,8 +263,12 @@ public final class DomainXml {
             b.vcpus(vcpus);
         }
         String mode = attribute(cpu, "mode");
-        b.cpuMode("host-model".equals(mode) ? GuestSpec.CpuMode.HOST_MODEL
-                : "host-passthrough".equals(mode) ? GuestSpec.CpuMode.HOST_PASSTHROUGH : GuestSpec.CpuMode.DEFAULT);
+        b.cpuMode(
+                "host-model".equals(mode)
+                        ? GuestSpec.CpuMode.HOST_MODEL
+                        : "host-passthrough".equals(mode)
+                                ? GuestSpec.CpuMode.HOST_PASSTHROUGH
+                                : GuestSpec.CpuMode.DEFAULT);
 
         Element os = child(domain, "os");
         b.boot(parseBoot(os));
@@ -233,7 +280,8 @@ public final class DomainXml {
         for (Element nic : children(devices, "interface")) {
             b.nic(parseNic(nic));
         }
-        b.serialConsole(!children(devices, "serial").isEmpty() || !children(devices, "console").isEmpty());
+        b.serialConsole(!children(devices, "serial").isEmpty()
+                || !children(devices, "console").isEmpty());
         boolean vnc = false;
         for (Element graphics : children(devices, "graphics")) {
             vnc |= "vnc".equals(attribute(graphics, "type"));
@@ -252,10 +300,13 @@ public final class DomainXml {
         if (kernel != null && !kernel.isEmpty()) {
             String initrd = text(os, "initrd");
             String cmdline = text(os, "cmdline");
-            return BootSpec.kernel(kernel, initrd == null || initrd.isEmpty() ? null : initrd,
+            return BootSpec.kernel(
+                    kernel,
+                    initrd == null || initrd.isEmpty() ? null : initrd,
                     cmdline == null || cmdline.isEmpty() ? null : cmdline);
         }
-        boolean uefi = "efi".equals(attribute(os, "firmware")) || "pflash".equals(attribute(child(os, "loader"), "type"));
+        boolean uefi =
+                "efi".equals(attribute(os, "firmware")) || "pflash".equals(attribute(child(os, "loader"), "type"));
         List<BootSpec.Device> order = new ArrayList<>();
         for (Element boot : children(os, "boot")) {
             String dev = attribute(boot, "dev");
@@ -295,8 +346,8 @@ public final class DomainXml {
         if (location == null) {
             return Optional.empty(); // an empty CD-ROM drive
         }
-        DiskSpec.Format format = "qcow2".equals(attribute(child(disk, "driver"), "type"))
-                ? DiskSpec.Format.QCOW2 : DiskSpec.Format.RAW;
+        DiskSpec.Format format =
+                "qcow2".equals(attribute(child(disk, "driver"), "type")) ? DiskSpec.Format.QCOW2 : DiskSpec.Format.RAW;
         String bus = attribute(child(disk, "target"), "bus");
         DiskSpec.Bus diskBus = bus == null ? DiskSpec.Bus.VIRTIO : parseBus(bus);
         boolean readOnly = child(disk, "readonly") != null;
@@ -305,11 +356,16 @@ public final class DomainXml {
 
     private static DiskSpec.Bus parseBus(String bus) {
         switch (bus) {
-            case "sata": return DiskSpec.Bus.SATA;
-            case "nvme": return DiskSpec.Bus.NVME;
-            case "ide": return DiskSpec.Bus.IDE;
-            case "scsi": return DiskSpec.Bus.SCSI;
-            default: return DiskSpec.Bus.VIRTIO;
+            case "sata":
+                return DiskSpec.Bus.SATA;
+            case "nvme":
+                return DiskSpec.Bus.NVME;
+            case "ide":
+                return DiskSpec.Bus.IDE;
+            case "scsi":
+                return DiskSpec.Bus.SCSI;
+            default:
+                return DiskSpec.Bus.VIRTIO;
         }
     }
 

@@ -9,7 +9,15 @@ public interface LibvirtAuthenticator {
 
     /** libvirt's {@code virConnectCredentialType}, by value. */
     enum CredentialType {
-        USERNAME, AUTHNAME, LANGUAGE, CNONCE, PASSPHRASE, ECHOPROMPT, NOECHOPROMPT, REALM, EXTERNAL;
+        USERNAME,
+        AUTHNAME,
+        LANGUAGE,
+        CNONCE,
+        PASSPHRASE,
+        ECHOPROMPT,
+        NOECHOPROMPT,
+        REALM,
+        EXTERNAL;
 
         /** VIR_CRED_* values start at 1. */
         static CredentialType of(int value) {
@@ -31,8 +39,7 @@ public interface LibvirtAuthenticator {
      * @param challenge     extra challenge text, or {@code null}
      * @param defaultResult the suggested answer, or {@code null}
      */
-    record Credential(CredentialType type, String prompt, String challenge, String defaultResult) {
-    }
+    record Credential(CredentialType type, String prompt, String challenge, String defaultResult) {}
 
     /** The answer to {@code credential}, or {@code null} to refuse (the connection then fails). */
     String answer(Credential credential);

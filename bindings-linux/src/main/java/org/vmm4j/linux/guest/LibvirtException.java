@@ -33,8 +33,11 @@ public class LibvirtException extends VmmException {
     private final String libvirtMessage;
 
     public LibvirtException(String operation, int code, int domain, String libvirtMessage) {
-        super(operation, 0, operation + " failed: " + (libvirtMessage == null ? "unknown libvirt error" : libvirtMessage)
-                + " (libvirt error " + code + ", domain " + domain + ")");
+        super(
+                operation,
+                0,
+                operation + " failed: " + (libvirtMessage == null ? "unknown libvirt error" : libvirtMessage)
+                        + " (libvirt error " + code + ", domain " + domain + ")");
         this.code = code;
         this.domain = domain;
         this.libvirtMessage = libvirtMessage;

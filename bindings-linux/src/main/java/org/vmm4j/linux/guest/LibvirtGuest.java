@@ -52,8 +52,8 @@ public final class LibvirtGuest implements Guest, AutoCloseable {
             return;
         }
         try {
-            this.name = lv.access.readString(LibvirtErrors.checkPointer(lv, lv.virDomainGetName.call(domain),
-                    "virDomainGetName"));
+            this.name = lv.access.readString(
+                    LibvirtErrors.checkPointer(lv, lv.virDomainGetName.call(domain), "virDomainGetName"));
         } catch (RuntimeException e) {
             dom.close();
             throw e;
@@ -74,7 +74,8 @@ public final class LibvirtGuest implements Guest, AutoCloseable {
             long d = dom.acquire();
             NativeMemory buffer = Scratch.take(lv.access);
             try {
-                LibvirtErrors.check(lv, lv.virDomainGetUUIDString.call(d, buffer.address()), "virDomainGetUUIDString", name);
+                LibvirtErrors.check(
+                        lv, lv.virDomainGetUUIDString.call(d, buffer.address()), "virDomainGetUUIDString", name);
                 uuid = u = UUID.fromString(buffer.getString(0));
             } finally {
                 Scratch.give(buffer);
@@ -111,7 +112,8 @@ public final class LibvirtGuest implements Guest, AutoCloseable {
         long d = dom.acquire();
         NativeMemory out = Scratch.take(lv.access);
         try {
-            LibvirtErrors.check(lv, lv.virDomainGetState.call(d, out.address(), out.address() + 4, 0), "virDomainGetState", name);
+            LibvirtErrors.check(
+                    lv, lv.virDomainGetState.call(d, out.address(), out.address() + 4, 0), "virDomainGetState", name);
             return new StateReason(DomainState.of(out.getInt(0)), out.getInt(4));
         } finally {
             Scratch.give(out);
@@ -120,8 +122,7 @@ public final class LibvirtGuest implements Guest, AutoCloseable {
     }
 
     /** A state with libvirt's reason for it. */
-    public record StateReason(GuestState state, int reason) {
-    }
+    public record StateReason(GuestState state, int reason) {}
 
     /** State with its reason, memory, vCPUs and CPU time: virDomainGetInfo plus virDomainGetState. */
     @Override
@@ -151,7 +152,9 @@ public final class LibvirtGuest implements Guest, AutoCloseable {
                     LibvirtErrors.discard(lv); // the state itself came from GetInfo; only the reason is missing
                 }
             }
-            return new GuestInfo(DomainState.of(info.getUnsignedByte(LibvirtLayout.DOMAIN_INFO_STATE)), reason,
+            return new GuestInfo(
+                    DomainState.of(info.getUnsignedByte(LibvirtLayout.DOMAIN_INFO_STATE)),
+                    reason,
                     info.getLong(LibvirtLayout.DOMAIN_INFO_MEMORY) << 10,
                     info.getLong(LibvirtLayout.DOMAIN_INFO_MAX_MEM) << 10,
                     info.getUnsignedShort(LibvirtLayout.DOMAIN_INFO_NR_VIRT_CPU),
@@ -171,7 +174,8 @@ public final class LibvirtGuest implements Guest, AutoCloseable {
     public String xml(int flags) {
         long d = dom.acquire();
         try {
-            return lv.takeString(LibvirtErrors.checkPointer(lv, lv.virDomainGetXMLDesc.call(d, flags), "virDomainGetXMLDesc", name));
+            return lv.takeString(
+                    LibvirtErrors.checkPointer(lv, lv.virDomainGetXMLDesc.call(d, flags), "virDomainGetXMLDesc", name));
         } finally {
             dom.release();
         }
@@ -324,8 +328,12 @@ public final class LibvirtGuest implements Guest, AutoCloseable {
         long d = dom.acquire();
         try {
             if (kib > info().maxMemoryBytes() >> 10) {
-                LibvirtErrors.check(lv, lv.virDomainSetMemoryFlags.call(d, kib,
-                        LibvirtLayout.AFFECT_CONFIG | LibvirtLayout.MEM_MAXIMUM), "virDomainSetMemoryFlags", name + ", maximum");
+                LibvirtErrors.check(
+                        lv,
+                        lv.virDomainSetMemoryFlags.call(
+                                d, kib, LibvirtLayout.AFFECT_CONFIG | LibvirtLayout.MEM_MAXIMUM),
+                        "virDomainSetMemoryFlags",
+                        name + ", maximum");
             }
             setLiveAndConfig(lv.virDomainSetMemoryFlags, d, kib, "virDomainSetMemoryFlags");
         } finally {
@@ -388,11 +396,18 @@ public final class LibvirtGuest implements Guest, AutoCloseable {
 
     @Override
     public List<GuestAddress> addresses(GuestAddress.Source source) {
-        int src = source == GuestAddress.Source.GUEST_AGENT ? LibvirtLayout.ADDRESSES_SRC_AGENT
-                : source == GuestAddress.Source.ARP ? LibvirtLayout.ADDRESSES_SRC_ARP : LibvirtLayout.ADDRESSES_SRC_LEASE;
+        int src = source == GuestAddress.Source.GUEST_AGENT
+                ? LibvirtLayout.ADDRESSES_SRC_AGENT
+                : source == GuestAddress.Source.ARP
+                        ? LibvirtLayout.ADDRESSES_SRC_ARP
+                        : LibvirtLayout.ADDRESSES_SRC_LEASE;
         long d = dom.acquire();
         try (NativeMemory out = lv.access.allocate(8)) {
-            int n = LibvirtErrors.check(lv, lv.virDomainInterfaceAddresses.call(d, out.address(), src, 0), "virDomainInterfaceAddresses", name);
+            int n = LibvirtErrors.check(
+                    lv,
+                    lv.virDomainInterfaceAddresses.call(d, out.address(), src, 0),
+                    "virDomainInterfaceAddresses",
+                    name);
             long array = out.getLong(0);
             List<GuestAddress> result = new ArrayList<>();
             if (array == 0) {
@@ -401,17 +416,21 @@ public final class LibvirtGuest implements Guest, AutoCloseable {
             NativeMemory interfaces = lv.access.view(array, 8L * n);
             try {
                 for (int i = 0; i < n; i++) {
-                    NativeMemory iface = lv.access.view(interfaces.getLong(8L * i), LibvirtLayout.DOMAIN_INTERFACE_SIZE);
+                    NativeMemory iface =
+                            lv.access.view(interfaces.getLong(8L * i), LibvirtLayout.DOMAIN_INTERFACE_SIZE);
                     String ifName = lv.access.readString(iface.getLong(LibvirtLayout.DOMAIN_INTERFACE_NAME));
                     String mac = lv.access.readString(iface.getLong(LibvirtLayout.DOMAIN_INTERFACE_HWADDR));
                     int count = iface.getInt(LibvirtLayout.DOMAIN_INTERFACE_NADDRS);
                     long addrs = iface.getLong(LibvirtLayout.DOMAIN_INTERFACE_ADDRS);
                     for (int a = 0; a < count && addrs != 0; a++) {
-                        NativeMemory ip = lv.access.view(addrs + a * LibvirtLayout.IP_ADDRESS_SIZE,
-                                LibvirtLayout.IP_ADDRESS_SIZE);
-                        result.add(new GuestAddress(ifName, mac,
+                        NativeMemory ip = lv.access.view(
+                                addrs + a * LibvirtLayout.IP_ADDRESS_SIZE, LibvirtLayout.IP_ADDRESS_SIZE);
+                        result.add(new GuestAddress(
+                                ifName,
+                                mac,
                                 lv.access.readString(ip.getLong(LibvirtLayout.IP_ADDRESS_ADDR)),
-                                ip.getInt(LibvirtLayout.IP_ADDRESS_PREFIX), source));
+                                ip.getInt(LibvirtLayout.IP_ADDRESS_PREFIX),
+                                source));
                     }
                 }
             } finally {
@@ -438,8 +457,16 @@ public final class LibvirtGuest implements Guest, AutoCloseable {
         String xml = SnapshotXml.toXml(snapshotName, description);
         long d = dom.acquire();
         try (NativeMemory cXml = lv.cString(xml)) {
-            long s = LibvirtErrors.checkPointer(lv, lv.virDomainSnapshotCreateXML.call(d, cXml.address(),
-                    diskOnly ? LibvirtLayout.SNAPSHOT_CREATE_DISK_ONLY | LibvirtLayout.SNAPSHOT_CREATE_ATOMIC : 0), "virDomainSnapshotCreateXML", name);
+            long s = LibvirtErrors.checkPointer(
+                    lv,
+                    lv.virDomainSnapshotCreateXML.call(
+                            d,
+                            cXml.address(),
+                            diskOnly
+                                    ? LibvirtLayout.SNAPSHOT_CREATE_DISK_ONLY | LibvirtLayout.SNAPSHOT_CREATE_ATOMIC
+                                    : 0),
+                    "virDomainSnapshotCreateXML",
+                    name);
             return snapshot(s, true);
         } finally {
             dom.release();
@@ -449,8 +476,8 @@ public final class LibvirtGuest implements Guest, AutoCloseable {
     /** Reads a snapshot's XML and frees the reference. */
     private Snapshot snapshot(long s, boolean free) {
         try {
-            String xml = lv.takeString(LibvirtErrors.checkPointer(lv, lv.virDomainSnapshotGetXMLDesc.call(s, 0),
-                    "virDomainSnapshotGetXMLDesc"));
+            String xml = lv.takeString(LibvirtErrors.checkPointer(
+                    lv, lv.virDomainSnapshotGetXMLDesc.call(s, 0), "virDomainSnapshotGetXMLDesc"));
             long current = lv.virDomainSnapshotIsCurrent.call(s, 0);
             if (current < 0) {
                 LibvirtErrors.discard(lv);
@@ -467,8 +494,13 @@ public final class LibvirtGuest implements Guest, AutoCloseable {
     public List<Snapshot> snapshots() {
         long d = dom.acquire();
         try {
-            List<Long> pointers = manager.listAll(lv.virDomainListAllSnapshots, d, 0, op("virDomainListAllSnapshots"),
-                    lv.virDomainSnapshotFree, s -> s);
+            List<Long> pointers = manager.listAll(
+                    lv.virDomainListAllSnapshots,
+                    d,
+                    0,
+                    op("virDomainListAllSnapshots"),
+                    lv.virDomainSnapshotFree,
+                    s -> s);
             List<Snapshot> result = new ArrayList<>(pointers.size());
             int i = 0;
             try {
@@ -506,7 +538,9 @@ public final class LibvirtGuest implements Guest, AutoCloseable {
 
     private long lookupSnapshot(long d, String snapshotName) {
         try (NativeMemory cName = lv.cString(snapshotName)) {
-            return LibvirtErrors.checkPointer(lv, lv.virDomainSnapshotLookupByName.call(d, cName.address(), 0),
+            return LibvirtErrors.checkPointer(
+                    lv,
+                    lv.virDomainSnapshotLookupByName.call(d, cName.address(), 0),
                     op("virDomainSnapshotLookupByName") + "[" + snapshotName + "]");
         }
     }

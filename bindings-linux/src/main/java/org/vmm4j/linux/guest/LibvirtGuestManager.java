@@ -16,11 +16,11 @@ import java.util.function.LongFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vmm4j.guest.Guest;
+import org.vmm4j.guest.GuestEventListener;
 import org.vmm4j.guest.GuestFilter;
 import org.vmm4j.guest.GuestManager;
 import org.vmm4j.guest.GuestSpec;
 import org.vmm4j.guest.GuestStats;
-import org.vmm4j.guest.GuestEventListener;
 import org.vmm4j.guest.NetworkSpec;
 import org.vmm4j.internal.nat.NativeCallback;
 import org.vmm4j.internal.nat.NativeFunction;
@@ -119,9 +119,9 @@ public final class LibvirtGuestManager implements GuestManager {
         LibvirtAuthenticator.CredentialType[] types = LibvirtAuthenticator.CredentialType.values();
         long c;
         try (NativeMemory cUri = lv.cString(uri);
-             NativeMemory credTypes = lv.access.allocate(4L * types.length);
-             NativeMemory auth = lv.access.allocate(LibvirtLayout.AUTH_SIZE);
-             NativeCallback callback = authCallback(lv, authenticator)) {
+                NativeMemory credTypes = lv.access.allocate(4L * types.length);
+                NativeMemory auth = lv.access.allocate(LibvirtLayout.AUTH_SIZE);
+                NativeCallback callback = authCallback(lv, authenticator)) {
             for (int i = 0; i < types.length; i++) {
                 credTypes.putInt(4L * i, types[i].value());
             }
@@ -137,9 +137,17 @@ public final class LibvirtGuestManager implements GuestManager {
 
     private static NativeCallback authCallback(Libvirt lv, LibvirtAuthenticator authenticator) {
         try {
-            MethodHandle target = MethodHandles.lookup().findStatic(LibvirtGuestManager.class, "answer",
-                    MethodType.methodType(int.class, Libvirt.class, LibvirtAuthenticator.class, long.class, int.class,
-                            long.class));
+            MethodHandle target = MethodHandles.lookup()
+                    .findStatic(
+                            LibvirtGuestManager.class,
+                            "answer",
+                            MethodType.methodType(
+                                    int.class,
+                                    Libvirt.class,
+                                    LibvirtAuthenticator.class,
+                                    long.class,
+                                    int.class,
+                                    long.class));
             target = MethodHandles.insertArguments(target, 0, lv, authenticator);
             return lv.access.upcall(target, Signature.of(INT, POINTER, INT, POINTER));
         } catch (ReflectiveOperationException e) {
@@ -223,8 +231,8 @@ public final class LibvirtGuestManager implements GuestManager {
     public String capabilitiesXml() {
         long c = conn.acquire();
         try {
-            return lv.takeString(LibvirtErrors.checkPointer(lv, lv.virConnectGetCapabilities.call(c),
-                    "virConnectGetCapabilities"));
+            return lv.takeString(
+                    LibvirtErrors.checkPointer(lv, lv.virConnectGetCapabilities.call(c), "virConnectGetCapabilities"));
         } finally {
             conn.release();
         }
@@ -237,9 +245,14 @@ public final class LibvirtGuestManager implements GuestManager {
 
     /** Like {@link #list(GuestFilter)}, typed: each guest holds a reference to close. */
     public List<LibvirtGuest> guests(GuestFilter filter) {
-        int flags = filter == GuestFilter.ACTIVE ? LibvirtLayout.LIST_DOMAINS_ACTIVE
+        int flags = filter == GuestFilter.ACTIVE
+                ? LibvirtLayout.LIST_DOMAINS_ACTIVE
                 : filter == GuestFilter.INACTIVE ? LibvirtLayout.LIST_DOMAINS_INACTIVE : 0;
-        return listAll(lv.virConnectListAllDomains, flags, "virConnectListAllDomains", lv.virDomainFree,
+        return listAll(
+                lv.virConnectListAllDomains,
+                flags,
+                "virConnectListAllDomains",
+                lv.virDomainFree,
                 d -> new LibvirtGuest(this, d));
     }
 
@@ -248,8 +261,13 @@ public final class LibvirtGuestManager implements GuestManager {
      * every element and frees the array with free(3). On a failure while wrapping, the references
      * not yet owned are freed with {@code freeElement}.
      */
-    <T> List<T> listAll(NativeFunction function, long owner, int flags, String operation, NativeFunction freeElement,
-                        LongFunction<T> wrap) {
+    <T> List<T> listAll(
+            NativeFunction function,
+            long owner,
+            int flags,
+            String operation,
+            NativeFunction freeElement,
+            LongFunction<T> wrap) {
         NativeMemory out = Scratch.take(lv.access);
         try {
             int n = LibvirtErrors.check(lv, function.call(owner, out.address(), flags), operation);
@@ -276,8 +294,8 @@ public final class LibvirtGuestManager implements GuestManager {
         }
     }
 
-    private <T> List<T> listAll(NativeFunction function, int flags, String operation, NativeFunction freeElement,
-                                LongFunction<T> wrap) {
+    private <T> List<T> listAll(
+            NativeFunction function, int flags, String operation, NativeFunction freeElement, LongFunction<T> wrap) {
         long c = conn.acquire();
         try {
             return listAll(function, c, flags, operation, freeElement, wrap);
@@ -303,7 +321,10 @@ public final class LibvirtGuestManager implements GuestManager {
     }
 
     public Optional<LibvirtGuest> findGuest(UUID uuid) {
-        long d = lookup(lv.virDomainLookupByUUIDString, uuid.toString(), "virDomainLookupByUUIDString",
+        long d = lookup(
+                lv.virDomainLookupByUUIDString,
+                uuid.toString(),
+                "virDomainLookupByUUIDString",
                 LibvirtException.NO_DOMAIN);
         return d == 0 ? Optional.empty() : Optional.of(new LibvirtGuest(this, d));
     }
@@ -362,7 +383,8 @@ public final class LibvirtGuestManager implements GuestManager {
     public LibvirtGuest defineXml(String xml) {
         long c = conn.acquire();
         try (NativeMemory cXml = lv.cString(xml)) {
-            long d = LibvirtErrors.checkPointer(lv, lv.virDomainDefineXML.call(c, cXml.address()), "virDomainDefineXML");
+            long d =
+                    LibvirtErrors.checkPointer(lv, lv.virDomainDefineXML.call(c, cXml.address()), "virDomainDefineXML");
             return new LibvirtGuest(this, d);
         } finally {
             conn.release();
@@ -408,7 +430,11 @@ public final class LibvirtGuestManager implements GuestManager {
     // --- networks ---
 
     public List<LibvirtNetwork> networks() {
-        return listAll(lv.virConnectListAllNetworks, 0, "virConnectListAllNetworks", lv.virNetworkFree,
+        return listAll(
+                lv.virConnectListAllNetworks,
+                0,
+                "virConnectListAllNetworks",
+                lv.virNetworkFree,
                 n -> new LibvirtNetwork(this, n));
     }
 
@@ -425,8 +451,8 @@ public final class LibvirtGuestManager implements GuestManager {
     public LibvirtNetwork defineNetworkXml(String xml) {
         long c = conn.acquire();
         try (NativeMemory cXml = lv.cString(xml)) {
-            long n = LibvirtErrors.checkPointer(lv, lv.virNetworkDefineXML.call(c, cXml.address()),
-                    "virNetworkDefineXML");
+            long n = LibvirtErrors.checkPointer(
+                    lv, lv.virNetworkDefineXML.call(c, cXml.address()), "virNetworkDefineXML");
             return new LibvirtNetwork(this, n);
         } finally {
             conn.release();
@@ -436,13 +462,17 @@ public final class LibvirtGuestManager implements GuestManager {
     // --- storage ---
 
     public List<LibvirtStoragePool> pools() {
-        return listAll(lv.virConnectListAllStoragePools, 0, "virConnectListAllStoragePools", lv.virStoragePoolFree,
+        return listAll(
+                lv.virConnectListAllStoragePools,
+                0,
+                "virConnectListAllStoragePools",
+                lv.virStoragePoolFree,
                 p -> new LibvirtStoragePool(this, p));
     }
 
     public Optional<LibvirtStoragePool> findPool(String name) {
-        long p = lookup(lv.virStoragePoolLookupByName, name, "virStoragePoolLookupByName",
-                LibvirtException.NO_STORAGE_POOL);
+        long p = lookup(
+                lv.virStoragePoolLookupByName, name, "virStoragePoolLookupByName", LibvirtException.NO_STORAGE_POOL);
         return p == 0 ? Optional.empty() : Optional.of(new LibvirtStoragePool(this, p));
     }
 
@@ -454,8 +484,8 @@ public final class LibvirtGuestManager implements GuestManager {
         String xml = StorageXml.directoryPool(name, path);
         long c = conn.acquire();
         try (NativeMemory cXml = lv.cString(xml)) {
-            long p = LibvirtErrors.checkPointer(lv, lv.virStoragePoolDefineXML.call(c, cXml.address(), 0),
-                    "virStoragePoolDefineXML");
+            long p = LibvirtErrors.checkPointer(
+                    lv, lv.virStoragePoolDefineXML.call(c, cXml.address(), 0), "virStoragePoolDefineXML");
             LibvirtStoragePool pool = new LibvirtStoragePool(this, p);
             try {
                 pool.build();
@@ -471,7 +501,8 @@ public final class LibvirtGuestManager implements GuestManager {
 
     /** The storage volume at {@code path}, if a pool of this connection holds it. */
     public Optional<LibvirtStorageVolume> findVolumeByPath(String path) {
-        long v = lookup(lv.virStorageVolLookupByPath, path, "virStorageVolLookupByPath", LibvirtException.NO_STORAGE_VOL);
+        long v = lookup(
+                lv.virStorageVolLookupByPath, path, "virStorageVolLookupByPath", LibvirtException.NO_STORAGE_VOL);
         return v == 0 ? Optional.empty() : Optional.of(new LibvirtStorageVolume(this, v));
     }
 

@@ -22,8 +22,8 @@ public final class LibvirtNetwork implements AutoCloseable {
         this.lv = manager.lv;
         this.net = new LibvirtHandle(this, network, lv.virNetworkFree, "libvirt network");
         try {
-            this.name = lv.access.readString(LibvirtErrors.checkPointer(lv, lv.virNetworkGetName.call(network),
-                    "virNetworkGetName"));
+            this.name = lv.access.readString(
+                    LibvirtErrors.checkPointer(lv, lv.virNetworkGetName.call(network), "virNetworkGetName"));
         } catch (RuntimeException e) {
             net.close();
             throw e;
@@ -57,7 +57,8 @@ public final class LibvirtNetwork implements AutoCloseable {
     public boolean autostart() {
         long n = net.acquire();
         try (NativeMemory out = lv.access.allocate(4)) {
-            LibvirtErrors.check(lv, lv.virNetworkGetAutostart.call(n, out.address()), "virNetworkGetAutostart(" + name + ")");
+            LibvirtErrors.check(
+                    lv, lv.virNetworkGetAutostart.call(n, out.address()), "virNetworkGetAutostart(" + name + ")");
             return out.getInt(0) != 0;
         } finally {
             net.release();
@@ -76,8 +77,8 @@ public final class LibvirtNetwork implements AutoCloseable {
     public String xml() {
         long n = net.acquire();
         try {
-            return lv.takeString(LibvirtErrors.checkPointer(lv, lv.virNetworkGetXMLDesc.call(n, 0),
-                    "virNetworkGetXMLDesc(" + name + ")"));
+            return lv.takeString(LibvirtErrors.checkPointer(
+                    lv, lv.virNetworkGetXMLDesc.call(n, 0), "virNetworkGetXMLDesc(" + name + ")"));
         } finally {
             net.release();
         }
@@ -91,7 +92,9 @@ public final class LibvirtNetwork implements AutoCloseable {
     public List<DhcpLease> leases() {
         long n = net.acquire();
         try (NativeMemory out = lv.access.allocate(8)) {
-            int count = LibvirtErrors.check(lv, lv.virNetworkGetDHCPLeases.call(n, 0, out.address(), 0),
+            int count = LibvirtErrors.check(
+                    lv,
+                    lv.virNetworkGetDHCPLeases.call(n, 0, out.address(), 0),
                     "virNetworkGetDHCPLeases(" + name + ")");
             long array = out.getLong(0);
             List<DhcpLease> result = new ArrayList<>(count);

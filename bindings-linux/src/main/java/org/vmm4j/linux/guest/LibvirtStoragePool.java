@@ -21,8 +21,8 @@ public final class LibvirtStoragePool implements AutoCloseable {
         this.lv = manager.lv;
         this.pool = new LibvirtHandle(this, p, lv.virStoragePoolFree, "libvirt storage pool");
         try {
-            this.name = lv.access.readString(LibvirtErrors.checkPointer(lv, lv.virStoragePoolGetName.call(p),
-                    "virStoragePoolGetName"));
+            this.name = lv.access.readString(
+                    LibvirtErrors.checkPointer(lv, lv.virStoragePoolGetName.call(p), "virStoragePoolGetName"));
         } catch (RuntimeException e) {
             pool.close();
             throw e;
@@ -75,8 +75,13 @@ public final class LibvirtStoragePool implements AutoCloseable {
     public List<LibvirtStorageVolume> volumes() {
         long p = pool.acquire();
         try {
-            return manager.listAll(lv.virStoragePoolListAllVolumes, p, 0, "virStoragePoolListAllVolumes(" + name + ")",
-                    lv.virStorageVolFree, v -> new LibvirtStorageVolume(manager, v));
+            return manager.listAll(
+                    lv.virStoragePoolListAllVolumes,
+                    p,
+                    0,
+                    "virStoragePoolListAllVolumes(" + name + ")",
+                    lv.virStorageVolFree,
+                    v -> new LibvirtStorageVolume(manager, v));
         } finally {
             pool.release();
         }
@@ -87,7 +92,8 @@ public final class LibvirtStoragePool implements AutoCloseable {
         try (NativeMemory cName = lv.cString(volumeName)) {
             long v = lv.virStorageVolLookupByName.call(p, cName.address());
             if (v == 0) {
-                LibvirtException e = LibvirtErrors.failure(lv, "virStorageVolLookupByName(" + name + "/" + volumeName + ")");
+                LibvirtException e =
+                        LibvirtErrors.failure(lv, "virStorageVolLookupByName(" + name + "/" + volumeName + ")");
                 if (e.code() == LibvirtException.NO_STORAGE_VOL) {
                     return Optional.empty();
                 }
@@ -104,7 +110,9 @@ public final class LibvirtStoragePool implements AutoCloseable {
         String xml = StorageXml.volume(spec);
         long p = pool.acquire();
         try (NativeMemory cXml = lv.cString(xml)) {
-            long v = LibvirtErrors.checkPointer(lv, lv.virStorageVolCreateXML.call(p, cXml.address(), 0),
+            long v = LibvirtErrors.checkPointer(
+                    lv,
+                    lv.virStorageVolCreateXML.call(p, cXml.address(), 0),
                     "virStorageVolCreateXML(" + name + "/" + spec.name() + ")");
             return new LibvirtStorageVolume(manager, v);
         } finally {

@@ -24,8 +24,8 @@ public final class LibvirtStorageVolume implements AutoCloseable {
         this.lv = manager.lv;
         this.vol = new LibvirtHandle(this, v, lv.virStorageVolFree, "libvirt storage volume");
         try {
-            this.name = lv.access.readString(LibvirtErrors.checkPointer(lv, lv.virStorageVolGetName.call(v),
-                    "virStorageVolGetName"));
+            this.name = lv.access.readString(
+                    LibvirtErrors.checkPointer(lv, lv.virStorageVolGetName.call(v), "virStorageVolGetName"));
         } catch (RuntimeException e) {
             vol.close();
             throw e;
@@ -40,8 +40,8 @@ public final class LibvirtStorageVolume implements AutoCloseable {
     public String path() {
         long v = vol.acquire();
         try {
-            return lv.takeString(LibvirtErrors.checkPointer(lv, lv.virStorageVolGetPath.call(v),
-                    "virStorageVolGetPath(" + name + ")"));
+            return lv.takeString(LibvirtErrors.checkPointer(
+                    lv, lv.virStorageVolGetPath.call(v), "virStorageVolGetPath(" + name + ")"));
         } finally {
             vol.release();
         }
@@ -50,8 +50,8 @@ public final class LibvirtStorageVolume implements AutoCloseable {
     public String xml() {
         long v = vol.acquire();
         try {
-            return lv.takeString(LibvirtErrors.checkPointer(lv, lv.virStorageVolGetXMLDesc.call(v, 0),
-                    "virStorageVolGetXMLDesc(" + name + ")"));
+            return lv.takeString(LibvirtErrors.checkPointer(
+                    lv, lv.virStorageVolGetXMLDesc.call(v, 0), "virStorageVolGetXMLDesc(" + name + ")"));
         } finally {
             vol.release();
         }
@@ -70,7 +70,8 @@ public final class LibvirtStorageVolume implements AutoCloseable {
     private long info(long field) {
         long v = vol.acquire();
         try (NativeMemory info = lv.access.allocate(LibvirtLayout.VOL_INFO_SIZE)) {
-            LibvirtErrors.check(lv, lv.virStorageVolGetInfo.call(v, info.address()), "virStorageVolGetInfo(" + name + ")");
+            LibvirtErrors.check(
+                    lv, lv.virStorageVolGetInfo.call(v, info.address()), "virStorageVolGetInfo(" + name + ")");
             return info.getLong(field);
         } finally {
             vol.release();
@@ -98,16 +99,20 @@ public final class LibvirtStorageVolume implements AutoCloseable {
         long c = manager.conn.acquire();
         long stream = 0;
         boolean finished = false;
-        try (InputStream in = Files.newInputStream(file); NativeMemory buffer = lv.access.allocate(CHUNK)) {
+        try (InputStream in = Files.newInputStream(file);
+                NativeMemory buffer = lv.access.allocate(CHUNK)) {
             stream = LibvirtErrors.checkPointer(lv, lv.virStreamNew.call(c, 0), "virStreamNew");
-            LibvirtErrors.check(lv, lv.virStorageVolUpload.call(v, stream, 0, size, 0), "virStorageVolUpload(" + name + ")");
+            LibvirtErrors.check(
+                    lv, lv.virStorageVolUpload.call(v, stream, 0, size, 0), "virStorageVolUpload(" + name + ")");
             byte[] chunk = new byte[CHUNK];
             int n;
             while ((n = in.read(chunk)) > 0) {
                 buffer.put(0, chunk, 0, n);
                 int off = 0;
                 while (off < n) {
-                    int sent = LibvirtErrors.check(lv, lv.virStreamSend.call(stream, buffer.address() + off, n - off),
+                    int sent = LibvirtErrors.check(
+                            lv,
+                            lv.virStreamSend.call(stream, buffer.address() + off, n - off),
                             "virStreamSend(" + name + ")");
                     off += sent;
                 }

@@ -12,8 +12,7 @@ import org.w3c.dom.Element;
 
 /** {@link NetworkSpec} to network XML (https://libvirt.org/formatnetwork.html) and back. */
 public final class NetworkXml {
-    private NetworkXml() {
-    }
+    private NetworkXml() {}
 
     public static String toXml(NetworkSpec spec) {
         Document document = XmlDocuments.create("network");
@@ -52,11 +51,13 @@ public final class NetworkXml {
         String name = text(network, "name");
         String forward = attribute(child(network, "forward"), "mode");
         String bridge = attribute(child(network, "bridge"), "name");
-        NetworkSpec.Mode mode = forward == null ? NetworkSpec.Mode.ISOLATED
-                : forward.equals("nat") ? NetworkSpec.Mode.NAT
-                : forward.equals("route") ? NetworkSpec.Mode.ROUTED
-                : forward.equals("bridge") ? NetworkSpec.Mode.BRIDGE
-                : NetworkSpec.Mode.NAT;
+        NetworkSpec.Mode mode = forward == null
+                ? NetworkSpec.Mode.ISOLATED
+                : forward.equals("nat")
+                        ? NetworkSpec.Mode.NAT
+                        : forward.equals("route")
+                                ? NetworkSpec.Mode.ROUTED
+                                : forward.equals("bridge") ? NetworkSpec.Mode.BRIDGE : NetworkSpec.Mode.NAT;
         if (mode == NetworkSpec.Mode.BRIDGE) {
             return NetworkSpec.bridge(name, bridge);
         }

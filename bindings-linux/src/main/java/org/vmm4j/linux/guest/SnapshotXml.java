@@ -12,8 +12,7 @@ import org.w3c.dom.Element;
 
 /** Snapshot XML (https://libvirt.org/formatsnapshot.html) to and from {@link Snapshot}. */
 final class SnapshotXml {
-    private SnapshotXml() {
-    }
+    private SnapshotXml() {}
 
     static String toXml(String name, String description) {
         SafeNames.require("snapshot name", name, 255);
@@ -31,9 +30,13 @@ final class SnapshotXml {
         String created = text(root, "creationTime");
         String state = text(root, "state");
         String description = text(root, "description");
-        return new Snapshot(text(root, "name"), description == null ? "" : description,
+        return new Snapshot(
+                text(root, "name"),
+                description == null ? "" : description,
                 created == null ? Instant.EPOCH : Instant.ofEpochSecond(Long.parseLong(created)),
-                guestState(state), current, "disk-snapshot".equals(state));
+                guestState(state),
+                current,
+                "disk-snapshot".equals(state));
     }
 
     private static GuestState guestState(String state) {
@@ -41,14 +44,23 @@ final class SnapshotXml {
             return GuestState.UNKNOWN;
         }
         switch (state) {
-            case "running": return GuestState.RUNNING;
-            case "blocked": return GuestState.BLOCKED;
-            case "paused": return GuestState.PAUSED;
-            case "shutdown": return GuestState.SHUTTING_DOWN;
-            case "shutoff": case "disk-snapshot": return GuestState.STOPPED;
-            case "crashed": return GuestState.CRASHED;
-            case "pmsuspended": return GuestState.SUSPENDED;
-            default: return GuestState.UNKNOWN;
+            case "running":
+                return GuestState.RUNNING;
+            case "blocked":
+                return GuestState.BLOCKED;
+            case "paused":
+                return GuestState.PAUSED;
+            case "shutdown":
+                return GuestState.SHUTTING_DOWN;
+            case "shutoff":
+            case "disk-snapshot":
+                return GuestState.STOPPED;
+            case "crashed":
+                return GuestState.CRASHED;
+            case "pmsuspended":
+                return GuestState.SUSPENDED;
+            default:
+                return GuestState.UNKNOWN;
         }
     }
 }

@@ -15,8 +15,7 @@ import org.w3c.dom.Element;
 final class StorageXml {
     private static final Logger LOG = LoggerFactory.getLogger(StorageXml.class);
 
-    private StorageXml() {
-    }
+    private StorageXml() {}
 
     static String directoryPool(String name, String path) {
         SafeNames.require("pool name", name, 63);
@@ -52,8 +51,13 @@ final class StorageXml {
     private static String backingFormatHint(String path) {
         try (var in = java.nio.file.Files.newInputStream(java.nio.file.Path.of(path))) {
             byte[] magic = in.readNBytes(4);
-            return magic.length == 4 && magic[0] == 'Q' && magic[1] == 'F' && magic[2] == 'I' && (magic[3] & 0xff) == 0xfb
-                    ? "qcow2" : "raw";
+            return magic.length == 4
+                            && magic[0] == 'Q'
+                            && magic[1] == 'F'
+                            && magic[2] == 'I'
+                            && (magic[3] & 0xff) == 0xfb
+                    ? "qcow2"
+                    : "raw";
         } catch (java.io.IOException | RuntimeException e) {
             LOG.debug("cannot read backing file {} to tell its format; assuming qcow2", path, e);
             return "qcow2"; // not readable here (a remote host): the usual overlay chain

@@ -26,8 +26,7 @@ import org.xml.sax.SAXException;
  * is escaped by the serializer. Parsing refuses DOCTYPEs and external entities.
  */
 final class XmlDocuments {
-    private XmlDocuments() {
-    }
+    private XmlDocuments() {}
 
     private static DocumentBuilder builder() {
         try {
@@ -159,16 +158,31 @@ final class XmlDocuments {
 
     static long unitFactor(String unit) {
         switch (unit) {
-            case "b": case "bytes": return 1;
-            case "KB": return 1000;
-            case "k": case "KiB": return 1L << 10;
-            case "MB": return 1000_000;
-            case "M": case "MiB": return 1L << 20;
-            case "GB": return 1000_000_000;
-            case "G": case "GiB": return 1L << 30;
-            case "TB": return 1000_000_000_000L;
-            case "T": case "TiB": return 1L << 40;
-            default: throw new IllegalArgumentException("unknown size unit '" + unit + "'");
+            case "b":
+            case "bytes":
+                return 1;
+            case "KB":
+                return 1000;
+            case "k":
+            case "KiB":
+                return 1L << 10;
+            case "MB":
+                return 1000_000;
+            case "M":
+            case "MiB":
+                return 1L << 20;
+            case "GB":
+                return 1000_000_000;
+            case "G":
+            case "GiB":
+                return 1L << 30;
+            case "TB":
+                return 1000_000_000_000L;
+            case "T":
+            case "TiB":
+                return 1L << 40;
+            default:
+                throw new IllegalArgumentException("unknown size unit '" + unit + "'");
         }
     }
 }

@@ -1,7 +1,6 @@
 package org.vmm4j.linux.host;
 
 import java.util.Optional;
-
 import org.vmm4j.internal.HostText;
 
 /** The x86 CPU vendor, which decides the KVM module: {@code kvm_intel} or {@code kvm_amd}. */

@@ -31,7 +31,11 @@ public enum LinuxFamily {
                 continue;
             }
             String key = line.substring(0, eq).strip();
-            String value = line.substring(eq + 1).strip().replace("\"", "").replace("'", "").toLowerCase(Locale.ROOT);
+            String value = line.substring(eq + 1)
+                    .strip()
+                    .replace("\"", "")
+                    .replace("'", "")
+                    .toLowerCase(Locale.ROOT);
             if (key.equals("ID")) {
                 ids.add(0, value);
             } else if (key.equals("ID_LIKE")) {

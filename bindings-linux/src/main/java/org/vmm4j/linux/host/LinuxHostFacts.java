@@ -3,7 +3,6 @@ package org.vmm4j.linux.host;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.OptionalInt;
-
 import org.vmm4j.Fact;
 import org.vmm4j.VmmException;
 import org.vmm4j.host.HostFacts;

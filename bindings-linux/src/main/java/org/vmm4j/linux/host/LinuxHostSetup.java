@@ -17,6 +17,7 @@ import org.vmm4j.host.SafeNames;
 public final class LinuxHostSetup {
     /** Where libvirt packages install the definition of the {@code default} NAT network (192.168.122.0/24). */
     public static final String DEFAULT_NETWORK_XML = "/usr/share/libvirt/networks/default.xml";
+
     private static final List<String> VIRSH = List.of("virsh", "--connect", "qemu:///system");
 
     private final LinuxFamily family;
@@ -53,9 +54,17 @@ public final class LinuxHostSetup {
     /** The package names this family needs. */
     public List<String> packages() {
         return switch (family) {
-            case DEBIAN -> List.of("qemu-system-x86", "qemu-utils", "libvirt-daemon-system", "libvirt-clients", "virtinst", "ovmf");
+            case DEBIAN ->
+                List.of(
+                        "qemu-system-x86",
+                        "qemu-utils",
+                        "libvirt-daemon-system",
+                        "libvirt-clients",
+                        "virtinst",
+                        "ovmf");
             case FEDORA -> List.of("qemu-kvm", "qemu-img", "libvirt", "virt-install", "edk2-ovmf");
-            case ALPINE -> List.of("qemu-system-x86_64", "qemu-img", "libvirt-daemon", "libvirt-qemu", "ovmf", "dnsmasq");
+            case ALPINE ->
+                List.of("qemu-system-x86_64", "qemu-img", "libvirt-daemon", "libvirt-qemu", "ovmf", "dnsmasq");
             case SUSE -> List.of("qemu-kvm", "qemu-tools", "libvirt", "virt-install", "qemu-ovmf-x86_64");
         };
     }
@@ -67,30 +76,49 @@ public final class LinuxHostSetup {
         switch (family) {
             case DEBIAN -> {
                 steps.add(asRoot("refresh the apt package index", List.of("apt-get", "update"), installed));
-                steps.add(asRoot("install QEMU, libvirt and UEFI firmware",
+                steps.add(asRoot(
+                        "install QEMU, libvirt and UEFI firmware",
                         concat(List.of("env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y"), packages),
                         installed));
             }
-            case FEDORA -> steps.add(asRoot("install QEMU, libvirt and UEFI firmware",
-                    concat(List.of("dnf", "install", "-y"), packages), installed));
-            case ALPINE -> steps.add(asRoot("install QEMU, libvirt and UEFI firmware",
-                    concat(List.of("apk", "add"), packages), installed));
-            case SUSE -> steps.add(asRoot("install QEMU, libvirt and UEFI firmware",
-                    concat(List.of("zypper", "--non-interactive", "install"), packages), installed));
+            case FEDORA ->
+                steps.add(asRoot(
+                        "install QEMU, libvirt and UEFI firmware",
+                        concat(List.of("dnf", "install", "-y"), packages),
+                        installed));
+            case ALPINE ->
+                steps.add(asRoot(
+                        "install QEMU, libvirt and UEFI firmware", concat(List.of("apk", "add"), packages), installed));
+            case SUSE ->
+                steps.add(asRoot(
+                        "install QEMU, libvirt and UEFI firmware",
+                        concat(List.of("zypper", "--non-interactive", "install"), packages),
+                        installed));
         }
         if (cpuVendor != null) {
-            steps.add(asRoot("load the " + cpuVendor.kvmModule() + " kernel module",
-                    List.of("modprobe", cpuVendor.kvmModule()), List.of("test", "-c", "/dev/kvm")));
+            steps.add(asRoot(
+                    "load the " + cpuVendor.kvmModule() + " kernel module",
+                    List.of("modprobe", cpuVendor.kvmModule()),
+                    List.of("test", "-c", "/dev/kvm")));
         }
         if (family == LinuxFamily.ALPINE) {
-            steps.add(asRoot("start libvirtd at boot (OpenRC)", List.of("rc-update", "add", "libvirtd", "default"),
-                    List.of("rc-update", "show", "default"), "^\\s*libvirtd\\s*\\|"));
-            steps.add(asRoot("start libvirtd now", List.of("rc-service", "libvirtd", "start"),
+            steps.add(asRoot(
+                    "start libvirtd at boot (OpenRC)",
+                    List.of("rc-update", "add", "libvirtd", "default"),
+                    List.of("rc-update", "show", "default"),
+                    "^\\s*libvirtd\\s*\\|"));
+            steps.add(asRoot(
+                    "start libvirtd now",
+                    List.of("rc-service", "libvirtd", "start"),
                     List.of("rc-service", "libvirtd", "status")));
         } else {
-            steps.add(asRoot("start libvirtd at boot", List.of("systemctl", "enable", "libvirtd"),
+            steps.add(asRoot(
+                    "start libvirtd at boot",
+                    List.of("systemctl", "enable", "libvirtd"),
                     List.of("systemctl", "is-enabled", "--quiet", "libvirtd")));
-            steps.add(asRoot("start libvirtd now", List.of("systemctl", "start", "libvirtd"),
+            steps.add(asRoot(
+                    "start libvirtd now",
+                    List.of("systemctl", "start", "libvirtd"),
                     List.of("systemctl", "is-active", "--quiet", "libvirtd")));
         }
         if (user != null) {
@@ -98,17 +126,26 @@ public final class LinuxHostSetup {
                 List<String> argv = family == LinuxFamily.ALPINE
                         ? List.of("addgroup", user, group)
                         : List.of("usermod", "--append", "--groups", group, user);
-                steps.add(asRoot("add " + user + " to group " + group + " (effective at next login)", argv,
-                        List.of("id", "-nG", user), "(^|\\s)" + group + "(\\s|$)"));
+                steps.add(asRoot(
+                        "add " + user + " to group " + group + " (effective at next login)",
+                        argv,
+                        List.of("id", "-nG", user),
+                        "(^|\\s)" + group + "(\\s|$)"));
             }
         }
         List<String> netInfo = concat(VIRSH, List.of("net-info", "default"));
-        steps.add(asRoot("define libvirt's default NAT network", concat(VIRSH, List.of("net-define", networkXml)),
-                netInfo));
-        steps.add(asRoot("start the default network at boot", concat(VIRSH, List.of("net-autostart", "default")),
-                netInfo, "^Autostart:\\s+yes"));
-        steps.add(asRoot("start the default network now", concat(VIRSH, List.of("net-start", "default")),
-                netInfo, "^Active:\\s+yes"));
+        steps.add(asRoot(
+                "define libvirt's default NAT network", concat(VIRSH, List.of("net-define", networkXml)), netInfo));
+        steps.add(asRoot(
+                "start the default network at boot",
+                concat(VIRSH, List.of("net-autostart", "default")),
+                netInfo,
+                "^Autostart:\\s+yes"));
+        steps.add(asRoot(
+                "start the default network now",
+                concat(VIRSH, List.of("net-start", "default")),
+                netInfo,
+                "^Active:\\s+yes"));
         return new HostPlan("enable KVM and libvirt (" + family.name().toLowerCase(Locale.ROOT) + " family)", steps);
     }
 

@@ -7,7 +7,6 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
 import org.vmm4j.Fact;
 import org.vmm4j.HypervisorInfo;
 import org.vmm4j.VmmException;
@@ -37,13 +36,20 @@ public final class LinuxProbe {
     public static final Path LIB_MODULES = Path.of("/lib/modules");
     /** The vendor modules, in the order their {@code nested} parameter is looked for. */
     public static final List<String> VENDOR_MODULES = List.of("kvm_intel", "kvm_amd", "kvm_pvm");
-    public static final List<Path> LIBVIRT_SOCKETS = List.of(Path.of("/var/run/libvirt/libvirt-sock"),
-            Path.of("/run/libvirt/libvirt-sock"), Path.of("/var/run/libvirt/virtqemud-sock"),
+
+    public static final List<Path> LIBVIRT_SOCKETS = List.of(
+            Path.of("/var/run/libvirt/libvirt-sock"),
+            Path.of("/run/libvirt/libvirt-sock"),
+            Path.of("/var/run/libvirt/virtqemud-sock"),
             Path.of("/run/libvirt/virtqemud-sock"));
-    public static final List<Path> QEMU_BINARIES = List.of(Path.of("/usr/bin/qemu-system-x86_64"),
-            Path.of("/usr/libexec/qemu-kvm"), Path.of("/usr/local/bin/qemu-system-x86_64"));
-    public static final List<Path> OVMF = List.of(Path.of("/usr/share/OVMF/OVMF_CODE.fd"),
-            Path.of("/usr/share/OVMF/OVMF_CODE_4M.fd"), Path.of("/usr/share/edk2/ovmf/OVMF_CODE.fd"),
+    public static final List<Path> QEMU_BINARIES = List.of(
+            Path.of("/usr/bin/qemu-system-x86_64"),
+            Path.of("/usr/libexec/qemu-kvm"),
+            Path.of("/usr/local/bin/qemu-system-x86_64"));
+    public static final List<Path> OVMF = List.of(
+            Path.of("/usr/share/OVMF/OVMF_CODE.fd"),
+            Path.of("/usr/share/OVMF/OVMF_CODE_4M.fd"),
+            Path.of("/usr/share/edk2/ovmf/OVMF_CODE.fd"),
             Path.of("/usr/share/qemu/OVMF.fd"));
     private static final Pattern QEMU_VERSION = Pattern.compile("version (\\S+)");
 
@@ -77,7 +83,8 @@ public final class LinuxProbe {
         boolean vendorModule = modules.size() > (modules.contains("kvm") ? 1 : 0);
         b.enabled(device || vendorModule ? Fact.YES : modulesVisible ? Fact.NO : Fact.UNKNOWN);
 
-        Optional<String> release = facts.sysctl("kernel.osrelease").map(String::strip).filter(r -> !r.isEmpty());
+        Optional<String> release =
+                facts.sysctl("kernel.osrelease").map(String::strip).filter(r -> !r.isEmpty());
         release.ifPresent(r -> b.version(r).detail("hostKernel", r));
         b.kernelSupported(kernelSupport(device || modules.contains("kvm"), release));
 
@@ -101,8 +108,10 @@ public final class LinuxProbe {
         if (cpuFlags == Fact.YES) {
             b.cpuSupported(Fact.YES).detail("cpuSupportedBy", "vmx/svm in /proc/cpuinfo");
         } else if (api != null) {
-            b.cpuSupported(Fact.YES).detail("cpuSupportedBy",
-                    "KVM answers although /proc/cpuinfo lists no vmx/svm (nested or PVM-based KVM)");
+            b.cpuSupported(Fact.YES)
+                    .detail(
+                            "cpuSupportedBy",
+                            "KVM answers although /proc/cpuinfo lists no vmx/svm (nested or PVM-based KVM)");
         } else {
             b.cpuSupported(cpuFlags);
         }
@@ -140,10 +149,12 @@ public final class LinuxProbe {
 
     /** Whether the first {@code flags} line lists vmx or svm; UNKNOWN without a flags line. */
     private static Fact virtualizationFlags(String cpuinfo) {
-        return HostText.value(cpuinfo, "flags", ':').map(flags -> {
-            String padded = " " + flags + " ";
-            return Fact.of(padded.contains(" vmx ") || padded.contains(" svm "));
-        }).orElse(Fact.UNKNOWN);
+        return HostText.value(cpuinfo, "flags", ':')
+                .map(flags -> {
+                    String padded = " " + flags + " ";
+                    return Fact.of(padded.contains(" vmx ") || padded.contains(" svm "));
+                })
+                .orElse(Fact.UNKNOWN);
     }
 
     public HypervisorInfo libvirt() {

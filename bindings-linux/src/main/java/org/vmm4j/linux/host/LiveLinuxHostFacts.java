@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.OptionalInt;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vmm4j.Fact;
@@ -85,8 +84,8 @@ public final class LiveLinuxHostFacts extends LiveHostFacts implements LinuxHost
     public Optional<String> libvirtVersion() {
         NativeAccess access = NativeAccess.get();
         NativeLibrary library = access.load("libvirt.so.0");
-        NativeFunction getVersion = library.function("virGetVersion",
-                Signature.of(CType.INT, CType.POINTER, CType.POINTER, CType.POINTER));
+        NativeFunction getVersion =
+                library.function("virGetVersion", Signature.of(CType.INT, CType.POINTER, CType.POINTER, CType.POINTER));
         try (NativeMemory version = access.allocate(8)) {
             if (getVersion.call(version.address(), 0, 0) != 0) {
                 return Optional.empty();

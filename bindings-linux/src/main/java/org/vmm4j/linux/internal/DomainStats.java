@@ -22,19 +22,25 @@ import org.vmm4j.linux.abi.LibvirtLayout;
  * put in the raw map and, when the name is one the typed parts carry, in the typed figure it names.
  */
 public final class DomainStats {
-    static final int STATS = LibvirtLayout.STATS_STATE | LibvirtLayout.STATS_CPU_TOTAL | LibvirtLayout.STATS_BALLOON
-            | LibvirtLayout.STATS_VCPU | LibvirtLayout.STATS_INTERFACE | LibvirtLayout.STATS_BLOCK;
+    static final int STATS = LibvirtLayout.STATS_STATE
+            | LibvirtLayout.STATS_CPU_TOTAL
+            | LibvirtLayout.STATS_BALLOON
+            | LibvirtLayout.STATS_VCPU
+            | LibvirtLayout.STATS_INTERFACE
+            | LibvirtLayout.STATS_BLOCK;
 
-    private DomainStats() {
-    }
+    private DomainStats() {}
 
     /** Every guest's statistics on the connection {@code conn} (pinned by the caller). */
     public static List<GuestStats> query(Libvirt lv, long conn, GuestFilter filter) {
-        int flags = filter == GuestFilter.ACTIVE ? LibvirtLayout.LIST_DOMAINS_ACTIVE
+        int flags = filter == GuestFilter.ACTIVE
+                ? LibvirtLayout.LIST_DOMAINS_ACTIVE
                 : filter == GuestFilter.INACTIVE ? LibvirtLayout.LIST_DOMAINS_INACTIVE : 0;
         NativeMemory out = Scratch.take(lv.access);
         try {
-            int n = LibvirtErrors.check(lv, lv.virConnectGetAllDomainStats.call(conn, STATS, out.address(), flags),
+            int n = LibvirtErrors.check(
+                    lv,
+                    lv.virConnectGetAllDomainStats.call(conn, STATS, out.address(), flags),
                     "virConnectGetAllDomainStats");
             long array = out.getLong(0);
             if (array == 0) {
@@ -45,8 +51,12 @@ public final class DomainStats {
                 GuestStats[] result = new GuestStats[n];
                 for (int i = 0; i < n; i++) {
                     NativeMemory record = lv.access.view(records.getLong(8L * i), LibvirtLayout.STATS_RECORD_SIZE);
-                    String name = lv.access.readString(lv.virDomainGetName.call(record.getLong(LibvirtLayout.STATS_RECORD_DOM)));
-                    result[i] = decode(lv.access, name, record.getLong(LibvirtLayout.STATS_RECORD_PARAMS),
+                    String name = lv.access.readString(
+                            lv.virDomainGetName.call(record.getLong(LibvirtLayout.STATS_RECORD_DOM)));
+                    result[i] = decode(
+                            lv.access,
+                            name,
+                            record.getLong(LibvirtLayout.STATS_RECORD_PARAMS),
                             record.getInt(LibvirtLayout.STATS_RECORD_NPARAMS));
                 }
                 return List.of(result);
@@ -182,11 +192,12 @@ public final class DomainStats {
                 if (isNumber) {
                     nets().number(key.index, slot - TypedParameterKey.NET_COUNTER, number);
                 }
-            } else if (slot == TypedParameterKey.BLOCK_NAME || slot == TypedParameterKey.BLOCK_PATH
+            } else if (slot == TypedParameterKey.BLOCK_NAME
+                    || slot == TypedParameterKey.BLOCK_PATH
                     || slot == TypedParameterKey.NET_NAME) {
                 if (value instanceof String s) {
-                    (slot == TypedParameterKey.NET_NAME ? nets() : blocks()).string(key.index,
-                            slot == TypedParameterKey.BLOCK_PATH ? 1 : 0, s);
+                    (slot == TypedParameterKey.NET_NAME ? nets() : blocks())
+                            .string(key.index, slot == TypedParameterKey.BLOCK_PATH ? 1 : 0, s);
                 }
             } else if (isNumber) {
                 switch (slot) {
@@ -201,8 +212,7 @@ public final class DomainStats {
                     case TypedParameterKey.BLOCK_COUNT -> blockCount = number;
                     case TypedParameterKey.VCPU_STATE -> vcpus().number(key.index, 0, number);
                     case TypedParameterKey.VCPU_TIME -> vcpus().number(key.index, 1, number);
-                    default -> {
-                    }
+                    default -> {}
                 }
             }
         }
@@ -214,8 +224,8 @@ public final class DomainStats {
                 List<GuestStats.Vcpu> list = new ArrayList<>();
                 for (int i = 0; i < vcpuCount && i < vcpus.rows; i++) {
                     if (vcpus.present[i]) {
-                        list.add(new GuestStats.Vcpu(i, (int) vcpus.number(i, 0),
-                                Duration.ofNanos(Math.max(0, vcpus.number(i, 1)))));
+                        list.add(new GuestStats.Vcpu(
+                                i, (int) vcpus.number(i, 0), Duration.ofNanos(Math.max(0, vcpus.number(i, 1)))));
                     }
                 }
                 vcpuList = List.copyOf(list);
@@ -223,11 +233,19 @@ public final class DomainStats {
             List<GuestStats.Interface> interfaces = List.of();
             if (netCount > 0) {
                 Rows nets = nets();
-                GuestStats.Interface[] list = new GuestStats.Interface[(int) Math.min(netCount, TypedParameterKey.MAX_INDEX)];
+                GuestStats.Interface[] list =
+                        new GuestStats.Interface[(int) Math.min(netCount, TypedParameterKey.MAX_INDEX)];
                 for (int i = 0; i < list.length; i++) {
-                    list[i] = new GuestStats.Interface(nets.string(i, 0), nets.number(i, 0), nets.number(i, 1),
-                            nets.number(i, 2), nets.number(i, 3), nets.number(i, 4), nets.number(i, 5),
-                            nets.number(i, 6), nets.number(i, 7));
+                    list[i] = new GuestStats.Interface(
+                            nets.string(i, 0),
+                            nets.number(i, 0),
+                            nets.number(i, 1),
+                            nets.number(i, 2),
+                            nets.number(i, 3),
+                            nets.number(i, 4),
+                            nets.number(i, 5),
+                            nets.number(i, 6),
+                            nets.number(i, 7));
                 }
                 interfaces = List.of(list);
             }
@@ -236,15 +254,29 @@ public final class DomainStats {
                 Rows blocks = blocks();
                 GuestStats.Block[] list = new GuestStats.Block[(int) Math.min(blockCount, TypedParameterKey.MAX_INDEX)];
                 for (int i = 0; i < list.length; i++) {
-                    list[i] = new GuestStats.Block(blocks.string(i, 0), blocks.string(i, 1), blocks.number(i, 0),
-                            blocks.number(i, 1), blocks.number(i, 2), blocks.number(i, 3), blocks.number(i, 4),
+                    list[i] = new GuestStats.Block(
+                            blocks.string(i, 0),
+                            blocks.string(i, 1),
+                            blocks.number(i, 0),
+                            blocks.number(i, 1),
+                            blocks.number(i, 2),
+                            blocks.number(i, 3),
+                            blocks.number(i, 4),
                             blocks.number(i, 5));
                 }
                 blockList = List.of(list);
             }
-            return new GuestStats(name, DomainState.of((int) state), (int) reason, Duration.ofNanos(cpuTime),
-                    balloonCurrent < 0 ? -1 : balloonCurrent << 10, balloonMaximum < 0 ? -1 : balloonMaximum << 10,
-                    vcpuList, interfaces, blockList, raw);
+            return new GuestStats(
+                    name,
+                    DomainState.of((int) state),
+                    (int) reason,
+                    Duration.ofNanos(cpuTime),
+                    balloonCurrent < 0 ? -1 : balloonCurrent << 10,
+                    balloonMaximum < 0 ? -1 : balloonMaximum << 10,
+                    vcpuList,
+                    interfaces,
+                    blockList,
+                    raw);
         }
     }
 

@@ -199,8 +199,8 @@ public final class Libvirt {
         virDomainInterfaceFree = f("virDomainInterfaceFree", VOID, POINTER);
         virConnectGetAllDomainStats = f("virConnectGetAllDomainStats", INT, POINTER, INT, POINTER, INT);
         virDomainStatsRecordListFree = f("virDomainStatsRecordListFree", VOID, POINTER);
-        virConnectDomainEventRegisterAny = f("virConnectDomainEventRegisterAny", INT,
-                POINTER, POINTER, INT, POINTER, POINTER, POINTER);
+        virConnectDomainEventRegisterAny =
+                f("virConnectDomainEventRegisterAny", INT, POINTER, POINTER, INT, POINTER, POINTER, POINTER);
         virConnectDomainEventDeregisterAny = f("virConnectDomainEventDeregisterAny", INT, POINTER, INT);
 
         virDomainSnapshotCreateXML = f("virDomainSnapshotCreateXML", POINTER, POINTER, POINTER, INT);

@@ -5,13 +5,13 @@ import static org.vmm4j.internal.nat.CType.VOID;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.vmm4j.internal.nat.NativeCallback;
 import org.vmm4j.internal.nat.NativeMemory;
 import org.vmm4j.internal.nat.Signature;
 import org.vmm4j.linux.abi.LibvirtLayout;
 import org.vmm4j.linux.guest.LibvirtException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Turns libvirt failures into {@link LibvirtException}s.
@@ -26,22 +26,22 @@ import org.slf4j.LoggerFactory;
 public final class LibvirtErrors {
     private static final Logger LOG = LoggerFactory.getLogger(LibvirtErrors.class);
 
-    private record Reported(int code, int domain, String message) {
-    }
+    private record Reported(int code, int domain, String message) {}
 
     private static final ThreadLocal<Reported> LAST = new ThreadLocal<>();
     private static volatile Libvirt libvirt;
+
     @SuppressWarnings("unused") // kept reachable for as long as libvirt may call it
     private static NativeCallback handler;
 
-    private LibvirtErrors() {
-    }
+    private LibvirtErrors() {}
 
     static void install(Libvirt lv) {
         libvirt = lv;
         try {
-            var target = MethodHandles.lookup().findStatic(LibvirtErrors.class, "onError",
-                    MethodType.methodType(void.class, long.class, long.class));
+            var target = MethodHandles.lookup()
+                    .findStatic(
+                            LibvirtErrors.class, "onError", MethodType.methodType(void.class, long.class, long.class));
             handler = lv.access.upcall(target, Signature.of(VOID, POINTER, POINTER));
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException(e);

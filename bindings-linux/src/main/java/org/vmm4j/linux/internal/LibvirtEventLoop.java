@@ -6,10 +6,10 @@ import static org.vmm4j.internal.nat.CType.VOID;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
-import org.vmm4j.internal.nat.NativeCallback;
-import org.vmm4j.internal.nat.Signature;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.vmm4j.internal.nat.NativeCallback;
+import org.vmm4j.internal.nat.Signature;
 
 /**
  * libvirt's default event loop ({@code virEventRunDefaultImpl}) on a daemon thread of vmm4j's. One
@@ -27,8 +27,7 @@ public final class LibvirtEventLoop {
     /** Wakes the loop from poll(2) when it must stop; process-lifetime, never freed. */
     private static NativeCallback wakeStub;
 
-    private LibvirtEventLoop() {
-    }
+    private LibvirtEventLoop() {}
 
     static void acquire(Libvirt lv) {
         synchronized (LOCK) {
@@ -37,8 +36,11 @@ public final class LibvirtEventLoop {
             }
             if (wakeStub == null) {
                 try {
-                    var target = MethodHandles.lookup().findStatic(LibvirtEventLoop.class, "onWake",
-                            MethodType.methodType(void.class, int.class, long.class));
+                    var target = MethodHandles.lookup()
+                            .findStatic(
+                                    LibvirtEventLoop.class,
+                                    "onWake",
+                                    MethodType.methodType(void.class, int.class, long.class));
                     wakeStub = lv.access.upcall(target, Signature.of(VOID, INT, POINTER));
                 } catch (ReflectiveOperationException e) {
                     users--;
@@ -87,11 +89,14 @@ public final class LibvirtEventLoop {
     private static void run(Libvirt lv) {
         while (running) {
             if (lv.virEventRunDefaultImpl.call() < 0) {
-                LOG.debug("{}", LibvirtErrors.failure(lv, "virEventRunDefaultImpl").getMessage());
+                LOG.debug(
+                        "{}",
+                        LibvirtErrors.failure(lv, "virEventRunDefaultImpl").getMessage());
                 try {
                     Thread.sleep(10);
                 } catch (InterruptedException e) {
-                    LOG.warn("libvirt event loop thread interrupted: it stops, and guest events are no longer delivered");
+                    LOG.warn(
+                            "libvirt event loop thread interrupted: it stops, and guest events are no longer delivered");
                     return;
                 }
             }

@@ -11,13 +11,13 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.vmm4j.guest.GuestEvent;
 import org.vmm4j.guest.GuestEventListener;
 import org.vmm4j.internal.nat.NativeCallback;
 import org.vmm4j.internal.nat.Signature;
 import org.vmm4j.linux.abi.LibvirtLayout;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Lifecycle and reboot events of one connection, delivered to its listeners on the event loop
@@ -52,10 +52,16 @@ public final class LibvirtEvents {
             return;
         }
         var lookup = MethodHandles.lookup();
-        lifecycleStub = lv.access.upcall(lookup.findStatic(LibvirtEvents.class, "onLifecycle",
+        lifecycleStub = lv.access.upcall(
+                lookup.findStatic(
+                        LibvirtEvents.class,
+                        "onLifecycle",
                         MethodType.methodType(int.class, long.class, long.class, int.class, int.class, long.class)),
                 Signature.of(INT, POINTER, POINTER, INT, INT, POINTER));
-        rebootStub = lv.access.upcall(lookup.findStatic(LibvirtEvents.class, "onReboot",
+        rebootStub = lv.access.upcall(
+                lookup.findStatic(
+                        LibvirtEvents.class,
+                        "onReboot",
                         MethodType.methodType(void.class, long.class, long.class, long.class)),
                 Signature.of(VOID, POINTER, POINTER, POINTER));
     }
@@ -81,11 +87,15 @@ public final class LibvirtEvents {
         REGISTRY.put(id, this);
         long c = conn.acquire();
         try {
-            lifecycleCallback = LibvirtErrors.check(lv, lv.virConnectDomainEventRegisterAny.call(c, 0,
-                    LibvirtLayout.EVENT_ID_LIFECYCLE, lifecycleStub.address(), id, 0),
+            lifecycleCallback = LibvirtErrors.check(
+                    lv,
+                    lv.virConnectDomainEventRegisterAny.call(
+                            c, 0, LibvirtLayout.EVENT_ID_LIFECYCLE, lifecycleStub.address(), id, 0),
                     "virConnectDomainEventRegisterAny(lifecycle)");
-            rebootCallback = LibvirtErrors.check(lv, lv.virConnectDomainEventRegisterAny.call(c, 0,
-                    LibvirtLayout.EVENT_ID_REBOOT, rebootStub.address(), id, 0),
+            rebootCallback = LibvirtErrors.check(
+                    lv,
+                    lv.virConnectDomainEventRegisterAny.call(
+                            c, 0, LibvirtLayout.EVENT_ID_REBOOT, rebootStub.address(), id, 0),
                     "virConnectDomainEventRegisterAny(reboot)");
             // Keepalive only exists for remote connections; the others refuse it harmlessly.
             if (lv.virConnectSetKeepAlive.call(c, 5, 3) < 0) {
@@ -140,16 +150,26 @@ public final class LibvirtEvents {
 
     static GuestEvent.Type type(int event) {
         switch (event) {
-            case LibvirtLayout.EVENT_DEFINED: return GuestEvent.Type.DEFINED;
-            case LibvirtLayout.EVENT_UNDEFINED: return GuestEvent.Type.UNDEFINED;
-            case LibvirtLayout.EVENT_STARTED: return GuestEvent.Type.STARTED;
-            case LibvirtLayout.EVENT_SUSPENDED: return GuestEvent.Type.SUSPENDED;
-            case LibvirtLayout.EVENT_RESUMED: return GuestEvent.Type.RESUMED;
-            case LibvirtLayout.EVENT_STOPPED: return GuestEvent.Type.STOPPED;
-            case LibvirtLayout.EVENT_SHUTDOWN: return GuestEvent.Type.SHUTDOWN;
-            case LibvirtLayout.EVENT_PMSUSPENDED: return GuestEvent.Type.PMSUSPENDED;
-            case LibvirtLayout.EVENT_CRASHED: return GuestEvent.Type.CRASHED;
-            default: return null;
+            case LibvirtLayout.EVENT_DEFINED:
+                return GuestEvent.Type.DEFINED;
+            case LibvirtLayout.EVENT_UNDEFINED:
+                return GuestEvent.Type.UNDEFINED;
+            case LibvirtLayout.EVENT_STARTED:
+                return GuestEvent.Type.STARTED;
+            case LibvirtLayout.EVENT_SUSPENDED:
+                return GuestEvent.Type.SUSPENDED;
+            case LibvirtLayout.EVENT_RESUMED:
+                return GuestEvent.Type.RESUMED;
+            case LibvirtLayout.EVENT_STOPPED:
+                return GuestEvent.Type.STOPPED;
+            case LibvirtLayout.EVENT_SHUTDOWN:
+                return GuestEvent.Type.SHUTDOWN;
+            case LibvirtLayout.EVENT_PMSUSPENDED:
+                return GuestEvent.Type.PMSUSPENDED;
+            case LibvirtLayout.EVENT_CRASHED:
+                return GuestEvent.Type.CRASHED;
+            default:
+                return null;
         }
     }
 
@@ -160,8 +180,8 @@ public final class LibvirtEvents {
             LibvirtEvents target = REGISTRY.get(opaque);
             GuestEvent.Type type = type(event);
             if (target != null && type != null) {
-                target.deliver(new GuestEvent(target.lv.access.readString(target.lv.virDomainGetName.call(dom)), type,
-                        detail));
+                target.deliver(new GuestEvent(
+                        target.lv.access.readString(target.lv.virDomainGetName.call(dom)), type, detail));
             }
         } catch (Throwable t) {
             // never let an exception escape an upcall
@@ -176,8 +196,10 @@ public final class LibvirtEvents {
         try {
             LibvirtEvents target = REGISTRY.get(opaque);
             if (target != null) {
-                target.deliver(new GuestEvent(target.lv.access.readString(target.lv.virDomainGetName.call(dom)),
-                        GuestEvent.Type.REBOOTED, 0));
+                target.deliver(new GuestEvent(
+                        target.lv.access.readString(target.lv.virDomainGetName.call(dom)),
+                        GuestEvent.Type.REBOOTED,
+                        0));
             }
         } catch (Throwable t) {
             // never let an exception escape an upcall

@@ -33,6 +33,7 @@ public final class LibvirtHandle {
     /** Calls in flight, with CLOSED or-ed in once closed; updated through USERS only. */
     @SuppressWarnings("unused")
     private volatile int users;
+
     private final Cleaner.Cleanable cleanable;
 
     /** Frees once; the flag it extends says whether it has run. */
@@ -65,7 +66,7 @@ public final class LibvirtHandle {
 
     /** The address, pinned until {@link #release()}; fails when closed. */
     public long acquire() {
-        for (;;) {
+        for (; ; ) {
             int u = users;
             if (u < 0) {
                 throw new IllegalStateException(what + " is closed");
@@ -123,7 +124,7 @@ public final class LibvirtHandle {
 
     /** Frees the reference now, or when the last call in flight returns. Idempotent. */
     public void close() {
-        for (;;) {
+        for (; ; ) {
             int u = users;
             if (u < 0) {
                 return;

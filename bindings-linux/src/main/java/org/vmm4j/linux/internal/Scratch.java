@@ -13,10 +13,10 @@ import org.vmm4j.internal.nat.NativeMemory;
 public final class Scratch {
     /** Bytes per buffer: room for virDomainInfo plus state and reason, a UUID string, or a name. */
     public static final int SIZE = 512;
+
     private static final AtomicReferenceArray<NativeMemory> SLOTS = new AtomicReferenceArray<>(16);
 
-    private Scratch() {
-    }
+    private Scratch() {}
 
     public static NativeMemory take(NativeAccess access) {
         for (int i = 0; i < SLOTS.length(); i++) {

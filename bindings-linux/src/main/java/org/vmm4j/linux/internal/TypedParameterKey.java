@@ -34,8 +34,9 @@ final class TypedParameterKey {
     // Per interface ("net.<index>.<field>"): the name, then NET_FIELDS counters in Interface order.
     static final int NET_NAME = 12;
     static final int NET_COUNTER = 13;
-    static final String[] NET_FIELDS = {"rx.bytes", "rx.pkts", "rx.errs", "rx.drop", "tx.bytes", "tx.pkts",
-        "tx.errs", "tx.drop"};
+    static final String[] NET_FIELDS = {
+        "rx.bytes", "rx.pkts", "rx.errs", "rx.drop", "tx.bytes", "tx.pkts", "tx.errs", "tx.drop"
+    };
     // Per disk ("block.<index>.<field>"): name, path, then BLOCK_FIELDS figures in Block order.
     static final int BLOCK_NAME = 21;
     static final int BLOCK_PATH = 22;
@@ -67,7 +68,8 @@ final class TypedParameterKey {
     /** The key of the NUL-terminated name at {@code offset} of {@code params} (80 bytes at most). */
     static TypedParameterKey read(NativeMemory params, long offset) {
         if (!LITTLE_ENDIAN) {
-            String name = params.slice(offset, LibvirtLayout.TYPED_PARAM_FIELD_LENGTH).getString(0);
+            String name =
+                    params.slice(offset, LibvirtLayout.TYPED_PARAM_FIELD_LENGTH).getString(0);
             return new TypedParameterKey(name, new long[0]);
         }
         // First pass: length in words and a hash, with the bytes after the NUL masked off.
@@ -130,16 +132,26 @@ final class TypedParameterKey {
     /** {slot, index} for a libvirt stats field name (libvirt-domain.h, "VIR_DOMAIN_STATS_*"). */
     static int[] parse(String name) {
         switch (name) {
-            case "state.state": return new int[] {STATE, 0};
-            case "state.reason": return new int[] {REASON, 0};
-            case "cpu.time": return new int[] {CPU_TIME, 0};
-            case "balloon.current": return new int[] {BALLOON_CURRENT, 0};
-            case "balloon.maximum": return new int[] {BALLOON_MAXIMUM, 0};
-            case "vcpu.current": return new int[] {VCPU_CURRENT, 0};
-            case "vcpu.maximum": return new int[] {VCPU_MAXIMUM, 0};
-            case "net.count": return new int[] {NET_COUNT, 0};
-            case "block.count": return new int[] {BLOCK_COUNT, 0};
-            default: break;
+            case "state.state":
+                return new int[] {STATE, 0};
+            case "state.reason":
+                return new int[] {REASON, 0};
+            case "cpu.time":
+                return new int[] {CPU_TIME, 0};
+            case "balloon.current":
+                return new int[] {BALLOON_CURRENT, 0};
+            case "balloon.maximum":
+                return new int[] {BALLOON_MAXIMUM, 0};
+            case "vcpu.current":
+                return new int[] {VCPU_CURRENT, 0};
+            case "vcpu.maximum":
+                return new int[] {VCPU_MAXIMUM, 0};
+            case "net.count":
+                return new int[] {NET_COUNT, 0};
+            case "block.count":
+                return new int[] {BLOCK_COUNT, 0};
+            default:
+                break;
         }
         int dot = name.indexOf('.');
         int second = dot < 0 ? -1 : name.indexOf('.', dot + 1);
@@ -155,8 +167,10 @@ final class TypedParameterKey {
         int slot = switch (group) {
             case "vcpu" -> field.equals("state") ? VCPU_STATE : field.equals("time") ? VCPU_TIME : OTHER;
             case "net" -> field.equals("name") ? NET_NAME : counter(NET_COUNTER, NET_FIELDS, field);
-            case "block" -> field.equals("name") ? BLOCK_NAME : field.equals("path") ? BLOCK_PATH
-                    : counter(BLOCK_FIGURE, BLOCK_FIELDS, field);
+            case "block" ->
+                field.equals("name")
+                        ? BLOCK_NAME
+                        : field.equals("path") ? BLOCK_PATH : counter(BLOCK_FIGURE, BLOCK_FIELDS, field);
             default -> OTHER;
         };
         return new int[] {slot, slot == OTHER ? 0 : index};

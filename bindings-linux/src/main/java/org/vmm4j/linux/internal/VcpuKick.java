@@ -2,7 +2,6 @@ package org.vmm4j.linux.internal;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-
 import org.vmm4j.internal.nat.Errno;
 import org.vmm4j.internal.nat.Libc;
 import org.vmm4j.internal.nat.NativeMemory;
@@ -42,6 +41,7 @@ import org.vmm4j.linux.abi.KvmStructs;
 public final class VcpuKick {
     /** glibc's sigset_t: 1024 bits. The kernel (and KVM_SET_SIGNAL_MASK) uses the first 64. */
     private static final int SIGSET_BYTES = Libc.SIGSET_BYTES;
+
     private static final int KERNEL_SIGSET_BYTES = 8;
     private static final int SIG_BLOCK = 0;
     /**
@@ -66,6 +66,7 @@ public final class VcpuKick {
     private static final int IN_RUN = 1;
     /** A requester is sending the kick signal to the running thread. */
     private static final int KICKING = 2;
+
     private static final VarHandle STATE;
 
     static {
@@ -81,6 +82,7 @@ public final class VcpuKick {
     private final int pid;
     /** {@link #IN_RUN} | {@link #KICKING}; only the running thread sets IN_RUN, only a requester KICKING. */
     private volatile int state;
+
     private volatile boolean stopRequested;
     private volatile boolean closeWaiting;
 
@@ -217,7 +219,7 @@ public final class VcpuKick {
 
     private void bindToCurrentThread() {
         try (NativeMemory oldMask = libc.access().allocate(SIGSET_BYTES);
-             NativeMemory kvmMask = libc.access().allocate(KvmStructs.SignalMask.SIGSET + KERNEL_SIGSET_BYTES)) {
+                NativeMemory kvmMask = libc.access().allocate(KvmStructs.SignalMask.SIGSET + KERNEL_SIGSET_BYTES)) {
             int r = libc.pthreadSigmask(SIG_BLOCK, kickSet.address(), oldMask.address());
             if (r != 0) {
                 throw Errno.exception("pthread_sigmask(SIG_BLOCK)", -r);

@@ -14,10 +14,10 @@ import java.util.concurrent.TimeUnit;
 
 /** Compiles a C program from the test resources with gcc, runs it, and parses its "NAME VALUE" lines. */
 final class CompiledC {
-    private CompiledC() {
-    }
+    private CompiledC() {}
 
-    static Map<String, Long> run(String resource, Path workDir, String... gccArgs) throws IOException, InterruptedException {
+    static Map<String, Long> run(String resource, Path workDir, String... gccArgs)
+            throws IOException, InterruptedException {
         Path source = workDir.resolve(Path.of(resource).getFileName().toString());
         try (InputStream in = CompiledC.class.getResourceAsStream("/c/" + resource)) {
             if (in == null) {

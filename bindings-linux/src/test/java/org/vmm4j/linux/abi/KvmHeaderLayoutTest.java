@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vmm4j.testsupport.RequiresHost;
@@ -19,7 +18,9 @@ import org.vmm4j.testsupport.RequiresHost;
 class KvmHeaderLayoutTest {
 
     @Test
-    @RequiresHost(tools = "gcc", files = {RequiresHost.LIBC_HEADERS, RequiresHost.KVM_HEADER})
+    @RequiresHost(
+            tools = "gcc",
+            files = {RequiresHost.LIBC_HEADERS, RequiresHost.KVM_HEADER})
     void everyConstantMatchesTheSystemHeader(@TempDir Path dir) throws Exception {
         Map<String, Long> c = CompiledC.run("kvm_layout.c", dir);
         List<String> mismatches = new ArrayList<>();
@@ -54,7 +55,9 @@ class KvmHeaderLayoutTest {
     private static void collect(Class<?> type, String prefix, Map<String, Long> values) throws IllegalAccessException {
         for (Field f : type.getDeclaredFields()) {
             int m = f.getModifiers();
-            if (Modifier.isStatic(m) && Modifier.isPublic(m) && Modifier.isFinal(m)
+            if (Modifier.isStatic(m)
+                    && Modifier.isPublic(m)
+                    && Modifier.isFinal(m)
                     && (f.getType() == int.class || f.getType() == long.class)) {
                 values.put(prefix + f.getName(), ((Number) f.get(null)).longValue());
             }

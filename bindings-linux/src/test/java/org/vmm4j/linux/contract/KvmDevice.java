@@ -9,8 +9,7 @@ import org.vmm4j.testsupport.HostRequirements;
  * {@code Hypervisor.open("kvm")}.
  */
 final class KvmDevice {
-    private KvmDevice() {
-    }
+    private KvmDevice() {}
 
     static Hypervisor open() {
         HostRequirements.requireKvm();

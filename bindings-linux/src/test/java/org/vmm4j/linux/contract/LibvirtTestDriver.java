@@ -11,8 +11,7 @@ import org.vmm4j.testsupport.RequiresHost;
  * libvirt's library is not installed, or fails it under {@code VMM4J_REQUIRE_TOOLS=1}.
  */
 final class LibvirtTestDriver {
-    private LibvirtTestDriver() {
-    }
+    private LibvirtTestDriver() {}
 
     static GuestManager connect() {
         HostRequirements.file(RequiresHost.LIBVIRT_LIBRARY);

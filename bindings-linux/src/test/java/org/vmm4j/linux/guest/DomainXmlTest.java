@@ -17,11 +17,18 @@ class DomainXmlTest {
 
     @Test
     void directKernelSpecRoundTripsThroughXml() {
-        GuestSpec spec = GuestSpec.builder("k1").memoryMiB(300).topology(1, 2, 2)
-                .disk(new DiskSpec("pool1/k1.qcow2", DiskSpec.SourceType.VOLUME, DiskSpec.Format.QCOW2,
-                        DiskSpec.Bus.VIRTIO, false, false))
-                .disk(new DiskSpec("/dev/sdb", DiskSpec.SourceType.BLOCK, DiskSpec.Format.RAW, DiskSpec.Bus.SCSI,
-                        false, true))
+        GuestSpec spec = GuestSpec.builder("k1")
+                .memoryMiB(300)
+                .topology(1, 2, 2)
+                .disk(new DiskSpec(
+                        "pool1/k1.qcow2",
+                        DiskSpec.SourceType.VOLUME,
+                        DiskSpec.Format.QCOW2,
+                        DiskSpec.Bus.VIRTIO,
+                        false,
+                        false))
+                .disk(new DiskSpec(
+                        "/dev/sdb", DiskSpec.SourceType.BLOCK, DiskSpec.Format.RAW, DiskSpec.Bus.SCSI, false, true))
                 .nic(NicSpec.network("net1"))
                 .serialConsole(true)
                 .boot(BootSpec.kernel("/boot/vmlinuz", "/boot/initrd.img", "console=ttyS0 root=/dev/vda"))
@@ -34,8 +41,10 @@ class DomainXmlTest {
 
     @Test
     void uefiBootOrderRoundTrips() {
-        GuestSpec spec = GuestSpec.builder("u1").boot(BootSpec.uefi(BootSpec.Device.NETWORK, BootSpec.Device.DISK))
-                .serialConsole(false).build();
+        GuestSpec spec = GuestSpec.builder("u1")
+                .boot(BootSpec.uefi(BootSpec.Device.NETWORK, BootSpec.Device.DISK))
+                .serialConsole(false)
+                .build();
         String xml = DomainXml.toXml(spec, "qemu");
         assertTrue(xml.contains("firmware=\"efi\""), xml);
         assertEquals(spec, DomainXml.parse(xml, false));
@@ -44,7 +53,9 @@ class DomainXmlTest {
     @Test
     void kernelCommandLineIsEscapedByTheSerializer() {
         String cmdline = "console=ttyS0 a=\"<x>&'y'\"";
-        GuestSpec spec = GuestSpec.builder("esc1").boot(BootSpec.kernel("/k", null, cmdline)).build();
+        GuestSpec spec = GuestSpec.builder("esc1")
+                .boot(BootSpec.kernel("/k", null, cmdline))
+                .build();
         String xml = DomainXml.toXml(spec, "kvm");
         assertTrue(xml.contains("&lt;x&gt;&amp;"), xml);
         assertEquals(cmdline, DomainXml.parse(xml, false).boot().cmdline());
@@ -90,10 +101,11 @@ class DomainXmlTest {
     @Test
     void networkSpecsRoundTripForEveryMode() {
         for (NetworkSpec spec : new NetworkSpec[] {
-                NetworkSpec.nat("nat1", "192.168.150.1"),
-                NetworkSpec.isolated("iso1", "10.10.0.1"),
-                new NetworkSpec("r1", NetworkSpec.Mode.ROUTED, "virbr9", "172.20.0.1", 16, null, null),
-                NetworkSpec.bridge("b1", "br0")}) {
+            NetworkSpec.nat("nat1", "192.168.150.1"),
+            NetworkSpec.isolated("iso1", "10.10.0.1"),
+            new NetworkSpec("r1", NetworkSpec.Mode.ROUTED, "virbr9", "172.20.0.1", 16, null, null),
+            NetworkSpec.bridge("b1", "br0")
+        }) {
             assertEquals(spec, NetworkXml.parse(NetworkXml.toXml(spec)), spec.toString());
         }
     }

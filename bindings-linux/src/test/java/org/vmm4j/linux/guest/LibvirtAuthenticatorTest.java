@@ -23,14 +23,17 @@ class LibvirtAuthenticatorTest {
             return c.type() == LibvirtAuthenticator.CredentialType.AUTHNAME ? "admin" : "s3cret-ü";
         };
         try (NativeMemory creds = lv.access.allocate(2 * LibvirtLayout.CREDENTIAL_SIZE);
-             NativeMemory prompt = lv.cString("Username:")) {
+                NativeMemory prompt = lv.cString("Username:")) {
             creds.putInt(LibvirtLayout.CREDENTIAL_TYPE, LibvirtLayout.CRED_AUTHNAME);
             creds.putLong(LibvirtLayout.CREDENTIAL_PROMPT, prompt.address());
             creds.putInt(LibvirtLayout.CREDENTIAL_SIZE + LibvirtLayout.CREDENTIAL_TYPE, LibvirtLayout.CRED_PASSPHRASE);
             assertEquals(0, LibvirtGuestManager.answer(lv, authenticator, creds.address(), 2, 0));
-            assertEquals(List.of(
-                    new LibvirtAuthenticator.Credential(LibvirtAuthenticator.CredentialType.AUTHNAME, "Username:", null, null),
-                    new LibvirtAuthenticator.Credential(LibvirtAuthenticator.CredentialType.PASSPHRASE, null, null, null)),
+            assertEquals(
+                    List.of(
+                            new LibvirtAuthenticator.Credential(
+                                    LibvirtAuthenticator.CredentialType.AUTHNAME, "Username:", null, null),
+                            new LibvirtAuthenticator.Credential(
+                                    LibvirtAuthenticator.CredentialType.PASSPHRASE, null, null, null)),
                     asked);
             long first = creds.getLong(LibvirtLayout.CREDENTIAL_RESULT);
             long second = creds.getLong(LibvirtLayout.CREDENTIAL_SIZE + LibvirtLayout.CREDENTIAL_RESULT);
@@ -58,9 +61,16 @@ class LibvirtAuthenticatorTest {
         Libvirt lv = Libvirt.get();
         try (NativeMemory creds = lv.access.allocate(LibvirtLayout.CREDENTIAL_SIZE)) {
             creds.putInt(LibvirtLayout.CREDENTIAL_TYPE, LibvirtLayout.CRED_USERNAME);
-            assertEquals(-1, LibvirtGuestManager.answer(lv, c -> {
-                throw new IllegalStateException("no console");
-            }, creds.address(), 1, 0));
+            assertEquals(
+                    -1,
+                    LibvirtGuestManager.answer(
+                            lv,
+                            c -> {
+                                throw new IllegalStateException("no console");
+                            },
+                            creds.address(),
+                            1,
+                            0));
         }
     }
 }

@@ -29,8 +29,8 @@ import org.vmm4j.guest.NicSpec;
 import org.vmm4j.guest.Snapshot;
 import org.vmm4j.guest.UndefineOption;
 import org.vmm4j.guest.VolumeSpec;
-import org.vmm4j.testsupport.RequiresHost;
 import org.vmm4j.testsupport.HostRequirements;
+import org.vmm4j.testsupport.RequiresHost;
 
 /**
  * Against a real libvirtd and QEMU ({@code qemu:///system}): network, pool, qcow2 volume, a guest
@@ -65,20 +65,20 @@ class LibvirtDaemonTest {
         BlockingQueue<GuestEvent> events = new LinkedBlockingQueue<>();
 
         try (AutoCloseable listening = libvirt.addListener(e -> {
-                 if (e.guest().equals(guestName)) {
-                     events.add(e);
-                 }
-             });
-             LibvirtNetwork network = libvirt.defineNetwork(new NetworkSpec(net, NetworkSpec.Mode.NAT, null,
-                     "192.168.231.1", 24, "192.168.231.10", "192.168.231.50"));
-             LibvirtStoragePool pool = libvirt.defineDirectoryPool(poolName, poolDir.toString())) {
+                    if (e.guest().equals(guestName)) {
+                        events.add(e);
+                    }
+                });
+                LibvirtNetwork network = libvirt.defineNetwork(new NetworkSpec(
+                        net, NetworkSpec.Mode.NAT, null, "192.168.231.1", 24, "192.168.231.10", "192.168.231.50"));
+                LibvirtStoragePool pool = libvirt.defineDirectoryPool(poolName, poolDir.toString())) {
             try {
                 network.start();
                 assertTrue(network.isActive());
                 assertTrue(network.leases().isEmpty());
                 pool.start();
                 try (LibvirtStorageVolume disk = pool.createVolume(VolumeSpec.qcow2("root.qcow2", 64L << 20));
-                     LibvirtStorageVolume seed = pool.createVolume(VolumeSpec.raw("seed.img", 1L << 20))) {
+                        LibvirtStorageVolume seed = pool.createVolume(VolumeSpec.raw("seed.img", 1L << 20))) {
                     assertEquals(64L << 20, disk.capacity());
                     assertTrue(disk.xml().contains("qcow2"));
 
@@ -95,9 +95,16 @@ class LibvirtDaemonTest {
                     }
                     assertArrayEquals(content, Files.readAllBytes(Path.of(seed.path())));
 
-                    GuestSpec spec = GuestSpec.builder(guestName).memoryMiB(128).vcpus(1)
-                            .disk(new DiskSpec(poolName + "/root.qcow2", DiskSpec.SourceType.VOLUME,
-                                    DiskSpec.Format.QCOW2, DiskSpec.Bus.VIRTIO, false, false))
+                    GuestSpec spec = GuestSpec.builder(guestName)
+                            .memoryMiB(128)
+                            .vcpus(1)
+                            .disk(new DiskSpec(
+                                    poolName + "/root.qcow2",
+                                    DiskSpec.SourceType.VOLUME,
+                                    DiskSpec.Format.QCOW2,
+                                    DiskSpec.Bus.VIRTIO,
+                                    false,
+                                    false))
                             .nic(NicSpec.network(net))
                             .boot(BootSpec.kernel(kernel.toString(), null, "console=ttyS0 panic=0"))
                             .build();
@@ -112,7 +119,9 @@ class LibvirtDaemonTest {
                             assertTrue(guest.consolePath().orElseThrow().startsWith("/dev/pts/"));
 
                             GuestStats stats = libvirt.stats(GuestFilter.ACTIVE).stream()
-                                    .filter(s -> s.name().equals(guestName)).findFirst().orElseThrow();
+                                    .filter(s -> s.name().equals(guestName))
+                                    .findFirst()
+                                    .orElseThrow();
                             assertEquals(GuestState.RUNNING, stats.state());
                             assertEquals(1, stats.vcpus().size());
                             assertEquals(1, stats.interfaces().size());
@@ -130,14 +139,20 @@ class LibvirtDaemonTest {
                             GuestSpec persistent = DomainXml.parse(guest.xml(2 /* VIR_DOMAIN_XML_INACTIVE */), false);
                             assertEquals(2, persistent.vcpus());
                             assertEquals(128L << 20, persistent.memoryBytes(), "maximum memory stays");
-                            assertTrue(guest.xml(2).contains("<currentMemory unit=\"KiB\">98304</currentMemory>")
-                                    || guest.xml(2).contains("<currentMemory unit='KiB'>98304</currentMemory>"), guest.xml(2));
+                            assertTrue(
+                                    guest.xml(2).contains("<currentMemory unit=\"KiB\">98304</currentMemory>")
+                                            || guest.xml(2).contains("<currentMemory unit='KiB'>98304</currentMemory>"),
+                                    guest.xml(2));
 
                             guest.suspend();
                             awaitEvent(events, GuestEvent.Type.SUSPENDED);
                             Snapshot snapshot = guest.createSnapshot("paused", "taken by vmm4j", false);
                             assertEquals(GuestState.PAUSED, snapshot.guestState());
-                            assertEquals(List.of("paused"), guest.snapshots().stream().map(Snapshot::name).toList());
+                            assertEquals(
+                                    List.of("paused"),
+                                    guest.snapshots().stream()
+                                            .map(Snapshot::name)
+                                            .toList());
                             guest.resume();
 
                             guest.destroy();
@@ -181,7 +196,8 @@ class LibvirtDaemonTest {
     void gracefulShutdownOfGuestThatIgnoresAcpiFallsBackToForce() throws Exception {
         Path kernel = HostRequirements.debianKernel();
         // With no initrd and no root disk the kernel panics early and never handles the ACPI button.
-        GuestSpec spec = GuestSpec.builder("sd" + ProcessHandle.current().pid()).memoryMiB(128)
+        GuestSpec spec = GuestSpec.builder("sd" + ProcessHandle.current().pid())
+                .memoryMiB(128)
                 .boot(BootSpec.kernel(kernel.toString(), null, "console=ttyS0 panic=0 acpi=off"))
                 .build();
         try (LibvirtGuest guest = libvirt.define(spec)) {

@@ -21,8 +21,10 @@ class LibvirtErrorOutputTest {
     @Test
     void failedCallsPrintNothingToStderr(@TempDir Path dir) throws Exception {
         Libc libc = Libc.get();
-        NativeFunction dup = libc.library().function("dup", Signature.of(CType.INT, CType.INT).withErrno());
-        NativeFunction dup2 = libc.library().function("dup2", Signature.of(CType.INT, CType.INT, CType.INT).withErrno());
+        NativeFunction dup = libc.library()
+                .function("dup", Signature.of(CType.INT, CType.INT).withErrno());
+        NativeFunction dup2 = libc.library()
+                .function("dup2", Signature.of(CType.INT, CType.INT, CType.INT).withErrno());
         Path captured = dir.resolve("stderr.txt");
         int file = libc.open(captured.toString(), Libc.O_WRONLY | Libc.O_CREAT | Libc.O_TRUNC, 0600);
         assertTrue(file >= 0);
@@ -32,7 +34,8 @@ class LibvirtErrorOutputTest {
         try {
             assertTrue(dup2.call(file, 2) >= 0);
             try (LibvirtGuestManager libvirt = LibvirtGuestManager.connect("test:///default")) {
-                thrown = assertThrows(LibvirtException.class, () -> libvirt.defineXml("<domain><name>x</name></domain>"));
+                thrown = assertThrows(
+                        LibvirtException.class, () -> libvirt.defineXml("<domain><name>x</name></domain>"));
                 assertThrows(LibvirtException.class, () -> LibvirtGuestManager.connect("nosuch:///x"));
             }
         } finally {

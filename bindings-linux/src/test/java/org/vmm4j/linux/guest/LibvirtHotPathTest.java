@@ -28,13 +28,14 @@ class LibvirtHotPathTest {
         assumeTrue(threads instanceof com.sun.management.ThreadMXBean, "no per-thread allocation counter in this JVM");
         var counter = (com.sun.management.ThreadMXBean) threads;
         try (LibvirtGuestManager libvirt = LibvirtGuestManager.connect("test:///default");
-             LibvirtGuest guest = libvirt.findGuest("test").orElseThrow()) {
+                LibvirtGuest guest = libvirt.findGuest("test").orElseThrow()) {
             long best = Long.MAX_VALUE;
             long bestBasic = Long.MAX_VALUE;
             // The first rounds warm up (JIT); the least a round allocates is what a compiled call costs.
             for (int round = 0; round < 5; round++) {
                 best = Math.min(best, bytesPerCall(counter, () -> guest.info().vcpus()));
-                bestBasic = Math.min(bestBasic, bytesPerCall(counter, () -> guest.basicInfo().vcpus()));
+                bestBasic = Math.min(
+                        bestBasic, bytesPerCall(counter, () -> guest.basicInfo().vcpus()));
             }
             assertTrue(best <= RESULT_BYTES, best + " bytes allocated per info()");
             assertTrue(bestBasic <= RESULT_BYTES, bestBasic + " bytes allocated per basicInfo()");

@@ -9,13 +9,13 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.vmm4j.guest.GuestFilter;
+import org.vmm4j.guest.GuestState;
 import org.vmm4j.internal.nat.CType;
 import org.vmm4j.internal.nat.NativeAccess;
 import org.vmm4j.internal.nat.NativeFunction;
 import org.vmm4j.internal.nat.NativeMemory;
 import org.vmm4j.internal.nat.Signature;
-import org.vmm4j.guest.GuestFilter;
-import org.vmm4j.guest.GuestState;
 import org.vmm4j.testsupport.RequiresHost;
 
 /**
@@ -52,10 +52,11 @@ class LibvirtLeakTest {
             }
             int fdsAfter = fds();
             assertTrue(calls >= CALLS);
-            assertTrue(mallocGrowth < MALLOC_SLACK_BYTES,
+            assertTrue(
+                    mallocGrowth < MALLOC_SLACK_BYTES,
                     "malloc'd memory in use grew by " + (mallocGrowth >> 10) + " KiB over " + calls + " calls");
-            assertTrue(rssGrowth < RSS_SLACK_BYTES,
-                    "RSS grew by " + (rssGrowth >> 10) + " KiB over " + calls + " calls");
+            assertTrue(
+                    rssGrowth < RSS_SLACK_BYTES, "RSS grew by " + (rssGrowth >> 10) + " KiB over " + calls + " calls");
             assertTrue(fdsAfter - fdsBefore <= 2, "descriptors: " + fdsBefore + " -> " + fdsAfter);
         }
     }

@@ -41,7 +41,9 @@ class LibvirtTestDriverTest {
     }
 
     private static GuestSpec spec(String name) {
-        return GuestSpec.builder(name).memoryMiB(256).topology(1, 2, 1)
+        return GuestSpec.builder(name)
+                .memoryMiB(256)
+                .topology(1, 2, 1)
                 .disk(DiskSpec.file("/var/lib/libvirt/images/" + name + ".qcow2", DiskSpec.Format.QCOW2))
                 .nic(NicSpec.network("default"))
                 .build();
@@ -62,7 +64,7 @@ class LibvirtTestDriverTest {
     @Test
     void findsGuestByNameAndUuidAndReportsAbsentOnes() {
         try (LibvirtGuest byName = libvirt.findGuest("test").orElseThrow();
-             LibvirtGuest byUuid = libvirt.findGuest(byName.uuid()).orElseThrow()) {
+                LibvirtGuest byUuid = libvirt.findGuest(byName.uuid()).orElseThrow()) {
             assertEquals("test", byUuid.name());
             assertEquals(byName.uuid(), byUuid.uuid());
         }
@@ -114,15 +116,17 @@ class LibvirtTestDriverTest {
 
     @Test
     void specSurvivesTheRoundTripThroughLibvirt() {
-        GuestSpec spec = GuestSpec.builder("rt1").memoryMiB(512).topology(2, 2, 1)
+        GuestSpec spec = GuestSpec.builder("rt1")
+                .memoryMiB(512)
+                .topology(2, 2, 1)
                 .cpuMode(GuestSpec.CpuMode.HOST_PASSTHROUGH)
                 .disk(DiskSpec.file("/images/rt1.qcow2", DiskSpec.Format.QCOW2))
                 .disk(DiskSpec.cdrom("/images/seed.iso"))
                 .nic(new NicSpec(NicSpec.Type.NETWORK, "default", "virtio", "52:54:00:12:34:56"))
                 .nic(new NicSpec(NicSpec.Type.BRIDGE, "br0", "e1000", "52:54:00:ab:cd:ef"))
                 .vnc(true)
-                .boot(org.vmm4j.guest.BootSpec.bios(org.vmm4j.guest.BootSpec.Device.CDROM,
-                        org.vmm4j.guest.BootSpec.Device.DISK))
+                .boot(org.vmm4j.guest.BootSpec.bios(
+                        org.vmm4j.guest.BootSpec.Device.CDROM, org.vmm4j.guest.BootSpec.Device.DISK))
                 .autostart(true)
                 .build();
         try (LibvirtGuest guest = libvirt.define(spec)) {
@@ -172,8 +176,8 @@ class LibvirtTestDriverTest {
 
     @Test
     void failedCallBecomesLibvirtExceptionWithCodeDomainAndMessage() {
-        LibvirtException e = assertThrows(LibvirtException.class,
-                () -> libvirt.defineXml("<domain type='test'><name>bad</name></domain>"));
+        LibvirtException e = assertThrows(
+                LibvirtException.class, () -> libvirt.defineXml("<domain type='test'><name>bad</name></domain>"));
         assertNotEquals(0, e.code());
         assertNotEquals(0, e.domain());
         assertTrue(e.libvirtMessage() != null && !e.libvirtMessage().isEmpty());
@@ -322,8 +326,8 @@ class LibvirtTestDriverTest {
         try (LibvirtGuest guest = libvirt.define(spec("disk1"))) {
             try {
                 // The test driver refuses VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY (0x10), which proves it was asked.
-                LibvirtException e = assertThrows(LibvirtException.class,
-                        () -> guest.createSnapshot("disk-state", "only disks", true));
+                LibvirtException e = assertThrows(
+                        LibvirtException.class, () -> guest.createSnapshot("disk-state", "only disks", true));
                 assertTrue(e.libvirtMessage().contains("0x10"), e.getMessage());
             } finally {
                 guest.undefine(UndefineOption.SNAPSHOTS);
@@ -333,8 +337,10 @@ class LibvirtTestDriverTest {
 
     @Test
     void parsesDiskOnlySnapshotXml() {
-        var snapshot = SnapshotXml.parse("<domainsnapshot><name>s</name><description>d &amp; e</description>"
-                + "<state>disk-snapshot</state><creationTime>1700000000</creationTime></domainsnapshot>", true);
+        var snapshot = SnapshotXml.parse(
+                "<domainsnapshot><name>s</name><description>d &amp; e</description>"
+                        + "<state>disk-snapshot</state><creationTime>1700000000</creationTime></domainsnapshot>",
+                true);
         assertTrue(snapshot.diskOnly());
         assertTrue(snapshot.current());
         assertEquals("d & e", snapshot.description());

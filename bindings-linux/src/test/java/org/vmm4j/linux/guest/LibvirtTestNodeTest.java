@@ -27,7 +27,6 @@ import org.vmm4j.guest.GuestSpec;
 import org.vmm4j.guest.GuestState;
 import org.vmm4j.guest.GuestStats;
 import org.vmm4j.guest.NetworkSpec;
-import org.vmm4j.guest.NicSpec;
 import org.vmm4j.guest.Snapshot;
 import org.vmm4j.guest.UndefineOption;
 import org.vmm4j.guest.VolumeSpec;
@@ -63,12 +62,11 @@ class LibvirtTestNodeTest {
 
     private static String domain(String name, int vcpus, boolean running) {
         return ("<domain type='test' xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>"
-                + "<name>%s</name><memory unit='MiB'>%d</memory><vcpu>%d</vcpu><os><type>hvm</type></os>"
-                + "<devices><interface type='network'><mac address='52:54:00:00:00:%02x'/><source network='lan'/></interface>"
-                + "<disk type='file' device='disk'><source file='/images/%s.img'/><target dev='vda' bus='virtio'/></disk>"
-                + "</devices>%s</domain>")
-                .formatted(name, 256 * vcpus, vcpus, vcpus, name,
-                        running ? "" : "<test:runstate>5</test:runstate>");
+                        + "<name>%s</name><memory unit='MiB'>%d</memory><vcpu>%d</vcpu><os><type>hvm</type></os>"
+                        + "<devices><interface type='network'><mac address='52:54:00:00:00:%02x'/><source network='lan'/></interface>"
+                        + "<disk type='file' device='disk'><source file='/images/%s.img'/><target dev='vda' bus='virtio'/></disk>"
+                        + "</devices>%s</domain>")
+                .formatted(name, 256 * vcpus, vcpus, vcpus, name, running ? "" : "<test:runstate>5</test:runstate>");
     }
 
     private LibvirtGuestManager libvirt;
@@ -76,8 +74,8 @@ class LibvirtTestNodeTest {
     @BeforeEach
     void connect(@TempDir Path dir) throws Exception {
         Path node = dir.resolve("node.xml");
-        Files.writeString(node, NODE.formatted(domain("alpha", 1, true), domain("beta", 2, true),
-                domain("gamma", 3, false)));
+        Files.writeString(
+                node, NODE.formatted(domain("alpha", 1, true), domain("beta", 2, true), domain("gamma", 3, false)));
         libvirt = LibvirtGuestManager.connect("test://" + node.toAbsolutePath());
     }
 
@@ -86,8 +84,8 @@ class LibvirtTestNodeTest {
         libvirt.close();
     }
 
-    private static Set<String> names(List<? extends AutoCloseable> objects, java.util.function.Function<Object, String> name)
-            throws Exception {
+    private static Set<String> names(
+            List<? extends AutoCloseable> objects, java.util.function.Function<Object, String> name) throws Exception {
         Set<String> result = new TreeSet<>();
         for (AutoCloseable o : objects) {
             result.add(name.apply(o));
@@ -98,8 +96,11 @@ class LibvirtTestNodeTest {
 
     @Test
     void listsTheGuestsNetworksAndPoolsOfTheNodeFile() throws Exception {
-        assertEquals(Set.of("alpha", "beta", "gamma"), names(libvirt.guests(GuestFilter.ALL), o -> ((LibvirtGuest) o).name()));
-        assertEquals(Set.of("alpha", "beta"), names(libvirt.guests(GuestFilter.ACTIVE), o -> ((LibvirtGuest) o).name()));
+        assertEquals(
+                Set.of("alpha", "beta", "gamma"),
+                names(libvirt.guests(GuestFilter.ALL), o -> ((LibvirtGuest) o).name()));
+        assertEquals(
+                Set.of("alpha", "beta"), names(libvirt.guests(GuestFilter.ACTIVE), o -> ((LibvirtGuest) o).name()));
         assertEquals(Set.of("gamma"), names(libvirt.guests(GuestFilter.INACTIVE), o -> ((LibvirtGuest) o).name()));
         assertEquals(Set.of("lan", "hostonly"), names(libvirt.networks(), o -> ((LibvirtNetwork) o).name()));
         assertEquals(Set.of("images"), names(libvirt.pools(), o -> ((LibvirtStoragePool) o).name()));
@@ -119,7 +120,8 @@ class LibvirtTestNodeTest {
 
     @Test
     void definesStartsAndRemovesNetworksOfEveryMode() {
-        for (NetworkSpec spec : List.of(NetworkSpec.nat("nat9", "192.168.99.1"),
+        for (NetworkSpec spec : List.of(
+                NetworkSpec.nat("nat9", "192.168.99.1"),
                 NetworkSpec.isolated("iso9", "10.99.0.1"),
                 new NetworkSpec("route9", NetworkSpec.Mode.ROUTED, "virbr99", "172.29.0.1", 24, null, null))) {
             try (LibvirtNetwork network = libvirt.defineNetwork(spec)) {
@@ -142,11 +144,12 @@ class LibvirtTestNodeTest {
         try (LibvirtStoragePool pool = libvirt.findPool("images").orElseThrow()) {
             assertTrue(pool.isActive());
             try (LibvirtStorageVolume base = pool.createVolume(VolumeSpec.raw("base.img", 1L << 30));
-                 LibvirtStorageVolume disk = pool.createVolume(VolumeSpec.qcow2("disk.qcow2", 2L << 30))) {
+                    LibvirtStorageVolume disk = pool.createVolume(VolumeSpec.qcow2("disk.qcow2", 2L << 30))) {
                 assertEquals(1L << 30, base.capacity());
                 assertEquals("/var/lib/vmm4j-test/images/base.img", base.path());
                 assertEquals(2L << 30, disk.capacity());
-                assertEquals(Set.of("base.img", "disk.qcow2"),
+                assertEquals(
+                        Set.of("base.img", "disk.qcow2"),
                         names(pool.volumes(), o -> ((LibvirtStorageVolume) o).name()));
                 disk.delete();
                 assertTrue(pool.findVolume("disk.qcow2").isEmpty());
@@ -157,7 +160,8 @@ class LibvirtTestNodeTest {
 
     @Test
     void definesStartsAndUndefinesADirectoryPool(@TempDir Path dir) {
-        try (LibvirtStoragePool pool = libvirt.defineDirectoryPool("scratch", dir.resolve("scratch").toString())) {
+        try (LibvirtStoragePool pool =
+                libvirt.defineDirectoryPool("scratch", dir.resolve("scratch").toString())) {
             pool.start();
             assertTrue(pool.isActive());
             try (LibvirtStorageVolume v = pool.createVolume(VolumeSpec.qcow2("v.qcow2", 1L << 20))) {
@@ -173,10 +177,16 @@ class LibvirtTestNodeTest {
     @SuppressWarnings("try") // the volume is the guest's disk: it must exist while the guest is defined
     void undefineWithStorageDeletesTheGuestsVolumes() {
         try (LibvirtStoragePool pool = libvirt.findPool("images").orElseThrow();
-             LibvirtStorageVolume volume = pool.createVolume(VolumeSpec.qcow2("owned.qcow2", 1L << 30))) {
-            GuestSpec spec = GuestSpec.builder("owner").memoryMiB(128)
-                    .disk(new DiskSpec("images/owned.qcow2", DiskSpec.SourceType.VOLUME, DiskSpec.Format.QCOW2,
-                            DiskSpec.Bus.VIRTIO, false, false))
+                LibvirtStorageVolume volume = pool.createVolume(VolumeSpec.qcow2("owned.qcow2", 1L << 30))) {
+            GuestSpec spec = GuestSpec.builder("owner")
+                    .memoryMiB(128)
+                    .disk(new DiskSpec(
+                            "images/owned.qcow2",
+                            DiskSpec.SourceType.VOLUME,
+                            DiskSpec.Format.QCOW2,
+                            DiskSpec.Bus.VIRTIO,
+                            false,
+                            false))
                     .build();
             try (LibvirtGuest guest = libvirt.define(spec)) {
                 assertEquals(spec, guest.spec());
@@ -197,13 +207,16 @@ class LibvirtTestNodeTest {
             assertEquals(GuestState.RUNNING, first.guestState());
             assertTrue(first.created().getEpochSecond() > 0);
             guest.createSnapshot("after-upgrade", null, false);
-            assertEquals(Set.of("before-upgrade", "after-upgrade"),
+            assertEquals(
+                    Set.of("before-upgrade", "after-upgrade"),
                     new TreeSet<>(guest.snapshots().stream().map(Snapshot::name).toList()));
             assertEquals("after-upgrade", guest.currentSnapshot().orElseThrow().name());
             guest.revertToSnapshot("before-upgrade");
             assertEquals("before-upgrade", guest.currentSnapshot().orElseThrow().name());
             guest.deleteSnapshot("after-upgrade");
-            assertEquals(List.of("before-upgrade"), guest.snapshots().stream().map(Snapshot::name).toList());
+            assertEquals(
+                    List.of("before-upgrade"),
+                    guest.snapshots().stream().map(Snapshot::name).toList());
         }
     }
 
@@ -213,7 +226,8 @@ class LibvirtTestNodeTest {
         BlockingQueue<GuestEvent> events = new LinkedBlockingQueue<>();
         try (AutoCloseable registration = libvirt.addListener(events::add)) {
             assertTrue(LibvirtEventLoop.isRunning());
-            try (LibvirtGuest guest = libvirt.define(GuestSpec.builder("evt1").memoryMiB(128).build())) {
+            try (LibvirtGuest guest =
+                    libvirt.define(GuestSpec.builder("evt1").memoryMiB(128).build())) {
                 guest.start();
                 guest.suspend();
                 guest.resume();
@@ -221,10 +235,14 @@ class LibvirtTestNodeTest {
                 guest.destroy();
                 guest.undefine();
             }
-            List<GuestEvent.Type> expected = List.of(GuestEvent.Type.DEFINED, GuestEvent.Type.STARTED,
-                    GuestEvent.Type.SUSPENDED, GuestEvent.Type.RESUMED,
+            List<GuestEvent.Type> expected = List.of(
+                    GuestEvent.Type.DEFINED,
+                    GuestEvent.Type.STARTED,
+                    GuestEvent.Type.SUSPENDED,
+                    GuestEvent.Type.RESUMED,
                     // the test driver raises no VIR_DOMAIN_EVENT_ID_REBOOT event, so REBOOTED is not expected here
-                    GuestEvent.Type.STOPPED, GuestEvent.Type.UNDEFINED);
+                    GuestEvent.Type.STOPPED,
+                    GuestEvent.Type.UNDEFINED);
             List<GuestEvent.Type> seen = new ArrayList<>();
             while (seen.size() < expected.size()) {
                 GuestEvent e = events.poll(5, TimeUnit.SECONDS);
@@ -238,7 +256,7 @@ class LibvirtTestNodeTest {
 
     @Test
     void eventLoopStopsWhenTheLastListeningConnectionCloses() {
-        libvirt.addListener(e -> { });
+        libvirt.addListener(e -> {});
         assertTrue(LibvirtEventLoop.isRunning());
         libvirt.close();
         assertFalse(LibvirtEventLoop.isRunning());
@@ -247,10 +265,14 @@ class LibvirtTestNodeTest {
     @Test
     void bulkStatsCoverEveryGuestInOneCall() {
         List<GuestStats> stats = libvirt.stats(GuestFilter.ALL);
-        assertEquals(Set.of("alpha", "beta", "gamma"), new TreeSet<>(stats.stream().map(GuestStats::name).toList()));
-        GuestStats beta = stats.stream().filter(s -> s.name().equals("beta")).findFirst().orElseThrow();
+        assertEquals(
+                Set.of("alpha", "beta", "gamma"),
+                new TreeSet<>(stats.stream().map(GuestStats::name).toList()));
+        GuestStats beta =
+                stats.stream().filter(s -> s.name().equals("beta")).findFirst().orElseThrow();
         assertEquals(GuestState.RUNNING, beta.state());
-        GuestStats gamma = stats.stream().filter(s -> s.name().equals("gamma")).findFirst().orElseThrow();
+        GuestStats gamma =
+                stats.stream().filter(s -> s.name().equals("gamma")).findFirst().orElseThrow();
         assertEquals(GuestState.STOPPED, gamma.state());
         assertEquals(2, libvirt.stats(GuestFilter.ACTIVE).size());
         assertFalse(beta.raw().isEmpty());

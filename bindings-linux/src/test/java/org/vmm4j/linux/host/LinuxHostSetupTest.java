@@ -32,8 +32,7 @@ class LinuxHostSetupTest {
         final List<String> commands = new ArrayList<>();
         private final Map<String, Answer> script = new HashMap<>();
 
-        private record Answer(int exitCode, String stdout, String stderr) {
-        }
+        private record Answer(int exitCode, String stdout, String stderr) {}
 
         ScriptedHost answer(String command, int exitCode, String stdout, String stderr) {
             script.put(command, new Answer(exitCode, stdout, stderr));
@@ -73,7 +72,10 @@ class LinuxHostSetupTest {
     }
 
     private static HostPlan debianPlan() {
-        return LinuxHostSetup.forFamily(LinuxFamily.DEBIAN).user("alice").cpuVendor(CpuVendor.INTEL).plan();
+        return LinuxHostSetup.forFamily(LinuxFamily.DEBIAN)
+                .user("alice")
+                .cpuVendor(CpuVendor.INTEL)
+                .plan();
     }
 
     private static List<PlanStep.Run> runs(HostPlan plan) {
@@ -81,13 +83,19 @@ class LinuxHostSetupTest {
     }
 
     private static List<String> checks(HostPlan plan) {
-        return runs(plan).stream().map(s -> String.join(" ", s.check())).distinct().toList();
+        return runs(plan).stream()
+                .map(s -> String.join(" ", s.check()))
+                .distinct()
+                .toList();
     }
 
     @ParameterizedTest
     @EnumSource(LinuxFamily.class)
     void renderedPlanMatchesTheReviewedGoldenFile(LinuxFamily family) throws IOException {
-        HostPlan plan = LinuxHostSetup.forFamily(family).user("alice").cpuVendor(CpuVendor.INTEL).plan();
+        HostPlan plan = LinuxHostSetup.forFamily(family)
+                .user("alice")
+                .cpuVendor(CpuVendor.INTEL)
+                .plan();
         String golden = "linux-setup-" + family.name().toLowerCase(Locale.ROOT) + ".txt";
         try (InputStream in = getClass().getResourceAsStream(golden)) {
             assertTrue(in != null, "golden file " + golden + " missing");
@@ -112,7 +120,8 @@ class LinuxHostSetupTest {
         }
         assertEquals(expected, host.commands);
         assertTrue(host.commands.contains("usermod --append --groups libvirt alice"), host.commands.toString());
-        assertTrue(host.commands.contains("virsh --connect qemu:///system net-start default"), host.commands.toString());
+        assertTrue(
+                host.commands.contains("virsh --connect qemu:///system net-start default"), host.commands.toString());
     }
 
     @Test
@@ -120,8 +129,11 @@ class LinuxHostSetupTest {
         HostPlan plan = debianPlan();
         ScriptedHost host = new ScriptedHost()
                 .answer("id -nG alice", 0, "alice sudo libvirt kvm\n", "")
-                .answer("virsh --connect qemu:///system net-info default", 0,
-                        "Name:           default\nActive:         yes\nAutostart:      yes\n", "");
+                .answer(
+                        "virsh --connect qemu:///system net-info default",
+                        0,
+                        "Name:           default\nActive:         yes\nAutostart:      yes\n",
+                        "");
 
         HostPlan.Outcome outcome = plan.apply(host);
 
@@ -133,7 +145,8 @@ class LinuxHostSetupTest {
     @Test
     void groupCheckMatchesWholeGroupNamesOnly() {
         HostPlan plan = debianPlan();
-        ScriptedHost host = new ScriptedHost().unscriptedChecksFail(checks(plan))
+        ScriptedHost host = new ScriptedHost()
+                .unscriptedChecksFail(checks(plan))
                 .answer("id -nG alice", 0, "alice libvirt-qemu kvmusers\n", "");
         plan.apply(host);
         assertTrue(host.commands.contains("usermod --append --groups libvirt alice"), "libvirt-qemu is not libvirt");
@@ -144,16 +157,21 @@ class LinuxHostSetupTest {
     void failingStepStopsThePlanAndNamesStepCommandAndError() {
         HostPlan plan = debianPlan();
         String install = String.join(" ", runs(plan).get(1).command());
-        ScriptedHost host = new ScriptedHost().unscriptedChecksFail(checks(plan))
+        ScriptedHost host = new ScriptedHost()
+                .unscriptedChecksFail(checks(plan))
                 .answer(install, 100, "", "E: Unable to locate package ovmf\n");
         List<String> events = new ArrayList<>();
 
-        PlanStepFailedException e = assertThrows(PlanStepFailedException.class,
+        PlanStepFailedException e = assertThrows(
+                PlanStepFailedException.class,
                 () -> plan.apply(host, p -> events.add(p.message() + " " + p.index() + "/" + p.total())));
 
         assertEquals(100, e.exitCode());
-        assertTrue(e.getMessage().contains("step 2") && e.getMessage().contains("Unable to locate package ovmf")
-                && e.getMessage().contains("apt-get install"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("step 2")
+                        && e.getMessage().contains("Unable to locate package ovmf")
+                        && e.getMessage().contains("apt-get install"),
+                e.getMessage());
         assertEquals(2, e.stepNumber());
         assertEquals(plan.title(), e.plan());
         int total = plan.steps().size();
@@ -164,7 +182,8 @@ class LinuxHostSetupTest {
     @Test
     void alpineUsesApkOpenRcAndAddgroup() {
         HostPlan plan = LinuxHostSetup.forFamily(LinuxFamily.ALPINE).user("bob").plan();
-        List<List<String>> argvs = runs(plan).stream().map(PlanStep.Run::command).toList();
+        List<List<String>> argvs =
+                runs(plan).stream().map(PlanStep.Run::command).toList();
         assertTrue(argvs.contains(List.of("rc-update", "add", "libvirtd", "default")), argvs.toString());
         assertTrue(argvs.contains(List.of("addgroup", "bob", "kvm")), argvs.toString());
         assertTrue(argvs.get(0).subList(0, 2).equals(List.of("apk", "add")), argvs.toString());
@@ -174,10 +193,17 @@ class LinuxHostSetupTest {
 
     @Test
     void detectsFamilyFromOsReleaseIdAndIdLike() {
-        assertEquals(Optional.of(LinuxFamily.DEBIAN), LinuxFamily.fromOsRelease("NAME=\"Ubuntu\"\nID=ubuntu\nID_LIKE=debian\n"));
-        assertEquals(Optional.of(LinuxFamily.FEDORA), LinuxFamily.fromOsRelease("ID=\"almalinux\"\nID_LIKE=\"rhel centos fedora\"\n"));
-        assertEquals(Optional.of(LinuxFamily.FEDORA), LinuxFamily.fromOsRelease("ID=someclone\nID_LIKE=\"rhel fedora\"\n"));
-        assertEquals(Optional.of(LinuxFamily.SUSE), LinuxFamily.fromOsRelease("ID=\"opensuse-leap\"\nID_LIKE=\"suse opensuse\"\n"));
+        assertEquals(
+                Optional.of(LinuxFamily.DEBIAN),
+                LinuxFamily.fromOsRelease("NAME=\"Ubuntu\"\nID=ubuntu\nID_LIKE=debian\n"));
+        assertEquals(
+                Optional.of(LinuxFamily.FEDORA),
+                LinuxFamily.fromOsRelease("ID=\"almalinux\"\nID_LIKE=\"rhel centos fedora\"\n"));
+        assertEquals(
+                Optional.of(LinuxFamily.FEDORA), LinuxFamily.fromOsRelease("ID=someclone\nID_LIKE=\"rhel fedora\"\n"));
+        assertEquals(
+                Optional.of(LinuxFamily.SUSE),
+                LinuxFamily.fromOsRelease("ID=\"opensuse-leap\"\nID_LIKE=\"suse opensuse\"\n"));
         assertEquals(Optional.of(LinuxFamily.ALPINE), LinuxFamily.fromOsRelease("ID=alpine\n"));
         assertEquals(Optional.empty(), LinuxFamily.fromOsRelease("ID=gentoo\n"));
         assertEquals(Optional.of(CpuVendor.AMD), CpuVendor.fromCpuInfo("processor\t: 0\nvendor_id\t: AuthenticAMD\n"));
@@ -185,8 +211,14 @@ class LinuxHostSetupTest {
 
     @Test
     void rejectsUserNamesThatCouldBeReadAsOptions() {
-        assertThrows(IllegalArgumentException.class, () -> LinuxHostSetup.forFamily(LinuxFamily.DEBIAN).user("-G"));
-        assertThrows(IllegalArgumentException.class, () -> LinuxHostSetup.forFamily(LinuxFamily.DEBIAN).user("a b"));
-        assertThrows(IllegalArgumentException.class, () -> LinuxHostSetup.forFamily(LinuxFamily.DEBIAN).networkXml("net.xml"));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> LinuxHostSetup.forFamily(LinuxFamily.DEBIAN).user("-G"));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> LinuxHostSetup.forFamily(LinuxFamily.DEBIAN).user("a b"));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> LinuxHostSetup.forFamily(LinuxFamily.DEBIAN).networkXml("net.xml"));
     }
 }

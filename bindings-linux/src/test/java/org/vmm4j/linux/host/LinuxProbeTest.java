@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-
 import org.junit.jupiter.api.Test;
 import org.vmm4j.Fact;
 import org.vmm4j.HypervisorInfo;
@@ -40,15 +39,22 @@ class LinuxProbeTest {
     /** Debian 12 on an Intel workstation: KVM loaded with nested on, libvirtd running, QEMU and OVMF. */
     static RecordedLinuxHostFacts debian12Intel() {
         return new RecordedLinuxHostFacts()
-                .device("/dev/kvm", Fact.YES).kvmApiVersion(12)
-                .path("/sys/module").path("/sys/module/kvm").path("/sys/module/kvm_intel")
+                .device("/dev/kvm", Fact.YES)
+                .kvmApiVersion(12)
+                .path("/sys/module")
+                .path("/sys/module/kvm")
+                .path("/sys/module/kvm_intel")
                 .file("/sys/module/kvm_intel/parameters/nested", "Y\n")
                 .file("/proc/cpuinfo", INTEL_CPUINFO)
                 .sysctl("kernel.osrelease", "6.1.0-28-amd64")
-                .path("/lib/modules/6.1.0-28-amd64").path("/lib/modules/6.1.0-28-amd64/kernel/arch/x86/kvm")
-                .libvirt("9.0.0").socket("/run/libvirt/libvirt-sock", Fact.YES)
+                .path("/lib/modules/6.1.0-28-amd64")
+                .path("/lib/modules/6.1.0-28-amd64/kernel/arch/x86/kvm")
+                .libvirt("9.0.0")
+                .socket("/run/libvirt/libvirt-sock", Fact.YES)
                 .executable("/usr/bin/qemu-system-x86_64")
-                .command(List.of("/usr/bin/qemu-system-x86_64", "--version"), 0,
+                .command(
+                        List.of("/usr/bin/qemu-system-x86_64", "--version"),
+                        0,
                         "QEMU emulator version 7.2.15 (Debian 1:7.2+dfsg-7+deb12u12)\n"
                                 + "Copyright (c) 2003-2022 Fabrice Bellard and the QEMU Project developers\n")
                 .path("/usr/share/OVMF/OVMF_CODE_4M.fd");
@@ -57,18 +63,24 @@ class LinuxProbeTest {
     /** Ubuntu 24.04 on AMD: kvm_amd with nested=1, modular libvirt daemons (virtqemud). */
     static RecordedLinuxHostFacts ubuntu2404Amd() {
         return new RecordedLinuxHostFacts()
-                .device("/dev/kvm", Fact.YES).kvmApiVersion(12)
-                .path("/sys/module").path("/sys/module/kvm").path("/sys/module/kvm_amd")
+                .device("/dev/kvm", Fact.YES)
+                .kvmApiVersion(12)
+                .path("/sys/module")
+                .path("/sys/module/kvm")
+                .path("/sys/module/kvm_amd")
                 .file("/sys/module/kvm_amd/parameters/nested", "1\n")
                 .file("/proc/cpuinfo", AMD_CPUINFO)
                 .sysctl("kernel.osrelease", "6.8.0-49-generic")
-                .libvirt("10.0.0").socket("/run/libvirt/virtqemud-sock", Fact.YES);
+                .libvirt("10.0.0")
+                .socket("/run/libvirt/virtqemud-sock", Fact.YES);
     }
 
     @Test
     void intelHostWithKvmAndLibvirtIsReadyWithNestedOn() {
         List<HypervisorInfo> all = new LinuxProbe(debian12Intel()).probe();
-        assertEquals(List.of(KvmHypervisor.KIND, "libvirt", "qemu"), all.stream().map(HypervisorInfo::kind).toList());
+        assertEquals(
+                List.of(KvmHypervisor.KIND, "libvirt", "qemu"),
+                all.stream().map(HypervisorInfo::kind).toList());
         HypervisorInfo kvm = all.get(0);
         assertEquals(Fact.YES, kvm.available());
         assertEquals(Fact.YES, kvm.accessible());
@@ -131,7 +143,8 @@ class LinuxProbeTest {
     @Test
     void hostWithoutTheKvmModuleIsNotEnabledButItsKernelHasKvm() {
         RecordedLinuxHostFacts facts = new RecordedLinuxHostFacts()
-                .path("/sys/module").path("/sys/module/virtio_net")
+                .path("/sys/module")
+                .path("/sys/module/virtio_net")
                 .file("/proc/cpuinfo", GUEST_CPUINFO)
                 .sysctl("kernel.osrelease", "6.1.0-28-cloud-amd64")
                 .path("/lib/modules/6.1.0-28-cloud-amd64")
@@ -151,8 +164,10 @@ class LinuxProbeTest {
     @Test
     void kernelBuiltWithoutKvmIsNotSupported() {
         RecordedLinuxHostFacts facts = new RecordedLinuxHostFacts()
-                .path("/sys/module").file("/proc/cpuinfo", INTEL_CPUINFO)
-                .sysctl("kernel.osrelease", "6.6.30-custom").path("/lib/modules/6.6.30-custom");
+                .path("/sys/module")
+                .file("/proc/cpuinfo", INTEL_CPUINFO)
+                .sysctl("kernel.osrelease", "6.6.30-custom")
+                .path("/lib/modules/6.6.30-custom");
         HypervisorInfo kvm = new LinuxProbe(facts).kvm();
         assertEquals(Fact.NO, kvm.kernelSupported());
         assertEquals(Fact.YES, kvm.cpuSupported());
@@ -170,7 +185,9 @@ class LinuxProbeTest {
         assertEquals(Fact.YES, kvm.enabled());
         assertEquals(Fact.UNKNOWN, kvm.initialized(), "the API version could not be asked");
         assertEquals(Fact.YES, kvm.cpuSupported(), "from /proc/cpuinfo");
-        assertTrue(kvm.details().get("openError").contains("not accessible"), kvm.details().toString());
+        assertTrue(
+                kvm.details().get("openError").contains("not accessible"),
+                kvm.details().toString());
         assertFalse(kvm.details().containsKey("apiVersion"));
     }
 
@@ -178,13 +195,18 @@ class LinuxProbeTest {
     void pvmHostWithoutVmxFlagIsSupportedBecauseKvmAnswers() {
         // Recorded on this project's build machine: KVM through kvm_pvm inside a VM without vmx.
         RecordedLinuxHostFacts facts = new RecordedLinuxHostFacts()
-                .device("/dev/kvm", Fact.YES).kvmApiVersion(12)
-                .path("/sys/module").path("/sys/module/kvm").path("/sys/module/kvm_pvm")
+                .device("/dev/kvm", Fact.YES)
+                .kvmApiVersion(12)
+                .path("/sys/module")
+                .path("/sys/module/kvm")
+                .path("/sys/module/kvm_pvm")
                 .file("/proc/cpuinfo", GUEST_CPUINFO)
                 .sysctl("kernel.osrelease", "6.18.44-fc-v1147");
         HypervisorInfo kvm = new LinuxProbe(facts).kvm();
         assertEquals(Fact.YES, kvm.cpuSupported());
-        assertTrue(kvm.details().get("cpuSupportedBy").contains("PVM"), kvm.details().toString());
+        assertTrue(
+                kvm.details().get("cpuSupportedBy").contains("PVM"),
+                kvm.details().toString());
         assertEquals(Fact.YES, kvm.kernelSupported());
         assertEquals(Fact.YES, kvm.enabled());
         assertEquals(Fact.UNKNOWN, kvm.nested(), "kvm_pvm has no nested parameter");
@@ -194,7 +216,9 @@ class LinuxProbeTest {
     void libvirtAbsentIsNoEverywhere() {
         HypervisorInfo libvirt = new LinuxProbe(new RecordedLinuxHostFacts()).libvirt();
         assertEquals(Fact.NO, libvirt.available());
-        assertTrue(libvirt.details().get("libraryError").contains("libvirt.so.0"), libvirt.details().toString());
+        assertTrue(
+                libvirt.details().get("libraryError").contains("libvirt.so.0"),
+                libvirt.details().toString());
         assertEquals(Fact.NO, libvirt.enabled());
         assertEquals(Fact.NO, libvirt.running());
         assertEquals(Fact.UNKNOWN, libvirt.accessible());
@@ -203,8 +227,8 @@ class LinuxProbeTest {
 
     @Test
     void libvirtInstalledWithItsDaemonStoppedIsNotRunning() {
-        RecordedLinuxHostFacts facts = new RecordedLinuxHostFacts().libvirt("9.0.0")
-                .socket("/run/libvirt/libvirt-sock", Fact.NO);
+        RecordedLinuxHostFacts facts =
+                new RecordedLinuxHostFacts().libvirt("9.0.0").socket("/run/libvirt/libvirt-sock", Fact.NO);
         HypervisorInfo libvirt = new LinuxProbe(facts).libvirt();
         assertEquals(Fact.YES, libvirt.available());
         assertEquals(Fact.YES, libvirt.enabled());
@@ -214,8 +238,8 @@ class LinuxProbeTest {
 
     @Test
     void socketThisUserMayNotTryLeavesRunningUnknown() {
-        RecordedLinuxHostFacts facts = new RecordedLinuxHostFacts().libvirt("9.0.0")
-                .socket("/var/run/libvirt/libvirt-sock", Fact.UNKNOWN);
+        RecordedLinuxHostFacts facts =
+                new RecordedLinuxHostFacts().libvirt("9.0.0").socket("/var/run/libvirt/libvirt-sock", Fact.UNKNOWN);
         HypervisorInfo libvirt = new LinuxProbe(facts).libvirt();
         assertEquals(Fact.UNKNOWN, libvirt.running());
         assertEquals(Fact.UNKNOWN, libvirt.accessible());
@@ -232,8 +256,8 @@ class LinuxProbeTest {
         assertNull(kvm.version());
         assertFalse(kvm.details().containsKey("modules"), "module list unknown, not empty");
 
-        RecordedLinuxHostFacts cpuinfoWithoutFlags = new RecordedLinuxHostFacts()
-                .file("/proc/cpuinfo", "processor\t: 0\nvendor_id\t: GenuineIntel\n");
+        RecordedLinuxHostFacts cpuinfoWithoutFlags =
+                new RecordedLinuxHostFacts().file("/proc/cpuinfo", "processor\t: 0\nvendor_id\t: GenuineIntel\n");
         assertEquals(Fact.UNKNOWN, new LinuxProbe(cpuinfoWithoutFlags).kvm().cpuSupported());
 
         RecordedLinuxHostFacts unreadableDevice = new RecordedLinuxHostFacts().path("/dev/kvm");
@@ -248,7 +272,8 @@ class LinuxProbeTest {
 
     @Test
     void qemuThatCannotTellItsVersionIsAvailableWithoutOne() {
-        RecordedLinuxHostFacts facts = new RecordedLinuxHostFacts().executable("/usr/libexec/qemu-kvm")
+        RecordedLinuxHostFacts facts = new RecordedLinuxHostFacts()
+                .executable("/usr/libexec/qemu-kvm")
                 .command(List.of("/usr/libexec/qemu-kvm", "--version"), 1, "");
         HypervisorInfo qemu = new LinuxProbe(facts).qemu();
         assertEquals(Fact.YES, qemu.available());
@@ -277,7 +302,8 @@ class LinuxProbeTest {
         boolean qemuInstalled = Files.isExecutable(Path.of("/usr/bin/qemu-system-x86_64"));
         assertEquals(Fact.of(qemuInstalled), qemu.available());
         if (qemuInstalled) {
-            assertTrue(qemu.version() != null && qemu.version().matches("\\d+\\.\\d+.*"), String.valueOf(qemu.version()));
+            assertTrue(
+                    qemu.version() != null && qemu.version().matches("\\d+\\.\\d+.*"), String.valueOf(qemu.version()));
         }
     }
 }

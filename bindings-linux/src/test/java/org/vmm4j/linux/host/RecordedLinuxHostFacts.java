@@ -8,7 +8,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
-
 import org.vmm4j.Fact;
 import org.vmm4j.HypervisorUnavailableException;
 import org.vmm4j.VmmException;

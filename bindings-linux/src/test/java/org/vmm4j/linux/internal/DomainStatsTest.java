@@ -62,7 +62,8 @@ class DomainStatsTest {
             long at = base + LibvirtLayout.TYPED_PARAM_VALUE;
             switch (type) {
                 case LibvirtLayout.TYPED_PARAM_INT, LibvirtLayout.TYPED_PARAM_UINT -> array.putInt(at, (int) p[2]);
-                case LibvirtLayout.TYPED_PARAM_LLONG, LibvirtLayout.TYPED_PARAM_ULLONG -> array.putLong(at, (long) p[2]);
+                case LibvirtLayout.TYPED_PARAM_LLONG, LibvirtLayout.TYPED_PARAM_ULLONG ->
+                    array.putLong(at, (long) p[2]);
                 case LibvirtLayout.TYPED_PARAM_DOUBLE -> array.putDouble(at, (double) p[2]);
                 case LibvirtLayout.TYPED_PARAM_BOOLEAN -> array.putByte(at, (byte) ((boolean) p[2] ? 1 : 0));
                 case LibvirtLayout.TYPED_PARAM_STRING -> {
@@ -117,12 +118,17 @@ class DomainStatsTest {
         assertEquals(1024L << 10, stats.memoryBytes());
         assertEquals(2048L << 10, stats.maxMemoryBytes());
         // vcpu.maximum (3) bounds the list; vCPU 2 reported nothing and is left out.
-        assertEquals(List.of(new GuestStats.Vcpu(0, 1, Duration.ofNanos(500)),
-                new GuestStats.Vcpu(1, -1, Duration.ofNanos(700))), stats.vcpus());
+        assertEquals(
+                List.of(
+                        new GuestStats.Vcpu(0, 1, Duration.ofNanos(500)),
+                        new GuestStats.Vcpu(1, -1, Duration.ofNanos(700))),
+                stats.vcpus());
         assertEquals(List.of(new GuestStats.Interface("vnet0", 10, -1, -1, -1, -1, -1, -1, 3)), stats.interfaces());
-        assertEquals(List.of(
-                new GuestStats.Block("vda", "/var/lib/libvirt/images/a.qcow2", -1, 4096, -1, -1, 1L << 30, -1),
-                new GuestStats.Block("sda", null, -1, -1, 7, -1, -1, -1)), stats.blocks());
+        assertEquals(
+                List.of(
+                        new GuestStats.Block("vda", "/var/lib/libvirt/images/a.qcow2", -1, 4096, -1, -1, 1L << 30, -1),
+                        new GuestStats.Block("sda", null, -1, -1, 7, -1, -1, -1)),
+                stats.blocks());
 
         Map<String, Object> raw = stats.raw();
         assertEquals(25, raw.size());
@@ -145,7 +151,9 @@ class DomainStatsTest {
         assertEquals(Duration.ZERO, stats.cpuTime());
         assertEquals(-1, stats.memoryBytes());
         assertEquals(-1, stats.maxMemoryBytes());
-        assertTrue(stats.vcpus().isEmpty() && stats.interfaces().isEmpty() && stats.blocks().isEmpty());
+        assertTrue(stats.vcpus().isEmpty()
+                && stats.interfaces().isEmpty()
+                && stats.blocks().isEmpty());
         assertEquals(Map.of("state.state", 5), stats.raw());
     }
 

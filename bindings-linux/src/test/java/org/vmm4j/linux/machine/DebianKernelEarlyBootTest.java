@@ -6,10 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
-
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.api.Timeout;
 import org.vmm4j.boot.E820Entry;
 import org.vmm4j.boot.EntryKind;
 import org.vmm4j.boot.LinuxKernel;
@@ -28,7 +27,9 @@ import org.vmm4j.testsupport.RequiresHost;
 class DebianKernelEarlyBootTest {
 
     @ParameterizedTest
-    @EnumSource(value = EntryKind.class, names = {"PVH", "ELF_64"})
+    @EnumSource(
+            value = EntryKind.class,
+            names = {"PVH", "ELF_64"})
     @Timeout(600)
     void printsVersionOurCommandLineAndOurE820Map(EntryKind entryKind) throws Exception {
         Path kernelFile = HostRequirements.debianKernel();
@@ -37,17 +38,27 @@ class DebianKernelEarlyBootTest {
         Leaks before = Leaks.now();
         String cmdline = "console=ttyS0 earlyprintk=ttyS0 reboot=k panic=-1 vmm4j.test=early-boot";
         ConsoleCapture console = new ConsoleCapture(false);
-        try (Machine machine = Machine.builder().kernel(kernel).memoryMiB(256).vcpus(1).commandLine(cmdline)
-                .console(console).build()) {
+        try (Machine machine = Machine.builder()
+                .kernel(kernel)
+                .memoryMiB(256)
+                .vcpus(1)
+                .commandLine(cmdline)
+                .console(console)
+                .build()) {
             assertEquals(entryKind, machine.bootState().entry());
             machine.start();
             Duration wait = Duration.ofMinutes(5);
-            assertTrue(console.await("Command line: " + cmdline + "\n", wait), "no command line echo; console:\n"
-                    + console.text());
+            assertTrue(
+                    console.await("Command line: " + cmdline + "\n", wait),
+                    "no command line echo; console:\n" + console.text());
             StringBuilder expected = new StringBuilder();
             for (E820Entry e : machine.bootState().memoryMap()) {
-                expected.append(String.format(Locale.ROOT, "BIOS-e820: [mem 0x%016x-0x%016x] %s", e.address(),
-                        e.end() - 1, e.type() == E820Entry.TYPE_RAM ? "usable" : "reserved"));
+                expected.append(String.format(
+                        Locale.ROOT,
+                        "BIOS-e820: [mem 0x%016x-0x%016x] %s",
+                        e.address(),
+                        e.end() - 1,
+                        e.type() == E820Entry.TYPE_RAM ? "usable" : "reserved"));
                 assertTrue(console.await(expected.toString(), wait), "missing " + expected + " in:\n" + console.text());
                 expected.setLength(0);
             }
@@ -56,7 +67,9 @@ class DebianKernelEarlyBootTest {
             assertTrue(text.indexOf("Linux version ") < text.indexOf("Command line: "), "version first");
             assertTrue(machine.awaitExit(Duration.ZERO).isEmpty(), "still running");
             machine.stop();
-            assertEquals(MachineExit.Reason.STOP_REQUESTED, machine.awaitExit(Duration.ofSeconds(30)).orElseThrow().reason());
+            assertEquals(
+                    MachineExit.Reason.STOP_REQUESTED,
+                    machine.awaitExit(Duration.ofSeconds(30)).orElseThrow().reason());
         }
         assertEquals(before, Leaks.now(), "fds, KVM mappings and vCPU threads after close");
     }

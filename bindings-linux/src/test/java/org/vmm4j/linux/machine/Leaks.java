@@ -14,8 +14,10 @@ record Leaks(long fds, long kvmMappings, long vcpuThreads) {
         try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
             List<String> maps = Files.readAllLines(Path.of("/proc/self/maps"));
             long threads = Thread.getAllStackTraces().keySet().stream()
-                    .filter(t -> t.getName().startsWith("vmm4j-")).count();
-            return new Leaks(fds.count(), maps.stream().filter(l -> l.contains("kvm")).count(), threads);
+                    .filter(t -> t.getName().startsWith("vmm4j-"))
+                    .count();
+            return new Leaks(
+                    fds.count(), maps.stream().filter(l -> l.contains("kvm")).count(), threads);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

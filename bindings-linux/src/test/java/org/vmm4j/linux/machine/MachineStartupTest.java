@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -85,7 +84,11 @@ class MachineStartupTest {
         Leaks before = Leaks.now();
         for (int i = 0; i < 3; i++) {
             FirstByte console = new FirstByte();
-            Machine machine = Machine.builder().kernel(kernel).memoryMiB(256).console(console).build();
+            Machine machine = Machine.builder()
+                    .kernel(kernel)
+                    .memoryMiB(256)
+                    .console(console)
+                    .build();
             machine.start();
             Await.until("the guest's first console byte", Duration.ofSeconds(30), () -> console.first >= 0);
             KvmRunObserver.awaitInsideKvmRun("vmm4j-vcpu-0", Duration.ofSeconds(10)); // in its HLT loop
@@ -111,7 +114,11 @@ class MachineStartupTest {
                     firstByte.countDown();
                 }
             };
-            try (Machine machine = Machine.builder().kernel(kernel).memoryMiB(256).console(console).build()) {
+            try (Machine machine = Machine.builder()
+                    .kernel(kernel)
+                    .memoryMiB(256)
+                    .console(console)
+                    .build()) {
                 machine.start();
                 assertTrue(firstByte.await(30, java.util.concurrent.TimeUnit.SECONDS), "no console output");
             }
@@ -127,7 +134,12 @@ class MachineStartupTest {
         FirstByte console = new FirstByte();
         long t0 = System.nanoTime();
         MachineExit exit;
-        try (Machine machine = Machine.builder().kernel(kernel).memoryMiB(256).vcpus(1).irqchip(irqchip).console(console)
+        try (Machine machine = Machine.builder()
+                .kernel(kernel)
+                .memoryMiB(256)
+                .vcpus(1)
+                .irqchip(irqchip)
+                .console(console)
                 .build()) {
             machine.start();
             exit = machine.awaitExit(Duration.ofSeconds(30)).orElseThrow(() -> new AssertionError("no exit in 30 s"));

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -36,14 +35,20 @@ class MinimalKernelBootTest {
         ConsoleCapture console = new ConsoleCapture(false);
         MachineExit exit;
         int e820;
-        try (Machine machine = Machine.builder().kernel(LinuxKernel.of(MinimalKernel.bzImage(), null, null))
-                .memoryMiB(256).vcpus(vcpus).irqchip(irqchip).commandLine(cmdline).console(console).build()) {
+        try (Machine machine = Machine.builder()
+                .kernel(LinuxKernel.of(MinimalKernel.bzImage(), null, null))
+                .memoryMiB(256)
+                .vcpus(vcpus)
+                .irqchip(irqchip)
+                .commandLine(cmdline)
+                .console(console)
+                .build()) {
             assertEquals(EntryKind.BZIMAGE_64, machine.bootState().entry());
             assertEquals(irqchip == Irqchip.SPLIT, machine.ioApic().isPresent(), "a user-space IOAPIC iff split");
             e820 = machine.bootState().memoryMap().size();
             machine.start();
-            exit = machine.awaitExit(Duration.ofSeconds(60)).orElseThrow(() ->
-                    new AssertionError("no exit within 60 s; console: " + console.text()));
+            exit = machine.awaitExit(Duration.ofSeconds(60))
+                    .orElseThrow(() -> new AssertionError("no exit within 60 s; console: " + console.text()));
         }
         assertEquals(MachineExit.Reason.REBOOT, exit.reason(), exit.detail());
         assertEquals(MinimalKernel.BANNER + "\n" + cmdline + "\n" + e820 + "\n", console.text());
@@ -58,13 +63,18 @@ class MinimalKernelBootTest {
         ConsoleCapture console = new ConsoleCapture(false);
         MachineExit exit;
         int entries;
-        try (Machine machine = Machine.builder().kernel(LinuxKernel.of(MinimalKernel.pvhElf(), null, null))
-                .memoryMiB(128).vcpus(vcpus).commandLine(cmdline).console(console).build()) {
+        try (Machine machine = Machine.builder()
+                .kernel(LinuxKernel.of(MinimalKernel.pvhElf(), null, null))
+                .memoryMiB(128)
+                .vcpus(vcpus)
+                .commandLine(cmdline)
+                .console(console)
+                .build()) {
             assertEquals(EntryKind.PVH, machine.bootState().entry());
             entries = machine.bootState().memoryMap().size();
             machine.start();
-            exit = machine.awaitExit(Duration.ofSeconds(60)).orElseThrow(() ->
-                    new AssertionError("no exit within 60 s; console: " + console.text()));
+            exit = machine.awaitExit(Duration.ofSeconds(60))
+                    .orElseThrow(() -> new AssertionError("no exit within 60 s; console: " + console.text()));
         }
         assertEquals(MachineExit.Reason.REBOOT, exit.reason(), exit.detail());
         assertEquals(cmdline + "\n" + entries + "\n", console.text(), "'!' would mean a bad start_info magic");
@@ -77,10 +87,13 @@ class MinimalKernelBootTest {
         // A kernel that never resets: the 64-bit entry is a HLT loop with interrupts enabled.
         byte[] image = MinimalKernel.bzImage();
         int entry = 1024 + 0x200;
-        image[entry] = (byte) 0xf4;     // hlt
+        image[entry] = (byte) 0xf4; // hlt
         image[entry + 1] = (byte) 0xeb; // jmp $-3
         image[entry + 2] = (byte) 0xfd;
-        try (Machine machine = Machine.builder().kernel(LinuxKernel.of(image, null, null)).memoryMiB(64).vcpus(2)
+        try (Machine machine = Machine.builder()
+                .kernel(LinuxKernel.of(image, null, null))
+                .memoryMiB(64)
+                .vcpus(2)
                 .build()) {
             machine.start();
             assertTrue(machine.awaitExit(Duration.ofMillis(300)).isEmpty(), "still running");
@@ -97,29 +110,33 @@ class MinimalKernelBootTest {
     void consoleInputReachesTheGuestThroughTheUart() throws Exception {
         byte[] image = MinimalKernel.bzImage();
         int[] echo = {
-                0x66, 0xba, 0xfd, 0x03, // 0: mov dx, 0x3fd      LSR
-                0xec,                   // 4: in al, dx
-                0xa8, 0x01,             // 5: test al, 1          data ready?
-                0x74, 0xfb,             // 7: jz 4
-                0x66, 0xba, 0xf8, 0x03, // 9: mov dx, 0x3f8      RBR / THR
-                0xec,                   // 13: in al, dx
-                0xee,                   // 14: out dx, al         echo
-                0x3c, 0x71,             // 15: cmp al, 'q'
-                0x75, 0xed,             // 17: jne 0
-                0xb0, 0xfe,             // 19: mov al, 0xfe
-                0xe6, 0x64,             // 21: out 0x64, al       reset
-                0xf4,                   // 23: hlt
+            0x66, 0xba, 0xfd, 0x03, // 0: mov dx, 0x3fd      LSR
+            0xec, // 4: in al, dx
+            0xa8, 0x01, // 5: test al, 1          data ready?
+            0x74, 0xfb, // 7: jz 4
+            0x66, 0xba, 0xf8, 0x03, // 9: mov dx, 0x3f8      RBR / THR
+            0xec, // 13: in al, dx
+            0xee, // 14: out dx, al         echo
+            0x3c, 0x71, // 15: cmp al, 'q'
+            0x75, 0xed, // 17: jne 0
+            0xb0, 0xfe, // 19: mov al, 0xfe
+            0xe6, 0x64, // 21: out 0x64, al       reset
+            0xf4, // 23: hlt
         };
         for (int i = 0; i < echo.length; i++) {
             image[1024 + 0x200 + i] = (byte) echo[i];
         }
         ConsoleCapture console = new ConsoleCapture(false);
-        try (Machine machine = Machine.builder().kernel(LinuxKernel.of(image, null, null)).memoryMiB(64)
-                .console(console).consoleInput(new java.io.ByteArrayInputStream("typed at the console, q".getBytes(StandardCharsets.UTF_8)))
+        try (Machine machine = Machine.builder()
+                .kernel(LinuxKernel.of(image, null, null))
+                .memoryMiB(64)
+                .console(console)
+                .consoleInput(
+                        new java.io.ByteArrayInputStream("typed at the console, q".getBytes(StandardCharsets.UTF_8)))
                 .build()) {
             machine.start();
-            MachineExit exit = machine.awaitExit(Duration.ofSeconds(30)).orElseThrow(() ->
-                    new AssertionError("no exit; console: " + console.text()));
+            MachineExit exit = machine.awaitExit(Duration.ofSeconds(30))
+                    .orElseThrow(() -> new AssertionError("no exit; console: " + console.text()));
             assertEquals(MachineExit.Reason.REBOOT, exit.reason(), exit.detail());
         }
         assertEquals("typed at the console, q", console.text());
@@ -130,10 +147,13 @@ class MinimalKernelBootTest {
         Leaks before = Leaks.now();
         byte[] image = MinimalKernel.bzImage();
         int entry = 1024 + 0x200;
-        image[entry] = (byte) 0xeb;     // jmp $
+        image[entry] = (byte) 0xeb; // jmp $
         image[entry + 1] = (byte) 0xfe;
         for (boolean stopFirst : new boolean[] {false, true}) {
-            Machine machine = Machine.builder().kernel(LinuxKernel.of(image, null, null)).memoryMiB(64).vcpus(2)
+            Machine machine = Machine.builder()
+                    .kernel(LinuxKernel.of(image, null, null))
+                    .memoryMiB(64)
+                    .vcpus(2)
                     .build();
             machine.start();
             KvmRunObserver.awaitInsideKvmRun("vmm4j-vcpu-0", Duration.ofSeconds(10)); // spinning in jmp $
@@ -143,7 +163,9 @@ class MinimalKernelBootTest {
                 machine.stop(); // then close at once: the vCPU threads finish while close() waits for them
             }
             machine.close();
-            assertTrue(System.nanoTime() - t0 < 2_000_000_000L, "close took " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+            assertTrue(
+                    System.nanoTime() - t0 < 2_000_000_000L,
+                    "close took " + (System.nanoTime() - t0) / 1_000_000 + " ms");
         }
         assertEquals(before, Leaks.now());
     }
@@ -151,18 +173,31 @@ class MinimalKernelBootTest {
     @Test
     void rejectsBadInputBeforeAnyVcpuRuns() {
         byte[] kernel = MinimalKernel.bzImage();
-        var noCpus = assertThrows(BootException.class, () -> Machine.builder()
-                .kernel(LinuxKernel.of(kernel, null, null)).vcpus(0).build());
+        var noCpus = assertThrows(
+                BootException.class,
+                () -> Machine.builder()
+                        .kernel(LinuxKernel.of(kernel, null, null))
+                        .vcpus(0)
+                        .build());
         assertTrue(noCpus.getMessage().contains("at least one vCPU"), noCpus.getMessage());
-        var longLine = assertThrows(BootException.class, () -> Machine.builder()
-                .kernel(LinuxKernel.of(kernel, null, null)).commandLine("x".repeat(5000)).build());
+        var longLine = assertThrows(
+                BootException.class,
+                () -> Machine.builder()
+                        .kernel(LinuxKernel.of(kernel, null, null))
+                        .commandLine("x".repeat(5000))
+                        .build());
         assertTrue(longLine.getMessage().contains("command line"), longLine.getMessage());
         var notAKernel = assertThrows(BootException.class, () -> LinuxKernel.of(new byte[4096], null, null));
         assertTrue(notAKernel.getMessage().contains("neither a bzImage"), notAKernel.getMessage());
         var pvh = assertThrows(BootException.class, () -> LinuxKernel.of(kernel, EntryKind.PVH, null));
         assertTrue(pvh.getMessage().contains("PVH"), pvh.getMessage());
-        var huge = assertThrows(BootException.class, () -> Machine.builder().kernel(LinuxKernel.of(kernel, null, null))
-                .memoryMiB(16).initrd(new byte[32 << 20]).build());
+        var huge = assertThrows(
+                BootException.class,
+                () -> Machine.builder()
+                        .kernel(LinuxKernel.of(kernel, null, null))
+                        .memoryMiB(16)
+                        .initrd(new byte[32 << 20])
+                        .build());
         assertTrue(huge.getMessage().contains("initrd"), huge.getMessage());
     }
 }

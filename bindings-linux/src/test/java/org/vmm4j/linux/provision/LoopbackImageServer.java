@@ -79,8 +79,9 @@ final class LoopbackImageServer implements AutoCloseable {
             out.write("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
                     .getBytes(StandardCharsets.ISO_8859_1));
         } else {
-            out.write(("HTTP/1.1 200 OK\r\nContent-Length: " + content.length + "\r\nContent-Type: application/octet-stream"
-                    + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            out.write(("HTTP/1.1 200 OK\r\nContent-Length: " + content.length
+                            + "\r\nContent-Type: application/octet-stream" + "\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.ISO_8859_1));
             out.write(content);
         }
         out.flush();

@@ -12,7 +12,6 @@ import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -32,8 +31,8 @@ import org.vmm4j.provision.ProvisionException;
 import org.vmm4j.provision.ProvisionRequest;
 import org.vmm4j.provision.ProvisionResult;
 import org.vmm4j.provision.ProvisionStep;
-import org.vmm4j.testsupport.RequiresHost;
 import org.vmm4j.testsupport.HostRequirements;
+import org.vmm4j.testsupport.RequiresHost;
 
 /**
  * The workflow for real against libvirtd and QEMU ({@code qemu:///system}) up to "guest started": a
@@ -56,9 +55,10 @@ class ProvisionOnQemuTest {
         libvirt = LibvirtGuestManager.connect("qemu:///system");
         kernel = HostRequirements.debianKernel();
         Files.createDirectories(WORK);
-        base = Qcow2Writer.create(WORK.resolve("base.qcow2"), Qcow2Options.builder(64L << 20).build());
-        network = libvirt.defineNetwork(new NetworkSpec(PREFIX, NetworkSpec.Mode.NAT, null,
-                "192.168.239.1", 24, "192.168.239.10", "192.168.239.50"));
+        base = Qcow2Writer.create(
+                WORK.resolve("base.qcow2"), Qcow2Options.builder(64L << 20).build());
+        network = libvirt.defineNetwork(new NetworkSpec(
+                PREFIX, NetworkSpec.Mode.NAT, null, "192.168.239.1", 24, "192.168.239.10", "192.168.239.50"));
         network.start();
     }
 
@@ -84,8 +84,14 @@ class ProvisionOnQemuTest {
     }
 
     private static ProvisionRequest.Builder request(String name) {
-        return ProvisionRequest.builder(name).image(ImageSource.file(base)).workDirectory(WORK)
-                .memoryBytes(128L << 20).vcpus(1).diskBytes(128L << 20).network(PREFIX).user("admin")
+        return ProvisionRequest.builder(name)
+                .image(ImageSource.file(base))
+                .workDirectory(WORK)
+                .memoryBytes(128L << 20)
+                .vcpus(1)
+                .diskBytes(128L << 20)
+                .network(PREFIX)
+                .user("admin")
                 .password("qemu-test-pw".toCharArray())
                 .boot(BootSpec.kernel(kernel.toString(), null, "console=ttyS0 panic=0"));
     }
@@ -93,7 +99,8 @@ class ProvisionOnQemuTest {
     @Test
     void provisionsOnQemuUpToGuestStarted() {
         String name = "prov-q-" + ProcessHandle.current().pid();
-        ProvisionResult result = GuestProvisioner.builder(libvirt).build()
+        ProvisionResult result = GuestProvisioner.builder(libvirt)
+                .build()
                 .provision(request(name).stopAfter(ProvisionStep.START_GUEST).build());
         try {
             Guest guest = libvirt.find(name).orElseThrow();
@@ -113,10 +120,13 @@ class ProvisionOnQemuTest {
     @Test
     void rollbackOnQemuLeavesNothingBehindWhenIpStepFails() {
         String name = "prov-qrb-" + ProcessHandle.current().pid();
-        ProvisionRequest request = request(name).addressTimeout(Duration.ofSeconds(3)).build();
+        ProvisionRequest request =
+                request(name).addressTimeout(Duration.ofSeconds(3)).build();
         GuestProvisioner provisioner = GuestProvisioner.builder(libvirt)
-                .addressWaiter(new GuestAddressPoller(List.of(GuestAddress.Source.DHCP_LEASE, GuestAddress.Source.ARP),
-                        Duration.ofMillis(200), Duration.ofSeconds(1)))
+                .addressWaiter(new GuestAddressPoller(
+                        List.of(GuestAddress.Source.DHCP_LEASE, GuestAddress.Source.ARP),
+                        Duration.ofMillis(200),
+                        Duration.ofSeconds(1)))
                 .build();
 
         ProvisionException e = assertThrows(ProvisionException.class, () -> provisioner.provision(request));

@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -41,10 +40,12 @@ import org.vmm4j.testsupport.RequiresHost;
  */
 @RequiresHost(files = RequiresHost.LIBVIRT_LIBRARY)
 class ProvisionOnTestDriverTest {
-    private static final String KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGq4yb1fdE3jT0nK0lDJrZ5h0TbGm5m2r1a5n0zq5Q0x admin@laptop";
+    private static final String KEY =
+            "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGq4yb1fdE3jT0nK0lDJrZ5h0TbGm5m2r1a5n0zq5Q0x admin@laptop";
 
     @TempDir
     Path dir;
+
     private GuestManager libvirt;
     private LoopbackImageServer http;
     private ImageCatalog catalog;
@@ -55,10 +56,11 @@ class ProvisionOnTestDriverTest {
     void setUp() throws Exception {
         libvirt = GuestManager.connect("test:///default");
         http = new LoopbackImageServer();
-        Path base = Qcow2Writer.create(dir.resolve("base.qcow2"), Qcow2Options.builder(32L << 20).build());
+        Path base = Qcow2Writer.create(
+                dir.resolve("base.qcow2"), Qcow2Options.builder(32L << 20).build());
         byte[] image = Files.readAllBytes(base);
-        catalog = ImageCatalog.parse(LoopbackImageServer.catalogJson("tiny-1",
-                http.serve("/images/tiny.qcow2", image), LoopbackImageServer.sha256(image)));
+        catalog = ImageCatalog.parse(LoopbackImageServer.catalogJson(
+                "tiny-1", http.serve("/images/tiny.qcow2", image), LoopbackImageServer.sha256(image)));
         Files.createDirectories(dir.resolve("work"));
     }
 
@@ -73,19 +75,30 @@ class ProvisionOnTestDriverTest {
     }
 
     private GuestProvisioner.Builder provisioner() {
-        return GuestProvisioner.builder(libvirt).catalog(catalog).downloader(new ImageDownloader(dir.resolve("cache")))
+        return GuestProvisioner.builder(libvirt)
+                .catalog(catalog)
+                .downloader(new ImageDownloader(dir.resolve("cache")))
                 .sshWaiter((host, port, timeout, r) -> "SSH-2.0-FakeForTestDriver")
                 .commandRunner((target, lines, timeout, r) -> {
                     ran.addAll(lines);
-                    return lines.stream().map(l -> new CommandResult(List.of(l), 0, "", "")).toList();
+                    return lines.stream()
+                            .map(l -> new CommandResult(List.of(l), 0, "", ""))
+                            .toList();
                 })
                 .listener(events::add);
     }
 
     private ProvisionRequest.Builder request(String name) {
-        return ProvisionRequest.builder(name).catalogImage("tiny-1").workDirectory(dir.resolve("work"))
-                .memoryBytes(128L << 20).vcpus(1).diskBytes(64L << 20).user("admin").sshAuthorizedKey(KEY)
-                .password("not-in-logs".toCharArray()).command("echo hello");
+        return ProvisionRequest.builder(name)
+                .catalogImage("tiny-1")
+                .workDirectory(dir.resolve("work"))
+                .memoryBytes(128L << 20)
+                .vcpus(1)
+                .diskBytes(64L << 20)
+                .user("admin")
+                .sshAuthorizedKey(KEY)
+                .password("not-in-logs".toCharArray())
+                .command("echo hello");
     }
 
     @Test
@@ -97,15 +110,27 @@ class ProvisionOnTestDriverTest {
             assertEquals(GuestState.RUNNING, guest.state());
             assertEquals(result.uuid(), guest.uuid());
             List<DiskSpec> disks = guest.spec().disks();
-            assertTrue(disks.stream().anyMatch(d -> d.source().equals(result.disk().toString())), disks.toString());
-            assertTrue(disks.stream().anyMatch(d -> d.cdrom() && d.source().equals(result.seed().toString())), disks.toString());
-            assertTrue(result.address().orElseThrow().matches("\\d+\\.\\d+\\.\\d+\\.\\d+"), result.address().toString());
+            assertTrue(
+                    disks.stream().anyMatch(d -> d.source().equals(result.disk().toString())), disks.toString());
+            assertTrue(
+                    disks.stream()
+                            .anyMatch(d ->
+                                    d.cdrom() && d.source().equals(result.seed().toString())),
+                    disks.toString());
+            assertTrue(
+                    result.address().orElseThrow().matches("\\d+\\.\\d+\\.\\d+\\.\\d+"),
+                    result.address().toString());
             assertEquals(List.of("echo hello"), ran);
             try (Qcow2Image disk = Qcow2Image.open(result.disk())) {
-                assertTrue(disk.header().backingFile().orElseThrow().startsWith(dir.resolve("cache").toString()),
+                assertTrue(
+                        disk.header()
+                                .backingFile()
+                                .orElseThrow()
+                                .startsWith(dir.resolve("cache").toString()),
                         "overlay on the cached download");
             }
-            assertTrue(events.stream().anyMatch(p -> p.step().equals("fetch image") && p.message().startsWith("cached as")));
+            assertTrue(events.stream()
+                    .anyMatch(p -> p.step().equals("fetch image") && p.message().startsWith("cached as")));
             assertEquals(ProvisionStep.count(), events.get(events.size() - 1).index());
             assertFalse(events.toString().contains("not-in-logs"));
         } finally {
@@ -120,9 +145,11 @@ class ProvisionOnTestDriverTest {
     void rollbackOnTestDriverLeavesNothingBehindWhenIpStepFails() {
         String name = "prov-rb-" + ProcessHandle.current().pid();
         ProvisionRequest request = request(name).build();
-        GuestProvisioner p = provisioner().addressWaiter((guest, timeout, r) -> {
-            throw new IllegalStateException("no DHCP lease for " + guest.name() + " (failed on purpose)");
-        }).build();
+        GuestProvisioner p = provisioner()
+                .addressWaiter((guest, timeout, r) -> {
+                    throw new IllegalStateException("no DHCP lease for " + guest.name() + " (failed on purpose)");
+                })
+                .build();
 
         ProvisionException e = assertThrows(ProvisionException.class, () -> p.provision(request));
 

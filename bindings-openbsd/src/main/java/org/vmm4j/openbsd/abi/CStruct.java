@@ -80,19 +80,49 @@ public final class CStruct {
             this.union = union;
         }
 
-        public Builder u8(String member) { return scalar(member, 1, 1); }
-        public Builder u16(String member) { return scalar(member, 2, 1); }
-        public Builder u32(String member) { return scalar(member, 4, 1); }
-        public Builder u64(String member) { return scalar(member, 8, 1); }
+        public Builder u8(String member) {
+            return scalar(member, 1, 1);
+        }
+
+        public Builder u16(String member) {
+            return scalar(member, 2, 1);
+        }
+
+        public Builder u32(String member) {
+            return scalar(member, 4, 1);
+        }
+
+        public Builder u64(String member) {
+            return scalar(member, 8, 1);
+        }
         /** {@code int}, {@code pid_t}, {@code uid_t}, {@code unsigned int}. */
-        public Builder i32(String member) { return scalar(member, 4, 1); }
+        public Builder i32(String member) {
+            return scalar(member, 4, 1);
+        }
         /** {@code size_t}, {@code paddr_t}, {@code vaddr_t}, pointers. */
-        public Builder word(String member) { return scalar(member, 8, 1); }
-        public Builder pointer(String member) { return scalar(member, 8, 1); }
-        public Builder bytes(String member, int count) { return scalar(member, 1, count); }
-        public Builder u32Array(String member, int count) { return scalar(member, 4, count); }
-        public Builder u64Array(String member, int count) { return scalar(member, 8, count); }
-        public Builder wordArray(String member, int count) { return scalar(member, 8, count); }
+        public Builder word(String member) {
+            return scalar(member, 8, 1);
+        }
+
+        public Builder pointer(String member) {
+            return scalar(member, 8, 1);
+        }
+
+        public Builder bytes(String member, int count) {
+            return scalar(member, 1, count);
+        }
+
+        public Builder u32Array(String member, int count) {
+            return scalar(member, 4, count);
+        }
+
+        public Builder u64Array(String member, int count) {
+            return scalar(member, 8, count);
+        }
+
+        public Builder wordArray(String member, int count) {
+            return scalar(member, 8, count);
+        }
 
         /** A scalar member of {@code count} elements of {@code width} bytes, aligned to {@code width}. */
         public Builder scalar(String member, int width, int count) {
@@ -101,7 +131,8 @@ public final class CStruct {
 
         /** A nested struct or union (array of {@code count}); its members appear as {@code member.inner}. */
         public Builder nested(String member, CStruct type, int count) {
-            long at = place(member, type.alignment(), type.size() * count).offsets.get(member);
+            long at =
+                    place(member, type.alignment(), type.size() * count).offsets.get(member);
             for (Map.Entry<String, Long> e : type.offsets.entrySet()) {
                 offsets.put(member + "." + e.getKey(), at + e.getValue());
             }

@@ -1,12 +1,11 @@
 package org.vmm4j.openbsd.abi;
 
-import org.vmm4j.internal.nat.BsdIoctl;
-
 import static org.vmm4j.openbsd.abi.VmmVar.*;
 
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.vmm4j.internal.nat.BsdIoctl;
 
 /**
  * The vmm(4) kernel ABI of one OpenBSD release on amd64: struct layouts, ioctl request numbers and the
@@ -72,64 +71,131 @@ public final class VmmAbi {
     private VmmAbi(String release, boolean current) {
         this.release = release;
         this.current = current;
-        vmMemRange = CStruct.struct("vm_mem_range").word("vmr_gpa").word("vmr_va").word("vmr_size")
-                .i32("vmr_type").build();
-        CStruct.Builder create = CStruct.struct("vm_create_params").word("vcp_nmemranges").word("vcp_ncpus")
-                .nested("vcp_memranges", vmMemRange, VMM_MAX_MEM_RANGES).bytes("vcp_name", VMM_MAX_NAME_LEN);
+        vmMemRange = CStruct.struct("vm_mem_range")
+                .word("vmr_gpa")
+                .word("vmr_va")
+                .word("vmr_size")
+                .i32("vmr_type")
+                .build();
+        CStruct.Builder create = CStruct.struct("vm_create_params")
+                .word("vcp_nmemranges")
+                .word("vcp_ncpus")
+                .nested("vcp_memranges", vmMemRange, VMM_MAX_MEM_RANGES)
+                .bytes("vcp_name", VMM_MAX_NAME_LEN);
         if (current) {
-            create.i32("vcp_sev").i32("vcp_seves").u32("vcp_id").u32("vcp_poscbit")
+            create.i32("vcp_sev")
+                    .i32("vcp_seves")
+                    .u32("vcp_id")
+                    .u32("vcp_poscbit")
                     .u32Array("vcp_asid", VMM_MAX_VCPUS);
         } else {
             create.u32("vcp_id");
         }
         vmCreateParams = create.build();
 
-        vcpuInjectEvent = CStruct.struct("vcpu_inject_event").u8("vie_vector").u32("vie_errorcode")
-                .u8("vie_type").build();
+        vcpuInjectEvent = CStruct.struct("vcpu_inject_event")
+                .u8("vie_vector")
+                .u32("vie_errorcode")
+                .u8("vie_type")
+                .build();
         CStruct.Builder run = CStruct.struct("vm_run_params").u32("vrp_vm_id").u32("vrp_vcpu_id");
         if (current) {
             run.nested("vrp_inject", vcpuInjectEvent).u8("vrp_intr_pending");
         } else {
             run.u8("vrp_continue").u16("vrp_irq");
         }
-        vmRunParams = run.pointer("vrp_exit").u16("vrp_exit_reason").u8("vrp_irqready").build();
+        vmRunParams = run.pointer("vrp_exit")
+                .u16("vrp_exit_reason")
+                .u8("vrp_irqready")
+                .build();
 
-        vmExitInout = CStruct.struct("vm_exit_inout").u8("vei_size").u8("vei_dir").u8("vei_rep")
-                .u8("vei_string").u8("vei_encoding").u16("vei_port").u32("vei_data").u8("vei_insn_len").build();
+        vmExitInout = CStruct.struct("vm_exit_inout")
+                .u8("vei_size")
+                .u8("vei_dir")
+                .u8("vei_rep")
+                .u8("vei_string")
+                .u8("vei_encoding")
+                .u16("vei_port")
+                .u32("vei_data")
+                .u8("vei_insn_len")
+                .build();
         CStruct.Builder ept = CStruct.struct("vm_exit_eptviolation").u8("vee_fault_type");
         if (current) {
             ept.u8("vee_insn_info").u8("vee_insn_len").bytes("vee_insn_bytes", 15);
         }
         vmExitEptViolation = ept.build();
-        vcpuSegmentInfo = CStruct.struct("vcpu_segment_info").u16("vsi_sel").u32("vsi_limit").u32("vsi_ar")
-                .u64("vsi_base").build();
-        vcpuRegState = CStruct.struct("vcpu_reg_state").u64Array("vrs_gprs", VCPU_REGS_NGPRS)
-                .u64Array("vrs_crs", VCPU_REGS_NCRS).u64Array("vrs_msrs", VCPU_REGS_NMSRS)
-                .u64Array("vrs_drs", VCPU_REGS_NDRS).nested("vrs_sregs", vcpuSegmentInfo, VCPU_REGS_NSREGS)
-                .nested("vrs_gdtr", vcpuSegmentInfo).nested("vrs_idtr", vcpuSegmentInfo).build();
-        CStruct exitUnion = CStruct.union("vm_exit_union").nested("vei", vmExitInout)
-                .nested("vee", vmExitEptViolation).build();
-        vmExit = CStruct.struct("vm_exit").anonymous(exitUnion).nested("vrs", vcpuRegState).i32("cpl").build();
-
-        vmInfoResult = CStruct.struct("vm_info_result").word("vir_memory_size").word("vir_used_size")
-                .word("vir_ncpus").bytes("vir_vcpu_state", VMM_MAX_VCPUS_PER_VM).i32("vir_creator_pid")
-                .u32("vir_id").bytes("vir_name", VMM_MAX_NAME_LEN).build();
-        vmInfoParams = CStruct.struct("vm_info_params").word("vip_size").word("vip_info_ct").pointer("vip_info")
+        vcpuSegmentInfo = CStruct.struct("vcpu_segment_info")
+                .u16("vsi_sel")
+                .u32("vsi_limit")
+                .u32("vsi_ar")
+                .u64("vsi_base")
                 .build();
-        vmTerminateParams = CStruct.struct("vm_terminate_params").u32("vtp_vm_id").build();
-        vmResetcpuParams = CStruct.struct("vm_resetcpu_params").u32("vrp_vm_id").u32("vrp_vcpu_id")
-                .nested("vrp_init_state", vcpuRegState).build();
-        CStruct.Builder share = CStruct.struct("vm_sharemem_params").u32("vsp_vm_id").word("vsp_nmemranges")
+        vcpuRegState = CStruct.struct("vcpu_reg_state")
+                .u64Array("vrs_gprs", VCPU_REGS_NGPRS)
+                .u64Array("vrs_crs", VCPU_REGS_NCRS)
+                .u64Array("vrs_msrs", VCPU_REGS_NMSRS)
+                .u64Array("vrs_drs", VCPU_REGS_NDRS)
+                .nested("vrs_sregs", vcpuSegmentInfo, VCPU_REGS_NSREGS)
+                .nested("vrs_gdtr", vcpuSegmentInfo)
+                .nested("vrs_idtr", vcpuSegmentInfo)
+                .build();
+        CStruct exitUnion = CStruct.union("vm_exit_union")
+                .nested("vei", vmExitInout)
+                .nested("vee", vmExitEptViolation)
+                .build();
+        vmExit = CStruct.struct("vm_exit")
+                .anonymous(exitUnion)
+                .nested("vrs", vcpuRegState)
+                .i32("cpl")
+                .build();
+
+        vmInfoResult = CStruct.struct("vm_info_result")
+                .word("vir_memory_size")
+                .word("vir_used_size")
+                .word("vir_ncpus")
+                .bytes("vir_vcpu_state", VMM_MAX_VCPUS_PER_VM)
+                .i32("vir_creator_pid")
+                .u32("vir_id")
+                .bytes("vir_name", VMM_MAX_NAME_LEN)
+                .build();
+        vmInfoParams = CStruct.struct("vm_info_params")
+                .word("vip_size")
+                .word("vip_info_ct")
+                .pointer("vip_info")
+                .build();
+        vmTerminateParams =
+                CStruct.struct("vm_terminate_params").u32("vtp_vm_id").build();
+        vmResetcpuParams = CStruct.struct("vm_resetcpu_params")
+                .u32("vrp_vm_id")
+                .u32("vrp_vcpu_id")
+                .nested("vrp_init_state", vcpuRegState)
+                .build();
+        CStruct.Builder share = CStruct.struct("vm_sharemem_params")
+                .u32("vsp_vm_id")
+                .word("vsp_nmemranges")
                 .nested("vsp_memranges", vmMemRange, VMM_MAX_MEM_RANGES);
         if (current) {
             share.wordArray("vsp_va", VMM_MAX_MEM_RANGES);
         }
         vmSharememParams = share.build();
-        vmIntrParams = CStruct.struct("vm_intr_params").u32("vip_vm_id").u32("vip_vcpu_id").u16("vip_intr").build();
-        vmRwregsParams = CStruct.struct("vm_rwregs_params").u32("vrwp_vm_id").u32("vrwp_vcpu_id")
-                .u64("vrwp_mask").nested("vrwp_regs", vcpuRegState).build();
-        vmRwvmparamsParams = CStruct.struct("vm_rwvmparams_params").u32("vpp_vm_id").u32("vpp_vcpu_id")
-                .u32("vpp_mask").word("vpp_pvclock_system_gpa").u32("vpp_pvclock_version").build();
+        vmIntrParams = CStruct.struct("vm_intr_params")
+                .u32("vip_vm_id")
+                .u32("vip_vcpu_id")
+                .u16("vip_intr")
+                .build();
+        vmRwregsParams = CStruct.struct("vm_rwregs_params")
+                .u32("vrwp_vm_id")
+                .u32("vrwp_vcpu_id")
+                .u64("vrwp_mask")
+                .nested("vrwp_regs", vcpuRegState)
+                .build();
+        vmRwvmparamsParams = CStruct.struct("vm_rwvmparams_params")
+                .u32("vpp_vm_id")
+                .u32("vpp_vcpu_id")
+                .u32("vpp_mask")
+                .word("vpp_pvclock_system_gpa")
+                .u32("vpp_pvclock_version")
+                .build();
 
         iocCreate = BsdIoctl.iowr(IOCTL_GROUP, NR_CREATE, vmCreateParams.size());
         iocRun = BsdIoctl.iowr(IOCTL_GROUP, NR_RUN, vmRunParams.size());
@@ -141,7 +207,8 @@ public final class VmmAbi {
         iocWriteregs = BsdIoctl.iow(IOCTL_GROUP, NR_WRITEREGS, vmRwregsParams.size());
         iocReadvmparams = BsdIoctl.iowr(IOCTL_GROUP, NR_READVMPARAMS, vmRwvmparamsParams.size());
         iocWritevmparams = BsdIoctl.iow(IOCTL_GROUP, NR_WRITEVMPARAMS, vmRwvmparamsParams.size());
-        iocSharemem = current ? BsdIoctl.iowr(IOCTL_GROUP, NR_SHAREMEM, vmSharememParams.size())
+        iocSharemem = current
+                ? BsdIoctl.iowr(IOCTL_GROUP, NR_SHAREMEM, vmSharememParams.size())
                 : BsdIoctl.iow(IOCTL_GROUP, NR_SHAREMEM, vmSharememParams.size());
 
         if (current) {

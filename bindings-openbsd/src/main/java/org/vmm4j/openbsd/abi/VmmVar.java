@@ -37,8 +37,8 @@ public final class VmmVar {
     public static final int VM_RWREGS_CRS = 0x4;
     public static final int VM_RWREGS_MSRS = 0x8;
     public static final int VM_RWREGS_DRS = 0x10;
-    public static final int VM_RWREGS_ALL = VM_RWREGS_GPRS | VM_RWREGS_SREGS | VM_RWREGS_CRS | VM_RWREGS_MSRS
-            | VM_RWREGS_DRS;
+    public static final int VM_RWREGS_ALL =
+            VM_RWREGS_GPRS | VM_RWREGS_SREGS | VM_RWREGS_CRS | VM_RWREGS_MSRS | VM_RWREGS_DRS;
 
     public static final int VCPU_INJECT_NONE = 0;
     public static final int VCPU_INJECT_INTR = 1;
@@ -109,6 +109,5 @@ public final class VmmVar {
 
     public static final String VMM_HV_SIGNATURE = "OpenBSDVMM58";
 
-    private VmmVar() {
-    }
+    private VmmVar() {}
 }

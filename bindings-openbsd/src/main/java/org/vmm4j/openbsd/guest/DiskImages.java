@@ -1,7 +1,6 @@
 package org.vmm4j.openbsd.guest;
 
 import java.nio.file.Path;
-
 import org.vmm4j.image.CreateMode;
 import org.vmm4j.image.Qcow2Options;
 import org.vmm4j.image.Qcow2Writer;
@@ -16,8 +15,7 @@ public final class DiskImages {
     /** vmd rounds disk sizes to megabytes (vmctl {@code -s} takes a size in bytes with a unit). */
     public static final long UNIT = 1L << 20;
 
-    private DiskImages() {
-    }
+    private DiskImages() {}
 
     /**
      * Creates a sparse raw image of {@code sizeBytes} (rounded up to a megabyte), refusing to

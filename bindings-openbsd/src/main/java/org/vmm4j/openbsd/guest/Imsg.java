@@ -44,7 +44,11 @@ public record Imsg(int type, int peerId, int pid, byte[] payload, boolean hasFd)
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Imsg m && m.type == type && m.peerId == peerId && m.pid == pid && m.hasFd == hasFd
+        return o instanceof Imsg m
+                && m.type == type
+                && m.peerId == peerId
+                && m.pid == pid
+                && m.hasFd == hasFd
                 && Arrays.equals(m.payload, payload);
     }
 

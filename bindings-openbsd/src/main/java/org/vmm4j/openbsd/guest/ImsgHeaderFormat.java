@@ -34,8 +34,8 @@ public enum ImsgHeaderFormat {
      * taken as {@link #LEGACY}, which only matters for messages that carry an fd.
      */
     public static ImsgHeaderFormat forRelease(String osRelease) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)\\.(\\d+).*")
-                .matcher(osRelease == null ? "" : osRelease.trim());
+        java.util.regex.Matcher m =
+                java.util.regex.Pattern.compile("(\\d+)\\.(\\d+).*").matcher(osRelease == null ? "" : osRelease.trim());
         if (!m.matches()) {
             return CURRENT;
         }
@@ -62,8 +62,7 @@ public enum ImsgHeaderFormat {
     }
 
     /** The decoded header fields; {@code length} includes the header. */
-    public record Header(int type, int length, boolean hasFd, int peerId, int pid) {
-    }
+    public record Header(int type, int length, boolean hasFd, int peerId, int pid) {}
 
     /**
      * Reads a header from 16 bytes at the buffer's position.

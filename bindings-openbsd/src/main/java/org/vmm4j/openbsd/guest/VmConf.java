@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-
 import org.vmm4j.host.SafeNames;
 
 /**
@@ -18,8 +17,7 @@ import org.vmm4j.host.SafeNames;
 public record VmConf(List<Item> items) {
 
     /** A top-level item of the file. */
-    public sealed interface Item permits Global, Switch, Vm {
-    }
+    public sealed interface Item permits Global, Switch, Vm {}
 
     /** A global statement or a whole-line comment ({@code # ...}), verbatim. */
     public record Global(String text) implements Item {
@@ -87,8 +85,15 @@ public record VmConf(List<Item> items) {
      * {@code interface [name] { switch "s"; lladdr [locked] mac; group g; rdomain n; up|down }}, or with
      * {@code local} a {@code local interface}.
      */
-    public record Interface(boolean local, String name, String switchName, String lladdr, boolean locked,
-                            String group, Integer rdomain, Boolean up) {
+    public record Interface(
+            boolean local,
+            String name,
+            String switchName,
+            String lladdr,
+            boolean locked,
+            String group,
+            Integer rdomain,
+            Boolean up) {
         public Interface {
             if (name != null) {
                 SafeNames.require("interface name", name, VmdProtocol.IF_NAMESIZE - 1);
@@ -119,9 +124,19 @@ public record VmConf(List<Item> items) {
      * @param owner       {@code owner user[:group]}, or null
      * @param extra       further statements, verbatim
      */
-    public record Vm(String name, boolean disabled, long memoryBytes, List<Disk> disks, String cdrom,
-                     String bootImage, String bootDevice, List<Interface> interfaces, int interfaceCount,
-                     String owner, List<String> extra) implements Item {
+    public record Vm(
+            String name,
+            boolean disabled,
+            long memoryBytes,
+            List<Disk> disks,
+            String cdrom,
+            String bootImage,
+            String bootDevice,
+            List<Interface> interfaces,
+            int interfaceCount,
+            String owner,
+            List<String> extra)
+            implements Item {
         public Vm {
             SafeNames.require("VM name", name, VmdProtocol.VM_NAME_MAX - 1);
             disks = List.copyOf(disks);
@@ -149,21 +164,62 @@ public record VmConf(List<Item> items) {
         }
 
         public Vm withDisabled(boolean d) {
-            return new Vm(name, d, memoryBytes, disks, cdrom, bootImage, bootDevice, interfaces, interfaceCount, owner, extra);
+            return new Vm(
+                    name,
+                    d,
+                    memoryBytes,
+                    disks,
+                    cdrom,
+                    bootImage,
+                    bootDevice,
+                    interfaces,
+                    interfaceCount,
+                    owner,
+                    extra);
         }
 
         public Vm withMemory(long bytes) {
-            return new Vm(name, disabled, bytes, disks, cdrom, bootImage, bootDevice, interfaces, interfaceCount, owner, extra);
+            return new Vm(
+                    name,
+                    disabled,
+                    bytes,
+                    disks,
+                    cdrom,
+                    bootImage,
+                    bootDevice,
+                    interfaces,
+                    interfaceCount,
+                    owner,
+                    extra);
         }
 
         public Vm withName(String n) {
-            return new Vm(n, disabled, memoryBytes, disks, cdrom, bootImage, bootDevice, interfaces, interfaceCount, owner, extra);
+            return new Vm(
+                    n,
+                    disabled,
+                    memoryBytes,
+                    disks,
+                    cdrom,
+                    bootImage,
+                    bootDevice,
+                    interfaces,
+                    interfaceCount,
+                    owner,
+                    extra);
         }
     }
 
     /** A {@code switch "name" { interface ifname; group g; locked lladdr; rdomain n; up|down; disable }} block. */
-    public record Switch(String name, String interfaceName, boolean disabled, String group, boolean lockedLladdr,
-                         Integer rdomain, Boolean up, List<String> extra) implements Item {
+    public record Switch(
+            String name,
+            String interfaceName,
+            boolean disabled,
+            String group,
+            boolean lockedLladdr,
+            Integer rdomain,
+            Boolean up,
+            List<String> extra)
+            implements Item {
         public Switch {
             SafeNames.require("switch name", name, VmdProtocol.VM_NAME_MAX - 1);
             if (interfaceName != null) {

@@ -29,7 +29,8 @@ public final class VmConfFile {
     /** The configuration, or an empty one when the file does not exist. */
     public VmConf read() {
         try {
-            return Files.exists(path) ? VmConfParser.parse(Files.readString(path, StandardCharsets.UTF_8))
+            return Files.exists(path)
+                    ? VmConfParser.parse(Files.readString(path, StandardCharsets.UTF_8))
                     : VmConf.empty();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + path, e);

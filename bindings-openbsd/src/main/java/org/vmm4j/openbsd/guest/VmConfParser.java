@@ -222,8 +222,12 @@ public final class VmConfParser {
                     case "cdrom" -> cdrom = st.get(1).text();
                     case "owner" -> owner = st.get(1).text();
                     case "interfaces" -> count = Integer.parseInt(st.get(1).text());
-                    case "disk" -> disks.add(new VmConf.Disk(st.get(1).text(),
-                            st.size() >= 4 && st.get(2).is("format") ? st.get(3).text() : null));
+                    case "disk" ->
+                        disks.add(new VmConf.Disk(
+                                st.get(1).text(),
+                                st.size() >= 4 && st.get(2).is("format")
+                                        ? st.get(3).text()
+                                        : null));
                     case "boot" -> {
                         if (st.size() >= 3 && st.get(1).is("device")) {
                             bootDevice = st.get(2).text();

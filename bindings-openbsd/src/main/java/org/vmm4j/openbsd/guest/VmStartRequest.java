@@ -2,7 +2,6 @@ package org.vmm4j.openbsd.guest;
 
 import java.util.List;
 import java.util.Objects;
-
 import org.vmm4j.host.SafeNames;
 
 /**
@@ -19,8 +18,16 @@ import org.vmm4j.host.SafeNames;
  * @param bootDevice   {@code VMBOOTDEV_*} ({@code -B})
  * @param template     start as an instance of this VM ({@code -t}), or null
  */
-public record VmStartRequest(String name, long memoryBytes, int vcpus, List<Disk> disks, String cdrom,
-                             List<String> interfaces, boolean local, int bootDevice, String template) {
+public record VmStartRequest(
+        String name,
+        long memoryBytes,
+        int vcpus,
+        List<Disk> disks,
+        String cdrom,
+        List<String> interfaces,
+        boolean local,
+        int bootDevice,
+        String template) {
 
     /** A disk image and its format ({@code VMDF_RAW} or {@code VMDF_QCOW2}). */
     public record Disk(String path, int type) {
@@ -62,7 +69,10 @@ public record VmStartRequest(String name, long memoryBytes, int vcpus, List<Disk
 
     static void requirePath(String what, String path) {
         Objects.requireNonNull(path, what);
-        if (!path.startsWith("/") || path.indexOf('\0') >= 0 || path.indexOf('\n') >= 0 || path.indexOf('"') >= 0
+        if (!path.startsWith("/")
+                || path.indexOf('\0') >= 0
+                || path.indexOf('\n') >= 0
+                || path.indexOf('"') >= 0
                 || path.length() >= VmdProtocol.PATH_MAX) {
             throw new IllegalArgumentException(what + " path must be absolute, shorter than " + VmdProtocol.PATH_MAX
                     + " bytes and free of quotes, newlines and NUL: " + path.replace('\0', '?'));

@@ -14,7 +14,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
 import org.vmm4j.guest.GuestAddress;
 import org.vmm4j.host.CommandExecutor;
 
@@ -44,10 +43,12 @@ final class VmdAddresses {
     /** vmd's default {@code local prefix}. */
     static final String DEFAULT_LOCAL_PREFIX = "100.64.0.0/10";
 
-    private static final Pattern LOCAL_PREFIX = Pattern.compile("local\\s+prefix\\s+\"?(\\d{1,3}(?:\\.\\d{1,3}){3})/(\\d{1,2})\"?");
+    private static final Pattern LOCAL_PREFIX =
+            Pattern.compile("local\\s+prefix\\s+\"?(\\d{1,3}(?:\\.\\d{1,3}){3})/(\\d{1,2})\"?");
     private static final Pattern LEASE = Pattern.compile("lease\\s+(\\d{1,3}(?:\\.\\d{1,3}){3})\\s*\\{([^}]*)}");
     private static final Pattern HARDWARE = Pattern.compile("hardware\\s+ethernet\\s+([0-9A-Fa-f:]+)\\s*;");
-    private static final Pattern ENDS = Pattern.compile("ends\\s+(?:\\d\\s+(\\d{4}/\\d{2}/\\d{2}\\s+\\d{2}:\\d{2}:\\d{2})|never)\\s*;");
+    private static final Pattern ENDS =
+            Pattern.compile("ends\\s+(?:\\d\\s+(\\d{4}/\\d{2}/\\d{2}\\s+\\d{2}:\\d{2}:\\d{2})|never)\\s*;");
     private static final Pattern ABANDONED = Pattern.compile("(?m)^\\s*abandoned\\s*;");
     private static final DateTimeFormatter LEASE_TIME = DateTimeFormatter.ofPattern("yyyy/MM/dd HH:mm:ss", Locale.ROOT);
 
@@ -62,8 +63,7 @@ final class VmdAddresses {
     }
 
     /** One interface of the guest as the host can recognise it. */
-    private record Nic(String label, String mac, String localAddress) {
-    }
+    private record Nic(String label, String mac, String localAddress) {}
 
     /**
      * The addresses of guest {@code vm} (its vm.conf block, or null when vm.conf does not define it) as
@@ -74,8 +74,8 @@ final class VmdAddresses {
      */
     List<GuestAddress> find(VmConf conf, VmConf.Vm vm, String name, VmdVmStatus status, GuestAddress.Source source) {
         if (source == GuestAddress.Source.GUEST_AGENT) {
-            throw new UnsupportedOperationException("vmd has no guest agent channel; ask DHCP_LEASE (vmd's local "
-                    + "DHCP, dhcpd leases) or ARP");
+            throw new UnsupportedOperationException(
+                    "vmd has no guest agent channel; ask DHCP_LEASE (vmd's local " + "DHCP, dhcpd leases) or ARP");
         }
         if (status == null || !status.running()) {
             return List.of();
@@ -86,9 +86,11 @@ final class VmdAddresses {
         }
         List<Nic> nics = nics(conf, vm, status.id());
         if (nics.stream().allMatch(n -> n.mac() == null && n.localAddress() == null)) {
-            throw new UnsupportedOperationException("guest " + name + " has " + (nics.isEmpty()
-                    ? "no network interface" : "no local interface and no lladdr in vm.conf (vmd gave it random MACs "
-                    + "the host cannot match); set one with interface { lladdr xx:xx:xx:xx:xx:xx }"));
+            throw new UnsupportedOperationException("guest " + name + " has "
+                    + (nics.isEmpty()
+                            ? "no network interface"
+                            : "no local interface and no lladdr in vm.conf (vmd gave it random MACs "
+                                    + "the host cannot match); set one with interface { lladdr xx:xx:xx:xx:xx:xx }"));
         }
         return source == GuestAddress.Source.ARP ? fromArp(nics) : fromDhcp(nics);
     }
@@ -141,18 +143,20 @@ final class VmdAddresses {
         Map<String, Nic> byMac = new LinkedHashMap<>();
         for (Nic nic : nics) {
             if (nic.localAddress() != null) {
-                out.add(new GuestAddress(nic.label(), nic.mac(), nic.localAddress(), 31, GuestAddress.Source.DHCP_LEASE));
+                out.add(new GuestAddress(
+                        nic.label(), nic.mac(), nic.localAddress(), 31, GuestAddress.Source.DHCP_LEASE));
             } else if (nic.mac() != null) {
                 byMac.put(nic.mac(), nic);
             }
         }
         if (!byMac.isEmpty()) {
             executor.readFile(leases).ifPresent(text -> {
-                for (Map.Entry<String, String> lease : activeLeases(text, clock.instant()).entrySet()) {
+                for (Map.Entry<String, String> lease :
+                        activeLeases(text, clock.instant()).entrySet()) {
                     Nic nic = byMac.get(lease.getKey());
                     if (nic != null) {
-                        out.add(new GuestAddress(nic.label(), nic.mac(), lease.getValue(), 0,
-                                GuestAddress.Source.DHCP_LEASE));
+                        out.add(new GuestAddress(
+                                nic.label(), nic.mac(), lease.getValue(), 0, GuestAddress.Source.DHCP_LEASE));
                     }
                 }
             });
@@ -192,7 +196,8 @@ final class VmdAddresses {
             return false; // "ends never", or no end written
         }
         try {
-            Instant end = LocalDateTime.parse(ends.group(1).replaceAll("\\s+", " "), LEASE_TIME).toInstant(ZoneOffset.UTC);
+            Instant end = LocalDateTime.parse(ends.group(1).replaceAll("\\s+", " "), LEASE_TIME)
+                    .toInstant(ZoneOffset.UTC);
             return !end.isAfter(now);
         } catch (DateTimeParseException e) {
             return false;
@@ -222,8 +227,7 @@ final class VmdAddresses {
     }
 
     /** A resolved line of {@code arp -an}: {@code Host  Ethernet Address  Netif  Expire  Flags}. */
-    record ArpEntry(String address, String mac, String netif) {
-    }
+    record ArpEntry(String address, String mac, String netif) {}
 
     /** The resolved entries of {@code arp -an} output (incomplete ones, without a MAC, are left out). */
     static List<ArpEntry> arpTable(String output) {

@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-
 import org.vmm4j.host.SafeNames;
 
 /**
@@ -23,7 +22,10 @@ public final class VmdClient {
     public static final Path SOCKET = Path.of("/var/run/vmd.sock");
 
     /** How {@link #stop} asks: graceful (ACPI-style shutdown request), forced, and whether to wait. */
-    public enum StopMode { GRACEFUL, FORCE }
+    public enum StopMode {
+        GRACEFUL,
+        FORCE
+    }
 
     private final Path socket;
     private final VmdProtocol protocol;
@@ -73,8 +75,9 @@ public final class VmdClient {
             }
             return new ImsgChannel(channel, protocol.headerFormat());
         } catch (IOException e) {
-            throw new ImsgException("cannot connect to vmd at " + socket + ": " + e.getMessage()
-                    + " (is vmd running? rcctl start vmd)", e);
+            throw new ImsgException(
+                    "cannot connect to vmd at " + socket + ": " + e.getMessage() + " (is vmd running? rcctl start vmd)",
+                    e);
         }
     }
 
@@ -84,7 +87,8 @@ public final class VmdClient {
             Imsg m = c.receive();
             if (m.type() == VmdProtocol.IMSG_CTL_FAIL) {
                 int errno = m.payloadLength() == 4 ? m.data().getInt() : 0;
-                throw errno == 0 ? new VmdException(operation, 0, operation + " failed: vmd answered IMSG_CTL_FAIL")
+                throw errno == 0
+                        ? new VmdException(operation, 0, operation + " failed: vmd answered IMSG_CTL_FAIL")
                         : new VmdException(operation, errno);
             }
             for (int t : types) {
@@ -106,7 +110,8 @@ public final class VmdClient {
         byte[] payload = messages.createParams(request);
         try (ImsgChannel c = connect()) {
             c.send(Imsg.of(protocol.startVmRequest, payload));
-            VmdResult r = messages.decodeResult(expect(c, "start " + request.name(), protocol.startVmResponse).payload());
+            VmdResult r = messages.decodeResult(expect(c, "start " + request.name(), protocol.startVmResponse)
+                    .payload());
             if (!r.ok()) {
                 throw new VmdException("start " + request.name(), r.result());
             }
@@ -169,7 +174,8 @@ public final class VmdClient {
         SafeNames.require("VM name", name, VmdProtocol.VM_NAME_MAX - 1);
         try (ImsgChannel c = connect()) {
             c.send(Imsg.of(type, messages.vmopId(0, name, 0)));
-            VmdResult r = messages.decodeResult(expect(c, verb + " " + name, response).payload());
+            VmdResult r =
+                    messages.decodeResult(expect(c, verb + " " + name, response).payload());
             if (!r.ok()) {
                 throw new VmdException(verb + " " + name, r.result());
             }

@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
-
 import org.vmm4j.guest.Guest;
 import org.vmm4j.guest.GuestAddress;
 import org.vmm4j.guest.GuestInfo;
@@ -55,8 +54,11 @@ final class VmdGuest implements Guest {
     }
 
     private VmConf.Vm block() {
-        return confFile().read().vm(name).orElseThrow(() -> new IllegalStateException(
-                "guest " + name + " is not defined in " + confFile().path()));
+        return confFile()
+                .read()
+                .vm(name)
+                .orElseThrow(() -> new IllegalStateException(
+                        "guest " + name + " is not defined in " + confFile().path()));
     }
 
     @Override
@@ -96,8 +98,13 @@ final class VmdGuest implements Guest {
         // A stopped guest's size is what vm.conf says (vmd may not have reloaded it yet).
         if (s.isPresent() && (s.get().running() || confFile().read().vm(name).isEmpty())) {
             VmdVmStatus v = s.get();
-            return new GuestInfo(stateOf(v), v.state(), v.running() ? v.usedMemory() : 0, v.maxMemory(),
-                    Math.max(v.vcpus(), 1), Duration.ZERO);
+            return new GuestInfo(
+                    stateOf(v),
+                    v.state(),
+                    v.running() ? v.usedMemory() : 0,
+                    v.maxMemory(),
+                    Math.max(v.vcpus(), 1),
+                    Duration.ZERO);
         }
         VmConf.Vm vm = block();
         return new GuestInfo(GuestState.STOPPED, 0, 0, vm.memoryBytes(), 1, Duration.ZERO);

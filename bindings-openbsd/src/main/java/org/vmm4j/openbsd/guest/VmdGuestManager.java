@@ -11,7 +11,6 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
-
 import org.vmm4j.guest.BootSpec;
 import org.vmm4j.guest.DiskSpec;
 import org.vmm4j.guest.Guest;
@@ -79,8 +78,9 @@ public final class VmdGuestManager implements GuestManager {
     public static VmdGuestManager connect(String uri, Supplier<String> hostRelease, CommandExecutor executor) {
         VmdUri target = VmdUri.parse(uri);
         String release = target.release().orElseGet(hostRelease);
-        VmdProtocol protocol = VmdProtocol.forRelease(release).orElseThrow(() -> new IllegalArgumentException(
-                "vmd's protocol is not known for OpenBSD " + release + " (known: 7.4 and 7.8 or later)"));
+        VmdProtocol protocol = VmdProtocol.forRelease(release)
+                .orElseThrow(() -> new IllegalArgumentException(
+                        "vmd's protocol is not known for OpenBSD " + release + " (known: 7.4 and 7.8 or later)"));
         VmdClient client = new VmdClient(target.socket(), protocol);
         client.requireAnswer();
         return new VmdGuestManager(client, new VmConfFile(target.config()), executor);
@@ -170,8 +170,8 @@ public final class VmdGuestManager implements GuestManager {
         VmConf.Vm vm = toVm(spec);
         VmConf current = conf.read();
         if (current.vm(spec.name()).isPresent() || client.status(spec.name()).isPresent()) {
-            throw new IllegalArgumentException("a guest named " + spec.name() + " is already defined ("
-                    + conf.path() + " or vmd); undefine it first or pick another name");
+            throw new IllegalArgumentException("a guest named " + spec.name() + " is already defined (" + conf.path()
+                    + " or vmd); undefine it first or pick another name");
         }
         for (VmConf.Interface i : vm.interfaces()) {
             if (i.switchName() != null && current.switchNamed(i.switchName()).isEmpty()) {
@@ -221,11 +221,12 @@ public final class VmdGuestManager implements GuestManager {
         List<VmConf.Interface> nics = new ArrayList<>();
         for (NicSpec n : spec.nics()) {
             String mac = n.mac() != null ? n.mac() : newMac(nics.size());
-            nics.add(switch (n.type()) {
-                case USER -> new VmConf.Interface(true, null, null, mac, false, null, null, null);
-                case TAP -> new VmConf.Interface(false, n.source(), null, mac, false, null, null, null);
-                default -> new VmConf.Interface(false, null, n.source(), mac, false, null, null, null);
-            });
+            nics.add(
+                    switch (n.type()) {
+                        case USER -> new VmConf.Interface(true, null, null, mac, false, null, null, null);
+                        case TAP -> new VmConf.Interface(false, n.source(), null, mac, false, null, null, null);
+                        default -> new VmConf.Interface(false, null, n.source(), mac, false, null, null, null);
+                    });
         }
         String bootDevice = null;
         if (!boot.order().isEmpty()) {
@@ -235,8 +236,18 @@ public final class VmdGuestManager implements GuestManager {
                 case DISK -> null; // vmd's default
             };
         }
-        return new VmConf.Vm(spec.name(), !spec.autostart(), spec.memoryBytes(), disks, cdrom, boot.kernel(),
-                bootDevice, nics, 0, null, List.of());
+        return new VmConf.Vm(
+                spec.name(),
+                !spec.autostart(),
+                spec.memoryBytes(),
+                disks,
+                cdrom,
+                boot.kernel(),
+                bootDevice,
+                nics,
+                0,
+                null,
+                List.of());
     }
 
     /**
@@ -245,13 +256,15 @@ public final class VmdGuestManager implements GuestManager {
      */
     static String newMac(int index) {
         ThreadLocalRandom random = ThreadLocalRandom.current();
-        return String.format(Locale.ROOT, "fe:e1:bb:d%x:%02x:%02x", (index + 1) & 0xf, random.nextInt(256),
-                random.nextInt(256));
+        return String.format(
+                Locale.ROOT, "fe:e1:bb:d%x:%02x:%02x", (index + 1) & 0xf, random.nextInt(256), random.nextInt(256));
     }
 
     static GuestSpec toSpec(VmConf.Vm vm) {
-        GuestSpec.Builder b = GuestSpec.builder(vm.name()).memoryBytes(vm.memoryBytes() > 0 ? vm.memoryBytes() : 512L << 20)
-                .vcpus(1).autostart(!vm.disabled());
+        GuestSpec.Builder b = GuestSpec.builder(vm.name())
+                .memoryBytes(vm.memoryBytes() > 0 ? vm.memoryBytes() : 512L << 20)
+                .vcpus(1)
+                .autostart(!vm.disabled());
         for (VmConf.Disk d : vm.disks()) {
             b.disk(DiskSpec.file(d.path(), "qcow2".equals(d.format()) ? DiskSpec.Format.QCOW2 : DiskSpec.Format.RAW));
         }

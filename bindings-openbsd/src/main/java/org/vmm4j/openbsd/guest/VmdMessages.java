@@ -3,7 +3,6 @@ package org.vmm4j.openbsd.guest;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-
 import org.vmm4j.openbsd.abi.CStruct;
 import org.vmm4j.openbsd.abi.VmmAbi;
 
@@ -69,12 +68,17 @@ public final class VmdMessages {
             b.putLong((int) (vcp + k.vmCreateParams.offset("vcp_memranges.vmr_size")), r.memoryBytes());
             flags |= VmdProtocol.VMOP_CREATE_MEMORY;
         }
-        putString(b, vcp + k.vmCreateParams.offset("vcp_name"), org.vmm4j.openbsd.abi.VmmVar.VMM_MAX_NAME_LEN, r.name());
+        putString(
+                b, vcp + k.vmCreateParams.offset("vcp_name"), org.vmm4j.openbsd.abi.VmmVar.VMM_MAX_NAME_LEN, r.name());
         b.putLong((int) s.offset("vmc_ndisks"), r.disks().size());
         for (int i = 0; i < r.disks().size(); i++) {
-            putString(b, s.offset("vmc_disks") + (long) i * VmdProtocol.PATH_MAX, VmdProtocol.PATH_MAX,
+            putString(
+                    b,
+                    s.offset("vmc_disks") + (long) i * VmdProtocol.PATH_MAX,
+                    VmdProtocol.PATH_MAX,
                     r.disks().get(i).path());
-            b.putInt((int) (s.offset("vmc_disktypes") + 4L * i), r.disks().get(i).type());
+            b.putInt(
+                    (int) (s.offset("vmc_disktypes") + 4L * i), r.disks().get(i).type());
         }
         if (!r.disks().isEmpty()) {
             flags |= VmdProtocol.VMOP_CREATE_DISK;
@@ -86,10 +90,14 @@ public final class VmdMessages {
         b.putInt((int) s.offset("vmc_kernel"), -1);
         b.putLong((int) s.offset("vmc_nnics"), r.interfaces().size());
         for (int i = 0; i < r.interfaces().size(); i++) {
-            b.putInt((int) (s.offset("vmc_ifflags") + 4L * i),
+            b.putInt(
+                    (int) (s.offset("vmc_ifflags") + 4L * i),
                     VmdProtocol.VMIFF_UP | (r.local() ? VmdProtocol.VMIFF_LOCAL : 0));
             if (!r.interfaces().get(i).isEmpty()) {
-                putString(b, s.offset("vmc_ifswitch") + (long) i * VmdProtocol.VM_NAME_MAX, VmdProtocol.VM_NAME_MAX,
+                putString(
+                        b,
+                        s.offset("vmc_ifswitch") + (long) i * VmdProtocol.VM_NAME_MAX,
+                        VmdProtocol.VM_NAME_MAX,
                         r.interfaces().get(i));
             }
         }
@@ -116,29 +124,35 @@ public final class VmdMessages {
         ByteBuffer b = ByteBuffer.wrap(payload).order(ByteOrder.LITTLE_ENDIAN);
         long vcp = s.offset("vmc_params");
         int flags = b.getInt((int) s.offset("vmc_flags"));
-        String name = getString(b, vcp + k.vmCreateParams.offset("vcp_name"), org.vmm4j.openbsd.abi.VmmVar.VMM_MAX_NAME_LEN);
+        String name =
+                getString(b, vcp + k.vmCreateParams.offset("vcp_name"), org.vmm4j.openbsd.abi.VmmVar.VMM_MAX_NAME_LEN);
         long memory = (flags & VmdProtocol.VMOP_CREATE_MEMORY) != 0
-                ? b.getLong((int) (vcp + k.vmCreateParams.offset("vcp_memranges.vmr_size"))) : 0;
+                ? b.getLong((int) (vcp + k.vmCreateParams.offset("vcp_memranges.vmr_size")))
+                : 0;
         int vcpus = (int) b.getLong((int) (vcp + k.vmCreateParams.offset("vcp_ncpus")));
         java.util.List<VmStartRequest.Disk> disks = new java.util.ArrayList<>();
         long ndisks = b.getLong((int) s.offset("vmc_ndisks"));
         for (int i = 0; i < ndisks && i < VmdProtocol.VM_MAX_DISKS_PER_VM; i++) {
-            disks.add(new VmStartRequest.Disk(getString(b, s.offset("vmc_disks") + (long) i * VmdProtocol.PATH_MAX,
-                    VmdProtocol.PATH_MAX), b.getInt((int) (s.offset("vmc_disktypes") + 4L * i))));
+            disks.add(new VmStartRequest.Disk(
+                    getString(b, s.offset("vmc_disks") + (long) i * VmdProtocol.PATH_MAX, VmdProtocol.PATH_MAX),
+                    b.getInt((int) (s.offset("vmc_disktypes") + 4L * i))));
         }
         java.util.List<String> nics = new java.util.ArrayList<>();
         boolean local = false;
         long nnics = b.getLong((int) s.offset("vmc_nnics"));
         for (int i = 0; i < nnics && i < VmdProtocol.VM_MAX_NICS_PER_VM; i++) {
-            nics.add(getString(b, s.offset("vmc_ifswitch") + (long) i * VmdProtocol.VM_NAME_MAX, VmdProtocol.VM_NAME_MAX));
+            nics.add(getString(
+                    b, s.offset("vmc_ifswitch") + (long) i * VmdProtocol.VM_NAME_MAX, VmdProtocol.VM_NAME_MAX));
             local |= (b.getInt((int) (s.offset("vmc_ifflags") + 4L * i)) & VmdProtocol.VMIFF_LOCAL) != 0;
         }
         String cdrom = (flags & VmdProtocol.VMOP_CREATE_CDROM) != 0
-                ? getString(b, s.offset("vmc_cdrom"), VmdProtocol.PATH_MAX) : null;
+                ? getString(b, s.offset("vmc_cdrom"), VmdProtocol.PATH_MAX)
+                : null;
         String template = (flags & VmdProtocol.VMOP_CREATE_INSTANCE) != 0
-                ? getString(b, s.offset("vmc_instance"), org.vmm4j.openbsd.abi.VmmVar.VMM_MAX_NAME_LEN) : null;
-        return new VmStartRequest(name, memory, vcpus, disks, cdrom, nics, local,
-                b.getInt((int) s.offset("vmc_bootdevice")), template);
+                ? getString(b, s.offset("vmc_instance"), org.vmm4j.openbsd.abi.VmmVar.VMM_MAX_NAME_LEN)
+                : null;
+        return new VmStartRequest(
+                name, memory, vcpus, disks, cdrom, nics, local, b.getInt((int) s.offset("vmc_bootdevice")), template);
     }
 
     public byte[] result(VmdResult r) {
@@ -155,8 +169,11 @@ public final class VmdMessages {
         CStruct s = protocol.vmopResult;
         requireSize(payload, s);
         ByteBuffer b = ByteBuffer.wrap(payload).order(ByteOrder.LITTLE_ENDIAN);
-        return new VmdResult(b.getInt((int) s.offset("vmr_result")), b.getInt((int) s.offset("vmr_id")),
-                b.getInt((int) s.offset("vmr_pid")), getString(b, s.offset("vmr_ttyname"), VmdProtocol.VM_TTYNAME_MAX));
+        return new VmdResult(
+                b.getInt((int) s.offset("vmr_result")),
+                b.getInt((int) s.offset("vmr_id")),
+                b.getInt((int) s.offset("vmr_pid")),
+                getString(b, s.offset("vmr_ttyname"), VmdProtocol.VM_TTYNAME_MAX));
     }
 
     public byte[] infoResult(VmdVmStatus v) {
@@ -183,20 +200,25 @@ public final class VmdMessages {
         requireSize(payload, s);
         ByteBuffer b = ByteBuffer.wrap(payload).order(ByteOrder.LITTLE_ENDIAN);
         long vir = s.offset("vir_info");
-        return new VmdVmStatus(b.getInt((int) (vir + k.offset("vir_id"))),
+        return new VmdVmStatus(
+                b.getInt((int) (vir + k.offset("vir_id"))),
                 b.getInt((int) (vir + k.offset("vir_creator_pid"))),
                 (int) b.getLong((int) (vir + k.offset("vir_ncpus"))),
                 b.getLong((int) (vir + k.offset("vir_memory_size"))),
                 b.getLong((int) (vir + k.offset("vir_used_size"))),
                 getString(b, s.offset("vir_ttyname"), VmdProtocol.VM_TTYNAME_MAX),
-                b.getInt((int) s.offset("vir_uid")), b.getLong((int) s.offset("vir_gid")),
+                b.getInt((int) s.offset("vir_uid")),
+                b.getLong((int) s.offset("vir_gid")),
                 b.getInt((int) s.offset("vir_state")),
                 getString(b, vir + k.offset("vir_name"), org.vmm4j.openbsd.abi.VmmVar.VMM_MAX_NAME_LEN));
     }
 
     /** An {@code unsigned int} or {@code int} payload (reset mode, verbosity, CTL_FAIL errno). */
     public static byte[] intPayload(int value) {
-        return ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(value).array();
+        return ByteBuffer.allocate(4)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putInt(value)
+                .array();
     }
 
     /** A path with its NUL, as {@code vmctl load} sends it. */
@@ -207,8 +229,8 @@ public final class VmdMessages {
 
     private static void requireSize(byte[] payload, CStruct s) {
         if (payload.length != s.size()) {
-            throw new ImsgException("vmd sent " + payload.length + " bytes where struct " + s.name() + " has "
-                    + s.size());
+            throw new ImsgException(
+                    "vmd sent " + payload.length + " bytes where struct " + s.name() + " has " + s.size());
         }
     }
 }

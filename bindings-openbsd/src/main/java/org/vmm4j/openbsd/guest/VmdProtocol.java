@@ -1,7 +1,6 @@
 package org.vmm4j.openbsd.guest;
 
 import java.util.Optional;
-
 import org.vmm4j.openbsd.abi.CStruct;
 import org.vmm4j.openbsd.abi.VmmAbi;
 
@@ -76,8 +75,8 @@ public final class VmdProtocol {
     public static final int CONFIG_ALL = 0xff;
 
     public static final VmdProtocol CURRENT = new VmdProtocol("7.8", ImsgHeaderFormat.CURRENT, VmmAbi.CURRENT, false);
-    public static final VmdProtocol OPENBSD_7_4 = new VmdProtocol("7.4", ImsgHeaderFormat.LEGACY, VmmAbi.OPENBSD_7_4,
-            true);
+    public static final VmdProtocol OPENBSD_7_4 =
+            new VmdProtocol("7.4", ImsgHeaderFormat.LEGACY, VmmAbi.OPENBSD_7_4, true);
 
     private final String release;
     private final ImsgHeaderFormat headerFormat;
@@ -110,7 +109,7 @@ public final class VmdProtocol {
         this.headerFormat = headerFormat;
         this.kernel = kernel;
         int t = IMSG_PROC_MAX;
-        startVmRequest = t;            // START_VM_REQUEST
+        startVmRequest = t; // START_VM_REQUEST
         // START_VM_CDROM, START_VM_DISK, START_VM_IF, START_VM_END follow
         startVmResponse = t + 5;
         pauseVm = t + 6;
@@ -131,25 +130,49 @@ public final class VmdProtocol {
         load = t + 7;
         reload = sendReceive ? t + 8 : t + 10; // current: RECEIVE_VMM_FD, RECEIVE_PSP_FD come before RELOAD
 
-        vmopResult = CStruct.struct("vmop_result").i32("vmr_result").u32("vmr_id").i32("vmr_pid")
-                .bytes("vmr_ttyname", VM_TTYNAME_MAX).build();
-        vmopInfoResult = CStruct.struct("vmop_info_result").nested("vir_info", kernel.vmInfoResult)
-                .bytes("vir_ttyname", VM_TTYNAME_MAX).u32("vir_uid").u64("vir_gid").u32("vir_state").build();
-        vmopId = CStruct.struct("vmop_id").u32("vid_id").bytes("vid_name", org.vmm4j.openbsd.abi.VmmVar.VMM_MAX_NAME_LEN)
-                .u32("vid_uid").u32("vid_flags").build();
+        vmopResult = CStruct.struct("vmop_result")
+                .i32("vmr_result")
+                .u32("vmr_id")
+                .i32("vmr_pid")
+                .bytes("vmr_ttyname", VM_TTYNAME_MAX)
+                .build();
+        vmopInfoResult = CStruct.struct("vmop_info_result")
+                .nested("vir_info", kernel.vmInfoResult)
+                .bytes("vir_ttyname", VM_TTYNAME_MAX)
+                .u32("vir_uid")
+                .u64("vir_gid")
+                .u32("vir_state")
+                .build();
+        vmopId = CStruct.struct("vmop_id")
+                .u32("vid_id")
+                .bytes("vid_name", org.vmm4j.openbsd.abi.VmmVar.VMM_MAX_NAME_LEN)
+                .u32("vid_uid")
+                .u32("vid_flags")
+                .build();
         vmopOwner = CStruct.struct("vmop_owner").u32("uid").u64("gid").build();
-        vmopCreateParams = CStruct.struct("vmop_create_params").nested("vmc_params", kernel.vmCreateParams)
-                .u32("vmc_flags").u32("vmc_checkaccess").u32("vmc_bootdevice")
-                .u32Array("vmc_ifflags", VM_MAX_NICS_PER_VM).word("vmc_ndisks")
+        vmopCreateParams = CStruct.struct("vmop_create_params")
+                .nested("vmc_params", kernel.vmCreateParams)
+                .u32("vmc_flags")
+                .u32("vmc_checkaccess")
+                .u32("vmc_bootdevice")
+                .u32Array("vmc_ifflags", VM_MAX_NICS_PER_VM)
+                .word("vmc_ndisks")
                 .bytes("vmc_disks", VM_MAX_DISKS_PER_VM * PATH_MAX)
-                .u32Array("vmc_disktypes", VM_MAX_DISKS_PER_VM).u32Array("vmc_diskbases", VM_MAX_DISKS_PER_VM)
-                .bytes("vmc_cdrom", PATH_MAX).i32("vmc_kernel").word("vmc_nnics")
+                .u32Array("vmc_disktypes", VM_MAX_DISKS_PER_VM)
+                .u32Array("vmc_diskbases", VM_MAX_DISKS_PER_VM)
+                .bytes("vmc_cdrom", PATH_MAX)
+                .i32("vmc_kernel")
+                .word("vmc_nnics")
                 .bytes("vmc_ifnames", VM_MAX_NICS_PER_VM * IF_NAMESIZE)
                 .bytes("vmc_ifswitch", VM_MAX_NICS_PER_VM * VM_NAME_MAX)
                 .bytes("vmc_ifgroup", VM_MAX_NICS_PER_VM * IF_NAMESIZE)
-                .u32Array("vmc_ifrdomain", VM_MAX_NICS_PER_VM).bytes("vmc_macs", VM_MAX_NICS_PER_VM * 6)
-                .nested("vmc_owner", vmopOwner).bytes("vmc_instance", org.vmm4j.openbsd.abi.VmmVar.VMM_MAX_NAME_LEN)
-                .nested("vmc_insowner", vmopOwner).u32("vmc_insflags").build();
+                .u32Array("vmc_ifrdomain", VM_MAX_NICS_PER_VM)
+                .bytes("vmc_macs", VM_MAX_NICS_PER_VM * 6)
+                .nested("vmc_owner", vmopOwner)
+                .bytes("vmc_instance", org.vmm4j.openbsd.abi.VmmVar.VMM_MAX_NAME_LEN)
+                .nested("vmc_insowner", vmopOwner)
+                .u32("vmc_insflags")
+                .build();
     }
 
     /** The protocol for a {@code kern.osrelease}, or empty for a release whose numbering is not known. */

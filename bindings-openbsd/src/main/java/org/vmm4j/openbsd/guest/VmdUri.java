@@ -49,8 +49,8 @@ record VmdUri(Path socket, Path config, Optional<String> release) {
             throw new IllegalArgumentException(notVmd(uri));
         }
         if (u.getRawAuthority() != null) {
-            throw new IllegalArgumentException("vmd is reached through its local control socket, not a host: "
-                    + uri + " (forward a remote vmd.sock with ssh -L and name the local path: vmd:///path)");
+            throw new IllegalArgumentException("vmd is reached through its local control socket, not a host: " + uri
+                    + " (forward a remote vmd.sock with ssh -L and name the local path: vmd:///path)");
         }
         if (u.getRawFragment() != null) {
             throw new IllegalArgumentException("a vmd URI has no fragment: " + uri);
@@ -71,13 +71,14 @@ record VmdUri(Path socket, Path config, Optional<String> release) {
                     }
                     case "release" -> {
                         if (!RELEASE.matcher(value).matches()) {
-                            throw new IllegalArgumentException("release must be an OpenBSD release such as 7.8: "
-                                    + value);
+                            throw new IllegalArgumentException(
+                                    "release must be an OpenBSD release such as 7.8: " + value);
                         }
                         release = Optional.of(value);
                     }
-                    default -> throw new IllegalArgumentException("unknown vmd URI parameter '" + key + "' in "
-                            + uri + " (known: config, release)");
+                    default ->
+                        throw new IllegalArgumentException(
+                                "unknown vmd URI parameter '" + key + "' in " + uri + " (known: config, release)");
                 }
             }
         }
@@ -92,7 +93,7 @@ record VmdUri(Path socket, Path config, Optional<String> release) {
     /** {@code vmd:///socket}, with {@code ?config=} when it is not {@code /etc/vm.conf}. */
     @Override
     public String toString() {
-        return SCHEME + "://" + socket.toAbsolutePath() + (config.equals(VmConfFile.DEFAULT) ? ""
-                : "?config=" + config.toAbsolutePath());
+        return SCHEME + "://" + socket.toAbsolutePath()
+                + (config.equals(VmConfFile.DEFAULT) ? "" : "?config=" + config.toAbsolutePath());
     }
 }

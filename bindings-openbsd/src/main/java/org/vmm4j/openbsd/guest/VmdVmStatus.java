@@ -14,8 +14,17 @@ package org.vmm4j.openbsd.guest;
  * @param state       {@code VM_STATE_*} flags
  * @param name        VM name
  */
-public record VmdVmStatus(int id, int pid, int vcpus, long maxMemory, long usedMemory, String tty, int uid,
-                          long gid, int state, String name) {
+public record VmdVmStatus(
+        int id,
+        int pid,
+        int vcpus,
+        long maxMemory,
+        long usedMemory,
+        String tty,
+        int uid,
+        long gid,
+        int state,
+        String name) {
 
     public boolean running() {
         return (state & VmdProtocol.VM_STATE_RUNNING) != 0;

@@ -2,7 +2,6 @@ package org.vmm4j.openbsd.host;
 
 import java.util.Optional;
 import java.util.function.Function;
-
 import org.vmm4j.host.CommandExecutor;
 import org.vmm4j.host.HostFacts;
 import org.vmm4j.host.LiveHostFacts;

@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
 import org.vmm4j.Fact;
 import org.vmm4j.host.HostFacts;
 import org.vmm4j.host.HostPlan;
@@ -27,32 +26,38 @@ public final class OpenBsdPlans {
 
     private static final Pattern CIDR = Pattern.compile("(\\d{1,3}(?:\\.\\d{1,3}){3})/(\\d{1,2})");
 
-    private OpenBsdPlans() {
-    }
+    private OpenBsdPlans() {}
 
     /**
      * The setup plan and whether the host must be rebooted before VMs can run (vmm0 did not attach
      * although the CPU has VMX/SVM: virtualization is off in the firmware).
      */
-    public record Setup(HostPlan plan, boolean rebootRequired, String reason) {
-    }
+    public record Setup(HostPlan plan, boolean rebootRequired, String reason) {}
 
     public static Setup setup(HostFacts facts) {
         List<PlanStep> steps = new ArrayList<>();
         if (!facts.exists(OpenBsdProbe.VMM_BIOS)) {
-            steps.add(new PlanStep.Run("install the vmm(4) BIOS (SeaBIOS) with fw_update",
-                    List.of("fw_update", "vmm-firmware"), List.of("test", "-f", OpenBsdProbe.VMM_BIOS.toString()), true));
+            steps.add(new PlanStep.Run(
+                    "install the vmm(4) BIOS (SeaBIOS) with fw_update",
+                    List.of("fw_update", "vmm-firmware"),
+                    List.of("test", "-f", OpenBsdProbe.VMM_BIOS.toString()),
+                    true));
         }
-        steps.add(new PlanStep.Run("enable vmd at boot", List.of("rcctl", "enable", "vmd"),
-                List.of("rcctl", "get", "vmd", "status"), true));
-        steps.add(new PlanStep.Run("start vmd", List.of("rcctl", "start", "vmd"), List.of("rcctl", "check", "vmd"),
+        steps.add(new PlanStep.Run(
+                "enable vmd at boot",
+                List.of("rcctl", "enable", "vmd"),
+                List.of("rcctl", "get", "vmd", "status"),
                 true));
+        steps.add(new PlanStep.Run(
+                "start vmd", List.of("rcctl", "start", "vmd"), List.of("rcctl", "check", "vmd"), true));
         boolean attached = OpenBsdProbe.vmmMode(facts).isPresent();
         Fact cpu = OpenBsdProbe.cpuHasVirtualization(facts);
         boolean reboot = !attached && cpu == Fact.YES;
-        String reason = attached ? "" : cpu == Fact.YES
-                ? "vmm0 did not attach: enable VT-x/AMD-V (with EPT/RVI) in the firmware settings and reboot"
-                : cpu == Fact.NO ? "the CPU has no VMX/SVM: vmm(4) cannot run here" : "vmm(4) support unknown";
+        String reason = attached
+                ? ""
+                : cpu == Fact.YES
+                        ? "vmm0 did not attach: enable VT-x/AMD-V (with EPT/RVI) in the firmware settings and reboot"
+                        : cpu == Fact.NO ? "the CPU has no VMX/SVM: vmm(4) cannot run here" : "vmm(4) support unknown";
         return new Setup(new HostPlan("Set up vmd on OpenBSD", steps), reboot, reason);
     }
 
@@ -63,8 +68,12 @@ public final class OpenBsdPlans {
      */
     public static HostPlan localNetwork() {
         List<PlanStep> steps = new ArrayList<>(forwarding());
-        steps.add(new PlanStep.EnsureBlock("NAT vmd's local prefix out of egress", PF_CONF, "vmd-local",
-                "pass out on egress from " + VMD_LOCAL_PREFIX + " to any nat-to (egress)\n", true));
+        steps.add(new PlanStep.EnsureBlock(
+                "NAT vmd's local prefix out of egress",
+                PF_CONF,
+                "vmd-local",
+                "pass out on egress from " + VMD_LOCAL_PREFIX + " to any nat-to (egress)\n",
+                true));
         steps.add(reloadPf());
         return new HostPlan("vmd local networking (-L, built-in DHCP)", steps);
     }
@@ -80,15 +89,17 @@ public final class OpenBsdPlans {
         SafeNames.require("uplink interface", uplink, 15);
         Path hostname = Path.of("/etc/hostname." + bridge);
         List<PlanStep> steps = new ArrayList<>();
-        steps.add(new PlanStep.EnsureLine("add " + uplink + " to " + bridge + " at boot", hostname, "add " + uplink, true));
+        steps.add(new PlanStep.EnsureLine(
+                "add " + uplink + " to " + bridge + " at boot", hostname, "add " + uplink, true));
         steps.add(new PlanStep.EnsureLine("bring " + bridge + " up at boot", hostname, "up", true));
-        steps.add(new PlanStep.Run("create " + bridge, List.of("ifconfig", bridge, "create"),
-                List.of("ifconfig", bridge), true));
-        steps.add(new PlanStep.Run("add " + uplink + " to " + bridge, List.of("ifconfig", bridge, "add", uplink, "up"),
-                List.of(), true));
+        steps.add(new PlanStep.Run(
+                "create " + bridge, List.of("ifconfig", bridge, "create"), List.of("ifconfig", bridge), true));
+        steps.add(new PlanStep.Run(
+                "add " + uplink + " to " + bridge, List.of("ifconfig", bridge, "add", uplink, "up"), List.of(), true));
         steps.add(switchBlock(switchName, bridge));
         steps.add(vmctlReload());
-        return new HostPlan("vmd bridged networking: switch " + switchName + " on " + bridge + " (" + uplink + ")", steps);
+        return new HostPlan(
+                "vmd bridged networking: switch " + switchName + " on " + bridge + " (" + uplink + ")", steps);
     }
 
     /**
@@ -117,21 +128,29 @@ public final class OpenBsdPlans {
         List<PlanStep> steps = new ArrayList<>();
         Path vetherFile = Path.of("/etc/hostname." + vether);
         Path bridgeFile = Path.of("/etc/hostname." + bridge);
-        steps.add(new PlanStep.EnsureLine("gateway address on " + vether + " at boot", vetherFile,
-                "inet " + gateway + " " + netmask, true));
-        steps.add(new PlanStep.EnsureLine("add " + vether + " to " + bridge + " at boot", bridgeFile, "add " + vether, true));
+        steps.add(new PlanStep.EnsureLine(
+                "gateway address on " + vether + " at boot", vetherFile, "inet " + gateway + " " + netmask, true));
+        steps.add(new PlanStep.EnsureLine(
+                "add " + vether + " to " + bridge + " at boot", bridgeFile, "add " + vether, true));
         steps.add(new PlanStep.EnsureLine("bring " + bridge + " up at boot", bridgeFile, "up", true));
-        steps.add(new PlanStep.Run("create " + vether, List.of("ifconfig", vether, "create"),
-                List.of("ifconfig", vether), true));
-        steps.add(new PlanStep.Run("set the gateway address on " + vether,
-                List.of("ifconfig", vether, "inet", gateway, "netmask", netmask, "up"), List.of(), true));
-        steps.add(new PlanStep.Run("create " + bridge, List.of("ifconfig", bridge, "create"),
-                List.of("ifconfig", bridge), true));
-        steps.add(new PlanStep.Run("add " + vether + " to " + bridge, List.of("ifconfig", bridge, "add", vether, "up"),
-                List.of(), true));
+        steps.add(new PlanStep.Run(
+                "create " + vether, List.of("ifconfig", vether, "create"), List.of("ifconfig", vether), true));
+        steps.add(new PlanStep.Run(
+                "set the gateway address on " + vether,
+                List.of("ifconfig", vether, "inet", gateway, "netmask", netmask, "up"),
+                List.of(),
+                true));
+        steps.add(new PlanStep.Run(
+                "create " + bridge, List.of("ifconfig", bridge, "create"), List.of("ifconfig", bridge), true));
+        steps.add(new PlanStep.Run(
+                "add " + vether + " to " + bridge, List.of("ifconfig", bridge, "add", vether, "up"), List.of(), true));
         steps.addAll(forwarding());
-        steps.add(new PlanStep.EnsureBlock("NAT " + network + " out of egress", PF_CONF, "vmd-nat-" + switchName,
-                "table <vmm_subnet> { " + network + " }\npass out on egress from <vmm_subnet> nat-to (egress)\n", true));
+        steps.add(new PlanStep.EnsureBlock(
+                "NAT " + network + " out of egress",
+                PF_CONF,
+                "vmd-nat-" + switchName,
+                "table <vmm_subnet> { " + network + " }\npass out on egress from <vmm_subnet> nat-to (egress)\n",
+                true));
         steps.add(reloadPf());
         steps.add(switchBlock(switchName, bridge));
         steps.add(vmctlReload());
@@ -153,8 +172,12 @@ public final class OpenBsdPlans {
     }
 
     private static PlanStep switchBlock(String switchName, String bridge) {
-        return new PlanStep.EnsureBlock("vm.conf switch " + switchName + " on " + bridge, VM_CONF,
-                "switch-" + switchName, "switch \"" + switchName + "\" {\n\tinterface " + bridge + "\n}\n", true);
+        return new PlanStep.EnsureBlock(
+                "vm.conf switch " + switchName + " on " + bridge,
+                VM_CONF,
+                "switch-" + switchName,
+                "switch \"" + switchName + "\" {\n\tinterface " + bridge + "\n}\n",
+                true);
     }
 
     private static void requireInterface(String what, String name, String driver) {

@@ -4,7 +4,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Predicate;
-
 import org.vmm4j.Fact;
 import org.vmm4j.HypervisorInfo;
 import org.vmm4j.host.HostFacts;
@@ -36,13 +35,14 @@ public final class OpenBsdProbe {
     public static final Path VMM_BIOS = Path.of("/etc/firmware/vmm-bios");
     public static final Path VMD_SOCKET = VmdClient.SOCKET;
 
-    private OpenBsdProbe() {
-    }
+    private OpenBsdProbe() {}
 
     /** The vmm(4)-mode vmm0 reported at boot, e.g. {@code VMX/EPT}. */
     static Optional<String> vmmMode(HostFacts facts) {
-        return facts.readFile(DMESG_BOOT).flatMap(d -> HostText.value(d, "vmm0 at mainbus0", ':'))
-                .filter(mode -> !mode.isEmpty()).map(mode -> mode.split("\\s+")[0]);
+        return facts.readFile(DMESG_BOOT)
+                .flatMap(d -> HostText.value(d, "vmm0 at mainbus0", ':'))
+                .filter(mode -> !mode.isEmpty())
+                .map(mode -> mode.split("\\s+")[0]);
     }
 
     /** YES when cpu0's features include VMX or SVM, NO when the line is there without them, else UNKNOWN. */
@@ -67,7 +67,8 @@ public final class OpenBsdProbe {
         if (rc.isEmpty()) {
             return facts.exists(RC_CONF_LOCAL) ? Fact.UNKNOWN : Fact.NO;
         }
-        return HostText.value(rc.get(), "vmd_flags", '=').map(flags -> Fact.of(!flags.equals("NO")))
+        return HostText.value(rc.get(), "vmd_flags", '=')
+                .map(flags -> Fact.of(!flags.equals("NO")))
                 .orElse(Fact.NO);
     }
 
@@ -83,26 +84,46 @@ public final class OpenBsdProbe {
         boolean dev = facts.exists(DEV_VMM);
         boolean bios = facts.exists(VMM_BIOS);
 
-        HypervisorInfo.Builder vmm = HypervisorInfo.builder(OpenBsdHypervisor.KIND).available(Fact.of(dev))
-                .cpuSupported(cpu).kernelSupported(kernel).initialized(kernel).nested(Fact.NO)
-                .uefiFirmware(Fact.NO).version(release).detail("device", DEV_VMM)
+        HypervisorInfo.Builder vmm = HypervisorInfo.builder(OpenBsdHypervisor.KIND)
+                .available(Fact.of(dev))
+                .cpuSupported(cpu)
+                .kernelSupported(kernel)
+                .initialized(kernel)
+                .nested(Fact.NO)
+                .uefiFirmware(Fact.NO)
+                .version(release)
+                .detail("device", DEV_VMM)
                 .detail("abi", abi.map(VmmAbi::release).orElse(null))
                 .detail("mode", mode.orElse(null));
         if (release != null && abi.isEmpty()) {
             vmm.detail("abiNote", "no vmm(4) layouts known for OpenBSD " + release + " (known: 7.4, 7.8+)");
         }
         if (mode.isEmpty() && cpu == Fact.YES) {
-            vmm.detail("hint", "the CPU has VMX/SVM but vmm0 did not attach: enable virtualization (and "
-                    + "EPT/RVI) in the firmware settings and reboot");
+            vmm.detail(
+                    "hint",
+                    "the CPU has VMX/SVM but vmm0 did not attach: enable virtualization (and "
+                            + "EPT/RVI) in the firmware settings and reboot");
         }
 
         Fact running = facts.exists(VMD_SOCKET) && socketAnswers.test(VMD_SOCKET) ? Fact.YES : Fact.NO;
-        HypervisorInfo.Builder vmd = HypervisorInfo.builder(VmdGuestManager.KIND).available(Fact.of(facts.exists(VMD)
-                && facts.exists(VMCTL))).enabled(vmdEnabled(facts)).running(running).accessible(running)
-                .cpuSupported(cpu).kernelSupported(kernel).nested(Fact.NO).uefiFirmware(Fact.NO).version(release)
-                .detail("socket", VMD_SOCKET).detail("vmctl", facts.exists(VMCTL))
+        HypervisorInfo.Builder vmd = HypervisorInfo.builder(VmdGuestManager.KIND)
+                .available(Fact.of(facts.exists(VMD) && facts.exists(VMCTL)))
+                .enabled(vmdEnabled(facts))
+                .running(running)
+                .accessible(running)
+                .cpuSupported(cpu)
+                .kernelSupported(kernel)
+                .nested(Fact.NO)
+                .uefiFirmware(Fact.NO)
+                .version(release)
+                .detail("socket", VMD_SOCKET)
+                .detail("vmctl", facts.exists(VMCTL))
                 .detail("biosFirmware", bios ? "installed" : "missing (fw_update vmm-firmware)")
-                .detail("protocol", VmdProtocol.forRelease(release).map(VmdProtocol::release).orElse(null));
+                .detail(
+                        "protocol",
+                        VmdProtocol.forRelease(release)
+                                .map(VmdProtocol::release)
+                                .orElse(null));
         return List.of(vmm.build(), vmd.build());
     }
 }

@@ -30,11 +30,13 @@ public final class DevVmm implements VmmDevice {
         int fd = libc.open(VmmVar.VMM_NODE, Libc.O_RDWR, 0);
         if (fd < 0) {
             int errno = -fd;
-            String hint = errno == Errno.EACCES || errno == Errno.EPERM ? " (vmm(4) needs root)"
+            String hint = errno == Errno.EACCES || errno == Errno.EPERM
+                    ? " (vmm(4) needs root)"
                     : errno == Errno.ENOENT || errno == Errno.ENXIO || errno == Errno.ENODEV
-                    ? " (no vmm(4): the CPU lacks VMX/SVM with EPT/RVI, or the kernel was built without it)" : "";
-            throw new HypervisorUnavailableException("cannot open " + VmmVar.VMM_NODE + ": "
-                    + Errno.describe(errno) + hint);
+                            ? " (no vmm(4): the CPU lacks VMX/SVM with EPT/RVI, or the kernel was built without it)"
+                            : "";
+            throw new HypervisorUnavailableException(
+                    "cannot open " + VmmVar.VMM_NODE + ": " + Errno.describe(errno) + hint);
         }
         return new DevVmm(libc, abi, fd);
     }
@@ -52,8 +54,8 @@ public final class DevVmm implements VmmDevice {
     @Override
     public NativeMemory mapAnonymous(long size) {
         // Shared, as vmd maps guest RAM: the kernel shares these pages into the VM's vmspace.
-        return libc.map("guest memory", size, Libc.PROT_READ | Libc.PROT_WRITE,
-                Libc.MAP_SHARED | Libc.MAP_ANONYMOUS, -1, 0);
+        return libc.map(
+                "guest memory", size, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_SHARED | Libc.MAP_ANONYMOUS, -1, 0);
     }
 
     @Override

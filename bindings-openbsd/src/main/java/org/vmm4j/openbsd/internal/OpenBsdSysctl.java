@@ -12,7 +12,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-
 import org.vmm4j.VmmException;
 import org.vmm4j.internal.nat.Errno;
 import org.vmm4j.internal.nat.NativeAccess;
@@ -43,11 +42,14 @@ public final class OpenBsdSysctl {
     static final int HW_PHYSMEM64 = 19;
     static final int HW_NCPUONLINE = 25;
 
-    private enum Type { STRING, INT, QUAD }
+    private enum Type {
+        STRING,
+        INT,
+        QUAD
+    }
 
     @SuppressWarnings("ArrayRecordComponent") // a constant MIB of the table, never compared or hashed
-    private record Variable(Type type, int... mib) {
-    }
+    private record Variable(Type type, int... mib) {}
 
     private static final Map<String, Variable> NAMES = new TreeMap<>(Map.of(
             "kern.ostype", new Variable(Type.STRING, CTL_KERN, KERN_OSTYPE),
@@ -98,8 +100,8 @@ public final class OpenBsdSysctl {
     public Optional<String> read(String name) {
         Variable v = NAMES.get(name);
         if (v == null) {
-            throw new IllegalArgumentException("no sysctl MIB known for '" + name + "' (known: " + NAMES.keySet()
-                    + ")");
+            throw new IllegalArgumentException(
+                    "no sysctl MIB known for '" + name + "' (known: " + NAMES.keySet() + ")");
         }
         byte[] value;
         try {
@@ -158,8 +160,12 @@ public final class OpenBsdSysctl {
         private NativeFunction function() {
             NativeFunction f = sysctl;
             if (f == null) {
-                f = NativeAccess.get().libc().function("sysctl",
-                        Signature.of(INT, POINTER, INT, POINTER, POINTER, POINTER, LONG).withErrno());
+                f = NativeAccess.get()
+                        .libc()
+                        .function(
+                                "sysctl",
+                                Signature.of(INT, POINTER, INT, POINTER, POINTER, POINTER, LONG)
+                                        .withErrno());
                 sysctl = f;
             }
             return f;
@@ -169,7 +175,8 @@ public final class OpenBsdSysctl {
         public byte[] read(int[] mib) {
             NativeAccess nat = NativeAccess.get();
             NativeFunction f = function();
-            try (NativeMemory name = nat.allocate(4L * mib.length); NativeMemory length = nat.allocate(8)) {
+            try (NativeMemory name = nat.allocate(4L * mib.length);
+                    NativeMemory length = nat.allocate(8)) {
                 for (int i = 0; i < mib.length; i++) {
                     name.putInt(4L * i, mib[i]);
                 }

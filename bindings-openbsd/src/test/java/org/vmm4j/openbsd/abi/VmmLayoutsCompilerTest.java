@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,11 +26,11 @@ import org.vmm4j.testsupport.RequiresHost;
 @RequiresHost(tools = "gcc", files = RequiresHost.LIBC_HEADERS)
 class VmmLayoutsCompilerTest {
 
-    record Fact(String abi, String struct, String key, long value) {
-    }
+    record Fact(String abi, String struct, String key, long value) {}
 
     @TempDir
     static Path dir;
+
     static List<Fact> facts;
 
     @BeforeAll
@@ -42,7 +41,8 @@ class VmmLayoutsCompilerTest {
         }
         Path binary = dir.resolve("vmm_layouts");
         Process gcc = new ProcessBuilder("gcc", "-Wall", "-Werror", "-o", binary.toString(), source.toString())
-                .redirectErrorStream(true).start();
+                .redirectErrorStream(true)
+                .start();
         String gccOut = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(gcc.waitFor(60, TimeUnit.SECONDS), "gcc timed out");
         assertEquals(0, gcc.exitValue(), "gcc failed:\n" + gccOut);
@@ -147,9 +147,11 @@ class VmmLayoutsCompilerTest {
                 }
             }
             for (String name : structs) {
-                for (Map.Entry<String, Long> member : struct(abi, name).members().entrySet()) {
+                for (Map.Entry<String, Long> member :
+                        struct(abi, name).members().entrySet()) {
                     if (!member.getKey().contains(".") && !name.equals("vm_exit")) {
-                        assertTrue(checked.contains(name + "." + member.getKey()),
+                        assertTrue(
+                                checked.contains(name + "." + member.getKey()),
                                 abiName + " " + name + "." + member.getKey() + " is not checked against gcc");
                     }
                 }

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Path;
 import java.util.List;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -31,6 +30,7 @@ import org.vmm4j.internal.nat.Os;
 class GuestManagerConnectTest {
     @TempDir
     Path dir;
+
     private VmdStandIn vmd;
     private Path conf;
     private String before;
@@ -63,22 +63,28 @@ class GuestManagerConnectTest {
         try (GuestManager manager = GuestManager.connect(uri())) {
             assertEquals(VmdGuestManager.KIND, manager.kind());
             assertEquals("vmd://" + vmd.socket + "?config=" + conf, manager.uri());
-            try (Guest g = manager.define(GuestSpec.builder("web1").memoryMiB(512)
-                    .nic(new NicSpec(NicSpec.Type.USER, null, "virtio", null)).build())) {
+            try (Guest g = manager.define(GuestSpec.builder("web1")
+                    .memoryMiB(512)
+                    .nic(new NicSpec(NicSpec.Type.USER, null, "virtio", null))
+                    .build())) {
                 g.start();
                 assertEquals(GuestState.RUNNING, g.state());
                 int id = vmd.vms.get("web1").id;
                 List<GuestAddress> found = g.addresses(GuestAddress.Source.DHCP_LEASE);
                 assertEquals("100.64." + id + ".3", found.get(0).address());
-                assertEquals(List.of("web1"), manager.list(GuestFilter.ACTIVE).stream().map(Guest::name).toList());
+                assertEquals(
+                        List.of("web1"),
+                        manager.list(GuestFilter.ACTIVE).stream()
+                                .map(Guest::name)
+                                .toList());
             }
         }
     }
 
     @Test
     void aLibvirtUriIsRefusedNamingVmdsForm() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> GuestManager.connect("qemu:///system"));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> GuestManager.connect("qemu:///system"));
         assertTrue(e.getMessage().contains("vmd:///var/run/vmd.sock"), e.getMessage());
     }
 
@@ -95,9 +101,11 @@ class GuestManagerConnectTest {
         vmd = new VmdStandIn(dir, "7.4");
         vmd.define("old", 1L << 30);
         RecordedCommands host = new RecordedCommands();
-        try (VmdGuestManager manager = VmdGuestManager.connect("vmd://" + vmd.socket + "?config=" + conf,
-                () -> "7.4", host)) {
-            assertEquals(List.of("old"), manager.list(GuestFilter.ALL).stream().map(Guest::name).toList());
+        try (VmdGuestManager manager =
+                VmdGuestManager.connect("vmd://" + vmd.socket + "?config=" + conf, () -> "7.4", host)) {
+            assertEquals(
+                    List.of("old"),
+                    manager.list(GuestFilter.ALL).stream().map(Guest::name).toList());
         }
         assertEquals(vmd.wire.getInfoVmRequest, vmd.received.get(0).type());
     }

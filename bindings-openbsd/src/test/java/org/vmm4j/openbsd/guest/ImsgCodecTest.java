@@ -14,7 +14,6 @@ import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
 import java.util.List;
-
 import org.junit.jupiter.api.Test;
 
 /** imsg framing and vmd payloads: golden bytes written out by hand from the header field lists. */
@@ -38,9 +37,11 @@ class ImsgCodecTest {
     @Test
     void legacyFormatMarksFdInFlagsAndCurrentInTheTopBitOfLen() {
         Imsg m = new Imsg(7, 3, 99, new byte[] {1, 2}, true);
-        assertEquals("07000000" + "1200" + "0100" + "03000000" + "63000000" + "0102",
+        assertEquals(
+                "07000000" + "1200" + "0100" + "03000000" + "63000000" + "0102",
                 HEX.formatHex(m.encode(ImsgHeaderFormat.LEGACY)));
-        assertEquals("07000000" + "12000080" + "03000000" + "63000000" + "0102",
+        assertEquals(
+                "07000000" + "12000080" + "03000000" + "63000000" + "0102",
                 HEX.formatHex(m.encode(ImsgHeaderFormat.CURRENT)));
     }
 
@@ -55,7 +56,8 @@ class ImsgCodecTest {
 
     @Test
     void rejectsMessagesOverMaxImsgsizeAndImpossibleLengths() {
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> Imsg.of(7, new byte[16384 - 16 + 1]).encode(ImsgHeaderFormat.CURRENT));
         byte[] shortLen = HEX.parseHex("07000000" + "08000000" + zeros(8));
         assertThrows(ImsgException.class, () -> ImsgHeaderFormat.CURRENT.readHeader(ByteBuffer.wrap(shortLen)));
@@ -104,19 +106,30 @@ class ImsgCodecTest {
     void infoResultDecodesFieldsAtGccsOffsets() {
         byte[] b = new byte[200];
         ByteBuffer w = ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-        w.putLong(0, 512L << 20);          // vir_memory_size
-        w.putLong(8, 100L << 20);          // vir_used_size
-        w.putLong(16, 1);                  // vir_ncpus
-        w.putInt(88, 31337);               // vir_creator_pid (24 + 64)
-        w.putInt(92, 4);                   // vir_id
-        w.put(96, "db".getBytes(StandardCharsets.UTF_8));        // vir_name
-        w.put(160, "ttyp2".getBytes(StandardCharsets.UTF_8));    // vir_ttyname
-        w.putInt(176, 1000);               // vir_uid
-        w.putLong(184, -1);                // vir_gid
+        w.putLong(0, 512L << 20); // vir_memory_size
+        w.putLong(8, 100L << 20); // vir_used_size
+        w.putLong(16, 1); // vir_ncpus
+        w.putInt(88, 31337); // vir_creator_pid (24 + 64)
+        w.putInt(92, 4); // vir_id
+        w.put(96, "db".getBytes(StandardCharsets.UTF_8)); // vir_name
+        w.put(160, "ttyp2".getBytes(StandardCharsets.UTF_8)); // vir_ttyname
+        w.putInt(176, 1000); // vir_uid
+        w.putLong(184, -1); // vir_gid
         w.putInt(192, VmdProtocol.VM_STATE_RUNNING | VmdProtocol.VM_STATE_PAUSED);
         VmdVmStatus s = current.decodeInfoResult(b);
-        assertEquals(new VmdVmStatus(4, 31337, 1, 512L << 20, 100L << 20, "ttyp2", 1000, -1,
-                VmdProtocol.VM_STATE_RUNNING | VmdProtocol.VM_STATE_PAUSED, "db"), s);
+        assertEquals(
+                new VmdVmStatus(
+                        4,
+                        31337,
+                        1,
+                        512L << 20,
+                        100L << 20,
+                        "ttyp2",
+                        1000,
+                        -1,
+                        VmdProtocol.VM_STATE_RUNNING | VmdProtocol.VM_STATE_PAUSED,
+                        "db"),
+                s);
         assertEquals("paused", s.stateText());
         assertEquals("/dev/ttyp2", s.ttyPath().orElseThrow());
         assertEquals(s, current.decodeInfoResult(current.infoResult(s)));
@@ -124,9 +137,16 @@ class ImsgCodecTest {
 
     @Test
     void startFromSpecFillsVmopCreateParamsAsVmctlDoes() {
-        VmStartRequest r = new VmStartRequest("web1", 1L << 30, 1,
-                List.of(new VmStartRequest.Disk("/var/vm/web1.qcow2", VmdProtocol.VMDF_QCOW2)), "/var/iso/install.iso",
-                List.of("uplink", ""), true, VmdProtocol.VMBOOTDEV_CDROM, null);
+        VmStartRequest r = new VmStartRequest(
+                "web1",
+                1L << 30,
+                1,
+                List.of(new VmStartRequest.Disk("/var/vm/web1.qcow2", VmdProtocol.VMDF_QCOW2)),
+                "/var/iso/install.iso",
+                List.of("uplink", ""),
+                true,
+                VmdProtocol.VMBOOTDEV_CDROM,
+                null);
         byte[] p = current.createParams(r);
         assertEquals(VmdProtocol.CURRENT.vmopCreateParams.size(), p.length);
         ByteBuffer b = ByteBuffer.wrap(p).order(java.nio.ByteOrder.LITTLE_ENDIAN);
@@ -137,8 +157,13 @@ class ImsgCodecTest {
         assertEquals(1, b.getLong(0));
         assertEquals(1L << 30, b.getLong(32));
         assertEquals('w', b.get(528));
-        assertEquals(VmdProtocol.VMOP_CREATE_CPU | VmdProtocol.VMOP_CREATE_MEMORY | VmdProtocol.VMOP_CREATE_DISK
-                | VmdProtocol.VMOP_CREATE_CDROM | VmdProtocol.VMOP_CREATE_NETWORK, b.getInt(2656));
+        assertEquals(
+                VmdProtocol.VMOP_CREATE_CPU
+                        | VmdProtocol.VMOP_CREATE_MEMORY
+                        | VmdProtocol.VMOP_CREATE_DISK
+                        | VmdProtocol.VMOP_CREATE_CDROM
+                        | VmdProtocol.VMOP_CREATE_NETWORK,
+                b.getInt(2656));
         assertEquals(VmdProtocol.VMBOOTDEV_CDROM, b.getInt(2664));
         assertEquals(VmdProtocol.VMIFF_UP | VmdProtocol.VMIFF_LOCAL, b.getInt(2668));
         assertEquals(1, b.getLong(2688));
@@ -169,12 +194,13 @@ class ImsgCodecTest {
         writer.send(a);
         writer.send(b);
         byte[] bytes = sink.toByteArray();
-        ImsgChannel reader = new ImsgChannel(new Duplex(Channels.newChannel(new ByteArrayInputStream(bytes)), null),
-                ImsgHeaderFormat.CURRENT);
+        ImsgChannel reader = new ImsgChannel(
+                new Duplex(Channels.newChannel(new ByteArrayInputStream(bytes)), null), ImsgHeaderFormat.CURRENT);
         assertEquals(a, reader.receive());
         assertEquals(b, reader.receive());
-        ImsgChannel truncated = new ImsgChannel(new Duplex(Channels.newChannel(
-                new ByteArrayInputStream(java.util.Arrays.copyOf(bytes, 20))), null), ImsgHeaderFormat.CURRENT);
+        ImsgChannel truncated = new ImsgChannel(
+                new Duplex(Channels.newChannel(new ByteArrayInputStream(java.util.Arrays.copyOf(bytes, 20))), null),
+                ImsgHeaderFormat.CURRENT);
         ImsgException e = assertThrows(ImsgException.class, truncated::receive);
         assertTrue(e.getMessage().contains("middle"), e.getMessage());
     }
@@ -182,12 +208,21 @@ class ImsgCodecTest {
     /** A ByteChannel over separate read and write channels. */
     record Duplex(ReadableByteChannel in, WritableByteChannel out) implements java.nio.channels.ByteChannel {
         @Override
-        public int read(ByteBuffer dst) throws java.io.IOException { return in.read(dst); }
+        public int read(ByteBuffer dst) throws java.io.IOException {
+            return in.read(dst);
+        }
+
         @Override
-        public int write(ByteBuffer src) throws java.io.IOException { return out.write(src); }
+        public int write(ByteBuffer src) throws java.io.IOException {
+            return out.write(src);
+        }
+
         @Override
-        public boolean isOpen() { return true; }
+        public boolean isOpen() {
+            return true;
+        }
+
         @Override
-        public void close() { }
+        public void close() {}
     }
 }

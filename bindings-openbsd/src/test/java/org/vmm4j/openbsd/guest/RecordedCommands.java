@@ -10,7 +10,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-
 import org.vmm4j.host.CommandExecutor;
 import org.vmm4j.host.CommandResult;
 

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -74,9 +73,20 @@ class VmConfTest {
 
     @Test
     void rendersAGuestBlockInVmConfSyntax() {
-        VmConf conf = VmConf.empty().withSwitch(VmConf.Switch.of("uplink", "bridge0"))
-                .withVm(new VmConf.Vm("db", false, 2L << 30, List.of(new VmConf.Disk("/var/vm/db.img", "raw")), null,
-                        null, "disk", List.of(VmConf.Interface.onSwitch("uplink")), 0, "bob", List.of()));
+        VmConf conf = VmConf.empty()
+                .withSwitch(VmConf.Switch.of("uplink", "bridge0"))
+                .withVm(new VmConf.Vm(
+                        "db",
+                        false,
+                        2L << 30,
+                        List.of(new VmConf.Disk("/var/vm/db.img", "raw")),
+                        null,
+                        null,
+                        "disk",
+                        List.of(VmConf.Interface.onSwitch("uplink")),
+                        0,
+                        "bob",
+                        List.of()));
         assertEquals("""
                 switch "uplink" {
                 	interface bridge0
@@ -98,7 +108,9 @@ class VmConfTest {
     void replacingAVmKeepsItsPlaceAndRemovingDropsOnlyIt() {
         VmConf conf = VmConfParser.parse(SAMPLE);
         VmConf changed = conf.withVm(conf.vm("web1").orElseThrow().withMemory(4L << 30));
-        assertEquals(List.of("web1", "off"), changed.vms().stream().map(VmConf.Vm::name).toList());
+        assertEquals(
+                List.of("web1", "off"),
+                changed.vms().stream().map(VmConf.Vm::name).toList());
         assertEquals(4L << 30, changed.vm("web1").orElseThrow().memoryBytes());
         VmConf removed = changed.withoutVm("web1");
         assertEquals(List.of("off"), removed.vms().stream().map(VmConf.Vm::name).toList());
@@ -116,8 +128,8 @@ class VmConfTest {
 
     @Test
     void rejectsMalformedFilesWithTheLine() {
-        VmConfParser.VmConfException e = assertThrows(VmConfParser.VmConfException.class,
-                () -> VmConfParser.parse("vm \"a\" {\n\tmemory 1G\n"));
+        VmConfParser.VmConfException e =
+                assertThrows(VmConfParser.VmConfException.class, () -> VmConfParser.parse("vm \"a\" {\n\tmemory 1G\n"));
         assertTrue(e.getMessage().contains("end of file"), e.getMessage());
         e = assertThrows(VmConfParser.VmConfException.class, () -> VmConfParser.parse("vm \"a\" {\n\tdisk\n}\n"));
         assertTrue(e.getMessage().contains("line 2"), e.getMessage());
@@ -133,8 +145,9 @@ class VmConfTest {
 
     @Test
     void topLevelCommentsKeepTheirPlaceAndOrderIsPreserved() {
-        VmConf conf = VmConfParser.parse("vm \"a\" {\n}\n# BEGIN vmm4j switch-s\nswitch \"s\" {\n\tinterface bridge0\n}\n"
-                + "# END vmm4j switch-s\nlocal prefix 10.0.0.0/8\n");
+        VmConf conf =
+                VmConfParser.parse("vm \"a\" {\n}\n# BEGIN vmm4j switch-s\nswitch \"s\" {\n\tinterface bridge0\n}\n"
+                        + "# END vmm4j switch-s\nlocal prefix 10.0.0.0/8\n");
         assertEquals("""
                 vm "a" {
                 }
@@ -152,16 +165,22 @@ class VmConfTest {
     @Test
     void planMaintainedSwitchBlockSurvivesGuestEditsAndReapplyingChangesNothing(@TempDir Path dir) {
         Path file = dir.resolve("vm.conf");
-        org.vmm4j.host.PlanStep step = org.vmm4j.openbsd.host.OpenBsdPlans.bridgedNetwork("uplink", "bridge0", "em0")
-                .steps().stream().filter(s -> s instanceof org.vmm4j.host.PlanStep.EnsureBlock).findFirst().orElseThrow();
+        org.vmm4j.host.PlanStep step =
+                org.vmm4j.openbsd.host.OpenBsdPlans.bridgedNetwork("uplink", "bridge0", "em0").steps().stream()
+                        .filter(s -> s instanceof org.vmm4j.host.PlanStep.EnsureBlock)
+                        .findFirst()
+                        .orElseThrow();
         org.vmm4j.host.PlanStep.EnsureBlock block = (org.vmm4j.host.PlanStep.EnsureBlock) step;
-        org.vmm4j.host.HostPlan plan = new org.vmm4j.host.HostPlan("switch", List.of(
-                new org.vmm4j.host.PlanStep.EnsureBlock(block.description(), file, block.marker(), block.content(), false)));
+        org.vmm4j.host.HostPlan plan = new org.vmm4j.host.HostPlan(
+                "switch",
+                List.of(new org.vmm4j.host.PlanStep.EnsureBlock(
+                        block.description(), file, block.marker(), block.content(), false)));
         org.vmm4j.host.CommandExecutor files = new org.vmm4j.host.CommandExecutor() {
             @Override
             public org.vmm4j.host.CommandResult run(List<String> command) {
                 throw new AssertionError("no programs");
             }
+
             @Override
             public java.util.Optional<String> readFile(Path f) {
                 try {
@@ -170,6 +189,7 @@ class VmConfTest {
                     throw new java.io.UncheckedIOException(e);
                 }
             }
+
             @Override
             public void writeFile(Path f, String content) {
                 try {
@@ -178,15 +198,16 @@ class VmConfTest {
                     throw new java.io.UncheckedIOException(e);
                 }
             }
+
             @Override
             public boolean exists(Path f) {
                 return Files.exists(f);
             }
         };
-        plan.apply(files, p -> { });
+        plan.apply(files, p -> {});
         VmConfFile conf = new VmConfFile(file);
         conf.write(conf.read().withVm(VmConf.Vm.of("web1", 1L << 30)));
-        org.vmm4j.host.HostPlan.Outcome again = plan.apply(files, p -> { });
+        org.vmm4j.host.HostPlan.Outcome again = plan.apply(files, p -> {});
         assertEquals(1, again.skipped().size(), "the block is still there, unchanged");
         VmConf after = conf.read();
         assertEquals(1, after.switches().size());
@@ -206,7 +227,8 @@ class VmConfTest {
         try (var list = Files.list(dir)) {
             assertEquals(List.of(path), list.toList(), "no temporary file is left behind");
         }
-        assertEquals("rw-r--r--", java.nio.file.attribute.PosixFilePermissions.toString(
-                Files.getPosixFilePermissions(path)));
+        assertEquals(
+                "rw-r--r--",
+                java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(path)));
     }
 }

@@ -10,7 +10,6 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
-
 import org.junit.jupiter.api.Test;
 import org.vmm4j.guest.GuestAddress;
 import org.vmm4j.host.CommandFailedException;
@@ -26,13 +25,13 @@ class VmdAddressesTest {
     private final VmdAddresses addresses = new VmdAddresses(host, VmdAddresses.DHCPD_LEASES, NOV_5_NOON);
 
     private static VmdVmStatus running(int id, String name) {
-        return new VmdVmStatus(id, 50000 + id, 1, 1L << 30, 1L << 28, "ttyp0", 0, -1, VmdProtocol.VM_STATE_RUNNING,
-                name);
+        return new VmdVmStatus(
+                id, 50000 + id, 1, 1L << 30, 1L << 28, "ttyp0", 0, -1, VmdProtocol.VM_STATE_RUNNING, name);
     }
 
     private static VmConf.Vm vm(String name, VmConf.Interface... interfaces) {
-        return new VmConf.Vm(name, false, 1L << 30, List.of(), null, null, null, List.of(interfaces), 0, null,
-                List.of());
+        return new VmConf.Vm(
+                name, false, 1L << 30, List.of(), null, null, null, List.of(interfaces), 0, null, List.of());
     }
 
     private static VmConf.Interface local(String mac) {
@@ -63,17 +62,21 @@ class VmdAddressesTest {
 
     @Test
     void dhcpLeaseOfALocalInterfaceIsVmdsAnswerWithoutAskingTheHost() {
-        List<GuestAddress> found = addresses.find(VmConf.empty(), vm("web1", local(null)), "web1", running(1, "web1"),
-                GuestAddress.Source.DHCP_LEASE);
-        assertEquals(List.of(new GuestAddress("vm1-if0-web1", null, "100.64.1.3", 31, GuestAddress.Source.DHCP_LEASE)),
+        List<GuestAddress> found = addresses.find(
+                VmConf.empty(), vm("web1", local(null)), "web1", running(1, "web1"), GuestAddress.Source.DHCP_LEASE);
+        assertEquals(
+                List.of(new GuestAddress("vm1-if0-web1", null, "100.64.1.3", 31, GuestAddress.Source.DHCP_LEASE)),
                 found);
         assertTrue(host.commands.isEmpty());
     }
 
     @Test
     void dhcpdLeasesAreMatchedByMacWrittenWithoutLeadingZeros() {
-        List<GuestAddress> found = addresses.find(VmConf.empty(),
-                vm("web1", onSwitch("uplink", "fe:e1:bb:d2:00:07")), "web1", running(4, "web1"),
+        List<GuestAddress> found = addresses.find(
+                VmConf.empty(),
+                vm("web1", onSwitch("uplink", "fe:e1:bb:d2:00:07")),
+                "web1",
+                running(4, "web1"),
                 GuestAddress.Source.DHCP_LEASE);
         assertEquals(1, found.size());
         assertEquals("192.168.77.21", found.get(0).address(), "the later of the two leases wins");
@@ -83,22 +86,27 @@ class VmdAddressesTest {
 
     @Test
     void abandonedAndExpiredLeasesAreLeftOut() {
-        Map<String, String> active = VmdAddresses.activeLeases(RecordedCommands.recorded("dhcpd.leases"),
-                NOV_5_NOON.instant());
+        Map<String, String> active =
+                VmdAddresses.activeLeases(RecordedCommands.recorded("dhcpd.leases"), NOV_5_NOON.instant());
         assertEquals(Map.of("fe:e1:bb:d2:00:07", "192.168.77.21", "08:00:27:5e:aa:02", "192.168.77.40"), active);
     }
 
     @Test
     void arpTableMatchesByMacAndByTheLocalInterfacesAddress() {
-        List<GuestAddress> local = addresses.find(VmConf.empty(), vm("db", local(null)), "db", running(2, "db"),
-                GuestAddress.Source.ARP);
-        assertEquals(List.of(new GuestAddress("tap1", "fe:e1:bb:d1:11:22", "100.64.2.3", 0, GuestAddress.Source.ARP)),
+        List<GuestAddress> local =
+                addresses.find(VmConf.empty(), vm("db", local(null)), "db", running(2, "db"), GuestAddress.Source.ARP);
+        assertEquals(
+                List.of(new GuestAddress("tap1", "fe:e1:bb:d1:11:22", "100.64.2.3", 0, GuestAddress.Source.ARP)),
                 local);
-        List<GuestAddress> bridged = addresses.find(VmConf.empty(),
-                vm("web1", onSwitch("uplink", "FE:E1:BB:D2:00:07")), "web1", running(4, "web1"),
+        List<GuestAddress> bridged = addresses.find(
+                VmConf.empty(),
+                vm("web1", onSwitch("uplink", "FE:E1:BB:D2:00:07")),
+                "web1",
+                running(4, "web1"),
                 GuestAddress.Source.ARP);
-        assertEquals(List.of(new GuestAddress("vether0", "fe:e1:bb:d2:00:07", "192.168.77.23", 0,
-                GuestAddress.Source.ARP)), bridged);
+        assertEquals(
+                List.of(new GuestAddress("vether0", "fe:e1:bb:d2:00:07", "192.168.77.23", 0, GuestAddress.Source.ARP)),
+                bridged);
         assertEquals(List.of(VmdAddresses.ARP_COMMAND, VmdAddresses.ARP_COMMAND), host.commands);
     }
 
@@ -113,35 +121,52 @@ class VmdAddressesTest {
     void aFailingArpIsAnErrorNotAnEmptyAnswer() {
         RecordedCommands broken = new RecordedCommands().fail(VmdAddresses.ARP_COMMAND, 1, "arp: permission denied");
         VmdAddresses a = new VmdAddresses(broken, VmdAddresses.DHCPD_LEASES, NOV_5_NOON);
-        assertThrows(CommandFailedException.class, () -> a.find(VmConf.empty(), vm("db", local(null)), "db",
-                running(2, "db"), GuestAddress.Source.ARP));
+        assertThrows(
+                CommandFailedException.class,
+                () -> a.find(VmConf.empty(), vm("db", local(null)), "db", running(2, "db"), GuestAddress.Source.ARP));
     }
 
     @Test
     void aStoppedGuestHasNoAddresses() {
         VmdVmStatus stopped = new VmdVmStatus(2, 0, 1, 1L << 30, 0, "", 0, -1, 0, "db");
-        assertEquals(List.of(), addresses.find(VmConf.empty(), vm("db", local(null)), "db", stopped,
-                GuestAddress.Source.ARP));
+        assertEquals(
+                List.of(),
+                addresses.find(VmConf.empty(), vm("db", local(null)), "db", stopped, GuestAddress.Source.ARP));
         assertTrue(host.commands.isEmpty());
     }
 
     @Test
     void theGuestAgentIsUnsupported() {
-        UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class, () -> addresses.find(
-                VmConf.empty(), vm("db", local(null)), "db", running(2, "db"), GuestAddress.Source.GUEST_AGENT));
+        UnsupportedOperationException e = assertThrows(
+                UnsupportedOperationException.class,
+                () -> addresses.find(
+                        VmConf.empty(),
+                        vm("db", local(null)),
+                        "db",
+                        running(2, "db"),
+                        GuestAddress.Source.GUEST_AGENT));
         assertTrue(e.getMessage().contains("guest agent"), e.getMessage());
     }
 
     @Test
     void aGuestTheHostCannotRecogniseIsUnsupportedRatherThanEmpty() {
-        UnsupportedOperationException noMac = assertThrows(UnsupportedOperationException.class, () -> addresses.find(
-                VmConf.empty(), vm("web1", onSwitch("uplink", null)), "web1", running(4, "web1"),
-                GuestAddress.Source.ARP));
+        UnsupportedOperationException noMac = assertThrows(
+                UnsupportedOperationException.class,
+                () -> addresses.find(
+                        VmConf.empty(),
+                        vm("web1", onSwitch("uplink", null)),
+                        "web1",
+                        running(4, "web1"),
+                        GuestAddress.Source.ARP));
         assertTrue(noMac.getMessage().contains("lladdr"), noMac.getMessage());
-        assertThrows(UnsupportedOperationException.class, () -> addresses.find(VmConf.empty(), null, "adhoc",
-                running(9, "adhoc"), GuestAddress.Source.DHCP_LEASE));
-        assertThrows(UnsupportedOperationException.class, () -> addresses.find(VmConf.empty(), vm("bare"), "bare",
-                running(5, "bare"), GuestAddress.Source.DHCP_LEASE));
+        assertThrows(
+                UnsupportedOperationException.class,
+                () -> addresses.find(
+                        VmConf.empty(), null, "adhoc", running(9, "adhoc"), GuestAddress.Source.DHCP_LEASE));
+        assertThrows(
+                UnsupportedOperationException.class,
+                () -> addresses.find(
+                        VmConf.empty(), vm("bare"), "bare", running(5, "bare"), GuestAddress.Source.DHCP_LEASE));
         assertTrue(host.commands.isEmpty());
     }
 

@@ -9,7 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 class VmdClientTest {
     @TempDir
     Path dir;
+
     private VmdStandIn vmd;
     private VmdClient client;
 
@@ -53,8 +53,16 @@ class VmdClientTest {
     void startFromSpecReachesVmdWithItsDisksAndSwitches() throws Exception {
         start(VmdProtocol.CURRENT);
         Path disk = Files.createFile(dir.resolve("d.qcow2"));
-        client.start(new VmStartRequest("new1", 1L << 30, 1, List.of(new VmStartRequest.Disk(disk.toString(),
-                VmdProtocol.VMDF_QCOW2)), null, List.of("uplink"), false, VmdProtocol.VMBOOTDEV_AUTO, null));
+        client.start(new VmStartRequest(
+                "new1",
+                1L << 30,
+                1,
+                List.of(new VmStartRequest.Disk(disk.toString(), VmdProtocol.VMDF_QCOW2)),
+                null,
+                List.of("uplink"),
+                false,
+                VmdProtocol.VMBOOTDEV_AUTO,
+                null));
         VmdWire.Create seen = vmd.wire.createParams(vmd.received.get(0).payload());
         assertEquals("new1", seen.name());
         assertEquals(1L << 30, seen.memory());
@@ -68,9 +76,18 @@ class VmdClientTest {
     @Test
     void missingDiskIsReportedWithVmdsCode() throws Exception {
         start(VmdProtocol.CURRENT);
-        VmdException e = assertThrows(VmdException.class, () -> client.start(new VmStartRequest("x", 1L << 30, 1,
-                List.of(new VmStartRequest.Disk("/nonexistent/x.img", VmdProtocol.VMDF_RAW)), null, List.of(), false,
-                0, null)));
+        VmdException e = assertThrows(
+                VmdException.class,
+                () -> client.start(new VmStartRequest(
+                        "x",
+                        1L << 30,
+                        1,
+                        List.of(new VmStartRequest.Disk("/nonexistent/x.img", VmdProtocol.VMDF_RAW)),
+                        null,
+                        List.of(),
+                        false,
+                        0,
+                        null)));
         assertEquals(VmdProtocol.VMD_DISK_MISSING, e.result());
         assertTrue(e.getMessage().contains("disk"), e.getMessage());
     }
@@ -79,8 +96,10 @@ class VmdClientTest {
     void stoppingAStoppedVmIsStopInvalidAndUnknownIsEnoent() throws Exception {
         start(VmdProtocol.CURRENT);
         vmd.define("idle", 1 << 20);
-        assertEquals(VmdProtocol.VMD_VM_STOP_INVALID, assertThrows(VmdException.class,
-                () -> client.stop("idle", VmdClient.StopMode.GRACEFUL, false)).result());
+        assertEquals(
+                VmdProtocol.VMD_VM_STOP_INVALID,
+                assertThrows(VmdException.class, () -> client.stop("idle", VmdClient.StopMode.GRACEFUL, false))
+                        .result());
         VmdException e = assertThrows(VmdException.class, () -> client.stop("ghost", VmdClient.StopMode.FORCE, false));
         assertEquals(2, e.result());
         assertEquals(2, e.errno());

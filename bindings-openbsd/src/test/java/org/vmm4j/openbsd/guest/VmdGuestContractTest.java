@@ -1,7 +1,6 @@
 package org.vmm4j.openbsd.guest;
 
 import java.nio.file.Path;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
@@ -13,6 +12,7 @@ import org.vmm4j.guest.GuestSpec;
 class VmdGuestContractTest extends GuestContract {
     @TempDir
     static Path dir;
+
     private static VmdStandIn vmd;
 
     @BeforeAll

@@ -1,7 +1,6 @@
 package org.vmm4j.openbsd.guest;
 
 import java.nio.file.Path;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
@@ -17,6 +16,7 @@ import org.vmm4j.guest.GuestSpec;
 class VmdGuestManagerContractTest extends GuestManagerContract {
     @TempDir
     static Path dir;
+
     private static VmdStandIn vmd;
 
     @BeforeAll
@@ -31,8 +31,10 @@ class VmdGuestManagerContractTest extends GuestManagerContract {
     }
 
     static GuestManager connect(VmdStandIn vmd) {
-        return VmdGuestManager.connect("vmd://" + vmd.socket + "?config=" + vmd.confFile + "&release=7.8",
-                () -> "7.8", new RecordedCommands());
+        return VmdGuestManager.connect(
+                "vmd://" + vmd.socket + "?config=" + vmd.confFile + "&release=7.8",
+                () -> "7.8",
+                new RecordedCommands());
     }
 
     static GuestSpec spec(String name) {

@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -29,11 +28,12 @@ import org.vmm4j.guest.UndefineOption;
 class VmdGuestManagerTest {
     @TempDir
     Path dir;
+
     private VmdStandIn vmd;
     private VmdGuestManager manager;
     private Path confPath;
-    private final RecordedCommands host = new RecordedCommands()
-            .answer(VmdAddresses.ARP_COMMAND, RecordedCommands.recorded("arp-an.txt"));
+    private final RecordedCommands host =
+            new RecordedCommands().answer(VmdAddresses.ARP_COMMAND, RecordedCommands.recorded("arp-an.txt"));
 
     @BeforeEach
     void open() throws Exception {
@@ -51,10 +51,15 @@ class VmdGuestManagerTest {
 
     private GuestSpec spec(String name, boolean autostart) throws Exception {
         Path disk = Files.createFile(dir.resolve(name + ".qcow2"));
-        return GuestSpec.builder(name).memoryMiB(1024).disk(DiskSpec.file(disk.toString(), DiskSpec.Format.QCOW2))
-                .disk(DiskSpec.cdrom("/var/iso/install.iso")).nic(NicSpec.bridge("uplink"))
+        return GuestSpec.builder(name)
+                .memoryMiB(1024)
+                .disk(DiskSpec.file(disk.toString(), DiskSpec.Format.QCOW2))
+                .disk(DiskSpec.cdrom("/var/iso/install.iso"))
+                .nic(NicSpec.bridge("uplink"))
                 .nic(new NicSpec(NicSpec.Type.USER, null, "virtio", null))
-                .boot(BootSpec.bios(BootSpec.Device.CDROM, BootSpec.Device.DISK)).autostart(autostart).build();
+                .boot(BootSpec.bios(BootSpec.Device.CDROM, BootSpec.Device.DISK))
+                .autostart(autostart)
+                .build();
     }
 
     @Test
@@ -89,7 +94,9 @@ class VmdGuestManagerTest {
         g.start();
         assertEquals(GuestState.RUNNING, g.state());
         assertEquals("/dev/ttyp0", g.consolePath().orElseThrow());
-        assertEquals(List.of("life"), manager.list(GuestFilter.ACTIVE).stream().map(Guest::name).toList());
+        assertEquals(
+                List.of("life"),
+                manager.list(GuestFilter.ACTIVE).stream().map(Guest::name).toList());
         g.suspend();
         assertEquals(GuestState.PAUSED, g.state());
         g.resume();
@@ -140,11 +147,16 @@ class VmdGuestManagerTest {
 
     @Test
     void specsVmdCannotRunAreRefusedSaying() {
-        assertThrows(UnsupportedOperationException.class,
+        assertThrows(
+                UnsupportedOperationException.class,
                 () -> manager.define(GuestSpec.builder("smp").vcpus(2).build()));
-        assertThrows(UnsupportedOperationException.class,
-                () -> manager.define(GuestSpec.builder("efi").boot(BootSpec.uefi(BootSpec.Device.DISK)).build()));
-        assertThrows(UnsupportedOperationException.class,
+        assertThrows(
+                UnsupportedOperationException.class,
+                () -> manager.define(GuestSpec.builder("efi")
+                        .boot(BootSpec.uefi(BootSpec.Device.DISK))
+                        .build()));
+        assertThrows(
+                UnsupportedOperationException.class,
                 () -> manager.define(GuestSpec.builder("gfx").vnc(true).build()));
         assertTrue(new VmConfFile(confPath).read().vms().isEmpty(), "nothing was written");
     }
@@ -152,8 +164,10 @@ class VmdGuestManagerTest {
     @Test
     void nicOnAnUndefinedSwitchIsRefusedBeforeVmConfIsTouched() throws Exception {
         String before = Files.readString(confPath);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> manager.define(GuestSpec.builder("lost").nic(NicSpec.bridge("nowhere")).build()));
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> manager.define(
+                        GuestSpec.builder("lost").nic(NicSpec.bridge("nowhere")).build()));
         assertTrue(e.getMessage().contains("nowhere"));
         assertEquals(before, Files.readString(confPath));
     }
@@ -171,22 +185,30 @@ class VmdGuestManagerTest {
 
     @Test
     void everyInterfaceGetsAFixedMacInVmdsPatternUnlessTheSpecGivesOne() throws Exception {
-        manager.define(GuestSpec.builder("macs").nic(new NicSpec(NicSpec.Type.USER, null, "virtio", null))
-                .nic(new NicSpec(NicSpec.Type.BRIDGE, "uplink", "virtio", "02:00:00:00:00:2a")).build());
-        List<VmConf.Interface> nics = new VmConfFile(confPath).read().vm("macs").orElseThrow().interfaces();
-        assertTrue(nics.get(0).lladdr().matches("fe:e1:bb:d1:[0-9a-f]{2}:[0-9a-f]{2}"), nics.get(0).lladdr());
+        manager.define(GuestSpec.builder("macs")
+                .nic(new NicSpec(NicSpec.Type.USER, null, "virtio", null))
+                .nic(new NicSpec(NicSpec.Type.BRIDGE, "uplink", "virtio", "02:00:00:00:00:2a"))
+                .build());
+        List<VmConf.Interface> nics =
+                new VmConfFile(confPath).read().vm("macs").orElseThrow().interfaces();
+        assertTrue(
+                nics.get(0).lladdr().matches("fe:e1:bb:d1:[0-9a-f]{2}:[0-9a-f]{2}"),
+                nics.get(0).lladdr());
         assertEquals("02:00:00:00:00:2a", nics.get(1).lladdr());
     }
 
     @Test
     void addressesOfABridgedGuestComeFromTheHostsArpTableByItsMac() throws Exception {
-        manager.define(GuestSpec.builder("web1").nic(new NicSpec(NicSpec.Type.BRIDGE, "uplink", "virtio",
-                "fe:e1:bb:d2:00:07")).build());
+        manager.define(GuestSpec.builder("web1")
+                .nic(new NicSpec(NicSpec.Type.BRIDGE, "uplink", "virtio", "fe:e1:bb:d2:00:07"))
+                .build());
         try (Guest g = manager.find("web1").orElseThrow()) {
             assertEquals(List.of(), g.addresses(GuestAddress.Source.ARP), "not running: no address, no arp run");
             g.start();
             List<GuestAddress> found = g.addresses(GuestAddress.Source.ARP);
-            assertEquals(List.of("192.168.77.23"), found.stream().map(GuestAddress::address).toList());
+            assertEquals(
+                    List.of("192.168.77.23"),
+                    found.stream().map(GuestAddress::address).toList());
             assertThrows(UnsupportedOperationException.class, () -> g.addresses(GuestAddress.Source.GUEST_AGENT));
         }
         assertEquals(List.of(VmdAddresses.ARP_COMMAND), host.commands);
@@ -199,10 +221,25 @@ class VmdGuestManagerTest {
         g.close();
         g.close();
         int before = vmd.received.size();
-        List<Executable> calls = List.of(g::name, g::uuid, g::state, g::info, g::spec, g::start,
-                () -> g.shutdown(Duration.ofSeconds(1)), g::destroy, g::reboot, g::suspend, g::resume,
-                () -> g.undefine(), () -> g.rename("other"), () -> g.setMemory(1L << 30), () -> g.setVcpus(1),
-                g::autostart, () -> g.setAutostart(true), () -> g.addresses(GuestAddress.Source.ARP),
+        List<Executable> calls = List.of(
+                g::name,
+                g::uuid,
+                g::state,
+                g::info,
+                g::spec,
+                g::start,
+                () -> g.shutdown(Duration.ofSeconds(1)),
+                g::destroy,
+                g::reboot,
+                g::suspend,
+                g::resume,
+                () -> g.undefine(),
+                () -> g.rename("other"),
+                () -> g.setMemory(1L << 30),
+                () -> g.setVcpus(1),
+                g::autostart,
+                () -> g.setAutostart(true),
+                () -> g.addresses(GuestAddress.Source.ARP),
                 g::consolePath);
         for (Executable call : calls) {
             assertThrows(IllegalStateException.class, call);

@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vmm4j.openbsd.abi.CStruct;
@@ -30,7 +29,8 @@ class VmdProtocolCompilerTest {
         }
         Path binary = dir.resolve("vmd_protocol");
         Process gcc = new ProcessBuilder("gcc", "-Wall", "-Werror", "-o", binary.toString(), source.toString())
-                .redirectErrorStream(true).start();
+                .redirectErrorStream(true)
+                .start();
         String out = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(gcc.waitFor(60, TimeUnit.SECONDS));
         assertEquals(0, gcc.exitValue(), out);
@@ -89,8 +89,11 @@ class VmdProtocolCompilerTest {
         assertTrue(facts.size() > 50);
         for (String[] f : facts) {
             long c = Long.parseLong(f[2]);
-            long java = f[0].equals("type") ? type(p, f[1])
-                    : f[1].equals("sizeof") ? struct(p, f[0]).size() : struct(p, f[0]).offset(f[1]);
+            long java = f[0].equals("type")
+                    ? type(p, f[1])
+                    : f[1].equals("sizeof")
+                            ? struct(p, f[0]).size()
+                            : struct(p, f[0]).offset(f[1]);
             if (java != c) {
                 mismatches.add(String.join(" ", f) + " but Java has " + java);
             }

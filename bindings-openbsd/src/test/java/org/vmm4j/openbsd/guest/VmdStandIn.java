@@ -26,7 +26,6 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
 import org.vmm4j.testsupport.Await;
 
 /**
@@ -53,7 +52,11 @@ final class VmdStandIn implements AutoCloseable {
         }
     }
 
-    enum Fault { NONE, CTL_FAIL, CLOSE_MID_REPLY }
+    enum Fault {
+        NONE,
+        CTL_FAIL,
+        CLOSE_MID_REPLY
+    }
 
     final VmdWire wire;
     private final ServerSocketChannel server;
@@ -64,6 +67,7 @@ final class VmdStandIn implements AutoCloseable {
     volatile Fault fault = Fault.NONE;
     /** When set, RELOAD re-reads this vm.conf like vmd: new VMs are added, enabled stopped ones started. */
     volatile Path confFile;
+
     final List<String> startedByReload = Collections.synchronizedList(new ArrayList<>());
     private int nextId = 1;
     private int nextTty;
@@ -163,8 +167,9 @@ final class VmdStandIn implements AutoCloseable {
     }
 
     private byte[] result(int type, int result, Vm vm) {
-        return wire.encode(type, VmdWire.result(result, vm == null ? 0 : vm.id, vm == null ? 0 : vm.pid,
-                vm == null ? "" : vm.tty));
+        return wire.encode(
+                type,
+                VmdWire.result(result, vm == null ? 0 : vm.id, vm == null ? 0 : vm.pid, vm == null ? "" : vm.tty));
     }
 
     private synchronized List<byte[]> handle(VmdWire.Message m) {
@@ -235,8 +240,10 @@ final class VmdStandIn implements AutoCloseable {
         if (t == wire.getInfoVmRequest) {
             List<byte[]> out = new ArrayList<>();
             for (Vm vm : vms.values()) {
-                out.add(wire.encode(wire.getInfoVmData, VmdWire.infoResult(vm.id, vm.pid, 1, vm.memory, vm.memory / 4,
-                        vm.tty, 0, -1, vm.state, vm.name)));
+                out.add(wire.encode(
+                        wire.getInfoVmData,
+                        VmdWire.infoResult(
+                                vm.id, vm.pid, 1, vm.memory, vm.memory / 4, vm.tty, 0, -1, vm.state, vm.name)));
             }
             out.add(wire.encode(wire.getInfoVmEndData, new byte[0]));
             return out;
@@ -276,7 +283,9 @@ final class VmdStandIn implements AutoCloseable {
 
     /** Waits until the stand-in has received {@code count} messages. */
     void awaitReceived(int count) {
-        Await.until("the vmd stand-in to receive " + count + " messages", Duration.ofSeconds(5),
+        Await.until(
+                "the vmd stand-in to receive " + count + " messages",
+                Duration.ofSeconds(5),
                 () -> received.size() >= count);
     }
 

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.Optional;
-
 import org.junit.jupiter.api.Test;
 
 class VmdUriTest {
@@ -31,11 +30,11 @@ class VmdUriTest {
 
     @Test
     void otherManagersHostsAndUnknownParametersAreRefusedSaying() {
-        IllegalArgumentException libvirt = assertThrows(IllegalArgumentException.class,
-                () -> VmdUri.parse("qemu:///system"));
+        IllegalArgumentException libvirt =
+                assertThrows(IllegalArgumentException.class, () -> VmdUri.parse("qemu:///system"));
         assertTrue(libvirt.getMessage().contains("vmd:///var/run/vmd.sock"), libvirt.getMessage());
-        IllegalArgumentException remote = assertThrows(IllegalArgumentException.class,
-                () -> VmdUri.parse("vmd://obsd.example/var/run/vmd.sock"));
+        IllegalArgumentException remote =
+                assertThrows(IllegalArgumentException.class, () -> VmdUri.parse("vmd://obsd.example/var/run/vmd.sock"));
         assertTrue(remote.getMessage().contains("ssh -L"), remote.getMessage());
         assertThrows(IllegalArgumentException.class, () -> VmdUri.parse("vmd:///var/run/vmd.sock?socket=/x"));
         assertThrows(IllegalArgumentException.class, () -> VmdUri.parse("vmd:///var/run/vmd.sock?config=etc/vm.conf"));

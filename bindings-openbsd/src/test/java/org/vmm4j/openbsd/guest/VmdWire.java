@@ -174,8 +174,8 @@ final class VmdWire {
         return b.array();
     }
 
-    static byte[] infoResult(int id, int pid, int vcpus, long memory, long used, String tty, int uid, long gid,
-                             int state, String name) {
+    static byte[] infoResult(
+            int id, int pid, int vcpus, long memory, long used, String tty, int uid, long gid, int state, String name) {
         ByteBuffer b = ByteBuffer.allocate(SIZEOF_VMOP_INFO_RESULT).order(ByteOrder.LITTLE_ENDIAN);
         b.putLong(0, memory);
         b.putLong(8, used);
@@ -191,8 +191,7 @@ final class VmdWire {
     }
 
     /** A decoded {@code vmop_id}. */
-    record VmopId(int id, String name, int flags) {
-    }
+    record VmopId(int id, String name, int flags) {}
 
     static VmopId vmopId(byte[] payload) {
         requireSize(payload, SIZEOF_VMOP_ID, "vmop_id");
@@ -202,9 +201,17 @@ final class VmdWire {
 
     /** What the stand-in reads of a {@code vmop_create_params}. */
     @SuppressWarnings("ArrayRecordComponent") // decoded for assertions on its fields, never compared whole
-    record Create(String name, long memory, long vcpus, int flags, String[] disks, int[] diskTypes, String cdrom,
-                  String[] switches, boolean local, int bootDevice) {
-    }
+    record Create(
+            String name,
+            long memory,
+            long vcpus,
+            int flags,
+            String[] disks,
+            int[] diskTypes,
+            String cdrom,
+            String[] switches,
+            boolean local,
+            int bootDevice) {}
 
     Create createParams(byte[] payload) {
         requireSize(payload, sizeofCreateParams(), "vmop_create_params");
@@ -227,12 +234,24 @@ final class VmdWire {
         }
         String cdrom = (flags & VMOP_CREATE_CDROM) != 0 ? string(b, base + 4168, 1024) : null;
         long memory = (flags & VMOP_CREATE_MEMORY) != 0 ? b.getLong(32) : 0;
-        return new Create(string(b, 528, 64), memory, b.getLong(8), flags, disks, types, cdrom, switches, local,
+        return new Create(
+                string(b, 528, 64),
+                memory,
+                b.getLong(8),
+                flags,
+                disks,
+                types,
+                cdrom,
+                switches,
+                local,
                 b.getInt(base + 8));
     }
 
     static byte[] intPayload(int value) {
-        return ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(0, value).array();
+        return ByteBuffer.allocate(4)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putInt(0, value)
+                .array();
     }
 
     private static void requireSize(byte[] payload, int size, String struct) {

@@ -11,7 +11,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-
 import org.junit.jupiter.api.Test;
 import org.vmm4j.host.CommandExecutor;
 import org.vmm4j.host.CommandResult;
@@ -58,8 +57,8 @@ class OpenBsdPlansTest {
 
     @Test
     void setupRendersFirmwareEnableAndStart() {
-        OpenBsdPlans.Setup setup = OpenBsdPlans.setup(new RecordedHostFacts()
-                .file("/var/run/dmesg.boot", OpenBsdProbeTest.DMESG_INTEL));
+        OpenBsdPlans.Setup setup =
+                OpenBsdPlans.setup(new RecordedHostFacts().file("/var/run/dmesg.boot", OpenBsdProbeTest.DMESG_INTEL));
         assertFalse(setup.rebootRequired());
         assertEquals("""
                 Set up vmd on OpenBSD
@@ -77,7 +76,8 @@ class OpenBsdPlansTest {
 
     @Test
     void setupSkipsFirmwareWhenInstalledAndFlagsRebootWhenVmmDidNotAttach() {
-        OpenBsdPlans.Setup setup = OpenBsdPlans.setup(new RecordedHostFacts().path("/etc/firmware/vmm-bios")
+        OpenBsdPlans.Setup setup = OpenBsdPlans.setup(new RecordedHostFacts()
+                .path("/etc/firmware/vmm-bios")
                 .file("/var/run/dmesg.boot", OpenBsdProbeTest.DMESG_VMX_NOT_ATTACHED));
         assertEquals(2, setup.plan().steps().size());
         assertTrue(setup.rebootRequired());
@@ -102,7 +102,8 @@ class OpenBsdPlansTest {
 
     @Test
     void bridgedNetworkCreatesBridgeHostnameFileAndSwitch() {
-        assertEquals("""
+        assertEquals(
+                """
                 vmd bridged networking: switch uplink on bridge0 (em0)
                  1. add em0 to bridge0 at boot [root]
                       ensure line in /etc/hostname.bridge0: add em0
@@ -130,8 +131,10 @@ class OpenBsdPlansTest {
         assertTrue(text.startsWith("vmd routed NAT networking: 10.20.30.0/24 via vether0 on bridge1\n"), text);
         assertTrue(text.contains("ensure line in /etc/hostname.vether0: inet 10.20.30.1 255.255.255.0\n"), text);
         assertTrue(text.contains("$ ifconfig vether0 inet 10.20.30.1 netmask 255.255.255.0 up\n"), text);
-        assertTrue(text.contains("      | table <vmm_subnet> { 10.20.30.0/24 }\n"
-                + "      | pass out on egress from <vmm_subnet> nat-to (egress)\n"), text);
+        assertTrue(
+                text.contains("      | table <vmm_subnet> { 10.20.30.0/24 }\n"
+                        + "      | pass out on egress from <vmm_subnet> nat-to (egress)\n"),
+                text);
         assertTrue(text.contains("ensure line in /etc/sysctl.conf: net.inet.ip.forwarding=1"), text);
         assertTrue(text.contains("$ ifconfig bridge1 add vether0 up"), text);
     }
@@ -143,9 +146,9 @@ class OpenBsdPlansTest {
         host.checkFor.put(List.of("ifconfig", "vether0", "create"), List.of("ifconfig", "vether0"));
         host.checkFor.put(List.of("ifconfig", "bridge1", "create"), List.of("ifconfig", "bridge1"));
         HostPlan plan = OpenBsdPlans.routedNatNetwork("private", "bridge1", "vether0", "10.20.30.1/24");
-        HostPlan.Outcome first = plan.apply(host, p -> { });
+        HostPlan.Outcome first = plan.apply(host, p -> {});
         Map<Path, String> after = new HashMap<>(host.files);
-        HostPlan.Outcome second = plan.apply(host, p -> { });
+        HostPlan.Outcome second = plan.apply(host, p -> {});
         assertEquals(after, host.files, "files are unchanged by the second apply");
         assertTrue(first.skipped().isEmpty());
         // skipped: 4 line edits, 2 blocks, 2 guarded creations; the unguarded commands (ifconfig inet,
@@ -161,9 +164,11 @@ class OpenBsdPlansTest {
         assertThrows(IllegalArgumentException.class, () -> OpenBsdPlans.bridgedNetwork("up;link", "bridge0", "em0"));
         assertThrows(IllegalArgumentException.class, () -> OpenBsdPlans.bridgedNetwork("uplink", "em0", "em1"));
         assertThrows(IllegalArgumentException.class, () -> OpenBsdPlans.bridgedNetwork("uplink", "bridge0", "-x"));
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> OpenBsdPlans.routedNatNetwork("p", "bridge1", "vether0", "10.0.0.1"));
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> OpenBsdPlans.routedNatNetwork("p", "bridge1", "vether0", "300.0.0.1/24"));
     }
 }

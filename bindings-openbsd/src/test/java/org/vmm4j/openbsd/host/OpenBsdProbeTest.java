@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
-
 import org.junit.jupiter.api.Test;
 import org.vmm4j.Fact;
 import org.vmm4j.HypervisorInfo;
@@ -29,9 +28,15 @@ class OpenBsdProbeTest {
             """;
 
     private static RecordedHostFacts readyHost() {
-        return new RecordedHostFacts().sysctl("kern.osrelease", "7.8").path("/dev/vmm").path("/usr/sbin/vmctl")
-                .path("/usr/sbin/vmd").path("/etc/firmware/vmm-bios").path("/var/run/vmd.sock")
-                .file("/var/run/dmesg.boot", DMESG_INTEL).file("/etc/rc.conf.local", "pkg_scripts=\nvmd_flags=\n");
+        return new RecordedHostFacts()
+                .sysctl("kern.osrelease", "7.8")
+                .path("/dev/vmm")
+                .path("/usr/sbin/vmctl")
+                .path("/usr/sbin/vmd")
+                .path("/etc/firmware/vmm-bios")
+                .path("/var/run/vmd.sock")
+                .file("/var/run/dmesg.boot", DMESG_INTEL)
+                .file("/etc/rc.conf.local", "pkg_scripts=\nvmd_flags=\n");
     }
 
     @Test
@@ -69,8 +74,8 @@ class OpenBsdProbeTest {
 
     @Test
     void cpuWithoutVmxIsUnsupported() {
-        RecordedHostFacts facts = new RecordedHostFacts().sysctl("kern.osrelease", "7.8")
-                .file("/var/run/dmesg.boot", DMESG_NO_VMX);
+        RecordedHostFacts facts =
+                new RecordedHostFacts().sysctl("kern.osrelease", "7.8").file("/var/run/dmesg.boot", DMESG_NO_VMX);
         HypervisorInfo vmm = OpenBsdProbe.probe(facts, p -> false).get(0);
         assertEquals(Fact.NO, vmm.cpuSupported());
         assertEquals(Fact.NO, vmm.kernelSupported());
@@ -79,7 +84,8 @@ class OpenBsdProbeTest {
 
     @Test
     void vmxWithoutVmmAttachHintsAtFirmwareSettings() {
-        RecordedHostFacts facts = new RecordedHostFacts().sysctl("kern.osrelease", "7.8")
+        RecordedHostFacts facts = new RecordedHostFacts()
+                .sysctl("kern.osrelease", "7.8")
                 .file("/var/run/dmesg.boot", DMESG_VMX_NOT_ATTACHED);
         HypervisorInfo vmm = OpenBsdProbe.probe(facts, p -> false).get(0);
         assertEquals(Fact.YES, vmm.cpuSupported());
@@ -89,7 +95,8 @@ class OpenBsdProbeTest {
 
     @Test
     void unknownFactsStayUnknownNotNo() {
-        HypervisorInfo vmm = OpenBsdProbe.probe(new RecordedHostFacts(), p -> false).get(0);
+        HypervisorInfo vmm =
+                OpenBsdProbe.probe(new RecordedHostFacts(), p -> false).get(0);
         assertEquals(Fact.UNKNOWN, vmm.cpuSupported());
         assertEquals(Fact.UNKNOWN, vmm.kernelSupported());
     }
@@ -100,7 +107,11 @@ class OpenBsdProbeTest {
         HypervisorInfo vmm = OpenBsdProbe.probe(facts, p -> true).get(0);
         assertFalse(vmm.details().containsKey("abi"));
         assertTrue(vmm.details().get("abiNote").contains("7.6"));
-        assertEquals("7.4", OpenBsdProbe.probe(readyHost().sysctl("kern.osrelease", "7.4"), p -> true).get(0)
-                .details().get("abi"));
+        assertEquals(
+                "7.4",
+                OpenBsdProbe.probe(readyHost().sysctl("kern.osrelease", "7.4"), p -> true)
+                        .get(0)
+                        .details()
+                        .get("abi"));
     }
 }

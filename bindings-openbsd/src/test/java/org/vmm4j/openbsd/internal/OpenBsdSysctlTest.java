@@ -13,7 +13,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-
 import org.junit.jupiter.api.Test;
 import org.vmm4j.VmmException;
 import org.vmm4j.internal.nat.Errno;
@@ -52,8 +51,18 @@ class OpenBsdSysctlTest {
 
     @Test
     void intsAndQuadsArePrintedInDecimal() {
-        kernel.put("[6, 25]", ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(0, 8).array());
-        kernel.put("[6, 19]", ByteBuffer.allocate(8).order(ByteOrder.nativeOrder()).putLong(0, 34_266_234_880L).array());
+        kernel.put(
+                "[6, 25]",
+                ByteBuffer.allocate(4)
+                        .order(ByteOrder.nativeOrder())
+                        .putInt(0, 8)
+                        .array());
+        kernel.put(
+                "[6, 19]",
+                ByteBuffer.allocate(8)
+                        .order(ByteOrder.nativeOrder())
+                        .putLong(0, 34_266_234_880L)
+                        .array());
         assertEquals(Optional.of("8"), sysctl.read("hw.ncpuonline"));
         assertEquals(Optional.of("34266234880"), sysctl.read("hw.physmem"));
     }
@@ -67,8 +76,8 @@ class OpenBsdSysctlTest {
 
     @Test
     void aNameWithoutAKnownMibIsAProgrammingError() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> sysctl.read("net.inet.ip.forwarding"));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> sysctl.read("net.inet.ip.forwarding"));
         assertTrue(e.getMessage().contains("kern.osrelease"), e.getMessage());
         assertTrue(asked.isEmpty());
     }

@@ -14,8 +14,7 @@ public final class BsdIoctl {
     public static final long IOC_IN = 0x8000_0000L;
     public static final long IOC_INOUT = IOC_IN | IOC_OUT;
 
-    private BsdIoctl() {
-    }
+    private BsdIoctl() {}
 
     /**
      * {@code _IOC(inout, group, num, len)} as the unsigned long the kernel compares.
@@ -25,8 +24,8 @@ public final class BsdIoctl {
      */
     public static long ioc(long inout, char group, int num, long len) {
         if (len < 0 || len > IOCPARM_MASK) {
-            throw new IllegalArgumentException("ioctl argument of " + len + " bytes does not fit the "
-                    + IOCPARM_SHIFT + "-bit length field");
+            throw new IllegalArgumentException(
+                    "ioctl argument of " + len + " bytes does not fit the " + IOCPARM_SHIFT + "-bit length field");
         }
         return inout | ((len & IOCPARM_MASK) << 16) | ((long) group << 8) | num;
     }

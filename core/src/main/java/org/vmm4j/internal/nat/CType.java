@@ -6,5 +6,8 @@ package org.vmm4j.internal.nat;
  * is created per call.
  */
 public enum CType {
-    VOID, INT, LONG, POINTER
+    VOID,
+    INT,
+    LONG,
+    POINTER
 }

@@ -27,8 +27,7 @@ public final class Errno {
     /** EAGAIN: 11 on Linux, 35 on the BSDs. */
     public static final int EAGAIN = Os.current() == Os.LINUX || Os.current() == Os.OTHER ? 11 : 35;
 
-    private Errno() {
-    }
+    private Errno() {}
 
     /** A symbolic name for the common values, else {@code "errno N"}. */
     public static String name(int errno) {

@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-
 import org.vmm4j.HypervisorUnavailableException;
 import org.vmm4j.VmmException;
 
@@ -40,26 +39,32 @@ final class JnaAccess extends NativeAccess {
         try {
             Class.forName("com.sun.jna.Native", false, loader);
         } catch (ClassNotFoundException | LinkageError e) {
-            String forced = System.getProperty(PROPERTY, "").trim().isEmpty() ? ""
+            String forced = System.getProperty(PROPERTY, "").trim().isEmpty()
+                    ? ""
                     : " (-D" + PROPERTY + "=" + System.getProperty(PROPERTY) + " selects it)";
-            throw new HypervisorUnavailableException("vmm4j needs JDK 22 or newer (the FFM API) or JNA for native "
-                    + "access; this JVM is JDK " + Runtime.version().feature() + " and JNA" + forced
-                    + " is not on the class path: add the " + ARTIFACT + " artifact (5.x; on the module path "
-                    + "also --add-modules com.sun.jna)", e);
+            throw new HypervisorUnavailableException(
+                    "vmm4j needs JDK 22 or newer (the FFM API) or JNA for native "
+                            + "access; this JVM is JDK " + Runtime.version().feature() + " and JNA" + forced
+                            + " is not on the class path: add the " + ARTIFACT + " artifact (5.x; on the module path "
+                            + "also --add-modules com.sun.jna)",
+                    e);
         }
         try {
             Class.forName("com.sun.jna.Native", true, loader);
         } catch (ClassNotFoundException | LinkageError e) {
-            throw new HypervisorUnavailableException("JNA (" + ARTIFACT + ") is present but cannot load its native "
-                    + "dispatch library for " + System.getProperty("os.name") + "/" + System.getProperty("os.arch")
-                    + ": " + e, e);
+            throw new HypervisorUnavailableException(
+                    "JNA (" + ARTIFACT + ") is present but cannot load its native "
+                            + "dispatch library for " + System.getProperty("os.name") + "/"
+                            + System.getProperty("os.arch")
+                            + ": " + e,
+                    e);
         }
     }
 
     /** libc's memmove, for copies between regions. */
     private static final class Memmove {
-        static final NativeFunction FUNCTION = JnaLibrary.process().function("memmove",
-                Signature.of(CType.POINTER, CType.POINTER, CType.POINTER, CType.LONG));
+        static final NativeFunction FUNCTION = JnaLibrary.process()
+                .function("memmove", Signature.of(CType.POINTER, CType.POINTER, CType.POINTER, CType.LONG));
     }
 
     static void memmove(long to, long from, long length) {
@@ -118,8 +123,10 @@ final class JnaAccess extends NativeAccess {
                 failures.add(name);
             }
         }
-        throw new VmmException("dlopen", 0, "cannot load any of " + failures
-                + " (is the library installed and on the dynamic linker's path?)");
+        throw new VmmException(
+                "dlopen",
+                0,
+                "cannot load any of " + failures + " (is the library installed and on the dynamic linker's path?)");
     }
 
     @Override

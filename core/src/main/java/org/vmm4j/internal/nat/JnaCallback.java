@@ -1,10 +1,9 @@
 package org.vmm4j.internal.nat;
 
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodType;
-
 import com.sun.jna.CallbackProxy;
 import com.sun.jna.CallbackReference;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodType;
 
 /**
  * An upcall through a JNA callback. The signature is only known at run time, so this is a

@@ -13,8 +13,7 @@ package org.vmm4j.internal.nat;
  * and pointers).
  */
 final class JnaDirect {
-    private JnaDirect() {
-    }
+    private JnaDirect() {}
 
     static native int i0();
 

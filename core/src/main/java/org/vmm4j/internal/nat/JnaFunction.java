@@ -1,12 +1,11 @@
 package org.vmm4j.internal.nat;
 
+import com.sun.jna.Function;
+import com.sun.jna.Native;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.util.Arrays;
-
-import com.sun.jna.Function;
-import com.sun.jna.Native;
 
 /**
  * A C function bound through JNA direct mapping, adapted to the seam's all-{@code long} calling shape.
@@ -72,8 +71,8 @@ final class JnaFunction extends NativeFunction {
         }
         if (signature.result() == CType.VOID) {
             // The register holds garbage after a void function: the seam returns 0.
-            raw = MethodHandles.filterReturnValue(raw,
-                    MethodHandles.dropArguments(MethodHandles.constant(long.class, 0L), 0, long.class));
+            raw = MethodHandles.filterReturnValue(
+                    raw, MethodHandles.dropArguments(MethodHandles.constant(long.class, 0L), 0, long.class));
         }
         // int -> long sign-extends, as the FFM side does for C int results.
         return MethodHandles.explicitCastArguments(raw, type.changeReturnType(long.class));
@@ -170,15 +169,24 @@ final class JnaFunction extends NativeFunction {
     public long callArray(long... args) {
         checkArity(args.length);
         switch (args.length) {
-            case 0: return call();
-            case 1: return call(args[0]);
-            case 2: return call(args[0], args[1]);
-            case 3: return call(args[0], args[1], args[2]);
-            case 4: return call(args[0], args[1], args[2], args[3]);
-            case 5: return call(args[0], args[1], args[2], args[3], args[4]);
-            case 6: return call(args[0], args[1], args[2], args[3], args[4], args[5]);
-            case 7: return call(args[0], args[1], args[2], args[3], args[4], args[5], args[6]);
-            default: break;
+            case 0:
+                return call();
+            case 1:
+                return call(args[0]);
+            case 2:
+                return call(args[0], args[1]);
+            case 3:
+                return call(args[0], args[1], args[2]);
+            case 4:
+                return call(args[0], args[1], args[2], args[3]);
+            case 5:
+                return call(args[0], args[1], args[2], args[3], args[4]);
+            case 6:
+                return call(args[0], args[1], args[2], args[3], args[4], args[5]);
+            case 7:
+                return call(args[0], args[1], args[2], args[3], args[4], args[5], args[6]);
+            default:
+                break;
         }
         Object[] boxed = new Object[args.length];
         for (int i = 0; i < args.length; i++) {

@@ -1,15 +1,13 @@
 package org.vmm4j.internal.nat;
 
-import java.lang.reflect.Method;
-import java.util.Map;
-import java.util.OptionalLong;
-import java.util.concurrent.ConcurrentHashMap;
-
 import com.sun.jna.Function;
 import com.sun.jna.FunctionMapper;
 import com.sun.jna.Library;
 import com.sun.jna.Pointer;
-
+import java.lang.reflect.Method;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.concurrent.ConcurrentHashMap;
 import org.vmm4j.VmmException;
 
 /**
@@ -19,6 +17,7 @@ import org.vmm4j.VmmException;
 final class JnaLibrary implements NativeLibrary {
     /** Maps each direct-mapped binding class to the symbol it is being registered against. */
     static final SymbolMapper SYMBOLS = new SymbolMapper();
+
     private static final Map<String, Object> OPTIONS = Map.of(Library.OPTION_FUNCTION_MAPPER, SYMBOLS);
 
     private final String name;

@@ -1,11 +1,10 @@
 package org.vmm4j.internal.nat;
 
+import com.sun.jna.Pointer;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Objects;
-
-import com.sun.jna.Pointer;
 
 /**
  * Native memory with the checks FFM segments make for free: every access is bounds-checked against
@@ -26,14 +25,21 @@ final class JnaMemory extends NativeMemory {
     private final Pointer pointer;
     /** The region as a native-order buffer, or {@code null} when it is larger than 2 GiB - 1. */
     private final ByteBuffer buffer;
+
     private final long address;
     private final long size;
     private final Lifetime lifetime;
     private final boolean owner;
 
     private JnaMemory(long address, long size, Lifetime lifetime, boolean owner) {
-        this(address, size, lifetime, owner, size <= Integer.MAX_VALUE
-                ? new Pointer(address).getByteBuffer(0, size).order(ByteOrder.nativeOrder()) : null);
+        this(
+                address,
+                size,
+                lifetime,
+                owner,
+                size <= Integer.MAX_VALUE
+                        ? new Pointer(address).getByteBuffer(0, size).order(ByteOrder.nativeOrder())
+                        : null);
     }
 
     private JnaMemory(long address, long size, Lifetime lifetime, boolean owner, ByteBuffer buffer) {
@@ -85,8 +91,8 @@ final class JnaMemory extends NativeMemory {
     }
 
     private IllegalStateException closed() {
-        return new IllegalStateException("native memory at 0x" + Long.toHexString(address) + " (" + size
-                + " bytes) is already closed");
+        return new IllegalStateException(
+                "native memory at 0x" + Long.toHexString(address) + " (" + size + " bytes) is already closed");
     }
 
     @Override
@@ -236,7 +242,9 @@ final class JnaMemory extends NativeMemory {
         long at = check(offset, length);
         ByteBuffer part = buffer != null
                 ? buffer.slice((int) at, (int) length).order(ByteOrder.nativeOrder())
-                : length <= Integer.MAX_VALUE ? pointer.getByteBuffer(at, length).order(ByteOrder.nativeOrder()) : null;
+                : length <= Integer.MAX_VALUE
+                        ? pointer.getByteBuffer(at, length).order(ByteOrder.nativeOrder())
+                        : null;
         return new JnaMemory(address + at, length, lifetime, false, part);
     }
 

@@ -71,6 +71,7 @@ public final class Libc {
      * pthread_sigmask), each 10-30 ms of a cold JVM's start.
      */
     private final NativeFunction syscall;
+
     private volatile NativeFunction open;
     private volatile NativeFunction close;
     private volatile NativeFunction ioctl;
@@ -94,8 +95,13 @@ public final class Libc {
         this.access = access;
         this.library = access.libc();
         // long syscall(long number, ...): the number and six arguments, all passed as long.
-        syscall = viaSyscall ? library.function("syscall",
-                Signature.of(LONG, LONG, LONG, LONG, LONG, LONG, LONG, LONG).variadicFrom(1).withErrno()) : null;
+        syscall = viaSyscall
+                ? library.function(
+                        "syscall",
+                        Signature.of(LONG, LONG, LONG, LONG, LONG, LONG, LONG, LONG)
+                                .variadicFrom(1)
+                                .withErrno())
+                : null;
         // The C library's wrappers are bound on first use: linking a downcall costs milliseconds in a
         // cold JVM.
     }
@@ -133,13 +139,15 @@ public final class Libc {
     public int open(String path, int flags, int mode) {
         try (NativeMemory cPath = cString(path)) {
             if (syscall != null) {
-                return (int) syscall.call(LinuxSyscall.OPENAT, LinuxSyscall.AT_FDCWD, cPath.address(),
-                        flags | O_CLOEXEC, mode, 0, 0);
+                return (int) syscall.call(
+                        LinuxSyscall.OPENAT, LinuxSyscall.AT_FDCWD, cPath.address(), flags | O_CLOEXEC, mode, 0, 0);
             }
             NativeFunction f = open;
             if (f == null) {
                 // open(const char *, int, ...) is variadic in C.
-                open = f = library.function("open", Signature.of(INT, POINTER, INT, INT).variadicFrom(2).withErrno());
+                open = f = library.function(
+                        "open",
+                        Signature.of(INT, POINTER, INT, INT).variadicFrom(2).withErrno());
             }
             return (int) f.call(cPath.address(), flags | O_CLOEXEC, mode);
         }
@@ -164,7 +172,8 @@ public final class Libc {
         NativeFunction f = ioctl;
         if (f == null) {
             // ioctl(int, unsigned long, ...) is variadic in C.
-            ioctl = f = library.function("ioctl", Signature.of(INT, INT, LONG, LONG).variadicFrom(2).withErrno());
+            ioctl = f = library.function(
+                    "ioctl", Signature.of(INT, INT, LONG, LONG).variadicFrom(2).withErrno());
         }
         return f.call(fd, request, arg);
     }
@@ -181,7 +190,9 @@ public final class Libc {
         }
         NativeFunction f = mmap;
         if (f == null) {
-            mmap = f = library.function("mmap", Signature.of(POINTER, POINTER, LONG, INT, INT, INT, LONG).withErrno());
+            mmap = f = library.function(
+                    "mmap",
+                    Signature.of(POINTER, POINTER, LONG, INT, INT, INT, LONG).withErrno());
         }
         return f.call(address, length, prot, flags, fd, offset);
     }
@@ -192,7 +203,8 @@ public final class Libc {
         }
         NativeFunction f = munmap;
         if (f == null) {
-            munmap = f = library.function("munmap", Signature.of(INT, POINTER, LONG).withErrno());
+            munmap = f =
+                    library.function("munmap", Signature.of(INT, POINTER, LONG).withErrno());
         }
         return (int) f.call(address, length);
     }
@@ -217,7 +229,8 @@ public final class Libc {
         }
         NativeFunction f = pread;
         if (f == null) {
-            pread = f = library.function("pread", Signature.of(LONG, INT, POINTER, LONG, LONG).withErrno());
+            pread = f = library.function(
+                    "pread", Signature.of(LONG, INT, POINTER, LONG, LONG).withErrno());
         }
         return f.call(fd, buffer.address() + bufferOffset, count, fileOffset);
     }
@@ -229,7 +242,8 @@ public final class Libc {
         }
         NativeFunction f = pwrite;
         if (f == null) {
-            pwrite = f = library.function("pwrite", Signature.of(LONG, INT, POINTER, LONG, LONG).withErrno());
+            pwrite = f = library.function(
+                    "pwrite", Signature.of(LONG, INT, POINTER, LONG, LONG).withErrno());
         }
         return f.call(fd, buffer.address() + bufferOffset, count, fileOffset);
     }
@@ -241,7 +255,8 @@ public final class Libc {
         }
         NativeFunction f = read;
         if (f == null) {
-            read = f = library.function("read", Signature.of(LONG, INT, POINTER, LONG).withErrno());
+            read = f = library.function(
+                    "read", Signature.of(LONG, INT, POINTER, LONG).withErrno());
         }
         return f.call(fd, buffer.address() + bufferOffset, count);
     }
@@ -253,7 +268,8 @@ public final class Libc {
         }
         NativeFunction f = write;
         if (f == null) {
-            write = f = library.function("write", Signature.of(LONG, INT, POINTER, LONG).withErrno());
+            write = f = library.function(
+                    "write", Signature.of(LONG, INT, POINTER, LONG).withErrno());
         }
         return f.call(fd, buffer.address() + bufferOffset, count);
     }
@@ -266,7 +282,8 @@ public final class Libc {
         }
         NativeFunction f = poll;
         if (f == null) {
-            poll = f = library.function("poll", Signature.of(INT, POINTER, LONG, INT).withErrno());
+            poll = f = library.function(
+                    "poll", Signature.of(INT, POINTER, LONG, INT).withErrno());
         }
         return (int) f.call(fds.address(), count, timeoutMillis);
     }
@@ -278,7 +295,8 @@ public final class Libc {
         }
         NativeFunction f = eventfd;
         if (f == null) {
-            eventfd = f = library.function("eventfd", Signature.of(INT, INT, INT).withErrno());
+            eventfd =
+                    f = library.function("eventfd", Signature.of(INT, INT, INT).withErrno());
         }
         return (int) f.call(initialValue, flags);
     }
@@ -301,7 +319,8 @@ public final class Libc {
         }
         NativeFunction f = tgkill;
         if (f == null) {
-            tgkill = f = library.function("tgkill", Signature.of(INT, INT, INT, INT).withErrno());
+            tgkill = f =
+                    library.function("tgkill", Signature.of(INT, INT, INT, INT).withErrno());
         }
         return (int) f.call(pid, tid, signal);
     }
@@ -312,8 +331,8 @@ public final class Libc {
      */
     public int pthreadSigmask(int how, long set, long oldSet) {
         if (syscall != null) {
-            return (int) syscall.call(LinuxSyscall.RT_SIGPROCMASK, how, set, oldSet,
-                    LinuxSyscall.KERNEL_SIGSET_BYTES, 0, 0);
+            return (int)
+                    syscall.call(LinuxSyscall.RT_SIGPROCMASK, how, set, oldSet, LinuxSyscall.KERNEL_SIGSET_BYTES, 0, 0);
         }
         NativeFunction f = pthreadSigmask;
         if (f == null) {
@@ -325,13 +344,13 @@ public final class Libc {
     /** {@code sigtimedwait(set, info, timeout)}: the signal number, or {@code -errno}. */
     public int sigtimedwait(long set, long info, long timeout) {
         if (syscall != null) {
-            return (int) syscall.call(LinuxSyscall.RT_SIGTIMEDWAIT, set, info, timeout,
-                    LinuxSyscall.KERNEL_SIGSET_BYTES, 0, 0);
+            return (int) syscall.call(
+                    LinuxSyscall.RT_SIGTIMEDWAIT, set, info, timeout, LinuxSyscall.KERNEL_SIGSET_BYTES, 0, 0);
         }
         NativeFunction f = sigtimedwait;
         if (f == null) {
-            sigtimedwait = f = library.function("sigtimedwait",
-                    Signature.of(INT, POINTER, POINTER, POINTER).withErrno());
+            sigtimedwait = f = library.function(
+                    "sigtimedwait", Signature.of(INT, POINTER, POINTER, POINTER).withErrno());
         }
         return (int) f.call(set, info, timeout);
     }
@@ -366,7 +385,8 @@ public final class Libc {
         }
         NativeFunction f = madvise;
         if (f == null) {
-            madvise = f = library.function("madvise", Signature.of(INT, POINTER, LONG, INT).withErrno());
+            madvise = f = library.function(
+                    "madvise", Signature.of(INT, POINTER, LONG, INT).withErrno());
         }
         return (int) f.call(address, length, advice);
     }
@@ -384,8 +404,8 @@ public final class Libc {
 
     private static void checkRange(NativeMemory buffer, long offset, long count) {
         if (offset < 0 || count < 0 || offset + count > buffer.size()) {
-            throw new IndexOutOfBoundsException("range [" + offset + ", " + (offset + count)
-                    + ") outside a " + buffer.size() + "-byte buffer");
+            throw new IndexOutOfBoundsException(
+                    "range [" + offset + ", " + (offset + count) + ") outside a " + buffer.size() + "-byte buffer");
         }
     }
 }

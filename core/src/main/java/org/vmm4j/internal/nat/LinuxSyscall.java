@@ -28,8 +28,7 @@ final class LinuxSyscall {
     /** The kernel's sigset_t: 64 signals, 8 bytes (glibc's is 128 bytes, of which the kernel reads 8). */
     static final int KERNEL_SIGSET_BYTES = 8;
 
-    private LinuxSyscall() {
-    }
+    private LinuxSyscall() {}
 
     /** Whether this JVM runs on x86-64 Linux, where these numbers hold. */
     static boolean applies() {

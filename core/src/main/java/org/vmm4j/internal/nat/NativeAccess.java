@@ -3,7 +3,6 @@ package org.vmm4j.internal.nat;
 import java.lang.invoke.MethodHandle;
 import java.lang.reflect.InvocationTargetException;
 import java.util.Locale;
-
 import org.vmm4j.HypervisorUnavailableException;
 
 /**
@@ -48,7 +47,8 @@ public abstract class NativeAccess {
     /** Which implementation {@link #get()} would use, or why there is none; never throws. */
     public static String describe() {
         Object selected = Holder.SELECTED;
-        return selected instanceof NativeAccess access ? access.implementation()
+        return selected instanceof NativeAccess access
+                ? access.implementation()
                 : "unavailable: " + ((RuntimeException) selected).getMessage();
     }
 
@@ -63,21 +63,26 @@ public abstract class NativeAccess {
     static NativeAccess select(String forced, int jdkFeature) {
         String wanted = forced.trim().toLowerCase(Locale.ROOT);
         switch (wanted) {
-            case "", "ffm", "jna" -> { }
-            default -> throw new HypervisorUnavailableException(
-                    "-D" + PROPERTY + "=" + forced + " is not an implementation; use ffm or jna");
+            case "", "ffm", "jna" -> {}
+            default ->
+                throw new HypervisorUnavailableException(
+                        "-D" + PROPERTY + "=" + forced + " is not an implementation; use ffm or jna");
         }
         if (wanted.equals("ffm") && jdkFeature < 22) {
-            throw new HypervisorUnavailableException("-D" + PROPERTY + "=ffm needs JDK 22 or newer (the FFM API); "
-                    + "this JVM is JDK " + jdkFeature);
+            throw new HypervisorUnavailableException(
+                    "-D" + PROPERTY + "=ffm needs JDK 22 or newer (the FFM API); " + "this JVM is JDK " + jdkFeature);
         }
         boolean useFfm = wanted.equals("ffm") || (wanted.isEmpty() && jdkFeature >= 22);
         if (useFfm) {
-            return instantiate(FFM_CLASS, "the FFM implementation is missing from the vmm4j-core JAR "
-                    + "(it lives in META-INF/versions/22; is the JAR repackaged without Multi-Release: true?)");
+            return instantiate(
+                    FFM_CLASS,
+                    "the FFM implementation is missing from the vmm4j-core JAR "
+                            + "(it lives in META-INF/versions/22; is the JAR repackaged without Multi-Release: true?)");
         }
-        return instantiate(JNA_CLASS, "vmm4j needs JDK 22 or newer for native access through the FFM API; "
-                + "this JVM is JDK " + jdkFeature + " and this build of vmm4j has no JNA fallback for JDK 17-21");
+        return instantiate(
+                JNA_CLASS,
+                "vmm4j needs JDK 22 or newer for native access through the FFM API; " + "this JVM is JDK " + jdkFeature
+                        + " and this build of vmm4j has no JNA fallback for JDK 17-21");
     }
 
     private static NativeAccess instantiate(String className, String missingMessage) {

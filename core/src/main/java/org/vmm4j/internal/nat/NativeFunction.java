@@ -49,8 +49,8 @@ public abstract class NativeFunction {
 
     protected final void checkArity(int count) {
         if (count != signature.parameters().size()) {
-            throw new IllegalArgumentException(name + " takes " + signature.parameters().size()
-                    + " arguments, called with " + count);
+            throw new IllegalArgumentException(
+                    name + " takes " + signature.parameters().size() + " arguments, called with " + count);
         }
     }
 

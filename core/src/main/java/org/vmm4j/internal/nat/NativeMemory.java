@@ -104,8 +104,8 @@ public abstract class NativeMemory implements AutoCloseable {
     public final void putString(long offset, String value) {
         byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
         if (offset + bytes.length + 1 > size()) {
-            throw new IndexOutOfBoundsException("string of " + bytes.length + " bytes does not fit at offset "
-                    + offset + " of a " + size() + "-byte region");
+            throw new IndexOutOfBoundsException("string of " + bytes.length + " bytes does not fit at offset " + offset
+                    + " of a " + size() + "-byte region");
         }
         put(offset, bytes, 0, bytes.length);
         putByte(offset + bytes.length, (byte) 0);

@@ -4,7 +4,10 @@ import java.util.Locale;
 
 /** The operating systems whose hypervisors vmm4j drives; constants that differ between them live here. */
 public enum Os {
-    LINUX, FREEBSD, OPENBSD, OTHER;
+    LINUX,
+    FREEBSD,
+    OPENBSD,
+    OTHER;
 
     /**
      * System property naming the operating system whose backends are offered ({@code linux},

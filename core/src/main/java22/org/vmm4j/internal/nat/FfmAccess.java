@@ -11,7 +11,6 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodType;
 import java.util.ArrayList;
 import java.util.List;
-
 import org.vmm4j.VmmException;
 
 /** The native seam over {@code java.lang.foreign} (JDK 22+). */
@@ -76,8 +75,10 @@ final class FfmAccess extends NativeAccess {
                 failures.add(name);
             }
         }
-        throw new VmmException("dlopen", 0, "cannot load any of " + failures
-                + " (is the library installed and on the dynamic linker's path?)");
+        throw new VmmException(
+                "dlopen",
+                0,
+                "cannot load any of " + failures + " (is the library installed and on the dynamic linker's path?)");
     }
 
     @Override

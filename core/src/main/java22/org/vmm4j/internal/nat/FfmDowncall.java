@@ -55,7 +55,9 @@ final class FfmDowncall extends NativeFunction {
     public long call(long a) {
         checkArity(1);
         try {
-            return ERRNO ? finish((long) HANDLE.invokeExact(FfmFunction.CAPTURE.get(), a)) : (long) HANDLE.invokeExact(a);
+            return ERRNO
+                    ? finish((long) HANDLE.invokeExact(FfmFunction.CAPTURE.get(), a))
+                    : (long) HANDLE.invokeExact(a);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -65,7 +67,9 @@ final class FfmDowncall extends NativeFunction {
     public long call(long a, long b) {
         checkArity(2);
         try {
-            return ERRNO ? finish((long) HANDLE.invokeExact(FfmFunction.CAPTURE.get(), a, b)) : (long) HANDLE.invokeExact(a, b);
+            return ERRNO
+                    ? finish((long) HANDLE.invokeExact(FfmFunction.CAPTURE.get(), a, b))
+                    : (long) HANDLE.invokeExact(a, b);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -75,7 +79,8 @@ final class FfmDowncall extends NativeFunction {
     public long call(long a, long b, long c) {
         checkArity(3);
         try {
-            return ERRNO ? finish((long) HANDLE.invokeExact(FfmFunction.CAPTURE.get(), a, b, c))
+            return ERRNO
+                    ? finish((long) HANDLE.invokeExact(FfmFunction.CAPTURE.get(), a, b, c))
                     : (long) HANDLE.invokeExact(a, b, c);
         } catch (Throwable t) {
             throw rethrow(t);
@@ -86,7 +91,8 @@ final class FfmDowncall extends NativeFunction {
     public long call(long a, long b, long c, long d) {
         checkArity(4);
         try {
-            return ERRNO ? finish((long) HANDLE.invokeExact(FfmFunction.CAPTURE.get(), a, b, c, d))
+            return ERRNO
+                    ? finish((long) HANDLE.invokeExact(FfmFunction.CAPTURE.get(), a, b, c, d))
                     : (long) HANDLE.invokeExact(a, b, c, d);
         } catch (Throwable t) {
             throw rethrow(t);
@@ -97,7 +103,8 @@ final class FfmDowncall extends NativeFunction {
     public long call(long a, long b, long c, long d, long e) {
         checkArity(5);
         try {
-            return ERRNO ? finish((long) HANDLE.invokeExact(FfmFunction.CAPTURE.get(), a, b, c, d, e))
+            return ERRNO
+                    ? finish((long) HANDLE.invokeExact(FfmFunction.CAPTURE.get(), a, b, c, d, e))
                     : (long) HANDLE.invokeExact(a, b, c, d, e);
         } catch (Throwable t) {
             throw rethrow(t);
@@ -108,7 +115,8 @@ final class FfmDowncall extends NativeFunction {
     public long call(long a, long b, long c, long d, long e, long f) {
         checkArity(6);
         try {
-            return ERRNO ? finish((long) HANDLE.invokeExact(FfmFunction.CAPTURE.get(), a, b, c, d, e, f))
+            return ERRNO
+                    ? finish((long) HANDLE.invokeExact(FfmFunction.CAPTURE.get(), a, b, c, d, e, f))
                     : (long) HANDLE.invokeExact(a, b, c, d, e, f);
         } catch (Throwable t) {
             throw rethrow(t);
@@ -119,7 +127,8 @@ final class FfmDowncall extends NativeFunction {
     public long call(long a, long b, long c, long d, long e, long f, long g) {
         checkArity(7);
         try {
-            return ERRNO ? finish((long) HANDLE.invokeExact(FfmFunction.CAPTURE.get(), a, b, c, d, e, f, g))
+            return ERRNO
+                    ? finish((long) HANDLE.invokeExact(FfmFunction.CAPTURE.get(), a, b, c, d, e, f, g))
                     : (long) HANDLE.invokeExact(a, b, c, d, e, f, g);
         } catch (Throwable t) {
             throw rethrow(t);

@@ -23,10 +23,10 @@ final class FfmFunction {
     /** The calling thread's errno capture segment, shared by every function. */
     static final ThreadLocal<MemorySegment> CAPTURE =
             ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE_LAYOUT));
+
     private static final byte[] TEMPLATE = NativeFunction.templateBytes("FfmDowncall");
 
-    private FfmFunction() {
-    }
+    private FfmFunction() {}
 
     @SuppressWarnings("restricted") // the seam's downcalls; users grant --enable-native-access=org.vmm4j.core
     static NativeFunction bind(String name, Signature signature, MemorySegment address) {
@@ -40,14 +40,14 @@ final class FfmFunction {
         if (signature.critical()) {
             options.add(Linker.Option.critical(false));
         }
-        MethodHandle raw = FfmAccess.LINKER.downcallHandle(address, FfmAccess.descriptor(signature),
-                options.toArray(Linker.Option[]::new));
+        MethodHandle raw = FfmAccess.LINKER.downcallHandle(
+                address, FfmAccess.descriptor(signature), options.toArray(Linker.Option[]::new));
         MethodHandle handle = adapt(raw, signature);
         try {
-            MethodHandles.Lookup copy = MethodHandles.lookup().defineHiddenClassWithClassData(TEMPLATE,
-                    List.of(handle, signature.errno()), true);
-            MethodHandle constructor = copy.findConstructor(copy.lookupClass(),
-                    MethodType.methodType(void.class, String.class, Signature.class));
+            MethodHandles.Lookup copy = MethodHandles.lookup()
+                    .defineHiddenClassWithClassData(TEMPLATE, List.of(handle, signature.errno()), true);
+            MethodHandle constructor = copy.findConstructor(
+                    copy.lookupClass(), MethodType.methodType(void.class, String.class, Signature.class));
             return (NativeFunction) constructor.invoke(name, signature);
         } catch (Throwable t) {
             throw new IllegalStateException("cannot define the downcall class for " + name, t);

@@ -4,7 +4,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.util.Optional;
 import java.util.OptionalLong;
-
 import org.vmm4j.VmmException;
 
 /** A {@link SymbolLookup} as a {@link NativeLibrary}. */

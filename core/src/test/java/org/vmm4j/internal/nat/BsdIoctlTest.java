@@ -1,6 +1,5 @@
 package org.vmm4j.internal.nat;
 
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 

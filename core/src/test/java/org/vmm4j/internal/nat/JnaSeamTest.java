@@ -16,7 +16,6 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.lang.management.ManagementFactory;
 import java.util.concurrent.atomic.AtomicInteger;
-
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
@@ -94,7 +93,8 @@ class JnaSeamTest {
 
     @Test
     void viewsCopiesAndStrings() {
-        try (NativeMemory a = JNA.allocate(32); NativeMemory b = JNA.allocate(32)) {
+        try (NativeMemory a = JNA.allocate(32);
+                NativeMemory b = JNA.allocate(32)) {
             a.putString(0, "kvm");
             NativeMemory view = JNA.view(a.address(), 32);
             assertEquals("kvm", view.getString(0));
@@ -157,10 +157,14 @@ class JnaSeamTest {
 
     @Test
     void moreThanSixArgumentsGoThroughCallArrayWithErrno() {
-        Assumptions.assumeTrue(Os.current() == Os.LINUX && "amd64".equals(System.getProperty("os.arch")),
+        Assumptions.assumeTrue(
+                Os.current() == Os.LINUX && "amd64".equals(System.getProperty("os.arch")),
                 "syscall numbers are the x86-64 Linux ones");
-        NativeFunction syscall = libc.function("syscall",
-                Signature.of(LONG, LONG, LONG, LONG, LONG, LONG, LONG, LONG).variadicFrom(1).withErrno());
+        NativeFunction syscall = libc.function(
+                "syscall",
+                Signature.of(LONG, LONG, LONG, LONG, LONG, LONG, LONG, LONG)
+                        .variadicFrom(1)
+                        .withErrno());
         long sysClose = 3;
         assertEquals(-Errno.EBADF, syscall.callArray(sysClose, -1, 0, 0, 0, 0, 0));
         long sysGetpid = 39;
@@ -170,7 +174,8 @@ class JnaSeamTest {
     @Test
     void directMappedCallsAllocateNothing() {
         NativeFunction close = libc.function("close", Signature.of(INT, INT).withErrno());
-        NativeFunction pread = libc.function("pread", Signature.of(LONG, INT, POINTER, LONG, LONG).withErrno());
+        NativeFunction pread = libc.function(
+                "pread", Signature.of(LONG, INT, POINTER, LONG, LONG).withErrno());
         var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long tid = Thread.currentThread().getId();
         int calls = 100_000;
@@ -214,12 +219,13 @@ class JnaSeamTest {
     @Test
     void upcallRunsOnANativeThread() throws Exception {
         Assumptions.assumeTrue(Os.current() == Os.LINUX, "pthread_t is an unsigned long on Linux");
-        var target = MethodHandles.lookup().findStatic(JnaSeamTest.class, "threadStart",
-                MethodType.methodType(long.class, long.class));
+        var target = MethodHandles.lookup()
+                .findStatic(JnaSeamTest.class, "threadStart", MethodType.methodType(long.class, long.class));
         NativeFunction create = libc.function("pthread_create", Signature.of(INT, POINTER, POINTER, POINTER, POINTER));
         NativeFunction join = libc.function("pthread_join", Signature.of(INT, LONG, POINTER));
         try (NativeCallback start = JNA.upcall(target, Signature.of(POINTER, POINTER));
-             NativeMemory thread = JNA.allocate(8); NativeMemory result = JNA.allocate(8)) {
+                NativeMemory thread = JNA.allocate(8);
+                NativeMemory result = JNA.allocate(8)) {
             assertEquals(0, create.call(thread.address(), 0, start.address(), 21));
             assertEquals(0, join.call(thread.getLong(0), result.address()));
             assertEquals(42, result.getLong(0));
@@ -229,11 +235,11 @@ class JnaSeamTest {
 
     @Test
     void upcallSortsThroughQsort() throws Exception {
-        var target = MethodHandles.lookup().findStatic(JnaSeamTest.class, "compareInts",
-                MethodType.methodType(int.class, long.class, long.class));
+        var target = MethodHandles.lookup()
+                .findStatic(JnaSeamTest.class, "compareInts", MethodType.methodType(int.class, long.class, long.class));
         int[] values = {5, -2, 9, 0, 3};
         try (NativeCallback compare = JNA.upcall(target, Signature.of(INT, POINTER, POINTER));
-             NativeMemory array = JNA.allocate(4L * values.length)) {
+                NativeMemory array = JNA.allocate(4L * values.length)) {
             for (int i = 0; i < values.length; i++) {
                 array.putInt(4L * i, values[i]);
             }
@@ -245,7 +251,9 @@ class JnaSeamTest {
             }
             assertArrayEquals(new int[] {-2, 0, 3, 5, 9}, sorted);
         }
-        assertThrows(IllegalArgumentException.class,
-                () -> JNA.upcall(target, Signature.of(LONG, POINTER, POINTER)), "type mismatch");
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> JNA.upcall(target, Signature.of(LONG, POINTER, POINTER)),
+                "type mismatch");
     }
 }

@@ -16,7 +16,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -40,9 +39,12 @@ class KernelCallsTest {
     /** Every seam implementation (FFM where the JDK has it, and JNA) with either way into the kernel. */
     static Stream<Arguments> modes() {
         List<NativeAccess> accesses = List.of(NativeAccess.get(), new JnaAccess());
-        return accesses.stream().distinct().flatMap(access -> Stream.of(true, false)
-                .filter(viaSyscall -> !viaSyscall || LinuxSyscall.applies())
-                .map(viaSyscall -> Arguments.of(access.implementation(), new Libc(access, viaSyscall), viaSyscall)));
+        return accesses.stream()
+                .distinct()
+                .flatMap(access -> Stream.of(true, false)
+                        .filter(viaSyscall -> !viaSyscall || LinuxSyscall.applies())
+                        .map(viaSyscall ->
+                                Arguments.of(access.implementation(), new Libc(access, viaSyscall), viaSyscall)));
     }
 
     @Test
@@ -79,7 +81,8 @@ class KernelCallsTest {
         assertEquals(72, Files.size(Path.of(file)));
         assertEquals(PosixFilePermissions.fromString("rw-r-----"), Files.getPosixFilePermissions(Path.of(file)));
 
-        long address = libc.mmap(0, 8192, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS, -1, 0);
+        long address =
+                libc.mmap(0, 8192, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS, -1, 0);
         assertTrue(address > 0 && (address & 4095) == 0, "mmap: " + address);
         try (NativeMemory view = libc.access().view(address, 8192)) {
             view.putInt(8188, 77);
@@ -99,7 +102,7 @@ class KernelCallsTest {
         int efd = libc.eventfd(0, EFD_NONBLOCK);
         assertTrue(efd >= 0, "eventfd: " + efd);
         try (NativeMemory pollfd = libc.access().allocate(Libc.POLLFD_SIZE);
-             NativeMemory value = libc.access().allocate(8)) {
+                NativeMemory value = libc.access().allocate(8)) {
             pollfd.putInt(0, efd);
             pollfd.putShort(4, Libc.POLLIN);
             assertEquals(0, libc.poll(pollfd, 1, 0));
@@ -118,14 +121,15 @@ class KernelCallsTest {
     /** The kick machinery of a vCPU: block a signal, send it to this very thread, take it back. */
     @ParameterizedTest(name = "{0}, viaSyscall={2}")
     @MethodSource("modes")
-    void signalSentToOneThreadIsTakenBackWhileBlocked(String implementation, Libc libc, boolean viaSyscall) throws Exception {
+    void signalSentToOneThreadIsTakenBackWhileBlocked(String implementation, Libc libc, boolean viaSyscall)
+            throws Exception {
         int signal = 38;
         AtomicReference<String> outcome = new AtomicReference<>("not run");
         Thread thread = new Thread(() -> {
             try (NativeMemory set = libc.access().allocate(Libc.SIGSET_BYTES);
-                 NativeMemory old = libc.access().allocate(Libc.SIGSET_BYTES);
-                 NativeMemory now = libc.access().allocate(Libc.SIGSET_BYTES);
-                 NativeMemory noWait = libc.access().allocate(16)) {
+                    NativeMemory old = libc.access().allocate(Libc.SIGSET_BYTES);
+                    NativeMemory now = libc.access().allocate(Libc.SIGSET_BYTES);
+                    NativeMemory noWait = libc.access().allocate(16)) {
                 set.putLong(0, 1L << (signal - 1));
                 int r = libc.pthreadSigmask(SIG_BLOCK, set.address(), old.address());
                 try {
@@ -135,8 +139,8 @@ class KernelCallsTest {
                     int first = libc.sigtimedwait(set.address(), 0, noWait.address());
                     int second = libc.sigtimedwait(set.address(), 0, noWait.address());
                     libc.pthreadSigmask(SIG_BLOCK, 0, now.address());
-                    outcome.set(r + " " + (pid == ProcessHandle.current().pid()) + " " + (tid > 0 && tid != pid)
-                            + " " + sent + " " + first + " " + second + " " + ((now.getLong(0) >>> (signal - 1)) & 1));
+                    outcome.set(r + " " + (pid == ProcessHandle.current().pid()) + " " + (tid > 0 && tid != pid) + " "
+                            + sent + " " + first + " " + second + " " + ((now.getLong(0) >>> (signal - 1)) & 1));
                 } finally {
                     libc.pthreadSigmask(SIG_SETMASK, old.address(), 0);
                 }
@@ -175,11 +179,15 @@ class KernelCallsTest {
         Path src = dir.resolve("sys.c");
         Path exe = dir.resolve("sys");
         Files.writeString(src, c);
-        Process cc = new ProcessBuilder("gcc", "-o", exe.toString(), src.toString()).redirectErrorStream(true).start();
+        Process cc = new ProcessBuilder("gcc", "-o", exe.toString(), src.toString())
+                .redirectErrorStream(true)
+                .start();
         String ccOut = new String(cc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, cc.waitFor(), ccOut);
         Process run = new ProcessBuilder(exe.toString()).start();
-        String[] lines = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim().split("\n");
+        String[] lines = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8)
+                .trim()
+                .split("\n");
         assertTrue(run.waitFor(10, TimeUnit.SECONDS));
         int i = 0;
         for (Map.Entry<String, Long> e : ours.entrySet()) {

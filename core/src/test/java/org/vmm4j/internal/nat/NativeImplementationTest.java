@@ -7,7 +7,6 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.net.URL;
 import java.net.URLClassLoader;
-
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.vmm4j.Hypervisor;
@@ -17,7 +16,8 @@ class NativeImplementationTest {
 
     /** {@code ffm} on JDK 22+, {@code jna} below it or with {@code -Dvmm4j.native=jna}. */
     static String expectedImplementation() {
-        boolean forcedJna = "jna".equalsIgnoreCase(System.getProperty(NativeAccess.PROPERTY, "").trim());
+        boolean forcedJna = "jna"
+                .equalsIgnoreCase(System.getProperty(NativeAccess.PROPERTY, "").trim());
         return Runtime.version().feature() < 22 || forcedJna ? "jna" : "ffm";
     }
 
@@ -40,7 +40,8 @@ class NativeImplementationTest {
      */
     @Test
     void missingJnaFailsNamingTheArtifact() throws Exception {
-        Assumptions.assumeFalse(visibleToPlatformLoader("com.sun.jna.Native"),
+        Assumptions.assumeFalse(
+                visibleToPlatformLoader("com.sun.jna.Native"),
                 "JNA is on the boot class path (as .ci/test-jdk17 puts it): no loader can hide it");
         URL core = NativeAccess.class.getProtectionDomain().getCodeSource().getLocation();
         try (URLClassLoader withoutJna = new URLClassLoader(new URL[] {core}, ClassLoader.getPlatformClassLoader())) {
@@ -52,7 +53,9 @@ class NativeImplementationTest {
                 InvocationTargetException e = org.junit.jupiter.api.Assertions.assertThrows(
                         InvocationTargetException.class, () -> select.invoke(null, forced, 17));
                 String message = e.getCause().getMessage();
-                assertEquals("org.vmm4j.HypervisorUnavailableException", e.getCause().getClass().getName());
+                assertEquals(
+                        "org.vmm4j.HypervisorUnavailableException",
+                        e.getCause().getClass().getName());
                 assertTrue(message.contains("net.java.dev.jna:jna"), message);
                 assertTrue(message.contains("JDK " + Runtime.version().feature()), message);
             }

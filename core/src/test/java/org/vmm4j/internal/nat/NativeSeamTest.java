@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vmm4j.HypervisorUnavailableException;
@@ -64,8 +63,8 @@ class NativeSeamTest {
 
     @Test
     void mappedMemoryIsUsableAndFailsCleanlyAfterClose() {
-        NativeMemory mapped = libc.map("test", 8192, Libc.PROT_READ | Libc.PROT_WRITE,
-                Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS, -1, 0);
+        NativeMemory mapped =
+                libc.map("test", 8192, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS, -1, 0);
         mapped.putInt(8188, 42);
         assertEquals(42, mapped.getInt(8188));
         assertThrows(IndexOutOfBoundsException.class, () -> mapped.getInt(8190));
@@ -77,7 +76,8 @@ class NativeSeamTest {
 
     @Test
     void bulkCopyAndStrings() {
-        try (NativeMemory a = libc.access().allocate(64); NativeMemory b = libc.access().allocate(64)) {
+        try (NativeMemory a = libc.access().allocate(64);
+                NativeMemory b = libc.access().allocate(64)) {
             a.put(3, new byte[] {1, 2, 3, 4}, 0, 4);
             a.copyTo(3, b, 10, 4);
             assertArrayEquals(new byte[] {1, 2, 3, 4}, b.toArray(10, 4));
@@ -95,7 +95,8 @@ class NativeSeamTest {
     @Test
     void pollSeesAnEventfdBecomeReadable() {
         int efd = (int) Errno.check(libc.eventfd(0, Libc.EFD_NONBLOCK), "eventfd");
-        try (NativeMemory pfd = libc.access().allocate(Libc.POLLFD_SIZE); NativeMemory v = libc.access().allocate(8)) {
+        try (NativeMemory pfd = libc.access().allocate(Libc.POLLFD_SIZE);
+                NativeMemory v = libc.access().allocate(8)) {
             pfd.putInt(0, efd);
             pfd.putShort(4, Libc.POLLIN);
             assertEquals(0, libc.poll(pfd, 1, 0));

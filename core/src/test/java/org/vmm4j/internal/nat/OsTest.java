@@ -3,7 +3,6 @@ package org.vmm4j.internal.nat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.Locale;
-
 import org.junit.jupiter.api.Test;
 
 class OsTest {
