@@ -24,19 +24,44 @@ public record Registers(
     /** RFLAGS bit 1 is reserved and always set. */
     public static final long RFLAGS_RESERVED = 0x2;
 
+    /** How many values {@link #toArray()} gives and {@link #of(long[])} takes. */
+    public static final int COUNT = 18;
+
+    /**
+     * The registers from {@code values} in the order of the record's components: rax, rbx, rcx, rdx, rsi,
+     * rdi, rsp, rbp, r8 to r15, rip, rflags (the order of KVM's {@code struct kvm_regs}, and the index
+     * order of bhyve's and OpenBSD's general-purpose register sets).
+     *
+     * @throws IllegalArgumentException unless there are exactly {@link #COUNT} values
+     */
+    public static Registers of(long[] values) {
+        if (values.length != COUNT) {
+            throw new IllegalArgumentException("expected " + COUNT + " register values, got " + values.length);
+        }
+        long[] v = values;
+        return new Registers(
+                v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14], v[15],
+                v[16], v[17]);
+    }
+
+    /** The values in the order {@link #of(long[])} takes them. */
+    public long[] toArray() {
+        return new long[] {rax, rbx, rcx, rdx, rsi, rdi, rsp, rbp, r8, r9, r10, r11, r12, r13, r14, r15, rip, rflags};
+    }
+
     public static Builder builder() {
         return new Builder();
     }
 
     public Builder toBuilder() {
         Builder b = new Builder();
-        b.v = new long[] {rax, rbx, rcx, rdx, rsi, rdi, rsp, rbp, r8, r9, r10, r11, r12, r13, r14, r15, rip, rflags};
+        b.v = toArray();
         return b;
     }
 
     /** Builds a {@link Registers}; unset registers are 0 and RFLAGS defaults to {@link #RFLAGS_RESERVED}. */
     public static final class Builder {
-        private long[] v = new long[18];
+        private long[] v = new long[COUNT];
 
         private Builder() {
             v[17] = RFLAGS_RESERVED;
@@ -133,9 +158,7 @@ public record Registers(
         }
 
         public Registers build() {
-            return new Registers(
-                    v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14],
-                    v[15], v[16], v[17]);
+            return of(v);
         }
     }
 }

@@ -227,34 +227,16 @@ public final class BhyveVcpu implements VirtualCpu {
     @Override
     public Registers registers() {
         getSet(GPRS);
-        return new Registers(
-                v(0), v(1), v(2), v(3), v(4), v(5), v(6), v(7), v(8), v(9), v(10), v(11), v(12), v(13), v(14), v(15),
-                v(16), v(17));
+        long[] values = new long[Registers.COUNT];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = v(i);
+        }
+        return Registers.of(values);
     }
 
     @Override
     public void setRegisters(Registers r) {
-        long[] values = {
-            r.rax(),
-            r.rbx(),
-            r.rcx(),
-            r.rdx(),
-            r.rsi(),
-            r.rdi(),
-            r.rsp(),
-            r.rbp(),
-            r.r8(),
-            r.r9(),
-            r.r10(),
-            r.r11(),
-            r.r12(),
-            r.r13(),
-            r.r14(),
-            r.r15(),
-            r.rip(),
-            r.rflags()
-        };
-        putSet(GPRS, values);
+        putSet(GPRS, r.toArray());
     }
 
     /**

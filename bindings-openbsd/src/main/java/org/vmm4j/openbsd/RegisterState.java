@@ -49,32 +49,11 @@ final class RegisterState {
         for (int i = 0; i < v.length; i++) {
             v[i] = m.getLong(base + gprs + 8L * abi.gprIndex(i));
         }
-        return new Registers(
-                v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14], v[15],
-                v[16], v[17]);
+        return Registers.of(v);
     }
 
     void writeGprs(NativeMemory m, long base, Registers r) {
-        long[] v = {
-            r.rax(),
-            r.rbx(),
-            r.rcx(),
-            r.rdx(),
-            r.rsi(),
-            r.rdi(),
-            r.rsp(),
-            r.rbp(),
-            r.r8(),
-            r.r9(),
-            r.r10(),
-            r.r11(),
-            r.r12(),
-            r.r13(),
-            r.r14(),
-            r.r15(),
-            r.rip(),
-            r.rflags()
-        };
+        long[] v = r.toArray();
         for (int i = 0; i < v.length; i++) {
             m.putLong(base + gprs + 8L * abi.gprIndex(i), v[i]);
         }

@@ -65,7 +65,7 @@ class VmdGuestManagerTest {
     @Test
     void defineWritesTheVmBlockReloadsAndDoesNotStartTheGuest() throws Exception {
         Guest g = manager.define(spec("web1", false));
-        vmd.awaitReceived(1);
+        vmd.awaitReloads(1);
         assertTrue(vmd.startedByReload.isEmpty(), "vmd would have started an enabled VM on reload");
         VmConf.Vm block = new VmConfFile(confPath).read().vm("web1").orElseThrow();
         assertTrue(block.disabled());
@@ -82,7 +82,7 @@ class VmdGuestManagerTest {
     @Test
     void autostartGuestIsEnabledInVmConfButNotStartedByTheDefine() throws Exception {
         Guest g = manager.define(spec("auto", true));
-        vmd.awaitReceived(1);
+        vmd.awaitReloads(1);
         assertTrue(vmd.startedByReload.isEmpty());
         assertTrue(g.autostart());
         assertFalse(new VmConfFile(confPath).read().vm("auto").orElseThrow().disabled());
@@ -217,7 +217,7 @@ class VmdGuestManagerTest {
     @Test
     void aClosedHandleRefusesEveryCallAndClosesTwiceQuietly() throws Exception {
         Guest g = manager.define(spec("shut", false));
-        vmd.awaitReceived(1); // define's reload
+        vmd.awaitReloads(1); // define's status query was answered; its reload is not
         g.close();
         g.close();
         int before = vmd.received.size();

@@ -26,6 +26,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.vmm4j.testsupport.Await;
 
 /**
@@ -69,6 +70,9 @@ final class VmdStandIn implements AutoCloseable {
     volatile Path confFile;
 
     final List<String> startedByReload = Collections.synchronizedList(new ArrayList<>());
+    /** RELOADs handled so far (vmd does not answer one, so a client returns before it is handled). */
+    private final AtomicInteger reloadsHandled = new AtomicInteger();
+
     private int nextId = 1;
     private int nextTty;
 
@@ -116,6 +120,9 @@ final class VmdStandIn implements AutoCloseable {
                         continue;
                     }
                     List<byte[]> replies = handle(m);
+                    if (m.type() == wire.reload) {
+                        reloadsHandled.incrementAndGet();
+                    }
                     if (f == Fault.CLOSE_MID_REPLY && !replies.isEmpty()) {
                         byte[] first = replies.get(0);
                         client.write(ByteBuffer.wrap(first, 0, first.length / 2));
@@ -279,6 +286,14 @@ final class VmdStandIn implements AutoCloseable {
             }
         }
         return null;
+    }
+
+    /** Waits until the stand-in has handled {@code count} RELOADs, which no reply tells the client about. */
+    void awaitReloads(int count) {
+        Await.until(
+                "the vmd stand-in to handle " + count + " RELOAD(s)",
+                Duration.ofSeconds(5),
+                () -> reloadsHandled.get() >= count);
     }
 
     /** Waits until the stand-in has received {@code count} messages. */
