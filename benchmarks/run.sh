@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Runs the JMH suite and writes results (JSON), the README table (markdown) and charts (PNG).
+# Runs the JMH suite and writes results (JSON), the results table (markdown, for benchmarks/RESULTS.md) and charts (PNG).
 #   benchmarks/run.sh smoke   # tiny iteration counts: proves every benchmark still runs (CI)
-#   benchmarks/run.sh full    # the numbers in README.md
+#   benchmarks/run.sh full    # the numbers in benchmarks/RESULTS.md (and the README's short table)
 #   benchmarks/run.sh paired  # only VcpuRunLoop's Java/C ratio, C and Java interleaved (PairedRunLoop), FFM and JNA
 #   benchmarks/run.sh paired-libvirt  # only LibvirtCalls' ratios, C, vmm4j and libvirt-java interleaved (PairedLibvirt)
 # Extra arguments are passed to JMH (e.g. a benchmark regex).
