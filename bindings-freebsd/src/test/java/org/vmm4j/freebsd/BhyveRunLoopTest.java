@@ -126,7 +126,9 @@ class BhyveRunLoopTest {
         device.script.add(ScriptedVmmKernel.hlt());
         CompletableFuture<ExitKind> running =
                 CompletableFuture.supplyAsync(() -> cpu.run().kind());
-        Await.until("the run to reach VM_RUN", Duration.ofSeconds(5), () -> device.count(REQ_VM_RUN) > 0);
+        // A stop that lands before VM_RUN takes the SPIN step ends the run without running the guest (as
+        // the kernel does): wait until the guest spins, so that the stop is the one that ends the spin.
+        Await.until("the guest to spin in VM_RUN", Duration.ofSeconds(5), () -> device.spinsStarted() > 0);
         assertFalse(running.isDone(), "the spinning guest returned before it was stopped");
         long start = System.nanoTime();
         cpu.requestStop();
@@ -343,7 +345,9 @@ class BhyveRunLoopTest {
         device.script.add(ScriptedVmmKernel.SPIN);
         CompletableFuture<ExitKind> running =
                 CompletableFuture.supplyAsync(() -> cpu.run().kind());
-        Await.until("the run to reach VM_RUN", Duration.ofSeconds(5), () -> device.count(REQ_VM_RUN) > 0);
+        // A stop that lands before VM_RUN takes the SPIN step ends the run without running the guest (as
+        // the kernel does): wait until the guest spins, so that the stop is the one that ends the spin.
+        Await.until("the guest to spin in VM_RUN", Duration.ofSeconds(5), () -> device.spinsStarted() > 0);
         cpu.close();
         assertEquals(ExitKind.STOP_REQUESTED, running.get(5, TimeUnit.SECONDS));
         assertTrue(cpu.isClosed());

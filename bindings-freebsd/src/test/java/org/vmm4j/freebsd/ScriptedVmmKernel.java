@@ -204,6 +204,9 @@ final class ScriptedVmmKernel implements VmmKernel {
         final Map<Integer, int[]> caps = new HashMap<>();
         final Set<Integer> active = new HashSet<>();
         final Set<Integer> debugCpus = new HashSet<>();
+        /** SPIN steps a VM_RUN has taken (the guest is "running" once this counts it). */
+        private int spinsStarted;
+
         final List<long[]> mappings = new ArrayList<>(); // {segid, gpa, size, readOnly}
         final List<NativeMemory> memories = new ArrayList<>();
         List<String> statNames = List.of("vm exits", "io exits", "hlt exits");
@@ -219,6 +222,11 @@ final class ScriptedVmmKernel implements VmmKernel {
 
         long[] regs(int cpu) {
             return regs.computeIfAbsent(cpu, c -> new long[REG_LAST]);
+        }
+
+        /** How many SPIN steps a VM_RUN has taken so far. */
+        synchronized int spinsStarted() {
+            return spinsStarted;
         }
 
         synchronized int count(long request) {
@@ -354,6 +362,7 @@ final class ScriptedVmmKernel implements VmmKernel {
                     throw new AssertionError("VM_RUN of vCPU " + cpu + " after the script ended");
                 }
                 if (step == SPIN) {
+                    spinsStarted++;
                     long deadline = System.nanoTime() + 10_000_000_000L;
                     while (!debugCpus.contains(cpu)) {
                         long left = deadline - System.nanoTime();
