@@ -26,19 +26,45 @@ public final class Qcow2Image implements AutoCloseable {
     private final Path path;
     private final FileChannel channel;
     private final Qcow2Header header;
+    private final long fileSize;
 
-    private Qcow2Image(Path path, FileChannel channel, Qcow2Header header) {
+    private Qcow2Image(Path path, FileChannel channel, Qcow2Header header, long fileSize) {
         this.path = path;
         this.channel = channel;
         this.header = header;
+        this.fileSize = fileSize;
     }
 
-    /** Opens {@code path} read-only and parses its header. */
+    /**
+     * Opens {@code path} read-only, parses its header, refuses the features this reader does not
+     * implement ({@link Qcow2Header#requireSupported()}) and checks that the header's tables lie inside
+     * the file and cover the virtual size.
+     *
+     * @throws ImageException when the file cannot be read, is not a qcow2 image, uses a feature this
+     *         reader does not implement, or its header is corrupt (the message names the field)
+     */
     public static Qcow2Image open(Path path) {
+        return open(path, true);
+    }
+
+    /** The virtual size recorded in a qcow2 image's header (readable even when its features are not). */
+    public static long virtualSizeOf(Path path) {
+        try (Qcow2Image image = open(path, false)) {
+            return image.header().virtualSize();
+        }
+    }
+
+    /** Opens an image for its header only: unsupported features are not refused, tables are not checked. */
+    static Qcow2Image openHeader(Path path) {
+        return open(path, false);
+    }
+
+    private static Qcow2Image open(Path path, boolean forReading) {
         FileChannel ch = null;
         try {
             ch = FileChannel.open(path, StandardOpenOption.READ);
-            ByteBuffer first = ByteBuffer.allocate((int) Math.min(ch.size(), Qcow2Options.MAX_CLUSTER_SIZE));
+            long fileSize = ch.size();
+            ByteBuffer first = ByteBuffer.allocate((int) Math.min(fileSize, Qcow2Options.MAX_CLUSTER_SIZE));
             readFully(ch, first, 0);
             first.flip();
             Qcow2Header header = Qcow2Header.parse(first);
@@ -46,7 +72,14 @@ public final class Qcow2Image implements AutoCloseable {
                 first.limit(header.clusterSize());
                 header = Qcow2Header.parse(first);
             }
-            return new Qcow2Image(path, ch, header);
+            if (header.virtualSize() < 0) {
+                throw new ImageException("qcow2 size " + header.virtualSize() + " is negative (corrupt header)");
+            }
+            if (forReading) {
+                header.requireSupported();
+                checkTables(header, fileSize);
+            }
+            return new Qcow2Image(path, ch, header, fileSize);
         } catch (IOException e) {
             closeQuietly(ch);
             throw new ImageException("cannot read qcow2 image " + path + ": " + e.getMessage(), e);
@@ -59,10 +92,42 @@ public final class Qcow2Image implements AutoCloseable {
         }
     }
 
-    /** The virtual size recorded in a qcow2 image's header. */
-    public static long virtualSizeOf(Path path) {
-        try (Qcow2Image image = open(path)) {
-            return image.header().virtualSize();
+    /** The L1 and refcount tables: aligned, inside the file, within qemu's limits, and covering the size. */
+    private static void checkTables(Qcow2Header h, long fileSize) {
+        long clusterSize = h.clusterSize();
+        if (h.l1Size() < 0 || h.l1Size() > Qcow2Header.MAX_L1_ENTRIES) {
+            throw new ImageException("qcow2 l1_size " + h.l1Size() + " out of range 0.." + Qcow2Header.MAX_L1_ENTRIES
+                    + " (corrupt header)");
+        }
+        long bytesPerL1Entry = clusterSize * h.l2Entries();
+        long neededL1 = h.virtualSize() / bytesPerL1Entry + (h.virtualSize() % bytesPerL1Entry == 0 ? 0 : 1);
+        if (neededL1 > h.l1Size()) {
+            throw new ImageException("qcow2 l1_size " + h.l1Size() + " is too small for the size " + h.virtualSize()
+                    + " (needs " + neededL1 + " entries; corrupt header)");
+        }
+        requireInFile("l1_table_offset", h.l1TableOffset(), h.l1Size() * 8L, clusterSize, fileSize);
+        if (h.refcountTableClusters() <= 0
+                || (long) h.refcountTableClusters() * clusterSize > Qcow2Header.MAX_REFTABLE_BYTES) {
+            throw new ImageException("qcow2 refcount_table_clusters " + h.refcountTableClusters() + " out of range 1.."
+                    + Qcow2Header.MAX_REFTABLE_BYTES / clusterSize + " (corrupt header)");
+        }
+        requireInFile(
+                "refcount_table_offset",
+                h.refcountTableOffset(),
+                (long) h.refcountTableClusters() * clusterSize,
+                clusterSize,
+                fileSize);
+    }
+
+    /** A table of {@code length} bytes at {@code offset}: cluster-aligned, not the header, inside the file. */
+    private static void requireInFile(String field, long offset, long length, long clusterSize, long fileSize) {
+        if (offset <= 0 || offset % clusterSize != 0) {
+            throw new ImageException("qcow2 " + field + " " + offset + " is not a cluster-aligned offset after the"
+                    + " header (corrupt image)");
+        }
+        if (offset > fileSize || length > fileSize - offset) {
+            throw new ImageException("qcow2 " + field + " " + offset + " with " + length
+                    + " bytes lies past the end of the " + fileSize + "-byte file (corrupt or truncated image)");
         }
     }
 
@@ -88,18 +153,37 @@ public final class Qcow2Image implements AutoCloseable {
         if (l2Table == 0) {
             return new ClusterMapping.Unallocated();
         }
+        requireCluster("L1 entry " + l1Index + " (L2 table offset)", l2Table);
         long l2Entry = readLong(l2Table + l2Index * 8);
         if ((l2Entry & COMPRESSED) != 0) {
-            return new ClusterMapping.Compressed(l2Entry & ~(3L << 62));
+            long descriptor = l2Entry & ~(3L << 62);
+            compressedSpan(descriptor, "L2 entry " + l2Index + " of the L2 table at " + l2Table);
+            return new ClusterMapping.Compressed(descriptor);
         }
         long host = l2Entry & OFFSET_MASK;
         if ((l2Entry & ZERO) != 0) {
+            if (host != 0) {
+                requireCluster("L2 entry " + l2Index + " of the L2 table at " + l2Table, host);
+            }
             return new ClusterMapping.Zero(host);
         }
         if (host == 0) {
             return new ClusterMapping.Unallocated();
         }
+        requireCluster("L2 entry " + l2Index + " of the L2 table at " + l2Table, host);
         return new ClusterMapping.Data(host + guestOffset % clusterSize);
+    }
+
+    /** A cluster named by a table entry: aligned, after the header, starting inside the file. */
+    private void requireCluster(String entry, long offset) {
+        if (offset % header.clusterSize() != 0) {
+            throw new ImageException(path + ": qcow2 " + entry + " points to " + offset
+                    + ", which is not cluster-aligned (corrupt image)");
+        }
+        if (offset < header.clusterSize() || offset >= fileSize) {
+            throw new ImageException(path + ": qcow2 " + entry + " points to " + offset
+                    + ", outside the clusters of the " + fileSize + "-byte file (corrupt image)");
+        }
     }
 
     /** Whether this image itself holds data (or an explicit zero) for {@code guestOffset}. */
@@ -107,8 +191,21 @@ public final class Qcow2Image implements AutoCloseable {
         return map(guestOffset).allocated();
     }
 
-    /** The refcount of the host cluster containing {@code hostOffset}; 0 for clusters never counted. */
+    /**
+     * The refcount of the host cluster containing {@code hostOffset}; 0 for clusters never counted.
+     *
+     * @throws IllegalArgumentException when {@code hostOffset} is negative
+     * @throws ImageException when the image is dirty (its refcounts may be stale) or its refcount
+     *         structures are corrupt
+     */
     public long refcount(long hostOffset) {
+        if (hostOffset < 0) {
+            throw new IllegalArgumentException("host offset " + hostOffset + " is negative");
+        }
+        if (header.dirty()) {
+            throw new ImageException(path + ": qcow2 image is dirty (not closed cleanly with lazy refcounts): its"
+                    + " refcounts may be stale; repair it with qemu-img check -r all");
+        }
         long cluster = hostOffset / header.clusterSize();
         int bits = header.refcountBits();
         long perBlock = header.clusterSize() * 8L / bits;
@@ -120,6 +217,7 @@ public final class Qcow2Image implements AutoCloseable {
         if (block == 0) {
             return 0;
         }
+        requireCluster("refcount table entry " + tableIndex + " (refcount block offset)", block);
         long bitIndex = (cluster % perBlock) * bits;
         if (bits >= 8) {
             ByteBuffer b = read(block + bitIndex / 8, bits / 8);
@@ -140,6 +238,10 @@ public final class Qcow2Image implements AutoCloseable {
      * inflated.
      */
     public void read(long guestOffset, byte[] dst) {
+        if (guestOffset < 0 || guestOffset > header.virtualSize() - dst.length) {
+            throw new IllegalArgumentException("reading " + dst.length + " bytes at " + guestOffset
+                    + " goes outside the virtual size " + header.virtualSize());
+        }
         int done = 0;
         while (done < dst.length) {
             long offset = guestOffset + done;
@@ -163,18 +265,8 @@ public final class Qcow2Image implements AutoCloseable {
      * (qcow2.txt, "Compressed Clusters Descriptor").
      */
     private byte[] inflateCluster(long descriptor) {
-        int clusterBits = header.clusterBits();
-        int offsetBits = 62 - (clusterBits - 8);
-        long hostOffset = descriptor & ((1L << offsetBits) - 1);
-        long extraSectors = (descriptor >>> offsetBits) & ((1L << (clusterBits - 8)) - 1);
-        long span = (extraSectors + 1) * 512 - (hostOffset & 511);
-        long fileSize;
-        try {
-            fileSize = channel.size();
-        } catch (IOException e) {
-            throw new ImageException("cannot read the size of " + path + ": " + e.getMessage(), e);
-        }
-        ByteBuffer input = read(hostOffset, (int) Math.min(span, fileSize - hostOffset));
+        long hostOffset = compressedOffset(descriptor);
+        ByteBuffer input = read(hostOffset, compressedSpan(descriptor, "compressed cluster descriptor"));
         byte[] cluster = new byte[header.clusterSize()];
         Inflater inflater = new Inflater(true);
         try {
@@ -200,6 +292,29 @@ public final class Qcow2Image implements AutoCloseable {
         }
     }
 
+    private long compressedOffset(long descriptor) {
+        int offsetBits = 62 - (header.clusterBits() - 8);
+        return descriptor & ((1L << offsetBits) - 1);
+    }
+
+    /**
+     * The number of bytes of compressed data the descriptor names, checked to start after the header,
+     * inside the file; the span is at most {@code 2 * cluster size} by construction and is cut at the end
+     * of the file (qemu's last compressed cluster may end there).
+     */
+    private int compressedSpan(long descriptor, String entry) {
+        int clusterBits = header.clusterBits();
+        int offsetBits = 62 - (clusterBits - 8);
+        long hostOffset = compressedOffset(descriptor);
+        long extraSectors = (descriptor >>> offsetBits) & ((1L << (clusterBits - 8)) - 1);
+        long span = (extraSectors + 1) * 512 - (hostOffset & 511);
+        if (hostOffset < header.clusterSize() || hostOffset >= fileSize) {
+            throw new ImageException(path + ": qcow2 " + entry + " names compressed data at " + hostOffset
+                    + ", outside the clusters of the " + fileSize + "-byte file (corrupt image)");
+        }
+        return (int) Math.min(span, fileSize - hostOffset);
+    }
+
     @Override
     public void close() {
         closeQuietly(channel);
@@ -210,6 +325,10 @@ public final class Qcow2Image implements AutoCloseable {
     }
 
     private ByteBuffer read(long position, int length) {
+        if (position < 0 || length < 0 || length > fileSize || position > fileSize - length) {
+            throw new ImageException(path + " is truncated or corrupt: " + length + " bytes at " + position
+                    + " lie outside the " + fileSize + "-byte file");
+        }
         ByteBuffer b = ByteBuffer.allocate(length);
         try {
             readFully(channel, b, position);

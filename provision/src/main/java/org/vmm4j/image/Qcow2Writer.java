@@ -6,6 +6,9 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 
 /**
  * Writes empty qcow2 version 3 images in pure Java: the header (with a backing-format extension and
@@ -20,9 +23,15 @@ public final class Qcow2Writer {
      * Creates the image described by {@code options} at {@code path}.
      *
      * @throws IllegalArgumentException when the size is not representable with the chosen cluster size
-     * @throws ImageException when the file exists (unless overwriting was asked for) or cannot be written
+     * @throws ImageException when the file exists (unless overwriting was asked for) or cannot be written,
+     *         or when the backing chain reaches {@code path} itself (checked before anything is written)
      */
     public static Path create(Path path, Qcow2Options options) {
+        if (options.backingFile().isPresent()) {
+            Path backing = Path.of(options.backingFile().get());
+            Path parent = path.toAbsolutePath().getParent();
+            refuseLoop(path, parent == null ? backing : parent.resolve(backing));
+        }
         Qcow2Layout layout = Qcow2Layout.of(options.virtualSize(), options.clusterSize());
         ByteBuffer header = header(layout, options);
         return NewImageFile.create(path, options.createMode(), "qcow2 image", ch -> {
@@ -39,8 +48,13 @@ public final class Qcow2Writer {
      * Creates a copy-on-write overlay on an existing image: its format is detected and, when
      * {@code virtualSize} is 0, the overlay takes the backing image's size. The backing path is stored
      * as given (absolute paths keep working when the overlay is moved).
+     *
+     * @throws ImageException when the backing image is missing, or when it is {@code path} itself or
+     *         its backing chain reaches {@code path} or loops (same path, same file after resolving
+     *         symbolic links, or the same inode): refused before anything is deleted or written
      */
     public static Path createOverlay(Path path, Path backing, long virtualSize, CreateMode mode) {
+        refuseLoop(path, backing);
         if (!Files.isRegularFile(backing)) {
             throw new ImageException("backing image " + backing + " does not exist or is not a regular file");
         }
@@ -54,6 +68,79 @@ public final class Qcow2Writer {
                 .createMode(mode)
                 .build();
         return create(path, options);
+    }
+
+    /**
+     * Walks the backing chain from {@code backing} (relative backing names resolve against the directory
+     * of the image naming them, as in qemu) and refuses it when it reaches {@code image} or any file twice.
+     * The walk ends at a file that is missing or not qcow2.
+     */
+    private static void refuseLoop(Path image, Path backing) {
+        List<Path> chain = new ArrayList<>();
+        Path current = backing;
+        while (true) {
+            if (sameFile(current, image)) {
+                throw new ImageException("refusing to create " + image + ": its backing chain "
+                        + describe(chain, current) + " reaches the image being written (a backing loop)");
+            }
+            for (Path seen : chain) {
+                if (sameFile(current, seen)) {
+                    throw new ImageException("refusing to create " + image + ": its backing chain "
+                            + describe(chain, current) + " loops back to " + seen);
+                }
+            }
+            chain.add(current);
+            if (!Files.isRegularFile(current) || DiskFormat.detect(current) != DiskFormat.QCOW2) {
+                return;
+            }
+            Optional<String> next;
+            try (Qcow2Image qcow2 = Qcow2Image.openHeader(current)) {
+                next = qcow2.header().backingFile();
+            }
+            if (next.isEmpty()) {
+                return;
+            }
+            Path name = Path.of(next.get());
+            Path dir = current.toAbsolutePath().getParent();
+            current = dir == null ? name : dir.resolve(name);
+        }
+    }
+
+    private static String describe(List<Path> chain, Path last) {
+        StringBuilder b = new StringBuilder();
+        for (Path p : chain) {
+            b.append(p).append(" -> ");
+        }
+        return b.append(last).toString();
+    }
+
+    /** The same file: the same inode when both exist, else the same path once links and ".." are resolved. */
+    private static boolean sameFile(Path a, Path b) {
+        try {
+            if (Files.exists(a) && Files.exists(b)) {
+                return Files.isSameFile(a, b);
+            }
+        } catch (IOException e) {
+            throw new ImageException("cannot compare " + a + " with " + b + ": " + e.getMessage(), e);
+        }
+        return canonical(a).equals(canonical(b));
+    }
+
+    /** The real path of a file, or of its nearest existing ancestor with the rest appended. */
+    private static Path canonical(Path p) {
+        Path absolute = p.toAbsolutePath().normalize();
+        Path existing = absolute;
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        if (existing == null) {
+            return absolute;
+        }
+        try {
+            return existing.toRealPath().resolve(existing.relativize(absolute));
+        } catch (IOException e) {
+            return absolute;
+        }
     }
 
     private static long sizeOf(Path file) {
