@@ -15,6 +15,13 @@ import org.slf4j.LoggerFactory;
  * A read-only view of a qcow2 image: its header, the L1/L2 mapping of guest offsets to host offsets,
  * the refcount of each host cluster, and reads of uncompressed data. Enough to check what a writer
  * (qemu or ours) allocated; not a block driver.
+ *
+ * <p>It never returns wrong data silently: features it does not implement are refused when the image
+ * is opened ({@link Qcow2Header#requireSupported()}), and every header, L1/L2, refcount and
+ * compressed-cluster value is checked against the file's size and the virtual size before it is used,
+ * so reading is bounded by what the file holds. Any corruption is an {@link ImageException} naming
+ * the file and the bad field; {@link IllegalArgumentException} only reports a caller's offset outside
+ * the virtual size.
  */
 public final class Qcow2Image implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Qcow2Image.class);

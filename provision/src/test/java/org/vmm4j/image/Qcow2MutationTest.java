@@ -1,6 +1,7 @@
 package org.vmm4j.image;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -33,10 +34,8 @@ class Qcow2MutationTest {
     @TempDir
     Path dir;
 
-    @Test
-    @RequiresHost(tools = "qemu-img")
-    void mutatedQemuImageWithDataAndCompressedClustersReadsOrFailsWithImageException() throws IOException {
-        byte[] raw = new byte[VIRTUAL_SIZE];
+    /** Compressible, incompressible and zero clusters of 4 KiB, converted by qemu-img with -c. */
+    private Path qemuImage(byte[] raw) throws IOException {
         Random random = new Random(7);
         for (int c = 0; c < raw.length / 4096; c++) {
             if (c % 3 == 0) {
@@ -61,6 +60,14 @@ class Qcow2MutationTest {
                 "cluster_size=4096",
                 src.toString(),
                 image.toString()));
+        return image;
+    }
+
+    @Test
+    @RequiresHost(tools = "qemu-img")
+    void mutatedQemuImageWithDataAndCompressedClustersReadsOrFailsWithImageException() throws IOException {
+        byte[] raw = new byte[VIRTUAL_SIZE];
+        Path image = qemuImage(raw);
         int[] kinds = new int[3];
         try (Qcow2Image qcow = Qcow2Image.open(image)) {
             for (long offset = 0; offset < VIRTUAL_SIZE; offset += 4096) {
@@ -75,6 +82,34 @@ class Qcow2MutationTest {
                 kinds[0] > 0 && kinds[1] > 0 && kinds[2] > 0,
                 "compressed, plain and empty clusters: " + kinds[0] + ", " + kinds[1] + ", " + kinds[2]);
         assertEquals(2000, mutate(Files.readAllBytes(image), 2000, 16));
+    }
+
+    @Test
+    @RequiresHost(tools = "qemu-img")
+    void compressedDescriptorPastTheFileOrWithTheLargestSpanIsRefusedOrReadWithinBounds() throws IOException {
+        Path image = qemuImage(new byte[VIRTUAL_SIZE]);
+        long fileSize = Files.size(image);
+        ByteBuffer header = ByteBuffer.wrap(Files.readAllBytes(image));
+        long l2Table = header.getLong((int) header.getLong(40)) & 0x00ff_ffff_ffff_fe00L;
+        long entry = header.getLong((int) l2Table); // guest cluster 0 compresses
+        assertEquals(1L << 62, entry & (3L << 62), "cluster 0 is compressed");
+        long sectorBits = 0xfL << 58; // with 4 KiB clusters: 4 bits of additional sectors above 58 offset bits
+        for (long descriptor : new long[] {
+            (1L << 62) | sectorBits | (fileSize + 4096), (1L << 62) | sectorBits | (entry & ((1L << 58) - 1))
+        }) {
+            byte[] mutant = header.array().clone();
+            ByteBuffer.wrap(mutant).putLong((int) l2Table, descriptor);
+            Path file = Files.write(dir.resolve("descriptor.qcow2"), mutant);
+            long[] allocated = {0};
+            Throwable outcome = readEverything(file, allocated);
+            assertTrue(allocated[0] < MAX_ALLOCATED, "allocated " + allocated[0]);
+            if (descriptor == ((1L << 62) | sectorBits | (fileSize + 4096))) {
+                ImageException e = assertInstanceOf(ImageException.class, outcome);
+                assertTrue(e.getMessage().contains("names compressed data at " + (fileSize + 4096)), e.getMessage());
+            } else {
+                assertTrue(outcome == null || outcome instanceof ImageException, String.valueOf(outcome));
+            }
+        }
     }
 
     @Test
