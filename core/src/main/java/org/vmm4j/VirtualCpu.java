@@ -18,9 +18,12 @@ public interface VirtualCpu extends AutoCloseable {
 
     /**
      * Runs guest code until the next exit and returns it. The returned view is reused: it is valid
-     * until the next {@code run()} of this vCPU. Allocates nothing.
+     * until the next {@code run()} of this vCPU. Allocates nothing. A vCPU runs on one thread at a
+     * time; different threads may take turns.
      *
      * @throws VmmException when the hypervisor reports an error other than an interruption
+     * @throws IllegalStateException when the vCPU is closed, or another thread is inside its
+     *     {@code run()} (refused at once, not queued)
      */
     VmExit run();
 

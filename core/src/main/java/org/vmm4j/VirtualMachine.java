@@ -48,7 +48,8 @@ public interface VirtualMachine extends AutoCloseable {
     /**
      * Creates vCPU {@code id}.
      *
-     * @throws IllegalArgumentException if {@code id} is negative, at or above {@link #maxVcpus()}, or taken
+     * @throws IllegalArgumentException if {@code id} is negative, at or above {@link #maxVcpus()}, or taken;
+     *     also, on a backend that cannot reuse the id of a closed vCPU (KVM), if a closed vCPU had it
      */
     VirtualCpu createVcpu(int id);
 

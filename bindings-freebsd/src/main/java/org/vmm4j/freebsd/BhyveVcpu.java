@@ -20,6 +20,7 @@ import org.vmm4j.internal.nat.Errno;
 import org.vmm4j.internal.nat.Libc;
 import org.vmm4j.internal.nat.NativeAccess;
 import org.vmm4j.internal.nat.NativeMemory;
+import org.vmm4j.spi.RunOwner;
 
 /**
  * A bhyve vCPU: ioctls on the VM's device with this vCPU's id in the argument.
@@ -105,12 +106,13 @@ public final class BhyveVcpu implements VirtualCpu {
     private volatile boolean closed;
     private volatile boolean closing;
     /** The thread inside VM_RUN, or null: close() must not free buffers the kernel is writing. */
-    private volatile Thread runner;
+    private final RunOwner runner;
 
     BhyveVcpu(BhyveVm vm, VmmDevice device, int id) {
         this.vm = vm;
         this.device = device;
         this.id = id;
+        this.runner = new RunOwner(id);
         NativeAccess n = NativeAccess.get();
         runArg = n.allocate(VM_RUN_SIZE);
         exitBuffer = n.allocate(VM_EXIT_SIZE);
@@ -158,12 +160,13 @@ public final class BhyveVcpu implements VirtualCpu {
     public VmExit run() {
         // Publish the runner before checking for close, and close() publishes closing before checking the
         // runner (both volatile): one of them always sees the other, so buffers are never freed under VM_RUN.
-        runner = Thread.currentThread();
+        // A second thread is refused before it touches the shared run and exit buffers.
+        runner.enter();
         try {
             ensureOpen();
             return runOnce();
         } finally {
-            runner = null;
+            runner.leave();
         }
     }
 
@@ -482,7 +485,7 @@ public final class BhyveVcpu implements VirtualCpu {
             }
             closing = true;
         }
-        if (runner != null) {
+        if (runner.thread() != null) {
             try {
                 stop();
             } catch (VmmException e) {
@@ -490,7 +493,7 @@ public final class BhyveVcpu implements VirtualCpu {
                 LOG.debug("stop request for vCPU {} while closing it failed", id, e);
             }
             long deadline = System.nanoTime() + 2_000_000_000L;
-            while (runner != null && System.nanoTime() < deadline) {
+            while (runner.thread() != null && System.nanoTime() < deadline) {
                 Thread.onSpinWait();
             }
         }
@@ -502,7 +505,7 @@ public final class BhyveVcpu implements VirtualCpu {
                 stats.close();
             }
         }
-        if (runner != null) {
+        if (runner.thread() != null) {
             vm.forget(this);
             return;
         }

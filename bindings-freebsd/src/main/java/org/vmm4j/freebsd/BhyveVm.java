@@ -34,6 +34,9 @@ public final class BhyveVm implements VirtualMachine {
     private final VmmDevice device;
     private final GuestMemoryMap regions;
     private final BhyveVcpu[] vcpus;
+    /** Ids activated once: bhyve has no VM_DEACTIVATE_CPU, so a closed vCPU's id stays active in the kernel. */
+    private final boolean[] activated;
+
     private final int maxVcpus;
     private final boolean destroyOnClose;
     private final boolean[] segmentUsed = new boolean[VM_PCIROM + 1];
@@ -46,6 +49,7 @@ public final class BhyveVm implements VirtualMachine {
         this.regions = new GuestMemoryMap("bhyve VM " + device.name());
         this.maxVcpus = readMaxVcpus(device);
         this.vcpus = new BhyveVcpu[maxVcpus];
+        this.activated = new boolean[maxVcpus];
     }
 
     private static int readMaxVcpus(VmmDevice device) {
@@ -142,6 +146,11 @@ public final class BhyveVm implements VirtualMachine {
         if (vcpus[id] != null) {
             throw new IllegalArgumentException("vCPU " + id + " of " + name() + " exists");
         }
+        if (activated[id]) {
+            throw new IllegalArgumentException("vCPU id " + id + " of " + name() + " was used by a closed vCPU, and"
+                    + " bhyve cannot reuse a vCPU id within a VM's lifetime (VM_ACTIVATE_CPU would fail with EBUSY);"
+                    + " use another id or a new VM");
+        }
         BhyveVcpu vcpu = new BhyveVcpu(this, device, id);
         try {
             vcpu.activate();
@@ -149,6 +158,7 @@ public final class BhyveVm implements VirtualMachine {
             vcpu.close();
             throw e;
         }
+        activated[id] = true;
         vcpus[id] = vcpu;
         return vcpu;
     }

@@ -19,6 +19,7 @@ import org.vmm4j.linux.abi.KvmStructs.Dtable;
 import org.vmm4j.linux.abi.KvmStructs.SegmentLayout;
 import org.vmm4j.linux.abi.KvmStructs.Sregs;
 import org.vmm4j.linux.internal.VcpuKick;
+import org.vmm4j.spi.RunOwner;
 
 /**
  * A KVM vCPU: its fd and mapped {@code kvm_run}. {@link #run()} is one ioctl plus a field read; the
@@ -41,6 +42,8 @@ public final class KvmVcpu implements VirtualCpu {
     /** How long close() waits for another thread's run to return (nested KVM can be slow to leave). */
     private static final long CLOSE_WAIT_MILLIS = 60_000;
 
+    private final RunOwner owner;
+
     private KvmBinaryStats stats;
     private volatile boolean closed;
 
@@ -51,6 +54,7 @@ public final class KvmVcpu implements VirtualCpu {
         this.fd = fd;
         this.run = run;
         this.exit = new KvmExit(run);
+        this.owner = new RunOwner(id);
         int regsAt = 0;
         int sregsAt = regsAt + KvmStructs.Regs.SIZE;
         int scratchAt = sregsAt + Sregs.SIZE;
@@ -77,8 +81,23 @@ public final class KvmVcpu implements VirtualCpu {
         return vm;
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * @throws IllegalStateException if another thread is running this vCPU (KVM would block the
+     *     second KVM_RUN behind the first)
+     */
     @Override
     public VmExit run() {
+        owner.enter();
+        try {
+            return runOwned();
+        } finally {
+            owner.leave();
+        }
+    }
+
+    private VmExit runOwned() {
         checkOpen();
         kick.beforeRun();
         long r = libc.ioctl(fd, KVM_RUN, 0);

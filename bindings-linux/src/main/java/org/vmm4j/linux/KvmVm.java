@@ -181,6 +181,12 @@ public final class KvmVm implements VirtualMachine {
         if (vcpus[id] != null && !vcpus[id].isClosed()) {
             throw new IllegalArgumentException("vCPU " + id + " already exists");
         }
+        if (vcpus[id] != null) {
+            // KVM keeps a vCPU for the VM's lifetime once created: closing its fd does not free the id,
+            // and KVM_CREATE_VCPU would fail with EEXIST.
+            throw new IllegalArgumentException("vCPU id " + id + " was used by a closed vCPU, and KVM cannot reuse a"
+                    + " vCPU id within a VM's lifetime; use another id or a new VM");
+        }
         int vcpuFd = (int) Errno.check(libc.ioctl(fd, KVM_CREATE_VCPU, id), "ioctl(KVM_CREATE_VCPU, " + id + ")");
         try {
             NativeMemory run = libc.map(

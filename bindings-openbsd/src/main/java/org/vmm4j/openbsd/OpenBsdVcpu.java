@@ -16,6 +16,7 @@ import org.vmm4j.internal.nat.NativeMemory;
 import org.vmm4j.openbsd.abi.CStruct;
 import org.vmm4j.openbsd.abi.VmmAbi;
 import org.vmm4j.openbsd.internal.VmmDevice;
+import org.vmm4j.spi.RunOwner;
 
 /**
  * A vmm(4) vCPU, run with {@code VMM_IOC_RUN} over a {@code vm_run_params} and a {@code vm_exit}
@@ -56,6 +57,7 @@ public final class OpenBsdVcpu implements VirtualCpu {
     private final AtomicBoolean stopRequested = new AtomicBoolean();
     private final AtomicBoolean kicked = new AtomicBoolean();
     private volatile boolean inRun;
+    private final RunOwner owner;
     private volatile int pendingVector = NO_VECTOR;
     private volatile boolean closed;
     private int vmId = -1;
@@ -75,6 +77,7 @@ public final class OpenBsdVcpu implements VirtualCpu {
     OpenBsdVcpu(OpenBsdVm vm, int id) {
         this.vm = vm;
         this.id = id;
+        this.owner = new RunOwner(id);
         this.device = vm.device();
         this.abi = device.abi();
         this.regs = new RegisterState(abi);
@@ -105,8 +108,22 @@ public final class OpenBsdVcpu implements VirtualCpu {
         return vmId;
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * @throws IllegalStateException if another thread is running this vCPU
+     */
     @Override
     public VmExit run() {
+        owner.enter();
+        try {
+            return runOwned();
+        } finally {
+            owner.leave();
+        }
+    }
+
+    private VmExit runOwned() {
         int vmIdentifier = vmId();
         if (stopRequested.getAndSet(false)) {
             exit.synthetic(ExitKind.STOP_REQUESTED);

@@ -93,12 +93,14 @@ public abstract class AbstractStats implements Stats {
     @Override
     public final long get(int key) {
         checkOpen();
+        checkKey(key);
         return value(key, 0);
     }
 
     @Override
     public final long get(int key, int element) {
         checkOpen();
+        checkKey(key);
         if (element < 0 || element >= sizes[key]) {
             throw new IndexOutOfBoundsException("element " + element + " of "
                     + descriptors.get(key).name() + " in " + owner + " (it has " + sizes[key] + ")");
@@ -108,6 +110,14 @@ public abstract class AbstractStats implements Stats {
 
     public final boolean isClosed() {
         return closed;
+    }
+
+    /** A key outside the descriptors is the caller's error; the message is built only then. */
+    private void checkKey(int key) {
+        if (key < 0 || key >= sizes.length) {
+            throw new IndexOutOfBoundsException(
+                    "statistic key " + key + " in " + owner + " (valid keys are 0 to " + (sizes.length - 1) + ")");
+        }
     }
 
     private void checkOpen() {

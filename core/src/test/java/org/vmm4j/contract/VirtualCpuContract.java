@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.vmm4j.contract.ClosedAssertions.assertClosed;
 
@@ -225,6 +226,39 @@ public abstract class VirtualCpuContract {
             throw new AssertionError("requestStop() did not end the run within " + STOP_DEADLINE, e);
         } catch (ExecutionException e) {
             throw new AssertionError("the run failed", e.getCause());
+        } finally {
+            runner.shutdownNow();
+        }
+    }
+
+    @Test
+    void aSecondThreadsRunFailsAtOnceWhileTheFirstIsInTheGuest() throws Exception {
+        Assumptions.assumeTrue(spinsInTheGuest(), "this backend's vCPU cannot stay in the guest until stopped");
+        ExecutorService runner = Executors.newSingleThreadExecutor(r -> new Thread(r, "first-runner"));
+        try {
+            Future<ExitKind> run = runner.submit(() -> {
+                loadProgram(cpu, ram, GuestProgram.SPIN);
+                return cpu.run().kind();
+            });
+            assertThrows(
+                    TimeoutException.class,
+                    () -> run.get(200, TimeUnit.MILLISECONDS),
+                    "the spinning guest must not exit on its own");
+            IllegalStateException refused = assertTimeoutPreemptively(
+                    STOP_DEADLINE,
+                    () -> assertThrows(IllegalStateException.class, cpu::run),
+                    "a second run() must fail at once, not wait for the first");
+            assertTrue(
+                    refused.getMessage().contains("vCPU 0 is already running on thread 'first-runner'"),
+                    refused.getMessage());
+            cpu.requestStop();
+            assertEquals(ExitKind.STOP_REQUESTED, run.get(STOP_DEADLINE.toMillis(), TimeUnit.MILLISECONDS));
+            loadProgram(cpu, ram, GuestProgram.OUT_THEN_HLT);
+            assertEquals(ExitKind.IO_OUT, cpu.run().kind(), "once the first run returned, another thread may run");
+        } catch (TimeoutException e) {
+            throw new AssertionError("requestStop() did not end the run within " + STOP_DEADLINE, e);
+        } catch (ExecutionException e) {
+            throw new AssertionError("the first run failed", e.getCause());
         } finally {
             runner.shutdownNow();
         }

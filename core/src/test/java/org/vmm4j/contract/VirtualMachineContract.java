@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -66,6 +67,15 @@ public abstract class VirtualMachineContract {
 
     /** Whether {@link VirtualMachine#x86()} works; if not, it must throw {@link UnsupportedOperationException}. */
     protected boolean supportsX86Platform() {
+        return false;
+    }
+
+    /**
+     * Whether {@link VirtualMachine#createVcpu} may create a vCPU again with the id of a closed one. A
+     * backend whose kernel keeps the id for the VM's lifetime (KVM) returns {@code false} and must
+     * refuse it with an {@link IllegalArgumentException} that says so.
+     */
+    protected boolean reusesClosedVcpuIds() {
         return false;
     }
 
@@ -275,6 +285,24 @@ public abstract class VirtualMachineContract {
         assertRejected("createVcpu with a taken id", "0", () -> vm.createVcpu(0));
         assertEquals(List.of(first), vm.vcpus());
         assertFalse(first.isClosed());
+    }
+
+    @Test
+    void theIdOfAClosedVcpuIsReusedOrRefusedWithTheReason() {
+        VirtualCpu first = vm.createVcpu(1);
+        first.close();
+        if (reusesClosedVcpuIds()) {
+            VirtualCpu again = vm.createVcpu(1);
+            assertNotSame(first, again);
+            assertEquals(1, again.id());
+            assertFalse(again.isClosed());
+            assertEquals(List.of(again), vm.vcpus());
+        } else {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> vm.createVcpu(1));
+            assertTrue(e.getMessage().contains("1") && e.getMessage().contains("closed"), e.getMessage());
+            assertTrue(vm.vcpus().isEmpty());
+            assertEquals(2, vm.createVcpu(2).id(), "other ids stay free");
+        }
     }
 
     @Test

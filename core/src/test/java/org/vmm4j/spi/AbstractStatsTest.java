@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertThrowsExactly;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.management.ManagementFactory;
@@ -121,6 +122,20 @@ class AbstractStatsTest {
         assertEquals("element 4 of halt_hist in vCPU 3 (it has 4)", message);
         assertThrows(IndexOutOfBoundsException.class, () -> s.get(1, -1));
         assertThrows(IndexOutOfBoundsException.class, () -> s.get(0, 1), "a counter has one value");
+    }
+
+    @Test
+    void keysOutsideTheDescriptorsAreRejectedWithTheValidRange() {
+        ArrayStats s = stats();
+        s.poll();
+        String message = assertThrowsExactly(IndexOutOfBoundsException.class, () -> s.get(4))
+                .getMessage();
+        assertEquals("statistic key 4 in vCPU 3 (valid keys are 0 to 3)", message);
+        assertThrowsExactly(IndexOutOfBoundsException.class, () -> s.get(-1));
+        String element = assertThrowsExactly(IndexOutOfBoundsException.class, () -> s.get(7, 0))
+                .getMessage();
+        assertEquals("statistic key 7 in vCPU 3 (valid keys are 0 to 3)", element);
+        assertThrowsExactly(IndexOutOfBoundsException.class, () -> s.get(-2, 0));
     }
 
     @Test

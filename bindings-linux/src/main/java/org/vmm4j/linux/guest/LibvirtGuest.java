@@ -200,7 +200,7 @@ public final class LibvirtGuest implements Guest, AutoCloseable {
         call(lv.virDomainShutdownFlags, 0, "virDomainShutdownFlags");
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
-            if (!isActive()) {
+            if (stoppedOrGone()) {
                 return true;
             }
             long left = deadline - System.nanoTime();
@@ -218,7 +218,8 @@ public final class LibvirtGuest implements Guest, AutoCloseable {
         try {
             if (lv.virDomainDestroy.call(d) < 0) {
                 LibvirtException e = LibvirtErrors.failure(lv, op("virDomainDestroy"));
-                if (e.code() == LibvirtException.OPERATION_INVALID && lv.virDomainIsActive.call(d) == 0) {
+                if (e.code() == LibvirtException.NO_DOMAIN
+                        || (e.code() == LibvirtException.OPERATION_INVALID && lv.virDomainIsActive.call(d) == 0)) {
                     return true; // it stopped on its own between the last check and the destroy
                 }
                 throw e;
@@ -227,6 +228,27 @@ public final class LibvirtGuest implements Guest, AutoCloseable {
             dom.release();
         }
         return false;
+    }
+
+    /**
+     * Whether the guest no longer runs: shut off, or gone, as a transient guest (one started from XML,
+     * or undefined while running) is once it stops.
+     */
+    private boolean stoppedOrGone() {
+        long d = dom.acquire();
+        try {
+            long active = lv.virDomainIsActive.call(d);
+            if (active >= 0) {
+                return active == 0;
+            }
+            LibvirtException e = LibvirtErrors.failure(lv, op("virDomainIsActive"));
+            if (e.code() == LibvirtException.NO_DOMAIN) {
+                return true;
+            }
+            throw e;
+        } finally {
+            dom.release();
+        }
     }
 
     @Override

@@ -392,6 +392,21 @@ public final class LibvirtGuestManager implements GuestManager {
     }
 
     /**
+     * Starts a transient guest from libvirt domain XML, as is: it is never defined, and libvirt
+     * forgets it once it stops (a {@link LibvirtGuest#shutdown} that sees it disappear has succeeded).
+     */
+    public LibvirtGuest createXml(String xml) {
+        long c = conn.acquire();
+        try (NativeMemory cXml = lv.cString(xml)) {
+            long d = LibvirtErrors.checkPointer(
+                    lv, lv.virDomainCreateXML.call(c, cXml.address(), 0), "virDomainCreateXML");
+            return new LibvirtGuest(this, d);
+        } finally {
+            conn.release();
+        }
+    }
+
+    /**
      * The domain type new guests get: {@code test} on the test driver, else {@code kvm} when the
      * host's capabilities offer it for x86_64, else {@code qemu} (emulation).
      */

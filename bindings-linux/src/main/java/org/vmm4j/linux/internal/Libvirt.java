@@ -56,6 +56,7 @@ public final class Libvirt {
     public final NativeFunction virDomainLookupByName;
     public final NativeFunction virDomainLookupByUUIDString;
     public final NativeFunction virDomainDefineXML;
+    public final NativeFunction virDomainCreateXML;
     public final NativeFunction virDomainFree;
     public final NativeFunction virDomainGetName;
     public final NativeFunction virDomainGetUUIDString;
@@ -174,6 +175,7 @@ public final class Libvirt {
         virDomainLookupByName = f("virDomainLookupByName", POINTER, POINTER, POINTER);
         virDomainLookupByUUIDString = f("virDomainLookupByUUIDString", POINTER, POINTER, POINTER);
         virDomainDefineXML = f("virDomainDefineXML", POINTER, POINTER, POINTER);
+        virDomainCreateXML = f("virDomainCreateXML", POINTER, POINTER, POINTER, INT);
         virDomainFree = f("virDomainFree", INT, POINTER);
         virDomainGetName = f("virDomainGetName", POINTER, POINTER);
         virDomainGetUUIDString = f("virDomainGetUUIDString", INT, POINTER, POINTER);

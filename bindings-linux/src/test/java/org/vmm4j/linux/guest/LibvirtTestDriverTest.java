@@ -62,6 +62,15 @@ class LibvirtTestDriverTest {
     }
 
     @Test
+    void shutdownOfATransientGuestSucceedsThoughTheGuestDisappears() {
+        try (LibvirtGuest guest = libvirt.createXml(DomainXml.toXml(spec("transient"), libvirt.domainType()))) {
+            assertTrue(guest.isActive());
+            assertTrue(guest.shutdown(Duration.ofSeconds(5)), "a transient guest that stopped has shut down");
+            assertEquals(Optional.empty(), libvirt.find("transient"), "libvirt forgets a stopped transient guest");
+        }
+    }
+
+    @Test
     void findsGuestByNameAndUuidAndReportsAbsentOnes() {
         try (LibvirtGuest byName = libvirt.findGuest("test").orElseThrow();
                 LibvirtGuest byUuid = libvirt.findGuest(byName.uuid()).orElseThrow()) {
