@@ -4,24 +4,44 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import org.vmm4j.boot.BusyboxInitramfs;
 import org.vmm4j.boot.EntryKind;
+import org.vmm4j.examples.CommandSpec.Option;
 import org.vmm4j.machine.Machine;
 import org.vmm4j.machine.MachineExit;
 import org.vmm4j.x86.Irqchip;
 
 /**
  * {@code vmm4j boot --kernel K [--initrd I | --busybox] [--append ARGS] [--mem 256M] [--cpus N]
- * [--entry bzimage64|pvh|elf64] [--irqchip kernel|split] [--timeout SECONDS] [--until TEXT]}: boots a Linux kernel in this process with the serial
- * console on the terminal; ends when the guest reboots or powers off.
+ * [--entry bzimage64|pvh|elf64] [--irqchip kernel|split] [--timeout SECONDS] [--until TEXT]}: boots a Linux
+ * kernel in this process with the serial console on the terminal; ends when the guest reboots or powers off.
  */
 final class BootCommand implements Cli.Command {
 
+    static final CommandSpec SPEC = new CommandSpec(
+            "boot",
+            "boot a Linux kernel in-process: --kernel K [--initrd I|--busybox] [--append ..] [--mem 256M] [--cpus N]",
+            "--kernel FILE [options]",
+            List.of(
+                    Option.value("--kernel", "FILE", "the kernel to boot: a bzImage, a vmlinux (ELF) or a PVH kernel"),
+                    Option.value("--initrd", "FILE", "the initial ramdisk"),
+                    Option.flag("--busybox", "use a built-in busybox initramfs (instead of --initrd)"),
+                    Option.value(
+                            "--append", "ARGS", "the kernel command line (default: console=ttyS0 reboot=k panic=-1)"),
+                    Option.value("--mem", "SIZE", "guest memory: bytes or with K, M, G, T (default: 256M)"),
+                    Option.value("--cpus", "N", "number of vCPUs (default: 1)"),
+                    Option.value("--entry", "KIND", "how to enter the kernel: bzimage64, pvh or elf64"),
+                    Option.value("--irqchip", "MODE", "interrupt controller: kernel (default) or split"),
+                    Option.value("--timeout", "SECONDS", "stop the guest after this many seconds (exit status 3)"),
+                    Option.value("--until", "TEXT", "stop once the console has printed TEXT")),
+            "vmm4j boot --kernel bzImage --busybox --mem 512M --until 'login:' --timeout 30");
+
     @Override
-    public String summary() {
-        return "boot a Linux kernel in-process: --kernel K [--initrd I|--busybox] [--append ..] [--mem 256M] [--cpus N]";
+    public CommandSpec spec() {
+        return SPEC;
     }
 
     private static Irqchip irqchip(String name) {
@@ -37,32 +57,18 @@ final class BootCommand implements Cli.Command {
 
     @Override
     public int run(String[] args, PrintStream out, PrintStream err) throws Exception {
-        Path kernel = null;
-        Path initrd = null;
-        boolean busybox = false;
-        String append = null;
-        long memory = 256L << 20;
-        int cpus = 1;
-        EntryKind entry = null;
-        Irqchip irqchip = Irqchip.KERNEL;
-        Duration timeout = null;
-        String until = null;
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            switch (a) {
-                case "--kernel" -> kernel = Path.of(value(args, ++i, a));
-                case "--initrd" -> initrd = Path.of(value(args, ++i, a));
-                case "--busybox" -> busybox = true;
-                case "--append" -> append = value(args, ++i, a);
-                case "--mem" -> memory = size(value(args, ++i, a));
-                case "--cpus" -> cpus = integer(value(args, ++i, a), a);
-                case "--entry" -> entry = EntryKind.fromName(value(args, ++i, a));
-                case "--irqchip" -> irqchip = irqchip(value(args, ++i, a));
-                case "--timeout" -> timeout = Duration.ofSeconds(integer(value(args, ++i, a), a));
-                case "--until" -> until = value(args, ++i, a);
-                default -> throw new IllegalArgumentException("unknown option " + a);
-            }
-        }
+        Arguments a = new Arguments(args, SPEC);
+        Path kernel = a.option("--kernel").map(Path::of).orElse(null);
+        Path initrd = a.option("--initrd").map(Path::of).orElse(null);
+        boolean busybox = a.flag("--busybox");
+        String append = a.option("--append").orElse(null);
+        long memory = a.option("--mem").map(BootCommand::size).orElse(256L << 20);
+        int cpus = a.number("--cpus", 1, 1024).orElse(1L).intValue();
+        EntryKind entry = a.option("--entry").map(EntryKind::fromName).orElse(null);
+        Irqchip irqchip = a.option("--irqchip").map(BootCommand::irqchip).orElse(Irqchip.KERNEL);
+        Duration timeout = a.number("--timeout", 1).map(Duration::ofSeconds).orElse(null);
+        String until = a.option("--until").orElse(null);
+        a.end();
         if (kernel == null) {
             throw new IllegalArgumentException("--kernel is required");
         }
@@ -123,22 +129,7 @@ final class BootCommand implements Cli.Command {
         }
     }
 
-    private static String value(String[] args, int i, String option) {
-        if (i >= args.length) {
-            throw new IllegalArgumentException(option + " needs a value");
-        }
-        return args[i];
-    }
-
-    private static int integer(String s, String option) {
-        try {
-            return Integer.parseInt(s);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(option + " needs a number, not '" + s + "'");
-        }
-    }
-
-    /** 256M, 1G, 512K or plain bytes. */
+    /** 256M, 1G, 512K, 1T or plain bytes. */
     static long size(String s) {
         String t = s.trim().toUpperCase(Locale.ROOT);
         long factor = 1;
@@ -148,6 +139,8 @@ final class BootCommand implements Cli.Command {
             factor = 1L << 20;
         } else if (t.endsWith("G")) {
             factor = 1L << 30;
+        } else if (t.endsWith("T")) {
+            factor = 1L << 40;
         }
         String digits = factor == 1 ? t : t.substring(0, t.length() - 1);
         try {
@@ -157,7 +150,7 @@ final class BootCommand implements Cli.Command {
             }
             return Math.multiplyExact(v, factor);
         } catch (NumberFormatException | ArithmeticException e) {
-            throw new IllegalArgumentException("not a size: '" + s + "' (use e.g. 256M or 1G)");
+            throw new IllegalArgumentException("not a size: '" + s + "' (use e.g. 256M, 1G or 1T)");
         }
     }
 }

@@ -1,6 +1,14 @@
 package org.vmm4j.examples;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -8,19 +16,21 @@ import org.vmm4j.VmmException;
 
 /**
  * The {@code vmm4j} command: {@code vmm4j <command> [options]}. Each command is a small class; this
- * one only dispatches and turns failures into one line on stderr and a non-zero exit status.
+ * one only dispatches, answers {@code --help} and {@code --version}, and turns failures into one line
+ * on stderr and a non-zero exit status.
  */
 public final class Cli {
 
     /** A sub-command. */
     interface Command {
-        String summary();
+        /** What the command accepts: its {@link Arguments} parse against this, and its help prints it. */
+        CommandSpec spec();
 
         /** Runs with the arguments after the command name; returns the exit status. */
         int run(String[] args, PrintStream out, PrintStream err) throws Exception;
     }
 
-    private static Map<String, Command> commands() {
+    static Map<String, Command> commands() {
         Map<String, Command> commands = new LinkedHashMap<>();
         commands.put("info", new InfoCommand());
         commands.put("hello", new HelloCommand());
@@ -52,19 +62,34 @@ public final class Cli {
             usage(commands, args.length == 0 ? err : out);
             return args.length == 0 ? 2 : 0;
         }
+        if (args[0].equals("--version")) {
+            out.println("vmm4j " + version());
+            return 0;
+        }
         Command command = commands.get(args[0]);
         if (command == null) {
             err.println("vmm4j: unknown command '" + args[0] + "'");
             usage(commands, err);
             return 2;
         }
+        String[] rest = Arrays.copyOfRange(args, 1, args.length);
+        if (command.spec().wantsHelp(rest)) {
+            out.print(command.spec().help());
+            return 0;
+        }
         try {
-            return command.run(Arrays.copyOfRange(args, 1, args.length), out, err);
+            return command.run(rest, out, err);
         } catch (IllegalArgumentException e) {
             err.println("vmm4j " + args[0] + ": " + e.getMessage());
             return 2;
         } catch (VmmException e) {
             err.println("vmm4j " + args[0] + ": " + e.getMessage());
+            return 1;
+        } catch (UncheckedIOException e) {
+            err.println("vmm4j " + args[0] + ": " + describe(e.getCause()));
+            return 1;
+        } catch (IOException e) {
+            err.println("vmm4j " + args[0] + ": " + describe(e));
             return 1;
         } catch (Exception e) {
             err.println("vmm4j " + args[0] + ": " + e);
@@ -72,9 +97,43 @@ public final class Cli {
         }
     }
 
+    /** The version in the jar's manifest (Implementation-Version, from the pom); "unknown" when run from classes. */
+    static String version() {
+        String version = Cli.class.getPackage().getImplementationVersion();
+        return version == null ? "unknown" : version;
+    }
+
+    /** What went wrong, as a user reads it: "no such file: X", not the exception's class name. */
+    static String describe(IOException e) {
+        if (e instanceof FileSystemException f && f.getFile() != null) {
+            String file = f.getFile() + (f.getOtherFile() == null ? "" : " -> " + f.getOtherFile());
+            return problem(f) + ": " + file;
+        }
+        return e.getMessage() == null ? "input/output error" : e.getMessage();
+    }
+
+    private static String problem(FileSystemException f) {
+        if (f instanceof NoSuchFileException) {
+            return "no such file";
+        }
+        if (f instanceof AccessDeniedException) {
+            return "permission denied";
+        }
+        if (f instanceof FileAlreadyExistsException) {
+            return "file exists";
+        }
+        if (f instanceof NotDirectoryException) {
+            return "not a directory";
+        }
+        if (f instanceof DirectoryNotEmptyException) {
+            return "directory not empty";
+        }
+        return f.getReason() == null ? "cannot use" : f.getReason();
+    }
+
     private static void usage(Map<String, Command> commands, PrintStream out) {
-        out.println("usage: vmm4j <command> [options]");
+        out.println("usage: vmm4j <command> [options]   (vmm4j <command> --help: its options; vmm4j --version)");
         out.println();
-        commands.forEach((name, c) -> out.printf("  %-10s %s%n", name, c.summary()));
+        commands.forEach((name, c) -> out.printf("  %-10s %s%n", name, c.spec().summary()));
     }
 }

@@ -6,13 +6,6 @@ import java.time.Duration;
 final class CliOptions {
     private CliOptions() {}
 
-    static String value(String[] args, int i, String option) {
-        if (i >= args.length) {
-            throw new IllegalArgumentException(option + " needs a value");
-        }
-        return args[i];
-    }
-
     static int integer(String s, String option) {
         try {
             return Integer.parseInt(s);

@@ -9,6 +9,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.function.Function;
 import org.vmm4j.VmmException;
+import org.vmm4j.examples.CommandSpec.Option;
 import org.vmm4j.guest.Guest;
 import org.vmm4j.guest.GuestFilter;
 import org.vmm4j.guest.GuestInfo;
@@ -22,10 +23,28 @@ import org.vmm4j.guest.UndefineOption;
  * guests (libvirt on Linux, bhyve on FreeBSD, vmd on OpenBSD) through {@link GuestManager}.
  */
 final class GuestsCommand implements Cli.Command {
-    static final String USAGE = "vmm4j guests [--uri U] list [--active|--inactive] | info NAME | start NAME"
-            + " | stop NAME [--force] [--timeout S] | reboot NAME | delete NAME [--storage] [--snapshots] [--nvram]"
-            + " | snapshot NAME create SNAP [--description D] [--disk-only] | snapshot NAME list"
-            + " | snapshot NAME revert|delete SNAP | events [--count N]";
+    static final CommandSpec SPEC = new CommandSpec(
+            "guests",
+            "list and control managed guests (libvirt, bhyve, vmd): list, info, start, stop, reboot, delete,"
+                    + " snapshot, events; --uri U (default: qemu:///system on Linux, bhyve:///system on FreeBSD)",
+            "[--uri U] list [--active|--inactive] | info NAME | start NAME"
+                    + " | stop NAME [--force] [--timeout S] | reboot NAME | delete NAME [--storage] [--snapshots] [--nvram]"
+                    + " | snapshot NAME create SNAP [--description D] [--disk-only] | snapshot NAME list"
+                    + " | snapshot NAME revert|delete SNAP | events [--count N]",
+            List.of(
+                    Option.value("--uri", "U", "the guest manager (default: the host's own)"),
+                    Option.flag("--active", "list: only running or paused guests"),
+                    Option.flag("--inactive", "list: only stopped guests"),
+                    Option.flag("--force", "stop: power off at once instead of shutting down"),
+                    Option.value(
+                            "--timeout", "S", "stop: seconds to wait for the shutdown before forcing it (default: 60)"),
+                    Option.flag("--storage", "delete: also delete the guest's disks"),
+                    Option.flag("--snapshots", "delete: also delete its snapshots"),
+                    Option.flag("--nvram", "delete: also delete its UEFI variables"),
+                    Option.value("--description", "D", "snapshot create: the snapshot's description"),
+                    Option.flag("--disk-only", "snapshot create: the disks only, not the memory"),
+                    Option.value("--count", "N", "events: stop after N events")),
+            "vmm4j guests stop web1 --timeout 30");
     private static final long DEFAULT_STOP_TIMEOUT_SECONDS = 60;
 
     private final Function<String, GuestManager> connect;
@@ -47,14 +66,13 @@ final class GuestsCommand implements Cli.Command {
     }
 
     @Override
-    public String summary() {
-        return "list and control managed guests (libvirt, bhyve, vmd): list, info, start, stop, reboot, delete,"
-                + " snapshot, events; --uri U (default: qemu:///system on Linux, bhyve:///system on FreeBSD)";
+    public CommandSpec spec() {
+        return SPEC;
     }
 
     @Override
     public int run(String[] args, PrintStream out, PrintStream err) throws InterruptedException {
-        Arguments a = new Arguments(args, USAGE);
+        Arguments a = new Arguments(args, SPEC);
         String uri = a.option("--uri").orElse(null);
         String action = a.positional("a guests command");
         // Checked before connecting, so a typo does not wait for a daemon.

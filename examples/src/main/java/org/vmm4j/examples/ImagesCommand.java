@@ -1,9 +1,9 @@
 package org.vmm4j.examples;
 
-import static org.vmm4j.examples.CliOptions.value;
-
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.List;
+import org.vmm4j.examples.CommandSpec.Option;
 import org.vmm4j.provision.GuestImage;
 import org.vmm4j.provision.ImageCatalog;
 import org.vmm4j.provision.ImageDownloader;
@@ -13,8 +13,17 @@ import org.vmm4j.provision.ImageDownloader;
  * [--hypervisor kvm] [--cache DIR]} downloads and verifies one image into the cache, with a progress bar.
  */
 final class ImagesCommand implements Cli.Command {
-    static final String USAGE =
-            "usage: vmm4j images list [--hypervisor K] | vmm4j images fetch ID [--hypervisor K] [--cache DIR]";
+    static final CommandSpec SPEC = new CommandSpec(
+            "images",
+            "guest image catalog: list [--hypervisor K] | fetch ID [--hypervisor K] [--cache DIR]",
+            "list [--hypervisor K] | fetch ID [--hypervisor K] [--cache DIR]",
+            List.of(
+                    Option.value(
+                            "--hypervisor",
+                            "K",
+                            "only images for K, one of " + ImageCatalog.HYPERVISORS + " (fetch: default kvm)"),
+                    Option.value("--cache", "DIR", "where fetch stores images (default: ~/.cache/vmm4j/images)")),
+            "vmm4j images fetch debian-12 --hypervisor kvm");
 
     private final ImageCatalog catalog;
 
@@ -28,47 +37,29 @@ final class ImagesCommand implements Cli.Command {
     }
 
     @Override
-    public String summary() {
-        return "guest image catalog: list [--hypervisor K] | fetch ID [--hypervisor K] [--cache DIR]";
+    public CommandSpec spec() {
+        return SPEC;
     }
 
     @Override
     public int run(String[] args, PrintStream out, PrintStream err) {
-        if (args.length == 0) {
-            throw new IllegalArgumentException(USAGE);
-        }
-        String hypervisor = null;
-        String id = null;
-        Path cache = ProvisionCommand.defaultCache();
-        for (int i = 1; i < args.length; i++) {
-            String a = args[i];
-            switch (a) {
-                case "--hypervisor" -> hypervisor = value(args, ++i, a);
-                case "--cache" -> cache = ProvisionCommand.path(value(args, ++i, a));
-                default -> {
-                    if (a.startsWith("-") || id != null) {
-                        throw new IllegalArgumentException("unexpected argument " + a + "\n" + USAGE);
-                    }
-                    id = a;
-                }
-            }
-        }
+        Arguments a = new Arguments(args, SPEC);
+        String hypervisor = a.option("--hypervisor").orElse(null);
+        Path cache = a.option("--cache").map(ProvisionCommand::path).orElse(ProvisionCommand.defaultCache());
+        String action = a.positional("list or fetch");
         if (hypervisor != null && !ImageCatalog.HYPERVISORS.contains(hypervisor)) {
             throw new IllegalArgumentException("--hypervisor must be one of " + ImageCatalog.HYPERVISORS);
         }
         ImageCatalog images = catalog == null ? ImageCatalog.builtIn() : catalog;
-        switch (args[0]) {
+        switch (action) {
             case "list" -> {
-                if (id != null) {
-                    throw new IllegalArgumentException("list takes no image id\n" + USAGE);
-                }
+                a.end();
                 list(images, hypervisor, out);
                 return 0;
             }
             case "fetch" -> {
-                if (id == null) {
-                    throw new IllegalArgumentException("fetch needs an image id (see vmm4j images list)\n" + USAGE);
-                }
+                String id = a.positional("the ID of the image to fetch (vmm4j images list shows them)");
+                a.end();
                 String kind = hypervisor == null ? "kvm" : hypervisor;
                 String wanted = id;
                 GuestImage image = images.find(kind, id)
@@ -88,7 +79,7 @@ final class ImagesCommand implements Cli.Command {
                 out.println(file);
                 return 0;
             }
-            default -> throw new IllegalArgumentException("unknown images command '" + args[0] + "'\n" + USAGE);
+            default -> throw a.error("unknown images command '" + action + "'");
         }
     }
 

@@ -1,28 +1,32 @@
 package org.vmm4j.examples;
 
 import java.io.PrintStream;
+import java.util.List;
 import org.vmm4j.HostCapabilities;
 import org.vmm4j.Hypervisor;
 import org.vmm4j.HypervisorInfo;
+import org.vmm4j.examples.CommandSpec.Option;
 
 /** {@code vmm4j info [--json]}: what the host offers, as a table or JSON. */
 final class InfoCommand implements Cli.Command {
 
+    static final CommandSpec SPEC = new CommandSpec(
+            "info",
+            "show what this host offers (KVM, libvirt, QEMU, bhyve, vmm); --json for JSON",
+            "[--json]",
+            List.of(Option.flag("--json", "print JSON instead of a table")),
+            "vmm4j info --json");
+
     @Override
-    public String summary() {
-        return "show what this host offers (KVM, libvirt, QEMU, bhyve, vmm); --json for JSON";
+    public CommandSpec spec() {
+        return SPEC;
     }
 
     @Override
     public int run(String[] args, PrintStream out, PrintStream err) {
-        boolean json = false;
-        for (String a : args) {
-            if (a.equals("--json")) {
-                json = true;
-            } else {
-                throw new IllegalArgumentException("unknown option " + a + " (usage: vmm4j info [--json])");
-            }
-        }
+        Arguments a = new Arguments(args, SPEC);
+        boolean json = a.flag("--json");
+        a.end();
         HostCapabilities caps = Hypervisor.probe();
         if (json) {
             out.println(caps.toJson());

@@ -3,7 +3,6 @@ package org.vmm4j.examples;
 import static org.vmm4j.examples.CliOptions.integer;
 import static org.vmm4j.examples.CliOptions.seconds;
 import static org.vmm4j.examples.CliOptions.size;
-import static org.vmm4j.examples.CliOptions.value;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -14,6 +13,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import org.vmm4j.examples.CommandSpec.Option;
 import org.vmm4j.guest.GuestManager;
 import org.vmm4j.provision.ExpectedDigest;
 import org.vmm4j.provision.GuestProvisioner;
@@ -34,18 +34,43 @@ import org.vmm4j.provision.ProvisionStep;
  * without {@code --hypervisor} it takes the images of the host's hypervisor ({@link #defaultHypervisor}).
  */
 final class ProvisionCommand implements Cli.Command {
-    static final String USAGE =
-            "usage: vmm4j provision --name NAME (--distro ID | --image FILE | --image URL --sha256 HEX)"
+    static final CommandSpec SPEC = new CommandSpec(
+            "provision",
+            "create a guest from a cloud image: --name N --distro ID [--mem 2G --cpus 2 --disk 20G --user U --ssh-key PUB --run CMD]",
+            "--name NAME (--distro ID | --image FILE | --image URL --sha256 HEX)"
                     + " [--mem 2G] [--cpus N] [--disk 20G] [--user U] [--ssh-key PUB] [--identity KEY] [--password-file F]"
                     + " [--run CMD]... [--network N | --bridge BR] [--uri URI] [--dir DIR] [--cache DIR] [--hypervisor K]"
-                    + " [--no-wait] [--ip-timeout S] [--ssh-timeout S]";
+                    + " [--no-wait] [--ip-timeout S] [--ssh-timeout S]",
+            List.of(
+                    Option.value("--name", "NAME", "the new guest's name (required)"),
+                    Option.value("--distro", "ID", "an image of the catalog (see vmm4j images list)"),
+                    Option.value("--image", "FILE|URL", "a cloud image file, or a URL with --sha256"),
+                    Option.value("--sha256", "HEX", "the digest a downloaded --image URL must have"),
+                    Option.value("--mem", "SIZE", "guest memory, e.g. 2G"),
+                    Option.value("--cpus", "N", "number of vCPUs"),
+                    Option.value("--disk", "SIZE", "the guest disk's size, e.g. 20G"),
+                    Option.value("--user", "U", "the user cloud-init creates"),
+                    Option.value("--ssh-key", "PUB", "the public key the user may log in with"),
+                    Option.value("--identity", "KEY", "the private key to reach the guest (default: PUB without .pub)"),
+                    Option.value("--password-file", "F", "the user's password, the first line of F"),
+                    Option.value("--run", "CMD", "a command to run in the guest once it is up (repeatable)"),
+                    Option.value("--network", "N", "the libvirt network to attach to"),
+                    Option.value("--bridge", "BR", "the host bridge to attach to (instead of --network)"),
+                    Option.value("--uri", "URI", "the guest manager (default: the host's own)"),
+                    Option.value("--dir", "DIR", "where the guest's disk and seed image go"),
+                    Option.value("--cache", "DIR", "where images are cached (default: ~/.cache/vmm4j/images)"),
+                    Option.value("--hypervisor", "K", "whose images to use (default: the host's hypervisor)"),
+                    Option.flag("--no-wait", "return once the guest is started, without waiting for SSH"),
+                    Option.value("--ip-timeout", "S", "seconds to wait for the guest's address"),
+                    Option.value("--ssh-timeout", "S", "seconds to wait for SSH")),
+            "vmm4j provision --name web1 --distro ubuntu-24.04 --mem 2G --ssh-key ~/.ssh/id_ed25519.pub");
 
     /** The parsed command line: what to create, and where ({@code uri} null: the backend's default). */
     record Options(ProvisionRequest request, String uri, Path cache) {}
 
     @Override
-    public String summary() {
-        return "create a guest from a cloud image: --name N --distro ID [--mem 2G --cpus 2 --disk 20G --user U --ssh-key PUB --run CMD]";
+    public CommandSpec spec() {
+        return SPEC;
     }
 
     @Override
@@ -67,50 +92,39 @@ final class ProvisionCommand implements Cli.Command {
     }
 
     static Options parse(String[] args) {
-        String name = null;
-        String distro = null;
-        String image = null;
-        String sha256 = null;
-        String uri = null;
-        Path cache = defaultCache();
-        Path publicKey = null;
-        Path identity = null;
-        Path passwordFile = null;
-        ProvisionRequest.Builder b =
-                ProvisionRequest.builder(null).hypervisor(defaultHypervisor(System.getProperty("os.name")));
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            switch (a) {
-                case "--name" -> name = value(args, ++i, a);
-                case "--distro" -> distro = value(args, ++i, a);
-                case "--image" -> image = value(args, ++i, a);
-                case "--sha256" -> sha256 = value(args, ++i, a);
-                case "--hypervisor" -> b.hypervisor(value(args, ++i, a));
-                case "--mem" -> b.memoryBytes(size(value(args, ++i, a), a));
-                case "--cpus" -> b.vcpus(integer(value(args, ++i, a), a));
-                case "--disk" -> b.diskBytes(size(value(args, ++i, a), a));
-                case "--user" -> b.user(value(args, ++i, a));
-                case "--ssh-key" -> publicKey = path(value(args, ++i, a));
-                case "--identity" -> identity = path(value(args, ++i, a));
-                case "--password-file" -> passwordFile = path(value(args, ++i, a));
-                case "--run" -> b.command(value(args, ++i, a));
-                case "--network" -> b.network(value(args, ++i, a));
-                case "--bridge" -> b.bridge(value(args, ++i, a));
-                case "--uri" -> uri = value(args, ++i, a);
-                case "--dir" -> b.workDirectory(path(value(args, ++i, a)));
-                case "--cache" -> cache = path(value(args, ++i, a));
-                case "--no-wait" -> b.stopAfter(ProvisionStep.START_GUEST);
-                case "--ip-timeout" -> b.addressTimeout(seconds(value(args, ++i, a), a));
-                case "--ssh-timeout" -> b.sshTimeout(seconds(value(args, ++i, a), a));
-                default -> throw new IllegalArgumentException("unknown option " + a + "\n" + USAGE);
-            }
+        Arguments a = new Arguments(args, SPEC);
+        String name = a.option("--name").orElse(null);
+        String distro = a.option("--distro").orElse(null);
+        String image = a.option("--image").orElse(null);
+        String sha256 = a.option("--sha256").orElse(null);
+        String uri = a.option("--uri").orElse(null);
+        Path cache = a.option("--cache").map(ProvisionCommand::path).orElse(defaultCache());
+        Path publicKey = a.option("--ssh-key").map(ProvisionCommand::path).orElse(null);
+        Path identity = a.option("--identity").map(ProvisionCommand::path).orElse(null);
+        Path passwordFile =
+                a.option("--password-file").map(ProvisionCommand::path).orElse(null);
+        ProvisionRequest.Builder b = ProvisionRequest.builder(null)
+                .hypervisor(a.option("--hypervisor").orElse(defaultHypervisor(System.getProperty("os.name"))));
+        a.option("--mem").ifPresent(v -> b.memoryBytes(size(v, "--mem")));
+        a.option("--cpus").ifPresent(v -> b.vcpus(integer(v, "--cpus")));
+        a.option("--disk").ifPresent(v -> b.diskBytes(size(v, "--disk")));
+        a.option("--user").ifPresent(b::user);
+        a.options("--run").forEach(b::command);
+        a.option("--network").ifPresent(b::network);
+        a.option("--bridge").ifPresent(b::bridge);
+        a.option("--dir").map(ProvisionCommand::path).ifPresent(b::workDirectory);
+        if (a.flag("--no-wait")) {
+            b.stopAfter(ProvisionStep.START_GUEST);
         }
+        a.option("--ip-timeout").ifPresent(v -> b.addressTimeout(seconds(v, "--ip-timeout")));
+        a.option("--ssh-timeout").ifPresent(v -> b.sshTimeout(seconds(v, "--ssh-timeout")));
+        a.end();
         if (name == null) {
-            throw new IllegalArgumentException("--name is required\n" + USAGE);
+            throw a.error("--name is required");
         }
         ProvisionRequest.Builder request = b.name(name);
         if ((distro == null) == (image == null)) {
-            throw new IllegalArgumentException("give exactly one of --distro and --image\n" + USAGE);
+            throw a.error("give exactly one of --distro and --image");
         }
         if (distro != null) {
             request.catalogImage(distro);

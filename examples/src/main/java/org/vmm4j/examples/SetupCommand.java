@@ -1,12 +1,12 @@
 package org.vmm4j.examples;
 
-import static org.vmm4j.examples.CliOptions.value;
-
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
+import org.vmm4j.examples.CommandSpec.Option;
 import org.vmm4j.linux.host.CpuVendor;
 import org.vmm4j.linux.host.LinuxFamily;
 import org.vmm4j.linux.host.LinuxHostSetup;
@@ -17,33 +17,33 @@ import org.vmm4j.linux.host.LinuxHostSetup;
  * review. Nothing is run; applying is left to {@code HostPlan.apply} in an application.
  */
 final class SetupCommand implements Cli.Command {
-    static final String USAGE =
-            "usage: vmm4j setup --plan [--family debian|fedora|alpine|suse] [--user NAME] [--os-release FILE]";
+    static final CommandSpec SPEC = new CommandSpec(
+            "setup",
+            "print the Linux host setup plan (KVM, libvirt, network) for review: --plan [--family F] [--user U]",
+            "--plan [--family debian|fedora|alpine|suse] [--user NAME] [--os-release FILE]",
+            List.of(
+                    Option.flag("--plan", "print the plan (required: nothing is run)"),
+                    Option.value("--family", "F", "debian, fedora, alpine or suse (default: read from --os-release)"),
+                    Option.value("--user", "NAME", "the user to give access to KVM and libvirt"),
+                    Option.value("--os-release", "FILE", "where to read the distribution (default: /etc/os-release)")),
+            "vmm4j setup --plan --user alice");
 
     @Override
-    public String summary() {
-        return "print the Linux host setup plan (KVM, libvirt, network) for review: --plan [--family F] [--user U]";
+    public CommandSpec spec() {
+        return SPEC;
     }
 
     @Override
     public int run(String[] args, PrintStream out, PrintStream err) throws IOException {
-        boolean plan = false;
-        LinuxFamily family = null;
-        String user = null;
-        Path osRelease = Path.of("/etc/os-release");
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            switch (a) {
-                case "--plan" -> plan = true;
-                case "--family" -> family = family(value(args, ++i, a));
-                case "--user" -> user = value(args, ++i, a);
-                case "--os-release" -> osRelease = Path.of(value(args, ++i, a));
-                default -> throw new IllegalArgumentException("unknown option " + a + "\n" + USAGE);
-            }
-        }
+        Arguments a = new Arguments(args, SPEC);
+        boolean plan = a.flag("--plan");
+        LinuxFamily family = a.option("--family").map(SetupCommand::family).orElse(null);
+        String user = a.option("--user").orElse(null);
+        Path osRelease = Path.of(a.option("--os-release").orElse("/etc/os-release"));
+        a.end();
         if (!plan) {
-            throw new IllegalArgumentException("only --plan is supported: review the plan, then apply it from your "
-                    + "application or run its commands\n" + USAGE);
+            throw a.error("only --plan is supported: review the plan, then apply it from your "
+                    + "application or run its commands");
         }
         if (family == null) {
             if (!Files.isReadable(osRelease)) {

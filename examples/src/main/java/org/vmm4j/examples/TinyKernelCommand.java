@@ -4,7 +4,9 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.vmm4j.boot.MinimalKernel;
+import org.vmm4j.examples.CommandSpec.Option;
 
 /**
  * {@code vmm4j tiny-kernel OUT}: writes {@link MinimalKernel}'s bzImage (a few hundred bytes that print
@@ -21,22 +23,28 @@ import org.vmm4j.boot.MinimalKernel;
  */
 final class TinyKernelCommand implements Cli.Command {
 
+    static final CommandSpec SPEC = new CommandSpec(
+            "tiny-kernel",
+            "write a few-hundred-byte bzImage that prints BOOTED and resets: [--hold] OUT",
+            "[--hold] OUT",
+            List.of(Option.flag("--hold", "print BOOTED, then halt for ever instead of ending the machine")),
+            "vmm4j tiny-kernel /tmp/tiny.bzImage");
+
     @Override
-    public String summary() {
-        return "write a few-hundred-byte bzImage that prints BOOTED and resets: [--hold] OUT";
+    public CommandSpec spec() {
+        return SPEC;
     }
 
     @Override
     public int run(String[] args, PrintStream out, PrintStream err) throws Exception {
-        boolean hold = args.length == 2 && args[0].equals("--hold");
-        if (args.length != 1 && !hold) {
-            throw new IllegalArgumentException("usage: vmm4j tiny-kernel [--hold] OUT");
-        }
+        Arguments a = new Arguments(args, SPEC);
+        boolean hold = a.flag("--hold");
+        String file = a.positional("OUT, the file to write");
+        a.end();
         byte[] image = withRealModePath(MinimalKernel.bzImage());
         if (hold) {
             hold(image);
         }
-        String file = args[args.length - 1];
         Files.write(Path.of(file), image);
         err.println("wrote " + image.length + " bytes to " + file);
         return 0;

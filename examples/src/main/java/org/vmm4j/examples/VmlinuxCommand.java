@@ -4,26 +4,30 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
 import org.vmm4j.boot.VmlinuxExtractor;
 
 /** {@code vmm4j vmlinux BZIMAGE OUT}: extracts the ELF vmlinux from a bzImage (the kernel's extract-vmlinux, in Java). */
 final class VmlinuxCommand implements Cli.Command {
 
+    static final CommandSpec SPEC = new CommandSpec(
+            "vmlinux",
+            "extract the ELF vmlinux from a bzImage: vmlinux BZIMAGE OUT",
+            "BZIMAGE OUT",
+            List.of(),
+            "vmm4j vmlinux /boot/vmlinuz /tmp/vmlinux");
+
     @Override
-    public String summary() {
-        return "extract the ELF vmlinux from a bzImage: vmlinux BZIMAGE OUT";
+    public CommandSpec spec() {
+        return SPEC;
     }
 
     @Override
     public int run(String[] args, PrintStream out, PrintStream err) throws Exception {
-        if (args.length != 2) {
-            throw new IllegalArgumentException("usage: vmm4j vmlinux BZIMAGE OUT");
-        }
-        Path in = Path.of(args[0]);
-        Path target = Path.of(args[1]);
-        if (!Files.isReadable(in)) {
-            throw new IllegalArgumentException("cannot read " + in);
-        }
+        Arguments a = new Arguments(args, SPEC);
+        Path in = Path.of(a.positional("BZIMAGE, the kernel to read"));
+        Path target = Path.of(a.positional("OUT, the file to write"));
+        a.end();
         byte[] vmlinux = VmlinuxExtractor.extract(Files.readAllBytes(in));
         Files.write(target, vmlinux, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         out.println(target + ": " + vmlinux.length + " bytes");

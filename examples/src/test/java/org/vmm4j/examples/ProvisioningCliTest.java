@@ -243,7 +243,7 @@ class ProvisioningCliTest {
         assertEquals(2, run("images", "fetch", "no-such-os"));
         assertTrue(err().contains("no image 'no-such-os' for kvm"), err());
         assertEquals(2, run("images", "fetch"));
-        assertTrue(err().contains("fetch needs an image id"), err());
+        assertTrue(err().contains("missing the ID of the image to fetch"), err());
         assertEquals(2, run("images", "burn"));
         assertTrue(err().contains("unknown images command 'burn'"), err());
         assertEquals(2, run("images", "list", "--hypervisor", "xen"));
