@@ -482,8 +482,11 @@ public final class Machine implements AutoCloseable {
             if (kernelPath == null && kernelImage == null) {
                 throw new BootException("no kernel given");
             }
-            if (vcpus < 1 || vcpus > Layout.MAX_VCPUS) {
-                throw new BootException("a machine has 1 to " + Layout.MAX_VCPUS
+            if (vcpus < 1) {
+                throw new BootException("a machine needs at least one vCPU, not " + vcpus);
+            }
+            if (vcpus > Layout.MAX_VCPUS) {
+                throw new BootException("a machine has at most " + Layout.MAX_VCPUS
                         + " vCPUs (the limit of the MP table that describes them), not " + vcpus);
             }
             if (memorySize < 16L << 20 || (memorySize & (Layout.PAGE_SIZE - 1)) != 0) {

@@ -40,8 +40,15 @@ class MachineBuilderTest {
     void moreVcpusThanTheMpTableDescribesAreRefusedBeforeTheKernelIsRead() {
         Machine.Builder b = builder().vcpus(Layout.MAX_VCPUS + 1);
         BootException e = assertThrows(BootException.class, b::build);
-        assertTrue(e.getMessage().contains("1 to 254 vCPUs"), e.getMessage());
+        assertTrue(e.getMessage().contains("at most 254 vCPUs"), e.getMessage());
         assertTrue(e.getMessage().contains("not 255"), e.getMessage());
+    }
+
+    @Test
+    void noVcpusIsRefused() {
+        Machine.Builder b = builder().vcpus(0);
+        BootException e = assertThrows(BootException.class, b::build);
+        assertTrue(e.getMessage().contains("at least one vCPU"), e.getMessage());
     }
 
     @Test
