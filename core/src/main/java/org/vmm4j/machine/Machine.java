@@ -84,6 +84,10 @@ public final class Machine implements AutoCloseable {
         try {
             created = hypervisor.createVm();
             this.vm = created;
+            if (b.vcpus > vm.maxVcpus()) {
+                throw new BootException(
+                        "this " + vm.kind() + " VM takes at most " + vm.maxVcpus() + " vCPUs, not " + b.vcpus);
+            }
             this.platform = vm.x86();
             this.irqchip = b.irqchip;
             platform.prepare(irqchip);

@@ -5,12 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.UncheckedIOException;
+import java.lang.reflect.Proxy;
 import java.nio.file.Path;
 import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.vmm4j.Hypervisor;
+import org.vmm4j.VirtualMachine;
 import org.vmm4j.boot.BootException;
 import org.vmm4j.boot.Layout;
+import org.vmm4j.boot.LinuxKernel;
+import org.vmm4j.boot.MinimalKernel;
 
 /** What {@link Machine.Builder} refuses before it loads a kernel or opens a hypervisor. */
 class MachineBuilderTest {
@@ -104,5 +109,39 @@ class MachineBuilderTest {
         UncheckedIOException e =
                 assertThrows(UncheckedIOException.class, () -> builder().initrd(initrd));
         assertEquals("cannot read initrd " + initrd + ": no such file", e.getMessage());
+    }
+
+    @Test
+    void moreVcpusThanTheHypervisorTakesAreABootExceptionAndTheVmIsClosed() {
+        boolean[] closed = new boolean[1];
+        VirtualMachine vm = (VirtualMachine) Proxy.newProxyInstance(
+                VirtualMachine.class.getClassLoader(), new Class<?>[] {VirtualMachine.class}, (p, m, a) -> {
+                    switch (m.getName()) {
+                        case "maxVcpus":
+                            return 2;
+                        case "kind":
+                            return "fake";
+                        case "close":
+                            closed[0] = true;
+                            return null;
+                        default:
+                            throw new UnsupportedOperationException(m.getName());
+                    }
+                });
+        Hypervisor hypervisor = (Hypervisor) Proxy.newProxyInstance(
+                Hypervisor.class.getClassLoader(), new Class<?>[] {Hypervisor.class}, (p, m, a) -> {
+                    if (m.getName().equals("createVm")) {
+                        return vm;
+                    }
+                    throw new UnsupportedOperationException(m.getName());
+                });
+        Machine.Builder b = Machine.builder()
+                .kernel(LinuxKernel.of(MinimalKernel.bzImage(), null, null))
+                .hostMemory(OptionalLong.empty())
+                .hypervisor(hypervisor)
+                .vcpus(3);
+        BootException e = assertThrows(BootException.class, b::build);
+        assertEquals("this fake VM takes at most 2 vCPUs, not 3", e.getMessage());
+        assertTrue(closed[0], "the VM was not closed");
     }
 }
