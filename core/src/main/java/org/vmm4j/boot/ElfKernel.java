@@ -64,8 +64,14 @@ public final class ElfKernel {
         long phoff = b.getLong(32);
         int phentsize = b.getShort(54) & 0xffff;
         int phnum = b.getShort(56) & 0xffff;
-        if (phentsize < 56 || phoff < 0 || phoff + (long) phentsize * phnum > image.length) {
-            throw new BootException("ELF program headers lie outside the image (truncated kernel?)");
+        if (phentsize < 56) {
+            throw new BootException("ELF program header entries are " + phentsize + " bytes; ELF64 needs at least 56");
+        }
+        long headersSize = (long) phentsize * phnum;
+        if (phoff < 0 || phoff > image.length - headersSize) {
+            throw new BootException("ELF program headers (" + phnum + " of " + phentsize + " bytes at offset 0x"
+                    + Long.toHexString(phoff) + ") lie outside the image of "
+                    + image.length + " bytes (truncated kernel?)");
         }
         List<Segment> segments = new ArrayList<>();
         OptionalLong pvh = OptionalLong.empty();
@@ -79,10 +85,13 @@ public final class ElfKernel {
             if (type != PT_LOAD && type != PT_NOTE) {
                 continue;
             }
-            if (offset < 0 || filesz < 0 || offset + filesz > image.length || (filesz > memsz && type == PT_LOAD)) {
-                throw new BootException("ELF segment " + i + " lies outside the image (truncated kernel?)");
+            if (offset < 0 || filesz < 0 || offset > image.length || filesz > image.length - offset) {
+                throw new BootException("ELF segment " + i + " (0x" + Long.toHexString(filesz) + " bytes at offset 0x"
+                        + Long.toHexString(offset) + ") lies outside the image of " + image.length
+                        + " bytes (truncated kernel?)");
             }
             if (type == PT_LOAD) {
+                checkLoadSegment(i, paddr, filesz, memsz);
                 if (memsz > 0) {
                     segments.add(new Segment(paddr, offset, filesz, memsz));
                 }
@@ -94,6 +103,20 @@ public final class ElfKernel {
             throw new BootException("ELF kernel has no loadable (PT_LOAD) segment");
         }
         return new ElfKernel(image, List.copyOf(segments), pvh, b.getLong(24));
+    }
+
+    /** A PT_LOAD segment must fit its file part in its memory part and lie below 2^63 bytes. */
+    private static void checkLoadSegment(int i, long paddr, long filesz, long memsz) {
+        if (filesz > memsz || memsz < 0) {
+            throw new BootException("ELF segment " + i + " is malformed: its file size (p_filesz 0x"
+                    + Long.toHexString(filesz) + ") exceeds its memory size (p_memsz 0x" + Long.toHexString(memsz)
+                    + ")");
+        }
+        if (paddr < 0 || memsz > Long.MAX_VALUE - paddr) {
+            throw new BootException("ELF segment " + i + " is to be loaded at physical address 0x"
+                    + Long.toHexString(paddr) + " (0x" + Long.toHexString(memsz)
+                    + " bytes), beyond any guest-physical address (a virtual address in p_paddr?)");
+        }
     }
 
     private static OptionalLong findPvhEntry(ByteBuffer b, int start, int length) {

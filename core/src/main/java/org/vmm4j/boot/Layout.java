@@ -57,6 +57,14 @@ public final class Layout {
     public static final long LAPIC_ADDRESS = 0xfee0_0000L;
 
     public static final long IOAPIC_ADDRESS = 0xfec0_0000L;
+    /**
+     * The most guest RAM a machine can have: 4 TiB. KVM caps one memory slot at 2^31 - 1 pages (just
+     * under 8 TiB) and answers EINVAL beyond; vmm4j maps the RAM above 4 GiB as one slot, and keeps a
+     * power of two below KVM's cap.
+     */
+    public static final long MAX_MEMORY_SIZE = 1L << 42;
+    /** The most vCPUs a machine can have: the limit of the MP table that describes them ({@code MpTable.MAX_VCPUS}). */
+    public static final int MAX_VCPUS = MpTable.MAX_VCPUS;
     /** Page size used for alignment of the initrd. */
     public static final long PAGE_SIZE = 0x1000;
 
@@ -71,13 +79,13 @@ public final class Layout {
      * The RAM ranges for {@code memorySize} bytes of guest RAM: from 0 up to the MMIO hole, and the
      * rest (if any) from 4 GiB. The machine maps these; the e820 map describes them.
      *
-     * @throws IllegalArgumentException if the size is not a positive multiple of the page size or
-     *         is below 2 MiB
+     * @throws IllegalArgumentException if the size is not a positive multiple of the page size, is
+     *         below 2 MiB or above {@link #MAX_MEMORY_SIZE}
      */
     public static List<RamRange> ramRanges(long memorySize) {
-        if (memorySize < 2 * 1024 * 1024 || memorySize % PAGE_SIZE != 0) {
-            throw new IllegalArgumentException(
-                    "guest memory size must be a multiple of 4 KiB and at least 2 MiB: " + memorySize);
+        if (memorySize < 2 * 1024 * 1024 || memorySize % PAGE_SIZE != 0 || memorySize > MAX_MEMORY_SIZE) {
+            throw new IllegalArgumentException("guest memory size must be a multiple of 4 KiB from 2 MiB to "
+                    + (MAX_MEMORY_SIZE >> 30) + " GiB: " + memorySize);
         }
         List<RamRange> ranges = new ArrayList<>(2);
         long low = Math.min(memorySize, MMIO_HOLE_ADDRESS);

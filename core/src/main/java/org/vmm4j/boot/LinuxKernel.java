@@ -1,13 +1,12 @@
 package org.vmm4j.boot;
 
-import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vmm4j.GuestMemory;
+import org.vmm4j.internal.FileReads;
 
 /**
  * A Linux kernel ready to be placed in guest memory, with the entry it will be started through:
@@ -49,15 +48,11 @@ public final class LinuxKernel {
      * @param cache where extracted vmlinux images are kept, or {@code null} for no cache
      * @throws BootException if the file is neither a bzImage nor an ELF kernel, or cannot be
      *         booted through {@code entry}
-     * @throws UncheckedIOException if the file cannot be read
+     * @throws UncheckedIOException if the file cannot be read; the message says why ("no such file",
+     *         "permission denied", "it is a directory", ...)
      */
     public static LinuxKernel load(Path kernel, EntryKind entry, VmlinuxCache cache) {
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(kernel);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read kernel " + kernel + ": " + e.getMessage(), e);
-        }
+        byte[] bytes = FileReads.readAll(kernel, "kernel");
         try {
             return of(bytes, entry, cache);
         } catch (BootException e) {

@@ -27,6 +27,13 @@ public record GuestSpec(
     /** Longest guest name accepted by every backend (bhyve's VM_MAX_NAMELEN is the tightest). */
     public static final int MAX_NAME_LENGTH = 31;
 
+    /**
+     * Most vCPUs a spec may ask for: 4096, KVM's largest KVM_MAX_VCPUS on x86 (kernels built with
+     * CONFIG_MAXSMP), so the most any backend accepts. Each backend may refuse fewer (bhyve's
+     * hw.vmm.maxcpu, vmd's one vCPU per VM) when the guest is defined.
+     */
+    public static final int MAX_VCPUS = 4096;
+
     public enum CpuMode {
         DEFAULT,
         HOST_MODEL,
@@ -38,8 +45,12 @@ public record GuestSpec(
         if (memoryBytes < 1 << 20) {
             throw new IllegalArgumentException("guest memory must be at least 1 MiB, got " + memoryBytes + " bytes");
         }
-        if (vcpus < 1) {
-            throw new IllegalArgumentException("a guest needs at least one vCPU, got " + vcpus);
+        if (memoryBytes % 1024 != 0) {
+            throw new IllegalArgumentException("guest memory must be a whole number of KiB (libvirt counts it in"
+                    + " KiB), got " + memoryBytes + " bytes");
+        }
+        if (vcpus < 1 || vcpus > MAX_VCPUS) {
+            throw new IllegalArgumentException("a guest has 1 to " + MAX_VCPUS + " vCPUs, got " + vcpus);
         }
         if (sockets < 1 || cores < 1 || threads < 1 || (long) sockets * cores * threads != vcpus) {
             throw new IllegalArgumentException("topology " + sockets + " sockets x " + cores + " cores x " + threads
@@ -98,7 +109,16 @@ public record GuestSpec(
             return this;
         }
 
+        /**
+         * Guest memory in MiB.
+         *
+         * @throws IllegalArgumentException if {@code mib} MiB is negative or does not fit in a long
+         */
         public Builder memoryMiB(long mib) {
+            if (mib < 0 || mib > Long.MAX_VALUE >> 20) {
+                throw new IllegalArgumentException(
+                        "guest memory of " + mib + " MiB is out of range: 0 to " + (Long.MAX_VALUE >> 20) + " MiB");
+            }
             memoryBytes = mib << 20;
             return this;
         }
@@ -112,11 +132,24 @@ public record GuestSpec(
             return this;
         }
 
+        /**
+         * {@code s} sockets of {@code c} cores of {@code t} threads.
+         *
+         * @throws IllegalArgumentException if the topology has more than {@link #MAX_VCPUS} vCPUs
+         */
         public Builder topology(int s, int c, int t) {
             sockets = s;
             cores = c;
             threads = t;
-            vcpus = s * c * t;
+            long product = (long) s * c;
+            if (Math.abs(product) <= MAX_VCPUS) {
+                product *= t;
+            }
+            if (Math.abs(product) > MAX_VCPUS) {
+                throw new IllegalArgumentException("topology " + s + " sockets x " + c + " cores x " + t
+                        + " threads exceeds the " + MAX_VCPUS + " vCPUs a guest may have");
+            }
+            vcpus = (int) product;
             return this;
         }
 

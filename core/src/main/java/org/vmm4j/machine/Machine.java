@@ -4,13 +4,13 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -28,6 +28,7 @@ import org.vmm4j.boot.EntryKind;
 import org.vmm4j.boot.Layout;
 import org.vmm4j.boot.LinuxKernel;
 import org.vmm4j.boot.VmlinuxCache;
+import org.vmm4j.internal.FileReads;
 import org.vmm4j.x86.Irqchip;
 import org.vmm4j.x86.X86Platform;
 
@@ -83,6 +84,10 @@ public final class Machine implements AutoCloseable {
         try {
             created = hypervisor.createVm();
             this.vm = created;
+            if (b.vcpus > vm.maxVcpus()) {
+                throw new BootException(
+                        "this " + vm.kind() + " VM takes at most " + vm.maxVcpus() + " vCPUs, not " + b.vcpus);
+            }
             this.platform = vm.x86();
             this.irqchip = b.irqchip;
             platform.prepare(irqchip);
@@ -356,6 +361,8 @@ public final class Machine implements AutoCloseable {
         private BootTimer.Listener bootListener;
         private Hypervisor hypervisor;
         private Irqchip irqchip = Irqchip.KERNEL;
+        private boolean allowOvercommit;
+        private OptionalLong hostMemory;
 
         private Builder() {}
 
@@ -384,12 +391,14 @@ public final class Machine implements AutoCloseable {
             return this;
         }
 
+        /**
+         * The initrd, read now.
+         *
+         * @throws UncheckedIOException if the file cannot be read; the message says why ("no such file",
+         *         "permission denied", "it is a directory", ...)
+         */
         public Builder initrd(Path path) {
-            try {
-                initrd = Files.readAllBytes(path);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read initrd " + path, e);
-            }
+            initrd = FileReads.readAll(path, "initrd");
             return this;
         }
 
@@ -403,8 +412,29 @@ public final class Machine implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Guest RAM in MiB.
+         *
+         * @throws IllegalArgumentException if {@code mib} MiB is negative or does not fit in a long
+         */
         public Builder memoryMiB(long mib) {
-            return memoryBytes(mib << 20);
+            return memoryBytes(mebibytes(mib));
+        }
+
+        /**
+         * Lets {@link #build()} give the guest more RAM than the host has. Without it, a machine whose
+         * RAM exceeds the host's physical memory is refused: the guest could not use it, and the page
+         * tables and bookkeeping for it alone cost the host memory.
+         */
+        public Builder allowMemoryOvercommit() {
+            allowOvercommit = true;
+            return this;
+        }
+
+        /** The host's physical memory as {@link #build()} sees it; tests set it, else it is read from the JDK. */
+        Builder hostMemory(OptionalLong bytes) {
+            hostMemory = Objects.requireNonNull(bytes, "bytes");
+            return this;
         }
 
         public Builder vcpus(int count) {
@@ -448,7 +478,9 @@ public final class Machine implements AutoCloseable {
         /**
          * Checks everything and sets the machine up; no vCPU runs until {@link Machine#start()}.
          *
-         * @throws BootException for a bad kernel, initrd, command line, memory size or vCPU count
+         * @throws BootException for a bad kernel, initrd, command line, memory size or vCPU count, and for
+         *         more memory than the host has unless {@link #allowMemoryOvercommit()} was called
+         * @throws UncheckedIOException if the kernel file cannot be read (the message says why)
          */
         public Machine build() {
             if (kernelPath == null && kernelImage == null) {
@@ -457,11 +489,35 @@ public final class Machine implements AutoCloseable {
             if (vcpus < 1) {
                 throw new BootException("a machine needs at least one vCPU, not " + vcpus);
             }
+            if (vcpus > Layout.MAX_VCPUS) {
+                throw new BootException("a machine has at most " + Layout.MAX_VCPUS
+                        + " vCPUs (the limit of the MP table that describes them), not " + vcpus);
+            }
             if (memorySize < 16L << 20 || (memorySize & (Layout.PAGE_SIZE - 1)) != 0) {
                 throw new BootException(
                         "memory must be a whole number of pages and at least 16 MiB, not " + memorySize + " bytes");
             }
+            if (memorySize > Layout.MAX_MEMORY_SIZE) {
+                throw new BootException("memory of " + (memorySize >> 20) + " MiB exceeds the "
+                        + (Layout.MAX_MEMORY_SIZE >> 20) + " MiB a machine can have");
+            }
+            if (!allowOvercommit) {
+                OptionalLong host = hostMemory != null ? hostMemory : HostMemory.physicalBytes();
+                if (host.isPresent() && memorySize > host.getAsLong()) {
+                    throw new BootException("memory of " + (memorySize >> 20) + " MiB exceeds the host's "
+                            + (host.getAsLong() >> 20) + " MiB of physical memory;"
+                            + " call allowMemoryOvercommit() to build the machine anyway");
+                }
+            }
             return new Machine(this);
+        }
+
+        private static long mebibytes(long mib) {
+            if (mib < 0 || mib > Long.MAX_VALUE >> 20) {
+                throw new IllegalArgumentException(
+                        "memory of " + mib + " MiB is out of range: 0 to " + (Long.MAX_VALUE >> 20) + " MiB");
+            }
+            return mib << 20;
         }
     }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
@@ -136,5 +137,18 @@ class LinuxKernelTest {
                 java.util.Arrays.toString(m.bytes(entry, 32)),
                 "the PVH entry code is in guest memory");
         assertTrue(s.initrdAddress() >= s.kernelEnd(), "initrd above the kernel");
+    }
+
+    @Test
+    void saysAMissingKernelFileDoesNotExist() {
+        Path missing = dir.resolve("no-such-vmlinuz");
+        UncheckedIOException e = assertThrows(UncheckedIOException.class, () -> LinuxKernel.load(missing, null, null));
+        assertEquals("cannot read kernel " + missing + ": no such file", e.getMessage());
+    }
+
+    @Test
+    void saysAKernelPathIsADirectory() {
+        UncheckedIOException e = assertThrows(UncheckedIOException.class, () -> LinuxKernel.load(dir, null, null));
+        assertEquals("cannot read kernel " + dir + ": it is a directory", e.getMessage());
     }
 }

@@ -1,0 +1,67 @@
+package org.vmm4j.guest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+class GuestSpecTest {
+
+    @Test
+    void memoryMiBThatOverflowsIsRefusedWithTheLimit() {
+        GuestSpec.Builder b = GuestSpec.builder("g");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> b.memoryMiB((1L << 44) + 64));
+        assertTrue(e.getMessage().contains(Long.toString((1L << 44) + 64)), e.getMessage());
+        assertTrue(e.getMessage().contains((Long.MAX_VALUE >> 20) + " MiB"), e.getMessage());
+    }
+
+    @Test
+    void negativeMemoryMiBIsRefused() {
+        assertThrows(
+                IllegalArgumentException.class, () -> GuestSpec.builder("g").memoryMiB(-1));
+    }
+
+    @Test
+    void memoryThatIsNotWholeKiBIsRefused() {
+        GuestSpec.Builder b = GuestSpec.builder("g").memoryBytes((64L << 20) + 512);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, b::build);
+        assertTrue(e.getMessage().contains("whole number of KiB"), e.getMessage());
+        assertTrue(e.getMessage().contains(Long.toString((64L << 20) + 512)), e.getMessage());
+    }
+
+    @Test
+    void wholeKiBMemoryIsKeptExactly() {
+        assertEquals(
+                (64L << 20) + 1024,
+                GuestSpec.builder("g").memoryBytes((64L << 20) + 1024).build().memoryBytes());
+    }
+
+    @Test
+    void tooManyVcpusAreRefusedWithTheLimit() {
+        GuestSpec.Builder b = GuestSpec.builder("g").vcpus(100_000);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, b::build);
+        assertTrue(e.getMessage().contains("100000"), e.getMessage());
+        assertTrue(e.getMessage().contains(Integer.toString(GuestSpec.MAX_VCPUS)), e.getMessage());
+    }
+
+    @Test
+    void theVcpuLimitItselfIsAccepted() {
+        assertEquals(
+                GuestSpec.MAX_VCPUS,
+                GuestSpec.builder("g").vcpus(GuestSpec.MAX_VCPUS).build().vcpus());
+    }
+
+    @Test
+    void aTopologyWhoseProductOverflowsIsRefused() {
+        GuestSpec.Builder b = GuestSpec.builder("g");
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> b.topology(65536, 65536, 65536));
+        assertTrue(e.getMessage().contains(Integer.toString(GuestSpec.MAX_VCPUS)), e.getMessage());
+    }
+
+    @Test
+    void aTopologyIsMultipliedOut() {
+        assertEquals(16, GuestSpec.builder("g").topology(2, 4, 2).build().vcpus());
+    }
+}

@@ -1,0 +1,147 @@
+package org.vmm4j.machine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.UncheckedIOException;
+import java.lang.reflect.Proxy;
+import java.nio.file.Path;
+import java.util.OptionalLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.vmm4j.Hypervisor;
+import org.vmm4j.VirtualMachine;
+import org.vmm4j.boot.BootException;
+import org.vmm4j.boot.Layout;
+import org.vmm4j.boot.LinuxKernel;
+import org.vmm4j.boot.MinimalKernel;
+
+/** What {@link Machine.Builder} refuses before it loads a kernel or opens a hypervisor. */
+class MachineBuilderTest {
+
+    @TempDir
+    Path dir;
+
+    /** A builder whose kernel file does not exist: a build that passes every check fails reading it. */
+    private Machine.Builder builder() {
+        return Machine.builder().kernel(dir.resolve("vmlinuz")).hostMemory(OptionalLong.of(8L << 30));
+    }
+
+    @Test
+    void memoryMiBThatOverflowsIsRefusedWithTheLimit() {
+        Machine.Builder b = builder();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> b.memoryMiB((1L << 44) + 64));
+        assertTrue(e.getMessage().contains(Long.toString((1L << 44) + 64)), e.getMessage());
+        assertTrue(e.getMessage().contains((Long.MAX_VALUE >> 20) + " MiB"), e.getMessage());
+    }
+
+    @Test
+    void negativeMemoryMiBIsRefused() {
+        assertThrows(IllegalArgumentException.class, () -> builder().memoryMiB(-16));
+    }
+
+    @Test
+    void moreVcpusThanTheMpTableDescribesAreRefusedBeforeTheKernelIsRead() {
+        Machine.Builder b = builder().vcpus(Layout.MAX_VCPUS + 1);
+        BootException e = assertThrows(BootException.class, b::build);
+        assertTrue(e.getMessage().contains("at most 254 vCPUs"), e.getMessage());
+        assertTrue(e.getMessage().contains("not 255"), e.getMessage());
+    }
+
+    @Test
+    void noVcpusIsRefused() {
+        Machine.Builder b = builder().vcpus(0);
+        BootException e = assertThrows(BootException.class, b::build);
+        assertTrue(e.getMessage().contains("at least one vCPU"), e.getMessage());
+    }
+
+    @Test
+    void memoryAboveTheMachineLimitIsABootException() {
+        Machine.Builder b = builder().allowMemoryOvercommit().memoryMiB(64L << 20); // 64 TiB: KVM says EINVAL
+        BootException e = assertThrows(BootException.class, b::build);
+        assertTrue(e.getMessage().contains((64L << 20) + " MiB"), e.getMessage());
+        assertTrue(e.getMessage().contains((Layout.MAX_MEMORY_SIZE >> 20) + " MiB"), e.getMessage());
+    }
+
+    @Test
+    void theLargestPageAlignedSizeIsABootException() {
+        Machine.Builder b = builder().allowMemoryOvercommit().memoryBytes(Long.MAX_VALUE & -Layout.PAGE_SIZE);
+        BootException e = assertThrows(BootException.class, b::build);
+        assertTrue(e.getMessage().contains("a machine can have"), e.getMessage());
+    }
+
+    @Test
+    void memoryBeyondTheHostsIsRefusedWithTheHostsMemory() {
+        Machine.Builder b = builder().hostMemory(OptionalLong.of(1L << 30)).memoryMiB(2048);
+        BootException e = assertThrows(BootException.class, b::build);
+        assertTrue(e.getMessage().contains("2048 MiB"), e.getMessage());
+        assertTrue(e.getMessage().contains("host's 1024 MiB"), e.getMessage());
+        assertTrue(e.getMessage().contains("allowMemoryOvercommit()"), e.getMessage());
+    }
+
+    @Test
+    void overcommitOptInPassesTheHostCheck() {
+        Path kernel = dir.resolve("vmlinuz");
+        Machine.Builder b =
+                builder().hostMemory(OptionalLong.of(1L << 30)).memoryMiB(2048).allowMemoryOvercommit();
+        UncheckedIOException e = assertThrows(UncheckedIOException.class, b::build);
+        assertEquals("cannot read kernel " + kernel + ": no such file", e.getMessage());
+    }
+
+    @Test
+    void withoutAKnownHostSizeOnlyTheMachineLimitApplies() {
+        Machine.Builder b = builder().hostMemory(OptionalLong.empty()).memoryMiB(2048);
+        UncheckedIOException e = assertThrows(UncheckedIOException.class, b::build);
+        assertTrue(e.getMessage().endsWith(": no such file"), e.getMessage());
+    }
+
+    @Test
+    void theJdkReportsTheHostsMemory() {
+        OptionalLong host = HostMemory.physicalBytes();
+        assertTrue(host.isPresent(), "jdk.management should be readable in the test runtime");
+        assertTrue(host.getAsLong() >= 16L << 20, Long.toString(host.getAsLong()));
+    }
+
+    @Test
+    void aMissingInitrdSaysSo() {
+        Path initrd = dir.resolve("initrd.img");
+        UncheckedIOException e =
+                assertThrows(UncheckedIOException.class, () -> builder().initrd(initrd));
+        assertEquals("cannot read initrd " + initrd + ": no such file", e.getMessage());
+    }
+
+    @Test
+    void moreVcpusThanTheHypervisorTakesAreABootExceptionAndTheVmIsClosed() {
+        boolean[] closed = new boolean[1];
+        VirtualMachine vm = (VirtualMachine) Proxy.newProxyInstance(
+                VirtualMachine.class.getClassLoader(), new Class<?>[] {VirtualMachine.class}, (p, m, a) -> {
+                    switch (m.getName()) {
+                        case "maxVcpus":
+                            return 2;
+                        case "kind":
+                            return "fake";
+                        case "close":
+                            closed[0] = true;
+                            return null;
+                        default:
+                            throw new UnsupportedOperationException(m.getName());
+                    }
+                });
+        Hypervisor hypervisor = (Hypervisor) Proxy.newProxyInstance(
+                Hypervisor.class.getClassLoader(), new Class<?>[] {Hypervisor.class}, (p, m, a) -> {
+                    if (m.getName().equals("createVm")) {
+                        return vm;
+                    }
+                    throw new UnsupportedOperationException(m.getName());
+                });
+        Machine.Builder b = Machine.builder()
+                .kernel(LinuxKernel.of(MinimalKernel.bzImage(), null, null))
+                .hostMemory(OptionalLong.empty())
+                .hypervisor(hypervisor)
+                .vcpus(3);
+        BootException e = assertThrows(BootException.class, b::build);
+        assertEquals("this fake VM takes at most 2 vCPUs, not 3", e.getMessage());
+        assertTrue(closed[0], "the VM was not closed");
+    }
+}
