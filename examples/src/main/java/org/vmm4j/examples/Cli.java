@@ -3,16 +3,12 @@ package org.vmm4j.examples;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.DirectoryNotEmptyException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.NotDirectoryException;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.vmm4j.VmmException;
+import org.vmm4j.internal.FileReads;
 
 /**
  * The {@code vmm4j} command: {@code vmm4j <command> [options]}. Each command is a small class; this
@@ -107,28 +103,9 @@ public final class Cli {
     static String describe(IOException e) {
         if (e instanceof FileSystemException f && f.getFile() != null) {
             String file = f.getFile() + (f.getOtherFile() == null ? "" : " -> " + f.getOtherFile());
-            return problem(f) + ": " + file;
+            return FileReads.reason(f) + ": " + file;
         }
         return e.getMessage() == null ? "input/output error" : e.getMessage();
-    }
-
-    private static String problem(FileSystemException f) {
-        if (f instanceof NoSuchFileException) {
-            return "no such file";
-        }
-        if (f instanceof AccessDeniedException) {
-            return "permission denied";
-        }
-        if (f instanceof FileAlreadyExistsException) {
-            return "file exists";
-        }
-        if (f instanceof NotDirectoryException) {
-            return "not a directory";
-        }
-        if (f instanceof DirectoryNotEmptyException) {
-            return "directory not empty";
-        }
-        return f.getReason() == null ? "cannot use" : f.getReason();
     }
 
     private static void usage(Map<String, Command> commands, PrintStream out) {
