@@ -15,6 +15,7 @@ import org.vmm4j.freebsd.internal.VmmDevice;
 import org.vmm4j.freebsd.internal.VmmStatistics;
 import org.vmm4j.internal.GuestMemoryMap;
 import org.vmm4j.internal.NativeGuestMemory;
+import org.vmm4j.internal.VcpuIds;
 import org.vmm4j.internal.nat.Errno;
 import org.vmm4j.internal.nat.NativeAccess;
 import org.vmm4j.internal.nat.NativeMemory;
@@ -140,9 +141,7 @@ public final class BhyveVm implements VirtualMachine {
     @Override
     public synchronized VirtualCpu createVcpu(int id) {
         ensureOpen();
-        if (id < 0 || id >= maxVcpus) {
-            throw new IllegalArgumentException("vCPU id " + id + " is outside 0.." + (maxVcpus - 1));
-        }
+        VcpuIds.checkRange(id, maxVcpus);
         if (vcpus[id] != null) {
             throw new IllegalArgumentException("vCPU " + id + " of " + name() + " exists");
         }

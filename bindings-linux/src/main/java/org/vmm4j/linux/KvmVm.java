@@ -16,6 +16,7 @@ import org.vmm4j.VirtualMachine;
 import org.vmm4j.VmmException;
 import org.vmm4j.internal.GuestMemoryMap;
 import org.vmm4j.internal.NativeGuestMemory;
+import org.vmm4j.internal.VcpuIds;
 import org.vmm4j.internal.nat.Errno;
 import org.vmm4j.internal.nat.Libc;
 import org.vmm4j.internal.nat.NativeMemory;
@@ -174,10 +175,7 @@ public final class KvmVm implements VirtualMachine {
     @Override
     public synchronized KvmVcpu createVcpu(int id) {
         checkOpen();
-        if (id < 0 || id >= maxVcpus) {
-            throw new IllegalArgumentException(
-                    "vCPU id " + id + " is out of range: this VM takes ids 0 to " + (maxVcpus - 1));
-        }
+        VcpuIds.checkRange(id, maxVcpus);
         if (vcpus[id] != null && !vcpus[id].isClosed()) {
             throw new IllegalArgumentException("vCPU " + id + " already exists");
         }

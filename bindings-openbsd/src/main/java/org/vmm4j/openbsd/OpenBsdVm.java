@@ -12,6 +12,7 @@ import org.vmm4j.VirtualCpu;
 import org.vmm4j.VirtualMachine;
 import org.vmm4j.internal.GuestMemoryMap;
 import org.vmm4j.internal.NativeGuestMemory;
+import org.vmm4j.internal.VcpuIds;
 import org.vmm4j.internal.nat.Errno;
 import org.vmm4j.internal.nat.NativeMemory;
 import org.vmm4j.openbsd.abi.CStruct;
@@ -106,9 +107,7 @@ public final class OpenBsdVm implements VirtualMachine {
     @Override
     public synchronized VirtualCpu createVcpu(int id) {
         checkOpen();
-        if (id < 0 || id >= maxVcpus()) {
-            throw new IllegalArgumentException("vCPU id " + id + " outside 0.." + (maxVcpus() - 1));
-        }
+        VcpuIds.checkRange(id, maxVcpus());
         if (vcpus.containsKey(id)) {
             throw new IllegalArgumentException("vCPU " + id + " already exists");
         }
