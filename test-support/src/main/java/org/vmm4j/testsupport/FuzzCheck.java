@@ -1,0 +1,146 @@
+package org.vmm4j.testsupport;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * What every fuzz target asserts about one input: the parser under test returns a result or throws
+ * one of its documented exception types with a message, within a time limit and an allocation
+ * bound. Any other exception type, an error ({@link OutOfMemoryError}, {@link StackOverflowError}),
+ * a blank message, a hang or a large allocation is a finding and fails the test.
+ *
+ * <p>The target runs on a worker thread so that a hang is reported after {@code timeLimit} instead of
+ * stopping the fuzzer; the allocation is the worker thread's, measured by the JVM
+ * ({@code com.sun.management.ThreadMXBean}), so it counts every byte the parser allocated.
+ */
+public final class FuzzCheck {
+    /** A parser run over one input. */
+    @FunctionalInterface
+    public interface Target {
+        void run() throws Exception;
+    }
+
+    private static final com.sun.management.ThreadMXBean THREADS =
+            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+
+    private static ExecutorService worker = newWorker();
+
+    private final Duration timeLimit;
+    private final long maxAllocatedBytes;
+    private final List<Class<? extends Exception>> documented;
+
+    private FuzzCheck(Duration timeLimit, long maxAllocatedBytes, List<Class<? extends Exception>> documented) {
+        this.timeLimit = timeLimit;
+        this.maxAllocatedBytes = maxAllocatedBytes;
+        this.documented = documented;
+    }
+
+    /**
+     * A check that accepts a normal return or one of {@code documented}, within {@code timeLimit} and
+     * {@code maxAllocatedBytes} per input.
+     */
+    public static FuzzCheck of(Duration timeLimit, long maxAllocatedBytes, Class<?>... documented) {
+        if (timeLimit.isNegative() || timeLimit.isZero() || maxAllocatedBytes <= 0 || documented.length == 0) {
+            throw new IllegalArgumentException("a fuzz check needs a positive time limit and allocation bound and"
+                    + " at least one documented exception type");
+        }
+        List<Class<? extends Exception>> types = new ArrayList<>();
+        for (Class<?> type : documented) {
+            if (!Exception.class.isAssignableFrom(type)) {
+                throw new IllegalArgumentException(type.getName() + " is not an Exception type");
+            }
+            types.add(type.asSubclass(Exception.class));
+        }
+        return new FuzzCheck(timeLimit, maxAllocatedBytes, List.copyOf(types));
+    }
+
+    /** The documented exception types. */
+    public List<Class<? extends Exception>> documented() {
+        return documented;
+    }
+
+    /**
+     * Runs {@code target} once and fails the calling test if the outcome is not a result or a documented
+     * exception with a message, if it takes longer than the time limit, or if it allocates more than the
+     * bound.
+     *
+     * @return the documented exception the target threw, or {@code null} when it returned normally
+     */
+    public Exception run(String input, Target target) {
+        Future<Outcome> future = worker().submit(() -> {
+            long threadId = Thread.currentThread().getId();
+            long before = THREADS.getThreadAllocatedBytes(threadId);
+            Throwable thrown = null;
+            try {
+                target.run();
+            } catch (Throwable t) { // StackOverflowError, OutOfMemoryError and the like are findings too
+                thrown = t;
+            }
+            return new Outcome(thrown, THREADS.getThreadAllocatedBytes(threadId) - before);
+        });
+        Outcome outcome;
+        try {
+            outcome = future.get(timeLimit.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            future.cancel(true);
+            replaceWorker(); // the stuck thread keeps spinning; later inputs get a fresh one
+            throw new AssertionError(input + ": still running after " + timeLimit + " (a hang?)");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(input + ": interrupted", e);
+        } catch (ExecutionException e) {
+            throw new AssertionError(input + ": the harness failed", e.getCause());
+        }
+        if (outcome.allocated > maxAllocatedBytes) {
+            fail(input + ": allocated " + outcome.allocated + " bytes, more than the bound of " + maxAllocatedBytes);
+        }
+        Throwable thrown = outcome.thrown;
+        if (thrown == null) {
+            return null;
+        }
+        for (Class<? extends Exception> type : documented) {
+            if (type.isInstance(thrown)) {
+                if (thrown.getMessage() == null || thrown.getMessage().isBlank()) {
+                    throw new AssertionError(input + ": " + type.getSimpleName() + " without a message", thrown);
+                }
+                return (Exception) thrown;
+            }
+        }
+        throw new AssertionError(
+                input + ": threw " + thrown.getClass().getName() + ", not one of the documented " + names(), thrown);
+    }
+
+    private String names() {
+        return documented.stream().map(Class::getSimpleName).toList().toString();
+    }
+
+    private static synchronized ExecutorService worker() {
+        return worker;
+    }
+
+    private static synchronized void replaceWorker() {
+        worker.shutdownNow();
+        worker = newWorker();
+    }
+
+    private static ExecutorService newWorker() {
+        return Executors.newSingleThreadExecutor(r -> {
+            // a deep stack like the test threads' (-Xss2m), so a recursion bound is what is tested
+            Thread t = new Thread(null, r, "fuzz-target", 2L << 20);
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    private record Outcome(Throwable thrown, long allocated) {}
+}
