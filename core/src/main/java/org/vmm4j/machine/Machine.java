@@ -153,7 +153,12 @@ public final class Machine implements AutoCloseable {
      * line has its own.
      */
     private static String withClearcpuid(String cmdline, CpuModel model) {
-        String clear = model.linuxClearcpuid();
+        String clear;
+        try {
+            clear = model.linuxClearcpuid();
+        } catch (IllegalArgumentException e) {
+            throw new BootException("CPU model " + model + ": " + e.getMessage(), e);
+        }
         if (clear.isEmpty() || (" " + cmdline).contains(" clearcpuid=")) {
             return cmdline;
         }
@@ -180,9 +185,9 @@ public final class Machine implements AutoCloseable {
 
     /**
      * The kernel command line as given to the guest: the builder's, plus, where the hypervisor emulates
-     * guest code and the CPU model hides features, {@code clearcpuid=} naming them (Linux 6.1 and later
-     * take names there), since such a hypervisor cannot hide all of them through CPUID. A command line with
-     * its own {@code clearcpuid=} is left as it is.
+     * guest code and the CPU model hides features, {@code clearcpuid=} with Linux's numbers for them
+     * ({@link CpuModel#linuxClearcpuid()}), since such a hypervisor cannot hide all of them through CPUID. A
+     * command line with its own {@code clearcpuid=} is left as it is (Linux reads only the last one).
      */
     public String commandLine() {
         return commandLine;

@@ -6,11 +6,12 @@ import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 
 /**
  * An x86 CPU feature a guest learns about through one CPUID bit, named as Linux names it in
- * {@code /proc/cpuinfo} (and accepts in its {@code clearcpuid=} parameter): {@code popcnt},
+ * {@code /proc/cpuinfo}: {@code popcnt},
  * {@code xsave}, {@code sse4_2}, {@code tsc_deadline_timer}. {@link #byName} also takes QEMU-style
  * spellings ({@code sse4.2}, {@code tsc-deadline}, {@code sse3}).
  *
@@ -45,7 +46,7 @@ public enum CpuFeature {
     TSC_DEADLINE_TIMER("tsc_deadline_timer", 0x1, 0, Register.ECX, 24),
     AES("aes", 0x1, 0, Register.ECX, 25),
     XSAVE("xsave", 0x1, 0, Register.ECX, 26),
-    OSXSAVE("osxsave", 0x1, 0, Register.ECX, 27, false),
+    OSXSAVE("osxsave", 0x1, 0, Register.ECX, 27),
     AVX("avx", 0x1, 0, Register.ECX, 28),
     F16C("f16c", 0x1, 0, Register.ECX, 29),
     RDRAND("rdrand", 0x1, 0, Register.ECX, 30),
@@ -192,7 +193,7 @@ public enum CpuFeature {
     LM("lm", 0x8000_0001, 0, Register.EDX, 29),
     AMD_3DNOWEXT("3dnowext", 0x8000_0001, 0, Register.EDX, 30),
     AMD_3DNOW("3dnow", 0x8000_0001, 0, Register.EDX, 31),
-    INVTSC("invtsc", 0x8000_0007, 0, Register.EDX, 8, false);
+    INVTSC("invtsc", 0x8000_0007, 0, Register.EDX, 8);
 
     /** The CPUID output register a feature bit lives in. */
     public enum Register {
@@ -260,19 +261,13 @@ public enum CpuFeature {
     private final int subleaf;
     private final Register register;
     private final int bit;
-    private final boolean inCpuinfo;
 
     CpuFeature(String linuxName, int leaf, int subleaf, Register register, int bit) {
-        this(linuxName, leaf, subleaf, register, bit, true);
-    }
-
-    CpuFeature(String linuxName, int leaf, int subleaf, Register register, int bit, boolean inCpuinfo) {
         this.linuxName = linuxName;
         this.leaf = leaf;
         this.subleaf = subleaf;
         this.register = register;
         this.bit = bit;
-        this.inCpuinfo = inCpuinfo;
     }
 
     private static void requires(CpuFeature base, CpuFeature... dependents) {
@@ -311,11 +306,34 @@ public enum CpuFeature {
     }
 
     /**
-     * Whether Linux lists the feature in {@code /proc/cpuinfo} under {@link #linuxName()} and so accepts
-     * that name in {@code clearcpuid=}; false for bits Linux keeps to itself (OSXSAVE, invariant TSC).
+     * Linux's number for the feature ({@code X86_FEATURE_*} in {@code arch/x86/include/asm/cpufeatures.h}:
+     * 32 times the capability word that mirrors this CPUID register, plus the bit), which its
+     * {@code clearcpuid=} takes whether or not the kernel was built with feature names; empty for a register
+     * Linux does not mirror word for word (leaf 0x80000007).
      */
-    public boolean inCpuinfo() {
-        return inCpuinfo;
+    public OptionalInt linuxBit() {
+        int word = linuxWord(leaf, subleaf, register);
+        return word < 0 ? OptionalInt.empty() : OptionalInt.of(word * 32 + bit);
+    }
+
+    /** The capability words of cpufeatures.h that are whole CPUID registers (stable since Linux 5.x). */
+    private static int linuxWord(int leaf, int subleaf, Register register) {
+        return switch (leaf) {
+            case 0x1 -> register == Register.EDX ? 0 : register == Register.ECX ? 4 : -1;
+            case 0x6 -> register == Register.EAX ? 14 : -1;
+            case 0x7 ->
+                subleaf == 0
+                        ? switch (register) {
+                            case EBX -> 9;
+                            case ECX -> 16;
+                            case EDX -> 18;
+                            case EAX -> -1;
+                        }
+                        : subleaf == 1 && register == Register.EAX ? 12 : -1;
+            case 0xd -> subleaf == 1 && register == Register.EAX ? 10 : -1;
+            case 0x8000_0001 -> register == Register.EDX ? 1 : register == Register.ECX ? 6 : -1;
+            default -> -1;
+        };
     }
 
     /** The features this one needs (empty for most). */

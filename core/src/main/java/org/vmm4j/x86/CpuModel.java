@@ -7,6 +7,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.OptionalInt;
 import java.util.Set;
 import org.vmm4j.CpuidEntry;
 
@@ -66,6 +67,8 @@ public final class CpuModel {
     private static final int XSAVE_LEAF = 0xd;
     /** The legacy area and header every XSAVE area has: 512 + 64 bytes. */
     private static final int XSAVE_MIN_SIZE = 576;
+    /** Linux (6.1) reads {@code clearcpuid=} into a 128-byte buffer. */
+    private static final int LINUX_CLEARCPUID_MAX = 127;
 
     private final Base base;
     private final Set<CpuFeature> added;
@@ -211,7 +214,7 @@ public final class CpuModel {
     /**
      * The features this model hides itself, before the features that need them are added: {@link
      * #BASELINE_HIDES} for {@code baseline} less its {@code +} edits, plus its {@code -} edits. Linux's
-     * {@code clearcpuid=} takes these names and hides the dependent features on its own.
+     * {@code clearcpuid=} takes these and hides the dependent features on its own.
      *
      * @throws IllegalStateException for {@code auto}, which must be {@linkplain #resolve resolved} first
      */
@@ -397,17 +400,28 @@ public final class CpuModel {
     }
 
     /**
-     * Linux's {@code clearcpuid=} parameter hiding {@link #hiddenFeatures()} (those Linux has names for), or
-     * {@code ""} when nothing is hidden. For a hypervisor that cannot hide CPUID bits from the guest itself.
+     * Linux's {@code clearcpuid=} parameter hiding {@link #hiddenFeatures()}, or {@code ""} when nothing is
+     * hidden: for a hypervisor that cannot hide every CPUID bit from the guest itself. It gives Linux's
+     * feature numbers ({@link CpuFeature#linuxBit()}, e.g. {@code clearcpuid=151,154} for popcnt and xsave),
+     * not names: Linux takes names only when built with {@code CONFIG_X86_FEATURE_NAMES}, which
+     * {@code make tinyconfig} turns off. Linux hides the features that need them itself.
+     *
+     * @throws IllegalArgumentException if the list exceeds the 127 characters Linux reads of it
      */
     public String linuxClearcpuid() {
-        StringBuilder names = new StringBuilder();
+        StringBuilder bits = new StringBuilder();
         for (CpuFeature f : hiddenFeatures()) {
-            if (f.inCpuinfo()) {
-                names.append(names.isEmpty() ? "" : ",").append(f.linuxName());
+            OptionalInt bit = f.linuxBit();
+            if (bit.isPresent()) {
+                bits.append(bits.isEmpty() ? "" : ",").append(bit.getAsInt());
             }
         }
-        return names.isEmpty() ? "" : "clearcpuid=" + names;
+        if (bits.length() > LINUX_CLEARCPUID_MAX) {
+            throw new IllegalArgumentException("hiding " + hiddenFeatures().size()
+                    + " features needs a clearcpuid= longer than the " + LINUX_CLEARCPUID_MAX
+                    + " characters Linux reads: clearcpuid=" + bits);
+        }
+        return bits.isEmpty() ? "" : "clearcpuid=" + bits;
     }
 
     private void requireResolved() {

@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -34,6 +35,21 @@ class CpuFeatureTest {
         assertEquals("CPUID.(EAX=0xd,ECX=1):EAX[bit 0]", CpuFeature.XSAVEOPT.location());
         assertEquals("CPUID.(EAX=0x80000001,ECX=0):EDX[bit 29]", CpuFeature.LM.location());
         assertEquals(1 << 30, CpuFeature.RDRAND.mask());
+    }
+
+    @Test
+    void linuxNumbersFollowCpufeaturesH() {
+        assertEquals(OptionalInt.of(4 * 32 + 23), CpuFeature.POPCNT.linuxBit());
+        assertEquals(OptionalInt.of(0 * 32 + 25), CpuFeature.SSE.linuxBit());
+        assertEquals(OptionalInt.of(1 * 32 + 27), CpuFeature.RDTSCP.linuxBit());
+        assertEquals(OptionalInt.of(6 * 32 + 0), CpuFeature.LAHF_LM.linuxBit());
+        assertEquals(OptionalInt.of(9 * 32 + 20), CpuFeature.SMAP.linuxBit());
+        assertEquals(OptionalInt.of(10 * 32 + 0), CpuFeature.XSAVEOPT.linuxBit());
+        assertEquals(OptionalInt.of(12 * 32 + 5), CpuFeature.AVX512_BF16.linuxBit());
+        assertEquals(OptionalInt.of(14 * 32 + 2), CpuFeature.ARAT.linuxBit());
+        assertEquals(OptionalInt.of(16 * 32 + 3), CpuFeature.PKU.linuxBit());
+        assertEquals(OptionalInt.of(18 * 32 + 10), CpuFeature.MD_CLEAR.linuxBit());
+        assertEquals(OptionalInt.empty(), CpuFeature.INVTSC.linuxBit());
     }
 
     @Test

@@ -283,14 +283,29 @@ class CpuModelTest {
     }
 
     @Test
-    void clearcpuidNamesWhatTheModelHidesItselfForLinux() {
+    void clearcpuidGivesLinuxsNumbersForWhatTheModelHidesItself() {
+        // arch/x86/include/asm/cpufeatures.h: POPCNT 4*32+23, XSAVE 4*32+26, RDRAND 4*32+30, FSGSBASE 9*32+0,
+        // SMEP 9*32+7, RDSEED 9*32+18, SMAP 9*32+20, UMIP 16*32+2, PKU 16*32+3, X2APIC 4*32+21
         assertEquals(
-                "clearcpuid=popcnt,xsave,rdrand,fsgsbase,smep,rdseed,smap,umip,pku",
+                "clearcpuid=151,154,158,288,295,306,308,514,515",
                 CpuModel.baseline().linuxClearcpuid());
         assertEquals(
-                "clearcpuid=popcnt,rdrand,fsgsbase,smep,rdseed,smap,umip,pku,x2apic",
+                "clearcpuid=151,158,288,295,306,308,514,515,149",
                 CpuModel.parse("baseline,+xsave,-x2apic").linuxClearcpuid());
         assertEquals("", CpuModel.host().linuxClearcpuid());
-        assertEquals("", CpuModel.parse("host,-osxsave").linuxClearcpuid(), "Linux has no name for osxsave");
+        assertEquals("", CpuModel.parse("host,-invtsc").linuxClearcpuid(), "Linux has no number for leaf 0x80000007");
+    }
+
+    @Test
+    void aClearcpuidLongerThanLinuxReadsIsRefused() {
+        CpuModel many = CpuModel.baseline();
+        for (CpuFeature f : CpuFeature.values()) {
+            if (f.leaf() == 0x8000_0001) {
+                many = many.without(f);
+            }
+        }
+        CpuModel tooMany = many;
+        var e = assertThrows(IllegalArgumentException.class, tooMany::linuxClearcpuid);
+        assertTrue(e.getMessage().contains("longer than the 127 characters Linux reads"), e.getMessage());
     }
 }
