@@ -86,6 +86,17 @@ public interface Hypervisor extends AutoCloseable {
     VirtualMachine createVm();
 
     /**
+     * Whether this hypervisor runs guest code through its instruction emulator rather than on the CPU, as
+     * KVM does when it is itself nested through PVM ({@code kvm_pvm}). There, instructions the emulator
+     * cannot complete (POPCNT, XSAVE/XRSTOR, RDFSBASE/WRGSBASE, CLAC/STAC, RDRAND/RDSEED) stop the guest,
+     * and the CPUID the guest sees is only partly the VMM's to choose: bits outside the hypervisor's
+     * supported set come from the host CPU. The {@code auto} {@link org.vmm4j.x86.CpuModel} follows this.
+     */
+    default boolean emulatesGuestCode() {
+        return false;
+    }
+
+    /**
      * The host's managed guests (tier 2) through this platform's manager (libvirt on Linux); the
      * caller closes it.
      */

@@ -42,6 +42,6 @@ public final class KvmProvider implements HypervisorProvider {
     @Override
     public Hypervisor open() {
         NativeAccess.get();
-        return new KvmHypervisor(KvmSystem.open());
+        return new KvmHypervisor(KvmSystem.open(), LinuxProbe.guestCodeEmulated(new LiveLinuxHostFacts()));
     }
 }

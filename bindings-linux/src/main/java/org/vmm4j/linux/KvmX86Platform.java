@@ -1,8 +1,10 @@
 package org.vmm4j.linux;
 
 import java.util.List;
+import org.vmm4j.CpuidEntry;
 import org.vmm4j.boot.CpuidNormalizer;
 import org.vmm4j.boot.VcpuInit;
+import org.vmm4j.x86.CpuModel;
 import org.vmm4j.x86.InterruptLine;
 import org.vmm4j.x86.Irqchip;
 import org.vmm4j.x86.MsiController;
@@ -10,8 +12,8 @@ import org.vmm4j.x86.X86Platform;
 
 /**
  * KVM's part of an x86 machine, in the order Firecracker sets it up: TSS and identity map, in-kernel
- * irqchip, PIT2 (or, for {@link Irqchip#SPLIT}, KVM_CAP_SPLIT_IRQCHIP and no PIT); then per vCPU CPUID
- * (normalized) before MSRs, the boot MSRs, FPU, LAPIC LINT0/LINT1. One per {@link KvmVm}.
+ * irqchip, PIT2 (or, for {@link Irqchip#SPLIT}, KVM_CAP_SPLIT_IRQCHIP and no PIT); then per vCPU the CPU
+ * model's CPUID (normalized) before MSRs, the boot MSRs, FPU, LAPIC LINT0/LINT1. One per {@link KvmVm}.
  */
 final class KvmX86Platform implements X86Platform, MsiController {
     /** Three pages just below the 4 GiB boundary's BIOS area, as Firecracker and QEMU place them. */
@@ -47,13 +49,23 @@ final class KvmX86Platform implements X86Platform, MsiController {
     }
 
     @Override
+    public List<CpuidEntry> supportedCpuid() {
+        return vm.system().cachedSupportedCpuid();
+    }
+
+    @Override
     public KvmVcpu createBootVcpu(int id, int vcpuCount) {
+        return createBootVcpu(id, vcpuCount, CpuModel.host().apply(supportedCpuid()));
+    }
+
+    @Override
+    public KvmVcpu createBootVcpu(int id, int vcpuCount, List<CpuidEntry> cpuid) {
         if (vcpuCount < 1 || id < 0 || id >= vcpuCount) {
             throw new IllegalArgumentException("vCPU id " + id + " is outside 0.." + (vcpuCount - 1));
         }
         KvmVcpu cpu = vm.createVcpu(id);
         try {
-            cpu.setCpuid(CpuidNormalizer.normalize(vm.system().cachedSupportedCpuid(), id, vcpuCount));
+            cpu.setCpuid(CpuidNormalizer.normalize(cpuid, id, vcpuCount));
             List<VcpuInit.Msr> msrs = VcpuInit.bootMsrs();
             int[] indices = new int[msrs.size()];
             long[] values = new long[msrs.size()];

@@ -8,13 +8,14 @@ import java.util.List;
 import org.vmm4j.CpuidEntry;
 
 /**
- * Turns the CPUID leaves the hypervisor supports into what one vCPU of an N-vCPU machine should
- * see: its APIC id, a topology of one package with N single-threaded cores, and the hypervisor
- * bit. A pure function: the input list is not changed.
+ * Turns the CPUID leaves of a CPU model ({@link org.vmm4j.x86.CpuModel#apply}) into what one vCPU of an
+ * N-vCPU machine should see: its APIC id and a topology of one package with N single-threaded cores. The
+ * feature bits, the hypervisor bit among them, are the model's. A pure function: the input list is not
+ * changed.
  *
  * <ul>
- * <li>leaf 1: EBX[31:24] initial APIC id, EBX[23:16] logical processors per package, ECX bit 31
- *     (running under a hypervisor), EDX bit 28 (HTT: more than one logical processor)</li>
+ * <li>leaf 1: EBX[31:24] initial APIC id, EBX[23:16] logical processors per package, EDX bit 28 (HTT: more
+ *     than one logical processor)</li>
  * <li>leaf 4 (Intel caches): EAX[31:26] cores per package - 1; EAX[25:14] logical processors
  *     sharing the cache - 1 (1 for L1/L2, all for L3)</li>
  * <li>leaves 0xb and 0x1f (extended topology): an SMT level of 1 thread, a core level of N, the
@@ -91,9 +92,8 @@ public final class CpuidNormalizer {
 
     private static CpuidEntry leaf1(CpuidEntry e, int apicId, int count) {
         int ebx = (e.ebx() & 0x0000_ffff) | (apicId << 24) | (count << 16);
-        int ecx = e.ecx() | LEAF1_ECX_HYPERVISOR;
         int edx = count > 1 ? e.edx() | LEAF1_EDX_HTT : e.edx() & ~LEAF1_EDX_HTT;
-        return new CpuidEntry(e.function(), e.index(), e.flags(), e.eax(), ebx, ecx, edx);
+        return new CpuidEntry(e.function(), e.index(), e.flags(), e.eax(), ebx, e.ecx(), edx);
     }
 
     private static CpuidEntry leaf4(CpuidEntry e, int count) {

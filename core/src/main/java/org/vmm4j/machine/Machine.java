@@ -15,6 +15,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.vmm4j.CpuidEntry;
 import org.vmm4j.GuestMemory;
 import org.vmm4j.Hypervisor;
 import org.vmm4j.VirtualCpu;
@@ -29,6 +30,7 @@ import org.vmm4j.boot.Layout;
 import org.vmm4j.boot.LinuxKernel;
 import org.vmm4j.boot.VmlinuxCache;
 import org.vmm4j.internal.FileReads;
+import org.vmm4j.x86.CpuModel;
 import org.vmm4j.x86.Irqchip;
 import org.vmm4j.x86.X86Platform;
 
@@ -58,6 +60,8 @@ public final class Machine implements AutoCloseable {
     private final List<VirtualCpu> cpus = new ArrayList<>();
     private final PcDevices devices;
     private final Irqchip irqchip;
+    private final CpuModel cpuModel;
+    private final String commandLine;
     /** The user-space IOAPIC of an {@link Irqchip#SPLIT} machine, else {@code null}. */
     private final IoApic ioApic;
 
@@ -76,7 +80,6 @@ public final class Machine implements AutoCloseable {
                 ? b.kernelImage
                 : LinuxKernel.load(b.kernelPath, b.entry, VmlinuxCache.defaultCache());
         byte[] initrd = b.initrd;
-        BootConfig config = new BootConfig(kernel, b.memorySize, b.vcpus, b.commandLine, initrd);
         this.consoleInput = b.consoleInput;
         this.ownsHypervisor = b.hypervisor == null;
         this.hypervisor = ownsHypervisor ? Hypervisor.open() : b.hypervisor;
@@ -89,6 +92,11 @@ public final class Machine implements AutoCloseable {
                         "this " + vm.kind() + " VM takes at most " + vm.maxVcpus() + " vCPUs, not " + b.vcpus);
             }
             this.platform = vm.x86();
+            boolean emulated = hypervisor.emulatesGuestCode();
+            this.cpuModel = b.cpuModel.resolve(emulated);
+            List<CpuidEntry> cpuid = cpuid(cpuModel, platform.supportedCpuid(), vm.kind());
+            this.commandLine = emulated ? withClearcpuid(b.commandLine, cpuModel) : b.commandLine;
+            BootConfig config = new BootConfig(kernel, b.memorySize, b.vcpus, commandLine, initrd);
             this.irqchip = b.irqchip;
             platform.prepare(irqchip);
             GuestMemory low = null;
@@ -110,7 +118,7 @@ public final class Machine implements AutoCloseable {
                         new PcDevices(b.consoleOutput, platform::interruptLine, this::guestReset, b.bootListener, null);
             }
             for (int id = 0; id < b.vcpus; id++) {
-                cpus.add(platform.createBootVcpu(id, b.vcpus));
+                cpus.add(platform.createBootVcpu(id, b.vcpus, cpuid));
             }
             VirtualCpu bsp = cpus.get(0);
             bsp.setSpecialRegisters(boot.specialRegisters(bsp.specialRegisters()));
@@ -130,6 +138,33 @@ public final class Machine implements AutoCloseable {
         return new Builder();
     }
 
+    /** {@code model} applied to the hypervisor's supported CPUID, or a BootException saying what is wrong. */
+    private static List<CpuidEntry> cpuid(CpuModel model, List<CpuidEntry> supported, String kind) {
+        try {
+            return model.apply(supported);
+        } catch (IllegalArgumentException e) {
+            throw new BootException("CPU model " + model + " on this " + kind + " host: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Where the hypervisor emulates guest code, it cannot hide every CPUID bit (see {@link
+     * Hypervisor#emulatesGuestCode()}): Linux is told through {@code clearcpuid=} too, unless the command
+     * line has its own.
+     */
+    private static String withClearcpuid(String cmdline, CpuModel model) {
+        String clear;
+        try {
+            clear = model.linuxClearcpuid();
+        } catch (IllegalArgumentException e) {
+            throw new BootException("CPU model " + model + ": " + e.getMessage(), e);
+        }
+        if (clear.isEmpty() || (" " + cmdline).contains(" clearcpuid=")) {
+            return cmdline;
+        }
+        return cmdline.isBlank() ? clear : cmdline + " " + clear;
+    }
+
     /** The devices (serial port, i8042, RTC, PCI, boot timer). */
     public PcDevices devices() {
         return devices;
@@ -138,6 +173,24 @@ public final class Machine implements AutoCloseable {
     /** Where the kernel, command line and initrd were placed, and the memory map given to the guest. */
     public BootState bootState() {
         return boot;
+    }
+
+    /**
+     * The CPU model the vCPUs were given: never {@code auto}, which {@link Builder#build()} resolved for the
+     * hypervisor ({@code baseline,-kvm-pv} where it emulates guest code, else {@code host}).
+     */
+    public CpuModel cpuModel() {
+        return cpuModel;
+    }
+
+    /**
+     * The kernel command line as given to the guest: the builder's, plus, where the hypervisor emulates
+     * guest code and the CPU model hides features, {@code clearcpuid=} with Linux's numbers for them
+     * ({@link CpuModel#linuxClearcpuid()}), since such a hypervisor cannot hide all of them through CPUID. A
+     * command line with its own {@code clearcpuid=} is left as it is (Linux reads only the last one).
+     */
+    public String commandLine() {
+        return commandLine;
     }
 
     /** Where the interrupt controllers live. */
@@ -361,6 +414,7 @@ public final class Machine implements AutoCloseable {
         private BootTimer.Listener bootListener;
         private Hypervisor hypervisor;
         private Irqchip irqchip = Irqchip.KERNEL;
+        private CpuModel cpuModel = CpuModel.auto();
         private boolean allowOvercommit;
         private OptionalLong hostMemory;
 
@@ -469,6 +523,25 @@ public final class Machine implements AutoCloseable {
             return this;
         }
 
+        /**
+         * The CPU the guest is shown (default {@link CpuModel#auto()}: {@code baseline} without KVM's
+         * paravirtual leaves where the hypervisor emulates guest code, {@code host} elsewhere). A feature the
+         * hypervisor cannot offer makes {@link #build()} throw {@link BootException}.
+         */
+        public Builder cpu(CpuModel model) {
+            cpuModel = Objects.requireNonNull(model, "cpu");
+            return this;
+        }
+
+        /**
+         * The CPU model written as {@code host|baseline|auto[,+feature,-feature…]}; see {@link CpuModel#parse}.
+         *
+         * @throws IllegalArgumentException for an unknown model or feature name, or contradictory edits
+         */
+        public Builder cpu(String model) {
+            return cpu(CpuModel.parse(model));
+        }
+
         /** The hypervisor to use (the machine does not close it); by default {@link Hypervisor#open()}. */
         public Builder hypervisor(Hypervisor h) {
             hypervisor = h;
@@ -478,8 +551,9 @@ public final class Machine implements AutoCloseable {
         /**
          * Checks everything and sets the machine up; no vCPU runs until {@link Machine#start()}.
          *
-         * @throws BootException for a bad kernel, initrd, command line, memory size or vCPU count, and for
-         *         more memory than the host has unless {@link #allowMemoryOvercommit()} was called
+         * @throws BootException for a bad kernel, initrd, command line, memory size or vCPU count, for a CPU
+         *         model asking for features the hypervisor cannot offer, and for more memory than the host has
+         *         unless {@link #allowMemoryOvercommit()} was called
          * @throws UncheckedIOException if the kernel file cannot be read (the message says why)
          */
         public Machine build() {

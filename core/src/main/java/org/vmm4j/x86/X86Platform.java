@@ -1,5 +1,7 @@
 package org.vmm4j.x86;
 
+import java.util.List;
+import org.vmm4j.CpuidEntry;
 import org.vmm4j.VirtualCpu;
 
 /**
@@ -20,12 +22,26 @@ public interface X86Platform {
     void prepare(Irqchip irqchip);
 
     /**
-     * Creates vCPU {@code id} of {@code vcpuCount} and readies it for a Linux boot: CPUID (normalized:
-     * APIC id, topology, hypervisor bit) before MSRs, boot MSRs, FPU, local APIC LINT0/LINT1.
+     * Creates vCPU {@code id} of {@code vcpuCount} with the {@linkplain CpuModel#host() host} CPU model; see
+     * {@link #createBootVcpu(int, int, List)}.
      *
      * @throws IllegalArgumentException if {@code id} is taken or outside {@code 0..vcpuCount-1}
      */
-    VirtualCpu createBootVcpu(int id, int vcpuCount);
+    default VirtualCpu createBootVcpu(int id, int vcpuCount) {
+        return createBootVcpu(id, vcpuCount, CpuModel.host().apply(supportedCpuid()));
+    }
+
+    /**
+     * Creates vCPU {@code id} of {@code vcpuCount} and readies it for a Linux boot: the CPUID leaves
+     * {@code cpuid} (a {@link CpuModel} {@linkplain CpuModel#apply applied} to {@link #supportedCpuid()}),
+     * normalized for this vCPU (APIC id, topology), before MSRs; boot MSRs, FPU, local APIC LINT0/LINT1.
+     *
+     * @throws IllegalArgumentException if {@code id} is taken or outside {@code 0..vcpuCount-1}
+     */
+    VirtualCpu createBootVcpu(int id, int vcpuCount, List<CpuidEntry> cpuid);
+
+    /** The CPUID leaves the hypervisor can show a guest on this host (KVM: {@code KVM_GET_SUPPORTED_CPUID}). */
+    List<CpuidEntry> supportedCpuid();
 
     /**
      * Where a user-space IOAPIC sends its interrupts, for a VM prepared with {@link Irqchip#SPLIT}.

@@ -12,11 +12,13 @@ import org.vmm4j.boot.EntryKind;
 import org.vmm4j.examples.CommandSpec.Option;
 import org.vmm4j.machine.Machine;
 import org.vmm4j.machine.MachineExit;
+import org.vmm4j.x86.CpuModel;
 import org.vmm4j.x86.Irqchip;
 
 /**
  * {@code vmm4j boot --kernel K [--initrd I | --busybox] [--append ARGS] [--mem 256M] [--cpus N]
- * [--entry bzimage64|pvh|elf64] [--irqchip kernel|split] [--timeout SECONDS] [--until TEXT]}: boots a Linux
+ * [--cpu host|baseline|auto[,+feat,-feat…]] [--entry bzimage64|pvh|elf64] [--irqchip kernel|split]
+ * [--timeout SECONDS] [--until TEXT]}: boots a Linux
  * kernel in this process with the serial console on the terminal; ends when the guest reboots or powers off.
  */
 final class BootCommand implements Cli.Command {
@@ -33,6 +35,12 @@ final class BootCommand implements Cli.Command {
                             "--append", "ARGS", "the kernel command line (default: console=ttyS0 reboot=k panic=-1)"),
                     Option.value("--mem", "SIZE", "guest memory: bytes or with K, M, G, T (default: 256M)"),
                     Option.value("--cpus", "N", "number of vCPUs (default: 1)"),
+                    Option.value(
+                            "--cpu",
+                            "MODEL",
+                            "CPU model: auto (default; baseline,-kvm-pv where KVM emulates guest code, else host),"
+                                    + " host or baseline, then +feature/-feature edits by /proc/cpuinfo name and"
+                                    + " +kvm-pv/-kvm-pv, e.g. baseline,+popcnt,-kvm-pv"),
                     Option.value("--entry", "KIND", "how to enter the kernel: bzimage64, pvh or elf64"),
                     Option.value("--irqchip", "MODE", "interrupt controller: kernel (default) or split"),
                     Option.value("--timeout", "SECONDS", "stop the guest after this many seconds (exit status 3)"),
@@ -64,6 +72,7 @@ final class BootCommand implements Cli.Command {
         String append = a.option("--append").orElse(null);
         long memory = a.option("--mem").map(BootCommand::size).orElse(256L << 20);
         int cpus = a.number("--cpus", 1, 1024).orElse(1L).intValue();
+        CpuModel cpuModel = a.option("--cpu").map(BootCommand::cpuModel).orElse(CpuModel.auto());
         EntryKind entry = a.option("--entry").map(EntryKind::fromName).orElse(null);
         Irqchip irqchip = a.option("--irqchip").map(BootCommand::irqchip).orElse(Irqchip.KERNEL);
         Duration timeout = a.number("--timeout", 1).map(Duration::ofSeconds).orElse(null);
@@ -87,6 +96,7 @@ final class BootCommand implements Cli.Command {
                 .entry(entry)
                 .memoryBytes(memory)
                 .vcpus(cpus)
+                .cpu(cpuModel)
                 .irqchip(irqchip)
                 .commandLine(cmdline)
                 .console(console)
@@ -126,6 +136,14 @@ final class BootCommand implements Cli.Command {
                     + e.reason().name().toLowerCase(Locale.ROOT) + " (" + e.detail() + ") after "
                     + machine.uptime().toMillis() + " ms");
             return e.reason() == MachineExit.Reason.ERROR ? 1 : 0;
+        }
+    }
+
+    private static CpuModel cpuModel(String spec) {
+        try {
+            return CpuModel.parse(spec);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--cpu: " + e.getMessage(), e);
         }
     }
 

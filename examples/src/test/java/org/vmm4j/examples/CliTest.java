@@ -62,6 +62,19 @@ class CliTest {
     }
 
     @Test
+    void bootRejectsABadCpuModelBeforeReadingTheKernel() {
+        assertEquals(2, run("boot", "--cpu", "baseline,+popcnf", "--kernel", "/nonexistent"));
+        assertTrue(
+                err.toString(StandardCharsets.UTF_8)
+                        .contains("--cpu: unknown CPU feature 'popcnf' (did you mean popcnt?)"),
+                err.toString(StandardCharsets.UTF_8));
+        assertEquals(2, run("boot", "--cpu", "host,+xsave,-xsave", "--kernel", "/nonexistent"));
+        assertTrue(
+                err.toString(StandardCharsets.UTF_8).contains("--cpu: -xsave contradicts +xsave in host,+xsave"),
+                err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
     void unknownCommandAndOptionFailWithUsage() {
         assertEquals(2, run("frobnicate"));
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("unknown command 'frobnicate'"));

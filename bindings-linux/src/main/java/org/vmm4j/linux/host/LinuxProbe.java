@@ -34,6 +34,8 @@ public final class LinuxProbe {
     public static final Path CPUINFO = Path.of("/proc/cpuinfo");
     public static final Path SYS_MODULE = Path.of("/sys/module");
     public static final Path LIB_MODULES = Path.of("/lib/modules");
+    /** KVM's PVM vendor module: where it is loaded, KVM runs guest code through its instruction emulator. */
+    public static final Path PVM_MODULE = SYS_MODULE.resolve("kvm_pvm");
     /** The vendor modules, in the order their {@code nested} parameter is looked for. */
     public static final List<String> VENDOR_MODULES = List.of("kvm_intel", "kvm_amd", "kvm_pvm");
 
@@ -116,8 +118,21 @@ public final class LinuxProbe {
             b.cpuSupported(cpuFlags);
         }
         nested(b);
+        if (modulesVisible) {
+            b.detail("guestCode", guestCodeEmulated(facts) ? "emulated (kvm_pvm)" : "hardware");
+        }
         b.running(Fact.UNKNOWN);
         return b.build();
+    }
+
+    /**
+     * Whether KVM here runs guest code through its instruction emulator: true with {@code kvm_pvm} loaded
+     * (KVM nested through PVM, as on this project's build machine, where every guest instruction is
+     * emulated and POPCNT or XSAVE stop a guest that uses them). What {@link KvmHypervisor#emulatesGuestCode()}
+     * and so the {@code auto} CPU model answer.
+     */
+    public static boolean guestCodeEmulated(LinuxHostFacts facts) {
+        return facts.exists(PVM_MODULE);
     }
 
     /**

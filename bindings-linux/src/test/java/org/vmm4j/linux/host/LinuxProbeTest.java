@@ -96,6 +96,7 @@ class LinuxProbeTest {
         assertEquals("GenuineIntel", kvm.details().get("cpuVendor"));
         assertEquals("kvm_intel=Y", kvm.details().get("nestedParameter"));
         assertEquals("vmx/svm in /proc/cpuinfo", kvm.details().get("cpuSupportedBy"));
+        assertEquals("hardware", kvm.details().get("guestCode"), "no kvm_pvm: guest code runs on the CPU");
 
         HypervisorInfo libvirt = all.get(1);
         assertEquals(Fact.YES, libvirt.available());
@@ -210,6 +211,8 @@ class LinuxProbeTest {
         assertEquals(Fact.YES, kvm.kernelSupported());
         assertEquals(Fact.YES, kvm.enabled());
         assertEquals(Fact.UNKNOWN, kvm.nested(), "kvm_pvm has no nested parameter");
+        assertEquals("emulated (kvm_pvm)", kvm.details().get("guestCode"));
+        assertTrue(LinuxProbe.guestCodeEmulated(facts));
     }
 
     @Test
