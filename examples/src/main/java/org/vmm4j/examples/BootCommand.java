@@ -34,6 +34,9 @@ final class BootCommand implements Cli.Command {
                     Option.value(
                             "--append", "ARGS", "the kernel command line (default: console=ttyS0 reboot=k panic=-1)"),
                     Option.value("--mem", "SIZE", "guest memory: bytes or with K, M, G, T (default: 256M)"),
+                    Option.flag(
+                            "--overcommit",
+                            "allow --mem beyond the host's memory (pages are only used once the guest touches them)"),
                     Option.value("--cpus", "N", "number of vCPUs (default: 1)"),
                     Option.value(
                             "--cpu",
@@ -71,6 +74,7 @@ final class BootCommand implements Cli.Command {
         boolean busybox = a.flag("--busybox");
         String append = a.option("--append").orElse(null);
         long memory = a.option("--mem").map(BootCommand::size).orElse(256L << 20);
+        boolean overcommit = a.flag("--overcommit");
         int cpus = a.number("--cpus", 1, 1024).orElse(1L).intValue();
         CpuModel cpuModel = a.option("--cpu").map(BootCommand::cpuModel).orElse(CpuModel.auto());
         EntryKind entry = a.option("--entry").map(EntryKind::fromName).orElse(null);
@@ -103,6 +107,9 @@ final class BootCommand implements Cli.Command {
                 .consoleInput(System.in)
                 .bootListener(nanos ->
                         err.printf("%n[vmm4j] guest init reached the boot timer after %d ms%n", nanos / 1_000_000));
+        if (overcommit) {
+            builder.allowMemoryOvercommit();
+        }
         if (initrd != null) {
             builder.initrd(initrd);
         } else if (busybox) {

@@ -4,11 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.vmm4j.boot.MinimalKernel;
 import org.vmm4j.testsupport.RequiresHost;
 
 class CliTest {
@@ -72,6 +76,23 @@ class CliTest {
         assertTrue(
                 err.toString(StandardCharsets.UTF_8).contains("--cpu: -xsave contradicts +xsave in host,+xsave"),
                 err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    @RequiresHost(kvm = true)
+    void bootRefusesMemoryBeyondTheHostsUnlessOvercommitIsAllowed(@TempDir Path dir) throws IOException {
+        Path kernel = Files.write(dir.resolve("tiny"), MinimalKernel.bzImage());
+        long hostGiB = ManagementFactory.getPlatformMXBean(com.sun.management.OperatingSystemMXBean.class)
+                        .getTotalMemorySize()
+                >> 30;
+        String mem = (hostGiB + 2) + "G";
+        assertEquals(1, run("boot", "--kernel", kernel.toString(), "--mem", mem, "--timeout", "30"));
+        String refused = err.toString(StandardCharsets.UTF_8);
+        assertTrue(refused.contains("exceeds the host's") && refused.contains("of physical memory"), refused);
+        err.reset();
+        assertEquals(0, run("boot", "--kernel", kernel.toString(), "--mem", mem, "--overcommit", "--timeout", "30"));
+        String booted = err.toString(StandardCharsets.UTF_8);
+        assertTrue(booted.contains("[vmm4j] machine ended: reboot"), booted);
     }
 
     @Test
