@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.regex.Pattern;
 
 /**
@@ -57,6 +58,7 @@ public final class BusyboxInitramfs {
     private int bootTimerPort = DEFAULT_BOOT_TIMER_PORT;
     private final List<String> commands = new ArrayList<>();
     private FinalAction finalAction = FinalAction.REBOOT;
+    private Initramfs.Compression compression = Initramfs.Compression.NONE;
 
     private BusyboxInitramfs() {}
 
@@ -101,6 +103,15 @@ public final class BusyboxInitramfs {
         return this;
     }
 
+    /**
+     * How {@link #build()} packs the archive: {@link Initramfs.Compression#NONE} by default (see there
+     * why), {@link Initramfs.Compression#GZIP} for about half the size.
+     */
+    public BusyboxInitramfs compression(Initramfs.Compression compression) {
+        this.compression = Objects.requireNonNull(compression, "compression");
+        return this;
+    }
+
     /** The init script. */
     public String initScript() {
         StringBuilder s = new StringBuilder();
@@ -128,7 +139,7 @@ public final class BusyboxInitramfs {
     }
 
     /**
-     * The gzip-compressed initramfs.
+     * The initramfs, uncompressed unless {@link #compression(Initramfs.Compression)} says otherwise.
      *
      * @throws BootException if the busybox binary is missing or not a static x86-64 executable
      * @throws UncheckedIOException if it cannot be read
@@ -145,6 +156,7 @@ public final class BusyboxInitramfs {
         }
         requireStaticExecutable(binary);
         Initramfs cpio = Initramfs.builder()
+                .compression(compression)
                 .directory("bin", 0755)
                 .directory("sbin", 0755)
                 .directory("proc", 0555)

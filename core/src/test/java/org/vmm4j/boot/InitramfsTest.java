@@ -46,14 +46,13 @@ class InitramfsTest {
     @Test
     @RequiresHost(tools = "cpio")
     void cpioListsInMemoryEntriesWithParents() throws Exception {
-        byte[] gz = Initramfs.builder()
+        byte[] cpio = Initramfs.builder()
                 .file("etc/motd", "hello\n", 0644)
                 .symlink("bin/sh", "busybox")
                 .characterDevice("dev/console", 5, 1, 0600)
                 .blockDevice("dev/vda", 254, 0, 0660)
                 .file("/init", "#!/bin/sh\n", 0755)
                 .build();
-        byte[] cpio = gunzip(gz);
         assertEquals(
                 List.of("etc", "etc/motd", "bin", "bin/sh", "dev", "dev/console", "dev/vda", "init"),
                 cpioList(cpio, false));
@@ -98,11 +97,83 @@ class InitramfsTest {
         Files.setPosixFilePermissions(root.resolve("bin/tool"), PosixFilePermissions.fromString("rwxr-x---"));
         Files.createSymbolicLink(root.resolve("bin/alias"), Path.of("tool"));
         Files.writeString(root.resolve("init"), "#!/bin/sh\n");
-        List<String> v = cpioList(gunzip(Initramfs.fromDirectory(root)), true);
+        List<String> v = cpioList(Initramfs.fromDirectory(root), true);
         assertEquals(4, v.size(), v.toString());
         assertTrue(line(v, "bin/tool").startsWith("-rwxr-x---"), line(v, "bin/tool"));
         assertTrue(line(v, "bin/alias").endsWith("-> tool"), line(v, "bin/alias"));
         assertTrue(line(v, "bin").startsWith("d"));
+    }
+
+    private static Initramfs sample() {
+        byte[] blob = new byte[5_003]; // an odd size: the data needs padding to 4 bytes
+        for (int i = 0; i < blob.length; i++) {
+            blob[i] = (byte) (i * 7 + 1);
+        }
+        return Initramfs.builder()
+                .file("init", "#!/bin/sh\necho hi\n", 0755)
+                .file("data/blob", blob, 0600)
+                .symlink("bin/sh", "busybox")
+                .characterDevice("dev/console", 5, 1, 0600);
+    }
+
+    @Test
+    void buildsAnUncompressedNewcArchiveByDefault() {
+        byte[] cpio = sample().build();
+        assertEquals("070701", new String(cpio, 0, 6, StandardCharsets.US_ASCII));
+        assertEquals(
+                List.of("init", "data", "data/blob", "bin", "bin/sh", "dev", "dev/console"), NewcReader.names(cpio));
+        NewcReader.Entry init = NewcReader.entry(cpio, "init");
+        assertEquals(Initramfs.S_IFREG | 0755, init.mode());
+        assertEquals("#!/bin/sh\necho hi\n", new String(init.data(), StandardCharsets.UTF_8));
+        byte[] blob = NewcReader.entry(cpio, "data/blob").data();
+        assertEquals(5_003, blob.length);
+        assertEquals((byte) (4_000 * 7 + 1), blob[4_000]);
+        NewcReader.Entry sh = NewcReader.entry(cpio, "bin/sh");
+        assertEquals(Initramfs.S_IFLNK | 0777, sh.mode());
+        assertEquals("busybox", new String(sh.data(), StandardCharsets.UTF_8));
+        NewcReader.Entry console = NewcReader.entry(cpio, "dev/console");
+        assertEquals(
+                List.of(Initramfs.S_IFCHR | 0600, 5, 1),
+                List.of(console.mode(), console.rdevMajor(), console.rdevMinor()));
+        assertEquals(0, cpio.length % 4, "the kernel reads the archive in 4-byte units");
+    }
+
+    @Test
+    void gzipCompressionGunzipsToTheUncompressedArchive() throws Exception {
+        byte[] plain = sample().compression(Initramfs.Compression.NONE).build();
+        byte[] gz = sample().compression(Initramfs.Compression.GZIP).build();
+        assertEquals(0x1f, gz[0] & 0xff);
+        assertEquals(0x8b, gz[1] & 0xff);
+        assertArrayEquals(plain, gunzip(gz));
+        assertArrayEquals(
+                plain, sample().compression(Initramfs.Compression.GZIP).buildUncompressed());
+    }
+
+    @Test
+    void fromDirectoryPacksAsAsked() throws Exception {
+        Path root = dir.resolve("tree");
+        Files.createDirectories(root.resolve("etc"));
+        Files.writeString(root.resolve("etc/hostname"), "guest\n");
+        byte[] plain = Initramfs.fromDirectory(root);
+        assertEquals(List.of("etc", "etc/hostname"), NewcReader.names(plain));
+        assertEquals(
+                "guest\n", new String(NewcReader.entry(plain, "etc/hostname").data(), StandardCharsets.UTF_8));
+        assertArrayEquals(plain, gunzip(Initramfs.fromDirectory(root, Initramfs.Compression.GZIP)));
+    }
+
+    @Test
+    @RequiresHost(files = RequiresHost.BUSYBOX_STATIC)
+    void busyboxInitramfsIsUncompressedByDefaultAndGzipOnRequest() throws Exception {
+        byte[] plain = BusyboxInitramfs.builder().build();
+        byte[] gz = BusyboxInitramfs.builder()
+                .compression(Initramfs.Compression.GZIP)
+                .build();
+        assertEquals("070701", new String(plain, 0, 6, StandardCharsets.US_ASCII));
+        assertArrayEquals(
+                Files.readAllBytes(BusyboxInitramfs.HOST_BUSYBOX),
+                NewcReader.entry(plain, "bin/busybox").data());
+        assertArrayEquals(plain, gunzip(gz));
+        assertTrue(gz.length < plain.length * 3 / 4, "gzip: " + gz.length + " bytes, uncompressed: " + plain.length);
     }
 
     @Test
@@ -121,8 +192,8 @@ class InitramfsTest {
     @Test
     @RequiresHost(tools = "cpio", files = RequiresHost.BUSYBOX_STATIC)
     void busyboxInitramfsHoldsInitBusyboxAndConsole() throws Exception {
-        byte[] gz = BusyboxInitramfs.builder().marker("HELLO-FROM-INIT").build();
-        List<String> v = cpioList(gunzip(gz), true);
+        byte[] cpio = BusyboxInitramfs.builder().marker("HELLO-FROM-INIT").build();
+        List<String> v = cpioList(cpio, true);
         assertTrue(line(v, "init").startsWith("-rwxr-xr-x"));
         assertTrue(line(v, "bin/busybox").startsWith("-rwxr-xr-x"));
         assertTrue(line(v, "bin/sh").endsWith("-> busybox"));
@@ -131,7 +202,7 @@ class InitramfsTest {
         Path out = dir.resolve("x");
         Files.createDirectories(out);
         Path archive = dir.resolve("b.cpio");
-        Files.write(archive, gunzip(gz));
+        Files.write(archive, cpio);
         Process p = new ProcessBuilder("cpio", "-id", "--quiet", "-F", archive.toString(), "init", "bin/busybox")
                 .directory(out.toFile())
                 .inheritIO()
@@ -185,7 +256,7 @@ class InitramfsTest {
                 .inheritIO()
                 .start();
         assumeTrue(mknod.waitFor() == 0, "mknod is not permitted here");
-        List<String> v = cpioList(gunzip(Initramfs.fromDirectory(root)), true);
+        List<String> v = cpioList(Initramfs.fromDirectory(root), true);
         assertTrue(line(v, "dev/ttyS0").startsWith("c"), line(v, "dev/ttyS0"));
         assertTrue(line(v, "dev/ttyS0").matches(".*\\b4,\\s+64\\b.*"), line(v, "dev/ttyS0"));
     }

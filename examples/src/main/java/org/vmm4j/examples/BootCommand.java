@@ -9,6 +9,7 @@ import java.util.Locale;
 import java.util.Optional;
 import org.vmm4j.boot.BusyboxInitramfs;
 import org.vmm4j.boot.EntryKind;
+import org.vmm4j.boot.Initramfs;
 import org.vmm4j.examples.CommandSpec.Option;
 import org.vmm4j.machine.Machine;
 import org.vmm4j.machine.MachineExit;
@@ -16,9 +17,9 @@ import org.vmm4j.x86.CpuModel;
 import org.vmm4j.x86.Irqchip;
 
 /**
- * {@code vmm4j boot --kernel K [--initrd I | --busybox] [--append ARGS] [--mem 256M] [--cpus N]
- * [--cpu host|baseline|auto[,+feat,-feat…]] [--entry bzimage64|pvh|elf64] [--irqchip kernel|split]
- * [--timeout SECONDS] [--until TEXT]}: boots a Linux
+ * {@code vmm4j boot --kernel K [--initrd I | --busybox [--compression none|gzip]] [--append ARGS] [--mem 256M]
+ * [--overcommit] [--cpus N] [--cpu host|baseline|auto[,+feat,-feat…]] [--entry bzimage64|pvh|elf64]
+ * [--irqchip kernel|split] [--timeout SECONDS] [--until TEXT]}: boots a Linux
  * kernel in this process with the serial console on the terminal; ends when the guest reboots or powers off.
  */
 final class BootCommand implements Cli.Command {
@@ -31,6 +32,10 @@ final class BootCommand implements Cli.Command {
                     Option.value("--kernel", "FILE", "the kernel to boot: a bzImage, a vmlinux (ELF) or a PVH kernel"),
                     Option.value("--initrd", "FILE", "the initial ramdisk"),
                     Option.flag("--busybox", "use a built-in busybox initramfs (instead of --initrd)"),
+                    Option.value(
+                            "--compression",
+                            "KIND",
+                            "how --busybox packs its initramfs: none (default; no time spent inflating) or gzip"),
                     Option.value(
                             "--append", "ARGS", "the kernel command line (default: console=ttyS0 reboot=k panic=-1)"),
                     Option.value("--mem", "SIZE", "guest memory: bytes or with K, M, G, T (default: 256M)"),
@@ -66,12 +71,25 @@ final class BootCommand implements Cli.Command {
         }
     }
 
+    private static Initramfs.Compression compression(String name) {
+        switch (name) {
+            case "none":
+                return Initramfs.Compression.NONE;
+            case "gzip":
+                return Initramfs.Compression.GZIP;
+            default:
+                throw new IllegalArgumentException("--compression must be none or gzip, not " + name);
+        }
+    }
+
     @Override
     public int run(String[] args, PrintStream out, PrintStream err) throws Exception {
         Arguments a = new Arguments(args, SPEC);
         Path kernel = a.option("--kernel").map(Path::of).orElse(null);
         Path initrd = a.option("--initrd").map(Path::of).orElse(null);
         boolean busybox = a.flag("--busybox");
+        Initramfs.Compression compression =
+                a.option("--compression").map(BootCommand::compression).orElse(null);
         String append = a.option("--append").orElse(null);
         long memory = a.option("--mem").map(BootCommand::size).orElse(256L << 20);
         boolean overcommit = a.flag("--overcommit");
@@ -87,6 +105,10 @@ final class BootCommand implements Cli.Command {
         }
         if (initrd != null && busybox) {
             throw new IllegalArgumentException("--initrd and --busybox exclude each other");
+        }
+        if (compression != null && !busybox) {
+            throw new IllegalArgumentException(
+                    "--compression goes with --busybox (an --initrd file is loaded as it is)");
         }
         if (!Files.isReadable(kernel)) {
             throw new IllegalArgumentException("cannot read kernel " + kernel);
@@ -113,7 +135,9 @@ final class BootCommand implements Cli.Command {
         if (initrd != null) {
             builder.initrd(initrd);
         } else if (busybox) {
-            builder.initrd(BusyboxInitramfs.builder().build());
+            builder.initrd(BusyboxInitramfs.builder()
+                    .compression(compression != null ? compression : Initramfs.Compression.NONE)
+                    .build());
         }
         try (Machine machine = builder.build()) {
             console.onMatch(machine::stop);

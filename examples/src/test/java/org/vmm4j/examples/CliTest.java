@@ -79,6 +79,18 @@ class CliTest {
     }
 
     @Test
+    void bootRejectsAnUnknownCompressionAndCompressionWithoutBusybox() {
+        assertEquals(2, run("boot", "--busybox", "--compression", "zstd", "--kernel", "/nonexistent"));
+        assertTrue(
+                err.toString(StandardCharsets.UTF_8).contains("--compression must be none or gzip, not zstd"),
+                err.toString(StandardCharsets.UTF_8));
+        assertEquals(2, run("boot", "--compression", "gzip", "--kernel", "/nonexistent"));
+        assertTrue(
+                err.toString(StandardCharsets.UTF_8).contains("--compression goes with --busybox"),
+                err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
     @RequiresHost(kvm = true)
     void bootRefusesMemoryBeyondTheHostsUnlessOvercommitIsAllowed(@TempDir Path dir) throws IOException {
         Path kernel = Files.write(dir.resolve("tiny"), MinimalKernel.bzImage());

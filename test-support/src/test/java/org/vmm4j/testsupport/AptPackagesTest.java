@@ -26,4 +26,20 @@ class AptPackagesTest {
         named.removeAll(installed);
         assertEquals(Set.of(), named, "named in skip messages but not installed by .ci/test");
     }
+
+    @Test
+    void ciTestInstallsEveryPackageTheGuestKernelBuildNeeds() throws Exception {
+        Path root = Path.of(System.getProperty("user.dir")).getParent();
+        Set<String> installed = packages(root.resolve(".ci/test"), "\\npackages=\\(([^)]*)\\)");
+        Set<String> needed = packages(root.resolve(GuestKernel.SCRIPT), "\\nreadonly PACKAGES=\\(([^)]*)\\)");
+        assertTrue(needed.contains("linux-source-6.1"), needed.toString());
+        needed.removeAll(installed);
+        assertEquals(Set.of(), needed, "needed by " + GuestKernel.SCRIPT + " but not installed by .ci/test");
+    }
+
+    private static Set<String> packages(Path script, String list) throws Exception {
+        Matcher m = Pattern.compile("(?s)" + list).matcher(Files.readString(script));
+        assertTrue(m.find(), "no " + list + " in " + script);
+        return new TreeSet<>(List.of(m.group(1).trim().split("\\s+")));
+    }
 }
