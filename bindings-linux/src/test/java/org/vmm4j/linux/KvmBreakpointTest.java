@@ -19,6 +19,7 @@ import org.vmm4j.ExitKind;
 import org.vmm4j.GuestMemory;
 import org.vmm4j.Registers;
 import org.vmm4j.Segment;
+import org.vmm4j.SpecialRegisters;
 import org.vmm4j.VmExit;
 import org.vmm4j.testsupport.RequiresHost;
 import org.vmm4j.x86.EmulationFailure;
@@ -170,6 +171,44 @@ class KvmBreakpointTest {
         List<Long> seen = reports();
         assertEquals(0x202L, seen.get(7), "a trap gate keeps IF");
         assertEquals(MARKER, seen.get(8));
+    }
+
+    /** The 32-bit frame (EIP, CS, EFLAGS on the current stack); the handler halts instead of returning. */
+    @Test
+    void protectedModeGuestGetsTheSame32BitFrame() {
+        int handler = HANDLER + 0x100;
+        mem.write(
+                handler,
+                bytes(
+                        0x66, 0xba, 0xe9, 0x00, // mov dx, 0xe9
+                        0xb8, 0x03, 0x00, 0x00, 0x00, // mov eax, 3  (this handler is gate 3's only)
+                        0xef, // out dx, eax
+                        0x8b, 0x04, 0x24, // mov eax, [esp]      pushed EIP
+                        0xef, 0x8b, 0x44, 0x24, 0x04, // mov eax, [esp+4]  pushed CS
+                        0xef, 0x8b, 0x44, 0x24, 0x08, // pushed EFLAGS
+                        0xef, 0x89, 0xe0, // mov eax, esp
+                        0xef, 0x9c, // pushfd
+                        0x58, // pop eax
+                        0xef, // out dx, eax
+                        0xf4)); // hlt: KVM's emulator does IRET in real mode only, so this guest stops here
+        int at = IDT + 3 * 8; // 8-byte 32-bit interrupt gate
+        mem.putShort(at, (short) handler);
+        mem.putShort(at + 2, (short) 0x08);
+        mem.putByte(at + 4, (byte) 0);
+        mem.putByte(at + 5, (byte) 0x8e);
+        mem.putShort(at + 6, (short) (handler >>> 16));
+        mem.putLong(GDT + 0x08, 0x00cf9a000000ffffL); // 32-bit code
+        cpu.setSpecialRegisters(cpu.specialRegisters().toBuilder()
+                .cs(Segment.flat32(0x8, true))
+                .dataSegments(Segment.flat32(0x10, false))
+                .cr0(SpecialRegisters.CR0_PE | SpecialRegisters.CR0_ET | SpecialRegisters.CR0_NE)
+                .cr4(0)
+                .efer(0)
+                .idt(new DescriptorTable(IDT, 32 * 8 - 1))
+                .build());
+        cpu.setRegisters(Registers.builder().rip(CODE).rsp(STACK).rflags(0x202).build());
+        assertEquals(List.of(3L, CODE + 1, 0x8L, 0x202L, STACK - 12, 0x2L), reports());
+        assertEquals(emulatingHost() ? 1 : 0, cpu.breakpointsDelivered());
     }
 
     @Test

@@ -65,6 +65,8 @@ public record KnownInstruction(String name, String feature, int length) {
         private int mandatory;
 
         private boolean addressSize;
+        /** REX.W: 64-bit operand size. */
+        private boolean rexW;
 
         Decoder(byte[] code, int n, boolean longMode) {
             this.code = code;
@@ -81,6 +83,14 @@ public record KnownInstruction(String name, String feature, int length) {
             int op = peek();
             if (op == 0xcc) {
                 return new KnownInstruction("INT3", null, at + 1);
+            }
+            if (op == 0xcf && !longMode) {
+                // KVM's emulator does IRET in real mode only
+                return new KnownInstruction("IRET", null, at + 1);
+            }
+            if (op == 0x9b) {
+                // KVM's emulator has no FWAIT; Linux runs one in fpu__drop() when a task execs
+                return new KnownInstruction("FWAIT", null, at + 1);
             }
             if (op == 0xc4 || op == 0xc5) {
                 // VEX: always in 64-bit mode; elsewhere only when the next byte's top bits are 11 (not LES/LDS).
@@ -122,6 +132,7 @@ public record KnownInstruction(String name, String feature, int length) {
                     }
                     default -> {
                         if (longMode && (b & 0xf0) == 0x40) {
+                            rexW = (b & 0x08) != 0;
                             at++; // REX: must come last; a legacy prefix after it would void it
                             return;
                         }
@@ -183,6 +194,8 @@ public record KnownInstruction(String name, String feature, int length) {
                 return null;
             }
             return switch (reg) {
+                // KVM's emulator does CMPXCHG8B but not its 16-byte form
+                case 1 -> rexW ? withModrm("CMPXCHG16B", "cx16") : null;
                 case 3 -> withModrm("XRSTORS", "xsaves");
                 case 4 -> withModrm("XSAVEC", "xsavec");
                 case 5 -> withModrm("XSAVES", "xsaves");

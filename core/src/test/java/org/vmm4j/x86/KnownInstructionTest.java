@@ -49,6 +49,7 @@ class KnownInstructionTest {
         "48 0f c7 f0, RDRAND, rdrand, 4",
         "0f c7 f8, RDSEED, rdseed, 3",
         "0f c7 f3, RDRAND, rdrand, 3",
+        "f0 48 0f c7 4d 20 74 66, CMPXCHG16B, cx16, 6", // lock cmpxchg16b [rbp+0x20], seen in Debian's 6.1 kernel
         "f3 0f c7 f8, RDPID, rdpid, 4",
         "66 0f 38 f6 c1, ADCX, adx, 5",
         "66 0f ae 3f, CLFLUSHOPT, clflushopt, 4",
@@ -73,6 +74,23 @@ class KnownInstructionTest {
         assertEquals("INT3", i.toString());
     }
 
+    @Test
+    void fwaitIsKnownWithoutAFeatureToHide() {
+        KnownInstruction i =
+                identify64("9b 65 48 c7 05 cd e7 fd 7e 00 00 00 00 66 90").orElseThrow();
+        assertEquals("FWAIT", i.name());
+        assertEquals(1, i.length());
+        assertEquals("FWAIT", i.toString());
+    }
+
+    @Test
+    void iretIsNamedIn32BitCode() {
+        byte[] iret = {(byte) 0xcf, 0};
+        assertEquals(
+                "IRET", KnownInstruction.identify(iret, 2, false).orElseThrow().name());
+        assertTrue(KnownInstruction.identify(iret, 2, true).isEmpty(), "KVM nested through PVM completes IRETQ");
+    }
+
     @ParameterizedTest
     @ValueSource(
             strings = {
@@ -80,6 +98,7 @@ class KnownInstructionTest {
                 "0f ae c0", // RDFSBASE needs F3
                 "0f ae e8", // LFENCE (mod 11, no prefix)
                 "0f c7 0f", // CMPXCHG8B, which KVM emulates
+                "f0 0f c7 4d 20", // lock cmpxchg8b [rbp+0x20]: without REX.W
                 "0f c7 37", // 0F C7 /6 with a memory operand is VMPTRLD, not RDRAND
                 "0f 01 f8", // SWAPGS
                 "90 90 90", // NOP
