@@ -7,6 +7,7 @@ import org.vmm4j.SpecialRegisters;
 import org.vmm4j.internal.BreakpointDelivery;
 import org.vmm4j.internal.GuestLinearMemory;
 import org.vmm4j.internal.NativeGuestMemory;
+import org.vmm4j.internal.X87Wait;
 import org.vmm4j.x86.EmulationFailure;
 import org.vmm4j.x86.KnownInstruction;
 
@@ -19,8 +20,9 @@ import org.vmm4j.x86.KnownInstruction;
  * guest's IDT gate, code segment and stack ({@link BreakpointDelivery}), moves RIP past the INT3 and
  * injects #BP with {@code KVM_SET_VCPU_EVENTS}; KVM then delivers it through the IDT like the CPU would
  * (IST or TSS stack, frame, IF cleared for an interrupt gate), with the return address after the INT3,
- * since INT3 is a trap. Any other instruction, and an INT3 that cannot be delivered, is explained on
- * the exit ({@link KvmExit#emulationFailure()}): RIP, bytes and a hint.
+ * since INT3 is a trap. An FWAIT, which Linux runs whenever a task exits, is completed as the no-op it
+ * is unless it would fault ({@link X87Wait}). Any other instruction, and an INT3 or FWAIT that vmm4j
+ * cannot complete, is explained on the exit ({@link KvmExit#emulationFailure()}): RIP, bytes and a hint.
  *
  * <p>None of this is on the hot path; it runs once per emulation failure.
  */
@@ -35,6 +37,7 @@ final class KvmEmulationFailures implements GuestLinearMemory {
     private boolean writeProtect = true;
 
     private long breakpointsDelivered;
+    private long waitsCompleted;
 
     KvmEmulationFailures(KvmVcpu cpu, KvmVm vm) {
         this.cpu = cpu;
@@ -44,6 +47,11 @@ final class KvmEmulationFailures implements GuestLinearMemory {
     /** How many INT3s KVM could not emulate and this vCPU delivered itself. */
     long breakpointsDelivered() {
         return breakpointsDelivered;
+    }
+
+    /** How many FWAITs KVM could not emulate and this vCPU completed as the no-op they were. */
+    long waitsCompleted() {
+        return waitsCompleted;
     }
 
     /**
@@ -66,8 +74,9 @@ final class KvmEmulationFailures implements GuestLinearMemory {
             long linear = longMode ? regs.rip() : (sregs.cs().base() + regs.rip()) & 0xffff_ffffL;
             length = read(linear, bytes, 0, bytes.length);
         }
+        int opcode = length > 0 ? bytes[0] & 0xff : -1;
         String detail = null;
-        if (length > 0 && (bytes[0] & 0xff) == INT3) {
+        if (opcode == INT3) {
             Optional<String> problem = BreakpointDelivery.problem(sregs, regs, this);
             if (problem.isEmpty()) {
                 cpu.injectBreakpoint(regs);
@@ -75,6 +84,14 @@ final class KvmEmulationFailures implements GuestLinearMemory {
                 return true;
             }
             detail = "vmm4j could not deliver the breakpoint either: " + problem.get();
+        } else if (opcode == X87Wait.OPCODE) {
+            Optional<String> problem = X87Wait.problem(sregs.cr0(), cpu.x87StatusWord());
+            if (problem.isEmpty()) {
+                cpu.setRegisters(regs.toBuilder().rip(regs.rip() + 1).build());
+                waitsCompleted++;
+                return true;
+            }
+            detail = problem.get();
         }
         exit.emulationFailure(new EmulationFailure(regs.rip(), Arrays.copyOf(bytes, length), longMode, detail));
         return false;

@@ -131,6 +131,21 @@ public final class KvmVcpu implements VirtualCpu {
     }
 
     /**
+     * How many FWAIT instructions KVM could not emulate on this vCPU and vmm4j completed (as the no-op
+     * they are when neither #NM nor #MF is due).
+     */
+    public long waitsCompleted() {
+        return emulationFailures.waitsCompleted();
+    }
+
+    /** The x87 status word (FSW), from {@code KVM_GET_FPU}. */
+    int x87StatusWord() {
+        checkOpen();
+        Errno.check(libc.ioctl(fd, KVM_GET_FPU, scratch), "ioctl(KVM_GET_FPU)");
+        return scratch.getUnsignedShort(KvmStructs.Fpu.FSW);
+    }
+
+    /**
      * {@code KVM_TRANSLATE}: the guest-physical address of linear address {@code linear} through the
      * guest's page tables, or -1 if it is not mapped (or, for {@code write}, not writable by the kernel
      * while {@code writeProtect}, CR0.WP, is set).

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -238,6 +239,30 @@ class KvmBreakpointTest {
                 "vmm4j could not deliver the breakpoint either: the stack for the #BP frame (RSP 0x40008000) is"
                         + " not writable guest RAM",
                 undeliveredInt3().detail().orElseThrow());
+    }
+
+    @Test
+    void fwaitThatKvmCannotEmulateRunsAsTheNoOpItIs() {
+        mem.putByte(CODE, (byte) 0x9b); // fwait instead of int3
+        assertEquals(List.of(MARKER), reports(), "straight to the marker, no exception");
+        assertEquals(emulatingHost() ? 1 : 0, cpu.waitsCompleted());
+        assertEquals(0, cpu.breakpointsDelivered());
+    }
+
+    @Test
+    void fwaitThatWouldRaiseNmStopsWithTheReason() {
+        mem.putByte(CODE, (byte) 0x9b);
+        cpu.setSpecialRegisters(cpu.specialRegisters().toBuilder()
+                .cr0(cpu.specialRegisters().cr0() | SpecialRegisters.CR0_MP | 1L << 3) // TS
+                .build());
+        VmExit exit = cpu.run();
+        assumeTrue(exit.kind() == ExitKind.INTERNAL_ERROR, "the CPU ran the FWAIT on this host (" + exit + ")");
+        EmulationFailure failure = exit.emulationFailure().orElseThrow();
+        assertEquals("FWAIT", failure.instruction().orElseThrow().name());
+        assertEquals(
+                Optional.of("FWAIT with CR0.TS and CR0.MP set raises #NM, which vmm4j does not deliver"),
+                failure.detail());
+        assertEquals(0, cpu.waitsCompleted());
     }
 
     /** Runs into the INT3 and expects the exit that explains why it could not be delivered. */
