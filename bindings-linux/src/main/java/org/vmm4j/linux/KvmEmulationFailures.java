@@ -57,8 +57,9 @@ final class KvmEmulationFailures implements GuestLinearMemory {
     /**
      * Handles the emulation failure {@code exit} reports.
      *
-     * @return {@code true} if it was an INT3, now delivered (the vCPU runs again); {@code false} if the
-     *     exit goes back to the caller, explained when it is an emulation failure
+     * @return {@code true} if it was an INT3 now delivered or an FWAIT now completed (the vCPU runs
+     *     again); {@code false} if the exit goes back to the caller, explained when it is an emulation
+     *     failure
      */
     boolean complete(KvmExit exit) {
         if (!exit.isEmulationFailure()) {

@@ -22,6 +22,7 @@ import org.vmm4j.Registers;
 import org.vmm4j.Segment;
 import org.vmm4j.SpecialRegisters;
 import org.vmm4j.VmExit;
+import org.vmm4j.linux.abi.KvmHeader;
 import org.vmm4j.testsupport.RequiresHost;
 import org.vmm4j.x86.EmulationFailure;
 
@@ -239,6 +240,11 @@ class KvmBreakpointTest {
                 "vmm4j could not deliver the breakpoint either: the stack for the #BP frame (RSP 0x40008000) is"
                         + " not writable guest RAM",
                 undeliveredInt3().detail().orElseThrow());
+    }
+
+    @Test
+    void exitOnEmulationFailureIsOnWhereTheHostOffersIt() {
+        assertEquals(vm.checkExtension(KvmHeader.KVM_CAP_EXIT_ON_EMULATION_FAILURE) > 0, vm.exitsOnEmulationFailure());
     }
 
     @Test
