@@ -1,5 +1,8 @@
 package org.vmm4j;
 
+import java.util.Optional;
+import org.vmm4j.x86.EmulationFailure;
+
 /**
  * The reason a vCPU stopped running guest code: a reusable view over the backend's exit area
  * (KVM's mapped {@code kvm_run}, bhyve's {@code vm_exit}, OpenBSD's {@code vm_exit}). It is valid
@@ -49,6 +52,15 @@ public interface VmExit {
      * diagnostics: vmm4j interprets none of them.
      */
     int internalErrorSuberror();
+
+    /**
+     * For an {@link ExitKind#INTERNAL_ERROR} exit where the hypervisor could not emulate a guest
+     * instruction: the instruction's RIP and bytes, its name and a hint when vmm4j knows it. Empty for
+     * every other exit, and where the backend cannot tell. Called off the hot path only: it may allocate.
+     */
+    default Optional<EmulationFailure> emulationFailure() {
+        return Optional.empty();
+    }
 
     /** What a {@link ExitKind#SYSTEM_EVENT} exit asks for; the backend's own code is {@link #rawReason()}. */
     SystemEvent systemEvent();

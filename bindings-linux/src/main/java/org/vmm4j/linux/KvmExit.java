@@ -3,17 +3,21 @@ package org.vmm4j.linux;
 import static org.vmm4j.linux.abi.KvmHeader.*;
 import static org.vmm4j.linux.abi.KvmStructs.Run;
 
+import java.util.Optional;
 import org.vmm4j.ExitKind;
 import org.vmm4j.SuspendReason;
 import org.vmm4j.SystemEvent;
 import org.vmm4j.VmExit;
 import org.vmm4j.internal.nat.NativeMemory;
+import org.vmm4j.x86.EmulationFailure;
 
 /** {@link VmExit} as a view over a vCPU's mapped {@code kvm_run}: decoding reads one field, allocates nothing. */
 final class KvmExit implements VmExit {
     private final NativeMemory run;
     private ExitKind kind = ExitKind.UNKNOWN;
     private int rawReason;
+    /** Set by the vCPU for an emulation failure it could not complete; cleared by every decode. */
+    private EmulationFailure emulationFailure;
 
     KvmExit(NativeMemory run) {
         this.run = run;
@@ -23,6 +27,7 @@ final class KvmExit implements VmExit {
     void decode() {
         int reason = run.getInt(Run.EXIT_REASON);
         rawReason = reason;
+        emulationFailure = null;
         kind = switch (reason) {
             case KVM_EXIT_IO -> run.getByte(Run.IO_DIRECTION) == KVM_EXIT_IO_OUT ? ExitKind.IO_OUT : ExitKind.IO_IN;
             case KVM_EXIT_MMIO -> run.getByte(Run.MMIO_IS_WRITE) != 0 ? ExitKind.MMIO_WRITE : ExitKind.MMIO_READ;
@@ -41,6 +46,7 @@ final class KvmExit implements VmExit {
     /** Marks an interrupted run (KVM_RUN returned -EINTR). */
     void interrupted(boolean stopRequested) {
         rawReason = KVM_EXIT_INTR;
+        emulationFailure = null;
         kind = stopRequested ? ExitKind.STOP_REQUESTED : ExitKind.INTERRUPTED;
     }
 
@@ -146,6 +152,41 @@ final class KvmExit implements VmExit {
         return run.getInt(Run.INTERNAL_SUBERROR);
     }
 
+    /** Whether this is an internal error of suberror KVM_INTERNAL_ERROR_EMULATION. */
+    boolean isEmulationFailure() {
+        return kind == ExitKind.INTERNAL_ERROR && run.getInt(Run.INTERNAL_SUBERROR) == KVM_INTERNAL_ERROR_EMULATION;
+    }
+
+    /**
+     * Copies the instruction bytes KVM reported with an emulation failure into {@code dst}.
+     *
+     * @return how many; -1 when KVM gave none (a kernel before 5.14, or no bytes fetched)
+     */
+    int instructionBytes(byte[] dst) {
+        int ndata = run.getInt(Run.INTERNAL_NDATA);
+        // flags plus the two words insn_size and insn_bytes[15] fill
+        if (!isEmulationFailure()
+                || ndata < 3
+                || (run.getLong(Run.EMULATION_FAILURE_FLAGS) & KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES)
+                        == 0) {
+            return -1;
+        }
+        int size = Math.min(Math.min(run.getUnsignedByte(Run.EMULATION_FAILURE_INSN_SIZE), 15), dst.length);
+        for (int i = 0; i < size; i++) {
+            dst[i] = run.getByte(Run.EMULATION_FAILURE_INSN_BYTES + i);
+        }
+        return size;
+    }
+
+    void emulationFailure(EmulationFailure failure) {
+        emulationFailure = failure;
+    }
+
+    @Override
+    public Optional<EmulationFailure> emulationFailure() {
+        return Optional.ofNullable(emulationFailure);
+    }
+
     @Override
     public int eoiVector() {
         require(ExitKind.IOAPIC_EOI, ExitKind.IOAPIC_EOI);
@@ -193,6 +234,10 @@ final class KvmExit implements VmExit {
             case MMIO_READ, MMIO_WRITE ->
                 kind + "[0x" + Long.toHexString(mmioAddress()) + ", " + mmioSize() + " bytes]";
             case SYSTEM_EVENT -> kind + "[KVM_SYSTEM_EVENT type " + systemEventType() + "]";
+            case INTERNAL_ERROR ->
+                emulationFailure != null
+                        ? kind + "[" + emulationFailure + "]"
+                        : kind + "[" + exitReasonName(rawReason) + ", suberror " + internalErrorSuberror() + "]";
             default -> kind + "[" + exitReasonName(rawReason) + "]";
         };
     }

@@ -5,6 +5,7 @@ import static org.vmm4j.linux.abi.KvmHeader.*;
 import java.util.List;
 import org.vmm4j.CpuidEntry;
 import org.vmm4j.DescriptorTable;
+import org.vmm4j.ExitKind;
 import org.vmm4j.Registers;
 import org.vmm4j.Segment;
 import org.vmm4j.SpecialRegisters;
@@ -39,10 +40,12 @@ public final class KvmVcpu implements VirtualCpu {
     private final NativeMemory regs;
     private final NativeMemory sregs;
     private final NativeMemory scratch;
+    private static final int BREAKPOINT_VECTOR = 3;
     /** How long close() waits for another thread's run to return (nested KVM can be slow to leave). */
     private static final long CLOSE_WAIT_MILLIS = 60_000;
 
     private final RunOwner owner;
+    private final KvmEmulationFailures emulationFailures;
 
     private KvmBinaryStats stats;
     private volatile boolean closed;
@@ -64,6 +67,7 @@ public final class KvmVcpu implements VirtualCpu {
         this.sregs = buffers.slice(sregsAt, Sregs.SIZE);
         this.scratch = buffers.slice(scratchAt, KvmStructs.LapicState.SIZE);
         this.kick = new VcpuKick(libc, run, fd, buffers.slice(kickAt, VcpuKick.BUFFER_SIZE));
+        this.emulationFailures = new KvmEmulationFailures(this, vm);
     }
 
     @Override
@@ -99,19 +103,85 @@ public final class KvmVcpu implements VirtualCpu {
 
     private VmExit runOwned() {
         checkOpen();
-        kick.beforeRun();
-        long r = libc.ioctl(fd, KVM_RUN, 0);
-        kick.afterRun();
-        if (r < 0) {
-            int errno = (int) -r;
-            if (errno == Errno.EINTR) {
-                exit.interrupted(kick.consumeStop());
+        while (true) {
+            kick.beforeRun();
+            long r = libc.ioctl(fd, KVM_RUN, 0);
+            kick.afterRun();
+            if (r < 0) {
+                int errno = (int) -r;
+                if (errno == Errno.EINTR) {
+                    exit.interrupted(kick.consumeStop());
+                    return exit;
+                }
+                throw Errno.exception("ioctl(KVM_RUN) on vCPU " + id, errno);
+            }
+            exit.decode();
+            if (exit.kind() != ExitKind.INTERNAL_ERROR || !emulationFailures.complete(exit)) {
                 return exit;
             }
-            throw Errno.exception("ioctl(KVM_RUN) on vCPU " + id, errno);
         }
-        exit.decode();
-        return exit;
+    }
+
+    /**
+     * How many INT3 instructions KVM could not emulate on this vCPU and vmm4j delivered to the guest
+     * as #BP itself (see {@link VmExit#emulationFailure()} for the failures it could not complete).
+     */
+    public long breakpointsDelivered() {
+        return emulationFailures.breakpointsDelivered();
+    }
+
+    /**
+     * How many FWAIT instructions KVM could not emulate on this vCPU and vmm4j completed (as the no-op
+     * they are when neither #NM nor #MF is due).
+     */
+    public long waitsCompleted() {
+        return emulationFailures.waitsCompleted();
+    }
+
+    /** The x87 status word (FSW), from {@code KVM_GET_FPU}. */
+    int x87StatusWord() {
+        checkOpen();
+        Errno.check(libc.ioctl(fd, KVM_GET_FPU, scratch), "ioctl(KVM_GET_FPU)");
+        return scratch.getUnsignedShort(KvmStructs.Fpu.FSW);
+    }
+
+    /**
+     * {@code KVM_TRANSLATE}: the guest-physical address of linear address {@code linear} through the
+     * guest's page tables, or -1 if it is not mapped (or, for {@code write}, not writable by the kernel
+     * while {@code writeProtect}, CR0.WP, is set).
+     */
+    long translate(long linear, boolean write, boolean writeProtect) {
+        scratch.fill(0, KvmStructs.Translation.SIZE, (byte) 0);
+        scratch.putLong(KvmStructs.Translation.LINEAR_ADDRESS, linear);
+        if (libc.ioctl(fd, KVM_TRANSLATE, scratch) < 0 || scratch.getByte(KvmStructs.Translation.VALID) == 0) {
+            return -1;
+        }
+        if (write && writeProtect && scratch.getByte(KvmStructs.Translation.WRITEABLE) == 0) {
+            return -1;
+        }
+        return scratch.getLong(KvmStructs.Translation.PHYSICAL_ADDRESS);
+    }
+
+    /**
+     * Delivers the #BP of the INT3 at {@code regs.rip()}: RIP moves past the one-byte INT3 (a trap:
+     * the handler returns after it) and KVM injects vector 3, which it delivers through the guest's
+     * IDT. On KVM nested through PVM, an injected #BP pushes the RIP it finds, so RIP is advanced
+     * first (measured: the handler sees INT3's address + 1; left at the INT3 it would see the INT3's
+     * own address and run it again).
+     */
+    void injectBreakpoint(Registers regs) {
+        setRegisters(regs.toBuilder().rip(regs.rip() + 1).build());
+        Errno.check(libc.ioctl(fd, KVM_GET_VCPU_EVENTS, scratch), "ioctl(KVM_GET_VCPU_EVENTS)");
+        scratch.putByte(KvmStructs.VcpuEvents.EXCEPTION_INJECTED, (byte) 1);
+        scratch.putByte(KvmStructs.VcpuEvents.EXCEPTION_NR, (byte) BREAKPOINT_VECTOR);
+        scratch.putByte(KvmStructs.VcpuEvents.EXCEPTION_HAS_ERROR_CODE, (byte) 0);
+        scratch.putByte(KvmStructs.VcpuEvents.EXCEPTION_PENDING, (byte) 0);
+        scratch.putInt(KvmStructs.VcpuEvents.EXCEPTION_ERROR_CODE, 0);
+        // the INT3 completed, so no STI/MOV SS shadow is left over it
+        scratch.putByte(KvmStructs.VcpuEvents.INTERRUPT_SHADOW, (byte) 0);
+        scratch.putByte(KvmStructs.VcpuEvents.EXCEPTION_HAS_PAYLOAD, (byte) 0);
+        scratch.putLong(KvmStructs.VcpuEvents.EXCEPTION_PAYLOAD, 0);
+        Errno.check(libc.ioctl(fd, KVM_SET_VCPU_EVENTS, scratch), "ioctl(KVM_SET_VCPU_EVENTS, #BP)");
     }
 
     @Override

@@ -42,6 +42,7 @@ public final class KvmVm implements VirtualMachine {
     private final NativeMemory regionRequest;
     private final NativeMemory msi;
     private final NativeMemory enableCap;
+    private final boolean exitsOnEmulationFailure;
     /** KVM_SET_GSI_ROUTING's table, allocated on first use (split-irqchip machines only). */
     private NativeMemory routing;
 
@@ -74,10 +75,35 @@ public final class KvmVm implements VirtualMachine {
             this.regionRequest = buffers.slice(regionAt, KvmStructs.UserspaceMemoryRegion.SIZE);
             this.msi = buffers.slice(msiAt, KvmStructs.Msi.SIZE);
             this.enableCap = buffers.slice(capAt, KvmStructs.EnableCap.SIZE);
+            this.exitsOnEmulationFailure = enableExitOnEmulationFailure();
         } catch (RuntimeException e) {
             libc.close(fd);
             throw e;
         }
+    }
+
+    /**
+     * {@code KVM_CAP_EXIT_ON_EMULATION_FAILURE} (Linux 5.16+): KVM reports every instruction it cannot
+     * emulate to user space, with the instruction's bytes, instead of handling some itself.
+     */
+    private boolean enableExitOnEmulationFailure() {
+        if (checkExtensionOnVm(KVM_CAP_EXIT_ON_EMULATION_FAILURE) <= 0) {
+            return false;
+        }
+        enableCap.fill(0, KvmStructs.EnableCap.SIZE, (byte) 0);
+        enableCap.putInt(KvmStructs.EnableCap.CAP, KVM_CAP_EXIT_ON_EMULATION_FAILURE);
+        enableCap.putLong(KvmStructs.EnableCap.ARGS, 1);
+        return libc.ioctl(fd, KVM_ENABLE_CAP, enableCap) == 0;
+    }
+
+    /** Whether this VM has {@code KVM_CAP_EXIT_ON_EMULATION_FAILURE} enabled (where the host offers it). */
+    public boolean exitsOnEmulationFailure() {
+        return exitsOnEmulationFailure;
+    }
+
+    /** The guest RAM region holding {@code guestPhysicalAddress}, or {@code null}; takes no lock. */
+    NativeGuestMemory findMemory(long guestPhysicalAddress) {
+        return regions.find(guestPhysicalAddress);
     }
 
     /** The VM file descriptor. */

@@ -31,6 +31,7 @@ import org.vmm4j.boot.LinuxKernel;
 import org.vmm4j.boot.VmlinuxCache;
 import org.vmm4j.internal.FileReads;
 import org.vmm4j.x86.CpuModel;
+import org.vmm4j.x86.EmulationFailure;
 import org.vmm4j.x86.Irqchip;
 import org.vmm4j.x86.X86Platform;
 
@@ -254,16 +255,21 @@ public final class Machine implements AutoCloseable {
                                 MachineExit.Reason.SHUTDOWN, "vCPU " + cpu.id() + " shut down (triple fault)", null));
                     case SYSTEM_EVENT -> finish(systemEvent(cpu, e));
                     case SUSPENDED -> finish(suspended(cpu, e));
-                    default ->
-                        finish(new MachineExit(
-                                MachineExit.Reason.ERROR,
-                                "vCPU " + cpu.id() + " stopped with an exit vmm4j cannot handle: " + e,
-                                null));
+                    default -> finish(unhandled(cpu, e));
                 }
             }
         } catch (RuntimeException | Error t) {
             finish(new MachineExit(MachineExit.Reason.ERROR, "vCPU " + cpu.id() + " failed: " + t.getMessage(), t));
         }
+    }
+
+    /** An exit vmm4j cannot handle; an instruction the hypervisor could not emulate is named, with a hint. */
+    private static MachineExit unhandled(VirtualCpu cpu, VmExit e) {
+        Optional<EmulationFailure> failure = e.emulationFailure();
+        String detail = failure.isPresent()
+                ? "vCPU " + cpu.id() + " stopped: " + failure.get()
+                : "vCPU " + cpu.id() + " stopped with an exit vmm4j cannot handle: " + e;
+        return new MachineExit(MachineExit.Reason.ERROR, detail, null);
     }
 
     private static MachineExit systemEvent(VirtualCpu cpu, VmExit e) {

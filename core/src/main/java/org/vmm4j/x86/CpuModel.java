@@ -51,6 +51,7 @@ public final class CpuModel {
     /** The features {@code baseline} hides (with the features that need them). */
     public static final Set<CpuFeature> BASELINE_HIDES = Collections.unmodifiableSet(EnumSet.of(
             CpuFeature.POPCNT,
+            CpuFeature.CX16,
             CpuFeature.XSAVE,
             CpuFeature.FSGSBASE,
             CpuFeature.SMAP,

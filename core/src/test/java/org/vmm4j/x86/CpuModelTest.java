@@ -284,13 +284,14 @@ class CpuModelTest {
 
     @Test
     void clearcpuidGivesLinuxsNumbersForWhatTheModelHidesItself() {
-        // arch/x86/include/asm/cpufeatures.h: POPCNT 4*32+23, XSAVE 4*32+26, RDRAND 4*32+30, FSGSBASE 9*32+0,
+        // arch/x86/include/asm/cpufeatures.h: CX16 4*32+13, POPCNT 4*32+23, XSAVE 4*32+26, RDRAND 4*32+30, FSGSBASE
+        // 9*32+0,
         // SMEP 9*32+7, RDSEED 9*32+18, SMAP 9*32+20, UMIP 16*32+2, PKU 16*32+3, X2APIC 4*32+21
         assertEquals(
-                "clearcpuid=151,154,158,288,295,306,308,514,515",
+                "clearcpuid=141,151,154,158,288,295,306,308,514,515",
                 CpuModel.baseline().linuxClearcpuid());
         assertEquals(
-                "clearcpuid=151,158,288,295,306,308,514,515,149",
+                "clearcpuid=141,151,158,288,295,306,308,514,515,149",
                 CpuModel.parse("baseline,+xsave,-x2apic").linuxClearcpuid());
         assertEquals("", CpuModel.host().linuxClearcpuid());
         assertEquals("", CpuModel.parse("host,-invtsc").linuxClearcpuid(), "Linux has no number for leaf 0x80000007");

@@ -76,6 +76,9 @@ public final class KvmHeader {
     public static final long KVM_GET_MP_STATE = ior(0x98, KvmStructs.MpState.SIZE);
     public static final long KVM_SET_MP_STATE = iow(0x99, KvmStructs.MpState.SIZE);
     public static final long KVM_SET_GUEST_DEBUG = iow(0x9b, KvmStructs.GuestDebug.SIZE);
+    public static final long KVM_TRANSLATE = iowr(0x85, KvmStructs.Translation.SIZE);
+    public static final long KVM_GET_VCPU_EVENTS = ior(0x9f, KvmStructs.VcpuEvents.SIZE);
+    public static final long KVM_SET_VCPU_EVENTS = iow(0xa0, KvmStructs.VcpuEvents.SIZE);
 
     // Capabilities (KVM_CHECK_EXTENSION)
     public static final int KVM_CAP_IRQCHIP = 0;
@@ -99,6 +102,9 @@ public final class KvmHeader {
     public static final int KVM_CAP_SIGNAL_MSI = 77;
     public static final int KVM_CAP_IRQ_ROUTING = 25;
     public static final int KVM_CAP_SPLIT_IRQCHIP = 121;
+    public static final int KVM_CAP_INTERNAL_ERROR_DATA = 40;
+    public static final int KVM_CAP_VCPU_EVENTS = 41;
+    public static final int KVM_CAP_EXIT_ON_EMULATION_FAILURE = 204;
 
     // Exit reasons (kvm_run.exit_reason)
     public static final int KVM_EXIT_UNKNOWN = 0;
@@ -123,6 +129,13 @@ public final class KvmHeader {
     public static final int KVM_INTERNAL_ERROR_SIMUL_EX = 2;
     public static final int KVM_INTERNAL_ERROR_DELIVERY_EV = 3;
     public static final int KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON = 4;
+    public static final long KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES = 1;
+
+    public static final int KVM_VCPUEVENT_VALID_NMI_PENDING = 0x1;
+    public static final int KVM_VCPUEVENT_VALID_SIPI_VECTOR = 0x2;
+    public static final int KVM_VCPUEVENT_VALID_SHADOW = 0x4;
+    public static final int KVM_VCPUEVENT_VALID_SMM = 0x8;
+    public static final int KVM_VCPUEVENT_VALID_PAYLOAD = 0x10;
 
     public static final int KVM_SYSTEM_EVENT_SHUTDOWN = 1;
     public static final int KVM_SYSTEM_EVENT_RESET = 2;

@@ -38,6 +38,10 @@ public final class KvmStructs {
         public static final int INTERNAL_SUBERROR = 32;
         public static final int INTERNAL_NDATA = 36;
         public static final int INTERNAL_DATA = 40;
+        // emulation_failure (the overlay of internal for KVM_INTERNAL_ERROR_EMULATION)
+        public static final int EMULATION_FAILURE_FLAGS = 40;
+        public static final int EMULATION_FAILURE_INSN_SIZE = 48;
+        public static final int EMULATION_FAILURE_INSN_BYTES = 49;
         // system_event
         public static final int SYSTEM_EVENT_TYPE = 32;
         public static final int EOI_VECTOR = 32;
@@ -269,6 +273,34 @@ public final class KvmStructs {
         public static final int ARCH_DEBUGREG = 8;
 
         private GuestDebug() {}
+    }
+
+    /** struct kvm_translation (KVM_TRANSLATE). */
+    public static final class Translation {
+        public static final int SIZE = 24;
+        public static final int LINEAR_ADDRESS = 0;
+        public static final int PHYSICAL_ADDRESS = 8;
+        public static final int VALID = 16;
+        public static final int WRITEABLE = 17;
+        public static final int USERMODE = 18;
+
+        private Translation() {}
+    }
+
+    /** struct kvm_vcpu_events (x86, {@code <asm/kvm.h>}). */
+    public static final class VcpuEvents {
+        public static final int SIZE = 64;
+        public static final int EXCEPTION_INJECTED = 0;
+        public static final int EXCEPTION_NR = 1;
+        public static final int EXCEPTION_HAS_ERROR_CODE = 2;
+        public static final int EXCEPTION_PENDING = 3;
+        public static final int EXCEPTION_ERROR_CODE = 4;
+        public static final int INTERRUPT_SHADOW = 11;
+        public static final int FLAGS = 20;
+        public static final int EXCEPTION_HAS_PAYLOAD = 55;
+        public static final int EXCEPTION_PAYLOAD = 56;
+
+        private VcpuEvents() {}
     }
 
     /** struct kvm_mp_state. */
