@@ -86,7 +86,9 @@ public final class FuzzCheck {
             } catch (Throwable t) { // StackOverflowError, OutOfMemoryError and the like are findings too
                 thrown = t;
             }
-            return new Outcome(thrown, THREADS.getThreadAllocatedBytes(threadId) - before);
+            // measured before `new Outcome`, which would otherwise count its own 24 bytes
+            long allocated = THREADS.getThreadAllocatedBytes(threadId) - before;
+            return new Outcome(thrown, allocated);
         });
         Outcome outcome;
         try {
