@@ -137,6 +137,36 @@ class VmConfTest {
     }
 
     @Test
+    void everyRefusalIsAVmConfExceptionNamingTheLine() {
+        // were ArithmeticException (overflow) and plain IllegalArgumentExceptions from the model
+        for (String text : List.of(
+                "vm \"a\" {\n\tmemory 99999999999T\n}\n",
+                "vm \"a;rm\" { }\n",
+                "switch \"a b\" { }\n",
+                "vm \"a\" { disk \"/1\"; disk \"/2\"; disk \"/3\"; disk \"/4\"; disk \"/5\" }\n",
+                "vm \"a\" {\n\tinterfaces -1\n}\n",
+                "vm \"a\" {\n\tinterfaces 5\n}\n",
+                "vm \"a\" {\n\tmemory -5M\n}\n",
+                "vm \"a\" {\n\tmemory \u0665M\n}\n")) {
+            VmConfParser.VmConfException e =
+                    assertThrows(VmConfParser.VmConfException.class, () -> VmConfParser.parse(text), text);
+            assertTrue(e.getMessage().startsWith("vm.conf line "), e.getMessage());
+        }
+    }
+
+    @Test
+    void whatParsesRendersBackToTheSameValue() {
+        // "memory 1000B" rendered as "memory 1000", which vmd and the parser read as 1000 MiB
+        VmConf bytes = VmConfParser.parse("vm \"a\" { memory 1000B }\n");
+        assertEquals(1000, bytes.vm("a").orElseThrow().memoryBytes());
+        assertEquals(bytes, VmConfParser.parse(bytes.render()));
+        // a bare backslash before the end of a statement rendered as a line continuation
+        VmConf slash = VmConfParser.parse("a \\ \nb\n");
+        assertEquals(2, slash.globals().size(), slash.globals().toString());
+        assertEquals(slash, VmConfParser.parse(slash.render()));
+    }
+
+    @Test
     void refusesNamesAndPathsThatWouldBreakTheFile() {
         assertThrows(IllegalArgumentException.class, () -> VmConf.Vm.of("bad name", 1 << 20));
         assertThrows(IllegalArgumentException.class, () -> new VmConf.Disk("/x\"y", null));
