@@ -167,6 +167,52 @@ class VmConfTest {
     }
 
     @Test
+    void theFuzzSeedsCoverEveryStatementAndTheRefusals() throws java.io.IOException {
+        VmConf every = VmConfParser.parse(seed("every-statement.conf"));
+        assertEquals(
+                List.of(
+                        "local prefix 100.64.0.0/10",
+                        "local inet6 prefix fd00:0:0:1::/64",
+                        "socket owner _vmd:wheel",
+                        "staggered start parallel 4 delay 30",
+                        "agentx context \"vmd\""),
+                every.globals());
+        VmConf.Switch lan = every.switchNamed("lan").orElseThrow();
+        assertEquals(new VmConf.Switch("lan", "veb0", false, "lanvms", true, 3, true, List.of()), lan);
+        VmConf.Vm vm = every.vm("every.thing-1").orElseThrow();
+        assertEquals(1536L << 20, vm.memoryBytes());
+        assertEquals("/bsd.rd", vm.bootImage());
+        assertEquals("net", vm.bootDevice());
+        assertEquals(3, vm.disks().size());
+        assertEquals(3, vm.interfaceCount());
+        assertEquals(
+                new VmConf.Interface(false, "tap4", "lan", "fe:e1:ba:d0:4a:01", true, "lanvms", 2, true),
+                vm.interfaces().get(0));
+        assertTrue(vm.interfaces().get(2).local());
+        assertEquals(
+                List.of(
+                        "allow instance { boot, disk, instance, interface, memory }",
+                        "instance \"child\" { memory 256M }",
+                        "sev"),
+                vm.extra());
+        assertEquals(1L << 20, every.vm("bytes").orElseThrow().memoryBytes());
+        for (String ok : List.of("sample.conf", "manpage.conf", "continuations.conf")) {
+            assertFalse(VmConfParser.parse(seed(ok)).items().isEmpty(), ok);
+        }
+        for (String bad : List.of("unterminated.conf", "unbalanced.conf", "bad-values.conf")) {
+            assertThrows(VmConfParser.VmConfException.class, () -> VmConfParser.parse(seed(bad)), bad);
+        }
+    }
+
+    private static String seed(String name) throws java.io.IOException {
+        try (java.io.InputStream in =
+                VmConfTest.class.getResourceAsStream("VmConfParserFuzzTestInputs/vmConf/" + name)) {
+            assertTrue(in != null, name + " is in the seed corpus");
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+    }
+
+    @Test
     void refusesNamesAndPathsThatWouldBreakTheFile() {
         assertThrows(IllegalArgumentException.class, () -> VmConf.Vm.of("bad name", 1 << 20));
         assertThrows(IllegalArgumentException.class, () -> new VmConf.Disk("/x\"y", null));
