@@ -8,6 +8,7 @@ import org.vmm4j.GuestMemory;
 import org.vmm4j.SuspendReason;
 import org.vmm4j.SystemEvent;
 import org.vmm4j.VmExit;
+import org.vmm4j.VmmException;
 import org.vmm4j.internal.nat.NativeMemory;
 
 /**
@@ -23,15 +24,18 @@ import org.vmm4j.internal.nat.NativeMemory;
  *       {@link #ioCount()} accesses. Data is read from / written to guest memory at the segment base
  *       plus RSI/RDI (direction flag honoured), then RSI/RDI and RCX are advanced before the next run.
  *       With paging on, each element's linear address is translated with {@code VM_GLA2GPA_NOFAULT};
- *       an unmapped address is a {@link org.vmm4j.VmmException} (vmm4j does not inject the page
+ *       an unmapped address, or an element outside guest RAM, is a {@link VmmException} from
+ *       {@link #ioData(int)} or the completion before the next run (vmm4j does not inject the page
  *       fault). At most {@link #MAX_STRING_COUNT}
- *       accesses are reported at once; the instruction is then restarted for the rest.</li>
+ *       accesses are reported at once; the instruction is then restarted for the rest. An access whose
+ *       size is not 1, 2 or 4 bytes (which vmm.ko never reports) is {@link ExitKind#UNKNOWN}.</li>
  *   <li>{@code INST_EMUL}: an access to unbacked guest-physical memory. The kernel fetched and decoded
  *       the instruction and advanced RIP; vmm4j completes {@code mov} in its register, immediate and
  *       memory forms (opcodes 88, 89, 8A, 8B, C6, C7) as {@link ExitKind#MMIO_READ}/{@link
  *       ExitKind#MMIO_WRITE}. Any other instruction, or one the kernel could not decode, is
  *       {@link ExitKind#INTERNAL_ERROR} with {@link #internalErrorSuberror()} =
- *       {@link #SUBERROR_NOT_DECODED} or {@link #SUBERROR_UNSUPPORTED_INSTRUCTION}.</li>
+ *       {@link #SUBERROR_NOT_DECODED} (also for an operand size other than 1, 2, 4 or 8) or
+ *       {@link #SUBERROR_UNSUPPORTED_INSTRUCTION}.</li>
  *   <li>{@code HLT} (with the halt-exit capability): {@link ExitKind#HLT}.</li>
  *   <li>{@code SUSPENDED}: {@link ExitKind#SUSPENDED}, {@link #suspendReason()} from {@code vm_suspend_how} ({@link #suspendHow()}).</li>
  *   <li>{@code MTRAP} (single step), {@code BPT}, {@code DEBUG}: {@link ExitKind#DEBUG}.</li>
@@ -139,10 +143,17 @@ public final class BhyveExit implements VmExit {
         string = field(bits, VM_INOUT_STRING_SHIFT, VM_INOUT_STRING_WIDTH) != 0;
         rep = field(bits, VM_INOUT_REP_SHIFT, VM_INOUT_REP_WIDTH) != 0;
         port = buffer.getUnsignedShort(VM_EXIT_INOUT_PORT);
+        if (size != 1 && size != 2 && size != 4) {
+            kind = ExitKind.UNKNOWN; // vmm.ko reports 1, 2 or 4 bytes; no access of another size can be completed
+            string = false;
+            rep = false;
+            return;
+        }
         kind = in ? ExitKind.IO_IN : ExitKind.IO_OUT;
         if (string) {
             long c = buffer.getLong(VM_EXIT_INOUT_STR_COUNT) & addressMask();
-            count = (int) Math.min(c, MAX_STRING_COUNT);
+            // unsigned: a 64-bit RCX of 2^63 or more is a huge count, not a negative one
+            count = Long.compareUnsigned(c, MAX_STRING_COUNT) > 0 ? MAX_STRING_COUNT : (int) c;
             completionPending = true;
         } else {
             values[0] = buffer.getUnsignedInt(VM_EXIT_INOUT_EAX) & sizeMask(size);
@@ -185,6 +196,15 @@ public final class BhyveExit implements VmExit {
                 kind = ExitKind.INTERNAL_ERROR;
                 suberror = SUBERROR_UNSUPPORTED_INSTRUCTION;
             }
+        }
+        if ((kind == ExitKind.MMIO_READ || kind == ExitKind.MMIO_WRITE)
+                && size != 1
+                && size != 2
+                && size != 4
+                && size != 8) {
+            kind = ExitKind.INTERNAL_ERROR; // an operand size vmm.ko's decoder never reports
+            suberror = SUBERROR_NOT_DECODED;
+            completionPending = false;
         }
     }
 
@@ -298,8 +318,7 @@ public final class BhyveExit implements VmExit {
     private GuestMemory region(long gpa, int bytes) {
         GuestMemory m = vcpu.regionAt(gpa);
         if (m == null || !m.contains(gpa + bytes - 1)) {
-            throw new IllegalStateException(
-                    String.format("string I/O buffer at guest-physical 0x%x is not in guest RAM", gpa));
+            throw new VmmException(String.format("string I/O buffer at guest-physical 0x%x is not in guest RAM", gpa));
         }
         return m;
     }

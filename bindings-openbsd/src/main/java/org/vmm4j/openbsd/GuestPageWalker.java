@@ -7,6 +7,8 @@ import org.vmm4j.GuestMemory;
  * Translates a guest linear address to a guest-physical one by walking the guest's page tables in
  * guest memory: no paging, 32-bit paging (with 4 MiB pages), PAE, and 4-level long-mode paging (with
  * 2 MiB and 1 GiB pages). Needed because vmm(4) hands MMIO exits over without the faulting address.
+ * The tables are guest memory, so a guest controls every entry: a walk reads only inside the given RAM
+ * regions and allocates nothing.
  */
 final class GuestPageWalker {
     static final long CR0_PG = 1L << 31;
@@ -16,6 +18,8 @@ final class GuestPageWalker {
     private static final long PRESENT = 1;
     private static final long PAGE_SIZE_BIT = 1L << 7;
     private static final long ADDRESS_MASK = 0x000F_FFFF_FFFF_F000L;
+    /** Linear-address bits indexing each level of 4-level paging (a constant: walks allocate nothing). */
+    private static final int[] LONG_MODE_SHIFTS = {39, 30, 21, 12};
 
     private GuestPageWalker() {}
 
@@ -31,14 +35,13 @@ final class GuestPageWalker {
         }
         if ((efer & EFER_LMA) != 0) {
             long table = cr3 & ADDRESS_MASK;
-            int[] shifts = {39, 30, 21, 12};
             for (int level = 0; level < 4; level++) {
-                long entry = read64(ram, table + ((linear >>> shifts[level]) & 0x1ff) * 8);
+                long entry = read64(ram, table + ((linear >>> LONG_MODE_SHIFTS[level]) & 0x1ff) * 8);
                 if (entry == -1 || (entry & PRESENT) == 0) {
                     return -1;
                 }
                 if (level == 3 || ((level == 1 || level == 2) && (entry & PAGE_SIZE_BIT) != 0)) {
-                    long pageMask = (1L << shifts[level]) - 1;
+                    long pageMask = (1L << LONG_MODE_SHIFTS[level]) - 1;
                     return (entry & ADDRESS_MASK & ~pageMask) | (linear & pageMask);
                 }
                 table = entry & ADDRESS_MASK;
@@ -79,7 +82,8 @@ final class GuestPageWalker {
     }
 
     private static GuestMemory regionOf(List<GuestMemory> ram, long gpa, int width) {
-        for (GuestMemory m : ram) {
+        for (int i = 0; i < ram.size(); i++) { // no Iterator: a walk allocates nothing
+            GuestMemory m = ram.get(i);
             if (m.contains(gpa) && m.contains(gpa + width - 1)) {
                 return m;
             }

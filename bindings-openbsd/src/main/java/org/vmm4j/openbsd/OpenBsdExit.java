@@ -15,7 +15,8 @@ import org.vmm4j.openbsd.abi.VmmAbi;
  * the kernel wrote it; nothing is allocated per exit.
  *
  * <p>Exit reasons are raw VMX basic exit reasons or SVM exit codes. Port I/O, HLT and
- * shutdown/triple fault map onto the unified kinds; the exits vmd ignores (external interrupt,
+ * shutdown/triple fault map onto the unified kinds (an I/O exit whose {@code vei_size} is not 1, 2
+ * or 4, which vmm(4) never writes, is {@link ExitKind#UNKNOWN}); the exits vmd ignores (external interrupt,
  * interrupt window, CPUID, MSR, {@code VM_EXIT_NONE}) are {@link ExitKind#BOGUS} — run again.
  * vmm(4) reports an EPT violation / nested page fault without the access (no guest-physical
  * address, only the fault type and, with SVM decode assist, the instruction bytes), so the vCPU
@@ -91,6 +92,10 @@ public final class OpenBsdExit implements VmExit {
         switch (r) {
             case VMX_EXIT_IO:
             case SVM_VMEXIT_IOIO:
+                int size = exit.getUnsignedByte(veiSize);
+                if (size != 1 && size != 2 && size != 4) {
+                    return ExitKind.UNKNOWN; // vmm(4) writes 1, 2 or 4; anything else cannot be completed
+                }
                 return exit.getUnsignedByte(veiDir) == VEI_DIR_IN ? ExitKind.IO_IN : ExitKind.IO_OUT;
             case VMX_EXIT_HLT:
             case SVM_VMEXIT_HLT:

@@ -79,6 +79,15 @@ class OpenBsdExitTest {
     }
 
     @Test
+    void ioExitOfAnImpossibleSizeIsUnknownSoNoAccessOfThatSizeIsCompleted() {
+        inout(3, 1, 0x60, 0, 1);
+        assertEquals(ExitKind.UNKNOWN, exit.decode(30));
+        assertThrows(IllegalStateException.class, exit::ioSize);
+        inout(0, 0, 0x60, 0, 1);
+        assertEquals(ExitKind.UNKNOWN, exit.decode(0x7B));
+    }
+
+    @Test
     void hltShutdownAndTripleFaultMapToUnifiedKinds() {
         assertEquals(ExitKind.HLT, exit.decode(12));
         assertEquals(ExitKind.HLT, exit.decode(0x78));

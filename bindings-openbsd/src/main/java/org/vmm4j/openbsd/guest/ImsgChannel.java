@@ -36,7 +36,8 @@ public final class ImsgChannel implements AutoCloseable {
     /**
      * The next message.
      *
-     * @throws ImsgException when the peer closes the connection, before or in the middle of a message
+     * @throws ImsgException when the peer closes the connection, before or in the middle of a message, or
+     *     sends a header whose length is shorter than a header or longer than {@code MAX_IMSGSIZE}
      */
     public Imsg receive() {
         ByteBuffer header = ByteBuffer.allocate(ImsgHeaderFormat.HEADER_SIZE);

@@ -154,6 +154,13 @@ public record VmConf(List<Item> items) {
             if (owner != null && !owner.matches("[A-Za-z0-9_][A-Za-z0-9._-]*(:[A-Za-z0-9_][A-Za-z0-9._-]*)?")) {
                 throw new IllegalArgumentException("owner must be user[:group]: " + owner);
             }
+            if (memoryBytes < 0) {
+                throw new IllegalArgumentException("memory must not be negative: " + memoryBytes);
+            }
+            if (interfaceCount < 0 || interfaceCount > VmdProtocol.VM_MAX_NICS_PER_VM) {
+                throw new IllegalArgumentException("interfaces " + interfaceCount + " is out of range 0 (not set) to "
+                        + VmdProtocol.VM_MAX_NICS_PER_VM);
+            }
             if (disks.size() > VmdProtocol.VM_MAX_DISKS_PER_VM || interfaces.size() > VmdProtocol.VM_MAX_NICS_PER_VM) {
                 throw new IllegalArgumentException("vmd takes at most 4 disks and 4 interfaces");
             }
@@ -421,7 +428,10 @@ public record VmConf(List<Item> items) {
         return "\"" + s + "\"";
     }
 
-    /** {@code 512M}, {@code 2G}: the largest unit that divides the size (vmd's scan_scaled reads them). */
+    /**
+     * {@code 512M}, {@code 2G}: the largest unit that divides the size (vmd's scan_scaled reads them),
+     * else bytes ({@code 1000B}).
+     */
     static String formatSize(long bytes) {
         String[] units = {"T", "G", "M", "K"};
         int[] shifts = {40, 30, 20, 10};
@@ -430,6 +440,6 @@ public record VmConf(List<Item> items) {
                 return (bytes >> shifts[i]) + units[i];
             }
         }
-        return Long.toString(bytes);
+        return bytes + "B"; // unit-less, vmd would read a number below 1M as megabytes
     }
 }

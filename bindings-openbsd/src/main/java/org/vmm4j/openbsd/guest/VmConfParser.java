@@ -30,8 +30,12 @@ public final class VmConfParser {
             return !quoted && text.startsWith("#");
         }
 
+        /**
+         * The token as it is written back: quoted strings quoted again, and a bare token ending in a
+         * backslash quoted too, which written bare before a line break would join two lines.
+         */
         String render() {
-            return quoted ? VmConf.quote(text) : text;
+            return quoted || text.endsWith("\\") ? VmConf.quote(text) : text;
         }
     }
 
@@ -42,6 +46,12 @@ public final class VmConfParser {
         tokenize(text);
     }
 
+    /**
+     * Parses the text of a vm.conf file.
+     *
+     * @throws VmConfException when the text is malformed or a block holds a value vmd would refuse (a
+     *     name, path, size, count or option out of range), naming the line and what is wrong
+     */
     public static VmConf parse(String text) {
         return new VmConfParser(text).file();
     }
@@ -221,7 +231,7 @@ public final class VmConfParser {
                     case "memory" -> memory = parseSize(st.get(1).text());
                     case "cdrom" -> cdrom = st.get(1).text();
                     case "owner" -> owner = st.get(1).text();
-                    case "interfaces" -> count = Integer.parseInt(st.get(1).text());
+                    case "interfaces" -> count = interfaceCount(st.get(1).text());
                     case "disk" ->
                         disks.add(new VmConf.Disk(
                                 st.get(1).text(),
@@ -249,7 +259,12 @@ public final class VmConfParser {
                 throw new VmConfException(st.get(0).line(), "bad statement '" + render(st) + "': " + e.getMessage());
             }
         }
-        return new VmConf.Vm(name.text(), disabled, memory, disks, cdrom, boot, bootDevice, nics, count, owner, extra);
+        try {
+            return new VmConf.Vm(
+                    name.text(), disabled, memory, disks, cdrom, boot, bootDevice, nics, count, owner, extra);
+        } catch (IllegalArgumentException e) {
+            throw new VmConfException(name.line(), "bad vm block: " + e.getMessage());
+        }
     }
 
     private VmConf.Interface iface(boolean local, List<Token> rest) {
@@ -327,15 +342,38 @@ public final class VmConfParser {
                 throw new VmConfException(st.get(0).line(), "bad statement '" + render(st) + "': " + e.getMessage());
             }
         }
-        return new VmConf.Switch(name.text(), ifname, disabled, group, locked, rdomain, up, extra);
+        try {
+            return new VmConf.Switch(name.text(), ifname, disabled, group, locked, rdomain, up, extra);
+        } catch (IllegalArgumentException e) {
+            throw new VmConfException(name.line(), "bad switch block: " + e.getMessage());
+        }
     }
 
-    /** A size as scan_scaled reads it: digits with an optional B/K/M/G/T suffix. */
+    /** {@code interfaces N}: 1 to {@link VmdProtocol#VM_MAX_NICS_PER_VM}, as vmd's parser allows. */
+    private static int interfaceCount(String text) {
+        if (!text.matches("[0-9]{1,9}")) {
+            throw new IllegalArgumentException("interfaces takes a number, not " + text);
+        }
+        int count = Integer.parseInt(text);
+        if (count < 1 || count > VmdProtocol.VM_MAX_NICS_PER_VM) {
+            throw new IllegalArgumentException(
+                    "interfaces " + count + " is out of range 1 to " + VmdProtocol.VM_MAX_NICS_PER_VM);
+        }
+        return count;
+    }
+
+    /**
+     * A size as scan_scaled reads it: decimal digits with an optional B/K/M/G/T suffix.
+     *
+     * @throws IllegalArgumentException when the text is not such a size or the size does not fit in a
+     *     {@code long}
+     */
     static long parseSize(String text) {
         String s = text.toUpperCase(Locale.ROOT);
         int shift = 0;
-        char last = s.charAt(s.length() - 1);
-        if (Character.isLetter(last)) {
+        char last = s.isEmpty() ? ' ' : s.charAt(s.length() - 1);
+        boolean unit = last >= 'A' && last <= 'Z';
+        if (unit) {
             shift = switch (last) {
                 case 'B' -> 0;
                 case 'K' -> 10;
@@ -346,11 +384,18 @@ public final class VmConfParser {
             };
             s = s.substring(0, s.length() - 1);
         }
+        if (!s.matches("[0-9]{1,18}")) {
+            throw new IllegalArgumentException(
+                    "a size is decimal digits with an optional B, K, M, G or T, not " + text);
+        }
         long value = Long.parseLong(s);
-        if (shift == 0 && value < 1L << 20 && !Character.isLetter(last)) {
+        if (!unit && value < 1L << 20) {
             // vmd's parse_size takes a small unit-less number as megabytes ("memory 512" is 512M)
             return value << 20;
         }
-        return Math.multiplyExact(value, 1L << shift);
+        if (value > Long.MAX_VALUE >> shift) {
+            throw new IllegalArgumentException("size " + text + " is too large");
+        }
+        return value << shift;
     }
 }

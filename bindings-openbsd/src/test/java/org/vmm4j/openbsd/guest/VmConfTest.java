@@ -137,6 +137,82 @@ class VmConfTest {
     }
 
     @Test
+    void everyRefusalIsAVmConfExceptionNamingTheLine() {
+        // were ArithmeticException (overflow) and plain IllegalArgumentExceptions from the model
+        for (String text : List.of(
+                "vm \"a\" {\n\tmemory 99999999999T\n}\n",
+                "vm \"a;rm\" { }\n",
+                "switch \"a b\" { }\n",
+                "vm \"a\" { disk \"/1\"; disk \"/2\"; disk \"/3\"; disk \"/4\"; disk \"/5\" }\n",
+                "vm \"a\" {\n\tinterfaces -1\n}\n",
+                "vm \"a\" {\n\tinterfaces 5\n}\n",
+                "vm \"a\" {\n\tmemory -5M\n}\n",
+                "vm \"a\" {\n\tmemory \u0665M\n}\n")) {
+            VmConfParser.VmConfException e =
+                    assertThrows(VmConfParser.VmConfException.class, () -> VmConfParser.parse(text), text);
+            assertTrue(e.getMessage().startsWith("vm.conf line "), e.getMessage());
+        }
+    }
+
+    @Test
+    void whatParsesRendersBackToTheSameValue() {
+        // "memory 1000B" rendered as "memory 1000", which vmd and the parser read as 1000 MiB
+        VmConf bytes = VmConfParser.parse("vm \"a\" { memory 1000B }\n");
+        assertEquals(1000, bytes.vm("a").orElseThrow().memoryBytes());
+        assertEquals(bytes, VmConfParser.parse(bytes.render()));
+        // a bare backslash before the end of a statement rendered as a line continuation
+        VmConf slash = VmConfParser.parse("a \\ \nb\n");
+        assertEquals(2, slash.globals().size(), slash.globals().toString());
+        assertEquals(slash, VmConfParser.parse(slash.render()));
+    }
+
+    @Test
+    void theFuzzSeedsCoverEveryStatementAndTheRefusals() throws java.io.IOException {
+        VmConf every = VmConfParser.parse(seed("every-statement.conf"));
+        assertEquals(
+                List.of(
+                        "local prefix 100.64.0.0/10",
+                        "local inet6 prefix fd00:0:0:1::/64",
+                        "socket owner _vmd:wheel",
+                        "staggered start parallel 4 delay 30",
+                        "agentx context \"vmd\""),
+                every.globals());
+        VmConf.Switch lan = every.switchNamed("lan").orElseThrow();
+        assertEquals(new VmConf.Switch("lan", "veb0", false, "lanvms", true, 3, true, List.of()), lan);
+        VmConf.Vm vm = every.vm("every.thing-1").orElseThrow();
+        assertEquals(1536L << 20, vm.memoryBytes());
+        assertEquals("/bsd.rd", vm.bootImage());
+        assertEquals("net", vm.bootDevice());
+        assertEquals(3, vm.disks().size());
+        assertEquals(3, vm.interfaceCount());
+        assertEquals(
+                new VmConf.Interface(false, "tap4", "lan", "fe:e1:ba:d0:4a:01", true, "lanvms", 2, true),
+                vm.interfaces().get(0));
+        assertTrue(vm.interfaces().get(2).local());
+        assertEquals(
+                List.of(
+                        "allow instance { boot, disk, instance, interface, memory }",
+                        "instance \"child\" { memory 256M }",
+                        "sev"),
+                vm.extra());
+        assertEquals(1L << 20, every.vm("bytes").orElseThrow().memoryBytes());
+        for (String ok : List.of("sample.conf", "manpage.conf", "continuations.conf")) {
+            assertFalse(VmConfParser.parse(seed(ok)).items().isEmpty(), ok);
+        }
+        for (String bad : List.of("unterminated.conf", "unbalanced.conf", "bad-values.conf")) {
+            assertThrows(VmConfParser.VmConfException.class, () -> VmConfParser.parse(seed(bad)), bad);
+        }
+    }
+
+    private static String seed(String name) throws java.io.IOException {
+        try (java.io.InputStream in =
+                VmConfTest.class.getResourceAsStream("VmConfParserFuzzTestInputs/vmConf/" + name)) {
+            assertTrue(in != null, name + " is in the seed corpus");
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+    }
+
+    @Test
     void refusesNamesAndPathsThatWouldBreakTheFile() {
         assertThrows(IllegalArgumentException.class, () -> VmConf.Vm.of("bad name", 1 << 20));
         assertThrows(IllegalArgumentException.class, () -> new VmConf.Disk("/x\"y", null));
