@@ -51,7 +51,7 @@ class SetupHeaderFuzzTest {
                     "the kernel's end 0x" + Long.toHexString(end) + " covers its image and fits the memory");
             long runAddress = Math.max(Layout.KERNEL_LOAD_ADDRESS, header.prefAddress());
             assertTrue(
-                    runAddress < memory.size() && header.initSize() <= end - runAddress,
+                    header.prefAddress() >= 0 && runAddress + header.initSize() <= end,
                     "the kernel's end 0x" + Long.toHexString(end) + " covers init_size at pref_address");
             kernel.loadInto(memory);
             assertEquals(pmSize, memory.bytesWritten(), "the protected-mode part is what is loaded");
