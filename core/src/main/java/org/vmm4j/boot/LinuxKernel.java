@@ -141,7 +141,13 @@ public final class LinuxKernel {
             long pmSize = (long) bzImage.length - setupHeader.protectedModeOffset();
             // A relocatable kernel decompresses itself to max(load address, pref_address) and needs
             // init_size bytes there.
-            long runAddress = Math.max(Layout.KERNEL_LOAD_ADDRESS, setupHeader.prefAddress());
+            long prefAddress = setupHeader.prefAddress();
+            if (prefAddress < 0 || prefAddress >= Layout.MAX_MEMORY_SIZE) {
+                // unsigned in the header; checked before it is added to, so the sum cannot wrap
+                throw new BootException("bzImage pref_address 0x" + Long.toUnsignedString(prefAddress, 16)
+                        + " lies beyond any guest memory");
+            }
+            long runAddress = Math.max(Layout.KERNEL_LOAD_ADDRESS, prefAddress);
             long end = Math.max(Layout.KERNEL_LOAD_ADDRESS + pmSize, runAddress + setupHeader.initSize());
             checkEnd(
                     lowMemory,

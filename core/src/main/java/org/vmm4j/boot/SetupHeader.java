@@ -89,6 +89,10 @@ record SetupHeader(
         if (!looksLikeBzImage(image)) {
             throw new BootException("not a bzImage: no boot flag 0xAA55 at 0x1fe and \"HdrS\" at 0x202");
         }
+        if (image.length < OFFSET_VERSION + 2) {
+            throw new BootException("bzImage setup header is truncated: the image ends at 0x"
+                    + Integer.toHexString(image.length) + ", before the protocol version at 0x206");
+        }
         ByteBuffer b = ByteBuffer.wrap(image).order(ByteOrder.LITTLE_ENDIAN);
         int version = b.getShort(OFFSET_VERSION) & 0xffff;
         if (version < MIN_VERSION_64BIT) {

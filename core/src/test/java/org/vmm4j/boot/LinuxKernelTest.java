@@ -151,4 +151,15 @@ class LinuxKernelTest {
         UncheckedIOException e = assertThrows(UncheckedIOException.class, () -> LinuxKernel.load(dir, null, null));
         assertEquals("cannot read kernel " + dir + ": it is a directory", e.getMessage());
     }
+
+    @Test
+    void refusesAPrefAddressBeyondGuestMemory() {
+        // pref_address + init_size used to wrap below zero, so requireFits said such a kernel fits
+        TestImages.BzImage img = new TestImages.BzImage();
+        img.prefAddress = 0x7fff_ffff_ffff_f000L;
+        LinuxKernel k = LinuxKernel.of(img.build(), EntryKind.BZIMAGE_64, null);
+        BootException e = assertThrows(
+                BootException.class, () -> k.requireFits(new SizeOnlyGuestMemory(Layout.MMIO_HOLE_ADDRESS)));
+        assertEquals("bzImage pref_address 0x7ffffffffffff000 lies beyond any guest memory", e.getMessage());
+    }
 }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.vmm4j.testsupport.HostRequirements;
@@ -33,6 +34,17 @@ class SetupHeaderTest {
         assertEquals(img.payload.length, h.payloadLength());
         assertEquals(0x26c, h.headerEnd());
         assertTrue(h.relocatable());
+    }
+
+    @Test
+    void refusesAnImageEndingInsideTheProtocolVersion() {
+        // boot flag and "HdrS" but only 0x207 bytes: reading the version at 0x206 used to throw
+        // IndexOutOfBoundsException (found by SetupHeaderFuzzTest)
+        byte[] image = Arrays.copyOf(new TestImages.BzImage().build(), 0x207);
+        BootException e = assertThrows(BootException.class, () -> SetupHeader.parse(image));
+        assertEquals(
+                "bzImage setup header is truncated: the image ends at 0x207, before the protocol version at 0x206",
+                e.getMessage());
     }
 
     @Test

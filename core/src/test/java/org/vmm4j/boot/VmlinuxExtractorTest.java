@@ -5,10 +5,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
+import java.util.zip.CRC32;
 import org.junit.jupiter.api.Test;
+import org.tukaani.xz.LZMA2Options;
+import org.tukaani.xz.LZMAOutputStream;
+import org.tukaani.xz.XZ;
+import org.tukaani.xz.XZOutputStream;
 import org.vmm4j.testsupport.HostRequirements;
 
 class VmlinuxExtractorTest {
@@ -117,5 +127,73 @@ class VmlinuxExtractorTest {
                 entry >= k.lowestAddress() && entry < k.end(),
                 "PVH entry 0x" + Long.toHexString(entry) + " lies inside the kernel's segments");
         assertTrue(k.lowestAddress() >= Layout.HIGH_MEMORY_ADDRESS);
+    }
+
+    /** Bytes the calling thread allocated while running {@code action}. */
+    private static long allocatedBy(Runnable action) {
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long before = threads.getCurrentThreadAllocatedBytes();
+        action.run();
+        return threads.getCurrentThreadAllocatedBytes() - before;
+    }
+
+    @Test
+    void aLyingSizeTrailerCostsMemoryOnlyForTheDataThere() {
+        // 512 MiB declared, a few KiB of gzip: the output buffer used to be allocated at the declared size
+        byte[] elf = TestImages.elf(new byte[4096], 0, -1, 4);
+        byte[] compressed = TestImages.gzip(elf);
+        byte[] image = bzImageWith(TestImages.withSizeSuffix(compressed, 512 << 20));
+        long allocated = allocatedBy(() -> {
+            BootException e = assertThrows(BootException.class, () -> VmlinuxExtractor.extract(image));
+            assertTrue(e.getMessage().contains("decompressed to " + elf.length + " bytes"), e.getMessage());
+        });
+        assertTrue(allocated < 16 << 20, "allocated " + allocated + " bytes");
+    }
+
+    @Test
+    void refusesAnXzDictionaryLargerThanTheKernelCouldNeed() throws IOException {
+        byte[] elf = TestImages.elf(new byte[4096], 0, -1, 4);
+        ByteArrayOutputStream xz = new ByteArrayOutputStream();
+        try (XZOutputStream out = new XZOutputStream(xz, new LZMA2Options(), XZ.CHECK_CRC32)) {
+            out.write(elf);
+        }
+        byte[] stream = xz.toByteArray();
+        // Block header after the 12-byte stream header: size, flags, filter id 0x21, props size 1, the
+        // dictionary-size byte; then padding and its CRC32. 36 asks for a 1 GiB dictionary.
+        int block = 12;
+        int headerSize = ((stream[block] & 0xff) + 1) * 4;
+        assertEquals(0x21, stream[block + 2]);
+        stream[block + 4] = 36;
+        CRC32 crc = new CRC32();
+        crc.update(stream, block, headerSize - 4);
+        ByteBuffer.wrap(stream, block + headerSize - 4, 4)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putInt((int) crc.getValue());
+        byte[] image = bzImageWith(TestImages.withSizeSuffix(stream, elf.length));
+        long allocated = allocatedBy(() -> {
+            BootException e = assertThrows(BootException.class, () -> VmlinuxExtractor.extract(image));
+            assertTrue(e.getMessage().contains("corrupt XZ kernel payload"), e.getMessage());
+            assertTrue(e.getMessage().contains("MemoryLimitException"), e.getMessage());
+        });
+        assertTrue(allocated < 16 << 20, "allocated " + allocated + " bytes");
+    }
+
+    @Test
+    void refusesAnLzmaDictionaryLargerThanTheKernelCouldNeed() throws IOException {
+        byte[] elf = TestImages.elf(new byte[4096], 0, -1, 4);
+        ByteArrayOutputStream lzma = new ByteArrayOutputStream();
+        try (LZMAOutputStream out = new LZMAOutputStream(lzma, new LZMA2Options(), -1)) {
+            out.write(elf);
+        }
+        byte[] stream = lzma.toByteArray();
+        // .lzma header: properties byte, dictionary size (4 bytes LE), uncompressed size (-1: unknown)
+        ByteBuffer.wrap(stream, 1, 4).order(ByteOrder.LITTLE_ENDIAN).putInt(0x6000_0000);
+        byte[] image = bzImageWith(TestImages.withSizeSuffix(stream, elf.length));
+        long allocated = allocatedBy(() -> {
+            BootException e = assertThrows(BootException.class, () -> VmlinuxExtractor.extract(image));
+            assertTrue(e.getMessage().contains("corrupt LZMA kernel payload"), e.getMessage());
+            assertTrue(e.getMessage().contains("MemoryLimitException"), e.getMessage());
+        });
+        assertTrue(allocated < 16 << 20, "allocated " + allocated + " bytes");
     }
 }

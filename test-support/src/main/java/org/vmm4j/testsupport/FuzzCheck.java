@@ -88,34 +88,17 @@ public final class FuzzCheck {
      * @return the documented exception the target threw, or {@code null} when it returned normally
      */
     public Exception run(String input, Target target) {
-        Future<Outcome> future = worker().submit(() -> {
-            long threadId = Thread.currentThread().getId();
-            long before = THREADS.getThreadAllocatedBytes(threadId);
-            Throwable thrown = null;
-            try {
-                target.run();
-            } catch (Throwable t) { // StackOverflowError, OutOfMemoryError and the like are findings too
-                thrown = t;
-            }
-            // measured before `new Outcome`, which would otherwise count its own 24 bytes
-            long allocated = THREADS.getThreadAllocatedBytes(threadId) - before;
-            return new Outcome(thrown, allocated);
-        });
-        Outcome outcome;
-        try {
-            outcome = future.get(timeLimit.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            future.cancel(true);
-            replaceWorker(); // the stuck thread keeps spinning; later inputs get a fresh one
-            throw new AssertionError(input + ": still running after " + timeLimit + " (a hang?)");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(input + ": interrupted", e);
-        } catch (ExecutionException e) {
-            throw new AssertionError(input + ": the harness failed", e.getCause());
-        }
+        Outcome outcome = attempt(input, target);
         if (outcome.allocated > maxAllocatedBytes) {
-            fail(input + ": allocated " + outcome.allocated + " bytes, more than the bound of " + maxAllocatedBytes);
+            // The first input to reach some code loads its classes on the worker thread, and under the
+            // fuzzer each class is instrumented as it loads: that allocation is the harness's, not the
+            // parser's. The parsers are deterministic, so the input is judged by a second run.
+            long first = outcome.allocated;
+            outcome = attempt(input, target);
+            if (outcome.allocated > maxAllocatedBytes) {
+                fail(input + ": allocated " + outcome.allocated + " bytes (" + first + " on a first run), more than"
+                        + " the bound of " + maxAllocatedBytes);
+            }
         }
         Throwable thrown = outcome.thrown;
         if (thrown == null) {
@@ -131,6 +114,34 @@ public final class FuzzCheck {
         }
         throw new AssertionError(
                 input + ": threw " + thrown.getClass().getName() + ", not one of the documented " + names(), thrown);
+    }
+
+    private Outcome attempt(String input, Target target) {
+        Future<Outcome> future = worker().submit(() -> {
+            long threadId = Thread.currentThread().getId();
+            long before = THREADS.getThreadAllocatedBytes(threadId);
+            Throwable thrown = null;
+            try {
+                target.run();
+            } catch (Throwable t) { // StackOverflowError, OutOfMemoryError and the like are findings too
+                thrown = t;
+            }
+            // measured before `new Outcome`, which would otherwise count its own 24 bytes
+            long allocated = THREADS.getThreadAllocatedBytes(threadId) - before;
+            return new Outcome(thrown, allocated);
+        });
+        try {
+            return future.get(timeLimit.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            future.cancel(true);
+            replaceWorker(); // the stuck thread keeps spinning; later inputs get a fresh one
+            throw new AssertionError(input + ": still running after " + timeLimit + " (a hang?)");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(input + ": interrupted", e);
+        } catch (ExecutionException e) {
+            throw new AssertionError(input + ": the harness failed", e.getCause());
+        }
     }
 
     private String names() {

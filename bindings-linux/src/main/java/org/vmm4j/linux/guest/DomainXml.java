@@ -231,7 +231,13 @@ public final class DomainXml {
         add(e, "model", "type", nic.model());
     }
 
-    /** The spec a domain XML describes; {@code autostart} comes from libvirt, not the XML. */
+    /**
+     * The spec a domain XML describes; {@code autostart} comes from libvirt, not the XML.
+     *
+     * @throws IllegalArgumentException if the XML is not well-formed, is not a domain, or a value the
+     *         spec needs is missing, not a number, out of range or not one a spec can hold; the message
+     *         names the element or attribute
+     */
     public static GuestSpec parse(String xml, boolean autostart) {
         Element domain = XmlDocuments.parse(xml).getDocumentElement();
         if (!domain.getTagName().equals("domain")) {
@@ -242,11 +248,12 @@ public final class DomainXml {
         if (name == null || memory == null) {
             throw new IllegalArgumentException("domain XML without <name> or <memory>");
         }
-        GuestSpec.Builder b =
-                GuestSpec.builder(name).memoryBytes(XmlDocuments.bytes(memory)).autostart(autostart);
+        GuestSpec.Builder b = GuestSpec.builder(name)
+                .memoryBytes(XmlDocuments.bytes(memory, "<memory>"))
+                .autostart(autostart);
 
         String vcpuText = text(domain, "vcpu");
-        int vcpus = vcpuText == null ? 1 : Integer.parseInt(vcpuText);
+        int vcpus = vcpuText == null ? 1 : XmlDocuments.integer(vcpuText, "<vcpu>");
         Element cpu = child(domain, "cpu");
         Element topology = child(cpu, "topology");
         if (topology != null) {
@@ -292,7 +299,7 @@ public final class DomainXml {
 
     private static int intAttribute(Element e, String name, int otherwise) {
         String value = attribute(e, name);
-        return value == null ? otherwise : Integer.parseInt(value);
+        return value == null ? otherwise : XmlDocuments.integer(value, "<" + e.getTagName() + " " + name + ">");
     }
 
     private static BootSpec parseBoot(Element os) {
@@ -336,7 +343,7 @@ public final class DomainXml {
             location = attribute(source, "dev");
         } else if ("volume".equals(type)) {
             sourceType = DiskSpec.SourceType.VOLUME;
-            location = source == null ? null : attribute(source, "pool") + "/" + attribute(source, "volume");
+            location = volume(source);
         } else if (type == null || "file".equals(type)) {
             sourceType = DiskSpec.SourceType.FILE;
             location = attribute(source, "file");
@@ -352,6 +359,20 @@ public final class DomainXml {
         DiskSpec.Bus diskBus = bus == null ? DiskSpec.Bus.VIRTIO : parseBus(bus);
         boolean readOnly = child(disk, "readonly") != null;
         return Optional.of(new DiskSpec(location, sourceType, format, diskBus, cdrom, readOnly));
+    }
+
+    /** A volume disk's pool/volume, or {@code null} for a drive without a source. */
+    private static String volume(Element source) {
+        if (source == null) {
+            return null;
+        }
+        String pool = attribute(source, "pool");
+        String volume = attribute(source, "volume");
+        if (pool == null || pool.isEmpty() || pool.contains("/") || volume == null || volume.isEmpty()) {
+            throw new IllegalArgumentException("a volume disk's <source> needs a pool name (without '/') and a"
+                    + " volume, got pool '" + pool + "' and volume '" + volume + "'");
+        }
+        return pool + "/" + volume;
     }
 
     private static DiskSpec.Bus parseBus(String bus) {

@@ -149,11 +149,41 @@ final class XmlDocuments {
         return e.getAttribute(name);
     }
 
-    /** A size element ({@code <memory unit='KiB'>}) in bytes. */
-    static long bytes(Element e) {
-        long value = Long.parseLong(e.getTextContent().trim());
-        String unit = attribute(e, "unit");
-        return Math.multiplyExact(value, unitFactor(unit == null ? "KiB" : unit));
+    /**
+     * A size element ({@code <memory unit='KiB'>}) in bytes.
+     *
+     * @param what the element, for messages ({@code <memory>})
+     * @throws IllegalArgumentException if the size is not a number, its unit is unknown, or it is more
+     *         than 2^63 - 1 bytes
+     */
+    static long bytes(Element e, String what) {
+        String text = e.getTextContent().trim();
+        long value;
+        try {
+            value = Long.parseLong(text);
+        } catch (NumberFormatException x) {
+            throw new IllegalArgumentException(what + " is not a whole number: '" + text + "'", x);
+        }
+        String unit = attribute(e, "unit") == null ? "KiB" : attribute(e, "unit");
+        long factor = unitFactor(unit);
+        if (value > Long.MAX_VALUE / factor || value < Long.MIN_VALUE / factor) {
+            throw new IllegalArgumentException(what + " of " + value + " " + unit + " does not fit in 2^63 bytes");
+        }
+        return value * factor;
+    }
+
+    /**
+     * A decimal int.
+     *
+     * @param what the element or attribute, for messages ({@code <vcpu>})
+     * @throws IllegalArgumentException if {@code text} is not a number in the int range
+     */
+    static int integer(String text, String what) {
+        try {
+            return Integer.parseInt(text.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(what + " is not a whole number in the int range: '" + text + "'", e);
+        }
     }
 
     static long unitFactor(String unit) {

@@ -94,6 +94,46 @@ class DomainXmlTest {
     }
 
     @Test
+    void refusesAMemorySizeBeyondALongNamingTheElement() {
+        // 2^60 GiB used to overflow Math.multiplyExact and leak an ArithmeticException
+        String xml = "<domain><name>m</name><memory unit='GiB'>1152921504606846976</memory></domain>";
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DomainXml.parse(xml, false));
+        assertTrue(e.getMessage().contains("<memory>") && e.getMessage().contains("2^63"), e.getMessage());
+    }
+
+    @Test
+    void refusesNonNumericCountsNamingTheElementOrAttribute() {
+        IllegalArgumentException memory = assertThrows(
+                IllegalArgumentException.class,
+                () -> DomainXml.parse("<domain><name>m</name><memory>lots</memory></domain>", false));
+        assertEquals("<memory> is not a whole number: 'lots'", memory.getMessage());
+        IllegalArgumentException vcpu = assertThrows(
+                IllegalArgumentException.class,
+                () -> DomainXml.parse("<domain><name>m</name><memory>65536</memory><vcpu>2x</vcpu></domain>", false));
+        assertEquals("<vcpu> is not a whole number in the int range: '2x'", vcpu.getMessage());
+        IllegalArgumentException cores = assertThrows(
+                IllegalArgumentException.class,
+                () -> DomainXml.parse(
+                        "<domain><name>m</name><memory>65536</memory><cpu><topology cores='9999999999'/></cpu>"
+                                + "</domain>",
+                        false));
+        assertEquals("<topology cores> is not a whole number in the int range: '9999999999'", cores.getMessage());
+    }
+
+    @Test
+    void refusesAVolumeDiskWithoutPoolOrVolume() {
+        // used to parse as the volume "null/v", or "p/" which toXml then refused
+        for (String source :
+                new String[] {"<source volume='v'/>", "<source pool='p'/>", "<source pool='a/b' volume='c'/>"}) {
+            String xml = "<domain><name>m</name><memory>65536</memory><devices><disk type='volume'>" + source
+                    + "</disk></devices></domain>";
+            IllegalArgumentException e =
+                    assertThrows(IllegalArgumentException.class, () -> DomainXml.parse(xml, false), source);
+            assertTrue(e.getMessage().startsWith("a volume disk's <source> needs a pool name"), e.getMessage());
+        }
+    }
+
+    @Test
     void rejectsNonDomainDocument() {
         assertThrows(IllegalArgumentException.class, () -> DomainXml.parse("<network/>", false));
     }
