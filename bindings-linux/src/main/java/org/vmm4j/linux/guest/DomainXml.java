@@ -429,9 +429,9 @@ public final class DomainXml {
             int dies = intAttribute(topology, "dies", 1);
             int cores = intAttribute(topology, "cores", 1);
             int threads = intAttribute(topology, "threads", 1);
-            int perSocket = dies * cores * threads;
-            if (count % perSocket == 0) {
-                topology.setAttribute("sockets", Integer.toString(count / perSocket));
+            long perSocket = (long) dies * cores * threads; // 0 or negative only in a broken document
+            if (perSocket > 0 && count % perSocket == 0) {
+                topology.setAttribute("sockets", Long.toString(count / perSocket));
             } else {
                 topology.setAttribute("sockets", Integer.toString(count));
                 topology.setAttribute("cores", "1");

@@ -94,6 +94,19 @@ class DomainXmlTest {
     }
 
     @Test
+    void raisingTheVcpuMaximumOfADocumentWithZeroCoresGivesOneCorePerSocket() {
+        String broken = DomainXml.toXml(
+                        GuestSpec.builder("v1").topology(1, 2, 1).build(), "kvm")
+                .replace("cores='2'", "cores='0'")
+                .replace("cores=\"2\"", "cores=\"0\"");
+        assertTrue(broken.contains("cores='0'") || broken.contains("cores=\"0\""), broken);
+        GuestSpec raised = DomainXml.parse(DomainXml.withVcpuMaximum(broken, 4), false); // was ArithmeticException
+        assertEquals(4, raised.vcpus());
+        assertEquals(4, raised.sockets());
+        assertEquals(1, raised.cores());
+    }
+
+    @Test
     void refusesAMemorySizeBeyondALongNamingTheElement() {
         // 2^60 GiB used to overflow Math.multiplyExact and leak an ArithmeticException
         String xml = "<domain><name>m</name><memory unit='GiB'>1152921504606846976</memory></domain>";
