@@ -269,6 +269,89 @@ class KvmEventFdTest {
         assertEquals(1, irq.tryRead(), "the unregistered irqfd kept its signal: KVM no longer consumes it");
     }
 
+    /**
+     * The in-kernel irqchip, as a {@code Machine} has it: the guest programs IOAPIC pin 21 edge-triggered
+     * (a plain irqfd, as virtio-mmio uses) and pin 20 level-triggered (an irqfd with a resample eventfd,
+     * which KVM signals when the guest's EOI reaches the IOAPIC). Pins 16-23 are the IOAPIC's alone, so
+     * the uninitialised PIC takes no part.
+     */
+    @Test
+    void inKernelIoApicTakesEdgeIrqfdsAndResamplesLevelOnes() throws Exception {
+        assertTrue(vm.checkExtension(org.vmm4j.linux.abi.KvmHeader.KVM_CAP_IRQFD_RESAMPLE) > 0, "resample support");
+        KvmX86Platform platform = new KvmX86Platform(vm);
+        platform.prepare(Irqchip.KERNEL);
+        GuestMemory mem = vm.allocateMemory(0, 0x10000);
+        ByteBuffer gdt = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
+        gdt.putLong(0).putLong(0x00cf_9a00_0000_ffffL).putLong(0x00cf_9200_0000_ffffL);
+        mem.write(0x2000, gdt.array());
+        long[] handlers = {0x1100, 0x1200};
+        int[] vectors = {VECTOR, VECTOR + 1};
+        for (int i = 0; i < 2; i++) {
+            ByteBuffer gate = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+            gate.putShort((short) handlers[i])
+                    .putShort((short) 0x08)
+                    .put((byte) 0)
+                    .put((byte) 0x8e)
+                    .putShort((short) 0);
+            mem.write(0x3000 + vectors[i] * 8L, gate.array());
+            ByteBuffer h = ByteBuffer.allocate(0x40).order(ByteOrder.LITTLE_ENDIAN);
+            h.put(bytes(0x66, 0xba, DONE_PORT, 0x00, 0xb0, vectors[i], 0xee));
+            movToMemory(h, Layout.LAPIC_ADDRESS + 0xb0, 0);
+            h.put(bytes(0xbc, 0x00, 0x80, 0x00, 0x00, 0xfb, 0xf4, 0xeb, 0xfd));
+            mem.write(handlers[i], Arrays.copyOf(h.array(), h.position()));
+        }
+        ByteBuffer main = ByteBuffer.allocate(0x100).order(ByteOrder.LITTLE_ENDIAN);
+        movToMemory(main, Layout.LAPIC_ADDRESS + 0xf0, 0x1ff); // software-enable the LAPIC
+        movToMemory(main, Layout.IOAPIC_ADDRESS, 0x10 + 2 * 21); // pin 21: edge, fixed, APIC 0
+        movToMemory(main, Layout.IOAPIC_ADDRESS + 0x10, VECTOR);
+        movToMemory(main, Layout.IOAPIC_ADDRESS, 0x10 + 2 * 21 + 1);
+        movToMemory(main, Layout.IOAPIC_ADDRESS + 0x10, 0);
+        movToMemory(main, Layout.IOAPIC_ADDRESS, 0x10 + 2 * 20); // pin 20: level-triggered
+        movToMemory(main, Layout.IOAPIC_ADDRESS + 0x10, 0x8000 | (VECTOR + 1));
+        movToMemory(main, Layout.IOAPIC_ADDRESS, 0x10 + 2 * 20 + 1);
+        movToMemory(main, Layout.IOAPIC_ADDRESS + 0x10, 0);
+        main.put(bytes(0x66, 0xba, DONE_PORT, 0x00, 0xb0, 0x01, 0xee)); // out 0xe9, 1: ready
+        main.put(bytes(0xfb, 0xf4, 0xeb, 0xfd)); // sti; hlt; jmp hlt
+        mem.write(GuestSetup.CODE, Arrays.copyOf(main.array(), main.position()));
+
+        EventFd edge = eventFd(), level = eventFd(), resample = eventFd();
+        vm.registerIrqFd(edge, 21);
+        vm.registerIrqFd(level, 20, resample);
+
+        KvmVcpu cpu = platform.createBootVcpu(0, 1);
+        GuestSetup.protectedMode32(cpu, GuestSetup.CODE);
+        cpu.setSpecialRegisters(cpu.specialRegisters().toBuilder()
+                .gdt(new DescriptorTable(0x2000, 23))
+                .idt(new DescriptorTable(0x3000, (VECTOR + 2) * 8 - 1))
+                .build());
+        assertEquals(1, runToOut(cpu), "the guest's ready signal");
+
+        edge.signal();
+        assertEquals(VECTOR, runToOut(cpu), "edge pin 21's handler ran");
+        edge.signal();
+        assertEquals(VECTOR, runToOut(cpu), "and again: an edge irqfd needs no resampling");
+        assertEquals(0, resample.tryRead(), "edge pins and the edge irqfd never resample the level one");
+
+        level.signal();
+        assertEquals(VECTOR + 1, runToOut(cpu), "level pin 20's handler ran");
+        // The handler's EOI reaches the IOAPIC inside KVM, which drops the line and signals resample.
+        // (On this nested-PVM host the resample is already signalled when the handler's OUT exits,
+        // before its EOI instruction, for a reason not traced yet; so the test asserts the signal and
+        // the absence of re-delivery, not their exact moment.)
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+        try {
+            ScheduledFuture<?> stop = timer.schedule(cpu::requestStop, 300, TimeUnit.MILLISECONDS);
+            VmExit last = cpu.run();
+            assertEquals(ExitKind.STOP_REQUESTED, last.kind(), "no re-delivery once resampled: " + describe(last));
+            stop.get(5, TimeUnit.SECONDS);
+        } finally {
+            timer.shutdownNow();
+        }
+        assertEquals(1, resample.tryRead(), "KVM signalled the resample eventfd at the guest's EOI");
+        level.signal(); // the device still has work: assert the line again
+        assertEquals(VECTOR + 1, runToOut(cpu), "re-asserted after the resample");
+    }
+
     @Test
     void closingTheVmReleasesEveryDescriptor() throws IOException {
         vm.close();
