@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import org.vmm4j.DirtyLog;
@@ -16,6 +17,7 @@ import org.vmm4j.VirtualCpu;
 import org.vmm4j.VirtualMachine;
 import org.vmm4j.VmmException;
 import org.vmm4j.event.EventFd;
+import org.vmm4j.event.EventFdRouting;
 import org.vmm4j.internal.GuestMemoryMap;
 import org.vmm4j.internal.NativeGuestMemory;
 import org.vmm4j.internal.VcpuIds;
@@ -29,7 +31,7 @@ import org.vmm4j.x86.X86Platform;
  * A KVM virtual machine: the VM fd, its memory slots and its vCPUs. Beyond {@link VirtualMachine} it
  * offers the x86 platform set-up a VMM needs (TSS, identity map, in-kernel irqchip, PIT, IRQ lines).
  */
-public final class KvmVm implements VirtualMachine {
+public final class KvmVm implements VirtualMachine, EventFdRouting {
     private final KvmSystem system;
     private final Libc libc;
     private final int fd;
@@ -449,6 +451,7 @@ public final class KvmVm implements VirtualMachine {
      * @throws IllegalStateException if the VM or {@code eventFd} is closed
      * @throws VmmException naming KVM_IOEVENTFD and the errno when KVM refuses
      */
+    @Override
     public synchronized void registerIoEventFd(
             EventFd eventFd, long guestPhysicalAddress, int length, OptionalLong datamatch) {
         checkOpen();
@@ -461,6 +464,7 @@ public final class KvmVm implements VirtualMachine {
      * @throws IllegalArgumentException if there is no such registration
      * @throws IllegalStateException if the VM or {@code eventFd} is closed
      */
+    @Override
     public synchronized void unregisterIoEventFd(EventFd eventFd, long guestPhysicalAddress, OptionalLong datamatch) {
         checkOpen();
         eventFds.unregisterIoEvent(eventFd, false, guestPhysicalAddress, datamatch);
@@ -472,6 +476,7 @@ public final class KvmVm implements VirtualMachine {
      *
      * @throws IllegalArgumentException as {@link #registerIoEventFd}, or if the port range leaves 0..0xffff
      */
+    @Override
     public synchronized void registerPortIoEventFd(EventFd eventFd, int port, int length, OptionalLong datamatch) {
         checkOpen();
         eventFds.registerIoEvent(eventFd, true, port, length, datamatch);
@@ -482,6 +487,7 @@ public final class KvmVm implements VirtualMachine {
      *
      * @throws IllegalArgumentException if there is no such registration
      */
+    @Override
     public synchronized void unregisterPortIoEventFd(EventFd eventFd, int port, OptionalLong datamatch) {
         checkOpen();
         eventFds.unregisterIoEvent(eventFd, true, port, datamatch);
@@ -498,6 +504,7 @@ public final class KvmVm implements VirtualMachine {
      * @throws IllegalStateException if the VM or {@code eventFd} is closed
      * @throws VmmException naming KVM_IRQFD and the errno when KVM refuses (e.g. no irqchip)
      */
+    @Override
     public synchronized void registerIrqFd(EventFd eventFd, int gsi) {
         checkOpen();
         eventFds.registerIrqFd(eventFd, gsi, null);
@@ -513,6 +520,7 @@ public final class KvmVm implements VirtualMachine {
      * @throws IllegalArgumentException as {@link #registerIrqFd(EventFd, int)}, or if {@code resample}
      *         is {@code eventFd}
      */
+    @Override
     public synchronized void registerIrqFd(EventFd eventFd, int gsi, EventFd resample) {
         checkOpen();
         eventFds.registerIrqFd(eventFd, gsi, java.util.Objects.requireNonNull(resample, "resample"));
@@ -523,9 +531,17 @@ public final class KvmVm implements VirtualMachine {
      *
      * @throws IllegalArgumentException if {@code eventFd} is not the irqfd of {@code gsi}
      */
+    @Override
     public synchronized void unregisterIrqFd(EventFd eventFd, int gsi) {
         checkOpen();
         eventFds.unregisterIrqFd(eventFd, gsi);
+    }
+
+    /** This VM itself: KVM has ioeventfds and irqfds. */
+    @Override
+    public Optional<EventFdRouting> eventFdRouting() {
+        checkOpen();
+        return Optional.of(this);
     }
 
     /** The x86 platform of this VM (one per VM; it remembers how the irqchip was prepared). */

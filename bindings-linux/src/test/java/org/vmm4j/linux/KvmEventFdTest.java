@@ -27,10 +27,12 @@ import org.vmm4j.DescriptorTable;
 import org.vmm4j.ExitKind;
 import org.vmm4j.GuestMemory;
 import org.vmm4j.Registers;
+import org.vmm4j.VirtualMachine;
 import org.vmm4j.VmExit;
 import org.vmm4j.VmmException;
 import org.vmm4j.boot.Layout;
 import org.vmm4j.event.EventFd;
+import org.vmm4j.event.EventFdRouting;
 import org.vmm4j.testsupport.RequiresHost;
 import org.vmm4j.x86.Irqchip;
 
@@ -119,10 +121,12 @@ class KvmEventFdTest {
     @Test
     void registeredWritesSignalTheEventfdWithoutAnExit() {
         EventFd matching = eventFd(), other = eventFd(), any = eventFd(), port = eventFd();
-        vm.registerIoEventFd(matching, NOTIFY, 4, OptionalLong.of(1));
-        vm.registerIoEventFd(other, NOTIFY, 4, OptionalLong.of(3)); // same register, another queue
-        vm.registerIoEventFd(any, ANY_VALUE, 4, OptionalLong.empty());
-        vm.registerPortIoEventFd(port, PORT, 1, OptionalLong.of(5));
+        // Through the backend-neutral interface a Machine uses.
+        EventFdRouting routing = ((VirtualMachine) vm).eventFdRouting().orElseThrow();
+        routing.registerIoEventFd(matching, NOTIFY, 4, OptionalLong.of(1));
+        routing.registerIoEventFd(other, NOTIFY, 4, OptionalLong.of(3)); // same register, another queue
+        routing.registerIoEventFd(any, ANY_VALUE, 4, OptionalLong.empty());
+        routing.registerPortIoEventFd(port, PORT, 1, OptionalLong.of(5));
         KvmVcpu cpu = notifyingGuest();
 
         assertEquals(
@@ -135,8 +139,8 @@ class KvmEventFdTest {
         assertEquals(1, port.tryRead(), "the OUT of 5 signalled the port eventfd");
 
         // Unregistered, the same writes are ordinary exits again.
-        vm.unregisterIoEventFd(matching, NOTIFY, OptionalLong.of(1));
-        vm.unregisterPortIoEventFd(port, PORT, OptionalLong.of(5));
+        routing.unregisterIoEventFd(matching, NOTIFY, OptionalLong.of(1));
+        routing.unregisterPortIoEventFd(port, PORT, OptionalLong.of(5));
         cpu.setRegisters(Registers.builder().rip(GuestSetup.CODE).rsp(0x8000).build());
         assertEquals(
                 List.of(
