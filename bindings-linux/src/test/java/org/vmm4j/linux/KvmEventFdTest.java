@@ -155,6 +155,48 @@ class KvmEventFdTest {
         assertEquals(1, any.tryRead(), "still registered");
     }
 
+    /**
+     * A guest loop of {@code n} notifications: with an ioeventfd the run loop sees one exit (the final
+     * HLT) and the counter reads {@code n}; without, {@code n} MMIO exits. Prints both timings.
+     */
+    @Test
+    void aNotificationLoopCostsTheRunLoopOneExitWithAnIoeventfd() {
+        int n = 20_000;
+        GuestMemory mem = vm.allocateMemory(0, 0x10000);
+        ByteBuffer code = ByteBuffer.allocate(0x40).order(ByteOrder.LITTLE_ENDIAN);
+        code.put((byte) 0xb9).putInt(n); // mov ecx, n
+        movToMemory(code, NOTIFY, 1); // loop: mov dword [NOTIFY], 1
+        code.put(bytes(0x49, 0x75, 0xf3, 0xf4)); // dec ecx; jnz loop; hlt
+        mem.write(GuestSetup.CODE, Arrays.copyOf(code.array(), code.position()));
+        KvmVcpu cpu = vm.createVcpu(0);
+
+        GuestSetup.protectedMode32(cpu, GuestSetup.CODE);
+        int mmioExits = 0;
+        long start = System.nanoTime();
+        while (true) {
+            VmExit e = cpu.run();
+            if (e.kind() == ExitKind.HLT) {
+                break;
+            }
+            assertEquals(ExitKind.MMIO_WRITE, e.kind(), () -> describe(e));
+            mmioExits++;
+        }
+        long exitNanos = System.nanoTime() - start;
+        assertEquals(n, mmioExits, "unregistered: every notification is an exit");
+
+        EventFd notify = eventFd();
+        vm.registerIoEventFd(notify, NOTIFY, 4, OptionalLong.of(1));
+        GuestSetup.protectedMode32(cpu, GuestSetup.CODE);
+        start = System.nanoTime();
+        VmExit only = cpu.run();
+        long eventNanos = System.nanoTime() - start;
+        assertEquals(ExitKind.HLT, only.kind(), () -> "registered: straight to HLT, got " + describe(only));
+        assertEquals(n, notify.tryRead(), "every notification signalled the eventfd");
+        System.out.printf(
+                "%d notifications: %.2f us each as MMIO exits, %.2f us each through the ioeventfd%n",
+                n, exitNanos / 1e3 / n, eventNanos / 1e3 / n);
+    }
+
     @Test
     void badRegistrationsAreRefusedNamingTheProblem() {
         EventFd a = eventFd(), b = eventFd();
