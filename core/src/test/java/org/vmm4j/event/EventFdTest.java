@@ -98,6 +98,44 @@ class EventFdTest {
     }
 
     @Test
+    void closeDuringSignalsFromManyThreadsReleasesOnceAndOnlyFailsLaterCalls() throws Exception {
+        EventFd.create().close(); // first use may open the native library: count after it
+        long before = OpenDescriptors.count();
+        for (int round = 0; round < 20; round++) {
+            EventFd e = EventFd.create();
+            java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
+            java.util.concurrent.atomic.AtomicReference<Throwable> unexpected =
+                    new java.util.concurrent.atomic.AtomicReference<>();
+            Thread[] senders = new Thread[4];
+            for (int t = 0; t < senders.length; t++) {
+                senders[t] = new Thread(() -> {
+                    try {
+                        while (true) {
+                            e.signal();
+                            sent.incrementAndGet();
+                        }
+                    } catch (IllegalStateException closed) {
+                        // the expected end: signalled after close
+                    } catch (Throwable other) {
+                        unexpected.set(other);
+                    }
+                });
+                senders[t].start();
+            }
+            while (sent.get() < 1000) {
+                Thread.onSpinWait();
+            }
+            e.close();
+            for (Thread t : senders) {
+                t.join(5000);
+                assertFalse(t.isAlive(), "a sender kept going after close");
+            }
+            assertEquals(null, unexpected.get());
+        }
+        assertEquals(before, OpenDescriptors.count(), "every eventfd closed exactly once");
+    }
+
+    @Test
     void aSecondConcurrentReaderIsRefused() throws Exception {
         try (EventFd e = EventFd.create()) {
             CompletableFuture<Long> waiter = CompletableFuture.supplyAsync(e::await);
