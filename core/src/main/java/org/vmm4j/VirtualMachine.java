@@ -86,6 +86,14 @@ public interface VirtualMachine extends AutoCloseable {
         throw new UnsupportedOperationException("the " + kind() + " backend cannot set up an x86 machine");
     }
 
+    /**
+     * This VM's ioeventfd and irqfd registrations, where the hypervisor has them (KVM), for devices
+     * whose notifications and interrupts should bypass the vCPU's exit path; empty otherwise.
+     */
+    default java.util.Optional<org.vmm4j.event.EventFdRouting> eventFdRouting() {
+        return java.util.Optional.empty();
+    }
+
     boolean isClosed();
 
     @Override

@@ -6,6 +6,8 @@ import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import org.vmm4j.DirtyLog;
 import org.vmm4j.GuestMemory;
@@ -14,6 +16,8 @@ import org.vmm4j.Stats;
 import org.vmm4j.VirtualCpu;
 import org.vmm4j.VirtualMachine;
 import org.vmm4j.VmmException;
+import org.vmm4j.event.EventFd;
+import org.vmm4j.event.EventFdRouting;
 import org.vmm4j.internal.GuestMemoryMap;
 import org.vmm4j.internal.NativeGuestMemory;
 import org.vmm4j.internal.VcpuIds;
@@ -27,7 +31,7 @@ import org.vmm4j.x86.X86Platform;
  * A KVM virtual machine: the VM fd, its memory slots and its vCPUs. Beyond {@link VirtualMachine} it
  * offers the x86 platform set-up a VMM needs (TSS, identity map, in-kernel irqchip, PIT, IRQ lines).
  */
-public final class KvmVm implements VirtualMachine {
+public final class KvmVm implements VirtualMachine, EventFdRouting {
     private final KvmSystem system;
     private final Libc libc;
     private final int fd;
@@ -42,6 +46,7 @@ public final class KvmVm implements VirtualMachine {
     private final NativeMemory regionRequest;
     private final NativeMemory msi;
     private final NativeMemory enableCap;
+    private final KvmEventFds eventFds;
     private final boolean exitsOnEmulationFailure;
     /** KVM_SET_GSI_ROUTING's table, allocated on first use (split-irqchip machines only). */
     private NativeMemory routing;
@@ -70,11 +75,13 @@ public final class KvmVm implements VirtualMachine {
             int regionAt = KvmStructs.IrqLevel.SIZE;
             int msiAt = regionAt + KvmStructs.UserspaceMemoryRegion.SIZE;
             int capAt = msiAt + KvmStructs.Msi.SIZE;
-            this.buffers = libc.access().allocate(capAt + KvmStructs.EnableCap.SIZE);
+            int eventFdsAt = capAt + KvmStructs.EnableCap.SIZE;
+            this.buffers = libc.access().allocate(eventFdsAt + KvmEventFds.bufferSize());
             this.irqLevel = buffers.slice(0, KvmStructs.IrqLevel.SIZE);
             this.regionRequest = buffers.slice(regionAt, KvmStructs.UserspaceMemoryRegion.SIZE);
             this.msi = buffers.slice(msiAt, KvmStructs.Msi.SIZE);
             this.enableCap = buffers.slice(capAt, KvmStructs.EnableCap.SIZE);
+            this.eventFds = new KvmEventFds(libc, fd, buffers.slice(eventFdsAt, KvmEventFds.bufferSize()));
             this.exitsOnEmulationFailure = enableExitOnEmulationFailure();
         } catch (RuntimeException e) {
             libc.close(fd);
@@ -433,6 +440,110 @@ public final class KvmVm implements VirtualMachine {
                 libc.ioctl(fd, KVM_SET_GSI_ROUTING, routing), "ioctl(KVM_SET_GSI_ROUTING, " + count + " MSI routes)");
     }
 
+    /**
+     * {@code KVM_IOEVENTFD}: the guest's writes to {@code guestPhysicalAddress} of {@code length} bytes
+     * (0: any length) signal {@code eventFd} inside KVM, with no exit to the vCPU's run loop; with a
+     * {@code datamatch}, only writes of that value do (others exit as ordinary MMIO writes). The
+     * registration ends with {@link #unregisterIoEventFd} or when the VM closes.
+     *
+     * @throws IllegalArgumentException if {@code length} is not 0, 1, 2, 4 or 8, a datamatch comes with
+     *         length 0 or does not fit {@code length} bytes, or a write could match an existing registration
+     * @throws IllegalStateException if the VM or {@code eventFd} is closed
+     * @throws VmmException naming KVM_IOEVENTFD and the errno when KVM refuses
+     */
+    @Override
+    public synchronized void registerIoEventFd(
+            EventFd eventFd, long guestPhysicalAddress, int length, OptionalLong datamatch) {
+        checkOpen();
+        eventFds.registerIoEvent(eventFd, false, guestPhysicalAddress, length, datamatch);
+    }
+
+    /**
+     * Ends a registration made with {@link #registerIoEventFd}: the same eventfd, address and datamatch.
+     *
+     * @throws IllegalArgumentException if there is no such registration
+     * @throws IllegalStateException if the VM or {@code eventFd} is closed
+     */
+    @Override
+    public synchronized void unregisterIoEventFd(EventFd eventFd, long guestPhysicalAddress, OptionalLong datamatch) {
+        checkOpen();
+        eventFds.unregisterIoEvent(eventFd, false, guestPhysicalAddress, datamatch);
+    }
+
+    /**
+     * {@code KVM_IOEVENTFD} with {@code KVM_IOEVENTFD_FLAG_PIO}: as {@link #registerIoEventFd} for the
+     * guest's {@code OUT} to I/O port {@code port}.
+     *
+     * @throws IllegalArgumentException as {@link #registerIoEventFd}, or if the port range leaves 0..0xffff
+     */
+    @Override
+    public synchronized void registerPortIoEventFd(EventFd eventFd, int port, int length, OptionalLong datamatch) {
+        checkOpen();
+        eventFds.registerIoEvent(eventFd, true, port, length, datamatch);
+    }
+
+    /**
+     * Ends a registration made with {@link #registerPortIoEventFd}.
+     *
+     * @throws IllegalArgumentException if there is no such registration
+     */
+    @Override
+    public synchronized void unregisterPortIoEventFd(EventFd eventFd, int port, OptionalLong datamatch) {
+        checkOpen();
+        eventFds.unregisterIoEvent(eventFd, true, port, datamatch);
+    }
+
+    /**
+     * {@code KVM_IRQFD}: signalling {@code eventFd} raises interrupt {@code gsi} inside KVM, as an edge
+     * (the line is asserted and dropped at once), with no ioctl from the signalling thread. The GSI is
+     * an in-kernel irqchip pin (0-23) or, on a split irqchip, a route set with {@link #setMsiRoutes}.
+     * An edge suits virtio-mmio on an ISA line, which Linux programs edge-triggered; for a
+     * level-triggered pin use {@link #registerIrqFd(EventFd, int, EventFd)}.
+     *
+     * @throws IllegalArgumentException if {@code eventFd} is an irqfd already or {@code gsi} is negative
+     * @throws IllegalStateException if the VM or {@code eventFd} is closed
+     * @throws VmmException naming KVM_IRQFD and the errno when KVM refuses (e.g. no irqchip)
+     */
+    @Override
+    public synchronized void registerIrqFd(EventFd eventFd, int gsi) {
+        checkOpen();
+        eventFds.registerIrqFd(eventFd, gsi, null);
+    }
+
+    /**
+     * {@code KVM_IRQFD} with {@code KVM_IRQFD_FLAG_RESAMPLE}, for a level-triggered pin of the in-kernel
+     * IOAPIC: signalling {@code eventFd} asserts {@code gsi} and keeps it asserted; when the guest
+     * acknowledges the interrupt (EOI), KVM drops the line and signals {@code resample}, on which the
+     * device re-asserts the line if its interrupt is still pending. Needs {@code KVM_CAP_IRQFD_RESAMPLE}
+     * and the in-kernel irqchip.
+     *
+     * @throws IllegalArgumentException as {@link #registerIrqFd(EventFd, int)}, or if {@code resample}
+     *         is {@code eventFd}
+     */
+    @Override
+    public synchronized void registerIrqFd(EventFd eventFd, int gsi, EventFd resample) {
+        checkOpen();
+        eventFds.registerIrqFd(eventFd, gsi, java.util.Objects.requireNonNull(resample, "resample"));
+    }
+
+    /**
+     * Ends a registration made with {@link #registerIrqFd}.
+     *
+     * @throws IllegalArgumentException if {@code eventFd} is not the irqfd of {@code gsi}
+     */
+    @Override
+    public synchronized void unregisterIrqFd(EventFd eventFd, int gsi) {
+        checkOpen();
+        eventFds.unregisterIrqFd(eventFd, gsi);
+    }
+
+    /** This VM itself: KVM has ioeventfds and irqfds. */
+    @Override
+    public Optional<EventFdRouting> eventFdRouting() {
+        checkOpen();
+        return Optional.of(this);
+    }
+
     /** The x86 platform of this VM (one per VM; it remembers how the irqchip was prepared). */
     @Override
     public X86Platform x86() {
@@ -463,6 +574,9 @@ public final class KvmVm implements VirtualMachine {
             if (vcpu != null) {
                 vcpu.close();
             }
+        }
+        synchronized (this) {
+            eventFds.releaseAll();
         }
         libc.close(fd);
         regions.closeAll();

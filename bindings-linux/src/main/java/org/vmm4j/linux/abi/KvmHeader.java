@@ -57,6 +57,8 @@ public final class KvmHeader {
     public static final long KVM_ENABLE_CAP = iow(0xa3, KvmStructs.EnableCap.SIZE);
     public static final long KVM_SIGNAL_MSI = iow(0xa5, KvmStructs.Msi.SIZE);
     public static final long KVM_SET_GSI_ROUTING = iow(0x6a, KvmStructs.IrqRouting.SIZE);
+    public static final long KVM_IRQFD = iow(0x76, KvmStructs.Irqfd.SIZE);
+    public static final long KVM_IOEVENTFD = iow(0x79, KvmStructs.Ioeventfd.SIZE);
 
     // vCPU ioctls
     public static final long KVM_RUN = io(0x80);
@@ -102,6 +104,9 @@ public final class KvmHeader {
     public static final int KVM_CAP_SIGNAL_MSI = 77;
     public static final int KVM_CAP_IRQ_ROUTING = 25;
     public static final int KVM_CAP_SPLIT_IRQCHIP = 121;
+    public static final int KVM_CAP_IRQFD = 32;
+    public static final int KVM_CAP_IOEVENTFD = 36;
+    public static final int KVM_CAP_IRQFD_RESAMPLE = 82;
     public static final int KVM_CAP_INTERNAL_ERROR_DATA = 40;
     public static final int KVM_CAP_VCPU_EVENTS = 41;
     public static final int KVM_CAP_EXIT_ON_EMULATION_FAILURE = 204;
@@ -146,6 +151,11 @@ public final class KvmHeader {
     public static final int KVM_MEM_READONLY = 1 << 1;
     public static final int KVM_PIT_SPEAKER_DUMMY = 1;
     public static final int KVM_IRQ_ROUTING_MSI = 2;
+    public static final int KVM_IOEVENTFD_FLAG_DATAMATCH = 1;
+    public static final int KVM_IOEVENTFD_FLAG_PIO = 1 << 1;
+    public static final int KVM_IOEVENTFD_FLAG_DEASSIGN = 1 << 2;
+    public static final int KVM_IRQFD_FLAG_DEASSIGN = 1;
+    public static final int KVM_IRQFD_FLAG_RESAMPLE = 1 << 1;
     public static final int KVM_GUESTDBG_ENABLE = 0x1;
     public static final int KVM_GUESTDBG_SINGLESTEP = 0x2;
 

@@ -218,6 +218,29 @@ public final class KvmStructs {
         private Msi() {}
     }
 
+    /** struct kvm_ioeventfd: a guest address whose writes signal an eventfd (KVM_IOEVENTFD). */
+    public static final class Ioeventfd {
+        public static final int SIZE = 64;
+        public static final int DATAMATCH = 0;
+        public static final int ADDR = 8;
+        public static final int LEN = 16;
+        public static final int FD = 20;
+        public static final int FLAGS = 24;
+
+        private Ioeventfd() {}
+    }
+
+    /** struct kvm_irqfd: an eventfd whose signal raises a GSI (KVM_IRQFD). */
+    public static final class Irqfd {
+        public static final int SIZE = 32;
+        public static final int FD = 0;
+        public static final int GSI = 4;
+        public static final int FLAGS = 8;
+        public static final int RESAMPLEFD = 12;
+
+        private Irqfd() {}
+    }
+
     /** struct kvm_irq_routing (header; the entries follow). */
     public static final class IrqRouting {
         public static final int SIZE = 8;

@@ -18,6 +18,10 @@ public final class Libc {
     }
 
     private static final Os OS = Os.current();
+    private static final boolean X86_64 = switch (System.getProperty("os.arch", "")) {
+        case "amd64", "x86_64" -> true;
+        default -> false;
+    };
 
     public static final int O_RDONLY = 0;
     public static final int O_WRONLY = 1;
@@ -56,6 +60,21 @@ public final class Libc {
     public static final int EFD_CLOEXEC = O_CLOEXEC;
     public static final int EFD_NONBLOCK = O_NONBLOCK;
 
+    /** {@code epoll_create1}'s close-on-exec flag (Linux). */
+    public static final int EPOLL_CLOEXEC = O_CLOEXEC;
+
+    public static final int EPOLL_CTL_ADD = 1;
+    public static final int EPOLL_CTL_DEL = 2;
+    public static final int EPOLL_CTL_MOD = 3;
+    public static final int EPOLLIN = 0x1;
+    /**
+     * {@code struct epoll_event { uint32_t events; epoll_data_t data; }}: packed on x86-64 (12 bytes,
+     * data at offset 4), naturally aligned elsewhere (16 bytes, data at 8).
+     */
+    public static final int EPOLL_EVENT_SIZE = X86_64 ? 12 : 16;
+
+    public static final int EPOLL_EVENT_DATA = X86_64 ? 4 : 8;
+
     /**
      * System property: {@code functions} makes every call go through the C library's own wrappers
      * (open, ioctl, ...), as on the BSDs, instead of {@code syscall(2)} on x86-64 Linux.
@@ -85,6 +104,9 @@ public final class Libc {
     private volatile NativeFunction strerror;
     private volatile NativeFunction eventfd;
     private volatile NativeFunction tgkill;
+    private volatile NativeFunction epollCreate1;
+    private volatile NativeFunction epollCtl;
+    private volatile NativeFunction epollWait;
     private volatile NativeFunction pthreadSigmask;
     private volatile NativeFunction sigtimedwait;
     private volatile NativeFunction getpid;
@@ -299,6 +321,54 @@ public final class Libc {
                     f = library.function("eventfd", Signature.of(INT, INT, INT).withErrno());
         }
         return (int) f.call(initialValue, flags);
+    }
+
+    /** {@code epoll_create1(flags)} (Linux): a descriptor, or {@code -errno}. */
+    public int epollCreate1(int flags) {
+        if (syscall != null) {
+            return (int) syscall.call(LinuxSyscall.EPOLL_CREATE1, flags, 0, 0, 0, 0, 0);
+        }
+        NativeFunction f = epollCreate1;
+        if (f == null) {
+            epollCreate1 =
+                    f = library.function("epoll_create1", Signature.of(INT, INT).withErrno());
+        }
+        return (int) f.call(flags);
+    }
+
+    /**
+     * {@code epoll_ctl(epfd, op, fd, event)} with one {@link #EPOLL_EVENT_SIZE}-byte event at {@code event}
+     * (may be empty for {@link #EPOLL_CTL_DEL}): 0 or {@code -errno}.
+     */
+    public int epollCtl(int epollFd, int op, int fd, NativeMemory event) {
+        checkRange(event, 0, op == EPOLL_CTL_DEL ? 0 : EPOLL_EVENT_SIZE);
+        if (syscall != null) {
+            return (int) syscall.call(LinuxSyscall.EPOLL_CTL, epollFd, op, fd, event.address(), 0, 0);
+        }
+        NativeFunction f = epollCtl;
+        if (f == null) {
+            epollCtl = f = library.function(
+                    "epoll_ctl", Signature.of(INT, INT, INT, INT, POINTER).withErrno());
+        }
+        return (int) f.call(epollFd, op, fd, event.address());
+    }
+
+    /**
+     * {@code epoll_wait(epfd, events, maxEvents, timeoutMillis)} into an array of {@link #EPOLL_EVENT_SIZE}-byte
+     * events: the number of ready descriptors, or {@code -errno}. It blocks: never a critical downcall.
+     */
+    public int epollWait(int epollFd, NativeMemory events, int maxEvents, int timeoutMillis) {
+        checkRange(events, 0, (long) maxEvents * EPOLL_EVENT_SIZE);
+        if (syscall != null) {
+            return (int)
+                    syscall.call(LinuxSyscall.EPOLL_WAIT, epollFd, events.address(), maxEvents, timeoutMillis, 0, 0);
+        }
+        NativeFunction f = epollWait;
+        if (f == null) {
+            epollWait = f = library.function(
+                    "epoll_wait", Signature.of(INT, INT, POINTER, INT, INT).withErrno());
+        }
+        return (int) f.call(epollFd, events.address(), maxEvents, timeoutMillis);
     }
 
     public String strerror(int errno) {

@@ -19,9 +19,12 @@ final class LinuxSyscall {
     static final int GETPID = 39;
     static final int RT_SIGTIMEDWAIT = 128;
     static final int GETTID = 186;
+    static final int EPOLL_WAIT = 232;
+    static final int EPOLL_CTL = 233;
     static final int TGKILL = 234;
     static final int OPENAT = 257;
     static final int EVENTFD2 = 290;
+    static final int EPOLL_CREATE1 = 291;
 
     /** {@code openat}'s "relative to the working directory". */
     static final int AT_FDCWD = -100;

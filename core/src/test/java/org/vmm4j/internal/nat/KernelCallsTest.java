@@ -118,6 +118,34 @@ class KernelCallsTest {
         }
     }
 
+    @ParameterizedTest(name = "{0}, viaSyscall={2}")
+    @MethodSource("modes")
+    void epollReportsTheSignalledEventfdWithItsToken(String implementation, Libc libc, boolean viaSyscall) {
+        int epfd = libc.epollCreate1(Libc.EPOLL_CLOEXEC);
+        assertTrue(epfd >= 0, "epoll_create1: " + epfd);
+        int efd = libc.eventfd(0, EFD_NONBLOCK);
+        assertTrue(efd >= 0, "eventfd: " + efd);
+        try (NativeMemory event = libc.access().allocate(Libc.EPOLL_EVENT_SIZE);
+                NativeMemory events = libc.access().allocate(4L * Libc.EPOLL_EVENT_SIZE);
+                NativeMemory value = libc.access().allocate(8)) {
+            event.putInt(0, Libc.EPOLLIN);
+            event.putLong(Libc.EPOLL_EVENT_DATA, 0x1234_5678_9abcL);
+            assertEquals(0, libc.epollCtl(epfd, Libc.EPOLL_CTL_ADD, efd, event));
+            assertEquals(-Errno.EEXIST, libc.epollCtl(epfd, Libc.EPOLL_CTL_ADD, efd, event));
+            assertEquals(0, libc.epollWait(epfd, events, 4, 0));
+            value.putLong(0, 1);
+            assertEquals(8, libc.write(efd, value, 0, 8));
+            assertEquals(1, libc.epollWait(epfd, events, 4, 1000));
+            assertEquals(Libc.EPOLLIN, events.getInt(0));
+            assertEquals(0x1234_5678_9abcL, events.getLong(Libc.EPOLL_EVENT_DATA), "the token came back");
+            assertEquals(0, libc.epollCtl(epfd, Libc.EPOLL_CTL_DEL, efd, event));
+            assertEquals(0, libc.epollWait(epfd, events, 4, 0), "removed: no longer reported");
+        } finally {
+            assertEquals(0, libc.close(efd));
+            assertEquals(0, libc.close(epfd));
+        }
+    }
+
     /** The kick machinery of a vCPU: block a signal, send it to this very thread, take it back. */
     @ParameterizedTest(name = "{0}, viaSyscall={2}")
     @MethodSource("modes")
