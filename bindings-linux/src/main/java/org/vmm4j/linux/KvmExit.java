@@ -43,7 +43,7 @@ final class KvmExit implements VmExit {
         };
     }
 
-    /** Marks an interrupted run (KVM_RUN returned -EINTR). */
+    /** Marks an interrupted run (KVM_RUN returned -EINTR, or -EAGAIN for an AP that just left its wait for SIPI). */
     void interrupted(boolean stopRequested) {
         rawReason = KVM_EXIT_INTR;
         emulationFailure = null;

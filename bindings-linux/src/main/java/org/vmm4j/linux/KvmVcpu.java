@@ -109,7 +109,9 @@ public final class KvmVcpu implements VirtualCpu {
             kick.afterRun();
             if (r < 0) {
                 int errno = (int) -r;
-                if (errno == Errno.EINTR) {
+                // EAGAIN: an application processor waiting for INIT/SIPI (KVM_MP_STATE_UNINITIALIZED) blocks
+                // in KVM_RUN until an event comes and then returns -EAGAIN once it accepted it; run it again.
+                if (errno == Errno.EINTR || errno == Errno.EAGAIN) {
                     exit.interrupted(kick.consumeStop());
                     return exit;
                 }

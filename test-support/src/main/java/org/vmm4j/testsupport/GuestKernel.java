@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -20,7 +21,8 @@ import org.junit.jupiter.api.Assertions;
  * {@link HostRequirements}; a build that fails with the packages present fails the test.
  *
  * <p>{@code VMM4J_GUEST_KERNEL_DIR}, when set, names a directory holding {@code vmlinux} and
- * {@code bzImage} to use instead (a kernel built elsewhere); the script is not run then.
+ * {@code bzImage} to use instead (a kernel built elsewhere); the script is not run then. Each {@link
+ * Variant} has its own variable ({@link Variant#directoryVariable()}).
  */
 public final class GuestKernel {
     /** The script, relative to the repository root. */
@@ -48,30 +50,73 @@ public final class GuestKernel {
         }
     }
 
-    private static Outcome outcome;
+    /** Which kernel of the recipe: the unmodified source, or one of the script's {@code --variant}s. */
+    public enum Variant {
+        /** The recipe's kernel, built from the unmodified source. */
+        STANDARD(null, DIRECTORY_VARIABLE),
+        /**
+         * The same kernel without the call of {@code int3_selftest()} in {@code alternative_instructions()}
+         * ({@code build-kernel --variant no-int3-selftest}): for hosts whose KVM cannot deliver that INT3,
+         * where every VMM stops at the self-test.
+         */
+        NO_INT3_SELFTEST("no-int3-selftest", "VMM4J_GUEST_KERNEL_NO_INT3_SELFTEST_DIR");
+
+        private final String scriptName;
+        private final String directoryVariable;
+
+        Variant(String scriptName, String directoryVariable) {
+            this.scriptName = scriptName;
+            this.directoryVariable = directoryVariable;
+        }
+
+        /** The script's arguments that build this variant. */
+        List<String> scriptArguments() {
+            return scriptName == null ? List.of() : List.of("--variant", scriptName);
+        }
+
+        /** The environment variable naming a prebuilt directory of this variant. */
+        public String directoryVariable() {
+            return directoryVariable;
+        }
+    }
+
+    private static final Map<Variant, Outcome> OUTCOMES = new EnumMap<>(Variant.class);
 
     private GuestKernel() {}
 
     /** The ELF {@code vmlinux} (the PVH and 64-bit ELF entries boot it). */
     public static Path vmlinux() {
-        return directory().resolve("vmlinux");
+        return vmlinux(Variant.STANDARD);
     }
 
     /** The {@code bzImage}. */
     public static Path bzImage() {
-        return directory().resolve("bzImage");
+        return bzImage(Variant.STANDARD);
     }
 
     /** The cache directory holding {@code vmlinux}, {@code bzImage}, {@code .config} and {@code build-info}. */
     public static Path directory() {
-        return require(outcome());
+        return directory(Variant.STANDARD);
     }
 
-    private static synchronized Outcome outcome() {
-        if (outcome == null) {
-            outcome = locate(System.getenv(), Path.of(System.getProperty("user.dir")));
-        }
-        return outcome;
+    /** The ELF {@code vmlinux} of {@code variant}. */
+    public static Path vmlinux(Variant variant) {
+        return directory(variant).resolve("vmlinux");
+    }
+
+    /** The {@code bzImage} of {@code variant}. */
+    public static Path bzImage(Variant variant) {
+        return directory(variant).resolve("bzImage");
+    }
+
+    /** The cache directory of {@code variant}. */
+    public static Path directory(Variant variant) {
+        return require(outcome(variant));
+    }
+
+    private static synchronized Outcome outcome(Variant variant) {
+        return OUTCOMES.computeIfAbsent(
+                variant, v -> locate(v, System.getenv(), Path.of(System.getProperty("user.dir"))));
     }
 
     /** Runs, skips or fails the caller according to {@code o}; returns the directory when there is one. */
@@ -88,25 +133,33 @@ public final class GuestKernel {
 
     /** Finds the kernel for {@code environment}, running the script of the repository above {@code workingDirectory}. */
     static Outcome locate(Map<String, String> environment, Path workingDirectory) {
-        String given = environment.get(DIRECTORY_VARIABLE);
+        return locate(Variant.STANDARD, environment, workingDirectory);
+    }
+
+    /** Finds {@code variant} for {@code environment}, running the script of the repository above {@code workingDirectory}. */
+    static Outcome locate(Variant variant, Map<String, String> environment, Path workingDirectory) {
+        String given = environment.get(variant.directoryVariable());
         if (given != null && !given.isEmpty()) {
-            return prebuilt(Path.of(given));
+            return prebuilt(variant.directoryVariable(), Path.of(given));
         }
         Optional<Path> root = repositoryRoot(workingDirectory);
         if (root.isEmpty()) {
             return Outcome.failed("no vmm4j repository (a directory with pom.xml and " + SCRIPT + ") at or above "
                     + workingDirectory.toAbsolutePath());
         }
-        System.out.println("[vmm4j] guest kernel: running " + SCRIPT
+        List<String> command = new ArrayList<>();
+        command.add(root.get().resolve(SCRIPT).toString());
+        command.addAll(variant.scriptArguments());
+        System.out.println("[vmm4j] guest kernel: running " + String.join(" ", command)
                 + " (a cache hit returns at once; a build takes 4 to 11 minutes on 2 cores)");
-        return run(List.of(root.get().resolve(SCRIPT).toString()), BUILD_TIMEOUT_MINUTES);
+        return run(command, BUILD_TIMEOUT_MINUTES);
     }
 
-    private static Outcome prebuilt(Path directory) {
+    private static Outcome prebuilt(String variable, Path directory) {
         for (String file : List.of("vmlinux", "bzImage")) {
             if (!Files.isRegularFile(directory.resolve(file))) {
                 return Outcome.failed(
-                        DIRECTORY_VARIABLE + "=" + directory + " has no " + file + ": unset it to build the kernel");
+                        variable + "=" + directory + " has no " + file + ": unset it to build the kernel");
             }
         }
         return Outcome.found(directory);
@@ -174,7 +227,7 @@ public final class GuestKernel {
         }
         String[] lines = stdout.strip().split("\n");
         Path directory = Path.of(lines[lines.length - 1].strip());
-        Outcome found = prebuilt(directory);
+        Outcome found = prebuilt(DIRECTORY_VARIABLE, directory);
         if (found.failure() != null) {
             return Outcome.failed(
                     script + " printed " + directory + ", which is no kernel directory:\n" + tail(stderr));

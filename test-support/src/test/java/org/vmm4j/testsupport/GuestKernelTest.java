@@ -112,6 +112,35 @@ class GuestKernelTest {
     }
 
     @Test
+    void aVariantIsBuiltWithItsScriptArgumentAndHasItsOwnDirectoryVariable() throws Exception {
+        Path root = dir.resolve("repo");
+        Files.createDirectories(root.resolve("guest/linux"));
+        Files.writeString(root.resolve("pom.xml"), "<project/>");
+        Path kernel = kernelDirectory("variant-key");
+        Path arguments = dir.resolve("arguments");
+        Path s = root.resolve(GuestKernel.SCRIPT);
+        Files.writeString(s, "#!/bin/sh\necho \"$@\" > '" + arguments + "'\necho '" + kernel + "'\n");
+        Files.setPosixFilePermissions(s, PosixFilePermissions.fromString("rwx------"));
+        assertEquals(
+                GuestKernel.Outcome.found(kernel),
+                GuestKernel.locate(GuestKernel.Variant.NO_INT3_SELFTEST, Map.of(), root));
+        assertEquals("--variant no-int3-selftest\n", Files.readString(arguments));
+        GuestKernel.locate(GuestKernel.Variant.STANDARD, Map.of(), root);
+        assertEquals("\n", Files.readString(arguments), "the standard kernel takes no arguments");
+
+        Path prebuilt = kernelDirectory("prebuilt-variant");
+        String variable = GuestKernel.Variant.NO_INT3_SELFTEST.directoryVariable();
+        assertEquals(
+                GuestKernel.Outcome.found(prebuilt),
+                GuestKernel.locate(GuestKernel.Variant.NO_INT3_SELFTEST, Map.of(variable, prebuilt.toString()), root));
+        Files.delete(prebuilt.resolve("vmlinux"));
+        assertEquals(
+                variable + "=" + prebuilt + " has no vmlinux: unset it to build the kernel",
+                GuestKernel.locate(GuestKernel.Variant.NO_INT3_SELFTEST, Map.of(variable, prebuilt.toString()), root)
+                        .failure());
+    }
+
+    @Test
     void outsideARepositoryTheFailureSaysWhereItLooked() {
         GuestKernel.Outcome o = GuestKernel.locate(Map.of(), dir);
         assertTrue(o.failure().startsWith("no vmm4j repository"), o.failure());
@@ -136,5 +165,19 @@ class GuestKernelTest {
         assertTrue(info.contains("source-package: linux-source-6.1\n"), info);
         String config = Files.readString(GuestKernel.directory().resolve(".config"));
         assertTrue(config.contains("\nCONFIG_PVH=y\n"), "the PVH entry vmm4j boots vmlinux through");
+    }
+
+    /** The real no-int3-selftest variant: the same configuration, another kernel, its own cache directory. */
+    @Test
+    void theNoInt3SelftestVariantIsTheSameConfigurationWithoutTheSelftestCall() throws Exception {
+        Path variant = GuestKernel.directory(GuestKernel.Variant.NO_INT3_SELFTEST);
+        Path standard = GuestKernel.directory();
+        assertTrue(!variant.equals(standard), variant.toString());
+        assertEquals(Files.readString(standard.resolve(".config")), Files.readString(variant.resolve(".config")));
+        String info = Files.readString(variant.resolve("build-info"));
+        assertTrue(info.contains("\nvariant: no-int3-selftest\n"), info);
+        assertTrue(
+                Files.mismatch(GuestKernel.vmlinux(GuestKernel.Variant.NO_INT3_SELFTEST), GuestKernel.vmlinux()) >= 0,
+                "a different vmlinux");
     }
 }
