@@ -193,8 +193,12 @@ public final class VirtioMmio implements MmioDevice, VirtioTransport {
     }
 
     private long readConfig(long offset, int size) {
+        if (size != 1 && size != 2 && size != 4 && size != 8) {
+            return 0;
+        }
         try {
-            return device.readConfig(offset, size);
+            long value = device.readConfig(offset, size);
+            return size == 8 ? value : value & ((1L << (8 * size)) - 1);
         } catch (RuntimeException e) {
             needsReset("reading its configuration space at " + offset + " failed: " + e);
             return 0;
