@@ -116,11 +116,8 @@ public final class DescriptorChain {
      * {@code table} (already checked to hold {@code size} descriptors). On failure the chain is empty.
      */
     void read(GuestRam ram, GuestMemory table, long tableOffset, int size, int first) {
+        clear();
         head = first;
-        count = 0;
-        readableCount = 0;
-        readableBytes = 0;
-        writableBytes = 0;
         if (++stamp == 0) {
             Arrays.fill(seenDirect, 0);
             Arrays.fill(seenIndirect, 0);
@@ -129,12 +126,18 @@ public final class DescriptorChain {
         try {
             walk(ram, table, tableOffset, size, first);
         } catch (VirtqueueException e) {
-            count = 0;
-            readableCount = 0;
-            readableBytes = 0;
-            writableBytes = 0;
+            clear();
             throw e;
         }
+    }
+
+    /** Empties the chain (no buffers, head -1). */
+    void clear() {
+        head = -1;
+        count = 0;
+        readableCount = 0;
+        readableBytes = 0;
+        writableBytes = 0;
     }
 
     private void walk(GuestRam ram, GuestMemory table, long tableOffset, int size, int first) {

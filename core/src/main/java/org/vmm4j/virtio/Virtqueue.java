@@ -196,12 +196,13 @@ public final class Virtqueue {
      * Takes the next available chain into {@code chain}. With EVENT_IDX, also writes
      * {@code avail_event}, asking to be notified when the driver makes the next chain available.
      *
-     * @return {@code false} if the driver has made nothing more available
+     * @return {@code false} if the driver has made nothing more available (the chain is then empty)
      * @throws VirtqueueException if the queue is not ready, the available index ran more than the
-     *         queue size ahead, or the chain breaks a rule (see {@link Problem}); the device's position
-     *         does not move
+     *         queue size ahead, or the chain breaks a rule (see {@link Problem}); the chain is then
+     *         empty and the device's position does not move
      */
     public boolean pop(DescriptorChain chain) {
+        chain.clear();
         if (!ready) {
             throw new VirtqueueException(Problem.NOT_READY, "the queue is not configured");
         }

@@ -107,6 +107,7 @@ class DescriptorChainFuzzTest {
         }
         if (!popped) {
             check(availIdx == 0, "nothing to pop only when nothing is available");
+            check(CHAIN.count() == 0 && CHAIN.head() == -1, "no chain, an empty chain");
             return;
         }
         check(QUEUE.lastAvailIndex() == 1, "one chain consumed");

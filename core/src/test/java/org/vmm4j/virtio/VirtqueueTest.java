@@ -275,6 +275,22 @@ class VirtqueueTest {
     }
 
     @Test
+    void refusalAfterAReadChainLeavesTheChainEmpty() {
+        configure(false);
+        rings.descriptor(0, 0x4000, 4, 0, 0);
+        rings.publish(0);
+        assertTrue(queue.pop(chain));
+        assertEquals(1, chain.count());
+        rings.availIdx(1 + SIZE + 1);
+        assertEquals(Problem.AVAIL_INDEX, refusal());
+        assertEquals(0, chain.count(), "found by DescriptorChainFuzzTest: the last chain stayed");
+        assertEquals(-1, chain.head());
+        rings.availIdx(1);
+        assertFalse(queue.pop(chain));
+        assertEquals(0, chain.count());
+    }
+
+    @Test
     void refusesUseBeforeConfiguration() {
         assertEquals(Problem.NOT_READY, refusal());
     }
