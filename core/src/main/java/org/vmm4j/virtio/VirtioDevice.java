@@ -46,6 +46,11 @@ public interface VirtioDevice {
      */
     void queueNotified(int index);
 
-    /** The driver reset the device (status 0): stop using the queues and forget the negotiation. */
+    /**
+     * The driver reset the device (status 0): stop using the queues and forget the negotiation. The
+     * transport forgets the queues' layout when this returns, so a device that works on them on its
+     * own threads stops those first. A {@link #queueNotified} already running on another vCPU thread
+     * may still be running; what it throws then is dropped, not reported as DEVICE_NEEDS_RESET.
+     */
     void reset();
 }

@@ -427,10 +427,15 @@ public final class VirtioMmio implements MmioDevice, VirtioTransport {
         }
         try {
             device.queueNotified(index);
-        } catch (VirtqueueException e) {
-            needsReset("queue " + index + ": " + e.getMessage());
         } catch (RuntimeException e) {
-            needsReset("queue " + index + " failed: " + e);
+            if (!active) {
+                // another vCPU reset the device under this notification: nothing to report to the new driver
+                LOG.debug("{}: queue {} stopped by a reset: {}", name, index, e.toString());
+            } else if (e instanceof VirtqueueException) {
+                needsReset("queue " + index + ": " + e.getMessage());
+            } else {
+                needsReset("queue " + index + " failed: " + e);
+            }
         }
     }
 
