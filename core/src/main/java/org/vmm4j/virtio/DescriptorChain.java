@@ -20,6 +20,8 @@ public final class DescriptorChain {
     static final int F_INDIRECT = 4;
     /** Bytes per descriptor: le64 addr, le32 len, le16 flags, le16 next. */
     static final int DESCRIPTOR_SIZE = 16;
+    /** The most bytes a chain may describe in total (section 2.7.5: no chain longer than 2^32 bytes). */
+    static final long MAX_TOTAL_LENGTH = 1L << 32;
 
     private final long[] addresses;
     private final int[] lengths;
@@ -115,7 +117,7 @@ public final class DescriptorChain {
      * Reads the chain starting at descriptor {@code first} of the table at {@code tableOffset} in
      * {@code table} (already checked to hold {@code size} descriptors). On failure the chain is empty.
      */
-    void read(GuestRam ram, GuestMemory table, long tableOffset, int size, int first) {
+    void read(GuestRam ram, GuestMemory table, long tableOffset, int size, int first, boolean indirectAllowed) {
         clear();
         head = first;
         if (++stamp == 0) {
@@ -124,7 +126,7 @@ public final class DescriptorChain {
             stamp = 1;
         }
         try {
-            walk(ram, table, tableOffset, size, first);
+            walk(ram, table, tableOffset, size, first, indirectAllowed);
         } catch (VirtqueueException e) {
             clear();
             throw e;
@@ -140,7 +142,7 @@ public final class DescriptorChain {
         writableBytes = 0;
     }
 
-    private void walk(GuestRam ram, GuestMemory table, long tableOffset, int size, int first) {
+    private void walk(GuestRam ram, GuestMemory table, long tableOffset, int size, int first, boolean indirectAllowed) {
         if (first >= size) {
             throw new VirtqueueException(
                     Problem.INDEX_OUT_OF_RANGE, "head " + first + " is beyond the queue size " + size);
@@ -165,6 +167,11 @@ public final class DescriptorChain {
             int flags = current.getShort(at + 12) & 0xffff;
             int next = current.getShort(at + 14) & 0xffff;
             if ((flags & F_INDIRECT) != 0) {
+                if (!indirectAllowed) {
+                    throw new VirtqueueException(
+                            Problem.INDIRECT_NOT_NEGOTIATED,
+                            "descriptor " + index + " is indirect, but VIRTIO_F_RING_INDIRECT_DESC was not negotiated");
+                }
                 if (inIndirect) {
                     throw new VirtqueueException(
                             Problem.INDIRECT_NESTED,
@@ -228,6 +235,11 @@ public final class DescriptorChain {
                 }
                 readableCount++;
                 readableBytes += length;
+            }
+            if (readableBytes + writableBytes > MAX_TOTAL_LENGTH) {
+                throw new VirtqueueException(
+                        Problem.TOTAL_LENGTH,
+                        "the chain from head " + first + " adds up to more than 2^32 bytes at descriptor " + index);
             }
             addresses[count] = address;
             lengths[count] = (int) length;

@@ -17,8 +17,8 @@ public interface VirtioDevice {
     int deviceId();
 
     /**
-     * The device-specific feature bits it offers. The transport adds VIRTIO_F_VERSION_1,
-     * VIRTIO_F_RING_INDIRECT_DESC and VIRTIO_F_RING_EVENT_IDX itself.
+     * The device-specific feature bits it offers. The transport adds {@link VirtioFeatures#TRANSPORT}
+     * (VIRTIO_F_VERSION_1, VIRTIO_F_RING_INDIRECT_DESC, VIRTIO_F_RING_EVENT_IDX) itself.
      */
     long features();
 

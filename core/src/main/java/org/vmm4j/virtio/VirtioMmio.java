@@ -12,7 +12,7 @@ import org.vmm4j.machine.MmioDevice;
  * the configuration space at 0x100.
  *
  * <p>Status: the driver adds ACKNOWLEDGE, DRIVER, FEATURES_OK and DRIVER_OK in that order. FEATURES_OK
- * stays clear if the driver chose a feature the device did not offer or left out VIRTIO_F_VERSION_1
+ * stays clear if the driver chose a feature the device did not offer or left out VIRTIO_VirtioFeatures.VERSION_1
  * (the driver reads the status back and gives up). DRIVER_OK activates the device. Writing 0 resets
  * the device and every register. A write that clears bits is ignored. DEVICE_NEEDS_RESET is the
  * device's: set when a queue is configured wrongly or the device finds a hostile chain, with a
@@ -37,15 +37,6 @@ public final class VirtioMmio implements MmioDevice, VirtioTransport {
     public static final int VERSION = 2;
     /** The vendor ID the device reports: "vm4j" in little-endian; Linux does not look at it. */
     public static final int VENDOR_ID = 0x6a34_6d76;
-
-    /** VIRTIO_F_RING_INDIRECT_DESC. */
-    public static final long F_RING_INDIRECT_DESC = 1L << 28;
-    /** VIRTIO_F_RING_EVENT_IDX. */
-    public static final long F_RING_EVENT_IDX = 1L << 29;
-    /** VIRTIO_F_VERSION_1: the modern interface, always offered and required. */
-    public static final long F_VERSION_1 = 1L << 32;
-    /** The features the transport and ring engine offer for every device. */
-    public static final long TRANSPORT_FEATURES = F_RING_INDIRECT_DESC | F_RING_EVENT_IDX | F_VERSION_1;
 
     /** Device status bits (section 2.1). */
     public static final int STATUS_ACKNOWLEDGE = 1;
@@ -129,7 +120,7 @@ public final class VirtioMmio implements MmioDevice, VirtioTransport {
         queueDesc = new long[count];
         queueDriver = new long[count];
         queueDevice = new long[count];
-        offered = device.features() | TRANSPORT_FEATURES;
+        offered = device.features() | VirtioFeatures.TRANSPORT;
     }
 
     /**
@@ -171,7 +162,7 @@ public final class VirtioMmio implements MmioDevice, VirtioTransport {
         return driverFeatures;
     }
 
-    /** The features offered: the device's and {@link #TRANSPORT_FEATURES}. */
+    /** The features offered: the device's and {@link VirtioFeatures#TRANSPORT}. */
     public long offeredFeatures() {
         return offered;
     }
@@ -307,12 +298,7 @@ public final class VirtioMmio implements MmioDevice, VirtioTransport {
             return;
         }
         try {
-            queues[q].configure(
-                    queueNum[q],
-                    queueDesc[q],
-                    queueDriver[q],
-                    queueDevice[q],
-                    (driverFeatures & F_RING_EVENT_IDX) != 0);
+            queues[q].configure(queueNum[q], queueDesc[q], queueDriver[q], queueDevice[q], driverFeatures);
         } catch (VirtqueueException e) {
             needsReset("queue " + q + ": " + e.getMessage());
         }
@@ -363,9 +349,9 @@ public final class VirtioMmio implements MmioDevice, VirtioTransport {
                     Long.toHexString(unknown));
             return false;
         }
-        if ((driverFeatures & F_VERSION_1) == 0) {
+        if ((driverFeatures & VirtioFeatures.VERSION_1) == 0) {
             LOG.warn(
-                    "{}: the driver did not accept VIRTIO_F_VERSION_1 (legacy drivers are not supported);"
+                    "{}: the driver did not accept VIRTIO_VirtioFeatures.VERSION_1 (legacy drivers are not supported);"
                             + " FEATURES_OK refused",
                     name);
             return false;

@@ -35,6 +35,7 @@ public final class Virtqueue {
     private volatile boolean ready;
     private int size;
     private boolean eventIdx;
+    private boolean indirect;
     private long descAddress;
     private long driverAddress;
     private long deviceAddress;
@@ -85,6 +86,11 @@ public final class Virtqueue {
         return ready;
     }
 
+    /** Whether VIRTIO_F_RING_INDIRECT_DESC was negotiated: descriptors may point to indirect tables. */
+    public boolean indirect() {
+        return indirect;
+    }
+
     /** Whether VIRTIO_F_EVENT_IDX was negotiated for this queue. */
     public boolean eventIdx() {
         return eventIdx;
@@ -121,14 +127,16 @@ public final class Virtqueue {
     }
 
     /**
-     * Checks the driver's layout and makes the queue ready, with both ring indexes at 0.
+     * Checks the driver's layout and makes the queue ready, with both ring indexes at 0. Of the
+     * negotiated {@code features}, {@link VirtioFeatures#RING_EVENT_IDX} and
+     * {@link VirtioFeatures#RING_INDIRECT_DESC} apply to the queue.
      *
      * @throws VirtqueueException {@link Problem#QUEUE_SIZE} if {@code size} is not a power of two from 1
      *         to {@link #maxSize()}, {@link Problem#RING_ALIGNMENT} if the descriptor table is not
      *         16-byte, the driver area 2-byte or the device area 4-byte aligned,
      *         {@link Problem#RING_OUTSIDE_RAM} if one of them is not wholly inside one region of RAM
      */
-    public void configure(int size, long descAddress, long driverAddress, long deviceAddress, boolean eventIdx) {
+    public void configure(int size, long descAddress, long driverAddress, long deviceAddress, long features) {
         ready = false;
         if (!validSize(size) || size > maxSize) {
             throw new VirtqueueException(
@@ -142,7 +150,8 @@ public final class Virtqueue {
         int a = region("driver area", driverAddress, 6 + 2L * size);
         int u = region("device area", deviceAddress, 6 + 8L * size);
         this.size = size;
-        this.eventIdx = eventIdx;
+        this.eventIdx = (features & VirtioFeatures.RING_EVENT_IDX) != 0;
+        this.indirect = (features & VirtioFeatures.RING_INDIRECT_DESC) != 0;
         this.descAddress = descAddress;
         this.driverAddress = driverAddress;
         this.deviceAddress = deviceAddress;
@@ -181,6 +190,7 @@ public final class Virtqueue {
         ready = false;
         size = 0;
         eventIdx = false;
+        indirect = false;
         descAddress = 0;
         driverAddress = 0;
         deviceAddress = 0;
@@ -231,7 +241,7 @@ public final class Virtqueue {
         }
         VarHandle.acquireFence(); // the ring entry and descriptors after avail->idx
         int head = avail.getShort(availOffset + 4 + 2L * (lastAvail & (size - 1))) & 0xffff;
-        chain.read(ram, desc, descOffset, size, head);
+        chain.read(ram, desc, descOffset, size, head, indirect);
         lastAvail = (lastAvail + 1) & 0xffff;
         if (eventIdx) {
             used.putShort(usedOffset + 4 + 8L * size, (short) lastAvail);

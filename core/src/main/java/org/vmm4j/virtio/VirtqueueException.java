@@ -24,6 +24,10 @@ public final class VirtqueueException extends VmmException {
         INDEX_OUT_OF_RANGE,
         /** A buffer does not lie wholly inside one region of guest RAM (or its address plus length wraps). */
         BUFFER_OUTSIDE_RAM,
+        /** A chain's buffers add up to more than 2^32 bytes. */
+        TOTAL_LENGTH,
+        /** A descriptor is INDIRECT but VIRTIO_F_RING_INDIRECT_DESC was not negotiated. */
+        INDIRECT_NOT_NEGOTIATED,
         /** A chain visits a descriptor twice. */
         LOOP,
         /** A chain, counting the descriptors of an indirect table, has more descriptors than the queue size. */

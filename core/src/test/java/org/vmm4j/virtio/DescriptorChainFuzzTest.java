@@ -14,21 +14,21 @@ import org.vmm4j.testsupport.FuzzCheck;
 /**
  * Coverage-guided fuzzing of the descriptor-chain reader: guest RAM of two regions (16 KiB at 0 and
  * 4 KiB at 4 GiB) filled with the input's bytes (the start), and from its end (FuzzedDataProvider) the
- * queue size, EVENT_IDX, optionally hostile ring addresses, the head the available ring offers and
- * the available index. By default the descriptor table is at 0, the driver area right after it and
- * the device area after that, as a driver lays them out.
+ * queue size, EVENT_IDX, optionally hostile ring addresses, the head the available ring offers, the
+ * available index and whether indirect descriptors were negotiated. By default the descriptor table
+ * is at 0, the driver area right after it and the device area after that, as a driver lays them out.
  *
  * <p>{@link Virtqueue#configure} and {@link Virtqueue#pop} either read a chain, or refuse with a
  * {@link VirtqueueException} whose message starts with its problem's name, within 2 s. A chain read
  * has 1 to queue-size buffers, each wholly inside one RAM region (checked here against the regions'
- * bounds, not with {@link GuestRam}), readable ones first, the totals the sum of the lengths; the
- * head is the one offered, and returning it writes the used element and index where the spec puts
- * them. A refused chain is not consumed and leaves the chain empty. Each input runs first under a
- * warm-up check that loads the classes its paths use, then again: an accepted input then allocates
- * nothing (one byte, when replaying; 64 KiB while fuzzing, where Jazzer's hooks allocate), a refused
- * one at most 64 KiB (the exception and its message). Seeds ({@code DescriptorChainFuzzTestInputs/chain},
- * remade by {@code core/src/test/fuzz/make-virtio-seeds}): direct, indirect and mixed chains, EVENT_IDX,
- * and one of each refusal.
+ * bounds, not with {@link GuestRam}), readable ones first, the totals the sum of the lengths and at
+ * most 2^32; the head is the one offered, and returning it writes the used element and index where
+ * the spec puts them. A refused chain is not consumed and leaves the chain empty. Each input runs
+ * first under a warm-up check that loads the classes its paths use, then again: an accepted input
+ * then allocates nothing (one byte, when replaying; 64 KiB while fuzzing, where Jazzer's hooks
+ * allocate), a refused one at most 64 KiB (the exception and its message). Seeds
+ * ({@code DescriptorChainFuzzTestInputs/chain}, remade by {@code core/src/test/fuzz/make-virtio-seeds}):
+ * direct, indirect and mixed chains, EVENT_IDX, one of each refusal, and the fuzzer's one finding.
  */
 class DescriptorChainFuzzTest {
     private static final long NOTHING = FuzzCheck.fuzzing() ? 64L << 10 : 1;
@@ -49,6 +49,7 @@ class DescriptorChainFuzzTest {
 
     private int size;
     private boolean eventIdx;
+    private boolean indirect;
     private long desc;
     private long avail;
     private long used;
@@ -72,13 +73,14 @@ class DescriptorChainFuzzTest {
         }
         head = data.consumeInt(0, 0xffff);
         availIdx = data.consumeInt(0, 0xffff);
+        indirect = data.consumeBoolean();
         byte[] bytes = data.consumeRemainingAsBytes();
         int n = Math.min(bytes.length, IMAGE.length);
         System.arraycopy(bytes, 0, IMAGE, 0, n);
         Arrays.fill(IMAGE, n, IMAGE.length, (byte) 0);
         String name = String.format(
-                "size %d%s, rings 0x%x/0x%x/0x%x, head %d, avail idx %d, %d bytes of RAM",
-                size, eventIdx ? " event-idx" : "", desc, avail, used, head, availIdx, n);
+                "size %d%s%s, rings 0x%x/0x%x/0x%x, head %d, avail idx %d, %d bytes of RAM",
+                size, eventIdx ? " event-idx" : "", indirect ? " indirect" : "", desc, avail, used, head, availIdx, n);
 
         Exception refusal = WARM_UP.run(name, this::target);
         Exception again = (refusal == null ? CHECK : REFUSED).run(name, this::target);
@@ -92,7 +94,12 @@ class DescriptorChainFuzzTest {
         LOW.write(0, IMAGE, 0, LOW_SIZE);
         HIGH.write(0, IMAGE, LOW_SIZE, HIGH_SIZE);
         QUEUE.reset();
-        QUEUE.configure(size, desc, avail, used, eventIdx);
+        QUEUE.configure(
+                size,
+                desc,
+                avail,
+                used,
+                (eventIdx ? VirtioFeatures.RING_EVENT_IDX : 0) | (indirect ? VirtioFeatures.RING_INDIRECT_DESC : 0));
         GuestMemory a = RAM.region(RAM.regionOf(avail, 6)); // configure checked it lies in one region
         long availOffset = avail - a.guestAddress();
         a.putShort(availOffset + 2, (short) availIdx);
@@ -134,6 +141,7 @@ class DescriptorChainFuzzTest {
         }
         check(readable == CHAIN.readableBytes() && writable == CHAIN.writableBytes(), "the totals");
         check(readable + writable <= (long) count * LOW_SIZE, "no buffer larger than a region");
+        check(readable + writable <= 1L << 32, "no chain longer than 2^32 bytes");
         QUEUE.addUsed(CHAIN.head(), (int) writable);
         GuestMemory u = RAM.region(RAM.regionOf(used, 6));
         long usedOffset = used - u.guestAddress();

@@ -177,6 +177,7 @@ class VirtioMmioTest {
         assertEquals(0, read(DEVICE_FEATURES), "no features beyond 64");
         long offered = (high & 0xffff_ffffL) << 32 | (low & 0xffff_ffffL);
         assertEquals(DEVICE_BIT | VERSION_1 | EVENT_IDX | 1L << 28, offered);
+        assertEquals(offered, mmio.offeredFeatures());
     }
 
     @Test
@@ -229,6 +230,7 @@ class VirtioMmioTest {
         assertTrue(q.ready());
         assertEquals(8, q.size());
         assertTrue(q.eventIdx());
+        assertFalse(q.indirect(), "VIRTIO_F_RING_INDIRECT_DESC was not chosen");
         assertEquals(0x1000, q.descriptorTableAddress());
         assertEquals(0x2000, q.driverAreaAddress());
         assertEquals(0x3000, q.deviceAreaAddress());

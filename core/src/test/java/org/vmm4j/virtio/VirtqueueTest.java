@@ -28,7 +28,12 @@ class VirtqueueTest {
     private final DescriptorChain chain = queue.newChain();
 
     private void configure(boolean eventIdx) {
-        queue.configure(SIZE, DESC, AVAIL, USED, eventIdx);
+        queue.configure(
+                SIZE,
+                DESC,
+                AVAIL,
+                USED,
+                VirtioFeatures.RING_INDIRECT_DESC | (eventIdx ? VirtioFeatures.RING_EVENT_IDX : 0));
     }
 
     private Problem refusal() {
@@ -206,6 +211,35 @@ class VirtqueueTest {
     }
 
     @Test
+    void refusesIndirectWhenNotNegotiated() {
+        queue.configure(SIZE, DESC, AVAIL, USED, VirtioFeatures.RING_EVENT_IDX);
+        assertFalse(queue.indirect());
+        rings.descriptor(0, TABLE, 16, Rings.INDIRECT, 0);
+        rings.descriptor(TABLE, 0, 0x4000, 1, 0, 0);
+        rings.publish(0);
+        assertEquals(Problem.INDIRECT_NOT_NEGOTIATED, refusal());
+    }
+
+    @Test
+    void refusesChainOfMoreThan4GiB() {
+        // a second region of 8 GiB that only has a size: the buffers are checked, never touched
+        GuestRam big = GuestRam.of(low, new SizeOnlyRegion(1L << 32, 8L << 30));
+        Virtqueue q = new Virtqueue(big, SIZE);
+        DescriptorChain c = q.newChain();
+        q.configure(SIZE, DESC, AVAIL, USED, 0);
+        rings.descriptor(0, 1L << 32, -1, Rings.NEXT, 1); // 2^32 - 1 bytes
+        rings.descriptor(1, 2L << 32, 1, 0, 0);
+        rings.publish(0);
+        assertTrue(q.pop(c), "exactly 2^32 bytes is allowed");
+        assertEquals(1L << 32, c.readableBytes());
+        rings.descriptor(1, 2L << 32, 2, 0, 0);
+        rings.publish(0);
+        assertEquals(
+                Problem.TOTAL_LENGTH,
+                assertThrows(VirtqueueException.class, () -> q.pop(c)).problem());
+    }
+
+    @Test
     void refusesReadableAfterWritable() {
         configure(false);
         rings.descriptor(0, 0x4000, 1, Rings.NEXT | Rings.WRITE, 1);
@@ -299,7 +333,7 @@ class VirtqueueTest {
     @ValueSource(ints = {0, 3, 12, 512, 65536, -8})
     void refusesQueueSizeNotAPowerOfTwoWithinTheMaximum(int size) {
         VirtqueueException e =
-                assertThrows(VirtqueueException.class, () -> queue.configure(size, DESC, AVAIL, USED, false));
+                assertThrows(VirtqueueException.class, () -> queue.configure(size, DESC, AVAIL, USED, 0));
         assertEquals(Problem.QUEUE_SIZE, e.problem());
         assertFalse(queue.ready());
     }
@@ -309,7 +343,7 @@ class VirtqueueTest {
         assertEquals(Problem.RING_ALIGNMENT, configureRefusal(DESC + 8, AVAIL, USED));
         assertEquals(Problem.RING_ALIGNMENT, configureRefusal(DESC, AVAIL + 1, USED));
         assertEquals(Problem.RING_ALIGNMENT, configureRefusal(DESC, AVAIL, USED + 2));
-        queue.configure(SIZE, DESC, AVAIL + 2, USED + 4, false); // the spec's minimum alignments
+        queue.configure(SIZE, DESC, AVAIL + 2, USED + 4, 0); // the spec's minimum alignments
         assertTrue(queue.ready());
     }
 
@@ -322,7 +356,7 @@ class VirtqueueTest {
     }
 
     private Problem configureRefusal(long desc, long avail, long used) {
-        return assertThrows(VirtqueueException.class, () -> queue.configure(SIZE, desc, avail, used, false))
+        return assertThrows(VirtqueueException.class, () -> queue.configure(SIZE, desc, avail, used, 0))
                 .problem();
     }
 
@@ -331,7 +365,7 @@ class VirtqueueTest {
         HeapGuestMemory big = new HeapGuestMemory(0, 1 << 20);
         Virtqueue q = new Virtqueue(GuestRam.of(big), Virtqueue.MAX_SIZE);
         Rings r = new Rings(big, Virtqueue.MAX_SIZE, 0, 0x80000, 0xa0000);
-        q.configure(Virtqueue.MAX_SIZE, 0, 0x80000, 0xa0000, true);
+        q.configure(Virtqueue.MAX_SIZE, 0, 0x80000, 0xa0000, VirtioFeatures.RING_EVENT_IDX);
         r.descriptor(Virtqueue.MAX_SIZE - 1, 0xf0000, 4, 0, 0);
         r.publish(Virtqueue.MAX_SIZE - 1);
         DescriptorChain c = q.newChain();
