@@ -41,8 +41,8 @@ public interface VirtioDevice {
     void activate(Virtqueue[] queues, long features, VirtioTransport transport);
 
     /**
-     * The driver made buffers available in queue {@code index} (QueueNotify, or later an ioeventfd).
-     * Only called while the device is active.
+     * The driver made buffers available in queue {@code index}: a QueueNotify write or (later) an
+     * ioeventfd, both through {@link VirtioMmio#notifyQueue}. Only called while the device is active.
      */
     void queueNotified(int index);
 

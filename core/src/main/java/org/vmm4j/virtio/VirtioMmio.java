@@ -18,8 +18,8 @@ import org.vmm4j.machine.MmioDevice;
  * device's: set when a queue is configured wrongly or the device finds a hostile chain, with a
  * configuration-change interrupt; notifications are then ignored until the reset.
  *
- * <p>Notifications reach {@link #notify(int)}, from a QueueNotify write on a vCPU thread or (later)
- * from an ioeventfd; before DRIVER_OK they are ignored and logged once. Nothing the guest writes
+ * <p>Notifications reach {@link #notifyQueue(int)}, from a QueueNotify write on a vCPU thread or
+ * (later) from an ioeventfd; before DRIVER_OK they are ignored and logged once. Nothing the guest writes
  * makes this class throw: register accesses of the wrong size or at unknown offsets are ignored (read
  * as 0), and what a device throws is caught and becomes DEVICE_NEEDS_RESET.
  *
@@ -227,7 +227,7 @@ public final class VirtioMmio implements MmioDevice, VirtioTransport {
         }
         int v = (int) value;
         if (offset == QUEUE_NOTIFY) {
-            notify(v & 0xffff); // no lock: the hot path
+            notifyQueue(v & 0xffff); // no lock: the hot path
         } else if (offset == INTERRUPT_ACK) {
             clearInterruptBits(v);
         } else {
@@ -396,7 +396,7 @@ public final class VirtioMmio implements MmioDevice, VirtioTransport {
      * Ignored (and logged once per reset) before DRIVER_OK; ignored after DEVICE_NEEDS_RESET or for a
      * queue the device does not have. What the device throws becomes DEVICE_NEEDS_RESET.
      */
-    public void notify(int index) {
+    public void notifyQueue(int index) {
         if (!active) {
             if (!loggedEarlyNotify) {
                 loggedEarlyNotify = true;

@@ -258,7 +258,7 @@ class VirtioMmioTest {
         negotiate(VERSION_1);
         setUpQueue(0, 16, 0x1000, 0x2000, 0x3000);
         write(QUEUE_NOTIFY, 0);
-        mmio.notify(0);
+        mmio.notifyQueue(0);
         assertEquals(0, device.notified);
         write(STATUS, ACKNOWLEDGE | DRIVER | FEATURES_OK | DRIVER_OK);
         write(QUEUE_NOTIFY, 0);
@@ -283,7 +283,7 @@ class VirtioMmioTest {
 
         rings.availFlags(1); // VIRTQ_AVAIL_F_NO_INTERRUPT (no EVENT_IDX here)
         rings.publish(0);
-        mmio.notify(0); // the ioeventfd path: the same entry
+        mmio.notifyQueue(0); // the ioeventfd path: the same entry
         assertEquals(2, rings.usedIdx());
         assertEquals(1, interrupts.size(), "the driver asked for no interrupt");
     }
