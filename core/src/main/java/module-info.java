@@ -22,6 +22,7 @@ module org.vmm4j.core {
     exports org.vmm4j.machine;
     exports org.vmm4j.x86;
     exports org.vmm4j.event;
+    exports org.vmm4j.virtio;
     exports org.vmm4j.internal to
             org.vmm4j.provision,
             org.vmm4j.linux,

@@ -58,6 +58,50 @@ public final class Layout {
 
     public static final long IOAPIC_ADDRESS = 0xfec0_0000L;
     /**
+     * Where virtio-mmio devices live: from the start of the MMIO hole, one 4 KiB window per device,
+     * far below the IOAPIC and LAPIC; {@link #VIRTIO_MMIO_SLOTS} of them, each with its own ISA
+     * interrupt ({@link #virtioMmioIrq}). The kernel learns of each from a
+     * {@code virtio_mmio.device=4K@0xd0000000:5} parameter
+     * ({@code org.vmm4j.virtio.VirtioMmio.commandLineEntry}).
+     */
+    public static final long VIRTIO_MMIO_BASE = MMIO_HOLE_ADDRESS;
+    /** The guest-physical bytes of one virtio-mmio device: its registers and configuration space. */
+    public static final long VIRTIO_MMIO_WINDOW = 0x1000;
+    /**
+     * How many virtio-mmio devices a machine can have: as many as there are ISA interrupts that no PC
+     * device uses (the MP table routes only the 16 ISA interrupts to IOAPIC pins).
+     */
+    public static final int VIRTIO_MMIO_SLOTS = 8;
+    /** ISA IRQs no PC device of ours uses: not 0 (timer), 1 (i8042), 2 (cascade), 3-4 (COM), 8 (RTC), 12, 13. */
+    private static final int[] VIRTIO_MMIO_IRQS = {5, 6, 7, 9, 10, 11, 14, 15};
+
+    /**
+     * The guest-physical address of virtio-mmio slot {@code slot}.
+     *
+     * @throws IllegalArgumentException if the slot is not from 0 to {@link #VIRTIO_MMIO_SLOTS} - 1
+     */
+    public static long virtioMmioAddress(int slot) {
+        checkVirtioSlot(slot);
+        return VIRTIO_MMIO_BASE + slot * VIRTIO_MMIO_WINDOW;
+    }
+
+    /**
+     * The ISA interrupt (IOAPIC pin) of virtio-mmio slot {@code slot}.
+     *
+     * @throws IllegalArgumentException if the slot is not from 0 to {@link #VIRTIO_MMIO_SLOTS} - 1
+     */
+    public static int virtioMmioIrq(int slot) {
+        checkVirtioSlot(slot);
+        return VIRTIO_MMIO_IRQS[slot];
+    }
+
+    private static void checkVirtioSlot(int slot) {
+        if (slot < 0 || slot >= VIRTIO_MMIO_SLOTS) {
+            throw new IllegalArgumentException(
+                    "virtio-mmio slot " + slot + " is not from 0 to " + (VIRTIO_MMIO_SLOTS - 1));
+        }
+    }
+    /**
      * The most guest RAM a machine can have: 4 TiB. KVM caps one memory slot at 2^31 - 1 pages (just
      * under 8 TiB) and answers EINVAL beyond; vmm4j maps the RAM above 4 GiB as one slot, and keeps a
      * power of two below KVM's cap.

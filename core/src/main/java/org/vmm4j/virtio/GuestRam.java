@@ -1,0 +1,81 @@
+package org.vmm4j.virtio;
+
+import java.util.Arrays;
+import java.util.List;
+import org.vmm4j.GuestMemory;
+
+/**
+ * The guest RAM a device may touch: the machine's RAM regions in guest-physical order, and the
+ * check that a guest-supplied range lies wholly inside one of them. A range that spans two regions is
+ * refused even where they touch: the machine's regions never do (the 32-bit MMIO hole lies between
+ * them), and refusing keeps every buffer one bounds-checked piece of one {@link GuestMemory}.
+ * Lookups take no lock and allocate nothing.
+ */
+public final class GuestRam {
+    private final GuestMemory[] regions;
+
+    private GuestRam(GuestMemory[] regions) {
+        this.regions = regions;
+    }
+
+    /**
+     * The RAM made of {@code regions}.
+     *
+     * @throws IllegalArgumentException if there is none, or two overlap
+     */
+    public static GuestRam of(List<? extends GuestMemory> regions) {
+        GuestMemory[] sorted = regions.toArray(new GuestMemory[0]);
+        if (sorted.length == 0) {
+            throw new IllegalArgumentException("guest RAM needs at least one region");
+        }
+        Arrays.sort(sorted, (a, b) -> Long.compareUnsigned(a.guestAddress(), b.guestAddress()));
+        for (int i = 1; i < sorted.length; i++) {
+            GuestMemory before = sorted[i - 1];
+            if (sorted[i].guestAddress() - before.guestAddress() < before.size()) {
+                throw new IllegalArgumentException(String.format(
+                        "guest RAM regions at 0x%x and 0x%x overlap", before.guestAddress(), sorted[i].guestAddress()));
+            }
+        }
+        return new GuestRam(sorted);
+    }
+
+    /** The RAM made of {@code regions}. */
+    public static GuestRam of(GuestMemory... regions) {
+        return of(List.of(regions));
+    }
+
+    /** The number of regions. */
+    public int regionCount() {
+        return regions.length;
+    }
+
+    /** Region {@code index}, in guest-physical order. */
+    public GuestMemory region(int index) {
+        return regions[index];
+    }
+
+    /**
+     * The index of the region that holds all of {@code [address, address + length)}, or -1 if none does
+     * (including when the range wraps past 2^64 or {@code length} is negative). A zero-length range
+     * must still start inside a region.
+     */
+    public int regionOf(long address, long length) {
+        if (length < 0) {
+            return -1;
+        }
+        for (int i = 0; i < regions.length; i++) {
+            GuestMemory r = regions[i];
+            long offset = address - r.guestAddress();
+            // unsigned: an address below the region gives a huge offset
+            if (Long.compareUnsigned(offset, r.size()) < 0 && length <= r.size() - offset) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** Whether {@code [address, address + length)} lies wholly inside one region. */
+    public boolean contains(long address, long length) {
+        return regionOf(address, length) >= 0;
+    }
+}
