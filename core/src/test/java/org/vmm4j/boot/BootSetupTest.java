@@ -13,6 +13,7 @@ import org.vmm4j.DescriptorTable;
 import org.vmm4j.Registers;
 import org.vmm4j.Segment;
 import org.vmm4j.SpecialRegisters;
+import org.vmm4j.testing.HeapGuestMemory;
 
 class BootSetupTest {
 
@@ -63,7 +64,7 @@ class BootSetupTest {
 
     @Test
     void writesBootParamsAtTheirDocumentedOffsets() {
-        ArrayGuestMemory m = new ArrayGuestMemory(MEM);
+        HeapGuestMemory m = new HeapGuestMemory(MEM);
         BootState s = BootSetup.prepare(m, new BootConfig(bzImageKernel(), MEM, 2, CMDLINE, initrd(0x10_0000)));
         long zp = 0x7000;
         assertEquals(0x53726448, m.getInt(zp + 0x202), "HdrS copied into boot_params");
@@ -81,7 +82,7 @@ class BootSetupTest {
 
     @Test
     void writesE820MapIntoBootParams() {
-        ArrayGuestMemory m = new ArrayGuestMemory(MEM);
+        HeapGuestMemory m = new HeapGuestMemory(MEM);
         BootSetup.prepare(m, new BootConfig(bzImageKernel(), MEM, 1, CMDLINE, null));
         long zp = 0x7000;
         assertEquals(3, m.getByte(zp + 0x1e8));
@@ -97,7 +98,7 @@ class BootSetupTest {
 
     @Test
     void loadsProtectedModeKernelAtOneMiB() {
-        ArrayGuestMemory m = new ArrayGuestMemory(MEM);
+        HeapGuestMemory m = new HeapGuestMemory(MEM);
         byte[] image = new TestImages.BzImage().build();
         BootSetup.prepare(m, new BootConfig(LinuxKernel.of(image, EntryKind.BZIMAGE_64, null), MEM, 1, "", null));
         assertEquals((byte) 0xf4, m.getByte(0x100200), "the hlt at the 64-bit entry");
@@ -107,7 +108,7 @@ class BootSetupTest {
 
     @Test
     void setsLongModeRegistersFor64BitEntry() {
-        ArrayGuestMemory m = new ArrayGuestMemory(MEM);
+        HeapGuestMemory m = new HeapGuestMemory(MEM);
         BootState s = BootSetup.prepare(m, new BootConfig(bzImageKernel(), MEM, 1, CMDLINE, null));
         Registers r = s.registers();
         assertEquals(0x100200, r.rip());
@@ -128,7 +129,7 @@ class BootSetupTest {
 
     @Test
     void writesGdtWithLinuxBootDescriptors() {
-        ArrayGuestMemory m = new ArrayGuestMemory(MEM);
+        HeapGuestMemory m = new HeapGuestMemory(MEM);
         BootSetup.prepare(m, new BootConfig(bzImageKernel(), MEM, 1, CMDLINE, null));
         // The values of Linux's GDT_ENTRY_INIT(0xa09b, 0, 0xfffff) and (0xc093, 0, 0xfffff)
         assertEquals(0, m.getLong(0x500));
@@ -139,7 +140,7 @@ class BootSetupTest {
 
     @Test
     void identityMapsTheFirstFourGiBWith2MiBPages() {
-        ArrayGuestMemory m = new ArrayGuestMemory(MEM);
+        HeapGuestMemory m = new HeapGuestMemory(MEM);
         BootState s = BootSetup.prepare(m, new BootConfig(bzImageKernel(), MEM, 1, CMDLINE, null));
         for (long v :
                 new long[] {0, 0x7000, 0x100200, 0x3f0_1234L, 0x3fff_ffffL, 0x4000_0000L, 0xdead_beefL, 0xffff_f000L}) {
@@ -148,7 +149,7 @@ class BootSetupTest {
     }
 
     /** A 4-level page walk as the CPU does it, for 2 MiB pages. */
-    private static long translate(ArrayGuestMemory m, long cr3, long v) {
+    private static long translate(HeapGuestMemory m, long cr3, long v) {
         long pml4e = m.getLong(cr3 + ((v >>> 39) & 511) * 8);
         assertEquals(3, pml4e & 3, "PML4E present and writable");
         long pdpte = m.getLong((pml4e & 0xf_ffff_ffff_f000L) + ((v >>> 30) & 511) * 8);
@@ -161,7 +162,7 @@ class BootSetupTest {
 
     @Test
     void writesPvhStartInfoWithMemmapCmdlineAndInitrd() {
-        ArrayGuestMemory m = new ArrayGuestMemory(MEM);
+        HeapGuestMemory m = new HeapGuestMemory(MEM);
         BootState s = BootSetup.prepare(m, new BootConfig(pvhKernel(), MEM, 1, CMDLINE, initrd(8192)));
         long si = 0x6000;
         assertEquals(0x336ec578, m.getInt(si), "hvm_start_info magic");
@@ -183,7 +184,7 @@ class BootSetupTest {
 
     @Test
     void setsProtectedModeRegistersForPvh() {
-        ArrayGuestMemory m = new ArrayGuestMemory(MEM);
+        HeapGuestMemory m = new HeapGuestMemory(MEM);
         BootState s = BootSetup.prepare(m, new BootConfig(pvhKernel(), MEM, 1, CMDLINE, null));
         SpecialRegisters sr = s.specialRegisters(resetState());
         assertEquals(1, sr.cr0() & 1, "CR0.PE");
@@ -200,7 +201,7 @@ class BootSetupTest {
 
     @Test
     void loadsElfSegmentsAndZeroesBss() {
-        ArrayGuestMemory m = new ArrayGuestMemory(MEM);
+        HeapGuestMemory m = new HeapGuestMemory(MEM);
         m.fill(TestImages.ELF_LOAD_ADDRESS, 0x200, (byte) 0x55);
         BootState s = BootSetup.prepare(m, new BootConfig(pvhKernel(), MEM, 1, "", null));
         assertArrayEquals(CODE, m.bytes(TestImages.ELF_LOAD_ADDRESS, CODE.length));
@@ -210,7 +211,7 @@ class BootSetupTest {
 
     @Test
     void writesMpTableForTheVcpus() {
-        ArrayGuestMemory m = new ArrayGuestMemory(MEM);
+        HeapGuestMemory m = new HeapGuestMemory(MEM);
         BootSetup.prepare(m, new BootConfig(bzImageKernel(), MEM, 4, CMDLINE, null));
         assertEquals(0x5f504d5f, m.getInt(0x9fc00), "_MP_");
         assertEquals(4, MpTableTest.countProcessors(m.bytes(0x9fc00, 1024), 0x9fc00));
@@ -218,7 +219,7 @@ class BootSetupTest {
 
     @Test
     void rejectsCommandLineLongerThanTheKernelAccepts() {
-        ArrayGuestMemory m = new ArrayGuestMemory(MEM);
+        HeapGuestMemory m = new HeapGuestMemory(MEM);
         String longLine = "x".repeat(256);
         BootException e = assertThrows(
                 BootException.class,
@@ -229,7 +230,7 @@ class BootSetupTest {
 
     @Test
     void rejectsPvhCommandLineOver2047Bytes() {
-        ArrayGuestMemory m = new ArrayGuestMemory(MEM);
+        HeapGuestMemory m = new HeapGuestMemory(MEM);
         assertThrows(
                 BootException.class,
                 () -> BootSetup.prepare(m, new BootConfig(pvhKernel(), MEM, 1, "y".repeat(2048), null)));
@@ -240,7 +241,7 @@ class BootSetupTest {
         TestImages.BzImage img = new TestImages.BzImage();
         img.initSize = 60 << 20; // runs at 16 MiB, needs up to 76 MiB
         LinuxKernel k = LinuxKernel.of(img.build(), EntryKind.BZIMAGE_64, null);
-        ArrayGuestMemory m = new ArrayGuestMemory(MEM);
+        HeapGuestMemory m = new HeapGuestMemory(MEM);
         BootException e =
                 assertThrows(BootException.class, () -> BootSetup.prepare(m, new BootConfig(k, MEM, 1, CMDLINE, null)));
         assertTrue(e.getMessage().contains("does not fit") && e.getMessage().contains("64 MiB"), e.getMessage());
@@ -248,7 +249,7 @@ class BootSetupTest {
 
     @Test
     void rejectsElfKernelAboveTheMemory() {
-        ArrayGuestMemory m = new ArrayGuestMemory(16 << 20);
+        HeapGuestMemory m = new HeapGuestMemory(16 << 20);
         assertThrows(
                 BootException.class,
                 () -> BootSetup.prepare(m, new BootConfig(pvhKernel(), 16 << 20, 1, CMDLINE, null)));
@@ -256,7 +257,7 @@ class BootSetupTest {
 
     @Test
     void rejectsInitrdThatDoesNotFitTheMemory() {
-        ArrayGuestMemory m = new ArrayGuestMemory(MEM);
+        HeapGuestMemory m = new HeapGuestMemory(MEM);
         // the kernel occupies 16 MiB + 4 MiB init_size: 44 MiB remain
         BootException e = assertThrows(
                 BootException.class,
@@ -270,13 +271,13 @@ class BootSetupTest {
         TestImages.BzImage img = new TestImages.BzImage();
         img.initrdAddrMax = 0x2ff_ffff; // the initrd must end below 48 MiB
         LinuxKernel k = LinuxKernel.of(img.build(), EntryKind.BZIMAGE_64, null);
-        BootState s = BootSetup.prepare(new ArrayGuestMemory(MEM), new BootConfig(k, MEM, 1, "", new byte[0x1000]));
+        BootState s = BootSetup.prepare(new HeapGuestMemory(MEM), new BootConfig(k, MEM, 1, "", new byte[0x1000]));
         assertEquals(0x2ff_f000, s.initrdAddress());
     }
 
     @Test
     void rejectsZeroVcpus() {
-        ArrayGuestMemory m = new ArrayGuestMemory(MEM);
+        HeapGuestMemory m = new HeapGuestMemory(MEM);
         BootException e = assertThrows(
                 BootException.class,
                 () -> BootSetup.prepare(m, new BootConfig(bzImageKernel(), MEM, 0, CMDLINE, null)));

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.vmm4j.testing.HeapGuestMemory;
 import org.vmm4j.testsupport.HostRequirements;
 
 class LinuxKernelTest {
@@ -122,7 +123,7 @@ class LinuxKernelTest {
         assertEquals(EntryKind.PVH, k.entry());
         ElfKernel elf = k.elf().orElseThrow();
         int mem = 256 << 20;
-        ArrayGuestMemory m = new ArrayGuestMemory(mem);
+        HeapGuestMemory m = new HeapGuestMemory(mem);
         BootState s = BootSetup.prepare(m, new BootConfig(k, mem, 2, "console=ttyS0", new byte[4096]));
         long entry = elf.pvhEntry().getAsLong();
         assertEquals(entry, s.registers().rip());

@@ -9,6 +9,7 @@ import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.vmm4j.testing.HeapGuestMemory;
 
 class MpTableTest {
 
@@ -100,7 +101,7 @@ class MpTableTest {
 
     @Test
     void largestTableFitsBelowOneMiB() {
-        ArrayGuestMemory m = new ArrayGuestMemory(2 << 20);
+        HeapGuestMemory m = new HeapGuestMemory(2 << 20);
         int size = MpTable.write(m, 254);
         assertTrue(ADDRESS + size <= 0x100000);
         assertEquals(254, countProcessors(m.bytes(ADDRESS, size), ADDRESS));

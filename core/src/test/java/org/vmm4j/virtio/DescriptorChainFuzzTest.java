@@ -9,6 +9,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.time.Duration;
 import java.util.Arrays;
 import org.vmm4j.GuestMemory;
+import org.vmm4j.testing.HeapGuestMemory;
 import org.vmm4j.testsupport.FuzzCheck;
 
 /**

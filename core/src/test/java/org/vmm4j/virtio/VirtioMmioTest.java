@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.vmm4j.boot.Layout;
+import org.vmm4j.testing.HeapGuestMemory;
 import org.vmm4j.virtio.VirtioInterrupt.Cause;
 
 class VirtioMmioTest {

@@ -10,6 +10,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.vmm4j.testing.HeapGuestMemory;
 import org.vmm4j.virtio.VirtqueueException.Problem;
 
 class VirtqueueTest {

@@ -1,21 +1,31 @@
-package org.vmm4j.boot;
+package org.vmm4j.testing;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import org.vmm4j.GuestMemory;
 
-/** Guest memory backed by a heap array, for tests that inspect what the boot code wrote. */
-final class ArrayGuestMemory implements GuestMemory {
-
+/**
+ * Guest RAM on the Java heap at a chosen guest-physical address, for tests that build guest data by hand
+ * (virtqueues) or inspect what code under test wrote (boot structures).
+ */
+public final class HeapGuestMemory implements GuestMemory {
+    private final long guestAddress;
     private final ByteBuffer b;
 
-    ArrayGuestMemory(int size) {
+    /** {@code size} bytes at guest-physical address 0. */
+    public HeapGuestMemory(int size) {
+        this(0, size);
+    }
+
+    /** {@code size} bytes at {@code guestAddress}. */
+    public HeapGuestMemory(long guestAddress, int size) {
+        this.guestAddress = guestAddress;
         b = ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
     }
 
     @Override
     public long guestAddress() {
-        return 0;
+        return guestAddress;
     }
 
     @Override
@@ -35,71 +45,73 @@ final class ArrayGuestMemory implements GuestMemory {
 
     @Override
     public byte getByte(long o) {
-        return b.get(i(o, 1));
+        return b.get(at(o, 1));
     }
 
     @Override
     public void putByte(long o, byte v) {
-        b.put(i(o, 1), v);
+        b.put(at(o, 1), v);
     }
 
     @Override
     public short getShort(long o) {
-        return b.getShort(i(o, 2));
+        return b.getShort(at(o, 2));
     }
 
     @Override
     public void putShort(long o, short v) {
-        b.putShort(i(o, 2), v);
+        b.putShort(at(o, 2), v);
     }
 
     @Override
     public int getInt(long o) {
-        return b.getInt(i(o, 4));
+        return b.getInt(at(o, 4));
     }
 
     @Override
     public void putInt(long o, int v) {
-        b.putInt(i(o, 4), v);
+        b.putInt(at(o, 4), v);
     }
 
     @Override
     public long getLong(long o) {
-        return b.getLong(i(o, 8));
+        return b.getLong(at(o, 8));
     }
 
     @Override
     public void putLong(long o, long v) {
-        b.putLong(i(o, 8), v);
+        b.putLong(at(o, 8), v);
     }
 
     @Override
     public void read(long o, byte[] dst, int dstIndex, int length) {
-        b.get(i(o, length), dst, dstIndex, length);
+        b.get(at(o, length), dst, dstIndex, length);
     }
 
     @Override
     public void write(long o, byte[] src, int srcIndex, int length) {
-        b.put(i(o, length), src, srcIndex, length);
+        b.put(at(o, length), src, srcIndex, length);
     }
 
     @Override
     public void fill(long o, long length, byte value) {
-        int start = i(o, (int) length);
+        int start = at(o, length);
         for (int k = 0; k < length; k++) {
             b.put(start + k, value);
         }
     }
 
-    byte[] bytes(long o, int length) {
+    /** A copy of {@code length} bytes at guest offset {@code o}. */
+    public byte[] bytes(long o, int length) {
         byte[] out = new byte[length];
         read(o, out, 0, length);
         return out;
     }
 
-    private int i(long offset, int length) {
-        if (offset < 0 || offset + length > b.capacity()) {
-            throw new IndexOutOfBoundsException("guest offset " + offset + "+" + length + " outside " + b.capacity());
+    private int at(long offset, long length) {
+        if (offset < 0 || length < 0 || offset > b.capacity() - length) {
+            throw new IndexOutOfBoundsException(
+                    "guest offset " + offset + "+" + length + " outside " + b.capacity() + " bytes");
         }
         return (int) offset;
     }
