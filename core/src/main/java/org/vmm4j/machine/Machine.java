@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vmm4j.CpuidEntry;
@@ -30,8 +31,13 @@ import org.vmm4j.boot.Layout;
 import org.vmm4j.boot.LinuxKernel;
 import org.vmm4j.boot.VmlinuxCache;
 import org.vmm4j.internal.FileReads;
+import org.vmm4j.virtio.GuestRam;
+import org.vmm4j.virtio.VirtioDevice;
+import org.vmm4j.virtio.VirtioMmio;
+import org.vmm4j.virtio.VirtioRng;
 import org.vmm4j.x86.CpuModel;
 import org.vmm4j.x86.EmulationFailure;
+import org.vmm4j.x86.InterruptLine;
 import org.vmm4j.x86.Irqchip;
 import org.vmm4j.x86.X86Platform;
 
@@ -65,6 +71,8 @@ public final class Machine implements AutoCloseable {
     private final String commandLine;
     /** The user-space IOAPIC of an {@link Irqchip#SPLIT} machine, else {@code null}. */
     private final IoApic ioApic;
+    /** The virtio-mmio transports, slot by slot. */
+    private final List<VirtioMmio> virtio = new ArrayList<>();
 
     private final BootState boot;
     private final InputStream consoleInput;
@@ -96,13 +104,16 @@ public final class Machine implements AutoCloseable {
             boolean emulated = hypervisor.emulatesGuestCode();
             this.cpuModel = b.cpuModel.resolve(emulated);
             List<CpuidEntry> cpuid = cpuid(cpuModel, platform.supportedCpuid(), vm.kind());
-            this.commandLine = emulated ? withClearcpuid(b.commandLine, cpuModel) : b.commandLine;
+            this.commandLine = withVirtio(
+                    emulated ? withClearcpuid(b.commandLine, cpuModel) : b.commandLine, b.virtioDevices.size());
             BootConfig config = new BootConfig(kernel, b.memorySize, b.vcpus, commandLine, initrd);
             this.irqchip = b.irqchip;
             platform.prepare(irqchip);
             GuestMemory low = null;
+            List<GuestMemory> ram = new ArrayList<>();
             for (Layout.RamRange range : Layout.ramRanges(b.memorySize)) {
                 GuestMemory region = vm.allocateMemory(range.address(), range.size());
+                ram.add(region);
                 if (range.address() == 0) {
                     low = region;
                 }
@@ -117,6 +128,19 @@ public final class Machine implements AutoCloseable {
                 ioApic = null;
                 devices =
                         new PcDevices(b.consoleOutput, platform::interruptLine, this::guestReset, b.bootListener, null);
+            }
+            IntFunction<InterruptLine> lines = ioApic != null ? ioApic::line : platform::interruptLine;
+            GuestRam guestRam = b.virtioDevices.isEmpty() ? null : GuestRam.of(ram);
+            for (int slot = 0; slot < b.virtioDevices.size(); slot++) {
+                InterruptLine line = lines.apply(Layout.virtioMmioIrq(slot));
+                // The MP table routes ISA IRQs edge-triggered (conforming): an interrupt is a pulse, and the
+                // driver learns why from InterruptStatus, which stays set until it writes InterruptAck.
+                VirtioMmio transport = new VirtioMmio(b.virtioDevices.get(slot), guestRam, cause -> {
+                    line.setLevel(true);
+                    line.setLevel(false);
+                });
+                devices.mmio().register(Layout.virtioMmioAddress(slot), Layout.VIRTIO_MMIO_WINDOW, transport);
+                virtio.add(transport);
             }
             for (int id = 0; id < b.vcpus; id++) {
                 cpus.add(platform.createBootVcpu(id, b.vcpus, cpuid));
@@ -166,6 +190,29 @@ public final class Machine implements AutoCloseable {
         return cmdline.isBlank() ? clear : cmdline + " " + clear;
     }
 
+    /**
+     * One {@code virtio_mmio.device=} entry per virtio device, in slot order, after {@code cmdline}.
+     */
+    static String withVirtio(String cmdline, int devices) {
+        StringBuilder sb = new StringBuilder(cmdline);
+        for (int slot = 0; slot < devices; slot++) {
+            if (!sb.isEmpty()) {
+                sb.append(' ');
+            }
+            sb.append(VirtioMmio.commandLineEntry(
+                    Layout.virtioMmioAddress(slot), Layout.VIRTIO_MMIO_WINDOW, Layout.virtioMmioIrq(slot)));
+        }
+        return sb.toString();
+    }
+
+    /**
+     * The virtio-mmio transports of the devices given to {@link Builder#virtio}, in slot order: slot
+     * {@code i} at {@link Layout#virtioMmioAddress}{@code (i)} on ISA IRQ {@link Layout#virtioMmioIrq}{@code (i)}.
+     */
+    public List<VirtioMmio> virtioDevices() {
+        return List.copyOf(virtio);
+    }
+
     /** The devices (serial port, i8042, RTC, PCI, boot timer). */
     public PcDevices devices() {
         return devices;
@@ -188,7 +235,8 @@ public final class Machine implements AutoCloseable {
      * The kernel command line as given to the guest: the builder's, plus, where the hypervisor emulates
      * guest code and the CPU model hides features, {@code clearcpuid=} with Linux's numbers for them
      * ({@link CpuModel#linuxClearcpuid()}), since such a hypervisor cannot hide all of them through CPUID. A
-     * command line with its own {@code clearcpuid=} is left as it is (Linux reads only the last one).
+     * command line with its own {@code clearcpuid=} is left as it is (Linux reads only the last one). Then one
+     * {@code virtio_mmio.device=} entry per virtio device ({@link VirtioMmio#commandLineEntry}).
      */
     public String commandLine() {
         return commandLine;
@@ -423,6 +471,7 @@ public final class Machine implements AutoCloseable {
         private CpuModel cpuModel = CpuModel.auto();
         private boolean allowOvercommit;
         private OptionalLong hostMemory;
+        private final List<VirtioDevice> virtioDevices = new ArrayList<>();
 
         private Builder() {}
 
@@ -546,6 +595,26 @@ public final class Machine implements AutoCloseable {
          */
         public Builder cpu(String model) {
             return cpu(CpuModel.parse(model));
+        }
+
+        /**
+         * Adds a virtio device behind a virtio-mmio transport in the next free slot (see {@link
+         * Layout#virtioMmioAddress}); the kernel learns of it from the command line.
+         *
+         * @throws BootException if all {@link Layout#VIRTIO_MMIO_SLOTS} slots are taken
+         */
+        public Builder virtio(VirtioDevice device) {
+            Objects.requireNonNull(device, "device");
+            if (virtioDevices.size() >= Layout.VIRTIO_MMIO_SLOTS) {
+                throw new BootException("a machine has at most " + Layout.VIRTIO_MMIO_SLOTS + " virtio devices");
+            }
+            virtioDevices.add(device);
+            return this;
+        }
+
+        /** Adds a virtio entropy device ({@link VirtioRng}), which Linux's {@code virtio_rng} reads. */
+        public Builder virtioRng() {
+            return virtio(new VirtioRng());
         }
 
         /** The hypervisor to use (the machine does not close it); by default {@link Hypervisor#open()}. */

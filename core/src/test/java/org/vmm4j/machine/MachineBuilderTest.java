@@ -29,6 +29,25 @@ class MachineBuilderTest {
     }
 
     @Test
+    void virtioDevicesAreAnnouncedSlotBySlotOnTheCommandLine() {
+        assertEquals(
+                "console=ttyS0 virtio_mmio.device=4K@0xd0000000:5 virtio_mmio.device=4K@0xd0001000:6",
+                Machine.withVirtio("console=ttyS0", 2));
+        assertEquals("virtio_mmio.device=4K@0xd0000000:5", Machine.withVirtio("", 1));
+        assertEquals("console=ttyS0", Machine.withVirtio("console=ttyS0", 0));
+    }
+
+    @Test
+    void aNinthVirtioDeviceIsRefused() {
+        Machine.Builder b = builder();
+        for (int i = 0; i < Layout.VIRTIO_MMIO_SLOTS; i++) {
+            b.virtioRng();
+        }
+        BootException e = assertThrows(BootException.class, b::virtioRng);
+        assertTrue(e.getMessage().contains("at most " + Layout.VIRTIO_MMIO_SLOTS), e.getMessage());
+    }
+
+    @Test
     void memoryMiBThatOverflowsIsRefusedWithTheLimit() {
         Machine.Builder b = builder();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> b.memoryMiB((1L << 44) + 64));
