@@ -15,8 +15,12 @@ import org.vmm4j.x86.Irqchip;
  */
 public final class PcDevices {
 
-    /** The boot timer's MMIO page: the start of the 32-bit MMIO hole, as with Firecracker. */
-    public static final long BOOT_TIMER_MMIO_ADDRESS = org.vmm4j.boot.Layout.MMIO_HOLE_ADDRESS;
+    /**
+     * The boot timer's MMIO page: in the 32-bit MMIO hole, right after the virtio-mmio slots
+     * ({@link org.vmm4j.boot.Layout#virtioMmioAddress}), which start the hole.
+     */
+    public static final long BOOT_TIMER_MMIO_ADDRESS = org.vmm4j.boot.Layout.VIRTIO_MMIO_BASE
+            + org.vmm4j.boot.Layout.VIRTIO_MMIO_SLOTS * org.vmm4j.boot.Layout.VIRTIO_MMIO_WINDOW;
 
     public static final long BOOT_TIMER_MMIO_SIZE = 0x1000;
 

@@ -11,6 +11,11 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.vmm4j.ExitKind;
+import org.vmm4j.boot.Layout;
+import org.vmm4j.testing.HeapGuestMemory;
+import org.vmm4j.virtio.GuestRam;
+import org.vmm4j.virtio.VirtioMmio;
+import org.vmm4j.virtio.VirtioRng;
 
 class PcDevicesTest {
 
@@ -48,9 +53,21 @@ class PcDevicesTest {
 
     @Test
     void bootTimerAnswersOnItsMmioPage() {
-        FakeVmExit e = new FakeVmExit().mmio(ExitKind.MMIO_WRITE, 0xd000_0000L, 1, 123);
+        FakeVmExit e = new FakeVmExit().mmio(ExitKind.MMIO_WRITE, 0xd000_8000L, 1, 123);
         pc.dispatcher().dispatch(e);
         assertTrue(pc.bootTimer().bootTime().isPresent());
+    }
+
+    @Test
+    void everyVirtioSlotIsFreeAndAnswersThroughTheDispatcher() {
+        for (int slot = 0; slot < Layout.VIRTIO_MMIO_SLOTS; slot++) {
+            VirtioMmio transport =
+                    new VirtioMmio(new VirtioRng(), GuestRam.of(new HeapGuestMemory(0, 0x10000)), cause -> {});
+            pc.mmio().register(Layout.virtioMmioAddress(slot), Layout.VIRTIO_MMIO_WINDOW, transport);
+            FakeVmExit e = new FakeVmExit().mmio(ExitKind.MMIO_READ, Layout.virtioMmioAddress(slot), 4, 0);
+            pc.dispatcher().dispatch(e);
+            assertEquals(0x7472_6976L, e.mmioData(), "MagicValue \"virt\" in slot " + slot);
+        }
     }
 
     @Test
