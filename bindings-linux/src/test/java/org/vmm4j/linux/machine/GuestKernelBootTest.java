@@ -34,6 +34,7 @@ import org.vmm4j.machine.Machine;
 import org.vmm4j.machine.MachineExit;
 import org.vmm4j.testsupport.GuestKernel;
 import org.vmm4j.testsupport.RequiresHost;
+import org.vmm4j.virtio.VirtioRng;
 import org.vmm4j.x86.CpuFeature;
 import org.vmm4j.x86.CpuModel;
 
@@ -86,7 +87,9 @@ class GuestKernelBootTest {
      * One vCPU, one boot: the kernel echoes our command line, prints the e820 map vmm4j laid out, sets its
      * clock from the RTC to the host's time, runs every initcall up to {@code Run /init}; then init dies
      * (here its first system call faults; on hardware KVM it runs and exits on purpose), the kernel panics and
-     * {@code panic=-1} (with {@code reboot=k}) resets the machine through the i8042.
+     * {@code panic=-1} (with {@code reboot=k}) resets the machine through the i8042. A virtio entropy device
+     * rides along: the kernel registers it from the command line, its virtio_rng driver sets DRIVER_OK, and the
+     * hwrng core reads it once when it registers (to seed the entropy pool) before init.
      */
     @Test
     @Timeout(300)
@@ -102,10 +105,13 @@ class GuestKernelBootTest {
         Instant started = Instant.now();
         Instant rtcSeen;
         MachineExit exit;
+        VirtioRng rng = new VirtioRng();
+        long servedAtInit;
         try (Machine machine = Machine.builder()
                 .kernel(kernel)
                 .memoryMiB(256)
                 .vcpus(1)
+                .virtio(rng)
                 .initrd(initrd)
                 .commandLine(CMDLINE)
                 .console(console)
@@ -128,6 +134,7 @@ class GuestKernelBootTest {
             await(console, machine, " UTC (");
             rtcSeen = Instant.now();
             await(console, machine, RUN_INIT);
+            servedAtInit = rng.requestsServed();
             exit = machine.awaitExit(BOOT_TIMEOUT)
                     .orElseThrow(() -> new AssertionError("no machine exit within " + BOOT_TIMEOUT.toSeconds()
                             + " s after " + RUN_INIT + "\n" + tail(console)));
@@ -141,6 +148,14 @@ class GuestKernelBootTest {
                 "the RTC gave " + Instant.ofEpochSecond(guestSeconds) + "; the host's clock was " + started
                         + " at the start and " + rtcSeen + " when the kernel printed it");
         assertTrue(text.indexOf("Command line: ") < text.indexOf(RUN_INIT), "in boot order");
+        assertTrue(
+                text.contains("virtio-mmio: Registering device virtio-mmio.0 at 0xd0000000-0xd0000fff, IRQ 5."),
+                tail(console));
+        assertTrue(rng.activated(), "the guest's virtio_rng set DRIVER_OK\n" + tail(console));
+        assertTrue(
+                servedAtInit >= 1 && rng.bytesServed() > 0,
+                "the guest read the entropy device before init: " + servedAtInit + " requests, " + rng.bytesServed()
+                        + " bytes\n" + tail(console));
         assertTrue(text.contains("Kernel panic - not syncing: Attempted to kill init!"), tail(console));
         assertEquals(MachineExit.Reason.REBOOT, exit.reason(), exit.detail() + "\n" + tail(console));
         assertEquals(
