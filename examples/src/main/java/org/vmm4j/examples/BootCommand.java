@@ -19,7 +19,7 @@ import org.vmm4j.x86.Irqchip;
 /**
  * {@code vmm4j boot --kernel K [--initrd I | --busybox [--compression none|gzip]] [--append ARGS] [--mem 256M]
  * [--overcommit] [--cpus N] [--cpu host|baseline|auto[,+feat,-feat…]] [--entry bzimage64|pvh|elf64]
- * [--irqchip kernel|split] [--timeout SECONDS] [--until TEXT]}: boots a Linux
+ * [--irqchip kernel|split] [--rng] [--timeout SECONDS] [--until TEXT]}: boots a Linux
  * kernel in this process with the serial console on the terminal; ends when the guest reboots or powers off.
  */
 final class BootCommand implements Cli.Command {
@@ -51,6 +51,10 @@ final class BootCommand implements Cli.Command {
                                     + " +kvm-pv/-kvm-pv, e.g. baseline,+popcnt,-kvm-pv"),
                     Option.value("--entry", "KIND", "how to enter the kernel: bzimage64, pvh or elf64"),
                     Option.value("--irqchip", "MODE", "interrupt controller: kernel (default) or split"),
+                    Option.flag(
+                            "--rng",
+                            "add a virtio entropy device (virtio-mmio at 0xd0000000, IRQ 5; the kernel needs"
+                                    + " VIRTIO_MMIO_CMDLINE_DEVICES and HW_RANDOM_VIRTIO)"),
                     Option.value("--timeout", "SECONDS", "stop the guest after this many seconds (exit status 3)"),
                     Option.value("--until", "TEXT", "stop once the console has printed TEXT")),
             "vmm4j boot --kernel bzImage --busybox --mem 512M --until 'login:' --timeout 30");
@@ -97,6 +101,7 @@ final class BootCommand implements Cli.Command {
         CpuModel cpuModel = a.option("--cpu").map(BootCommand::cpuModel).orElse(CpuModel.auto());
         EntryKind entry = a.option("--entry").map(EntryKind::fromName).orElse(null);
         Irqchip irqchip = a.option("--irqchip").map(BootCommand::irqchip).orElse(Irqchip.KERNEL);
+        boolean rng = a.flag("--rng");
         Duration timeout = a.number("--timeout", 1).map(Duration::ofSeconds).orElse(null);
         String until = a.option("--until").orElse(null);
         a.end();
@@ -131,6 +136,9 @@ final class BootCommand implements Cli.Command {
                         err.printf("%n[vmm4j] guest init reached the boot timer after %d ms%n", nanos / 1_000_000));
         if (overcommit) {
             builder.allowMemoryOvercommit();
+        }
+        if (rng) {
+            builder.virtioRng();
         }
         if (initrd != null) {
             builder.initrd(initrd);

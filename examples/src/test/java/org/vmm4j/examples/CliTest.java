@@ -1,6 +1,7 @@
 package org.vmm4j.examples;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -55,6 +56,14 @@ class CliTest {
         assertTrue(text.contains("MMIO_READ[0x8000, 1 bytes]"), text);
         assertTrue(text.contains("AL after the MMIO read: 43"), text);
         assertTrue(text.trim().contains("HLT[KVM_EXIT_HLT]"), text);
+    }
+
+    @Test
+    void bootTakesRngAsAFlagNotAValue() {
+        assertEquals(2, run("boot", "--rng", "--kernel", "/nonexistent"));
+        String text = err.toString(StandardCharsets.UTF_8);
+        assertTrue(text.contains("cannot read kernel /nonexistent"), text);
+        assertFalse(text.contains("unknown option"), text);
     }
 
     @Test
