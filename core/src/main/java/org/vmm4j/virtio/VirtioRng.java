@@ -5,8 +5,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The virtio entropy device (device ID 4): one queue, no features of its own, no configuration
- * space. Every writable buffer the driver offers is filled with bytes from {@link SecureRandom} and
- * returned with its length as the used length. A chain with no writable buffer is a broken driver:
+ * space. The writable buffers of each request are filled with bytes from {@link SecureRandom}, in
+ * order and up to {@link #MAX_REQUEST_BYTES}, and the request is returned with the number of bytes
+ * written as its used length. A chain with no writable buffer is a broken driver:
  * the device throws, and the transport sets DEVICE_NEEDS_RESET.
  *
  * <p>Requests are served on the thread that notifies (a vCPU thread). Only one thread serves the
@@ -17,6 +18,12 @@ public final class VirtioRng implements VirtioDevice {
     public static final int DEVICE_ID = 4;
     /** The size of the request queue. */
     public static final int QUEUE_SIZE = 256;
+
+    /**
+     * The most bytes one request gets (the driver asks for tens of bytes): a guest offering gigabytes
+     * gets this much, and the used length says so, instead of keeping a vCPU thread busy.
+     */
+    public static final int MAX_REQUEST_BYTES = 64 * 1024;
 
     private static final int CHUNK = 4096;
 
@@ -93,13 +100,13 @@ public final class VirtioRng implements VirtioDevice {
             }
             long written = 0;
             GuestRam ram = queue.ram();
-            for (int i = 0; i < chain.count(); i++) {
+            for (int i = 0; i < chain.count() && written < MAX_REQUEST_BYTES; i++) {
                 if (!chain.isWritable(i)) {
                     continue;
                 }
                 var region = ram.region(chain.region(i));
                 long offset = chain.address(i) - region.guestAddress();
-                long remaining = chain.length(i);
+                long remaining = Math.min(chain.length(i), MAX_REQUEST_BYTES - written);
                 while (remaining > 0) {
                     int n = (int) Math.min(remaining, CHUNK);
                     random.nextBytes(scratch);

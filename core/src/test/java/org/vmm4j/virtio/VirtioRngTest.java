@@ -30,7 +30,7 @@ class VirtioRngTest {
     private static final int READY_STATUS = 1 | 2 | 8 | 4; // ACKNOWLEDGE, DRIVER, FEATURES_OK, DRIVER_OK
     private static final int NEEDS_RESET = 0x40;
 
-    private final HeapGuestMemory memory = new HeapGuestMemory(0x10000, 0x10000);
+    private final HeapGuestMemory memory = new HeapGuestMemory(0x10000, 0x30000);
     private final VirtioRng rng = new VirtioRng(new SecureRandom());
     private final List<Cause> interrupts = new ArrayList<>();
     private final VirtioMmio mmio = new VirtioMmio(rng, GuestRam.of(memory), interrupts::add);
@@ -82,6 +82,22 @@ class VirtioRngTest {
         assertEquals(0, nonZero(0x4000 + 5000, 0x6000 - 0x4000 - 5000), "nothing past the first buffer");
         assertEquals(0, nonZero(0x6000 + 64, 0x100), "nothing past the second buffer");
         assertEquals(0, mmio.mmioRead(STATUS, 4) & NEEDS_RESET);
+    }
+
+    @Test
+    void aRequestGetsAtMostMaxRequestBytes() {
+        bringUp();
+        memory.fill(0x10000, 0x20000, (byte) 0);
+        rings.descriptor(0, 0x20000, 0x18000, Rings.WRITE | Rings.NEXT, 1);
+        rings.descriptor(1, 0x14000, 64, Rings.WRITE, 0);
+        rings.publish(0);
+        mmio.mmioWrite(QUEUE_NOTIFY, 4, 0);
+
+        assertEquals(1, rings.usedIdx());
+        assertEquals(0x10000, rings.usedLen(0), "64 KiB of the 96 KiB + 64 offered");
+        assertTrue(nonZero(0x10000 + 0x10000 - 256, 256) > 200, "the last bytes of the 64 KiB were filled");
+        assertEquals(0, nonZero(0x20000, 0x8000), "nothing past 64 KiB");
+        assertEquals(0, nonZero(0x4000, 64), "nor in the second buffer");
     }
 
     @Test
