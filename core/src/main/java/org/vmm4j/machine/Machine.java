@@ -149,6 +149,7 @@ public final class Machine implements AutoCloseable {
             bsp.setSpecialRegisters(boot.specialRegisters(bsp.specialRegisters()));
             bsp.setRegisters(boot.registers());
         } catch (RuntimeException | Error e) {
+            closeDevices(b.virtioDevices);
             if (created != null) {
                 created.close();
             }
@@ -448,9 +449,20 @@ public final class Machine implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+        closeDevices(virtio.stream().map(VirtioMmio::device).toList());
         vm.close();
         if (ownsHypervisor) {
             hypervisor.close();
+        }
+    }
+
+    private static void closeDevices(List<VirtioDevice> devices) {
+        for (VirtioDevice device : devices) {
+            try {
+                device.close();
+            } catch (RuntimeException e) {
+                LOG.warn("closing virtio device {} failed", device, e);
+            }
         }
     }
 
@@ -599,7 +611,9 @@ public final class Machine implements AutoCloseable {
 
         /**
          * Adds a virtio device behind a virtio-mmio transport in the next free slot (see {@link
-         * Layout#virtioMmioAddress}); the kernel learns of it from the command line.
+         * Layout#virtioMmioAddress}); the kernel learns of it from the command line. The machine owns the
+         * device from then on and {@linkplain VirtioDevice#close() closes} it with itself (or when
+         * {@link #build()} fails).
          *
          * @throws BootException if all {@link Layout#VIRTIO_MMIO_SLOTS} slots are taken
          */

@@ -3,6 +3,8 @@ package org.vmm4j.virtio;
 import java.util.Arrays;
 import java.util.List;
 import org.vmm4j.GuestMemory;
+import org.vmm4j.internal.NativeGuestMemory;
+import org.vmm4j.internal.nat.NativeMemory;
 
 /**
  * The guest RAM a device may touch: the machine's RAM regions in guest-physical order, and the
@@ -72,6 +74,22 @@ public final class GuestRam {
             }
         }
         return -1;
+    }
+
+    /**
+     * The host memory behind region {@code index}, for devices that move data between guest RAM and a
+     * file descriptor (pread, pwrite, read, write) without a copy.
+     *
+     * @throws IllegalStateException if the region is not backed by this process's native memory (a
+     *         test's heap region)
+     */
+    NativeMemory nativeMemory(int index) {
+        if (regions[index] instanceof NativeGuestMemory n) {
+            return n.memory();
+        }
+        throw new IllegalStateException(String.format(
+                "guest RAM at 0x%x is not native memory; this device moves data with file descriptors",
+                regions[index].guestAddress()));
     }
 
     /** Whether {@code [address, address + length)} lies wholly inside one region. */

@@ -11,7 +11,7 @@ package org.vmm4j.virtio;
  * from {@link #queueNotified} or {@link #activate} is caught by the transport, which sets
  * DEVICE_NEEDS_RESET; it never reaches the vCPU.
  */
-public interface VirtioDevice {
+public interface VirtioDevice extends AutoCloseable {
 
     /** The virtio device ID (1 network, 2 block, 4 entropy, 3 console, 19 vsock, ...). */
     int deviceId();
@@ -43,6 +43,9 @@ public interface VirtioDevice {
     /**
      * The driver made buffers available in queue {@code index}: a QueueNotify write or (later) an
      * ioeventfd, both through {@link VirtioMmio#notifyQueue}. Only called while the device is active.
+     * With ioeventfds (KVM) every notification of one device arrives on one device thread of its own,
+     * never a vCPU's, so this may do blocking I/O; without them (QueueNotify exits) it runs on the
+     * notifying vCPU thread.
      */
     void queueNotified(int index);
 
@@ -53,4 +56,12 @@ public interface VirtioDevice {
      * may still be running; what it throws then is dropped, not reported as DEVICE_NEEDS_RESET.
      */
     void reset();
+
+    /**
+     * The machine is closing: stop every thread the device started and release what it opened (files,
+     * tap devices, sockets). Called once, after the vCPUs stopped; no other method is called after it.
+     * The default does nothing.
+     */
+    @Override
+    default void close() {}
 }
