@@ -1,6 +1,8 @@
 package org.vmm4j;
 
 import java.util.List;
+import java.util.Optional;
+import org.vmm4j.event.EventFdRouting;
 import org.vmm4j.x86.X86Platform;
 
 /**
@@ -90,8 +92,8 @@ public interface VirtualMachine extends AutoCloseable {
      * This VM's ioeventfd and irqfd registrations, where the hypervisor has them (KVM), for devices
      * whose notifications and interrupts should bypass the vCPU's exit path; empty otherwise.
      */
-    default java.util.Optional<org.vmm4j.event.EventFdRouting> eventFdRouting() {
-        return java.util.Optional.empty();
+    default Optional<EventFdRouting> eventFdRouting() {
+        return Optional.empty();
     }
 
     boolean isClosed();

@@ -30,9 +30,11 @@ import org.vmm4j.boot.EntryKind;
 import org.vmm4j.boot.Layout;
 import org.vmm4j.boot.LinuxKernel;
 import org.vmm4j.boot.VmlinuxCache;
+import org.vmm4j.event.EventFdRouting;
 import org.vmm4j.internal.FileReads;
 import org.vmm4j.virtio.GuestRam;
 import org.vmm4j.virtio.VirtioDevice;
+import org.vmm4j.virtio.VirtioInterrupt;
 import org.vmm4j.virtio.VirtioMmio;
 import org.vmm4j.virtio.VirtioRng;
 import org.vmm4j.x86.CpuModel;
@@ -73,6 +75,10 @@ public final class Machine implements AutoCloseable {
     private final IoApic ioApic;
     /** The virtio-mmio transports, slot by slot. */
     private final List<VirtioMmio> virtio = new ArrayList<>();
+    /** The device threads fed by ioeventfds, where the hypervisor has them. */
+    private final List<VirtioEventLoop> virtioLoops = new ArrayList<>();
+    /** The irqfds of the virtio devices, where the interrupt controller is in the kernel. */
+    private final List<IrqFdInterrupt> virtioIrqFds = new ArrayList<>();
 
     private final BootState boot;
     private final InputStream consoleInput;
@@ -131,16 +137,30 @@ public final class Machine implements AutoCloseable {
             }
             IntFunction<InterruptLine> lines = ioApic != null ? ioApic::line : platform::interruptLine;
             GuestRam guestRam = b.virtioDevices.isEmpty() ? null : GuestRam.of(ram);
+            Optional<EventFdRouting> routing = vm.eventFdRouting();
             for (int slot = 0; slot < b.virtioDevices.size(); slot++) {
-                InterruptLine line = lines.apply(Layout.virtioMmioIrq(slot));
-                // The MP table routes ISA IRQs edge-triggered (conforming): an interrupt is a pulse, and the
-                // driver learns why from InterruptStatus, which stays set until it writes InterruptAck.
-                VirtioMmio transport = new VirtioMmio(b.virtioDevices.get(slot), guestRam, cause -> {
-                    line.setLevel(true);
-                    line.setLevel(false);
-                });
-                devices.mmio().register(Layout.virtioMmioAddress(slot), Layout.VIRTIO_MMIO_WINDOW, transport);
+                long base = Layout.virtioMmioAddress(slot);
+                int irq = Layout.virtioMmioIrq(slot);
+                VirtioInterrupt interrupt;
+                if (routing.isPresent() && irqchip == Irqchip.KERNEL) {
+                    IrqFdInterrupt irqFd = IrqFdInterrupt.register(routing.get(), irq);
+                    virtioIrqFds.add(irqFd);
+                    interrupt = irqFd;
+                } else {
+                    // The MP table routes ISA IRQs edge-triggered (conforming): an interrupt is a pulse, and the
+                    // driver learns why from InterruptStatus, which stays set until it writes InterruptAck.
+                    InterruptLine line = lines.apply(irq);
+                    interrupt = cause -> {
+                        line.setLevel(true);
+                        line.setLevel(false);
+                    };
+                }
+                VirtioMmio transport = new VirtioMmio(b.virtioDevices.get(slot), guestRam, interrupt);
+                devices.mmio().register(base, Layout.VIRTIO_MMIO_WINDOW, transport);
                 virtio.add(transport);
+                if (routing.isPresent()) {
+                    virtioLoops.add(VirtioEventLoop.create(transport, routing.get(), base, "vmm4j-virtio-" + slot));
+                }
             }
             for (int id = 0; id < b.vcpus; id++) {
                 cpus.add(platform.createBootVcpu(id, b.vcpus, cpuid));
@@ -149,7 +169,7 @@ public final class Machine implements AutoCloseable {
             bsp.setSpecialRegisters(boot.specialRegisters(bsp.specialRegisters()));
             bsp.setRegisters(boot.registers());
         } catch (RuntimeException | Error e) {
-            closeDevices(b.virtioDevices);
+            closeVirtio(b.virtioDevices);
             if (created != null) {
                 created.close();
             }
@@ -269,6 +289,7 @@ public final class Machine implements AutoCloseable {
         started = true;
         startedAt = System.nanoTime();
         devices.bootTimer().start();
+        virtioLoops.forEach(VirtioEventLoop::start);
         for (VirtualCpu cpu : cpus) {
             Thread t = new Thread(() -> runVcpu(cpu), "vmm4j-vcpu-" + cpu.id());
             t.setDaemon(true);
@@ -449,14 +470,19 @@ public final class Machine implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
-        closeDevices(virtio.stream().map(VirtioMmio::device).toList());
+        closeVirtio(virtio.stream().map(VirtioMmio::device).toList());
         vm.close();
         if (ownsHypervisor) {
             hypervisor.close();
         }
     }
 
-    private static void closeDevices(List<VirtioDevice> devices) {
+    /**
+     * Stops the device threads, closes the devices (which may still interrupt from threads of their own
+     * until then), then their irqfds.
+     */
+    private void closeVirtio(List<VirtioDevice> devices) {
+        virtioLoops.forEach(VirtioEventLoop::close);
         for (VirtioDevice device : devices) {
             try {
                 device.close();
@@ -464,6 +490,7 @@ public final class Machine implements AutoCloseable {
                 LOG.warn("closing virtio device {} failed", device, e);
             }
         }
+        virtioIrqFds.forEach(IrqFdInterrupt::close);
     }
 
     /** Assembles a {@link Machine}. */

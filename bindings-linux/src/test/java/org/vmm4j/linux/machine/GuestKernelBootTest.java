@@ -16,6 +16,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -34,7 +36,10 @@ import org.vmm4j.machine.Machine;
 import org.vmm4j.machine.MachineExit;
 import org.vmm4j.testsupport.GuestKernel;
 import org.vmm4j.testsupport.RequiresHost;
+import org.vmm4j.virtio.VirtioDevice;
 import org.vmm4j.virtio.VirtioRng;
+import org.vmm4j.virtio.VirtioTransport;
+import org.vmm4j.virtio.Virtqueue;
 import org.vmm4j.x86.CpuFeature;
 import org.vmm4j.x86.CpuModel;
 
@@ -89,7 +94,8 @@ class GuestKernelBootTest {
      * (here its first system call faults; on hardware KVM it runs and exits on purpose), the kernel panics and
      * {@code panic=-1} (with {@code reboot=k}) resets the machine through the i8042. A virtio entropy device
      * rides along: the kernel registers it from the command line, its virtio_rng driver sets DRIVER_OK, and the
-     * hwrng core reads it once when it registers (to seed the entropy pool) before init.
+     * hwrng core reads it once when it registers (to seed the entropy pool) before init: each request reaches
+     * the device thread through an ioeventfd, and its answer the guest through an irqfd.
      */
     @Test
     @Timeout(300)
@@ -106,12 +112,13 @@ class GuestKernelBootTest {
         Instant rtcSeen;
         MachineExit exit;
         VirtioRng rng = new VirtioRng();
+        NotifiedOn notified = new NotifiedOn(rng);
         long servedAtInit;
         try (Machine machine = Machine.builder()
                 .kernel(kernel)
                 .memoryMiB(256)
                 .vcpus(1)
-                .virtio(rng)
+                .virtio(notified)
                 .initrd(initrd)
                 .commandLine(CMDLINE)
                 .console(console)
@@ -156,6 +163,10 @@ class GuestKernelBootTest {
                 servedAtInit >= 1 && rng.bytesServed() > 0,
                 "the guest read the entropy device before init: " + servedAtInit + " requests, " + rng.bytesServed()
                         + " bytes\n" + tail(console));
+        assertEquals(
+                Set.of("vmm4j-virtio-0"),
+                notified.threads(),
+                "every notification reaches the device thread through its ioeventfd, none a vCPU");
         assertTrue(text.contains("Kernel panic - not syncing: Attempted to kill init!"), tail(console));
         assertEquals(MachineExit.Reason.REBOOT, exit.reason(), exit.detail() + "\n" + tail(console));
         assertEquals(
@@ -315,5 +326,65 @@ class GuestKernelBootTest {
         int from = Math.max(0, lines.length - CONSOLE_TAIL_LINES);
         return "console (last " + (lines.length - from) + " lines):\n"
                 + String.join("\n", Arrays.asList(lines).subList(from, lines.length));
+    }
+
+    /** A device that records the threads its notifications arrive on, in front of another. */
+    private static final class NotifiedOn implements VirtioDevice {
+        private final VirtioDevice device;
+        private final Set<String> threads = ConcurrentHashMap.newKeySet();
+
+        NotifiedOn(VirtioDevice device) {
+            this.device = device;
+        }
+
+        Set<String> threads() {
+            return Set.copyOf(threads);
+        }
+
+        @Override
+        public int deviceId() {
+            return device.deviceId();
+        }
+
+        @Override
+        public long features() {
+            return device.features();
+        }
+
+        @Override
+        public int queueCount() {
+            return device.queueCount();
+        }
+
+        @Override
+        public int queueMaxSize(int index) {
+            return device.queueMaxSize(index);
+        }
+
+        @Override
+        public long readConfig(long offset, int size) {
+            return device.readConfig(offset, size);
+        }
+
+        @Override
+        public void writeConfig(long offset, int size, long value) {
+            device.writeConfig(offset, size, value);
+        }
+
+        @Override
+        public void activate(Virtqueue[] queues, long features, VirtioTransport transport) {
+            device.activate(queues, features, transport);
+        }
+
+        @Override
+        public void queueNotified(int index) {
+            threads.add(Thread.currentThread().getName());
+            device.queueNotified(index);
+        }
+
+        @Override
+        public void reset() {
+            device.reset();
+        }
     }
 }
