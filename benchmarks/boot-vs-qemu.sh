@@ -2,7 +2,15 @@
 # Boots the same Linux kernel to "Run /init" with vmm4j and with qemu microvm, side by side, in one run,
 # and compares the wall time from exec to that line and the VM exits KVM counted until then.
 #
-#   benchmarks/boot-vs-qemu.sh [--rounds N] [--out DIR]
+#   benchmarks/boot-vs-qemu.sh [--rounds N] [--out DIR] [--devices]
+#
+# --devices: both VMMs also get a virtio-blk disk (an ext2 image, the root file system: root=/dev/vda) and a
+# virtio-net device on the tap "vmb0" inside a network namespace of the script's own (vmm4j-bench) where a
+# dnsmasq answers DHCP, and the kernel configures its address (ip=dhcp); each boot then ends at the kernel's
+# "IP-Config: Got DHCP answer" instead of "Run /init" (default out: benchmarks/results/boot-vs-qemu-devices).
+# Both VMMs run inside that namespace (ip netns exec) and open the same persistent tap in turn. qemu's
+# microvm announces its virtio-mmio devices on the command line itself (auto-kernel-cmdline=on), as vmm4j
+# does, so the echoed command lines are compared without their virtio_mmio.device= entries.
 #
 # Both VMMs get the same vmlinux (guest/linux/build-kernel --variant no-int3-selftest: on hosts whose KVM
 # cannot deliver the INT3 of the kernel's self-test, qemu stops there, so both use the variant without that
@@ -23,17 +31,23 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 rounds=5
-out=benchmarks/results/boot-vs-qemu
+out=
+devices=
 timeout_seconds=300
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) [[ $# -ge 2 && "$2" =~ ^[1-9][0-9]*$ ]] || { echo "--rounds needs a positive number" >&2; exit 2; }; rounds=$2; shift ;;
     --out) [ $# -ge 2 ] || { echo "--out needs a directory" >&2; exit 2; }; out=$2; shift ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    --devices) devices=1 ;;
+    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
   shift
 done
+
+[ -n "$out" ] || out=benchmarks/results/boot-vs-qemu${devices:+-devices}
+until_line="Run /init as init process"
+[ -z "$devices" ] || until_line="IP-Config: Got DHCP answer"
 
 say() { echo "boot-vs-qemu: $*" >&2; }
 die() { say "$*"; exit 1; }
@@ -49,7 +63,15 @@ kernel_dir=$(guest/linux/build-kernel --variant no-int3-selftest)
 vmlinux=$kernel_dir/vmlinux
 mkdir -p "$out"
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+netns=vmm4j-bench
+cleanup() {
+  if [ -n "$devices" ]; then
+    [ ! -f "$work/dnsmasq.pid" ] || kill "$(cat "$work/dnsmasq.pid")" 2>/dev/null || true
+    ip netns del "$netns" 2>/dev/null || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
 
 # --- the initramfs: busybox and an init script, as an uncompressed newc cpio -------------------------------
 [ -x /bin/busybox ] || die "no /bin/busybox (apt-get install busybox-static)"
@@ -67,6 +89,36 @@ initramfs=$work/initramfs.cpio
 (cd "$root" && find . | LC_ALL=C sort | cpio --quiet -o -H newc --owner=0:0) >"$initramfs"
 
 cmdline="console=ttyS0 reboot=k panic=-1 rdinit=/init nopv"
+netexec=()
+vmm4j_devices=()
+qemu_devices=()
+if [ -n "$devices" ]; then
+  # --- the disk: an ext2 root file system; the network: a tap in a namespace with a DHCP server --------------
+  mke2fs=$(PATH=$PATH:/usr/sbin:/sbin command -v mke2fs) || die "no mke2fs (apt-get install e2fsprogs)"
+  dnsmasq=$(PATH=$PATH:/usr/sbin:/sbin command -v dnsmasq) || die "no dnsmasq (apt-get install dnsmasq-base)"
+  disk=$work/root.ext2
+  "$mke2fs" -q -t ext2 -d "$root" -F "$disk" 16M
+  ip netns del "$netns" 2>/dev/null || true
+  ip netns add "$netns"
+  ip -n "$netns" link set lo up
+  ip -n "$netns" tuntap add dev vmb0 mode tap
+  ip -n "$netns" addr add 10.77.0.1/24 dev vmb0
+  ip -n "$netns" link set vmb0 up
+  ip netns exec "$netns" "$dnsmasq" --pid-file="$work/dnsmasq.pid" --conf-file=/dev/null --interface=vmb0 \
+    --bind-interfaces --except-interface=lo --dhcp-range=10.77.0.10,10.77.0.20,255.255.255.0,1h \
+    --dhcp-leasefile="$work/leases" --no-resolv --no-hosts --port=0
+  netexec=(ip netns exec "$netns")
+  cmdline="console=ttyS0 reboot=k panic=-1 nopv root=/dev/vda ro ip=dhcp"
+  vmm4j_devices=(--disk "$disk,ro" --net tap=vmb0,mac=52:54:00:12:34:56)
+  qemu_devices=(-drive "file=$disk,format=raw,if=none,id=d0,readonly=on" -device virtio-blk-device,drive=d0
+    -netdev tap,id=n0,ifname=vmb0,script=no,downscript=no -device virtio-net-device,netdev=n0,mac=52:54:00:12:34:56)
+fi
+initrd_args=(--initrd "$initramfs")
+qemu_initrd=(-initrd "$initramfs")
+if [ -n "$devices" ]; then
+  initrd_args=()
+  qemu_initrd=()
+fi
 clearcpuid=  # vmm4j's, read from the first vmm4j boot's "Command line:" echo
 # KVM's tracepoints counted for the VMM process and its threads.
 stats=(kvm_userspace_exit kvm_pio kvm_mmio kvm_emulate_insn kvm_exit kvm_entry)
@@ -76,11 +128,16 @@ events=${events%,}
 # The command of VMM $1 into the array "command".
 set_command() {
   if [ "$1" = vmm4j ]; then
-    command=("$launcher" boot --kernel "$vmlinux" --initrd "$initramfs" --mem 256M --cpus 1 --append "$cmdline")
+    command=("${netexec[@]}" "$launcher" boot --kernel "$vmlinux" "${initrd_args[@]}" --mem 256M --cpus 1
+      --append "$cmdline" "${vmm4j_devices[@]}")
   else
-    command=("$qemu" -M microvm,x-option-roms=off,rtc=on,pit=on,pic=on,isa-serial=on,acpi=off,auto-kernel-cmdline=off
+    local auto=off
+    [ -z "$devices" ] || auto=on
+    command=("${netexec[@]}" "$qemu"
+      -M microvm,x-option-roms=off,rtc=on,pit=on,pic=on,isa-serial=on,acpi=off,ioapic2=off,auto-kernel-cmdline=$auto
       -enable-kvm -cpu qemu64 -m 256M -smp 1 -nodefaults -no-user-config -display none -serial stdio
-      -monitor none -no-reboot -kernel "$vmlinux" -initrd "$initramfs" -append "$cmdline $clearcpuid")
+      -monitor none -no-reboot -kernel "$vmlinux" "${qemu_initrd[@]}" -append "$cmdline $clearcpuid"
+      "${qemu_devices[@]}")
   fi
 }
 show_command() {
@@ -99,12 +156,12 @@ boot() {
   local start=$EPOCHREALTIME
   "$perf" stat -x, -o "$counts" -e "$events" -- "${command[@]}" </dev/null >"$console" 2>&1 &
   local perf_pid=$! deadline=$((SECONDS + timeout_seconds)) pid=
-  until grep -q "Run /init as init process" "$console"; do
+  until grep -q "$until_line" "$console"; do
     if ! kill -0 "$perf_pid" 2>/dev/null || [ $SECONDS -ge $deadline ]; then
       kill "$perf_pid" 2>/dev/null || true
       wait "$perf_pid" 2>/dev/null || true
       tail -n 20 "$console" >&2
-      die "$name did not print 'Run /init' (ended or timed out after $timeout_seconds s); console: $console"
+      die "$name did not print '$until_line' (ended or timed out after $timeout_seconds s); console: $console"
     fi
     sleep 0.02
   done
@@ -123,7 +180,11 @@ boot() {
     values+=("$(awk -F, -v e="kvm:$s" '$3 == e { print ($1 ~ /^[0-9]+$/ ? $1 : 0) }' "$counts")")
   done
   local echoed
-  echoed=$(grep -a -m1 -o 'Command line: .*' "$console" | tr -d '\r')
+  echoed=$(grep -a -m1 -o 'Command line: .*' "$console" | tr -d '\r' | sed -E 's/ ?virtio_mmio\.device=[^ ]*//g')
+  if [ -n "$devices" ]; then
+    grep -q "VFS: Mounted root (ext2 filesystem)" "$console" || grep -q "virtio_blk virtio0: \[vda\]" "$console" ||
+      die "$name's kernel did not find the virtio disk; console: $console"
+  fi
   if [ "$name" = vmm4j ] && [ -z "$clearcpuid" ]; then
     clearcpuid=$(grep -o 'clearcpuid=[0-9,]*' <<<"$echoed" || true)
     say "vmm4j's command line: ${echoed#Command line: }"
@@ -138,7 +199,7 @@ boot() {
 csv=$out/boots.csv
 echo "round,vmm,seconds,${stats[*]// /,},user_cpu_s,system_cpu_s" | tr ' ' ',' >"$csv"
 say "kernel: $vmlinux"
-say "$rounds rounds, alternating which VMM goes first; each boot up to 'Run /init' (about a minute here)"
+say "$rounds rounds, alternating which VMM goes first; each boot up to '$until_line' (about a minute here)"
 for ((r = 1; r <= rounds; r++)); do
   if ((r % 2 == 1)); then order=(vmm4j qemu); else order=(qemu vmm4j); fi
   for name in "${order[@]}"; do
