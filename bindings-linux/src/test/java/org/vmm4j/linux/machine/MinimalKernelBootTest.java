@@ -17,8 +17,8 @@ import org.vmm4j.boot.LinuxKernel;
 import org.vmm4j.boot.MinimalKernel;
 import org.vmm4j.linux.KvmRunObserver;
 import org.vmm4j.machine.Machine;
+import org.vmm4j.machine.MachineExit;
 import org.vmm4j.testsupport.RequiresHost;
-import org.vmm4j.virtio.VirtioRng;
 import org.vmm4j.virtio.VirtioRng;
 import org.vmm4j.x86.Irqchip;
 
