@@ -29,22 +29,11 @@ import org.vmm4j.testsupport.FuzzCheck;
  */
 class MmioDecoderFuzzTest {
     /**
-     * One byte, that is nothing at all (every heap allocation is larger), when replaying the seeds (every
-     * {@code mvn verify}). While fuzzing, Jazzer's hooks allocate inside the instrumented code (a
-     * switch's case table per execution), so the bound is then 64 KiB, which still catches a buffer
-     * allocated per call.
+     * Decoding allocates nothing ({@link FuzzCheck#allocatingNothing}) and documents no exception; FuzzCheck
+     * needs a type, and the target fails if even that one is thrown.
      */
-    private static final long NOTHING = FuzzCheck.fuzzing() ? 64L << 10 : 1;
-
-    /**
-     * Each input runs first under {@link #WARM_UP}, which loads and links every class its paths use,
-     * then again under this check, with the bound {@link #NOTHING}: the second run allocates nothing. The code under test documents no exception; FuzzCheck needs
-     * a type, and the target fails if even that one is thrown.
-     */
-    private static final FuzzCheck CHECK = FuzzCheck.of(Duration.ofSeconds(2), NOTHING, IllegalStateException.class);
-
-    private static final FuzzCheck WARM_UP =
-            FuzzCheck.of(Duration.ofSeconds(2), 64L << 20, IllegalStateException.class);
+    private static final FuzzCheck CHECK =
+            FuzzCheck.allocatingNothing(Duration.ofSeconds(2), IllegalStateException.class);
 
     private static final int[] CODE_BITS = {16, 32, 64};
     private static final MmioDecoder EXACT = new MmioDecoder();
@@ -73,7 +62,6 @@ class MmioDecoderFuzzTest {
                 check(EXACT, PADDED, bits, available, gprs);
             }
         };
-        assertNull(WARM_UP.run(name, target), "the first run throws nothing");
         Exception thrown = CHECK.run(name, target);
         assertNull(thrown, "the decoder throws nothing");
     }

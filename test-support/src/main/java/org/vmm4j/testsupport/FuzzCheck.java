@@ -37,11 +37,17 @@ public final class FuzzCheck {
 
     private final Duration timeLimit;
     private final long maxAllocatedBytes;
+    private final long maxRefusalBytes;
     private final List<Class<? extends Exception>> documented;
 
-    private FuzzCheck(Duration timeLimit, long maxAllocatedBytes, List<Class<? extends Exception>> documented) {
+    private FuzzCheck(
+            Duration timeLimit,
+            long maxAllocatedBytes,
+            long maxRefusalBytes,
+            List<Class<? extends Exception>> documented) {
         this.timeLimit = timeLimit;
         this.maxAllocatedBytes = maxAllocatedBytes;
+        this.maxRefusalBytes = maxRefusalBytes;
         this.documented = documented;
     }
 
@@ -61,7 +67,35 @@ public final class FuzzCheck {
             }
             types.add(type.asSubclass(Exception.class));
         }
-        return new FuzzCheck(timeLimit, maxAllocatedBytes, List.copyOf(types));
+        return new FuzzCheck(timeLimit, maxAllocatedBytes, maxAllocatedBytes, List.copyOf(types));
+    }
+
+    /**
+     * A check for code that must allocate nothing per input (exit decoders, the virtqueue): the bound is
+     * {@link #nothing()}. The first input to reach a path allocates while its classes load; the check then
+     * judges the input by a second run, as {@link #run} does for every check.
+     */
+    public static FuzzCheck allocatingNothing(Duration timeLimit, Class<?>... documented) {
+        return of(timeLimit, nothing(), documented);
+    }
+
+    /**
+     * The same check, except that an input refused with a documented exception may allocate up to
+     * {@code bytes} (the exception, its message and stack trace) where a result must stay within the bound.
+     */
+    public FuzzCheck refusalsWithin(long bytes) {
+        if (bytes <= 0) {
+            throw new IllegalArgumentException("a refusal's allocation bound must be positive, not " + bytes);
+        }
+        return new FuzzCheck(timeLimit, maxAllocatedBytes, bytes, documented);
+    }
+
+    /**
+     * The allocation bound that means "nothing": 1 byte when replaying seeds; 64 KiB while fuzzing,
+     * where Jazzer's hooks allocate on their own (see {@link #fuzzing()}).
+     */
+    public static long nothing() {
+        return fuzzing() ? 64L << 10 : 1;
     }
 
     /**
@@ -89,15 +123,20 @@ public final class FuzzCheck {
      */
     public Exception run(String input, Target target) {
         Outcome outcome = attempt(input, target);
-        if (outcome.allocated > maxAllocatedBytes) {
+        if (outcome.allocated > bound(outcome)) {
             // The first input to reach some code loads its classes on the worker thread, and under the
             // fuzzer each class is instrumented as it loads: that allocation is the harness's, not the
-            // parser's. The parsers are deterministic, so the input is judged by a second run.
-            long first = outcome.allocated;
+            // parser's. The parsers are deterministic, so the input is judged by a second run, which
+            // must end the same way.
+            Outcome first = outcome;
             outcome = attempt(input, target);
-            if (outcome.allocated > maxAllocatedBytes) {
-                fail(input + ": allocated " + outcome.allocated + " bytes (" + first + " on a first run), more than"
-                        + " the bound of " + maxAllocatedBytes);
+            if (!sameEnd(first, outcome)) {
+                fail(input + ": ended with " + describe(first) + ", then with " + describe(outcome)
+                        + " on a second run of the same input");
+            }
+            if (outcome.allocated > bound(outcome)) {
+                fail(input + ": allocated " + outcome.allocated + " bytes (" + first.allocated
+                        + " on a first run), more than the bound of " + bound(outcome));
             }
         }
         Throwable thrown = outcome.thrown;
@@ -164,6 +203,18 @@ public final class FuzzCheck {
             t.setDaemon(true);
             return t;
         });
+    }
+
+    private long bound(Outcome outcome) {
+        return outcome.thrown == null ? maxAllocatedBytes : maxRefusalBytes;
+    }
+
+    private static boolean sameEnd(Outcome a, Outcome b) {
+        return a.thrown == null ? b.thrown == null : b.thrown != null && a.thrown.getClass() == b.thrown.getClass();
+    }
+
+    private static String describe(Outcome outcome) {
+        return outcome.thrown == null ? "a result" : outcome.thrown.getClass().getName();
     }
 
     private record Outcome(Throwable thrown, long allocated) {}

@@ -1,6 +1,7 @@
 package org.vmm4j.testsupport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -58,6 +59,47 @@ class FuzzCheckTest {
                 }));
         assertTrue(big.getMessage().contains("more than the bound of 1048576"), big.getMessage());
         assertNull(check.run("after", () -> {}));
+    }
+
+    @Test
+    void anAllocationFreeCheckJudgesTheSecondRunAndBoundsRefusalsApart() {
+        FuzzCheck none = FuzzCheck.allocatingNothing(Duration.ofSeconds(1), IllegalStateException.class)
+                .refusalsWithin(64 << 10);
+        int[] runs = {0};
+        // allocates on its first run only, as class loading does: judged by the second
+        assertNull(none.run("warming", () -> {
+            if (runs[0]++ == 0) {
+                assertEquals(0, (new byte[1 << 16])[0]);
+            }
+        }));
+        assertEquals(2, runs[0], "run again after allocating");
+        AssertionError always = assertThrows(
+                AssertionError.class, () -> none.run("allocating", () -> assertEquals(0, (new long[16])[0])));
+        assertTrue(always.getMessage().contains("more than the bound of " + FuzzCheck.nothing()), always.getMessage());
+        // a refusal may allocate its exception, within its own bound
+        assertInstanceOf(IllegalStateException.class, none.run("refused", () -> {
+            throw new IllegalStateException("refused: " + new byte[100].length);
+        }));
+        AssertionError bigRefusal = assertThrows(
+                AssertionError.class,
+                () -> none.run("big refusal", () -> {
+                    throw new IllegalStateException("refused " + new byte[1 << 20].length);
+                }));
+        assertTrue(bigRefusal.getMessage().contains("more than the bound of 65536"), bigRefusal.getMessage());
+        int[] flips = {0};
+        AssertionError changed = assertThrows(
+                AssertionError.class,
+                () -> none.run("changing", () -> {
+                    if (flips[0]++ == 0) {
+                        assertEquals(0, (new byte[1 << 16])[0]);
+                        throw new IllegalStateException("first time only");
+                    }
+                }));
+        assertTrue(
+                changed.getMessage()
+                        .contains("ended with java.lang.IllegalStateException, then with a result on a second run"),
+                changed.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> none.refusalsWithin(0));
     }
 
     @Test

@@ -32,9 +32,6 @@ import org.vmm4j.testsupport.FuzzCheck;
 class ImsgChannelFuzzTest {
     private static final FuzzCheck CHECK = FuzzCheck.of(Duration.ofSeconds(2), 8L << 20, ImsgException.class);
 
-    /** A first run of each input, which loads and links the classes its paths use (not the parser's cost). */
-    private static final FuzzCheck WARM_UP = FuzzCheck.of(Duration.ofSeconds(2), 256L << 20, ImsgException.class);
-
     @FuzzTest
     void stream(byte[] input) {
         if (input.length == 0) {
@@ -161,7 +158,6 @@ class ImsgChannelFuzzTest {
 
     /** Runs the input once to load the classes its paths use, then within the bounds. */
     private static void runTwice(String name, FuzzCheck.Target target) {
-        WARM_UP.run(name, target);
         CHECK.run(name, target);
     }
 }

@@ -21,10 +21,6 @@ class VmConfParserFuzzTest {
     private static final FuzzCheck CHECK =
             FuzzCheck.of(Duration.ofSeconds(2), 16L << 20, VmConfParser.VmConfException.class);
 
-    /** A first run of each input, which loads and links the classes its paths use (not the parser's cost). */
-    private static final FuzzCheck WARM_UP =
-            FuzzCheck.of(Duration.ofSeconds(2), 256L << 20, VmConfParser.VmConfException.class);
-
     @FuzzTest
     void vmConf(byte[] input) {
         String text = new String(input, StandardCharsets.UTF_8);
@@ -45,7 +41,6 @@ class VmConfParserFuzzTest {
 
     /** Runs the input once to load the classes its paths use, then within the bounds. */
     private static void runTwice(String name, FuzzCheck.Target target) {
-        WARM_UP.run(name, target);
         CHECK.run(name, target);
     }
 }
