@@ -19,6 +19,7 @@ import org.vmm4j.ExitKind;
 import org.vmm4j.machine.ExitDispatcher;
 import org.vmm4j.machine.PcDevices;
 import org.vmm4j.machine.PortIoDevice;
+import org.vmm4j.machine.ScriptedExit;
 import org.vmm4j.x86.InterruptLine;
 
 /**
@@ -54,9 +55,9 @@ public class ExitDispatch {
             }
         }
         switch (exit) {
-            case "uart-thr" -> scripted.io(ExitKind.IO_OUT, 0x3f8, 'x');
-            case "unmapped-port" -> scripted.io(ExitKind.IO_IN, 0x2e8, 0);
-            case "mmio-boot-timer" -> scripted.mmio(ExitKind.MMIO_WRITE, PcDevices.BOOT_TIMER_MMIO_ADDRESS + 8, 0);
+            case "uart-thr" -> scripted.io(ExitKind.IO_OUT, 0x3f8, 1, 1).setIoData(0, 'x');
+            case "unmapped-port" -> scripted.io(ExitKind.IO_IN, 0x2e8, 1, 1);
+            case "mmio-boot-timer" -> scripted.mmio(ExitKind.MMIO_WRITE, PcDevices.BOOT_TIMER_MMIO_ADDRESS + 8, 4, 0);
             default -> throw new IllegalArgumentException(exit);
         }
     }
@@ -68,16 +69,16 @@ public class ExitDispatch {
 
     @Benchmark
     public long boxedMap() {
-        if (scripted.kind == ExitKind.MMIO_WRITE) {
+        if (scripted.kind() == ExitKind.MMIO_WRITE) {
             return dispatcher.dispatch(scripted) ? 1 : 0; // MMIO has no map variant: ranges, not keys
         }
-        PortIoDevice d = byPort.get(scripted.port);
+        PortIoDevice d = byPort.get(scripted.ioPort());
         if (d == null) {
-            scripted.data = 0xff;
+            scripted.setIoData(0, 0xff);
             return 0;
         }
-        if (scripted.kind == ExitKind.IO_OUT) {
-            d.ioWrite(scripted.port - 0x3f8, 1, (int) scripted.data);
+        if (scripted.kind() == ExitKind.IO_OUT) {
+            d.ioWrite(scripted.ioPort() - 0x3f8, 1, (int) scripted.ioData(0));
             return 1;
         }
         return d.ioRead(0, 1);

@@ -32,10 +32,10 @@ class ExitDispatcherTest {
 
     @Test
     void stringOutputWritesEveryElementInOrder() {
-        FakeVmExit exit = new FakeVmExit().io(ExitKind.IO_OUT, 0x3f8, 1, 5);
+        ScriptedExit exit = new ScriptedExit().io(ExitKind.IO_OUT, 0x3f8, 1, 5);
         byte[] text = "hello".getBytes(StandardCharsets.US_ASCII);
         for (int i = 0; i < text.length; i++) {
-            exit.data[i] = text[i];
+            exit.setIoData(i, text[i]);
         }
         assertTrue(dispatcher.dispatch(exit));
         assertEquals("hello", console.toString(StandardCharsets.US_ASCII));
@@ -44,37 +44,37 @@ class ExitDispatcherTest {
     @Test
     void stringInputFillsEveryElementInOrder() {
         uart.queueInput("abc".getBytes(StandardCharsets.US_ASCII));
-        FakeVmExit exit = new FakeVmExit().io(ExitKind.IO_IN, 0x3f8, 1, 4);
+        ScriptedExit exit = new ScriptedExit().io(ExitKind.IO_IN, 0x3f8, 1, 4);
         assertTrue(dispatcher.dispatch(exit));
-        assertEquals('a', exit.data[0]);
-        assertEquals('b', exit.data[1]);
-        assertEquals('c', exit.data[2]);
-        assertEquals(0, exit.data[3], "receive buffer empty");
+        assertEquals('a', exit.ioData(0));
+        assertEquals('b', exit.ioData(1));
+        assertEquals('c', exit.ioData(2));
+        assertEquals(0, exit.ioData(3), "receive buffer empty");
     }
 
     @Test
     void inputFromUnclaimedPortIsAllOnes() {
-        FakeVmExit exit = new FakeVmExit().io(ExitKind.IO_IN, 0x2f8, 2, 1);
+        ScriptedExit exit = new ScriptedExit().io(ExitKind.IO_IN, 0x2f8, 2, 1);
         dispatcher.dispatch(exit);
-        assertEquals(0xffff, exit.data[0]);
+        assertEquals(0xffff, exit.ioData(0));
     }
 
     @Test
     void pciConfigReadWithoutDeviceIsAllOnes() {
-        FakeVmExit out = new FakeVmExit().io(ExitKind.IO_OUT, 0xcf8, 4, 1);
-        out.data[0] = 0x8000_0000L;
+        ScriptedExit out = new ScriptedExit().io(ExitKind.IO_OUT, 0xcf8, 4, 1);
+        out.setIoData(0, 0x8000_0000L);
         dispatcher.dispatch(out);
-        FakeVmExit in = new FakeVmExit().io(ExitKind.IO_IN, 0xcfc, 4, 1);
+        ScriptedExit in = new ScriptedExit().io(ExitKind.IO_IN, 0xcfc, 4, 1);
         dispatcher.dispatch(in);
-        assertEquals(0xffff_ffffL, in.data[0]);
+        assertEquals(0xffff_ffffL, in.ioData(0));
     }
 
     @Test
     void mmioReadAndWriteReachTheDevice() {
-        FakeVmExit read = new FakeVmExit().mmio(ExitKind.MMIO_READ, 0xd000_0010L, 8, 0);
+        ScriptedExit read = new ScriptedExit().mmio(ExitKind.MMIO_READ, 0xd000_0010L, 8, 0);
         assertTrue(dispatcher.dispatch(read));
-        assertEquals(5L << 32 | 0x10, read.mmioData);
-        FakeVmExit write = new FakeVmExit().mmio(ExitKind.MMIO_WRITE, 0xd000_0020L, 4, 0x1234);
+        assertEquals(5L << 32 | 0x10, read.mmioData());
+        ScriptedExit write = new ScriptedExit().mmio(ExitKind.MMIO_WRITE, 0xd000_0020L, 4, 0x1234);
         assertTrue(dispatcher.dispatch(write));
         assertEquals(0x20, mmioDevice.lastOffset);
         assertEquals(0x1234, mmioDevice.lastValue);
@@ -82,8 +82,8 @@ class ExitDispatcherTest {
 
     @Test
     void leavesOtherExitsToTheCaller() {
-        assertFalse(dispatcher.dispatch(new FakeVmExit().io(ExitKind.HLT, 0, 0, 0)));
-        assertFalse(dispatcher.dispatch(new FakeVmExit().io(ExitKind.SHUTDOWN, 0, 0, 0)));
+        assertFalse(dispatcher.dispatch(new ScriptedExit().io(ExitKind.HLT, 0, 0, 0)));
+        assertFalse(dispatcher.dispatch(new ScriptedExit().io(ExitKind.SHUTDOWN, 0, 0, 0)));
     }
 
     static volatile byte[] sink;
@@ -94,23 +94,23 @@ class ExitDispatcherTest {
         assertTrue(threads.isThreadAllocatedMemorySupported() && threads.isThreadAllocatedMemoryEnabled());
         ExitDispatcher d = dispatcher(
                 new Uart16550(OutputStream.nullOutputStream(), InterruptLine.NONE), new MmioBusTest.Tagged(1));
-        FakeVmExit[] exits = {
-            new FakeVmExit().io(ExitKind.IO_OUT, 0x3f8, 1, 1), // UART THR
-            new FakeVmExit().io(ExitKind.IO_IN, 0x3fd, 1, 1), // UART LSR
-            new FakeVmExit().io(ExitKind.IO_OUT, 0x3f8, 1, 16), // rep outsb
-            new FakeVmExit().io(ExitKind.IO_IN, 0x3fa, 1, 8), // rep insb of IIR
-            new FakeVmExit().io(ExitKind.IO_OUT, 0x70, 1, 1), // RTC index
-            new FakeVmExit().io(ExitKind.IO_IN, 0x71, 1, 1), // RTC data (the clock)
-            new FakeVmExit().io(ExitKind.IO_OUT, 0xcf8, 4, 1),
-            new FakeVmExit().io(ExitKind.IO_IN, 0xcfc, 4, 1),
-            new FakeVmExit().io(ExitKind.IO_IN, 0x64, 1, 1), // i8042 status
-            new FakeVmExit().io(ExitKind.IO_IN, 0x1234, 2, 1), // nobody
-            new FakeVmExit().mmio(ExitKind.MMIO_READ, 0xd000_0008L, 4, 0),
-            new FakeVmExit().mmio(ExitKind.MMIO_WRITE, 0xd000_0008L, 4, 7),
-            new FakeVmExit().mmio(ExitKind.MMIO_READ, 0xe000_0000L, 4, 0),
+        ScriptedExit[] exits = {
+            new ScriptedExit().io(ExitKind.IO_OUT, 0x3f8, 1, 1), // UART THR
+            new ScriptedExit().io(ExitKind.IO_IN, 0x3fd, 1, 1), // UART LSR
+            new ScriptedExit().io(ExitKind.IO_OUT, 0x3f8, 1, 16), // rep outsb
+            new ScriptedExit().io(ExitKind.IO_IN, 0x3fa, 1, 8), // rep insb of IIR
+            new ScriptedExit().io(ExitKind.IO_OUT, 0x70, 1, 1), // RTC index
+            new ScriptedExit().io(ExitKind.IO_IN, 0x71, 1, 1), // RTC data (the clock)
+            new ScriptedExit().io(ExitKind.IO_OUT, 0xcf8, 4, 1),
+            new ScriptedExit().io(ExitKind.IO_IN, 0xcfc, 4, 1),
+            new ScriptedExit().io(ExitKind.IO_IN, 0x64, 1, 1), // i8042 status
+            new ScriptedExit().io(ExitKind.IO_IN, 0x1234, 2, 1), // nobody
+            new ScriptedExit().mmio(ExitKind.MMIO_READ, 0xd000_0008L, 4, 0),
+            new ScriptedExit().mmio(ExitKind.MMIO_WRITE, 0xd000_0008L, 4, 7),
+            new ScriptedExit().mmio(ExitKind.MMIO_READ, 0xe000_0000L, 4, 0),
         };
-        exits[0].data[0] = 'x';
-        exits[6].data[0] = 0x8000_0800L;
+        exits[0].setIoData(0, 'x');
+        exits[6].setIoData(0, 0x8000_0800L);
         int n = 100_000;
         for (int i = 0; i < n; i++) {
             d.dispatch(exits[i % exits.length]); // warm up: let the JIT compile the path

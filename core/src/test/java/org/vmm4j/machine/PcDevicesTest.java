@@ -30,8 +30,8 @@ class PcDevicesTest {
             status -> events.add("exit " + status));
 
     private void out(int port, int value) {
-        FakeVmExit e = new FakeVmExit().io(ExitKind.IO_OUT, port, 1, 1);
-        e.data[0] = value;
+        ScriptedExit e = new ScriptedExit().io(ExitKind.IO_OUT, port, 1, 1);
+        e.setIoData(0, value);
         assertTrue(pc.dispatcher().dispatch(e));
     }
 
@@ -53,7 +53,7 @@ class PcDevicesTest {
 
     @Test
     void bootTimerAnswersOnItsMmioPage() {
-        FakeVmExit e = new FakeVmExit().mmio(ExitKind.MMIO_WRITE, 0xd000_8000L, 1, 123);
+        ScriptedExit e = new ScriptedExit().mmio(ExitKind.MMIO_WRITE, 0xd000_8000L, 1, 123);
         pc.dispatcher().dispatch(e);
         assertTrue(pc.bootTimer().bootTime().isPresent());
     }
@@ -64,7 +64,7 @@ class PcDevicesTest {
             VirtioMmio transport =
                     new VirtioMmio(new VirtioRng(), GuestRam.of(new HeapGuestMemory(0, 0x10000)), cause -> {});
             pc.mmio().register(Layout.virtioMmioAddress(slot), Layout.VIRTIO_MMIO_WINDOW, transport);
-            FakeVmExit e = new FakeVmExit().mmio(ExitKind.MMIO_READ, Layout.virtioMmioAddress(slot), 4, 0);
+            ScriptedExit e = new ScriptedExit().mmio(ExitKind.MMIO_READ, Layout.virtioMmioAddress(slot), 4, 0);
             pc.dispatcher().dispatch(e);
             assertEquals(0x7472_6976L, e.mmioData(), "MagicValue \"virt\" in slot " + slot);
         }

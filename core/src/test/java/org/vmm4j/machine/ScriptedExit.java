@@ -1,29 +1,41 @@
-package org.vmm4j.benchmarks;
+package org.vmm4j.machine;
 
 import org.vmm4j.ExitKind;
 import org.vmm4j.SuspendReason;
 import org.vmm4j.SystemEvent;
 import org.vmm4j.VmExit;
 
-/** A {@link VmExit} whose fields the benchmark sets: dispatch measured without a hypervisor. */
-final class ScriptedExit implements VmExit {
-    ExitKind kind;
-    int port;
-    int size = 1;
-    long address;
-    long data;
+/**
+ * A reusable exit whose fields a test or benchmark sets, like a backend's view over its exit area:
+ * dispatch to devices without a hypervisor. Shared through vmm4j-core's test-jar (the benchmarks use it).
+ */
+public final class ScriptedExit implements VmExit {
+    private ExitKind kind;
+    private int port;
+    private int size;
+    private int count;
+    private final long[] data = new long[64];
+    private long address;
+    private long mmioData;
 
-    ScriptedExit io(ExitKind k, int p, long value) {
+    /** An exit of no kind yet: set one with {@link #io} or {@link #mmio}. */
+    public ScriptedExit() {}
+
+    /** A port I/O exit: {@code count} accesses of {@code s} bytes at port {@code p}; data set with {@link #setIoData}. */
+    public ScriptedExit io(ExitKind k, int p, int s, int c) {
         kind = k;
         port = p;
-        data = value;
+        size = s;
+        count = c;
         return this;
     }
 
-    ScriptedExit mmio(ExitKind k, long a, long value) {
+    /** An MMIO exit of {@code s} bytes at {@code a}, carrying {@code value} (a write's data). */
+    public ScriptedExit mmio(ExitKind k, long a, int s, long value) {
         kind = k;
         address = a;
-        data = value;
+        size = s;
+        mmioData = value;
         return this;
     }
 
@@ -49,17 +61,17 @@ final class ScriptedExit implements VmExit {
 
     @Override
     public int ioCount() {
-        return 1;
+        return count;
     }
 
     @Override
     public long ioData(int index) {
-        return data;
+        return data[index];
     }
 
     @Override
     public void setIoData(int index, long value) {
-        data = value;
+        data[index] = value;
     }
 
     @Override
@@ -74,12 +86,12 @@ final class ScriptedExit implements VmExit {
 
     @Override
     public long mmioData() {
-        return data;
+        return mmioData;
     }
 
     @Override
     public void setMmioData(long value) {
-        data = value;
+        mmioData = value;
     }
 
     @Override
