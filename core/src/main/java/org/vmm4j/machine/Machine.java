@@ -7,10 +7,12 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
@@ -195,8 +197,7 @@ public final class Machine implements AutoCloseable {
 
     /**
      * Where the hypervisor emulates guest code, it cannot hide every CPUID bit (see {@link
-     * Hypervisor#emulatesGuestCode()}): Linux is told through {@code clearcpuid=} too, unless the command
-     * line has its own.
+     * Hypervisor#emulatesGuestCode()}): Linux is told through {@code clearcpuid=} too.
      */
     private static String withClearcpuid(String cmdline, CpuModel model) {
         String clear;
@@ -205,8 +206,32 @@ public final class Machine implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             throw new BootException("CPU model " + model + ": " + e.getMessage(), e);
         }
-        if (clear.isEmpty() || (" " + cmdline).contains(" clearcpuid=")) {
+        return mergeClearcpuid(cmdline, clear);
+    }
+
+    /**
+     * {@code cmdline} with the features of {@code clear} (a {@code clearcpuid=…} entry, or empty) cleared:
+     * appended as an entry of its own, or, since Linux reads only the last {@code clearcpuid=}, merged into
+     * the command line's last one, after the user's own features (numbers or names), each feature once.
+     */
+    static String mergeClearcpuid(String cmdline, String clear) {
+        String prefix = "clearcpuid=";
+        if (clear.isEmpty()) {
             return cmdline;
+        }
+        String[] words = cmdline.split(" ", -1);
+        for (int i = words.length - 1; i >= 0; i--) {
+            if (words[i].startsWith(prefix)) {
+                Set<String> features = new LinkedHashSet<>();
+                for (String own : words[i].substring(prefix.length()).split(",")) {
+                    if (!own.isEmpty()) {
+                        features.add(own);
+                    }
+                }
+                features.addAll(List.of(clear.substring(prefix.length()).split(",")));
+                words[i] = prefix + String.join(",", features);
+                return String.join(" ", words);
+            }
         }
         return cmdline.isBlank() ? clear : cmdline + " " + clear;
     }
@@ -255,8 +280,9 @@ public final class Machine implements AutoCloseable {
     /**
      * The kernel command line as given to the guest: the builder's, plus, where the hypervisor emulates
      * guest code and the CPU model hides features, {@code clearcpuid=} with Linux's numbers for them
-     * ({@link CpuModel#linuxClearcpuid()}), since such a hypervisor cannot hide all of them through CPUID. A
-     * command line with its own {@code clearcpuid=} is left as it is (Linux reads only the last one). Then one
+     * ({@link CpuModel#linuxClearcpuid()}), since such a hypervisor cannot hide all of them through CPUID; a
+     * command line with its own {@code clearcpuid=} gets ours merged into its last one (Linux reads only the
+     * last), after the user's features. Then one
      * {@code virtio_mmio.device=} entry per virtio device ({@link VirtioMmio#commandLineEntry}).
      */
     public String commandLine() {

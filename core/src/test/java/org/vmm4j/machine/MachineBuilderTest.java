@@ -38,6 +38,23 @@ class MachineBuilderTest {
     }
 
     @Test
+    void mergesItsClearcpuidIntoTheLastOneOnTheCommandLine() {
+        String ours = "clearcpuid=151,154";
+        assertEquals("console=ttyS0 clearcpuid=151,154", Machine.mergeClearcpuid("console=ttyS0", ours));
+        assertEquals("clearcpuid=151,154", Machine.mergeClearcpuid("", ours));
+        assertEquals("console=ttyS0", Machine.mergeClearcpuid("console=ttyS0", ""), "nothing to hide");
+        assertEquals(
+                "clearcpuid=1 quiet clearcpuid=xsave,154,151 panic=-1",
+                Machine.mergeClearcpuid("clearcpuid=1 quiet clearcpuid=xsave,154 panic=-1", ours),
+                "Linux reads the last one: ours join it, after the user's, each once");
+        assertEquals("clearcpuid=151,154", Machine.mergeClearcpuid("clearcpuid=", ours), "an empty list of the user's");
+        assertEquals(
+                "noclearcpuid=3 clearcpuid=151,154",
+                Machine.mergeClearcpuid("noclearcpuid=3", ours),
+                "another parameter that ends in clearcpuid= is not one");
+    }
+
+    @Test
     void aNinthVirtioDeviceIsRefused() {
         Machine.Builder b = builder();
         for (int i = 0; i < Layout.VIRTIO_MMIO_SLOTS; i++) {

@@ -230,7 +230,10 @@ class CpuModelGuestTest {
                 baseline.commandLine().endsWith(" clearcpuid=141,151,154,158,288,295,306,308,514,515"),
                 baseline.commandLine());
         Seen own = run(Machine.builder().cpu("baseline").commandLine("console=ttyS0 clearcpuid=151"));
-        assertEquals("console=ttyS0 clearcpuid=151", own.commandLine(), "a clearcpuid= of the user's wins");
+        assertEquals(
+                "console=ttyS0 clearcpuid=151,141,154,158,288,295,306,308,514,515",
+                own.commandLine(),
+                "ours merged into the user's clearcpuid=, the user's features first");
     }
 
     @Test
