@@ -76,6 +76,9 @@ public final class VirtioNet implements VirtioDevice {
     private final AtomicLong rxDropped = new AtomicLong();
     private volatile boolean activated;
     private volatile RxLoop loop;
+    /** The loop the last reset stopped (not joined then); close waits for it before closing the tap. */
+    private RxLoop stopped;
+
     private boolean closed;
     private boolean loggedTxDrop;
     private boolean loggedRxDrop;
@@ -467,6 +470,9 @@ public final class VirtioNet implements VirtioDevice {
         synchronized (this) {
             l = loop;
             loop = null;
+            if (l != null) {
+                stopped = l;
+            }
             rxQueue = null;
             txQueue = null;
             rxChain = null;
@@ -489,20 +495,25 @@ public final class VirtioNet implements VirtioDevice {
     @Override
     public void close() {
         RxLoop l;
+        RxLoop old;
         synchronized (this) {
             if (closed) {
                 return;
             }
             closed = true;
             l = loop;
+            old = stopped;
             loop = null;
+            stopped = null;
             rxQueue = null;
             txQueue = null;
             activated = false;
         }
-        if (l != null) {
-            l.stop();
-            l.join();
+        for (RxLoop r : new RxLoop[] {l, old}) {
+            if (r != null) {
+                r.stop();
+                r.join();
+            }
         }
         synchronized (this) {
             tap.close();

@@ -131,6 +131,13 @@ class VirtioNetTest {
                 net,
                 GuestRam.of(memory),
                 cause -> (cause == Cause.USED_BUFFER ? usedInterrupts : configInterrupts).incrementAndGet());
+        bringUp(features);
+    }
+
+    /** The driver's side of initialization (section 3.1.1), with fresh rings. */
+    private void bringUp(long features) {
+        memory.fill(0x101000 - BASE, 0x6000, (byte) 0);
+        rxSeen = 0;
         rx = new Rings(memory, QSIZE, 0x101000, 0x102000, 0x103000);
         tx = new Rings(memory, QSIZE, 0x104000, 0x105000, 0x106000);
         mmio.mmioWrite(STATUS, 4, 1 | 2);
@@ -290,6 +297,29 @@ class VirtioNetTest {
         assertFalse(net.activated());
         old.join(5000);
         assertFalse(old.isAlive(), "the receive thread stopped on reset");
+    }
+
+    @Test
+    void aResetStopsTheReceiveThreadAndTheNextDriverStartsAfresh() throws Exception {
+        setUp(MRG_RXBUF);
+        postRx(8);
+        transmit(arpRequest());
+        awaitFrame(f -> ethertype(f) == 0x0806);
+        Thread first = net.receiveThread();
+
+        mmio.mmioWrite(STATUS, 4, 0);
+        first.join(5000);
+        assertFalse(first.isAlive(), "the receive thread stopped on reset");
+        assertFalse(net.activated());
+
+        bringUp(MRG_RXBUF);
+        Thread second = net.receiveThread();
+        assertTrue(second != null && second != first && second.isAlive(), "a new receive thread");
+        postRx(8);
+        transmit(arpRequest());
+        byte[] reply = awaitFrame(f -> ethertype(f) == 0x0806 && u16(f, 12 + 20) == 2);
+        assertArrayEquals(HOST_IP, slice(reply, 12 + 28, 4));
+        assertEquals(2, net.framesTransmitted());
     }
 
     @Test
