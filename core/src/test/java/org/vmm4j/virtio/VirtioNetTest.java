@@ -54,6 +54,8 @@ class VirtioNetTest {
     private static final long MRG_RXBUF = 1L << 15;
     private static final long MAC_FEATURE = 1L << 5;
     private static final long STATUS_FEATURE = 1L << 16;
+    private static final long CSUM = 1L << 0;
+    private static final long GUEST_CSUM = 1L << 1;
 
     private static final long BASE = 0x100000;
     private static final int QSIZE = 64;
@@ -63,6 +65,9 @@ class VirtioNetTest {
     private static final byte[] GUEST_MAC = {0x02, 0x76, 0x6d, 0x11, 0x22, 0x33};
     private static final byte[] GUEST_IP = {10, (byte) 231, 0, 2};
     private static final byte[] HOST_IP = {10, (byte) 231, 0, 1};
+    /** The namespace's tap is addressed by broadcast: its MAC is the kernel's choice. */
+    private static final byte[] HOST_MAC_BROADCAST = {-1, -1, -1, -1, -1, -1};
+
     private static final String REQUIRE_TAP = "VMM4J_REQUIRE_TAP";
     private static int counter;
 
@@ -300,6 +305,57 @@ class VirtioNetTest {
     }
 
     @Test
+    void udpFromTheGuestReachesAListenerWithAChecksumOfItsOwnOrOneTheTapCompletes() throws Exception {
+        setUp(MRG_RXBUF | CSUM);
+        Process listener = new ProcessBuilder(
+                        "ip",
+                        "netns",
+                        "exec",
+                        namespace,
+                        "python3",
+                        "-u",
+                        "-c",
+                        "import socket\n"
+                                + "s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\n"
+                                + "s.bind(('10.231.0.1',7777))\n"
+                                + "print('listening',flush=True)\n"
+                                + "for _ in range(2): print(s.recvfrom(2048)[0].decode(),flush=True)\n")
+                .redirectErrorStream(true)
+                .start();
+        try {
+            var out = new java.io.BufferedReader(
+                    new java.io.InputStreamReader(listener.getInputStream(), StandardCharsets.UTF_8));
+            assertEquals("listening", out.readLine());
+            transmit(udp("complete checksum", false), new byte[12]);
+            byte[] partial = udp("checksum left to the tap", true);
+            byte[] header = new byte[12];
+            header[0] = 1; // VIRTIO_NET_HDR_F_NEEDS_CSUM
+            header[6] = 14 + 20; // csum_start: the UDP header
+            header[8] = 6; // csum_offset: its checksum field
+            transmit(partial, header);
+            assertEquals("complete checksum", out.readLine());
+            assertEquals("checksum left to the tap", out.readLine());
+            assertTrue(listener.waitFor(10, TimeUnit.SECONDS));
+        } finally {
+            listener.destroyForcibly();
+        }
+        assertEquals(2, net.framesTransmitted());
+        assertEquals(0, net.transmitDrops());
+    }
+
+    @Test
+    void aDriverWithGuestCsumGetsPartialChecksumsFromTheTap() throws Exception {
+        setUp(MRG_RXBUF | GUEST_CSUM);
+        assertTrue((net.features() & GUEST_CSUM) != 0, "this kernel's tap takes TUN_F_CSUM");
+        postRx(8);
+        sendUdp(500, 1);
+        byte[] frame = awaitFrame(f -> isUdpTo(f, 5555));
+        assertEquals(1, frame[0] & 1, "VIRTIO_NET_HDR_F_NEEDS_CSUM: the namespace's kernel left the checksum to us");
+        assertEquals(14 + 20, le16(frame, 6), "csum_start");
+        assertEquals(6, le16(frame, 8), "csum_offset");
+    }
+
+    @Test
     void aResetStopsTheReceiveThreadAndTheNextDriverStartsAfresh() throws Exception {
         setUp(MRG_RXBUF);
         postRx(8);
@@ -458,7 +514,12 @@ class VirtioNetTest {
     }
 
     private void transmit(byte[] frame) {
+        transmit(frame, new byte[12]);
+    }
+
+    private void transmit(byte[] frame, byte[] header) {
         byte[] withHeader = new byte[12 + frame.length];
+        System.arraycopy(header, 0, withHeader, 0, 12);
         System.arraycopy(frame, 0, withHeader, 12, frame.length);
         memory.write(TX_BUFFERS - BASE, withHeader, 0, withHeader.length);
         // header and frame in two descriptors, as Linux does without an indirect table
@@ -482,6 +543,56 @@ class VirtioNetTest {
         System.arraycopy(GUEST_IP, 0, f, 28, 4);
         System.arraycopy(HOST_IP, 0, f, 38, 4);
         return f;
+    }
+
+    /**
+     * A UDP datagram from the guest (10.231.0.2:4000) to 10.231.0.1:7777 with {@code text}: its checksum
+     * complete, or (partial) only the pseudo-header's sum, as a driver leaves it for NEEDS_CSUM.
+     */
+    private static byte[] udp(String text, boolean partial) {
+        byte[] payload = text.getBytes(StandardCharsets.UTF_8);
+        int udpLength = 8 + payload.length;
+        byte[] f = new byte[14 + 20 + udpLength];
+        System.arraycopy(HOST_MAC_BROADCAST, 0, f, 0, 6);
+        System.arraycopy(GUEST_MAC, 0, f, 6, 6);
+        f[12] = 0x08;
+        int ip = 14;
+        f[ip] = 0x45;
+        put16(f, ip + 2, 20 + udpLength);
+        f[ip + 6] = 0x40; // DF
+        f[ip + 8] = 64;
+        f[ip + 9] = 17;
+        System.arraycopy(GUEST_IP, 0, f, ip + 12, 4);
+        System.arraycopy(HOST_IP, 0, f, ip + 16, 4);
+        put16(f, ip + 10, ~sum(f, ip, 20, 0) & 0xffff);
+        int udp = ip + 20;
+        put16(f, udp, 4000);
+        put16(f, udp + 2, 7777);
+        put16(f, udp + 4, udpLength);
+        System.arraycopy(payload, 0, f, udp + 8, payload.length);
+        long pseudo = u16(f, ip + 12) + u16(f, ip + 14) + u16(f, ip + 16) + u16(f, ip + 18) + 17L + udpLength;
+        put16(f, udp + 6, partial ? fold(pseudo) : ~sum(f, udp, udpLength, pseudo) & 0xffff);
+        return f;
+    }
+
+    private static int sum(byte[] b, int at, int length, long start) {
+        long sum = start;
+        for (int i = 0; i < length; i += 2) {
+            sum += i + 1 < length ? u16(b, at + i) : (b[at + i] & 0xff) << 8;
+        }
+        return fold(sum);
+    }
+
+    private static int fold(long sum) {
+        while ((sum >> 16) != 0) {
+            sum = (sum & 0xffff) + (sum >> 16);
+        }
+        return (int) sum;
+    }
+
+    private static void put16(byte[] b, int at, int value) {
+        b[at] = (byte) (value >>> 8);
+        b[at + 1] = (byte) value;
     }
 
     /** Waits for received frames (header included, mergeable buffers joined) until one matches. */
