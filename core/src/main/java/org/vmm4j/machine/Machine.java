@@ -38,6 +38,7 @@ import org.vmm4j.virtio.GuestRam;
 import org.vmm4j.virtio.VirtioDevice;
 import org.vmm4j.virtio.VirtioInterrupt;
 import org.vmm4j.virtio.VirtioMmio;
+import org.vmm4j.virtio.VirtioNet;
 import org.vmm4j.virtio.VirtioRng;
 import org.vmm4j.x86.CpuModel;
 import org.vmm4j.x86.EmulationFailure;
@@ -682,6 +683,23 @@ public final class Machine implements AutoCloseable {
         /** Adds a virtio entropy device ({@link VirtioRng}), which Linux's {@code virtio_rng} reads. */
         public Builder virtioRng() {
             return virtio(new VirtioRng());
+        }
+
+        /**
+         * Adds a virtio network card ({@link VirtioNet}) on the host tap device {@code tapName}, created if
+         * absent (which needs CAP_NET_ADMIN), with MAC address {@code mac} ({@code 52:54:00:12:34:56}) or,
+         * when null, a locally administered one derived from the tap's name. The tap is opened here and
+         * closed with the machine (also when {@link #build()} fails); Linux's {@code virtio_net} drives it.
+         *
+         * @throws IllegalArgumentException for a bad tap name or MAC address (named in the message)
+         * @throws org.vmm4j.VmmException if the tap cannot be opened ({@code /dev/net/tun} missing,
+         *         permission denied, busy)
+         */
+        public Builder net(String tapName, String mac) {
+            if (virtioDevices.size() >= Layout.VIRTIO_MMIO_SLOTS) {
+                throw new BootException("a machine has at most " + Layout.VIRTIO_MMIO_SLOTS + " virtio devices");
+            }
+            return virtio(VirtioNet.open(tapName, mac));
         }
 
         /** The hypervisor to use (the machine does not close it); by default {@link Hypervisor#open()}. */

@@ -13,13 +13,14 @@ import org.vmm4j.boot.Initramfs;
 import org.vmm4j.examples.CommandSpec.Option;
 import org.vmm4j.machine.Machine;
 import org.vmm4j.machine.MachineExit;
+import org.vmm4j.virtio.VirtioNet;
 import org.vmm4j.x86.CpuModel;
 import org.vmm4j.x86.Irqchip;
 
 /**
  * {@code vmm4j boot --kernel K [--initrd I | --busybox [--compression none|gzip]] [--append ARGS] [--mem 256M]
  * [--overcommit] [--cpus N] [--cpu host|baseline|auto[,+feat,-feat…]] [--entry bzimage64|pvh|elf64]
- * [--irqchip kernel|split] [--rng] [--timeout SECONDS] [--until TEXT]}: boots a Linux
+ * [--irqchip kernel|split] [--rng] [--net tap=NAME[,mac=MAC]] [--timeout SECONDS] [--until TEXT]}: boots a Linux
  * kernel in this process with the serial console on the terminal; ends when the guest reboots or powers off.
  */
 final class BootCommand implements Cli.Command {
@@ -55,6 +56,11 @@ final class BootCommand implements Cli.Command {
                             "--rng",
                             "add a virtio entropy device (virtio-mmio at 0xd0000000, IRQ 5; the kernel needs"
                                     + " VIRTIO_MMIO_CMDLINE_DEVICES and HW_RANDOM_VIRTIO)"),
+                    Option.value(
+                            "--net",
+                            "tap=NAME[,mac=MAC]",
+                            "add a virtio network card on host tap device NAME (created if absent; needs"
+                                    + " CAP_NET_ADMIN), MAC default 02:76:6d:.. from the name"),
                     Option.value("--timeout", "SECONDS", "stop the guest after this many seconds (exit status 3)"),
                     Option.value("--until", "TEXT", "stop once the console has printed TEXT")),
             "vmm4j boot --kernel bzImage --busybox --mem 512M --until 'login:' --timeout 30");
@@ -86,6 +92,26 @@ final class BootCommand implements Cli.Command {
         }
     }
 
+    /** {@code tap=NAME[,mac=MAC]}: the tap's name and the MAC (checked here) or null. */
+    private static String[] net(String spec) {
+        String tap = null;
+        String mac = null;
+        for (String part : spec.split(",", -1)) {
+            if (part.startsWith("tap=") && tap == null) {
+                tap = part.substring(4);
+            } else if (part.startsWith("mac=") && mac == null) {
+                mac = part.substring(4);
+                VirtioNet.parseMac(mac);
+            } else {
+                throw new IllegalArgumentException("--net takes tap=NAME[,mac=MAC], not " + spec);
+            }
+        }
+        if (tap == null || tap.isEmpty()) {
+            throw new IllegalArgumentException("--net needs tap=NAME: " + spec);
+        }
+        return new String[] {tap, mac};
+    }
+
     @Override
     public int run(String[] args, PrintStream out, PrintStream err) throws Exception {
         Arguments a = new Arguments(args, SPEC);
@@ -102,6 +128,7 @@ final class BootCommand implements Cli.Command {
         EntryKind entry = a.option("--entry").map(EntryKind::fromName).orElse(null);
         Irqchip irqchip = a.option("--irqchip").map(BootCommand::irqchip).orElse(Irqchip.KERNEL);
         boolean rng = a.flag("--rng");
+        String[] net = a.option("--net").map(BootCommand::net).orElse(null);
         Duration timeout = a.number("--timeout", 1).map(Duration::ofSeconds).orElse(null);
         String until = a.option("--until").orElse(null);
         a.end();
@@ -139,6 +166,9 @@ final class BootCommand implements Cli.Command {
         }
         if (rng) {
             builder.virtioRng();
+        }
+        if (net != null) {
+            builder.net(net[0], net[1]);
         }
         if (initrd != null) {
             builder.initrd(initrd);

@@ -67,6 +67,14 @@ class CliTest {
     }
 
     @Test
+    void bootNamesABadNetMacBeforeReadingTheKernel() {
+        assertEquals(2, run("boot", "--net", "tap=vmm4j0,mac=52:54:00:zz:34:56", "--kernel", "/nonexistent"));
+        String text = err.toString(StandardCharsets.UTF_8);
+        assertTrue(text.contains("MAC address \"52:54:00:zz:34:56\""), text);
+        assertFalse(text.contains("cannot read kernel"), text);
+    }
+
+    @Test
     void bootRejectsAnUnknownIrqchipBeforeReadingTheKernel() {
         assertEquals(2, run("boot", "--irqchip", "userspace", "--kernel", "/nonexistent"));
         assertTrue(

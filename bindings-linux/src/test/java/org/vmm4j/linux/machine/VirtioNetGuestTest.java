@@ -1,0 +1,255 @@
+package org.vmm4j.linux.machine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.vmm4j.VmmException;
+import org.vmm4j.boot.BusyboxInitramfs;
+import org.vmm4j.boot.Initramfs;
+import org.vmm4j.machine.Machine;
+import org.vmm4j.machine.MachineExit;
+import org.vmm4j.testsupport.GuestKernel;
+import org.vmm4j.testsupport.RequiresHost;
+import org.vmm4j.virtio.VirtioNet;
+
+/**
+ * vmm4j's guest kernel on a virtio-net card whose tap lives in a network namespace of the test's own, with
+ * dnsmasq serving DHCP there: the kernel's {@code ip=dhcp} gets its address (the one dnsmasq keeps for the
+ * card's MAC, so the MAC in the configuration space went all the way), and netconsole sends the kernel's
+ * messages as UDP to a listener in the namespace. One boot; the kernel itself is the driver under test
+ * (user space cannot run where KVM emulates guest code).
+ *
+ * <p>Needs root, {@code /dev/net/tun}, ip, dnsmasq and python3: without them the test is skipped, or fails
+ * under {@code VMM4J_REQUIRE_TAP=1} (set by .ci/test in CI).
+ */
+@RequiresHost(kvm = true, files = RequiresHost.BUSYBOX_STATIC)
+class VirtioNetGuestTest {
+    private static final Duration BOOT_TIMEOUT = Duration.ofMinutes(4);
+    private static final String RUN_INIT = "Run /init as init process";
+    private static final String GUEST_MAC = "52:54:00:12:34:56";
+    private static final String NAMESPACE_MAC = "02:00:00:00:00:01";
+    private static final String HOST_IP = "10.232.0.1";
+    /** dnsmasq keeps this address for the guest's MAC; netconsole, which starts before DHCP, sends from it. */
+    private static final String GUEST_IP = "10.232.0.15";
+
+    private static final int NETCONSOLE_PORT = 6666;
+    private static final String REQUIRE_TAP = "VMM4J_REQUIRE_TAP";
+    private static final String DNSMASQ = "/usr/sbin/dnsmasq";
+
+    private static final String LISTENER = "import socket,sys\n"
+            + "s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\n"
+            + "s.bind((sys.argv[1],int(sys.argv[2])))\n"
+            + "print('listening',flush=True)\n"
+            + "while True:\n"
+            + "    d,a=s.recvfrom(65535)\n"
+            + "    sys.stdout.write(d.decode('utf-8','replace'))\n"
+            + "    sys.stdout.flush()\n";
+
+    @Test
+    @Timeout(360)
+    void theKernelGetsADhcpLeaseAndSendsNetconsoleMessagesOverTheTap(@TempDir Path dir) throws Exception {
+        for (String tool : List.of("ip", "python3", DNSMASQ)) {
+            if (!onPath(tool)) {
+                skipOrFail(tool + " is not installed (apt packages iproute2, python3-minimal, dnsmasq-base)", null);
+            }
+        }
+        long pid = ProcessHandle.current().pid();
+        String namespace = "vmm4j-gnet-" + pid;
+        String tap = "vmg" + pid % 1_000_000;
+        String cmdline = "console=ttyS0 earlyprintk=serial reboot=k panic=-1 rdinit=/init ip=dhcp netconsole=@"
+                + GUEST_IP + "/eth0," + NETCONSOLE_PORT + "@" + HOST_IP + "/" + NAMESPACE_MAC;
+        Path leases = dir.resolve("dnsmasq.leases");
+        Path dnsmasqLog = dir.resolve("dnsmasq.log");
+        Path received = dir.resolve("netconsole.txt");
+        List<Process> processes = new ArrayList<>();
+        boolean namespaceMade = false;
+        ConsoleCapture console = new ConsoleCapture(false);
+        MachineExit exit;
+        VirtioNet net = null;
+        try {
+            try {
+                net = VirtioNet.open(tap, GUEST_MAC);
+            } catch (VmmException e) {
+                skipOrFail("no usable tap: " + e.getMessage(), e);
+            }
+            Machine.Builder builder = Machine.builder().virtio(net);
+            run("ip", "netns", "add", namespace);
+            namespaceMade = true;
+            run("ip", "link", "set", tap, "netns", namespace);
+            run("ip", "-n", namespace, "link", "set", tap, "address", NAMESPACE_MAC);
+            run("ip", "-n", namespace, "addr", "add", HOST_IP + "/24", "dev", tap);
+            run("ip", "-n", namespace, "link", "set", tap, "up");
+            processes.add(new ProcessBuilder(
+                            "ip",
+                            "netns",
+                            "exec",
+                            namespace,
+                            DNSMASQ,
+                            "--no-daemon",
+                            "--conf-file=/dev/null",
+                            "--port=0",
+                            "--user=root",
+                            "--bind-interfaces",
+                            "--interface=" + tap,
+                            "--except-interface=lo",
+                            "--dhcp-range=10.232.0.10,10.232.0.20,255.255.255.0,1h",
+                            "--dhcp-host=" + GUEST_MAC + "," + GUEST_IP,
+                            "--dhcp-leasefile=" + leases,
+                            "--pid-file=",
+                            "--log-facility=-",
+                            "--log-dhcp")
+                    .redirectErrorStream(true)
+                    .redirectOutput(dnsmasqLog.toFile())
+                    .start());
+            processes.add(new ProcessBuilder(
+                            "ip",
+                            "netns",
+                            "exec",
+                            namespace,
+                            "python3",
+                            "-u",
+                            "-c",
+                            LISTENER,
+                            HOST_IP,
+                            String.valueOf(NETCONSOLE_PORT))
+                    .redirectErrorStream(true)
+                    .redirectOutput(received.toFile())
+                    .start());
+            awaitFile(received, "listening", Duration.ofSeconds(20), processes.get(1));
+            awaitFile(dnsmasqLog, "DHCP, IP range", Duration.ofSeconds(20), processes.get(0));
+
+            try (Machine machine = builder.kernel(GuestKernel.vmlinux(GuestKernel.Variant.STANDARD))
+                    .memoryMiB(256)
+                    .vcpus(1)
+                    .initrd(BusyboxInitramfs.builder()
+                            .compression(Initramfs.Compression.NONE)
+                            .command("exit 1")
+                            .build())
+                    .commandLine(cmdline)
+                    .console(console)
+                    .build()) {
+                machine.start();
+                await(console, machine, "IP-Config: Complete:");
+                await(console, machine, RUN_INIT);
+                // the messages after netconsole registered, up to init, reach the namespace
+                awaitFile(received, "IP-Config: Complete:", Duration.ofSeconds(60), processes.get(1));
+                exit = machine.awaitExit(BOOT_TIMEOUT)
+                        .orElseThrow(() -> new AssertionError("no machine exit within " + BOOT_TIMEOUT.toSeconds()
+                                + " s after " + RUN_INIT + "\n" + tail(console.text())));
+            }
+        } finally {
+            if (net != null) {
+                net.close(); // the machine closed it, unless it was never built
+            }
+            for (Process p : processes) {
+                p.destroy();
+                if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                }
+            }
+            if (namespaceMade) {
+                run("ip", "netns", "del", namespace);
+            }
+        }
+        String text = console.text();
+        assertTrue(text.contains("netconsole: network logging started"), tail(text));
+        assertTrue(
+                text.contains("IP-Config: Got DHCP answer from " + HOST_IP + ", my address is " + GUEST_IP),
+                tail(text));
+        assertTrue(text.contains("hwaddr=" + GUEST_MAC + ", ipaddr=" + GUEST_IP + ", mask=255.255.255.0"), tail(text));
+        String log = Files.readString(dnsmasqLog);
+        assertTrue(log.contains("DHCPACK(" + tap + ") " + GUEST_IP + " " + GUEST_MAC), log);
+        String lease = Files.readString(leases);
+        assertTrue(lease.contains(GUEST_MAC + " " + GUEST_IP), "lease file: " + lease);
+        String messages = Files.readString(received);
+        assertTrue(messages.contains("IP-Config: Got DHCP answer from " + HOST_IP), "netconsole sent:\n" + messages);
+        assertTrue(net.framesTransmitted() >= 2 && net.framesReceived() >= 1, "frames both ways");
+        assertEquals(MachineExit.Reason.REBOOT, exit.reason(), exit.detail() + "\n" + tail(text));
+    }
+
+    private static void skipOrFail(String why, Exception cause) {
+        String message = why + " [" + REQUIRE_TAP + "=1 turns this skip into a failure]";
+        if ("1".equals(System.getenv(REQUIRE_TAP))) {
+            throw new AssertionError(message, cause);
+        }
+        assumeTrue(false, message);
+    }
+
+    private static boolean onPath(String program) {
+        if (program.startsWith("/")) {
+            return Files.isExecutable(Path.of(program));
+        }
+        String path = System.getenv().getOrDefault("PATH", "") + ":/usr/sbin:/sbin";
+        for (String d : path.split(":")) {
+            if (!d.isEmpty() && Files.isExecutable(Path.of(d, program))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Waits until {@code file} contains {@code text}; fails early, with what the file says, if {@code p} ended. */
+    private static void awaitFile(Path file, String text, Duration timeout, Process p)
+            throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            String content = Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8) : "";
+            if (content.contains(text)) {
+                return;
+            }
+            if (!p.isAlive() || System.nanoTime() > deadline) {
+                throw new AssertionError("\"" + text + "\" not in " + file.getFileName() + " within "
+                        + timeout.toSeconds() + " s (" + (p.isAlive() ? "still running" : "exited " + p.exitValue())
+                        + "):\n" + content);
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    private static void await(ConsoleCapture console, Machine machine, String text) throws InterruptedException {
+        while (!console.await(text, Duration.ofSeconds(1))) {
+            var exit = machine.awaitExit(Duration.ZERO);
+            if (exit.isPresent() && !console.text().contains(text)) {
+                throw new AssertionError("\"" + text + "\" did not appear; the machine ended: " + exit.get() + "\n"
+                        + tail(console.text()));
+            }
+            if (machine.uptime().compareTo(BOOT_TIMEOUT) > 0) {
+                throw new AssertionError("\"" + text + "\" did not appear within " + BOOT_TIMEOUT.toSeconds() + " s\n"
+                        + tail(console.text()));
+            }
+        }
+    }
+
+    private static void run(String... command) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(30, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError(String.join(" ", command) + " timed out");
+        }
+        if (p.exitValue() != 0) {
+            throw new AssertionError(String.join(" ", command) + " failed (" + p.exitValue() + "): " + out);
+        }
+    }
+
+    private static String tail(String text) {
+        String[] lines = text.split("\n", -1);
+        int from = Math.max(0, lines.length - 60);
+        return "console (last " + (lines.length - from) + " lines):\n"
+                + String.join("\n", Arrays.asList(lines).subList(from, lines.length));
+    }
+}
