@@ -16,6 +16,7 @@ import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vmm4j.CpuidEntry;
@@ -35,6 +36,7 @@ import org.vmm4j.boot.VmlinuxCache;
 import org.vmm4j.event.EventFdRouting;
 import org.vmm4j.internal.FileReads;
 import org.vmm4j.virtio.GuestRam;
+import org.vmm4j.virtio.TapDevice;
 import org.vmm4j.virtio.VirtioDevice;
 import org.vmm4j.virtio.VirtioInterrupt;
 import org.vmm4j.virtio.VirtioMmio;
@@ -99,6 +101,7 @@ public final class Machine implements AutoCloseable {
                 : LinuxKernel.load(b.kernelPath, b.entry, VmlinuxCache.defaultCache());
         byte[] initrd = b.initrd;
         this.consoleInput = b.consoleInput;
+        List<VirtioDevice> virtioDevices = b.openVirtioDevices();
         this.ownsHypervisor = b.hypervisor == null;
         this.hypervisor = ownsHypervisor ? Hypervisor.open() : b.hypervisor;
         VirtualMachine created = null;
@@ -114,7 +117,7 @@ public final class Machine implements AutoCloseable {
             this.cpuModel = b.cpuModel.resolve(emulated);
             List<CpuidEntry> cpuid = cpuid(cpuModel, platform.supportedCpuid(), vm.kind());
             this.commandLine = withVirtio(
-                    emulated ? withClearcpuid(b.commandLine, cpuModel) : b.commandLine, b.virtioDevices.size());
+                    emulated ? withClearcpuid(b.commandLine, cpuModel) : b.commandLine, virtioDevices.size());
             BootConfig config = new BootConfig(kernel, b.memorySize, b.vcpus, commandLine, initrd);
             this.irqchip = b.irqchip;
             platform.prepare(irqchip);
@@ -139,9 +142,9 @@ public final class Machine implements AutoCloseable {
                         new PcDevices(b.consoleOutput, platform::interruptLine, this::guestReset, b.bootListener, null);
             }
             IntFunction<InterruptLine> lines = ioApic != null ? ioApic::line : platform::interruptLine;
-            GuestRam guestRam = b.virtioDevices.isEmpty() ? null : GuestRam.of(ram);
+            GuestRam guestRam = virtioDevices.isEmpty() ? null : GuestRam.of(ram);
             Optional<EventFdRouting> routing = vm.eventFdRouting();
-            for (int slot = 0; slot < b.virtioDevices.size(); slot++) {
+            for (int slot = 0; slot < virtioDevices.size(); slot++) {
                 long base = Layout.virtioMmioAddress(slot);
                 int irq = Layout.virtioMmioIrq(slot);
                 VirtioInterrupt interrupt;
@@ -158,7 +161,7 @@ public final class Machine implements AutoCloseable {
                         line.setLevel(false);
                     };
                 }
-                VirtioMmio transport = new VirtioMmio(b.virtioDevices.get(slot), guestRam, interrupt);
+                VirtioMmio transport = new VirtioMmio(virtioDevices.get(slot), guestRam, interrupt);
                 devices.mmio().register(base, Layout.VIRTIO_MMIO_WINDOW, transport);
                 virtio.add(transport);
                 if (routing.isPresent()) {
@@ -172,7 +175,7 @@ public final class Machine implements AutoCloseable {
             bsp.setSpecialRegisters(boot.specialRegisters(bsp.specialRegisters()));
             bsp.setRegisters(boot.registers());
         } catch (RuntimeException | Error e) {
-            closeVirtio(b.virtioDevices);
+            closeVirtio(List.of()); // the devices: Builder.build() closes them
             if (created != null) {
                 created.close();
             }
@@ -537,7 +540,12 @@ public final class Machine implements AutoCloseable {
         private CpuModel cpuModel = CpuModel.auto();
         private boolean allowOvercommit;
         private OptionalLong hostMemory;
-        private final List<VirtioDevice> virtioDevices = new ArrayList<>();
+        /** The virtio devices, slot by slot: a device given to {@link #virtio}, or one {@link #build()} opens. */
+        private final List<Supplier<? extends VirtioDevice>> virtioDevices = new ArrayList<>();
+        /** The devices given to {@link #virtio}, and those {@link #build()} opened. */
+        private final List<VirtioDevice> givenDevices = new ArrayList<>();
+
+        private final List<VirtioDevice> openedDevices = new ArrayList<>();
 
         private Builder() {}
 
@@ -666,17 +674,24 @@ public final class Machine implements AutoCloseable {
         /**
          * Adds a virtio device behind a virtio-mmio transport in the next free slot (see {@link
          * Layout#virtioMmioAddress}); the kernel learns of it from the command line. The machine owns the
-         * device from then on and {@linkplain VirtioDevice#close() closes} it with itself (or when
-         * {@link #build()} fails).
+         * device from then on and {@linkplain VirtioDevice#close() closes} it with itself, or when
+         * {@link #build()} fails.
          *
          * @throws BootException if all {@link Layout#VIRTIO_MMIO_SLOTS} slots are taken
          */
         public Builder virtio(VirtioDevice device) {
             Objects.requireNonNull(device, "device");
+            addVirtio(() -> device);
+            givenDevices.add(device);
+            return this;
+        }
+
+        /** Reserves the next slot for a device that {@link #build()} opens with {@code opener}. */
+        private Builder addVirtio(Supplier<? extends VirtioDevice> opener) {
             if (virtioDevices.size() >= Layout.VIRTIO_MMIO_SLOTS) {
                 throw new BootException("a machine has at most " + Layout.VIRTIO_MMIO_SLOTS + " virtio devices");
             }
-            virtioDevices.add(device);
+            virtioDevices.add(opener);
             return this;
         }
 
@@ -688,18 +703,18 @@ public final class Machine implements AutoCloseable {
         /**
          * Adds a virtio network card ({@link VirtioNet}) on the host tap device {@code tapName}, created if
          * absent (which needs CAP_NET_ADMIN), with MAC address {@code mac} ({@code 52:54:00:12:34:56}) or,
-         * when null, a locally administered one derived from the tap's name. The tap is opened here and
-         * closed with the machine (also when {@link #build()} fails); Linux's {@code virtio_net} drives it.
+         * when null, a locally administered one derived from the tap's name. The names are checked here; the
+         * tap is opened by {@link #build()} and closed with the machine; Linux's {@code virtio_net} drives it.
          *
          * @throws IllegalArgumentException for a bad tap name or MAC address (named in the message)
-         * @throws org.vmm4j.VmmException if the tap cannot be opened ({@code /dev/net/tun} missing,
-         *         permission denied, busy)
+         * @throws BootException if all virtio slots are taken
          */
         public Builder net(String tapName, String mac) {
-            if (virtioDevices.size() >= Layout.VIRTIO_MMIO_SLOTS) {
-                throw new BootException("a machine has at most " + Layout.VIRTIO_MMIO_SLOTS + " virtio devices");
+            TapDevice.checkName(tapName);
+            if (mac != null) {
+                VirtioNet.parseMac(mac);
             }
-            return virtio(VirtioNet.open(tapName, mac));
+            return addVirtio(() -> VirtioNet.open(tapName, mac));
         }
 
         /** The hypervisor to use (the machine does not close it); by default {@link Hypervisor#open()}. */
@@ -717,33 +732,65 @@ public final class Machine implements AutoCloseable {
          * @throws UncheckedIOException if the kernel file cannot be read (the message says why)
          */
         public Machine build() {
-            if (kernelPath == null && kernelImage == null) {
-                throw new BootException("no kernel given");
+            try {
+                if (kernelPath == null && kernelImage == null) {
+                    throw new BootException("no kernel given");
+                }
+                if (vcpus < 1) {
+                    throw new BootException("a machine needs at least one vCPU, not " + vcpus);
+                }
+                if (vcpus > Layout.MAX_VCPUS) {
+                    throw new BootException("a machine has at most " + Layout.MAX_VCPUS
+                            + " vCPUs (the limit of the MP table that describes them), not " + vcpus);
+                }
+                if (memorySize < 16L << 20 || (memorySize & (Layout.PAGE_SIZE - 1)) != 0) {
+                    throw new BootException(
+                            "memory must be a whole number of pages and at least 16 MiB, not " + memorySize + " bytes");
+                }
+                if (memorySize > Layout.MAX_MEMORY_SIZE) {
+                    throw new BootException("memory of " + (memorySize >> 20) + " MiB exceeds the "
+                            + (Layout.MAX_MEMORY_SIZE >> 20) + " MiB a machine can have");
+                }
+                if (!allowOvercommit) {
+                    OptionalLong host = hostMemory != null ? hostMemory : HostMemory.physicalBytes();
+                    if (host.isPresent() && memorySize > host.getAsLong()) {
+                        throw new BootException("memory of " + (memorySize >> 20) + " MiB exceeds the host's "
+                                + (host.getAsLong() >> 20) + " MiB of physical memory;"
+                                + " call allowMemoryOvercommit() to build the machine anyway");
+                    }
+                }
+                return new Machine(this);
+            } catch (RuntimeException | Error e) {
+                closeDevices(e);
+                throw e;
             }
-            if (vcpus < 1) {
-                throw new BootException("a machine needs at least one vCPU, not " + vcpus);
+        }
+
+        /** The virtio devices, slot by slot, opening those the builder describes (a tap, a disk file). */
+        private List<VirtioDevice> openVirtioDevices() {
+            List<VirtioDevice> devices = new ArrayList<>();
+            for (Supplier<? extends VirtioDevice> opener : virtioDevices) {
+                VirtioDevice device = Objects.requireNonNull(opener.get(), "a virtio device");
+                if (!givenDevices.contains(device)) {
+                    openedDevices.add(device);
+                }
+                devices.add(device);
             }
-            if (vcpus > Layout.MAX_VCPUS) {
-                throw new BootException("a machine has at most " + Layout.MAX_VCPUS
-                        + " vCPUs (the limit of the MP table that describes them), not " + vcpus);
-            }
-            if (memorySize < 16L << 20 || (memorySize & (Layout.PAGE_SIZE - 1)) != 0) {
-                throw new BootException(
-                        "memory must be a whole number of pages and at least 16 MiB, not " + memorySize + " bytes");
-            }
-            if (memorySize > Layout.MAX_MEMORY_SIZE) {
-                throw new BootException("memory of " + (memorySize >> 20) + " MiB exceeds the "
-                        + (Layout.MAX_MEMORY_SIZE >> 20) + " MiB a machine can have");
-            }
-            if (!allowOvercommit) {
-                OptionalLong host = hostMemory != null ? hostMemory : HostMemory.physicalBytes();
-                if (host.isPresent() && memorySize > host.getAsLong()) {
-                    throw new BootException("memory of " + (memorySize >> 20) + " MiB exceeds the host's "
-                            + (host.getAsLong() >> 20) + " MiB of physical memory;"
-                            + " call allowMemoryOvercommit() to build the machine anyway");
+            return devices;
+        }
+
+        /** A build failed: the machine owned its devices, so they are closed. */
+        private void closeDevices(Throwable failure) {
+            List<VirtioDevice> owned = new ArrayList<>(givenDevices);
+            owned.addAll(openedDevices);
+            openedDevices.clear();
+            for (VirtioDevice d : owned) {
+                try {
+                    d.close();
+                } catch (RuntimeException suppressed) {
+                    failure.addSuppressed(suppressed);
                 }
             }
-            return new Machine(this);
         }
 
         private static long mebibytes(long mib) {

@@ -111,7 +111,12 @@ public final class TapDevice implements AutoCloseable {
         }
     }
 
-    private static void checkName(String name) {
+    /**
+     * Checks {@code name} as Linux checks an interface name, without opening anything.
+     *
+     * @throws IllegalArgumentException naming what is wrong
+     */
+    public static void checkName(String name) {
         if (name == null || name.isEmpty()) {
             throw new IllegalArgumentException("a tap device needs a name");
         }

@@ -86,7 +86,13 @@ public final class VirtioMmio implements MmioDevice, VirtioTransport {
     private final AtomicInteger interruptStatus = new AtomicInteger();
     private final AtomicInteger configGeneration = new AtomicInteger();
 
-    private volatile int status;
+    /**
+     * The device status register. Register writes change it under this object's lock; {@link #needsReset}
+     * only sets a bit, without the lock (with a compare-and-set), so a device's own thread can report a
+     * broken queue while a reset that waits for that thread holds the lock.
+     */
+    private final AtomicInteger status = new AtomicInteger();
+
     private volatile boolean active;
     private volatile boolean loggedEarlyNotify;
     private int deviceFeaturesSel;
@@ -154,7 +160,7 @@ public final class VirtioMmio implements MmioDevice, VirtioTransport {
 
     /** The device status register. */
     public int status() {
-        return status;
+        return status.get();
     }
 
     /** The features the driver chose (meaningful once FEATURES_OK is set). */
@@ -206,7 +212,7 @@ public final class VirtioMmio implements MmioDevice, VirtioTransport {
             case QUEUE_NUM_MAX -> queueSel < queues.length ? queues[queueSel].maxSize() : 0;
             case QUEUE_READY -> queueSel < queues.length && queues[queueSel].ready() ? 1 : 0;
             case INTERRUPT_STATUS -> interruptStatus.get();
-            case STATUS -> status;
+            case STATUS -> status.get();
             case CONFIG_GENERATION -> configGeneration.get();
             default -> 0;
         };
@@ -257,7 +263,7 @@ public final class VirtioMmio implements MmioDevice, VirtioTransport {
     }
 
     private void writeDriverFeatures(int v) {
-        int s = status;
+        int s = status.get();
         if ((s & STATUS_DRIVER) == 0 || (s & STATUS_FEATURES_OK) != 0 || driverFeaturesSel > 1) {
             return; // only while negotiating, and only the 64 bits there are
         }
@@ -266,7 +272,7 @@ public final class VirtioMmio implements MmioDevice, VirtioTransport {
     }
 
     private void queueRegister(int offset, int v) {
-        if (queueSel >= queues.length || queues[queueSel].ready() || (status & STATUS_DRIVER_OK) != 0) {
+        if (queueSel >= queues.length || queues[queueSel].ready() || (status.get() & STATUS_DRIVER_OK) != 0) {
             return; // the layout of an enabled queue does not change
         }
         int q = queueSel;
@@ -285,7 +291,7 @@ public final class VirtioMmio implements MmioDevice, VirtioTransport {
     }
 
     private void writeQueueReady(int v) {
-        if (queueSel >= queues.length || (status & STATUS_DRIVER_OK) != 0) {
+        if (queueSel >= queues.length || (status.get() & STATUS_DRIVER_OK) != 0) {
             return;
         }
         int q = queueSel;
@@ -293,7 +299,7 @@ public final class VirtioMmio implements MmioDevice, VirtioTransport {
             queues[q].reset();
             return;
         }
-        if ((status & STATUS_FEATURES_OK) == 0) {
+        if ((status.get() & STATUS_FEATURES_OK) == 0) {
             needsReset("queue " + q + " was enabled before FEATURES_OK");
             return;
         }
@@ -309,7 +315,7 @@ public final class VirtioMmio implements MmioDevice, VirtioTransport {
             reset();
             return;
         }
-        int old = status;
+        int old = status.get();
         int kept = old & ~STATUS_DEVICE_NEEDS_RESET;
         int wanted = v & 0xff & ~STATUS_DEVICE_NEEDS_RESET;
         if ((wanted & kept) != kept) {
@@ -330,7 +336,9 @@ public final class VirtioMmio implements MmioDevice, VirtioTransport {
             wanted &= ~STATUS_DRIVER_OK;
             added &= ~STATUS_DRIVER_OK;
         }
-        status = wanted | (old & STATUS_DEVICE_NEEDS_RESET);
+        int set = wanted;
+        int before = status.getAndUpdate(now -> set | (now & STATUS_DEVICE_NEEDS_RESET));
+        old |= before & STATUS_DEVICE_NEEDS_RESET; // set by the device meanwhile: do not activate
         if ((added & STATUS_DRIVER_OK) != 0 && (old & STATUS_DEVICE_NEEDS_RESET) == 0) {
             activate();
         }
@@ -388,7 +396,7 @@ public final class VirtioMmio implements MmioDevice, VirtioTransport {
         queueSel = 0;
         interruptStatus.set(0);
         loggedEarlyNotify = false;
-        status = 0;
+        status.set(0);
     }
 
     /**
@@ -404,7 +412,7 @@ public final class VirtioMmio implements MmioDevice, VirtioTransport {
             }
             return;
         }
-        if ((status & STATUS_DEVICE_NEEDS_RESET) != 0) {
+        if ((status.get() & STATUS_DEVICE_NEEDS_RESET) != 0) {
             return;
         }
         if (index < 0 || index >= queues.length) {
@@ -436,7 +444,7 @@ public final class VirtioMmio implements MmioDevice, VirtioTransport {
     @Override
     public void configChanged() {
         configGeneration.incrementAndGet();
-        if ((status & STATUS_DRIVER_OK) != 0) {
+        if ((status.get() & STATUS_DRIVER_OK) != 0) {
             raiseConfigChange();
         }
     }
@@ -462,14 +470,8 @@ public final class VirtioMmio implements MmioDevice, VirtioTransport {
 
     @Override
     public void needsReset(String reason) {
-        boolean first;
-        int s;
-        synchronized (this) {
-            s = status;
-            first = (s & STATUS_DEVICE_NEEDS_RESET) == 0;
-            status = s | STATUS_DEVICE_NEEDS_RESET;
-        }
-        if (first) {
+        int s = status.getAndUpdate(now -> now | STATUS_DEVICE_NEEDS_RESET);
+        if ((s & STATUS_DEVICE_NEEDS_RESET) == 0) {
             LOG.warn("{} needs a reset: {}", name, reason);
             if ((s & STATUS_DRIVER_OK) != 0) {
                 raiseConfigChange();
@@ -479,6 +481,6 @@ public final class VirtioMmio implements MmioDevice, VirtioTransport {
 
     @Override
     public String toString() {
-        return name + "[status 0x" + Integer.toHexString(status) + "]";
+        return name + "[status 0x" + Integer.toHexString(status.get()) + "]";
     }
 }

@@ -485,9 +485,16 @@ public final class VirtioNet implements VirtioDevice {
                 tap.setOffload(0);
             }
         }
-        // not joined: reset runs under the transport's lock, which the loop may be waiting for
+        // joined: the loop takes no lock of the transport's (needsReset and usedBuffers are lock-free), so
+        // waiting here, under the transport's lock, ends it before the next driver sees the device
         if (l != null) {
             l.stop();
+            l.join();
+            synchronized (this) {
+                if (stopped == l) {
+                    stopped = null;
+                }
+            }
         }
     }
 

@@ -1,11 +1,13 @@
 package org.vmm4j.machine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.UncheckedIOException;
 import java.lang.reflect.Proxy;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
@@ -16,6 +18,10 @@ import org.vmm4j.boot.BootException;
 import org.vmm4j.boot.Layout;
 import org.vmm4j.boot.LinuxKernel;
 import org.vmm4j.boot.MinimalKernel;
+import org.vmm4j.virtio.VirtioDevice;
+import org.vmm4j.virtio.VirtioRng;
+import org.vmm4j.virtio.VirtioTransport;
+import org.vmm4j.virtio.Virtqueue;
 
 /** What {@link Machine.Builder} refuses before it loads a kernel or opens a hypervisor. */
 class MachineBuilderTest {
@@ -62,6 +68,84 @@ class MachineBuilderTest {
         }
         BootException e = assertThrows(BootException.class, b::virtioRng);
         assertTrue(e.getMessage().contains("at most " + Layout.VIRTIO_MMIO_SLOTS), e.getMessage());
+    }
+
+    @Test
+    void aFailedBuildClosesTheVirtioDevicesItWasGiven() {
+        ClosingRng given = new ClosingRng();
+        Machine.Builder b = builder().virtio(given).vcpus(0);
+        assertThrows(BootException.class, b::build, "no vCPU");
+        assertEquals(1, given.closes, "closed once by the failed build");
+        ClosingRng second = new ClosingRng();
+        assertThrows(UncheckedIOException.class, builder().virtio(second)::build, "the kernel file is missing");
+        assertEquals(1, second.closes);
+    }
+
+    @Test
+    void aNetworkCardsNamesAreCheckedWhenGivenAndTheTapIsOpenedOnlyByBuild() {
+        IllegalArgumentException name =
+                assertThrows(IllegalArgumentException.class, () -> builder().net("tap 0", null));
+        assertTrue(name.getMessage().contains("tap 0"), name.getMessage());
+        IllegalArgumentException mac =
+                assertThrows(IllegalArgumentException.class, () -> builder().net("vmm4jtest0", "01:00:5e:00:00:01"));
+        assertTrue(mac.getMessage().contains("01:00:5e:00:00:01"), mac.getMessage());
+        // a builder that is never built holds nothing: no tap was created (which would need CAP_NET_ADMIN)
+        builder().net("vmm4jtest0", "52:54:00:12:34:56");
+        assertFalse(Files.exists(Path.of("/sys/class/net/vmm4jtest0")), "no tap before build()");
+    }
+
+    /** An entropy device that counts its closes. */
+    private static final class ClosingRng implements VirtioDevice {
+        private final VirtioRng rng = new VirtioRng();
+        int closes;
+
+        @Override
+        public int deviceId() {
+            return rng.deviceId();
+        }
+
+        @Override
+        public long features() {
+            return rng.features();
+        }
+
+        @Override
+        public int queueCount() {
+            return rng.queueCount();
+        }
+
+        @Override
+        public int queueMaxSize(int index) {
+            return rng.queueMaxSize(index);
+        }
+
+        @Override
+        public long readConfig(long offset, int size) {
+            return 0;
+        }
+
+        @Override
+        public void writeConfig(long offset, int size, long value) {}
+
+        @Override
+        public void activate(Virtqueue[] queues, long features, VirtioTransport transport) {
+            rng.activate(queues, features, transport);
+        }
+
+        @Override
+        public void queueNotified(int index) {
+            rng.queueNotified(index);
+        }
+
+        @Override
+        public void reset() {
+            rng.reset();
+        }
+
+        @Override
+        public void close() {
+            closes++;
+        }
     }
 
     @Test
