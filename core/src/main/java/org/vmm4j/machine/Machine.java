@@ -32,6 +32,7 @@ import org.vmm4j.boot.LinuxKernel;
 import org.vmm4j.boot.VmlinuxCache;
 import org.vmm4j.internal.FileReads;
 import org.vmm4j.virtio.GuestRam;
+import org.vmm4j.virtio.VirtioConsole;
 import org.vmm4j.virtio.VirtioDevice;
 import org.vmm4j.virtio.VirtioMmio;
 import org.vmm4j.virtio.VirtioRng;
@@ -629,6 +630,21 @@ public final class Machine implements AutoCloseable {
         /** Adds a virtio entropy device ({@link VirtioRng}), which Linux's {@code virtio_rng} reads. */
         public Builder virtioRng() {
             return virtio(new VirtioRng());
+        }
+
+        /**
+         * Adds a virtio console ({@link VirtioConsole}, Linux's {@code hvc0}) that writes to the stream given
+         * to {@link #console} and reads the one given to {@link #consoleInput}: call it after those. The
+         * console input is then the virtio console's alone; the serial port keeps printing (for
+         * {@code earlyprintk} or {@code console=ttyS0}) but gets no input. Put {@code console=hvc0} on the
+         * command line to make it the kernel's console.
+         *
+         * @throws BootException if all {@link Layout#VIRTIO_MMIO_SLOTS} slots are taken
+         */
+        public Builder virtioConsole() {
+            virtio(new VirtioConsole(consoleOutput, consoleInput));
+            consoleInput = null; // one reader per stream: two would split what is typed between them
+            return this;
         }
 
         /** The hypervisor to use (the machine does not close it); by default {@link Hypervisor#open()}. */
