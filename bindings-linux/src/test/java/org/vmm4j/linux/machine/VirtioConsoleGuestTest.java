@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
+import java.io.ByteArrayInputStream;
 import java.io.PipedInputStream;
 import java.io.PipedOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -35,6 +36,9 @@ class VirtioConsoleGuestTest {
     /** No earlyprintk: the serial port is no console at all, so all it could carry would be a mistake. */
     private static final String CMDLINE = "console=hvc0 reboot=k panic=-1 rdinit=/init";
 
+    private static final byte[] TYPED = "typed early\n".getBytes(StandardCharsets.US_ASCII);
+    private static final int NEEDS_RESET = 0x40;
+
     private static boolean emulated;
 
     @BeforeAll
@@ -46,7 +50,8 @@ class VirtioConsoleGuestTest {
 
     /**
      * One boot: the kernel log goes to hvc0 ({@code Run /init}, then the panic when init dies, and the reset)
-     * while the serial port, captured separately, gets none of it.
+     * while the serial port, captured separately, gets none of it; and input typed before the driver came is
+     * delivered into the receive buffers it posts (what the kernel does with it, only user space could show).
      *
      * <p>Linux 6.1 registers the hvc0 console early (hvc_console_init, a console initcall: "printk: console
      * [hvc0] enabled" and the replay of the log so far), before any backend exists, and hvc_console_print
@@ -63,7 +68,8 @@ class VirtioConsoleGuestTest {
                 .build();
         ConsoleCapture hvc = new ConsoleCapture(false);
         ConsoleCapture serial = new ConsoleCapture(false);
-        VirtioConsole console = new VirtioConsole(hvc, null);
+        // typed before the driver exists: held, then delivered into the receive buffers virtio_console posts
+        VirtioConsole console = new VirtioConsole(hvc, new ByteArrayInputStream(TYPED));
         MachineExit exit;
         long written;
         try (Machine machine = Machine.builder()
@@ -78,6 +84,9 @@ class VirtioConsoleGuestTest {
             machine.start();
             await(hvc, serial, machine, RUN_INIT);
             assertTrue(console.activated(), "virtio_console set DRIVER_OK");
+            assertEquals(TYPED.length, console.bytesRead(), "the driver posted receive buffers and took the input");
+            assertEquals(0, console.inputHeld());
+            assertEquals(0, machine.virtioDevices().get(0).status() & NEEDS_RESET, "no DEVICE_NEEDS_RESET");
             exit = machine.awaitExit(BOOT_TIMEOUT)
                     .orElseThrow(() -> new AssertionError("no machine exit within " + BOOT_TIMEOUT.toSeconds()
                             + " s after " + RUN_INIT + "\n" + tails(hvc, serial)));
