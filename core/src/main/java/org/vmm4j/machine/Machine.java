@@ -37,6 +37,7 @@ import org.vmm4j.event.EventFdRouting;
 import org.vmm4j.internal.FileReads;
 import org.vmm4j.virtio.GuestRam;
 import org.vmm4j.virtio.TapDevice;
+import org.vmm4j.virtio.VirtioConsole;
 import org.vmm4j.virtio.VirtioDevice;
 import org.vmm4j.virtio.VirtioInterrupt;
 import org.vmm4j.virtio.VirtioMmio;
@@ -100,7 +101,7 @@ public final class Machine implements AutoCloseable {
                 ? b.kernelImage
                 : LinuxKernel.load(b.kernelPath, b.entry, VmlinuxCache.defaultCache());
         byte[] initrd = b.initrd;
-        this.consoleInput = b.consoleInput;
+        this.consoleInput = b.consoleOnVirtio ? null : b.consoleInput;
         List<VirtioDevice> virtioDevices = b.openVirtioDevices();
         this.ownsHypervisor = b.hypervisor == null;
         this.hypervisor = ownsHypervisor ? Hypervisor.open() : b.hypervisor;
@@ -534,6 +535,9 @@ public final class Machine implements AutoCloseable {
         private int vcpus = 1;
         private OutputStream consoleOutput = OutputStream.nullOutputStream();
         private InputStream consoleInput;
+        /** The virtio console reads {@link #consoleInput}, not the serial port. */
+        private boolean consoleOnVirtio;
+
         private BootTimer.Listener bootListener;
         private Hypervisor hypervisor;
         private Irqchip irqchip = Irqchip.KERNEL;
@@ -715,6 +719,21 @@ public final class Machine implements AutoCloseable {
                 VirtioNet.parseMac(mac);
             }
             return addVirtio(() -> VirtioNet.open(tapName, mac));
+        }
+
+        /**
+         * Adds a virtio console ({@link VirtioConsole}, Linux's {@code hvc0}) that writes to the stream given
+         * to {@link #console} and reads the one given to {@link #consoleInput} (whenever those are called). The
+         * console input is then the virtio console's alone; the serial port keeps printing (for
+         * {@code earlyprintk} or {@code console=ttyS0}) but gets no input. Put {@code console=hvc0} on the
+         * command line to make it the kernel's console.
+         *
+         * @throws BootException if all {@link Layout#VIRTIO_MMIO_SLOTS} slots are taken
+         */
+        public Builder virtioConsole() {
+            addVirtio(() -> new VirtioConsole(consoleOutput, consoleInput));
+            consoleOnVirtio = true; // one reader per stream: two would split what is typed between them
+            return this;
         }
 
         /** The hypervisor to use (the machine does not close it); by default {@link Hypervisor#open()}. */

@@ -20,8 +20,9 @@ import org.vmm4j.x86.Irqchip;
 /**
  * {@code vmm4j boot --kernel K [--initrd I | --busybox [--compression none|gzip]] [--append ARGS] [--mem 256M]
  * [--overcommit] [--cpus N] [--cpu host|baseline|auto[,+feat,-feat…]] [--entry bzimage64|pvh|elf64]
- * [--irqchip kernel|split] [--rng] [--net tap=NAME[,mac=MAC]] [--timeout SECONDS] [--until TEXT]}: boots a Linux
- * kernel in this process with the serial console on the terminal; ends when the guest reboots or powers off.
+ * [--irqchip kernel|split] [--rng] [--net tap=NAME[,mac=MAC]] [--console ttyS0|hvc0] [--timeout SECONDS]
+ * [--until TEXT]}: boots a Linux kernel in this process with its console (the serial port, or a virtio console)
+ * on the terminal; ends when the guest reboots or powers off.
  */
 final class BootCommand implements Cli.Command {
 
@@ -61,6 +62,12 @@ final class BootCommand implements Cli.Command {
                             "tap=NAME[,mac=MAC]",
                             "add a virtio network card on host tap device NAME (created if absent; needs"
                                     + " CAP_NET_ADMIN), MAC default 02:76:6d:.. from the name"),
+                    Option.value(
+                            "--console",
+                            "TTY",
+                            "the guest's console: ttyS0 (default; the serial port) or hvc0 (adds a virtio console,"
+                                    + " which takes the terminal's input, and console=hvc0 to the command line; hvc0 prints from"
+                                    + " virtio_console's probe on, so add earlyprintk=serial,keep to see the start)"),
                     Option.value("--timeout", "SECONDS", "stop the guest after this many seconds (exit status 3)"),
                     Option.value("--until", "TEXT", "stop once the console has printed TEXT")),
             "vmm4j boot --kernel bzImage --busybox --mem 512M --until 'login:' --timeout 30");
@@ -129,6 +136,7 @@ final class BootCommand implements Cli.Command {
         Irqchip irqchip = a.option("--irqchip").map(BootCommand::irqchip).orElse(Irqchip.KERNEL);
         boolean rng = a.flag("--rng");
         String[] net = a.option("--net").map(BootCommand::net).orElse(null);
+        boolean hvc0 = a.option("--console").map(BootCommand::hvc0).orElse(false);
         Duration timeout = a.number("--timeout", 1).map(Duration::ofSeconds).orElse(null);
         String until = a.option("--until").orElse(null);
         a.end();
@@ -145,9 +153,10 @@ final class BootCommand implements Cli.Command {
         if (!Files.isReadable(kernel)) {
             throw new IllegalArgumentException("cannot read kernel " + kernel);
         }
+        String consoleArg = hvc0 ? "console=hvc0" : "console=ttyS0";
         String cmdline = append != null
-                ? append
-                : busybox ? "console=ttyS0 reboot=k panic=-1 rdinit=/init" : "console=ttyS0 reboot=k panic=-1";
+                ? withConsole(append, hvc0)
+                : busybox ? consoleArg + " reboot=k panic=-1 rdinit=/init" : consoleArg + " reboot=k panic=-1";
         ConsoleWatch console = new ConsoleWatch(out, until);
         Machine.Builder builder = Machine.builder()
                 .kernel(kernel)
@@ -169,6 +178,9 @@ final class BootCommand implements Cli.Command {
         }
         if (net != null) {
             builder.net(net[0], net[1]);
+        }
+        if (hvc0) {
+            builder.virtioConsole(); // the console stream above, so --until sees its output
         }
         if (initrd != null) {
             builder.initrd(initrd);
@@ -206,6 +218,25 @@ final class BootCommand implements Cli.Command {
                     + machine.uptime().toMillis() + " ms");
             return e.reason() == MachineExit.Reason.ERROR ? 1 : 0;
         }
+    }
+
+    private static boolean hvc0(String name) {
+        switch (name) {
+            case "ttyS0":
+                return false;
+            case "hvc0":
+                return true;
+            default:
+                throw new IllegalArgumentException("--console must be ttyS0 or hvc0, not " + name);
+        }
+    }
+
+    /** {@code --append}'s command line, with {@code console=hvc0} last (the kernel's /dev/console) for hvc0. */
+    static String withConsole(String append, boolean hvc0) {
+        if (!hvc0 || List.of(append.trim().split("\\s+")).contains("console=hvc0")) {
+            return append;
+        }
+        return append.isBlank() ? "console=hvc0" : append.trim() + " console=hvc0";
     }
 
     private static CpuModel cpuModel(String spec) {

@@ -4,7 +4,11 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 
-/** Passes the guest's console through and runs an action once a given text has appeared in it. */
+/**
+ * Passes the guest's console through and runs an action once a given text has appeared in it. Thread-safe:
+ * the serial port (a vCPU thread) and a virtio console (its device thread) may both write; a chunk is
+ * matched whole.
+ */
 final class ConsoleWatch extends OutputStream {
     private final OutputStream out;
     private final byte[] needle;
@@ -26,7 +30,7 @@ final class ConsoleWatch extends OutputStream {
     }
 
     @Override
-    public void write(int b) throws IOException {
+    public synchronized void write(int b) throws IOException {
         out.write(b);
         if (needle == null || seen) {
             return;
@@ -41,7 +45,14 @@ final class ConsoleWatch extends OutputStream {
     }
 
     @Override
-    public void flush() throws IOException {
+    public synchronized void write(byte[] b, int off, int len) throws IOException {
+        for (int i = 0; i < len; i++) {
+            write(b[off + i]);
+        }
+    }
+
+    @Override
+    public synchronized void flush() throws IOException {
         out.flush();
     }
 }

@@ -75,6 +75,23 @@ class CliTest {
     }
 
     @Test
+    void bootTakesTheConsoleAsTtyS0OrHvc0() {
+        assertEquals(2, run("boot", "--console", "hvc1", "--kernel", "/nonexistent"));
+        String text = err.toString(StandardCharsets.UTF_8);
+        assertTrue(text.contains("--console must be ttyS0 or hvc0, not hvc1"), text);
+        err.reset();
+        assertEquals(2, run("boot", "--console", "hvc0", "--kernel", "/nonexistent"));
+        text = err.toString(StandardCharsets.UTF_8);
+        assertTrue(text.contains("cannot read kernel /nonexistent"), text);
+        assertEquals(
+                "console=ttyS0 earlyprintk=serial console=hvc0",
+                BootCommand.withConsole("console=ttyS0 earlyprintk=serial", true),
+                "hvc0 last: the kernel's /dev/console");
+        assertEquals("console=hvc0 quiet", BootCommand.withConsole("console=hvc0 quiet", true), "not twice");
+        assertEquals("quiet", BootCommand.withConsole("quiet", false), "ttyS0 leaves --append alone");
+    }
+
+    @Test
     void bootRejectsAnUnknownIrqchipBeforeReadingTheKernel() {
         assertEquals(2, run("boot", "--irqchip", "userspace", "--kernel", "/nonexistent"));
         assertTrue(
