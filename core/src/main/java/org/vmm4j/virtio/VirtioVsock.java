@@ -725,7 +725,6 @@ public final class VirtioVsock implements VirtioDevice {
 
     /** Closes the host socket and forgets the connection; with {@code rst}, the guest is sent OP_RST. */
     private void kill(VsockConnection c, boolean rst) {
-        closeQuietly(c.channel);
         c.key = null;
         for (int i = 0; i < connectionsUsed; i++) {
             if (connections[i] == c) {
@@ -734,7 +733,8 @@ public final class VirtioVsock implements VirtioDevice {
                 break;
             }
         }
-        connectionCount = connectionsUsed;
+        connectionCount = connectionsUsed; // before the close, which the host program may be waiting for
+        closeQuietly(c.channel);
         if (rst) {
             oweRst(c.hostPort, c.guestPort);
         }
