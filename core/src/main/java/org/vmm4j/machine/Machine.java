@@ -40,6 +40,7 @@ import org.vmm4j.virtio.VirtioInterrupt;
 import org.vmm4j.virtio.VirtioMmio;
 import org.vmm4j.virtio.VirtioNet;
 import org.vmm4j.virtio.VirtioRng;
+import org.vmm4j.virtio.VirtioVsock;
 import org.vmm4j.x86.CpuModel;
 import org.vmm4j.x86.EmulationFailure;
 import org.vmm4j.x86.InterruptLine;
@@ -700,6 +701,23 @@ public final class Machine implements AutoCloseable {
                 throw new BootException("a machine has at most " + Layout.VIRTIO_MMIO_SLOTS + " virtio devices");
             }
             return virtio(VirtioNet.open(tapName, mac));
+        }
+
+        /**
+         * Adds a virtio socket device ({@link VirtioVsock}) for the guest CID {@code guestCid}, in
+         * Firecracker's hybrid scheme: host programs connect to the Unix socket {@code socket} and write
+         * {@code CONNECT <port>\n}; the guest's connections to host port {@code P} go to {@code <socket>_<P>}.
+         * The socket is made now (its path must not exist) and removed when the machine closes.
+         *
+         * @throws IllegalArgumentException if {@code guestCid} is not from 3 to 0xfffffffe
+         * @throws org.vmm4j.VmmException if the socket cannot be made
+         * @throws BootException if all {@link Layout#VIRTIO_MMIO_SLOTS} slots are taken
+         */
+        public Builder vsock(long guestCid, Path socket) {
+            if (virtioDevices.size() >= Layout.VIRTIO_MMIO_SLOTS) {
+                throw new BootException("a machine has at most " + Layout.VIRTIO_MMIO_SLOTS + " virtio devices");
+            }
+            return virtio(new VirtioVsock(guestCid, socket));
         }
 
         /** The hypervisor to use (the machine does not close it); by default {@link Hypervisor#open()}. */

@@ -413,6 +413,12 @@ public final class VirtioVsock implements VirtioDevice {
             giveUp("vsock device thread failed: " + e);
         } finally {
             closeAll();
+            try {
+                // a closed channel keeps its fd until its key leaves the selector: flush the cancelled keys now
+                selector.selectNow(key -> {});
+            } catch (IOException | RuntimeException e) {
+                LOG.debug("vsock: flushing closed connections failed: {}", e.toString());
+            }
         }
     }
 

@@ -14,14 +14,16 @@ import org.vmm4j.examples.CommandSpec.Option;
 import org.vmm4j.machine.Machine;
 import org.vmm4j.machine.MachineExit;
 import org.vmm4j.virtio.VirtioNet;
+import org.vmm4j.virtio.VirtioVsock;
 import org.vmm4j.x86.CpuModel;
 import org.vmm4j.x86.Irqchip;
 
 /**
  * {@code vmm4j boot --kernel K [--initrd I | --busybox [--compression none|gzip]] [--append ARGS] [--mem 256M]
  * [--overcommit] [--cpus N] [--cpu host|baseline|auto[,+feat,-feat…]] [--entry bzimage64|pvh|elf64]
- * [--irqchip kernel|split] [--rng] [--net tap=NAME[,mac=MAC]] [--timeout SECONDS] [--until TEXT]}: boots a Linux
- * kernel in this process with the serial console on the terminal; ends when the guest reboots or powers off.
+ * [--irqchip kernel|split] [--rng] [--net tap=NAME[,mac=MAC]] [--vsock CID,SOCKET] [--timeout SECONDS]
+ * [--until TEXT]}: boots a Linux kernel in this process with the serial console on the terminal; ends when the
+ * guest reboots or powers off.
  */
 final class BootCommand implements Cli.Command {
 
@@ -61,6 +63,12 @@ final class BootCommand implements Cli.Command {
                             "tap=NAME[,mac=MAC]",
                             "add a virtio network card on host tap device NAME (created if absent; needs"
                                     + " CAP_NET_ADMIN), MAC default 02:76:6d:.. from the name"),
+                    Option.value(
+                            "--vsock",
+                            "CID,SOCKET",
+                            "add a virtio socket device for guest CID (3 or more), Firecracker-style: host programs"
+                                    + " connect to the Unix socket SOCKET and write CONNECT <port>; the guest's"
+                                    + " connections to host port P go to SOCKET_P"),
                     Option.value("--timeout", "SECONDS", "stop the guest after this many seconds (exit status 3)"),
                     Option.value("--until", "TEXT", "stop once the console has printed TEXT")),
             "vmm4j boot --kernel bzImage --busybox --mem 512M --until 'login:' --timeout 30");
@@ -79,6 +87,27 @@ final class BootCommand implements Cli.Command {
             default:
                 throw new IllegalArgumentException("--irqchip must be kernel or split, not " + name);
         }
+    }
+
+    /** The value of {@code --vsock CID,SOCKET}. */
+    private record Vsock(long cid, Path socket) {}
+
+    private static Vsock vsock(String value) {
+        int comma = value.indexOf(',');
+        if (comma <= 0 || comma == value.length() - 1) {
+            throw new IllegalArgumentException("--vsock takes CID,SOCKET, not " + value);
+        }
+        long cid;
+        try {
+            cid = Long.parseLong(value.substring(0, comma));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--vsock CID must be a number, not " + value.substring(0, comma), e);
+        }
+        if (cid < VirtioVsock.MIN_GUEST_CID || cid > VirtioVsock.MAX_GUEST_CID) {
+            throw new IllegalArgumentException("--vsock CID must be from " + VirtioVsock.MIN_GUEST_CID + " to "
+                    + VirtioVsock.MAX_GUEST_CID + ", not " + cid);
+        }
+        return new Vsock(cid, Path.of(value.substring(comma + 1)));
     }
 
     private static Initramfs.Compression compression(String name) {
@@ -129,6 +158,7 @@ final class BootCommand implements Cli.Command {
         Irqchip irqchip = a.option("--irqchip").map(BootCommand::irqchip).orElse(Irqchip.KERNEL);
         boolean rng = a.flag("--rng");
         String[] net = a.option("--net").map(BootCommand::net).orElse(null);
+        Optional<Vsock> vsock = a.option("--vsock").map(BootCommand::vsock);
         Duration timeout = a.number("--timeout", 1).map(Duration::ofSeconds).orElse(null);
         String until = a.option("--until").orElse(null);
         a.end();
@@ -170,6 +200,7 @@ final class BootCommand implements Cli.Command {
         if (net != null) {
             builder.net(net[0], net[1]);
         }
+        vsock.ifPresent(v -> builder.vsock(v.cid(), v.socket()));
         if (initrd != null) {
             builder.initrd(initrd);
         } else if (busybox) {
