@@ -114,6 +114,9 @@ public final class VirtioVsock implements VirtioDevice {
     private volatile boolean stopping;
     private boolean closed;
     private Thread worker;
+    private final Object reportLock = new Object();
+    /** The device thread gave up and is reporting it (guarded by reportLock). */
+    private boolean reporting;
 
     // owned by the device thread while it runs (set up by activate before it starts)
     private Virtqueue rx;
@@ -263,7 +266,10 @@ public final class VirtioVsock implements VirtioDevice {
         rxNotified.set(true);
         txNotified.set(true);
         eventNotified.set(true);
-        stopping = false;
+        synchronized (reportLock) {
+            stopping = false;
+            reporting = false;
+        }
         Thread t = new Thread(this::run, "vmm4j-vsock-" + guestCid);
         t.setDaemon(true);
         worker = t;
@@ -322,8 +328,18 @@ public final class VirtioVsock implements VirtioDevice {
         if (t == null) {
             return;
         }
-        stopping = true;
+        boolean reported;
+        synchronized (reportLock) {
+            stopping = true;
+            reported = reporting;
+        }
         selector.wakeup();
+        if (reported) {
+            // it closed every connection and touches nothing more; it may be waiting for the transport's lock,
+            // which our caller (a reset) may hold: waiting for it here could deadlock
+            worker = null;
+            return;
+        }
         boolean interrupted = false;
         while (t.isAlive()) {
             try {
@@ -386,6 +402,7 @@ public final class VirtioVsock implements VirtioDevice {
     // ---------------------------------------------------------------- the device thread
 
     private void run() {
+        String failure = null;
         try {
             while (!stopping) {
                 readyCount = 0;
@@ -408,9 +425,9 @@ public final class VirtioVsock implements VirtioDevice {
                 fillRx();
             }
         } catch (VirtqueueException e) {
-            giveUp("vsock: " + e.getMessage());
+            failure = "vsock: " + e.getMessage();
         } catch (IOException | RuntimeException e) {
-            giveUp("vsock device thread failed: " + e);
+            failure = "vsock device thread failed: " + e;
         } finally {
             closeAll();
             try {
@@ -420,14 +437,27 @@ public final class VirtioVsock implements VirtioDevice {
                 LOG.debug("vsock: flushing closed connections failed: {}", e.toString());
             }
         }
+        if (failure != null) {
+            giveUp(failure); // the last thing this thread does: see stopWorker
+        }
     }
 
+    /**
+     * Reports a broken queue. The transport's needsReset takes the transport's lock, which a vCPU resetting
+     * the device holds while it waits in {@link #stopWorker} for this thread: so this thread first says it
+     * is done with every queue and connection ({@code reporting}), and stopWorker does not wait for a thread
+     * that is.
+     */
     private void giveUp(String reason) {
-        if (stopping) {
-            LOG.debug("{} (while stopping)", reason);
-            return;
+        VirtioTransport t;
+        synchronized (reportLock) {
+            if (stopping) {
+                LOG.debug("{} (while stopping)", reason);
+                return;
+            }
+            reporting = true;
+            t = transport;
         }
-        VirtioTransport t = transport;
         if (t != null) {
             t.needsReset(reason);
         } else {

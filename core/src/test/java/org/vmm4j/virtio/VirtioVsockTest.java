@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.vmm4j.virtio.VsockGuest.CREDIT_REQUEST;
 import static org.vmm4j.virtio.VsockGuest.CREDIT_UPDATE;
@@ -26,8 +27,11 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -469,6 +473,50 @@ class VirtioVsockTest {
         }
         assertEquals(VsockGuest.NEEDS_RESET, guest.status() & VsockGuest.NEEDS_RESET);
         assertEquals(0, guest.rx.usedIdx());
+    }
+
+    /**
+     * VirtioMmio holds its lock while it resets the device, and its needsReset takes that lock: a reset must
+     * not wait for a device thread that is reporting a broken queue, or the vCPU and that thread deadlock.
+     */
+    @Test
+    void aResetDoesNotWaitForTheDeviceThreadReportingABrokenQueue() throws Exception {
+        vsock = new VirtioVsock(CID, dir.resolve("v.sock"));
+        closing.add(vsock);
+        guest = new VsockGuest(vsock, CID);
+        guest.notifier = vsock::queueNotified;
+        Object transportLock = new Object();
+        CountDownLatch reporting = new CountDownLatch(1);
+        List<String> reasons = new java.util.concurrent.CopyOnWriteArrayList<>();
+        VirtioTransport transport = new VirtioTransport() {
+            @Override
+            public void usedBuffers(int queue) {}
+
+            @Override
+            public void configChanged() {}
+
+            @Override
+            public void needsReset(String reason) {
+                reporting.countDown();
+                synchronized (transportLock) {
+                    reasons.add(reason);
+                }
+            }
+        };
+        vsock.activate(guest.queues(), VirtioFeatures.VERSION_1, transport);
+        synchronized (transportLock) { // as VirtioMmio's writeStatus(0) holds its monitor
+            guest.postBuffers(0, 1, 20); // too small for a header
+            guest.send(1, 6000, REQUEST, GUEST_BUF, 0); // refused: the device must send RST into that buffer
+            assertTrue(reporting.await(5, TimeUnit.SECONDS), "the device thread reports the rx buffer");
+            assertTimeoutPreemptively(Duration.ofSeconds(5), vsock::reset, "reset waited for the reporting thread");
+        }
+        long end = System.nanoTime() + 5_000_000_000L;
+        while (reasons.isEmpty() && System.nanoTime() < end) {
+            Thread.sleep(1);
+        }
+        assertEquals(1, reasons.size());
+        assertTrue(reasons.get(0).contains("rx buffer"), reasons.get(0));
+        assertFalse(vsock.activated());
     }
 
     @Test

@@ -9,6 +9,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntConsumer;
 import org.vmm4j.testing.HeapGuestMemory;
 
 /**
@@ -115,8 +116,27 @@ final class VsockGuest {
         postBuffers(4, QSIZE, RX_BUF);
     }
 
+    /** How the driver notifies: a QueueNotify write, unless a test drives the device without its transport. */
+    IntConsumer notifier;
+
     void notify(int queue) {
-        mmio.mmioWrite(QUEUE_NOTIFY, 4, queue);
+        if (notifier != null) {
+            notifier.accept(queue);
+        } else {
+            mmio.mmioWrite(QUEUE_NOTIFY, 4, queue);
+        }
+    }
+
+    /** The three queues as the transport would configure them, for tests that activate the device themselves. */
+    Virtqueue[] queues() {
+        GuestRam ram = GuestRam.of(memory);
+        Rings[] all = {rx, tx, ev};
+        Virtqueue[] q = new Virtqueue[3];
+        for (int i = 0; i < 3; i++) {
+            q[i] = new Virtqueue(ram, QSIZE);
+            q[i].configure(QSIZE, all[i].desc, all[i].avail, all[i].used, VirtioFeatures.VERSION_1);
+        }
+        return q;
     }
 
     int status() {
