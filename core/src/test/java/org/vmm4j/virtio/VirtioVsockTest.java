@@ -333,6 +333,23 @@ class VirtioVsockTest {
     }
 
     @Test
+    void aHostClientThatClosesEndsTheStreamAndTheGuestsNextBytesGetRst() throws Exception {
+        start();
+        SocketChannel c = client();
+        Packet req = hostConnect(c, 16, GUEST_BUF);
+        write(c, "bye");
+        c.close();
+        assertEquals("bye", new String(guest.expect(RW).payload(), US_ASCII), "the bytes before the close arrive");
+        Packet shut = guest.expect(SHUTDOWN);
+        assertEquals(2, shut.flags() & 2, "SHUTDOWN_F_SEND");
+        assertEquals(1, vsock.connectionCount(), "half closed: the guest may still send");
+        guest.send(16, req.srcPort(), RW, 0, GUEST_BUF, 3, "anyone?".getBytes(US_ASCII));
+        Packet rst = guest.expect(RST);
+        assertEquals(req.srcPort(), rst.srcPort());
+        assertEquals(0, vsock.connectionCount());
+    }
+
+    @Test
     void aRefusedGuestConnectIsReset() throws Exception {
         start();
         guest.send(779, 6000, REQUEST, GUEST_BUF, 0);
