@@ -350,6 +350,29 @@ class VirtioVsockTest {
     }
 
     @Test
+    void connectionsPastTheLimitAreRefused() throws Exception {
+        start(30_000);
+        for (int i = 0; i < VirtioVsock.MAX_CONNECTIONS; i++) {
+            client();
+        }
+        long end = System.nanoTime() + 5_000_000_000L;
+        while (vsock.connectionCount() < VirtioVsock.MAX_CONNECTIONS && System.nanoTime() < end) {
+            Thread.sleep(1);
+        }
+        assertEquals(VirtioVsock.MAX_CONNECTIONS, vsock.connectionCount());
+        SocketChannel extra = client();
+        long t0 = System.nanoTime();
+        assertNull(readLine(extra), "one more host client is closed");
+        assertTrue(System.nanoTime() - t0 < 10_000_000_000L, "at once, not by the 30 s timeout");
+        ServerSocketChannel server = listen(5000);
+        server.configureBlocking(false);
+        guest.send(1, 5000, REQUEST, GUEST_BUF, 0);
+        assertEquals(1, guest.expect(RST).dstPort(), "and so is a guest request");
+        assertNull(server.accept(), "without connecting to the host");
+        assertEquals(VirtioVsock.MAX_CONNECTIONS, vsock.connectionCount());
+    }
+
+    @Test
     void aRefusedGuestConnectIsReset() throws Exception {
         start();
         guest.send(779, 6000, REQUEST, GUEST_BUF, 0);
