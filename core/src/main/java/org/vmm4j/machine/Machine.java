@@ -43,6 +43,7 @@ import org.vmm4j.virtio.VirtioInterrupt;
 import org.vmm4j.virtio.VirtioMmio;
 import org.vmm4j.virtio.VirtioNet;
 import org.vmm4j.virtio.VirtioRng;
+import org.vmm4j.virtio.VirtioVsock;
 import org.vmm4j.x86.CpuModel;
 import org.vmm4j.x86.EmulationFailure;
 import org.vmm4j.x86.InterruptLine;
@@ -734,6 +735,26 @@ public final class Machine implements AutoCloseable {
             addVirtio(() -> new VirtioConsole(consoleOutput, consoleInput));
             consoleOnVirtio = true; // one reader per stream: two would split what is typed between them
             return this;
+        }
+
+        /**
+         * Adds a virtio socket device ({@link VirtioVsock}) for the guest CID {@code guestCid}, in
+         * Firecracker's hybrid scheme: host programs connect to the Unix socket {@code socket} and write
+         * {@code CONNECT <port>\n}; the guest's connections to host port {@code P} go to {@code <socket>_<P>}.
+         * The socket is made by {@link #build()} (its path must not exist then; the build fails naming it)
+         * and removed when the machine closes.
+         *
+         * @throws IllegalArgumentException if {@code guestCid} is not from 3 to 0xfffffffe or {@code socket}
+         *         is null
+         * @throws BootException if all {@link Layout#VIRTIO_MMIO_SLOTS} slots are taken
+         */
+        public Builder vsock(long guestCid, Path socket) {
+            if (guestCid < VirtioVsock.MIN_GUEST_CID || guestCid > VirtioVsock.MAX_GUEST_CID) {
+                throw new IllegalArgumentException("the guest CID must be from " + VirtioVsock.MIN_GUEST_CID + " to "
+                        + VirtioVsock.MAX_GUEST_CID + ": " + guestCid);
+            }
+            Objects.requireNonNull(socket, "socket");
+            return addVirtio(() -> new VirtioVsock(guestCid, socket));
         }
 
         /** The hypervisor to use (the machine does not close it); by default {@link Hypervisor#open()}. */

@@ -2,7 +2,9 @@ package org.vmm4j.virtio;
 
 /**
  * What a device may ask of its transport once active: interrupt the driver for used buffers, announce
- * a configuration change, or give up on a broken queue. Safe from any thread; allocates nothing.
+ * a configuration change, or give up on a broken queue. Safe from any thread; allocates nothing; takes no
+ * lock that a register access holds, so a device may wait for its own threads in {@link VirtioDevice#reset}
+ * while they call these.
  */
 public interface VirtioTransport {
 

@@ -5,10 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.management.ThreadMXBean;
 import java.lang.management.ManagementFactory;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -62,6 +64,7 @@ class VirtioMmioTest {
         long config = 0x1122_3344_5566_7788L;
         int notified;
         int resets;
+        Runnable onReset = () -> {};
         RuntimeException failure;
         DescriptorChain chain;
 
@@ -119,6 +122,7 @@ class VirtioMmioTest {
         @Override
         public void reset() {
             resets++;
+            onReset.run();
             queues = null;
         }
     }
@@ -157,6 +161,28 @@ class VirtioMmioTest {
         negotiate(VERSION_1 | DEVICE_BIT);
         setUpQueue(0, 16, 0x1000, 0x2000, 0x3000);
         write(STATUS, ACKNOWLEDGE | DRIVER | FEATURES_OK | DRIVER_OK);
+    }
+
+    /**
+     * A device that stops its own thread in reset() may find that thread reporting a broken queue: the
+     * transport's needsReset takes no lock a reset holds, so the reset ends, and the report does not
+     * outlive it into the next driver's status.
+     */
+    @Test
+    void aResetWaitsForADeviceThreadThatReportsABrokenQueue() {
+        bringUp();
+        device.onReset = () -> {
+            Thread reporter = new Thread(() -> device.transport.needsReset("the device thread found a broken queue"));
+            reporter.start();
+            try {
+                reporter.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+        assertTimeoutPreemptively(Duration.ofSeconds(10), () -> write(STATUS, 0), "reset and report deadlocked");
+        assertEquals(1, device.resets);
+        assertEquals(0, read(STATUS), "the report ended with the reset");
     }
 
     @Test

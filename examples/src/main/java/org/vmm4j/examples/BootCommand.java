@@ -14,15 +14,16 @@ import org.vmm4j.examples.CommandSpec.Option;
 import org.vmm4j.machine.Machine;
 import org.vmm4j.machine.MachineExit;
 import org.vmm4j.virtio.VirtioNet;
+import org.vmm4j.virtio.VirtioVsock;
 import org.vmm4j.x86.CpuModel;
 import org.vmm4j.x86.Irqchip;
 
 /**
  * {@code vmm4j boot --kernel K [--initrd I | --busybox [--compression none|gzip]] [--append ARGS] [--mem 256M]
  * [--overcommit] [--cpus N] [--cpu host|baseline|auto[,+feat,-feat…]] [--entry bzimage64|pvh|elf64]
- * [--irqchip kernel|split] [--rng] [--net tap=NAME[,mac=MAC]] [--console ttyS0|hvc0] [--timeout SECONDS]
- * [--until TEXT]}: boots a Linux kernel in this process with its console (the serial port, or a virtio console)
- * on the terminal; ends when the guest reboots or powers off.
+ * [--irqchip kernel|split] [--rng] [--net tap=NAME[,mac=MAC]] [--vsock CID,SOCKET] [--console ttyS0|hvc0]
+ * [--timeout SECONDS] [--until TEXT]}: boots a Linux kernel in this process with its console (the serial port,
+ * or a virtio console) on the terminal; ends when the guest reboots or powers off.
  */
 final class BootCommand implements Cli.Command {
 
@@ -68,6 +69,12 @@ final class BootCommand implements Cli.Command {
                             "the guest's console: ttyS0 (default; the serial port) or hvc0 (adds a virtio console,"
                                     + " which takes the terminal's input, and console=hvc0 to the command line; hvc0 prints from"
                                     + " virtio_console's probe on, so add earlyprintk=serial,keep to see the start)"),
+                    Option.value(
+                            "--vsock",
+                            "CID,SOCKET",
+                            "add a virtio socket device for guest CID (3 or more), Firecracker-style: host programs"
+                                    + " connect to the Unix socket SOCKET and write CONNECT <port>; the guest's"
+                                    + " connections to host port P go to SOCKET_P"),
                     Option.value("--timeout", "SECONDS", "stop the guest after this many seconds (exit status 3)"),
                     Option.value("--until", "TEXT", "stop once the console has printed TEXT")),
             "vmm4j boot --kernel bzImage --busybox --mem 512M --until 'login:' --timeout 30");
@@ -86,6 +93,27 @@ final class BootCommand implements Cli.Command {
             default:
                 throw new IllegalArgumentException("--irqchip must be kernel or split, not " + name);
         }
+    }
+
+    /** The value of {@code --vsock CID,SOCKET}. */
+    private record Vsock(long cid, Path socket) {}
+
+    private static Vsock vsock(String value) {
+        int comma = value.indexOf(',');
+        if (comma <= 0 || comma == value.length() - 1) {
+            throw new IllegalArgumentException("--vsock takes CID,SOCKET, not " + value);
+        }
+        long cid;
+        try {
+            cid = Long.parseLong(value.substring(0, comma));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--vsock CID must be a number, not " + value.substring(0, comma), e);
+        }
+        if (cid < VirtioVsock.MIN_GUEST_CID || cid > VirtioVsock.MAX_GUEST_CID) {
+            throw new IllegalArgumentException("--vsock CID must be from " + VirtioVsock.MIN_GUEST_CID + " to "
+                    + VirtioVsock.MAX_GUEST_CID + ", not " + cid);
+        }
+        return new Vsock(cid, Path.of(value.substring(comma + 1)));
     }
 
     private static Initramfs.Compression compression(String name) {
@@ -137,6 +165,7 @@ final class BootCommand implements Cli.Command {
         boolean rng = a.flag("--rng");
         String[] net = a.option("--net").map(BootCommand::net).orElse(null);
         boolean hvc0 = a.option("--console").map(BootCommand::hvc0).orElse(false);
+        Optional<Vsock> vsock = a.option("--vsock").map(BootCommand::vsock);
         Duration timeout = a.number("--timeout", 1).map(Duration::ofSeconds).orElse(null);
         String until = a.option("--until").orElse(null);
         a.end();
@@ -182,6 +211,7 @@ final class BootCommand implements Cli.Command {
         if (hvc0) {
             builder.virtioConsole(); // the console stream above, so --until sees its output
         }
+        vsock.ifPresent(v -> builder.vsock(v.cid(), v.socket()));
         if (initrd != null) {
             builder.initrd(initrd);
         } else if (busybox) {

@@ -92,6 +92,14 @@ class CliTest {
     }
 
     @Test
+    void bootChecksTheVsockCidBeforeReadingTheKernel() {
+        assertEquals(2, run("boot", "--vsock", "2,/tmp/vmm4j-cli-test.sock", "--kernel", "/nonexistent"));
+        String text = err.toString(StandardCharsets.UTF_8);
+        assertTrue(text.contains("--vsock CID must be from 3 to 4294967294, not 2"), text);
+        assertFalse(text.contains("cannot read kernel"), text);
+    }
+
+    @Test
     void bootRejectsAnUnknownIrqchipBeforeReadingTheKernel() {
         assertEquals(2, run("boot", "--irqchip", "userspace", "--kernel", "/nonexistent"));
         assertTrue(

@@ -1,0 +1,247 @@
+package org.vmm4j.linux.machine;
+
+import static java.nio.charset.StandardCharsets.US_ASCII;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.vmm4j.Hypervisor;
+import org.vmm4j.boot.BusyboxInitramfs;
+import org.vmm4j.boot.Initramfs;
+import org.vmm4j.machine.Machine;
+import org.vmm4j.machine.MachineExit;
+import org.vmm4j.testsupport.GuestKernel;
+import org.vmm4j.testsupport.RequiresHost;
+import org.vmm4j.virtio.VirtioVsock;
+
+/**
+ * vmm4j's guest kernel (6.1, {@code CONFIG_VIRTIO_VSOCKETS=y}) against {@link VirtioVsock}. Where KVM
+ * emulates guest code user space cannot run, so the kernel's {@code vmw_vsock_virtio_transport} is the
+ * driver under test: its probe reads {@code guest_cid}, sets DRIVER_OK, fills the rx queue and posts
+ * its eight event buffers; and the kernel itself answers a host connection to a port nobody listens on
+ * with OP_RST. On hardware KVM, busybox user space with a static socat echoes data both ways.
+ */
+@RequiresHost(kvm = true, files = RequiresHost.BUSYBOX_STATIC)
+class VirtioVsockGuestTest {
+    private static final long CID = 3;
+    private static final Duration BOOT_TIMEOUT = Duration.ofMinutes(4);
+    private static final String CMDLINE = "console=ttyS0 earlyprintk=serial reboot=k panic=-1 rdinit=/init";
+    /** The event buffers Linux 6.1 posts ({@code struct virtio_vsock}'s {@code event_list[8]}). */
+    private static final int LINUX_EVENT_BUFFERS = 8;
+
+    private static boolean emulated;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void whatKvmDoesHere() {
+        try (Hypervisor h = Hypervisor.open("kvm")) {
+            emulated = h.emulatesGuestCode();
+        }
+    }
+
+    /**
+     * One boot: the driver probes the device (DRIVER_OK, guest_cid read, the event buffers posted), and a
+     * host client's {@code CONNECT 1234} reaches the kernel as OP_REQUEST, which it resets (no listener):
+     * the client is closed without {@code OK}, by the guest's RST and not by the device's timeout.
+     */
+    @Test
+    @Timeout(300)
+    void theKernelsDriverProbesTheDeviceAndResetsAConnectionToAPortWithoutListener() throws Exception {
+        Path socket = dir.resolve("v.sock");
+        // a long connect timeout: an emulated guest may take seconds to answer, and the RST must be the guest's
+        VirtioVsock vsock = new VirtioVsock(CID, socket, 120_000);
+        ConsoleCapture console = new ConsoleCapture(false);
+        byte[] initrd = BusyboxInitramfs.builder()
+                .compression(Initramfs.Compression.NONE)
+                .command("exit 1")
+                .build();
+        String reply;
+        long answeredMillis;
+        try (Machine machine = Machine.builder()
+                .kernel(GuestKernel.vmlinux(GuestKernelBootTest.KERNEL))
+                .memoryMiB(256)
+                .vcpus(1)
+                .virtio(vsock)
+                .initrd(initrd)
+                .commandLine(CMDLINE)
+                .console(console)
+                .build()) {
+            machine.start();
+            long deadline = System.nanoTime() + BOOT_TIMEOUT.toNanos();
+            while (!(vsock.activated() && vsock.eventBuffers() == LINUX_EVENT_BUFFERS)) {
+                if (machine.awaitExit(Duration.ZERO).isPresent() || System.nanoTime() - deadline > 0) {
+                    throw new AssertionError("the vsock driver did not bring the device up (activated "
+                            + vsock.activated() + ", " + vsock.eventBuffers() + " event buffers)\n" + tail(console));
+                }
+                Thread.sleep(5);
+            }
+            assertTrue(vsock.guestCidReads() >= 1, "the driver read guest_cid");
+            long t0 = System.nanoTime();
+            try (SocketChannel client = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+                client.write(ByteBuffer.wrap("CONNECT 1234\n".getBytes(US_ASCII)));
+                reply = readLine(client);
+            }
+            answeredMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+            machine.stop();
+            machine.awaitExit(Duration.ofSeconds(60));
+        }
+        String text = console.text();
+        assertTrue(
+                text.contains("virtio-mmio: Registering device virtio-mmio.0 at 0xd0000000-0xd0000fff, IRQ 5."),
+                tail(console));
+        assertNull(reply, "the client is closed without OK");
+        assertEquals(
+                1,
+                vsock.resetsFromGuest(),
+                "the kernel answered the REQUEST with RST (after " + answeredMillis + " ms)\n" + tail(console));
+        assertTrue(vsock.packetsToGuest() >= 1 && vsock.packetsFromGuest() >= 1);
+        assertEquals(0, vsock.droppedPackets(), "the kernel's packets are well-formed");
+        assertFalse(Files.exists(socket), "the machine closed the device, which removed its socket");
+    }
+
+    /**
+     * On hardware KVM: busybox user space runs a static socat (busybox has no vsock applet), which connects
+     * to host port 5000 (the device connects {@code v.sock_5000}, where the test listens) and prints the
+     * host's reply, then listens on vsock port 1234 and echoes what the host client sends through
+     * {@code CONNECT 1234}.
+     */
+    @Test
+    @Timeout(300)
+    void echoesDataBothWaysWithSocatInBusyboxUserSpace() throws Exception {
+        assumeFalse(
+                emulated,
+                "KVM emulates guest code here (nested PVM): user space cannot run (init's first system call faults"
+                        + " at entry_SYSCALL_64); this test needs hardware KVM");
+        String socat = System.getenv("VMM4J_GUEST_SOCAT");
+        assumeTrue(
+                socat != null && Files.isRegularFile(Path.of(socat)),
+                "needs a statically linked x86-64 socat with VSOCK-CONNECT/VSOCK-LISTEN (socat 1.7.4 or newer) named"
+                        + " by VMM4J_GUEST_SOCAT: busybox has no vsock tool");
+        Path socket = dir.resolve("v.sock");
+        VirtioVsock vsock = new VirtioVsock(CID, socket);
+        ConsoleCapture console = new ConsoleCapture(false);
+        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            server.bind(UnixDomainSocketAddress.of(dir.resolve("v.sock_5000")));
+            CompletableFuture<String> fromGuest = CompletableFuture.supplyAsync(() -> {
+                try (SocketChannel c = server.accept()) {
+                    String line = readLine(c);
+                    c.write(ByteBuffer.wrap("host-to-guest\n".getBytes(US_ASCII)));
+                    return line;
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            MachineExit exit;
+            String echoed;
+            try (Machine machine = Machine.builder()
+                    .kernel(GuestKernel.vmlinux(GuestKernelBootTest.KERNEL))
+                    .memoryMiB(256)
+                    .vcpus(1)
+                    .virtio(vsock)
+                    .initrd(socatInitramfs(Path.of(socat)))
+                    .commandLine(CMDLINE)
+                    .console(console)
+                    .build()) {
+                machine.start();
+                assertTrue(console.await("REPLY=host-to-guest", BOOT_TIMEOUT), tail(console));
+                echoed = echoThroughGuest(socket, "ping-from-host");
+                exit = machine.awaitExit(BOOT_TIMEOUT).orElseThrow(() -> new AssertionError(tail(console)));
+            }
+            assertEquals("guest-to-host", fromGuest.get(10, TimeUnit.SECONDS));
+            assertEquals("ping-from-host", echoed);
+            assertTrue(console.text().contains("VSOCK-DONE"), tail(console));
+            assertEquals(MachineExit.Reason.REBOOT, exit.reason(), exit.detail());
+        }
+    }
+
+    /** Connects through {@code CONNECT 1234} (retrying while the guest's socat is not listening yet) and echoes a line. */
+    private static String echoThroughGuest(Path socket, String line) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (true) {
+            try (SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+                c.write(ByteBuffer.wrap("CONNECT 1234\n".getBytes(US_ASCII)));
+                String ok = readLine(c);
+                if (ok != null && ok.startsWith("OK ")) {
+                    c.write(ByteBuffer.wrap((line + "\n").getBytes(US_ASCII)));
+                    return readLine(c);
+                }
+            }
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError("the guest never accepted on vsock port 1234");
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    private static byte[] socatInitramfs(Path socat) throws IOException {
+        String init = String.join(
+                "\n",
+                "#!/bin/sh",
+                "mount -t proc proc /proc",
+                "echo guest-to-host | /bin/socat -t 5 - VSOCK-CONNECT:2:5000 > /tmp/reply",
+                "echo \"REPLY=$(cat /tmp/reply)\"",
+                "/bin/socat VSOCK-LISTEN:1234 EXEC:/bin/cat",
+                "echo VSOCK-DONE",
+                "reboot -f",
+                "");
+        Initramfs cpio = Initramfs.builder()
+                .compression(Initramfs.Compression.NONE)
+                .directory("bin", 0755)
+                .directory("proc", 0555)
+                .directory("dev", 0755)
+                .directory("tmp", 01777)
+                .characterDevice("dev/console", 5, 1, 0600)
+                .characterDevice("dev/null", 1, 3, 0666)
+                .file("bin/busybox", Files.readAllBytes(BusyboxInitramfs.HOST_BUSYBOX), 0755)
+                .file("bin/socat", Files.readAllBytes(socat), 0755);
+        for (String applet : new String[] {"sh", "mount", "echo", "cat", "reboot"}) {
+            cpio.symlink("bin/" + applet, "busybox");
+        }
+        return cpio.file("init", init, 0755).build();
+    }
+
+    /** One line without its '\n'; null at end of stream before any byte. */
+    private static String readLine(SocketChannel c) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteBuffer one = ByteBuffer.allocate(1);
+        while (true) {
+            one.clear();
+            if (c.read(one) < 0) {
+                return out.size() == 0 ? null : out.toString(US_ASCII);
+            }
+            if (one.get(0) == '\n') {
+                return out.toString(US_ASCII);
+            }
+            out.write(one.get(0));
+        }
+    }
+
+    private static String tail(ConsoleCapture console) {
+        String[] lines = console.text().split("\n", -1);
+        int from = Math.max(0, lines.length - 40);
+        return "console (last " + (lines.length - from) + " lines):\n"
+                + String.join("\n", Arrays.asList(lines).subList(from, lines.length));
+    }
+}
