@@ -10,7 +10,8 @@ public enum Accelerator {
     /**
      * The manager decides: hardware virtualization where it runs a full guest, else emulation. On libvirt,
      * {@code kvm} when the host offers it and (on the local host) KVM runs guest code in hardware, else
-     * {@code qemu} (TCG). bhyve and vmd have only their own, hardware one.
+     * {@code qemu} (TCG). bhyve and vmd have only their own, hardware one. A libvirt guest defined with
+     * AUTO reads back ({@link Guest#spec()}) the accelerator it got, since libvirt stores the domain type.
      */
     AUTO,
     /**
