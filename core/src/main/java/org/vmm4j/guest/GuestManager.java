@@ -60,6 +60,17 @@ public interface GuestManager extends AutoCloseable {
      */
     Guest define(GuestSpec spec);
 
+    /**
+     * The accelerator a guest asking for {@code requested} gets from this manager, and why; what
+     * {@link #define} applies to a spec's {@link GuestSpec#accelerator()}.
+     *
+     * @throws UnsupportedOperationException when this manager cannot offer {@code requested} (TCG on bhyve
+     *         or vmd; KVM where libvirt's host has no kvm domain); the message says which and what to ask for
+     */
+    default AcceleratorChoice acceleratorChoice(Accelerator requested) {
+        throw new UnsupportedOperationException("this guest manager does not say which accelerator it uses");
+    }
+
     /** Registers a lifecycle listener; closing the returned handle removes it. */
     default AutoCloseable addListener(GuestEventListener listener) {
         throw new UnsupportedOperationException("lifecycle events are not supported by this guest manager");

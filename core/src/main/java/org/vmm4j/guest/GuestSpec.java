@@ -22,7 +22,8 @@ public record GuestSpec(
         boolean serialConsole,
         boolean vnc,
         BootSpec boot,
-        boolean autostart) {
+        boolean autostart,
+        Accelerator accelerator) {
 
     /** Longest guest name accepted by every backend (bhyve's VM_MAX_NAMELEN is the tightest). */
     public static final int MAX_NAME_LENGTH = 31;
@@ -58,6 +59,12 @@ public record GuestSpec(
         }
         Objects.requireNonNull(cpuMode, "cpuMode");
         Objects.requireNonNull(boot, "boot");
+        Objects.requireNonNull(accelerator, "accelerator");
+        if (accelerator == Accelerator.TCG && cpuMode == CpuMode.HOST_PASSTHROUGH) {
+            throw new IllegalArgumentException("guest " + name + " asks for TCG with the host-passthrough CPU mode:"
+                    + " passing the host CPU through needs hardware virtualization (KVM); use DEFAULT or HOST_MODEL"
+                    + " with TCG");
+        }
         disks = List.copyOf(disks);
         nics = List.copyOf(nics);
     }
@@ -73,7 +80,8 @@ public record GuestSpec(
                 .serialConsole(serialConsole)
                 .vnc(vnc)
                 .boot(boot)
-                .autostart(autostart);
+                .autostart(autostart)
+                .accelerator(accelerator);
         b.vcpus = vcpus;
         b.sockets = sockets;
         b.cores = cores;
@@ -94,6 +102,7 @@ public record GuestSpec(
         private boolean vnc;
         private BootSpec boot = BootSpec.bios(BootSpec.Device.DISK);
         private boolean autostart;
+        private Accelerator accelerator = Accelerator.AUTO;
 
         private Builder(String name) {
             this.name = name;
@@ -188,6 +197,12 @@ public record GuestSpec(
             return this;
         }
 
+        /** What runs the guest's instructions; {@link Accelerator#AUTO} unless set. */
+        public Builder accelerator(Accelerator a) {
+            accelerator = a;
+            return this;
+        }
+
         public GuestSpec build() {
             return new GuestSpec(
                     name,
@@ -202,7 +217,8 @@ public record GuestSpec(
                     serialConsole,
                     vnc,
                     boot,
-                    autostart);
+                    autostart,
+                    accelerator);
         }
     }
 }

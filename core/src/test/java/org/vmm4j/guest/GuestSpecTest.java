@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Locale;
 import org.junit.jupiter.api.Test;
 
 class GuestSpecTest {
@@ -63,5 +64,48 @@ class GuestSpecTest {
     @Test
     void aTopologyIsMultipliedOut() {
         assertEquals(16, GuestSpec.builder("g").topology(2, 4, 2).build().vcpus());
+    }
+
+    @Test
+    void acceleratorIsAutoUnlessAskedAndSurvivesToBuilder() {
+        assertEquals(Accelerator.AUTO, GuestSpec.builder("g").build().accelerator());
+        GuestSpec tcg = GuestSpec.builder("g").accelerator(Accelerator.TCG).build();
+        assertEquals(Accelerator.TCG, tcg.accelerator());
+        assertEquals(tcg, tcg.toBuilder().build());
+    }
+
+    @Test
+    void missingAcceleratorIsRefused() {
+        GuestSpec.Builder b = GuestSpec.builder("g").accelerator(null);
+        NullPointerException e = assertThrows(NullPointerException.class, b::build);
+        assertTrue(e.getMessage().contains("accelerator"), e.getMessage());
+    }
+
+    @Test
+    void tcgWithTheHostCpuPassedThroughIsRefused() {
+        GuestSpec.Builder b =
+                GuestSpec.builder("g").accelerator(Accelerator.TCG).cpuMode(GuestSpec.CpuMode.HOST_PASSTHROUGH);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, b::build);
+        assertTrue(e.getMessage().contains("host-passthrough"), e.getMessage());
+        assertEquals(
+                GuestSpec.CpuMode.HOST_PASSTHROUGH,
+                b.accelerator(Accelerator.KVM).build().cpuMode(),
+                "KVM may pass the host CPU through");
+    }
+
+    @Test
+    void acceleratorNamesParseInAnyCaseAndUnknownOnesAreRefused() {
+        for (Accelerator a : Accelerator.values()) {
+            assertEquals(a, Accelerator.parse(a.label()));
+            assertEquals(a, Accelerator.parse(a.label().toUpperCase(Locale.ROOT)));
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Accelerator.parse("hvf"));
+        assertTrue(e.getMessage().contains("hvf") && e.getMessage().contains("tcg"), e.getMessage());
+    }
+
+    @Test
+    void acceleratorChoiceLabelNamesAcceleratorAndType() {
+        assertEquals("tcg (qemu)", new AcceleratorChoice(Accelerator.TCG, "qemu", "why").label());
+        assertEquals("test", new AcceleratorChoice(Accelerator.AUTO, "test", "why").label());
     }
 }

@@ -1,6 +1,7 @@
 package org.vmm4j.examples;
 
 import java.time.Duration;
+import org.vmm4j.guest.Accelerator;
 
 /** Reading option values for the CLI's commands; every problem is an {@link IllegalArgumentException}. */
 final class CliOptions {
@@ -20,6 +21,15 @@ final class CliOptions {
             return BootCommand.size(s);
         } catch (RuntimeException e) {
             throw new IllegalArgumentException(option + " needs a size like 512M or 2G, not '" + s + "'");
+        }
+    }
+
+    /** {@code kvm}, {@code tcg} or {@code auto}. */
+    static Accelerator accelerator(String s, String option) {
+        try {
+            return Accelerator.parse(s);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(option + " needs kvm, tcg or auto, not '" + s + "'", e);
         }
     }
 

@@ -1,5 +1,6 @@
 package org.vmm4j.examples;
 
+import static org.vmm4j.examples.CliOptions.accelerator;
 import static org.vmm4j.examples.CliOptions.integer;
 import static org.vmm4j.examples.CliOptions.seconds;
 import static org.vmm4j.examples.CliOptions.size;
@@ -57,6 +58,7 @@ final class ProvisionCommand implements Cli.Command {
                     Option.value("--network", "N", "the libvirt network to attach to"),
                     Option.value("--bridge", "BR", "the host bridge to attach to (instead of --network)"),
                     Option.value("--uri", "URI", "the guest manager (default: the host's own)"),
+                    Option.value("--accel", "A", "kvm, tcg or auto (default: auto; vmm4j info says which)"),
                     Option.value("--dir", "DIR", "where the guest's disk and seed image go"),
                     Option.value("--cache", "DIR", "where images are cached (default: ~/.cache/vmm4j/images)"),
                     Option.value("--hypervisor", "K", "whose images to use (default: the host's hypervisor)"),
@@ -113,6 +115,7 @@ final class ProvisionCommand implements Cli.Command {
         a.option("--network").ifPresent(b::network);
         a.option("--bridge").ifPresent(b::bridge);
         a.option("--dir").map(ProvisionCommand::path).ifPresent(b::workDirectory);
+        a.option("--accel").ifPresent(v -> b.accelerator(accelerator(v, "--accel")));
         if (a.flag("--no-wait")) {
             b.stopAfter(ProvisionStep.START_GUEST);
         }

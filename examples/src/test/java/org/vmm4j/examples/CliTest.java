@@ -14,6 +14,8 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vmm4j.boot.MinimalKernel;
+import org.vmm4j.linux.host.LinuxProbe;
+import org.vmm4j.linux.host.LiveLinuxHostFacts;
 import org.vmm4j.testsupport.RequiresHost;
 
 class CliTest {
@@ -45,6 +47,59 @@ class CliTest {
         String table = out.toString(StandardCharsets.UTF_8);
         assertTrue(table.contains("\nkvm "), table);
         assertTrue(table.contains("\nqemu "), table);
+    }
+
+    @Test
+    @RequiresHost(files = RequiresHost.LIBVIRT_LIBRARY)
+    void infoSaysWhichAcceleratorTheTestDriverUses() {
+        assertEquals(0, run("info", "--uri", "test:///default"));
+        String table = out.toString(StandardCharsets.UTF_8);
+        assertTrue(
+                table.contains("managed guests (libvirt test:///default): test — libvirt's test driver runs no guest"
+                        + " code"),
+                table);
+        out.reset();
+        assertEquals(0, run("info", "--json", "--uri", "test:///default"));
+        String json = out.toString(StandardCharsets.UTF_8);
+        assertTrue(
+                json.trim()
+                        .endsWith(",\"managedGuests\":{\"manager\":\"libvirt\",\"uri\":\"test:///default\","
+                                + "\"accelerator\":\"auto\",\"type\":\"test\",\"reason\":\"libvirt's test driver runs no guest"
+                                + " code; every guest is of type test\"}}"),
+                json);
+    }
+
+    @Test
+    @RequiresHost(libvirtd = true)
+    void infoSaysTcgWhereKvmEmulatesGuestCode() {
+        assertEquals(0, run("info", "--uri", "qemu:///system"));
+        String table = out.toString(StandardCharsets.UTF_8);
+        // what this host's KVM can do decides the expected line; the kvm section of the same output says it
+        boolean emulated = LinuxProbe.guestCodeEmulated(new LiveLinuxHostFacts());
+        if (emulated) {
+            assertTrue(table.contains("guestCode        emulated (kvm_pvm)"), table);
+            assertTrue(
+                    table.contains("managed guests (libvirt qemu:///system): tcg (qemu) — KVM here emulates guest"
+                            + " code (kvm_pvm); a full OS cannot run on it"),
+                    table);
+        } else {
+            assertTrue(table.contains("managed guests (libvirt qemu:///system): "), table);
+            assertFalse(table.contains("kvm_pvm); a full OS cannot run"), table);
+        }
+        out.reset();
+        assertEquals(0, run("info", "--json", "--uri", "qemu:///system"));
+        String json = out.toString(StandardCharsets.UTF_8);
+        assertTrue(json.contains("\"managedGuests\":{\"manager\":\"libvirt\",\"uri\":\"qemu:///system\","), json);
+        if (emulated) {
+            assertTrue(json.contains("\"accelerator\":\"tcg\",\"type\":\"qemu\""), json);
+        }
+    }
+
+    @Test
+    void infoWithAnUnreachableManagerSaysWhy() {
+        assertEquals(0, run("info", "--uri", "qemu+unix:///system?socket=/nonexistent/vmm4j.sock"));
+        String table = out.toString(StandardCharsets.UTF_8);
+        assertTrue(table.contains("unknown accelerator, no guest manager answered: "), table);
     }
 
     @Test

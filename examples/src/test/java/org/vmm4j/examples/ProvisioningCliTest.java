@@ -18,6 +18,7 @@ import java.security.MessageDigest;
 import java.util.HexFormat;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.vmm4j.guest.Accelerator;
 import org.vmm4j.host.Progress;
 import org.vmm4j.image.Qcow2Options;
 import org.vmm4j.image.Qcow2Writer;
@@ -146,6 +147,16 @@ class ProvisioningCliTest {
         assertEquals("test:///default", o.uri());
         assertEquals(ProvisionStep.REPORT, r.stopAfter());
         assertFalse(r.toString().contains("Sekr1t-pass"), r.toString());
+    }
+
+    @Test
+    void provisionAccelDefaultsToAutoAndRefusesUnknownNames() {
+        String[] base = {"--name", "a1", "--distro", "ubuntu-24.04"};
+        assertEquals(Accelerator.AUTO, ProvisionCommand.parse(base).request().accelerator());
+        String[] tcg = {"--name", "a1", "--distro", "ubuntu-24.04", "--accel", "tcg"};
+        assertEquals(Accelerator.TCG, ProvisionCommand.parse(tcg).request().accelerator());
+        assertEquals(2, run("provision", "--name", "a1", "--distro", "ubuntu-24.04", "--accel", "hvf"));
+        assertTrue(err().contains("--accel needs kvm, tcg or auto, not 'hvf'"), err());
     }
 
     @Test

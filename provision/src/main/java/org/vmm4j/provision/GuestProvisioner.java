@@ -129,7 +129,8 @@ public final class GuestProvisioner {
                 .disk(DiskSpec.file(
                         request.diskPath().toString(), rawDisk(request) ? DiskSpec.Format.RAW : DiskSpec.Format.QCOW2))
                 .disk(DiskSpec.cdrom(request.seedPath().toString()))
-                .nic(request.nic());
+                .nic(request.nic())
+                .accelerator(request.accelerator());
         if (base.installer()) {
             spec.disk(DiskSpec.cdrom(base.path().toString()));
         }

@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import org.vmm4j.guest.Accelerator;
 import org.vmm4j.guest.BootSpec;
 import org.vmm4j.guest.GuestSpec;
 import org.vmm4j.guest.NicSpec;
@@ -45,6 +46,7 @@ public final class ProvisionRequest {
     private final Duration sshTimeout;
     private final Duration commandTimeout;
     private final ProvisionStep stopAfter;
+    private final Accelerator accelerator;
 
     private ProvisionRequest(Builder b) {
         name = b.name;
@@ -67,6 +69,7 @@ public final class ProvisionRequest {
         sshTimeout = b.sshTimeout;
         commandTimeout = b.commandTimeout;
         stopAfter = b.stopAfter;
+        accelerator = b.accelerator;
     }
 
     public static Builder builder(String name) {
@@ -211,6 +214,11 @@ public final class ProvisionRequest {
         return stopAfter;
     }
 
+    /** What runs the guest's instructions ({@link GuestSpec#accelerator()}); {@link Accelerator#AUTO} by default. */
+    public Accelerator accelerator() {
+        return accelerator;
+    }
+
     /** The disk file the run creates: {@code workDirectory/NAME.qcow2}. */
     public Path diskPath() {
         return workDirectory.resolve(name + ".qcow2");
@@ -264,6 +272,7 @@ public final class ProvisionRequest {
         private Duration sshTimeout = Duration.ofMinutes(5);
         private Duration commandTimeout = Duration.ofMinutes(30);
         private ProvisionStep stopAfter = ProvisionStep.REPORT;
+        private Accelerator accelerator = Accelerator.AUTO;
 
         private Builder(String name) {
             this.name = name;
@@ -395,6 +404,12 @@ public final class ProvisionRequest {
                         "a run stops at the earliest after " + ProvisionStep.START_GUEST.label());
             }
             stopAfter = step;
+            return this;
+        }
+
+        /** What runs the guest's instructions: KVM, TCG, or AUTO (the guest manager decides). */
+        public Builder accelerator(Accelerator a) {
+            accelerator = Objects.requireNonNull(a, "accelerator");
             return this;
         }
 

@@ -16,6 +16,7 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.vmm4j.guest.Accelerator;
 import org.vmm4j.guest.BootSpec;
 import org.vmm4j.guest.DiskSpec;
 import org.vmm4j.guest.GuestSpec;
@@ -380,6 +381,19 @@ class GuestProvisionerTest {
                         .build(),
                 new GuestProvisioner.BaseImage(base, false, true));
         assertEquals("/k", direct.boot().kernel());
+    }
+
+    @Test
+    void specCarriesTheRequestsAccelerator() {
+        GuestProvisioner.BaseImage image = new GuestProvisioner.BaseImage(base, false, false);
+        assertEquals(
+                Accelerator.AUTO,
+                GuestProvisioner.specFor(request("acc1").build(), image).accelerator());
+        assertEquals(
+                Accelerator.TCG,
+                GuestProvisioner.specFor(
+                                request("acc2").accelerator(Accelerator.TCG).build(), image)
+                        .accelerator());
     }
 
     @Test

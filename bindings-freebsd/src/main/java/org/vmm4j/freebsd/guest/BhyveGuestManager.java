@@ -28,6 +28,8 @@ import org.vmm4j.freebsd.internal.BhyveHost;
 import org.vmm4j.freebsd.internal.VmmDevice;
 import org.vmm4j.freebsd.internal.VmmKernel;
 import org.vmm4j.freebsd.internal.VmmStatistics;
+import org.vmm4j.guest.Accelerator;
+import org.vmm4j.guest.AcceleratorChoice;
 import org.vmm4j.guest.DiskSpec;
 import org.vmm4j.guest.Guest;
 import org.vmm4j.guest.GuestAddress;
@@ -202,13 +204,37 @@ public final class BhyveGuestManager implements GuestManager {
     }
 
     /**
+     * {@inheritDoc} bhyve runs every guest on the kernel's vmm(4): {@link Accelerator#AUTO} and
+     * {@link Accelerator#KVM} (the hardware one) both mean it.
+     *
+     * @throws UnsupportedOperationException for {@link Accelerator#TCG}: bhyve has no instruction emulator
+     */
+    @Override
+    public AcceleratorChoice acceleratorChoice(Accelerator requested) {
+        ensureOpen();
+        return choice(requested);
+    }
+
+    static AcceleratorChoice choice(Accelerator requested) {
+        return switch (requested) {
+            case AUTO, KVM ->
+                new AcceleratorChoice(Accelerator.KVM, "vmm", "bhyve runs guests on the kernel's vmm(4), in hardware");
+            case TCG ->
+                throw new UnsupportedOperationException("bhyve cannot run a guest under TCG (it has no"
+                        + " instruction emulator); ask for AUTO or KVM, which both mean the kernel's vmm(4)");
+        };
+    }
+
+    /**
      * Defines a guest with bhyve-only options.
      *
      * @throws IllegalArgumentException when the name is taken, by a definition or a VM in {@code /dev/vmm}
      *                                  (change a defined guest with its setters), or for what bhyve cannot run
+     * @throws UnsupportedOperationException when the spec asks for {@link Accelerator#TCG}
      */
     public synchronized BhyveGuest define(GuestSpec spec, BhyveGuestOptions options) {
         ensureOpen();
+        choice(spec.accelerator());
         SafeNames.require("guest name", spec.name(), MAX_NAME_LENGTH);
         if (store.load(spec.name()).isPresent()) {
             throw new IllegalArgumentException("a guest named " + spec.name() + " is defined already in "

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
+import org.vmm4j.guest.Accelerator;
 import org.vmm4j.guest.BootSpec;
 import org.vmm4j.guest.DiskSpec;
 import org.vmm4j.guest.GuestSpec;
@@ -43,6 +44,7 @@ public record GuestDefinition(GuestSpec spec, UUID uuid, BhyveGuestOptions optio
         m.put("serialConsole", Boolean.toString(spec.serialConsole()));
         m.put("vnc", Boolean.toString(spec.vnc()));
         m.put("autostart", Boolean.toString(spec.autostart()));
+        m.put("accelerator", spec.accelerator().name());
         BootSpec boot = spec.boot();
         m.put("boot.firmware", boot.firmware().name());
         List<String> order = new ArrayList<>();
@@ -116,7 +118,9 @@ public record GuestDefinition(GuestSpec spec, UUID uuid, BhyveGuestOptions optio
                 .cpuMode(GuestSpec.CpuMode.valueOf(req(m, "cpuMode")))
                 .serialConsole(Boolean.parseBoolean(req(m, "serialConsole")))
                 .vnc(Boolean.parseBoolean(req(m, "vnc")))
-                .autostart(Boolean.parseBoolean(req(m, "autostart")));
+                .autostart(Boolean.parseBoolean(req(m, "autostart")))
+                // definitions written before the accelerator existed have none: AUTO
+                .accelerator(Accelerator.valueOf(m.getOrDefault("accelerator", Accelerator.AUTO.name())));
         List<BootSpec.Device> order = new ArrayList<>();
         for (String d : req(m, "boot.order").split(",")) {
             if (!d.isEmpty()) {

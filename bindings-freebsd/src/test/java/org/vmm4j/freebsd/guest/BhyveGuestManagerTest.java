@@ -15,6 +15,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vmm4j.VmmException;
+import org.vmm4j.guest.Accelerator;
+import org.vmm4j.guest.AcceleratorChoice;
 import org.vmm4j.guest.BootSpec;
 import org.vmm4j.guest.DiskSpec;
 import org.vmm4j.guest.Guest;
@@ -537,5 +539,27 @@ class BhyveGuestManagerTest {
                 "the bhyve stand-in to create VM " + name,
                 WAIT,
                 () -> host.list().contains(name));
+    }
+
+    @Test
+    void tcgIsRefusedBeforeAnythingIsWrittenAndAutoOrKvmMeanVmm() {
+        UnsupportedOperationException e = assertThrows(
+                UnsupportedOperationException.class,
+                () -> manager.define(GuestSpec.builder("emu")
+                        .boot(BootSpec.bios())
+                        .accelerator(Accelerator.TCG)
+                        .build()));
+        assertTrue(e.getMessage().contains("TCG"), e.getMessage());
+        assertTrue(manager.find("emu").isEmpty());
+        for (Accelerator a : List.of(Accelerator.AUTO, Accelerator.KVM)) {
+            AcceleratorChoice c = manager.acceleratorChoice(a);
+            assertEquals(Accelerator.KVM, c.accelerator(), a.toString());
+            assertEquals("vmm", c.type());
+        }
+        Guest g = manager.define(GuestSpec.builder("hw")
+                .boot(BootSpec.bios())
+                .accelerator(Accelerator.KVM)
+                .build());
+        assertEquals(Accelerator.KVM, g.spec().accelerator(), "the definition keeps the accelerator");
     }
 }

@@ -2,10 +2,12 @@ package org.vmm4j.freebsd.guest;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
+import org.vmm4j.guest.Accelerator;
 import org.vmm4j.guest.BootSpec;
 import org.vmm4j.guest.DiskSpec;
 import org.vmm4j.guest.GuestSpec;
@@ -22,6 +24,7 @@ class GuestDefinitionTest {
                 .serialConsole(false)
                 .vnc(true)
                 .autostart(true)
+                .accelerator(Accelerator.KVM)
                 .disk(new DiskSpec(
                         "zroot/vm/full",
                         DiskSpec.SourceType.VOLUME,
@@ -43,6 +46,15 @@ class GuestDefinitionTest {
         GuestDefinition d = new GuestDefinition(spec, UUID.fromString("123e4567-e89b-12d3-a456-426614174000"), options);
         GuestDefinition back = GuestDefinition.parse(d.format());
         assertEquals(d, back);
+    }
+
+    @Test
+    void aDefinitionWrittenBeforeAcceleratorsReadsAuto() {
+        GuestSpec spec = GuestSpec.builder("old").accelerator(Accelerator.KVM).build();
+        String text = new GuestDefinition(spec, UUID.randomUUID(), BhyveGuestOptions.defaults()).format();
+        assertTrue(text.contains("accelerator=KVM\n"), text);
+        GuestDefinition back = GuestDefinition.parse(text.replace("accelerator=KVM\n", ""));
+        assertEquals(Accelerator.AUTO, back.spec().accelerator());
     }
 
     @Test

@@ -11,6 +11,7 @@ import static org.vmm4j.linux.guest.XmlDocuments.text;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.vmm4j.guest.Accelerator;
 import org.vmm4j.guest.BootSpec;
 import org.vmm4j.guest.DiskSpec;
 import org.vmm4j.guest.GuestSpec;
@@ -29,9 +30,18 @@ public final class DomainXml {
     /**
      * The domain XML for {@code spec}.
      *
-     * @param domainType libvirt's domain type: {@code kvm}, {@code qemu} (emulation) or {@code test}
+     * @param domainType libvirt's domain type: {@code kvm}, {@code qemu} (emulation) or {@code test};
+     *     {@link LibvirtGuestManager#acceleratorChoice} picks it for the spec's accelerator
+     * @throws IllegalArgumentException if {@code domainType} contradicts the spec's accelerator
+     *     ({@code qemu} for {@link Accelerator#KVM}, {@code kvm} for {@link Accelerator#TCG}); {@code test}
+     *     goes with any
      */
     public static String toXml(GuestSpec spec, String domainType) {
+        String wanted = domainType(spec.accelerator());
+        if (wanted != null && !wanted.equals(domainType) && !DomainTypes.TEST.equals(domainType)) {
+            throw new IllegalArgumentException("guest " + spec.name() + " asks for " + spec.accelerator()
+                    + " (domain type " + wanted + "), not domain type " + domainType);
+        }
         Document document = XmlDocuments.create("domain");
         Element domain = document.getDocumentElement();
         domain.setAttribute("type", domainType);
@@ -232,7 +242,9 @@ public final class DomainXml {
     }
 
     /**
-     * The spec a domain XML describes; {@code autostart} comes from libvirt, not the XML.
+     * The spec a domain XML describes; {@code autostart} comes from libvirt, not the XML. Domain type
+     * {@code kvm} reads as {@link Accelerator#KVM}, {@code qemu} as {@link Accelerator#TCG}, any other
+     * ({@code test}) as {@link Accelerator#AUTO}.
      *
      * @throws IllegalArgumentException if the XML is not well-formed, is not a domain, or a value the
      *         spec needs is missing, not a number, out of range or not one a spec can hold; the message
@@ -277,6 +289,8 @@ public final class DomainXml {
                                 ? GuestSpec.CpuMode.HOST_PASSTHROUGH
                                 : GuestSpec.CpuMode.DEFAULT);
 
+        b.accelerator(accelerator(attribute(domain, "type")));
+
         Element os = child(domain, "os");
         b.boot(parseBoot(os));
 
@@ -295,6 +309,23 @@ public final class DomainXml {
         }
         b.vnc(vnc);
         return b.build();
+    }
+
+    /** The domain type an accelerator asks for: {@code kvm}, {@code qemu}, or {@code null} for AUTO. */
+    static String domainType(Accelerator accelerator) {
+        return switch (accelerator) {
+            case KVM -> "kvm";
+            case TCG -> "qemu";
+            case AUTO -> null;
+        };
+    }
+
+    /** {@code kvm} is KVM, {@code qemu} is TCG, anything else (test, xen, absent) AUTO. */
+    static Accelerator accelerator(String domainType) {
+        if ("kvm".equals(domainType)) {
+            return Accelerator.KVM;
+        }
+        return "qemu".equals(domainType) ? Accelerator.TCG : Accelerator.AUTO;
     }
 
     private static int intAttribute(Element e, String name, int otherwise) {

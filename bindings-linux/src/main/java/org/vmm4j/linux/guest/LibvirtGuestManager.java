@@ -6,6 +6,8 @@ import static org.vmm4j.internal.nat.CType.POINTER;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,6 +17,8 @@ import java.util.UUID;
 import java.util.function.LongFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.vmm4j.guest.Accelerator;
+import org.vmm4j.guest.AcceleratorChoice;
 import org.vmm4j.guest.Guest;
 import org.vmm4j.guest.GuestEventListener;
 import org.vmm4j.guest.GuestFilter;
@@ -27,6 +31,8 @@ import org.vmm4j.internal.nat.NativeFunction;
 import org.vmm4j.internal.nat.NativeMemory;
 import org.vmm4j.internal.nat.Signature;
 import org.vmm4j.linux.abi.LibvirtLayout;
+import org.vmm4j.linux.host.LinuxProbe;
+import org.vmm4j.linux.host.LiveLinuxHostFacts;
 import org.vmm4j.linux.internal.DomainStats;
 import org.vmm4j.linux.internal.Libvirt;
 import org.vmm4j.linux.internal.LibvirtErrors;
@@ -58,7 +64,7 @@ public final class LibvirtGuestManager implements GuestManager {
     final LibvirtHandle conn;
     private final String uri;
     private final LibvirtEvents events;
-    private volatile String domainType;
+    private volatile DomainTypes domainTypes;
 
     private LibvirtGuestManager(Libvirt lv, long connection, String uri) {
         this.lv = lv;
@@ -362,8 +368,12 @@ public final class LibvirtGuestManager implements GuestManager {
     /**
      * {@inheritDoc}
      *
+     * The guest's domain type follows its spec's accelerator ({@link #acceleratorChoice}).
+     *
      * @throws IllegalArgumentException if a guest of that name is already defined (libvirt would
      *         otherwise answer with an error naming the existing UUID)
+     * @throws UnsupportedOperationException if the spec asks for {@link Accelerator#KVM} and the host
+     *         offers no kvm domain
      */
     @Override
     public LibvirtGuest define(GuestSpec spec) {
@@ -372,7 +382,8 @@ public final class LibvirtGuestManager implements GuestManager {
             existing.get().close();
             throw new IllegalArgumentException("a guest named " + spec.name() + " already exists");
         }
-        LibvirtGuest guest = defineXml(DomainXml.toXml(spec, domainType()));
+        LibvirtGuest guest = defineXml(
+                DomainXml.toXml(spec, acceleratorChoice(spec.accelerator()).type()));
         if (spec.autostart()) {
             guest.setAutostart(true);
         }
@@ -407,20 +418,47 @@ public final class LibvirtGuestManager implements GuestManager {
     }
 
     /**
-     * The domain type new guests get: {@code test} on the test driver, else {@code kvm} when the
-     * host's capabilities offer it for x86_64, else {@code qemu} (emulation).
+     * The domain type guests get that leave the choice to vmm4j ({@link Accelerator#AUTO}): see
+     * {@link #acceleratorChoice}.
      */
     public String domainType() {
-        String type = domainType;
-        if (type == null) {
-            if (uri.startsWith("test:")) {
-                type = "test";
-            } else {
-                type = capabilitiesXml().contains("<domain type='kvm'") ? "kvm" : "qemu";
-            }
-            domainType = type;
+        return acceleratorChoice(Accelerator.AUTO).type();
+    }
+
+    /**
+     * {@inheritDoc} On libvirt: {@link Accelerator#KVM} is domain type {@code kvm}, {@link Accelerator#TCG}
+     * is {@code qemu}, and {@link Accelerator#AUTO} is {@code kvm} only when the host's capabilities offer
+     * it for x86_64 and, for a connection to this host (a URI without a host name), KVM here runs guest
+     * code in hardware ({@link LinuxProbe#guestCodeEmulated}: not through {@code kvm_pvm}); else
+     * {@code qemu}. A remote host's KVM is not probed: its capabilities decide. On the {@code test:///}
+     * driver every guest is of type {@code test}.
+     *
+     * @throws UnsupportedOperationException for {@link Accelerator#KVM} when the host offers no kvm domain
+     */
+    @Override
+    public AcceleratorChoice acceleratorChoice(Accelerator requested) {
+        Objects.requireNonNull(requested, "requested");
+        if (uri.startsWith("test:")) {
+            return DomainTypes.testDriver();
         }
-        return type;
+        DomainTypes types = domainTypes;
+        if (types == null) {
+            types = DomainTypes.fromCapabilities(capabilitiesXml());
+            domainTypes = types;
+        }
+        Optional<Boolean> emulated =
+                isLocal(uri) ? Optional.of(LinuxProbe.guestCodeEmulated(new LiveLinuxHostFacts())) : Optional.empty();
+        return types.choose(requested, uri, emulated);
+    }
+
+    /** Whether {@code uri} reaches this host's libvirt: no host name ({@code qemu:///system}). */
+    static boolean isLocal(String uri) {
+        try {
+            String host = new URI(uri).getHost();
+            return host == null || host.isEmpty();
+        } catch (URISyntaxException e) {
+            return false;
+        }
     }
 
     @Override

@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.vmm4j.guest.Accelerator;
 import org.vmm4j.guest.BootSpec;
 import org.vmm4j.guest.DiskSpec;
 import org.vmm4j.guest.GuestSpec;
@@ -32,6 +34,7 @@ class DomainXmlTest {
                 .nic(NicSpec.network("net1"))
                 .serialConsole(true)
                 .boot(BootSpec.kernel("/boot/vmlinuz", "/boot/initrd.img", "console=ttyS0 root=/dev/vda"))
+                .accelerator(Accelerator.KVM)
                 .build();
         String xml = DomainXml.toXml(spec, "kvm");
         assertEquals(spec, DomainXml.parse(xml, false));
@@ -44,6 +47,7 @@ class DomainXmlTest {
         GuestSpec spec = GuestSpec.builder("u1")
                 .boot(BootSpec.uefi(BootSpec.Device.NETWORK, BootSpec.Device.DISK))
                 .serialConsole(false)
+                .accelerator(Accelerator.TCG)
                 .build();
         String xml = DomainXml.toXml(spec, "qemu");
         assertTrue(xml.contains("firmware=\"efi\""), xml);
@@ -166,5 +170,54 @@ class DomainXmlTest {
     @Test
     void isolatedNetworkHasNoForwardElement() {
         assertFalse(NetworkXml.toXml(NetworkSpec.isolated("iso2", "10.11.0.1")).contains("forward"));
+    }
+
+    @Test
+    void domainTypeReadsAsTheAccelerator() {
+        String body = "<name>a</name><memory unit='MiB'>64</memory>";
+        assertEquals(
+                Accelerator.KVM,
+                DomainXml.parse("<domain type='kvm'>" + body + "</domain>", false)
+                        .accelerator());
+        assertEquals(
+                Accelerator.TCG,
+                DomainXml.parse("<domain type='qemu'>" + body + "</domain>", false)
+                        .accelerator());
+        assertEquals(
+                Accelerator.AUTO,
+                DomainXml.parse("<domain type='test'>" + body + "</domain>", false)
+                        .accelerator());
+        assertEquals(
+                Accelerator.AUTO,
+                DomainXml.parse("<domain>" + body + "</domain>", false).accelerator());
+    }
+
+    @Test
+    void eachAcceleratorRoundTripsThroughItsDomainType() {
+        for (Accelerator a : List.of(Accelerator.KVM, Accelerator.TCG)) {
+            GuestSpec spec = GuestSpec.builder("acc").accelerator(a).build();
+            String xml = DomainXml.toXml(spec, DomainXml.domainType(a));
+            assertTrue(xml.startsWith("<domain type=\"" + (a == Accelerator.KVM ? "kvm" : "qemu") + "\">"), xml);
+            assertEquals(spec, DomainXml.parse(xml, false));
+        }
+    }
+
+    @Test
+    void domainTypeContradictingTheAcceleratorIsRefused() {
+        GuestSpec tcg = GuestSpec.builder("t").accelerator(Accelerator.TCG).build();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DomainXml.toXml(tcg, "kvm"));
+        assertTrue(e.getMessage().contains("TCG") && e.getMessage().contains("qemu"), e.getMessage());
+        GuestSpec kvm = GuestSpec.builder("k").accelerator(Accelerator.KVM).build();
+        assertThrows(IllegalArgumentException.class, () -> DomainXml.toXml(kvm, "qemu"));
+        // the test driver takes any spec
+        assertTrue(DomainXml.toXml(tcg, "test").contains("type=\"test\""));
+    }
+
+    @Test
+    void emulatedDomainWithHostPassthroughIsRefusedWhenRead() {
+        String xml = "<domain type='qemu'><name>hp</name><memory unit='MiB'>64</memory>"
+                + "<cpu mode='host-passthrough'/></domain>";
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DomainXml.parse(xml, false));
+        assertTrue(e.getMessage().contains("host-passthrough"), e.getMessage());
     }
 }

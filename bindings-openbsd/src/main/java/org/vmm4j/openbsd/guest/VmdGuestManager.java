@@ -11,6 +11,8 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
+import org.vmm4j.guest.Accelerator;
+import org.vmm4j.guest.AcceleratorChoice;
 import org.vmm4j.guest.BootSpec;
 import org.vmm4j.guest.DiskSpec;
 import org.vmm4j.guest.Guest;
@@ -155,11 +157,34 @@ public final class VmdGuestManager implements GuestManager {
     }
 
     /**
+     * {@inheritDoc} vmd runs every guest on the kernel's vmm(4): {@link Accelerator#AUTO} and
+     * {@link Accelerator#KVM} (the hardware one) both mean it. vm.conf has no accelerator, so a defined
+     * guest's spec reads back {@link Accelerator#AUTO}.
+     *
+     * @throws UnsupportedOperationException for {@link Accelerator#TCG}: vmd has no instruction emulator
+     */
+    @Override
+    public AcceleratorChoice acceleratorChoice(Accelerator requested) {
+        checkOpen();
+        return choice(requested);
+    }
+
+    static AcceleratorChoice choice(Accelerator requested) {
+        return switch (requested) {
+            case AUTO, KVM ->
+                new AcceleratorChoice(Accelerator.KVM, "vmm", "vmd runs guests on the kernel's vmm(4), in hardware");
+            case TCG ->
+                throw new UnsupportedOperationException("vmd cannot run a guest under TCG (it has no"
+                        + " instruction emulator); ask for AUTO or KVM, which both mean the kernel's vmm(4)");
+        };
+    }
+
+    /**
      * Writes the guest's {@code vm} block to vm.conf and reloads vmd.
      * An interface without a MAC gets a fixed one in vmd's pattern ({@code fe:e1:bb:dN:xx:xx}), so the
      * host can recognise the guest in its ARP table and dhcpd leases.
      *
-     * @throws UnsupportedOperationException for what vmd cannot do: more than one vCPU, UEFI, VNC,
+     * @throws UnsupportedOperationException for what vmd cannot do: TCG, more than one vCPU, UEFI, VNC,
      *         an initrd or command line, block devices or storage volumes, more than one CD-ROM
      * @throws IllegalArgumentException when vm.conf or vmd already has a guest of that name, or a NIC
      *         names a switch vm.conf does not define
@@ -190,6 +215,7 @@ public final class VmdGuestManager implements GuestManager {
     }
 
     static VmConf.Vm toVm(GuestSpec spec) {
+        choice(spec.accelerator());
         if (spec.vcpus() != 1) {
             throw new UnsupportedOperationException("vmd runs one vCPU per VM; the spec asks for " + spec.vcpus());
         }

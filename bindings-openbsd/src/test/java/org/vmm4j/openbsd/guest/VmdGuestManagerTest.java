@@ -14,6 +14,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
+import org.vmm4j.guest.Accelerator;
+import org.vmm4j.guest.AcceleratorChoice;
 import org.vmm4j.guest.BootSpec;
 import org.vmm4j.guest.DiskSpec;
 import org.vmm4j.guest.Guest;
@@ -158,7 +160,22 @@ class VmdGuestManagerTest {
         assertThrows(
                 UnsupportedOperationException.class,
                 () -> manager.define(GuestSpec.builder("gfx").vnc(true).build()));
+        UnsupportedOperationException tcg = assertThrows(
+                UnsupportedOperationException.class,
+                () -> manager.define(
+                        GuestSpec.builder("emu").accelerator(Accelerator.TCG).build()));
+        assertTrue(tcg.getMessage().contains("TCG"), tcg.getMessage());
         assertTrue(new VmConfFile(confPath).read().vms().isEmpty(), "nothing was written");
+    }
+
+    @Test
+    void autoAndKvmMeanTheKernelsVmm() {
+        for (Accelerator a : List.of(Accelerator.AUTO, Accelerator.KVM)) {
+            AcceleratorChoice c = manager.acceleratorChoice(a);
+            assertEquals(Accelerator.KVM, c.accelerator(), a.toString());
+            assertEquals("vmm", c.type());
+        }
+        assertThrows(UnsupportedOperationException.class, () -> manager.acceleratorChoice(Accelerator.TCG));
     }
 
     @Test

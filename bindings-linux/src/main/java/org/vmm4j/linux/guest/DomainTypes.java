@@ -1,0 +1,119 @@
+package org.vmm4j.linux.guest;
+
+import static org.vmm4j.linux.guest.XmlDocuments.attribute;
+import static org.vmm4j.linux.guest.XmlDocuments.child;
+import static org.vmm4j.linux.guest.XmlDocuments.children;
+import static org.vmm4j.linux.guest.XmlDocuments.text;
+
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.Optional;
+import java.util.Set;
+import org.vmm4j.guest.Accelerator;
+import org.vmm4j.guest.AcceleratorChoice;
+import org.w3c.dom.Element;
+
+/**
+ * The libvirt domain types a host offers for x86_64 guests (its capabilities' {@code <guest>} entries
+ * with {@code <os_type>hvm</os_type>} and {@code <arch name='x86_64'>}), and which one a guest's
+ * {@link Accelerator} gets.
+ *
+ * @param offered {@code qemu}, {@code kvm}, ... in the capabilities' order
+ */
+record DomainTypes(Set<String> offered) {
+
+    /** The domain type libvirt's {@code test:///} driver has, whatever a spec asks for. */
+    static final String TEST = "test";
+
+    DomainTypes {
+        offered = Collections.unmodifiableSet(new LinkedHashSet<>(offered));
+    }
+
+    /**
+     * What {@code capabilitiesXml} ({@code virConnectGetCapabilities}) offers x86_64 guests.
+     *
+     * @throws IllegalArgumentException if it is not well-formed XML or not a capabilities document
+     */
+    static DomainTypes fromCapabilities(String capabilitiesXml) {
+        Element root = XmlDocuments.parse(capabilitiesXml).getDocumentElement();
+        if (!root.getTagName().equals("capabilities")) {
+            throw new IllegalArgumentException(
+                    "not libvirt capabilities XML: root element is <" + root.getTagName() + ">");
+        }
+        Set<String> types = new LinkedHashSet<>();
+        for (Element guest : children(root, "guest")) {
+            Element arch = child(guest, "arch");
+            if ("hvm".equals(text(guest, "os_type")) && "x86_64".equals(attribute(arch, "name"))) {
+                for (Element domain : children(arch, "domain")) {
+                    String type = attribute(domain, "type");
+                    if (type != null) {
+                        types.add(type);
+                    }
+                }
+            }
+        }
+        return new DomainTypes(types);
+    }
+
+    /**
+     * The domain type a guest asking for {@code requested} gets, and why.
+     *
+     * @param where the connection's URI, for messages
+     * @param guestCodeEmulated whether KVM on the libvirt host runs guest code through its instruction
+     *     emulator ({@link org.vmm4j.linux.host.LinuxProbe#guestCodeEmulated}); empty when the host is not
+     *     this one and so was not probed
+     * @throws UnsupportedOperationException for {@link Accelerator#KVM} when the host offers no kvm domain
+     */
+    AcceleratorChoice choose(Accelerator requested, String where, Optional<Boolean> guestCodeEmulated) {
+        boolean kvm = offered.contains("kvm");
+        boolean emulated = guestCodeEmulated.orElse(false);
+        return switch (requested) {
+            case KVM -> {
+                if (!kvm) {
+                    throw new UnsupportedOperationException("the spec asks for KVM, but libvirt at " + where
+                            + " offers no kvm domain for x86_64 guests (it offers " + offeredText()
+                            + "; is /dev/kvm there and usable by QEMU?); ask for TCG or AUTO");
+                }
+                yield new AcceleratorChoice(
+                        Accelerator.KVM,
+                        "kvm",
+                        emulated
+                                ? "the spec asks for KVM; note that KVM here emulates guest code (kvm_pvm), so a"
+                                        + " full OS may not boot"
+                                : "the spec asks for KVM");
+            }
+            case TCG -> new AcceleratorChoice(Accelerator.TCG, "qemu", "the spec asks for TCG");
+            case AUTO -> {
+                if (!kvm) {
+                    yield new AcceleratorChoice(
+                            Accelerator.TCG,
+                            "qemu",
+                            "libvirt at " + where + " offers no kvm domain for x86_64 guests (it offers "
+                                    + offeredText() + ")");
+                }
+                if (guestCodeEmulated.isEmpty()) {
+                    yield new AcceleratorChoice(
+                            Accelerator.KVM,
+                            "kvm",
+                            "libvirt at " + where + " offers kvm (a remote host's KVM is not probed)");
+                }
+                yield emulated
+                        ? new AcceleratorChoice(
+                                Accelerator.TCG,
+                                "qemu",
+                                "KVM here emulates guest code (kvm_pvm); a full OS cannot run on it")
+                        : new AcceleratorChoice(Accelerator.KVM, "kvm", "KVM here runs guest code in hardware");
+            }
+        };
+    }
+
+    private String offeredText() {
+        return offered.isEmpty() ? "none" : String.join(", ", offered);
+    }
+
+    /** The choice on libvirt's {@code test:///} driver, whose guests run no code. */
+    static AcceleratorChoice testDriver() {
+        return new AcceleratorChoice(
+                Accelerator.AUTO, TEST, "libvirt's test driver runs no guest code; every guest is of type test");
+    }
+}
