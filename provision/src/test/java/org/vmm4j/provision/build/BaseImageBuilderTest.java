@@ -15,6 +15,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vmm4j.host.Progress;
@@ -239,6 +240,34 @@ class BaseImageBuilderTest {
         assertEquals(image.disk(), again.disk());
         assertEquals(ran, Files.readAllLines(args), "mmdebstrap did not run again");
         assertEquals(1, second.size(), second.toString());
+    }
+
+    @Test
+    void aBuildDirectoryWithSomethingMountedInsideIsNeverDeleted() throws Exception {
+        Assumptions.assumeTrue(BaseImageBuilder.effectiveUidIsRoot(), "mounting a tmpfs needs root");
+        Path proc = Files.createDirectories(dir.resolve("work/tree/proc"));
+        assertEquals(
+                0,
+                new ProcessBuilder("mount", "-t", "tmpfs", "vmm4j-test", proc.toString())
+                        .inheritIO()
+                        .start()
+                        .waitFor());
+        try {
+            Path inside = Files.writeString(proc.resolve("host-file"), "must survive");
+            ImageBuildException e =
+                    assertThrows(ImageBuildException.class, () -> BaseImageBuilder.deleteTree(dir.resolve("work")));
+            assertTrue(e.getMessage().contains(proc.toRealPath() + " is still mounted inside"), e.getMessage());
+            assertEquals("must survive", Files.readString(inside));
+        } finally {
+            assertEquals(
+                    0,
+                    new ProcessBuilder("umount", proc.toString())
+                            .inheritIO()
+                            .start()
+                            .waitFor());
+        }
+        BaseImageBuilder.deleteTree(dir.resolve("work"));
+        assertFalse(Files.exists(dir.resolve("work")));
     }
 
     private static String debugfs(Path raw, String request) throws IOException, InterruptedException {
