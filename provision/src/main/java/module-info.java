@@ -14,4 +14,5 @@ module org.vmm4j.provision {
 
     exports org.vmm4j.image;
     exports org.vmm4j.provision;
+    exports org.vmm4j.provision.build;
 }

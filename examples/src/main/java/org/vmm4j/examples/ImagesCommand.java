@@ -2,28 +2,50 @@ package org.vmm4j.examples;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.vmm4j.examples.CommandSpec.Option;
+import org.vmm4j.host.Progress;
+import org.vmm4j.image.DiskSize;
 import org.vmm4j.provision.GuestImage;
 import org.vmm4j.provision.ImageCatalog;
 import org.vmm4j.provision.ImageDownloader;
+import org.vmm4j.provision.build.BaseImageBuilder;
+import org.vmm4j.provision.build.BaseImageRecipe;
+import org.vmm4j.provision.build.BuiltImage;
+import org.vmm4j.provision.build.ImageBuildException;
 
 /**
  * {@code vmm4j images list [--hypervisor K]} shows the built-in catalog; {@code vmm4j images fetch ID
- * [--hypervisor kvm] [--cache DIR]} downloads and verifies one image into the cache, with a progress bar.
+ * [--hypervisor kvm] [--cache DIR]} downloads and verifies one image into the cache, with a progress bar;
+ * {@code vmm4j images build debian-12 [--out DIR] [--size 2G] [--packages P,...]} builds a base image from
+ * packages ({@link BaseImageBuilder}) for hosts that cannot download one, or finds it in its cache, and
+ * prints the disk, kernel and initrd to boot it with.
  */
 final class ImagesCommand implements Cli.Command {
     static final CommandSpec SPEC = new CommandSpec(
             "images",
-            "guest image catalog: list [--hypervisor K] | fetch ID [--hypervisor K] [--cache DIR]",
-            "list [--hypervisor K] | fetch ID [--hypervisor K] [--cache DIR]",
+            "guest images: list [--hypervisor K] | fetch ID [--hypervisor K] [--cache DIR] | build debian-12 [--out DIR]",
+            "list [--hypervisor K] | fetch ID [--hypervisor K] [--cache DIR]"
+                    + " | build NAME [--out DIR] [--size SIZE] [--packages P,...]",
             List.of(
                     Option.value(
                             "--hypervisor",
                             "K",
                             "only images for K, one of " + ImageCatalog.HYPERVISORS + " (fetch: default kvm)"),
-                    Option.value("--cache", "DIR", "where fetch stores images (default: ~/.cache/vmm4j/images)")),
-            "vmm4j images fetch debian-12 --hypervisor kvm");
+                    Option.value("--cache", "DIR", "where fetch stores images (default: ~/.cache/vmm4j/images)"),
+                    Option.value(
+                            "--out",
+                            "DIR",
+                            "build: the cache of built images, one directory per recipe hash"
+                                    + " (default: ~/.cache/vmm4j/base-images)"),
+                    Option.value("--size", "SIZE", "build: size of the root file system and disk (default: 2G)"),
+                    Option.value(
+                            "--packages",
+                            "P,...",
+                            "build: more Debian packages to install, comma-separated (part of the cache key)")),
+            "vmm4j images build debian-12 --packages curl,vim-tiny");
 
     private final ImageCatalog catalog;
 
@@ -46,7 +68,11 @@ final class ImagesCommand implements Cli.Command {
         Arguments a = new Arguments(args, SPEC);
         String hypervisor = a.option("--hypervisor").orElse(null);
         Path cache = a.option("--cache").map(ProvisionCommand::path).orElse(ProvisionCommand.defaultCache());
-        String action = a.positional("list or fetch");
+        BuildOptions build = new BuildOptions(a.option("--out"), a.option("--size"), a.option("--packages"));
+        String action = a.positional("list, fetch or build");
+        if (!action.equals("build") && build.given()) {
+            throw a.error("--out, --size and --packages are options of images build");
+        }
         if (hypervisor != null && !ImageCatalog.HYPERVISORS.contains(hypervisor)) {
             throw new IllegalArgumentException("--hypervisor must be one of " + ImageCatalog.HYPERVISORS);
         }
@@ -79,8 +105,51 @@ final class ImagesCommand implements Cli.Command {
                 out.println(file);
                 return 0;
             }
+            case "build" -> {
+                String name = a.positional("the recipe to build (" + String.join(", ", BaseImageRecipe.NAMES) + ")");
+                a.end();
+                return build(name, build, out, err);
+            }
             default -> throw a.error("unknown images command '" + action + "'");
         }
+    }
+
+    /** The options of {@code images build}, read before the positional arguments (their values are not ones). */
+    private record BuildOptions(Optional<String> out, Optional<String> size, Optional<String> packages) {
+        boolean given() {
+            return out.isPresent() || size.isPresent() || packages.isPresent();
+        }
+    }
+
+    private static int build(String name, BuildOptions options, PrintStream out, PrintStream err) {
+        BaseImageRecipe recipe = BaseImageRecipe.named(name);
+        if (options.size().isPresent()) {
+            recipe = recipe.withRootSize(DiskSize.parse(options.size().get()));
+        }
+        if (options.packages().isPresent()) {
+            List<String> extra = new ArrayList<>();
+            for (String p : options.packages().get().split(",", -1)) {
+                extra.add(p.strip());
+            }
+            recipe = recipe.withExtraPackages(extra);
+        }
+        Path dir = options.out().map(ProvisionCommand::path).orElse(BaseImageBuilder.defaultCacheDirectory());
+        ProgressBar bar = new ProgressBar(err);
+        BuiltImage image;
+        try {
+            image = new BaseImageBuilder(dir).build(recipe, bar);
+        } catch (ImageBuildException e) {
+            bar.onProgress(new Progress("build " + name, 1, 1, -1, "failed"));
+            err.println("vmm4j images build: " + e.getMessage());
+            return 1;
+        }
+        out.println("disk     " + image.disk());
+        out.println("kernel   " + image.kernel());
+        out.println("initrd   " + image.initrd());
+        out.println("cmdline  " + image.kernelCommandLine());
+        out.println("cached   "
+                + (image.cached() ? "yes" : "no, built in " + image.buildTime().toSeconds() + " s"));
+        return 0;
     }
 
     private static void list(ImageCatalog images, String hypervisor, PrintStream out) {

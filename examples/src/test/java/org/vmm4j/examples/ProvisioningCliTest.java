@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vmm4j.guest.Accelerator;
@@ -26,6 +27,7 @@ import org.vmm4j.provision.ImageCatalog;
 import org.vmm4j.provision.ImageSource;
 import org.vmm4j.provision.ProvisionRequest;
 import org.vmm4j.provision.ProvisionStep;
+import org.vmm4j.provision.build.BaseImageRecipe;
 import org.vmm4j.testsupport.RequiresHost;
 
 /** {@code vmm4j provision}, {@code images} and {@code setup}: arguments, output, errors. No external network. */
@@ -300,6 +302,57 @@ class ProvisioningCliTest {
         } finally {
             server.stop(0);
         }
+    }
+
+    @Test
+    void imagesBuildFindsTheRecipesImageInTheCacheAndPrintsWhatBootsIt() throws Exception {
+        BaseImageRecipe recipe = BaseImageRecipe.named("debian-12")
+                .withExtraPackages(List.of("curl"))
+                .withRootSize(4L << 30);
+        Path image = Files.createDirectories(dir.resolve("built").resolve(recipe.cacheKey()));
+        base();
+        Files.copy(dir.resolve("base.qcow2"), image.resolve("disk.qcow2"));
+        Files.writeString(image.resolve("vmlinuz"), "kernel");
+        Files.writeString(image.resolve("initrd.img"), "initrd");
+        Files.writeString(image.resolve("packages.txt"), "curl 7.88\n");
+        Files.writeString(
+                image.resolve("image.properties"),
+                "recipe=debian-12\ndisk=disk.qcow2\nkernel=vmlinuz\ninitrd=initrd.img\n"
+                        + "cmdline=root=/dev/vda rw console=ttyS0\nbuild-millis=77000\n");
+
+        assertEquals(
+                0,
+                run(
+                        "images",
+                        "build",
+                        "debian-12",
+                        "--out",
+                        dir.resolve("built").toString(),
+                        "--size",
+                        "4G",
+                        "--packages",
+                        "curl"));
+
+        assertTrue(out().contains("disk     " + image.resolve("disk.qcow2")), out());
+        assertTrue(out().contains("kernel   " + image.resolve("vmlinuz")), out());
+        assertTrue(out().contains("initrd   " + image.resolve("initrd.img")), out());
+        assertTrue(out().contains("cmdline  root=/dev/vda rw console=ttyS0"), out());
+        assertTrue(out().contains("cached   yes"), out());
+        assertTrue(err().contains("cached image"), err());
+    }
+
+    @Test
+    void imagesBuildRefusesUnknownRecipesBadPackagesAndSizesAndBuildOptionsElsewhere() {
+        assertEquals(2, run("images", "build", "windows-11"));
+        assertTrue(err().contains("no base image recipe 'windows-11'; known: debian-12"), err());
+        assertEquals(2, run("images", "build", "debian-12", "--packages", "curl;reboot"));
+        assertTrue(err().contains("not a Debian package name: 'curl;reboot'"), err());
+        assertEquals(2, run("images", "build", "debian-12", "--size", "lots"));
+        assertTrue(err().contains("not a disk size: 'lots'"), err());
+        assertEquals(2, run("images", "list", "--size", "2G"));
+        assertTrue(err().contains("--out, --size and --packages are options of images build"), err());
+        assertEquals(2, run("images", "build"));
+        assertTrue(err().contains("missing the recipe to build (debian-12)"), err());
     }
 
     @Test

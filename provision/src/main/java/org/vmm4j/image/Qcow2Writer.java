@@ -71,6 +71,19 @@ public final class Qcow2Writer {
     }
 
     /**
+     * Writes the raw disk image {@code raw} as a qcow2 image of the same virtual size at {@code path}:
+     * clusters that hold only zeros are left unallocated (they read as zero), every other cluster is
+     * stored uncompressed. One pass over the raw file; the refcount structures go after the data.
+     *
+     * @throws IllegalArgumentException when the raw file's size is not a whole number of 512-byte sectors
+     * @throws ImageException when {@code raw} cannot be read, or {@code path} exists (unless overwriting
+     *         was asked for) or cannot be written; a failed write leaves no file at {@code path}
+     */
+    public static Path fromRaw(Path raw, Path path, CreateMode mode) {
+        return Qcow2FromRaw.write(raw, path, mode);
+    }
+
+    /**
      * Walks the backing chain from {@code backing} (relative backing names resolve against the directory
      * of the image naming them, as in qemu) and refuses it when it reaches {@code image} or any file twice.
      * The walk ends at a file that is missing or not qcow2.
@@ -152,6 +165,20 @@ public final class Qcow2Writer {
     }
 
     private static ByteBuffer header(Qcow2Layout layout, Qcow2Options options) {
+        return header(
+                layout, layout.l1TableOffset(), layout.refcountTableOffset(), layout.refcountTableClusters(), options);
+    }
+
+    /**
+     * The header cluster of an image with {@code layout}'s cluster size, virtual size and L1 size, and its
+     * tables at the given offsets: images with data place their refcount structures after it.
+     */
+    static ByteBuffer header(
+            Qcow2Layout layout,
+            long l1TableOffset,
+            long refcountTableOffset,
+            long refcountTableClusters,
+            Qcow2Options options) {
         ByteBuffer b = ByteBuffer.allocate(layout.clusterSize());
         b.putInt(0, Qcow2Header.MAGIC);
         b.putInt(4, 3);
@@ -159,9 +186,9 @@ public final class Qcow2Writer {
         b.putLong(24, layout.virtualSize());
         b.putInt(32, 0); // no encryption
         b.putInt(36, layout.l1Entries());
-        b.putLong(40, layout.l1TableOffset());
-        b.putLong(48, layout.refcountTableOffset());
-        b.putInt(56, (int) layout.refcountTableClusters());
+        b.putLong(40, l1TableOffset);
+        b.putLong(48, refcountTableOffset);
+        b.putInt(56, (int) refcountTableClusters);
         b.putInt(60, 0); // no snapshots
         b.putLong(64, 0);
         b.putLong(72, 0); // incompatible features: none (clean, not corrupt, no external data file)
