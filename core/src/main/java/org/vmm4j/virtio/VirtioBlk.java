@@ -59,19 +59,24 @@ public final class VirtioBlk implements VirtioDevice {
     /** VIRTIO_BLK_F_WRITE_ZEROES: the WRITE_ZEROES command. */
     public static final long F_WRITE_ZEROES = 1L << 14;
 
-    /** Request types. */
+    /** Request type: read sectors into the driver's buffers. */
     public static final int T_IN = 0;
-
+    /** Request type: write sectors from the driver's buffers. */
     public static final int T_OUT = 1;
+    /** Request type: make the writes so far durable ({@code fdatasync}). */
     public static final int T_FLUSH = 4;
+    /** Request type: the device's ID string ({@value #ID_BYTES} bytes). */
     public static final int T_GET_ID = 8;
+    /** Request type: discard ranges of sectors. */
     public static final int T_DISCARD = 11;
+    /** Request type: make ranges of sectors read as zeros. */
     public static final int T_WRITE_ZEROES = 13;
 
-    /** Status values. */
+    /** Status: done. */
     public static final int S_OK = 0;
-
+    /** Status: refused or failed (a bad request, a read-only disk, a failed system call). */
     public static final int S_IOERR = 1;
+    /** Status: a request type or flag the device does not support. */
     public static final int S_UNSUPP = 2;
 
     /** {@code VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP}. */

@@ -3,6 +3,7 @@ package org.vmm4j.linux.machine;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
@@ -18,9 +19,11 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.vmm4j.Hypervisor;
 import org.vmm4j.machine.Machine;
 import org.vmm4j.machine.MachineExit;
 import org.vmm4j.testsupport.GuestKernel;
@@ -35,8 +38,9 @@ import org.vmm4j.virtio.VirtioBlk;
  * VIRTIO_BLK_F_RO negotiated, and leaves byte-identical. The kernel then finds no init on the root
  * and panics, and {@code panic=-1} reboots the machine.
  *
- * <p>That the kernel refuses to write a read-only disk needs a writer: user space (hardware KVM only) or
- * a second boot with it as the root (which then mounts "readonly"); this host affords one boot.
+ * <p>That the kernel refuses to write a read-only disk needs a writer: user space, or a second boot with
+ * that disk as the root, which the kernel then mounts "readonly" ({@link #aReadOnlyRootDiskIsMountedReadonly},
+ * on hardware KVM only: where KVM emulates guest code a boot takes minutes, and this class boots once).
  */
 @RequiresHost(kvm = true)
 class VirtioBlkGuestTest {
@@ -54,8 +58,17 @@ class VirtioBlkGuestTest {
     private static final int S_STATE = 58;
     private static final int EXT2_VALID_FS = 1;
 
+    private static boolean emulated;
+
     @TempDir
     Path dir;
+
+    @BeforeAll
+    static void whatKvmDoesHere() {
+        try (Hypervisor h = Hypervisor.open("kvm")) {
+            emulated = h.emulatesGuestCode();
+        }
+    }
 
     /** The superblock fields the kernel changes when it mounts the file system read-write. */
     private record Superblock(int magic, long writeTime, int mountCount, int state) {
@@ -160,6 +173,49 @@ class VirtioBlkGuestTest {
         assertTrue(text.contains("Kernel panic - not syncing: No working init found."), tail(console));
         assertEquals(MachineExit.Reason.REBOOT, exit.reason(), exit.detail() + "\n" + tail(console));
         assertEquals(leaksBefore, Leaks.now(), "the disks' descriptors are closed with the machine");
+    }
+
+    /**
+     * On hardware KVM, where a boot takes a second: the read-only disk as the root, asked for read-write
+     * ({@code root=/dev/vdb rw}). The block layer refuses to open it for writing (EACCES), so the kernel
+     * mounts it read-only instead and says so, and the file stays byte-identical.
+     */
+    @Test
+    @Timeout(300)
+    void aReadOnlyRootDiskIsMountedReadonly() throws Exception {
+        assumeFalse(
+                emulated,
+                "KVM emulates guest code here (nested PVM): a boot takes a minute or more, and this class boots once"
+                        + " on such hosts (mountsARootDiskReadWriteAndSeesASecondDiskReadOnly); needs hardware KVM");
+        assumeTrue(
+                Files.isExecutable(MKE2FS),
+                "no " + MKE2FS + " to build the ext2 images: install apt package e2fsprogs");
+        Path rootImage = ext2("root.img", "8M", "vda, read-write\n");
+        Path roImage = ext2("ro.img", "4M", "vdb, read-only\n");
+        byte[] roBefore = Files.readAllBytes(roImage);
+        ConsoleCapture console = new ConsoleCapture(false);
+        MachineExit exit;
+        try (Machine machine = Machine.builder()
+                .kernel(GuestKernel.vmlinux(GuestKernel.Variant.STANDARD))
+                .memoryMiB(256)
+                .vcpus(1)
+                .disk(rootImage, false)
+                .disk(roImage, true)
+                .commandLine(CMDLINE.replace("root=/dev/vda", "root=/dev/vdb"))
+                .console(console)
+                .build()) {
+            machine.start();
+            await(console, machine, "VFS: Mounted root (ext2 filesystem)");
+            exit = machine.awaitExit(BOOT_TIMEOUT)
+                    .orElseThrow(() -> new AssertionError(
+                            "no machine exit within " + BOOT_TIMEOUT.toSeconds() + " s\n" + tail(console)));
+        }
+        Matcher m = MOUNTED.matcher(console.text());
+        assertTrue(m.find(), tail(console));
+        assertEquals(" readonly", m.group(1), "the kernel fell back to a read-only mount: " + m.group());
+        assertEquals("16", m.group(3), "vdb, the second disk (minor 16): " + m.group());
+        assertEquals(MachineExit.Reason.REBOOT, exit.reason(), exit.detail() + "\n" + tail(console));
+        assertArrayEquals(roBefore, Files.readAllBytes(roImage), "vdb is byte-identical");
     }
 
     private static void await(ConsoleCapture console, Machine machine, String text) throws InterruptedException {
