@@ -2,6 +2,7 @@ package org.vmm4j.linux.machine;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -216,6 +217,68 @@ class VirtioBlkGuestTest {
         assertEquals("16", m.group(3), "vdb, the second disk (minor 16): " + m.group());
         assertEquals(MachineExit.Reason.REBOOT, exit.reason(), exit.detail() + "\n" + tail(console));
         assertArrayEquals(roBefore, Files.readAllBytes(roImage), "vdb is byte-identical");
+    }
+
+    /**
+     * On hardware KVM, busybox user space on two raw disks: it checksums the read-only one whole, writes a
+     * line to the read-write one with {@code conv=fsync} (a FLUSH) and reads it back, and its write to the
+     * read-only one fails; the host then checks the files.
+     */
+    @Test
+    @Timeout(300)
+    @RequiresHost(kvm = true, files = RequiresHost.BUSYBOX_STATIC)
+    void busyboxWritesFlushesAndReadsTheDisks() throws Exception {
+        assumeFalse(
+                emulated,
+                "KVM emulates guest code here (nested PVM): user space cannot run (init's first system call faults"
+                        + " at entry_SYSCALL_64); this test needs hardware KVM");
+        byte[] pattern = new byte[1 << 20];
+        for (int i = 0; i < pattern.length; i++) {
+            pattern[i] = (byte) (i * 31 + i / 4096);
+        }
+        Path rw = Files.write(dir.resolve("rw.img"), new byte[1 << 20]);
+        Path ro = Files.write(dir.resolve("ro.img"), pattern);
+        String roSha = java.util.HexFormat.of()
+                .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(pattern));
+        byte[] initrd = org.vmm4j.boot.BusyboxInitramfs.builder()
+                .compression(org.vmm4j.boot.Initramfs.Compression.NONE)
+                .marker("VMM4J-BLK-INIT")
+                .command("echo vdb-sha256=$(sha256sum /dev/vdb | cut -d' ' -f1)")
+                .command("echo VMM4J-BLK-WRITE | dd of=/dev/vda bs=512 seek=8 conv=fsync,notrunc 2>/dev/null")
+                .command("echo vda-read=$(dd if=/dev/vda bs=512 skip=8 count=1 2>/dev/null | head -n 1)")
+                .command("echo x | dd of=/dev/vdb bs=512 conv=fsync,notrunc 2>/dev/null; echo vdb-write-status=$?")
+                .build();
+        ConsoleCapture console = new ConsoleCapture(false);
+        MachineExit exit;
+        try (Machine machine = Machine.builder()
+                .kernel(GuestKernel.vmlinux(GuestKernel.Variant.STANDARD))
+                .memoryMiB(256)
+                .vcpus(1)
+                .disk(rw, false)
+                .disk(ro, true)
+                .initrd(initrd)
+                .commandLine("console=ttyS0 reboot=k panic=-1 rdinit=/init")
+                .console(console)
+                .build()) {
+            machine.start();
+            exit = machine.awaitExit(BOOT_TIMEOUT)
+                    .orElseThrow(() -> new AssertionError(
+                            "no machine exit within " + BOOT_TIMEOUT.toSeconds() + " s\n" + tail(console)));
+        }
+        String text = console.text();
+        assertEquals(MachineExit.Reason.REBOOT, exit.reason(), exit.detail() + "\n" + tail(console));
+        assertTrue(text.contains("VMM4J-BLK-INIT"), tail(console));
+        assertTrue(text.contains("vdb-sha256=" + roSha + "\n"), "the guest read vdb whole\n" + tail(console));
+        assertTrue(text.contains("vda-read=VMM4J-BLK-WRITE\n"), tail(console));
+        Matcher status = Pattern.compile("vdb-write-status=(\\d+)").matcher(text);
+        assertTrue(status.find(), tail(console));
+        assertFalse(status.group(1).equals("0"), "writing the read-only disk failed in the guest: " + status.group());
+        byte[] written = Files.readAllBytes(rw);
+        assertEquals(
+                "VMM4J-BLK-WRITE\n",
+                new String(written, 4096, 16, StandardCharsets.US_ASCII),
+                "the host sees the guest's line at sector 8");
+        assertArrayEquals(pattern, Files.readAllBytes(ro), "vdb is byte-identical");
     }
 
     private static void await(ConsoleCapture console, Machine machine, String text) throws InterruptedException {
