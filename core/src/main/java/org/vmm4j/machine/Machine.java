@@ -37,6 +37,7 @@ import org.vmm4j.event.EventFdRouting;
 import org.vmm4j.internal.FileReads;
 import org.vmm4j.virtio.GuestRam;
 import org.vmm4j.virtio.TapDevice;
+import org.vmm4j.virtio.VirtioBlk;
 import org.vmm4j.virtio.VirtioConsole;
 import org.vmm4j.virtio.VirtioDevice;
 import org.vmm4j.virtio.VirtioInterrupt;
@@ -755,6 +756,23 @@ public final class Machine implements AutoCloseable {
             }
             Objects.requireNonNull(socket, "socket");
             return addVirtio(() -> new VirtioVsock(guestCid, socket));
+        }
+
+        /**
+         * Adds a virtio block device ({@link VirtioBlk}) over {@code path}, a raw image file or a block
+         * device whose size is a multiple of 512 bytes, opened by {@link #build()} and closed with the
+         * machine: the guest sees {@code /dev/vda}, {@code /dev/vdb}, ... in the order the disks are added. A
+         * read-only disk is opened {@code O_RDONLY} and the guest's writes to it fail. For O_DIRECT or a
+         * serial number, give {@link #virtio} a disk from {@link VirtioBlk#open(Path, boolean, boolean, String)}.
+         *
+         * <p>{@link #build()} throws {@link IllegalArgumentException} if the size is not a positive multiple
+         * of 512, and {@link org.vmm4j.VmmException} naming the file if it cannot be opened.
+         *
+         * @throws BootException if all {@link Layout#VIRTIO_MMIO_SLOTS} slots are taken
+         */
+        public Builder disk(Path path, boolean readOnly) {
+            Objects.requireNonNull(path, "path");
+            return addVirtio(() -> VirtioBlk.open(path, readOnly));
         }
 
         /** The hypervisor to use (the machine does not close it); by default {@link Hypervisor#open()}. */

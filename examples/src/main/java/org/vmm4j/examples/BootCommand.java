@@ -22,8 +22,8 @@ import org.vmm4j.x86.Irqchip;
  * {@code vmm4j boot --kernel K [--initrd I | --busybox [--compression none|gzip]] [--append ARGS] [--mem 256M]
  * [--overcommit] [--cpus N] [--cpu host|baseline|auto[,+feat,-feat…]] [--entry bzimage64|pvh|elf64]
  * [--irqchip kernel|split] [--rng] [--net tap=NAME[,mac=MAC]] [--vsock CID,SOCKET] [--console ttyS0|hvc0]
- * [--timeout SECONDS] [--until TEXT]}: boots a Linux kernel in this process with its console (the serial port,
- * or a virtio console) on the terminal; ends when the guest reboots or powers off.
+ * [--disk PATH[,ro]]... [--timeout SECONDS] [--until TEXT]}: boots a Linux kernel in this process with its
+ * console (the serial port, or a virtio console) on the terminal; ends when the guest reboots or powers off.
  */
 final class BootCommand implements Cli.Command {
 
@@ -75,6 +75,11 @@ final class BootCommand implements Cli.Command {
                             "add a virtio socket device for guest CID (3 or more), Firecracker-style: host programs"
                                     + " connect to the Unix socket SOCKET and write CONNECT <port>; the guest's"
                                     + " connections to host port P go to SOCKET_P"),
+                    Option.value(
+                            "--disk",
+                            "PATH[,ro]",
+                            "add a virtio block device over a raw image or block device (a multiple of 512"
+                                    + " bytes), read-only with ,ro; repeatable: /dev/vda, /dev/vdb, ... in order"),
                     Option.value("--timeout", "SECONDS", "stop the guest after this many seconds (exit status 3)"),
                     Option.value("--until", "TEXT", "stop once the console has printed TEXT")),
             "vmm4j boot --kernel bzImage --busybox --mem 512M --until 'login:' --timeout 30");
@@ -166,6 +171,7 @@ final class BootCommand implements Cli.Command {
         String[] net = a.option("--net").map(BootCommand::net).orElse(null);
         boolean hvc0 = a.option("--console").map(BootCommand::hvc0).orElse(false);
         Optional<Vsock> vsock = a.option("--vsock").map(BootCommand::vsock);
+        List<Disk> disks = a.options("--disk").stream().map(BootCommand::disk).toList();
         Duration timeout = a.number("--timeout", 1).map(Duration::ofSeconds).orElse(null);
         String until = a.option("--until").orElse(null);
         a.end();
@@ -181,6 +187,12 @@ final class BootCommand implements Cli.Command {
         }
         if (!Files.isReadable(kernel)) {
             throw new IllegalArgumentException("cannot read kernel " + kernel);
+        }
+        for (Disk d : disks) {
+            if (!Files.isReadable(d.path()) || (!d.readOnly() && !Files.isWritable(d.path()))) {
+                throw new IllegalArgumentException(
+                        "cannot " + (d.readOnly() ? "read" : "read and write") + " disk " + d.path());
+            }
         }
         String consoleArg = hvc0 ? "console=hvc0" : "console=ttyS0";
         String cmdline = append != null
@@ -212,6 +224,9 @@ final class BootCommand implements Cli.Command {
             builder.virtioConsole(); // the console stream above, so --until sees its output
         }
         vsock.ifPresent(v -> builder.vsock(v.cid(), v.socket()));
+        for (Disk d : disks) {
+            builder.disk(d.path(), d.readOnly());
+        }
         if (initrd != null) {
             builder.initrd(initrd);
         } else if (busybox) {
@@ -267,6 +282,18 @@ final class BootCommand implements Cli.Command {
             return append;
         }
         return append.isBlank() ? "console=hvc0" : append.trim() + " console=hvc0";
+    }
+
+    /** A {@code --disk PATH[,ro]}. */
+    record Disk(Path path, boolean readOnly) {}
+
+    static Disk disk(String spec) {
+        boolean readOnly = spec.endsWith(",ro");
+        String path = readOnly ? spec.substring(0, spec.length() - 3) : spec;
+        if (path.isEmpty()) {
+            throw new IllegalArgumentException("--disk wants PATH or PATH,ro, not '" + spec + "'");
+        }
+        return new Disk(Path.of(path), readOnly);
     }
 
     private static CpuModel cpuModel(String spec) {

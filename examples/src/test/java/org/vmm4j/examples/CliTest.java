@@ -155,6 +155,21 @@ class CliTest {
     }
 
     @Test
+    void bootTakesRepeatableDisksWithAReadOnlySuffix(@TempDir Path dir) throws IOException {
+        Path kernel = Files.write(dir.resolve("kernel"), new byte[] {1});
+        Path disk = Files.write(dir.resolve("disk.img"), new byte[512]);
+        String missing = dir.resolve("missing.img").toString();
+        assertEquals(2, run("boot", "--kernel", kernel.toString(), "--disk", disk + ",ro", "--disk", missing + ",ro"));
+        String text = err.toString(StandardCharsets.UTF_8);
+        assertTrue(text.contains("cannot read disk " + missing), text);
+        assertFalse(text.contains("cannot read disk " + disk), "the first disk is fine: " + text);
+        assertEquals(2, run("boot", "--kernel", kernel.toString(), "--disk", ",ro"));
+        assertTrue(
+                err.toString(StandardCharsets.UTF_8).contains("--disk wants PATH or PATH,ro, not ',ro'"),
+                err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
     void bootRejectsAnUnknownIrqchipBeforeReadingTheKernel() {
         assertEquals(2, run("boot", "--irqchip", "userspace", "--kernel", "/nonexistent"));
         assertTrue(

@@ -36,6 +36,25 @@ public final class Libc {
         default -> 0x80000;
     };
 
+    /**
+     * Bypass the page cache (Linux, FreeBSD); 0 where the OS has no such flag (OpenBSD). Its value
+     * differs between Linux architectures: 0x4000 on x86-64, 0x10000 on arm64.
+     */
+    public static final int O_DIRECT = switch (OS) {
+        case LINUX -> X86_64 ? 0x4000 : 0x10000;
+        case FREEBSD -> 0x10000;
+        default -> 0;
+    };
+
+    /** {@code fallocate} (Linux): keep the file size as it is. */
+    public static final int FALLOC_FL_KEEP_SIZE = 0x01;
+    /** {@code fallocate} (Linux): deallocate the range, which then reads as zeros (with KEEP_SIZE). */
+    public static final int FALLOC_FL_PUNCH_HOLE = 0x02;
+    /** {@code fallocate} (Linux): make the range read as zeros, keeping it allocated. */
+    public static final int FALLOC_FL_ZERO_RANGE = 0x10;
+    /** {@code ioctl(fd, BLKGETSIZE64, uint64_t *)} (Linux): a block device's size in bytes. */
+    public static final long BLKGETSIZE64 = 0x8008_1272L;
+
     public static final int PROT_NONE = 0;
     public static final int PROT_READ = 1;
     public static final int PROT_WRITE = 2;
@@ -112,6 +131,8 @@ public final class Libc {
     private volatile NativeFunction getpid;
     private volatile NativeFunction gettid;
     private volatile NativeFunction madvise;
+    private volatile NativeFunction fdatasync;
+    private volatile NativeFunction fallocate;
 
     Libc(NativeAccess access, boolean viaSyscall) {
         this.access = access;
@@ -459,6 +480,38 @@ public final class Libc {
                     "madvise", Signature.of(INT, POINTER, LONG, INT).withErrno());
         }
         return (int) f.call(address, length, advice);
+    }
+
+    /**
+     * {@code fdatasync(fd)}: the file's data (and the metadata needed to read it) reach stable
+     * storage; 0 or {@code -errno}. It blocks: never a critical downcall.
+     */
+    public int fdatasync(int fd) {
+        if (syscall != null) {
+            return (int) syscall.call(LinuxSyscall.FDATASYNC, fd, 0, 0, 0, 0, 0);
+        }
+        NativeFunction f = fdatasync;
+        if (f == null) {
+            fdatasync = f = library.function("fdatasync", Signature.of(INT, INT).withErrno());
+        }
+        return (int) f.call(fd);
+    }
+
+    /**
+     * {@code fallocate(fd, mode, offset, length)} (Linux): allocates, punches ({@link #FALLOC_FL_PUNCH_HOLE})
+     * or zeroes ({@link #FALLOC_FL_ZERO_RANGE}) a byte range of a file or block device; 0 or {@code -errno}
+     * ({@code -EOPNOTSUPP} where the file system cannot).
+     */
+    public int fallocate(int fd, int mode, long offset, long length) {
+        if (syscall != null) {
+            return (int) syscall.call(LinuxSyscall.FALLOCATE, fd, mode, offset, length, 0, 0);
+        }
+        NativeFunction f = fallocate;
+        if (f == null) {
+            fallocate = f = library.function(
+                    "fallocate", Signature.of(INT, INT, INT, LONG, LONG).withErrno());
+        }
+        return (int) f.call(fd, mode, offset, length);
     }
 
     /** A NUL-terminated UTF-8 copy of {@code value}; close it when done. */

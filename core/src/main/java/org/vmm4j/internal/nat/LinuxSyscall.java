@@ -17,12 +17,14 @@ final class LinuxSyscall {
     static final int PWRITE64 = 18;
     static final int MADVISE = 28;
     static final int GETPID = 39;
+    static final int FDATASYNC = 75;
     static final int RT_SIGTIMEDWAIT = 128;
     static final int GETTID = 186;
     static final int EPOLL_WAIT = 232;
     static final int EPOLL_CTL = 233;
     static final int TGKILL = 234;
     static final int OPENAT = 257;
+    static final int FALLOCATE = 285;
     static final int EVENTFD2 = 290;
     static final int EPOLL_CREATE1 = 291;
 

@@ -146,6 +146,85 @@ class KernelCallsTest {
         }
     }
 
+    @ParameterizedTest(name = "{0}, viaSyscall={2}")
+    @MethodSource("modes")
+    void fdatasyncAndFallocatePunchAndZeroRanges(String implementation, Libc libc, boolean viaSyscall)
+            throws Exception {
+        assumeTrue(Os.current() == Os.LINUX, "fallocate is Linux's");
+        Path file = dir.resolve("ranges");
+        byte[] ones = new byte[3 * 4096];
+        java.util.Arrays.fill(ones, (byte) 1);
+        Files.write(file, ones);
+        int fd = libc.open(file.toString(), Libc.O_RDWR, 0);
+        assertTrue(fd >= 0, "open: " + fd);
+        int zero;
+        try {
+            assertEquals(0, libc.fdatasync(fd));
+            assertEquals(0, libc.fallocate(fd, Libc.FALLOC_FL_PUNCH_HOLE | Libc.FALLOC_FL_KEEP_SIZE, 4096, 4096));
+            zero = libc.fallocate(fd, Libc.FALLOC_FL_ZERO_RANGE | Libc.FALLOC_FL_KEEP_SIZE, 8192, 512);
+            assertTrue(zero == 0 || zero == -95, "ZERO_RANGE: done, or EOPNOTSUPP (tmpfs): " + zero);
+            assertEquals(
+                    -95 /* EOPNOTSUPP */,
+                    libc.fallocate(fd, Libc.FALLOC_FL_PUNCH_HOLE, 0, 4096),
+                    "PUNCH_HOLE needs KEEP_SIZE");
+        } finally {
+            assertEquals(0, libc.close(fd));
+        }
+        assertEquals(-Errno.EBADF, libc.fdatasync(fd));
+        assertEquals(-Errno.EBADF, libc.fallocate(fd, Libc.FALLOC_FL_PUNCH_HOLE | Libc.FALLOC_FL_KEEP_SIZE, 0, 1));
+        byte[] now = Files.readAllBytes(file);
+        assertEquals(3 * 4096, now.length, "KEEP_SIZE kept the size");
+        for (int i = 0; i < now.length; i++) {
+            boolean zeroed = (i >= 4096 && i < 8192) || (zero == 0 && i >= 8192 && i < 8192 + 512);
+            if (now[i] != (zeroed ? 0 : 1)) {
+                throw new AssertionError("byte " + i + " is " + now[i]);
+            }
+        }
+    }
+
+    /** {@code <linux/fs.h>} and {@code <linux/falloc.h>} come with {@code <linux/kvm.h>} (linux-libc-dev). */
+    @Test
+    @RequiresHost(
+            tools = "gcc",
+            files = {RequiresHost.LIBC_HEADERS, RequiresHost.KVM_HEADER})
+    void fileConstantsAreTheCompilers() throws Exception {
+        assumeTrue(LinuxSyscall.applies(), "not x86-64 Linux");
+        Map<String, Long> ours = new LinkedHashMap<>();
+        ours.put("O_DIRECT", (long) Libc.O_DIRECT);
+        ours.put("FALLOC_FL_KEEP_SIZE", (long) Libc.FALLOC_FL_KEEP_SIZE);
+        ours.put("FALLOC_FL_PUNCH_HOLE", (long) Libc.FALLOC_FL_PUNCH_HOLE);
+        ours.put("FALLOC_FL_ZERO_RANGE", (long) Libc.FALLOC_FL_ZERO_RANGE);
+        ours.put("BLKGETSIZE64", Libc.BLKGETSIZE64);
+        StringBuilder c = new StringBuilder("#define _GNU_SOURCE\n#include <stdio.h>\n#include <fcntl.h>\n")
+                .append("#include <linux/falloc.h>\n#include <linux/fs.h>\nint main(void) {\n");
+        for (String expr : ours.keySet()) {
+            c.append("  printf(\"%lu\\n\", (unsigned long) (").append(expr).append("));\n");
+        }
+        c.append("  return 0;\n}\n");
+        String[] lines = compileAndRun(c.toString());
+        int i = 0;
+        for (Map.Entry<String, Long> e : ours.entrySet()) {
+            assertEquals(Long.parseUnsignedLong(lines[i++].trim()), e.getValue(), e.getKey());
+        }
+    }
+
+    private String[] compileAndRun(String source) throws Exception {
+        Path src = dir.resolve("constants.c");
+        Path exe = dir.resolve("constants");
+        Files.writeString(src, source);
+        Process cc = new ProcessBuilder("gcc", "-o", exe.toString(), src.toString())
+                .redirectErrorStream(true)
+                .start();
+        String ccOut = new String(cc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, cc.waitFor(), ccOut);
+        Process run = new ProcessBuilder(exe.toString()).start();
+        String[] lines = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8)
+                .trim()
+                .split("\n");
+        assertTrue(run.waitFor(10, TimeUnit.SECONDS));
+        return lines;
+    }
+
     /** The kick machinery of a vCPU: block a signal, send it to this very thread, take it back. */
     @ParameterizedTest(name = "{0}, viaSyscall={2}")
     @MethodSource("modes")
