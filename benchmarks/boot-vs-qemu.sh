@@ -182,7 +182,7 @@ boot() {
   local echoed
   echoed=$(grep -a -m1 -o 'Command line: .*' "$console" | tr -d '\r' | sed -E 's/ ?virtio_mmio\.device=[^ ]*//g')
   if [ -n "$devices" ]; then
-    grep -q "VFS: Mounted root (ext2 filesystem)" "$console" || grep -q "virtio_blk virtio0: \[vda\]" "$console" ||
+    grep -Eq 'virtio_blk virtio[0-9]+: \[vda\]' "$console" ||
       die "$name's kernel did not find the virtio disk; console: $console"
   fi
   if [ "$name" = vmm4j ] && [ -z "$clearcpuid" ]; then

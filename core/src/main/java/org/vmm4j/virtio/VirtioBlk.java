@@ -113,7 +113,7 @@ public final class VirtioBlk implements VirtioDevice {
     private final boolean readOnly;
     private final long capacity;
     private final byte[] id = new byte[ID_BYTES];
-    private final byte[] config = new byte[CONFIG_SIZE];
+    private final ConfigSpace config = new ConfigSpace(CONFIG_SIZE);
     private final AtomicLong requests = new AtomicLong();
     private final AtomicLong errors = new AtomicLong();
     private final AtomicLong bytesRead = new AtomicLong();
@@ -135,16 +135,16 @@ public final class VirtioBlk implements VirtioDevice {
         this.capacity = capacityBytes / SECTOR_SIZE;
         byte[] s = serial.getBytes(StandardCharsets.UTF_8);
         System.arraycopy(s, 0, id, 0, s.length);
-        putConfig(CONFIG_CAPACITY, 8, capacity);
-        putConfig(CONFIG_SEG_MAX, 4, SEG_MAX);
-        putConfig(CONFIG_BLK_SIZE, 4, SECTOR_SIZE);
+        config.put(CONFIG_CAPACITY, 8, capacity);
+        config.put(CONFIG_SEG_MAX, 4, SEG_MAX);
+        config.put(CONFIG_BLK_SIZE, 4, SECTOR_SIZE);
         if (!readOnly) {
-            putConfig(CONFIG_MAX_DISCARD_SECTORS, 4, MAX_RANGE_SECTORS);
-            putConfig(CONFIG_MAX_DISCARD_SEG, 4, MAX_RANGES);
-            putConfig(CONFIG_DISCARD_SECTOR_ALIGNMENT, 4, 1);
-            putConfig(CONFIG_MAX_WRITE_ZEROES_SECTORS, 4, MAX_RANGE_SECTORS);
-            putConfig(CONFIG_MAX_WRITE_ZEROES_SEG, 4, MAX_RANGES);
-            putConfig(CONFIG_WRITE_ZEROES_MAY_UNMAP, 1, 0);
+            config.put(CONFIG_MAX_DISCARD_SECTORS, 4, MAX_RANGE_SECTORS);
+            config.put(CONFIG_MAX_DISCARD_SEG, 4, MAX_RANGES);
+            config.put(CONFIG_DISCARD_SECTOR_ALIGNMENT, 4, 1);
+            config.put(CONFIG_MAX_WRITE_ZEROES_SECTORS, 4, MAX_RANGE_SECTORS);
+            config.put(CONFIG_MAX_WRITE_ZEROES_SEG, 4, MAX_RANGES);
+            config.put(CONFIG_WRITE_ZEROES_MAY_UNMAP, 1, 0);
         }
     }
 
@@ -210,12 +210,6 @@ public final class VirtioBlk implements VirtioDevice {
         }
     }
 
-    private void putConfig(int offset, int size, long value) {
-        for (int i = 0; i < size; i++) {
-            config[offset + i] = (byte) (value >>> (8 * i));
-        }
-    }
-
     @Override
     public int deviceId() {
         return DEVICE_ID;
@@ -239,14 +233,7 @@ public final class VirtioBlk implements VirtioDevice {
 
     @Override
     public long readConfig(long offset, int size) {
-        long value = 0;
-        for (int i = 0; i < size; i++) {
-            long at = offset + i;
-            if (at >= 0 && at < CONFIG_SIZE) {
-                value |= (config[(int) at] & 0xffL) << (8 * i);
-            }
-        }
-        return value;
+        return config.read(offset, size);
     }
 
     @Override

@@ -80,8 +80,7 @@ public final class VirtioConsole implements VirtioDevice {
     /** Only one input thread reads the stream at a time (an old one may still be in its last read). */
     private final Object readLock = new Object();
 
-    private volatile int columns;
-    private volatile int rows;
+    private final ConfigSpace config = new ConfigSpace(CONFIG_SIZE);
     private volatile boolean activated;
     private final AtomicLong bytesOut = new AtomicLong();
     private final AtomicLong bytesIn = new AtomicLong();
@@ -113,8 +112,7 @@ public final class VirtioConsole implements VirtioDevice {
         this.input = input;
         this.pollable = input != null && implementsAvailable(input);
         this.sized = !none;
-        this.columns = columns;
-        this.rows = rows;
+        config.put(0, 4, columns | ((long) rows << 16)); // cols, rows; max_nr_ports and emerg_wr stay 0
     }
 
     private static boolean validSize(int columns, int rows) {
@@ -151,24 +149,7 @@ public final class VirtioConsole implements VirtioDevice {
 
     @Override
     public long readConfig(long offset, int size) {
-        long value = 0;
-        for (int i = size - 1; i >= 0; i--) {
-            value = (value << 8) | configByte(offset + i);
-        }
-        return value;
-    }
-
-    private int configByte(long at) {
-        if (at < 0 || at >= CONFIG_SIZE) {
-            return 0;
-        }
-        return switch ((int) at) {
-            case 0 -> columns & 0xff;
-            case 1 -> (columns >>> 8) & 0xff;
-            case 2 -> rows & 0xff;
-            case 3 -> (rows >>> 8) & 0xff;
-            default -> 0; // max_nr_ports (no MULTIPORT) and emerg_wr (not offered)
-        };
+        return config.read(offset, size);
     }
 
     @Override
@@ -190,8 +171,7 @@ public final class VirtioConsole implements VirtioDevice {
             throw new IllegalArgumentException(
                     "a console size is 1 to 65535 columns and rows: " + columns + "x" + rows);
         }
-        this.columns = columns;
-        this.rows = rows;
+        config.put(0, 4, columns | ((long) rows << 16)); // cols, rows; max_nr_ports and emerg_wr stay 0
         VirtioTransport t;
         synchronized (rxLock) {
             t = rxTransport;

@@ -68,6 +68,9 @@ public final class VirtioNet implements VirtioDevice {
 
     private final TapDevice tap;
     private final byte[] mac;
+    /** mac[6], then status (le16): the link is always up. */
+    private final ConfigSpace config = new ConfigSpace(CONFIG_SIZE);
+
     private final long offered;
     private final NativeMemory txScratch;
     private final AtomicLong transmitted = new AtomicLong();
@@ -102,6 +105,8 @@ public final class VirtioNet implements VirtioDevice {
         checkMac(mac);
         this.tap = tap;
         this.mac = mac.clone();
+        config.put(0, this.mac);
+        config.put(CONFIG_STATUS, 2, STATUS_LINK_UP);
         boolean guestOffloads = tap.setOffload(TapDevice.OFFLOAD_CSUM | TapDevice.OFFLOAD_TSO4 | TapDevice.OFFLOAD_TSO6)
                 && tap.setOffload(0);
         this.offered = F_CSUM
@@ -223,18 +228,7 @@ public final class VirtioNet implements VirtioDevice {
 
     @Override
     public long readConfig(long offset, int size) {
-        long value = 0;
-        for (int i = size - 1; i >= 0; i--) {
-            value = (value << 8) | configByte(offset + i);
-        }
-        return value;
-    }
-
-    private int configByte(long at) {
-        if (at >= 0 && at < 6) {
-            return mac[(int) at] & 0xff;
-        }
-        return at == CONFIG_STATUS ? STATUS_LINK_UP : 0;
+        return config.read(offset, size);
     }
 
     @Override

@@ -104,6 +104,9 @@ public final class VirtioVsock implements VirtioDevice {
     private final AtomicBoolean eventNotified = new AtomicBoolean();
 
     private final AtomicLong guestCidReads = new AtomicLong();
+    /** guest_cid (le64). */
+    private final ConfigSpace config = new ConfigSpace(8);
+
     private final AtomicLong packetsToGuest = new AtomicLong();
     private final AtomicLong packetsFromGuest = new AtomicLong();
     private final AtomicLong resetsFromGuest = new AtomicLong();
@@ -172,6 +175,7 @@ public final class VirtioVsock implements VirtioDevice {
             throw new IllegalArgumentException("the connect timeout must be positive: " + connectTimeoutMillis);
         }
         this.guestCid = guestCid;
+        config.put(0, 8, guestCid);
         this.socket = socket;
         this.connectTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(connectTimeoutMillis);
         if (Files.exists(socket, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
@@ -227,12 +231,8 @@ public final class VirtioVsock implements VirtioDevice {
 
     @Override
     public long readConfig(long offset, int size) {
-        if (offset < 0 || offset >= 8 || size <= 0 || size > 8) {
-            return 0;
-        }
         guestCidReads.incrementAndGet();
-        long value = guestCid >>> (8 * offset);
-        return size == 8 ? value : value & ((1L << (8 * size)) - 1);
+        return config.read(offset, size);
     }
 
     @Override
