@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -43,9 +42,8 @@ import org.vmm4j.virtio.VirtioBlk;
  * that disk as the root, which the kernel then mounts "readonly" ({@link #aReadOnlyRootDiskIsMountedReadonly},
  * on hardware KVM only: where KVM emulates guest code a boot takes minutes, and this class boots once).
  */
-@RequiresHost(kvm = true)
+@RequiresHost(kvm = true, tools = "mke2fs")
 class VirtioBlkGuestTest {
-    private static final Path MKE2FS = Path.of("/usr/sbin/mke2fs");
     private static final Duration BOOT_TIMEOUT = Duration.ofMinutes(4);
     private static final String CMDLINE = "console=ttyS0 earlyprintk=serial reboot=k panic=-1 root=/dev/vda rw";
     private static final Pattern MOUNTED =
@@ -90,7 +88,7 @@ class VirtioBlkGuestTest {
         Files.writeString(content.resolve("hello.txt"), fileText);
         Path image = dir.resolve(name);
         Process p = new ProcessBuilder(
-                        MKE2FS.toString(), "-q", "-t", "ext2", "-d", content.toString(), "-F", image.toString(), size)
+                        "mke2fs", "-q", "-t", "ext2", "-d", content.toString(), "-F", image.toString(), size)
                 .redirectErrorStream(true)
                 .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -102,9 +100,6 @@ class VirtioBlkGuestTest {
     @Test
     @Timeout(300)
     void mountsARootDiskReadWriteAndSeesASecondDiskReadOnly() throws Exception {
-        assumeTrue(
-                Files.isExecutable(MKE2FS),
-                "no " + MKE2FS + " to build the ext2 images: install apt package e2fsprogs");
         Path rootImage = ext2("root.img", "8M", "vda, read-write\n");
         Path roImage = ext2("ro.img", "4M", "vdb, read-only\n");
         Superblock rootBefore = Superblock.of(rootImage);
@@ -188,9 +183,6 @@ class VirtioBlkGuestTest {
                 emulated,
                 "KVM emulates guest code here (nested PVM): a boot takes a minute or more, and this class boots once"
                         + " on such hosts (mountsARootDiskReadWriteAndSeesASecondDiskReadOnly); needs hardware KVM");
-        assumeTrue(
-                Files.isExecutable(MKE2FS),
-                "no " + MKE2FS + " to build the ext2 images: install apt package e2fsprogs");
         Path rootImage = ext2("root.img", "8M", "vda, read-write\n");
         Path roImage = ext2("ro.img", "4M", "vdb, read-only\n");
         byte[] roBefore = Files.readAllBytes(roImage);
