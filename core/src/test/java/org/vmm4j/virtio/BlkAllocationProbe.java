@@ -8,8 +8,8 @@ import org.vmm4j.internal.nat.NativeMemory;
 
 /**
  * Counts the bytes a thread allocates while {@link VirtioBlk} serves 4 KiB IN and OUT requests through its
- * virtio-mmio transport, warmed up first. {@link VirtioBlkTest} runs it in a JVM of its own: in the test
- * JVM, classes loaded after a {@code @FuzzTest} carry Jazzer's instrumentation, which allocates.
+ * virtio-mmio transport, warmed up first. {@link VirtioBlkTest} runs it in a JVM of its own, where only this
+ * path's downcalls are hot (see there).
  * Prints {@code allocated=N requests=N failed=N control=N}.
  */
 final class BlkAllocationProbe {
