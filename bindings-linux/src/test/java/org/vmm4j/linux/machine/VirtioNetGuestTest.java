@@ -2,6 +2,7 @@ package org.vmm4j.linux.machine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
@@ -13,9 +14,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.vmm4j.Hypervisor;
 import org.vmm4j.VmmException;
 import org.vmm4j.boot.BusyboxInitramfs;
 import org.vmm4j.boot.Initramfs;
@@ -58,6 +61,40 @@ class VirtioNetGuestTest {
             + "    sys.stdout.write(d.decode('utf-8','replace'))\n"
             + "    sys.stdout.flush()\n";
 
+    /**
+     * A TCP server in the namespace: sends 1 MiB of a known pattern to the first client and prints its
+     * SHA-256, then reads exactly 1 MiB from the second and prints its length and SHA-256.
+     */
+    private static final String TCP_SERVER = "import hashlib,socket,sys\n"
+            + "data=bytes((i*7+3)&255 for i in range(1<<20))\n"
+            + "s=socket.socket()\n"
+            + "s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\n"
+            + "s.bind((sys.argv[1],int(sys.argv[2])))\n"
+            + "s.listen(2)\n"
+            + "print('sha-down',hashlib.sha256(data).hexdigest(),flush=True)\n"
+            + "c,_=s.accept()\n"
+            + "c.sendall(data)\n"
+            + "c.close()\n"
+            + "c,_=s.accept()\n"
+            + "h=hashlib.sha256()\n"
+            + "n=0\n"
+            + "while n<(1<<20):\n"
+            + "    b=c.recv(65536)\n"
+            + "    if not b: break\n"
+            + "    h.update(b)\n"
+            + "    n+=len(b)\n"
+            + "c.close()\n"
+            + "print('sha-up',n,h.hexdigest(),flush=True)\n";
+
+    private static boolean emulated;
+
+    @BeforeAll
+    static void whatKvmDoesHere() {
+        try (Hypervisor h = Hypervisor.open("kvm")) {
+            emulated = h.emulatesGuestCode();
+        }
+    }
+
     @Test
     @Timeout(360)
     void theKernelGetsADhcpLeaseAndSendsNetconsoleMessagesOverTheTap(@TempDir Path dir) throws Exception {
@@ -86,12 +123,8 @@ class VirtioNetGuestTest {
                 skipOrFail("no usable tap: " + e.getMessage(), e);
             }
             Machine.Builder builder = Machine.builder().virtio(net);
-            run("ip", "netns", "add", namespace);
             namespaceMade = true;
-            run("ip", "link", "set", tap, "netns", namespace);
-            run("ip", "-n", namespace, "link", "set", tap, "address", NAMESPACE_MAC);
-            run("ip", "-n", namespace, "addr", "add", HOST_IP + "/24", "dev", tap);
-            run("ip", "-n", namespace, "link", "set", tap, "up");
+            moveIntoNamespace(tap, namespace);
             processes.add(new ProcessBuilder(
                             "ip",
                             "netns",
@@ -178,6 +211,102 @@ class VirtioNetGuestTest {
         assertTrue(messages.contains("IP-Config: Got DHCP answer from " + HOST_IP), "netconsole sent:\n" + messages);
         assertTrue(net.framesTransmitted() >= 2 && net.framesReceived() >= 1, "frames both ways");
         assertEquals(MachineExit.Reason.REBOOT, exit.reason(), exit.detail() + "\n" + tail(text));
+    }
+
+    /**
+     * On hardware KVM, where busybox runs: with 2 vCPUs and a static address, the guest pings the namespace
+     * and moves 1 MiB each way over TCP through the tap; both ends' SHA-256 must match.
+     */
+    @Test
+    @Timeout(360)
+    void busyboxPingsAndMovesAMebibyteEachWayOverTcpWithTwoVcpus(@TempDir Path dir) throws Exception {
+        assumeFalse(
+                emulated,
+                "guest user space cannot run where KVM emulates guest code (nested PVM: the emulated SYSCALL"
+                        + " faults); this test is for hardware KVM");
+        for (String tool : List.of("ip", "python3")) {
+            if (!onPath(tool)) {
+                skipOrFail(tool + " is not installed (apt packages iproute2, python3-minimal)", null);
+            }
+        }
+        long pid = ProcessHandle.current().pid();
+        String namespace = "vmm4j-gtcp-" + pid;
+        String tap = "vmt" + pid % 1_000_000;
+        Path served = dir.resolve("server.txt");
+        ConsoleCapture console = new ConsoleCapture(false);
+        Process server = null;
+        boolean namespaceMade = false;
+        VirtioNet net = null;
+        try {
+            try {
+                net = VirtioNet.open(tap, GUEST_MAC);
+            } catch (VmmException e) {
+                skipOrFail("no usable tap: " + e.getMessage(), e);
+            }
+            Machine.Builder builder = Machine.builder().virtio(net);
+            namespaceMade = true;
+            moveIntoNamespace(tap, namespace);
+            server = new ProcessBuilder(
+                            "ip", "netns", "exec", namespace, "python3", "-u", "-c", TCP_SERVER, HOST_IP, "7000")
+                    .redirectErrorStream(true)
+                    .redirectOutput(served.toFile())
+                    .start();
+            awaitFile(served, "sha-down ", Duration.ofSeconds(20), server);
+            try (Machine machine = builder.kernel(GuestKernel.vmlinux(GuestKernel.Variant.STANDARD))
+                    .memoryMiB(256)
+                    .vcpus(2)
+                    .initrd(BusyboxInitramfs.builder()
+                            .compression(Initramfs.Compression.NONE)
+                            .command("ping -c 3 -W 5 " + HOST_IP + " >/dev/null && echo guest-ping-ok")
+                            .command("echo guest-sha-down $(nc " + HOST_IP + " 7000 | sha256sum | cut -d' ' -f1)")
+                            .command("dd if=/dev/urandom of=/up bs=1024 count=1024 2>/dev/null")
+                            .command("echo guest-sha-up $(sha256sum /up | cut -d' ' -f1)")
+                            .command("nc " + HOST_IP + " 7000 < /up")
+                            .command("echo guest-done")
+                            .build())
+                    .commandLine("console=ttyS0 reboot=k panic=-1 rdinit=/init ip=" + GUEST_IP + "::" + HOST_IP
+                            + ":255.255.255.0::eth0:off")
+                    .console(console)
+                    .build()) {
+                machine.start();
+                await(console, machine, "guest-done");
+                awaitFile(served, "sha-up ", Duration.ofSeconds(60), server);
+            }
+        } finally {
+            if (net != null) {
+                net.close();
+            }
+            if (server != null) {
+                server.destroy();
+                server.waitFor(10, TimeUnit.SECONDS);
+            }
+            if (namespaceMade) {
+                run("ip", "netns", "del", namespace);
+            }
+        }
+        String text = console.text();
+        String host = Files.readString(served);
+        assertTrue(text.contains("guest-ping-ok"), tail(text));
+        assertEquals(field(host, "sha-down "), field(text, "guest-sha-down "), "1 MiB host to guest\n" + tail(text));
+        assertEquals(field(text, "guest-sha-up "), field(host, "sha-up 1048576 "), "1 MiB guest to host: " + host);
+    }
+
+    /** The word after {@code label} in {@code text}. */
+    private static String field(String text, String label) {
+        int at = text.indexOf(label);
+        if (at < 0) {
+            throw new AssertionError("no \"" + label + "\" in:\n" + tail(text));
+        }
+        return text.substring(at + label.length()).split("\\s", 2)[0];
+    }
+
+    /** Moves {@code tap} into a new namespace with the host side's MAC and address, up. */
+    private static void moveIntoNamespace(String tap, String namespace) throws IOException, InterruptedException {
+        run("ip", "netns", "add", namespace);
+        run("ip", "link", "set", tap, "netns", namespace);
+        run("ip", "-n", namespace, "link", "set", tap, "address", NAMESPACE_MAC);
+        run("ip", "-n", namespace, "addr", "add", HOST_IP + "/24", "dev", tap);
+        run("ip", "-n", namespace, "link", "set", tap, "up");
     }
 
     private static void skipOrFail(String why, Exception cause) {
