@@ -31,6 +31,7 @@ final class AptPackages {
             entry("ssh-keygen", "openssh-client"),
             entry("sshd", "openssh-server"),
             entry("virsh", "libvirt-clients"),
+            entry("virt-ssh-helper", "libvirt-daemon-system"), // through its dependency libvirt-daemon
             entry("virtlogd", "libvirt-daemon-system"),
             entry("xorriso", "xorriso"),
             entry("xz", "xz-utils"),
