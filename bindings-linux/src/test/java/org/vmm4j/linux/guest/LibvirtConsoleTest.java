@@ -105,13 +105,23 @@ class LibvirtConsoleTest {
             try {
                 boolean loopBefore = LibvirtEventLoop.isRunning();
                 int fdsBefore = fds();
+                long started = System.nanoTime();
                 guest.start();
                 Transcript first;
                 try (GuestConsole console = guest.openConsole(false)) {
                     first = new Transcript(console.output(), "first");
                     first.await(MARKER, Duration.ofMinutes(4));
+                    long marker = System.nanoTime();
                     console.input().write("echo vmm4j-$((6*7))\n".getBytes(StandardCharsets.US_ASCII));
                     first.await("vmm4j-42", Duration.ofMinutes(1));
+                    System.out.printf(
+                            "[vmm4j] console of %s (%s): init's marker %d ms after start, the typed command's"
+                                    + " answer %d ms after typing; %d bytes read%n",
+                            spec.name(),
+                            guest.xml().substring(0, guest.xml().indexOf('>') + 1),
+                            (marker - started) / 1_000_000,
+                            (System.nanoTime() - marker) / 1_000_000,
+                            first.text().length());
 
                     // The console is held: a second session without force is refused with libvirt's reason.
                     VmmException refused = assertThrows(VmmException.class, () -> guest.openConsole(false));
