@@ -45,6 +45,7 @@ class LibvirtConsoleTest {
     private static final String PREFIX = "con" + ProcessHandle.current().pid();
     private static final Path WORK = Path.of("/var/lib/libvirt/images", PREFIX);
     private static final String MARKER = "VMM4J-CONSOLE-READY";
+    private static final int CYCLES = 200;
     private static LibvirtGuestManager libvirt;
 
     @BeforeAll
@@ -149,6 +150,22 @@ class LibvirtConsoleTest {
                 assertEquals(0, LibvirtConsole.openCount(), "consoles still registered");
                 assertEquals(loopBefore, LibvirtEventLoop.isRunning(), "the event loop outlived its consoles");
                 Await.until("descriptors back to " + fdsBefore, Duration.ofSeconds(10), () -> fds() <= fdsBefore);
+
+                // Many sessions in a row leave nothing behind: descriptors, threads, registered consoles.
+                int threadsBefore = Thread.activeCount();
+                long cycles = System.nanoTime();
+                for (int i = 0; i < CYCLES; i++) {
+                    try (GuestConsole again = guest.openConsole(false)) {
+                        assertTrue(again.isOpen());
+                    }
+                }
+                System.out.printf(
+                        "[vmm4j] %d console open/close cycles: %d us each%n",
+                        CYCLES, (System.nanoTime() - cycles) / 1_000 / CYCLES);
+                assertEquals(0, LibvirtConsole.openCount(), "consoles still registered");
+                assertEquals(loopBefore, LibvirtEventLoop.isRunning(), "the event loop outlived its consoles");
+                Await.until("descriptors back to " + fdsBefore, Duration.ofSeconds(10), () -> fds() <= fdsBefore);
+                assertTrue(Thread.activeCount() <= threadsBefore, threadsBefore + " -> " + Thread.activeCount());
                 guest.destroy();
             } finally {
                 if (guest.state() != GuestState.STOPPED) {
