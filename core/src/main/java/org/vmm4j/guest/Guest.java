@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import org.vmm4j.VmmException;
 
 /**
  * A handle on a guest that a manager (libvirtd, bhyve(8) supervised by vmm4j, vmd) runs. Operations a
@@ -88,7 +89,7 @@ public interface Guest extends AutoCloseable {
      * @param force take the console over from another session that holds it, which then ends; without
      *              it, a console someone else holds is refused
      * @throws IllegalStateException         when the guest is not running or has no serial console
-     * @throws org.vmm4j.VmmException        when the manager refuses the console, e.g. another session holds
+     * @throws VmmException                 when the manager refuses the console, e.g. another session holds
      *                                       it and {@code force} is not set
      * @throws UnsupportedOperationException when this backend cannot stream a console; {@link #consolePath()}
      *                                       may still name the device
