@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import org.vmm4j.VmmException;
 
 /**
  * A handle on a guest that a manager (libvirtd, bhyve(8) supervised by vmm4j, vmd) runs. Operations a
@@ -80,6 +81,22 @@ public interface Guest extends AutoCloseable {
 
     /** The path of the guest's serial console device (pty, nmdm, tty), if it has one. */
     Optional<String> consolePath();
+
+    /**
+     * Opens a session on the running guest's serial console (libvirt: {@code virDomainOpenConsole} over a
+     * non-blocking stream). Close it to release the console for others.
+     *
+     * @param force take the console over from another session that holds it, which then ends; without
+     *              it, a console someone else holds is refused
+     * @throws IllegalStateException         when the guest is not running or has no serial console
+     * @throws VmmException                 when the manager refuses the console, e.g. another session holds
+     *                                       it and {@code force} is not set
+     * @throws UnsupportedOperationException when this backend cannot stream a console; {@link #consolePath()}
+     *                                       may still name the device
+     */
+    default GuestConsole openConsole(boolean force) {
+        throw new UnsupportedOperationException("console streams are not supported by this guest manager");
+    }
 
     default Snapshot createSnapshot(String name, String description, boolean diskOnly) {
         throw new UnsupportedOperationException("snapshots are not supported by this guest manager");

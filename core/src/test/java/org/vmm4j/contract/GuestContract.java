@@ -49,6 +49,15 @@ public abstract class GuestContract {
         return false;
     }
 
+    /**
+     * Whether {@link Guest#openConsole(boolean)} streams a console; if not, it must throw
+     * {@link UnsupportedOperationException}. The contract's guests are not booted, so it checks only the
+     * refusals; each backend's own tests read a real console.
+     */
+    protected boolean supportsConsole() {
+        return false;
+    }
+
     @BeforeEach
     final void defineTheGuest() {
         manager = connect();
@@ -112,6 +121,18 @@ public abstract class GuestContract {
         assertEquals("s1", guest.currentSnapshot().orElseThrow().name());
         guest.deleteSnapshot("s1");
         assertTrue(guest.snapshots().isEmpty());
+    }
+
+    @Test
+    void consoleOfAStoppedGuestIsRefusedWhereSupported() {
+        if (!supportsConsole()) {
+            assertThrows(UnsupportedOperationException.class, () -> guest.openConsole(false));
+            return;
+        }
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> guest.openConsole(true));
+        assertTrue(e.getMessage().contains(spec.name()), e.getMessage());
+        guest.close();
+        assertClosed("openConsole", () -> guest.openConsole(false), GUEST_NAMES);
     }
 
     @Test

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.vmm4j.VmmException;
 import org.vmm4j.examples.CommandSpec.Option;
 import org.vmm4j.guest.Guest;
@@ -19,23 +20,27 @@ import org.vmm4j.guest.Snapshot;
 import org.vmm4j.guest.UndefineOption;
 
 /**
- * {@code vmm4j guests [--uri U] list|info|start|stop|reboot|delete|snapshot|events}: the host's managed
+ * {@code vmm4j guests [--uri U] list|info|start|stop|reboot|delete|snapshot|events|console}: the host's managed
  * guests (libvirt on Linux, bhyve on FreeBSD, vmd on OpenBSD) through {@link GuestManager}.
  */
 final class GuestsCommand implements Cli.Command {
     static final CommandSpec SPEC = new CommandSpec(
             "guests",
             "list and control managed guests (libvirt, bhyve, vmd): list, info, start, stop, reboot, delete,"
-                    + " snapshot, events; --uri U (default: qemu:///system on Linux, bhyve:///system on FreeBSD)",
+                    + " snapshot, events, console; --uri U (default: qemu:///system on Linux, bhyve:///system on FreeBSD)",
             "[--uri U] list [--active|--inactive] | info NAME | start NAME"
                     + " | stop NAME [--force] [--timeout S] | reboot NAME | delete NAME [--storage] [--snapshots] [--nvram]"
                     + " | snapshot NAME create SNAP [--description D] [--disk-only] | snapshot NAME list"
-                    + " | snapshot NAME revert|delete SNAP | events [--count N]",
+                    + " | snapshot NAME revert|delete SNAP | events [--count N]"
+                    + " | console NAME [--force] [--wait-for TEXT]",
             List.of(
                     Option.value("--uri", "U", "the guest manager (default: the host's own)"),
                     Option.flag("--active", "list: only running or paused guests"),
                     Option.flag("--inactive", "list: only stopped guests"),
-                    Option.flag("--force", "stop: power off at once instead of shutting down"),
+                    Option.flag(
+                            "--force",
+                            "stop: power off at once instead of shutting down; console: take the console over from"
+                                    + " another session"),
                     Option.value(
                             "--timeout", "S", "stop: seconds to wait for the shutdown before forcing it (default: 60)"),
                     Option.flag("--storage", "delete: also delete the guest's disks"),
@@ -43,14 +48,22 @@ final class GuestsCommand implements Cli.Command {
                     Option.flag("--nvram", "delete: also delete its UEFI variables"),
                     Option.value("--description", "D", "snapshot create: the snapshot's description"),
                     Option.flag("--disk-only", "snapshot create: the disks only, not the memory"),
-                    Option.value("--count", "N", "events: stop after N events")),
+                    Option.value("--count", "N", "events: stop after N events"),
+                    Option.value(
+                            "--wait-for",
+                            "TEXT",
+                            "console: end the session once the guest prints TEXT (for piped input)")),
             "vmm4j guests stop web1 --timeout 30");
     private static final long DEFAULT_STOP_TIMEOUT_SECONDS = 60;
 
     private final Function<String, GuestManager> connect;
     private final InputStream stdin;
+    private final Supplier<RawTerminal> terminal;
 
-    /** Connects with {@link GuestManager#connect(String)}; {@code events} also ends when stdin closes. */
+    /**
+     * Connects with {@link GuestManager#connect(String)}; {@code events} also ends when stdin closes, and
+     * {@code console} puts the terminal into raw mode when stdin is one.
+     */
     GuestsCommand() {
         this(GuestManager::connect, System.in);
     }
@@ -63,6 +76,10 @@ final class GuestsCommand implements Cli.Command {
     GuestsCommand(Function<String, GuestManager> connect, InputStream stdin) {
         this.connect = connect;
         this.stdin = stdin;
+        // Only this process's own standard input can be a terminal to put into raw mode.
+        @SuppressWarnings("ReferenceEquality")
+        boolean own = stdin == System.in;
+        this.terminal = own ? RawTerminal::enter : RawTerminal::none;
     }
 
     @Override
@@ -76,7 +93,7 @@ final class GuestsCommand implements Cli.Command {
         String uri = a.option("--uri").orElse(null);
         String action = a.positional("a guests command");
         // Checked before connecting, so a typo does not wait for a daemon.
-        if (!List.of("list", "info", "start", "stop", "reboot", "delete", "snapshot", "events")
+        if (!List.of("list", "info", "start", "stop", "reboot", "delete", "snapshot", "events", "console")
                 .contains(action)) {
             throw a.error("unknown guests command '" + action + "'");
         }
@@ -96,6 +113,7 @@ final class GuestsCommand implements Cli.Command {
                 case "reboot" -> reboot(manager, a, out);
                 case "delete" -> delete(manager, a, out);
                 case "snapshot" -> new GuestSnapshots(manager).run(a, out);
+                case "console" -> new GuestConsoleSession(manager, stdin, terminal).run(a, out, err);
                 default -> new GuestEventStream(manager, stdin).run(a, out, err);
             };
         } catch (UnsupportedOperationException e) {

@@ -32,6 +32,11 @@ final class RawTerminal implements AutoCloseable {
         return t;
     }
 
+    /** A handle that changes nothing, for input that is not this process's terminal. */
+    static RawTerminal none() {
+        return new RawTerminal(null);
+    }
+
     boolean isRaw() {
         return saved != null;
     }

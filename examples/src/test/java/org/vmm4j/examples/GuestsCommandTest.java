@@ -224,6 +224,21 @@ class GuestsCommandTest {
     }
 
     @Test
+    void consoleUsageErrorsAndAGuestWithoutAConsoleFailClearly() {
+        assertEquals(2, cli("guests", "--uri", URI, "console"));
+        assertTrue(err().contains("missing the guest's NAME (usage: vmm4j guests [--uri U] console NAME"), err());
+        assertEquals(2, cli("guests", "--uri", URI, "console", "test", "--count", "3"));
+        assertTrue(err().contains("--count"), err());
+        assertEquals(2, cli("guests", "--uri", URI, "console", "test", "--wait-for", ""));
+        assertTrue(err().contains("--wait-for wants a non-empty text"), err());
+        assertEquals(1, cli("guests", "--uri", URI, "console", "nope"));
+        assertTrue(err().contains("no guest 'nope' on test:///default"), err());
+        // the test driver's stock guest runs without a serial console
+        assertEquals(1, cli("guests", "--uri", URI, "console", "test"));
+        assertTrue(err().contains("vmm4j guests: guest 'test' has no serial console"), err());
+    }
+
+    @Test
     void unknownUriFailsWithLibvirtsReason() {
         assertEquals(1, cli("guests", "--uri", "nosuchdriver:///x", "list"));
         assertTrue(err().startsWith("vmm4j guests: "), err());

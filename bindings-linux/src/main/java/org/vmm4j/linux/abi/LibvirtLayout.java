@@ -138,6 +138,17 @@ public final class LibvirtLayout {
     public static final int EVENT_PMSUSPENDED = 7;
     public static final int EVENT_CRASHED = 8;
 
+    // virDomainConsoleFlags (libvirt-domain.h)
+    public static final int DOMAIN_CONSOLE_FORCE = 1;
+    public static final int DOMAIN_CONSOLE_SAFE = 1 << 1;
+
+    // virStreamFlags and virStreamEventType (libvirt-stream.h)
+    public static final int STREAM_NONBLOCK = 1;
+    public static final int STREAM_EVENT_READABLE = 1;
+    public static final int STREAM_EVENT_WRITABLE = 1 << 1;
+    public static final int STREAM_EVENT_ERROR = 1 << 2;
+    public static final int STREAM_EVENT_HANGUP = 1 << 3;
+
     // virDomainInterfaceAddressesSource
     public static final int ADDRESSES_SRC_LEASE = 0;
     public static final int ADDRESSES_SRC_AGENT = 1;

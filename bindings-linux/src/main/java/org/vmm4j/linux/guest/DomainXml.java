@@ -475,6 +475,13 @@ public final class DomainXml {
         return XmlDocuments.print(document);
     }
 
+    /** Whether the domain has a console or serial port that libvirt can open as a console stream. */
+    static boolean hasConsole(String xml) {
+        Element devices = path(XmlDocuments.parse(xml).getDocumentElement(), "devices");
+        return !children(devices, "console").isEmpty()
+                || !children(devices, "serial").isEmpty();
+    }
+
     /** The pty path of the first serial port or console, when the domain is running and has one. */
     static Optional<String> consolePath(String xml) {
         Element devices = path(XmlDocuments.parse(xml).getDocumentElement(), "devices");

@@ -3,11 +3,13 @@ package org.vmm4j.linux.guest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
 import org.vmm4j.guest.DiskSpec;
 import org.vmm4j.guest.Guest;
 import org.vmm4j.guest.GuestAddress;
+import org.vmm4j.guest.GuestConsole;
 import org.vmm4j.guest.GuestInfo;
 import org.vmm4j.guest.GuestSpec;
 import org.vmm4j.guest.GuestState;
@@ -19,6 +21,7 @@ import org.vmm4j.internal.nat.NativeMemory;
 import org.vmm4j.linux.abi.LibvirtLayout;
 import org.vmm4j.linux.internal.DomainState;
 import org.vmm4j.linux.internal.Libvirt;
+import org.vmm4j.linux.internal.LibvirtConsole;
 import org.vmm4j.linux.internal.LibvirtErrors;
 import org.vmm4j.linux.internal.LibvirtHandle;
 import org.vmm4j.linux.internal.Scratch;
@@ -470,6 +473,36 @@ public final class LibvirtGuest implements Guest, AutoCloseable {
     @Override
     public Optional<String> consolePath() {
         return DomainXml.consolePath(xml());
+    }
+
+    /**
+     * Opens the domain's first console as a non-blocking stream on the libvirt event loop; see
+     * {@link LibvirtConsole}. The stream holds its own reference to the connection, so the console stays
+     * usable until it is closed even if this handle or the manager is closed first.
+     */
+    @Override
+    public GuestConsole openConsole(boolean force) {
+        String xml = xml();
+        if (!DomainXml.hasConsole(xml)) {
+            throw new IllegalStateException("guest '" + name
+                    + "' has no serial console (define it with GuestSpec.Builder.serialConsole(true))");
+        }
+        GuestState state = state();
+        if (state != GuestState.RUNNING && state != GuestState.PAUSED) {
+            throw new IllegalStateException("guest '" + name + "' is "
+                    + state.name().toLowerCase(Locale.ROOT) + "; its console can only be opened while it runs");
+        }
+        long c = manager.conn.acquire();
+        try {
+            long d = dom.acquire();
+            try {
+                return LibvirtConsole.open(lv, c, d, name, force);
+            } finally {
+                dom.release();
+            }
+        } finally {
+            manager.conn.release();
+        }
     }
 
     // --- snapshots ---

@@ -22,7 +22,10 @@
  *       specs to libvirt XML and back through the DOM.</li>
  *   <li>{@code LibvirtEventLoop} (internal): libvirt's default event loop on one daemon thread per
  *       process, started by the first event listener and stopped when the last listening connection
- *       closes.</li>
+ *       closes, or the last open console.</li>
+ *   <li>{@code LibvirtConsole} (internal): a domain's console as a non-blocking stream
+ *       ({@code virDomainOpenConsole}) whose readable and writable events arrive on that loop; what
+ *       {@link org.vmm4j.linux.guest.LibvirtGuest#openConsole(boolean)} returns.</li>
  * </ul>
  */
 package org.vmm4j.linux.guest;

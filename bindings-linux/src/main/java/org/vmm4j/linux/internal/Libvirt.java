@@ -84,6 +84,7 @@ public final class Libvirt {
     public final NativeFunction virDomainStatsRecordListFree;
     public final NativeFunction virConnectDomainEventRegisterAny;
     public final NativeFunction virConnectDomainEventDeregisterAny;
+    public final NativeFunction virDomainOpenConsole;
 
     // libvirt-domain-snapshot.h
     public final NativeFunction virDomainSnapshotCreateXML;
@@ -139,6 +140,10 @@ public final class Libvirt {
     public final NativeFunction virStorageVolFree;
     public final NativeFunction virStreamNew;
     public final NativeFunction virStreamSend;
+    public final NativeFunction virStreamRecv;
+    public final NativeFunction virStreamEventAddCallback;
+    public final NativeFunction virStreamEventUpdateCallback;
+    public final NativeFunction virStreamEventRemoveCallback;
     public final NativeFunction virStreamFinish;
     public final NativeFunction virStreamAbort;
     public final NativeFunction virStreamFree;
@@ -204,6 +209,7 @@ public final class Libvirt {
         virConnectDomainEventRegisterAny =
                 f("virConnectDomainEventRegisterAny", INT, POINTER, POINTER, INT, POINTER, POINTER, POINTER);
         virConnectDomainEventDeregisterAny = f("virConnectDomainEventDeregisterAny", INT, POINTER, INT);
+        virDomainOpenConsole = f("virDomainOpenConsole", INT, POINTER, POINTER, POINTER, INT);
 
         virDomainSnapshotCreateXML = f("virDomainSnapshotCreateXML", POINTER, POINTER, POINTER, INT);
         virDomainListAllSnapshots = f("virDomainListAllSnapshots", INT, POINTER, POINTER, INT);
@@ -256,6 +262,10 @@ public final class Libvirt {
         virStorageVolFree = f("virStorageVolFree", INT, POINTER);
         virStreamNew = f("virStreamNew", POINTER, POINTER, INT);
         virStreamSend = f("virStreamSend", INT, POINTER, POINTER, LONG);
+        virStreamRecv = f("virStreamRecv", INT, POINTER, POINTER, LONG);
+        virStreamEventAddCallback = f("virStreamEventAddCallback", INT, POINTER, INT, POINTER, POINTER, POINTER);
+        virStreamEventUpdateCallback = f("virStreamEventUpdateCallback", INT, POINTER, INT);
+        virStreamEventRemoveCallback = f("virStreamEventRemoveCallback", INT, POINTER);
         virStreamFinish = f("virStreamFinish", INT, POINTER);
         virStreamAbort = f("virStreamAbort", INT, POINTER);
         virStreamFree = f("virStreamFree", INT, POINTER);

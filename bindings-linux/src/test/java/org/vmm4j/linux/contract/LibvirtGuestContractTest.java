@@ -5,7 +5,7 @@ import org.vmm4j.guest.GuestManager;
 import org.vmm4j.guest.GuestSpec;
 import org.vmm4j.testsupport.RequiresHost;
 
-/** The {@link GuestContract} on libvirt's test driver, snapshots included. */
+/** The {@link GuestContract} on libvirt's test driver, snapshots and console refusals included. */
 @RequiresHost(files = RequiresHost.LIBVIRT_LIBRARY)
 class LibvirtGuestContractTest extends GuestContract {
     @Override
@@ -20,6 +20,11 @@ class LibvirtGuestContractTest extends GuestContract {
 
     @Override
     protected boolean supportsSnapshots() {
+        return true;
+    }
+
+    @Override
+    protected boolean supportsConsole() {
         return true;
     }
 }

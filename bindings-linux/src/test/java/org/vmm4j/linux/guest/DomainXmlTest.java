@@ -43,6 +43,17 @@ class DomainXmlTest {
     }
 
     @Test
+    void aSerialConsoleIsOpenableAsAConsoleStreamAndNoneIsNot() {
+        GuestSpec.Builder builder =
+                GuestSpec.builder("c1").boot(BootSpec.kernel("/boot/vmlinuz", null, "console=ttyS0"));
+        String with = DomainXml.toXml(builder.serialConsole(true).build(), "qemu");
+        String without = DomainXml.toXml(builder.serialConsole(false).build(), "qemu");
+        assertTrue(with.contains("<serial type=\"pty\">") && with.contains("<console type=\"pty\">"), with);
+        assertTrue(DomainXml.hasConsole(with));
+        assertFalse(DomainXml.hasConsole(without), without);
+    }
+
+    @Test
     void uefiBootOrderRoundTrips() {
         GuestSpec spec = GuestSpec.builder("u1")
                 .boot(BootSpec.uefi(BootSpec.Device.NETWORK, BootSpec.Device.DISK))
