@@ -201,8 +201,8 @@ class ProvisioningCliTest {
                         "--no-wait"),
                 err());
 
-        assertTrue(err().contains("\r[ 7/11] start guest          [####################] 100%  started cli1\n"), err());
-        assertTrue(err().contains("[ 8/11] wait for IP          [####################] 100%  skipped"), err());
+        assertTrue(err().contains("\r[ 7/14] start guest          [####################] 100%  started cli1\n"), err());
+        assertTrue(err().contains("[ 8/14] wait for IP          [####################] 100%  skipped"), err());
         assertTrue(out().startsWith("guest cli1\n"), out());
         assertTrue(out().contains("wait for IP          skipped"), out());
     }
@@ -232,10 +232,10 @@ class ProvisioningCliTest {
                         "1M"));
 
         assertTrue(
-                err().contains("vmm4j provision: provisioning cli2 failed at step 4/11 (create disk): disk size "
+                err().contains("vmm4j provision: provisioning cli2 failed at step 4/14 (create disk): disk size "
                         + "1048576 bytes is smaller than the image's 33554432 bytes; hint: "),
                 err());
-        assertTrue(err().contains("[ 4/11] create disk          [????????????????????]    %  failed: "), err());
+        assertTrue(err().contains("[ 4/14] create disk          [????????????????????]    %  failed: "), err());
         assertFalse(Files.exists(dir.resolve("cli2.qcow2")));
     }
 

@@ -78,4 +78,56 @@ class ProvisionRequestTest {
         assertEquals("\0".repeat(7), new String(r.password()));
         assertTrue(r.toString().contains("password redacted"));
     }
+
+    @Test
+    void builtImageBacksTheDiskAndBootsItsOwnKernel() {
+        Path image = dir.resolve("img");
+        org.vmm4j.provision.build.BuiltImage built = new org.vmm4j.provision.build.BuiltImage(
+                image,
+                image.resolve("disk.qcow2"),
+                image.resolve("vmlinuz"),
+                image.resolve("initrd.img"),
+                "root=/dev/vda rw console=ttyS0",
+                "key",
+                "debian-12",
+                java.util.Map.of(),
+                java.time.Duration.ZERO,
+                true);
+
+        ProvisionRequest r = valid().builtImage(built).build();
+
+        assertEquals(new ImageSource.LocalFile(image.resolve("disk.qcow2")), r.image());
+        org.vmm4j.guest.BootSpec boot = r.boot().orElseThrow();
+        assertTrue(boot.isDirectKernel());
+        assertEquals(image.resolve("vmlinuz").toString(), boot.kernel());
+        assertEquals(image.resolve("initrd.img").toString(), boot.initrd());
+        assertEquals("root=/dev/vda rw console=ttyS0", boot.cmdline());
+        assertTrue(r.pinHostKey(), "host keys are pinned unless turned off");
+    }
+
+    @Test
+    void agentSetupRejectsUnitNamesAndPathsThatCouldReachAShell() {
+        AgentConfiguration config = new AgentConfiguration("mgr.example.com", 443, true);
+        assertTrue(assertThrows(
+                        IllegalArgumentException.class,
+                        () -> AgentSetup.of(java.util.List.of(), "/etc/a.yaml", config, "a;reboot"))
+                .getMessage()
+                .contains("systemd unit name"));
+        assertTrue(assertThrows(
+                        IllegalArgumentException.class,
+                        () -> AgentSetup.of(java.util.List.of(), "/etc/a'b.yaml", config, "a"))
+                .getMessage()
+                .contains("quote"));
+        assertTrue(assertThrows(
+                        IllegalArgumentException.class,
+                        () -> AgentSetup.of(java.util.List.of(), "etc/a.yaml", config, "a"))
+                .getMessage()
+                .contains("absolute"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new AgentConfiguration("mgr example", 443, true))
+                .getMessage()
+                .contains("without spaces"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new AgentConfiguration("mgr", 0, true))
+                .getMessage()
+                .contains("1..65535"));
+    }
 }
