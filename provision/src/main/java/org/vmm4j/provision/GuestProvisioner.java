@@ -3,6 +3,7 @@ package org.vmm4j.provision;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -34,6 +35,7 @@ import org.vmm4j.image.Qcow2Image;
 import org.vmm4j.image.Qcow2Options;
 import org.vmm4j.image.Qcow2Writer;
 import org.vmm4j.image.RawDisk;
+import org.vmm4j.provision.build.BuiltImage;
 
 /**
  * Creates a guest the way the management plans do, in {@link ProvisionStep} order: validate, check the
@@ -155,7 +157,9 @@ public final class GuestProvisioner {
         BootSpec.Device[] order = base.installer()
                 ? new BootSpec.Device[] {BootSpec.Device.DISK, BootSpec.Device.CDROM}
                 : new BootSpec.Device[] {BootSpec.Device.DISK};
-        spec.boot(request.boot().orElseGet(() -> base.uefi() ? BootSpec.uefi(order) : BootSpec.bios(order)));
+        spec.boot(request.boot()
+                .or(() -> Optional.ofNullable(base.boot()))
+                .orElseGet(() -> base.uefi() ? BootSpec.uefi(order) : BootSpec.bios(order)));
         return spec.build();
     }
 
@@ -219,8 +223,53 @@ public final class GuestProvisioner {
         }
     }
 
-    /** The fetched base image: where it is, whether it is an installer ISO, whether it boots with UEFI. */
-    record BaseImage(Path path, boolean installer, boolean uefi) {}
+    /**
+     * The fetched base image: where it is, whether it is an installer ISO, whether it boots with UEFI, and
+     * the direct kernel boot it comes with (a built image), or null.
+     */
+    record BaseImage(Path path, boolean installer, boolean uefi, BootSpec boot) {
+        BaseImage(Path path, boolean installer, boolean uefi) {
+            this(path, installer, uefi, null);
+        }
+    }
+
+    /**
+     * Puts a built image's disk, kernel and initrd into {@code workDirectory/base-KEY/} (hard links, or
+     * copies across file systems), where the hypervisor can read them: the build cache is usually in
+     * root's home, which libvirt's QEMU user cannot enter. Shared by every guest of the image and never
+     * rolled back, like the download cache; an existing complete staging is reused.
+     */
+    static BaseImage stage(BuiltImage image, Path workDirectory) throws IOException {
+        Path dir = workDirectory.resolve("base-"
+                + image.cacheKey().substring(0, Math.min(16, image.cacheKey().length())));
+        Files.createDirectories(dir);
+        Path disk = stageFile(image.disk(), dir);
+        Path kernel = stageFile(image.kernel(), dir);
+        Path initrd = stageFile(image.initrd(), dir);
+        return new BaseImage(
+                disk, false, false, BootSpec.kernel(kernel.toString(), initrd.toString(), image.kernelCommandLine()));
+    }
+
+    private static Path stageFile(Path source, Path dir) throws IOException {
+        Path target = dir.resolve(source.getFileName());
+        if (Files.isRegularFile(target) && Files.size(target) == Files.size(source)) {
+            return target;
+        }
+        Path partial = Files.createTempFile(dir, "." + source.getFileName(), ".part");
+        try {
+            Files.delete(partial);
+            try {
+                Files.createLink(partial, source);
+            } catch (IOException | UnsupportedOperationException notLinkable) {
+                LOG.debug("cannot hard-link {} ({}); copying it", source, notLinkable.toString());
+                Files.copy(source, partial);
+            }
+            Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(partial);
+        }
+        return target;
+    }
 
     /** A step's work; returns the message its completion is reported with. */
     @FunctionalInterface
@@ -341,7 +390,7 @@ public final class GuestProvisioner {
             return request.name() + " is free";
         }
 
-        private String fetchImage(StepReporter reporter) {
+        private String fetchImage(StepReporter reporter) throws IOException {
             long[] lastMiB = {-1};
             DownloadListener progress = (done, total) -> {
                 // The downloader calls back per buffer; listeners hear at most once per MiB.
@@ -353,6 +402,10 @@ public final class GuestProvisioner {
                 }
             };
             ImageSource source = request.image();
+            if (source instanceof ImageSource.Built built) {
+                base = stage(built.image(), request.workDirectory());
+                return "staged " + built.image().recipeName() + " as " + base.path();
+            }
             if (source instanceof ImageSource.LocalFile local) {
                 base = new BaseImage(local.path(), false, false);
                 return "using " + local.path();

@@ -142,6 +142,16 @@ public final class ProvisionRequest {
         if (image instanceof ImageSource.LocalFile local && !Files.isRegularFile(local.path())) {
             throw new IllegalArgumentException("image " + local.path() + " is not a regular file");
         }
+        if (image instanceof ImageSource.Built built) {
+            for (Path p : List.of(
+                    built.image().disk(), built.image().kernel(), built.image().initrd())) {
+                if (!Files.isRegularFile(p)) {
+                    throw new IllegalArgumentException("built image "
+                            + built.image().directory() + " misses " + p + " (rebuild it: vmm4j images build "
+                            + built.image().recipeName() + ")");
+                }
+            }
+        }
     }
 
     public String name() {
@@ -330,12 +340,11 @@ public final class ProvisionRequest {
 
         /**
          * A base image built on this host ({@link BaseImageBuilder}): its disk backs the guest's overlay, and
-         * the guest boots the image's own kernel and initrd directly ({@link BuiltImage#bootSpec()}).
+         * the guest boots the image's own kernel and initrd directly ({@link BuiltImage#bootSpec()}); both are
+         * staged into the work directory first ({@link ImageSource.Built}).
          */
         public Builder builtImage(BuiltImage built) {
-            Objects.requireNonNull(built, "built");
-            image(ImageSource.file(built.disk()));
-            return boot(built.bootSpec());
+            return image(ImageSource.built(built));
         }
 
         public Builder memoryBytes(long bytes) {

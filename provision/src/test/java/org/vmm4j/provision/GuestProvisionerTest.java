@@ -593,4 +593,68 @@ class GuestProvisionerTest {
         assertFalse(GuestProvisioner.specFor(request("ga2").hypervisor("bhyve").build(), disk)
                 .guestAgent());
     }
+
+    @Test
+    void builtImageIsStagedIntoTheWorkDirectoryAndBootedWithItsOwnKernel() throws Exception {
+        Path cache = Files.createDirectories(dir.resolve("cache").resolve("key0123456789abcdef"));
+        Path disk = Qcow2Writer.create(
+                cache.resolve("disk.qcow2"), Qcow2Options.builder(64L << 20).build());
+        Path kernel = Files.writeString(cache.resolve("vmlinuz"), "kernel");
+        Path initrd = Files.writeString(cache.resolve("initrd.img"), "initrd");
+        org.vmm4j.provision.build.BuiltImage built = new org.vmm4j.provision.build.BuiltImage(
+                cache,
+                disk,
+                kernel,
+                initrd,
+                "root=/dev/vda rw console=ttyS0",
+                "key0123456789abcdef",
+                "debian-12",
+                java.util.Map.of(),
+                Duration.ZERO,
+                true);
+        Path work = Files.createDirectories(dir.resolve("work"));
+
+        ProvisionResult result = provisioner()
+                .build()
+                .provision(request("bi1")
+                        .image(ImageSource.built(built))
+                        .workDirectory(work)
+                        .build());
+
+        Path staged = work.resolve("base-key0123456789abc");
+        GuestSpec spec = manager.guests.get("bi1").spec;
+        assertEquals(
+                BootSpec.kernel(
+                        staged.resolve("vmlinuz").toString(),
+                        staged.resolve("initrd.img").toString(),
+                        "root=/dev/vda rw console=ttyS0"),
+                spec.boot());
+        assertTrue(Files.isSameFile(disk, staged.resolve("disk.qcow2")), "a hard link, not a copy");
+        try (Qcow2Image overlay = Qcow2Image.open(result.disk())) {
+            assertEquals(
+                    staged.resolve("disk.qcow2").toString(),
+                    overlay.header().backingFile().orElseThrow());
+        }
+
+        // A failing second guest of the same image reuses the staging and leaves it for the next one.
+        ProvisionException e = assertThrows(
+                ProvisionException.class,
+                () -> provisioner()
+                        .addressWaiter((g, t, r) -> {
+                            throw new IllegalStateException("no lease");
+                        })
+                        .build()
+                        .provision(request("bi2")
+                                .image(ImageSource.built(built))
+                                .workDirectory(work)
+                                .build()));
+        assertEquals(ProvisionStep.WAIT_FOR_IP, e.step());
+        assertTrue(Files.isRegularFile(staged.resolve("disk.qcow2")));
+        try (var files = Files.list(work)) {
+            assertEquals(
+                    List.of("base-key0123456789abc", "bi1-seed.iso", "bi1.qcow2"),
+                    files.map(f -> f.getFileName().toString()).sorted().toList(),
+                    "nothing of bi2 and no partial file");
+        }
+    }
 }
