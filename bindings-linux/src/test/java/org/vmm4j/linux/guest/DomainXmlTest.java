@@ -231,7 +231,9 @@ class DomainXmlTest {
                 .build();
         String xml = DomainXml.toXml(withAgent, "qemu");
         assertTrue(
-                xml.contains("<channel type=\"unix\"><target name=\"org.qemu.guest_agent.0\" type=\"virtio\"/>"), xml);
+                xml.replaceAll(">\\s+<", "><")
+                        .contains("<channel type=\"unix\"><target name=\"org.qemu.guest_agent.0\" type=\"virtio\"/>"),
+                xml);
         assertEquals(withAgent, DomainXml.parse(xml, false));
 
         GuestSpec without = withAgent.toBuilder().guestAgent(false).build();
