@@ -40,10 +40,15 @@ import org.vmm4j.provision.build.BuiltImage;
 /**
  * Creates a guest the way the management plans do, in {@link ProvisionStep} order: validate, check the
  * name is free, fetch the image into the cache, create a qcow2 overlay on it, write the NoCloud seed,
- * define and start the guest, wait for its IP and for SSH, run the commands, report. Each step emits
+ * define and start the guest, wait for its IP and for SSH, run the commands, install, configure and start
+ * the management agent ({@link AgentSetup}), report. Each step emits
  * {@link Progress} to the listeners. When a step fails, what was created for this guest (the
  * definition, the disk, the seed) is removed and a {@link ProvisionException} names the step; the
  * image cache is shared and stays.
+ *
+ * <p>No trust on first use: unless {@link ProvisionRequest#pinHostKey()} is off, the run generates the
+ * guest's SSH host key ({@link GuestHostKey}), gives it to the guest through the seed, and every SSH
+ * connection accepts exactly that key; the SSH step logs in once to prove it.
  *
  * <p>The disk is a qcow2 overlay for libvirt/QEMU (KVM) and vmd, which read qcow2; for bhyve, which
  * does not, it is a sparse raw copy of the image ({@link RawDisk#fromImage}).
