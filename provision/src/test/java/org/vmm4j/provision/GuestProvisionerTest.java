@@ -85,7 +85,8 @@ class GuestProvisionerTest {
 
         assertEquals("192.0.2.10", result.address().orElseThrow());
         assertEquals("SSH-2.0-Fake", result.sshBanner().orElseThrow());
-        assertEquals(List.of("true", "echo one", "echo two"), ran, "a login check, then the commands");
+        assertEquals(
+                List.of(GuestProvisioner.LOGIN_CHECK, "echo one", "echo two"), ran, "a login check, then the commands");
         assertEquals(2, result.commandResults().size());
         assertEquals(ProvisionStep.count() - 1, result.timings().size(), "every step but the report is timed");
         assertTrue(result.summary().contains("wait for IP"), result.summary());
@@ -475,7 +476,7 @@ class GuestProvisionerTest {
 
         assertEquals(
                 List.of(
-                        "true",
+                        GuestProvisioner.LOGIN_CHECK,
                         "echo one",
                         "echo two",
                         "install-a",

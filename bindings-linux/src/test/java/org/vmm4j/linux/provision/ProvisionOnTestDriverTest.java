@@ -120,7 +120,7 @@ class ProvisionOnTestDriverTest {
             assertTrue(
                     result.address().orElseThrow().matches("\\d+\\.\\d+\\.\\d+\\.\\d+"),
                     result.address().toString());
-            assertEquals(List.of("true", "echo hello"), ran, "the login check, then the command");
+            assertEquals(List.of(GuestProvisioner.LOGIN_CHECK, "echo hello"), ran, "the login check, then the command");
             try (Qcow2Image disk = Qcow2Image.open(result.disk())) {
                 assertTrue(
                         disk.header()
