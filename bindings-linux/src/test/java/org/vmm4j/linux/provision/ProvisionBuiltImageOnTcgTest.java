@@ -61,7 +61,8 @@ import org.vmm4j.testsupport.RequiresHost;
  * checked active. Then the guest is removed and nothing of it is left. The step times are printed.
  *
  * <p>The rollback tests that need no booted OS come first (cheapest): a kernel QEMU cannot load, and a
- * guest given three seconds to get an address.
+ * guest given three seconds to get an address; after the create, two that boot the OS: an agent install
+ * command that fails, and SSH refused (a port nothing listens on). The class takes about 3.5 minutes.
  */
 @RequiresHost(
         libvirtd = true,
@@ -387,6 +388,25 @@ class ProvisionBuiltImageOnTcgTest {
         System.out.println("failing agent install: " + e.getMessage());
         assertEquals(ProvisionStep.INSTALL_AGENT, e.step(), e.getMessage());
         assertTrue(e.getMessage().contains("exited with 100"), e.getMessage());
+        assertEquals(0, e.getSuppressed().length, List.of(e.getSuppressed()).toString());
+        assertNothingLeft(request);
+    }
+
+    @Test
+    @Order(5)
+    void sshRefusedOnABootedGuestRollsBackEverything() {
+        // Nothing listens on port 2222 in the guest: connections are refused until the SSH timeout.
+        ProvisionRequest request = request(name("nossh"))
+                .sshPort(2222)
+                .sshTimeout(Duration.ofSeconds(15))
+                .build();
+
+        ProvisionException e =
+                assertThrows(ProvisionException.class, () -> provisioner().provision(request));
+
+        System.out.println("SSH refused: " + e.getMessage());
+        assertEquals(ProvisionStep.WAIT_FOR_SSH, e.step(), e.getMessage());
+        assertTrue(e.getMessage().contains("hint: SSH refused or silent"), e.getMessage());
         assertEquals(0, e.getSuppressed().length, List.of(e.getSuppressed()).toString());
         assertNothingLeft(request);
     }
