@@ -8,6 +8,10 @@ import org.vmm4j.host.SafeNames;
 /**
  * Everything needed to define a managed guest, independent of the manager (libvirt, bhyve, vmd).
  * Immutable; build with {@link #builder(String)}.
+ *
+ * <p>{@code guestAgent} asks for the channel a guest agent inside the guest answers on (libvirt: a
+ * virtio-serial port named {@code org.qemu.guest_agent.0}, which qemu-guest-agent opens); through it the
+ * manager learns the guest's addresses ({@link GuestAddress.Source#GUEST_AGENT}). Off unless set.
  */
 public record GuestSpec(
         String name,
@@ -23,7 +27,8 @@ public record GuestSpec(
         boolean vnc,
         BootSpec boot,
         boolean autostart,
-        Accelerator accelerator) {
+        Accelerator accelerator,
+        boolean guestAgent) {
 
     /** Longest guest name accepted by every backend (bhyve's VM_MAX_NAMELEN is the tightest). */
     public static final int MAX_NAME_LENGTH = 31;
@@ -81,7 +86,8 @@ public record GuestSpec(
                 .vnc(vnc)
                 .boot(boot)
                 .autostart(autostart)
-                .accelerator(accelerator);
+                .accelerator(accelerator)
+                .guestAgent(guestAgent);
         b.vcpus = vcpus;
         b.sockets = sockets;
         b.cores = cores;
@@ -103,6 +109,7 @@ public record GuestSpec(
         private BootSpec boot = BootSpec.bios(BootSpec.Device.DISK);
         private boolean autostart;
         private Accelerator accelerator = Accelerator.AUTO;
+        private boolean guestAgent;
 
         private Builder(String name) {
             this.name = name;
@@ -203,6 +210,12 @@ public record GuestSpec(
             return this;
         }
 
+        /** Whether the guest gets the guest agent's channel (qemu-guest-agent's virtio-serial port). */
+        public Builder guestAgent(boolean b) {
+            guestAgent = b;
+            return this;
+        }
+
         public GuestSpec build() {
             return new GuestSpec(
                     name,
@@ -218,7 +231,8 @@ public record GuestSpec(
                     vnc,
                     boot,
                     autostart,
-                    accelerator);
+                    accelerator,
+                    guestAgent);
         }
     }
 }

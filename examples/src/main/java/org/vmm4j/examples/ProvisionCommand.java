@@ -16,6 +16,8 @@ import java.util.List;
 import java.util.Locale;
 import org.vmm4j.examples.CommandSpec.Option;
 import org.vmm4j.guest.GuestManager;
+import org.vmm4j.provision.AgentConfiguration;
+import org.vmm4j.provision.AgentSetup;
 import org.vmm4j.provision.ExpectedDigest;
 import org.vmm4j.provision.GuestProvisioner;
 import org.vmm4j.provision.ImageDownloader;
@@ -23,12 +25,16 @@ import org.vmm4j.provision.ImageSource;
 import org.vmm4j.provision.ProvisionRequest;
 import org.vmm4j.provision.ProvisionResult;
 import org.vmm4j.provision.ProvisionStep;
+import org.vmm4j.provision.build.BaseImageBuilder;
+import org.vmm4j.provision.build.BaseImageRecipe;
 
 /**
- * {@code vmm4j provision --name web1 (--distro ubuntu-24.04 | --image FILE | --image URL --sha256 HEX)
+ * {@code vmm4j provision --name web1 (--distro ubuntu-24.04 | --built debian-12 | --image FILE | --image URL --sha256 HEX)
  * [--mem 2G] [--cpus 2] [--disk 20G] [--user admin] [--ssh-key ~/.ssh/id.pub] [--identity KEY]
  * [--password-file FILE] [--run 'cmd']... [--network default | --bridge br0] [--uri URI]
- * [--dir DIR] [--cache DIR] [--hypervisor kvm] [--no-wait] [--ip-timeout S] [--ssh-timeout S]}:
+ * [--dir DIR] [--cache DIR] [--hypervisor kvm] [--no-wait] [--ip-timeout S] [--ssh-timeout S]
+ * [--agent-server URL --agent-port N [--agent-https] --agent-config PATH --agent-service UNIT
+ * [--agent-install CMD]...]}:
  * creates a guest with {@link GuestProvisioner}, progress as a bar on stderr, the summary on stdout.
  * Without {@code --uri} the guest goes to the host's own manager ({@link GuestManager#connect(String)}
  * with {@code null}: libvirt's {@code qemu:///system} on Linux, bhyve on FreeBSD, vmd on OpenBSD);
@@ -38,13 +44,18 @@ final class ProvisionCommand implements Cli.Command {
     static final CommandSpec SPEC = new CommandSpec(
             "provision",
             "create a guest from a cloud image: --name N --distro ID [--mem 2G --cpus 2 --disk 20G --user U --ssh-key PUB --run CMD]",
-            "--name NAME (--distro ID | --image FILE | --image URL --sha256 HEX)"
+            "--name NAME (--distro ID | --built NAME | --image FILE | --image URL --sha256 HEX)"
                     + " [--mem 2G] [--cpus N] [--disk 20G] [--user U] [--ssh-key PUB] [--identity KEY] [--password-file F]"
                     + " [--run CMD]... [--network N | --bridge BR] [--uri URI] [--dir DIR] [--cache DIR] [--hypervisor K]"
-                    + " [--no-wait] [--ip-timeout S] [--ssh-timeout S]",
+                    + " [--no-wait] [--ip-timeout S] [--ssh-timeout S] [--agent-server URL --agent-port N [--agent-https]"
+                    + " --agent-config PATH --agent-service UNIT [--agent-install CMD]...]",
             List.of(
                     Option.value("--name", "NAME", "the new guest's name (required)"),
                     Option.value("--distro", "ID", "an image of the catalog (see vmm4j images list)"),
+                    Option.value(
+                            "--built", "NAME", "a base image built here (vmm4j images build NAME), booted directly"),
+                    Option.value(
+                            "--built-cache", "DIR", "where built images are (default: ~/.cache/vmm4j/base-images)"),
                     Option.value("--image", "FILE|URL", "a cloud image file, or a URL with --sha256"),
                     Option.value("--sha256", "HEX", "the digest a downloaded --image URL must have"),
                     Option.value("--mem", "SIZE", "guest memory, e.g. 2G"),
@@ -64,7 +75,13 @@ final class ProvisionCommand implements Cli.Command {
                     Option.value("--hypervisor", "K", "whose images to use (default: the host's hypervisor)"),
                     Option.flag("--no-wait", "return once the guest is started, without waiting for SSH"),
                     Option.value("--ip-timeout", "S", "seconds to wait for the guest's address"),
-                    Option.value("--ssh-timeout", "S", "seconds to wait for SSH")),
+                    Option.value("--ssh-timeout", "S", "seconds to wait for SSH"),
+                    Option.value("--agent-server", "URL", "the management server the agent reports to"),
+                    Option.value("--agent-port", "N", "the management server's port"),
+                    Option.flag("--agent-https", "the agent talks HTTPS to the server"),
+                    Option.value("--agent-config", "PATH", "where the agent's configuration goes in the guest"),
+                    Option.value("--agent-service", "UNIT", "the agent's systemd unit, started and checked active"),
+                    Option.value("--agent-install", "CMD", "a command installing the agent (repeatable)")),
             "vmm4j provision --name web1 --distro ubuntu-24.04 --mem 2G --ssh-key ~/.ssh/id_ed25519.pub");
 
     /** The parsed command line: what to create, and where ({@code uri} null: the backend's default). */
@@ -98,6 +115,15 @@ final class ProvisionCommand implements Cli.Command {
         String name = a.option("--name").orElse(null);
         String distro = a.option("--distro").orElse(null);
         String image = a.option("--image").orElse(null);
+        String built = a.option("--built").orElse(null);
+        Path builtCache =
+                a.option("--built-cache").map(ProvisionCommand::path).orElse(BaseImageBuilder.defaultCacheDirectory());
+        String agentServer = a.option("--agent-server").orElse(null);
+        String agentPort = a.option("--agent-port").orElse(null);
+        boolean agentHttps = a.flag("--agent-https");
+        String agentConfig = a.option("--agent-config").orElse(null);
+        String agentService = a.option("--agent-service").orElse(null);
+        List<String> agentInstall = a.options("--agent-install");
         String sha256 = a.option("--sha256").orElse(null);
         String uri = a.option("--uri").orElse(null);
         Path cache = a.option("--cache").map(ProvisionCommand::path).orElse(defaultCache());
@@ -126,10 +152,30 @@ final class ProvisionCommand implements Cli.Command {
             throw a.error("--name is required");
         }
         ProvisionRequest.Builder request = b.name(name);
-        if ((distro == null) == (image == null)) {
-            throw a.error("give exactly one of --distro and --image");
+        if ((distro != null ? 1 : 0) + (image != null ? 1 : 0) + (built != null ? 1 : 0) != 1) {
+            throw a.error("give exactly one of --distro, --built and --image");
         }
-        if (distro != null) {
+        if (agentServer != null
+                || agentPort != null
+                || agentConfig != null
+                || agentService != null
+                || !agentInstall.isEmpty()
+                || agentHttps) {
+            if (agentServer == null || agentPort == null || agentConfig == null || agentService == null) {
+                throw a.error("an agent needs --agent-server, --agent-port, --agent-config and --agent-service");
+            }
+            request.agent(AgentSetup.of(
+                    agentInstall,
+                    agentConfig,
+                    new AgentConfiguration(agentServer, integer(agentPort, "--agent-port"), agentHttps),
+                    agentService));
+        }
+        if (built != null) {
+            BaseImageBuilder builder = new BaseImageBuilder(builtCache);
+            request.builtImage(builder.cached(BaseImageRecipe.named(built))
+                    .orElseThrow(() -> new IllegalArgumentException("--built " + built + ": no such image in "
+                            + builder.cacheDirectory() + "; build it first: vmm4j images build " + built)));
+        } else if (distro != null) {
             request.catalogImage(distro);
         } else if (image.startsWith("http://") || image.startsWith("https://")) {
             if (sha256 == null) {
@@ -157,9 +203,9 @@ final class ProvisionCommand implements Cli.Command {
             request.password(password);
             Arrays.fill(password, '\0');
         }
-        ProvisionRequest built = request.build();
-        built.validate();
-        return new Options(built, uri, cache);
+        ProvisionRequest made = request.build();
+        made.validate();
+        return new Options(made, uri, cache);
     }
 
     /** The hypervisor kind of the host's guest manager: bhyve on FreeBSD, openbsd-vmm on OpenBSD, else kvm. */

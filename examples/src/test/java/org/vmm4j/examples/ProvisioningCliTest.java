@@ -23,6 +23,8 @@ import org.vmm4j.guest.Accelerator;
 import org.vmm4j.host.Progress;
 import org.vmm4j.image.Qcow2Options;
 import org.vmm4j.image.Qcow2Writer;
+import org.vmm4j.provision.AgentConfiguration;
+import org.vmm4j.provision.AgentSetup;
 import org.vmm4j.provision.ImageCatalog;
 import org.vmm4j.provision.ImageSource;
 import org.vmm4j.provision.ProvisionRequest;
@@ -78,7 +80,7 @@ class ProvisioningCliTest {
     @Test
     void provisionNeedsExactlyOneImage() {
         assertEquals(2, run("provision", "--name", "web1", "--dir", dir.toString()));
-        assertTrue(err().contains("exactly one of --distro and --image"), err());
+        assertTrue(err().contains("exactly one of --distro, --built and --image"), err());
         assertEquals(2, run("provision", "--name", "web1", "--distro", "x", "--image", "/y", "--dir", dir.toString()));
     }
 
@@ -152,6 +154,87 @@ class ProvisioningCliTest {
     }
 
     @Test
+    void provisionFromABuiltImageWithAnAgent() throws Exception {
+        BaseImageRecipe recipe = BaseImageRecipe.named("debian-12");
+        Path image = Files.createDirectories(dir.resolve("built").resolve(recipe.cacheKey()));
+        base();
+        Files.copy(dir.resolve("base.qcow2"), image.resolve("disk.qcow2"));
+        Files.writeString(image.resolve("vmlinuz"), "kernel");
+        Files.writeString(image.resolve("initrd.img"), "initrd");
+        Files.writeString(image.resolve("packages.txt"), "cloud-init 22.4\n");
+        Files.writeString(
+                image.resolve("image.properties"),
+                "recipe=debian-12\ndisk=disk.qcow2\nkernel=vmlinuz\ninitrd=initrd.img\n"
+                        + "cmdline=root=/dev/vda rw console=ttyS0\nbuild-millis=77000\n");
+        Path pub = Files.writeString(dir.resolve("id.pub"), KEY + "\n");
+        Files.writeString(dir.resolve("id"), "-----BEGIN OPENSSH PRIVATE KEY-----\n");
+
+        ProvisionRequest r = ProvisionCommand.parse(new String[] {
+                    "--name",
+                    "agent1",
+                    "--built",
+                    "debian-12",
+                    "--built-cache",
+                    dir.resolve("built").toString(),
+                    "--user",
+                    "admin",
+                    "--ssh-key",
+                    pub.toString(),
+                    "--dir",
+                    dir.toString(),
+                    "--agent-server",
+                    "https://mgr.example.com",
+                    "--agent-port",
+                    "8443",
+                    "--agent-https",
+                    "--agent-config",
+                    "/etc/agent/agent.yaml",
+                    "--agent-service",
+                    "agent",
+                    "--agent-install",
+                    "sudo apt-get install -y agent"
+                })
+                .request();
+
+        ImageSource.Built source = (ImageSource.Built) r.image();
+        assertEquals(image.resolve("disk.qcow2"), source.image().disk());
+        AgentSetup agent = r.agent().orElseThrow();
+        assertEquals(new AgentConfiguration("https://mgr.example.com", 8443, true), agent.configuration());
+        assertEquals(List.of("sudo apt-get install -y agent"), agent.installCommands());
+        assertEquals("agent", agent.service());
+        assertEquals("/etc/agent/agent.yaml", agent.configPath());
+
+        assertEquals(
+                2,
+                run(
+                        "provision",
+                        "--name",
+                        "a2",
+                        "--built",
+                        "debian-12",
+                        "--built-cache",
+                        dir.resolve("none").toString(),
+                        "--dir",
+                        dir.toString()));
+        assertTrue(err().contains("build it first: vmm4j images build debian-12"), err());
+        assertEquals(
+                2,
+                run(
+                        "provision",
+                        "--name",
+                        "a3",
+                        "--image",
+                        dir.resolve("base.qcow2").toString(),
+                        "--agent-server",
+                        "mgr",
+                        "--dir",
+                        dir.toString()));
+        assertTrue(
+                err().contains("an agent needs --agent-server, --agent-port, --agent-config and --agent-service"),
+                err());
+    }
+
+    @Test
     void provisionAccelDefaultsToAutoAndRefusesUnknownNames() {
         String[] base = {"--name", "a1", "--distro", "ubuntu-24.04"};
         assertEquals(Accelerator.AUTO, ProvisionCommand.parse(base).request().accelerator());
@@ -201,8 +284,8 @@ class ProvisioningCliTest {
                         "--no-wait"),
                 err());
 
-        assertTrue(err().contains("\r[ 7/11] start guest          [####################] 100%  started cli1\n"), err());
-        assertTrue(err().contains("[ 8/11] wait for IP          [####################] 100%  skipped"), err());
+        assertTrue(err().contains("\r[ 7/14] start guest          [####################] 100%  started cli1\n"), err());
+        assertTrue(err().contains("[ 8/14] wait for IP          [####################] 100%  skipped"), err());
         assertTrue(out().startsWith("guest cli1\n"), out());
         assertTrue(out().contains("wait for IP          skipped"), out());
     }
@@ -232,10 +315,10 @@ class ProvisioningCliTest {
                         "1M"));
 
         assertTrue(
-                err().contains("vmm4j provision: provisioning cli2 failed at step 4/11 (create disk): disk size "
+                err().contains("vmm4j provision: provisioning cli2 failed at step 4/14 (create disk): disk size "
                         + "1048576 bytes is smaller than the image's 33554432 bytes; hint: "),
                 err());
-        assertTrue(err().contains("[ 4/11] create disk          [????????????????????]    %  failed: "), err());
+        assertTrue(err().contains("[ 4/14] create disk          [????????????????????]    %  failed: "), err());
         assertFalse(Files.exists(dir.resolve("cli2.qcow2")));
     }
 

@@ -37,6 +37,13 @@ public final class CloudConfig {
             b.users.forEach(u -> users.add(u.toYamlMap()));
             d.put("users", users);
         }
+        if (!b.sshHostKeys.isEmpty()) {
+            // The given keys replace whatever the image has, and cloud-init generates none of its own:
+            // the host presents exactly these, which the creator of the seed can then pin.
+            d.put("ssh_deletekeys", true);
+            d.put("ssh_genkeytypes", List.of());
+            d.put("ssh_keys", new LinkedHashMap<>(b.sshHostKeys));
+        }
         if (b.sshPasswordAuth != null) {
             d.put("ssh_pwauth", b.sshPasswordAuth);
         }
@@ -82,6 +89,7 @@ public final class CloudConfig {
         private final List<String> packages = new ArrayList<>();
         private final List<Object> runcmd = new ArrayList<>();
         private final List<WriteFile> writeFiles = new ArrayList<>();
+        private final Map<String, String> sshHostKeys = new LinkedHashMap<>();
 
         private Builder() {}
 
@@ -103,6 +111,28 @@ public final class CloudConfig {
         /** Keeps the image's default user (e.g. {@code ubuntu}) besides the users added here. */
         public Builder keepDefaultUser(boolean keep) {
             this.keepDefaultUser = keep;
+            return this;
+        }
+
+        /**
+         * An SSH host key pair for the guest's sshd ({@code ssh_keys}, with {@code ssh_deletekeys} and no
+         * generated keys): the guest then presents exactly the keys given here.
+         *
+         * @param type       {@code rsa}, {@code ecdsa} or {@code ed25519}
+         * @param privateKey the private key file's text (PEM or OpenSSH format)
+         * @param publicKey  the OpenSSH public key line ({@code ssh-rsa AAAA...})
+         */
+        public Builder sshHostKey(String type, String privateKey, String publicKey) {
+            if (!List.of("rsa", "ecdsa", "ed25519").contains(type)) {
+                throw new IllegalArgumentException(
+                        "SSH host key type must be rsa, ecdsa or ed25519, got '" + type + "'");
+            }
+            if (privateKey == null || !privateKey.startsWith("-----BEGIN ") || privateKey.indexOf('\0') >= 0) {
+                throw new IllegalArgumentException("SSH host private key must be a PEM or OpenSSH key file's text");
+            }
+            CloudNames.oneLine(publicKey, "SSH host public key");
+            sshHostKeys.put(type + "_private", privateKey);
+            sshHostKeys.put(type + "_public", publicKey);
             return this;
         }
 

@@ -3,6 +3,7 @@ package org.vmm4j.provision;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -34,14 +35,20 @@ import org.vmm4j.image.Qcow2Image;
 import org.vmm4j.image.Qcow2Options;
 import org.vmm4j.image.Qcow2Writer;
 import org.vmm4j.image.RawDisk;
+import org.vmm4j.provision.build.BuiltImage;
 
 /**
  * Creates a guest the way the management plans do, in {@link ProvisionStep} order: validate, check the
  * name is free, fetch the image into the cache, create a qcow2 overlay on it, write the NoCloud seed,
- * define and start the guest, wait for its IP and for SSH, run the commands, report. Each step emits
+ * define and start the guest, wait for its IP and for SSH, run the commands, install, configure and start
+ * the management agent ({@link AgentSetup}), report. Each step emits
  * {@link Progress} to the listeners. When a step fails, what was created for this guest (the
  * definition, the disk, the seed) is removed and a {@link ProvisionException} names the step; the
  * image cache is shared and stays.
+ *
+ * <p>No trust on first use: unless {@link ProvisionRequest#pinHostKey()} is off, the run generates the
+ * guest's SSH host key ({@link GuestHostKey}), gives it to the guest through the seed, and every SSH
+ * connection accepts exactly that key; the SSH step logs in once to prove it.
  *
  * <p>The disk is a qcow2 overlay for libvirt/QEMU (KVM) and vmd, which read qcow2; for bhyve, which
  * does not, it is a sparse raw copy of the image ({@link RawDisk#fromImage}).
@@ -58,6 +65,22 @@ import org.vmm4j.image.RawDisk;
  */
 public final class GuestProvisioner {
     private static final Logger LOG = LoggerFactory.getLogger(GuestProvisioner.class);
+    /**
+     * What the SSH step runs once logged in: it waits until cloud-init has finished, where the image has it.
+     * sshd answers while cloud-init's later stages still run, and one of them restarts sshd (applying
+     * {@code ssh_pwauth}): a step connecting then would be refused. Measured on the built Debian 12 image
+     * under TCG: the install step got in, the next connection was refused. Sessions open across the
+     * restart survive it (Debian's ssh.service kills only the listener).
+     */
+    public static final String LOGIN_CHECK =
+            "if command -v cloud-init >/dev/null 2>&1; then cloud-init status --wait >/dev/null 2>&1 || true; fi";
+
+    /** Between login attempts while sshd answers but refuses (the user not created yet). */
+    private static final Duration LOGIN_RETRY = Duration.ofSeconds(2);
+    /** After restarting the agent's unit, before the first {@code systemctl is-active}. */
+    private static final Duration ACTIVE_SETTLE = Duration.ofSeconds(2);
+    /** Between {@code systemctl is-active} checks while the unit is activating. */
+    private static final Duration ACTIVE_POLL = Duration.ofSeconds(1);
 
     private final GuestManager manager;
     private final ImageCatalog catalog;
@@ -104,7 +127,15 @@ public final class GuestProvisioner {
 
     /** The seed for {@code request}: hostname, the user with its password hash and keys, passwordless sudo. */
     static NoCloudSeed seedFor(ProvisionRequest request, String instanceId) {
+        return seedFor(request, instanceId, null);
+    }
+
+    /** The seed, with {@code hostKey} (when not null) as the guest's only SSH host key. */
+    static NoCloudSeed seedFor(ProvisionRequest request, String instanceId, GuestHostKey hostKey) {
         CloudConfig.Builder config = CloudConfig.builder().hostname(request.name());
+        if (hostKey != null) {
+            config.sshHostKey(hostKey.cloudInitType(), hostKey.privateKeyPem(), hostKey.publicKeyLine());
+        }
         if (request.user().isPresent()) {
             CloudUser.Builder user = CloudUser.builder(request.user().get()).sudo("ALL=(ALL) NOPASSWD:ALL");
             request.sshAuthorizedKeys().forEach(user::sshAuthorizedKey);
@@ -121,7 +152,10 @@ public final class GuestProvisioner {
         return new NoCloudSeed(config.build(), new MetaData(instanceId, request.name()));
     }
 
-    /** The definition: the overlay (or blank) disk, the seed as CD-ROM, one NIC, the boot the image wants. */
+    /**
+     * The definition: the overlay (or blank) disk, the seed as CD-ROM, one NIC, the boot the image wants;
+     * on libvirt ({@code kvm}) also the guest agent's channel, so the agent can report the guest's addresses.
+     */
     static GuestSpec specFor(ProvisionRequest request, BaseImage base) {
         GuestSpec.Builder spec = GuestSpec.builder(request.name())
                 .memoryBytes(request.memoryBytes())
@@ -130,14 +164,17 @@ public final class GuestProvisioner {
                         request.diskPath().toString(), rawDisk(request) ? DiskSpec.Format.RAW : DiskSpec.Format.QCOW2))
                 .disk(DiskSpec.cdrom(request.seedPath().toString()))
                 .nic(request.nic())
-                .accelerator(request.accelerator());
+                .accelerator(request.accelerator())
+                .guestAgent("kvm".equals(request.hypervisor()));
         if (base.installer()) {
             spec.disk(DiskSpec.cdrom(base.path().toString()));
         }
         BootSpec.Device[] order = base.installer()
                 ? new BootSpec.Device[] {BootSpec.Device.DISK, BootSpec.Device.CDROM}
                 : new BootSpec.Device[] {BootSpec.Device.DISK};
-        spec.boot(request.boot().orElseGet(() -> base.uefi() ? BootSpec.uefi(order) : BootSpec.bios(order)));
+        spec.boot(request.boot()
+                .or(() -> Optional.ofNullable(base.boot()))
+                .orElseGet(() -> base.uefi() ? BootSpec.uefi(order) : BootSpec.bios(order)));
         return spec.build();
     }
 
@@ -182,6 +219,17 @@ public final class GuestProvisioner {
         return Qcow2Writer.createOverlay(disk, base.path(), request.diskBytes(), CreateMode.FAIL_IF_EXISTS);
     }
 
+    /**
+     * A command writing {@code content} to {@code path} as root, mode 0600, creating its directory: the
+     * content travels base64-encoded (only {@code [A-Za-z0-9+/=]}, so nothing in it reaches the shell),
+     * the path single-quoted (an {@link AgentSetup} path has no quote).
+     */
+    static String writeFileCommand(String path, String content) {
+        String encoded =
+                java.util.Base64.getEncoder().encodeToString(content.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return "printf '%s' '" + encoded + "' | base64 -d | sudo install -D -m 0600 /dev/stdin '" + path + "'";
+    }
+
     private static long sizeOf(Path file) {
         try {
             return Files.size(file);
@@ -190,8 +238,53 @@ public final class GuestProvisioner {
         }
     }
 
-    /** The fetched base image: where it is, whether it is an installer ISO, whether it boots with UEFI. */
-    record BaseImage(Path path, boolean installer, boolean uefi) {}
+    /**
+     * The fetched base image: where it is, whether it is an installer ISO, whether it boots with UEFI, and
+     * the direct kernel boot it comes with (a built image), or null.
+     */
+    record BaseImage(Path path, boolean installer, boolean uefi, BootSpec boot) {
+        BaseImage(Path path, boolean installer, boolean uefi) {
+            this(path, installer, uefi, null);
+        }
+    }
+
+    /**
+     * Puts a built image's disk, kernel and initrd into {@code workDirectory/base-KEY/} (hard links, or
+     * copies across file systems), where the hypervisor can read them: the build cache is usually in
+     * root's home, which libvirt's QEMU user cannot enter. Shared by every guest of the image and never
+     * rolled back, like the download cache; an existing complete staging is reused.
+     */
+    static BaseImage stage(BuiltImage image, Path workDirectory) throws IOException {
+        Path dir = workDirectory.resolve("base-"
+                + image.cacheKey().substring(0, Math.min(16, image.cacheKey().length())));
+        Files.createDirectories(dir);
+        Path disk = stageFile(image.disk(), dir);
+        Path kernel = stageFile(image.kernel(), dir);
+        Path initrd = stageFile(image.initrd(), dir);
+        return new BaseImage(
+                disk, false, false, BootSpec.kernel(kernel.toString(), initrd.toString(), image.kernelCommandLine()));
+    }
+
+    private static Path stageFile(Path source, Path dir) throws IOException {
+        Path target = dir.resolve(source.getFileName());
+        if (Files.isRegularFile(target) && Files.size(target) == Files.size(source)) {
+            return target;
+        }
+        Path partial = Files.createTempFile(dir, "." + source.getFileName(), ".part");
+        try {
+            Files.delete(partial);
+            try {
+                Files.createLink(partial, source);
+            } catch (IOException | UnsupportedOperationException notLinkable) {
+                LOG.debug("cannot hard-link {} ({}); copying it", source, notLinkable.toString());
+                Files.copy(source, partial);
+            }
+            Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(partial);
+        }
+        return target;
+    }
 
     /** A step's work; returns the message its completion is reported with. */
     @FunctionalInterface
@@ -205,12 +298,13 @@ public final class GuestProvisioner {
         private final Rollback rollback = new Rollback();
         private final List<ProvisionResult.StepTiming> timings = new ArrayList<>();
         private final String instanceId = "iid-" + UUID.randomUUID();
+        private GuestHostKey hostKey;
         private NoCloudSeed seed;
         private BaseImage base;
         private Guest guest;
         private String address;
         private String banner;
-        private List<CommandResult> results = List.of();
+        private final List<CommandResult> results = new ArrayList<>();
 
         Run(ProvisionRequest request) {
             this.request = Objects.requireNonNull(request, "request");
@@ -220,8 +314,11 @@ public final class GuestProvisioner {
             long start = System.nanoTime();
             step(ProvisionStep.VALIDATE, r -> {
                 request.validate();
-                seed = seedFor(request, instanceId);
-                return "request is valid";
+                if (request.pinHostKey()) {
+                    hostKey = GuestHostKey.generate();
+                }
+                seed = seedFor(request, instanceId, hostKey);
+                return "request is valid" + (hostKey == null ? "" : "; guest host key " + hostKey.fingerprint());
             });
             step(ProvisionStep.CHECK_NAME, r -> checkName());
             step(ProvisionStep.FETCH_IMAGE, this::fetchImage);
@@ -252,10 +349,21 @@ public final class GuestProvisioner {
                 return "address " + address;
             });
             step(ProvisionStep.WAIT_FOR_SSH, r -> {
+                long deadline = System.nanoTime() + request.sshTimeout().toNanos();
                 banner = sshWaiter.awaitSsh(address, request.sshPort(), request.sshTimeout(), r);
-                return "SSH answers: " + banner;
+                if (!request.logsIn()) {
+                    return "SSH answers: " + banner;
+                }
+                logIn(deadline, r);
+                return "SSH answers: " + banner + "; logged in as "
+                        + request.user().orElseThrow()
+                        + (hostKey == null ? "" : " with the pinned host key " + hostKey.fingerprint())
+                        + "; cloud-init done";
             });
             step(ProvisionStep.RUN_COMMANDS, this::runCommands);
+            step(ProvisionStep.INSTALL_AGENT, this::installAgent);
+            step(ProvisionStep.CONFIGURE_AGENT, this::configureAgent);
+            step(ProvisionStep.START_AGENT, this::startAgent);
             rollback.commit();
             Duration total = Duration.ofNanos(System.nanoTime() - start);
             ProvisionResult result = new ProvisionResult(
@@ -267,7 +375,8 @@ public final class GuestProvisioner {
                     request.seedPath(),
                     timings,
                     total,
-                    results);
+                    results,
+                    Optional.ofNullable(hostKey).map(GuestHostKey::fingerprint));
             step(
                     ProvisionStep.REPORT,
                     r -> "guest " + request.name() + " ready" + (address == null ? "" : " at " + address) + " after "
@@ -297,7 +406,7 @@ public final class GuestProvisioner {
             return request.name() + " is free";
         }
 
-        private String fetchImage(StepReporter reporter) {
+        private String fetchImage(StepReporter reporter) throws IOException {
             long[] lastMiB = {-1};
             DownloadListener progress = (done, total) -> {
                 // The downloader calls back per buffer; listeners hear at most once per MiB.
@@ -309,6 +418,10 @@ public final class GuestProvisioner {
                 }
             };
             ImageSource source = request.image();
+            if (source instanceof ImageSource.Built built) {
+                base = stage(built.image(), request.workDirectory());
+                return "staged " + built.image().recipeName() + " as " + base.path();
+            }
             if (source instanceof ImageSource.LocalFile local) {
                 base = new BaseImage(local.path(), false, false);
                 return "using " + local.path();
@@ -342,6 +455,114 @@ public final class GuestProvisioner {
             if (request.commands().isEmpty()) {
                 return "no commands to run";
             }
+            List<CommandResult> ran =
+                    commandRunner.runAll(sshTarget(), request.commands(), request.commandTimeout(), reporter);
+            results.addAll(ran);
+            return "ran " + ran.size() + " command(s)";
+        }
+
+        /**
+         * Logs in once and runs {@link #LOGIN_CHECK}, retrying refusals until {@code deadline} (sshd may
+         * answer before cloud-init has created the user); a host key that is not the pinned one fails at once.
+         */
+        private void logIn(long deadline, StepReporter reporter) throws InterruptedException {
+            int attempt = 0;
+            while (true) {
+                attempt++;
+                try {
+                    commandRunner.runAll(sshTarget(), List.of(LOGIN_CHECK), request.commandTimeout(), (f, m) -> {});
+                    return;
+                } catch (HostKeyException e) {
+                    throw e;
+                } catch (RuntimeException e) {
+                    if (System.nanoTime() - deadline >= 0) {
+                        throw new SshException(
+                                "no login within " + request.sshTimeout().toSeconds() + " s after " + attempt
+                                        + " attempt(s): " + e.getMessage(),
+                                e);
+                    }
+                    reporter.report(-1, "login attempt " + attempt + " refused: " + e.getMessage());
+                    Thread.sleep(LOGIN_RETRY.toMillis());
+                }
+            }
+        }
+
+        private String installAgent(StepReporter reporter) {
+            if (request.agent().isEmpty()) {
+                return "no agent to install";
+            }
+            AgentSetup agent = request.agent().get();
+            if (agent.installCommands().isEmpty()) {
+                return "no install commands";
+            }
+            List<CommandResult> ran =
+                    commandRunner.runAll(sshTarget(), agent.installCommands(), request.commandTimeout(), reporter);
+            results.addAll(ran);
+            return "ran " + ran.size() + " install command(s)";
+        }
+
+        private String configureAgent(StepReporter reporter) {
+            if (request.agent().isEmpty()) {
+                return "no agent to configure";
+            }
+            AgentSetup agent = request.agent().get();
+            results.addAll(commandRunner.runAll(
+                    sshTarget(),
+                    List.of(writeFileCommand(
+                            agent.configPath(), agent.configuration().toYaml())),
+                    request.commandTimeout(),
+                    reporter));
+            return "wrote " + agent.configPath() + " (server "
+                    + agent.configuration().serverUrl() + ", port "
+                    + agent.configuration().port() + (agent.configuration().https() ? ", https)" : ", http)");
+        }
+
+        private String startAgent(StepReporter reporter) throws InterruptedException {
+            if (request.agent().isEmpty()) {
+                return "no agent to start";
+            }
+            AgentSetup agent = request.agent().get();
+            String unit = "'" + agent.service() + "'";
+            results.addAll(commandRunner.runAll(
+                    sshTarget(),
+                    List.of("sudo systemctl enable " + unit, "sudo systemctl restart " + unit),
+                    request.commandTimeout(),
+                    reporter));
+            long deadline = System.nanoTime() + agent.activeTimeout().toNanos();
+            // A unit that fails at once is still "active" for a moment after restart returns: look again
+            // after a pause, and insist on active then.
+            Thread.sleep(ACTIVE_SETTLE.toMillis());
+            String state = "";
+            int checks = 0;
+            while (true) {
+                checks++;
+                try {
+                    List<CommandResult> check = commandRunner.runAll(
+                            sshTarget(),
+                            List.of("systemctl is-active " + unit),
+                            request.commandTimeout(),
+                            (f, m) -> {});
+                    state = check.get(0).stdout().strip();
+                    if (state.equals("active")) {
+                        results.addAll(check);
+                        return agent.service() + " is active (checked " + checks + " time(s))";
+                    }
+                } catch (HostKeyException e) {
+                    throw e;
+                } catch (RuntimeException e) {
+                    state = e.getMessage(); // is-active exits non-zero unless active
+                }
+                if (System.nanoTime() - deadline >= 0) {
+                    throw new IllegalStateException(agent.service() + " is not active after "
+                            + agent.activeTimeout().toSeconds() + " s: " + state);
+                }
+                reporter.report(-1, agent.service() + ": " + state);
+                Thread.sleep(ACTIVE_POLL.toMillis());
+            }
+        }
+
+        /** How to reach the guest's sshd: its address, the request's user and credentials, the pinned key. */
+        private SshTarget sshTarget() {
             SshCredentials credentials;
             if (request.sshPrivateKey().isPresent()) {
                 credentials = SshCredentials.privateKey(request.sshPrivateKey().get());
@@ -353,12 +574,11 @@ public final class GuestProvisioner {
                     Arrays.fill(password, '\0');
                 }
             }
-            SshTarget target = SshTarget.builder(address, request.user().orElseThrow(), credentials)
+            return SshTarget.builder(address, request.user().orElseThrow(), credentials)
                     .port(request.sshPort())
                     .knownHosts(request.knownHosts())
+                    .pinnedHostKey(hostKey == null ? null : hostKey.publicKeyLine())
                     .build();
-            results = commandRunner.runAll(target, request.commands(), request.commandTimeout(), reporter);
-            return "ran " + results.size() + " command(s)";
         }
 
         private void step(ProvisionStep step, StepBody body) {
@@ -371,8 +591,12 @@ public final class GuestProvisioner {
             emit(step, 0.0, "started");
             String done;
             try {
-                done = body.run((fraction, message) -> emit(step, fraction, message));
+                // Progress may quote a server's or a command's words: redacted like failure messages.
+                done = body.run((fraction, message) -> emit(step, fraction, redact(message)));
             } catch (Exception e) {
+                if (e instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
+                }
                 throw fail(step, e);
             }
             Duration took = Duration.ofNanos(System.nanoTime() - start);

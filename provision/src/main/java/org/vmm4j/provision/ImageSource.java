@@ -3,8 +3,10 @@ package org.vmm4j.provision;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.Objects;
+import org.vmm4j.provision.build.BaseImageBuilder;
+import org.vmm4j.provision.build.BuiltImage;
 
-/** Where a provisioned guest's base image comes from: the catalog, a file, or a URL with its digest. */
+/** Where a provisioned guest's base image comes from: the catalog, a file, a URL with its digest, or a built image. */
 public sealed interface ImageSource {
 
     /** An entry of the {@link ImageCatalog} for the request's hypervisor kind, e.g. {@code ubuntu-24.04}. */
@@ -32,6 +34,17 @@ public sealed interface ImageSource {
         }
     }
 
+    /**
+     * A base image built on this host ({@link BaseImageBuilder}), booted with its own kernel and initrd.
+     * The provisioner stages it into the request's work directory (a hard link, or a copy across file
+     * systems) so the hypervisor, which may run as another user than the cache's owner, can read it.
+     */
+    record Built(BuiltImage image) implements ImageSource {
+        public Built {
+            Objects.requireNonNull(image, "image");
+        }
+    }
+
     static ImageSource catalog(String id) {
         return new Catalog(id);
     }
@@ -42,5 +55,9 @@ public sealed interface ImageSource {
 
     static ImageSource url(URI uri, ExpectedDigest digest) {
         return new Remote(uri, digest);
+    }
+
+    static ImageSource built(BuiltImage image) {
+        return new Built(image);
     }
 }

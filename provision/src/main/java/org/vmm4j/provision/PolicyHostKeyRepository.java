@@ -21,11 +21,26 @@ final class PolicyHostKeyRepository implements HostKeyRepository {
 
     private final Path file;
     private final HostKeyPolicy policy;
+    private final byte[] pinned;
     private volatile HostKeyException rejection;
 
     PolicyHostKeyRepository(Path file, HostKeyPolicy policy) {
+        this(file, policy, null);
+    }
+
+    /** With {@code pinned} (a key blob) non-null, exactly that key is accepted and the file is not used. */
+    PolicyHostKeyRepository(Path file, HostKeyPolicy policy, byte[] pinned) {
         this.file = file;
         this.policy = policy;
+        this.pinned = pinned == null ? null : pinned.clone();
+    }
+
+    /** A repository accepting exactly the key of {@code target}'s pinned line, or applying its file and policy. */
+    static PolicyHostKeyRepository forTarget(SshTarget target) {
+        return new PolicyHostKeyRepository(
+                target.knownHosts(),
+                target.hostKeyPolicy(),
+                target.pinnedHostKey().map(SshTarget::pinnedKeyBlob).orElse(null));
     }
 
     HostKeyException rejection() {
@@ -36,6 +51,21 @@ final class PolicyHostKeyRepository implements HostKeyRepository {
     public int check(String host, byte[] key) {
         String type = KnownHostsFile.keyType(key);
         String fingerprint = KnownHostsFile.fingerprint(key);
+        if (pinned != null) {
+            if (java.security.MessageDigest.isEqual(pinned, key)) {
+                return OK;
+            }
+            rejection = new HostKeyException(
+                    HostKeyException.Reason.CHANGED,
+                    host,
+                    fingerprint,
+                    "host key for " + host + " is not the pinned one: the server presented " + type + " "
+                            + fingerprint + ", the guest was given " + KnownHostsFile.keyType(pinned) + " "
+                            + KnownHostsFile.fingerprint(pinned)
+                            + ". Another machine may answer at this address, or the guest ignored its seed's"
+                            + " ssh_keys (is cloud-init installed and the seed attached?)");
+            return CHANGED;
+        }
         List<KnownHostsFile.Entry> known =
                 KnownHostsFile.read(file).stream().filter(e -> e.matches(host)).toList();
         if (known.stream().anyMatch(e -> e.keyType().equals(type) && KnownHostsFile.sameKey(e, key))) {
@@ -75,6 +105,9 @@ final class PolicyHostKeyRepository implements HostKeyRepository {
 
     @Override
     public void add(HostKey hostkey, UserInfo ui) {
+        if (pinned != null) {
+            return; // a pinned key is never recorded
+        }
         KnownHostsFile.append(
                 file, hostkey.getHost(), java.util.Base64.getDecoder().decode(hostkey.getKey()));
     }
@@ -96,16 +129,35 @@ final class PolicyHostKeyRepository implements HostKeyRepository {
 
     @Override
     public HostKey[] getHostKey() {
+        if (pinned != null) {
+            return pinnedHostKeys(null, null);
+        }
         return toHostKeys(KnownHostsFile.read(file), null);
     }
 
     @Override
     public HostKey[] getHostKey(String host, String type) {
+        if (pinned != null) {
+            return pinnedHostKeys(host, type);
+        }
         return toHostKeys(
                 KnownHostsFile.read(file).stream()
                         .filter(e -> host == null || e.matches(host))
                         .toList(),
                 type);
+    }
+
+    private HostKey[] pinnedHostKeys(String host, String type) {
+        String pinnedType = KnownHostsFile.keyType(pinned);
+        if (type != null && !type.equals(pinnedType)) {
+            return new HostKey[0];
+        }
+        try {
+            return new HostKey[] {new HostKey(host == null ? "*" : host, HostKey.GUESS, pinned)};
+        } catch (JSchException unsupported) {
+            LOG.debug("JSch cannot use the pinned {} key", pinnedType, unsupported);
+            return new HostKey[0];
+        }
     }
 
     private static HostKey[] toHostKeys(List<KnownHostsFile.Entry> entries, String type) {

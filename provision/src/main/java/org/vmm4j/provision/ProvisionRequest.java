@@ -13,6 +13,8 @@ import org.vmm4j.guest.BootSpec;
 import org.vmm4j.guest.GuestSpec;
 import org.vmm4j.guest.NicSpec;
 import org.vmm4j.host.SafeNames;
+import org.vmm4j.provision.build.BaseImageBuilder;
+import org.vmm4j.provision.build.BuiltImage;
 
 /**
  * What {@link GuestProvisioner} should create: the guest's name, hypervisor kind and base image,
@@ -47,6 +49,8 @@ public final class ProvisionRequest {
     private final Duration commandTimeout;
     private final ProvisionStep stopAfter;
     private final Accelerator accelerator;
+    private final boolean pinHostKey;
+    private final AgentSetup agent;
 
     private ProvisionRequest(Builder b) {
         name = b.name;
@@ -70,6 +74,8 @@ public final class ProvisionRequest {
         commandTimeout = b.commandTimeout;
         stopAfter = b.stopAfter;
         accelerator = b.accelerator;
+        pinHostKey = b.pinHostKey;
+        agent = b.agent;
     }
 
     public static Builder builder(String name) {
@@ -114,6 +120,10 @@ public final class ProvisionRequest {
             throw new IllegalArgumentException(
                     "commands to run need a user and a password or SSH private key to log in with");
         }
+        if (agent != null && (user == null || (password == null && sshPrivateKey == null))) {
+            throw new IllegalArgumentException(
+                    "an agent to install needs a user and a password or SSH private key to log in with");
+        }
         if (sshPrivateKey != null && !Files.isReadable(sshPrivateKey)) {
             throw new IllegalArgumentException("SSH private key " + sshPrivateKey + " is not a readable file");
         }
@@ -131,6 +141,16 @@ public final class ProvisionRequest {
         }
         if (image instanceof ImageSource.LocalFile local && !Files.isRegularFile(local.path())) {
             throw new IllegalArgumentException("image " + local.path() + " is not a regular file");
+        }
+        if (image instanceof ImageSource.Built built) {
+            for (Path p : List.of(
+                    built.image().disk(), built.image().kernel(), built.image().initrd())) {
+                if (!Files.isRegularFile(p)) {
+                    throw new IllegalArgumentException("built image "
+                            + built.image().directory() + " misses " + p + " (rebuild it: vmm4j images build "
+                            + built.image().recipeName() + ")");
+                }
+            }
         }
     }
 
@@ -219,6 +239,24 @@ public final class ProvisionRequest {
         return accelerator;
     }
 
+    /**
+     * Whether the run generates the guest's SSH host key, puts it into the seed and accepts exactly it
+     * over SSH (no trust on first use); on by default. Off, the known-hosts file decides.
+     */
+    public boolean pinHostKey() {
+        return pinHostKey;
+    }
+
+    /** The management agent to install, configure and start after SSH answers, if any. */
+    public Optional<AgentSetup> agent() {
+        return Optional.ofNullable(agent);
+    }
+
+    /** Whether the run logs in over SSH: it has commands or an agent, and credentials to log in with. */
+    boolean logsIn() {
+        return user != null && (password != null || sshPrivateKey != null);
+    }
+
     /** The disk file the run creates: {@code workDirectory/NAME.qcow2}. */
     public Path diskPath() {
         return workDirectory.resolve(name + ".qcow2");
@@ -247,7 +285,8 @@ public final class ProvisionRequest {
                 + vcpus + " vCPU, disk " + (diskBytes == 0 ? "image size" : (diskBytes >> 20) + " MiB")
                 + ", user " + user + ", password " + (password == null ? "none" : "redacted")
                 + ", " + sshAuthorizedKeys.size() + " SSH key(s), " + nic.type() + " " + nic.source()
-                + ", " + commands.size() + " command(s), stop after " + stopAfter.label() + "]";
+                + ", " + commands.size() + " command(s)" + (agent == null ? "" : ", agent " + agent.service())
+                + (pinHostKey ? ", pinned host key" : "") + ", stop after " + stopAfter.label() + "]";
     }
 
     /** Defaults: kvm, 1 GiB, 1 vCPU, image-sized disk, libvirt network {@code default}, all steps. */
@@ -273,6 +312,8 @@ public final class ProvisionRequest {
         private Duration commandTimeout = Duration.ofMinutes(30);
         private ProvisionStep stopAfter = ProvisionStep.REPORT;
         private Accelerator accelerator = Accelerator.AUTO;
+        private boolean pinHostKey = true;
+        private AgentSetup agent;
 
         private Builder(String name) {
             this.name = name;
@@ -295,6 +336,15 @@ public final class ProvisionRequest {
 
         public Builder catalogImage(String id) {
             return image(ImageSource.catalog(id));
+        }
+
+        /**
+         * A base image built on this host ({@link BaseImageBuilder}): its disk backs the guest's overlay, and
+         * the guest boots the image's own kernel and initrd directly ({@link BuiltImage#bootSpec()}); both are
+         * staged into the work directory first ({@link ImageSource.Built}).
+         */
+        public Builder builtImage(BuiltImage built) {
+            return image(ImageSource.built(built));
         }
 
         public Builder memoryBytes(long bytes) {
@@ -410,6 +460,18 @@ public final class ProvisionRequest {
         /** What runs the guest's instructions: KVM, TCG, or AUTO (the guest manager decides). */
         public Builder accelerator(Accelerator a) {
             accelerator = Objects.requireNonNull(a, "accelerator");
+            return this;
+        }
+
+        /** Generate the guest's SSH host key and accept only it (the default), or leave it to known_hosts. */
+        public Builder pinHostKey(boolean pin) {
+            pinHostKey = pin;
+            return this;
+        }
+
+        /** Installs, configures and starts this management agent once SSH answers. */
+        public Builder agent(AgentSetup setup) {
+            agent = setup;
             return this;
         }
 

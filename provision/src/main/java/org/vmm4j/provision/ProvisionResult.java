@@ -10,7 +10,8 @@ import org.vmm4j.host.CommandResult;
 
 /**
  * A provisioned guest: its name and UUID, the address found (empty when the run stopped before
- * waiting for one), the files made for it, how long each step took, and the results of the commands.
+ * waiting for one), the files made for it, how long each step took, the results of the commands (the
+ * request's, then the agent's), and the fingerprint of the host key the guest was given and SSH verified.
  */
 public record ProvisionResult(
         String name,
@@ -21,7 +22,8 @@ public record ProvisionResult(
         Path seed,
         List<StepTiming> timings,
         Duration total,
-        List<CommandResult> commandResults) {
+        List<CommandResult> commandResults,
+        Optional<String> hostKeyFingerprint) {
 
     /** How long one step took; {@code skipped} when the request stopped before it. */
     public record StepTiming(ProvisionStep step, Duration duration, boolean skipped) {
@@ -37,6 +39,7 @@ public record ProvisionResult(
         Objects.requireNonNull(sshBanner, "sshBanner");
         timings = List.copyOf(timings);
         commandResults = List.copyOf(commandResults);
+        Objects.requireNonNull(hostKeyFingerprint, "hostKeyFingerprint");
     }
 
     /** The time spent in {@code step} (zero when it was skipped). */

@@ -35,11 +35,26 @@ public enum ProvisionStep {
     WAIT_FOR_SSH(
             "wait for SSH",
             "SSH refused or silent: the guest may still be booting or running cloud-init, "
-                    + "sshd may not be installed or enabled, or a firewall blocks the port; see the serial console"),
+                    + "sshd may not be installed or enabled, or a firewall blocks the port; see the serial console. "
+                    + "A host key that is not the pinned one means the guest ignored its seed (no cloud-init, or "
+                    + "the seed not attached) or another machine answers at the address"),
     RUN_COMMANDS(
             "run commands",
             "check the user and key or password in the seed match the credentials used to "
                     + "connect, and that the commands work on this distribution"),
+    INSTALL_AGENT(
+            "install agent",
+            "an agent install command failed: check the commands suit this distribution and release, the "
+                    + "guest reaches its package repositories (DNS, NAT) and the user may use sudo"),
+    CONFIGURE_AGENT(
+            "configure agent",
+            "check the configuration path is writable by root in the guest and that base64 and install "
+                    + "(coreutils) are there"),
+    START_AGENT(
+            "start agent",
+            "the agent's service did not become active: check the unit name, and read "
+                    + "'journalctl -u SERVICE' and 'systemctl status SERVICE' in the guest (a wrong server URL or "
+                    + "configuration often stops an agent at once); systemctl over SSH needs dbus in the guest"),
     REPORT("report", "");
 
     private final String label;

@@ -45,7 +45,7 @@ public final class SshSession implements AutoCloseable {
     public static SshSession connect(SshTarget target) {
         Objects.requireNonNull(target, "target");
         JSch jsch = new JSch();
-        PolicyHostKeyRepository hostKeys = new PolicyHostKeyRepository(target.knownHosts(), target.hostKeyPolicy());
+        PolicyHostKeyRepository hostKeys = PolicyHostKeyRepository.forTarget(target);
         byte[] password = null;
         Session session = null;
         try {
@@ -64,6 +64,16 @@ public final class SshSession implements AutoCloseable {
             // "yes": JSch itself never records or replaces keys; the repository applies our policy.
             session.setConfig("StrictHostKeyChecking", "yes");
             session.setConfig("HashKnownHosts", "no");
+            if (target.pinnedHostKey().isPresent()) {
+                // Negotiate the pinned key's algorithm, so a server with several host keys shows that one.
+                String line = target.pinnedHostKey().get().strip();
+                String algorithms = hostKeyAlgorithms(line.substring(0, line.indexOf(' ')));
+                if (algorithms != null) {
+                    // First, not only: a server without such a key still shows the one it has, which the
+                    // pinned check then refuses by its fingerprint (an "algorithm negotiation fail" would not).
+                    session.setConfig("server_host_key", preferring(algorithms, JSch.getConfig("server_host_key")));
+                }
+            }
             if (target.credentials() instanceof SshCredentials.Password p) {
                 password = SecretChars.utf8(p.secret());
                 session.setPassword(password);
@@ -213,6 +223,24 @@ public final class SshSession implements AutoCloseable {
     @Override
     public void close() {
         session.disconnect();
+    }
+
+    /** The signature algorithms of a host key type, best first; null for a type to leave to JSch. */
+    static String hostKeyAlgorithms(String keyType) {
+        return switch (keyType) {
+            case "ssh-rsa" -> "rsa-sha2-512,rsa-sha2-256,ssh-rsa";
+            case "ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521" -> keyType;
+            default -> null;
+        };
+    }
+
+    /** {@code first}, then the algorithms of {@code all} not in it, comma-separated. */
+    static String preferring(String first, String all) {
+        java.util.LinkedHashSet<String> order = new java.util.LinkedHashSet<>(List.of(first.split(",")));
+        if (all != null) {
+            order.addAll(List.of(all.split(",")));
+        }
+        return String.join(",", order);
     }
 
     private static String where(SshTarget t) {

@@ -85,7 +85,8 @@ class GuestProvisionerTest {
 
         assertEquals("192.0.2.10", result.address().orElseThrow());
         assertEquals("SSH-2.0-Fake", result.sshBanner().orElseThrow());
-        assertEquals(List.of("echo one", "echo two"), ran);
+        assertEquals(
+                List.of(GuestProvisioner.LOGIN_CHECK, "echo one", "echo two"), ran, "a login check, then the commands");
         assertEquals(2, result.commandResults().size());
         assertEquals(ProvisionStep.count() - 1, result.timings().size(), "every step but the report is timed");
         assertTrue(result.summary().contains("wait for IP"), result.summary());
@@ -116,8 +117,12 @@ class GuestProvisionerTest {
                         .toList(),
                 started);
         assertTrue(events.stream().allMatch(p -> p.total() == ProvisionStep.count()));
-        assertTrue(events.contains(new Progress("wait for IP", 8, 11, 0.5, "fake lease pending")), events.toString());
-        assertTrue(events.contains(new Progress("wait for IP", 8, 11, 1.0, "address 192.0.2.10")), events.toString());
+        assertTrue(
+                events.contains(new Progress("wait for IP", 8, ProvisionStep.count(), 0.5, "fake lease pending")),
+                events.toString());
+        assertTrue(
+                events.contains(new Progress("wait for IP", 8, ProvisionStep.count(), 1.0, "address 192.0.2.10")),
+                events.toString());
         assertFalse(events.toString().contains(SECRET));
     }
 
@@ -139,7 +144,7 @@ class GuestProvisionerTest {
                 .toList()
                 .containsAll(
                         List.of(ProvisionStep.WAIT_FOR_IP, ProvisionStep.WAIT_FOR_SSH, ProvisionStep.RUN_COMMANDS)));
-        assertTrue(events.contains(new Progress("wait for SSH", 9, 11, 1.0, "skipped")));
+        assertTrue(events.contains(new Progress("wait for SSH", 9, ProvisionStep.count(), 1.0, "skipped")));
     }
 
     @Test
@@ -158,7 +163,9 @@ class GuestProvisionerTest {
         ProvisionException e = assertThrows(ProvisionException.class, () -> p.provision(request));
 
         assertEquals(ProvisionStep.WAIT_FOR_IP, e.step());
-        assertTrue(e.getMessage().contains("failed at step 8/11 (wait for IP)"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("failed at step 8/" + ProvisionStep.count() + " (wait for IP)"),
+                e.getMessage());
         assertTrue(e.getMessage().contains("no DHCP lease"), e.getMessage());
         assertTrue(e.getMessage().contains("no agent in memory"), "says what each source answered: " + e.getMessage());
         assertEquals(
@@ -325,7 +332,8 @@ class GuestProvisionerTest {
 
     @Test
     void passwordNeverAppearsInMessagesProgressOrToString() {
-        ProvisionRequest request = request("web8").build();
+        ProvisionRequest request =
+                request("web8").sshTimeout(Duration.ofMillis(300)).build();
         GuestProvisioner p = provisioner()
                 .commandRunner((target, lines, timeout, r) -> {
                     assertFalse(target.toString().contains(SECRET));
@@ -335,7 +343,7 @@ class GuestProvisionerTest {
 
         ProvisionException e = assertThrows(ProvisionException.class, () -> p.provision(request));
 
-        assertEquals(ProvisionStep.RUN_COMMANDS, e.step());
+        assertEquals(ProvisionStep.WAIT_FOR_SSH, e.step(), "the login check meets the refusal first");
         assertFalse(e.getMessage().contains(SECRET), e.getMessage());
         assertTrue(e.getMessage().contains("bad password ***"), e.getMessage());
         assertFalse(request.toString().contains(SECRET), request.toString());
@@ -431,5 +439,223 @@ class GuestProvisionerTest {
         assertEquals(
                 List.of("started"),
                 events.stream().map(Progress::message).limit(1).toList());
+    }
+
+    private static final AgentSetup AGENT = new AgentSetup(
+            List.of("install-a", "install-b"),
+            "/etc/agent/agent.yaml",
+            new AgentConfiguration("https://mgr.example.com", 8443, true),
+            "agent.service",
+            Duration.ofSeconds(3));
+
+    /** A runner like SshCommandRunner: records, answers is-active with {@code state}, fails on {@code failing}. */
+    private CommandRunner agentRunner(String state, String failing) {
+        return (target, lines, timeout, r) -> lines.stream()
+                .map(l -> {
+                    ran.add(l);
+                    if (l.equals(failing)) {
+                        throw new SshException("command 1 of 1 exited with 1: no such package");
+                    }
+                    if (l.startsWith("systemctl is-active")) {
+                        if (!state.equals("active")) {
+                            throw new SshException("command 1 of 1 exited with 3: " + state);
+                        }
+                        return new CommandResult(List.of(l), 0, "active\n", "");
+                    }
+                    return new CommandResult(List.of(l), 0, "", "");
+                })
+                .toList();
+    }
+
+    @Test
+    void agentIsInstalledConfiguredStartedAndCheckedActiveInThatOrder() {
+        ProvisionResult result = provisioner()
+                .commandRunner(agentRunner("active", null))
+                .build()
+                .provision(request("ag1").agent(AGENT).build());
+
+        assertEquals(
+                List.of(
+                        GuestProvisioner.LOGIN_CHECK,
+                        "echo one",
+                        "echo two",
+                        "install-a",
+                        "install-b",
+                        GuestProvisioner.writeFileCommand(
+                                "/etc/agent/agent.yaml", AGENT.configuration().toYaml()),
+                        "sudo systemctl enable 'agent.service'",
+                        "sudo systemctl restart 'agent.service'",
+                        "systemctl is-active 'agent.service'"),
+                ran);
+        String write = ran.get(5);
+        String encoded = write.substring(write.indexOf("' '") + 3, write.indexOf("' |"));
+        assertEquals(
+                "server:\n  url: https://mgr.example.com\n  port: 8443\n  https: true\n",
+                new String(java.util.Base64.getDecoder().decode(encoded), StandardCharsets.UTF_8));
+        assertTrue(write.endsWith("sudo install -D -m 0600 /dev/stdin '/etc/agent/agent.yaml'"), write);
+        for (ProvisionStep step :
+                List.of(ProvisionStep.INSTALL_AGENT, ProvisionStep.CONFIGURE_AGENT, ProvisionStep.START_AGENT)) {
+            assertTrue(result.timings().stream().anyMatch(t -> t.step() == step && !t.skipped()), step.label());
+        }
+        assertTrue(result.timeOf(ProvisionStep.START_AGENT).toMillis() >= 2000, "the settle pause is in the step");
+        assertEquals(
+                "active\n",
+                result.commandResults().get(result.commandResults().size() - 1).stdout());
+        assertTrue(result.hostKeyFingerprint().orElseThrow().startsWith("SHA256:"));
+        assertTrue(
+                events.contains(new Progress(
+                        "start agent",
+                        ProvisionStep.START_AGENT.number(),
+                        ProvisionStep.count(),
+                        1.0,
+                        "agent.service is active (checked 1 time(s))")),
+                events.toString());
+    }
+
+    @Test
+    void failingAgentInstallCommandRollsBackTheGuestDiskAndSeed() {
+        ProvisionRequest request = request("ag2").agent(AGENT).build();
+        GuestProvisioner p =
+                provisioner().commandRunner(agentRunner("active", "install-b")).build();
+
+        ProvisionException e = assertThrows(ProvisionException.class, () -> p.provision(request));
+
+        assertEquals(ProvisionStep.INSTALL_AGENT, e.step());
+        assertTrue(e.getMessage().contains("no such package"), e.getMessage());
+        assertTrue(e.getMessage().contains("hint: an agent install command failed"), e.getMessage());
+        assertFalse(ran.stream().anyMatch(l -> l.contains("systemctl")), "nothing after the failing command ran");
+        assertTrue(manager.guests.isEmpty());
+        assertFalse(Files.exists(request.diskPath()));
+        assertFalse(Files.exists(request.seedPath()));
+    }
+
+    @Test
+    void agentThatNeverBecomesActiveFailsStartAgentAfterItsTimeoutAndRollsBack() {
+        ProvisionRequest request = request("ag3").agent(AGENT).build();
+        GuestProvisioner p =
+                provisioner().commandRunner(agentRunner("failed", null)).build();
+
+        ProvisionException e = assertThrows(ProvisionException.class, () -> p.provision(request));
+
+        assertEquals(ProvisionStep.START_AGENT, e.step());
+        assertTrue(e.getMessage().contains("agent.service is not active after 3 s"), e.getMessage());
+        assertTrue(e.getMessage().contains("journalctl -u SERVICE"), e.getMessage());
+        assertTrue(ran.stream().filter(l -> l.startsWith("systemctl is-active")).count() >= 2, ran.toString());
+        assertTrue(manager.guests.isEmpty());
+        assertFalse(Files.exists(request.diskPath()));
+    }
+
+    @Test
+    void agentWithoutCredentialsIsRefusedAtValidate() {
+        ProvisionRequest request = ProvisionRequest.builder("ag4")
+                .image(ImageSource.file(base))
+                .workDirectory(dir)
+                .user("admin")
+                .agent(AGENT)
+                .build();
+
+        ProvisionException e = assertThrows(
+                ProvisionException.class, () -> provisioner().build().provision(request));
+
+        assertEquals(ProvisionStep.VALIDATE, e.step());
+        assertTrue(e.getMessage().contains("an agent to install needs a user and a password or SSH private key"));
+        assertTrue(manager.calls.isEmpty());
+    }
+
+    @Test
+    void seedGivesTheGuestTheGeneratedHostKeyAndNoOther() {
+        GuestHostKey key = GuestHostKey.generate();
+        NoCloudSeed seed = GuestProvisioner.seedFor(request("hk1").build(), "iid-hk", key);
+        String userData = new String(
+                seed.files().stream()
+                        .filter(f -> f.name().equals("user-data"))
+                        .findFirst()
+                        .map(IsoFile::content)
+                        .orElseThrow(),
+                StandardCharsets.UTF_8);
+
+        assertTrue(userData.contains("ssh_deletekeys: true"), userData);
+        assertTrue(userData.contains("ssh_genkeytypes: []"), userData);
+        assertTrue(userData.contains("rsa_public: " + key.publicKeyLine()), userData);
+        assertTrue(userData.contains("BEGIN RSA PRIVATE KEY"), "the private half goes to the guest");
+        assertFalse(key.toString().contains("PRIVATE"), key.toString());
+        assertFalse(
+                GuestProvisioner.seedFor(request("hk2").build(), "iid-hk2")
+                        .userData()
+                        .toUserData()
+                        .contains("ssh_keys"),
+                "no key given, none in the seed");
+    }
+
+    @Test
+    void libvirtGuestsGetTheGuestAgentChannelOthersDoNot() {
+        GuestProvisioner.BaseImage disk = new GuestProvisioner.BaseImage(base, false, false);
+        assertTrue(GuestProvisioner.specFor(request("ga1").build(), disk).guestAgent());
+        assertFalse(GuestProvisioner.specFor(request("ga2").hypervisor("bhyve").build(), disk)
+                .guestAgent());
+    }
+
+    @Test
+    void builtImageIsStagedIntoTheWorkDirectoryAndBootedWithItsOwnKernel() throws Exception {
+        Path cache = Files.createDirectories(dir.resolve("cache").resolve("key0123456789abcdef"));
+        Path disk = Qcow2Writer.create(
+                cache.resolve("disk.qcow2"), Qcow2Options.builder(64L << 20).build());
+        Path kernel = Files.writeString(cache.resolve("vmlinuz"), "kernel");
+        Path initrd = Files.writeString(cache.resolve("initrd.img"), "initrd");
+        org.vmm4j.provision.build.BuiltImage built = new org.vmm4j.provision.build.BuiltImage(
+                cache,
+                disk,
+                kernel,
+                initrd,
+                "root=/dev/vda rw console=ttyS0",
+                "key0123456789abcdef",
+                "debian-12",
+                java.util.Map.of(),
+                Duration.ZERO,
+                true);
+        Path work = Files.createDirectories(dir.resolve("work"));
+
+        ProvisionResult result = provisioner()
+                .build()
+                .provision(request("bi1")
+                        .image(ImageSource.built(built))
+                        .workDirectory(work)
+                        .build());
+
+        Path staged = work.resolve("base-key0123456789abc");
+        GuestSpec spec = manager.guests.get("bi1").spec;
+        assertEquals(
+                BootSpec.kernel(
+                        staged.resolve("vmlinuz").toString(),
+                        staged.resolve("initrd.img").toString(),
+                        "root=/dev/vda rw console=ttyS0"),
+                spec.boot());
+        assertTrue(Files.isSameFile(disk, staged.resolve("disk.qcow2")), "a hard link, not a copy");
+        try (Qcow2Image overlay = Qcow2Image.open(result.disk())) {
+            assertEquals(
+                    staged.resolve("disk.qcow2").toString(),
+                    overlay.header().backingFile().orElseThrow());
+        }
+
+        // A failing second guest of the same image reuses the staging and leaves it for the next one.
+        ProvisionException e = assertThrows(
+                ProvisionException.class,
+                () -> provisioner()
+                        .addressWaiter((g, t, r) -> {
+                            throw new IllegalStateException("no lease");
+                        })
+                        .build()
+                        .provision(request("bi2")
+                                .image(ImageSource.built(built))
+                                .workDirectory(work)
+                                .build()));
+        assertEquals(ProvisionStep.WAIT_FOR_IP, e.step());
+        assertTrue(Files.isRegularFile(staged.resolve("disk.qcow2")));
+        try (var files = Files.list(work)) {
+            assertEquals(
+                    List.of("base-key0123456789abc", "bi1-seed.iso", "bi1.qcow2"),
+                    files.map(f -> f.getFileName().toString()).sorted().toList(),
+                    "nothing of bi2 and no partial file");
+        }
     }
 }

@@ -78,4 +78,53 @@ class ProvisionRequestTest {
         assertEquals("\0".repeat(7), new String(r.password()));
         assertTrue(r.toString().contains("password redacted"));
     }
+
+    @Test
+    void builtImageIsASourceOfItsOwnAndMustBeComplete() {
+        Path image = dir.resolve("img");
+        org.vmm4j.provision.build.BuiltImage built = new org.vmm4j.provision.build.BuiltImage(
+                image,
+                image.resolve("disk.qcow2"),
+                image.resolve("vmlinuz"),
+                image.resolve("initrd.img"),
+                "root=/dev/vda rw console=ttyS0",
+                "key",
+                "debian-12",
+                java.util.Map.of(),
+                java.time.Duration.ZERO,
+                true);
+
+        ProvisionRequest r = valid().builtImage(built).build();
+
+        assertEquals(new ImageSource.Built(built), r.image());
+        assertTrue(r.boot().isEmpty(), "the boot comes with the image once staged");
+        assertTrue(r.pinHostKey(), "host keys are pinned unless turned off");
+        assertTrue(problem(valid().builtImage(built)).contains("misses " + image.resolve("disk.qcow2")));
+    }
+
+    @Test
+    void agentSetupRejectsUnitNamesAndPathsThatCouldReachAShell() {
+        AgentConfiguration config = new AgentConfiguration("mgr.example.com", 443, true);
+        assertTrue(assertThrows(
+                        IllegalArgumentException.class,
+                        () -> AgentSetup.of(java.util.List.of(), "/etc/a.yaml", config, "a;reboot"))
+                .getMessage()
+                .contains("systemd unit name"));
+        assertTrue(assertThrows(
+                        IllegalArgumentException.class,
+                        () -> AgentSetup.of(java.util.List.of(), "/etc/a'b.yaml", config, "a"))
+                .getMessage()
+                .contains("quote"));
+        assertTrue(assertThrows(
+                        IllegalArgumentException.class,
+                        () -> AgentSetup.of(java.util.List.of(), "etc/a.yaml", config, "a"))
+                .getMessage()
+                .contains("absolute"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new AgentConfiguration("mgr example", 443, true))
+                .getMessage()
+                .contains("without spaces"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new AgentConfiguration("mgr", 0, true))
+                .getMessage()
+                .contains("1..65535"));
+    }
 }

@@ -5,13 +5,18 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.snakeyaml.engine.v2.api.Load;
+import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.vmm4j.image.Qcow2Options;
 import org.vmm4j.image.Qcow2Writer;
 import org.vmm4j.testsupport.RequiresHost;
@@ -21,7 +26,7 @@ import org.vmm4j.testsupport.RequiresHost;
  * started by the test on 127.0.0.1, so the banner wait, the key login, known-hosts handling and the
  * commands all run against sshd.
  */
-@RequiresHost(tools = {"sshd", "ssh-keygen"})
+@RequiresHost(tools = {"sshd", "ssh-keygen", "isoinfo"})
 class ProvisionWithRealSshdTest {
     @TempDir
     Path dir;
@@ -54,6 +59,7 @@ class ProvisionWithRealSshdTest {
                 .sshPrivateKey(sshd.clientKey)
                 .sshPort(sshd.port)
                 .knownHosts(dir.resolve("known_hosts"))
+                .pinHostKey(false)
                 .sshTimeout(Duration.ofSeconds(10));
     }
 
@@ -100,5 +106,67 @@ class ProvisionWithRealSshdTest {
         assertTrue(manager.guests.isEmpty());
         assertFalse(Files.exists(request.diskPath()));
         assertFalse(Files.exists(request.seedPath()));
+    }
+
+    /** The seed's host key, as cloud-init would install it: read back from the ISO the run wrote. */
+    private static String seedHostKey(Path seedIso) throws Exception {
+        Process p = new ProcessBuilder("isoinfo", "-J", "-i", seedIso.toString(), "-x", "/user-data")
+                .redirectErrorStream(true)
+                .start();
+        String userData = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), userData);
+        Map<?, ?> doc = (Map<?, ?>) new Load(LoadSettings.builder().build()).loadFromString(userData);
+        assertEquals(
+                true,
+                doc.get("ssh_deletekeys"),
+                userData.lines().filter(l -> !l.contains("PRIVATE")).toList().toString());
+        assertEquals(List.of(), doc.get("ssh_genkeytypes"));
+        return (String) ((Map<?, ?>) doc.get("ssh_keys")).get("rsa_private");
+    }
+
+    @Test
+    void pinnedHostKeyFromTheSeedIsWhatTheSshdHoldingItIsCheckedAgainst() throws Exception {
+        ProvisionRequest request =
+                request("pin1").pinHostKey(true).command("echo pinned").build();
+        // The "guest" comes up with the seed's key, as cloud-init would install it.
+        GuestProvisioner p = GuestProvisioner.builder(manager)
+                .addressWaiter((guest, timeout, r) -> {
+                    try {
+                        sshd.useHostKey(seedHostKey(request.seedPath()));
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                    return "127.0.0.1";
+                })
+                .build();
+
+        ProvisionResult r = p.provision(request);
+
+        assertEquals("pinned\n", r.commandResults().get(0).stdout());
+        assertEquals(sshd.hostKeyFingerprint(), r.hostKeyFingerprint().orElseThrow());
+        assertFalse(Files.exists(dir.resolve("known_hosts")), "a pinned key is not recorded in known_hosts");
+    }
+
+    @Test
+    void anSshdWithAnotherHostKeyIsRefusedAtOnceAndEverythingIsRolledBack() throws Exception {
+        // The guest ignored its seed: its sshd presents a key of its own. No retry, no trust on first use.
+        ProvisionRequest request = request("pin2")
+                .pinHostKey(true)
+                .command("echo never")
+                .sshTimeout(Duration.ofSeconds(60))
+                .build();
+        long start = System.nanoTime();
+
+        ProvisionException e =
+                assertThrows(ProvisionException.class, () -> provisioner().provision(request));
+
+        assertEquals(ProvisionStep.WAIT_FOR_SSH, e.step());
+        assertTrue(e.getMessage().contains("is not the pinned one"), e.getMessage());
+        assertTrue(e.getMessage().contains(sshd.hostKeyFingerprint()), e.getMessage());
+        assertTrue(Duration.ofNanos(System.nanoTime() - start).toSeconds() < 30, "refused without waiting");
+        assertTrue(manager.guests.isEmpty());
+        assertFalse(Files.exists(request.diskPath()));
+        assertFalse(Files.exists(request.seedPath()));
+        assertFalse(Files.exists(dir.resolve("known_hosts")));
     }
 }

@@ -102,6 +102,27 @@ final class RealSshd implements AutoCloseable {
                 dir.resolve("host_key").toString()));
     }
 
+    /** Restarts sshd with {@code privateKeyPem} as its only host key (and its public half next to it). */
+    void useHostKey(String privateKeyPem) throws Exception {
+        stop();
+        Path key = dir.resolve("host_key");
+        Files.deleteIfExists(key);
+        Files.deleteIfExists(dir.resolve("host_key.pub"));
+        Files.createFile(
+                key,
+                java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(key, privateKeyPem, StandardCharsets.US_ASCII);
+        Process p = new ProcessBuilder("ssh-keygen", "-y", "-f", key.toString())
+                .redirectOutput(dir.resolve("host_key.pub").toFile())
+                .start();
+        if (p.waitFor() != 0) {
+            throw new AssertionError("ssh-keygen -y cannot read the host key: "
+                    + new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
+        }
+        start();
+    }
+
     String hostKeyFingerprint() throws Exception {
         Process p = new ProcessBuilder(
                         "ssh-keygen",

@@ -25,6 +25,9 @@ import org.w3c.dom.Element;
  * addresses, controllers, the emulator path).
  */
 public final class DomainXml {
+    /** The virtio-serial port qemu-guest-agent listens on, and libvirt talks to it through. */
+    public static final String GUEST_AGENT_CHANNEL = "org.qemu.guest_agent.0";
+
     private DomainXml() {}
 
     /**
@@ -105,6 +108,12 @@ public final class DomainXml {
             add(serial, "target", "port", "0");
             Element console = add(devices, "console", "type", "pty");
             add(console, "target", "type", "serial", "port", "0");
+        }
+        if (spec.guestAgent()) {
+            // libvirt picks the socket path and connects to it itself (virDomainInterfaceAddresses with
+            // the agent source); qemu-guest-agent in the guest opens the port by this name.
+            Element channel = add(devices, "channel", "type", "unix");
+            add(channel, "target", "type", "virtio", "name", GUEST_AGENT_CHANNEL);
         }
         if (spec.vnc()) {
             add(devices, "graphics", "type", "vnc", "port", "-1", "autoport", "yes", "listen", "127.0.0.1");
@@ -308,6 +317,11 @@ public final class DomainXml {
             vnc |= "vnc".equals(attribute(graphics, "type"));
         }
         b.vnc(vnc);
+        boolean agent = false;
+        for (Element channel : children(devices, "channel")) {
+            agent |= GUEST_AGENT_CHANNEL.equals(attribute(child(channel, "target"), "name"));
+        }
+        b.guestAgent(agent);
         return b.build();
     }
 

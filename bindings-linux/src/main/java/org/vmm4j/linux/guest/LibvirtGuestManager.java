@@ -71,6 +71,7 @@ public final class LibvirtGuestManager implements GuestManager {
         this.conn = new LibvirtHandle(this, connection, lv.virConnectClose, "libvirt connection to " + uri);
         this.uri = uri;
         this.events = new LibvirtEvents(lv, conn, uri);
+        events.holdLoop();
     }
 
     /**

@@ -39,6 +39,7 @@ public final class LibvirtEvents {
     private int lifecycleCallback = -1;
     private int rebootCallback = -1;
     private boolean closed;
+    private boolean loopHeld;
 
     /** The events of the connection {@code conn} to {@code uri}. */
     public LibvirtEvents(Libvirt lv, LibvirtHandle conn, String uri) {
@@ -64,6 +65,21 @@ public final class LibvirtEvents {
                         "onReboot",
                         MethodType.methodType(void.class, long.class, long.class, long.class)),
                 Signature.of(VOID, POINTER, POINTER, POINTER));
+    }
+
+    /**
+     * Runs libvirt's event loop for as long as this connection is open, listeners or not. The event
+     * implementation is registered before any connection opens, so libvirt turns keepalive on for
+     * connections to a daemon (qemu:///system included): libvirtd pings every 5 s and closes a connection
+     * that has not answered for 30 s, and only a running loop answers between calls. Without it a
+     * connection idle for half a minute (a provisioning run talking SSH to its guest) is closed under the
+     * caller: measured, "connection closed due to keepalive timeout" in libvirtd's log.
+     */
+    public synchronized void holdLoop() {
+        if (!closed && !loopHeld) {
+            LibvirtEventLoop.acquire(lv);
+            loopHeld = true;
+        }
     }
 
     public synchronized AutoCloseable add(GuestEventListener listener) {
@@ -128,6 +144,10 @@ public final class LibvirtEvents {
         }
         closed = true;
         listeners.clear();
+        if (loopHeld) {
+            loopHeld = false;
+            LibvirtEventLoop.release(lv);
+        }
         if (lifecycleCallback >= 0) {
             long c = conn.acquire();
             try {

@@ -231,4 +231,35 @@ class DomainXmlTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DomainXml.parse(xml, false));
         assertTrue(e.getMessage().contains("host-passthrough"), e.getMessage());
     }
+
+    @Test
+    void guestAgentChannelIsWrittenOnlyWhenAskedAndRoundTrips() {
+        GuestSpec withAgent = GuestSpec.builder("ga1")
+                .boot(BootSpec.kernel("/k", "/i", "root=/dev/vda"))
+                .nic(NicSpec.network("default"))
+                .guestAgent(true)
+                .accelerator(Accelerator.TCG)
+                .build();
+        String xml = DomainXml.toXml(withAgent, "qemu");
+        assertTrue(
+                xml.replaceAll(">\\s+<", "><")
+                        .contains("<channel type=\"unix\"><target name=\"org.qemu.guest_agent.0\" type=\"virtio\"/>"),
+                xml);
+        assertEquals(withAgent, DomainXml.parse(xml, false));
+
+        GuestSpec without = withAgent.toBuilder().guestAgent(false).build();
+        String plain = DomainXml.toXml(without, "qemu");
+        assertFalse(plain.contains("<channel"), plain);
+        assertFalse(DomainXml.parse(plain, false).guestAgent());
+    }
+
+    @Test
+    void onlyTheAgentsChannelNameReadsAsAGuestAgent() {
+        String xml = "<domain type='qemu'><name>ch</name><memory unit='MiB'>64</memory><devices>"
+                + "<channel type='spicevmc'><target type='virtio' name='com.redhat.spice.0'/></channel>"
+                + "</devices></domain>";
+        assertFalse(DomainXml.parse(xml, false).guestAgent());
+        assertTrue(DomainXml.parse(xml.replace("com.redhat.spice.0", "org.qemu.guest_agent.0"), false)
+                .guestAgent());
+    }
 }

@@ -120,7 +120,7 @@ class ProvisionOnTestDriverTest {
             assertTrue(
                     result.address().orElseThrow().matches("\\d+\\.\\d+\\.\\d+\\.\\d+"),
                     result.address().toString());
-            assertEquals(List.of("echo hello"), ran);
+            assertEquals(List.of(GuestProvisioner.LOGIN_CHECK, "echo hello"), ran, "the login check, then the command");
             try (Qcow2Image disk = Qcow2Image.open(result.disk())) {
                 assertTrue(
                         disk.header()
@@ -132,6 +132,7 @@ class ProvisionOnTestDriverTest {
             assertTrue(events.stream()
                     .anyMatch(p -> p.step().equals("fetch image") && p.message().startsWith("cached as")));
             assertEquals(ProvisionStep.count(), events.get(events.size() - 1).index());
+            assertTrue(guest.spec().guestAgent(), "the guest agent's channel is defined");
             assertFalse(events.toString().contains("not-in-logs"));
         } finally {
             libvirt.find(name).ifPresent(g -> {
