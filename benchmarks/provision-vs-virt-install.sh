@@ -40,7 +40,13 @@ done
 mkdir -p "$out"
 work=$(mktemp -d)
 chmod 755 "$work"
+started_network=
+if ! virsh net-info default 2>/dev/null | grep -q '^Active: *yes'; then
+  virsh net-start default >/dev/null || die "cannot start libvirt's default network"
+  started_network=1
+fi
 cleanup() {
+  [ -z "$started_network" ] || virsh net-destroy default >/dev/null 2>&1 || true
   for d in $(virsh list --all --name | grep -E '^pvi-(vmm4j|virt)-' || true); do
     virsh destroy "$d" >/dev/null 2>&1 || true
     virsh undefine "$d" --nvram >/dev/null 2>&1 || virsh undefine "$d" >/dev/null 2>&1 || true
