@@ -1,5 +1,6 @@
 package org.vmm4j;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import org.vmm4j.event.EventFdRouting;
@@ -27,6 +28,20 @@ public interface VirtualMachine extends AutoCloseable {
      * @throws UnsupportedOperationException if the backend does not offer one of the {@code options}
      */
     GuestMemory allocateMemory(long guestAddress, long size, MemoryOption... options);
+
+    /**
+     * Maps {@code size} bytes of {@code file} from {@code fileOffset} at guest-physical {@code guestAddress},
+     * private and copy-on-write: pages are read from the file when the guest or the VMM first touches them,
+     * and writes never reach the file (a snapshot's memory, restored lazily).
+     *
+     * @throws IllegalArgumentException if the address, size or offset is not page-aligned, the size is not
+     *     positive, the file is shorter than {@code fileOffset + size}, or the range overlaps a mapped region
+     * @throws java.io.UncheckedIOException naming the file if it cannot be opened
+     * @throws UnsupportedOperationException if the backend cannot map files as guest memory
+     */
+    default GuestMemory mapMemoryFile(long guestAddress, long size, Path file, long fileOffset) {
+        throw new UnsupportedOperationException("the " + kind() + " backend cannot map a file as guest memory");
+    }
 
     /**
      * Unmaps a region from the guest and releases its memory; later data accesses through

@@ -2,6 +2,7 @@ package org.vmm4j.x86;
 
 import java.util.List;
 import org.vmm4j.CpuidEntry;
+import org.vmm4j.StateSection;
 import org.vmm4j.VirtualCpu;
 
 /**
@@ -58,4 +59,50 @@ public interface X86Platform {
      * @throws IllegalArgumentException if {@code irq} is not 0..23
      */
     InterruptLine interruptLine(int irq);
+
+    /**
+     * Everything the hypervisor holds for {@code cpu}, one of this VM's vCPUs, which must not be running
+     * (KVM: general, special and debug registers, FPU/XSAVE and XCRs, every MSR the kernel saves including the
+     * TSC, local APIC, pending events, MP state, CPUID). The sections are this backend's own; only
+     * {@link #restoreVcpuState} of the same backend reads them.
+     *
+     * @throws IllegalStateException if the vCPU is running or closed
+     * @throws UnsupportedOperationException if this backend cannot save vCPU state
+     */
+    default List<StateSection> saveVcpuState(VirtualCpu cpu) {
+        throw new UnsupportedOperationException("this hypervisor backend cannot save vCPU state in vmm4j");
+    }
+
+    /**
+     * Puts state saved by {@link #saveVcpuState} into {@code cpu}, a vCPU of this VM created with the same
+     * CPUID and not run yet, in the order the hypervisor needs.
+     *
+     * @throws IllegalArgumentException naming the section that is missing, of the wrong size or refused by
+     *     the hypervisor
+     * @throws UnsupportedOperationException if this backend cannot restore vCPU state
+     */
+    default void restoreVcpuState(VirtualCpu cpu, List<StateSection> state) {
+        throw new UnsupportedOperationException("this hypervisor backend cannot restore vCPU state in vmm4j");
+    }
+
+    /**
+     * The VM-wide state the hypervisor holds (KVM: the in-kernel PIC and IOAPIC where {@link Irqchip#KERNEL},
+     * the PIT, kvmclock), with every vCPU stopped.
+     *
+     * @throws UnsupportedOperationException if this backend cannot save VM state
+     */
+    default List<StateSection> saveVmState() {
+        throw new UnsupportedOperationException("this hypervisor backend cannot save VM state in vmm4j");
+    }
+
+    /**
+     * Puts state saved by {@link #saveVmState} into this VM, {@linkplain #prepare prepared} with the same
+     * irqchip placement; call it after the vCPUs are created and restored, before any runs.
+     *
+     * @throws IllegalArgumentException naming the section that is missing, of the wrong size or refused
+     * @throws UnsupportedOperationException if this backend cannot restore VM state
+     */
+    default void restoreVmState(List<StateSection> state) {
+        throw new UnsupportedOperationException("this hypervisor backend cannot restore VM state in vmm4j");
+    }
 }
