@@ -3,6 +3,7 @@ package org.vmm4j.machine;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.function.LongSupplier;
+import org.vmm4j.StateSection;
 
 /**
  * Measures how long the guest took to boot, like Firecracker's boot-timer device: the guest's init
@@ -87,5 +88,33 @@ public final class BootTimer implements PortIoDevice, MmioDevice {
         if (listener != null) {
             listener.booted(elapsed);
         }
+    }
+
+    /** The section {@link #saveState} writes. */
+    public static final String STATE_SECTION = "boot-timer";
+
+    /**
+     * Whether the guest reported its boot, and the time it took. A restored timer that had not seen the
+     * report yet counts from its own {@link #start()}; the listener is told as usual when it comes.
+     */
+    public synchronized StateSection saveState() {
+        return new StateEncoder(STATE_SECTION, 1).i64(bootNanos).toSection();
+    }
+
+    /**
+     * Puts back what {@link #saveState} saved.
+     *
+     * @throws IllegalArgumentException if the section is not a boot timer's or is damaged
+     */
+    public synchronized void restoreState(StateSection section) {
+        StateDecoder in = new StateDecoder(section, STATE_SECTION, 1);
+        long saved = in.i64();
+        in.end();
+        bootNanos = saved < 0 ? -1 : saved;
+    }
+
+    /** Restarts the clock as {@link #start()} does, keeping a boot time already reported. */
+    void resumeAfterRestore() {
+        startNanos = nanoTime.getAsLong();
     }
 }

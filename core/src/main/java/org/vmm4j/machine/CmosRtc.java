@@ -1,6 +1,7 @@
 package org.vmm4j.machine;
 
 import java.time.Clock;
+import org.vmm4j.StateSection;
 
 /**
  * The CMOS real-time clock (MC146818) at ports 0x70 (index; bit 7 is the NMI mask) and 0x71
@@ -138,5 +139,33 @@ public final class CmosRtc implements PortIoDevice {
         long month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9;
         long year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
         return year << 16 | month << 8 | day;
+    }
+
+    /** The section {@link #saveState} writes. */
+    public static final String STATE_SECTION = "cmos-rtc";
+
+    /**
+     * The CMOS RAM and the index register. The time is not saved: the RTC reads the host's clock, so a
+     * restored guest reads the time of day it is restored at, as after a host suspend.
+     */
+    public synchronized StateSection saveState() {
+        return new StateEncoder(STATE_SECTION, 1).u8(index).bytes(ram).toSection();
+    }
+
+    /**
+     * Puts back what {@link #saveState} saved.
+     *
+     * @throws IllegalArgumentException if the section is not an RTC's or is damaged
+     */
+    public synchronized void restoreState(StateSection section) {
+        StateDecoder in = new StateDecoder(section, STATE_SECTION, 1);
+        int newIndex = in.u8();
+        byte[] saved = in.bytes();
+        in.end();
+        if (saved.length != ram.length) {
+            throw new IllegalArgumentException("the saved CMOS RAM has " + saved.length + " bytes, not " + ram.length);
+        }
+        index = newIndex & 0x7f;
+        System.arraycopy(saved, 0, ram, 0, ram.length);
     }
 }

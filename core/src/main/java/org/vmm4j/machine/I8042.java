@@ -1,5 +1,6 @@
 package org.vmm4j.machine;
 
+import org.vmm4j.StateSection;
 import org.vmm4j.x86.InterruptLine;
 
 /**
@@ -168,5 +169,58 @@ public final class I8042 implements PortIoDevice {
             level = pending;
             irq.setLevel(pending);
         }
+    }
+
+    /** The section {@link #saveState} writes. */
+    public static final String STATE_SECTION = "i8042";
+
+    /** The controller's registers, the bytes waiting to be read and a half-done command. */
+    public synchronized StateSection saveState() {
+        StateEncoder out = new StateEncoder(STATE_SECTION, 1)
+                .u8(config)
+                .u8(outputPort)
+                .u8(status)
+                .u8(outputBuffer)
+                .u8(pendingCommand)
+                .bool(level)
+                .u8(queued);
+        for (int i = 0; i < queued; i++) {
+            out.u8(queue[i]);
+        }
+        return out.toSection();
+    }
+
+    /**
+     * Puts back what {@link #saveState} saved; the interrupt line is left to the interrupt controller's
+     * saved state.
+     *
+     * @throws IllegalArgumentException if the section is not an i8042's or is damaged
+     */
+    public synchronized void restoreState(StateSection section) {
+        StateDecoder in = new StateDecoder(section, STATE_SECTION, 1);
+        int newConfig = in.u8();
+        int newOutputPort = in.u8();
+        int newStatus = in.u8();
+        int newOutputBuffer = in.u8();
+        int newPending = in.u8();
+        boolean newLevel = in.bool();
+        int count = in.u8();
+        if (count > queue.length) {
+            throw new IllegalArgumentException(
+                    "the saved i8042 has " + count + " queued bytes; it holds at most " + queue.length);
+        }
+        int[] newQueue = new int[count];
+        for (int i = 0; i < count; i++) {
+            newQueue[i] = in.u8();
+        }
+        in.end();
+        config = newConfig;
+        outputPort = newOutputPort;
+        status = newStatus;
+        outputBuffer = newOutputBuffer;
+        pendingCommand = newPending;
+        level = newLevel;
+        queued = count;
+        System.arraycopy(newQueue, 0, queue, 0, count);
     }
 }

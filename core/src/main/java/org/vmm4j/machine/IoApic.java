@@ -1,5 +1,6 @@
 package org.vmm4j.machine;
 
+import org.vmm4j.StateSection;
 import org.vmm4j.x86.InterruptLine;
 import org.vmm4j.x86.Irqchip;
 import org.vmm4j.x86.MsiController;
@@ -253,5 +254,51 @@ public final class IoApic implements MmioDevice {
             routeEnabled[pin] = (e & RTE_MASKED) == 0 && ((e >>> RTE_DELIVERY_MODE_SHIFT) & 7) != DELIVERY_EXTINT;
         }
         msi.setIoapicRoutes(routeAddresses, routeData, routeEnabled);
+    }
+
+    /** The section {@link #saveState} writes. */
+    public static final String STATE_SECTION = "ioapic";
+
+    /** The redirection entries, line levels, pending edges, the register select and the id. */
+    public synchronized StateSection saveState() {
+        StateEncoder out =
+                new StateEncoder(STATE_SECTION, 1).u8(PINS).u8(select).u8(id).i64(delivered);
+        for (int pin = 0; pin < PINS; pin++) {
+            out.i64(entries[pin]).bool(lineHigh[pin]).bool(edgePending[pin]);
+        }
+        return out.toSection();
+    }
+
+    /**
+     * Puts back what {@link #saveState} saved and gives the hypervisor the MSI routes of the entries. No
+     * interrupt is sent: those in flight are in the local APICs' saved state.
+     *
+     * @throws IllegalArgumentException if the section is not an IOAPIC's or is damaged
+     */
+    public synchronized void restoreState(StateSection section) {
+        StateDecoder in = new StateDecoder(section, STATE_SECTION, 1);
+        int pins = in.u8();
+        if (pins != PINS) {
+            throw new IllegalArgumentException("the saved IOAPIC has " + pins + " pins, not " + PINS);
+        }
+        int newSelect = in.u8();
+        int newId = in.u8();
+        long newDelivered = in.i64();
+        long[] newEntries = new long[PINS];
+        boolean[] newHigh = new boolean[PINS];
+        boolean[] newPending = new boolean[PINS];
+        for (int pin = 0; pin < PINS; pin++) {
+            newEntries[pin] = in.i64();
+            newHigh[pin] = in.bool();
+            newPending[pin] = in.bool();
+        }
+        in.end();
+        select = newSelect;
+        id = newId;
+        delivered = newDelivered;
+        System.arraycopy(newEntries, 0, entries, 0, PINS);
+        System.arraycopy(newHigh, 0, lineHigh, 0, PINS);
+        System.arraycopy(newPending, 0, edgePending, 0, PINS);
+        publishRoutes();
     }
 }

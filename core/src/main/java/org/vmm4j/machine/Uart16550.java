@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.vmm4j.StateSection;
 import org.vmm4j.x86.InterruptLine;
 
 /**
@@ -320,5 +321,78 @@ public final class Uart16550 implements PortIoDevice {
             level = pending;
             irq.setLevel(pending);
         }
+    }
+
+    /** The section {@link #saveState} writes. */
+    public static final String STATE_SECTION = "uart16550";
+
+    /**
+     * The registers, the received bytes not yet read, and the interrupt state, for {@link #restoreState}
+     * into a UART of the same input capacity or larger.
+     */
+    public synchronized StateSection saveState() {
+        byte[] pending = new byte[rxCount];
+        for (int i = 0; i < rxCount; i++) {
+            pending[i] = rx[(rxHead + i) % rx.length];
+        }
+        return new StateEncoder(STATE_SECTION, 1)
+                .u8(ier)
+                .u8(lcr)
+                .u8(mcr)
+                .u8(scr)
+                .u8(dll)
+                .u8(dlm)
+                .bool(fifoEnabled)
+                .u8(triggerLevel)
+                .bool(overrun)
+                .bool(thrPending)
+                .u8(msrDelta)
+                .bool(level)
+                .bytes(pending)
+                .toSection();
+    }
+
+    /**
+     * Puts back what {@link #saveState} saved. The interrupt line is not driven: its level is part of the
+     * interrupt controller's own saved state.
+     *
+     * @throws IllegalArgumentException if the section is not a UART's, is damaged, or holds more received
+     *     bytes than this UART's input capacity
+     */
+    public synchronized void restoreState(StateSection section) {
+        StateDecoder in = new StateDecoder(section, STATE_SECTION, 1);
+        int newIer = in.u8();
+        int newLcr = in.u8();
+        int newMcr = in.u8();
+        int newScr = in.u8();
+        int newDll = in.u8();
+        int newDlm = in.u8();
+        boolean newFifo = in.bool();
+        int newTrigger = in.u8();
+        boolean newOverrun = in.bool();
+        boolean newThrPending = in.bool();
+        int newMsrDelta = in.u8();
+        boolean newLevel = in.bool();
+        byte[] pending = in.bytes();
+        in.end();
+        if (pending.length > rx.length) {
+            throw new IllegalArgumentException(
+                    "the saved UART holds " + pending.length + " received bytes; this one takes " + rx.length);
+        }
+        ier = newIer & 0x0f;
+        lcr = newLcr;
+        mcr = newMcr & 0x1f;
+        scr = newScr;
+        dll = newDll;
+        dlm = newDlm;
+        fifoEnabled = newFifo;
+        triggerLevel = newTrigger;
+        overrun = newOverrun;
+        thrPending = newThrPending;
+        msrDelta = newMsrDelta;
+        level = newLevel;
+        System.arraycopy(pending, 0, rx, 0, pending.length);
+        rxHead = 0;
+        rxCount = pending.length;
     }
 }

@@ -36,6 +36,11 @@ final class VirtioEventLoop implements AutoCloseable {
     private final EventPoller poller;
     private final Thread thread;
     private volatile boolean running;
+    /** Guards {@link #pauseRequested} and {@link #parked}; the thread waits on it while paused. */
+    private final Object gate = new Object();
+
+    private boolean pauseRequested;
+    private boolean parked;
 
     private VirtioEventLoop(
             VirtioMmio transport,
@@ -104,8 +109,9 @@ final class VirtioEventLoop implements AutoCloseable {
     private void run() {
         try {
             while (running) {
+                parkWhilePaused();
                 int n = poller.await(-1);
-                for (int i = 0; i < n && running; i++) {
+                for (int i = 0; i < n && running && !pauseWanted(); i++) {
                     EventFd ready = poller.ready(i);
                     if (ready.tryRead() != 0) {
                         transport.notifyQueue(queueOf(ready));
@@ -116,6 +122,65 @@ final class VirtioEventLoop implements AutoCloseable {
             // notifyQueue never throws; only a poller closed under a running loop ends here
             if (running) {
                 LOG.error("{}: the device thread stopped", transport, e);
+            }
+        }
+    }
+
+    private boolean pauseWanted() {
+        synchronized (gate) {
+            return pauseRequested;
+        }
+    }
+
+    private void parkWhilePaused() {
+        synchronized (gate) {
+            while (pauseRequested && running) {
+                parked = true;
+                gate.notifyAll();
+                try {
+                    gate.wait();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+            parked = false;
+        }
+    }
+
+    /**
+     * Stops handling notifications after the one in progress, and waits until it is done. Notifications
+     * that arrive meanwhile stay in their eventfds (a counter each) and are handled after {@link #resume()}.
+     * Idempotent; returns at once if the thread is not running.
+     */
+    void pause() throws InterruptedException {
+        synchronized (gate) {
+            pauseRequested = true;
+        }
+        poller.wakeUp();
+        synchronized (gate) {
+            while (!parked && running && thread.isAlive()) {
+                gate.wait(100);
+            }
+        }
+    }
+
+    /** Handles notifications again. Idempotent. */
+    void resume() {
+        synchronized (gate) {
+            pauseRequested = false;
+            gate.notifyAll();
+        }
+    }
+
+    /**
+     * Signals the eventfd of every ready queue, as if the driver had notified them: after a restore, buffers the
+     * driver made available before the snapshot whose notification was not handled yet are looked at.
+     */
+    void notifyReadyQueues() {
+        for (int q = 0; q < queueEvents.length; q++) {
+            if (transport.queue(q).ready()) {
+                queueEvents[q].signal();
             }
         }
     }
@@ -133,6 +198,9 @@ final class VirtioEventLoop implements AutoCloseable {
     @Override
     public void close() {
         running = false;
+        synchronized (gate) {
+            gate.notifyAll();
+        }
         if (thread.isAlive()) {
             poller.wakeUp();
             try {

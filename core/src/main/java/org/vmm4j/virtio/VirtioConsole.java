@@ -3,6 +3,7 @@ package org.vmm4j.virtio;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -476,5 +477,12 @@ public final class VirtioConsole implements VirtioDevice {
         synchronized (rxLock) {
             return heldCount;
         }
+    }
+
+    /** Refused for now: see the reason. */
+    @Override
+    public Optional<String> snapshotRefusal() {
+        return Optional.of(
+                "a virtio console: its input thread writes into guest memory on its own and its held input is not saved yet");
     }
 }

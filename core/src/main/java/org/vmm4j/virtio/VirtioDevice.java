@@ -1,5 +1,7 @@
 package org.vmm4j.virtio;
 
+import java.util.Optional;
+
 /**
  * A virtio device behind a transport ({@link VirtioMmio}): what it is, what it offers, its
  * configuration space and its queues. The transport owns the device status, feature negotiation and
@@ -64,4 +66,34 @@ public interface VirtioDevice extends AutoCloseable {
      */
     @Override
     default void close() {}
+
+    /**
+     * Why this device cannot be saved in a snapshot now, or empty if it can (the default). Devices with host
+     * connections a snapshot cannot carry (a tap's traffic, vsock connections, a console's reader) say so
+     * here, and {@code Machine.snapshot} refuses with the reason before writing anything.
+     */
+    default Optional<String> snapshotRefusal() {
+        return Optional.empty();
+    }
+
+    /**
+     * The device's own state beyond what its transport saves (feature negotiation, queue layouts and
+     * positions): empty for a device that keeps none (the default). Called with the machine paused.
+     */
+    default byte[] saveState() {
+        return new byte[0];
+    }
+
+    /**
+     * Puts back what {@link #saveState} saved, before the transport {@linkplain #activate activates} the
+     * restored device.
+     *
+     * @throws IllegalArgumentException if the state is not this device's
+     */
+    default void restoreState(byte[] state) {
+        if (state.length != 0) {
+            throw new IllegalArgumentException("virtio device " + deviceId() + " keeps no state of its own, but "
+                    + state.length + " bytes were saved for it");
+        }
+    }
 }

@@ -3,7 +3,10 @@ package org.vmm4j.virtio;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.vmm4j.StateSection;
 import org.vmm4j.machine.MmioDevice;
+import org.vmm4j.machine.StateDecoder;
+import org.vmm4j.machine.StateEncoder;
 
 /**
  * The virtio-mmio transport, version 2 (the modern interface only; virtio 1.x section 4.2.2), in
@@ -482,5 +485,107 @@ public final class VirtioMmio implements MmioDevice, VirtioTransport {
     @Override
     public String toString() {
         return name + "[status 0x" + Integer.toHexString(status.get()) + "]";
+    }
+
+    /**
+     * The transport's state under {@code name}: device status, the feature selectors and the driver's
+     * features, the queue registers and, for each enabled queue, the device's positions in its rings, the
+     * interrupt status, the configuration generation, and the device's own {@link VirtioDevice#saveState}.
+     * Call it with the machine paused (no vCPU and no device thread running).
+     */
+    public synchronized StateSection saveState(String name) {
+        StateEncoder out = new StateEncoder(name, 1)
+                .i32(device.deviceId())
+                .i64(offered)
+                .i32(status.get())
+                .i32(deviceFeaturesSel)
+                .i32(driverFeaturesSel)
+                .i64(driverFeatures)
+                .i32(queueSel)
+                .i32(interruptStatus.get())
+                .i32(configGeneration.get())
+                .bool(active)
+                .i32(queues.length);
+        for (int q = 0; q < queues.length; q++) {
+            Virtqueue queue = queues[q];
+            out.i32(queueNum[q])
+                    .i64(queueDesc[q])
+                    .i64(queueDriver[q])
+                    .i64(queueDevice[q])
+                    .bool(queue.ready());
+            if (queue.ready()) {
+                out.i32(queue.size())
+                        .i32(queue.lastAvailIndex())
+                        .i32(queue.usedIndex())
+                        .i32(queue.signalledUsedIndex());
+            }
+        }
+        return out.bytes(device.saveState()).toSection();
+    }
+
+    /**
+     * Puts back what {@link #saveState} saved into this fresh transport (never used by a driver) over the
+     * same kind of device with the same features, and activates the device if it was active. No interrupt
+     * is raised: one pending at the snapshot is in the interrupt controller's saved state.
+     *
+     * @throws IllegalArgumentException if the section is damaged, was saved for another device or feature
+     *     set, or a saved queue does not fit guest RAM
+     */
+    public synchronized void restoreState(StateSection section, String name) {
+        StateDecoder in = new StateDecoder(section, name, 1);
+        int savedId = in.i32();
+        long savedOffered = in.i64();
+        if (savedId != device.deviceId() || savedOffered != offered) {
+            throw new IllegalArgumentException("state section '" + name + "' is for virtio device " + savedId
+                    + " offering 0x" + Long.toHexString(savedOffered) + ", not device " + device.deviceId()
+                    + " offering 0x" + Long.toHexString(offered));
+        }
+        int savedStatus = in.i32();
+        int savedDeviceSel = in.i32();
+        int savedDriverSel = in.i32();
+        long savedDriverFeatures = in.i64();
+        int savedQueueSel = in.i32();
+        int savedInterrupts = in.i32();
+        int savedGeneration = in.i32();
+        boolean savedActive = in.bool();
+        int count = in.i32();
+        if (count != queues.length) {
+            throw new IllegalArgumentException(
+                    "state section '" + name + "' has " + count + " queues, not " + queues.length);
+        }
+        for (int q = 0; q < count; q++) {
+            queueNum[q] = in.i32();
+            queueDesc[q] = in.i64();
+            queueDriver[q] = in.i64();
+            queueDevice[q] = in.i64();
+            if (in.bool()) {
+                int size = in.i32();
+                int lastAvail = in.i32();
+                int used = in.i32();
+                int signalled = in.i32();
+                try {
+                    queues[q].configure(size, queueDesc[q], queueDriver[q], queueDevice[q], savedDriverFeatures);
+                } catch (VirtqueueException e) {
+                    throw new IllegalArgumentException(
+                            "state section '" + name + "', queue " + q + ": " + e.getMessage(), e);
+                }
+                queues[q].restoreIndices(lastAvail, used, signalled);
+            } else {
+                queues[q].reset();
+            }
+        }
+        byte[] own = in.bytes();
+        in.end();
+        deviceFeaturesSel = savedDeviceSel;
+        driverFeaturesSel = savedDriverSel;
+        driverFeatures = savedDriverFeatures;
+        queueSel = savedQueueSel;
+        interruptStatus.set(savedInterrupts);
+        configGeneration.set(savedGeneration);
+        status.set(savedStatus);
+        device.restoreState(own);
+        if (savedActive) {
+            activate();
+        }
     }
 }

@@ -2,6 +2,7 @@ package org.vmm4j.virtio;
 
 import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -689,5 +690,12 @@ public final class VirtioNet implements VirtioDevice {
     @Override
     public String toString() {
         return "VirtioNet[" + tap.name() + ", " + formatMac(mac) + "]";
+    }
+
+    /** Refused for now: see the reason. */
+    @Override
+    public Optional<String> snapshotRefusal() {
+        return Optional.of(
+                "a virtio-net device: its receive thread writes into guest memory on its own and cannot be quiesced for a snapshot yet");
     }
 }

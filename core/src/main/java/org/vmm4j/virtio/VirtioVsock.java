@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -1186,5 +1187,11 @@ public final class VirtioVsock implements VirtioDevice {
     @Override
     public String toString() {
         return "virtio-vsock[guest CID " + guestCid + ", " + socket + "]";
+    }
+
+    /** Refused for now: see the reason. */
+    @Override
+    public Optional<String> snapshotRefusal() {
+        return Optional.of("a virtio-vsock device: its host connections cannot be carried in a snapshot yet");
     }
 }

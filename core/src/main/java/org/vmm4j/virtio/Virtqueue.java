@@ -322,4 +322,19 @@ public final class Virtqueue {
                         usedIndex)
                 : "Virtqueue[not ready, max " + maxSize + "]";
     }
+
+    /** How far the driver has been told of used buffers (the event-index bookkeeping), for a snapshot. */
+    int signalledUsedIndex() {
+        return signalledUsed;
+    }
+
+    /**
+     * Continues a queue saved in a snapshot: after {@link #configure}, the device's positions in the rings
+     * as they were.
+     */
+    void restoreIndices(int lastAvailIndex, int usedIdx, int signalled) {
+        lastAvail = lastAvailIndex & 0xffff;
+        usedIndex = usedIdx & 0xffff;
+        signalledUsed = signalled & 0xffff;
+    }
 }
