@@ -22,6 +22,7 @@ import org.slf4j.LoggerFactory;
 import org.vmm4j.CpuidEntry;
 import org.vmm4j.GuestMemory;
 import org.vmm4j.Hypervisor;
+import org.vmm4j.StateSection;
 import org.vmm4j.VirtualCpu;
 import org.vmm4j.VirtualMachine;
 import org.vmm4j.VmExit;
@@ -98,11 +99,43 @@ public final class Machine implements AutoCloseable {
     private volatile long startedAt;
     private boolean closed;
 
-    private Machine(Builder b) {
-        LinuxKernel kernel = b.kernelImage != null
-                ? b.kernelImage
-                : LinuxKernel.load(b.kernelPath, b.entry, VmlinuxCache.defaultCache());
+    /** Guest RAM, region by region, in guest-physical order. */
+    private final List<GuestMemory> ram;
+    /** The CPUID leaves the vCPUs were created with. */
+    private final List<CpuidEntry> cpuid;
+    /** How a restore opens each virtio device again; {@code null} for a device given as an object. */
+    private final List<VirtioSpec> virtioSpecs;
+    /** Whether the machine was restored from a snapshot rather than booted. */
+    private final boolean restored;
+    /** When {@link #restore} was called, for {@link #restoreToRunning()}; 0 for a booted machine. */
+    private final long restoreCalledAt;
+
+    private volatile long firstRunAt;
+
+    /** Serializes {@link #pause}, {@link #resume} and {@link #snapshot}. */
+    private final Object control = new Object();
+    /** Guards {@link #parked}; the vCPU threads wait on it while paused. */
+    private final Object pauseLock = new Object();
+    /** Set by {@link #pause}: the vCPUs park at their next stop; read on every stop only. */
+    private volatile boolean pauseRequested;
+
+    private int parked;
+    private volatile boolean paused;
+
+    /**
+     * Boots ({@code image} null) or restores {@code image}, read from {@code snapshotDir}: the same recipe, with
+     * the kernel loading and boot registers of a boot replaced by the saved memory and state of a restore.
+     */
+    private Machine(Builder b, SnapshotFile.Contents image, Path snapshotDir, long restoreCalledAt) {
+        this.restored = image != null;
+        this.restoreCalledAt = restoreCalledAt;
+        LinuxKernel kernel = restored
+                ? null
+                : b.kernelImage != null
+                        ? b.kernelImage
+                        : LinuxKernel.load(b.kernelPath, b.entry, VmlinuxCache.defaultCache());
         byte[] initrd = b.initrd;
+        this.virtioSpecs = new ArrayList<>(b.virtioSpecs);
         this.consoleInput = b.consoleOnVirtio ? null : b.consoleInput;
         List<VirtioDevice> virtioDevices = b.openVirtioDevices();
         this.ownsHypervisor = b.hypervisor == null;
@@ -118,22 +151,39 @@ public final class Machine implements AutoCloseable {
             this.platform = vm.x86();
             boolean emulated = hypervisor.emulatesGuestCode();
             this.cpuModel = b.cpuModel.resolve(emulated);
-            List<CpuidEntry> cpuid = cpuid(cpuModel, platform.supportedCpuid(), vm.kind());
-            this.commandLine = withVirtio(
-                    emulated ? withClearcpuid(b.commandLine, cpuModel) : b.commandLine, virtioDevices.size());
-            BootConfig config = new BootConfig(kernel, b.memorySize, b.vcpus, commandLine, initrd);
+            if (restored) {
+                SnapshotRestore.checkHost(image.config(), vm.kind(), cpuModel, platform.supportedCpuid(), snapshotDir);
+                this.cpuid = image.config().cpuid();
+                this.commandLine = image.config().commandLine();
+            } else {
+                this.cpuid = cpuid(cpuModel, platform.supportedCpuid(), vm.kind());
+                this.commandLine = withVirtio(
+                        emulated ? withClearcpuid(b.commandLine, cpuModel) : b.commandLine, virtioDevices.size());
+            }
             this.irqchip = b.irqchip;
             platform.prepare(irqchip);
             GuestMemory low = null;
-            List<GuestMemory> ram = new ArrayList<>();
+            List<GuestMemory> regions = new ArrayList<>();
+            long fileOffset = 0;
             for (Layout.RamRange range : Layout.ramRanges(b.memorySize)) {
-                GuestMemory region = vm.allocateMemory(range.address(), range.size());
-                ram.add(region);
+                GuestMemory region = restored
+                        ? vm.mapMemoryFile(
+                                range.address(),
+                                range.size(),
+                                snapshotDir.resolve(SnapshotFile.MEMORY_FILE),
+                                fileOffset)
+                        : vm.allocateMemory(range.address(), range.size());
+                fileOffset += range.size();
+                regions.add(region);
                 if (range.address() == 0) {
                     low = region;
                 }
             }
-            this.boot = BootSetup.prepare(Objects.requireNonNull(low, "no RAM at guest-physical 0"), config);
+            this.ram = List.copyOf(regions);
+            Objects.requireNonNull(low, "no RAM at guest-physical 0");
+            this.boot = restored
+                    ? null
+                    : BootSetup.prepare(low, new BootConfig(kernel, b.memorySize, b.vcpus, commandLine, initrd));
             if (irqchip == Irqchip.SPLIT) {
                 // The MP table gives the IOAPIC the APIC id after the last vCPU's.
                 ioApic = new IoApic(platform.msiController(), b.vcpus);
@@ -165,6 +215,9 @@ public final class Machine implements AutoCloseable {
                     };
                 }
                 VirtioMmio transport = new VirtioMmio(virtioDevices.get(slot), guestRam, interrupt);
+                if (restored) {
+                    SnapshotRestore.restoreTransport(transport, slot, image, snapshotDir);
+                }
                 devices.mmio().register(base, Layout.VIRTIO_MMIO_WINDOW, transport);
                 virtio.add(transport);
                 if (routing.isPresent()) {
@@ -174,9 +227,13 @@ public final class Machine implements AutoCloseable {
             for (int id = 0; id < b.vcpus; id++) {
                 cpus.add(platform.createBootVcpu(id, b.vcpus, cpuid));
             }
-            VirtualCpu bsp = cpus.get(0);
-            bsp.setSpecialRegisters(boot.specialRegisters(bsp.specialRegisters()));
-            bsp.setRegisters(boot.registers());
+            if (restored) {
+                SnapshotRestore.restoreMachine(platform, cpus, devices, ioApic, image, snapshotDir);
+            } else {
+                VirtualCpu bsp = cpus.get(0);
+                bsp.setSpecialRegisters(boot.specialRegisters(bsp.specialRegisters()));
+                bsp.setRegisters(boot.registers());
+            }
         } catch (RuntimeException | Error e) {
             closeVirtio(List.of()); // the devices: Builder.build() closes them
             if (created != null) {
@@ -271,7 +328,10 @@ public final class Machine implements AutoCloseable {
         return devices;
     }
 
-    /** Where the kernel, command line and initrd were placed, and the memory map given to the guest. */
+    /**
+     * Where the kernel, command line and initrd were placed, and the memory map given to the guest; {@code
+     * null} for a machine {@linkplain #restore restored} from a snapshot, which loaded no kernel.
+     */
     public BootState bootState() {
         return boot;
     }
@@ -321,8 +381,15 @@ public final class Machine implements AutoCloseable {
         }
         started = true;
         startedAt = System.nanoTime();
-        devices.bootTimer().start();
+        if (restored) {
+            devices.bootTimer().resumeAfterRestore();
+        } else {
+            devices.bootTimer().start();
+        }
         virtioLoops.forEach(VirtioEventLoop::start);
+        if (restored) {
+            virtioLoops.forEach(VirtioEventLoop::notifyReadyQueues);
+        }
         for (VirtualCpu cpu : cpus) {
             Thread t = new Thread(() -> runVcpu(cpu), "vmm4j-vcpu-" + cpu.id());
             t.setDaemon(true);
@@ -339,6 +406,12 @@ public final class Machine implements AutoCloseable {
     private void runVcpu(VirtualCpu cpu) {
         ExitDispatcher dispatcher = devices.dispatcher();
         try {
+            if (pauseRequested) {
+                park(); // paused before it ever ran: nothing is pending in the vCPU
+            }
+            if (cpu.id() == 0) {
+                firstRunAt = System.nanoTime();
+            }
             while (exit == null) {
                 VmExit e = cpu.run();
                 switch (e.kind()) {
@@ -351,8 +424,14 @@ public final class Machine implements AutoCloseable {
                     case HLT, INTERRUPTED, BOGUS -> {
                         // HLT reaches us only without an in-kernel irqchip; either way, run again.
                     }
-                    case STOP_REQUESTED ->
-                        finish(new MachineExit(MachineExit.Reason.STOP_REQUESTED, "stop requested", null));
+                    case STOP_REQUESTED -> {
+                        // Either the machine ends (exit is set first) or a pause: this run, entered with a
+                        // stop requested, completed any I/O instruction the last exit left pending, so the
+                        // vCPU's state is whole here. A late request after a resume just runs again.
+                        if (pauseRequested) {
+                            park();
+                        }
+                    }
                     case SHUTDOWN ->
                         finish(new MachineExit(
                                 MachineExit.Reason.SHUTDOWN, "vCPU " + cpu.id() + " shut down (triple fault)", null));
@@ -363,6 +442,8 @@ public final class Machine implements AutoCloseable {
             }
         } catch (RuntimeException | Error t) {
             finish(new MachineExit(MachineExit.Reason.ERROR, "vCPU " + cpu.id() + " failed: " + t.getMessage(), t));
+        } catch (InterruptedException t) {
+            finish(new MachineExit(MachineExit.Reason.ERROR, "vCPU " + cpu.id() + " was interrupted while paused", t));
         }
     }
 
@@ -422,7 +503,25 @@ public final class Machine implements AutoCloseable {
                 cpu.requestStop();
             }
         }
+        synchronized (pauseLock) {
+            pauseLock.notifyAll(); // parked vCPUs leave
+        }
         finished.countDown();
+    }
+
+    /** A vCPU thread waits here while the machine is paused, or until it ends. */
+    private void park() throws InterruptedException {
+        synchronized (pauseLock) {
+            parked++;
+            pauseLock.notifyAll();
+            try {
+                while (pauseRequested && exit == null) {
+                    pauseLock.wait();
+                }
+            } finally {
+                parked--;
+            }
+        }
     }
 
     private void pumpConsoleInput() {
@@ -446,6 +545,214 @@ public final class Machine implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /**
+     * Pauses the machine: every vCPU leaves the guest and waits in its run loop, at a point where its
+     * state is whole (an I/O instruction it exited for is completed), then every virtio device thread
+     * finishes the notification it is handling and waits; notifications the guest made before are handled
+     * after {@link #resume()}. When this returns, no guest code runs and the devices do not touch guest
+     * memory, except the threads of devices that {@linkplain VirtioDevice#snapshotRefusal() refuse
+     * snapshots} (a tap's receiver, vsock connections, a virtio console's input), which keep delivering.
+     * Pausing a machine that is paused does nothing; a machine not started yet is paused at once, and its
+     * vCPUs wait when it starts.
+     *
+     * <p>Thread safety: {@link #pause}, {@link #resume} and {@link #snapshot} may be called from any thread
+     * but a vCPU's; they are serialized. {@link #stop()} and {@link #close()} end a paused machine.
+     *
+     * @throws IllegalStateException if the machine has ended or is closed, or a vCPU did not stop within 60 s
+     * @throws InterruptedException if the thread is interrupted while waiting (the machine stays paused)
+     */
+    public void pause() throws InterruptedException {
+        synchronized (control) {
+            checkRunnable();
+            if (paused) {
+                return;
+            }
+            pauseRequested = true;
+            for (VirtualCpu cpu : cpus) {
+                cpu.requestStop();
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            synchronized (pauseLock) {
+                while (parked < runningVcpus() && exit == null) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        throw new IllegalStateException(
+                                parked + " of " + runningVcpus() + " vCPUs stopped for the pause within 60 s");
+                    }
+                    TimeUnit.NANOSECONDS.timedWait(pauseLock, Math.min(left, TimeUnit.MILLISECONDS.toNanos(100)));
+                }
+            }
+            for (VirtioEventLoop loop : virtioLoops) {
+                loop.pause();
+            }
+            paused = exit == null;
+        }
+    }
+
+    /** The vCPU threads that still run their loop: all of them once started, until the machine ends. */
+    private int runningVcpus() {
+        int n = 0;
+        for (Thread t : threads) {
+            if (t.isAlive()) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private void checkRunnable() {
+        synchronized (this) {
+            if (closed) {
+                throw new IllegalStateException("the machine is closed");
+            }
+        }
+        if (exit != null) {
+            throw new IllegalStateException("the machine has ended: " + exit);
+        }
+    }
+
+    /**
+     * Continues a {@linkplain #pause() paused} machine: the device threads handle the notifications that
+     * waited, then the vCPUs run again. Resuming a machine that is not paused does nothing.
+     */
+    public void resume() {
+        synchronized (control) {
+            if (!pauseRequested) {
+                return;
+            }
+            virtioLoops.forEach(VirtioEventLoop::resume);
+            paused = false;
+            synchronized (pauseLock) {
+                pauseRequested = false;
+                pauseLock.notifyAll();
+            }
+        }
+    }
+
+    /** Whether the machine is paused: between a {@link #pause()} that returned and {@link #resume()}. */
+    public boolean isPaused() {
+        return paused;
+    }
+
+    /**
+     * Saves the machine in directory {@code dir}: guest RAM as a sparse memory file and every vCPU's,
+     * the VM's and every device's state in a checksummed state file, in the format {@code
+     * docs/snapshot-format.md} describes. A running machine is paused for it and resumed after; a paused
+     * one stays paused. The snapshot appears whole or not at all: it is written into a new directory next to
+     * {@code dir} and renamed to {@code dir}, replacing a snapshot there.
+     *
+     * <p>Refused before anything is paused or written, naming the device, if a virtio device cannot be saved
+     * ({@link VirtioDevice#snapshotRefusal()}) or was given to {@link Builder#virtio} as an object (a restore
+     * could not open it again: use {@link Builder#disk} or {@link Builder#virtioRng()}).
+     *
+     * @throws SnapshotException if the machine or a device cannot be saved, or the files cannot be written
+     * @throws IllegalStateException if the machine has ended or is closed
+     * @throws UnsupportedOperationException if the hypervisor backend cannot save vCPU or VM state
+     * @throws InterruptedException if interrupted while pausing
+     */
+    public SnapshotResult snapshot(Path dir) throws InterruptedException {
+        Objects.requireNonNull(dir, "dir");
+        synchronized (control) {
+            checkRunnable();
+            checkSnapshotable();
+            long begin = System.nanoTime();
+            boolean wasPaused = paused;
+            pause();
+            try {
+                if (exit != null) {
+                    throw new IllegalStateException("the machine ended while pausing for a snapshot: " + exit);
+                }
+                SnapshotFile.Contents contents = new SnapshotFile.Contents(snapshotConfig(), captureState());
+                long captured = System.nanoTime();
+                SnapshotResult result = SnapshotWriter.publish(dir, contents, ram);
+                return result.withTimes(
+                        Duration.ofNanos(captured - begin), Duration.ofNanos(System.nanoTime() - begin));
+            } finally {
+                if (!wasPaused) {
+                    resume();
+                }
+            }
+        }
+    }
+
+    private void checkSnapshotable() {
+        for (int slot = 0; slot < virtio.size(); slot++) {
+            VirtioDevice device = virtio.get(slot).device();
+            Optional<String> refusal = device.snapshotRefusal();
+            if (refusal.isPresent()) {
+                throw new SnapshotException(
+                        "cannot snapshot the machine: virtio slot " + slot + " is " + refusal.get());
+            }
+            if (virtioSpecs.get(slot) == null) {
+                throw new SnapshotException("cannot snapshot the machine: the virtio device in slot " + slot + " ("
+                        + device + ") was given to Builder.virtio as an object, which a restore cannot open again;"
+                        + " add it with Builder.disk or Builder.virtioRng");
+            }
+        }
+    }
+
+    private SnapshotConfig snapshotConfig() {
+        long memory = 0;
+        for (GuestMemory region : ram) {
+            memory += region.size();
+        }
+        return new SnapshotConfig(
+                vm.kind(), memory, cpus.size(), irqchip, cpuModel.toString(), cpuid, commandLine, virtioSpecs);
+    }
+
+    /** Every part's state, the machine paused: the VM, each vCPU, then the devices. */
+    private List<SnapshotFile.OwnedSection> captureState() {
+        List<SnapshotFile.OwnedSection> sections = new ArrayList<>();
+        for (StateSection s : platform.saveVmState()) {
+            sections.add(new SnapshotFile.OwnedSection(SnapshotRestore.VM, s));
+        }
+        for (VirtualCpu cpu : cpus) {
+            for (StateSection s : platform.saveVcpuState(cpu)) {
+                sections.add(new SnapshotFile.OwnedSection(SnapshotRestore.vcpu(cpu.id()), s));
+            }
+        }
+        List<StateSection> own = new ArrayList<>(List.of(
+                devices.serial().saveState(),
+                devices.rtc().saveState(),
+                devices.keyboardController().saveState(),
+                devices.bootTimer().saveState()));
+        if (ioApic != null) {
+            own.add(ioApic.saveState());
+        }
+        for (int slot = 0; slot < virtio.size(); slot++) {
+            own.add(virtio.get(slot).saveState(SnapshotRestore.virtioSection(slot)));
+        }
+        for (StateSection s : own) {
+            sections.add(new SnapshotFile.OwnedSection(SnapshotRestore.DEVICES, s));
+        }
+        return sections;
+    }
+
+    /**
+     * Restores the snapshot in {@code dir} (written by {@link #snapshot}, in this process or another) with
+     * no console and a hypervisor of its own; see {@link #restoring} for the options and what is checked.
+     */
+    public static Machine restore(Path dir) {
+        return restoring(dir).build();
+    }
+
+    /**
+     * Options for restoring the snapshot in {@code dir}; {@link Restore#build()} restores it. Nothing is read
+     * until then.
+     */
+    public static Restore restoring(Path dir) {
+        return new Restore(dir);
+    }
+
+    /**
+     * The time from the {@link #restore} call that made this machine until its first vCPU entered the
+     * guest, once it has; empty for a machine that was booted.
+     */
+    public Optional<Duration> restoreToRunning() {
+        long first = firstRunAt;
+        return restored && first != 0 ? Optional.of(Duration.ofNanos(first - restoreCalledAt)) : Optional.empty();
     }
 
     /** Requests a stop; {@link #awaitExit} then reports {@link MachineExit.Reason#STOP_REQUESTED}. */
@@ -526,6 +833,100 @@ public final class Machine implements AutoCloseable {
         virtioIrqFds.forEach(IrqFdInterrupt::close);
     }
 
+    /**
+     * Restores a snapshot: {@link Machine#restoring} makes one, the options say where the console goes and
+     * which hypervisor to use, {@link #build()} restores. The guest's configuration (memory, vCPUs, irqchip,
+     * CPU model and CPUID, devices) comes from the snapshot.
+     */
+    public static final class Restore {
+        private final Path dir;
+        private OutputStream consoleOutput = OutputStream.nullOutputStream();
+        private InputStream consoleInput;
+        private Hypervisor hypervisor;
+        private CpuModel cpuModel;
+        private BootTimer.Listener bootListener;
+
+        private Restore(Path dir) {
+            this.dir = Objects.requireNonNull(dir, "dir");
+        }
+
+        /** Where the guest's serial console output goes from now on. */
+        public Restore console(OutputStream out) {
+            consoleOutput = Objects.requireNonNull(out, "console");
+            return this;
+        }
+
+        /** What is typed on the guest's serial console from now on. */
+        public Restore consoleInput(InputStream in) {
+            consoleInput = in;
+            return this;
+        }
+
+        /** The hypervisor to use (the machine does not close it); by default {@link Hypervisor#open()}. */
+        public Restore hypervisor(Hypervisor h) {
+            hypervisor = h;
+            return this;
+        }
+
+        /**
+         * The CPU model the caller expects; a snapshot taken with another is refused. By default the
+         * snapshot's own model is taken.
+         */
+        public Restore cpu(CpuModel model) {
+            cpuModel = Objects.requireNonNull(model, "cpu");
+            return this;
+        }
+
+        /** Told when the guest's init writes the boot timer, if it had not before the snapshot. */
+        public Restore bootListener(BootTimer.Listener listener) {
+            bootListener = listener;
+            return this;
+        }
+
+        /**
+         * Restores the snapshot into a new machine, not started: {@link Machine#start()} continues the guest
+         * where it was. First, before any VM is created, the state file is read and checked (magic, format
+         * version, length, SHA-256 checksum) and the memory file's length; then the host: the same hypervisor
+         * backend, and every CPU feature the snapshot's CPUID shows must be one this host offers for the CPU
+         * model. Guest RAM is mapped from the memory file, private and copy-on-write, read lazily as the guest
+         * touches it; the disks are opened again at their recorded paths.
+         *
+         * @throws SnapshotException naming the file or the reason: missing, truncated, damaged, of another
+         *     format version or tampered with; another CPU model asked for; features this host lacks; state a
+         *     part of the machine refuses
+         * @throws UnsupportedOperationException if the hypervisor cannot map files or restore state
+         */
+        public Machine build() {
+            long calledAt = System.nanoTime();
+            SnapshotFile.Contents image = SnapshotFile.read(dir);
+            SnapshotConfig config = image.config();
+            CpuModel saved;
+            try {
+                saved = CpuModel.parse(config.cpuModel());
+            } catch (IllegalArgumentException e) {
+                throw new SnapshotException(
+                        "the snapshot in " + dir + " names a CPU model this vmm4j cannot read: " + e.getMessage(), e);
+            }
+            if (cpuModel != null && !cpuModel.toString().equals(saved.toString())) {
+                throw new SnapshotException("the snapshot in " + dir + " was taken with CPU model " + saved
+                        + ", not the " + cpuModel + " asked for");
+            }
+            Builder b = builder()
+                    .memoryBytes(config.memorySize())
+                    .vcpus(config.vcpus())
+                    .irqchip(config.irqchip())
+                    .cpu(saved)
+                    .console(consoleOutput)
+                    .consoleInput(consoleInput)
+                    .bootListener(bootListener)
+                    .hypervisor(hypervisor);
+            for (VirtioSpec spec : config.virtio()) {
+                b.addVirtio(spec::open, spec);
+            }
+            return b.buildRestored(image, dir, calledAt);
+        }
+    }
+
     /** Assembles a {@link Machine}. */
     public static final class Builder {
         private Path kernelPath;
@@ -552,6 +953,8 @@ public final class Machine implements AutoCloseable {
         private final List<VirtioDevice> givenDevices = new ArrayList<>();
 
         private final List<VirtioDevice> openedDevices = new ArrayList<>();
+        /** How a restore opens each slot's device again; {@code null} where it cannot. */
+        private final List<VirtioSpec> virtioSpecs = new ArrayList<>();
 
         private Builder() {}
 
@@ -687,17 +1090,18 @@ public final class Machine implements AutoCloseable {
          */
         public Builder virtio(VirtioDevice device) {
             Objects.requireNonNull(device, "device");
-            addVirtio(() -> device);
+            addVirtio(() -> device, device instanceof VirtioRng ? VirtioSpec.rng() : null);
             givenDevices.add(device);
             return this;
         }
 
         /** Reserves the next slot for a device that {@link #build()} opens with {@code opener}. */
-        private Builder addVirtio(Supplier<? extends VirtioDevice> opener) {
+        private Builder addVirtio(Supplier<? extends VirtioDevice> opener, VirtioSpec spec) {
             if (virtioDevices.size() >= Layout.VIRTIO_MMIO_SLOTS) {
                 throw new BootException("a machine has at most " + Layout.VIRTIO_MMIO_SLOTS + " virtio devices");
             }
             virtioDevices.add(opener);
+            virtioSpecs.add(spec);
             return this;
         }
 
@@ -720,7 +1124,7 @@ public final class Machine implements AutoCloseable {
             if (mac != null) {
                 VirtioNet.parseMac(mac);
             }
-            return addVirtio(() -> VirtioNet.open(tapName, mac));
+            return addVirtio(() -> VirtioNet.open(tapName, mac), null);
         }
 
         /**
@@ -733,7 +1137,7 @@ public final class Machine implements AutoCloseable {
          * @throws BootException if all {@link Layout#VIRTIO_MMIO_SLOTS} slots are taken
          */
         public Builder virtioConsole() {
-            addVirtio(() -> new VirtioConsole(consoleOutput, consoleInput));
+            addVirtio(() -> new VirtioConsole(consoleOutput, consoleInput), null);
             consoleOnVirtio = true; // one reader per stream: two would split what is typed between them
             return this;
         }
@@ -755,7 +1159,7 @@ public final class Machine implements AutoCloseable {
                         + VirtioVsock.MAX_GUEST_CID + ": " + guestCid);
             }
             Objects.requireNonNull(socket, "socket");
-            return addVirtio(() -> new VirtioVsock(guestCid, socket));
+            return addVirtio(() -> new VirtioVsock(guestCid, socket), null);
         }
 
         /**
@@ -772,7 +1176,7 @@ public final class Machine implements AutoCloseable {
          */
         public Builder disk(Path path, boolean readOnly) {
             Objects.requireNonNull(path, "path");
-            return addVirtio(() -> VirtioBlk.open(path, readOnly));
+            return addVirtio(() -> VirtioBlk.open(path, readOnly), VirtioSpec.disk(path, readOnly));
         }
 
         /** The hypervisor to use (the machine does not close it); by default {@link Hypervisor#open()}. */
@@ -817,7 +1221,17 @@ public final class Machine implements AutoCloseable {
                                 + " call allowMemoryOvercommit() to build the machine anyway");
                     }
                 }
-                return new Machine(this);
+                return new Machine(this, null, null, 0);
+            } catch (RuntimeException | Error e) {
+                closeDevices(e);
+                throw e;
+            }
+        }
+
+        /** Builds the machine saved in {@code image}, read from {@code dir}; see {@link Restore#build()}. */
+        private Machine buildRestored(SnapshotFile.Contents image, Path dir, long calledAt) {
+            try {
+                return new Machine(this, image, dir, calledAt);
             } catch (RuntimeException | Error e) {
                 closeDevices(e);
                 throw e;
