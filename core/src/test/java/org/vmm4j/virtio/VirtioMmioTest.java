@@ -475,4 +475,46 @@ class VirtioMmioTest {
         assertThrows(IllegalArgumentException.class, () -> Layout.virtioMmioIrq(Layout.VIRTIO_MMIO_SLOTS));
         assertSame(device, mmio.device());
     }
+
+    @Test
+    void savedTransportRestoresIntoAFreshOneThatContinuesTheRings() {
+        bringUp();
+        write(QUEUE_SEL, 1);
+        write(DEVICE_FEATURES_SEL, 1);
+        Rings rings = new Rings(memory, 16, 0x1000, 0x2000, 0x3000);
+        rings.descriptor(0, 0x4000, 16, Rings.NEXT, 1);
+        rings.descriptor(1, 0x5000, 100, Rings.WRITE, 0);
+        rings.publish(0);
+        write(QUEUE_NOTIFY, 0);
+        assertEquals(1, rings.usedIdx());
+        rings.publish(0); // made available before the snapshot, not notified yet
+
+        var section = mmio.saveState("virtio-mmio.0");
+        EchoDevice fresh = new EchoDevice();
+        List<Cause> freshInterrupts = new ArrayList<>();
+        VirtioMmio restored = new VirtioMmio(fresh, GuestRam.of(memory), freshInterrupts::add);
+        restored.restoreState(section, "virtio-mmio.0");
+
+        assertSame(restored, fresh.transport, "the device was activated again");
+        assertEquals(VERSION_1 | DEVICE_BIT, fresh.features);
+        for (int reg : new int[] {STATUS, QUEUE_SEL, INTERRUPT_STATUS, CONFIG_GENERATION, QUEUE_READY, QUEUE_NUM_MAX}) {
+            assertEquals(read(reg), (int) restored.mmioRead(reg, 4), "register 0x" + Integer.toHexString(reg));
+        }
+        assertEquals(mmio.queue(0).lastAvailIndex(), restored.queue(0).lastAvailIndex());
+        assertEquals(mmio.queue(0).usedIndex(), restored.queue(0).usedIndex());
+        assertTrue(freshInterrupts.isEmpty(), "restoring raises no interrupt");
+        restored.notifyQueue(0);
+        assertEquals(2, rings.usedIdx(), "only the buffer made available after the saved position was used");
+        assertEquals(List.of(Cause.USED_BUFFER), freshInterrupts);
+    }
+
+    @Test
+    void stateOfAnotherDeviceIsRefused() {
+        bringUp();
+        var section = mmio.saveState("virtio-mmio.0");
+        VirtioMmio other = new VirtioMmio(new VirtioRng(), GuestRam.of(memory), c -> {});
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> other.restoreState(section, "virtio-mmio.0"));
+        assertTrue(e.getMessage().contains("is for virtio device 4"), e.getMessage());
+    }
 }
