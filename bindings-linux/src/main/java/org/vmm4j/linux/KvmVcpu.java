@@ -48,6 +48,9 @@ public final class KvmVcpu implements VirtualCpu {
     private final KvmEmulationFailures emulationFailures;
 
     private KvmBinaryStats stats;
+    /** The buffer of the state ioctls (XSAVE can exceed the scratch page), grown on demand and kept. */
+    private NativeMemory stateBuffer;
+
     private volatile boolean closed;
 
     KvmVcpu(KvmVm vm, Libc libc, int id, int fd, NativeMemory run) {
@@ -429,6 +432,42 @@ public final class KvmVcpu implements VirtualCpu {
         Errno.check(libc.ioctl(fd, KVM_SET_MP_STATE, scratch), "ioctl(KVM_SET_MP_STATE)");
     }
 
+    /**
+     * Checks that the vCPU is open and no thread is inside {@link #run()}: its state can be read and written.
+     *
+     * @throws IllegalStateException if the vCPU or VM is closed or the vCPU is running
+     */
+    void checkStopped() {
+        checkOpen();
+        Thread runner = owner.thread();
+        if (runner != null) {
+            throw new IllegalStateException("vCPU " + id + " is running on thread " + runner.getName()
+                    + "; stop it before saving or restoring its state");
+        }
+    }
+
+    /**
+     * A buffer of at least {@code size} bytes for the state ioctls, zeroed; valid until the next call (state
+     * is saved and restored by one thread at a time while the vCPU is stopped).
+     */
+    synchronized NativeMemory stateBuffer(long size) {
+        checkOpen();
+        if (stateBuffer == null || stateBuffer.size() < size) {
+            if (stateBuffer != null) {
+                stateBuffer.close();
+            }
+            stateBuffer = libc.access().allocate(Math.max(size, 4096));
+        }
+        stateBuffer.fill(0, size, (byte) 0);
+        return stateBuffer;
+    }
+
+    /** An ioctl on this vCPU's fd with a pointer argument: the result, or {@code -errno}. */
+    long ioctl(long request, NativeMemory arg) {
+        checkOpen();
+        return libc.ioctl(fd, request, arg);
+    }
+
     /** This vCPU's binary statistics (KVM_GET_STATS_FD on the vCPU fd); one handle, closed with the vCPU. */
     @Override
     public synchronized org.vmm4j.Stats stats() {
@@ -488,5 +527,11 @@ public final class KvmVcpu implements VirtualCpu {
         run.close();
         libc.close(fd);
         buffers.close();
+        synchronized (this) {
+            if (stateBuffer != null) {
+                stateBuffer.close();
+                stateBuffer = null;
+            }
+        }
     }
 }

@@ -2,10 +2,14 @@ package org.vmm4j.linux;
 
 import static org.vmm4j.linux.abi.KvmHeader.*;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -168,6 +172,75 @@ public final class KvmVm implements VirtualMachine, EventFdRouting {
         usedSlots.set(slot);
         regions.add(region);
         return region;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The file is opened read-only, mapped {@code MAP_PRIVATE | MAP_NORESERVE} and closed again: the mapping
+     * keeps the file's pages, the first write to a page copies it, and nothing is read before it is touched.
+     */
+    @Override
+    public synchronized GuestMemory mapMemoryFile(long guestAddress, long size, Path file, long fileOffset) {
+        checkOpen();
+        Objects.requireNonNull(file, "file");
+        regions.checkNew(guestAddress, size);
+        if (fileOffset < 0 || (fileOffset & (GuestMemoryMap.PAGE_SIZE - 1)) != 0) {
+            throw new IllegalArgumentException("file offset " + fileOffset + " of " + file
+                    + " is not a non-negative multiple of the " + GuestMemoryMap.PAGE_SIZE + "-byte page size");
+        }
+        int fileFd = libc.open(file.toString(), Libc.O_RDONLY, 0);
+        if (fileFd < 0) {
+            throw new UncheckedIOException(
+                    new IOException("cannot open " + file + " as guest memory: " + libc.strerror(-fileFd)));
+        }
+        NativeMemory memory;
+        try {
+            long length;
+            try {
+                if (!Files.isRegularFile(file)) {
+                    throw new IOException(file + " is not a regular file");
+                }
+                length = Files.size(file);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot map " + file + " as guest memory: " + e.getMessage(), e);
+            }
+            if (length - fileOffset < size) {
+                throw new IllegalArgumentException(file + " is " + length + " bytes, shorter than the " + size
+                        + " bytes to map from offset " + fileOffset);
+            }
+            memory = libc.map(
+                    file + " at guest 0x" + Long.toHexString(guestAddress),
+                    size,
+                    Libc.PROT_READ | Libc.PROT_WRITE,
+                    Libc.MAP_PRIVATE | Libc.MAP_NORESERVE,
+                    fileFd,
+                    fileOffset);
+        } finally {
+            libc.close(fileFd);
+        }
+        int slot = usedSlots.nextClearBit(0);
+        try {
+            setUserMemoryRegion(slot, 0, guestAddress, size, memory.address());
+        } catch (RuntimeException e) {
+            memory.close();
+            throw e;
+        }
+        NativeGuestMemory region = new NativeGuestMemory(guestAddress, memory, false, false, slot);
+        usedSlots.set(slot);
+        regions.add(region);
+        return region;
+    }
+
+    /** A native buffer of {@code size} bytes for a VM ioctl; the caller closes it. */
+    NativeMemory allocateBuffer(long size) {
+        return libc.access().allocate(size);
+    }
+
+    /** An ioctl on the VM fd with a pointer argument: the result, or {@code -errno}. */
+    long ioctl(long request, NativeMemory arg) {
+        checkOpen();
+        return libc.ioctl(fd, request, arg);
     }
 
     private synchronized void setUserMemoryRegion(int slot, int flags, long guestAddress, long size, long hostAddress) {
