@@ -1,0 +1,205 @@
+package org.vmm4j.linux.machine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.vmm4j.GuestMemory;
+import org.vmm4j.boot.LinuxKernel;
+import org.vmm4j.boot.MinimalKernel;
+import org.vmm4j.machine.Machine;
+import org.vmm4j.machine.PortIoDevice;
+import org.vmm4j.machine.SnapshotException;
+import org.vmm4j.machine.SnapshotResult;
+import org.vmm4j.testsupport.RequiresHost;
+import org.vmm4j.x86.Irqchip;
+
+/**
+ * Pause, snapshot and restore on KVM with a guest that counts: the minimal kernel's 64-bit entry replaced by a
+ * loop that increments a counter in RAM and writes port 0x80 (an exit to vmm4j) on every round. While paused
+ * neither count moves; a snapshot restored into another VM continues counting from where it stopped.
+ */
+@RequiresHost(kvm = true)
+class MachineSnapshotTest {
+    private static final long COUNTER = 0x50_0000;
+    private static final int PORT = 0x80;
+
+    @TempDir
+    Path tmp;
+
+    /** Counts the guest's writes to port 0x80. */
+    private static final class Exits implements PortIoDevice {
+        final AtomicLong count = new AtomicLong();
+
+        @Override
+        public int ioRead(int offset, int size) {
+            return 0;
+        }
+
+        @Override
+        public void ioWrite(int offset, int size, int value) {
+            count.incrementAndGet();
+        }
+    }
+
+    private static byte[] countingKernel() {
+        byte[] image = MinimalKernel.bzImage();
+        int[] loop = {
+            0x48, 0xff, 0x04, 0x25, 0x00, 0x00, 0x50, 0x00, // inc qword [0x500000]
+            0xe6, 0x80, // out 0x80, al
+            0xeb, 0xf4, // jmp back to the inc
+        };
+        for (int i = 0; i < loop.length; i++) {
+            image[1024 + 0x200 + i] = (byte) loop[i];
+        }
+        return image;
+    }
+
+    private static Machine countingMachine(Irqchip irqchip, long mib, Exits exits) {
+        Machine m = Machine.builder()
+                .kernel(LinuxKernel.of(countingKernel(), null, null))
+                .memoryMiB(mib)
+                .irqchip(irqchip)
+                .virtioRng()
+                .build();
+        m.devices().ports().register(PORT, 1, exits);
+        return m;
+    }
+
+    private static long counter(Machine m) {
+        GuestMemory ram = m.vm().memoryAt(COUNTER);
+        return ram.getLong(COUNTER - ram.guestAddress());
+    }
+
+    private static void awaitCount(Exits exits, long atLeast) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (exits.count.get() < atLeast) {
+            assertTrue(System.nanoTime() < deadline, "the guest counted only " + exits.count.get());
+            Thread.sleep(5);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Irqchip.class)
+    void whilePausedNoVcpuRunsAndResumeContinues(Irqchip irqchip) throws Exception {
+        Leaks before = Leaks.now();
+        Exits exits = new Exits();
+        try (Machine m = countingMachine(irqchip, 64, exits)) {
+            m.start();
+            awaitCount(exits, 100);
+            m.pause();
+            assertTrue(m.isPaused());
+            long exitsAtPause = exits.count.get();
+            long counterAtPause = counter(m);
+            assertTrue(counterAtPause >= exitsAtPause, counterAtPause + " rounds, " + exitsAtPause + " exits");
+            Thread.sleep(300);
+            assertEquals(exitsAtPause, exits.count.get(), "no exit while paused");
+            assertEquals(counterAtPause, counter(m), "no guest instruction while paused");
+            m.pause(); // idempotent
+            assertTrue(m.isPaused());
+            m.resume();
+            assertFalse(m.isPaused());
+            awaitCount(exits, exitsAtPause + 100);
+            assertTrue(counter(m) > counterAtPause, "counting again");
+            m.resume(); // idempotent
+            assertTrue(m.awaitExit(Duration.ofMillis(50)).isEmpty(), "still running");
+        }
+        assertEquals(before, Leaks.now(), "fds, KVM mappings and vCPU threads after close");
+    }
+
+    /**
+     * A 256 MiB guest snapshotted while counting restores into another VM and counts on from the saved count;
+     * prints the restore-to-running time against a cold start to the same point, and the snapshot's size.
+     */
+    @ParameterizedTest
+    @EnumSource(Irqchip.class)
+    void snapshotRestoresIntoAnotherVmThatCountsOn(Irqchip irqchip) throws Exception {
+        Path dir = tmp.resolve("snap-" + irqchip);
+        Exits exits = new Exits();
+        long saved;
+        long coldNanos;
+        SnapshotResult result;
+        long t0 = System.nanoTime();
+        try (Machine m = countingMachine(irqchip, 256, exits)) {
+            m.start();
+            awaitCount(exits, 1);
+            coldNanos = System.nanoTime() - t0; // build to the guest's first round: the point a restore reaches
+            awaitCount(exits, 1000);
+            m.pause();
+            saved = counter(m);
+            result = m.snapshot(dir);
+            assertTrue(m.isPaused(), "a paused machine stays paused");
+            assertEquals(saved, counter(m));
+        }
+        assertEquals(256L << 20, Files.size(dir.resolve("memory.raw")));
+        long allocated = allocatedBytes(dir.resolve("memory.raw"));
+        assertTrue(allocated < 16L << 20, "sparse: " + allocated + " bytes allocated for a 256 MiB guest");
+
+        Leaks before = Leaks.now();
+        Exits after = new Exits();
+        long restoreNanos;
+        try (Machine r = Machine.restore(dir)) {
+            r.devices().ports().register(PORT, 1, after);
+            assertEquals(saved, counter(r), "the saved count, read from the mapped memory file");
+            r.start();
+            awaitCount(after, 100);
+            restoreNanos = r.restoreToRunning().orElseThrow().toNanos();
+            assertTrue(counter(r) > saved, "counting on from " + saved + ": " + counter(r));
+            assertEquals(1, r.virtioDevices().size(), "the entropy device was opened again");
+            assertEquals(result.directory(), dir.toAbsolutePath().normalize(), "published where asked");
+        }
+        assertEquals(before, Leaks.now(), "the restored machine released everything");
+        System.out.printf(
+                "snapshot[%s]: restore-to-running %.2f ms, cold start to the same point %.2f ms (%.1f%%); memory file"
+                        + " %d MiB, %d KiB allocated (%d KiB of pages written), state file %d bytes; snapshot took %d ms"
+                        + " (%d ms paused)%n",
+                irqchip,
+                restoreNanos / 1e6,
+                coldNanos / 1e6,
+                100.0 * restoreNanos / coldNanos,
+                result.memoryBytes() >> 20,
+                allocated >> 10,
+                result.memoryWritten() >> 10,
+                result.stateBytes(),
+                result.total().toMillis(),
+                result.captured().toMillis());
+    }
+
+    @Test
+    void aDamagedSnapshotOpensNothing() throws Exception {
+        Path dir = tmp.resolve("damaged");
+        try (Machine m = countingMachine(Irqchip.KERNEL, 32, new Exits())) {
+            m.snapshot(dir); // never started: the boot state
+        }
+        Path state = dir.resolve("machine.state");
+        byte[] bytes = Files.readAllBytes(state);
+        bytes[bytes.length / 2] ^= 0x01;
+        Files.write(state, bytes);
+        Leaks before = Leaks.now();
+        SnapshotException e = assertThrows(SnapshotException.class, () -> Machine.restore(dir));
+        assertTrue(e.getMessage().contains("checksum"), e.getMessage());
+        assertEquals(before, Leaks.now(), "no /dev/kvm, VM or memory file opened");
+    }
+
+    static long allocatedBytes(Path file) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("stat", "-c", "%b %B", file.toString())
+                .redirectErrorStream(true)
+                .start();
+        String[] out = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII)
+                .trim()
+                .split(" ");
+        assertEquals(0, p.waitFor(), String.join(" ", out));
+        return Long.parseLong(out[0]) * Long.parseLong(out[1]);
+    }
+}
