@@ -81,7 +81,16 @@ final class BootCommand implements Cli.Command {
                             "add a virtio block device over a raw image or block device (a multiple of 512"
                                     + " bytes), read-only with ,ro; repeatable: /dev/vda, /dev/vdb, ... in order"),
                     Option.value("--timeout", "SECONDS", "stop the guest after this many seconds (exit status 3)"),
-                    Option.value("--until", "TEXT", "stop once the console has printed TEXT")),
+                    Option.value("--until", "TEXT", "stop once the console has printed TEXT"),
+                    Option.value(
+                            "--snapshot-on",
+                            "TEXT",
+                            "once the console has printed TEXT, save the guest in --snapshot-dir and exit"
+                                    + " (vmm4j restore DIR continues it)"),
+                    Option.value(
+                            "--snapshot-dir",
+                            "DIR",
+                            "where --snapshot-on saves the guest (a directory; a snapshot there is replaced)")),
             "vmm4j boot --kernel bzImage --busybox --mem 512M --until 'login:' --timeout 30");
 
     @Override
@@ -174,7 +183,12 @@ final class BootCommand implements Cli.Command {
         List<Disk> disks = a.options("--disk").stream().map(BootCommand::disk).toList();
         Duration timeout = a.number("--timeout", 1).map(Duration::ofSeconds).orElse(null);
         String until = a.option("--until").orElse(null);
+        String snapshotOn = a.option("--snapshot-on").orElse(null);
+        Path snapshotDir = a.option("--snapshot-dir").map(Path::of).orElse(null);
         a.end();
+        if ((snapshotOn == null) != (snapshotDir == null)) {
+            throw new IllegalArgumentException("--snapshot-on and --snapshot-dir go together");
+        }
         if (kernel == null) {
             throw new IllegalArgumentException("--kernel is required");
         }
@@ -199,6 +213,7 @@ final class BootCommand implements Cli.Command {
                 ? withConsole(append, hvc0)
                 : busybox ? consoleArg + " reboot=k panic=-1 rdinit=/init" : consoleArg + " reboot=k panic=-1";
         ConsoleWatch console = new ConsoleWatch(out, until);
+        SnapshotPoint snapshot = snapshotOn == null ? null : new SnapshotPoint(console, snapshotOn);
         Machine.Builder builder = Machine.builder()
                 .kernel(kernel)
                 .entry(entry)
@@ -207,7 +222,7 @@ final class BootCommand implements Cli.Command {
                 .cpu(cpuModel)
                 .irqchip(irqchip)
                 .commandLine(cmdline)
-                .console(console)
+                .console(snapshot != null ? snapshot.console() : console)
                 .consoleInput(System.in)
                 .bootListener(nanos ->
                         err.printf("%n[vmm4j] guest init reached the boot timer after %d ms%n", nanos / 1_000_000));
@@ -242,8 +257,14 @@ final class BootCommand implements Cli.Command {
                     err.print("[vmm4j] console attached; the guest ends the session (reboot/poweroff)\r\n");
                 }
                 machine.start();
-                exit = machine.awaitExit(timeout != null ? timeout : Duration.ofDays(365));
+                Duration limit = timeout != null ? timeout : Duration.ofDays(365);
+                exit = snapshot != null
+                        ? snapshot.awaitAndSave(machine, snapshotDir, limit, err)
+                        : machine.awaitExit(limit);
                 out.flush();
+            }
+            if (snapshot != null && snapshot.saved()) {
+                return 0;
             }
             // The terminal is back in its own mode: plain line ends from here on.
             if (exit.isEmpty()) {

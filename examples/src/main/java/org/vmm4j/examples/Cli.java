@@ -31,6 +31,7 @@ public final class Cli {
         commands.put("info", new InfoCommand());
         commands.put("hello", new HelloCommand());
         commands.put("boot", new BootCommand());
+        commands.put("restore", new RestoreCommand());
         commands.put("vmlinux", new VmlinuxCommand());
         commands.put("guests", new GuestsCommand());
         commands.put("provision", new ProvisionCommand());

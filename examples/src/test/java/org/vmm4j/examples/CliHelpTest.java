@@ -43,7 +43,7 @@ class CliHelpTest {
     @Test
     void everyCommandsHelpListsEachOptionItsParserAccepts() {
         Map<String, Cli.Command> commands = Cli.commands();
-        assertEquals(9, commands.size(), commands.keySet().toString());
+        assertEquals(10, commands.size(), commands.keySet().toString());
         for (Map.Entry<String, Cli.Command> c : commands.entrySet()) {
             CommandSpec spec = c.getValue().spec();
             assertEquals(c.getKey(), spec.name());
@@ -159,5 +159,16 @@ class CliHelpTest {
     void fileErrorsReadAsWhatWentWrong() {
         assertEquals("permission denied: /etc/x", Cli.describe(new AccessDeniedException("/etc/x")));
         assertEquals("file exists: /tmp/y", Cli.describe(new FileAlreadyExistsException("/tmp/y")));
+    }
+
+    @Test
+    void snapshotOptionsGoTogetherAndRestoreNamesAMissingSnapshot(@TempDir Path tmp) {
+        assertEquals(2, run("boot", "--kernel", "/nonexistent", "--snapshot-on", "login:"));
+        assertTrue(err().contains("--snapshot-on and --snapshot-dir go together"), err());
+        assertEquals(2, run("restore"));
+        assertTrue(err().contains("the snapshot directory"), err());
+        Path missing = tmp.resolve("none");
+        assertEquals(1, run("restore", missing.toString()));
+        assertTrue(err().contains("vmm4j restore: no snapshot in " + missing), err());
     }
 }

@@ -1,0 +1,182 @@
+package org.vmm4j.linux.machine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.vmm4j.boot.LinuxKernel;
+import org.vmm4j.boot.VmlinuxCache;
+import org.vmm4j.machine.Machine;
+import org.vmm4j.machine.MachineExit;
+import org.vmm4j.machine.SnapshotResult;
+import org.vmm4j.testsupport.GuestKernel;
+import org.vmm4j.testsupport.RequiresHost;
+
+/**
+ * Issue #20's done-when: vmm4j's guest kernel, snapshotted partway through its boot, restores in a new JVM
+ * and finishes the boot with the console an uninterrupted boot prints (timestamps masked). The kernel has no
+ * root file system here, so the boot ends, deterministically, in a panic that {@code panic=-1 reboot=k} turns
+ * into a reset. Two boots and a restore: a few minutes where guest code is emulated.
+ */
+@RequiresHost(kvm = true)
+class GuestKernelSnapshotTest {
+    private static final String CMDLINE = "console=ttyS0 reboot=k panic=-1";
+    private static final Duration BOOT_TIMEOUT = Duration.ofMinutes(4);
+    private static final Pattern TIMESTAMP = Pattern.compile("^\\[ *\\d+\\.\\d+\\] ", Pattern.MULTILINE);
+    /**
+     * Lines that differ between two uninterrupted boots here, because they measure time: where guest code is
+     * emulated, the TSC calibration against the PIT succeeds or fails by chance, and what follows from it (the
+     * delay loop's BogoMIPS, the clocksource chosen, the unstable-TSC taint flag) and the RTC's time with it.
+     */
+    private static final Pattern TIMING = Pattern.compile(
+            "tsc: |TSC|clocksource|BogoMIPS|Calibrating delay|rtc_cmos rtc_cmos: setting system clock|Tainted:");
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    @Timeout(900)
+    void aGuestSnapshottedMidBootFinishesItsBootInANewProcess() throws Exception {
+        LinuxKernel kernel = LinuxKernel.load(GuestKernel.vmlinux(), null, VmlinuxCache.defaultCache());
+
+        long coldStart = System.nanoTime();
+        ConsoleCapture whole = new ConsoleCapture(false);
+        MachineExit exit;
+        try (Machine m = machine(kernel, whole)) {
+            m.start();
+            exit = m.awaitExit(BOOT_TIMEOUT).orElseThrow(() -> new AssertionError("no exit\n" + whole.text()));
+        }
+        long coldNanos = System.nanoTime() - coldStart;
+        assertEquals(MachineExit.Reason.REBOOT, exit.reason(), exit.detail() + "\n" + whole.text());
+        String uninterrupted = mask(whole.text());
+        String marker = markerHalfway(uninterrupted);
+
+        Path dir = tmp.resolve("snapshot");
+        ConsoleCapture first = new ConsoleCapture(false);
+        String before;
+        SnapshotResult result;
+        long toMarker;
+        try (Machine m = machine(kernel, first)) {
+            long t0 = System.nanoTime();
+            m.start();
+            assertTrue(first.await(marker, BOOT_TIMEOUT), "no \"" + marker + "\"\n" + first.text());
+            m.pause();
+            toMarker = System.nanoTime() - t0;
+            before = first.text();
+            result = m.snapshot(dir);
+        }
+
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> command = new ArrayList<>(List.of(java));
+        if (Runtime.version().feature() >= 22) {
+            command.add("--enable-native-access=ALL-UNNAMED");
+        }
+        command.addAll(List.of(
+                "-cp",
+                System.getProperty("java.class.path"),
+                SnapshotRestoreProbe.class.getName(),
+                dir.toString(),
+                Long.toString(BOOT_TIMEOUT.toSeconds())));
+        Path err = tmp.resolve("probe.err");
+        Process p = new ProcessBuilder(command).redirectError(err.toFile()).start();
+        CompletableFuture<byte[]> stdout = CompletableFuture.supplyAsync(() -> {
+            try {
+                return p.getInputStream().readAllBytes();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        assertTrue(p.waitFor(BOOT_TIMEOUT.toSeconds() + 60, TimeUnit.SECONDS), "the restoring process still runs");
+        String after = new String(stdout.get(), StandardCharsets.ISO_8859_1);
+        String probe = Files.readString(err);
+        assertEquals(0, p.exitValue(), probe + "\nconsole after the restore:\n" + after);
+
+        assertTrue(
+                after.contains("Kernel panic - not syncing: VFS: Unable to mount root fs"),
+                "the restored guest finished its boot:\n" + after);
+        assertTrue(!after.contains(marker), "the restored guest went on from the snapshot, not from the start");
+        String resumed = mask(before + after);
+        assertSameLines(uninterrupted, resumed, before.length());
+        Matcher restore = Pattern.compile("restore-to-running=(\\d+)").matcher(probe);
+        assertTrue(restore.find(), probe);
+        long restoreNanos = Long.parseLong(restore.group(1));
+        long allocated = MachineSnapshotTest.allocatedBytes(dir.resolve("memory.raw"));
+        System.out.printf(
+                "guest-kernel snapshot at \"%s\": restore-to-running %.2f ms in a new JVM; cold boot to the same"
+                        + " point %.0f ms (%.3f%%), whole boot %.0f ms; memory file %d MiB, %d MiB allocated; state"
+                        + " %d bytes; snapshot %d ms%n",
+                marker.strip(),
+                restoreNanos / 1e6,
+                toMarker / 1e6,
+                100.0 * restoreNanos / toMarker,
+                coldNanos / 1e6,
+                result.memoryBytes() >> 20,
+                allocated >> 20,
+                result.stateBytes(),
+                result.total().toMillis());
+    }
+
+    private static Machine machine(LinuxKernel kernel, ConsoleCapture console) {
+        return Machine.builder()
+                .kernel(kernel)
+                .memoryMiB(256)
+                .vcpus(1)
+                .commandLine(CMDLINE)
+                .console(console)
+                .build();
+    }
+
+    /**
+     * CR LF as LF, each line's {@code [seconds.micros]} as {@code [T]}, and the lines that measure time (see
+     * {@link #TIMING}) left out.
+     */
+    static String mask(String console) {
+        String text = TIMESTAMP.matcher(console.replace("\r\n", "\n")).replaceAll("[T] ");
+        StringBuilder kept = new StringBuilder();
+        for (String line : text.split("\n", -1)) {
+            if (!TIMING.matcher(line).find()) {
+                kept.append(line).append('\n');
+            }
+        }
+        return kept.toString();
+    }
+
+    /** A line about halfway through the boot that occurs once, to snapshot on. */
+    private static String markerHalfway(String console) {
+        String[] lines = console.split("\n");
+        for (int i = lines.length / 2; i < lines.length; i++) {
+            String text = lines[i].replace("[T] ", "");
+            if (text.length() > 12
+                    && !TIMING.matcher(text).find()
+                    && console.indexOf(text) == console.lastIndexOf(text)) {
+                return text;
+            }
+        }
+        throw new AssertionError("no line to snapshot on in\n" + console);
+    }
+
+    private static void assertSameLines(String expected, String actual, int snapshotAt) {
+        String[] e = expected.split("\n", -1);
+        String[] a = actual.split("\n", -1);
+        for (int i = 0; i < Math.min(e.length, a.length); i++) {
+            if (!e[i].equals(a[i])) {
+                throw new AssertionError("line " + (i + 1) + " differs (the snapshot was at character " + snapshotAt
+                        + "):\nuninterrupted: " + e[i] + "\nrestored:      " + a[i] + "\n\nrestored console:\n"
+                        + actual);
+            }
+        }
+        assertEquals(e.length, a.length, "line count; restored console:\n" + actual);
+    }
+}
