@@ -38,10 +38,11 @@ class GuestKernelSnapshotTest {
     /**
      * Lines that differ between two uninterrupted boots here, because they measure time: where guest code is
      * emulated, the TSC calibration against the PIT succeeds or fails by chance, and what follows from it (the
-     * delay loop's BogoMIPS, the clocksource chosen, the unstable-TSC taint flag) and the RTC's time with it.
+     * delay loop's BogoMIPS, the clocksource chosen, whether the IOAPIC timer check runs, the unstable-TSC taint
+     * flag) and the RTC's time with it.
      */
     private static final Pattern TIMING = Pattern.compile(
-            "tsc: |TSC|clocksource|BogoMIPS|Calibrating delay|rtc_cmos rtc_cmos: setting system clock|Tainted:");
+            "tsc: |TSC|clocksource|sched_clock|\\.\\.TIMER: |BogoMIPS|Calibrating delay|rtc_cmos rtc_cmos: setting system clock|Tainted:");
 
     @TempDir
     Path tmp;
@@ -68,8 +69,8 @@ class GuestKernelSnapshotTest {
         String before;
         SnapshotResult result;
         long toMarker;
+        long t0 = System.nanoTime(); // from the build, as a restore's time counts from its call
         try (Machine m = machine(kernel, first)) {
-            long t0 = System.nanoTime();
             m.start();
             assertTrue(first.await(marker, BOOT_TIMEOUT), "no \"" + marker + "\"\n" + first.text());
             m.pause();
@@ -108,7 +109,12 @@ class GuestKernelSnapshotTest {
                 "the restored guest finished its boot:\n" + after);
         assertTrue(!after.contains(marker), "the restored guest went on from the snapshot, not from the start");
         String resumed = mask(before + after);
-        assertSameLines(uninterrupted, resumed, before.length());
+        assertSameLines(
+                uninterrupted,
+                resumed,
+                "the snapshot was taken on \"" + marker + "\"; the console's last bytes before it: "
+                        + escaped(before.substring(Math.max(0, before.length() - 300))) + "\nand first after it: "
+                        + escaped(after.substring(0, Math.min(after.length(), 300))));
         Matcher restore = Pattern.compile("restore-to-running=(\\d+)").matcher(probe);
         assertTrue(restore.find(), probe);
         long restoreNanos = Long.parseLong(restore.group(1));
@@ -139,14 +145,14 @@ class GuestKernelSnapshotTest {
     }
 
     /**
-     * CR LF as LF, each line's {@code [seconds.micros]} as {@code [T]}, and the lines that measure time (see
-     * {@link #TIMING}) left out.
+     * CR LF as LF, each line's {@code [seconds.micros]} as {@code [T]}, and blank lines and the lines that measure
+     * time (see {@link #TIMING}) left out.
      */
     static String mask(String console) {
         String text = TIMESTAMP.matcher(console.replace("\r\n", "\n")).replaceAll("[T] ");
         StringBuilder kept = new StringBuilder();
         for (String line : text.split("\n", -1)) {
-            if (!TIMING.matcher(line).find()) {
+            if (!line.isBlank() && !TIMING.matcher(line).find()) {
                 kept.append(line).append('\n');
             }
         }
@@ -167,16 +173,23 @@ class GuestKernelSnapshotTest {
         throw new AssertionError("no line to snapshot on in\n" + console);
     }
 
-    private static void assertSameLines(String expected, String actual, int snapshotAt) {
-        String[] e = expected.split("\n", -1);
-        String[] a = actual.split("\n", -1);
-        for (int i = 0; i < Math.min(e.length, a.length); i++) {
-            if (!e[i].equals(a[i])) {
-                throw new AssertionError("line " + (i + 1) + " differs (the snapshot was at character " + snapshotAt
-                        + "):\nuninterrupted: " + e[i] + "\nrestored:      " + a[i] + "\n\nrestored console:\n"
-                        + actual);
-            }
+    private static String escaped(String s) {
+        return s.replace("\r", "\\r").replace("\n", "\\n");
+    }
+
+    private static void assertSameLines(String expected, String actual, String where) {
+        List<String> e = List.of(expected.split("\n", -1));
+        List<String> a = List.of(actual.split("\n", -1));
+        int first = 0;
+        while (first < Math.min(e.size(), a.size()) && e.get(first).equals(a.get(first))) {
+            first++;
         }
-        assertEquals(e.length, a.length, "line count; restored console:\n" + actual);
+        if (first < e.size() || first < a.size()) {
+            throw new AssertionError("the consoles differ from line " + (first + 1) + " (" + where
+                    + "):\nuninterrupted: "
+                    + (first < e.size() ? escaped(e.get(first)) : "(ended)") + "\nrestored:      "
+                    + (first < a.size() ? escaped(a.get(first)) : "(ended)") + "\n\nuninterrupted console:\n" + expected
+                    + "\n\nrestored console:\n" + actual);
+        }
     }
 }
