@@ -447,6 +447,40 @@ public final class KvmVcpu implements VirtualCpu {
     }
 
     /**
+     * Lets KVM finish the instruction of the last I/O or MMIO exit without running guest code. KVM completes
+     * an OUT, IN or MMIO access only when the vCPU next enters KVM_RUN (until then RIP may still point at the
+     * instruction), so state saved before that would repeat the access on restore. KVM_RUN with
+     * {@code immediate_exit} set runs the completion and returns EINTR before entering the guest. The exit
+     * must have been handled (an IN's or MMIO read's data supplied) already.
+     */
+    void completePendingExit() {
+        owner.enter();
+        try {
+            checkOpen();
+            int reason = run.getInt(KvmStructs.Run.EXIT_REASON);
+            if (reason != KVM_EXIT_IO && reason != KVM_EXIT_MMIO) {
+                return;
+            }
+            boolean stopPending = run.getByteVolatile(KvmStructs.Run.IMMEDIATE_EXIT) != 0;
+            run.putByteVolatile(KvmStructs.Run.IMMEDIATE_EXIT, (byte) 1);
+            long r;
+            try {
+                r = libc.ioctl(fd, KVM_RUN, 0);
+            } finally {
+                if (!stopPending) {
+                    run.putByteVolatile(KvmStructs.Run.IMMEDIATE_EXIT, (byte) 0);
+                }
+            }
+            if (r < 0 && r != -Errno.EINTR) {
+                throw Errno.exception(
+                        "ioctl(KVM_RUN, immediate_exit) completing vCPU " + id + "'s last exit", (int) -r);
+            }
+        } finally {
+            owner.leave();
+        }
+    }
+
+    /**
      * A buffer of at least {@code size} bytes for the state ioctls, zeroed; valid until the next call (state
      * is saved and restored by one thread at a time while the vCPU is stopped).
      */

@@ -55,6 +55,7 @@ final class KvmVcpuState {
     /** @param msrIndices the MSRs to try, KVM_GET_MSR_INDEX_LIST's */
     static List<StateSection> save(KvmVcpu cpu, Shape shape, int[] msrIndices) {
         cpu.checkStopped();
+        cpu.completePendingExit();
         List<StateSection> out = new ArrayList<>(11);
         out.add(new StateSection(CPUID, encodeCpuid(cpu.cpuid())));
         out.add(new StateSection(REGS, get(cpu, KVM_GET_REGS, "KVM_GET_REGS", KvmStructs.Regs.SIZE)));

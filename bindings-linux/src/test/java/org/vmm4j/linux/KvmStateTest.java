@@ -176,6 +176,33 @@ class KvmStateTest {
     }
 
     @Test
+    void aHandledInputExitIsCompletedBeforeTheSave() {
+        KvmVm first = newVm(Irqchip.KERNEL);
+        byte[] code = bytes(
+                0xe4, 0xe9, // in al, 0xe9
+                0xe6, 0xe9, // out 0xe9, al
+                0xf4); // hlt
+        first.allocateMemory(0, 0x10000).write(CODE, code, 0, code.length);
+        KvmVcpu cpu = (KvmVcpu) first.x86().createBootVcpu(0, 1);
+        GuestSetup.realMode(cpu, CODE, Registers.builder());
+        VmExit in = cpu.run();
+        assertEquals(ExitKind.IO_IN, in.kind());
+        in.setIoData(0, 0x42);
+        List<StateSection> state = first.x86().saveVcpuState(cpu);
+        ByteBuffer regs = le(byName(state).get("kvm.regs"));
+        assertEquals(0x42, regs.getLong(KvmStructs.Regs.RAX) & 0xff, "the IN's data is in AL");
+        assertEquals(CODE + 2, regs.getLong(KvmStructs.Regs.RIP), "RIP is past the IN");
+
+        KvmVm second = newVm(Irqchip.KERNEL);
+        second.allocateMemory(0, 0x10000).write(CODE, code, 0, code.length);
+        KvmVcpu copy = second.createVcpu(0);
+        second.x86().restoreVcpuState(copy, state);
+        VmExit out = copy.run();
+        assertEquals(ExitKind.IO_OUT, out.kind(), "the restored guest does not repeat the IN");
+        assertEquals(0x42, out.ioData(0));
+    }
+
+    @Test
     void pitAndIoapicSurviveSaveAndRestore() {
         KvmVm first = newVm(Irqchip.KERNEL);
         first.x86().createBootVcpu(0, 1);
