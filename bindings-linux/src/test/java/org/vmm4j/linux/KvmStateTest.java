@@ -286,6 +286,55 @@ class KvmStateTest {
     }
 
     @Test
+    void aRunningVcpuOrAnotherVmsVcpuIsRefused() throws Exception {
+        KvmVm vm = newVm(Irqchip.KERNEL);
+        vm.allocateMemory(0, 0x10000).write(CODE, bytes(0xeb, 0xfe), 0, 2); // jmp $
+        KvmVcpu cpu = (KvmVcpu) vm.x86().createBootVcpu(0, 1);
+        GuestSetup.realMode(cpu, CODE, Registers.builder());
+        KvmVm other = newVm(Irqchip.KERNEL);
+        KvmVcpu foreign = (KvmVcpu) other.x86().createBootVcpu(0, 1);
+        var notOurs =
+                assertThrows(IllegalArgumentException.class, () -> vm.x86().saveVcpuState(foreign));
+        assertTrue(notOurs.getMessage().contains("not a vCPU of this VM"), notOurs.getMessage());
+
+        java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicReference<ExitKind> stopped =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        Thread runner = new Thread(() -> {
+            started.countDown();
+            stopped.set(cpu.run().kind());
+        });
+        runner.start();
+        started.await();
+        IllegalStateException running = null;
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (running == null && System.nanoTime() < deadline) {
+            try {
+                vm.x86().saveVmState(); // touches no vCPU: it cannot disturb the runner's start
+                Thread.sleep(5);
+            } catch (IllegalStateException e) {
+                running = e;
+            }
+        }
+        assertTrue(running != null && running.getMessage().contains("is running"), String.valueOf(running));
+        var vcpu = assertThrows(IllegalStateException.class, () -> vm.x86().saveVcpuState(cpu));
+        assertTrue(vcpu.getMessage().contains("vCPU 0 is running"), vcpu.getMessage());
+        cpu.requestStop();
+        runner.join(30_000);
+        assertEquals(ExitKind.STOP_REQUESTED, stopped.get());
+        assertEquals(
+                CODE,
+                Registers.of(longs(byName(vm.x86().saveVcpuState(cpu)).get("kvm.regs")))
+                        .rip());
+    }
+
+    private static long[] longs(byte[] data) {
+        long[] v = new long[data.length / 8];
+        le(data).asLongBuffer().get(v);
+        return v;
+    }
+
+    @Test
     void measuresSaveAndRestoreTimes() {
         KvmVm vm = newVm(Irqchip.KERNEL);
         KvmVcpu cpu = (KvmVcpu) vm.x86().createBootVcpu(0, 1);
@@ -326,6 +375,79 @@ class KvmStateTest {
                 state.size(),
                 state.stream().mapToInt(StateSection::size).sum());
         assertTrue(restore / n < 1_000_000_000L, "a restore takes less than a second");
+    }
+
+    @Test
+    void measuresARestoreOf256MiBGuestToItsNextExit(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        long size = 256L << 20;
+        byte[] code = bytes(
+                0xba, 0xe9, 0x00, // mov dx, 0xe9
+                0x43, // loop: inc bx
+                0x89, 0xd8, // mov ax, bx
+                0xef, // out dx, ax
+                0xeb, 0xfa); // jmp loop
+        KvmVm first = newVm(Irqchip.KERNEL);
+        GuestMemory mem = first.allocateMemory(0, size);
+        mem.write(CODE, code, 0, code.length);
+        KvmVcpu cpu = (KvmVcpu) first.x86().createBootVcpu(0, 1);
+        GuestSetup.realMode(cpu, CODE, Registers.builder());
+        assertEquals(1, cpu.run().ioData(0));
+        List<StateSection> vcpuState = first.x86().saveVcpuState(cpu);
+        List<StateSection> vmState = first.x86().saveVmState();
+        java.nio.file.Path file = dir.resolve("ram");
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(file.toFile(), "rw")) {
+            f.setLength(size); // sparse: only the code page is written, as a snapshot of touched pages would be
+            byte[] page = new byte[4096];
+            mem.read(CODE, page, 0, page.length);
+            f.seek(CODE);
+            f.write(page);
+        }
+        int rounds = 10;
+        long[] nanos = new long[rounds];
+        long[] phases = new long[7];
+        for (int i = 0; i < rounds; i++) {
+            long t0 = System.nanoTime();
+            try (KvmVm vm = kvm.createVm()) {
+                long[] t = new long[8];
+                t[0] = System.nanoTime();
+                vm.x86().prepare(Irqchip.KERNEL);
+                t[1] = System.nanoTime();
+                vm.mapMemoryFile(0, size, file, 0);
+                t[2] = System.nanoTime();
+                KvmVcpu copy = vm.createVcpu(0);
+                t[3] = System.nanoTime();
+                vm.x86().restoreVcpuState(copy, vcpuState);
+                t[4] = System.nanoTime();
+                vm.x86().restoreVmState(vmState);
+                t[5] = System.nanoTime();
+                VmExit exit = copy.run();
+                nanos[i] = System.nanoTime() - t0;
+                phases[0] += t[0] - t0;
+                for (int p = 1; p <= 5; p++) {
+                    phases[p] += t[p] - t[p - 1];
+                }
+                phases[6] += t0 + nanos[i] - t[5];
+                assertEquals(ExitKind.IO_OUT, exit.kind());
+                assertEquals(2, exit.ioData(0), "the restored guest counts on");
+            }
+        }
+        java.util.Arrays.sort(nanos);
+        System.out.printf(
+                "restore of a 256 MiB guest (new VM, irqchip, file mapped, vCPU and VM state) to its next exit:"
+                        + " median %.2f ms, min %.2f ms, max %.2f ms over %d rounds%n",
+                nanos[rounds / 2] / 1e6, nanos[0] / 1e6, nanos[rounds - 1] / 1e6, rounds);
+        System.out.printf(
+                "  mean per phase: createVm %.2f ms, prepare %.2f ms, mapMemoryFile %.2f ms, createVcpu %.2f ms,"
+                        + " restoreVcpuState %.2f ms, restoreVmState %.2f ms, first run %.2f ms%n",
+                phases[0] / 1e6 / rounds,
+                phases[1] / 1e6 / rounds,
+                phases[2] / 1e6 / rounds,
+                phases[3] / 1e6 / rounds,
+                phases[4] / 1e6 / rounds,
+                phases[5] / 1e6 / rounds,
+                phases[6] / 1e6 / rounds);
+        assertTrue(nanos[0] > 0);
     }
 
     static Map<String, byte[]> byName(List<StateSection> sections) {
