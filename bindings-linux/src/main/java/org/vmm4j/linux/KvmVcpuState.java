@@ -89,9 +89,9 @@ final class KvmVcpuState {
     static void restore(KvmVcpu cpu, Shape shape, List<StateSection> state) {
         cpu.checkStopped();
         byte[] cpuid = require(state, CPUID, -1);
-        if (cpuid.length == 0 || cpuid.length % CPUID_ENTRY_BYTES != 0) {
+        if (cpuid.length % CPUID_ENTRY_BYTES != 0) {
             throw new IllegalArgumentException("state section " + CPUID + " is " + cpuid.length
-                    + " bytes, not a positive multiple of " + CPUID_ENTRY_BYTES);
+                    + " bytes, not a multiple of " + CPUID_ENTRY_BYTES);
         }
         byte[] regs = require(state, REGS, KvmStructs.Regs.SIZE);
         byte[] sregs = require(state, SREGS, KvmStructs.Sregs.SIZE);
@@ -108,10 +108,12 @@ final class KvmVcpuState {
         byte[] mpState = require(state, MP_STATE, KvmStructs.MpState.SIZE);
         byte[] events = require(state, EVENTS, KvmStructs.VcpuEvents.SIZE);
 
-        try {
-            cpu.setCpuid(decodeCpuid(cpuid));
-        } catch (VmmException e) {
-            throw refused(CPUID, e);
+        if (cpuid.length > 0) { // a vCPU that never had CPUID set saves none
+            try {
+                cpu.setCpuid(decodeCpuid(cpuid));
+            } catch (VmmException e) {
+                throw refused(CPUID, e);
+            }
         }
         set(cpu, KVM_SET_SREGS, "KVM_SET_SREGS", SREGS, sregs);
         set(cpu, KVM_SET_REGS, "KVM_SET_REGS", REGS, regs);
@@ -184,19 +186,45 @@ final class KvmVcpuState {
         out.putInt(index).putInt(0).putLong(value);
     }
 
+    /**
+     * Sets the saved MSRs in their order. KVM_SET_MSRS stops at the first MSR it refuses; one KVM can read but
+     * not write for this CPUID (e.g. a paravirtual MSR the guest's CPUID does not offer) is accepted when the
+     * vCPU already holds the saved value, and the rest are set after it.
+     */
     private static void restoreMsrs(KvmVcpu cpu, byte[] msrs) {
         int n = msrs.length / KvmStructs.Msrs.ENTRY_SIZE;
-        NativeMemory buffer = cpu.stateBuffer(KvmStructs.Msrs.ENTRIES + (long) msrs.length);
-        buffer.putInt(KvmStructs.Msrs.NMSRS, n);
-        buffer.put(KvmStructs.Msrs.ENTRIES, msrs, 0, msrs.length);
-        long r = cpu.ioctl(KVM_SET_MSRS, buffer);
-        if (r < 0) {
-            throw refused(MSRS, Errno.exception("ioctl(KVM_SET_MSRS)", (int) -r));
-        }
-        if (r != n) {
-            int index = buffer.getInt(KvmStructs.Msrs.ENTRIES + r * KvmStructs.Msrs.ENTRY_SIZE);
-            throw new IllegalArgumentException("state section " + MSRS + ": ioctl(KVM_SET_MSRS) set " + r + " of " + n
-                    + " MSRs and refused MSR 0x" + Integer.toHexString(index));
+        NativeMemory buffer =
+                cpu.stateBuffer(KvmStructs.Msrs.ENTRIES + (long) Math.max(1, n) * KvmStructs.Msrs.ENTRY_SIZE);
+        int from = 0;
+        while (from < n) {
+            int count = n - from;
+            buffer.putInt(KvmStructs.Msrs.NMSRS, count);
+            buffer.put(
+                    KvmStructs.Msrs.ENTRIES,
+                    msrs,
+                    from * KvmStructs.Msrs.ENTRY_SIZE,
+                    count * KvmStructs.Msrs.ENTRY_SIZE);
+            long r = cpu.ioctl(KVM_SET_MSRS, buffer);
+            if (r < 0) {
+                throw refused(MSRS, Errno.exception("ioctl(KVM_SET_MSRS)", (int) -r));
+            }
+            if (r == count) {
+                return;
+            }
+            long e = KvmStructs.Msrs.ENTRIES + r * KvmStructs.Msrs.ENTRY_SIZE;
+            int index = buffer.getInt(e + KvmStructs.Msrs.ENTRY_INDEX);
+            long value = buffer.getLong(e + KvmStructs.Msrs.ENTRY_DATA);
+            buffer.putInt(KvmStructs.Msrs.NMSRS, 1);
+            buffer.putInt(KvmStructs.Msrs.ENTRIES + KvmStructs.Msrs.ENTRY_INDEX, index);
+            buffer.putLong(KvmStructs.Msrs.ENTRIES + KvmStructs.Msrs.ENTRY_DATA, ~value);
+            boolean holds = cpu.ioctl(KVM_GET_MSRS, buffer) == 1
+                    && buffer.getLong(KvmStructs.Msrs.ENTRIES + KvmStructs.Msrs.ENTRY_DATA) == value;
+            if (!holds) {
+                throw new IllegalArgumentException(String.format(
+                        "state section %s: ioctl(KVM_SET_MSRS) refused MSR 0x%x = 0x%x (%d of %d MSRs set)",
+                        MSRS, index, value, from + r, n));
+            }
+            from += (int) r + 1;
         }
     }
 

@@ -60,6 +60,12 @@ public final class KvmVm implements VirtualMachine, EventFdRouting {
     /** Thread id of the creator: KVM names the VM's debugfs directory after it. */
     private final int creatorTid;
 
+    /** Which devices KVM emulates for this VM: what its saved state holds. */
+    private boolean localApics;
+
+    private boolean kernelIrqchip;
+    private boolean pit;
+
     private volatile boolean closed;
     private final KvmX86Platform x86 = new KvmX86Platform(this);
 
@@ -412,6 +418,25 @@ public final class KvmVm implements VirtualMachine, EventFdRouting {
     public void createIrqchip() {
         checkOpen();
         Errno.check(libc.ioctl(fd, KVM_CREATE_IRQCHIP, 0), "ioctl(KVM_CREATE_IRQCHIP)");
+        synchronized (this) {
+            kernelIrqchip = true;
+            localApics = true;
+        }
+    }
+
+    /** Whether the vCPUs' local APICs are in the kernel (an in-kernel or split irqchip was set up). */
+    synchronized boolean hasLocalApics() {
+        return localApics;
+    }
+
+    /** Whether the PICs and IOAPIC are in the kernel ({@link #createIrqchip()}). */
+    synchronized boolean hasKernelIrqchip() {
+        return kernelIrqchip;
+    }
+
+    /** Whether the in-kernel PIT exists ({@link #createPit2()}). */
+    synchronized boolean hasPit() {
+        return pit;
     }
 
     /** {@code KVM_CREATE_PIT2} with a dummy speaker port. */
@@ -420,6 +445,9 @@ public final class KvmVm implements VirtualMachine, EventFdRouting {
         try (NativeMemory config = libc.access().allocate(KvmStructs.PitConfig.SIZE)) {
             config.putInt(KvmStructs.PitConfig.FLAGS, KVM_PIT_SPEAKER_DUMMY);
             Errno.check(libc.ioctl(fd, KVM_CREATE_PIT2, config), "ioctl(KVM_CREATE_PIT2)");
+        }
+        synchronized (this) {
+            pit = true;
         }
     }
 
@@ -451,6 +479,7 @@ public final class KvmVm implements VirtualMachine, EventFdRouting {
         enableCap.putInt(KvmStructs.EnableCap.CAP, KVM_CAP_SPLIT_IRQCHIP);
         enableCap.putLong(KvmStructs.EnableCap.ARGS, ioapicPins);
         Errno.check(libc.ioctl(fd, KVM_ENABLE_CAP, enableCap), "ioctl(KVM_ENABLE_CAP, KVM_CAP_SPLIT_IRQCHIP)");
+        localApics = true;
     }
 
     /**

@@ -127,7 +127,9 @@ final class KvmX86Platform implements X86Platform, MsiController {
      * <p>Sections (in this order): {@code kvm.cpuid}, {@code kvm.regs}, {@code kvm.sregs}, {@code kvm.xsave}
      * ({@code kvm.fpu} where KVM has no XSAVE), {@code kvm.xcrs} and {@code kvm.debugregs} where KVM offers them,
      * {@code kvm.lapic} with an in-kernel LAPIC, {@code kvm.msrs} (every MSR of KVM_GET_MSR_INDEX_LIST this
-     * vCPU has, the TSC deadline last), {@code kvm.mpstate}, {@code kvm.events}.
+     * vCPU has, the TSC deadline last), {@code kvm.mpstate}, {@code kvm.events}. A handled I/O or MMIO exit is
+     * completed first (KVM_RUN with {@code immediate_exit}: no guest code runs), so that the restored vCPU
+     * does not repeat the access.
      *
      * @throws IllegalArgumentException if {@code cpu} is not a vCPU of this VM
      */
@@ -151,8 +153,9 @@ final class KvmX86Platform implements X86Platform, MsiController {
     /**
      * {@inheritDoc}
      *
-     * <p>Sections: {@code kvm.pic-master}, {@code kvm.pic-slave}, {@code kvm.ioapic} and {@code kvm.pit2} where
-     * prepared with {@link Irqchip#KERNEL}; {@code kvm.clock} where KVM has KVM_CAP_ADJUST_CLOCK.
+     * <p>Sections: {@code kvm.pic-master}, {@code kvm.pic-slave} and {@code kvm.ioapic} with the in-kernel
+     * irqchip ({@link Irqchip#KERNEL}), {@code kvm.pit2} with the in-kernel PIT (also {@link Irqchip#KERNEL});
+     * {@code kvm.clock} where KVM has KVM_CAP_ADJUST_CLOCK.
      *
      * @throws IllegalStateException if a vCPU is running
      */
@@ -161,7 +164,7 @@ final class KvmX86Platform implements X86Platform, MsiController {
         for (VirtualCpu cpu : vm.vcpus()) {
             ((KvmVcpu) cpu).checkStopped();
         }
-        return KvmVmState.save(vm, currentIrqchip() == Irqchip.KERNEL, hasClock());
+        return KvmVmState.save(vm, vm.hasKernelIrqchip(), vm.hasPit(), hasClock());
     }
 
     @Override
@@ -170,7 +173,7 @@ final class KvmX86Platform implements X86Platform, MsiController {
         for (VirtualCpu cpu : vm.vcpus()) {
             ((KvmVcpu) cpu).checkStopped();
         }
-        KvmVmState.restore(vm, currentIrqchip() == Irqchip.KERNEL, hasClock(), state);
+        KvmVmState.restore(vm, vm.hasKernelIrqchip(), vm.hasPit(), hasClock(), state);
     }
 
     private boolean hasClock() {
@@ -186,7 +189,7 @@ final class KvmX86Platform implements X86Platform, MsiController {
     }
 
     private synchronized KvmVcpuState.Shape vcpuShape() {
-        boolean lapic = irqchip != null;
+        boolean lapic = vm.hasLocalApics();
         if (shape == null || shape.lapic() != lapic) {
             int xsave2 = vm.checkExtension(KVM_CAP_XSAVE2);
             int xsaveSize = xsave2 >= KvmStructs.Xsave.SIZE
@@ -207,10 +210,6 @@ final class KvmX86Platform implements X86Platform, MsiController {
             msrIndices = vm.system().msrIndexList();
         }
         return msrIndices;
-    }
-
-    private synchronized Irqchip currentIrqchip() {
-        return irqchip;
     }
 
     private synchronized void require(Irqchip expected) {

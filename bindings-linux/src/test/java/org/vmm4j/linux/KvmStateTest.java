@@ -245,6 +245,61 @@ class KvmStateTest {
     }
 
     @Test
+    void eachVcpuKeepsItsMpStateAndApicId() {
+        KvmVm first = newVm(Irqchip.KERNEL);
+        KvmVcpu boot = (KvmVcpu) first.x86().createBootVcpu(0, 2);
+        KvmVcpu ap = (KvmVcpu) first.x86().createBootVcpu(1, 2);
+        List<StateSection> bootState = first.x86().saveVcpuState(boot);
+        List<StateSection> apState = first.x86().saveVcpuState(ap);
+        assertEquals(KvmHeaderConstants.RUNNABLE, mpState(bootState));
+        assertEquals(KvmHeaderConstants.UNINITIALIZED, mpState(apState), "an AP waits for INIT/SIPI");
+
+        KvmVm second = newVm(Irqchip.KERNEL);
+        KvmVcpu boot2 = second.createVcpu(0);
+        KvmVcpu ap2 = second.createVcpu(1);
+        second.x86().restoreVcpuState(boot2, bootState);
+        second.x86().restoreVcpuState(ap2, apState);
+        assertEquals(KvmHeaderConstants.RUNNABLE, boot2.mpState());
+        assertEquals(KvmHeaderConstants.UNINITIALIZED, ap2.mpState());
+        // the APIC ID register (0x20, ID in bits 24-31)
+        assertEquals(1, le(ap2.lapic()).getInt(0x20) >>> 24);
+        assertArrayEquals(byName(apState).get("kvm.lapic"), ap2.lapic());
+    }
+
+    private static int mpState(List<StateSection> state) {
+        return le(byName(state).get("kvm.mpstate")).getInt(0);
+    }
+
+    /** KVM_MP_STATE_* values, from the header constants. */
+    private static final class KvmHeaderConstants {
+        static final int RUNNABLE = org.vmm4j.linux.abi.KvmHeader.KVM_MP_STATE_RUNNABLE;
+        static final int UNINITIALIZED = org.vmm4j.linux.abi.KvmHeader.KVM_MP_STATE_UNINITIALIZED;
+    }
+
+    @Test
+    void aVmWithoutIrqchipSavesNoApicAndOnlyTheClock() {
+        KvmVm vm = kvm.createVm();
+        vms.add(vm);
+        KvmVcpu cpu = vm.createVcpu(0);
+        List<StateSection> state = vm.x86().saveVcpuState(cpu);
+        List<String> names = state.stream().map(StateSection::name).toList();
+        assertTrue(names.contains("kvm.regs") && !names.contains("kvm.lapic"), names.toString());
+        assertEquals(
+                List.of("kvm.clock"),
+                vm.x86().saveVmState().stream().map(StateSection::name).toList());
+        KvmVm copy = kvm.createVm();
+        vms.add(copy);
+        KvmVcpu restored = copy.createVcpu(0);
+        copy.x86().restoreVcpuState(restored, state);
+        assertEquals(
+                byName(state).get("kvm.sregs").length,
+                byName(copy.x86().saveVcpuState(restored)).get("kvm.sregs").length);
+        assertArrayEquals(
+                byName(state).get("kvm.sregs"),
+                byName(copy.x86().saveVcpuState(restored)).get("kvm.sregs"));
+    }
+
+    @Test
     void splitIrqchipSavesOnlyTheClock() {
         KvmVm vm = newVm(Irqchip.SPLIT);
         vm.x86().createBootVcpu(0, 1);
@@ -278,6 +333,16 @@ class KvmStateTest {
                 refused.getMessage().contains("kvm.xcrs")
                         && refused.getMessage().contains("KVM_SET_XCRS"),
                 refused.getMessage());
+
+        Map<String, byte[]> unknownMsr = byName(state);
+        byte[] msrs = unknownMsr.get("kvm.msrs");
+        byte[] more = java.util.Arrays.copyOf(msrs, msrs.length + KvmStructs.Msrs.ENTRY_SIZE);
+        le(more).putInt(msrs.length, 0x5eed_0001).putLong(msrs.length + 8, 5); // no such MSR
+        unknownMsr.put("kvm.msrs", more);
+        var msr = assertThrows(IllegalArgumentException.class, () -> x86.restoreVcpuState(cpu, sections(unknownMsr)));
+        assertTrue(
+                msr.getMessage().contains("kvm.msrs") && msr.getMessage().contains("refused MSR 0x5eed0001 = 0x5"),
+                msr.getMessage());
 
         List<StateSection> vmState = new ArrayList<>(x86.saveVmState());
         vmState.removeIf(s -> s.name().equals("kvm.pit2"));
