@@ -54,8 +54,16 @@ final class KvmVcpuState {
 
     /** @param msrIndices the MSRs to try, KVM_GET_MSR_INDEX_LIST's */
     static List<StateSection> save(KvmVcpu cpu, Shape shape, int[] msrIndices) {
-        cpu.checkStopped();
-        cpu.completePendingExit();
+        cpu.enterState();
+        try {
+            cpu.completePendingExit();
+            return read(cpu, shape, msrIndices);
+        } finally {
+            cpu.leaveState();
+        }
+    }
+
+    private static List<StateSection> read(KvmVcpu cpu, Shape shape, int[] msrIndices) {
         List<StateSection> out = new ArrayList<>(11);
         out.add(new StateSection(CPUID, encodeCpuid(cpu.cpuid())));
         out.add(new StateSection(REGS, get(cpu, KVM_GET_REGS, "KVM_GET_REGS", KvmStructs.Regs.SIZE)));
@@ -87,7 +95,15 @@ final class KvmVcpuState {
     }
 
     static void restore(KvmVcpu cpu, Shape shape, List<StateSection> state) {
-        cpu.checkStopped();
+        cpu.enterState();
+        try {
+            write(cpu, shape, state);
+        } finally {
+            cpu.leaveState();
+        }
+    }
+
+    private static void write(KvmVcpu cpu, Shape shape, List<StateSection> state) {
         byte[] cpuid = require(state, CPUID, -1);
         if (cpuid.length % CPUID_ENTRY_BYTES != 0) {
             throw new IllegalArgumentException("state section " + CPUID + " is " + cpuid.length
