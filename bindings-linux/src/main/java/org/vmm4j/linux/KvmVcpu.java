@@ -517,6 +517,12 @@ public final class KvmVcpu implements VirtualCpu {
         return libc.ioctl(fd, request, arg);
     }
 
+    /** An ioctl on this vCPU's fd with an integer argument: the result, or {@code -errno}. */
+    long ioctl(long request, long arg) {
+        checkOpen();
+        return libc.ioctl(fd, request, arg);
+    }
+
     /** This vCPU's binary statistics (KVM_GET_STATS_FD on the vCPU fd); one handle, closed with the vCPU. */
     @Override
     public synchronized org.vmm4j.Stats stats() {

@@ -26,6 +26,7 @@ import org.vmm4j.linux.abi.KvmStructs;
  */
 final class KvmVcpuState {
     static final String CPUID = "kvm.cpuid";
+    static final String TSC_KHZ = "kvm.tsc-khz";
     static final String REGS = "kvm.regs";
     static final String SREGS = "kvm.sregs";
     static final String XSAVE = "kvm.xsave";
@@ -46,9 +47,17 @@ final class KvmVcpuState {
 
     /**
      * What a VM's vCPUs have to save: the XSAVE area's size (0: only the legacy FPU area), whether XCRs and
-     * debug registers can be read, whether the LAPIC is in the kernel.
+     * debug registers can be read, whether the LAPIC is in the kernel, whether the TSC frequency can be read
+     * (KVM_CAP_GET_TSC_KHZ) and the guest told it was stopped (KVM_CAP_KVMCLOCK_CTRL).
      */
-    record Shape(int xsaveSize, boolean xsave2, boolean xcrs, boolean debugregs, boolean lapic) {}
+    record Shape(
+            int xsaveSize,
+            boolean xsave2,
+            boolean xcrs,
+            boolean debugregs,
+            boolean lapic,
+            boolean tscKhz,
+            boolean kvmclockCtrl) {}
 
     private KvmVcpuState() {}
 
@@ -66,6 +75,10 @@ final class KvmVcpuState {
     private static List<StateSection> read(KvmVcpu cpu, Shape shape, int[] msrIndices) {
         List<StateSection> out = new ArrayList<>(11);
         out.add(new StateSection(CPUID, encodeCpuid(cpu.cpuid())));
+        if (shape.tscKhz()) {
+            out.add(new StateSection(
+                    TSC_KHZ, intBytes((int) Errno.check(cpu.ioctl(KVM_GET_TSC_KHZ, 0), "ioctl(KVM_GET_TSC_KHZ)"))));
+        }
         out.add(new StateSection(REGS, get(cpu, KVM_GET_REGS, "KVM_GET_REGS", KvmStructs.Regs.SIZE)));
         out.add(new StateSection(SREGS, get(cpu, KVM_GET_SREGS, "KVM_GET_SREGS", KvmStructs.Sregs.SIZE)));
         if (shape.xsaveSize() > 0) {
@@ -109,6 +122,7 @@ final class KvmVcpuState {
             throw new IllegalArgumentException("state section " + CPUID + " is " + cpuid.length
                     + " bytes, not a multiple of " + CPUID_ENTRY_BYTES);
         }
+        byte[] tscKhz = shape.tscKhz() ? require(state, TSC_KHZ, 4) : null;
         byte[] regs = require(state, REGS, KvmStructs.Regs.SIZE);
         byte[] sregs = require(state, SREGS, KvmStructs.Sregs.SIZE);
         byte[] xsave = shape.xsaveSize() > 0 ? require(state, XSAVE, shape.xsaveSize()) : null;
@@ -131,6 +145,10 @@ final class KvmVcpuState {
                 throw refused(CPUID, e);
             }
         }
+        if (tscKhz != null) {
+            restoreTscKhz(
+                    cpu, ByteBuffer.wrap(tscKhz).order(ByteOrder.nativeOrder()).getInt());
+        }
         set(cpu, KVM_SET_SREGS, "KVM_SET_SREGS", SREGS, sregs);
         set(cpu, KVM_SET_REGS, "KVM_SET_REGS", REGS, regs);
         if (xsave != null) {
@@ -150,6 +168,31 @@ final class KvmVcpuState {
         restoreMsrs(cpu, msrs);
         set(cpu, KVM_SET_MP_STATE, "KVM_SET_MP_STATE", MP_STATE, mpState);
         set(cpu, KVM_SET_VCPU_EVENTS, "KVM_SET_VCPU_EVENTS", EVENTS, events);
+        if (shape.kvmclockCtrl()) {
+            // Tells a guest using kvmclock that it was stopped, so its watchdogs do not count the time between
+            // save and restore as a lockup; EINVAL when the guest has not enabled kvmclock (nothing to tell).
+            cpu.ioctl(KVM_KVMCLOCK_CTRL, 0);
+        }
+    }
+
+    /**
+     * The guest's TSC ticks at the saved frequency: if this vCPU's differs (another host), KVM_SET_TSC_KHZ asks
+     * KVM to scale it, which needs TSC scaling in the hardware (or a frequency close enough to the host's).
+     */
+    private static void restoreTscKhz(KvmVcpu cpu, int khz) {
+        long current = cpu.ioctl(KVM_GET_TSC_KHZ, 0);
+        if (current == khz) {
+            return;
+        }
+        if (khz <= 0) {
+            throw new IllegalArgumentException("state section " + TSC_KHZ + " holds " + khz + " kHz");
+        }
+        long r = cpu.ioctl(KVM_SET_TSC_KHZ, khz);
+        if (r < 0) {
+            throw refused(
+                    TSC_KHZ,
+                    Errno.exception("ioctl(KVM_SET_TSC_KHZ, " + khz + ") on a vCPU at " + current + " kHz", (int) -r));
+        }
     }
 
     /**

@@ -124,7 +124,7 @@ final class KvmX86Platform implements X86Platform, MsiController {
     /**
      * {@inheritDoc}
      *
-     * <p>Sections (in this order): {@code kvm.cpuid}, {@code kvm.regs}, {@code kvm.sregs}, {@code kvm.xsave}
+     * <p>Sections (in this order): {@code kvm.cpuid}, {@code kvm.tsc-khz} where KVM reports it, {@code kvm.regs}, {@code kvm.sregs}, {@code kvm.xsave}
      * ({@code kvm.fpu} where KVM has no XSAVE), {@code kvm.xcrs} and {@code kvm.debugregs} where KVM offers them,
      * {@code kvm.lapic} with an in-kernel LAPIC, {@code kvm.msrs} (every MSR of KVM_GET_MSR_INDEX_LIST this
      * vCPU has, the TSC deadline last), {@code kvm.mpstate}, {@code kvm.events}. A handled I/O or MMIO exit is
@@ -141,8 +141,9 @@ final class KvmX86Platform implements X86Platform, MsiController {
     /**
      * {@inheritDoc}
      *
-     * <p>Restores CPUID, special and general registers, XSAVE (or FPU), XCRs, debug registers, LAPIC, MSRs, MP
-     * state and events, in that order.
+     * <p>Restores CPUID, the TSC frequency (scaled by KVM if this host's differs), special and general registers,
+     * XSAVE (or FPU), XCRs, debug registers, LAPIC, MSRs, MP state and events, in that order; then tells a guest
+     * using kvmclock that it was stopped (KVM_KVMCLOCK_CTRL).
      */
     @Override
     public void restoreVcpuState(VirtualCpu cpu, List<StateSection> state) {
@@ -200,7 +201,9 @@ final class KvmX86Platform implements X86Platform, MsiController {
                     xsave2 >= KvmStructs.Xsave.SIZE,
                     vm.checkExtension(KVM_CAP_XCRS) > 0,
                     vm.checkExtension(KVM_CAP_DEBUGREGS) > 0,
-                    lapic);
+                    lapic,
+                    vm.checkExtension(KVM_CAP_GET_TSC_KHZ) > 0,
+                    vm.checkExtension(KVM_CAP_KVMCLOCK_CTRL) > 0);
         }
         return shape;
     }

@@ -300,6 +300,28 @@ class KvmStateTest {
     }
 
     @Test
+    void theTscFrequencyIsSavedAndAnotherOneIsScaledOrRefusedByName() {
+        KvmVm vm = newVm(Irqchip.KERNEL);
+        KvmVcpu cpu = (KvmVcpu) vm.x86().createBootVcpu(0, 1);
+        Map<String, byte[]> state = byName(vm.x86().saveVcpuState(cpu));
+        int khz = le(state.get("kvm.tsc-khz")).getInt(0);
+        assertEquals(cpu.ioctl(org.vmm4j.linux.abi.KvmHeader.KVM_GET_TSC_KHZ, 0), khz);
+        assertTrue(khz > 100_000, khz + " kHz");
+        int half = khz / 2;
+        le(state.get("kvm.tsc-khz")).putInt(0, half);
+        KvmVm other = newVm(Irqchip.KERNEL);
+        KvmVcpu copy = other.createVcpu(0);
+        try {
+            other.x86().restoreVcpuState(copy, sections(state));
+            assertEquals(half, copy.ioctl(org.vmm4j.linux.abi.KvmHeader.KVM_GET_TSC_KHZ, 0), "scaled by KVM");
+        } catch (IllegalArgumentException e) {
+            assertTrue(
+                    e.getMessage().contains("kvm.tsc-khz") && e.getMessage().contains("KVM_SET_TSC_KHZ, " + half),
+                    e.getMessage());
+        }
+    }
+
+    @Test
     void splitIrqchipSavesOnlyTheClock() {
         KvmVm vm = newVm(Irqchip.SPLIT);
         vm.x86().createBootVcpu(0, 1);
