@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.List;
 import org.vmm4j.CpuidEntry;
 import org.vmm4j.StateSection;
-import org.vmm4j.VmmException;
 import org.vmm4j.internal.nat.Errno;
 import org.vmm4j.internal.nat.NativeMemory;
 import org.vmm4j.linux.abi.KvmStructs;
@@ -74,7 +73,10 @@ final class KvmVcpuState {
 
     private static List<StateSection> read(KvmVcpu cpu, Shape shape, int[] msrIndices) {
         List<StateSection> out = new ArrayList<>(11);
-        out.add(new StateSection(CPUID, encodeCpuid(cpu.cpuid())));
+        NativeMemory cpuid = cpu.stateBuffer(KvmSystem.Cpuid.size(MAX_CPUID_ENTRIES));
+        cpuid.putInt(KvmStructs.Cpuid2.NENT, MAX_CPUID_ENTRIES);
+        Errno.check(cpu.ioctl(KVM_GET_CPUID2, cpuid), "ioctl(KVM_GET_CPUID2)");
+        out.add(new StateSection(CPUID, encodeCpuid(KvmSystem.Cpuid.read(cpuid))));
         if (shape.tscKhz()) {
             out.add(new StateSection(
                     TSC_KHZ, intBytes((int) Errno.check(cpu.ioctl(KVM_GET_TSC_KHZ, 0), "ioctl(KVM_GET_TSC_KHZ)"))));
@@ -139,10 +141,12 @@ final class KvmVcpuState {
         byte[] events = require(state, EVENTS, KvmStructs.VcpuEvents.SIZE);
 
         if (cpuid.length > 0) { // a vCPU that never had CPUID set saves none
-            try {
-                cpu.setCpuid(decodeCpuid(cpuid));
-            } catch (VmmException e) {
-                throw refused(CPUID, e);
+            List<CpuidEntry> entries = decodeCpuid(cpuid);
+            NativeMemory buffer = cpu.stateBuffer(KvmSystem.Cpuid.size(entries.size()));
+            KvmSystem.Cpuid.write(buffer, entries);
+            long r = cpu.ioctl(KVM_SET_CPUID2, buffer);
+            if (r < 0) {
+                throw refused(CPUID, Errno.exception("ioctl(KVM_SET_CPUID2)", (int) -r));
             }
         }
         if (tscKhz != null) {

@@ -54,6 +54,8 @@ public final class KvmVm implements VirtualMachine, EventFdRouting {
     private final boolean exitsOnEmulationFailure;
     /** KVM_SET_GSI_ROUTING's table, allocated on first use (split-irqchip machines only). */
     private NativeMemory routing;
+    /** The buffer of the VM state ioctls, allocated on first use. */
+    private NativeMemory stateBuffer;
 
     private final List<KvmDirtyLog> dirtyLogs = new ArrayList<>();
     private Stats stats;
@@ -238,9 +240,20 @@ public final class KvmVm implements VirtualMachine, EventFdRouting {
         return region;
     }
 
-    /** A native buffer of {@code size} bytes for a VM ioctl; the caller closes it. */
-    NativeMemory allocateBuffer(long size) {
-        return libc.access().allocate(size);
+    /**
+     * The VM's buffer for the state ioctls, of at least {@code size} bytes, zeroed; allocated once and kept (a
+     * restore allocates nothing), valid until the next call.
+     */
+    synchronized NativeMemory stateBuffer(long size) {
+        checkOpen();
+        if (stateBuffer == null || stateBuffer.size() < size) {
+            if (stateBuffer != null) {
+                stateBuffer.close();
+            }
+            stateBuffer = libc.access().allocate(size);
+        }
+        stateBuffer.fill(0, size, (byte) 0);
+        return stateBuffer;
     }
 
     /** An ioctl on the VM fd with a pointer argument: the result, or {@code -errno}. */
@@ -691,6 +704,10 @@ public final class KvmVm implements VirtualMachine, EventFdRouting {
             if (routing != null) {
                 routing.close();
                 routing = null;
+            }
+            if (stateBuffer != null) {
+                stateBuffer.close();
+                stateBuffer = null;
             }
         }
     }

@@ -26,7 +26,8 @@ final class KvmVmState {
 
     static List<StateSection> save(KvmVm vm, boolean kernelIrqchip, boolean pit, boolean clock) {
         List<StateSection> out = new ArrayList<>(5);
-        try (NativeMemory buffer = vm.allocateBuffer(KvmStructs.Irqchip.SIZE)) {
+        {
+            NativeMemory buffer = vm.stateBuffer(KvmStructs.Irqchip.SIZE);
             if (kernelIrqchip) {
                 out.add(new StateSection(PIC_MASTER, getChip(vm, buffer, KVM_IRQCHIP_PIC_MASTER)));
                 out.add(new StateSection(PIC_SLAVE, getChip(vm, buffer, KVM_IRQCHIP_PIC_SLAVE)));
@@ -59,7 +60,8 @@ final class KvmVmState {
         if (clock) {
             kvmclock = KvmVcpuState.require(state, CLOCK, KvmStructs.ClockData.SIZE);
         }
-        try (NativeMemory buffer = vm.allocateBuffer(KvmStructs.Irqchip.SIZE)) {
+        {
+            NativeMemory buffer = vm.stateBuffer(KvmStructs.Irqchip.SIZE);
             if (pit) {
                 buffer.put(0, pit2, 0, pit2.length);
                 check(vm.ioctl(KVM_SET_PIT2, buffer), "KVM_SET_PIT2", PIT2);

@@ -162,19 +162,23 @@ final class KvmX86Platform implements X86Platform, MsiController {
      */
     @Override
     public List<StateSection> saveVmState() {
-        for (VirtualCpu cpu : vm.vcpus()) {
-            ((KvmVcpu) cpu).checkStopped();
+        synchronized (vm) { // one user of the VM's state buffer at a time
+            for (VirtualCpu cpu : vm.vcpus()) {
+                ((KvmVcpu) cpu).checkStopped();
+            }
+            return KvmVmState.save(vm, vm.hasKernelIrqchip(), vm.hasPit(), hasClock());
         }
-        return KvmVmState.save(vm, vm.hasKernelIrqchip(), vm.hasPit(), hasClock());
     }
 
     @Override
     public void restoreVmState(List<StateSection> state) {
         Objects.requireNonNull(state, "state");
-        for (VirtualCpu cpu : vm.vcpus()) {
-            ((KvmVcpu) cpu).checkStopped();
+        synchronized (vm) {
+            for (VirtualCpu cpu : vm.vcpus()) {
+                ((KvmVcpu) cpu).checkStopped();
+            }
+            KvmVmState.restore(vm, vm.hasKernelIrqchip(), vm.hasPit(), hasClock(), state);
         }
-        KvmVmState.restore(vm, vm.hasKernelIrqchip(), vm.hasPit(), hasClock(), state);
     }
 
     private boolean hasClock() {
