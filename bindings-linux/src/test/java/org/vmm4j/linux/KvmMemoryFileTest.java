@@ -103,11 +103,14 @@ class KvmMemoryFileTest {
         GuestMemory mem = vm.mapMemoryFile(0x1_0000_0000L, size, file, 0);
         assertEquals(0x0807_0605_0403_0201L, mem.getLong(100L << 20), "the one page touched");
         long[] sizeAndRss = smaps(file);
+        assertTrue(sizeAndRss != null, file + " is mapped");
         assertEquals(size >> 10, sizeAndRss[0], "the whole file is mapped");
         assertTrue(sizeAndRss[1] < 4096, "resident: " + sizeAndRss[1] + " KiB of " + (size >> 10) + " KiB");
+        vm.close();
+        assertEquals(null, smaps(file), "closing the VM unmaps the file");
     }
 
-    /** Size and Rss in KiB of the mapping of {@code file} in /proc/self/smaps. */
+    /** Size and Rss in KiB of the mapping of {@code file} in /proc/self/smaps, or null if it is not mapped. */
     private static long[] smaps(Path file) throws IOException {
         List<String> lines = Files.readAllLines(Path.of("/proc/self/smaps"));
         String name = file.toRealPath().toString();
@@ -125,7 +128,7 @@ class KvmMemoryFileTest {
                 return new long[] {mapped, rss};
             }
         }
-        throw new AssertionError(name + " is not mapped");
+        return null;
     }
 
     @Test

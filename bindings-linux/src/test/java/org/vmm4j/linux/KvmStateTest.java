@@ -134,20 +134,37 @@ class KvmStateTest {
     }
 
     @Test
-    void guestKeepsCountingAfterRestoreInAnotherVm(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+    void aRealModeGuestKeepsCountingAfterRestoreInAnotherVm(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        byte[] code = bytes(
+                0xba, 0xe9, 0x00, // mov dx, 0xe9
+                0x43, // loop: inc bx
+                0x89, 0xd8, // mov ax, bx
+                0xef, // out dx, ax
+                0xeb, 0xfa); // jmp loop
+        keepsCountingAfterRestore(dir, code, (cpu, mem) -> GuestSetup.realMode(cpu, CODE, Registers.builder()));
+    }
+
+    @Test
+    void aLongModeGuestKeepsCountingAfterRestoreInAnotherVm(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        byte[] code = bytes(
+                0xba, 0xe9, 0x00, 0x00, 0x00, // mov edx, 0xe9
+                0x48, 0xff, 0xc3, // loop: inc rbx
+                0x48, 0x89, 0xd8, // mov rax, rbx
+                0xef, // out dx, eax
+                0xeb, 0xf7); // jmp loop
+        keepsCountingAfterRestore(dir, code, (cpu, mem) -> GuestSetup.longMode64(cpu, mem, CODE));
+    }
+
+    private void keepsCountingAfterRestore(
+            java.nio.file.Path dir, byte[] code, java.util.function.BiConsumer<KvmVcpu, GuestMemory> mode)
             throws Exception {
         KvmVm first = newVm(Irqchip.KERNEL);
         GuestMemory mem = first.allocateMemory(0, 0x10000);
-        mem.write(
-                CODE,
-                bytes(
-                        0xba, 0xe9, 0x00, // mov dx, 0xe9
-                        0x43, // loop: inc bx
-                        0x89, 0xd8, // mov ax, bx
-                        0xef, // out dx, ax
-                        0xeb, 0xfa)); // jmp loop
+        mem.write(CODE, code, 0, code.length);
         KvmVcpu cpu = (KvmVcpu) first.x86().createBootVcpu(0, 1);
-        GuestSetup.realMode(cpu, CODE, Registers.builder());
+        mode.accept(cpu, mem);
         int steps = 5;
         for (int i = 1; i <= steps; i++) {
             VmExit exit = cpu.run();
@@ -160,6 +177,7 @@ class KvmStateTest {
         mem.read(0, ram, 0, ram.length);
         java.nio.file.Path file = dir.resolve("ram");
         java.nio.file.Files.write(file, ram);
+        long cr0 = cpu.specialRegisters().cr0();
         first.close();
 
         KvmVm second = newVm(Irqchip.KERNEL);
@@ -167,6 +185,7 @@ class KvmStateTest {
         KvmVcpu copy = second.createVcpu(0);
         second.x86().restoreVcpuState(copy, vcpuState);
         second.x86().restoreVmState(vmState);
+        assertEquals(cr0, copy.specialRegisters().cr0(), "the same CPU mode");
         for (int i = steps + 1; i <= steps + 3; i++) {
             VmExit exit = copy.run();
             assertEquals(ExitKind.IO_OUT, exit.kind());
