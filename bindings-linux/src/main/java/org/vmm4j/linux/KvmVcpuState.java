@@ -19,7 +19,7 @@ import org.vmm4j.linux.abi.KvmStructs;
  * on an equal VM would produce.
  *
  * <p>The restore order is the one KVM needs: CPUID first (it decides which MSRs and XSAVE components
- * exist), special registers before the LAPIC (SREGS set the APIC base and its mode), the LAPIC before the
+ * exist), the TSC frequency before anything reads the TSC, special registers before the LAPIC (SREGS set the APIC base and its mode), the LAPIC before the
  * MSRs (the TSC deadline arms the LAPIC timer, and only in TSC-deadline mode), the TSC before the TSC
  * deadline, MP state and pending events last (an event is injected into the state it finds).
  */

@@ -30,7 +30,7 @@ final class KvmX86Platform implements X86Platform, MsiController {
 
     private final KvmVm vm;
     private Irqchip irqchip;
-    /** What every vCPU of this VM saves, except the LAPIC (which depends on the irqchip); found once. */
+    /** What every vCPU of this VM saves; found again only when an irqchip brought in-kernel LAPICs. */
     private KvmVcpuState.Shape shape;
     /** KVM_GET_MSR_INDEX_LIST, read once. */
     private int[] msrIndices;
@@ -124,12 +124,12 @@ final class KvmX86Platform implements X86Platform, MsiController {
     /**
      * {@inheritDoc}
      *
-     * <p>Sections (in this order): {@code kvm.cpuid}, {@code kvm.tsc-khz} where KVM reports it, {@code kvm.regs}, {@code kvm.sregs}, {@code kvm.xsave}
-     * ({@code kvm.fpu} where KVM has no XSAVE), {@code kvm.xcrs} and {@code kvm.debugregs} where KVM offers them,
-     * {@code kvm.lapic} with an in-kernel LAPIC, {@code kvm.msrs} (every MSR of KVM_GET_MSR_INDEX_LIST this
-     * vCPU has, the TSC deadline last), {@code kvm.mpstate}, {@code kvm.events}. A handled I/O or MMIO exit is
-     * completed first (KVM_RUN with {@code immediate_exit}: no guest code runs), so that the restored vCPU
-     * does not repeat the access.
+     * <p>Sections (in this order): {@code kvm.cpuid}, {@code kvm.tsc-khz} where KVM reports it,
+     * {@code kvm.regs}, {@code kvm.sregs}, {@code kvm.xsave} ({@code kvm.fpu} where KVM has no XSAVE),
+     * {@code kvm.xcrs} and {@code kvm.debugregs} where KVM offers them, {@code kvm.lapic} with an in-kernel
+     * LAPIC, {@code kvm.msrs} (every MSR of KVM_GET_MSR_INDEX_LIST this vCPU has, the TSC deadline last),
+     * {@code kvm.mpstate}, {@code kvm.events}. A handled I/O or MMIO exit is completed first (KVM_RUN with
+     * {@code immediate_exit}: no guest code runs), so that the restored vCPU does not repeat the access.
      *
      * @throws IllegalArgumentException if {@code cpu} is not a vCPU of this VM
      */
