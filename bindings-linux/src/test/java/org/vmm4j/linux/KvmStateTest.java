@@ -195,6 +195,54 @@ class KvmStateTest {
     }
 
     @Test
+    void aPendingInterruptIsDeliveredAfterRestoreInAnotherVm() {
+        byte[] code = bytes(
+                0xfa, // cli
+                0xb0, 0x11, 0xe6, 0x20, // PIC ICW1: edge, cascade, ICW4 follows
+                0xb0, 0x20, 0xe6, 0x21, // ICW2: vectors 0x20-0x27
+                0xb0, 0x04, 0xe6, 0x21, // ICW3: slave on IRQ 2
+                0xb0, 0x01, 0xe6, 0x21, // ICW4: 8086 mode
+                0xb0, 0xfe, 0xe6, 0x21, // OCW1: only IRQ 0 unmasked
+                0xb0, 0x01, 0xe6, 0xe9, // out 0xe9, 1: ready
+                0xb0, 0x02, 0xe6, 0xe9, // out 0xe9, 2: the save point, IRQ 0 pending under CLI
+                0xfb, // sti
+                0xf4, // hlt
+                0xeb, 0xfd); // jmp hlt
+        byte[] handler = bytes(0xb0, 0x77, 0xe6, 0xe9, 0xf4); // out 0xe9, 0x77; hlt
+        KvmVm first = newVm(Irqchip.KERNEL);
+        GuestMemory mem = first.allocateMemory(0, 0x10000);
+        mem.write(CODE, code, 0, code.length);
+        mem.write(0x1100, handler, 0, handler.length);
+        mem.putShort(0x20 * 4, (short) 0x1100); // IVT[0x20] = 0000:1100
+        mem.putShort(0x20 * 4 + 2, (short) 0);
+        KvmVcpu cpu = (KvmVcpu) first.x86().createBootVcpu(0, 1);
+        GuestSetup.realMode(cpu, CODE, Registers.builder());
+        VmExit ready = cpu.run();
+        assertEquals(ExitKind.IO_OUT, ready.kind());
+        assertEquals(1, ready.ioData(0));
+        first.x86().interruptLine(0).setLevel(true);
+        first.x86().interruptLine(0).setLevel(false);
+        VmExit savePoint = cpu.run();
+        assertEquals(ExitKind.IO_OUT, savePoint.kind());
+        assertEquals(2, savePoint.ioData(0), "no interrupt under CLI");
+        List<StateSection> vcpuState = first.x86().saveVcpuState(cpu);
+        List<StateSection> vmState = first.x86().saveVmState();
+        assertEquals(1, byName(vmState).get("kvm.pic-master")[KvmStructs.PicState.IRR] & 1, "IRQ 0 requested");
+        byte[] ram = new byte[(int) mem.size()];
+        mem.read(0, ram, 0, ram.length);
+        first.close();
+
+        KvmVm second = newVm(Irqchip.KERNEL);
+        second.allocateMemory(0, ram.length).write(0, ram, 0, ram.length);
+        KvmVcpu copy = second.createVcpu(0);
+        second.x86().restoreVcpuState(copy, vcpuState);
+        second.x86().restoreVmState(vmState);
+        VmExit handled = copy.run();
+        assertEquals(ExitKind.IO_OUT, handled.kind());
+        assertEquals(0x77, handled.ioData(0), "the restored PIC delivered the pending IRQ 0 after STI");
+    }
+
+    @Test
     void aHandledInputExitIsCompletedBeforeTheSave() {
         KvmVm first = newVm(Irqchip.KERNEL);
         byte[] code = bytes(
