@@ -493,6 +493,14 @@ public final class KvmVcpu implements VirtualCpu {
         if (r < 0 && r != -Errno.EINTR) {
             throw Errno.exception("ioctl(KVM_RUN, immediate_exit) completing vCPU " + id + "'s last exit", (int) -r);
         }
+        if (r >= 0) {
+            // Completing an element of a string I/O instruction (REP OUTS/INS) can make the next element exit
+            // at once: its data would be lost to the VMM, and the instruction cannot be saved half done.
+            throw new IllegalStateException("vCPU " + id + " exited again ("
+                    + exitReasonName(run.getInt(KvmStructs.Run.EXIT_REASON))
+                    + ") while KVM completed its last I/O exit; save its state after a stop request (an exit of"
+                    + " kind STOP_REQUESTED), not right after a string I/O exit");
+        }
     }
 
     /**
