@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.List;
 import org.vmm4j.CpuidEntry;
 import org.vmm4j.StateSection;
-import org.vmm4j.VmmException;
 import org.vmm4j.internal.nat.Errno;
 import org.vmm4j.internal.nat.NativeMemory;
 import org.vmm4j.linux.abi.KvmStructs;
@@ -20,12 +19,13 @@ import org.vmm4j.linux.abi.KvmStructs;
  * on an equal VM would produce.
  *
  * <p>The restore order is the one KVM needs: CPUID first (it decides which MSRs and XSAVE components
- * exist), special registers before the LAPIC (SREGS set the APIC base and its mode), the LAPIC before the
+ * exist), the TSC frequency before anything reads the TSC, special registers before the LAPIC (SREGS set the APIC base and its mode), the LAPIC before the
  * MSRs (the TSC deadline arms the LAPIC timer, and only in TSC-deadline mode), the TSC before the TSC
  * deadline, MP state and pending events last (an event is injected into the state it finds).
  */
 final class KvmVcpuState {
     static final String CPUID = "kvm.cpuid";
+    static final String TSC_KHZ = "kvm.tsc-khz";
     static final String REGS = "kvm.regs";
     static final String SREGS = "kvm.sregs";
     static final String XSAVE = "kvm.xsave";
@@ -46,17 +46,41 @@ final class KvmVcpuState {
 
     /**
      * What a VM's vCPUs have to save: the XSAVE area's size (0: only the legacy FPU area), whether XCRs and
-     * debug registers can be read, whether the LAPIC is in the kernel.
+     * debug registers can be read, whether the LAPIC is in the kernel, whether the TSC frequency can be read
+     * (KVM_CAP_GET_TSC_KHZ) and the guest told it was stopped (KVM_CAP_KVMCLOCK_CTRL).
      */
-    record Shape(int xsaveSize, boolean xsave2, boolean xcrs, boolean debugregs, boolean lapic) {}
+    record Shape(
+            int xsaveSize,
+            boolean xsave2,
+            boolean xcrs,
+            boolean debugregs,
+            boolean lapic,
+            boolean tscKhz,
+            boolean kvmclockCtrl) {}
 
     private KvmVcpuState() {}
 
     /** @param msrIndices the MSRs to try, KVM_GET_MSR_INDEX_LIST's */
     static List<StateSection> save(KvmVcpu cpu, Shape shape, int[] msrIndices) {
-        cpu.checkStopped();
+        cpu.enterState();
+        try {
+            cpu.completePendingExit();
+            return read(cpu, shape, msrIndices);
+        } finally {
+            cpu.leaveState();
+        }
+    }
+
+    private static List<StateSection> read(KvmVcpu cpu, Shape shape, int[] msrIndices) {
         List<StateSection> out = new ArrayList<>(11);
-        out.add(new StateSection(CPUID, encodeCpuid(cpu.cpuid())));
+        NativeMemory cpuid = cpu.stateBuffer(KvmSystem.Cpuid.size(MAX_CPUID_ENTRIES));
+        cpuid.putInt(KvmStructs.Cpuid2.NENT, MAX_CPUID_ENTRIES);
+        Errno.check(cpu.ioctl(KVM_GET_CPUID2, cpuid), "ioctl(KVM_GET_CPUID2)");
+        out.add(new StateSection(CPUID, encodeCpuid(KvmSystem.Cpuid.read(cpuid))));
+        if (shape.tscKhz()) {
+            out.add(new StateSection(
+                    TSC_KHZ, intBytes((int) Errno.check(cpu.ioctl(KVM_GET_TSC_KHZ, 0), "ioctl(KVM_GET_TSC_KHZ)"))));
+        }
         out.add(new StateSection(REGS, get(cpu, KVM_GET_REGS, "KVM_GET_REGS", KvmStructs.Regs.SIZE)));
         out.add(new StateSection(SREGS, get(cpu, KVM_GET_SREGS, "KVM_GET_SREGS", KvmStructs.Sregs.SIZE)));
         if (shape.xsaveSize() > 0) {
@@ -86,12 +110,21 @@ final class KvmVcpuState {
     }
 
     static void restore(KvmVcpu cpu, Shape shape, List<StateSection> state) {
-        cpu.checkStopped();
-        byte[] cpuid = require(state, CPUID, -1);
-        if (cpuid.length == 0 || cpuid.length % CPUID_ENTRY_BYTES != 0) {
-            throw new IllegalArgumentException("state section " + CPUID + " is " + cpuid.length
-                    + " bytes, not a positive multiple of " + CPUID_ENTRY_BYTES);
+        cpu.enterState();
+        try {
+            write(cpu, shape, state);
+        } finally {
+            cpu.leaveState();
         }
+    }
+
+    private static void write(KvmVcpu cpu, Shape shape, List<StateSection> state) {
+        byte[] cpuid = require(state, CPUID, -1);
+        if (cpuid.length % CPUID_ENTRY_BYTES != 0) {
+            throw new IllegalArgumentException("state section " + CPUID + " is " + cpuid.length
+                    + " bytes, not a multiple of " + CPUID_ENTRY_BYTES);
+        }
+        byte[] tscKhz = shape.tscKhz() ? require(state, TSC_KHZ, 4) : null;
         byte[] regs = require(state, REGS, KvmStructs.Regs.SIZE);
         byte[] sregs = require(state, SREGS, KvmStructs.Sregs.SIZE);
         byte[] xsave = shape.xsaveSize() > 0 ? require(state, XSAVE, shape.xsaveSize()) : null;
@@ -107,10 +140,18 @@ final class KvmVcpuState {
         byte[] mpState = require(state, MP_STATE, KvmStructs.MpState.SIZE);
         byte[] events = require(state, EVENTS, KvmStructs.VcpuEvents.SIZE);
 
-        try {
-            cpu.setCpuid(decodeCpuid(cpuid));
-        } catch (VmmException e) {
-            throw refused(CPUID, e);
+        if (cpuid.length > 0) { // a vCPU that never had CPUID set saves none
+            List<CpuidEntry> entries = decodeCpuid(cpuid);
+            NativeMemory buffer = cpu.stateBuffer(KvmSystem.Cpuid.size(entries.size()));
+            KvmSystem.Cpuid.write(buffer, entries);
+            long r = cpu.ioctl(KVM_SET_CPUID2, buffer);
+            if (r < 0) {
+                throw refused(CPUID, Errno.exception("ioctl(KVM_SET_CPUID2)", (int) -r));
+            }
+        }
+        if (tscKhz != null) {
+            restoreTscKhz(
+                    cpu, ByteBuffer.wrap(tscKhz).order(ByteOrder.nativeOrder()).getInt());
         }
         set(cpu, KVM_SET_SREGS, "KVM_SET_SREGS", SREGS, sregs);
         set(cpu, KVM_SET_REGS, "KVM_SET_REGS", REGS, regs);
@@ -131,6 +172,31 @@ final class KvmVcpuState {
         restoreMsrs(cpu, msrs);
         set(cpu, KVM_SET_MP_STATE, "KVM_SET_MP_STATE", MP_STATE, mpState);
         set(cpu, KVM_SET_VCPU_EVENTS, "KVM_SET_VCPU_EVENTS", EVENTS, events);
+        if (shape.kvmclockCtrl()) {
+            // Tells a guest using kvmclock that it was stopped, so its watchdogs do not count the time between
+            // save and restore as a lockup; EINVAL when the guest has not enabled kvmclock (nothing to tell).
+            cpu.ioctl(KVM_KVMCLOCK_CTRL, 0);
+        }
+    }
+
+    /**
+     * The guest's TSC ticks at the saved frequency: if this vCPU's differs (another host), KVM_SET_TSC_KHZ asks
+     * KVM to scale it, which needs TSC scaling in the hardware (or a frequency close enough to the host's).
+     */
+    private static void restoreTscKhz(KvmVcpu cpu, int khz) {
+        long current = cpu.ioctl(KVM_GET_TSC_KHZ, 0);
+        if (current == khz) {
+            return;
+        }
+        if (khz <= 0) {
+            throw new IllegalArgumentException("state section " + TSC_KHZ + " holds " + khz + " kHz");
+        }
+        long r = cpu.ioctl(KVM_SET_TSC_KHZ, khz);
+        if (r < 0) {
+            throw refused(
+                    TSC_KHZ,
+                    Errno.exception("ioctl(KVM_SET_TSC_KHZ, " + khz + ") on a vCPU at " + current + " kHz", (int) -r));
+        }
     }
 
     /**
@@ -183,19 +249,45 @@ final class KvmVcpuState {
         out.putInt(index).putInt(0).putLong(value);
     }
 
+    /**
+     * Sets the saved MSRs in their order. KVM_SET_MSRS stops at the first MSR it refuses; one KVM can read but
+     * not write for this CPUID (e.g. a paravirtual MSR the guest's CPUID does not offer) is accepted when the
+     * vCPU already holds the saved value, and the rest are set after it.
+     */
     private static void restoreMsrs(KvmVcpu cpu, byte[] msrs) {
         int n = msrs.length / KvmStructs.Msrs.ENTRY_SIZE;
-        NativeMemory buffer = cpu.stateBuffer(KvmStructs.Msrs.ENTRIES + (long) msrs.length);
-        buffer.putInt(KvmStructs.Msrs.NMSRS, n);
-        buffer.put(KvmStructs.Msrs.ENTRIES, msrs, 0, msrs.length);
-        long r = cpu.ioctl(KVM_SET_MSRS, buffer);
-        if (r < 0) {
-            throw refused(MSRS, Errno.exception("ioctl(KVM_SET_MSRS)", (int) -r));
-        }
-        if (r != n) {
-            int index = buffer.getInt(KvmStructs.Msrs.ENTRIES + r * KvmStructs.Msrs.ENTRY_SIZE);
-            throw new IllegalArgumentException("state section " + MSRS + ": ioctl(KVM_SET_MSRS) set " + r + " of " + n
-                    + " MSRs and refused MSR 0x" + Integer.toHexString(index));
+        NativeMemory buffer =
+                cpu.stateBuffer(KvmStructs.Msrs.ENTRIES + (long) Math.max(1, n) * KvmStructs.Msrs.ENTRY_SIZE);
+        int from = 0;
+        while (from < n) {
+            int count = n - from;
+            buffer.putInt(KvmStructs.Msrs.NMSRS, count);
+            buffer.put(
+                    KvmStructs.Msrs.ENTRIES,
+                    msrs,
+                    from * KvmStructs.Msrs.ENTRY_SIZE,
+                    count * KvmStructs.Msrs.ENTRY_SIZE);
+            long r = cpu.ioctl(KVM_SET_MSRS, buffer);
+            if (r < 0) {
+                throw refused(MSRS, Errno.exception("ioctl(KVM_SET_MSRS)", (int) -r));
+            }
+            if (r == count) {
+                return;
+            }
+            long e = KvmStructs.Msrs.ENTRIES + r * KvmStructs.Msrs.ENTRY_SIZE;
+            int index = buffer.getInt(e + KvmStructs.Msrs.ENTRY_INDEX);
+            long value = buffer.getLong(e + KvmStructs.Msrs.ENTRY_DATA);
+            buffer.putInt(KvmStructs.Msrs.NMSRS, 1);
+            buffer.putInt(KvmStructs.Msrs.ENTRIES + KvmStructs.Msrs.ENTRY_INDEX, index);
+            buffer.putLong(KvmStructs.Msrs.ENTRIES + KvmStructs.Msrs.ENTRY_DATA, ~value);
+            boolean holds = cpu.ioctl(KVM_GET_MSRS, buffer) == 1
+                    && buffer.getLong(KvmStructs.Msrs.ENTRIES + KvmStructs.Msrs.ENTRY_DATA) == value;
+            if (!holds) {
+                throw new IllegalArgumentException(String.format(
+                        "state section %s: ioctl(KVM_SET_MSRS) refused MSR 0x%x = 0x%x (%d of %d MSRs set)",
+                        MSRS, index, value, from + r, n));
+            }
+            from += (int) r + 1;
         }
     }
 

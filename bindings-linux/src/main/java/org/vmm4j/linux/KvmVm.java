@@ -54,11 +54,19 @@ public final class KvmVm implements VirtualMachine, EventFdRouting {
     private final boolean exitsOnEmulationFailure;
     /** KVM_SET_GSI_ROUTING's table, allocated on first use (split-irqchip machines only). */
     private NativeMemory routing;
+    /** The buffer of the VM state ioctls, allocated on first use. */
+    private NativeMemory stateBuffer;
 
     private final List<KvmDirtyLog> dirtyLogs = new ArrayList<>();
     private Stats stats;
     /** Thread id of the creator: KVM names the VM's debugfs directory after it. */
     private final int creatorTid;
+
+    /** Which devices KVM emulates for this VM: what its saved state holds. */
+    private boolean localApics;
+
+    private boolean kernelIrqchip;
+    private boolean pit;
 
     private volatile boolean closed;
     private final KvmX86Platform x86 = new KvmX86Platform(this);
@@ -232,9 +240,20 @@ public final class KvmVm implements VirtualMachine, EventFdRouting {
         return region;
     }
 
-    /** A native buffer of {@code size} bytes for a VM ioctl; the caller closes it. */
-    NativeMemory allocateBuffer(long size) {
-        return libc.access().allocate(size);
+    /**
+     * The VM's buffer for the state ioctls, of at least {@code size} bytes, zeroed; allocated once and kept (a
+     * restore allocates nothing), valid until the next call.
+     */
+    synchronized NativeMemory stateBuffer(long size) {
+        checkOpen();
+        if (stateBuffer == null || stateBuffer.size() < size) {
+            if (stateBuffer != null) {
+                stateBuffer.close();
+            }
+            stateBuffer = libc.access().allocate(size);
+        }
+        stateBuffer.fill(0, size, (byte) 0);
+        return stateBuffer;
     }
 
     /** An ioctl on the VM fd with a pointer argument: the result, or {@code -errno}. */
@@ -412,6 +431,25 @@ public final class KvmVm implements VirtualMachine, EventFdRouting {
     public void createIrqchip() {
         checkOpen();
         Errno.check(libc.ioctl(fd, KVM_CREATE_IRQCHIP, 0), "ioctl(KVM_CREATE_IRQCHIP)");
+        synchronized (this) {
+            kernelIrqchip = true;
+            localApics = true;
+        }
+    }
+
+    /** Whether the vCPUs' local APICs are in the kernel (an in-kernel or split irqchip was set up). */
+    synchronized boolean hasLocalApics() {
+        return localApics;
+    }
+
+    /** Whether the PICs and IOAPIC are in the kernel ({@link #createIrqchip()}). */
+    synchronized boolean hasKernelIrqchip() {
+        return kernelIrqchip;
+    }
+
+    /** Whether the in-kernel PIT exists ({@link #createPit2()}). */
+    synchronized boolean hasPit() {
+        return pit;
     }
 
     /** {@code KVM_CREATE_PIT2} with a dummy speaker port. */
@@ -420,6 +458,9 @@ public final class KvmVm implements VirtualMachine, EventFdRouting {
         try (NativeMemory config = libc.access().allocate(KvmStructs.PitConfig.SIZE)) {
             config.putInt(KvmStructs.PitConfig.FLAGS, KVM_PIT_SPEAKER_DUMMY);
             Errno.check(libc.ioctl(fd, KVM_CREATE_PIT2, config), "ioctl(KVM_CREATE_PIT2)");
+        }
+        synchronized (this) {
+            pit = true;
         }
     }
 
@@ -451,6 +492,7 @@ public final class KvmVm implements VirtualMachine, EventFdRouting {
         enableCap.putInt(KvmStructs.EnableCap.CAP, KVM_CAP_SPLIT_IRQCHIP);
         enableCap.putLong(KvmStructs.EnableCap.ARGS, ioapicPins);
         Errno.check(libc.ioctl(fd, KVM_ENABLE_CAP, enableCap), "ioctl(KVM_ENABLE_CAP, KVM_CAP_SPLIT_IRQCHIP)");
+        localApics = true;
     }
 
     /**
@@ -662,6 +704,10 @@ public final class KvmVm implements VirtualMachine, EventFdRouting {
             if (routing != null) {
                 routing.close();
                 routing = null;
+            }
+            if (stateBuffer != null) {
+                stateBuffer.close();
+                stateBuffer = null;
             }
         }
     }

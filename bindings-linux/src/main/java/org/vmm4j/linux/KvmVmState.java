@@ -24,13 +24,16 @@ final class KvmVmState {
 
     private KvmVmState() {}
 
-    static List<StateSection> save(KvmVm vm, boolean kernelIrqchip, boolean clock) {
+    static List<StateSection> save(KvmVm vm, boolean kernelIrqchip, boolean pit, boolean clock) {
         List<StateSection> out = new ArrayList<>(5);
-        try (NativeMemory buffer = vm.allocateBuffer(KvmStructs.Irqchip.SIZE)) {
+        {
+            NativeMemory buffer = vm.stateBuffer(KvmStructs.Irqchip.SIZE);
             if (kernelIrqchip) {
                 out.add(new StateSection(PIC_MASTER, getChip(vm, buffer, KVM_IRQCHIP_PIC_MASTER)));
                 out.add(new StateSection(PIC_SLAVE, getChip(vm, buffer, KVM_IRQCHIP_PIC_SLAVE)));
                 out.add(new StateSection(IOAPIC, getChip(vm, buffer, KVM_IRQCHIP_IOAPIC)));
+            }
+            if (pit) {
                 buffer.fill(0, KvmStructs.PitState2.SIZE, (byte) 0);
                 Errno.check(vm.ioctl(KVM_GET_PIT2, buffer), "ioctl(KVM_GET_PIT2)");
                 out.add(new StateSection(PIT2, buffer.toArray(0, KvmStructs.PitState2.SIZE)));
@@ -44,21 +47,26 @@ final class KvmVmState {
         return out;
     }
 
-    static void restore(KvmVm vm, boolean kernelIrqchip, boolean clock, List<StateSection> state) {
-        byte[] master = null, slave = null, ioapic = null, pit = null, kvmclock = null;
+    static void restore(KvmVm vm, boolean kernelIrqchip, boolean pit, boolean clock, List<StateSection> state) {
+        byte[] master = null, slave = null, ioapic = null, pit2 = null, kvmclock = null;
         if (kernelIrqchip) {
             master = KvmVcpuState.require(state, PIC_MASTER, KvmStructs.Irqchip.CHIP_SIZE);
             slave = KvmVcpuState.require(state, PIC_SLAVE, KvmStructs.Irqchip.CHIP_SIZE);
             ioapic = KvmVcpuState.require(state, IOAPIC, KvmStructs.Irqchip.CHIP_SIZE);
-            pit = KvmVcpuState.require(state, PIT2, KvmStructs.PitState2.SIZE);
+        }
+        if (pit) {
+            pit2 = KvmVcpuState.require(state, PIT2, KvmStructs.PitState2.SIZE);
         }
         if (clock) {
             kvmclock = KvmVcpuState.require(state, CLOCK, KvmStructs.ClockData.SIZE);
         }
-        try (NativeMemory buffer = vm.allocateBuffer(KvmStructs.Irqchip.SIZE)) {
-            if (kernelIrqchip) {
-                buffer.put(0, pit, 0, pit.length);
+        {
+            NativeMemory buffer = vm.stateBuffer(KvmStructs.Irqchip.SIZE);
+            if (pit) {
+                buffer.put(0, pit2, 0, pit2.length);
                 check(vm.ioctl(KVM_SET_PIT2, buffer), "KVM_SET_PIT2", PIT2);
+            }
+            if (kernelIrqchip) {
                 setChip(vm, buffer, KVM_IRQCHIP_PIC_MASTER, PIC_MASTER, master);
                 setChip(vm, buffer, KVM_IRQCHIP_PIC_SLAVE, PIC_SLAVE, slave);
                 setChip(vm, buffer, KVM_IRQCHIP_IOAPIC, IOAPIC, ioapic);

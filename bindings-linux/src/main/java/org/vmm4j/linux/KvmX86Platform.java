@@ -30,7 +30,7 @@ final class KvmX86Platform implements X86Platform, MsiController {
 
     private final KvmVm vm;
     private Irqchip irqchip;
-    /** What every vCPU of this VM saves, except the LAPIC (which depends on the irqchip); found once. */
+    /** What every vCPU of this VM saves; found again only when an irqchip brought in-kernel LAPICs. */
     private KvmVcpuState.Shape shape;
     /** KVM_GET_MSR_INDEX_LIST, read once. */
     private int[] msrIndices;
@@ -124,10 +124,12 @@ final class KvmX86Platform implements X86Platform, MsiController {
     /**
      * {@inheritDoc}
      *
-     * <p>Sections (in this order): {@code kvm.cpuid}, {@code kvm.regs}, {@code kvm.sregs}, {@code kvm.xsave}
-     * ({@code kvm.fpu} where KVM has no XSAVE), {@code kvm.xcrs} and {@code kvm.debugregs} where KVM offers them,
-     * {@code kvm.lapic} with an in-kernel LAPIC, {@code kvm.msrs} (every MSR of KVM_GET_MSR_INDEX_LIST this
-     * vCPU has, the TSC deadline last), {@code kvm.mpstate}, {@code kvm.events}.
+     * <p>Sections (in this order): {@code kvm.cpuid}, {@code kvm.tsc-khz} where KVM reports it,
+     * {@code kvm.regs}, {@code kvm.sregs}, {@code kvm.xsave} ({@code kvm.fpu} where KVM has no XSAVE),
+     * {@code kvm.xcrs} and {@code kvm.debugregs} where KVM offers them, {@code kvm.lapic} with an in-kernel
+     * LAPIC, {@code kvm.msrs} (every MSR of KVM_GET_MSR_INDEX_LIST this vCPU has, the TSC deadline last),
+     * {@code kvm.mpstate}, {@code kvm.events}. A handled I/O or MMIO exit is completed first (KVM_RUN with
+     * {@code immediate_exit}: no guest code runs), so that the restored vCPU does not repeat the access.
      *
      * @throws IllegalArgumentException if {@code cpu} is not a vCPU of this VM
      */
@@ -139,8 +141,9 @@ final class KvmX86Platform implements X86Platform, MsiController {
     /**
      * {@inheritDoc}
      *
-     * <p>Restores CPUID, special and general registers, XSAVE (or FPU), XCRs, debug registers, LAPIC, MSRs, MP
-     * state and events, in that order.
+     * <p>Restores CPUID, the TSC frequency (scaled by KVM if this host's differs), special and general registers,
+     * XSAVE (or FPU), XCRs, debug registers, LAPIC, MSRs, MP state and events, in that order; then tells a guest
+     * using kvmclock that it was stopped (KVM_KVMCLOCK_CTRL).
      */
     @Override
     public void restoreVcpuState(VirtualCpu cpu, List<StateSection> state) {
@@ -151,26 +154,31 @@ final class KvmX86Platform implements X86Platform, MsiController {
     /**
      * {@inheritDoc}
      *
-     * <p>Sections: {@code kvm.pic-master}, {@code kvm.pic-slave}, {@code kvm.ioapic} and {@code kvm.pit2} where
-     * prepared with {@link Irqchip#KERNEL}; {@code kvm.clock} where KVM has KVM_CAP_ADJUST_CLOCK.
+     * <p>Sections: {@code kvm.pic-master}, {@code kvm.pic-slave} and {@code kvm.ioapic} with the in-kernel
+     * irqchip ({@link Irqchip#KERNEL}), {@code kvm.pit2} with the in-kernel PIT (also {@link Irqchip#KERNEL});
+     * {@code kvm.clock} where KVM has KVM_CAP_ADJUST_CLOCK.
      *
      * @throws IllegalStateException if a vCPU is running
      */
     @Override
     public List<StateSection> saveVmState() {
-        for (VirtualCpu cpu : vm.vcpus()) {
-            ((KvmVcpu) cpu).checkStopped();
+        synchronized (vm) { // one user of the VM's state buffer at a time
+            for (VirtualCpu cpu : vm.vcpus()) {
+                ((KvmVcpu) cpu).checkStopped();
+            }
+            return KvmVmState.save(vm, vm.hasKernelIrqchip(), vm.hasPit(), hasClock());
         }
-        return KvmVmState.save(vm, currentIrqchip() == Irqchip.KERNEL, hasClock());
     }
 
     @Override
     public void restoreVmState(List<StateSection> state) {
         Objects.requireNonNull(state, "state");
-        for (VirtualCpu cpu : vm.vcpus()) {
-            ((KvmVcpu) cpu).checkStopped();
+        synchronized (vm) {
+            for (VirtualCpu cpu : vm.vcpus()) {
+                ((KvmVcpu) cpu).checkStopped();
+            }
+            KvmVmState.restore(vm, vm.hasKernelIrqchip(), vm.hasPit(), hasClock(), state);
         }
-        KvmVmState.restore(vm, currentIrqchip() == Irqchip.KERNEL, hasClock(), state);
     }
 
     private boolean hasClock() {
@@ -186,7 +194,7 @@ final class KvmX86Platform implements X86Platform, MsiController {
     }
 
     private synchronized KvmVcpuState.Shape vcpuShape() {
-        boolean lapic = irqchip != null;
+        boolean lapic = vm.hasLocalApics();
         if (shape == null || shape.lapic() != lapic) {
             int xsave2 = vm.checkExtension(KVM_CAP_XSAVE2);
             int xsaveSize = xsave2 >= KvmStructs.Xsave.SIZE
@@ -197,7 +205,9 @@ final class KvmX86Platform implements X86Platform, MsiController {
                     xsave2 >= KvmStructs.Xsave.SIZE,
                     vm.checkExtension(KVM_CAP_XCRS) > 0,
                     vm.checkExtension(KVM_CAP_DEBUGREGS) > 0,
-                    lapic);
+                    lapic,
+                    vm.checkExtension(KVM_CAP_GET_TSC_KHZ) > 0,
+                    vm.checkExtension(KVM_CAP_KVMCLOCK_CTRL) > 0);
         }
         return shape;
     }
@@ -207,10 +217,6 @@ final class KvmX86Platform implements X86Platform, MsiController {
             msrIndices = vm.system().msrIndexList();
         }
         return msrIndices;
-    }
-
-    private synchronized Irqchip currentIrqchip() {
-        return irqchip;
     }
 
     private synchronized void require(Irqchip expected) {

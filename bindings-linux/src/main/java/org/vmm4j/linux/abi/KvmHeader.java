@@ -88,6 +88,9 @@ public final class KvmHeader {
     public static final long KVM_TRANSLATE = iowr(0x85, KvmStructs.Translation.SIZE);
     public static final long KVM_GET_VCPU_EVENTS = ior(0x9f, KvmStructs.VcpuEvents.SIZE);
     public static final long KVM_SET_VCPU_EVENTS = iow(0xa0, KvmStructs.VcpuEvents.SIZE);
+    public static final long KVM_SET_TSC_KHZ = io(0xa2);
+    public static final long KVM_GET_TSC_KHZ = io(0xa3);
+    public static final long KVM_KVMCLOCK_CTRL = io(0xad);
     public static final long KVM_GET_DEBUGREGS = ior(0xa1, KvmStructs.Debugregs.SIZE);
     public static final long KVM_SET_DEBUGREGS = iow(0xa2, KvmStructs.Debugregs.SIZE);
     public static final long KVM_GET_XSAVE = ior(0xa4, KvmStructs.Xsave.SIZE);
@@ -131,6 +134,9 @@ public final class KvmHeader {
     public static final int KVM_CAP_XSAVE = 55;
     public static final int KVM_CAP_XCRS = 56;
     public static final int KVM_CAP_XSAVE2 = 208;
+    public static final int KVM_CAP_TSC_CONTROL = 60;
+    public static final int KVM_CAP_GET_TSC_KHZ = 61;
+    public static final int KVM_CAP_KVMCLOCK_CTRL = 76;
 
     // Exit reasons (kvm_run.exit_reason)
     public static final int KVM_EXIT_UNKNOWN = 0;
