@@ -173,7 +173,7 @@ class MachineSnapshotTest {
                         warmNanos, again.restoreToRunning().orElseThrow().toNanos());
             }
         }
-        System.out.printf("snapshot[%s]: restore-to-running warm, best of 3: %.2f ms%n", irqchip, warmNanos / 1e6);
+        System.out.printf("snapshot[%s]: restore-to-running warm, best of 5: %.2f ms%n", irqchip, warmNanos / 1e6);
         System.out.printf(
                 "snapshot[%s]: restore-to-running %.2f ms, cold start to the same point %.2f ms (%.1f%%); memory file"
                         + " %d MiB, %d KiB allocated (%d KiB of pages written), state file %d bytes; snapshot took %d ms"
