@@ -161,7 +161,7 @@ class MachineSnapshotTest {
         }
         assertEquals(before, Leaks.now(), "the restored machine released everything");
         long warmNanos = Long.MAX_VALUE; // the same restore again, its code warm: what a restore costs by itself
-        for (int round = 0; round < 3; round++) {
+        for (int round = 0; round < 5; round++) {
             try (Machine again = Machine.restore(dir)) {
                 again.start();
                 long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
