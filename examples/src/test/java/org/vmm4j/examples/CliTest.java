@@ -219,6 +219,40 @@ class CliTest {
         assertTrue(booted.contains("[vmm4j] machine ended: reboot"), booted);
     }
 
+    /**
+     * {@code boot --snapshot-on} saves the tiny kernel's {@code --hold} variant once it printed BOOTED (it then
+     * halts for ever), and {@code restore} runs it again in this process until its timeout.
+     */
+    @Test
+    @RequiresHost(kvm = true)
+    void bootSnapshotOnSavesTheGuestAndRestoreRunsIt(@TempDir Path dir) {
+        Path kernel = dir.resolve("tiny");
+        assertEquals(0, run("tiny-kernel", "--hold", kernel.toString()));
+        Path snapshot = dir.resolve("snap");
+        err.reset();
+        assertEquals(
+                0,
+                run(
+                        "boot",
+                        "--kernel",
+                        kernel.toString(),
+                        "--snapshot-on",
+                        "BOOTED",
+                        "--snapshot-dir",
+                        snapshot.toString(),
+                        "--timeout",
+                        "30"));
+        String saved = err.toString(StandardCharsets.UTF_8);
+        assertTrue(saved.contains("[vmm4j] saved the guest in " + snapshot), saved);
+        assertTrue(Files.isRegularFile(snapshot.resolve("machine.state")), "the state file");
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains("BOOTED"));
+        err.reset();
+        assertEquals(3, run("restore", snapshot.toString(), "--timeout", "1"), err.toString(StandardCharsets.UTF_8));
+        String restored = err.toString(StandardCharsets.UTF_8);
+        assertTrue(restored.contains("[vmm4j] restored: the guest ran "), restored);
+        assertTrue(restored.contains("no exit within 1 s"), restored);
+    }
+
     @Test
     void unknownCommandAndOptionFailWithUsage() {
         assertEquals(2, run("frobnicate"));
