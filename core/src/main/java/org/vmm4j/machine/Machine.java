@@ -67,6 +67,10 @@ import org.vmm4j.x86.X86Platform;
  *
  * Everything about the input (kernel format, sizes, command line, vCPU count) is checked when the
  * machine is built, before any vCPU runs.
+ *
+ * <p>A running machine can be {@linkplain #pause() paused} and {@linkplain #resume() resumed}, and saved with
+ * {@link #snapshot(Path)}; {@link #restore(Path)}, in this process or another, builds the machine again from
+ * the snapshot, and {@link #start()} continues the guest where it was (format: {@code docs/snapshot-format.md}).
  */
 public final class Machine implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Machine.class);
@@ -534,7 +538,14 @@ public final class Machine implements AutoCloseable {
             while (exit == null && (n = consoleInput.read(buffer)) > 0) {
                 int offset = 0;
                 while (offset < n && exit == null) {
-                    int queued = serial.queueInput(buffer, offset, n - offset);
+                    int queued;
+                    synchronized (pauseLock) {
+                        // Under the lock a pause waits for: nothing reaches the UART of a paused machine.
+                        while (pauseRequested && exit == null) {
+                            pauseLock.wait();
+                        }
+                        queued = serial.queueInput(buffer, offset, n - offset);
+                    }
                     offset += queued;
                     if (queued == 0) {
                         Thread.sleep(1); // the guest has not drained the receive buffer yet
@@ -556,16 +567,26 @@ public final class Machine implements AutoCloseable {
      * after {@link #resume()}. When this returns, no guest code runs and the devices do not touch guest
      * memory, except the threads of devices that {@linkplain VirtioDevice#snapshotRefusal() refuse
      * snapshots} (a tap's receiver, vsock connections, a virtio console's input), which keep delivering.
-     * Pausing a machine that is paused does nothing; a machine not started yet is paused at once, and its
-     * vCPUs wait when it starts.
+     * Console input queued for the serial port waits too. Pausing a machine that is paused does nothing; a
+     * machine not started yet is paused at once, and its vCPUs wait when it starts.
      *
      * <p>Thread safety: {@link #pause}, {@link #resume} and {@link #snapshot} may be called from any thread
      * but a vCPU's; they are serialized. {@link #stop()} and {@link #close()} end a paused machine.
      *
-     * @throws IllegalStateException if the machine has ended or is closed, or a vCPU did not stop within 60 s
+     * @throws IllegalStateException if the machine has ended or is closed, if called on one of its vCPU threads,
+     *     or if a vCPU did not stop within 60 s
      * @throws InterruptedException if the thread is interrupted while waiting (the machine stays paused)
      */
     public void pause() throws InterruptedException {
+        boolean onVcpu;
+        synchronized (this) {
+            onVcpu = threads.contains(Thread.currentThread());
+        }
+        if (onVcpu) {
+            throw new IllegalStateException(
+                    "pause() on a vCPU thread (e.g. from a console stream) would wait for that thread itself;"
+                            + " call it from another thread");
+        }
         synchronized (control) {
             checkRunnable();
             if (paused) {
@@ -594,7 +615,7 @@ public final class Machine implements AutoCloseable {
     }
 
     /** The vCPU threads that still run their loop: all of them once started, until the machine ends. */
-    private int runningVcpus() {
+    private synchronized int runningVcpus() {
         int n = 0;
         for (Thread t : threads) {
             if (t.isAlive()) {

@@ -6,11 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -19,6 +21,7 @@ import org.vmm4j.GuestMemory;
 import org.vmm4j.boot.LinuxKernel;
 import org.vmm4j.boot.MinimalKernel;
 import org.vmm4j.machine.Machine;
+import org.vmm4j.machine.MachineExit;
 import org.vmm4j.machine.PortIoDevice;
 import org.vmm4j.machine.SnapshotException;
 import org.vmm4j.machine.SnapshotResult;
@@ -188,6 +191,40 @@ class MachineSnapshotTest {
                 result.stateBytes(),
                 result.total().toMillis(),
                 result.captured().toMillis());
+    }
+
+    /** A pause asked for by the guest's own output, on the vCPU thread that printed it, is refused at once. */
+    @Test
+    void pauseOnAVcpuThreadIsRefused() throws Exception {
+        AtomicReference<Machine> machine = new AtomicReference<>();
+        AtomicReference<Throwable> refused = new AtomicReference<>();
+        OutputStream console = new OutputStream() {
+            @Override
+            public void write(int b) {
+                if (refused.get() == null) {
+                    try {
+                        machine.get().pause();
+                        refused.set(new AssertionError("pause() returned on the vCPU thread"));
+                    } catch (IllegalStateException | InterruptedException e) {
+                        refused.set(e);
+                    }
+                }
+            }
+        };
+        try (Machine m = Machine.builder()
+                .kernel(LinuxKernel.of(MinimalKernel.bzImage(), null, null))
+                .memoryMiB(32)
+                .console(console)
+                .build()) {
+            machine.set(m);
+            m.start();
+            MachineExit exit = m.awaitExit(Duration.ofSeconds(30)).orElseThrow();
+            assertEquals(MachineExit.Reason.REBOOT, exit.reason(), "the guest went on: " + exit.detail());
+        }
+        assertTrue(refused.get() instanceof IllegalStateException, String.valueOf(refused.get()));
+        assertTrue(
+                refused.get().getMessage().contains("vCPU thread"),
+                refused.get().getMessage());
     }
 
     @Test
