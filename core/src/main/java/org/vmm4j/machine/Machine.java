@@ -564,9 +564,11 @@ public final class Machine implements AutoCloseable {
      * Pauses the machine: every vCPU leaves the guest and waits in its run loop, at a point where its
      * state is whole (an I/O instruction it exited for is completed), then every virtio device thread
      * finishes the notification it is handling and waits; notifications the guest made before are handled
-     * after {@link #resume()}. When this returns, no guest code runs and the devices do not touch guest
-     * memory, except the threads of devices that {@linkplain VirtioDevice#snapshotRefusal() refuse
-     * snapshots} (a tap's receiver, vsock connections, a virtio console's input), which keep delivering.
+     * after {@link #resume()}; then each virtio device's own threads ({@link VirtioDevice#pause()}: a tap's
+     * receiver finishes its frame and waits). When this returns, no guest code runs and the devices do not
+     * touch guest memory, except the threads of a vsock device (its connections) and a virtio console (its
+     * input), which keep delivering: those devices {@linkplain VirtioDevice#snapshotRefusal() refuse
+     * snapshots}.
      * Console input queued for the serial port waits too. Pausing a machine that is paused does nothing; a
      * machine not started yet is paused at once, and its vCPUs wait when it starts.
      *
@@ -610,6 +612,9 @@ public final class Machine implements AutoCloseable {
             for (VirtioEventLoop loop : virtioLoops) {
                 loop.pause();
             }
+            for (VirtioMmio transport : virtio) {
+                transport.device().pause();
+            }
             paused = exit == null;
         }
     }
@@ -644,6 +649,9 @@ public final class Machine implements AutoCloseable {
         synchronized (control) {
             if (!pauseRequested) {
                 return;
+            }
+            for (VirtioMmio transport : virtio) {
+                transport.device().resume();
             }
             virtioLoops.forEach(VirtioEventLoop::resume);
             paused = false;

@@ -68,6 +68,16 @@ public interface VirtioDevice extends AutoCloseable {
     default void close() {}
 
     /**
+     * The machine is pausing: a device with threads of its own that write guest memory (a tap's receiver)
+     * lets them finish what they are doing and wait, until {@link #resume()}, before this returns. Called after
+     * the vCPUs and the notification thread stopped; idempotent. The default does nothing.
+     */
+    default void pause() {}
+
+    /** The machine continues after a {@link #pause()}: the device's threads go on. The default does nothing. */
+    default void resume() {}
+
+    /**
      * Why this device cannot be saved in a snapshot now, or empty if it can (the default). Devices with host
      * connections a snapshot cannot carry (a tap's traffic, vsock connections, a console's reader) say so
      * here, and {@code Machine.snapshot} refuses with the reason before writing anything.

@@ -257,6 +257,23 @@ class VirtioNetTest {
     }
 
     @Test
+    void aPausedReceiverDeliversNothingUntilResumed() throws Exception {
+        setUp(MRG_RXBUF);
+        postRx(4);
+        net.pause();
+        net.pause(); // idempotent
+        sendUdp(300, 1);
+        Thread.sleep(300);
+        assertEquals(0, rx.usedIdx(), "nothing delivered while paused");
+        assertTrue(net.receiveThread().isAlive(), "the receive thread waits, it did not end");
+
+        net.resume();
+        byte[] frame = awaitFrame(f -> isUdpTo(f, 5555));
+        assertEquals(12 + 42 + 300, frame.length, "the frame that waited, whole");
+        assertEquals(0, net.receiveDrops());
+    }
+
+    @Test
     void aFrameWaitsForReceiveBuffersInsteadOfBeingLost() throws Exception {
         setUp(MRG_RXBUF);
         sendUdp(300, 1);
