@@ -227,6 +227,15 @@ class ProvisionBuiltImageOnTcgTest {
         }
     }
 
+    /** {@code e} undid a guest that had been defined and started, cleanly, and nothing of it is left. */
+    private static void assertRolledBackARunningGuest(ProvisionException e, ProvisionRequest request) {
+        assertTrue(
+                e.rolledBack().contains("guest " + request.name() + " undefined"),
+                e.rolledBack().toString());
+        assertEquals(0, e.getSuppressed().length, List.of(e.getSuppressed()).toString());
+        assertNothingLeft(request);
+    }
+
     /** Everything a guest named {@code name} could leave: domain, files, pool volumes, DHCP reservations. */
     private static void assertNothingLeft(ProvisionRequest request) {
         assertTrue(libvirt.find(request.name()).isEmpty(), "no domain " + request.name());
@@ -283,11 +292,7 @@ class ProvisionBuiltImageOnTcgTest {
         ProvisionException e = assertThrows(ProvisionException.class, () -> p.provision(request));
 
         assertEquals(ProvisionStep.WAIT_FOR_IP, e.step(), e.getMessage());
-        assertTrue(
-                e.rolledBack().contains("guest " + request.name() + " undefined"),
-                e.rolledBack().toString());
-        assertEquals(0, e.getSuppressed().length, List.of(e.getSuppressed()).toString());
-        assertNothingLeft(request);
+        assertRolledBackARunningGuest(e, request);
     }
 
     @Test
@@ -515,11 +520,7 @@ class ProvisionBuiltImageOnTcgTest {
         assertEquals(1, spoiled.size(), "the seed was spoiled once, before the guest was defined");
         // The image has no network configuration of its own: cloud-init, finding no data source, stays off.
         assertEquals(ProvisionStep.WAIT_FOR_IP, e.step(), e.getMessage());
-        assertTrue(
-                e.rolledBack().contains("guest " + request.name() + " undefined"),
-                e.rolledBack().toString());
-        assertEquals(0, e.getSuppressed().length, List.of(e.getSuppressed()).toString());
-        assertNothingLeft(request);
+        assertRolledBackARunningGuest(e, request);
     }
 
     /** Replaces the ISO 9660 and Joliet volume labels {@code cidata} with {@code xidata}; says how many. */
