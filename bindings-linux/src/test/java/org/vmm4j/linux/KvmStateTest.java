@@ -7,16 +7,27 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.vmm4j.linux.GuestSetup.CODE;
 import static org.vmm4j.linux.GuestSetup.bytes;
+import static org.vmm4j.linux.abi.KvmHeader.KVM_GET_TSC_KHZ;
+import static org.vmm4j.linux.abi.KvmHeader.KVM_MP_STATE_RUNNABLE;
+import static org.vmm4j.linux.abi.KvmHeader.KVM_MP_STATE_UNINITIALIZED;
 
+import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiConsumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.vmm4j.ExitKind;
 import org.vmm4j.GuestMemory;
 import org.vmm4j.Registers;
@@ -134,8 +145,7 @@ class KvmStateTest {
     }
 
     @Test
-    void aRealModeGuestKeepsCountingAfterRestoreInAnotherVm(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
-            throws Exception {
+    void aRealModeGuestKeepsCountingAfterRestoreInAnotherVm(@TempDir Path dir) throws Exception {
         byte[] code = bytes(
                 0xba, 0xe9, 0x00, // mov dx, 0xe9
                 0x43, // loop: inc bx
@@ -146,8 +156,7 @@ class KvmStateTest {
     }
 
     @Test
-    void aLongModeGuestKeepsCountingAfterRestoreInAnotherVm(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
-            throws Exception {
+    void aLongModeGuestKeepsCountingAfterRestoreInAnotherVm(@TempDir Path dir) throws Exception {
         byte[] code = bytes(
                 0xba, 0xe9, 0x00, 0x00, 0x00, // mov edx, 0xe9
                 0x48, 0xff, 0xc3, // loop: inc rbx
@@ -157,8 +166,7 @@ class KvmStateTest {
         keepsCountingAfterRestore(dir, code, (cpu, mem) -> GuestSetup.longMode64(cpu, mem, CODE));
     }
 
-    private void keepsCountingAfterRestore(
-            java.nio.file.Path dir, byte[] code, java.util.function.BiConsumer<KvmVcpu, GuestMemory> mode)
+    private void keepsCountingAfterRestore(Path dir, byte[] code, BiConsumer<KvmVcpu, GuestMemory> mode)
             throws Exception {
         KvmVm first = newVm(Irqchip.KERNEL);
         GuestMemory mem = first.allocateMemory(0, 0x10000);
@@ -175,8 +183,8 @@ class KvmStateTest {
         List<StateSection> vmState = first.x86().saveVmState();
         byte[] ram = new byte[(int) mem.size()];
         mem.read(0, ram, 0, ram.length);
-        java.nio.file.Path file = dir.resolve("ram");
-        java.nio.file.Files.write(file, ram);
+        Path file = dir.resolve("ram");
+        Files.write(file, ram);
         long cr0 = cpu.specialRegisters().cr0();
         first.close();
 
@@ -364,16 +372,16 @@ class KvmStateTest {
         KvmVcpu ap = (KvmVcpu) first.x86().createBootVcpu(1, 2);
         List<StateSection> bootState = first.x86().saveVcpuState(boot);
         List<StateSection> apState = first.x86().saveVcpuState(ap);
-        assertEquals(KvmHeaderConstants.RUNNABLE, mpState(bootState));
-        assertEquals(KvmHeaderConstants.UNINITIALIZED, mpState(apState), "an AP waits for INIT/SIPI");
+        assertEquals(KVM_MP_STATE_RUNNABLE, mpState(bootState));
+        assertEquals(KVM_MP_STATE_UNINITIALIZED, mpState(apState), "an AP waits for INIT/SIPI");
 
         KvmVm second = newVm(Irqchip.KERNEL);
         KvmVcpu boot2 = second.createVcpu(0);
         KvmVcpu ap2 = second.createVcpu(1);
         second.x86().restoreVcpuState(boot2, bootState);
         second.x86().restoreVcpuState(ap2, apState);
-        assertEquals(KvmHeaderConstants.RUNNABLE, boot2.mpState());
-        assertEquals(KvmHeaderConstants.UNINITIALIZED, ap2.mpState());
+        assertEquals(KVM_MP_STATE_RUNNABLE, boot2.mpState());
+        assertEquals(KVM_MP_STATE_UNINITIALIZED, ap2.mpState());
         // the APIC ID register (0x20, ID in bits 24-31)
         assertEquals(1, le(ap2.lapic()).getInt(0x20) >>> 24);
         assertArrayEquals(byName(apState).get("kvm.lapic"), ap2.lapic());
@@ -381,12 +389,6 @@ class KvmStateTest {
 
     private static int mpState(List<StateSection> state) {
         return le(byName(state).get("kvm.mpstate")).getInt(0);
-    }
-
-    /** KVM_MP_STATE_* values, from the header constants. */
-    private static final class KvmHeaderConstants {
-        static final int RUNNABLE = org.vmm4j.linux.abi.KvmHeader.KVM_MP_STATE_RUNNABLE;
-        static final int UNINITIALIZED = org.vmm4j.linux.abi.KvmHeader.KVM_MP_STATE_UNINITIALIZED;
     }
 
     @Test
@@ -418,7 +420,7 @@ class KvmStateTest {
         KvmVcpu cpu = (KvmVcpu) vm.x86().createBootVcpu(0, 1);
         Map<String, byte[]> state = byName(vm.x86().saveVcpuState(cpu));
         int khz = le(state.get("kvm.tsc-khz")).getInt(0);
-        assertEquals(cpu.ioctl(org.vmm4j.linux.abi.KvmHeader.KVM_GET_TSC_KHZ, 0), khz);
+        assertEquals(cpu.ioctl(KVM_GET_TSC_KHZ, 0), khz);
         assertTrue(khz > 100_000, khz + " kHz");
         int half = khz / 2;
         le(state.get("kvm.tsc-khz")).putInt(0, half);
@@ -426,7 +428,7 @@ class KvmStateTest {
         KvmVcpu copy = other.createVcpu(0);
         try {
             other.x86().restoreVcpuState(copy, sections(state));
-            assertEquals(half, copy.ioctl(org.vmm4j.linux.abi.KvmHeader.KVM_GET_TSC_KHZ, 0), "scaled by KVM");
+            assertEquals(half, copy.ioctl(KVM_GET_TSC_KHZ, 0), "scaled by KVM");
         } catch (IllegalArgumentException e) {
             assertTrue(
                     e.getMessage().contains("kvm.tsc-khz") && e.getMessage().contains("KVM_SET_TSC_KHZ, " + half),
@@ -471,7 +473,7 @@ class KvmStateTest {
 
         Map<String, byte[]> unknownMsr = byName(state);
         byte[] msrs = unknownMsr.get("kvm.msrs");
-        byte[] more = java.util.Arrays.copyOf(msrs, msrs.length + KvmStructs.Msrs.ENTRY_SIZE);
+        byte[] more = Arrays.copyOf(msrs, msrs.length + KvmStructs.Msrs.ENTRY_SIZE);
         le(more).putInt(msrs.length, 0x5eed_0001).putLong(msrs.length + 8, 5); // no such MSR
         unknownMsr.put("kvm.msrs", more);
         var msr = assertThrows(IllegalArgumentException.class, () -> x86.restoreVcpuState(cpu, sections(unknownMsr)));
@@ -497,9 +499,8 @@ class KvmStateTest {
                 assertThrows(IllegalArgumentException.class, () -> vm.x86().saveVcpuState(foreign));
         assertTrue(notOurs.getMessage().contains("not a vCPU of this VM"), notOurs.getMessage());
 
-        java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
-        java.util.concurrent.atomic.AtomicReference<ExitKind> stopped =
-                new java.util.concurrent.atomic.AtomicReference<>();
+        CountDownLatch started = new CountDownLatch(1);
+        AtomicReference<ExitKind> stopped = new AtomicReference<>();
         Thread runner = new Thread(() -> {
             started.countDown();
             stopped.set(cpu.run().kind());
@@ -578,8 +579,7 @@ class KvmStateTest {
     }
 
     @Test
-    void measuresARestoreOf256MiBGuestToItsNextExit(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
-            throws Exception {
+    void measuresARestoreOf256MiBGuestToItsNextExit(@TempDir Path dir) throws Exception {
         long size = 256L << 20;
         byte[] code = bytes(
                 0xba, 0xe9, 0x00, // mov dx, 0xe9
@@ -595,8 +595,8 @@ class KvmStateTest {
         assertEquals(1, cpu.run().ioData(0));
         List<StateSection> vcpuState = first.x86().saveVcpuState(cpu);
         List<StateSection> vmState = first.x86().saveVmState();
-        java.nio.file.Path file = dir.resolve("ram");
-        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(file.toFile(), "rw")) {
+        Path file = dir.resolve("ram");
+        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
             f.setLength(size); // sparse: only the code page is written, as a snapshot of touched pages would be
             byte[] page = new byte[4096];
             mem.read(CODE, page, 0, page.length);
@@ -634,7 +634,7 @@ class KvmStateTest {
                 assertEquals(2, exit.ioData(0), "the restored guest counts on");
             }
         }
-        java.util.Arrays.sort(nanos);
+        Arrays.sort(nanos);
         System.out.printf(
                 "restore of a 256 MiB guest (new VM, file mapped, irqchip, vCPU and VM state) to its next exit:"
                         + " median %.2f ms, min %.2f ms, max %.2f ms over %d rounds%n",
