@@ -205,9 +205,18 @@ public final class KvmSystem implements AutoCloseable {
         }
 
         static NativeMemory write(Libc libc, List<CpuidEntry> entries) {
-            NativeMemory buffer = libc.access()
-                    .allocate(KvmStructs.Cpuid2.ENTRIES
-                            + (long) Math.max(1, entries.size()) * KvmStructs.Cpuid2.ENTRY_SIZE);
+            NativeMemory buffer = libc.access().allocate(size(entries.size()));
+            write(buffer, entries);
+            return buffer;
+        }
+
+        /** The bytes of a {@code kvm_cpuid2} with {@code entries} entries. */
+        static long size(int entries) {
+            return KvmStructs.Cpuid2.ENTRIES + (long) Math.max(1, entries) * KvmStructs.Cpuid2.ENTRY_SIZE;
+        }
+
+        /** Writes {@code entries} as a {@code kvm_cpuid2} into {@code buffer}, of at least {@link #size} bytes. */
+        static void write(NativeMemory buffer, List<CpuidEntry> entries) {
             buffer.putInt(KvmStructs.Cpuid2.NENT, entries.size());
             for (int i = 0; i < entries.size(); i++) {
                 CpuidEntry c = entries.get(i);
@@ -220,7 +229,6 @@ public final class KvmSystem implements AutoCloseable {
                 buffer.putInt(e + KvmStructs.Cpuid2.ENTRY_ECX, c.ecx());
                 buffer.putInt(e + KvmStructs.Cpuid2.ENTRY_EDX, c.edx());
             }
-            return buffer;
         }
     }
 }

@@ -48,6 +48,9 @@ public final class KvmVcpu implements VirtualCpu {
     private final KvmEmulationFailures emulationFailures;
 
     private KvmBinaryStats stats;
+    /** The buffer of the state ioctls (XSAVE can exceed the scratch page), grown on demand and kept. */
+    private NativeMemory stateBuffer;
+
     private volatile boolean closed;
 
     KvmVcpu(KvmVm vm, Libc libc, int id, int fd, NativeMemory run) {
@@ -429,6 +432,105 @@ public final class KvmVcpu implements VirtualCpu {
         Errno.check(libc.ioctl(fd, KVM_SET_MP_STATE, scratch), "ioctl(KVM_SET_MP_STATE)");
     }
 
+    /**
+     * Checks that the vCPU is open and no thread is inside {@link #run()}: its state can be read and written.
+     *
+     * @throws IllegalStateException if the vCPU or VM is closed or the vCPU is running
+     */
+    void checkStopped() {
+        checkOpen();
+        Thread runner = owner.thread();
+        if (runner != null) {
+            throw new IllegalStateException("vCPU " + id + " is running on thread " + runner.getName()
+                    + "; stop it before saving or restoring its state");
+        }
+    }
+
+    /**
+     * Holds the vCPU for reading or writing its state: no thread can run it until {@link #leaveState()}.
+     *
+     * @throws IllegalStateException if the vCPU or VM is closed or another thread is running the vCPU
+     */
+    void enterState() {
+        checkOpen();
+        try {
+            owner.enter();
+        } catch (IllegalStateException e) {
+            throw new IllegalStateException(
+                    "vCPU " + id + " is running; stop it before saving or restoring its state (" + e.getMessage() + ")",
+                    e);
+        }
+    }
+
+    /** Ends {@link #enterState()}. */
+    void leaveState() {
+        owner.leave();
+    }
+
+    /**
+     * Lets KVM finish the instruction of the last I/O or MMIO exit without running guest code; call between
+     * {@link #enterState()} and {@link #leaveState()}. KVM completes an OUT, IN or MMIO access only when the
+     * vCPU next enters KVM_RUN (until then RIP may still point at the instruction, and an IN's data is not in
+     * RAX), so state saved before that would repeat the access on restore. KVM_RUN with {@code immediate_exit}
+     * set runs the completion and returns EINTR before entering the guest. The exit must have been handled (an
+     * IN's or MMIO read's data supplied) already.
+     */
+    void completePendingExit() {
+        int reason = run.getInt(KvmStructs.Run.EXIT_REASON);
+        if (reason != KVM_EXIT_IO && reason != KVM_EXIT_MMIO) {
+            return;
+        }
+        boolean stopPending = run.getByteVolatile(KvmStructs.Run.IMMEDIATE_EXIT) != 0;
+        run.putByteVolatile(KvmStructs.Run.IMMEDIATE_EXIT, (byte) 1);
+        long r;
+        try {
+            r = libc.ioctl(fd, KVM_RUN, 0);
+        } finally {
+            if (!stopPending) {
+                run.putByteVolatile(KvmStructs.Run.IMMEDIATE_EXIT, (byte) 0);
+            }
+        }
+        if (r < 0 && r != -Errno.EINTR) {
+            throw Errno.exception("ioctl(KVM_RUN, immediate_exit) completing vCPU " + id + "'s last exit", (int) -r);
+        }
+        if (r >= 0) {
+            // Completing an element of a string I/O instruction (REP OUTS/INS) can make the next element exit
+            // at once: its data would be lost to the VMM, and the instruction cannot be saved half done.
+            throw new IllegalStateException("vCPU " + id + " exited again ("
+                    + exitReasonName(run.getInt(KvmStructs.Run.EXIT_REASON))
+                    + ") while KVM completed its last I/O exit; save its state after a stop request (an exit of"
+                    + " kind STOP_REQUESTED), not right after a string I/O exit");
+        }
+    }
+
+    /**
+     * A buffer of at least {@code size} bytes for the state ioctls, zeroed; valid until the next call (state
+     * is saved and restored by one thread at a time while the vCPU is stopped).
+     */
+    synchronized NativeMemory stateBuffer(long size) {
+        checkOpen();
+        if (stateBuffer == null || stateBuffer.size() < size) {
+            if (stateBuffer != null) {
+                stateBuffer.close();
+            }
+            stateBuffer = libc.access().allocate(Math.max(size, 4096));
+        }
+        stateBuffer.fill(0, size, (byte) 0);
+        return stateBuffer;
+    }
+
+    /** An ioctl on this vCPU's fd with a pointer argument: the result, or {@code -errno}. */
+    long ioctl(long request, NativeMemory arg) {
+        checkOpen();
+        return libc.ioctl(fd, request, arg);
+    }
+
+    /** An ioctl on this vCPU's fd with an integer argument: the result, or {@code -errno}. */
+    long ioctl(long request, long arg) {
+        checkOpen();
+        return libc.ioctl(fd, request, arg);
+    }
+
     /** This vCPU's binary statistics (KVM_GET_STATS_FD on the vCPU fd); one handle, closed with the vCPU. */
     @Override
     public synchronized org.vmm4j.Stats stats() {
@@ -488,5 +590,11 @@ public final class KvmVcpu implements VirtualCpu {
         run.close();
         libc.close(fd);
         buffers.close();
+        synchronized (this) {
+            if (stateBuffer != null) {
+                stateBuffer.close();
+                stateBuffer = null;
+            }
+        }
     }
 }

@@ -2,10 +2,14 @@ package org.vmm4j.linux;
 
 import static org.vmm4j.linux.abi.KvmHeader.*;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -50,11 +54,19 @@ public final class KvmVm implements VirtualMachine, EventFdRouting {
     private final boolean exitsOnEmulationFailure;
     /** KVM_SET_GSI_ROUTING's table, allocated on first use (split-irqchip machines only). */
     private NativeMemory routing;
+    /** The buffer of the VM state ioctls, allocated on first use. */
+    private NativeMemory stateBuffer;
 
     private final List<KvmDirtyLog> dirtyLogs = new ArrayList<>();
     private Stats stats;
     /** Thread id of the creator: KVM names the VM's debugfs directory after it. */
     private final int creatorTid;
+
+    /** Which devices KVM emulates for this VM: what its saved state holds. */
+    private boolean localApics;
+
+    private boolean kernelIrqchip;
+    private boolean pit;
 
     private volatile boolean closed;
     private final KvmX86Platform x86 = new KvmX86Platform(this);
@@ -168,6 +180,86 @@ public final class KvmVm implements VirtualMachine, EventFdRouting {
         usedSlots.set(slot);
         regions.add(region);
         return region;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The file is opened read-only, mapped {@code MAP_PRIVATE | MAP_NORESERVE} and closed again: the mapping
+     * keeps the file's pages, the first write to a page copies it, and nothing is read before it is touched.
+     */
+    @Override
+    public synchronized GuestMemory mapMemoryFile(long guestAddress, long size, Path file, long fileOffset) {
+        checkOpen();
+        Objects.requireNonNull(file, "file");
+        regions.checkNew(guestAddress, size);
+        if (fileOffset < 0 || (fileOffset & (GuestMemoryMap.PAGE_SIZE - 1)) != 0) {
+            throw new IllegalArgumentException("file offset " + fileOffset + " of " + file
+                    + " is not a non-negative multiple of the " + GuestMemoryMap.PAGE_SIZE + "-byte page size");
+        }
+        int fileFd = libc.open(file.toString(), Libc.O_RDONLY, 0);
+        if (fileFd < 0) {
+            throw new UncheckedIOException(
+                    new IOException("cannot open " + file + " as guest memory: " + libc.strerror(-fileFd)));
+        }
+        NativeMemory memory;
+        try {
+            long length;
+            try {
+                if (!Files.isRegularFile(file)) {
+                    throw new IOException(file + " is not a regular file");
+                }
+                length = Files.size(file);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot map " + file + " as guest memory: " + e.getMessage(), e);
+            }
+            if (length - fileOffset < size) {
+                throw new IllegalArgumentException(file + " is " + length + " bytes, shorter than the " + size
+                        + " bytes to map from offset " + fileOffset);
+            }
+            memory = libc.map(
+                    file + " at guest 0x" + Long.toHexString(guestAddress),
+                    size,
+                    Libc.PROT_READ | Libc.PROT_WRITE,
+                    Libc.MAP_PRIVATE | Libc.MAP_NORESERVE,
+                    fileFd,
+                    fileOffset);
+        } finally {
+            libc.close(fileFd);
+        }
+        int slot = usedSlots.nextClearBit(0);
+        try {
+            setUserMemoryRegion(slot, 0, guestAddress, size, memory.address());
+        } catch (RuntimeException e) {
+            memory.close();
+            throw e;
+        }
+        NativeGuestMemory region = new NativeGuestMemory(guestAddress, memory, false, false, slot);
+        usedSlots.set(slot);
+        regions.add(region);
+        return region;
+    }
+
+    /**
+     * The VM's buffer for the state ioctls, of at least {@code size} bytes, zeroed; allocated once and kept (a
+     * restore allocates nothing), valid until the next call.
+     */
+    synchronized NativeMemory stateBuffer(long size) {
+        checkOpen();
+        if (stateBuffer == null || stateBuffer.size() < size) {
+            if (stateBuffer != null) {
+                stateBuffer.close();
+            }
+            stateBuffer = libc.access().allocate(size);
+        }
+        stateBuffer.fill(0, size, (byte) 0);
+        return stateBuffer;
+    }
+
+    /** An ioctl on the VM fd with a pointer argument: the result, or {@code -errno}. */
+    long ioctl(long request, NativeMemory arg) {
+        checkOpen();
+        return libc.ioctl(fd, request, arg);
     }
 
     private synchronized void setUserMemoryRegion(int slot, int flags, long guestAddress, long size, long hostAddress) {
@@ -339,6 +431,25 @@ public final class KvmVm implements VirtualMachine, EventFdRouting {
     public void createIrqchip() {
         checkOpen();
         Errno.check(libc.ioctl(fd, KVM_CREATE_IRQCHIP, 0), "ioctl(KVM_CREATE_IRQCHIP)");
+        synchronized (this) {
+            kernelIrqchip = true;
+            localApics = true;
+        }
+    }
+
+    /** Whether the vCPUs' local APICs are in the kernel (an in-kernel or split irqchip was set up). */
+    synchronized boolean hasLocalApics() {
+        return localApics;
+    }
+
+    /** Whether the PICs and IOAPIC are in the kernel ({@link #createIrqchip()}). */
+    synchronized boolean hasKernelIrqchip() {
+        return kernelIrqchip;
+    }
+
+    /** Whether the in-kernel PIT exists ({@link #createPit2()}). */
+    synchronized boolean hasPit() {
+        return pit;
     }
 
     /** {@code KVM_CREATE_PIT2} with a dummy speaker port. */
@@ -347,6 +458,9 @@ public final class KvmVm implements VirtualMachine, EventFdRouting {
         try (NativeMemory config = libc.access().allocate(KvmStructs.PitConfig.SIZE)) {
             config.putInt(KvmStructs.PitConfig.FLAGS, KVM_PIT_SPEAKER_DUMMY);
             Errno.check(libc.ioctl(fd, KVM_CREATE_PIT2, config), "ioctl(KVM_CREATE_PIT2)");
+        }
+        synchronized (this) {
+            pit = true;
         }
     }
 
@@ -378,6 +492,7 @@ public final class KvmVm implements VirtualMachine, EventFdRouting {
         enableCap.putInt(KvmStructs.EnableCap.CAP, KVM_CAP_SPLIT_IRQCHIP);
         enableCap.putLong(KvmStructs.EnableCap.ARGS, ioapicPins);
         Errno.check(libc.ioctl(fd, KVM_ENABLE_CAP, enableCap), "ioctl(KVM_ENABLE_CAP, KVM_CAP_SPLIT_IRQCHIP)");
+        localApics = true;
     }
 
     /**
@@ -589,6 +704,10 @@ public final class KvmVm implements VirtualMachine, EventFdRouting {
             if (routing != null) {
                 routing.close();
                 routing = null;
+            }
+            if (stateBuffer != null) {
+                stateBuffer.close();
+                stateBuffer = null;
             }
         }
     }

@@ -1,9 +1,15 @@
 package org.vmm4j.linux;
 
+import static org.vmm4j.linux.abi.KvmHeader.*;
+
 import java.util.List;
+import java.util.Objects;
 import org.vmm4j.CpuidEntry;
+import org.vmm4j.StateSection;
+import org.vmm4j.VirtualCpu;
 import org.vmm4j.boot.CpuidNormalizer;
 import org.vmm4j.boot.VcpuInit;
+import org.vmm4j.linux.abi.KvmStructs;
 import org.vmm4j.x86.CpuModel;
 import org.vmm4j.x86.InterruptLine;
 import org.vmm4j.x86.Irqchip;
@@ -24,6 +30,10 @@ final class KvmX86Platform implements X86Platform, MsiController {
 
     private final KvmVm vm;
     private Irqchip irqchip;
+    /** What every vCPU of this VM saves; found again only when an irqchip brought in-kernel LAPICs. */
+    private KvmVcpuState.Shape shape;
+    /** KVM_GET_MSR_INDEX_LIST, read once. */
+    private int[] msrIndices;
 
     KvmX86Platform(KvmVm vm) {
         this.vm = vm;
@@ -109,6 +119,104 @@ final class KvmX86Platform implements X86Platform, MsiController {
                     "IRQ " + irq + " is outside the in-kernel irqchip's 0.." + (ISA_IRQS - 1));
         }
         return asserted -> vm.setIrqLine(irq, asserted);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Sections (in this order): {@code kvm.cpuid}, {@code kvm.tsc-khz} where KVM reports it,
+     * {@code kvm.regs}, {@code kvm.sregs}, {@code kvm.xsave} ({@code kvm.fpu} where KVM has no XSAVE),
+     * {@code kvm.xcrs} and {@code kvm.debugregs} where KVM offers them, {@code kvm.lapic} with an in-kernel
+     * LAPIC, {@code kvm.msrs} (every MSR of KVM_GET_MSR_INDEX_LIST this vCPU has, the TSC deadline last),
+     * {@code kvm.mpstate}, {@code kvm.events}. A handled I/O or MMIO exit is completed first (KVM_RUN with
+     * {@code immediate_exit}: no guest code runs), so that the restored vCPU does not repeat the access.
+     *
+     * @throws IllegalArgumentException if {@code cpu} is not a vCPU of this VM
+     */
+    @Override
+    public List<StateSection> saveVcpuState(VirtualCpu cpu) {
+        return KvmVcpuState.save(own(cpu), vcpuShape(), msrIndices());
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Restores CPUID, the TSC frequency (scaled by KVM if this host's differs), special and general registers,
+     * XSAVE (or FPU), XCRs, debug registers, LAPIC, MSRs, MP state and events, in that order; then tells a guest
+     * using kvmclock that it was stopped (KVM_KVMCLOCK_CTRL).
+     */
+    @Override
+    public void restoreVcpuState(VirtualCpu cpu, List<StateSection> state) {
+        Objects.requireNonNull(state, "state");
+        KvmVcpuState.restore(own(cpu), vcpuShape(), state);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Sections: {@code kvm.pic-master}, {@code kvm.pic-slave} and {@code kvm.ioapic} with the in-kernel
+     * irqchip ({@link Irqchip#KERNEL}), {@code kvm.pit2} with the in-kernel PIT (also {@link Irqchip#KERNEL});
+     * {@code kvm.clock} where KVM has KVM_CAP_ADJUST_CLOCK.
+     *
+     * @throws IllegalStateException if a vCPU is running
+     */
+    @Override
+    public List<StateSection> saveVmState() {
+        synchronized (vm) { // one user of the VM's state buffer at a time
+            for (VirtualCpu cpu : vm.vcpus()) {
+                ((KvmVcpu) cpu).checkStopped();
+            }
+            return KvmVmState.save(vm, vm.hasKernelIrqchip(), vm.hasPit(), hasClock());
+        }
+    }
+
+    @Override
+    public void restoreVmState(List<StateSection> state) {
+        Objects.requireNonNull(state, "state");
+        synchronized (vm) {
+            for (VirtualCpu cpu : vm.vcpus()) {
+                ((KvmVcpu) cpu).checkStopped();
+            }
+            KvmVmState.restore(vm, vm.hasKernelIrqchip(), vm.hasPit(), hasClock(), state);
+        }
+    }
+
+    private boolean hasClock() {
+        return vm.checkExtension(KVM_CAP_ADJUST_CLOCK) > 0;
+    }
+
+    private KvmVcpu own(VirtualCpu cpu) {
+        Objects.requireNonNull(cpu, "cpu");
+        if (!(cpu instanceof KvmVcpu k) || k.vm() != vm) {
+            throw new IllegalArgumentException("vCPU " + cpu.id() + " is not a vCPU of this VM");
+        }
+        return k;
+    }
+
+    private synchronized KvmVcpuState.Shape vcpuShape() {
+        boolean lapic = vm.hasLocalApics();
+        if (shape == null || shape.lapic() != lapic) {
+            int xsave2 = vm.checkExtension(KVM_CAP_XSAVE2);
+            int xsaveSize = xsave2 >= KvmStructs.Xsave.SIZE
+                    ? xsave2
+                    : vm.checkExtension(KVM_CAP_XSAVE) > 0 ? KvmStructs.Xsave.SIZE : 0;
+            shape = new KvmVcpuState.Shape(
+                    xsaveSize,
+                    xsave2 >= KvmStructs.Xsave.SIZE,
+                    vm.checkExtension(KVM_CAP_XCRS) > 0,
+                    vm.checkExtension(KVM_CAP_DEBUGREGS) > 0,
+                    lapic,
+                    vm.checkExtension(KVM_CAP_GET_TSC_KHZ) > 0,
+                    vm.checkExtension(KVM_CAP_KVMCLOCK_CTRL) > 0);
+        }
+        return shape;
+    }
+
+    private synchronized int[] msrIndices() {
+        if (msrIndices == null) {
+            msrIndices = vm.system().msrIndexList();
+        }
+        return msrIndices;
     }
 
     private synchronized void require(Irqchip expected) {

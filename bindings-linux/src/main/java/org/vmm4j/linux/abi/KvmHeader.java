@@ -59,6 +59,13 @@ public final class KvmHeader {
     public static final long KVM_SET_GSI_ROUTING = iow(0x6a, KvmStructs.IrqRouting.SIZE);
     public static final long KVM_IRQFD = iow(0x76, KvmStructs.Irqfd.SIZE);
     public static final long KVM_IOEVENTFD = iow(0x79, KvmStructs.Ioeventfd.SIZE);
+    public static final long KVM_GET_IRQCHIP = iowr(0x62, KvmStructs.Irqchip.SIZE);
+    // KVM_SET_IRQCHIP is _IOR in the header (a historical slip the ABI keeps)
+    public static final long KVM_SET_IRQCHIP = ior(0x63, KvmStructs.Irqchip.SIZE);
+    public static final long KVM_SET_CLOCK = iow(0x7b, KvmStructs.ClockData.SIZE);
+    public static final long KVM_GET_CLOCK = ior(0x7c, KvmStructs.ClockData.SIZE);
+    public static final long KVM_GET_PIT2 = ior(0x9f, KvmStructs.PitState2.SIZE);
+    public static final long KVM_SET_PIT2 = iow(0xa0, KvmStructs.PitState2.SIZE);
 
     // vCPU ioctls
     public static final long KVM_RUN = io(0x80);
@@ -81,6 +88,17 @@ public final class KvmHeader {
     public static final long KVM_TRANSLATE = iowr(0x85, KvmStructs.Translation.SIZE);
     public static final long KVM_GET_VCPU_EVENTS = ior(0x9f, KvmStructs.VcpuEvents.SIZE);
     public static final long KVM_SET_VCPU_EVENTS = iow(0xa0, KvmStructs.VcpuEvents.SIZE);
+    public static final long KVM_SET_TSC_KHZ = io(0xa2);
+    public static final long KVM_GET_TSC_KHZ = io(0xa3);
+    public static final long KVM_KVMCLOCK_CTRL = io(0xad);
+    public static final long KVM_GET_DEBUGREGS = ior(0xa1, KvmStructs.Debugregs.SIZE);
+    public static final long KVM_SET_DEBUGREGS = iow(0xa2, KvmStructs.Debugregs.SIZE);
+    public static final long KVM_GET_XSAVE = ior(0xa4, KvmStructs.Xsave.SIZE);
+    public static final long KVM_SET_XSAVE = iow(0xa5, KvmStructs.Xsave.SIZE);
+    public static final long KVM_GET_XCRS = ior(0xa6, KvmStructs.Xcrs.SIZE);
+    public static final long KVM_SET_XCRS = iow(0xa7, KvmStructs.Xcrs.SIZE);
+    /** Fills as many bytes as KVM_CHECK_EXTENSION(KVM_CAP_XSAVE2) says (at least the 4096 of the struct). */
+    public static final long KVM_GET_XSAVE2 = ior(0xcf, KvmStructs.Xsave.SIZE);
 
     // Capabilities (KVM_CHECK_EXTENSION)
     public static final int KVM_CAP_IRQCHIP = 0;
@@ -110,6 +128,15 @@ public final class KvmHeader {
     public static final int KVM_CAP_INTERNAL_ERROR_DATA = 40;
     public static final int KVM_CAP_VCPU_EVENTS = 41;
     public static final int KVM_CAP_EXIT_ON_EMULATION_FAILURE = 204;
+    public static final int KVM_CAP_PIT_STATE2 = 35;
+    public static final int KVM_CAP_ADJUST_CLOCK = 39;
+    public static final int KVM_CAP_DEBUGREGS = 50;
+    public static final int KVM_CAP_XSAVE = 55;
+    public static final int KVM_CAP_XCRS = 56;
+    public static final int KVM_CAP_XSAVE2 = 208;
+    public static final int KVM_CAP_TSC_CONTROL = 60;
+    public static final int KVM_CAP_GET_TSC_KHZ = 61;
+    public static final int KVM_CAP_KVMCLOCK_CTRL = 76;
 
     // Exit reasons (kvm_run.exit_reason)
     public static final int KVM_EXIT_UNKNOWN = 0;
@@ -158,6 +185,14 @@ public final class KvmHeader {
     public static final int KVM_IRQFD_FLAG_RESAMPLE = 1 << 1;
     public static final int KVM_GUESTDBG_ENABLE = 0x1;
     public static final int KVM_GUESTDBG_SINGLESTEP = 0x2;
+    public static final int KVM_CLOCK_TSC_STABLE = 2;
+    public static final int KVM_CLOCK_REALTIME = 1 << 2;
+    public static final int KVM_CLOCK_HOST_TSC = 1 << 3;
+    public static final int KVM_IRQCHIP_PIC_MASTER = 0;
+    public static final int KVM_IRQCHIP_PIC_SLAVE = 1;
+    public static final int KVM_IRQCHIP_IOAPIC = 2;
+    public static final int KVM_IOAPIC_NUM_PINS = 24;
+    public static final int KVM_MAX_XCRS = 16;
 
     // Binary statistics (KVM_GET_STATS_FD)
     public static final int KVM_STATS_TYPE_MASK = 0xF;

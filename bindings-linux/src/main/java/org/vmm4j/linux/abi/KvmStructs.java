@@ -368,4 +368,102 @@ public final class KvmStructs {
 
         private StatsDesc() {}
     }
+
+    /** struct kvm_xsave (x86, {@code <asm/kvm.h>}): 4096 bytes, or KVM_CAP_XSAVE2's size with KVM_GET_XSAVE2. */
+    public static final class Xsave {
+        public static final int SIZE = 4096;
+        public static final int REGION = 0;
+
+        private Xsave() {}
+    }
+
+    /** struct kvm_xcrs with struct kvm_xcr xcrs[KVM_MAX_XCRS] (x86). */
+    public static final class Xcrs {
+        public static final int SIZE = 392;
+        public static final int NR_XCRS = 0;
+        public static final int FLAGS = 4;
+        public static final int XCRS = 8;
+        public static final int XCR_SIZE = 16;
+        public static final int XCR_XCR = 0;
+        public static final int XCR_VALUE = 8;
+
+        private Xcrs() {}
+    }
+
+    /** struct kvm_debugregs (x86). */
+    public static final class Debugregs {
+        public static final int SIZE = 128;
+        public static final int DB = 0;
+        public static final int DR6 = 32;
+        public static final int DR7 = 40;
+        public static final int FLAGS = 48;
+
+        private Debugregs() {}
+    }
+
+    /** struct kvm_irqchip: a chip id and a 512-byte union of the PIC or IOAPIC state. */
+    public static final class Irqchip {
+        public static final int SIZE = 520;
+        public static final int CHIP_ID = 0;
+        public static final int CHIP = 8;
+        public static final int CHIP_SIZE = 512;
+
+        private Irqchip() {}
+    }
+
+    /** struct kvm_pic_state (x86). */
+    public static final class PicState {
+        public static final int SIZE = 16;
+        public static final int IRR = 1;
+        public static final int IMR = 2;
+        public static final int IRQ_BASE = 5;
+
+        private PicState() {}
+    }
+
+    /** struct kvm_ioapic_state (x86) with its redirection table of KVM_IOAPIC_NUM_PINS 64-bit entries. */
+    public static final class IoapicState {
+        public static final int SIZE = 216;
+        public static final int BASE_ADDRESS = 0;
+        public static final int IOREGSEL = 8;
+        public static final int ID = 12;
+        public static final int IRR = 16;
+        public static final int REDIRTBL = 24;
+
+        private IoapicState() {}
+    }
+
+    /** struct kvm_pit_state2 (x86): three struct kvm_pit_channel_state and flags. */
+    public static final class PitState2 {
+        public static final int SIZE = 112;
+        public static final int CHANNELS = 0;
+        public static final int FLAGS = 72;
+
+        private PitState2() {}
+    }
+
+    /** struct kvm_pit_channel_state (x86). */
+    public static final class PitChannelState {
+        public static final int SIZE = 24;
+        public static final int COUNT = 0;
+        public static final int LATCHED_COUNT = 4;
+        public static final int RW_MODE = 12;
+        public static final int MODE = 13;
+        public static final int BCD = 14;
+        public static final int GATE = 15;
+        public static final int COUNT_LOAD_TIME = 16;
+
+        private PitChannelState() {}
+    }
+
+    /** struct kvm_clock_data (KVM_GET_CLOCK, KVM_SET_CLOCK). */
+    public static final class ClockData {
+        public static final int SIZE = 48;
+        public static final int CLOCK = 0;
+        public static final int FLAGS = 8;
+        public static final int REALTIME = 16;
+        public static final int HOST_TSC = 24;
+
+        private ClockData() {}
+    }
 }
