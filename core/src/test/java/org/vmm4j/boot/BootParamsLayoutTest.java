@@ -1,16 +1,11 @@
 package org.vmm4j.boot;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.vmm4j.testsupport.CompilerValues;
 import org.vmm4j.testsupport.RequiresHost;
 
 /** Compares the boot_params / setup_header offsets with what gcc says for <asm/bootparam.h>. */
@@ -59,41 +54,6 @@ class BootParamsLayoutTest {
         ours.put("LOADED_HIGH", (long) SetupHeader.LOADFLAG_LOADED_HIGH);
         ours.put("CAN_USE_HEAP", (long) SetupHeader.LOADFLAG_CAN_USE_HEAP);
 
-        StringBuilder c = new StringBuilder("#include <stdio.h>\n#include <stddef.h>\n#include <asm/bootparam.h>\n")
-                .append("int main(void) {\n");
-        int i = 0;
-        for (String expr : ours.keySet()) {
-            c.append("  printf(\"")
-                    .append(i++)
-                    .append(" %lu\\n\", (unsigned long) (")
-                    .append(expr)
-                    .append("));\n");
-        }
-        c.append("  return 0;\n}\n");
-        Map<String, Long> gcc = compileAndRun(c.toString(), ours.keySet().toArray(new String[0]));
-        for (Map.Entry<String, Long> e : ours.entrySet()) {
-            assertEquals(gcc.get(e.getKey()), e.getValue(), e.getKey());
-        }
-    }
-
-    private Map<String, Long> compileAndRun(String source, String[] names) throws Exception {
-        Path src = dir.resolve("layout.c");
-        Path exe = dir.resolve("layout");
-        Files.writeString(src, source);
-        Process cc = new ProcessBuilder("gcc", "-o", exe.toString(), src.toString())
-                .redirectErrorStream(true)
-                .start();
-        String ccOut = new String(cc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, cc.waitFor(), ccOut);
-        Process run = new ProcessBuilder(exe.toString()).start();
-        String out = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        run.waitFor(10, TimeUnit.SECONDS);
-        Map<String, Long> values = new HashMap<>();
-        for (String line : out.split("\n")) {
-            String[] parts = line.trim().split(" ");
-            values.put(names[Integer.parseInt(parts[0])], Long.parseLong(parts[1]));
-        }
-        assertEquals(names.length, values.size(), out);
-        return values;
+        CompilerValues.assertSameAsCompiler(dir, "#include <asm/bootparam.h>", ours);
     }
 }

@@ -26,6 +26,7 @@ import org.vmm4j.VmmException;
 import org.vmm4j.internal.NativeGuestMemory;
 import org.vmm4j.internal.nat.Libc;
 import org.vmm4j.internal.nat.NativeMemory;
+import org.vmm4j.testsupport.CompilerValues;
 import org.vmm4j.testsupport.RequiresHost;
 
 /**
@@ -244,30 +245,7 @@ class VirtioBlkTest {
         ours.put("VIRTIO_BLK_S_IOERR", (long) VirtioBlk.S_IOERR);
         ours.put("VIRTIO_BLK_S_UNSUPP", (long) VirtioBlk.S_UNSUPP);
         ours.put("VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP", (long) VirtioBlk.WRITE_ZEROES_FLAG_UNMAP);
-        StringBuilder c = new StringBuilder("#include <stdio.h>\n#include <stddef.h>\n#include <linux/virtio_blk.h>\n")
-                .append("int main(void) {\n");
-        for (String expr : ours.keySet()) {
-            c.append("  printf(\"%lu\\n\", (unsigned long) (").append(expr).append("));\n");
-        }
-        c.append("  return 0;\n}\n");
-        Path src = dir.resolve("blk.c");
-        Path exe = dir.resolve("blk");
-        Files.writeString(src, c);
-        Process cc = new ProcessBuilder("gcc", "-o", exe.toString(), src.toString())
-                .redirectErrorStream(true)
-                .start();
-        String ccOut = new String(cc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, cc.waitFor(), ccOut);
-        Process run = new ProcessBuilder(exe.toString()).start();
-        String[] lines = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8)
-                .trim()
-                .split("\n");
-        assertTrue(run.waitFor(10, TimeUnit.SECONDS));
-        assertEquals(ours.size(), lines.length);
-        int i = 0;
-        for (Map.Entry<String, Long> e : ours.entrySet()) {
-            assertEquals(Long.parseLong(lines[i++].trim()), e.getValue(), e.getKey());
-        }
+        CompilerValues.assertSameAsCompiler(dir, "#include <linux/virtio_blk.h>", ours);
     }
 
     @Test

@@ -26,6 +26,7 @@ import org.vmm4j.VmmException;
 import org.vmm4j.internal.NativeGuestMemory;
 import org.vmm4j.internal.nat.Libc;
 import org.vmm4j.internal.nat.NativeMemory;
+import org.vmm4j.testsupport.CompilerValues;
 import org.vmm4j.testsupport.RequiresHost;
 import org.vmm4j.virtio.VirtioInterrupt.Cause;
 
@@ -510,30 +511,10 @@ class VirtioNetTest {
         ours.put("VIRTIO_NET_F_STATUS", (long) Long.numberOfTrailingZeros(VirtioNet.F_STATUS));
         ours.put("offsetof(struct virtio_net_config, status)", (long) VirtioNet.CONFIG_STATUS);
         ours.put("VIRTIO_NET_S_LINK_UP", (long) VirtioNet.STATUS_LINK_UP);
-        StringBuilder c = new StringBuilder(
-                "#include <stdio.h>\n#include <stddef.h>\n#include <sys/ioctl.h>\n#include <net/if.h>\n#include <linux/if_tun.h>\n"
-                        + "#include <linux/virtio_net.h>\nint main(void) {\n");
-        int i = 0;
-        for (String expr : ours.keySet()) {
-            c.append("  printf(\"%d %lu\\n\", ")
-                    .append(i++)
-                    .append(", (unsigned long) (")
-                    .append(expr)
-                    .append("));\n");
-        }
-        c.append("  return 0;\n}\n");
-        Path src = dir.resolve("tap.c");
-        Path exe = dir.resolve("tap");
-        Files.writeString(src, c.toString());
-        assertEquals("", run("gcc", "-o", exe.toString(), src.toString()).trim());
-        String[] lines = run(exe.toString()).trim().split("\n");
-        List<String> names = new ArrayList<>(ours.keySet());
-        assertEquals(names.size(), lines.length);
-        for (String line : lines) {
-            String[] parts = line.split(" ");
-            String name = names.get(Integer.parseInt(parts[0]));
-            assertEquals(Long.parseLong(parts[1]), ours.get(name), name);
-        }
+        CompilerValues.assertSameAsCompiler(
+                dir,
+                "#include <sys/ioctl.h>\n#include <net/if.h>\n#include <linux/if_tun.h>\n#include <linux/virtio_net.h>",
+                ours);
     }
 
     // ---- the guest's side ----

@@ -38,7 +38,8 @@ class GuestHostKeyTest {
 
         assertEquals(key.publicKeyLine(), run("ssh-keygen", "-y", "-f", file.toString()));
         String listing = run("ssh-keygen", "-l", "-E", "sha256", "-f", file.toString());
-        assertTrue(listing.startsWith("3072 " + key.fingerprint() + " "), listing + " vs " + key.fingerprint());
+        assertTrue(listing.startsWith("256 " + key.fingerprint() + " "), listing + " vs " + key.fingerprint());
+        assertTrue(listing.endsWith("(ED25519)"), listing);
         assertFalse(key.toString().contains(key.privateKeyPem().substring(40, 80)), key.toString());
     }
 
@@ -81,11 +82,11 @@ class GuestHostKeyTest {
                         () -> b.pinnedHostKey("ssh-rsa !!!").build())
                 .getMessage()
                 .contains("not base64"));
-        String mislabelled = key.publicKeyLine().replace("ssh-rsa", "ssh-ed25519");
+        String mislabelled = key.publicKeyLine().replace("ssh-ed25519", "ssh-rsa");
         assertTrue(assertThrows(
                         IllegalArgumentException.class,
                         () -> b.pinnedHostKey(mislabelled).build())
                 .getMessage()
-                .contains("blob is a ssh-rsa key"));
+                .contains("blob is a ssh-ed25519 key"));
     }
 }

@@ -576,8 +576,8 @@ class GuestProvisionerTest {
 
         assertTrue(userData.contains("ssh_deletekeys: true"), userData);
         assertTrue(userData.contains("ssh_genkeytypes: []"), userData);
-        assertTrue(userData.contains("rsa_public: " + key.publicKeyLine()), userData);
-        assertTrue(userData.contains("BEGIN RSA PRIVATE KEY"), "the private half goes to the guest");
+        assertTrue(userData.contains("ed25519_public: " + key.publicKeyLine()), userData);
+        assertTrue(userData.contains("BEGIN OPENSSH PRIVATE KEY"), "the private half goes to the guest");
         assertFalse(key.toString().contains("PRIVATE"), key.toString());
         assertFalse(
                 GuestProvisioner.seedFor(request("hk2").build(), "iid-hk2")

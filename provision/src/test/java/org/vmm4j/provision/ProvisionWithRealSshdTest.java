@@ -121,7 +121,7 @@ class ProvisionWithRealSshdTest {
                 doc.get("ssh_deletekeys"),
                 userData.lines().filter(l -> !l.contains("PRIVATE")).toList().toString());
         assertEquals(List.of(), doc.get("ssh_genkeytypes"));
-        return (String) ((Map<?, ?>) doc.get("ssh_keys")).get("rsa_private");
+        return (String) ((Map<?, ?>) doc.get("ssh_keys")).get("ed25519_private");
     }
 
     @Test

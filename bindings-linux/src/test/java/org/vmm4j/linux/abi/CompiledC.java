@@ -1,16 +1,12 @@
 package org.vmm4j.linux.abi;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
+import org.vmm4j.testsupport.CompilerValues;
 
 /** Compiles a C program from the test resources with gcc, runs it, and parses its "NAME VALUE" lines. */
 final class CompiledC {
@@ -18,18 +14,15 @@ final class CompiledC {
 
     static Map<String, Long> run(String resource, Path workDir, String... gccArgs)
             throws IOException, InterruptedException {
-        Path source = workDir.resolve(Path.of(resource).getFileName().toString());
+        String source;
         try (InputStream in = CompiledC.class.getResourceAsStream("/c/" + resource)) {
             if (in == null) {
                 throw new IOException("missing test resource /c/" + resource);
             }
-            Files.copy(in, source);
+            source = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
-        Path binary = workDir.resolve("a.out");
-        List<String> gcc = new java.util.ArrayList<>(List.of("gcc", "-O0", "-o", binary.toString(), source.toString()));
-        gcc.addAll(List.of(gccArgs));
-        String compileOutput = exec(gcc);
-        String output = exec(List.of(binary.toString()));
+        String name = Path.of(resource).getFileName().toString().replaceFirst("\\.c$", "");
+        String output = CompilerValues.compileAndRun(workDir, name, source, gccArgs);
         Map<String, Long> values = new LinkedHashMap<>();
         for (String line : output.split("\n")) {
             if (line.isBlank()) {
@@ -39,20 +32,8 @@ final class CompiledC {
             values.put(parts[0], Long.parseUnsignedLong(parts[1]));
         }
         if (values.isEmpty()) {
-            throw new IOException("the C program printed nothing; gcc said: " + compileOutput);
+            throw new IOException("the C program " + resource + " printed nothing");
         }
         return values;
-    }
-
-    private static String exec(List<String> command) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        p.getOutputStream().close();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(120, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new IOException(command.get(0) + " timed out");
-        }
-        assertEquals(0, p.exitValue(), () -> String.join(" ", command) + " failed:\n" + out);
-        return out;
     }
 }

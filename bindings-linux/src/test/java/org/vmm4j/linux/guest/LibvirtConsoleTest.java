@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,6 +27,7 @@ import org.vmm4j.guest.GuestState;
 import org.vmm4j.linux.internal.LibvirtConsole;
 import org.vmm4j.linux.internal.LibvirtEventLoop;
 import org.vmm4j.testsupport.Await;
+import org.vmm4j.testsupport.ConsoleTranscript;
 import org.vmm4j.testsupport.GuestKernel;
 import org.vmm4j.testsupport.RequiresHost;
 
@@ -108,9 +108,9 @@ class LibvirtConsoleTest {
                 int fdsBefore = fds();
                 long started = System.nanoTime();
                 guest.start();
-                Transcript first;
+                ConsoleTranscript first;
                 try (GuestConsole console = guest.openConsole(false)) {
-                    first = new Transcript(console.output(), "first");
+                    first = new ConsoleTranscript(console.output(), "first");
                     first.await(MARKER, Duration.ofMinutes(4));
                     long marker = System.nanoTime();
                     console.input().write("echo vmm4j-$((6*7))\n".getBytes(StandardCharsets.US_ASCII));
@@ -131,7 +131,7 @@ class LibvirtConsoleTest {
                     // With force the second session takes over and the first one's output ends.
                     GuestConsole second = guest.openConsole(true);
                     try {
-                        Transcript taken = new Transcript(second.output(), "second");
+                        ConsoleTranscript taken = new ConsoleTranscript(second.output(), "second");
                         first.awaitEnd(Duration.ofSeconds(30));
                         assertFalse(console.isOpen());
                         assertThrows(IOException.class, () -> console.input().write('x'));
@@ -215,57 +215,6 @@ class LibvirtConsoleTest {
     private static int fds() throws IOException {
         try (Stream<Path> entries = Files.list(Path.of("/proc/self/fd"))) {
             return (int) entries.count();
-        }
-    }
-
-    /** Everything a console printed, read on a thread of its own until the console ends. */
-    private static final class Transcript {
-        private final StringBuilder text = new StringBuilder();
-        private final Thread reader;
-        private volatile boolean ended;
-
-        Transcript(InputStream output, String name) {
-            reader = new Thread(() -> read(output), "console-transcript-" + name);
-            reader.setDaemon(true);
-            reader.start();
-        }
-
-        private void read(InputStream output) {
-            byte[] buffer = new byte[4096];
-            try {
-                for (int n; (n = output.read(buffer)) >= 0; ) {
-                    synchronized (text) {
-                        text.append(new String(buffer, 0, n, StandardCharsets.ISO_8859_1));
-                    }
-                }
-            } catch (IOException e) {
-                // a session taken over may end with the stream's error instead of its end
-            } finally {
-                ended = true;
-            }
-        }
-
-        String text() {
-            synchronized (text) {
-                return text.toString();
-            }
-        }
-
-        void await(String expected, Duration timeout) {
-            try {
-                Await.until("'" + expected + "' on the console", timeout, () -> text().contains(expected));
-            } catch (AssertionError e) {
-                throw new AssertionError(e.getMessage() + "; the console showed:\n" + text(), e);
-            }
-        }
-
-        void awaitEnd(Duration timeout) {
-            Await.until("the end of the console's output", timeout, () -> ended);
-        }
-
-        void join() throws InterruptedException {
-            reader.join(10_000);
-            assertFalse(reader.isAlive(), reader.getName() + " still reading");
         }
     }
 }

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.vmm4j.guest.Accelerator;
 import org.vmm4j.guest.Guest;
@@ -29,17 +30,21 @@ import org.vmm4j.testsupport.RequiresHost;
  * test's own (its own host key, a client key authorized for this run only, no password), with libvirt checking
  * the server's host key against a known_hosts file the test writes from that host key (no trust on first
  * use). Lists, defines, starts, stops and undefines a guest over the connection; a known_hosts entry with
- * another key refuses the connection. The daemons (libvirtd) are started by {@code .ci/test}.
+ * another key refuses the connection; and the whole {@link LibvirtDaemonContract} suite runs over it too
+ * ({@link OverSsh}). The daemons (libvirtd) are started by {@code .ci/test}.
  */
 @RequiresHost(
         libvirtd = true,
-        tools = {"qemu-system-x86_64", "ssh-keygen", "sshd", "virt-ssh-helper"})
+        tools = {"qemu-system-x86_64", "ssh-keygen", "sshd", "virt-ssh-helper"},
+        files = RequiresHost.DEBIAN_KERNEL)
 class LibvirtRemoteTest {
     private static final String NAME = "rem" + ProcessHandle.current().pid();
 
     private static Path dir;
     private static Process sshd;
     private static int port;
+    /** The connection {@link OverSsh} runs the daemon suite on. */
+    private static LibvirtGuestManager remoteSuiteConnection;
 
     @BeforeAll
     static void startSshd() throws Exception {
@@ -119,10 +124,33 @@ class LibvirtRemoteTest {
                 Thread.sleep(50);
             }
         }
+        remoteSuiteConnection = LibvirtGuestManager.connect(uri(knownHosts("known_hosts_suite", "host_key.pub")));
+    }
+
+    /** The local daemon's suite, every test of it, over this SSH connection. */
+    @Nested
+    class OverSsh extends LibvirtDaemonContract {
+        @Override
+        LibvirtGuestManager libvirt() {
+            return remoteSuiteConnection;
+        }
+
+        @Override
+        String tag() {
+            return "rt";
+        }
+
+        @Override
+        Accelerator accelerator() {
+            return Accelerator.TCG; // AUTO would follow the remote capabilities only: kvm here
+        }
     }
 
     @AfterAll
     static void stopSshd() throws Exception {
+        if (remoteSuiteConnection != null) {
+            remoteSuiteConnection.close();
+        }
         if (sshd != null) {
             sshd.destroy();
             sshd.waitFor(10, TimeUnit.SECONDS);

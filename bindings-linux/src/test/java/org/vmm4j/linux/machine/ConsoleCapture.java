@@ -4,6 +4,10 @@ import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Supplier;
+import org.vmm4j.machine.Machine;
 
 /** Collects a guest's serial output and lets a test wait for text to appear in it. */
 final class ConsoleCapture extends OutputStream {
@@ -39,5 +43,36 @@ final class ConsoleCapture extends OutputStream {
             wait(Math.max(1, left / 1_000_000));
         }
         return true;
+    }
+
+    /** The last {@code count} lines of the output, headed {@code console (last N lines):}. */
+    String tail(int count) {
+        String[] lines = text().split("\n", -1);
+        List<String> last = Arrays.asList(lines).subList(Math.max(0, lines.length - count), lines.length);
+        return "console (last " + last.size() + " lines):\n" + String.join("\n", last);
+    }
+
+    /**
+     * Waits for {@code text} while {@code machine} runs, up to {@code timeout} from the machine's start; fails, at
+     * once when the machine has ended without printing it, with the exit and {@code details}.
+     */
+    void awaitWhileRunning(Machine machine, String text, Duration timeout, Supplier<String> details)
+            throws InterruptedException {
+        while (!await(text, Duration.ofSeconds(1))) {
+            var exit = machine.awaitExit(Duration.ZERO);
+            if (exit.isPresent() && !text().contains(text)) {
+                throw new AssertionError("\"" + text.strip() + "\" did not appear; the machine ended after "
+                        + machine.uptime().toSeconds() + " s: " + exit.get() + "\n" + details.get());
+            }
+            if (machine.uptime().compareTo(timeout) > 0) {
+                throw new AssertionError("\"" + text.strip() + "\" did not appear within " + timeout.toSeconds()
+                        + " s; the machine still runs\n" + details.get());
+            }
+        }
+    }
+
+    /** {@link #awaitWhileRunning(Machine, String, Duration, Supplier)} showing the output's last 40 lines. */
+    void awaitWhileRunning(Machine machine, String text, Duration timeout) throws InterruptedException {
+        awaitWhileRunning(machine, text, timeout, () -> tail(40));
     }
 }

@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -70,7 +69,6 @@ class GuestKernelBootTest {
     private static final Duration BOOT_TIMEOUT = Duration.ofMinutes(4);
     private static final String RUN_INIT = "Run /init as init process";
     private static final String CMDLINE = "console=ttyS0 earlyprintk=serial reboot=k panic=-1 rdinit=/init";
-    private static final int CONSOLE_TAIL_LINES = 40;
     /** The kernel's line when its CMOS RTC driver sets the clock: the time, then seconds since the epoch. */
     private static final Pattern RTC_SET =
             Pattern.compile("rtc_cmos rtc_cmos: setting system clock to \\S+ UTC \\((\\d+)\\)");
@@ -125,30 +123,30 @@ class GuestKernelBootTest {
                 .build()) {
             assertTrue(machine.commandLine().startsWith(CMDLINE), "ours, plus clearcpuid= where code is emulated");
             machine.start();
-            await(console, machine, "Command line: " + machine.commandLine() + "\n");
+            console.awaitWhileRunning(machine, "Command line: " + machine.commandLine() + "\n", BOOT_TIMEOUT);
             for (E820Entry e : machine.bootState().memoryMap()) {
-                await(
-                        console,
+                console.awaitWhileRunning(
                         machine,
                         String.format(
                                 Locale.ROOT,
                                 "BIOS-e820: [mem 0x%016x-0x%016x] %s\n",
                                 e.address(),
                                 e.end() - 1,
-                                e.type() == E820Entry.TYPE_RAM ? "usable" : "reserved"));
+                                e.type() == E820Entry.TYPE_RAM ? "usable" : "reserved"),
+                        BOOT_TIMEOUT);
             }
-            await(console, machine, "rtc_cmos rtc_cmos: setting system clock to ");
-            await(console, machine, " UTC (");
+            console.awaitWhileRunning(machine, "rtc_cmos rtc_cmos: setting system clock to ", BOOT_TIMEOUT);
+            console.awaitWhileRunning(machine, " UTC (", BOOT_TIMEOUT);
             rtcSeen = Instant.now();
-            await(console, machine, RUN_INIT);
+            console.awaitWhileRunning(machine, RUN_INIT, BOOT_TIMEOUT);
             servedAtInit = rng.requestsServed();
             exit = machine.awaitExit(BOOT_TIMEOUT)
                     .orElseThrow(() -> new AssertionError("no machine exit within " + BOOT_TIMEOUT.toSeconds()
-                            + " s after " + RUN_INIT + "\n" + tail(console)));
+                            + " s after " + RUN_INIT + "\n" + console.tail(40)));
         }
         String text = console.text();
         Matcher rtc = RTC_SET.matcher(text);
-        assertTrue(rtc.find(), tail(console));
+        assertTrue(rtc.find(), console.tail(40));
         long guestSeconds = Long.parseLong(rtc.group(1));
         assertTrue(
                 guestSeconds >= started.getEpochSecond() - 2 && guestSeconds <= rtcSeen.getEpochSecond() + 2,
@@ -157,18 +155,18 @@ class GuestKernelBootTest {
         assertTrue(text.indexOf("Command line: ") < text.indexOf(RUN_INIT), "in boot order");
         assertTrue(
                 text.contains("virtio-mmio: Registering device virtio-mmio.0 at 0xd0000000-0xd0000fff, IRQ 5."),
-                tail(console));
-        assertTrue(rng.activated(), "the guest's virtio_rng set DRIVER_OK\n" + tail(console));
+                console.tail(40));
+        assertTrue(rng.activated(), "the guest's virtio_rng set DRIVER_OK\n" + console.tail(40));
         assertTrue(
                 servedAtInit >= 1 && rng.bytesServed() > 0,
                 "the guest read the entropy device before init: " + servedAtInit + " requests, " + rng.bytesServed()
-                        + " bytes\n" + tail(console));
+                        + " bytes\n" + console.tail(40));
         assertEquals(
                 Set.of("vmm4j-virtio-0"),
                 notified.threads(),
                 "every notification reaches the device thread through its ioeventfd, none a vCPU");
-        assertTrue(text.contains("Kernel panic - not syncing: Attempted to kill init!"), tail(console));
-        assertEquals(MachineExit.Reason.REBOOT, exit.reason(), exit.detail() + "\n" + tail(console));
+        assertTrue(text.contains("Kernel panic - not syncing: Attempted to kill init!"), console.tail(40));
+        assertEquals(MachineExit.Reason.REBOOT, exit.reason(), exit.detail() + "\n" + console.tail(40));
         assertEquals(
                 before,
                 Leaks.now(),
@@ -192,18 +190,18 @@ class GuestKernelBootTest {
                 .console(console)
                 .build()) {
             machine.start();
-            await(console, machine, "smp: Brought up 1 node, 2 CPUs");
-            await(console, machine, RUN_INIT);
+            console.awaitWhileRunning(machine, "smp: Brought up 1 node, 2 CPUs", BOOT_TIMEOUT);
+            console.awaitWhileRunning(machine, RUN_INIT, BOOT_TIMEOUT);
             String text = console.text();
-            assertTrue(text.contains("x86: Booting SMP configuration:"), tail(console));
-            assertTrue(text.indexOf("smp: Brought up 1 node, 2 CPUs") < text.indexOf(RUN_INIT), tail(console));
+            assertTrue(text.contains("x86: Booting SMP configuration:"), console.tail(40));
+            assertTrue(text.indexOf("smp: Brought up 1 node, 2 CPUs") < text.indexOf(RUN_INIT), console.tail(40));
             machine.stop();
             MachineExit exit = machine.awaitExit(Duration.ofSeconds(60)).orElseThrow();
             // On hardware KVM init may have rebooted the machine between Run /init and the stop.
             assertTrue(
                     exit.reason() == MachineExit.Reason.STOP_REQUESTED
                             || (!emulated && exit.reason() == MachineExit.Reason.REBOOT),
-                    exit + "\n" + tail(console));
+                    exit + "\n" + console.tail(40));
         }
     }
 
@@ -232,8 +230,8 @@ class GuestKernelBootTest {
             machine.start();
             MachineExit exit = machine.awaitExit(BOOT_TIMEOUT)
                     .orElseThrow(() -> new AssertionError(
-                            "no machine exit within " + BOOT_TIMEOUT.toSeconds() + " s\n" + tail(console)));
-            assertEquals(MachineExit.Reason.ERROR, exit.reason(), exit + "\n" + tail(console));
+                            "no machine exit within " + BOOT_TIMEOUT.toSeconds() + " s\n" + console.tail(40)));
+            assertEquals(MachineExit.Reason.ERROR, exit.reason(), exit + "\n" + console.tail(40));
             Matcher m = EMULATION_FAILURE.matcher(exit.detail());
             assertTrue(m.find(), exit.detail());
             CpuFeature feature = CpuFeature.byName(m.group(3)).orElseThrow(() -> new AssertionError(m.group(3)));
@@ -241,8 +239,9 @@ class GuestKernelBootTest {
                     CpuModel.BASELINE_HIDES.contains(feature)
                             || feature.requires().stream().anyMatch(CpuModel.BASELINE_HIDES::contains),
                     "the kernel stops at an instruction of a feature baseline hides: " + exit.detail());
-            assertTrue(console.text().contains("Linux version "), "the kernel ran before it stopped\n" + tail(console));
-            assertFalse(console.text().contains(RUN_INIT), tail(console));
+            assertTrue(
+                    console.text().contains("Linux version "), "the kernel ran before it stopped\n" + console.tail(40));
+            assertFalse(console.text().contains(RUN_INIT), console.tail(40));
         }
     }
 
@@ -278,32 +277,14 @@ class GuestKernelBootTest {
             machine.start();
             exit = machine.awaitExit(BOOT_TIMEOUT)
                     .orElseThrow(() -> new AssertionError(
-                            "no machine exit within " + BOOT_TIMEOUT.toSeconds() + " s\n" + tail(console)));
+                            "no machine exit within " + BOOT_TIMEOUT.toSeconds() + " s\n" + console.tail(40)));
         }
         String text = console.text();
-        assertEquals(MachineExit.Reason.REBOOT, exit.reason(), exit.detail() + "\n" + tail(console));
-        assertTrue(text.contains(RUN_INIT), tail(console));
-        assertTrue(text.contains("VMM4J-GUEST-KERNEL-INIT"), tail(console));
-        assertTrue(text.contains("processors=" + vcpus + "\n"), tail(console));
+        assertEquals(MachineExit.Reason.REBOOT, exit.reason(), exit.detail() + "\n" + console.tail(40));
+        assertTrue(text.contains(RUN_INIT), console.tail(40));
+        assertTrue(text.contains("VMM4J-GUEST-KERNEL-INIT"), console.tail(40));
+        assertTrue(text.contains("processors=" + vcpus + "\n"), console.tail(40));
         assertTrue(bootNanos.get() > 0, "the init wrote the boot timer");
-    }
-
-    /**
-     * Waits for {@code text} on the console, up to {@link #BOOT_TIMEOUT} from the machine's start; fails, with
-     * the machine's exit (if it ended, at once) and the console's end, if it does not appear.
-     */
-    private static void await(ConsoleCapture console, Machine machine, String text) throws InterruptedException {
-        while (!console.await(text, Duration.ofSeconds(1))) {
-            var exit = machine.awaitExit(Duration.ZERO);
-            if (exit.isPresent() && !console.text().contains(text)) {
-                throw new AssertionError("\"" + text.strip() + "\" did not appear; the machine ended after "
-                        + machine.uptime().toSeconds() + " s: " + exit.get() + "\n" + tail(console));
-            }
-            if (machine.uptime().compareTo(BOOT_TIMEOUT) > 0) {
-                throw new AssertionError("\"" + text.strip() + "\" did not appear within " + BOOT_TIMEOUT.toSeconds()
-                        + " s; the machine still runs\n" + tail(console));
-            }
-        }
     }
 
     private static List<String> openFiles() throws IOException {
@@ -319,13 +300,6 @@ class GuestKernelBootTest {
         }
         files.sort(null);
         return files;
-    }
-
-    private static String tail(ConsoleCapture console) {
-        String[] lines = console.text().split("\n", -1);
-        int from = Math.max(0, lines.length - CONSOLE_TAIL_LINES);
-        return "console (last " + (lines.length - from) + " lines):\n"
-                + String.join("\n", Arrays.asList(lines).subList(from, lines.length));
     }
 
     /** A device that records the threads its notifications arrive on, in front of another. */

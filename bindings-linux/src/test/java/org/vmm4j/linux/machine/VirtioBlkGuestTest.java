@@ -14,8 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Arrays;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -48,7 +46,6 @@ class VirtioBlkGuestTest {
     private static final String CMDLINE = "console=ttyS0 earlyprintk=serial reboot=k panic=-1 root=/dev/vda rw";
     private static final Pattern MOUNTED =
             Pattern.compile("VFS: Mounted root \\(ext2 filesystem\\)( readonly)? on device (\\d+):(\\d+)\\.");
-    private static final int CONSOLE_TAIL_LINES = 40;
     // struct ext2_super_block, 1024 bytes into the image
     private static final int SUPERBLOCK = 1024;
     private static final int S_WTIME = 48;
@@ -126,21 +123,21 @@ class VirtioBlkGuestTest {
             vdb = (VirtioBlk) machine.virtioDevices().get(1).device();
             assertTrue(machine.commandLine().contains("virtio_mmio.device=4K@0xd0000000:5"), machine.commandLine());
             machine.start();
-            await(console, machine, "VFS: Mounted root (ext2 filesystem)");
+            console.awaitWhileRunning(machine, "VFS: Mounted root (ext2 filesystem)", BOOT_TIMEOUT);
             exit = machine.awaitExit(BOOT_TIMEOUT)
                     .orElseThrow(() -> new AssertionError(
-                            "no machine exit within " + BOOT_TIMEOUT.toSeconds() + " s\n" + tail(console)));
+                            "no machine exit within " + BOOT_TIMEOUT.toSeconds() + " s\n" + console.tail(40)));
         }
         Instant ended = Instant.now();
         String text = console.text();
 
         // both disks probed, each with its own capacity (16384 and 8192 sectors tell them apart)
-        assertTrue(text.contains("[vda] 16384 512-byte logical blocks"), tail(console));
-        assertTrue(text.contains("[vdb] 8192 512-byte logical blocks"), tail(console));
+        assertTrue(text.contains("[vda] 16384 512-byte logical blocks"), console.tail(40));
+        assertTrue(text.contains("[vdb] 8192 512-byte logical blocks"), console.tail(40));
 
         // vda: mounted read-write, and written
         Matcher m = MOUNTED.matcher(text);
-        assertTrue(m.find(), tail(console));
+        assertTrue(m.find(), console.tail(40));
         assertEquals(null, m.group(1), "mounted read-write, not readonly: " + m.group());
         assertEquals("0", m.group(3), "the whole disk vda, minor 0: " + m.group());
         Superblock rootAfter = Superblock.of(rootImage);
@@ -166,8 +163,8 @@ class VirtioBlkGuestTest {
         assertArrayEquals(roBefore, Files.readAllBytes(roImage), "vdb is byte-identical");
 
         // no init on the root: the kernel panics and panic=-1 reboots
-        assertTrue(text.contains("Kernel panic - not syncing: No working init found."), tail(console));
-        assertEquals(MachineExit.Reason.REBOOT, exit.reason(), exit.detail() + "\n" + tail(console));
+        assertTrue(text.contains("Kernel panic - not syncing: No working init found."), console.tail(40));
+        assertEquals(MachineExit.Reason.REBOOT, exit.reason(), exit.detail() + "\n" + console.tail(40));
         assertEquals(leaksBefore, Leaks.now(), "the disks' descriptors are closed with the machine");
     }
 
@@ -198,16 +195,16 @@ class VirtioBlkGuestTest {
                 .console(console)
                 .build()) {
             machine.start();
-            await(console, machine, "VFS: Mounted root (ext2 filesystem)");
+            console.awaitWhileRunning(machine, "VFS: Mounted root (ext2 filesystem)", BOOT_TIMEOUT);
             exit = machine.awaitExit(BOOT_TIMEOUT)
                     .orElseThrow(() -> new AssertionError(
-                            "no machine exit within " + BOOT_TIMEOUT.toSeconds() + " s\n" + tail(console)));
+                            "no machine exit within " + BOOT_TIMEOUT.toSeconds() + " s\n" + console.tail(40)));
         }
         Matcher m = MOUNTED.matcher(console.text());
-        assertTrue(m.find(), tail(console));
+        assertTrue(m.find(), console.tail(40));
         assertEquals(" readonly", m.group(1), "the kernel fell back to a read-only mount: " + m.group());
         assertEquals("16", m.group(3), "vdb, the second disk (minor 16): " + m.group());
-        assertEquals(MachineExit.Reason.REBOOT, exit.reason(), exit.detail() + "\n" + tail(console));
+        assertEquals(MachineExit.Reason.REBOOT, exit.reason(), exit.detail() + "\n" + console.tail(40));
         assertArrayEquals(roBefore, Files.readAllBytes(roImage), "vdb is byte-identical");
     }
 
@@ -255,15 +252,15 @@ class VirtioBlkGuestTest {
             machine.start();
             exit = machine.awaitExit(BOOT_TIMEOUT)
                     .orElseThrow(() -> new AssertionError(
-                            "no machine exit within " + BOOT_TIMEOUT.toSeconds() + " s\n" + tail(console)));
+                            "no machine exit within " + BOOT_TIMEOUT.toSeconds() + " s\n" + console.tail(40)));
         }
         String text = console.text();
-        assertEquals(MachineExit.Reason.REBOOT, exit.reason(), exit.detail() + "\n" + tail(console));
-        assertTrue(text.contains("VMM4J-BLK-INIT"), tail(console));
-        assertTrue(text.contains("vdb-sha256=" + roSha + "\n"), "the guest read vdb whole\n" + tail(console));
-        assertTrue(text.contains("vda-read=VMM4J-BLK-WRITE\n"), tail(console));
+        assertEquals(MachineExit.Reason.REBOOT, exit.reason(), exit.detail() + "\n" + console.tail(40));
+        assertTrue(text.contains("VMM4J-BLK-INIT"), console.tail(40));
+        assertTrue(text.contains("vdb-sha256=" + roSha + "\n"), "the guest read vdb whole\n" + console.tail(40));
+        assertTrue(text.contains("vda-read=VMM4J-BLK-WRITE\n"), console.tail(40));
         Matcher status = Pattern.compile("vdb-write-status=(\\d+)").matcher(text);
-        assertTrue(status.find(), tail(console));
+        assertTrue(status.find(), console.tail(40));
         assertFalse(status.group(1).equals("0"), "writing the read-only disk failed in the guest: " + status.group());
         byte[] written = Files.readAllBytes(rw);
         assertEquals(
@@ -271,26 +268,5 @@ class VirtioBlkGuestTest {
                 new String(written, 4096, 16, StandardCharsets.US_ASCII),
                 "the host sees the guest's line at sector 8");
         assertArrayEquals(pattern, Files.readAllBytes(ro), "vdb is byte-identical");
-    }
-
-    private static void await(ConsoleCapture console, Machine machine, String text) throws InterruptedException {
-        while (!console.await(text, Duration.ofSeconds(1))) {
-            var exit = machine.awaitExit(Duration.ZERO);
-            if (exit.isPresent() && !console.text().contains(text)) {
-                throw new AssertionError("\"" + text.strip() + "\" did not appear; the machine ended after "
-                        + machine.uptime().toSeconds() + " s: " + exit.get() + "\n" + tail(console));
-            }
-            if (machine.uptime().compareTo(BOOT_TIMEOUT) > 0) {
-                throw new AssertionError("\"" + text.strip() + "\" did not appear within " + BOOT_TIMEOUT.toSeconds()
-                        + " s; the machine still runs\n" + tail(console));
-            }
-        }
-    }
-
-    private static String tail(ConsoleCapture console) {
-        String[] lines = console.text().split("\n", -1);
-        int from = Math.max(0, lines.length - CONSOLE_TAIL_LINES);
-        List<String> last = Arrays.asList(lines).subList(from, lines.length);
-        return "console (last " + last.size() + " lines):\n" + String.join("\n", last);
     }
 }

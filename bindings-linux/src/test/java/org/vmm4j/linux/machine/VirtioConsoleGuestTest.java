@@ -10,7 +10,6 @@ import java.io.PipedInputStream;
 import java.io.PipedOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Arrays;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -82,7 +81,7 @@ class VirtioConsoleGuestTest {
                 .console(serial)
                 .build()) {
             machine.start();
-            await(hvc, serial, machine, RUN_INIT);
+            hvc.awaitWhileRunning(machine, RUN_INIT, BOOT_TIMEOUT, () -> tails(hvc, serial));
             assertTrue(console.activated(), "virtio_console set DRIVER_OK");
             assertEquals(TYPED.length, console.bytesRead(), "the driver posted receive buffers and took the input");
             assertEquals(0, console.inputHeld());
@@ -146,28 +145,13 @@ class VirtioConsoleGuestTest {
                         .virtioConsole()
                         .build()) {
             machine.start();
-            await(output, new ConsoleCapture(false), machine, "VMM4J-HVC0-READY");
+            output.awaitWhileRunning(machine, "VMM4J-HVC0-READY", BOOT_TIMEOUT);
             typing.write("typed on the host\n".getBytes(StandardCharsets.US_ASCII));
             typing.flush();
-            await(output, new ConsoleCapture(false), machine, "hvc0 read: typed on the host");
+            output.awaitWhileRunning(machine, "hvc0 read: typed on the host", BOOT_TIMEOUT);
             exit = machine.awaitExit(BOOT_TIMEOUT).orElseThrow(() -> new AssertionError("no exit\n" + output.text()));
         }
         assertEquals(MachineExit.Reason.REBOOT, exit.reason(), exit.detail());
-    }
-
-    private static void await(ConsoleCapture hvc, ConsoleCapture serial, Machine machine, String text)
-            throws InterruptedException {
-        while (!hvc.await(text, Duration.ofSeconds(1))) {
-            var exit = machine.awaitExit(Duration.ZERO);
-            if (exit.isPresent() && !hvc.text().contains(text)) {
-                throw new AssertionError("\"" + text + "\" did not appear on hvc0; the machine ended after "
-                        + machine.uptime().toSeconds() + " s: " + exit.get() + "\n" + tails(hvc, serial));
-            }
-            if (machine.uptime().compareTo(BOOT_TIMEOUT) > 0) {
-                throw new AssertionError("\"" + text + "\" did not appear on hvc0 within " + BOOT_TIMEOUT.toSeconds()
-                        + " s; the machine still runs\n" + tails(hvc, serial));
-            }
-        }
     }
 
     private static String tails(ConsoleCapture hvc, ConsoleCapture serial) {
@@ -179,14 +163,7 @@ class VirtioConsoleGuestTest {
         }
         String text = hvc.text();
         String head = text.substring(0, Math.min(text.length(), 600));
-        return "hvc0's lines about consoles:\n" + consoles + "hvc0's start:\n" + head + "\nhvc0 " + tail(hvc)
-                + "\nserial " + tail(serial);
-    }
-
-    private static String tail(ConsoleCapture console) {
-        String[] lines = console.text().split("\n", -1);
-        int from = Math.max(0, lines.length - 30);
-        return "(last " + (lines.length - from) + " lines):\n"
-                + String.join("\n", Arrays.asList(lines).subList(from, lines.length));
+        return "hvc0's lines about consoles:\n" + consoles + "hvc0's start:\n" + head + "\nhvc0 " + hvc.tail(30)
+                + "\nserial " + serial.tail(30);
     }
 }

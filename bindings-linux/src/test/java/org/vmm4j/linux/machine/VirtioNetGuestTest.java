@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
@@ -175,13 +174,13 @@ class VirtioNetGuestTest {
                     .console(console)
                     .build()) {
                 machine.start();
-                await(console, machine, "IP-Config: Complete:");
-                await(console, machine, RUN_INIT);
+                console.awaitWhileRunning(machine, "IP-Config: Complete:", BOOT_TIMEOUT);
+                console.awaitWhileRunning(machine, RUN_INIT, BOOT_TIMEOUT);
                 // the messages after netconsole registered, up to init, reach the namespace
                 awaitFile(received, "IP-Config: Complete:", Duration.ofSeconds(60), processes.get(1));
                 exit = machine.awaitExit(BOOT_TIMEOUT)
                         .orElseThrow(() -> new AssertionError("no machine exit within " + BOOT_TIMEOUT.toSeconds()
-                                + " s after " + RUN_INIT + "\n" + tail(console.text())));
+                                + " s after " + RUN_INIT + "\n" + console.tail(60)));
             }
         } finally {
             if (net != null) {
@@ -198,11 +197,13 @@ class VirtioNetGuestTest {
             }
         }
         String text = console.text();
-        assertTrue(text.contains("netconsole: network logging started"), tail(text));
+        assertTrue(text.contains("netconsole: network logging started"), console.tail(60));
         assertTrue(
                 text.contains("IP-Config: Got DHCP answer from " + HOST_IP + ", my address is " + GUEST_IP),
-                tail(text));
-        assertTrue(text.contains("hwaddr=" + GUEST_MAC + ", ipaddr=" + GUEST_IP + ", mask=255.255.255.0"), tail(text));
+                console.tail(60));
+        assertTrue(
+                text.contains("hwaddr=" + GUEST_MAC + ", ipaddr=" + GUEST_IP + ", mask=255.255.255.0"),
+                console.tail(60));
         String log = Files.readString(dnsmasqLog);
         assertTrue(log.contains("DHCPACK(" + tap + ") " + GUEST_IP + " " + GUEST_MAC), log);
         String lease = Files.readString(leases);
@@ -210,7 +211,7 @@ class VirtioNetGuestTest {
         String messages = Files.readString(received);
         assertTrue(messages.contains("IP-Config: Got DHCP answer from " + HOST_IP), "netconsole sent:\n" + messages);
         assertTrue(net.framesTransmitted() >= 2 && net.framesReceived() >= 1, "frames both ways");
-        assertEquals(MachineExit.Reason.REBOOT, exit.reason(), exit.detail() + "\n" + tail(text));
+        assertEquals(MachineExit.Reason.REBOOT, exit.reason(), exit.detail() + "\n" + console.tail(60));
     }
 
     /**
@@ -269,7 +270,7 @@ class VirtioNetGuestTest {
                     .console(console)
                     .build()) {
                 machine.start();
-                await(console, machine, "guest-done");
+                console.awaitWhileRunning(machine, "guest-done", BOOT_TIMEOUT);
                 awaitFile(served, "sha-up ", Duration.ofSeconds(60), server);
             }
         } finally {
@@ -286,8 +287,9 @@ class VirtioNetGuestTest {
         }
         String text = console.text();
         String host = Files.readString(served);
-        assertTrue(text.contains("guest-ping-ok"), tail(text));
-        assertEquals(field(host, "sha-down "), field(text, "guest-sha-down "), "1 MiB host to guest\n" + tail(text));
+        assertTrue(text.contains("guest-ping-ok"), console.tail(60));
+        assertEquals(
+                field(host, "sha-down "), field(text, "guest-sha-down "), "1 MiB host to guest\n" + console.tail(60));
         assertEquals(field(text, "guest-sha-up "), field(host, "sha-up 1048576 "), "1 MiB guest to host: " + host);
     }
 
@@ -295,7 +297,8 @@ class VirtioNetGuestTest {
     private static String field(String text, String label) {
         int at = text.indexOf(label);
         if (at < 0) {
-            throw new AssertionError("no \"" + label + "\" in:\n" + tail(text));
+            throw new AssertionError(
+                    "no \"" + label + "\" in (the end of):\n" + text.substring(Math.max(0, text.length() - 4000)));
         }
         return text.substring(at + label.length()).split("\\s", 2)[0];
     }
@@ -348,20 +351,6 @@ class VirtioNetGuestTest {
         }
     }
 
-    private static void await(ConsoleCapture console, Machine machine, String text) throws InterruptedException {
-        while (!console.await(text, Duration.ofSeconds(1))) {
-            var exit = machine.awaitExit(Duration.ZERO);
-            if (exit.isPresent() && !console.text().contains(text)) {
-                throw new AssertionError("\"" + text + "\" did not appear; the machine ended: " + exit.get() + "\n"
-                        + tail(console.text()));
-            }
-            if (machine.uptime().compareTo(BOOT_TIMEOUT) > 0) {
-                throw new AssertionError("\"" + text + "\" did not appear within " + BOOT_TIMEOUT.toSeconds() + " s\n"
-                        + tail(console.text()));
-            }
-        }
-    }
-
     private static void run(String... command) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         p.getOutputStream().close();
@@ -373,12 +362,5 @@ class VirtioNetGuestTest {
         if (p.exitValue() != 0) {
             throw new AssertionError(String.join(" ", command) + " failed (" + p.exitValue() + "): " + out);
         }
-    }
-
-    private static String tail(String text) {
-        String[] lines = text.split("\n", -1);
-        int from = Math.max(0, lines.length - 60);
-        return "console (last " + (lines.length - from) + " lines):\n"
-                + String.join("\n", Arrays.asList(lines).subList(from, lines.length));
     }
 }

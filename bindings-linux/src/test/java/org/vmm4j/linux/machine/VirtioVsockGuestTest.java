@@ -18,7 +18,6 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
@@ -93,7 +92,7 @@ class VirtioVsockGuestTest {
             while (!(vsock.activated() && vsock.eventBuffers() == LINUX_EVENT_BUFFERS)) {
                 if (machine.awaitExit(Duration.ZERO).isPresent() || System.nanoTime() - deadline > 0) {
                     throw new AssertionError("the vsock driver did not bring the device up (activated "
-                            + vsock.activated() + ", " + vsock.eventBuffers() + " event buffers)\n" + tail(console));
+                            + vsock.activated() + ", " + vsock.eventBuffers() + " event buffers)\n" + console.tail(40));
                 }
                 Thread.sleep(5);
             }
@@ -110,12 +109,12 @@ class VirtioVsockGuestTest {
         String text = console.text();
         assertTrue(
                 text.contains("virtio-mmio: Registering device virtio-mmio.0 at 0xd0000000-0xd0000fff, IRQ 5."),
-                tail(console));
+                console.tail(40));
         assertNull(reply, "the client is closed without OK");
         assertEquals(
                 1,
                 vsock.resetsFromGuest(),
-                "the kernel answered the REQUEST with RST (after " + answeredMillis + " ms)\n" + tail(console));
+                "the kernel answered the REQUEST with RST (after " + answeredMillis + " ms)\n" + console.tail(40));
         assertTrue(vsock.packetsToGuest() >= 1 && vsock.packetsFromGuest() >= 1);
         assertEquals(0, vsock.droppedPackets(), "the kernel's packets are well-formed");
         assertFalse(Files.exists(socket), "the machine closed the device, which removed its socket");
@@ -165,13 +164,13 @@ class VirtioVsockGuestTest {
                     .console(console)
                     .build()) {
                 machine.start();
-                assertTrue(console.await("REPLY=host-to-guest", BOOT_TIMEOUT), tail(console));
+                assertTrue(console.await("REPLY=host-to-guest", BOOT_TIMEOUT), console.tail(40));
                 echoed = echoThroughGuest(socket, "ping-from-host");
-                exit = machine.awaitExit(BOOT_TIMEOUT).orElseThrow(() -> new AssertionError(tail(console)));
+                exit = machine.awaitExit(BOOT_TIMEOUT).orElseThrow(() -> new AssertionError(console.tail(40)));
             }
             assertEquals("guest-to-host", fromGuest.get(10, TimeUnit.SECONDS));
             assertEquals("ping-from-host", echoed);
-            assertTrue(console.text().contains("VSOCK-DONE"), tail(console));
+            assertTrue(console.text().contains("VSOCK-DONE"), console.tail(40));
             assertEquals(MachineExit.Reason.REBOOT, exit.reason(), exit.detail());
         }
     }
@@ -236,12 +235,5 @@ class VirtioVsockGuestTest {
             }
             out.write(one.get(0));
         }
-    }
-
-    private static String tail(ConsoleCapture console) {
-        String[] lines = console.text().split("\n", -1);
-        int from = Math.max(0, lines.length - 40);
-        return "console (last " + (lines.length - from) + " lines):\n"
-                + String.join("\n", Arrays.asList(lines).subList(from, lines.length));
     }
 }

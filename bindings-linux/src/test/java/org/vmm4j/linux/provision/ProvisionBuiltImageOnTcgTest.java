@@ -28,6 +28,9 @@ import org.vmm4j.guest.Accelerator;
 import org.vmm4j.guest.DhcpLease;
 import org.vmm4j.guest.Guest;
 import org.vmm4j.guest.GuestAddress;
+import org.vmm4j.guest.GuestConsole;
+import org.vmm4j.guest.GuestState;
+import org.vmm4j.guest.Snapshot;
 import org.vmm4j.host.CommandResult;
 import org.vmm4j.host.Progress;
 import org.vmm4j.linux.guest.LibvirtGuestManager;
@@ -45,11 +48,13 @@ import org.vmm4j.provision.ProvisionRequest;
 import org.vmm4j.provision.ProvisionResult;
 import org.vmm4j.provision.ProvisionStep;
 import org.vmm4j.provision.SshCredentials;
+import org.vmm4j.provision.SshException;
 import org.vmm4j.provision.SshSession;
 import org.vmm4j.provision.SshTarget;
 import org.vmm4j.provision.build.BaseImageBuilder;
 import org.vmm4j.provision.build.BaseImageRecipe;
 import org.vmm4j.provision.build.BuiltImage;
+import org.vmm4j.testsupport.ConsoleTranscript;
 import org.vmm4j.testsupport.RequiresHost;
 
 /**
@@ -60,9 +65,13 @@ import org.vmm4j.testsupport.RequiresHost;
  * the guest (pinned: no trust on first use), a stand-in agent installed, configured, started and
  * checked active. Then the guest is removed and nothing of it is left. The step times are printed.
  *
+ * <p>The created guest also shows its login prompt (with the seeded host name) through the console stream,
+ * and keeps a file through a snapshot: written over SSH, snapshot, deleted, reverted, read back.
+ *
  * <p>The rollback tests that need no booted OS come first (cheapest): a kernel QEMU cannot load, and a
- * guest given three seconds to get an address; after the create, two that boot the OS: an agent install
- * command that fails, and SSH refused (a port nothing listens on). The class takes about 3.5 minutes.
+ * guest given three seconds to get an address; after the create, three that boot the OS: an agent install
+ * command that fails, SSH refused (a port nothing listens on), and a seed the guest ignores (its volume
+ * label spoiled). The class takes about 5 minutes (4 boots on TCG).
  */
 @RequiresHost(
         libvirtd = true,
@@ -153,7 +162,7 @@ class ProvisionBuiltImageOnTcgTest {
             // already stopped
         }
         try {
-            g.undefine();
+            g.undefine(org.vmm4j.guest.UndefineOption.SNAPSHOTS);
         } catch (RuntimeException ignored) {
             // already gone
         }
@@ -218,6 +227,15 @@ class ProvisionBuiltImageOnTcgTest {
         }
     }
 
+    /** {@code e} undid a guest that had been defined and started, cleanly, and nothing of it is left. */
+    private static void assertRolledBackARunningGuest(ProvisionException e, ProvisionRequest request) {
+        assertTrue(
+                e.rolledBack().contains("guest " + request.name() + " undefined"),
+                e.rolledBack().toString());
+        assertEquals(0, e.getSuppressed().length, List.of(e.getSuppressed()).toString());
+        assertNothingLeft(request);
+    }
+
     /** Everything a guest named {@code name} could leave: domain, files, pool volumes, DHCP reservations. */
     private static void assertNothingLeft(ProvisionRequest request) {
         assertTrue(libvirt.find(request.name()).isEmpty(), "no domain " + request.name());
@@ -274,11 +292,7 @@ class ProvisionBuiltImageOnTcgTest {
         ProvisionException e = assertThrows(ProvisionException.class, () -> p.provision(request));
 
         assertEquals(ProvisionStep.WAIT_FOR_IP, e.step(), e.getMessage());
-        assertTrue(
-                e.rolledBack().contains("guest " + request.name() + " undefined"),
-                e.rolledBack().toString());
-        assertEquals(0, e.getSuppressed().length, List.of(e.getSuppressed()).toString());
-        assertNothingLeft(request);
+        assertRolledBackARunningGuest(e, request);
     }
 
     @Test
@@ -361,6 +375,58 @@ class ProvisionBuiltImageOnTcgTest {
                             .reduce("", String::concat),
                     result.total().toMillis() / 1000.0);
 
+            // The serial console through libvirt's stream: the login prompt carries the host name from the seed.
+            try (GuestConsole console = guest.openConsole(false)) {
+                ConsoleTranscript transcript = new ConsoleTranscript(console.output(), "login");
+                long typed = System.nanoTime();
+                console.input().write("\r".getBytes(StandardCharsets.US_ASCII));
+                transcript.await(request.name() + " login:", Duration.ofMinutes(1));
+                System.out.printf(
+                        "console: '%s login:' %d ms after a carriage return%n",
+                        request.name(), (System.nanoTime() - typed) / 1_000_000);
+            }
+
+            // A snapshot of the running guest keeps a file that is deleted after it: revert, and it is back.
+            SshTarget known = target(address)
+                    .knownHosts(knownHosts)
+                    .hostKeyPolicy(HostKeyPolicy.STRICT)
+                    .build();
+            String kept = "/home/admin/kept-by-snapshot";
+            try (SshSession s = SshSession.connect(known)) {
+                assertEquals(
+                        0,
+                        s.exec("echo vmm4j-$((6*7)) > " + kept + " && sync", Duration.ofSeconds(30))
+                                .exitCode());
+            }
+            long snapshotStart = System.nanoTime();
+            Snapshot snapshot = guest.createSnapshot("e2e-kept", "a file written over SSH", false);
+            long snapshotTaken = System.nanoTime();
+            assertEquals(GuestState.RUNNING, snapshot.guestState(), snapshot.toString());
+            assertTrue(snapshot.current(), snapshot.toString());
+            try (SshSession s = SshSession.connect(known)) {
+                assertEquals(
+                        0,
+                        s.exec("rm " + kept + " && sync", Duration.ofSeconds(30))
+                                .exitCode());
+                assertEquals(
+                        1, s.exec("test -e " + kept, Duration.ofSeconds(30)).exitCode(), "deleted");
+            }
+            guest.revertToSnapshot("e2e-kept");
+            long reverted = System.nanoTime();
+            assertEquals(GuestState.RUNNING, guest.state());
+            CommandResult back = execWhenReachable(known, "cat " + kept, Duration.ofMinutes(1));
+            assertEquals("vmm4j-42\n", back.stdout(), "the file is back after the revert");
+            System.out.printf(
+                    "snapshot: taken in %.1f s, reverted in %.1f s, file back over SSH %.1f s after the revert%n",
+                    (snapshotTaken - snapshotStart) / 1e9,
+                    (reverted - snapshotTaken) / 1e9,
+                    (System.nanoTime() - reverted) / 1e9);
+            assertEquals(
+                    List.of("e2e-kept"),
+                    guest.snapshots().stream().map(Snapshot::name).toList());
+            guest.deleteSnapshot("e2e-kept");
+            assertTrue(guest.snapshots().isEmpty());
+
             // Remove it: the domain, then its two files.
             pool.refresh();
             assertTrue(
@@ -409,6 +475,80 @@ class ProvisionBuiltImageOnTcgTest {
         assertTrue(e.getMessage().contains("hint: SSH refused or silent"), e.getMessage());
         assertEquals(0, e.getSuppressed().length, List.of(e.getSuppressed()).toString());
         assertNothingLeft(request);
+    }
+
+    /** {@code command}'s result from the first SSH session that connects within {@code timeout}. */
+    private static CommandResult execWhenReachable(SshTarget target, String command, Duration timeout)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            try (SshSession s = SshSession.connect(target)) {
+                return s.exec(command, Duration.ofSeconds(30));
+            } catch (SshException e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(1000);
+            }
+        }
+    }
+
+    @Test
+    @Order(6)
+    void aSeedTheGuestIgnoresRollsBackEverything() throws Exception {
+        // The seed is made as usual, then its volume label is spoiled before the guest is defined: cloud-init
+        // looks for a file system labelled cidata, finds none, and the guest boots without its seed.
+        ProvisionRequest request = request(name("noseed"))
+                .addressTimeout(Duration.ofSeconds(90))
+                .sshTimeout(Duration.ofSeconds(60))
+                .build();
+        List<String> spoiled = new ArrayList<>();
+        GuestProvisioner p = GuestProvisioner.builder(libvirt)
+                .listener(progress -> {
+                    print(progress);
+                    if (progress.step().equals(ProvisionStep.CREATE_SEED.label())
+                            && progress.fraction() == 1.0
+                            && spoiled.isEmpty()) {
+                        spoiled.add(spoilVolumeLabel(request.seedPath()));
+                    }
+                })
+                .build();
+
+        ProvisionException e = assertThrows(ProvisionException.class, () -> p.provision(request));
+
+        System.out.println("seed ignored (" + spoiled + "): " + e.getMessage());
+        assertEquals(1, spoiled.size(), "the seed was spoiled once, before the guest was defined");
+        // The image has no network configuration of its own: cloud-init, finding no data source, stays off.
+        assertEquals(ProvisionStep.WAIT_FOR_IP, e.step(), e.getMessage());
+        assertRolledBackARunningGuest(e, request);
+    }
+
+    /** Replaces the ISO 9660 and Joliet volume labels {@code cidata} with {@code xidata}; says how many. */
+    private static String spoilVolumeLabel(Path iso) {
+        try {
+            byte[] bytes = Files.readAllBytes(iso);
+            int ascii = replaceAll(bytes, "CIDATA".getBytes(StandardCharsets.US_ASCII), (byte) 'X', 0);
+            ascii += replaceAll(bytes, "cidata".getBytes(StandardCharsets.US_ASCII), (byte) 'x', 0);
+            int joliet = replaceAll(bytes, "CIDATA".getBytes(StandardCharsets.UTF_16BE), (byte) 'X', 1);
+            joliet += replaceAll(bytes, "cidata".getBytes(StandardCharsets.UTF_16BE), (byte) 'x', 1);
+            assertTrue(ascii + joliet > 0, "the seed has a cidata label to spoil");
+            Files.write(iso, bytes);
+            return ascii + " ISO 9660 and " + joliet + " Joliet labels spoiled";
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** Every occurrence of {@code label} in the volume descriptors (sectors 16 to 31) gets {@code first} at {@code at}. */
+    private static int replaceAll(byte[] bytes, byte[] label, byte first, int at) {
+        int count = 0;
+        for (int i = 16 * 2048; i + label.length <= Math.min(bytes.length, 32 * 2048); i++) {
+            if (java.util.Arrays.equals(bytes, i, i + label.length, label, 0, label.length)) {
+                bytes[i + at] = first;
+                count++;
+            }
+        }
+        return count;
     }
 
     private static SshTarget.Builder target(String address) {

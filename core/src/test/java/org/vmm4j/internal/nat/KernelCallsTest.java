@@ -21,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.vmm4j.testsupport.CompilerValues;
 import org.vmm4j.testsupport.RequiresHost;
 
 /**
@@ -195,34 +196,8 @@ class KernelCallsTest {
         ours.put("FALLOC_FL_PUNCH_HOLE", (long) Libc.FALLOC_FL_PUNCH_HOLE);
         ours.put("FALLOC_FL_ZERO_RANGE", (long) Libc.FALLOC_FL_ZERO_RANGE);
         ours.put("BLKGETSIZE64", Libc.BLKGETSIZE64);
-        StringBuilder c = new StringBuilder("#define _GNU_SOURCE\n#include <stdio.h>\n#include <fcntl.h>\n")
-                .append("#include <linux/falloc.h>\n#include <linux/fs.h>\nint main(void) {\n");
-        for (String expr : ours.keySet()) {
-            c.append("  printf(\"%lu\\n\", (unsigned long) (").append(expr).append("));\n");
-        }
-        c.append("  return 0;\n}\n");
-        String[] lines = compileAndRun(c.toString());
-        int i = 0;
-        for (Map.Entry<String, Long> e : ours.entrySet()) {
-            assertEquals(Long.parseUnsignedLong(lines[i++].trim()), e.getValue(), e.getKey());
-        }
-    }
-
-    private String[] compileAndRun(String source) throws Exception {
-        Path src = dir.resolve("constants.c");
-        Path exe = dir.resolve("constants");
-        Files.writeString(src, source);
-        Process cc = new ProcessBuilder("gcc", "-o", exe.toString(), src.toString())
-                .redirectErrorStream(true)
-                .start();
-        String ccOut = new String(cc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, cc.waitFor(), ccOut);
-        Process run = new ProcessBuilder(exe.toString()).start();
-        String[] lines = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8)
-                .trim()
-                .split("\n");
-        assertTrue(run.waitFor(10, TimeUnit.SECONDS));
-        return lines;
+        CompilerValues.assertSameAsCompiler(
+                dir, "#define _GNU_SOURCE\n#include <fcntl.h>\n#include <linux/falloc.h>\n#include <linux/fs.h>", ours);
     }
 
     /** The kick machinery of a vCPU: block a signal, send it to this very thread, take it back. */
