@@ -76,7 +76,7 @@ class GuestKernelSnapshotTest {
         long t0 = System.nanoTime(); // from the build, as a restore's time counts from its call
         try (Machine m = machine(kernel, first, disk)) {
             m.start();
-            assertTrue(first.await(marker, BOOT_TIMEOUT), "no \"" + marker + "\"\n" + first.text());
+            first.awaitWhileRunning(m, marker, BOOT_TIMEOUT);
             m.pause();
             toMarker = System.nanoTime() - t0;
             before = first.text();
