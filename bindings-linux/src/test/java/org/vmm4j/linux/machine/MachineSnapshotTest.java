@@ -193,6 +193,42 @@ class MachineSnapshotTest {
                 result.captured().toMillis());
     }
 
+    /**
+     * A restored machine is snapshotted again into the directory its memory is mapped from (the new snapshot
+     * replaces the old one under it), and that snapshot restores and counts on too.
+     */
+    @Test
+    void aRestoredMachineSnapshotsOverItsOwnSnapshot() throws Exception {
+        Path dir = tmp.resolve("chain");
+        long first;
+        try (Machine m = countingMachine(Irqchip.SPLIT, 64, new Exits())) {
+            m.start();
+            m.pause();
+            first = counter(m);
+            m.snapshot(dir);
+        }
+        long second;
+        Exits exits = new Exits();
+        try (Machine r = Machine.restore(dir)) {
+            r.devices().ports().register(PORT, 1, exits);
+            r.start();
+            awaitCount(exits, 500);
+            r.snapshot(dir); // pauses, saves over the files its RAM is mapped from, resumes
+            assertFalse(r.isPaused(), "resumed after the snapshot");
+            awaitCount(exits, exits.count.get() + 100);
+            r.pause();
+            assertTrue(counter(r) > first, "it ran on after saving");
+        }
+        try (Machine again = Machine.restore(dir)) {
+            second = counter(again);
+            Exits more = new Exits();
+            again.devices().ports().register(PORT, 1, more);
+            again.start();
+            awaitCount(more, 100);
+        }
+        assertTrue(second >= first + 500, "the second snapshot has the later count: " + first + " then " + second);
+    }
+
     /** A pause asked for by the guest's own output, on the vCPU thread that printed it, is refused at once. */
     @Test
     void pauseOnAVcpuThreadIsRefused() throws Exception {
