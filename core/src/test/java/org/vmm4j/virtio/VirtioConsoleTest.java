@@ -279,6 +279,24 @@ class VirtioConsoleTest {
     }
 
     @Test
+    void aPausedConsoleHoldsTypedInputAndDeliversItOnResume() throws Exception {
+        bringUp();
+        rx.descriptor(0, 0x20000, 16, Rings.WRITE, 0);
+        rx.publish(0);
+        mmio.mmioWrite(QUEUE_NOTIFY, 4, 0);
+        console.pause();
+        typing.write("held".getBytes(StandardCharsets.US_ASCII));
+        waitFor(() -> console.inputHeld() == 4, "the reader took the input");
+        Thread.sleep(30);
+        assertEquals(0, rx.usedIdx(), "a buffer is posted, but nothing is delivered while paused");
+
+        console.resume();
+        assertEquals(1, rx.usedIdx(), "delivered on resume");
+        assertEquals("held", get(0x20000, 4));
+        assertEquals(0, console.inputHeld());
+    }
+
+    @Test
     void holdsAtMostItsCapacityAndLeavesTheRestInTheStream() throws Exception {
         bringUp();
         typing.write(new byte[VirtioConsole.INPUT_CAPACITY + 904]);
