@@ -565,9 +565,8 @@ public final class Machine implements AutoCloseable {
      * state is whole (an I/O instruction it exited for is completed), then every virtio device thread
      * finishes the notification it is handling and waits; notifications the guest made before are handled
      * after {@link #resume()}; then each virtio device's own threads ({@link VirtioDevice#pause()}: a tap's
-     * receiver finishes its frame and waits, a virtio console holds what is typed). When this returns, no guest
-     * code runs and the devices do not touch guest memory, except a vsock device's thread (its connections),
-     * which keeps delivering: that device {@linkplain VirtioDevice#snapshotRefusal() refuses snapshots}.
+     * receiver finishes its frame, a vsock device its round of socket and queue work, and wait; a virtio console
+     * holds what is typed). When this returns, no guest code runs and no device touches guest memory.
      * Console input queued for the serial port waits too. Pausing a machine that is paused does nothing; a
      * machine not started yet is paused at once, and its vCPUs wait when it starts.
      *

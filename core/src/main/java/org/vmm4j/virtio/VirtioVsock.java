@@ -119,6 +119,11 @@ public final class VirtioVsock implements VirtioDevice {
     private boolean closed;
     private Thread worker;
     private final Object reportLock = new Object();
+    /** Guards {@link #pauseWanted} and {@link #workerParked}; a paused device thread waits on it. */
+    private final Object pauseGate = new Object();
+
+    private boolean pauseWanted;
+    private boolean workerParked;
 
     // owned by the device thread while it runs (set up by activate before it starts)
     private Virtqueue rx;
@@ -330,6 +335,9 @@ public final class VirtioVsock implements VirtioDevice {
             stopping = true;
         }
         selector.wakeup();
+        synchronized (pauseGate) {
+            pauseGate.notifyAll(); // a paused device thread stops too
+        }
         // joined even while it reports a broken queue: the transport's needsReset takes no lock
         boolean interrupted = false;
         while (t.isAlive()) {
@@ -390,12 +398,68 @@ public final class VirtioVsock implements VirtioDevice {
         return worker;
     }
 
+    /**
+     * Lets the device thread finish its round (socket reads, queue work) and wait: nothing reaches the guest
+     * until {@link #resume()}; what the host sends meanwhile waits in the sockets.
+     */
+    @Override
+    public void pause() {
+        synchronized (pauseGate) {
+            pauseWanted = true;
+        }
+        Thread t = worker;
+        if (t == null) {
+            return;
+        }
+        selector.wakeup();
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        synchronized (pauseGate) {
+            while (!workerParked && !stopping && t.isAlive() && System.nanoTime() < deadline) {
+                try {
+                    pauseGate.wait(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    @Override
+    public void resume() {
+        synchronized (pauseGate) {
+            pauseWanted = false;
+            pauseGate.notifyAll();
+        }
+        selector.wakeup();
+    }
+
+    private void parkWhilePaused() {
+        synchronized (pauseGate) {
+            while (pauseWanted && !stopping) {
+                workerParked = true;
+                pauseGate.notifyAll();
+                try {
+                    pauseGate.wait();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            workerParked = false;
+        }
+    }
+
     // ---------------------------------------------------------------- the device thread
 
     private void run() {
         String failure = null;
         try {
             while (!stopping) {
+                parkWhilePaused();
+                if (stopping) {
+                    break;
+                }
                 readyCount = 0;
                 selector.select(collect, selectTimeoutMillis());
                 if (stopping) {

@@ -201,6 +201,20 @@ class VirtioVsockTest {
     }
 
     @Test
+    void aPausedDeviceDeliversNothingUntilResumed() throws Exception {
+        start();
+        SocketChannel c = client();
+        Packet req = hostConnect(c, 77, GUEST_BUF);
+        vsock.pause();
+        write(c, "while paused");
+        assertNull(guest.poll(300), "nothing reaches the guest while paused");
+        vsock.resume();
+        Packet data = guest.expect(RW);
+        assertEquals(req.srcPort(), data.srcPort());
+        assertEquals("while paused", new String(data.payload(), US_ASCII));
+    }
+
+    @Test
     void bytesAfterTheConnectLineAreTheStreamsFirstBytes() throws Exception {
         start();
         SocketChannel c = client();
