@@ -2,9 +2,12 @@ package org.vmm4j.host;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.vmm4j.text.Message;
+import org.vmm4j.text.MessageCatalog;
 
 /**
  * A list of steps that changes the host (load a module, install packages, create a bridge, edit
@@ -39,32 +42,47 @@ public record HostPlan(String title, List<PlanStep> steps) {
         return false;
     }
 
-    /** A human-readable listing: one numbered line per step with its command and check, or its file edit. */
+    /** A human-readable listing in English: one numbered line per step with its command and check, or its file edit. */
     public String render() {
+        return render(Locale.ROOT);
+    }
+
+    /**
+     * {@link #render()} with its labels ("skip if", "ensure line in" …) in {@code locale}; titles, step
+     * descriptions, commands and file contents are shown as the plan has them.
+     */
+    public String render(Locale locale) {
+        MessageCatalog texts = HostMessages.CATALOG;
         StringBuilder out = new StringBuilder(title).append('\n');
         int n = 1;
         for (PlanStep step : steps) {
-            out.append(String.format("%2d. %s%s%n", n++, step.description(), step.needsRoot() ? " [root]" : ""));
+            out.append(String.format(
+                    Locale.ROOT,
+                    "%2d. %s%s%n",
+                    n++,
+                    step.description(),
+                    step.needsRoot() ? " " + texts.format(locale, "plan.root") : ""));
             if (step instanceof PlanStep.Run run) {
                 out.append("      $ ").append(String.join(" ", run.command())).append('\n');
                 if (!run.check().isEmpty()) {
-                    out.append("      skip if: ").append(String.join(" ", run.check()));
+                    out.append("      ").append(texts.format(locale, "plan.skip-if", String.join(" ", run.check())));
                     if (!run.checkOutput().isEmpty()) {
                         out.append(" ~ /").append(run.checkOutput()).append('/');
                     }
                     out.append('\n');
                 }
             } else if (step instanceof PlanStep.EnsureLine line) {
-                out.append("      ensure line in ")
-                        .append(line.file())
-                        .append(": ")
-                        .append(line.line())
+                out.append("      ")
+                        .append(texts.format(
+                                locale, "plan.ensure-line", line.file().toString(), line.line()))
                         .append('\n');
             } else if (step instanceof PlanStep.EnsureBlock block) {
-                out.append("      ensure block '")
-                        .append(block.marker())
-                        .append("' in ")
-                        .append(block.file())
+                out.append("      ")
+                        .append(texts.format(
+                                locale,
+                                "plan.ensure-block",
+                                block.marker(),
+                                block.file().toString()))
                         .append('\n');
                 block.content()
                         .lines()
@@ -95,7 +113,9 @@ public record HostPlan(String title, List<PlanStep> steps) {
         int index = 0;
         for (PlanStep step : steps) {
             index++;
-            listener.onProgress(new Progress(step.description(), index, steps.size(), 0.0, "checking"));
+            Message name = Message.literal(step.description());
+            listener.onProgress(
+                    new Progress(name, index, steps.size(), 0.0, HostMessages.CATALOG.message("plan.status.checking")));
             boolean changed;
             if (step instanceof PlanStep.Run run) {
                 changed = applyRun(executor, run, index);
@@ -105,8 +125,12 @@ public record HostPlan(String title, List<PlanStep> steps) {
                 changed = applyBlock(executor, (PlanStep.EnsureBlock) step);
             }
             (changed ? applied : skipped).add(step);
-            listener.onProgress(
-                    new Progress(step.description(), index, steps.size(), 1.0, changed ? "done" : "already done"));
+            listener.onProgress(new Progress(
+                    name,
+                    index,
+                    steps.size(),
+                    1.0,
+                    HostMessages.CATALOG.message(changed ? "plan.status.done" : "plan.status.already-done")));
         }
         return new Outcome(applied, skipped);
     }
