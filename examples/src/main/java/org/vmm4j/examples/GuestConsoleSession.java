@@ -48,10 +48,10 @@ final class GuestConsoleSession {
         Arguments a = all.withUsage(USAGE);
         boolean force = a.flag("--force");
         Optional<String> waitFor = a.option("--wait-for");
-        String name = a.positional("the guest's NAME");
+        String name = a.positional(CliText.t("guests.what-name"));
         a.end();
         if (waitFor.isPresent() && waitFor.get().isEmpty()) {
-            throw a.error("--wait-for wants a non-empty text");
+            throw a.error(CliText.t("console.wait-for-empty"));
         }
         try (Guest guest = GuestsCommand.find(manager, name);
                 GuestConsole console = open(guest, force)) {
@@ -59,13 +59,12 @@ final class GuestConsoleSession {
             String ending;
             try (RawTerminal t = terminal.get()) {
                 if (t.isRaw()) {
-                    err.print("connected to the console of " + name + " (Ctrl-] to leave)\r\n");
+                    err.print(CliText.t("console.connected", name) + "\r\n");
                 } else {
-                    err.println("vmm4j guests console: standard input is not a terminal: it is passed to the console"
-                            + " as it is; the session ends "
+                    err.println("vmm4j guests console: "
                             + (waitFor.isPresent()
-                                    ? "when '" + waitFor.get() + "' appears"
-                                    : "when input has ended and the guest has been quiet for " + QUIET_MILLIS + " ms"));
+                                    ? CliText.t("console.not-terminal-wait", waitFor.get())
+                                    : CliText.t("console.not-terminal-quiet", String.valueOf(QUIET_MILLIS))));
                 }
                 err.flush();
                 ending = session.run(stdin, t.isRaw(), waitFor.isEmpty());
