@@ -12,6 +12,7 @@ import java.util.Locale;
 import java.util.Map;
 import org.vmm4j.VmmException;
 import org.vmm4j.internal.FileReads;
+import org.vmm4j.provision.ProvisionException;
 
 /**
  * The {@code vmm4j} command: {@code vmm4j [--lang TAG] <command> [options]}. Each command is a small
@@ -115,6 +116,9 @@ public final class Cli {
         } catch (IllegalArgumentException e) {
             err.println("vmm4j " + args[0] + ": " + e.getMessage());
             return 2;
+        } catch (ProvisionException e) {
+            err.println("vmm4j " + args[0] + ": " + e.message(CliText.locale()));
+            return 1;
         } catch (VmmException e) {
             err.println("vmm4j " + args[0] + ": " + e.getMessage());
             return 1;

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.text.MessageFormat;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -18,7 +19,13 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.vmm4j.examples.CommandSpec.Option;
+import org.vmm4j.image.Qcow2Options;
+import org.vmm4j.image.Qcow2Writer;
+import org.vmm4j.provision.ProvisionMessages;
+import org.vmm4j.provision.ProvisionStep;
+import org.vmm4j.testsupport.RequiresHost;
 import org.vmm4j.testsupport.TranslationCheck;
 import org.vmm4j.text.MessageCatalog;
 
@@ -201,6 +208,83 @@ class CliMessagesTest {
         assertTrue(text.contains("\u2068vmm4j vmlinux BZIMAGE OUT\u2069"), text);
         String sentence = text.substring(text.indexOf(':') + 1);
         assertFalse(TranslationCheck.outsideIsolates(sentence).matches("(?s).*[A-Za-z].*"), sentence);
+    }
+
+    @Test
+    void infoReadsInEveryLocale() {
+        for (Locale locale : MessageCatalog.LOCALES) {
+            int status = run(Map.of("LC_MESSAGES", posix(locale)), "info");
+            String text = out();
+            assertTrue(status == 0 || status == 1, err());
+            assertFalse(text.contains("⟦"), locale + ":\n" + text);
+            String host = CliText.CATALOG.format(locale, "info.host", "§", "§", "§", "§");
+            assertTrue(text.startsWith(host.substring(0, host.indexOf('§'))), locale + ":\n" + text);
+            assertTrue(text.contains(CliText.CATALOG.format(locale, "info.col.available")), locale + ":\n" + text);
+            assertTrue(text.contains(CliText.CATALOG.format(locale, "info.managed")), locale + ":\n" + text);
+        }
+    }
+
+    @Test
+    @RequiresHost(files = RequiresHost.LIBVIRT_LIBRARY)
+    void aProvisioningRunOnTheTestDriverReadsInEveryLocale(@TempDir Path dir) {
+        Path base = Qcow2Writer.create(
+                dir.resolve("base.qcow2"), Qcow2Options.builder(32L << 20).build());
+        int n = 0;
+        for (Locale locale : MessageCatalog.LOCALES) {
+            String name = "intl" + n++;
+            int status = run(
+                    Map.of("LANG", posix(locale)),
+                    "provision",
+                    "--name",
+                    name,
+                    "--image",
+                    base.toString(),
+                    "--uri",
+                    "test:///default",
+                    "--dir",
+                    dir.toString(),
+                    "--cache",
+                    dir.resolve("cache").toString(),
+                    "--mem",
+                    "128M",
+                    "--no-wait");
+            assertEquals(0, status, locale + ": " + err());
+            String progress = err();
+            String summary = out();
+            assertFalse(progress.contains("⟦") || summary.contains("⟦"), locale + ":\n" + progress + summary);
+            String started = ProvisionStep.START_GUEST.labelMessage().render(locale);
+            String skipped = ProvisionMessages.CATALOG.format(locale, "progress.skipped");
+            assertTrue(progress.contains(started), locale + " lacks " + started + ":\n" + progress);
+            assertTrue(progress.contains(skipped), locale + " lacks " + skipped + ":\n" + progress);
+            assertTrue(
+                    summary.startsWith(ProvisionMessages.CATALOG.format(locale, "summary.guest", name)),
+                    locale + ":\n" + summary);
+            if (!locale.getLanguage().equals("en")) {
+                assertFalse(progress.contains(ProvisionStep.START_GUEST.label()), locale + ":\n" + progress);
+            }
+        }
+        assertEquals(
+                1,
+                run(
+                        Map.of("LANG", "de_DE.UTF-8"),
+                        "provision",
+                        "--name",
+                        "kaputt",
+                        "--image",
+                        base.toString(),
+                        "--uri",
+                        "test:///default",
+                        "--dir",
+                        dir.toString(),
+                        "--mem",
+                        "128M",
+                        "--disk",
+                        "1M"));
+        assertTrue(
+                err().contains("vmm4j provision: Bereitstellung von kaputt bei Schritt 4/14 (Disk anlegen) "
+                        + "fehlgeschlagen: "),
+                err());
+        assertTrue(err().contains("; Hinweis: prüfen Sie, ob das Arbeitsverzeichnis"), err());
     }
 
     /** {@code de_DE.UTF-8}-style name of a shipped locale ({@code C.UTF-8} for English). */
