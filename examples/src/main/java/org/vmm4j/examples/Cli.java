@@ -2,14 +2,18 @@ package org.vmm4j.examples;
 
 import static org.vmm4j.examples.CliText.t;
 
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.Charset;
 import java.nio.file.FileSystemException;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import org.vmm4j.VmmException;
 import org.vmm4j.internal.FileReads;
 import org.vmm4j.provision.ProvisionException;
@@ -47,10 +51,19 @@ public final class Cli {
     private Cli() {}
 
     public static void main(String[] args) {
-        int status = run(args, System.getenv(), System.out, System.err);
+        Map<String, String> env = System.getenv();
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        Optional<Charset> charset = CliText.charset(env);
+        if (charset.isPresent()) {
+            out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, charset.get());
+            err = new PrintStream(new FileOutputStream(FileDescriptor.err), true, charset.get());
+        }
+        int status = run(args, env, out, err);
         // Returning ends the JVM as well (every thread vmm4j starts is a daemon) and is cheaper than
         // System.exit, which looks up the java.lang.Runtime logger and so starts System.Logger's machinery.
-        System.out.flush();
+        out.flush();
+        err.flush();
         if (status != 0) {
             System.exit(status);
         }

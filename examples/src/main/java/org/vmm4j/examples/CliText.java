@@ -1,8 +1,11 @@
 package org.vmm4j.examples;
 
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
 import java.util.IllformedLocaleException;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.IntSupplier;
 import org.vmm4j.text.MessageCatalog;
 
@@ -67,6 +70,22 @@ final class CliText {
             }
         }
         return Locale.ROOT;
+    }
+
+    /**
+     * UTF-8 when the environment's character type (LC_ALL, then LC_CTYPE, then LANG) names it
+     * ({@code de_DE.UTF-8}): the JVM reads the terminal's encoding through the C library, which answers
+     * ASCII for a locale that is not installed, and every non-English text would print as {@code ?}.
+     */
+    static Optional<Charset> charset(Map<String, String> env) {
+        for (String name : new String[] {"LC_ALL", "LC_CTYPE", "LANG"}) {
+            String value = env.get(name);
+            if (value != null && !value.isEmpty()) {
+                String codeset = value.toLowerCase(Locale.ROOT).replace("-", "");
+                return codeset.contains(".utf8") ? Optional.of(StandardCharsets.UTF_8) : Optional.empty();
+            }
+        }
+        return Optional.empty();
     }
 
     /**

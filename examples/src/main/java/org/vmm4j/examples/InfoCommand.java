@@ -103,9 +103,8 @@ final class InfoCommand implements Cli.Command {
         Locale locale = CliText.locale();
         out.println(t("info.host", caps.os(), caps.osVersion(), caps.arch(), caps.nativeAccess()));
         out.println();
-        String format = "%-12s %-8s %-8s %-8s %-8s %-8s %-8s %-8s %-8s %s%n";
-        out.printf(
-                format,
+        TextTable table = new TextTable();
+        table.row(
                 t("info.col.kind"),
                 t("info.col.available"),
                 t("info.col.access"),
@@ -117,8 +116,7 @@ final class InfoCommand implements Cli.Command {
                 t("info.col.uefi"),
                 t("info.col.version"));
         for (HypervisorInfo h : caps.hypervisors()) {
-            out.printf(
-                    format,
+            table.row(
                     h.kind(),
                     h.available().text().render(locale),
                     h.accessible().text().render(locale),
@@ -130,6 +128,7 @@ final class InfoCommand implements Cli.Command {
                     h.uefiFirmware().text().render(locale),
                     h.version() == null ? "-" : h.version());
         }
+        table.print(out, 12, 8);
         for (HypervisorInfo h : caps.hypervisors()) {
             if (!h.details().isEmpty()) {
                 out.println();

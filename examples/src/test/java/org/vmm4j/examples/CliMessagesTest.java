@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
@@ -153,6 +154,14 @@ class CliMessagesTest {
         assertEquals(Locale.forLanguageTag("sr-RS"), CliText.parse("sr_RS@latin"));
         assertEquals(Locale.forLanguageTag("pt-BR"), CliText.parse("pt-BR"));
         assertThrows(IllegalArgumentException.class, () -> CliText.parse("not a locale!"));
+    }
+
+    @Test
+    void aUtf8LocaleMakesTheOutputUtf8EvenWhenTheCLibraryLacksIt() {
+        assertEquals(Optional.of(StandardCharsets.UTF_8), CliText.charset(Map.of("LANG", "ar_EG.UTF-8")));
+        assertEquals(Optional.of(StandardCharsets.UTF_8), CliText.charset(Map.of("LC_CTYPE", "de_DE.utf8")));
+        assertEquals(Optional.empty(), CliText.charset(Map.of("LC_ALL", "C", "LANG", "ja_JP.UTF-8")));
+        assertEquals(Optional.empty(), CliText.charset(Map.of()));
     }
 
     @Test
