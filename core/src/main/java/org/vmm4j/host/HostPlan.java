@@ -14,14 +14,31 @@ import org.vmm4j.text.MessageCatalog;
  * rc.conf), built first and reviewed before it is applied. Applying is idempotent: each step checks
  * whether it is already done.
  */
-public record HostPlan(String title, List<PlanStep> steps) {
+public record HostPlan(Message heading, List<PlanStep> steps) {
     private static final Logger LOG = LoggerFactory.getLogger(HostPlan.class);
 
     public HostPlan {
-        if (title == null || title.isBlank()) {
+        if (heading == null || heading.english().isBlank()) {
             throw new IllegalArgumentException("a plan needs a title");
         }
         steps = List.copyOf(steps);
+    }
+
+    /** A plan titled in English only. */
+    public HostPlan(String title, List<PlanStep> steps) {
+        this(Message.literal(requireTitle(title)), steps);
+    }
+
+    private static String requireTitle(String title) {
+        if (title == null || title.isBlank()) {
+            throw new IllegalArgumentException("a plan needs a title");
+        }
+        return title;
+    }
+
+    /** The plan's title in English. */
+    public String title() {
+        return heading.english();
     }
 
     /** What applying changed. */
@@ -53,14 +70,14 @@ public record HostPlan(String title, List<PlanStep> steps) {
      */
     public String render(Locale locale) {
         MessageCatalog texts = HostMessages.CATALOG;
-        StringBuilder out = new StringBuilder(title).append('\n');
+        StringBuilder out = new StringBuilder(heading.render(locale)).append('\n');
         int n = 1;
         for (PlanStep step : steps) {
             out.append(String.format(
                     Locale.ROOT,
                     "%2d. %s%s%n",
                     n++,
-                    step.description(),
+                    step.text().render(locale),
                     step.needsRoot() ? " " + texts.format(locale, "plan.root") : ""));
             if (step instanceof PlanStep.Run run) {
                 out.append("      $ ").append(String.join(" ", run.command())).append('\n');
@@ -113,7 +130,7 @@ public record HostPlan(String title, List<PlanStep> steps) {
         int index = 0;
         for (PlanStep step : steps) {
             index++;
-            Message name = Message.literal(step.description());
+            Message name = step.text();
             listener.onProgress(
                     new Progress(name, index, steps.size(), 0.0, HostMessages.CATALOG.message("plan.status.checking")));
             boolean changed;
@@ -141,7 +158,7 @@ public record HostPlan(String title, List<PlanStep> steps) {
         }
         CommandResult result = executor.run(run.command());
         if (!result.succeeded()) {
-            throw new PlanStepFailedException(title, number, run, result);
+            throw new PlanStepFailedException(title(), number, run, result);
         }
         return true;
     }
