@@ -12,6 +12,7 @@ import org.vmm4j.host.HostFacts;
 import org.vmm4j.host.HostPlan;
 import org.vmm4j.host.PlanStep;
 import org.vmm4j.host.SafeNames;
+import org.vmm4j.text.Message;
 
 /**
  * Host plans for vmd: setup (firmware, enable and start vmd) and the three networking shapes
@@ -38,18 +39,18 @@ public final class OpenBsdPlans {
         List<PlanStep> steps = new ArrayList<>();
         if (!facts.exists(OpenBsdProbe.VMM_BIOS)) {
             steps.add(new PlanStep.Run(
-                    "install the vmm(4) BIOS (SeaBIOS) with fw_update",
+                    text("vmd.step.firmware"),
                     List.of("fw_update", "vmm-firmware"),
                     List.of("test", "-f", OpenBsdProbe.VMM_BIOS.toString()),
                     true));
         }
         steps.add(new PlanStep.Run(
-                "enable vmd at boot",
+                text("vmd.step.enable"),
                 List.of("rcctl", "enable", "vmd"),
                 List.of("rcctl", "get", "vmd", "status"),
                 true));
         steps.add(new PlanStep.Run(
-                "start vmd", List.of("rcctl", "start", "vmd"), List.of("rcctl", "check", "vmd"), true));
+                text("vmd.step.start"), List.of("rcctl", "start", "vmd"), List.of("rcctl", "check", "vmd"), true));
         boolean attached = OpenBsdProbe.vmmMode(facts).isPresent();
         Fact cpu = OpenBsdProbe.cpuHasVirtualization(facts);
         boolean reboot = !attached && cpu == Fact.YES;
@@ -58,7 +59,11 @@ public final class OpenBsdPlans {
                 : cpu == Fact.YES
                         ? "vmm0 did not attach: enable VT-x/AMD-V (with EPT/RVI) in the firmware settings and reboot"
                         : cpu == Fact.NO ? "the CPU has no VMX/SVM: vmm(4) cannot run here" : "vmm(4) support unknown";
-        return new Setup(new HostPlan("Set up vmd on OpenBSD", steps), reboot, reason);
+        return new Setup(new HostPlan(text("vmd.plan.setup"), steps), reboot, reason);
+    }
+
+    private static Message text(String key) {
+        return OpenBsdHostMessages.CATALOG.message(key);
     }
 
     /**
