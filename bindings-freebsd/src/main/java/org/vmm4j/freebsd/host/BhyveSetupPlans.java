@@ -66,6 +66,10 @@ public final class BhyveSetupPlans {
     }
     /** {@code sysrc var+=word}: adds a word to a list variable such as {@code cloned_interfaces}. */
     static PlanStep.Run sysrcAdd(String description, String variable, String word) {
+        return sysrcAdd(Message.literal(description), variable, word);
+    }
+
+    static PlanStep.Run sysrcAdd(Message description, String variable, String word) {
         String assignment = variable + "+=" + word;
         return new PlanStep.Run(description, List.of("sysrc", assignment), List.of("sysrc", "-c", assignment), true);
     }
