@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -94,6 +95,9 @@ final class GuestConsoleSession {
         private volatile long lastOutputNanos = System.nanoTime();
         private volatile boolean inputEnded;
 
+        /** The command's locale: the session ends on the console's threads, which have none of their own. */
+        private final Locale locale = CliText.locale();
+
         Session(GuestConsole console, PrintStream out, String waitFor) {
             this.console = console;
             this.out = out;
@@ -114,7 +118,7 @@ final class GuestConsoleSession {
                 if (endWhenQuiet
                         && inputEnded
                         && System.nanoTime() - lastOutputNanos > TimeUnit.MILLISECONDS.toNanos(QUIET_MILLIS)) {
-                    end("input ended and the guest has been quiet for " + QUIET_MILLIS + " ms");
+                    end(CliText.t(locale, "console.end-quiet", String.valueOf(QUIET_MILLIS)));
                 }
             }
             console.close(); // ends the output thread's read
@@ -132,7 +136,7 @@ final class GuestConsoleSession {
 
         private void copyOutput() {
             ConsoleWatch watch = new ConsoleWatch(out, waitFor);
-            watch.onMatch(() -> end("'" + waitFor + "' appeared"));
+            watch.onMatch(() -> end(CliText.t(locale, "console.end-appeared", waitFor)));
             byte[] buffer = new byte[8192];
             try {
                 for (int n; (n = console.output().read(buffer)) >= 0; ) {
@@ -140,9 +144,9 @@ final class GuestConsoleSession {
                     watch.write(buffer, 0, n);
                     watch.flush();
                 }
-                end("the console was closed on the guest's side");
+                end(CliText.t(locale, "console.end-closed"));
             } catch (IOException e) {
-                end("the console failed: " + e.getMessage());
+                end(CliText.t(locale, "console.end-failed", String.valueOf(e.getMessage())));
             }
         }
 
@@ -154,7 +158,7 @@ final class GuestConsoleSession {
                     int escape = raw ? indexOf(buffer, n, ESCAPE) : -1;
                     guest.write(buffer, 0, escape < 0 ? n : escape);
                     if (escape >= 0) {
-                        end("left the console (Ctrl-])");
+                        end(CliText.t(locale, "console.end-left"));
                         return;
                     }
                 }
