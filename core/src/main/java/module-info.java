@@ -18,6 +18,7 @@ module org.vmm4j.core {
     exports org.vmm4j.spi;
     exports org.vmm4j.guest;
     exports org.vmm4j.host;
+    exports org.vmm4j.text;
     exports org.vmm4j.boot;
     exports org.vmm4j.machine;
     exports org.vmm4j.x86;

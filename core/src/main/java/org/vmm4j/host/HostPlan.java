@@ -2,23 +2,43 @@ package org.vmm4j.host;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.vmm4j.text.Message;
+import org.vmm4j.text.MessageCatalog;
 
 /**
  * A list of steps that changes the host (load a module, install packages, create a bridge, edit
  * rc.conf), built first and reviewed before it is applied. Applying is idempotent: each step checks
  * whether it is already done.
  */
-public record HostPlan(String title, List<PlanStep> steps) {
+public record HostPlan(Message heading, List<PlanStep> steps) {
     private static final Logger LOG = LoggerFactory.getLogger(HostPlan.class);
 
     public HostPlan {
-        if (title == null || title.isBlank()) {
+        if (heading == null || heading.english().isBlank()) {
             throw new IllegalArgumentException("a plan needs a title");
         }
         steps = List.copyOf(steps);
+    }
+
+    /** A plan titled in English only. */
+    public HostPlan(String title, List<PlanStep> steps) {
+        this(Message.literal(requireTitle(title)), steps);
+    }
+
+    private static String requireTitle(String title) {
+        if (title == null || title.isBlank()) {
+            throw new IllegalArgumentException("a plan needs a title");
+        }
+        return title;
+    }
+
+    /** The plan's title in English. */
+    public String title() {
+        return heading.english();
     }
 
     /** What applying changed. */
@@ -39,32 +59,47 @@ public record HostPlan(String title, List<PlanStep> steps) {
         return false;
     }
 
-    /** A human-readable listing: one numbered line per step with its command and check, or its file edit. */
+    /** A human-readable listing in English: one numbered line per step with its command and check, or its file edit. */
     public String render() {
-        StringBuilder out = new StringBuilder(title).append('\n');
+        return render(Locale.ROOT);
+    }
+
+    /**
+     * {@link #render()} with its labels ("skip if", "ensure line in" …) in {@code locale}; titles, step
+     * descriptions, commands and file contents are shown as the plan has them.
+     */
+    public String render(Locale locale) {
+        MessageCatalog texts = HostMessages.CATALOG;
+        StringBuilder out = new StringBuilder(heading.render(locale)).append('\n');
         int n = 1;
         for (PlanStep step : steps) {
-            out.append(String.format("%2d. %s%s%n", n++, step.description(), step.needsRoot() ? " [root]" : ""));
+            out.append(String.format(
+                    Locale.ROOT,
+                    "%2d. %s%s%n",
+                    n++,
+                    step.text().render(locale),
+                    step.needsRoot() ? " " + texts.format(locale, "plan.root") : ""));
             if (step instanceof PlanStep.Run run) {
                 out.append("      $ ").append(String.join(" ", run.command())).append('\n');
                 if (!run.check().isEmpty()) {
-                    out.append("      skip if: ").append(String.join(" ", run.check()));
+                    out.append("      ").append(texts.format(locale, "plan.skip-if", String.join(" ", run.check())));
                     if (!run.checkOutput().isEmpty()) {
                         out.append(" ~ /").append(run.checkOutput()).append('/');
                     }
                     out.append('\n');
                 }
             } else if (step instanceof PlanStep.EnsureLine line) {
-                out.append("      ensure line in ")
-                        .append(line.file())
-                        .append(": ")
-                        .append(line.line())
+                out.append("      ")
+                        .append(texts.format(
+                                locale, "plan.ensure-line", line.file().toString(), line.line()))
                         .append('\n');
             } else if (step instanceof PlanStep.EnsureBlock block) {
-                out.append("      ensure block '")
-                        .append(block.marker())
-                        .append("' in ")
-                        .append(block.file())
+                out.append("      ")
+                        .append(texts.format(
+                                locale,
+                                "plan.ensure-block",
+                                block.marker(),
+                                block.file().toString()))
                         .append('\n');
                 block.content()
                         .lines()
@@ -95,7 +130,9 @@ public record HostPlan(String title, List<PlanStep> steps) {
         int index = 0;
         for (PlanStep step : steps) {
             index++;
-            listener.onProgress(new Progress(step.description(), index, steps.size(), 0.0, "checking"));
+            Message name = step.text();
+            listener.onProgress(
+                    new Progress(name, index, steps.size(), 0.0, HostMessages.CATALOG.message("plan.status.checking")));
             boolean changed;
             if (step instanceof PlanStep.Run run) {
                 changed = applyRun(executor, run, index);
@@ -105,8 +142,12 @@ public record HostPlan(String title, List<PlanStep> steps) {
                 changed = applyBlock(executor, (PlanStep.EnsureBlock) step);
             }
             (changed ? applied : skipped).add(step);
-            listener.onProgress(
-                    new Progress(step.description(), index, steps.size(), 1.0, changed ? "done" : "already done"));
+            listener.onProgress(new Progress(
+                    name,
+                    index,
+                    steps.size(),
+                    1.0,
+                    HostMessages.CATALOG.message(changed ? "plan.status.done" : "plan.status.already-done")));
         }
         return new Outcome(applied, skipped);
     }
@@ -117,7 +158,7 @@ public record HostPlan(String title, List<PlanStep> steps) {
         }
         CommandResult result = executor.run(run.command());
         if (!result.succeeded()) {
-            throw new PlanStepFailedException(title, number, run, result);
+            throw new PlanStepFailedException(title(), number, run, result);
         }
         return true;
     }

@@ -4,11 +4,22 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
 import java.util.regex.Pattern;
+import org.vmm4j.text.Message;
 
-/** One reviewable step of a {@link HostPlan}. */
+/**
+ * One reviewable step of a {@link HostPlan}. Its {@link #text()} is a {@link Message}, so an application
+ * shows it in its reader's locale; a step built with a {@code String} description reads the same in every
+ * locale.
+ */
 public sealed interface PlanStep {
 
-    String description();
+    /** What the step does, in English. */
+    default String description() {
+        return text().english();
+    }
+
+    /** What the step does, for the reader's locale. */
+    Message text();
 
     boolean needsRoot();
 
@@ -18,10 +29,11 @@ public sealed interface PlanStep {
      * empty, the check's standard output must also contain a match of that regular expression
      * ({@link Pattern#MULTILINE}, so {@code ^} and {@code $} match at line ends).
      */
-    record Run(String description, List<String> command, List<String> check, String checkOutput, boolean needsRoot)
+    record Run(Message text, List<String> command, List<String> check, String checkOutput, boolean needsRoot)
             implements PlanStep {
         public Run {
-            requireDescription(description);
+            requireText(text);
+            String description = text.english();
             if (command == null || command.isEmpty()) {
                 throw new IllegalArgumentException("step '" + description + "' has no command");
             }
@@ -37,8 +49,19 @@ public sealed interface PlanStep {
         }
 
         /** A step skipped when {@code check} exits 0, whatever it prints. */
+        public Run(Message text, List<String> command, List<String> check, boolean needsRoot) {
+            this(text, command, check, "", needsRoot);
+        }
+
+        /** A step described in English only. */
+        public Run(
+                String description, List<String> command, List<String> check, String checkOutput, boolean needsRoot) {
+            this(literal(description), command, check, checkOutput, needsRoot);
+        }
+
+        /** A step described in English only, skipped when {@code check} exits 0, whatever it prints. */
         public Run(String description, List<String> command, List<String> check, boolean needsRoot) {
-            this(description, command, check, "", needsRoot);
+            this(literal(description), command, check, "", needsRoot);
         }
 
         static Pattern checkOutputPattern(String regex) {
@@ -47,13 +70,18 @@ public sealed interface PlanStep {
     }
 
     /** Makes sure {@code file} contains the line {@code line} (appended when missing). */
-    record EnsureLine(String description, Path file, String line, boolean needsRoot) implements PlanStep {
+    record EnsureLine(Message text, Path file, String line, boolean needsRoot) implements PlanStep {
         public EnsureLine {
-            requireDescription(description);
+            requireText(text);
             Objects.requireNonNull(file, "file");
             if (line.contains("\n")) {
                 throw new IllegalArgumentException("line must not contain a newline: " + line);
             }
+        }
+
+        /** A step described in English only. */
+        public EnsureLine(String description, Path file, String line, boolean needsRoot) {
+            this(literal(description), file, line, needsRoot);
         }
     }
 
@@ -61,18 +89,29 @@ public sealed interface PlanStep {
      * Makes sure {@code file} contains {@code content} between {@code # BEGIN vmm4j <marker>} and
      * {@code # END vmm4j <marker>} lines, replacing an older version of the same block.
      */
-    record EnsureBlock(String description, Path file, String marker, String content, boolean needsRoot)
-            implements PlanStep {
+    record EnsureBlock(Message text, Path file, String marker, String content, boolean needsRoot) implements PlanStep {
         public EnsureBlock {
-            requireDescription(description);
+            requireText(text);
             Objects.requireNonNull(file, "file");
             SafeNames.require("block marker", marker, 64);
         }
+
+        /** A step described in English only. */
+        public EnsureBlock(String description, Path file, String marker, String content, boolean needsRoot) {
+            this(literal(description), file, marker, content, needsRoot);
+        }
     }
 
-    private static void requireDescription(String description) {
+    private static void requireText(Message text) {
+        if (text == null || text.english().isBlank()) {
+            throw new IllegalArgumentException("a plan step needs a description");
+        }
+    }
+
+    private static Message literal(String description) {
         if (description == null || description.isBlank()) {
             throw new IllegalArgumentException("a plan step needs a description");
         }
+        return Message.literal(description);
     }
 }

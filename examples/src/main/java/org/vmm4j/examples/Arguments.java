@@ -1,5 +1,7 @@
 package org.vmm4j.examples;
 
+import static org.vmm4j.examples.CliText.t;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -43,7 +45,7 @@ final class Arguments {
     Optional<String> option(String name) {
         List<String> all = options(name);
         if (all.size() > 1) {
-            throw error(name + " given more than once");
+            throw error(t("args.more-than-once", name));
         }
         return all.stream().findFirst();
     }
@@ -56,7 +58,7 @@ final class Arguments {
             String a = rest.get(i);
             if (a.equals(name)) {
                 if (i + 1 >= rest.size()) {
-                    throw error(name + " needs a value");
+                    throw error(t("args.needs-value", name));
                 }
                 rest.remove(i);
                 values.add(rest.remove(i));
@@ -86,9 +88,10 @@ final class Arguments {
             } catch (NumberFormatException e) {
                 // reported below, with the usage
             }
-            throw error(name + " wants a whole number "
-                    + (max == Long.MAX_VALUE ? "of at least " + min : "from " + min + " to " + max) + ", not '" + v
-                    + "'");
+            throw error(
+                    max == Long.MAX_VALUE
+                            ? t("args.number-min", name, String.valueOf(min), v)
+                            : t("args.number-range", name, String.valueOf(min), String.valueOf(max), v));
         });
     }
 
@@ -105,22 +108,22 @@ final class Arguments {
         for (String a : rest) {
             if (spec.option(a.contains("=") ? a.substring(0, a.indexOf('=')) : a)
                     .isEmpty()) {
-                throw error("unknown option " + a);
+                throw error(t("args.unknown-option", a));
             }
         }
-        throw error("missing " + what);
+        throw error(t("args.missing", what));
     }
 
     /** Fails on the first argument nobody consumed. */
     void end() {
         if (!rest.isEmpty()) {
             String first = rest.get(0);
-            throw error((first.startsWith("-") ? "unknown option " : "unexpected argument ") + first);
+            throw error(t(first.startsWith("-") ? "args.unknown-option" : "args.unexpected", first));
         }
     }
 
     IllegalArgumentException error(String problem) {
-        return new IllegalArgumentException(problem + " (usage: " + usage + ")");
+        return new IllegalArgumentException(t("args.with-usage", problem, usage));
     }
 
     private void defined(String name, boolean value) {

@@ -1,5 +1,7 @@
 package org.vmm4j.examples;
 
+import static org.vmm4j.examples.CliText.t;
+
 import java.time.Duration;
 import org.vmm4j.guest.Accelerator;
 
@@ -11,7 +13,7 @@ final class CliOptions {
         try {
             return Integer.parseInt(s);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(option + " needs a number, not '" + s + "'");
+            throw new IllegalArgumentException(t("options.number", option, s));
         }
     }
 
@@ -20,7 +22,7 @@ final class CliOptions {
         try {
             return BootCommand.size(s);
         } catch (RuntimeException e) {
-            throw new IllegalArgumentException(option + " needs a size like 512M or 2G, not '" + s + "'");
+            throw new IllegalArgumentException(t("options.size", option, s));
         }
     }
 
@@ -29,14 +31,14 @@ final class CliOptions {
         try {
             return Accelerator.parse(s);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(option + " needs kvm, tcg or auto, not '" + s + "'", e);
+            throw new IllegalArgumentException(t("options.accelerator", option, s), e);
         }
     }
 
     static Duration seconds(String s, String option) {
         int n = integer(s, option);
         if (n <= 0) {
-            throw new IllegalArgumentException(option + " needs a positive number of seconds");
+            throw new IllegalArgumentException(t("options.positive-seconds", option));
         }
         return Duration.ofSeconds(n);
     }

@@ -1,12 +1,15 @@
 package org.vmm4j.examples;
 
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 
 /**
  * What a command accepts: its synopsis, one table of options and an example. {@link Arguments} parses
  * against the table (it refuses to read an option the table does not define) and {@link #help()} prints
- * it, so the help cannot leave out an option the parser accepts.
+ * it, so the help cannot leave out an option the parser accepts. The summary and the options' help are
+ * English here; their translations are in the CLI's messages as {@code cmd.NAME.summary} and {@code
+ * cmd.NAME.option.OPTION} ({@link #summary(Locale)}, {@link #help(Locale)}).
  *
  * @param name     the command's name, e.g. {@code boot}
  * @param summary  one line for {@code vmm4j help}
@@ -64,18 +67,41 @@ record CommandSpec(String name, String summary, String synopsis, List<Option> op
         return false;
     }
 
-    /** The text {@code vmm4j NAME --help} prints. */
+    /** The key of the summary's translation. */
+    String summaryKey() {
+        return "cmd." + name + ".summary";
+    }
+
+    /** The key of {@code option}'s help's translation. */
+    String optionKey(Option option) {
+        return "cmd." + name + ".option." + option.name();
+    }
+
+    /** The summary in {@code locale}. */
+    String summary(Locale locale) {
+        return CliText.translated(locale, summaryKey(), summary);
+    }
+
+    /** The text {@code vmm4j NAME --help} prints, in English. */
     String help() {
+        return help(Locale.ROOT);
+    }
+
+    /** The text {@code vmm4j NAME --help} prints, in {@code locale}. */
+    String help(Locale locale) {
         StringBuilder text = new StringBuilder();
         String nl = System.lineSeparator();
-        text.append("usage: ").append(usage()).append(nl).append(nl);
-        text.append(summary).append(nl).append(nl);
-        text.append("options:").append(nl);
+        text.append(CliText.t(locale, "spec.usage", usage())).append(nl).append(nl);
+        text.append(summary(locale)).append(nl).append(nl);
+        text.append(CliText.t(locale, "spec.options")).append(nl);
         for (Option o : options) {
-            row(text, o.name() + (o.takesValue() ? " " + o.value() : ""), o.help());
+            row(
+                    text,
+                    o.name() + (o.takesValue() ? " " + o.value() : ""),
+                    CliText.translated(locale, optionKey(o), o.help()));
         }
-        row(text, "-h, --help", "show this help");
-        text.append(nl).append("example:").append(nl);
+        row(text, "-h, --help", CliText.t(locale, "spec.help"));
+        text.append(nl).append(CliText.t(locale, "spec.example")).append(nl);
         text.append("  ").append(example).append(nl);
         return text.toString();
     }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -48,10 +49,10 @@ final class GuestConsoleSession {
         Arguments a = all.withUsage(USAGE);
         boolean force = a.flag("--force");
         Optional<String> waitFor = a.option("--wait-for");
-        String name = a.positional("the guest's NAME");
+        String name = a.positional(CliText.t("guests.what-name"));
         a.end();
         if (waitFor.isPresent() && waitFor.get().isEmpty()) {
-            throw a.error("--wait-for wants a non-empty text");
+            throw a.error(CliText.t("console.wait-for-empty"));
         }
         try (Guest guest = GuestsCommand.find(manager, name);
                 GuestConsole console = open(guest, force)) {
@@ -59,13 +60,12 @@ final class GuestConsoleSession {
             String ending;
             try (RawTerminal t = terminal.get()) {
                 if (t.isRaw()) {
-                    err.print("connected to the console of " + name + " (Ctrl-] to leave)\r\n");
+                    err.print(CliText.t("console.connected", name) + "\r\n");
                 } else {
-                    err.println("vmm4j guests console: standard input is not a terminal: it is passed to the console"
-                            + " as it is; the session ends "
+                    err.println("vmm4j guests console: "
                             + (waitFor.isPresent()
-                                    ? "when '" + waitFor.get() + "' appears"
-                                    : "when input has ended and the guest has been quiet for " + QUIET_MILLIS + " ms"));
+                                    ? CliText.t("console.not-terminal-wait", waitFor.get())
+                                    : CliText.t("console.not-terminal-quiet", String.valueOf(QUIET_MILLIS))));
                 }
                 err.flush();
                 ending = session.run(stdin, t.isRaw(), waitFor.isEmpty());
@@ -95,6 +95,9 @@ final class GuestConsoleSession {
         private volatile long lastOutputNanos = System.nanoTime();
         private volatile boolean inputEnded;
 
+        /** The command's locale: the session ends on the console's threads, which have none of their own. */
+        private final Locale locale = CliText.locale();
+
         Session(GuestConsole console, PrintStream out, String waitFor) {
             this.console = console;
             this.out = out;
@@ -115,7 +118,7 @@ final class GuestConsoleSession {
                 if (endWhenQuiet
                         && inputEnded
                         && System.nanoTime() - lastOutputNanos > TimeUnit.MILLISECONDS.toNanos(QUIET_MILLIS)) {
-                    end("input ended and the guest has been quiet for " + QUIET_MILLIS + " ms");
+                    end(CliText.t(locale, "console.end-quiet", String.valueOf(QUIET_MILLIS)));
                 }
             }
             console.close(); // ends the output thread's read
@@ -133,7 +136,7 @@ final class GuestConsoleSession {
 
         private void copyOutput() {
             ConsoleWatch watch = new ConsoleWatch(out, waitFor);
-            watch.onMatch(() -> end("'" + waitFor + "' appeared"));
+            watch.onMatch(() -> end(CliText.t(locale, "console.end-appeared", waitFor)));
             byte[] buffer = new byte[8192];
             try {
                 for (int n; (n = console.output().read(buffer)) >= 0; ) {
@@ -141,9 +144,9 @@ final class GuestConsoleSession {
                     watch.write(buffer, 0, n);
                     watch.flush();
                 }
-                end("the console was closed on the guest's side");
+                end(CliText.t(locale, "console.end-closed"));
             } catch (IOException e) {
-                end("the console failed: " + e.getMessage());
+                end(CliText.t(locale, "console.end-failed", String.valueOf(e.getMessage())));
             }
         }
 
@@ -155,7 +158,7 @@ final class GuestConsoleSession {
                     int escape = raw ? indexOf(buffer, n, ESCAPE) : -1;
                     guest.write(buffer, 0, escape < 0 ? n : escape);
                     if (escape >= 0) {
-                        end("left the console (Ctrl-])");
+                        end(CliText.t(locale, "console.end-left"));
                         return;
                     }
                 }

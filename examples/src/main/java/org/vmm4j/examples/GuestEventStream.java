@@ -32,7 +32,12 @@ final class GuestEventStream {
         CountDownLatch done = new CountDownLatch(1);
         Object lock = new Object();
         long[] seen = {0};
-        out.printf(FORMAT, "TIME", "GUEST", "EVENT", "DETAIL");
+        out.printf(
+                FORMAT,
+                CliText.t("events.col.time"),
+                CliText.t("events.col.guest"),
+                CliText.t("events.col.event"),
+                CliText.t("events.col.detail"));
         AutoCloseable registration = manager.addListener(event -> {
             // Runs on the manager's event thread; after the N-th event the stream is over.
             synchronized (lock) {
@@ -49,7 +54,7 @@ final class GuestEventStream {
             Thread watcher = new Thread(() -> waitForEnd(stdin, done), "vmm4j-guests-events-stdin");
             watcher.setDaemon(true);
             watcher.start();
-            err.println("listening for guest events on " + manager.uri() + " (Ctrl-C or end of input to stop)");
+            err.println(CliText.t("events.listening", manager.uri()));
             done.await();
         } finally {
             remove(registration);

@@ -21,30 +21,32 @@ final class GuestSnapshots {
         Arguments a = all.withUsage(USAGE);
         String description = a.option("--description").orElse("");
         boolean diskOnly = a.flag("--disk-only");
-        String name = a.positional("the guest's NAME");
-        String action = a.positional("a snapshot command (create, list, revert, delete)");
+        String name = a.positional(CliText.t("guests.what-name"));
+        String action = a.positional(CliText.t("snapshots.what-action"));
         if (!action.equals("create") && (diskOnly || !description.isEmpty())) {
-            throw a.error("--description and --disk-only are for create");
+            throw a.error(CliText.t("snapshots.create-only"));
         }
         switch (action) {
             case "create", "revert", "delete" -> {
-                String snapshot = a.positional("the snapshot's name (SNAP)");
+                String snapshot = a.positional(CliText.t("snapshots.what-snap"));
                 a.end();
                 Guest g = GuestsCommand.find(manager, name);
                 try {
                     switch (action) {
                         case "create" -> {
                             Snapshot s = g.createSnapshot(snapshot, description, diskOnly);
-                            out.println("created snapshot " + s.name() + " of " + g.name()
-                                    + (s.diskOnly() ? " (disks only)" : ""));
+                            out.println(CliText.t(
+                                    s.diskOnly() ? "snapshots.created-disks" : "snapshots.created",
+                                    s.name(),
+                                    g.name()));
                         }
                         case "revert" -> {
                             g.revertToSnapshot(snapshot);
-                            out.println("reverted " + g.name() + " to snapshot " + snapshot);
+                            out.println(CliText.t("snapshots.reverted", g.name(), snapshot));
                         }
                         default -> {
                             g.deleteSnapshot(snapshot);
-                            out.println("deleted snapshot " + snapshot + " of " + g.name());
+                            out.println(CliText.t("snapshots.deleted", snapshot, g.name()));
                         }
                     }
                 } finally {
@@ -60,22 +62,29 @@ final class GuestSnapshots {
                     g.close();
                 }
             }
-            default -> throw a.error("unknown snapshot command '" + action + "'");
+            default -> throw a.error(CliText.t("snapshots.unknown-action", action));
         }
         return 0;
     }
 
     private static void print(List<Snapshot> snapshots, PrintStream out) {
         String format = "%-20s %-20s %-12s %-7s %-9s %s%n";
-        out.printf(format, "NAME", "CREATED", "STATE", "CURRENT", "DISK-ONLY", "DESCRIPTION");
+        out.printf(
+                format,
+                CliText.t("snapshots.col.name"),
+                CliText.t("snapshots.col.created"),
+                CliText.t("snapshots.col.state"),
+                CliText.t("snapshots.col.current"),
+                CliText.t("snapshots.col.disk-only"),
+                CliText.t("snapshots.col.description"));
         for (Snapshot s : snapshots) {
             out.printf(
                     format,
                     s.name(),
                     s.created() == null ? "-" : s.created().toString(),
                     GuestsCommand.label(s.guestState()),
-                    s.current() ? "yes" : "no",
-                    s.diskOnly() ? "yes" : "no",
+                    s.current() ? CliText.t("guests.yes") : CliText.t("guests.no"),
+                    s.diskOnly() ? CliText.t("guests.yes") : CliText.t("guests.no"),
                     s.description() == null || s.description().isEmpty() ? "-" : s.description());
         }
     }

@@ -1,5 +1,7 @@
 package org.vmm4j.examples;
 
+import static org.vmm4j.examples.CliText.t;
+
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.time.Duration;
@@ -91,11 +93,11 @@ final class GuestsCommand implements Cli.Command {
     public int run(String[] args, PrintStream out, PrintStream err) throws InterruptedException {
         Arguments a = new Arguments(args, SPEC);
         String uri = a.option("--uri").orElse(null);
-        String action = a.positional("a guests command");
+        String action = a.positional(t("guests.what-action"));
         // Checked before connecting, so a typo does not wait for a daemon.
         if (!List.of("list", "info", "start", "stop", "reboot", "delete", "snapshot", "events", "console")
                 .contains(action)) {
-            throw a.error("unknown guests command '" + action + "'");
+            throw a.error(t("guests.unknown-action", action));
         }
         try (GuestManager manager = connect.apply(uri)) {
             return run(manager, action, a, out, err);
@@ -127,7 +129,7 @@ final class GuestsCommand implements Cli.Command {
         boolean inactive = a.flag("--inactive");
         a.end();
         if (active && inactive) {
-            throw a.error("--active and --inactive exclude each other");
+            throw a.error(t("guests.active-inactive"));
         }
         GuestFilter filter = active ? GuestFilter.ACTIVE : inactive ? GuestFilter.INACTIVE : GuestFilter.ALL;
         List<String[]> rows = new ArrayList<>();
@@ -146,7 +148,13 @@ final class GuestsCommand implements Cli.Command {
             }
         }
         String format = "%-24s %-14s %6s %12s  %s%n";
-        out.printf(format, "NAME", "STATE", "VCPUS", "MEMORY", "CPU TIME");
+        out.printf(
+                format,
+                t("guests.col.name"),
+                t("guests.col.state"),
+                t("guests.col.vcpus"),
+                t("guests.col.memory"),
+                t("guests.col.cpu-time"));
         for (String[] row : rows) {
             out.printf(format, (Object[]) row);
         }
@@ -154,7 +162,7 @@ final class GuestsCommand implements Cli.Command {
     }
 
     private static int info(GuestManager manager, Arguments a, PrintStream out) {
-        String name = a.positional("the guest's NAME");
+        String name = a.positional(t("guests.what-name"));
         a.end();
         Guest g = find(manager, name);
         try {
@@ -169,7 +177,7 @@ final class GuestsCommand implements Cli.Command {
                     "memory",
                     mebibytes(info.memoryBytes()) + " (max " + mebibytes(info.maxMemoryBytes()) + ")");
             out.printf(format, "cpu time", seconds(info.cpuTime()));
-            out.printf(format, "autostart", g.autostart() ? "yes" : "no");
+            out.printf(format, "autostart", g.autostart() ? t("guests.yes") : t("guests.no"));
             out.printf(format, "console", g.consolePath().orElse("-"));
             out.printf(format, "manager", manager.kind() + " " + manager.uri());
             String snapshots;
@@ -179,10 +187,10 @@ final class GuestsCommand implements Cli.Command {
                         + all.stream()
                                 .filter(Snapshot::current)
                                 .findFirst()
-                                .map(s -> " (current: " + s.name() + ")")
+                                .map(s -> " " + t("guests.current-snapshot", s.name()))
                                 .orElse("");
             } catch (UnsupportedOperationException e) {
-                snapshots = "not supported";
+                snapshots = t("guests.not-supported");
             }
             out.printf(format, "snapshots", snapshots);
             return 0;
@@ -192,12 +200,12 @@ final class GuestsCommand implements Cli.Command {
     }
 
     private static int start(GuestManager manager, Arguments a, PrintStream out) {
-        String name = a.positional("the guest's NAME");
+        String name = a.positional(t("guests.what-name"));
         a.end();
         Guest g = find(manager, name);
         try {
             g.start();
-            out.println("started " + g.name());
+            out.println(t("guests.started", g.name()));
             return 0;
         } finally {
             g.close();
@@ -207,23 +215,23 @@ final class GuestsCommand implements Cli.Command {
     private static int stop(GuestManager manager, Arguments a, PrintStream out) {
         boolean force = a.flag("--force");
         Optional<Long> timeout = a.number("--timeout", 0);
-        String name = a.positional("the guest's NAME");
+        String name = a.positional(t("guests.what-name"));
         a.end();
         if (force && timeout.isPresent()) {
-            throw a.error("--force stops at once; --timeout is for the graceful shutdown");
+            throw a.error(t("guests.force-timeout"));
         }
         Guest g = find(manager, name);
         try {
             if (force) {
                 g.destroy();
-                out.println("stopped " + g.name() + " (forced)");
+                out.println(t("guests.stopped-forced", g.name()));
             } else {
                 long seconds = timeout.orElse(DEFAULT_STOP_TIMEOUT_SECONDS);
                 boolean graceful = g.shutdown(Duration.ofSeconds(seconds));
                 out.println(
                         graceful
-                                ? "stopped " + g.name()
-                                : "stopped " + g.name() + " (forced: it was still running after " + seconds + " s)");
+                                ? t("guests.stopped", g.name())
+                                : t("guests.stopped-after", g.name(), String.valueOf(seconds)));
             }
             return 0;
         } finally {
@@ -232,12 +240,12 @@ final class GuestsCommand implements Cli.Command {
     }
 
     private static int reboot(GuestManager manager, Arguments a, PrintStream out) {
-        String name = a.positional("the guest's NAME");
+        String name = a.positional(t("guests.what-name"));
         a.end();
         Guest g = find(manager, name);
         try {
             g.reboot();
-            out.println("rebooting " + g.name());
+            out.println(t("guests.rebooting", g.name()));
             return 0;
         } finally {
             g.close();
@@ -255,21 +263,22 @@ final class GuestsCommand implements Cli.Command {
         if (a.flag("--nvram")) {
             options.add(UndefineOption.NVRAM);
         }
-        String name = a.positional("the guest's NAME");
+        String name = a.positional(t("guests.what-name"));
         a.end();
         Guest g = find(manager, name);
         try {
             GuestState state = g.state();
             if (state != GuestState.STOPPED && state != GuestState.CRASHED) {
-                throw new VmmException(
-                        "guest '" + name + "' is " + label(state) + "; stop it first (vmm4j guests stop " + name + ")");
+                throw new VmmException(t("guests.stop-first", name, label(state)));
             }
             g.undefine(options.toArray(UndefineOption[]::new));
-            out.println("deleted " + g.name()
-                    + (options.isEmpty()
-                            ? ""
-                            : " and its "
-                                    + String.join(
+            out.println(
+                    options.isEmpty()
+                            ? t("guests.deleted", g.name())
+                            : t(
+                                    "guests.deleted-with",
+                                    g.name(),
+                                    String.join(
                                             ", ",
                                             options.stream()
                                                     .map(o -> o.name().toLowerCase(Locale.ROOT))
@@ -282,9 +291,7 @@ final class GuestsCommand implements Cli.Command {
 
     /** The guest called {@code name}, or a failure naming the manager it is missing from. */
     static Guest find(GuestManager manager, String name) {
-        return manager.find(name)
-                .orElseThrow(() -> new VmmException(
-                        "no guest '" + name + "' on " + manager.uri() + " (vmm4j guests list shows the guests there)"));
+        return manager.find(name).orElseThrow(() -> new VmmException(t("guests.no-guest", name, manager.uri())));
     }
 
     static String label(GuestState state) {

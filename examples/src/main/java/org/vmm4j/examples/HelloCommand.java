@@ -19,7 +19,7 @@ final class HelloCommand implements Cli.Command {
     public int run(String[] args, PrintStream out, PrintStream err) {
         new Arguments(args, SPEC).end();
         try (Hypervisor hv = Hypervisor.open()) {
-            out.println("hypervisor: " + hv.kind());
+            out.println(CliText.t("hello.hypervisor", hv.kind()));
             HelloGuest.Result result = HelloGuest.run(hv, 2, 3);
             out.print(HelloGuest.describe(result));
             return result.printed().equals("5\n") ? 0 : 1;

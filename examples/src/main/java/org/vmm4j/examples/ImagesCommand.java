@@ -1,10 +1,13 @@
 package org.vmm4j.examples;
 
+import static org.vmm4j.examples.CliText.t;
+
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.TreeSet;
 import org.vmm4j.examples.CommandSpec.Option;
 import org.vmm4j.host.Progress;
 import org.vmm4j.image.DiskSize;
@@ -15,6 +18,7 @@ import org.vmm4j.provision.build.BaseImageBuilder;
 import org.vmm4j.provision.build.BaseImageRecipe;
 import org.vmm4j.provision.build.BuiltImage;
 import org.vmm4j.provision.build.ImageBuildException;
+import org.vmm4j.text.Message;
 
 /**
  * {@code vmm4j images list [--hypervisor K]} shows the built-in catalog; {@code vmm4j images fetch ID
@@ -33,7 +37,8 @@ final class ImagesCommand implements Cli.Command {
                     Option.value(
                             "--hypervisor",
                             "K",
-                            "only images for K, one of " + ImageCatalog.HYPERVISORS + " (fetch: default kvm)"),
+                            "only images for K, one of " + new TreeSet<>(ImageCatalog.HYPERVISORS)
+                                    + " (fetch: default kvm)"),
                     Option.value("--cache", "DIR", "where fetch stores images (default: ~/.cache/vmm4j/images)"),
                     Option.value(
                             "--out",
@@ -69,12 +74,12 @@ final class ImagesCommand implements Cli.Command {
         String hypervisor = a.option("--hypervisor").orElse(null);
         Path cache = a.option("--cache").map(ProvisionCommand::path).orElse(ProvisionCommand.defaultCache());
         BuildOptions build = new BuildOptions(a.option("--out"), a.option("--size"), a.option("--packages"));
-        String action = a.positional("list, fetch or build");
+        String action = a.positional(t("images.what-action"));
         if (!action.equals("build") && build.given()) {
-            throw a.error("--out, --size and --packages are options of images build");
+            throw a.error(t("images.build-options"));
         }
         if (hypervisor != null && !ImageCatalog.HYPERVISORS.contains(hypervisor)) {
-            throw new IllegalArgumentException("--hypervisor must be one of " + ImageCatalog.HYPERVISORS);
+            throw new IllegalArgumentException(t("images.bad-hypervisor", String.join(", ", ImageCatalog.HYPERVISORS)));
         }
         ImageCatalog images = catalog == null ? ImageCatalog.builtIn() : catalog;
         switch (action) {
@@ -84,33 +89,35 @@ final class ImagesCommand implements Cli.Command {
                 return 0;
             }
             case "fetch" -> {
-                String id = a.positional("the ID of the image to fetch (vmm4j images list shows them)");
+                String id = a.positional(t("images.what-id"));
                 a.end();
                 String kind = hypervisor == null ? "kvm" : hypervisor;
                 String wanted = id;
                 GuestImage image = images.find(kind, id)
-                        .orElseThrow(() -> new IllegalArgumentException("no image '" + wanted + "' for " + kind
-                                + " (see vmm4j images list --hypervisor " + kind + ")"));
+                        .orElseThrow(() -> new IllegalArgumentException(t("images.no-image", wanted, kind)));
                 ProgressBar bar = new ProgressBar(err);
+                Message step = CliText.CATALOG.message("images.step-fetch", image.id());
                 Path file = new ImageDownloader(cache)
                         .fetch(
                                 image,
-                                (done, total) -> bar.onProgress(new org.vmm4j.host.Progress(
-                                        "fetch " + image.id(),
+                                (done, total) -> bar.onProgress(new Progress(
+                                        step,
                                         1,
                                         1,
                                         total > 0 ? Math.min(0.999, (double) done / total) : -1,
-                                        (done >> 20) + (total > 0 ? " of " + (total >> 20) : "") + " MiB")));
-                bar.onProgress(new org.vmm4j.host.Progress("fetch " + image.id(), 1, 1, 1.0, "verified"));
+                                        total > 0
+                                                ? CliText.CATALOG.message("images.mib-of", done >> 20, total >> 20)
+                                                : CliText.CATALOG.message("images.mib", done >> 20))));
+                bar.onProgress(new Progress(step, 1, 1, 1.0, CliText.CATALOG.message("images.verified")));
                 out.println(file);
                 return 0;
             }
             case "build" -> {
-                String name = a.positional("the recipe to build (" + String.join(", ", BaseImageRecipe.NAMES) + ")");
+                String name = a.positional(t("images.what-recipe", String.join(", ", BaseImageRecipe.NAMES)));
                 a.end();
                 return build(name, build, out, err);
             }
-            default -> throw a.error("unknown images command '" + action + "'");
+            default -> throw a.error(t("images.unknown-action", action));
         }
     }
 
@@ -139,7 +146,12 @@ final class ImagesCommand implements Cli.Command {
         try {
             image = new BaseImageBuilder(dir).build(recipe, bar);
         } catch (ImageBuildException e) {
-            bar.onProgress(new Progress("build " + name, 1, 1, -1, "failed"));
+            bar.onProgress(new Progress(
+                    CliText.CATALOG.message("images.step-build", name),
+                    1,
+                    1,
+                    -1,
+                    CliText.CATALOG.message("images.failed")));
             err.println("vmm4j images build: " + e.getMessage());
             return 1;
         }
@@ -148,13 +160,23 @@ final class ImagesCommand implements Cli.Command {
         out.println("initrd   " + image.initrd());
         out.println("cmdline  " + image.kernelCommandLine());
         out.println("cached   "
-                + (image.cached() ? "yes" : "no, built in " + image.buildTime().toSeconds() + " s"));
+                + (image.cached()
+                        ? t("images.cached-yes")
+                        : t("images.cached-no", image.buildTime().toSeconds())));
         return 0;
     }
 
     private static void list(ImageCatalog images, String hypervisor, PrintStream out) {
         String format = "%-12s %-18s %-12s %-6s %-5s %-5s %s%n";
-        out.printf(format, "HYPERVISOR", "ID", "KIND", "FORMAT", "BOOT", "INIT", "NAME");
+        out.printf(
+                format,
+                t("images.col.hypervisor"),
+                "ID",
+                t("images.col.kind"),
+                t("images.col.format"),
+                t("images.col.boot"),
+                t("images.col.init"),
+                t("images.col.name"));
         for (GuestImage i : hypervisor == null ? images.all() : images.forHypervisor(hypervisor)) {
             out.printf(
                     format,
@@ -163,7 +185,7 @@ final class ImagesCommand implements Cli.Command {
                     i.kind().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'),
                     i.format(),
                     i.boot().name().toLowerCase(java.util.Locale.ROOT),
-                    i.cloudInit() ? "yes" : "no",
+                    i.cloudInit() ? t("images.yes") : t("images.no"),
                     i.name());
         }
     }

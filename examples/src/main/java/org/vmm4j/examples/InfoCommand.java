@@ -1,7 +1,10 @@
 package org.vmm4j.examples;
 
+import static org.vmm4j.examples.CliText.t;
+
 import java.io.PrintStream;
 import java.util.List;
+import java.util.Locale;
 import org.vmm4j.HostCapabilities;
 import org.vmm4j.Hypervisor;
 import org.vmm4j.HypervisorInfo;
@@ -46,10 +49,15 @@ final class InfoCommand implements Cli.Command {
 
         /** {@code managed guests (libvirt qemu:///system): tcg (qemu): KVM here emulates ...}. */
         String line() {
-            String where = manager == null ? "" : " (" + manager + " " + uri + ")";
+            return line(Locale.ROOT);
+        }
+
+        /** {@link #line()} in {@code locale}. */
+        String line(Locale locale) {
+            String who = manager == null ? t(locale, "info.managed") : t(locale, "info.managed-by", manager, uri);
             return choice == null
-                    ? "managed guests" + where + ": unknown accelerator, no guest manager answered: " + error
-                    : "managed guests" + where + ": " + choice.label() + " — " + choice.reason();
+                    ? t(locale, "info.managed-unknown", who, error)
+                    : t(locale, "info.managed-choice", who, choice.label(), choice.reason());
         }
 
         void writeTo(JsonWriter json) {
@@ -92,25 +100,35 @@ final class InfoCommand implements Cli.Command {
             out.println(host.substring(0, host.length() - 1) + ",\"managedGuests\":" + guests + "}");
             return 0;
         }
-        out.printf(
-                "host: %s %s (%s), native access: %s%n%n",
-                caps.os(), caps.osVersion(), caps.arch(), caps.nativeAccess());
-        String format = "%-12s %-8s %-8s %-8s %-8s %-8s %-8s %-8s %-8s %s%n";
-        out.printf(format, "KIND", "AVAIL", "ACCESS", "ENABLED", "RUNNING", "INIT", "CPU", "NESTED", "UEFI", "VERSION");
+        Locale locale = CliText.locale();
+        out.println(t("info.host", caps.os(), caps.osVersion(), caps.arch(), caps.nativeAccess()));
+        out.println();
+        TextTable table = new TextTable();
+        table.row(
+                t("info.col.kind"),
+                t("info.col.available"),
+                t("info.col.access"),
+                t("info.col.enabled"),
+                t("info.col.running"),
+                t("info.col.init"),
+                t("info.col.cpu"),
+                t("info.col.nested"),
+                t("info.col.uefi"),
+                t("info.col.version"));
         for (HypervisorInfo h : caps.hypervisors()) {
-            out.printf(
-                    format,
+            table.row(
                     h.kind(),
-                    h.available().label(),
-                    h.accessible().label(),
-                    h.enabled().label(),
-                    h.running().label(),
-                    h.initialized().label(),
-                    h.cpuSupported().label(),
-                    h.nested().label(),
-                    h.uefiFirmware().label(),
+                    h.available().text().render(locale),
+                    h.accessible().text().render(locale),
+                    h.enabled().text().render(locale),
+                    h.running().text().render(locale),
+                    h.initialized().text().render(locale),
+                    h.cpuSupported().text().render(locale),
+                    h.nested().text().render(locale),
+                    h.uefiFirmware().text().render(locale),
                     h.version() == null ? "-" : h.version());
         }
+        table.print(out, 12, 8);
         for (HypervisorInfo h : caps.hypervisors()) {
             if (!h.details().isEmpty()) {
                 out.println();
@@ -119,7 +137,7 @@ final class InfoCommand implements Cli.Command {
             }
         }
         out.println();
-        out.println(managed.line());
+        out.println(managed.line(locale));
         return caps.hypervisors().isEmpty() ? 1 : 0;
     }
 }

@@ -8,22 +8,25 @@ import org.vmm4j.host.ProgressListener;
 /**
  * Shows {@link Progress} as one line per step that redraws in place ({@code \r}) while the step
  * moves, and ends with a newline when the step is done or failed:
- * {@code [ 3/11] fetch image          [#########...........]  45%  12 of 27 MiB}.
+ * {@code [ 3/11] fetch image          [#########...........]  45%  12 of 27 MiB}, in the locale the
+ * command runs in.
  */
 final class ProgressBar implements ProgressListener {
     static final int WIDTH = 20;
     private static final int MAX_MESSAGE = 60;
 
     private final PrintStream out;
+    private final Locale locale;
     private int lastLength;
 
     ProgressBar(PrintStream out) {
         this.out = out;
+        this.locale = CliText.locale();
     }
 
     @Override
     public synchronized void onProgress(Progress p) {
-        String line = render(p);
+        String line = render(p, locale);
         out.print('\r' + line + " ".repeat(Math.max(0, lastLength - line.length())));
         boolean ends = p.fraction() >= 1.0 || (p.fraction() < 0 && p.message().startsWith("failed"));
         if (ends) {
@@ -35,8 +38,13 @@ final class ProgressBar implements ProgressListener {
         out.flush();
     }
 
-    /** One line for {@code p}; an unknown fraction (-1) shows as a bar of {@code ?}. */
+    /** One line for {@code p} in English; an unknown fraction (-1) shows as a bar of {@code ?}. */
     static String render(Progress p) {
+        return render(p, Locale.ROOT);
+    }
+
+    /** One line for {@code p} in {@code locale}. */
+    static String render(Progress p, Locale locale) {
         String bar;
         String percent;
         if (p.fraction() < 0) {
@@ -48,14 +56,14 @@ final class ProgressBar implements ProgressListener {
             bar = "#".repeat(filled) + ".".repeat(WIDTH - filled);
             percent = String.format(Locale.ROOT, "%3d", Math.round(f * 100));
         }
-        String message =
-                p.message().length() > MAX_MESSAGE ? p.message().substring(0, MAX_MESSAGE - 3) + "..." : p.message();
+        String text = p.status().render(locale);
+        String message = text.length() > MAX_MESSAGE ? text.substring(0, MAX_MESSAGE - 3) + "..." : text;
         return String.format(
                         Locale.ROOT,
                         "[%2d/%d] %-20s [%s] %s%%  %s",
                         p.index(),
                         p.total(),
-                        p.step(),
+                        p.stepName().render(locale),
                         bar,
                         percent,
                         message)

@@ -4,6 +4,7 @@ import static org.vmm4j.examples.CliOptions.accelerator;
 import static org.vmm4j.examples.CliOptions.integer;
 import static org.vmm4j.examples.CliOptions.seconds;
 import static org.vmm4j.examples.CliOptions.size;
+import static org.vmm4j.examples.CliText.t;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -103,7 +104,7 @@ final class ProvisionCommand implements Cli.Command {
                     .listener(new ProgressBar(err))
                     .build();
             ProvisionResult result = provisioner.provision(options.request());
-            out.print(result.summary());
+            out.print(result.summary(CliText.locale()));
             return 0;
         } finally {
             options.request().clearPassword();
@@ -149,11 +150,11 @@ final class ProvisionCommand implements Cli.Command {
         a.option("--ssh-timeout").ifPresent(v -> b.sshTimeout(seconds(v, "--ssh-timeout")));
         a.end();
         if (name == null) {
-            throw a.error("--name is required");
+            throw a.error(t("provision.name-required"));
         }
         ProvisionRequest.Builder request = b.name(name);
         if ((distro != null ? 1 : 0) + (image != null ? 1 : 0) + (built != null ? 1 : 0) != 1) {
-            throw a.error("give exactly one of --distro, --built and --image");
+            throw a.error(t("provision.one-source"));
         }
         if (agentServer != null
                 || agentPort != null
@@ -162,7 +163,7 @@ final class ProvisionCommand implements Cli.Command {
                 || !agentInstall.isEmpty()
                 || agentHttps) {
             if (agentServer == null || agentPort == null || agentConfig == null || agentService == null) {
-                throw a.error("an agent needs --agent-server, --agent-port, --agent-config and --agent-service");
+                throw a.error(t("provision.agent-options"));
             }
             request.agent(AgentSetup.of(
                     agentInstall,
@@ -173,13 +174,15 @@ final class ProvisionCommand implements Cli.Command {
         if (built != null) {
             BaseImageBuilder builder = new BaseImageBuilder(builtCache);
             request.builtImage(builder.cached(BaseImageRecipe.named(built))
-                    .orElseThrow(() -> new IllegalArgumentException("--built " + built + ": no such image in "
-                            + builder.cacheDirectory() + "; build it first: vmm4j images build " + built)));
+                    .orElseThrow(() -> new IllegalArgumentException(t(
+                            "provision.no-built-image",
+                            built,
+                            builder.cacheDirectory().toString()))));
         } else if (distro != null) {
             request.catalogImage(distro);
         } else if (image.startsWith("http://") || image.startsWith("https://")) {
             if (sha256 == null) {
-                throw new IllegalArgumentException("--image URL needs --sha256 HEX to verify the download");
+                throw new IllegalArgumentException(t("provision.url-needs-sha256"));
             }
             request.image(ImageSource.url(URI.create(image), ExpectedDigest.sha256(sha256)));
         } else {
@@ -218,11 +221,12 @@ final class ProvisionCommand implements Cli.Command {
         try {
             List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
             if (lines.isEmpty() || lines.get(0).isBlank()) {
-                throw new IllegalArgumentException(option + " file " + file + " is empty");
+                throw new IllegalArgumentException(t("provision.file-empty", option, file.toString()));
             }
             return lines.get(0).strip();
         } catch (IOException e) {
-            throw new IllegalArgumentException(option + ": cannot read " + file + " (" + e.getMessage() + ")");
+            throw new IllegalArgumentException(
+                    t("provision.cannot-read", option, file.toString(), String.valueOf(e.getMessage())));
         }
     }
 

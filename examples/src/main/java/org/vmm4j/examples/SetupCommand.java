@@ -1,5 +1,7 @@
 package org.vmm4j.examples;
 
+import static org.vmm4j.examples.CliText.t;
+
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -42,17 +44,15 @@ final class SetupCommand implements Cli.Command {
         Path osRelease = Path.of(a.option("--os-release").orElse("/etc/os-release"));
         a.end();
         if (!plan) {
-            throw a.error("only --plan is supported: review the plan, then apply it from your "
-                    + "application or run its commands");
+            throw a.error(t("setup.only-plan"));
         }
         if (family == null) {
             if (!Files.isReadable(osRelease)) {
-                throw new IllegalArgumentException("cannot read " + osRelease + "; give --family");
+                throw new IllegalArgumentException(t("setup.cannot-read", osRelease.toString()));
             }
             Path source = osRelease;
             family = LinuxFamily.fromOsRelease(Files.readString(source))
-                    .orElseThrow(() -> new IllegalArgumentException(
-                            "unknown Linux distribution family in " + source + "; give --family"));
+                    .orElseThrow(() -> new IllegalArgumentException(t("setup.unknown-family", source.toString())));
         }
         LinuxHostSetup setup = LinuxHostSetup.forFamily(family);
         if (user != null) {
@@ -62,7 +62,7 @@ final class SetupCommand implements Cli.Command {
         if (Files.isReadable(cpuinfo)) {
             CpuVendor.fromCpuInfo(Files.readString(cpuinfo)).ifPresent(setup::cpuVendor);
         }
-        out.print(setup.plan().render());
+        out.print(setup.plan().render(CliText.locale()));
         return 0;
     }
 
@@ -70,7 +70,7 @@ final class SetupCommand implements Cli.Command {
         try {
             return LinuxFamily.valueOf(name.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--family must be debian, fedora, alpine or suse, not '" + name + "'");
+            throw new IllegalArgumentException(t("setup.bad-family", name));
         }
     }
 }

@@ -39,14 +39,14 @@ final class TinyKernelCommand implements Cli.Command {
     public int run(String[] args, PrintStream out, PrintStream err) throws Exception {
         Arguments a = new Arguments(args, SPEC);
         boolean hold = a.flag("--hold");
-        String file = a.positional("OUT, the file to write");
+        String file = a.positional(CliText.t("what.out"));
         a.end();
         byte[] image = withRealModePath(MinimalKernel.bzImage());
         if (hold) {
             hold(image);
         }
         Files.write(Path.of(file), image);
-        err.println("wrote " + image.length + " bytes to " + file);
+        err.println(CliText.t("tiny-kernel.wrote", image.length, file));
         return 0;
     }
 

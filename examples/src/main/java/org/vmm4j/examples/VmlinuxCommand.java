@@ -25,12 +25,12 @@ final class VmlinuxCommand implements Cli.Command {
     @Override
     public int run(String[] args, PrintStream out, PrintStream err) throws Exception {
         Arguments a = new Arguments(args, SPEC);
-        Path in = Path.of(a.positional("BZIMAGE, the kernel to read"));
-        Path target = Path.of(a.positional("OUT, the file to write"));
+        Path in = Path.of(a.positional(CliText.t("vmlinux.what-bzimage")));
+        Path target = Path.of(a.positional(CliText.t("what.out")));
         a.end();
         byte[] vmlinux = VmlinuxExtractor.extract(Files.readAllBytes(in));
         Files.write(target, vmlinux, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-        out.println(target + ": " + vmlinux.length + " bytes");
+        out.println(CliText.t("vmlinux.wrote", target.toString(), vmlinux.length));
         return 0;
     }
 }

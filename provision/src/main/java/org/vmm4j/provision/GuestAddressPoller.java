@@ -66,7 +66,9 @@ public final class GuestAddressPoller implements AddressWaiter {
                 throw new IllegalStateException("guest " + guest.name() + " had no IPv4 address after " + timeout
                         + " (asked " + sources + (errors.isEmpty() ? "" : "; errors: " + errors) + ")");
             }
-            reporter.report((double) (now - start) / (deadline - start), "no address yet from " + sources);
+            reporter.report(
+                    (double) (now - start) / (deadline - start),
+                    ProvisionMessages.CATALOG.message("progress.no-address-yet", String.valueOf(sources)));
             try {
                 Thread.sleep(Math.min(delay, Math.max(1, (deadline - now) / 1_000_000)));
             } catch (InterruptedException e) {

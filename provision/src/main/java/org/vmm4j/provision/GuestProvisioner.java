@@ -36,6 +36,8 @@ import org.vmm4j.image.Qcow2Options;
 import org.vmm4j.image.Qcow2Writer;
 import org.vmm4j.image.RawDisk;
 import org.vmm4j.provision.build.BuiltImage;
+import org.vmm4j.text.Message;
+import org.vmm4j.text.MessageCatalog;
 
 /**
  * Creates a guest the way the management plans do, in {@link ProvisionStep} order: validate, check the
@@ -289,7 +291,13 @@ public final class GuestProvisioner {
     /** A step's work; returns the message its completion is reported with. */
     @FunctionalInterface
     private interface StepBody {
-        String run(StepReporter reporter) throws Exception;
+        Message run(StepReporter reporter) throws Exception;
+    }
+
+    private static final MessageCatalog TEXTS = ProvisionMessages.CATALOG;
+
+    private static Message text(String key, Object... arguments) {
+        return TEXTS.message(key, arguments);
     }
 
     /** The state of one provisioning run. */
@@ -318,19 +326,21 @@ public final class GuestProvisioner {
                     hostKey = GuestHostKey.generate();
                 }
                 seed = seedFor(request, instanceId, hostKey);
-                return "request is valid" + (hostKey == null ? "" : "; guest host key " + hostKey.fingerprint());
+                return hostKey == null
+                        ? text("progress.valid")
+                        : text("progress.valid-host-key", hostKey.fingerprint());
             });
             step(ProvisionStep.CHECK_NAME, r -> checkName());
             step(ProvisionStep.FETCH_IMAGE, this::fetchImage);
             step(ProvisionStep.CREATE_DISK, r -> {
                 Path disk = createDisk(request, base);
                 rollback.add("disk " + disk + " deleted", () -> Files.deleteIfExists(disk));
-                return "created " + disk;
+                return text("progress.created", disk.toString());
             });
             step(ProvisionStep.CREATE_SEED, r -> {
                 Path iso = seed.writeIso(request.seedPath(), CreateMode.FAIL_IF_EXISTS);
                 rollback.add("seed " + iso + " deleted", () -> Files.deleteIfExists(iso));
-                return "created " + iso;
+                return text("progress.created", iso.toString());
             });
             step(ProvisionStep.DEFINE_GUEST, r -> {
                 GuestSpec spec = specFor(request, base);
@@ -338,27 +348,30 @@ public final class GuestProvisioner {
                 Guest defined = guest;
                 boolean uefi = spec.boot().firmware() == BootSpec.Firmware.UEFI;
                 rollback.add("guest " + spec.name() + " undefined", () -> remove(defined, uefi));
-                return "defined " + spec.name() + " on " + manager.uri();
+                return text("progress.defined", spec.name(), manager.uri());
             });
             step(ProvisionStep.START_GUEST, r -> {
                 guest.start();
-                return "started " + guest.name();
+                return text("progress.guest-started", guest.name());
             });
             step(ProvisionStep.WAIT_FOR_IP, r -> {
                 address = addressWaiter.awaitAddress(guest, request.addressTimeout(), r);
-                return "address " + address;
+                return text("progress.address", address);
             });
             step(ProvisionStep.WAIT_FOR_SSH, r -> {
                 long deadline = System.nanoTime() + request.sshTimeout().toNanos();
                 banner = sshWaiter.awaitSsh(address, request.sshPort(), request.sshTimeout(), r);
                 if (!request.logsIn()) {
-                    return "SSH answers: " + banner;
+                    return text("progress.ssh-answers", banner);
                 }
                 logIn(deadline, r);
-                return "SSH answers: " + banner + "; logged in as "
-                        + request.user().orElseThrow()
-                        + (hostKey == null ? "" : " with the pinned host key " + hostKey.fingerprint())
-                        + "; cloud-init done";
+                return hostKey == null
+                        ? text("progress.logged-in", banner, request.user().orElseThrow())
+                        : text(
+                                "progress.logged-in-pinned",
+                                banner,
+                                request.user().orElseThrow(),
+                                hostKey.fingerprint());
             });
             step(ProvisionStep.RUN_COMMANDS, this::runCommands);
             step(ProvisionStep.INSTALL_AGENT, this::installAgent);
@@ -379,8 +392,9 @@ public final class GuestProvisioner {
                     Optional.ofNullable(hostKey).map(GuestHostKey::fingerprint));
             step(
                     ProvisionStep.REPORT,
-                    r -> "guest " + request.name() + " ready" + (address == null ? "" : " at " + address) + " after "
-                            + total.toMillis() + " ms");
+                    r -> address == null
+                            ? text("progress.ready", request.name(), String.valueOf(total.toMillis()))
+                            : text("progress.ready-at", request.name(), address, String.valueOf(total.toMillis())));
             return result;
         }
 
@@ -391,7 +405,7 @@ public final class GuestProvisioner {
             }
         }
 
-        private String checkName() {
+        private Message checkName() {
             Optional<Guest> existing = manager.find(request.name());
             if (existing.isPresent()) {
                 existing.get().close();
@@ -403,10 +417,10 @@ public final class GuestProvisioner {
                     throw new IllegalStateException(p + " already exists (left over from an earlier guest?)");
                 }
             }
-            return request.name() + " is free";
+            return text("progress.name-free", request.name());
         }
 
-        private String fetchImage(StepReporter reporter) throws IOException {
+        private Message fetchImage(StepReporter reporter) throws IOException {
             long[] lastMiB = {-1};
             DownloadListener progress = (done, total) -> {
                 // The downloader calls back per buffer; listeners hear at most once per MiB.
@@ -414,21 +428,26 @@ public final class GuestProvisioner {
                     lastMiB[0] = done >> 20;
                     reporter.report(
                             total > 0 ? (double) done / total : -1,
-                            (done >> 20) + (total > 0 ? " of " + (total >> 20) : "") + " MiB");
+                            total > 0
+                                    ? text("progress.mib-of", done >> 20, total >> 20)
+                                    : text("progress.mib", done >> 20));
                 }
             };
             ImageSource source = request.image();
             if (source instanceof ImageSource.Built built) {
                 base = stage(built.image(), request.workDirectory());
-                return "staged " + built.image().recipeName() + " as " + base.path();
+                return text(
+                        "progress.staged",
+                        built.image().recipeName(),
+                        base.path().toString());
             }
             if (source instanceof ImageSource.LocalFile local) {
                 base = new BaseImage(local.path(), false, false);
-                return "using " + local.path();
+                return text("progress.using", local.path().toString());
             }
             if (source instanceof ImageSource.Remote remote) {
                 base = new BaseImage(downloader().fetch(remote.uri(), remote.digest(), progress), false, false);
-                return "cached as " + base.path();
+                return text("progress.cached", base.path().toString());
             }
             String id = ((ImageSource.Catalog) source).id();
             GuestImage image = catalog.find(request.hypervisor(), id)
@@ -441,7 +460,7 @@ public final class GuestProvisioner {
                     downloader().fetch(image, progress),
                     image.kind() == GuestImage.Kind.INSTALL_ISO,
                     image.boot() == GuestImage.BootMode.UEFI);
-            return "cached as " + base.path();
+            return text("progress.cached", base.path().toString());
         }
 
         private ImageDownloader downloader() {
@@ -451,14 +470,14 @@ public final class GuestProvisioner {
             return downloader;
         }
 
-        private String runCommands(StepReporter reporter) {
+        private Message runCommands(StepReporter reporter) {
             if (request.commands().isEmpty()) {
-                return "no commands to run";
+                return text("progress.no-commands");
             }
             List<CommandResult> ran =
                     commandRunner.runAll(sshTarget(), request.commands(), request.commandTimeout(), reporter);
             results.addAll(ran);
-            return "ran " + ran.size() + " command(s)";
+            return text("progress.ran-commands", ran.size());
         }
 
         /**
@@ -481,29 +500,29 @@ public final class GuestProvisioner {
                                         + " attempt(s): " + e.getMessage(),
                                 e);
                     }
-                    reporter.report(-1, "login attempt " + attempt + " refused: " + e.getMessage());
+                    reporter.report(-1, text("progress.login-refused", attempt, String.valueOf(e.getMessage())));
                     Thread.sleep(LOGIN_RETRY.toMillis());
                 }
             }
         }
 
-        private String installAgent(StepReporter reporter) {
+        private Message installAgent(StepReporter reporter) {
             if (request.agent().isEmpty()) {
-                return "no agent to install";
+                return text("progress.no-agent-install");
             }
             AgentSetup agent = request.agent().get();
             if (agent.installCommands().isEmpty()) {
-                return "no install commands";
+                return text("progress.no-install-commands");
             }
             List<CommandResult> ran =
                     commandRunner.runAll(sshTarget(), agent.installCommands(), request.commandTimeout(), reporter);
             results.addAll(ran);
-            return "ran " + ran.size() + " install command(s)";
+            return text("progress.ran-install-commands", ran.size());
         }
 
-        private String configureAgent(StepReporter reporter) {
+        private Message configureAgent(StepReporter reporter) {
             if (request.agent().isEmpty()) {
-                return "no agent to configure";
+                return text("progress.no-agent-configure");
             }
             AgentSetup agent = request.agent().get();
             results.addAll(commandRunner.runAll(
@@ -512,14 +531,17 @@ public final class GuestProvisioner {
                             agent.configPath(), agent.configuration().toYaml())),
                     request.commandTimeout(),
                     reporter));
-            return "wrote " + agent.configPath() + " (server "
-                    + agent.configuration().serverUrl() + ", port "
-                    + agent.configuration().port() + (agent.configuration().https() ? ", https)" : ", http)");
+            return text(
+                    "progress.agent-configured",
+                    agent.configPath(),
+                    agent.configuration().serverUrl(),
+                    String.valueOf(agent.configuration().port()),
+                    agent.configuration().https() ? "https" : "http");
         }
 
-        private String startAgent(StepReporter reporter) throws InterruptedException {
+        private Message startAgent(StepReporter reporter) throws InterruptedException {
             if (request.agent().isEmpty()) {
-                return "no agent to start";
+                return text("progress.no-agent-start");
             }
             AgentSetup agent = request.agent().get();
             String unit = "'" + agent.service() + "'";
@@ -545,7 +567,7 @@ public final class GuestProvisioner {
                     state = check.get(0).stdout().strip();
                     if (state.equals("active")) {
                         results.addAll(check);
-                        return agent.service() + " is active (checked " + checks + " time(s))";
+                        return text("progress.agent-active", agent.service(), checks);
                     }
                 } catch (HostKeyException e) {
                     throw e;
@@ -556,7 +578,7 @@ public final class GuestProvisioner {
                     throw new IllegalStateException(agent.service() + " is not active after "
                             + agent.activeTimeout().toSeconds() + " s: " + state);
                 }
-                reporter.report(-1, agent.service() + ": " + state);
+                reporter.report(-1, text("progress.agent-state", agent.service(), state));
                 Thread.sleep(ACTIVE_POLL.toMillis());
             }
         }
@@ -584,15 +606,25 @@ public final class GuestProvisioner {
         private void step(ProvisionStep step, StepBody body) {
             if (step.compareTo(request.stopAfter()) > 0 && step != ProvisionStep.REPORT) {
                 timings.add(new ProvisionResult.StepTiming(step, Duration.ZERO, true));
-                emit(step, 1.0, "skipped");
+                emit(step, 1.0, text("progress.skipped"));
                 return;
             }
             long start = System.nanoTime();
-            emit(step, 0.0, "started");
-            String done;
+            emit(step, 0.0, text("progress.started"));
+            Message done;
             try {
                 // Progress may quote a server's or a command's words: redacted like failure messages.
-                done = body.run((fraction, message) -> emit(step, fraction, redact(message)));
+                done = body.run(new StepReporter() {
+                    @Override
+                    public void report(double fraction, String message) {
+                        emit(step, fraction, Message.literal(redact(message)));
+                    }
+
+                    @Override
+                    public void report(double fraction, Message message) {
+                        emit(step, fraction, redact(message));
+                    }
+                });
             } catch (Exception e) {
                 if (e instanceof InterruptedException) {
                     Thread.currentThread().interrupt();
@@ -625,7 +657,7 @@ public final class GuestProvisioner {
                 reported.addSuppressed(t);
             }
             LOG.debug("{}", reported.getMessage());
-            emit(step, -1, "failed: " + reason);
+            emit(step, -1, text("progress.failed", reason));
             return reported;
         }
 
@@ -643,8 +675,21 @@ public final class GuestProvisioner {
             }
         }
 
-        private void emit(ProvisionStep step, double fraction, String message) {
-            Progress p = new Progress(step.label(), step.number(), ProvisionStep.count(), fraction, message);
+        /** {@link #redact(String)} for a message's text and arguments. */
+        private Message redact(Message message) {
+            char[] password = request.password();
+            if (password == null) {
+                return message;
+            }
+            try {
+                return message.replace(new String(password), "***");
+            } finally {
+                Arrays.fill(password, '\0');
+            }
+        }
+
+        private void emit(ProvisionStep step, double fraction, Message message) {
+            Progress p = new Progress(step.labelMessage(), step.number(), ProvisionStep.count(), fraction, message);
             for (ProgressListener l : listeners) {
                 try {
                     l.onProgress(p);

@@ -3,10 +3,12 @@ package org.vmm4j.provision;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import org.vmm4j.host.CommandResult;
+import org.vmm4j.text.MessageCatalog;
 
 /**
  * A provisioned guest: its name and UUID, the address found (empty when the run stopped before
@@ -52,23 +54,32 @@ public record ProvisionResult(
         return Duration.ZERO;
     }
 
-    /** One line per step and a total, for people. */
+    /** One line per step and a total, for people, in English. */
     public String summary() {
+        return summary(Locale.ROOT);
+    }
+
+    /** One line per step and a total, for people, in {@code locale}. */
+    public String summary(Locale locale) {
+        MessageCatalog texts = ProvisionMessages.CATALOG;
         StringBuilder sb = new StringBuilder();
-        sb.append("guest ")
-                .append(name)
-                .append(address.map(a -> " at " + a).orElse(""))
+        sb.append(address.map(a -> texts.format(locale, "summary.guest-at", name, a))
+                        .orElseGet(() -> texts.format(locale, "summary.guest", name)))
                 .append('\n');
         for (StepTiming t : timings) {
             sb.append(String.format(
+                    Locale.ROOT,
                     "  %2d %-20s %s%n",
                     t.step().number(),
-                    t.step().label(),
+                    t.step().labelMessage().render(locale),
                     t.skipped()
-                            ? "skipped"
-                            : String.format("%.1f s", t.duration().toMillis() / 1000.0)));
+                            ? texts.format(locale, "progress.skipped")
+                            : texts.format(
+                                    locale, "summary.seconds", t.duration().toMillis() / 1000.0)));
         }
-        sb.append(String.format("  total %.1f s%n", total.toMillis() / 1000.0));
+        sb.append("  ")
+                .append(texts.format(locale, "summary.total", total.toMillis() / 1000.0))
+                .append('\n');
         return sb.toString();
     }
 }

@@ -23,7 +23,9 @@ public final class SshCommandRunner implements CommandRunner {
         }
         try (SshSession session = SshSession.connect(target)) {
             for (int i = 0; i < commandLines.size(); i++) {
-                reporter.report((double) i / commandLines.size(), "command " + (i + 1) + " of " + commandLines.size());
+                reporter.report(
+                        (double) i / commandLines.size(),
+                        ProvisionMessages.CATALOG.message("progress.command-of", i + 1, commandLines.size()));
                 CommandResult result = session.exec(commandLines.get(i), timeout);
                 if (!result.succeeded()) {
                     throw new SshException("command " + (i + 1) + " of " + commandLines.size() + " exited with "

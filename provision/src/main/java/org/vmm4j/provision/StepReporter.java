@@ -1,5 +1,7 @@
 package org.vmm4j.provision;
 
+import org.vmm4j.text.Message;
+
 /** How a long provisioning step reports how far it is; must return quickly. */
 @FunctionalInterface
 public interface StepReporter {
@@ -12,4 +14,12 @@ public interface StepReporter {
      * @param message  for people; never a secret
      */
     void report(double fraction, String message);
+
+    /**
+     * Reports the progress of the current step with a message an application can show in its reader's
+     * locale; by default as its English text.
+     */
+    default void report(double fraction, Message message) {
+        report(fraction, message.english());
+    }
 }

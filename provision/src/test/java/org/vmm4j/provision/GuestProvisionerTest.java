@@ -658,4 +658,23 @@ class GuestProvisionerTest {
                     "nothing of bi2 and no partial file");
         }
     }
+
+    @Test
+    void aRunsEventsAndSummaryReadInEveryShippedLocale() {
+        ProvisionResult result = provisioner().build().provision(request("intl").build());
+        for (java.util.Locale locale : org.vmm4j.text.MessageCatalog.LOCALES) {
+            for (Progress p : events) {
+                String step = p.stepName().render(locale);
+                String status = p.status().render(locale);
+                assertFalse(step.contains("⟦") || status.contains("⟦"), locale + ": " + step + " " + status);
+                if (!locale.getLanguage().equals("en")) {
+                    assertFalse(step.equals(p.step()), locale + " keeps the English step name " + step);
+                }
+            }
+            String summary = result.summary(locale);
+            assertFalse(summary.contains("⟦"), summary);
+            assertTrue(summary.contains(ProvisionStep.WAIT_FOR_IP.labelMessage().render(locale)), summary);
+        }
+        assertTrue(events.stream().anyMatch(p -> p.status().key().equals("progress.ran-commands")), events.toString());
+    }
 }

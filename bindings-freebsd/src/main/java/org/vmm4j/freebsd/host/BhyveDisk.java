@@ -4,6 +4,7 @@ import java.util.List;
 import org.vmm4j.host.HostPlan;
 import org.vmm4j.host.PlanStep;
 import org.vmm4j.host.SafeNames;
+import org.vmm4j.text.Message;
 
 /**
  * Storage for a bhyve guest, as plans the FreeBSD backend executes: a ZFS volume or a sparse file.
@@ -106,9 +107,12 @@ public sealed interface BhyveDisk {
                             "volmode=dev",
                             dataset);
             return new HostPlan(
-                    "create ZFS volume " + dataset,
+                    text("disk.zvol.title", dataset),
                     List.of(new PlanStep.Run(
-                            "create " + (sparse ? "sparse " : "") + "ZFS volume " + dataset + " of " + size + " bytes",
+                            text(
+                                    sparse ? "disk.zvol.create-sparse" : "disk.zvol.create",
+                                    dataset,
+                                    String.valueOf(size)),
                             argv,
                             List.of("zfs", "list", "-H", "-o", "name", "-t", "volume", dataset),
                             true)));
@@ -117,9 +121,9 @@ public sealed interface BhyveDisk {
         @Override
         public HostPlan destroyPlan() {
             return new HostPlan(
-                    "destroy ZFS volume " + dataset,
+                    text("disk.zvol.destroy", dataset),
                     List.of(new PlanStep.Run(
-                            "destroy ZFS volume " + dataset, List.of("zfs", "destroy", dataset), List.of(), true)));
+                            text("disk.zvol.destroy", dataset), List.of("zfs", "destroy", dataset), List.of(), true)));
         }
     }
 
@@ -133,9 +137,9 @@ public sealed interface BhyveDisk {
         @Override
         public HostPlan createPlan() {
             return new HostPlan(
-                    "create disk file " + path,
+                    text("disk.file.title", path),
                     List.of(new PlanStep.Run(
-                            "create sparse disk file " + path + " of " + size + " bytes",
+                            text("disk.file.create", path, String.valueOf(size)),
                             List.of("truncate", "-s", Long.toString(size), path),
                             List.of("test", "-f", path),
                             true)));
@@ -144,8 +148,13 @@ public sealed interface BhyveDisk {
         @Override
         public HostPlan destroyPlan() {
             return new HostPlan(
-                    "delete disk file " + path,
-                    List.of(new PlanStep.Run("delete disk file " + path, List.of("rm", "-f", path), List.of(), true)));
+                    text("disk.file.delete", path),
+                    List.of(new PlanStep.Run(
+                            text("disk.file.delete", path), List.of("rm", "-f", path), List.of(), true)));
         }
+    }
+
+    private static Message text(String key, Object... arguments) {
+        return FreeBsdHostMessages.CATALOG.message(key, arguments);
     }
 }

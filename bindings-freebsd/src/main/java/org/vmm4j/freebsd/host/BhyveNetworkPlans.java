@@ -11,6 +11,7 @@ import java.util.regex.Pattern;
 import org.vmm4j.host.HostPlan;
 import org.vmm4j.host.PlanStep;
 import org.vmm4j.host.SafeNames;
+import org.vmm4j.text.Message;
 
 /**
  * Guest networking on FreeBSD as host plans: a bridge now (ifconfig) and at boot (rc.conf through
@@ -43,14 +44,14 @@ public final class BhyveNetworkPlans {
         SafeNames.require("interface", physical, 15);
         List<PlanStep> steps = new ArrayList<>();
         steps.add(new PlanStep.Run(
-                "Create " + bridge + " with member " + physical,
+                text("net.bridged.create", bridge, physical),
                 List.of("ifconfig", bridge, "create", "addm", physical, "up"),
                 List.of("ifconfig", bridge),
                 true));
-        steps.add(sysrcAdd("Create " + bridge + " at boot", "cloned_interfaces", bridge));
-        steps.add(sysrc("Configure " + bridge + " at boot", "ifconfig_" + bridge, "addm " + physical + " up"));
+        steps.add(sysrcAdd(text("net.create-at-boot", bridge), "cloned_interfaces", bridge));
+        steps.add(sysrc(text("net.configure-at-boot", bridge), "ifconfig_" + bridge, "addm " + physical + " up"));
         steps.addAll(tapUpOnOpen());
-        return new HostPlan("Bridged guest network on " + bridge + " (" + physical + ")", steps);
+        return new HostPlan(text("net.bridged.title", bridge, physical), steps);
     }
 
     /**
@@ -65,40 +66,36 @@ public final class BhyveNetworkPlans {
         List<PlanStep> steps = new ArrayList<>(privateBridge(bridge, gatewayCidr));
         SafeNames.require("interface", external, 15);
         String subnet = subnet(gatewayCidr);
-        steps.add(sysrc("Enable IP forwarding at boot", "gateway_enable", "YES"));
+        steps.add(sysrc(text("net.forwarding-boot"), "gateway_enable", "YES"));
         steps.add(new PlanStep.Run(
-                "Enable IP forwarding now", List.of("sysctl", "net.inet.ip.forwarding=1"), List.of(), true));
+                text("net.forwarding-now"), List.of("sysctl", "net.inet.ip.forwarding=1"), List.of(), true));
         Path anchorFile = ANCHOR_DIR.resolve("pf-" + bridge + ".conf");
         steps.add(new PlanStep.EnsureBlock(
-                "Write the NAT rule of " + bridge,
+                text("net.nat-rule", bridge),
                 anchorFile,
                 "nat-" + bridge,
                 "nat on " + external + " inet from " + subnet + " to any -> (" + external + ")",
                 true));
         steps.add(new PlanStep.EnsureBlock(
-                "Hook the vmm4j anchors into pf.conf (keep it in the translation " + "section, before filter rules)",
-                PF_CONF,
-                "anchors",
-                "nat-anchor \"vmm4j/*\"\nanchor \"vmm4j/*\"",
-                true));
+                text("net.anchors"), PF_CONF, "anchors", "nat-anchor \"vmm4j/*\"\nanchor \"vmm4j/*\"", true));
         steps.add(new PlanStep.EnsureBlock(
-                "Load the " + bridge + " anchor at boot",
+                text("net.anchor-boot", bridge),
                 PF_CONF,
                 "anchor-" + bridge,
                 "load anchor \"vmm4j/" + bridge + "\" from \"" + anchorFile + "\"",
                 true));
-        steps.add(sysrc("Enable pf at boot", "pf_enable", "YES"));
+        steps.add(sysrc(text("net.pf-boot"), "pf_enable", "YES"));
         steps.add(new PlanStep.Run(
-                "Start pf", List.of("service", "pf", "start"), List.of("service", "pf", "status"), true));
+                text("net.pf-start"), List.of("service", "pf", "start"), List.of("service", "pf", "status"), true));
         steps.add(new PlanStep.Run(
-                "Load the NAT rule now",
+                text("net.nat-now"),
                 List.of("pfctl", "-a", "vmm4j/" + bridge, "-f", anchorFile.toString()),
                 List.of(),
                 true));
         if (dhcpFrom != null) {
             steps.addAll(dhcp(bridge, dhcpFrom, dhcpTo));
         }
-        return new HostPlan("NAT guest network on " + bridge + " (" + subnet + " via " + external + ")", steps);
+        return new HostPlan(text("net.nat.title", bridge, subnet, external), steps);
     }
 
     /** Host-only mode: a private bridge the host can reach, no route out, optionally DHCP. */
@@ -107,7 +104,7 @@ public final class BhyveNetworkPlans {
         if (dhcpFrom != null) {
             steps.addAll(dhcp(bridge, dhcpFrom, dhcpTo));
         }
-        return new HostPlan("Host-only guest network on " + bridge + " (" + subnet(gatewayCidr) + ")", steps);
+        return new HostPlan(text("net.host-only.title", bridge, subnet(gatewayCidr)), steps);
     }
 
     /**
@@ -118,15 +115,15 @@ public final class BhyveNetworkPlans {
         tap(tap);
         bridge(bridge);
         return new HostPlan(
-                "Tap " + tap + " on " + bridge,
+                text("net.tap.title", tap, bridge),
                 List.of(
                         new PlanStep.Run(
-                                "Create " + tap,
+                                text("net.tap.create", tap),
                                 List.of("ifconfig", tap, "create", "up"),
                                 List.of("ifconfig", tap),
                                 true),
                         new PlanStep.Run(
-                                "Add " + tap + " to " + bridge,
+                                text("net.tap.add", tap, bridge),
                                 List.of("ifconfig", bridge, "addm", tap),
                                 List.of(),
                                 true)));
@@ -136,8 +133,9 @@ public final class BhyveNetworkPlans {
     public static HostPlan removeTap(String tap) {
         tap(tap);
         return new HostPlan(
-                "Remove tap " + tap,
-                List.of(new PlanStep.Run("Destroy " + tap, List.of("ifconfig", tap, "destroy"), List.of(), true)));
+                text("net.tap.remove-title", tap),
+                List.of(new PlanStep.Run(
+                        text("net.tap.destroy", tap), List.of("ifconfig", tap, "destroy"), List.of(), true)));
     }
 
     private static List<PlanStep> privateBridge(String bridge, String gatewayCidr) {
@@ -145,12 +143,12 @@ public final class BhyveNetworkPlans {
         cidr(gatewayCidr);
         List<PlanStep> steps = new ArrayList<>();
         steps.add(new PlanStep.Run(
-                "Create " + bridge + " with address " + gatewayCidr,
+                text("net.private.create", bridge, gatewayCidr),
                 List.of("ifconfig", bridge, "create", "inet", gatewayCidr, "up"),
                 List.of("ifconfig", bridge),
                 true));
-        steps.add(sysrcAdd("Create " + bridge + " at boot", "cloned_interfaces", bridge));
-        steps.add(sysrc("Configure " + bridge + " at boot", "ifconfig_" + bridge, "inet " + gatewayCidr + " up"));
+        steps.add(sysrcAdd(text("net.create-at-boot", bridge), "cloned_interfaces", bridge));
+        steps.add(sysrc(text("net.configure-at-boot", bridge), "ifconfig_" + bridge, "inet " + gatewayCidr + " up"));
         steps.addAll(tapUpOnOpen());
         return steps;
     }
@@ -158,12 +156,8 @@ public final class BhyveNetworkPlans {
     private static List<PlanStep> tapUpOnOpen() {
         return List.of(
                 new PlanStep.Run(
-                        "Bring taps up when bhyve opens them",
-                        List.of("sysctl", "net.link.tap.up_on_open=1"),
-                        List.of(),
-                        true),
-                new PlanStep.EnsureLine(
-                        "Bring taps up when opened, at boot", SYSCTL_CONF, "net.link.tap.up_on_open=1", true));
+                        text("net.tap-up-now"), List.of("sysctl", "net.link.tap.up_on_open=1"), List.of(), true),
+                new PlanStep.EnsureLine(text("net.tap-up-boot"), SYSCTL_CONF, "net.link.tap.up_on_open=1", true));
     }
 
     private static List<PlanStep> dhcp(String bridge, String from, String to) {
@@ -171,15 +165,20 @@ public final class BhyveNetworkPlans {
             throw new IllegalArgumentException("DHCP range " + from + " - " + to + " is not two IPv4 addresses");
         }
         return List.of(
-                pkg("dnsmasq", "Install dnsmasq"),
+                pkg("dnsmasq", text("net.dnsmasq-install")),
                 new PlanStep.EnsureBlock(
-                        "Serve DHCP on " + bridge,
+                        text("net.dhcp", bridge),
                         DNSMASQ_CONF,
                         "dhcp-" + bridge,
                         "interface=" + bridge + "\nbind-dynamic\ndhcp-range=" + bridge + "," + from + "," + to + ",12h",
                         true),
-                sysrc("Enable dnsmasq at boot", "dnsmasq_enable", "YES"),
-                new PlanStep.Run("Restart dnsmasq", List.of("service", "dnsmasq", "restart"), List.of(), true));
+                sysrc(text("net.dnsmasq-boot"), "dnsmasq_enable", "YES"),
+                new PlanStep.Run(
+                        text("net.dnsmasq-restart"), List.of("service", "dnsmasq", "restart"), List.of(), true));
+    }
+
+    private static Message text(String key, Object... arguments) {
+        return FreeBsdHostMessages.CATALOG.message(key, arguments);
     }
 
     /** The network of {@code 10.77.0.1/24}: {@code 10.77.0.0/24}. */

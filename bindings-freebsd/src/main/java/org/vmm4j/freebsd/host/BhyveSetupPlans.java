@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.vmm4j.host.HostPlan;
 import org.vmm4j.host.PlanStep;
+import org.vmm4j.text.Message;
 
 /** Host plans that make a FreeBSD host ready for bhyve: reviewable argument lists and file edits. */
 public final class BhyveSetupPlans {
@@ -19,41 +20,56 @@ public final class BhyveSetupPlans {
     public static HostPlan enable(boolean vmBhyve) {
         List<PlanStep> steps = new ArrayList<>();
         steps.add(new PlanStep.Run(
-                "Load the vmm kernel module", List.of("kldload", "vmm"), List.of("kldstat", "-q", "-m", "vmm"), true));
-        steps.add(new PlanStep.EnsureLine("Load vmm at boot", LOADER_CONF, "vmm_load=\"YES\"", true));
+                text("bhyve.step.load-vmm"), List.of("kldload", "vmm"), List.of("kldstat", "-q", "-m", "vmm"), true));
+        steps.add(new PlanStep.EnsureLine(text("bhyve.step.boot-vmm"), LOADER_CONF, "vmm_load=\"YES\"", true));
         steps.add(new PlanStep.Run(
-                "Load the if_bridge kernel module",
+                text("bhyve.step.load-bridge"),
                 List.of("kldload", "if_bridge"),
                 List.of("kldstat", "-q", "-m", "if_bridge"),
                 true));
-        steps.add(new PlanStep.EnsureLine("Load if_bridge at boot", LOADER_CONF, "if_bridge_load=\"YES\"", true));
+        steps.add(new PlanStep.EnsureLine(text("bhyve.step.boot-bridge"), LOADER_CONF, "if_bridge_load=\"YES\"", true));
         steps.add(new PlanStep.Run(
-                "Load the nmdm kernel module (guest serial consoles)",
+                text("bhyve.step.load-nmdm"),
                 List.of("kldload", "nmdm"),
                 List.of("kldstat", "-q", "-m", "nmdm"),
                 true));
-        steps.add(new PlanStep.EnsureLine("Load nmdm at boot", LOADER_CONF, "nmdm_load=\"YES\"", true));
-        steps.add(pkg("bhyve-firmware", "Install the bhyve UEFI firmware"));
+        steps.add(new PlanStep.EnsureLine(text("bhyve.step.boot-nmdm"), LOADER_CONF, "nmdm_load=\"YES\"", true));
+        steps.add(pkg("bhyve-firmware", text("bhyve.step.firmware")));
         if (vmBhyve) {
-            steps.add(pkg("vm-bhyve", "Install vm-bhyve"));
-            steps.add(sysrc("Enable vm-bhyve at boot", "vm_enable", "YES"));
+            steps.add(pkg("vm-bhyve", text("bhyve.step.vm-bhyve")));
+            steps.add(sysrc(text("bhyve.step.vm-bhyve-boot"), "vm_enable", "YES"));
         }
-        return new HostPlan("Enable bhyve", steps);
+        return new HostPlan(text("bhyve.plan.enable"), steps);
+    }
+
+    private static Message text(String key) {
+        return FreeBsdHostMessages.CATALOG.message(key);
     }
 
     static PlanStep.Run pkg(String name, String description) {
+        return pkg(name, Message.literal(description));
+    }
+
+    static PlanStep.Run pkg(String name, Message description) {
         return new PlanStep.Run(
                 description, List.of("pkg", "install", "-y", name), List.of("pkg", "info", "-e", name), true);
     }
 
     /** {@code sysrc var=value}, skipped when {@code sysrc -c} says it is already so. */
     static PlanStep.Run sysrc(String description, String variable, String value) {
+        return sysrc(Message.literal(description), variable, value);
+    }
+
+    static PlanStep.Run sysrc(Message description, String variable, String value) {
         String assignment = variable + "=" + value;
         return new PlanStep.Run(description, List.of("sysrc", assignment), List.of("sysrc", "-c", assignment), true);
     }
-
     /** {@code sysrc var+=word}: adds a word to a list variable such as {@code cloned_interfaces}. */
     static PlanStep.Run sysrcAdd(String description, String variable, String word) {
+        return sysrcAdd(Message.literal(description), variable, word);
+    }
+
+    static PlanStep.Run sysrcAdd(Message description, String variable, String word) {
         String assignment = variable + "+=" + word;
         return new PlanStep.Run(description, List.of("sysrc", assignment), List.of("sysrc", "-c", assignment), true);
     }

@@ -7,6 +7,7 @@ import java.util.Objects;
 import org.vmm4j.host.HostPlan;
 import org.vmm4j.host.PlanStep;
 import org.vmm4j.host.SafeNames;
+import org.vmm4j.text.Message;
 
 /**
  * Builds the plan that makes a Linux host ready for KVM guests through libvirt: install QEMU,
@@ -75,49 +76,46 @@ public final class LinuxHostSetup {
         List<String> installed = concat(installedCheck(), packages);
         switch (family) {
             case DEBIAN -> {
-                steps.add(asRoot("refresh the apt package index", List.of("apt-get", "update"), installed));
+                steps.add(asRoot(text("linux.step.apt-update"), List.of("apt-get", "update"), installed));
                 steps.add(asRoot(
-                        "install QEMU, libvirt and UEFI firmware",
+                        text("linux.step.install"),
                         concat(List.of("env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y"), packages),
                         installed));
             }
             case FEDORA ->
                 steps.add(asRoot(
-                        "install QEMU, libvirt and UEFI firmware",
-                        concat(List.of("dnf", "install", "-y"), packages),
-                        installed));
+                        text("linux.step.install"), concat(List.of("dnf", "install", "-y"), packages), installed));
             case ALPINE ->
-                steps.add(asRoot(
-                        "install QEMU, libvirt and UEFI firmware", concat(List.of("apk", "add"), packages), installed));
+                steps.add(asRoot(text("linux.step.install"), concat(List.of("apk", "add"), packages), installed));
             case SUSE ->
                 steps.add(asRoot(
-                        "install QEMU, libvirt and UEFI firmware",
+                        text("linux.step.install"),
                         concat(List.of("zypper", "--non-interactive", "install"), packages),
                         installed));
         }
         if (cpuVendor != null) {
             steps.add(asRoot(
-                    "load the " + cpuVendor.kvmModule() + " kernel module",
+                    text("linux.step.load-module", cpuVendor.kvmModule()),
                     List.of("modprobe", cpuVendor.kvmModule()),
                     List.of("test", "-c", "/dev/kvm")));
         }
         if (family == LinuxFamily.ALPINE) {
             steps.add(asRoot(
-                    "start libvirtd at boot (OpenRC)",
+                    text("linux.step.libvirtd-boot-openrc"),
                     List.of("rc-update", "add", "libvirtd", "default"),
                     List.of("rc-update", "show", "default"),
                     "^\\s*libvirtd\\s*\\|"));
             steps.add(asRoot(
-                    "start libvirtd now",
+                    text("linux.step.libvirtd-now"),
                     List.of("rc-service", "libvirtd", "start"),
                     List.of("rc-service", "libvirtd", "status")));
         } else {
             steps.add(asRoot(
-                    "start libvirtd at boot",
+                    text("linux.step.libvirtd-boot"),
                     List.of("systemctl", "enable", "libvirtd"),
                     List.of("systemctl", "is-enabled", "--quiet", "libvirtd")));
             steps.add(asRoot(
-                    "start libvirtd now",
+                    text("linux.step.libvirtd-now"),
                     List.of("systemctl", "start", "libvirtd"),
                     List.of("systemctl", "is-active", "--quiet", "libvirtd")));
         }
@@ -127,26 +125,25 @@ public final class LinuxHostSetup {
                         ? List.of("addgroup", user, group)
                         : List.of("usermod", "--append", "--groups", group, user);
                 steps.add(asRoot(
-                        "add " + user + " to group " + group + " (effective at next login)",
+                        text("linux.step.add-group", user, group),
                         argv,
                         List.of("id", "-nG", user),
                         "(^|\\s)" + group + "(\\s|$)"));
             }
         }
         List<String> netInfo = concat(VIRSH, List.of("net-info", "default"));
+        steps.add(asRoot(text("linux.step.define-network"), concat(VIRSH, List.of("net-define", networkXml)), netInfo));
         steps.add(asRoot(
-                "define libvirt's default NAT network", concat(VIRSH, List.of("net-define", networkXml)), netInfo));
-        steps.add(asRoot(
-                "start the default network at boot",
+                text("linux.step.network-autostart"),
                 concat(VIRSH, List.of("net-autostart", "default")),
                 netInfo,
                 "^Autostart:\\s+yes"));
         steps.add(asRoot(
-                "start the default network now",
+                text("linux.step.network-start"),
                 concat(VIRSH, List.of("net-start", "default")),
                 netInfo,
                 "^Active:\\s+yes"));
-        return new HostPlan("enable KVM and libvirt (" + family.name().toLowerCase(Locale.ROOT) + " family)", steps);
+        return new HostPlan(text("linux.plan.title", family.name().toLowerCase(Locale.ROOT)), steps);
     }
 
     /** A command that exits 0 only when every listed package is installed. */
@@ -158,12 +155,16 @@ public final class LinuxHostSetup {
         };
     }
 
-    private static PlanStep asRoot(String description, List<String> command, List<String> check) {
+    private static PlanStep asRoot(Message description, List<String> command, List<String> check) {
         return new PlanStep.Run(description, command, check, true);
     }
 
+    private static Message text(String key, Object... arguments) {
+        return LinuxHostMessages.CATALOG.message(key, arguments);
+    }
+
     /** A step skipped when {@code check} exits 0 and prints a match of {@code checkOutput}. */
-    private static PlanStep asRoot(String description, List<String> command, List<String> check, String checkOutput) {
+    private static PlanStep asRoot(Message description, List<String> command, List<String> check, String checkOutput) {
         return new PlanStep.Run(description, command, check, checkOutput, true);
     }
 

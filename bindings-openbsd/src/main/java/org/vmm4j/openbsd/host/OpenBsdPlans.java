@@ -12,6 +12,7 @@ import org.vmm4j.host.HostFacts;
 import org.vmm4j.host.HostPlan;
 import org.vmm4j.host.PlanStep;
 import org.vmm4j.host.SafeNames;
+import org.vmm4j.text.Message;
 
 /**
  * Host plans for vmd: setup (firmware, enable and start vmd) and the three networking shapes
@@ -38,18 +39,18 @@ public final class OpenBsdPlans {
         List<PlanStep> steps = new ArrayList<>();
         if (!facts.exists(OpenBsdProbe.VMM_BIOS)) {
             steps.add(new PlanStep.Run(
-                    "install the vmm(4) BIOS (SeaBIOS) with fw_update",
+                    text("vmd.step.firmware"),
                     List.of("fw_update", "vmm-firmware"),
                     List.of("test", "-f", OpenBsdProbe.VMM_BIOS.toString()),
                     true));
         }
         steps.add(new PlanStep.Run(
-                "enable vmd at boot",
+                text("vmd.step.enable"),
                 List.of("rcctl", "enable", "vmd"),
                 List.of("rcctl", "get", "vmd", "status"),
                 true));
         steps.add(new PlanStep.Run(
-                "start vmd", List.of("rcctl", "start", "vmd"), List.of("rcctl", "check", "vmd"), true));
+                text("vmd.step.start"), List.of("rcctl", "start", "vmd"), List.of("rcctl", "check", "vmd"), true));
         boolean attached = OpenBsdProbe.vmmMode(facts).isPresent();
         Fact cpu = OpenBsdProbe.cpuHasVirtualization(facts);
         boolean reboot = !attached && cpu == Fact.YES;
@@ -58,7 +59,11 @@ public final class OpenBsdPlans {
                 : cpu == Fact.YES
                         ? "vmm0 did not attach: enable VT-x/AMD-V (with EPT/RVI) in the firmware settings and reboot"
                         : cpu == Fact.NO ? "the CPU has no VMX/SVM: vmm(4) cannot run here" : "vmm(4) support unknown";
-        return new Setup(new HostPlan("Set up vmd on OpenBSD", steps), reboot, reason);
+        return new Setup(new HostPlan(text("vmd.plan.setup"), steps), reboot, reason);
+    }
+
+    private static Message text(String key, Object... arguments) {
+        return OpenBsdHostMessages.CATALOG.message(key, arguments);
     }
 
     /**
@@ -69,13 +74,13 @@ public final class OpenBsdPlans {
     public static HostPlan localNetwork() {
         List<PlanStep> steps = new ArrayList<>(forwarding());
         steps.add(new PlanStep.EnsureBlock(
-                "NAT vmd's local prefix out of egress",
+                text("vmd.net.local-nat"),
                 PF_CONF,
                 "vmd-local",
                 "pass out on egress from " + VMD_LOCAL_PREFIX + " to any nat-to (egress)\n",
                 true));
         steps.add(reloadPf());
-        return new HostPlan("vmd local networking (-L, built-in DHCP)", steps);
+        return new HostPlan(text("vmd.net.local.title"), steps);
     }
 
     /**
@@ -89,17 +94,22 @@ public final class OpenBsdPlans {
         SafeNames.require("uplink interface", uplink, 15);
         Path hostname = Path.of("/etc/hostname." + bridge);
         List<PlanStep> steps = new ArrayList<>();
-        steps.add(new PlanStep.EnsureLine(
-                "add " + uplink + " to " + bridge + " at boot", hostname, "add " + uplink, true));
-        steps.add(new PlanStep.EnsureLine("bring " + bridge + " up at boot", hostname, "up", true));
+        steps.add(
+                new PlanStep.EnsureLine(text("vmd.net.add-at-boot", uplink, bridge), hostname, "add " + uplink, true));
+        steps.add(new PlanStep.EnsureLine(text("vmd.net.up-at-boot", bridge), hostname, "up", true));
         steps.add(new PlanStep.Run(
-                "create " + bridge, List.of("ifconfig", bridge, "create"), List.of("ifconfig", bridge), true));
+                text("vmd.net.create", bridge),
+                List.of("ifconfig", bridge, "create"),
+                List.of("ifconfig", bridge),
+                true));
         steps.add(new PlanStep.Run(
-                "add " + uplink + " to " + bridge, List.of("ifconfig", bridge, "add", uplink, "up"), List.of(), true));
+                text("vmd.net.add", uplink, bridge),
+                List.of("ifconfig", bridge, "add", uplink, "up"),
+                List.of(),
+                true));
         steps.add(switchBlock(switchName, bridge));
         steps.add(vmctlReload());
-        return new HostPlan(
-                "vmd bridged networking: switch " + switchName + " on " + bridge + " (" + uplink + ")", steps);
+        return new HostPlan(text("vmd.net.bridged.title", switchName, bridge, uplink), steps);
     }
 
     /**
@@ -129,24 +139,33 @@ public final class OpenBsdPlans {
         Path vetherFile = Path.of("/etc/hostname." + vether);
         Path bridgeFile = Path.of("/etc/hostname." + bridge);
         steps.add(new PlanStep.EnsureLine(
-                "gateway address on " + vether + " at boot", vetherFile, "inet " + gateway + " " + netmask, true));
+                text("vmd.net.gateway-at-boot", vether), vetherFile, "inet " + gateway + " " + netmask, true));
         steps.add(new PlanStep.EnsureLine(
-                "add " + vether + " to " + bridge + " at boot", bridgeFile, "add " + vether, true));
-        steps.add(new PlanStep.EnsureLine("bring " + bridge + " up at boot", bridgeFile, "up", true));
+                text("vmd.net.add-at-boot", vether, bridge), bridgeFile, "add " + vether, true));
+        steps.add(new PlanStep.EnsureLine(text("vmd.net.up-at-boot", bridge), bridgeFile, "up", true));
         steps.add(new PlanStep.Run(
-                "create " + vether, List.of("ifconfig", vether, "create"), List.of("ifconfig", vether), true));
+                text("vmd.net.create", vether),
+                List.of("ifconfig", vether, "create"),
+                List.of("ifconfig", vether),
+                true));
         steps.add(new PlanStep.Run(
-                "set the gateway address on " + vether,
+                text("vmd.net.gateway-now", vether),
                 List.of("ifconfig", vether, "inet", gateway, "netmask", netmask, "up"),
                 List.of(),
                 true));
         steps.add(new PlanStep.Run(
-                "create " + bridge, List.of("ifconfig", bridge, "create"), List.of("ifconfig", bridge), true));
+                text("vmd.net.create", bridge),
+                List.of("ifconfig", bridge, "create"),
+                List.of("ifconfig", bridge),
+                true));
         steps.add(new PlanStep.Run(
-                "add " + vether + " to " + bridge, List.of("ifconfig", bridge, "add", vether, "up"), List.of(), true));
+                text("vmd.net.add", vether, bridge),
+                List.of("ifconfig", bridge, "add", vether, "up"),
+                List.of(),
+                true));
         steps.addAll(forwarding());
         steps.add(new PlanStep.EnsureBlock(
-                "NAT " + network + " out of egress",
+                text("vmd.net.nat", network),
                 PF_CONF,
                 "vmd-nat-" + switchName,
                 "table <vmm_subnet> { " + network + " }\npass out on egress from <vmm_subnet> nat-to (egress)\n",
@@ -154,26 +173,27 @@ public final class OpenBsdPlans {
         steps.add(reloadPf());
         steps.add(switchBlock(switchName, bridge));
         steps.add(vmctlReload());
-        return new HostPlan("vmd routed NAT networking: " + network + " via " + vether + " on " + bridge, steps);
+        return new HostPlan(text("vmd.net.nat.title", network, vether, bridge), steps);
     }
 
     private static List<PlanStep> forwarding() {
         return List.of(
-                new PlanStep.EnsureLine("forward IPv4 at boot", SYSCTL_CONF, "net.inet.ip.forwarding=1", true),
-                new PlanStep.Run("forward IPv4 now", List.of("sysctl", "net.inet.ip.forwarding=1"), List.of(), true));
+                new PlanStep.EnsureLine(text("vmd.net.forward-boot"), SYSCTL_CONF, "net.inet.ip.forwarding=1", true),
+                new PlanStep.Run(
+                        text("vmd.net.forward-now"), List.of("sysctl", "net.inet.ip.forwarding=1"), List.of(), true));
     }
 
     private static PlanStep reloadPf() {
-        return new PlanStep.Run("load the pf rules", List.of("pfctl", "-f", PF_CONF.toString()), List.of(), true);
+        return new PlanStep.Run(text("vmd.net.pf-load"), List.of("pfctl", "-f", PF_CONF.toString()), List.of(), true);
     }
 
     private static PlanStep vmctlReload() {
-        return new PlanStep.Run("make vmd re-read vm.conf", List.of("vmctl", "reload"), List.of(), true);
+        return new PlanStep.Run(text("vmd.net.reload"), List.of("vmctl", "reload"), List.of(), true);
     }
 
     private static PlanStep switchBlock(String switchName, String bridge) {
         return new PlanStep.EnsureBlock(
-                "vm.conf switch " + switchName + " on " + bridge,
+                text("vmd.net.switch", switchName, bridge),
                 VM_CONF,
                 "switch-" + switchName,
                 "switch \"" + switchName + "\" {\n\tinterface " + bridge + "\n}\n",

@@ -23,6 +23,8 @@ import org.vmm4j.host.Progress;
 import org.vmm4j.host.ProgressListener;
 import org.vmm4j.image.CreateMode;
 import org.vmm4j.image.Qcow2Writer;
+import org.vmm4j.provision.ProvisionMessages;
+import org.vmm4j.text.Message;
 
 /**
  * Builds a bootable base image from packages, for hosts that cannot download a cloud image, and keeps it
@@ -132,6 +134,10 @@ public final class BaseImageBuilder {
         }
     }
 
+    private static Message text(String key, Object... arguments) {
+        return ProvisionMessages.CATALOG.message(key, arguments);
+    }
+
     /**
      * The image of {@code recipe}: from the cache when it is there (nothing runs), else built and published.
      *
@@ -143,11 +149,16 @@ public final class BaseImageBuilder {
         Optional<BuiltImage> hit = cached(recipe);
         if (hit.isPresent()) {
             listener.onProgress(new Progress(
-                    "cached image", 1, 1, 1.0, hit.get().directory().toString()));
+                    text("build.step.cached"),
+                    1,
+                    1,
+                    1.0,
+                    Message.literal(hit.get().directory().toString())));
             return hit.get();
         }
         long start = System.nanoTime();
-        listener.onProgress(new Progress("check host", 1, STEPS, -1, "mmdebstrap, mke2fs, root"));
+        Message checkHost = text("build.step.check-host");
+        listener.onProgress(new Progress(checkHost, 1, STEPS, -1, Message.literal("mmdebstrap, mke2fs, root")));
         HostProgram mmdebstrap = program(MMDEBSTRAP);
         HostProgram mke2fs = program(MKE2FS);
         if (!runningAsRoot.getAsBoolean()) {
@@ -155,7 +166,7 @@ public final class BaseImageBuilder {
                     + " packages' maintainer scripts in a chroot, and mke2fs -d copies the tree's owners (root)"
                     + " into the file system; run it as root (sudo), or use a downloaded catalog image");
         }
-        listener.onProgress(new Progress("check host", 1, STEPS, 1.0, "ok"));
+        listener.onProgress(new Progress(checkHost, 1, STEPS, 1.0, text("build.ok")));
         Path work = createWorkDirectory(recipe);
         try {
             Path tree = work.resolve("tree");
@@ -164,29 +175,37 @@ public final class BaseImageBuilder {
 
             installPackages(mmdebstrap, recipe, tree, listener);
 
-            listener.onProgress(new Progress("prepare tree", 3, STEPS, -1, "check packages, kernel, fstab"));
+            Message prepare = text("build.step.prepare-tree");
+            listener.onProgress(new Progress(prepare, 3, STEPS, -1, text("build.check-tree")));
             Map<String, String> installed = ImageTree.check(tree, recipe);
             ImageTree.customize(tree);
             ImageTree.copyKernel(tree, out.resolve(BuiltImage.KERNEL_FILE), out.resolve(BuiltImage.INITRD_FILE));
-            listener.onProgress(new Progress("prepare tree", 3, STEPS, 1.0, installed.size() + " packages"));
+            listener.onProgress(new Progress(prepare, 3, STEPS, 1.0, text("build.packages", installed.size())));
 
-            listener.onProgress(new Progress("make file system", 4, STEPS, -1, "mke2fs -t ext4"));
+            Message makeFs = text("build.step.make-fs");
+            listener.onProgress(new Progress(makeFs, 4, STEPS, -1, Message.literal("mke2fs -t ext4")));
             mke2fs.run(mke2fsArguments(recipe, tree, raw), MKE2FS_TIMEOUT, line -> {});
             deleteTree(tree);
-            listener.onProgress(new Progress("make file system", 4, STEPS, 1.0, (recipe.rootSize() >> 20) + " MiB"));
+            listener.onProgress(new Progress(makeFs, 4, STEPS, 1.0, text("progress.mib", recipe.rootSize() >> 20)));
 
-            listener.onProgress(new Progress("write qcow2", 5, STEPS, -1, BuiltImage.DISK_FILE));
+            Message writeQcow2 = text("build.step.write-qcow2");
+            listener.onProgress(new Progress(writeQcow2, 5, STEPS, -1, Message.literal(BuiltImage.DISK_FILE)));
             Path disk = Qcow2Writer.fromRaw(raw, out.resolve(BuiltImage.DISK_FILE), CreateMode.FAIL_IF_EXISTS);
             Files.delete(raw);
-            listener.onProgress(new Progress("write qcow2", 5, STEPS, 1.0, (Files.size(disk) >> 20) + " MiB"));
+            listener.onProgress(new Progress(writeQcow2, 5, STEPS, 1.0, text("progress.mib", Files.size(disk) >> 20)));
 
-            listener.onProgress(
-                    new Progress("publish", 6, STEPS, -1, directoryOf(recipe).toString()));
+            Message publish = text("build.step.publish");
+            listener.onProgress(new Progress(
+                    publish, 6, STEPS, -1, Message.literal(directoryOf(recipe).toString())));
             Duration took = Duration.ofNanos(System.nanoTime() - start);
             BuiltImage.writeManifest(out, recipe, KERNEL_COMMAND_LINE, installed, took);
             BuiltImage published = publish(out, recipe);
-            listener.onProgress(
-                    new Progress("publish", 6, STEPS, 1.0, published.directory().toString()));
+            listener.onProgress(new Progress(
+                    publish,
+                    6,
+                    STEPS,
+                    1.0,
+                    Message.literal(published.directory().toString())));
             return published;
         } catch (IOException e) {
             ImageBuildException failure =
@@ -243,8 +262,9 @@ public final class BaseImageBuilder {
 
     private static void installPackages(
             HostProgram mmdebstrap, BaseImageRecipe recipe, Path tree, ProgressListener listener) {
-        String step = "install packages";
-        listener.onProgress(new Progress(step, 2, STEPS, 0.0, recipe.packages().size() + " packages"));
+        Message step = text("build.step.install-packages");
+        listener.onProgress(new Progress(
+                step, 2, STEPS, 0.0, text("build.packages", recipe.packages().size())));
         double[] fraction = {0.0};
         mmdebstrap.run(mmdebstrapArguments(recipe, tree), INSTALL_TIMEOUT, line -> {
             for (Map.Entry<String, Double> phase : INSTALL_PHASES) {
@@ -253,10 +273,10 @@ public final class BaseImageBuilder {
                 }
             }
             if (line.startsWith("I: ") || line.startsWith("W: ") || line.startsWith("E: ")) {
-                listener.onProgress(new Progress(step, 2, STEPS, fraction[0], line.substring(3)));
+                listener.onProgress(new Progress(step, 2, STEPS, fraction[0], Message.literal(line.substring(3))));
             }
         });
-        listener.onProgress(new Progress(step, 2, STEPS, 1.0, "done"));
+        listener.onProgress(new Progress(step, 2, STEPS, 1.0, text("build.done")));
     }
 
     private Path createWorkDirectory(BaseImageRecipe recipe) {

@@ -1,0 +1,12 @@
+package org.vmm4j.freebsd.host;
+
+import org.vmm4j.text.MessageCatalog;
+
+/** The texts of the host setup plan: {@code org/vmm4j/freebsd/host/messages*.properties}. */
+public final class FreeBsdHostMessages {
+    /** The catalog; its keys are listed in {@code messages.properties}. */
+    public static final MessageCatalog CATALOG = new MessageCatalog(
+            "/org/vmm4j/freebsd/host/messages", name -> FreeBsdHostMessages.class.getResourceAsStream(name));
+
+    private FreeBsdHostMessages() {}
+}
