@@ -4,13 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vmm4j.boot.MinimalKernel;
@@ -19,8 +23,24 @@ import org.vmm4j.linux.host.LiveLinuxHostFacts;
 import org.vmm4j.testsupport.RequiresHost;
 
 class CliTest {
+    private static final InputStream STDIN = System.in;
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    /**
+     * {@code boot} and {@code restore} pass {@code System.in} to the guest's console: here it would be the test JVM's
+     * stdin, which carries Surefire's commands (its reader then misses the exit acknowledgement and the fork waits
+     * 60 s to be killed). The commands read an empty input instead.
+     */
+    @BeforeEach
+    void emptyStdin() {
+        System.setIn(new ByteArrayInputStream(new byte[0]));
+    }
+
+    @AfterEach
+    void realStdin() {
+        System.setIn(STDIN);
+    }
 
     private int run(String... args) {
         return Cli.run(
