@@ -12,6 +12,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -30,8 +31,9 @@ import org.vmm4j.testsupport.RequiresHost;
  * test's own (its own host key, a client key authorized for this run only, no password), with libvirt checking
  * the server's host key against a known_hosts file the test writes from that host key (no trust on first
  * use). Lists, defines, starts, stops and undefines a guest over the connection; a known_hosts entry with
- * another key refuses the connection; and the whole {@link LibvirtDaemonContract} suite runs over it too
- * ({@link OverSsh}). The daemons (libvirtd) are started by {@code .ci/test}.
+ * another key refuses the connection; and the whole {@link LibvirtDaemonContract} suite runs over
+ * {@code qemu+ssh://root@127.0.0.1:PORT/system} (the OpenSSH client, strict about the same known host key) to the
+ * same sshd ({@link OverSsh}). The daemons (libvirtd) are started by {@code .ci/test}.
  */
 @RequiresHost(
         libvirtd = true,
@@ -124,10 +126,19 @@ class LibvirtRemoteTest {
                 Thread.sleep(50);
             }
         }
-        remoteSuiteConnection = LibvirtGuestManager.connect(uri(knownHosts("known_hosts_suite", "host_key.pub")));
+        // The suite goes over qemu+ssh://, the OpenSSH client as the transport, made strict about the host key by
+        // a wrapper libvirt runs as its ssh command (libvirt's own options leave host-key checking to ssh's config).
+        Path strictSsh = dir.resolve("strict-ssh");
+        Files.writeString(
+                strictSsh,
+                "#!/bin/sh\nexec ssh -o UserKnownHostsFile=" + knownHosts("known_hosts_suite", "host_key.pub")
+                        + " -o GlobalKnownHostsFile=/dev/null -o StrictHostKeyChecking=yes \"$@\"\n");
+        Files.setPosixFilePermissions(strictSsh, PosixFilePermissions.fromString("rwx------"));
+        remoteSuiteConnection = LibvirtGuestManager.connect("qemu+ssh://root@127.0.0.1:" + port + "/system?keyfile="
+                + dir.resolve("client_key") + "&command=" + strictSsh + "&no_tty=1");
     }
 
-    /** The local daemon's suite, every test of it, over this SSH connection. */
+    /** The local daemon's suite, every test of it, over {@code qemu+ssh://} to the same sshd. */
     @Nested
     class OverSsh extends LibvirtDaemonContract {
         @Override
