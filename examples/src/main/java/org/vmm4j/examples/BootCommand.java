@@ -294,7 +294,7 @@ final class BootCommand implements Cli.Command {
             err.println(System.lineSeparator()
                     + t(
                             "boot.machine-ended",
-                            e.reason().name().toLowerCase(Locale.ROOT),
+                            t("boot.reason." + e.reason().name().toLowerCase(Locale.ROOT)),
                             String.valueOf(e.detail()),
                             String.valueOf(machine.uptime().toMillis())));
             return e.reason() == MachineExit.Reason.ERROR ? 1 : 0;

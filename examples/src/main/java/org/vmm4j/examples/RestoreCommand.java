@@ -66,7 +66,7 @@ final class RestoreCommand implements Cli.Command {
             MachineExit e = exit.get();
             err.println(CliText.t(
                     "boot.machine-ended",
-                    e.reason().name().toLowerCase(Locale.ROOT),
+                    CliText.t("boot.reason." + e.reason().name().toLowerCase(Locale.ROOT)),
                     String.valueOf(e.detail()),
                     String.valueOf(machine.uptime().toMillis())));
             return e.reason() == MachineExit.Reason.ERROR ? 1 : 0;

@@ -25,6 +25,7 @@ import org.vmm4j.examples.CommandSpec.Option;
 import org.vmm4j.guest.GuestEvent;
 import org.vmm4j.image.Qcow2Options;
 import org.vmm4j.image.Qcow2Writer;
+import org.vmm4j.machine.MachineExit;
 import org.vmm4j.provision.ProvisionMessages;
 import org.vmm4j.provision.ProvisionStep;
 import org.vmm4j.testsupport.RequiresHost;
@@ -241,7 +242,7 @@ class CliMessagesTest {
     }
 
     @Test
-    void everyGuestEventTypeHasARowTextInEveryLocale() {
+    void everyGuestEventTypeAndMachineExitReasonHasATextInEveryLocale() {
         for (Locale locale : MessageCatalog.LOCALES) {
             Set<String> seen = new TreeSet<>();
             for (GuestEvent.Type type : GuestEvent.Type.values()) {
@@ -252,6 +253,13 @@ class CliMessagesTest {
                 seen.add(text);
             }
             assertEquals(GuestEvent.Type.values().length, seen.size(), locale + ": two events read alike " + seen);
+            for (MachineExit.Reason reason : MachineExit.Reason.values()) {
+                String key = "boot.reason." + reason.name().toLowerCase(Locale.ROOT);
+                String text = CliText.CATALOG.format(locale, key);
+                assertFalse(text.contains("⟦"), locale + ": " + key);
+                assertEquals(
+                        isEnglish(locale), text.equals(reason.name().toLowerCase(Locale.ROOT)), locale + ": " + key);
+            }
         }
     }
 
