@@ -1,5 +1,7 @@
 package org.vmm4j.examples;
 
+import static org.vmm4j.examples.CliText.t;
+
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -105,7 +107,7 @@ final class BootCommand implements Cli.Command {
             case "split":
                 return Irqchip.SPLIT;
             default:
-                throw new IllegalArgumentException("--irqchip must be kernel or split, not " + name);
+                throw new IllegalArgumentException(t("boot.bad-irqchip", name));
         }
     }
 
@@ -115,17 +117,20 @@ final class BootCommand implements Cli.Command {
     private static Vsock vsock(String value) {
         int comma = value.indexOf(',');
         if (comma <= 0 || comma == value.length() - 1) {
-            throw new IllegalArgumentException("--vsock takes CID,SOCKET, not " + value);
+            throw new IllegalArgumentException(t("boot.bad-vsock", value));
         }
         long cid;
         try {
             cid = Long.parseLong(value.substring(0, comma));
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--vsock CID must be a number, not " + value.substring(0, comma), e);
+            throw new IllegalArgumentException(t("boot.vsock-cid-number", value.substring(0, comma)), e);
         }
         if (cid < VirtioVsock.MIN_GUEST_CID || cid > VirtioVsock.MAX_GUEST_CID) {
-            throw new IllegalArgumentException("--vsock CID must be from " + VirtioVsock.MIN_GUEST_CID + " to "
-                    + VirtioVsock.MAX_GUEST_CID + ", not " + cid);
+            throw new IllegalArgumentException(t(
+                    "boot.vsock-cid-range",
+                    String.valueOf(VirtioVsock.MIN_GUEST_CID),
+                    String.valueOf(VirtioVsock.MAX_GUEST_CID),
+                    String.valueOf(cid)));
         }
         return new Vsock(cid, Path.of(value.substring(comma + 1)));
     }
@@ -137,7 +142,7 @@ final class BootCommand implements Cli.Command {
             case "gzip":
                 return Initramfs.Compression.GZIP;
             default:
-                throw new IllegalArgumentException("--compression must be none or gzip, not " + name);
+                throw new IllegalArgumentException(t("boot.bad-compression", name));
         }
     }
 
@@ -152,11 +157,11 @@ final class BootCommand implements Cli.Command {
                 mac = part.substring(4);
                 VirtioNet.parseMac(mac);
             } else {
-                throw new IllegalArgumentException("--net takes tap=NAME[,mac=MAC], not " + spec);
+                throw new IllegalArgumentException(t("boot.bad-net", spec));
             }
         }
         if (tap == null || tap.isEmpty()) {
-            throw new IllegalArgumentException("--net needs tap=NAME: " + spec);
+            throw new IllegalArgumentException(t("boot.net-needs-tap", spec));
         }
         return new String[] {tap, mac};
     }
@@ -164,6 +169,7 @@ final class BootCommand implements Cli.Command {
     @Override
     public int run(String[] args, PrintStream out, PrintStream err) throws Exception {
         Arguments a = new Arguments(args, SPEC);
+        Locale locale = CliText.locale(); // the boot timer reports on a vCPU thread
         Path kernel = a.option("--kernel").map(Path::of).orElse(null);
         Path initrd = a.option("--initrd").map(Path::of).orElse(null);
         boolean busybox = a.flag("--busybox");
@@ -187,25 +193,25 @@ final class BootCommand implements Cli.Command {
         Path snapshotDir = a.option("--snapshot-dir").map(Path::of).orElse(null);
         a.end();
         if ((snapshotOn == null) != (snapshotDir == null)) {
-            throw new IllegalArgumentException("--snapshot-on and --snapshot-dir go together");
+            throw new IllegalArgumentException(t("boot.snapshot-together"));
         }
         if (kernel == null) {
-            throw new IllegalArgumentException("--kernel is required");
+            throw new IllegalArgumentException(t("boot.kernel-required"));
         }
         if (initrd != null && busybox) {
-            throw new IllegalArgumentException("--initrd and --busybox exclude each other");
+            throw new IllegalArgumentException(t("boot.initrd-or-busybox"));
         }
         if (compression != null && !busybox) {
-            throw new IllegalArgumentException(
-                    "--compression goes with --busybox (an --initrd file is loaded as it is)");
+            throw new IllegalArgumentException(t("boot.compression-busybox"));
         }
         if (!Files.isReadable(kernel)) {
-            throw new IllegalArgumentException("cannot read kernel " + kernel);
+            throw new IllegalArgumentException(t("boot.cannot-read-kernel", kernel.toString()));
         }
         for (Disk d : disks) {
             if (!Files.isReadable(d.path()) || (!d.readOnly() && !Files.isWritable(d.path()))) {
-                throw new IllegalArgumentException(
-                        "cannot " + (d.readOnly() ? "read" : "read and write") + " disk " + d.path());
+                throw new IllegalArgumentException(t(
+                        d.readOnly() ? "boot.cannot-read-disk" : "boot.cannot-write-disk",
+                        d.path().toString()));
             }
         }
         String consoleArg = hvc0 ? "console=hvc0" : "console=ttyS0";
@@ -224,8 +230,9 @@ final class BootCommand implements Cli.Command {
                 .commandLine(cmdline)
                 .console(snapshot != null ? snapshot.console() : console)
                 .consoleInput(System.in)
-                .bootListener(nanos ->
-                        err.printf("%n[vmm4j] guest init reached the boot timer after %d ms%n", nanos / 1_000_000));
+                .bootListener(nanos -> err.print(System.lineSeparator()
+                        + t(locale, "boot.init-timer", String.valueOf(nanos / 1_000_000))
+                        + System.lineSeparator()));
         if (overcommit) {
             builder.allowMemoryOvercommit();
         }
@@ -254,7 +261,7 @@ final class BootCommand implements Cli.Command {
             Optional<MachineExit> exit;
             try (RawTerminal terminal = RawTerminal.enter()) {
                 if (terminal.isRaw()) {
-                    err.print("[vmm4j] console attached; the guest ends the session (reboot/poweroff)\r\n");
+                    err.print(t("boot.console-attached") + "\r\n");
                 }
                 machine.start();
                 Duration limit = timeout != null ? timeout : Duration.ofDays(365);
@@ -268,20 +275,28 @@ final class BootCommand implements Cli.Command {
             }
             // The terminal is back in its own mode: plain line ends from here on.
             if (exit.isEmpty()) {
-                err.printf("%n[vmm4j] no exit within %d s; stopping%n", timeout.toSeconds());
+                err.print(System.lineSeparator()
+                        + t("boot.no-exit", String.valueOf(timeout.toSeconds()))
+                        + System.lineSeparator());
                 machine.stop();
                 return 3;
             }
             MachineExit e = exit.get();
             if (console.matched()) {
-                err.println(System.lineSeparator() + "[vmm4j] saw \"" + until + "\" after "
-                        + machine.uptime().toMillis() + " ms; stopped");
+                err.println(System.lineSeparator()
+                        + t(
+                                "boot.saw-until",
+                                until,
+                                String.valueOf(machine.uptime().toMillis())));
                 return 0;
             }
             // Concatenation, not printf: java.util.Formatter loads locale data, a cost at every start.
-            err.println(System.lineSeparator() + "[vmm4j] machine ended: "
-                    + e.reason().name().toLowerCase(Locale.ROOT) + " (" + e.detail() + ") after "
-                    + machine.uptime().toMillis() + " ms");
+            err.println(System.lineSeparator()
+                    + t(
+                            "boot.machine-ended",
+                            t("boot.reason." + e.reason().name().toLowerCase(Locale.ROOT)),
+                            String.valueOf(e.detail()),
+                            String.valueOf(machine.uptime().toMillis())));
             return e.reason() == MachineExit.Reason.ERROR ? 1 : 0;
         }
     }
@@ -293,7 +308,7 @@ final class BootCommand implements Cli.Command {
             case "hvc0":
                 return true;
             default:
-                throw new IllegalArgumentException("--console must be ttyS0 or hvc0, not " + name);
+                throw new IllegalArgumentException(t("boot.bad-console", name));
         }
     }
 
@@ -312,7 +327,7 @@ final class BootCommand implements Cli.Command {
         boolean readOnly = spec.endsWith(",ro");
         String path = readOnly ? spec.substring(0, spec.length() - 3) : spec;
         if (path.isEmpty()) {
-            throw new IllegalArgumentException("--disk wants PATH or PATH,ro, not '" + spec + "'");
+            throw new IllegalArgumentException(t("boot.bad-disk", spec));
         }
         return new Disk(Path.of(path), readOnly);
     }
@@ -346,7 +361,7 @@ final class BootCommand implements Cli.Command {
             }
             return Math.multiplyExact(v, factor);
         } catch (NumberFormatException | ArithmeticException e) {
-            throw new IllegalArgumentException("not a size: '" + s + "' (use e.g. 256M, 1G or 1T)");
+            throw new IllegalArgumentException(t("boot.bad-size", s));
         }
     }
 }

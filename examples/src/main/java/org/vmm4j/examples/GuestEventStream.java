@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.time.Instant;
+import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
 import org.vmm4j.guest.GuestEvent;
 import org.vmm4j.guest.GuestManager;
@@ -28,6 +29,7 @@ final class GuestEventStream {
     int run(Arguments all, PrintStream out, PrintStream err) throws InterruptedException {
         Arguments a = all.withUsage(USAGE);
         long count = a.number("--count", 1).orElse(Long.MAX_VALUE);
+        Locale locale = CliText.locale(); // events arrive on the manager's thread
         a.end();
         CountDownLatch done = new CountDownLatch(1);
         Object lock = new Object();
@@ -43,7 +45,7 @@ final class GuestEventStream {
             synchronized (lock) {
                 if (seen[0] < count) {
                     seen[0]++;
-                    print(event, out);
+                    print(event, out, locale);
                     if (seen[0] == count) {
                         done.countDown();
                     }
@@ -70,8 +72,13 @@ final class GuestEventStream {
         }
     }
 
-    private static void print(GuestEvent event, PrintStream out) {
-        out.printf(FORMAT, Instant.now(), event.guest(), event.type(), event.detail());
+    private static void print(GuestEvent event, PrintStream out, Locale locale) {
+        out.printf(
+                FORMAT,
+                Instant.now(),
+                event.guest(),
+                CliText.t(locale, "events.type." + event.type().name().toLowerCase(Locale.ROOT)),
+                event.detail());
         out.flush();
     }
 

@@ -89,15 +89,16 @@ public final class HelloGuest {
 
     static String describe(Result r) {
         StringBuilder s = new StringBuilder();
-        s.append("guest printed: ")
-                .append(new String(r.printed().getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8)
-                        .replace("\n", "\\n"))
+        s.append(CliText.t(
+                        "hello.printed",
+                        new String(r.printed().getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8)
+                                .replace("\n", "\\n")))
                 .append('\n');
-        s.append("exits:\n");
+        s.append(CliText.t("hello.exits")).append('\n');
         for (String e : r.exits()) {
             s.append("  ").append(e).append('\n');
         }
-        s.append("AL after the MMIO read: ").append(r.finalAl()).append(" (the guest wrote 42, the VMM answered 43)\n");
+        s.append(CliText.t("hello.al", String.valueOf(r.finalAl()))).append('\n');
         return s.toString();
     }
 }

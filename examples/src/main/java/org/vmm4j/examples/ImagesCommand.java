@@ -155,15 +155,31 @@ final class ImagesCommand implements Cli.Command {
             err.println("vmm4j images build: " + e.getMessage());
             return 1;
         }
-        out.println("disk     " + image.disk());
-        out.println("kernel   " + image.kernel());
-        out.println("initrd   " + image.initrd());
-        out.println("cmdline  " + image.kernelCommandLine());
-        out.println("cached   "
+        String[] labels = {
+            t("images.built.disk"),
+            t("images.built.kernel"),
+            t("images.built.initrd"),
+            t("images.built.cmdline"),
+            t("images.built.cached")
+        };
+        int width = 0;
+        for (String label : labels) {
+            width = Math.max(width, label.length() + 2);
+        }
+        out.println(pad(labels[0], width) + image.disk());
+        out.println(pad(labels[1], width) + image.kernel());
+        out.println(pad(labels[2], width) + image.initrd());
+        out.println(pad(labels[3], width) + image.kernelCommandLine());
+        out.println(pad(labels[4], width)
                 + (image.cached()
                         ? t("images.cached-yes")
                         : t("images.cached-no", image.buildTime().toSeconds())));
         return 0;
+    }
+
+    /** {@code label} followed by spaces up to {@code width} characters. */
+    private static String pad(String label, int width) {
+        return label + " ".repeat(width - label.length());
     }
 
     private static void list(ImageCatalog images, String hypervisor, PrintStream out) {

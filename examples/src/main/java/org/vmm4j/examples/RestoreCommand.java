@@ -35,7 +35,7 @@ final class RestoreCommand implements Cli.Command {
         Arguments a = new Arguments(args, SPEC);
         Duration timeout = a.number("--timeout", 1).map(Duration::ofSeconds).orElse(null);
         String until = a.option("--until").orElse(null);
-        Path dir = Path.of(a.positional("the snapshot directory"));
+        Path dir = Path.of(a.positional(CliText.t("restore.what-dir")));
         a.end();
         ConsoleWatch console = new ConsoleWatch(out, until);
         try (Machine machine =
@@ -44,28 +44,31 @@ final class RestoreCommand implements Cli.Command {
             Optional<MachineExit> exit;
             try (RawTerminal terminal = RawTerminal.enter()) {
                 if (terminal.isRaw()) {
-                    err.print("[vmm4j] console attached; the guest ends the session (reboot/poweroff)\r\n");
+                    err.print(CliText.t("boot.console-attached") + "\r\n");
                 }
                 machine.start();
                 exit = machine.awaitExit(timeout != null ? timeout : Duration.ofDays(365));
                 out.flush();
             }
             machine.restoreToRunning()
-                    .ifPresent(d -> err.println(System.lineSeparator() + "[vmm4j] restored: the guest ran "
-                            + d.toNanos() / 1000 + " µs after the restore began"));
+                    .ifPresent(d -> err.println(System.lineSeparator()
+                            + CliText.t("restore.restored", String.valueOf(d.toNanos() / 1000))));
             if (exit.isEmpty()) {
-                err.println("[vmm4j] no exit within " + timeout.toSeconds() + " s; stopping");
+                err.println(CliText.t("boot.no-exit", String.valueOf(timeout.toSeconds())));
                 machine.stop();
                 return 3;
             }
             if (console.matched()) {
-                err.println("[vmm4j] saw \"" + until + "\" after "
-                        + machine.uptime().toMillis() + " ms; stopped");
+                err.println(CliText.t(
+                        "boot.saw-until", until, String.valueOf(machine.uptime().toMillis())));
                 return 0;
             }
             MachineExit e = exit.get();
-            err.println("[vmm4j] machine ended: " + e.reason().name().toLowerCase(Locale.ROOT) + " (" + e.detail()
-                    + ") after " + machine.uptime().toMillis() + " ms");
+            err.println(CliText.t(
+                    "boot.machine-ended",
+                    CliText.t("boot.reason." + e.reason().name().toLowerCase(Locale.ROOT)),
+                    String.valueOf(e.detail()),
+                    String.valueOf(machine.uptime().toMillis())));
             return e.reason() == MachineExit.Reason.ERROR ? 1 : 0;
         }
     }

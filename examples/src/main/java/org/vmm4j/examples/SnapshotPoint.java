@@ -53,10 +53,15 @@ final class SnapshotPoint {
         machine.pause();
         SnapshotResult r = machine.snapshot(dir);
         saved = true;
-        err.println(System.lineSeparator() + "[vmm4j] saved the guest in " + r.directory() + " after "
-                + machine.uptime().toMillis() + " ms: " + (r.memoryWritten() >> 10) + " KiB of "
-                + (r.memoryBytes() >> 20) + " MiB RAM written, state " + r.stateBytes() + " bytes, paused "
-                + r.captured().toMillis() + " ms");
+        err.println(System.lineSeparator()
+                + CliText.t(
+                        "snapshot.saved",
+                        r.directory().toString(),
+                        String.valueOf(machine.uptime().toMillis()),
+                        String.valueOf(r.memoryWritten() >> 10),
+                        String.valueOf(r.memoryBytes() >> 20),
+                        String.valueOf(r.stateBytes()),
+                        String.valueOf(r.captured().toMillis())));
         machine.stop();
         return Optional.empty();
     }

@@ -22,8 +22,10 @@ import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vmm4j.examples.CommandSpec.Option;
+import org.vmm4j.guest.GuestEvent;
 import org.vmm4j.image.Qcow2Options;
 import org.vmm4j.image.Qcow2Writer;
+import org.vmm4j.machine.MachineExit;
 import org.vmm4j.provision.ProvisionMessages;
 import org.vmm4j.provision.ProvisionStep;
 import org.vmm4j.testsupport.RequiresHost;
@@ -40,6 +42,7 @@ class CliMessagesTest {
             "info.managed-choice",
             "info.managed-unknown",
             "images.mib",
+            "images.built.initrd",
             "vmlinux.wrote",
             "spec.usage",
             "es:info.col.init",
@@ -208,6 +211,60 @@ class CliMessagesTest {
         assertTrue(err().contains("--mem braucht eine Größe wie 512M oder 2G, nicht 'viel'"), err());
         assertEquals(2, run(Map.of("LANG", "fr_FR.UTF-8"), "frobnicate"));
         assertTrue(err().startsWith("vmm4j: commande inconnue « frobnicate »"), err());
+    }
+
+    @Test
+    void bootUsageErrorsReadInEveryLocale() {
+        for (Locale locale : MessageCatalog.LOCALES) {
+            assertEquals(2, run(Map.of("LANG", posix(locale)), "boot", "--busybox"), locale + ": " + out());
+            String text = err();
+            assertFalse(text.contains("⟦"), locale + ":\n" + text);
+            assertTrue(text.contains(CliText.CATALOG.format(locale, "boot.kernel-required")), locale + ":\n" + text);
+            assertEquals(
+                    isEnglish(locale), text.contains("--kernel is required"), locale + " speaks its own:\n" + text);
+            assertEquals(2, run(Map.of("LANG", posix(locale)), "boot", "--kernel", "k", "--mem", "lots"));
+            assertTrue(err().contains(CliText.CATALOG.format(locale, "boot.bad-size", "lots")), locale + ":\n" + err());
+        }
+    }
+
+    @Test
+    @RequiresHost(kvm = true)
+    void helloReadsInEveryLocale() {
+        for (Locale locale : MessageCatalog.LOCALES) {
+            assertEquals(0, run(Map.of("LANG", posix(locale)), "hello"), locale + ": " + err());
+            String text = out();
+            assertFalse(text.contains("⟦"), locale + ":\n" + text);
+            assertTrue(text.contains(CliText.CATALOG.format(locale, "hello.printed", "5\\n")), locale + ":\n" + text);
+            assertTrue(text.contains(CliText.CATALOG.format(locale, "hello.exits")), locale + ":\n" + text);
+            assertTrue(text.contains(CliText.CATALOG.format(locale, "hello.al", "43")), locale + ":\n" + text);
+            assertEquals(isEnglish(locale), text.contains("guest printed:"), locale + " speaks its own:\n" + text);
+        }
+    }
+
+    @Test
+    void everyGuestEventTypeAndMachineExitReasonHasATextInEveryLocale() {
+        for (Locale locale : MessageCatalog.LOCALES) {
+            Set<String> seen = new TreeSet<>();
+            for (GuestEvent.Type type : GuestEvent.Type.values()) {
+                String key = "events.type." + type.name().toLowerCase(Locale.ROOT);
+                String text = CliText.CATALOG.format(locale, key);
+                assertFalse(text.contains("⟦"), locale + ": " + key);
+                assertEquals(isEnglish(locale), text.equals(type.name()), locale + ": " + key + " = " + text);
+                seen.add(text);
+            }
+            assertEquals(GuestEvent.Type.values().length, seen.size(), locale + ": two events read alike " + seen);
+            for (MachineExit.Reason reason : MachineExit.Reason.values()) {
+                String key = "boot.reason." + reason.name().toLowerCase(Locale.ROOT);
+                String text = CliText.CATALOG.format(locale, key);
+                assertFalse(text.contains("⟦"), locale + ": " + key);
+                assertEquals(
+                        isEnglish(locale), text.equals(reason.name().toLowerCase(Locale.ROOT)), locale + ": " + key);
+            }
+        }
+    }
+
+    private static boolean isEnglish(Locale locale) {
+        return locale.getLanguage().isEmpty() || locale.getLanguage().equals("en");
     }
 
     @Test
