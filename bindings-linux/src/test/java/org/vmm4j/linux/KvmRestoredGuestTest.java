@@ -10,11 +10,9 @@ import static org.vmm4j.linux.KvmStateTest.le;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BiConsumer;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vmm4j.ExitKind;
@@ -29,26 +27,8 @@ import org.vmm4j.x86.Irqchip;
 /** Guests saved mid-run on the real /dev/kvm continue in another VM where they stopped. */
 @RequiresHost(kvm = true)
 class KvmRestoredGuestTest {
-    private KvmSystem kvm;
-    private final List<KvmVm> vms = new ArrayList<>();
-
-    @BeforeEach
-    void open() {
-        kvm = KvmSystem.open();
-    }
-
-    @AfterEach
-    void close() {
-        vms.forEach(KvmVm::close);
-        kvm.close();
-    }
-
-    private KvmVm newVm(Irqchip irqchip) {
-        KvmVm vm = kvm.createVm();
-        vms.add(vm);
-        vm.x86().prepare(irqchip);
-        return vm;
-    }
+    @AutoClose
+    private final TestVms vms = new TestVms();
 
     @Test
     void aRealModeGuestKeepsCountingAfterRestoreInAnotherVm(@TempDir Path dir) throws Exception {
@@ -74,7 +54,7 @@ class KvmRestoredGuestTest {
 
     private void keepsCountingAfterRestore(Path dir, byte[] code, BiConsumer<KvmVcpu, GuestMemory> mode)
             throws Exception {
-        KvmVm first = newVm(Irqchip.KERNEL);
+        KvmVm first = vms.prepared(Irqchip.KERNEL);
         GuestMemory mem = first.allocateMemory(0, 0x10000);
         mem.write(CODE, code, 0, code.length);
         KvmVcpu cpu = (KvmVcpu) first.x86().createBootVcpu(0, 1);
@@ -94,7 +74,7 @@ class KvmRestoredGuestTest {
         long cr0 = cpu.specialRegisters().cr0();
         first.close();
 
-        KvmVm second = newVm(Irqchip.KERNEL);
+        KvmVm second = vms.prepared(Irqchip.KERNEL);
         second.mapMemoryFile(0, ram.length, file, 0);
         KvmVcpu copy = second.createVcpu(0);
         second.x86().restoreVcpuState(copy, vcpuState);
@@ -123,7 +103,7 @@ class KvmRestoredGuestTest {
                 0xf4, // hlt
                 0xeb, 0xfd); // jmp hlt
         byte[] handler = bytes(0xb0, 0x77, 0xe6, 0xe9, 0xf4); // out 0xe9, 0x77; hlt
-        KvmVm first = newVm(Irqchip.KERNEL);
+        KvmVm first = vms.prepared(Irqchip.KERNEL);
         GuestMemory mem = first.allocateMemory(0, 0x10000);
         mem.write(CODE, code, 0, code.length);
         mem.write(0x1100, handler, 0, handler.length);
@@ -146,7 +126,7 @@ class KvmRestoredGuestTest {
         mem.read(0, ram, 0, ram.length);
         first.close();
 
-        KvmVm second = newVm(Irqchip.KERNEL);
+        KvmVm second = vms.prepared(Irqchip.KERNEL);
         second.allocateMemory(0, ram.length).write(0, ram, 0, ram.length);
         KvmVcpu copy = second.createVcpu(0);
         second.x86().restoreVcpuState(copy, vcpuState);
@@ -158,7 +138,7 @@ class KvmRestoredGuestTest {
 
     @Test
     void aHandledInputExitIsCompletedBeforeTheSave() {
-        KvmVm first = newVm(Irqchip.KERNEL);
+        KvmVm first = vms.prepared(Irqchip.KERNEL);
         byte[] code = bytes(
                 0xe4, 0xe9, // in al, 0xe9
                 0xe6, 0xe9, // out 0xe9, al
@@ -174,7 +154,7 @@ class KvmRestoredGuestTest {
         assertEquals(0x42, regs.getLong(KvmStructs.Regs.RAX) & 0xff, "the IN's data is in AL");
         assertEquals(CODE + 2, regs.getLong(KvmStructs.Regs.RIP), "RIP is past the IN");
 
-        KvmVm second = newVm(Irqchip.KERNEL);
+        KvmVm second = vms.prepared(Irqchip.KERNEL);
         second.allocateMemory(0, 0x10000).write(CODE, code, 0, code.length);
         KvmVcpu copy = second.createVcpu(0);
         second.x86().restoreVcpuState(copy, state);
@@ -194,7 +174,7 @@ class KvmRestoredGuestTest {
                 0xee, // out dx, al
                 0xf4); // hlt (in the kernel, with its LAPIC: no exit)
         byte[] text = bytes('a', 'b', 'c', 'd');
-        KvmVm first = newVm(Irqchip.KERNEL);
+        KvmVm first = vms.prepared(Irqchip.KERNEL);
         GuestMemory mem = first.allocateMemory(0, 0x10000);
         mem.write(CODE, code, 0, code.length);
         mem.write(0x2ffe, text, 0, text.length);
@@ -214,7 +194,7 @@ class KvmRestoredGuestTest {
         mem.read(0, ram, 0, ram.length);
         first.close();
 
-        KvmVm second = newVm(Irqchip.KERNEL);
+        KvmVm second = vms.prepared(Irqchip.KERNEL);
         second.allocateMemory(0, ram.length).write(0, ram, 0, ram.length);
         KvmVcpu copy = second.createVcpu(0);
         second.x86().restoreVcpuState(copy, vcpuState);

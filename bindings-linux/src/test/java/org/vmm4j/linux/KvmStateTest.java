@@ -20,8 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.vmm4j.ExitKind;
 import org.vmm4j.Registers;
@@ -44,30 +43,12 @@ class KvmStateTest {
     /** XSTATE_BV, the first field of the XSAVE header after the 512-byte legacy area. */
     private static final int XSAVE_HEADER = 512;
 
-    private KvmSystem kvm;
-    private final List<KvmVm> vms = new ArrayList<>();
-
-    @BeforeEach
-    void open() {
-        kvm = KvmSystem.open();
-    }
-
-    @AfterEach
-    void close() {
-        vms.forEach(KvmVm::close);
-        kvm.close();
-    }
-
-    private KvmVm newVm(Irqchip irqchip) {
-        KvmVm vm = kvm.createVm();
-        vms.add(vm);
-        vm.x86().prepare(irqchip);
-        return vm;
-    }
+    @AutoClose
+    private final TestVms vms = new TestVms();
 
     @Test
     void vcpuStateRoundTripsIntoAnotherVm() {
-        KvmVm first = newVm(Irqchip.KERNEL);
+        KvmVm first = vms.prepared(Irqchip.KERNEL);
         KvmVcpu cpu = (KvmVcpu) first.x86().createBootVcpu(0, 1);
         cpu.setRegisters(Registers.builder()
                 .rax(0x1122_3344_5566_7788L)
@@ -107,7 +88,7 @@ class KvmStateTest {
         assertEquals(0xffff_8000_1234_5678L, msr(a.get("kvm.msrs"), MSR_IA32_SYSENTER_EIP));
         long tscSaved = msr(a.get("kvm.msrs"), MSR_IA32_TSC);
 
-        KvmVm second = newVm(Irqchip.KERNEL);
+        KvmVm second = vms.prepared(Irqchip.KERNEL);
         KvmVcpu copy = second.createVcpu(0);
         assertNotEquals(0x1122_3344_5566_7788L, copy.registers().rax(), "a fresh vCPU");
         second.x86().restoreVcpuState(copy, saved);
@@ -139,7 +120,7 @@ class KvmStateTest {
 
     @Test
     void pitAndIoapicSurviveSaveAndRestore() {
-        KvmVm first = newVm(Irqchip.KERNEL);
+        KvmVm first = vms.prepared(Irqchip.KERNEL);
         first.x86().createBootVcpu(0, 1);
         Map<String, byte[]> state = byName(first.x86().saveVmState());
         assertEquals(
@@ -157,7 +138,7 @@ class KvmStateTest {
         assertEquals(0x1234, le(saved.get("kvm.pit2")).getInt(ch0 + KvmStructs.PitChannelState.COUNT));
         assertEquals(redirection4, le(saved.get("kvm.ioapic")).getLong(KvmStructs.IoapicState.REDIRTBL + 32));
 
-        KvmVm second = newVm(Irqchip.KERNEL);
+        KvmVm second = vms.prepared(Irqchip.KERNEL);
         second.x86().createBootVcpu(0, 1);
         second.x86().restoreVmState(sections(saved));
         Map<String, byte[]> again = byName(second.x86().saveVmState());
@@ -181,7 +162,7 @@ class KvmStateTest {
 
     @Test
     void eachVcpuKeepsItsMpStateAndApicId() {
-        KvmVm first = newVm(Irqchip.KERNEL);
+        KvmVm first = vms.prepared(Irqchip.KERNEL);
         KvmVcpu boot = (KvmVcpu) first.x86().createBootVcpu(0, 2);
         KvmVcpu ap = (KvmVcpu) first.x86().createBootVcpu(1, 2);
         List<StateSection> bootState = first.x86().saveVcpuState(boot);
@@ -189,7 +170,7 @@ class KvmStateTest {
         assertEquals(KVM_MP_STATE_RUNNABLE, mpState(bootState));
         assertEquals(KVM_MP_STATE_UNINITIALIZED, mpState(apState), "an AP waits for INIT/SIPI");
 
-        KvmVm second = newVm(Irqchip.KERNEL);
+        KvmVm second = vms.prepared(Irqchip.KERNEL);
         KvmVcpu boot2 = second.createVcpu(0);
         KvmVcpu ap2 = second.createVcpu(1);
         second.x86().restoreVcpuState(boot2, bootState);
@@ -207,8 +188,7 @@ class KvmStateTest {
 
     @Test
     void aVmWithoutIrqchipSavesNoApicAndOnlyTheClock() {
-        KvmVm vm = kvm.createVm();
-        vms.add(vm);
+        KvmVm vm = vms.create();
         KvmVcpu cpu = vm.createVcpu(0);
         List<StateSection> state = vm.x86().saveVcpuState(cpu);
         List<String> names = state.stream().map(StateSection::name).toList();
@@ -216,8 +196,7 @@ class KvmStateTest {
         assertEquals(
                 List.of("kvm.clock"),
                 vm.x86().saveVmState().stream().map(StateSection::name).toList());
-        KvmVm copy = kvm.createVm();
-        vms.add(copy);
+        KvmVm copy = vms.create();
         KvmVcpu restored = copy.createVcpu(0);
         copy.x86().restoreVcpuState(restored, state);
         assertEquals(
@@ -230,7 +209,7 @@ class KvmStateTest {
 
     @Test
     void theTscFrequencyIsSavedAndAnotherOneIsScaledOrRefusedByName() {
-        KvmVm vm = newVm(Irqchip.KERNEL);
+        KvmVm vm = vms.prepared(Irqchip.KERNEL);
         KvmVcpu cpu = (KvmVcpu) vm.x86().createBootVcpu(0, 1);
         Map<String, byte[]> state = byName(vm.x86().saveVcpuState(cpu));
         int khz = le(state.get("kvm.tsc-khz")).getInt(0);
@@ -238,7 +217,7 @@ class KvmStateTest {
         assertTrue(khz > 100_000, khz + " kHz");
         int half = khz / 2;
         le(state.get("kvm.tsc-khz")).putInt(0, half);
-        KvmVm other = newVm(Irqchip.KERNEL);
+        KvmVm other = vms.prepared(Irqchip.KERNEL);
         KvmVcpu copy = other.createVcpu(0);
         try {
             other.x86().restoreVcpuState(copy, sections(state));
@@ -252,7 +231,7 @@ class KvmStateTest {
 
     @Test
     void splitIrqchipSavesOnlyTheClock() {
-        KvmVm vm = newVm(Irqchip.SPLIT);
+        KvmVm vm = vms.prepared(Irqchip.SPLIT);
         vm.x86().createBootVcpu(0, 1);
         List<StateSection> state = vm.x86().saveVmState();
         assertEquals(
@@ -262,7 +241,7 @@ class KvmStateTest {
 
     @Test
     void missingOrMisSizedSectionsAreRefusedByName() {
-        KvmVm vm = newVm(Irqchip.KERNEL);
+        KvmVm vm = vms.prepared(Irqchip.KERNEL);
         X86Platform x86 = vm.x86();
         KvmVcpu cpu = (KvmVcpu) x86.createBootVcpu(0, 1);
         List<StateSection> state = x86.saveVcpuState(cpu);
@@ -303,11 +282,11 @@ class KvmStateTest {
 
     @Test
     void aRunningVcpuOrAnotherVmsVcpuIsRefused() throws Exception {
-        KvmVm vm = newVm(Irqchip.KERNEL);
+        KvmVm vm = vms.prepared(Irqchip.KERNEL);
         vm.allocateMemory(0, 0x10000).write(CODE, bytes(0xeb, 0xfe), 0, 2); // jmp $
         KvmVcpu cpu = (KvmVcpu) vm.x86().createBootVcpu(0, 1);
         GuestSetup.realMode(cpu, CODE, Registers.builder());
-        KvmVm other = newVm(Irqchip.KERNEL);
+        KvmVm other = vms.prepared(Irqchip.KERNEL);
         KvmVcpu foreign = (KvmVcpu) other.x86().createBootVcpu(0, 1);
         var notOurs =
                 assertThrows(IllegalArgumentException.class, () -> vm.x86().saveVcpuState(foreign));

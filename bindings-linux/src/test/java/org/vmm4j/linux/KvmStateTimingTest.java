@@ -7,11 +7,9 @@ import static org.vmm4j.linux.GuestSetup.bytes;
 
 import java.io.RandomAccessFile;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vmm4j.ExitKind;
@@ -25,36 +23,18 @@ import org.vmm4j.x86.Irqchip;
 /** How long saving and restoring KVM state takes on this host (printed for issue #20), on the real /dev/kvm. */
 @RequiresHost(kvm = true)
 class KvmStateTimingTest {
-    private KvmSystem kvm;
-    private final List<KvmVm> vms = new ArrayList<>();
-
-    @BeforeEach
-    void open() {
-        kvm = KvmSystem.open();
-    }
-
-    @AfterEach
-    void close() {
-        vms.forEach(KvmVm::close);
-        kvm.close();
-    }
-
-    private KvmVm newVm(Irqchip irqchip) {
-        KvmVm vm = kvm.createVm();
-        vms.add(vm);
-        vm.x86().prepare(irqchip);
-        return vm;
-    }
+    @AutoClose
+    private final TestVms vms = new TestVms();
 
     @Test
     void measuresSaveAndRestoreTimes() {
-        KvmVm vm = newVm(Irqchip.KERNEL);
+        KvmVm vm = vms.prepared(Irqchip.KERNEL);
         KvmVcpu cpu = (KvmVcpu) vm.x86().createBootVcpu(0, 1);
         int rounds = 50;
         long save = 0, restore = 0, saveVm = 0, restoreVm = 0;
         List<StateSection> state = vm.x86().saveVcpuState(cpu);
         List<StateSection> vmState = vm.x86().saveVmState();
-        KvmVm target = newVm(Irqchip.KERNEL);
+        KvmVm target = vms.prepared(Irqchip.KERNEL);
         for (int i = 0; i < rounds; i++) {
             long t0 = System.nanoTime();
             state = vm.x86().saveVcpuState(cpu);
@@ -98,7 +78,7 @@ class KvmStateTimingTest {
                 0x89, 0xd8, // mov ax, bx
                 0xef, // out dx, ax
                 0xeb, 0xfa); // jmp loop
-        KvmVm first = newVm(Irqchip.KERNEL);
+        KvmVm first = vms.prepared(Irqchip.KERNEL);
         GuestMemory mem = first.allocateMemory(0, size);
         mem.write(CODE, code, 0, code.length);
         KvmVcpu cpu = (KvmVcpu) first.x86().createBootVcpu(0, 1);
@@ -119,7 +99,7 @@ class KvmStateTimingTest {
         long[] phases = new long[7];
         for (int i = 0; i < rounds; i++) {
             long t0 = System.nanoTime();
-            try (KvmVm vm = kvm.createVm()) {
+            try (KvmVm vm = vms.kvm().createVm()) {
                 long[] t = new long[8];
                 t[0] = System.nanoTime();
                 // memory before the irqchip: KVM's first memory slot after KVM_SET_TSS_ADDR and the irqchip

@@ -114,6 +114,18 @@ public final class MessageCatalog {
         return file(ownSuffix(locale));
     }
 
+    /**
+     * {@link #texts} of every locale of {@link #LOCALES} but English, keyed by {@code Locale.toString()}
+     * ({@code de}, {@code zh_CN}), in that order: what a translation check compares with {@code texts(ENGLISH)}.
+     */
+    public Map<String, Map<String, String>> translations() {
+        Map<String, Map<String, String>> all = new java.util.LinkedHashMap<>();
+        for (Locale l : LOCALES.subList(1, LOCALES.size())) {
+            all.put(l.toString(), texts(l));
+        }
+        return all;
+    }
+
     /** Where the catalog's files are, e.g. {@code /org/vmm4j/host/messages}. */
     public String baseName() {
         return baseName;

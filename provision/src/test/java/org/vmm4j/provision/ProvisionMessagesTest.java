@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -32,10 +31,7 @@ class ProvisionMessagesTest {
     @Test
     void everyLocaleHasTheEnglishKeysTranslatedWithTheSamePlaceholders() {
         MessageCatalog c = ProvisionMessages.CATALOG;
-        Map<String, Map<String, String>> translations = new LinkedHashMap<>();
-        for (Locale l : MessageCatalog.LOCALES.subList(1, MessageCatalog.LOCALES.size())) {
-            translations.put(l.toString(), c.texts(l));
-        }
+        Map<String, Map<String, String>> translations = c.translations();
         for (ProvisionStep step : ProvisionStep.values()) {
             assertTrue(c.texts(Locale.ENGLISH).containsKey(step.labelMessage().key()), step.name());
             assertTrue(c.texts(Locale.ENGLISH).containsKey(step.hintMessage().key()), step.name());

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -21,10 +20,7 @@ class OpenBsdHostMessagesTest {
     @Test
     void everyLocaleHasTheEnglishKeysTranslatedWithTheSamePlaceholders() {
         MessageCatalog c = OpenBsdHostMessages.CATALOG;
-        Map<String, Map<String, String>> translations = new LinkedHashMap<>();
-        for (Locale l : MessageCatalog.LOCALES.subList(1, MessageCatalog.LOCALES.size())) {
-            translations.put(l.toString(), c.texts(l));
-        }
+        Map<String, Map<String, String>> translations = c.translations();
         List<String> problems =
                 TranslationCheck.problems(c.texts(Locale.ENGLISH), translations, Set.of(), Set.of("ar"));
         assertEquals(List.of(), problems, String.join("\n", problems));
