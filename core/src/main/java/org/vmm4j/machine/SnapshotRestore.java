@@ -55,26 +55,11 @@ final class SnapshotRestore {
     static List<String> missingFeatures(List<CpuidEntry> saved, List<CpuidEntry> host) {
         List<String> missing = new ArrayList<>();
         for (CpuFeature f : CpuFeature.values()) {
-            if (bit(saved, f) && !bit(host, f)) {
+            if (CpuModel.offers(saved, f) && !CpuModel.offers(host, f)) {
                 missing.add(f.linuxName());
             }
         }
         return missing;
-    }
-
-    private static boolean bit(List<CpuidEntry> cpuid, CpuFeature f) {
-        for (CpuidEntry e : cpuid) {
-            if (e.function() == f.leaf() && e.index() == f.subleaf()) {
-                int value = switch (f.register()) {
-                    case EAX -> e.eax();
-                    case EBX -> e.ebx();
-                    case ECX -> e.ecx();
-                    case EDX -> e.edx();
-                };
-                return (value & f.mask()) != 0;
-            }
-        }
-        return false;
     }
 
     static void restoreTransport(VirtioMmio transport, int slot, SnapshotFile.Contents image, Path dir) {
