@@ -9,8 +9,7 @@ import static org.vmm4j.linux.GuestSetup.bytes;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.vmm4j.DirtyLog;
 import org.vmm4j.ExitKind;
@@ -23,20 +22,10 @@ import org.vmm4j.testsupport.RequiresHost;
 /** Real guest code on /dev/kvm: the LWN "Using the KVM API" guest and friends, in three CPU modes. */
 @RequiresHost(kvm = true)
 class KvmGuestCodeTest {
-    private KvmSystem kvm;
-    private KvmVm vm;
+    @AutoClose
+    private final TestVms vms = new TestVms();
 
-    @BeforeEach
-    void open() {
-        kvm = KvmSystem.open();
-        vm = kvm.createVm();
-    }
-
-    @AfterEach
-    void close() {
-        vm.close();
-        kvm.close();
-    }
+    private final KvmVm vm = vms.create();
 
     @Test
     void lwnGuestPrintsSumReadsPortAndMmioThenHalts() {

@@ -16,8 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vmm4j.ExitKind;
@@ -36,20 +35,10 @@ class KvmMemoryFileTest {
     @TempDir
     Path dir;
 
-    private KvmSystem kvm;
-    private KvmVm vm;
+    @AutoClose
+    private final TestVms vms = new TestVms();
 
-    @BeforeEach
-    void open() {
-        kvm = KvmSystem.open();
-        vm = kvm.createVm();
-    }
-
-    @AfterEach
-    void close() {
-        vm.close();
-        kvm.close();
-    }
+    private final KvmVm vm = vms.create();
 
     /** A file of one page of padding and then the guest's 64 KiB: code at CODE, a word of data at 0x2000. */
     private Path guestImage() throws IOException {

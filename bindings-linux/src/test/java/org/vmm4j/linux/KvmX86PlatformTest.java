@@ -7,8 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.vmm4j.CpuidEntry;
 import org.vmm4j.VirtualCpu;
@@ -19,25 +18,15 @@ import org.vmm4j.x86.X86Platform;
 /** {@link KvmVm#x86()} on the real /dev/kvm: the order it insists on, and the vCPUs it creates. */
 @RequiresHost(kvm = true)
 class KvmX86PlatformTest {
-    private KvmSystem kvm;
-    private KvmVm vm;
+    @AutoClose
+    private final TestVms vms = new TestVms();
 
-    @BeforeEach
-    void open() {
-        kvm = KvmSystem.open();
-        vm = kvm.createVm();
-    }
-
-    @AfterEach
-    void close() {
-        vm.close();
-        kvm.close();
-    }
+    private final KvmVm vm = vms.create();
 
     @Test
     void isOnePerVm() {
         assertSame(vm.x86(), vm.x86());
-        try (KvmVm other = kvm.createVm()) {
+        try (KvmVm other = vms.kvm().createVm()) {
             assertNotSame(vm.x86(), other.x86(), "each VM has its own platform");
         }
     }

@@ -11,8 +11,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.vmm4j.DescriptorTable;
@@ -38,20 +37,10 @@ class SplitIrqchipTest {
     private static final int EDGE_VECTOR = 0x40;
     private static final int LEVEL_VECTOR = 0x41;
 
-    private KvmSystem kvm;
-    private KvmVm vm;
+    @AutoClose
+    private final TestVms vms = new TestVms();
 
-    @BeforeEach
-    void open() {
-        kvm = KvmSystem.open();
-        vm = kvm.createVm();
-    }
-
-    @AfterEach
-    void close() {
-        vm.close();
-        kvm.close();
-    }
+    private final KvmVm vm = vms.create();
 
     /** {@code mov dword [address], value}. */
     private static void movToMemory(ByteBuffer code, long address, int value) {

@@ -51,39 +51,9 @@ class LibvirtRemoteTest {
     @BeforeAll
     static void startSshd() throws Exception {
         dir = Files.createTempDirectory("vmm4j-remote");
-        run(
-                "ssh-keygen",
-                "-q",
-                "-t",
-                "ed25519",
-                "-N",
-                "",
-                "-C",
-                "vmm4j host",
-                "-f",
-                dir.resolve("host_key").toString());
-        run(
-                "ssh-keygen",
-                "-q",
-                "-t",
-                "ed25519",
-                "-N",
-                "",
-                "-C",
-                "vmm4j client",
-                "-f",
-                dir.resolve("client_key").toString());
-        run(
-                "ssh-keygen",
-                "-q",
-                "-t",
-                "ed25519",
-                "-N",
-                "",
-                "-C",
-                "not the host",
-                "-f",
-                dir.resolve("other_key").toString());
+        keygen("vmm4j host", "host_key");
+        keygen("vmm4j client", "client_key");
+        keygen("not the host", "other_key");
         Files.copy(dir.resolve("client_key.pub"), dir.resolve("authorized_keys"));
         try (ServerSocket free = new ServerSocket(0)) {
             port = free.getLocalPort();
@@ -155,6 +125,21 @@ class LibvirtRemoteTest {
         Accelerator accelerator() {
             return Accelerator.TCG; // AUTO would follow the remote capabilities only: kvm here
         }
+    }
+
+    /** An Ed25519 key pair without a passphrase in {@code dir}: {@code file} and {@code file.pub}. */
+    private static void keygen(String comment, String file) throws IOException, InterruptedException {
+        run(
+                "ssh-keygen",
+                "-q",
+                "-t",
+                "ed25519",
+                "-N",
+                "",
+                "-C",
+                comment,
+                "-f",
+                dir.resolve(file).toString());
     }
 
     @AfterAll
