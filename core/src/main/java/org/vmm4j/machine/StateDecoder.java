@@ -1,5 +1,8 @@
 package org.vmm4j.machine;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import org.vmm4j.StateSection;
 
@@ -90,8 +93,26 @@ public final class StateDecoder {
         return b;
     }
 
+    /**
+     * A {@link #bytes} field as UTF-8 text.
+     *
+     * @throws IllegalArgumentException if the bytes are not well-formed UTF-8 (read leniently, they would turn into
+     *     other text, silently)
+     */
     public String string() {
-        return new String(bytes(), StandardCharsets.UTF_8);
+        int at = position;
+        byte[] b = bytes();
+        try {
+            return StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(b))
+                    .toString();
+        } catch (CharacterCodingException e) {
+            throw new IllegalArgumentException(
+                    "state section '" + name + "' has a string at byte " + at + " that is not UTF-8", e);
+        }
     }
 
     /**
