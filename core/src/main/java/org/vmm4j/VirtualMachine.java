@@ -32,14 +32,16 @@ public interface VirtualMachine extends AutoCloseable {
     /**
      * Maps {@code size} bytes of {@code file} from {@code fileOffset} at guest-physical {@code guestAddress},
      * private and copy-on-write: pages are read from the file when the guest or the VMM first touches them,
-     * and writes never reach the file (a snapshot's memory, restored lazily).
+     * and writes never reach the file (a snapshot's memory, restored lazily). {@link MemoryOption#LOG_DIRTY_PAGES}
+     * records the pages the guest writes from then on, as for {@link #allocateMemory}.
      *
      * @throws IllegalArgumentException if the address, size or offset is not page-aligned, the size is not
      *     positive, the file is shorter than {@code fileOffset + size}, or the range overlaps a mapped region
      * @throws java.io.UncheckedIOException naming the file if it cannot be opened
      * @throws UnsupportedOperationException if the backend cannot map files as guest memory
      */
-    default GuestMemory mapMemoryFile(long guestAddress, long size, Path file, long fileOffset) {
+    default GuestMemory mapMemoryFile(
+            long guestAddress, long size, Path file, long fileOffset, MemoryOption... options) {
         throw new UnsupportedOperationException("the " + kind() + " backend cannot map a file as guest memory");
     }
 

@@ -189,10 +189,19 @@ public final class KvmVm implements VirtualMachine, EventFdRouting {
      * keeps the file's pages, the first write to a page copies it, and nothing is read before it is touched.
      */
     @Override
-    public synchronized GuestMemory mapMemoryFile(long guestAddress, long size, Path file, long fileOffset) {
+    public synchronized GuestMemory mapMemoryFile(
+            long guestAddress, long size, Path file, long fileOffset, MemoryOption... options) {
         checkOpen();
         Objects.requireNonNull(file, "file");
         regions.checkNew(guestAddress, size);
+        boolean dirty = false;
+        for (MemoryOption option : options) {
+            if (option != MemoryOption.LOG_DIRTY_PAGES) {
+                throw new IllegalArgumentException(
+                        option + " is not offered for a file mapped as guest memory (only LOG_DIRTY_PAGES)");
+            }
+            dirty = true;
+        }
         if (fileOffset < 0 || (fileOffset & (GuestMemoryMap.PAGE_SIZE - 1)) != 0) {
             throw new IllegalArgumentException("file offset " + fileOffset + " of " + file
                     + " is not a non-negative multiple of the " + GuestMemoryMap.PAGE_SIZE + "-byte page size");
@@ -229,12 +238,12 @@ public final class KvmVm implements VirtualMachine, EventFdRouting {
         }
         int slot = usedSlots.nextClearBit(0);
         try {
-            setUserMemoryRegion(slot, 0, guestAddress, size, memory.address());
+            setUserMemoryRegion(slot, dirty ? KVM_MEM_LOG_DIRTY_PAGES : 0, guestAddress, size, memory.address());
         } catch (RuntimeException e) {
             memory.close();
             throw e;
         }
-        NativeGuestMemory region = new NativeGuestMemory(guestAddress, memory, false, false, slot);
+        NativeGuestMemory region = new NativeGuestMemory(guestAddress, memory, false, dirty, slot);
         usedSlots.set(slot);
         regions.add(region);
         return region;

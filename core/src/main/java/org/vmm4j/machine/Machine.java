@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -20,8 +21,10 @@ import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vmm4j.CpuidEntry;
+import org.vmm4j.DirtyLog;
 import org.vmm4j.GuestMemory;
 import org.vmm4j.Hypervisor;
+import org.vmm4j.MemoryOption;
 import org.vmm4j.StateSection;
 import org.vmm4j.VirtualCpu;
 import org.vmm4j.VirtualMachine;
@@ -46,6 +49,7 @@ import org.vmm4j.virtio.VirtioMmio;
 import org.vmm4j.virtio.VirtioNet;
 import org.vmm4j.virtio.VirtioRng;
 import org.vmm4j.virtio.VirtioVsock;
+import org.vmm4j.virtio.WriteLog;
 import org.vmm4j.x86.CpuModel;
 import org.vmm4j.x86.EmulationFailure;
 import org.vmm4j.x86.InterruptLine;
@@ -116,6 +120,37 @@ public final class Machine implements AutoCloseable {
 
     private volatile long firstRunAt;
 
+    /** The hypervisor's logs of the pages the guest writes, region by region; empty unless tracking. */
+    private final List<DirtyLog> dirtyLogs;
+    /** The pages the devices write, or {@code null} unless tracking (or with no virtio device). */
+    private final WriteLog deviceWrites;
+    /** The guest RAM the virtio devices use, or {@code null} with none. */
+    private final GuestRam guestRam;
+    /**
+     * The snapshot the next {@link #snapshotIncremental} lies on: the last one taken, or the one this machine was
+     * restored from; {@code null} before either, or after a snapshot that failed half-way. Guarded by control.
+     */
+    private Previous previous;
+
+    /** A snapshot's directory and its state file's checksum. */
+    private static final class Previous {
+        private final Path dir;
+        private final byte[] digest;
+
+        Previous(Path dir, byte[] digest) {
+            this.dir = dir;
+            this.digest = digest.clone();
+        }
+
+        Path dir() {
+            return dir;
+        }
+
+        byte[] digest() {
+            return digest.clone();
+        }
+    }
+
     /** Serializes {@link #pause}, {@link #resume} and {@link #snapshot}. */
     private final Object control = new Object();
     /** Guards {@link #parked}; the vCPU threads wait on it while paused. */
@@ -130,7 +165,9 @@ public final class Machine implements AutoCloseable {
      * Boots ({@code image} null) or restores {@code image}, read from {@code snapshotDir}: the same recipe, with
      * the kernel loading and boot registers of a boot replaced by the saved memory and state of a restore.
      */
-    private Machine(Builder b, SnapshotFile.Contents image, Path snapshotDir, long restoreCalledAt) {
+    private Machine(Builder b, SnapshotChain chain, Path snapshotDir, long restoreCalledAt) {
+        SnapshotFile.Contents image =
+                chain == null ? null : chain.newest().loaded().contents();
         this.restored = image != null;
         this.restoreCalledAt = restoreCalledAt;
         LinuxKernel kernel = restored
@@ -170,14 +207,12 @@ public final class Machine implements AutoCloseable {
             GuestMemory low = null;
             List<GuestMemory> regions = new ArrayList<>();
             long fileOffset = 0;
+            MemoryOption[] ramOptions =
+                    b.trackDirtyPages ? new MemoryOption[] {MemoryOption.LOG_DIRTY_PAGES} : new MemoryOption[0];
             for (Layout.RamRange range : Layout.ramRanges(b.memorySize)) {
                 GuestMemory region = restored
-                        ? vm.mapMemoryFile(
-                                range.address(),
-                                range.size(),
-                                snapshotDir.resolve(SnapshotFile.MEMORY_FILE),
-                                fileOffset)
-                        : vm.allocateMemory(range.address(), range.size());
+                        ? vm.mapMemoryFile(range.address(), range.size(), chain.baseMemory(), fileOffset, ramOptions)
+                        : vm.allocateMemory(range.address(), range.size(), ramOptions);
                 fileOffset += range.size();
                 regions.add(region);
                 if (range.address() == 0) {
@@ -185,6 +220,16 @@ public final class Machine implements AutoCloseable {
                 }
             }
             this.ram = List.copyOf(regions);
+            if (restored) {
+                chain.overlay(ram);
+            }
+            List<DirtyLog> logs = new ArrayList<>();
+            if (b.trackDirtyPages) {
+                for (GuestMemory region : ram) {
+                    logs.add(vm.dirtyLog(region));
+                }
+            }
+            this.dirtyLogs = List.copyOf(logs);
             platform.prepare(irqchip);
             Objects.requireNonNull(low, "no RAM at guest-physical 0");
             this.boot = restored
@@ -201,7 +246,9 @@ public final class Machine implements AutoCloseable {
                         new PcDevices(b.consoleOutput, platform::interruptLine, this::guestReset, b.bootListener, null);
             }
             IntFunction<InterruptLine> lines = ioApic != null ? ioApic::line : platform::interruptLine;
-            GuestRam guestRam = virtioDevices.isEmpty() ? null : GuestRam.of(ram);
+            this.guestRam =
+                    virtioDevices.isEmpty() ? null : b.trackDirtyPages ? GuestRam.logged(ram) : GuestRam.of(ram);
+            this.deviceWrites = guestRam == null ? null : guestRam.writeLog().orElse(null);
             Optional<EventFdRouting> routing = vm.eventFdRouting();
             for (int slot = 0; slot < virtioDevices.size(); slot++) {
                 long base = Layout.virtioMmioAddress(slot);
@@ -235,6 +282,12 @@ public final class Machine implements AutoCloseable {
             }
             if (restored) {
                 SnapshotRestore.restoreMachine(platform, cpus, devices, ioApic, image, snapshotDir);
+                if (b.trackDirtyPages) {
+                    // the device may write the buffers it held when the snapshot was taken
+                    markDeviceWritable();
+                    previous = new Previous(
+                            chain.newest().dir(), chain.newest().loaded().digest());
+                }
             } else {
                 VirtualCpu bsp = cpus.get(0);
                 bsp.setSpecialRegisters(boot.specialRegisters(bsp.specialRegisters()));
@@ -686,22 +739,155 @@ public final class Machine implements AutoCloseable {
         synchronized (control) {
             checkRunnable();
             checkSnapshotable();
-            long begin = System.nanoTime();
-            boolean wasPaused = paused;
-            pause();
-            try {
-                if (exit != null) {
-                    throw new IllegalStateException("the machine ended while pausing for a snapshot: " + exit);
+            return save(dir, null);
+        }
+    }
+
+    /**
+     * Saves in directory {@code dir} only what changed since the previous snapshot: the pages of guest RAM the
+     * guest or a device wrote since then (the hypervisor's dirty log and the devices' {@link WriteLog}), and the
+     * whole state of every vCPU, the VM and every device, as {@link #snapshot} does. The previous snapshot is the
+     * last one this machine took (full or incremental) or, for a restored machine, the one it was restored from;
+     * the new snapshot names it by a path relative to {@code dir} and by its state file's checksum, so the
+     * snapshots must stay where they are (or move together) and unchanged. {@link #restore} follows the chain down
+     * to the full snapshot, maps that one's memory lazily and copies the increments' pages over it.
+     *
+     * <p>Needs a machine built (or restored) with {@link Builder#trackDirtyPages()}. A snapshot that fails after
+     * the logs were read leaves no previous snapshot: the next one must be full.
+     *
+     * @throws IllegalStateException if the machine does not track dirty pages, has ended or is closed
+     * @throws SnapshotException if there is no previous snapshot, it was changed or removed since, {@code dir} is
+     *     one of the snapshots the new one would lie on, or the snapshot cannot be written (see {@link #snapshot})
+     * @throws InterruptedException if interrupted while pausing
+     */
+    public SnapshotResult snapshotIncremental(Path dir) throws InterruptedException {
+        Objects.requireNonNull(dir, "dir");
+        synchronized (control) {
+            checkRunnable();
+            if (dirtyLogs.isEmpty()) {
+                throw new IllegalStateException("an incremental snapshot needs a machine that tracks dirty pages:"
+                        + " build or restore it with trackDirtyPages()");
+            }
+            checkSnapshotable();
+            Previous base = previous;
+            if (base == null) {
+                throw new SnapshotException("no previous snapshot to lie on: take a full snapshot first (a failed"
+                        + " snapshot also needs one after it)");
+            }
+            SnapshotChain below = SnapshotChain.resolve(base.dir());
+            if (!MessageDigest.isEqual(below.newest().loaded().digest(), base.digest())) {
+                throw new SnapshotException("the previous snapshot " + base.dir()
+                        + " was replaced or changed since this machine took or restored it; take a full snapshot");
+            }
+            Path target = dir.toAbsolutePath().normalize();
+            if (below.contains(target)) {
+                throw new SnapshotException(
+                        "the incremental snapshot cannot replace " + target + ", a snapshot it would lie on");
+            }
+            return save(dir, base);
+        }
+    }
+
+    /**
+     * Pauses the machine (if it runs), captures every part's state, reads the written-page logs of a tracking
+     * machine, publishes the snapshot in {@code dir} (all of RAM, or with {@code base} the pages written since that
+     * snapshot) and resumes. Called holding {@link #control}, the checks done.
+     */
+    private SnapshotResult save(Path dir, Previous base) throws InterruptedException {
+        long begin = System.nanoTime();
+        boolean wasPaused = paused;
+        pause();
+        try {
+            if (exit != null) {
+                throw new IllegalStateException("the machine ended while pausing for a snapshot: " + exit);
+            }
+            List<SnapshotFile.OwnedSection> sections = captureState();
+            previous = null;
+            long[] pages = dirtyLogs.isEmpty() ? null : collectWrittenPages(); // a new epoch begins
+            if (base != null) {
+                MemoryLayer layer = MemoryLayer.of(
+                        separators(dir.toAbsolutePath().normalize().relativize(base.dir())),
+                        base.digest(),
+                        pages,
+                        ramBytes() / SnapshotMemory.PAGE);
+                sections.add(new SnapshotFile.OwnedSection(MemoryLayer.OWNER, layer.toSection()));
+            }
+            SnapshotFile.Contents contents = new SnapshotFile.Contents(snapshotConfig(), sections);
+            long captured = System.nanoTime();
+            SnapshotWriter.Published published =
+                    SnapshotWriter.publish(dir, contents, ram, base == null ? null : pages);
+            SnapshotResult result = published.result();
+            if (pages != null) {
+                previous = new Previous(result.directory(), published.digest());
+            }
+            return result.withTimes(Duration.ofNanos(captured - begin), Duration.ofNanos(System.nanoTime() - begin));
+        } finally {
+            if (!wasPaused) {
+                resume();
+            }
+        }
+    }
+
+    /** {@code p} with {@code /} between its names, whatever the platform's separator. */
+    private static String separators(Path p) {
+        List<String> names = new ArrayList<>();
+        for (Path name : p) {
+            names.add(name.toString());
+        }
+        return names.isEmpty() ? "." : String.join("/", names);
+    }
+
+    private long ramBytes() {
+        long memory = 0;
+        for (GuestMemory region : ram) {
+            memory += region.size();
+        }
+        return memory;
+    }
+
+    /**
+     * The pages written since the last call (or since the machine was built), one bit per page of the memory file,
+     * and a new epoch begun: the hypervisor's dirty logs are read (which clears them), the devices' write log
+     * drained, and what the devices may still write without taking another chain (buffers they hold, the used
+     * rings) marked both in what is returned and in the new epoch. For a paused machine.
+     */
+    private long[] collectWrittenPages() {
+        long totalPages = ramBytes() / SnapshotMemory.PAGE;
+        long[] pages = new long[(int) ((totalPages + 63) >>> 6)];
+        markDeviceWritable();
+        long first = 0;
+        for (int r = 0; r < ram.size(); r++) {
+            long regionPages = ram.get(r).size() / SnapshotMemory.PAGE;
+            DirtyLog log = dirtyLogs.get(r).fetch();
+            for (long p = 0; p < regionPages; p++) {
+                if (log.isDirty(p)) {
+                    setBit(pages, first + p);
                 }
-                SnapshotFile.Contents contents = new SnapshotFile.Contents(snapshotConfig(), captureState());
-                long captured = System.nanoTime();
-                SnapshotResult result = SnapshotWriter.publish(dir, contents, ram);
-                return result.withTimes(
-                        Duration.ofNanos(captured - begin), Duration.ofNanos(System.nanoTime() - begin));
-            } finally {
-                if (!wasPaused) {
-                    resume();
+            }
+            if (deviceWrites != null) {
+                long[] bits = new long[(int) ((regionPages + 63) >>> 6)];
+                deviceWrites.drain(r, bits);
+                for (long p = SnapshotMemory.nextMarked(bits, 0, regionPages);
+                        p >= 0;
+                        p = SnapshotMemory.nextMarked(bits, p + 1, regionPages)) {
+                    setBit(pages, first + p);
                 }
+            }
+            first += regionPages;
+        }
+        markDeviceWritable();
+        return pages;
+    }
+
+    private static void setBit(long[] bits, long index) {
+        bits[(int) (index >>> 6)] |= 1L << (index & 63);
+    }
+
+    /** Marks in the devices' write log what each device may write without taking another chain. */
+    private void markDeviceWritable() {
+        if (deviceWrites != null) {
+            for (VirtioMmio transport : virtio) {
+                transport.markWritable(deviceWrites);
             }
         }
     }
@@ -723,12 +909,8 @@ public final class Machine implements AutoCloseable {
     }
 
     private SnapshotConfig snapshotConfig() {
-        long memory = 0;
-        for (GuestMemory region : ram) {
-            memory += region.size();
-        }
         return new SnapshotConfig(
-                vm.kind(), memory, cpus.size(), irqchip, cpuModel.toString(), cpuid, commandLine, virtioSpecs);
+                vm.kind(), ramBytes(), cpus.size(), irqchip, cpuModel.toString(), cpuid, commandLine, virtioSpecs);
     }
 
     /** Every part's state, the machine paused: the VM, each vCPU, then the devices. */
@@ -874,6 +1056,7 @@ public final class Machine implements AutoCloseable {
         private Hypervisor hypervisor;
         private CpuModel cpuModel;
         private BootTimer.Listener bootListener;
+        private boolean trackDirtyPages;
 
         private Restore(Path dir) {
             this.dir = Objects.requireNonNull(dir, "dir");
@@ -913,6 +1096,15 @@ public final class Machine implements AutoCloseable {
         }
 
         /**
+         * Tracks the pages the restored guest and its devices write, as {@link Builder#trackDirtyPages()} does: its
+         * first {@link Machine#snapshotIncremental} lies on the snapshot it was restored from.
+         */
+        public Restore trackDirtyPages() {
+            trackDirtyPages = true;
+            return this;
+        }
+
+        /**
          * Restores the snapshot into a new machine, not started: {@link Machine#start()} continues the guest
          * where it was. First, before any VM is created, the state file is read and checked (magic, format
          * version, length, SHA-256 checksum) and the memory file's length; then the host: the same hypervisor
@@ -927,8 +1119,8 @@ public final class Machine implements AutoCloseable {
          */
         public Machine build() {
             long calledAt = System.nanoTime();
-            SnapshotFile.Contents image = SnapshotFile.read(dir);
-            SnapshotConfig config = image.config();
+            SnapshotChain chain = SnapshotChain.resolve(dir);
+            SnapshotConfig config = chain.newest().loaded().contents().config();
             CpuModel saved;
             try {
                 saved = CpuModel.parse(config.cpuModel());
@@ -952,7 +1144,8 @@ public final class Machine implements AutoCloseable {
             for (VirtioSpec spec : config.virtio()) {
                 b.addVirtio(spec::open, spec);
             }
-            return b.buildRestored(image, dir, calledAt);
+            b.trackDirtyPages = trackDirtyPages;
+            return b.buildRestored(chain, dir, calledAt);
         }
     }
 
@@ -975,6 +1168,7 @@ public final class Machine implements AutoCloseable {
         private Irqchip irqchip = Irqchip.KERNEL;
         private CpuModel cpuModel = CpuModel.auto();
         private boolean allowOvercommit;
+        private boolean trackDirtyPages;
         private OptionalLong hostMemory;
         /** The virtio devices, slot by slot: a device given to {@link #virtio}, or one {@link #build()} opens. */
         private final List<Supplier<? extends VirtioDevice>> virtioDevices = new ArrayList<>();
@@ -1040,6 +1234,16 @@ public final class Machine implements AutoCloseable {
          */
         public Builder memoryMiB(long mib) {
             return memoryBytes(mebibytes(mib));
+        }
+
+        /**
+         * Tracks the pages of guest RAM written between snapshots, so {@link Machine#snapshotIncremental} can save
+         * only those: the hypervisor logs the guest's writes (on KVM each page's first write after a snapshot
+         * costs a fault into the host), and the virtio queues record the buffers their devices fill.
+         */
+        public Builder trackDirtyPages() {
+            trackDirtyPages = true;
+            return this;
         }
 
         /**
@@ -1257,10 +1461,10 @@ public final class Machine implements AutoCloseable {
             }
         }
 
-        /** Builds the machine saved in {@code image}, read from {@code dir}; see {@link Restore#build()}. */
-        private Machine buildRestored(SnapshotFile.Contents image, Path dir, long calledAt) {
+        /** Builds the machine saved in {@code chain}, read from {@code dir}; see {@link Restore#build()}. */
+        private Machine buildRestored(SnapshotChain chain, Path dir, long calledAt) {
             try {
-                return new Machine(this, image, dir, calledAt);
+                return new Machine(this, chain, dir, calledAt);
             } catch (RuntimeException | Error e) {
                 closeDevices(e);
                 throw e;

@@ -14,6 +14,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import org.vmm4j.StateSection;
 
 /**
@@ -25,7 +26,11 @@ final class SnapshotFile {
     static final String STATE_FILE = "machine.state";
     static final String MEMORY_FILE = "memory.raw";
     static final byte[] MAGIC = "VMM4JSNP".getBytes(StandardCharsets.US_ASCII);
+    /** The version of a full snapshot's state file. */
     static final int FORMAT_VERSION = 1;
+    /** The version of an incremental snapshot's: version 1 and a {@link MemoryLayer}, which a reader of 1 lacks. */
+    static final int INCREMENTAL_VERSION = 2;
+
     static final int HEADER_BYTES = 8 + 4 + 8;
     static final int DIGEST_BYTES = 32;
     /** The largest state file read: a guard against a length field that was tampered with. */
@@ -60,13 +65,30 @@ final class SnapshotFile {
             }
             throw new IllegalArgumentException("the snapshot has no state section '" + name + "' for " + owner);
         }
+
+        /** The memory layer of an incremental snapshot; empty for a full one. */
+        Optional<MemoryLayer> layer() {
+            for (OwnedSection s : sections) {
+                if (s.owner().equals(MemoryLayer.OWNER) && s.section().name().equals(MemoryLayer.SECTION)) {
+                    return Optional.of(MemoryLayer.read(s.section(), config.memorySize()));
+                }
+            }
+            return Optional.empty();
+        }
     }
+
+    /** A state file read and checked, and the SHA-256 it ends with (what an incremental child names it by). */
+    @SuppressWarnings("ArrayRecordComponent") // package-private: the bytes are never handed out to users
+    record Loaded(Contents contents, byte[] digest) {}
 
     private SnapshotFile() {}
 
     /** The whole state file's bytes: header, body, SHA-256 of both. */
     static byte[] encode(Contents contents) {
-        StateEncoder body = new StateEncoder("snapshot", FORMAT_VERSION);
+        int version = contents.sections().stream().anyMatch(s -> s.owner().equals(MemoryLayer.OWNER))
+                ? INCREMENTAL_VERSION
+                : FORMAT_VERSION;
+        StateEncoder body = new StateEncoder("snapshot", version);
         contents.config().write(body);
         body.i32(contents.sections().size());
         for (OwnedSection s : contents.sections()) {
@@ -75,7 +97,7 @@ final class SnapshotFile {
         byte[] b = body.toSection().data();
         ByteBuffer file =
                 ByteBuffer.allocate(HEADER_BYTES + b.length + DIGEST_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-        file.put(MAGIC).putInt(FORMAT_VERSION).putLong(b.length).put(b);
+        file.put(MAGIC).putInt(version).putLong(b.length).put(b);
         file.put(sha256(file.array(), 0, HEADER_BYTES + b.length));
         return file.array();
     }
@@ -96,9 +118,9 @@ final class SnapshotFile {
         }
         ByteBuffer header = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         int version = header.getInt(8);
-        if (version != FORMAT_VERSION) {
-            throw new SnapshotException(
-                    file + " has snapshot format version " + version + "; this vmm4j reads version " + FORMAT_VERSION);
+        if (version != FORMAT_VERSION && version != INCREMENTAL_VERSION) {
+            throw new SnapshotException(file + " has snapshot format version " + version
+                    + "; this vmm4j reads versions " + FORMAT_VERSION + " and " + INCREMENTAL_VERSION);
         }
         long bodyLength = header.getLong(12);
         if (bodyLength < 0 || bodyLength > MAX_BODY_BYTES) {
@@ -121,9 +143,7 @@ final class SnapshotFile {
         }
         try {
             StateDecoder in = new StateDecoder(
-                    new StateSection("snapshot", Arrays.copyOfRange(bytes, HEADER_BYTES, end)),
-                    "snapshot",
-                    FORMAT_VERSION);
+                    new StateSection("snapshot", Arrays.copyOfRange(bytes, HEADER_BYTES, end)), "snapshot", version);
             SnapshotConfig config = SnapshotConfig.read(in);
             int count = in.i32("section count", 0, 1 << 16);
             List<OwnedSection> sections = new ArrayList<>(count);
@@ -133,7 +153,15 @@ final class SnapshotFile {
                 sections.add(new OwnedSection(owner, new StateSection(name, in.bytes())));
             }
             in.end();
-            return new Contents(config, sections);
+            Contents contents = new Contents(config, sections);
+            boolean layered = contents.layer().isPresent();
+            if (layered != (version == INCREMENTAL_VERSION)) {
+                throw new IllegalArgumentException("format version " + version
+                        + (layered
+                                ? " is a full snapshot's, but the file has a memory layer"
+                                : " is an incremental snapshot's, but the file has no memory layer"));
+            }
+            return contents;
         } catch (IllegalArgumentException e) {
             throw new SnapshotException(file + " passes its checksum but does not parse: " + e.getMessage(), e);
         }
@@ -146,6 +174,16 @@ final class SnapshotFile {
      * @throws SnapshotException naming the file and what is wrong
      */
     static Contents read(Path dir) {
+        return load(dir).contents();
+    }
+
+    /**
+     * Reads and checks the state file of the snapshot in {@code dir} and its memory file's length as {@link #read}
+     * does, and returns its checksum too.
+     *
+     * @throws SnapshotException naming the file and what is wrong
+     */
+    static Loaded load(Path dir) {
         Path state = dir.resolve(STATE_FILE);
         byte[] bytes;
         try (FileChannel ch = FileChannel.open(state, StandardOpenOption.READ)) {
@@ -177,7 +215,7 @@ final class SnapshotFile {
             throw new SnapshotException(memory + " is " + length + " bytes; the snapshot's guest has "
                     + contents.config().memorySize() + " bytes of RAM: truncated or not this snapshot's");
         }
-        return contents;
+        return new Loaded(contents, Arrays.copyOfRange(bytes, bytes.length - DIGEST_BYTES, bytes.length));
     }
 
     static byte[] sha256(byte[] data, int offset, int length) {

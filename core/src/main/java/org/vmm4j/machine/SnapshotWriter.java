@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import org.vmm4j.GuestMemory;
 
@@ -20,7 +21,15 @@ import org.vmm4j.GuestMemory;
 final class SnapshotWriter {
     private SnapshotWriter() {}
 
-    static SnapshotResult publish(Path dir, SnapshotFile.Contents contents, List<GuestMemory> ram) {
+    /** What was published, and the state file's checksum (what an incremental snapshot names its parent by). */
+    @SuppressWarnings("ArrayRecordComponent") // package-private: the bytes are never handed out to users
+    record Published(SnapshotResult result, byte[] digest) {}
+
+    /**
+     * Writes the snapshot {@code contents} of a machine with RAM {@code ram} into {@code dir}: all of RAM's
+     * non-zero pages, or with {@code pages} (one bit per page of the memory file) only the marked ones.
+     */
+    static Published publish(Path dir, SnapshotFile.Contents contents, List<GuestMemory> ram, long[] pages) {
         Path target = dir.toAbsolutePath().normalize();
         Path parent = target.getParent();
         if (parent == null) {
@@ -31,7 +40,10 @@ final class SnapshotWriter {
             Files.createDirectories(parent);
             checkReplaceable(target);
             partial = Files.createTempDirectory(parent, "." + target.getFileName() + ".partial-");
-            SnapshotMemory.Written memory = SnapshotMemory.write(ram, partial.resolve(SnapshotFile.MEMORY_FILE));
+            Path memoryFile = partial.resolve(SnapshotFile.MEMORY_FILE);
+            SnapshotMemory.Written memory = pages == null
+                    ? SnapshotMemory.write(ram, memoryFile)
+                    : SnapshotMemory.writePages(ram, pages, memoryFile);
             byte[] state = SnapshotFile.encode(contents);
             try (FileChannel ch = FileChannel.open(
                     partial.resolve(SnapshotFile.STATE_FILE),
@@ -53,8 +65,10 @@ final class SnapshotWriter {
             if (old != null) {
                 deleteSnapshot(old);
             }
-            return new SnapshotResult(
-                    target, state.length, memory.length(), memory.dataBytes(), Duration.ZERO, Duration.ZERO);
+            return new Published(
+                    new SnapshotResult(
+                            target, state.length, memory.length(), memory.dataBytes(), Duration.ZERO, Duration.ZERO),
+                    Arrays.copyOfRange(state, state.length - SnapshotFile.DIGEST_BYTES, state.length));
         } catch (IOException e) {
             throw new SnapshotException("cannot write the snapshot " + target + ": " + e, e);
         } finally {

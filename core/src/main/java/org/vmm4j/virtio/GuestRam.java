@@ -2,6 +2,7 @@ package org.vmm4j.virtio;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import org.vmm4j.GuestMemory;
 import org.vmm4j.internal.NativeGuestMemory;
 import org.vmm4j.internal.nat.NativeMemory;
@@ -15,9 +16,16 @@ import org.vmm4j.internal.nat.NativeMemory;
  */
 public final class GuestRam {
     private final GuestMemory[] regions;
+    /** The pages the devices wrote, or {@code null} where nobody asked (see {@link #logged}). */
+    final WriteLog writeLog;
 
-    private GuestRam(GuestMemory[] regions) {
+    private GuestRam(GuestMemory[] regions, boolean logWrites) {
         this.regions = regions;
+        long[] sizes = new long[regions.length];
+        for (int i = 0; i < regions.length; i++) {
+            sizes[i] = regions[i].size();
+        }
+        this.writeLog = logWrites ? new WriteLog(sizes) : null;
     }
 
     /**
@@ -26,6 +34,20 @@ public final class GuestRam {
      * @throws IllegalArgumentException if there is none, or two overlap
      */
     public static GuestRam of(List<? extends GuestMemory> regions) {
+        return create(regions, false);
+    }
+
+    /**
+     * The RAM made of {@code regions}, with a {@link WriteLog} of the pages its devices write (for incremental
+     * snapshots: the hypervisor's dirty log does not see them).
+     *
+     * @throws IllegalArgumentException if there is none, or two overlap
+     */
+    public static GuestRam logged(List<? extends GuestMemory> regions) {
+        return create(regions, true);
+    }
+
+    private static GuestRam create(List<? extends GuestMemory> regions, boolean logWrites) {
         GuestMemory[] sorted = regions.toArray(new GuestMemory[0]);
         if (sorted.length == 0) {
             throw new IllegalArgumentException("guest RAM needs at least one region");
@@ -38,12 +60,17 @@ public final class GuestRam {
                         "guest RAM regions at 0x%x and 0x%x overlap", before.guestAddress(), sorted[i].guestAddress()));
             }
         }
-        return new GuestRam(sorted);
+        return new GuestRam(sorted, logWrites);
     }
 
     /** The RAM made of {@code regions}. */
     public static GuestRam of(GuestMemory... regions) {
         return of(List.of(regions));
+    }
+
+    /** The log of the pages devices wrote, if this RAM was made {@link #logged}. */
+    public Optional<WriteLog> writeLog() {
+        return Optional.ofNullable(writeLog);
     }
 
     /** The number of regions. */

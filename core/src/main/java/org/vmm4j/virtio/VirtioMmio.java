@@ -181,6 +181,17 @@ public final class VirtioMmio implements MmioDevice, VirtioTransport {
         return queues[index];
     }
 
+    /**
+     * Marks in {@code log} what the device may still write into guest RAM without taking another chain: for
+     * every ready queue, its used ring and the writable buffers its descriptor table names (see {@link
+     * Virtqueue#markWritable(WriteLog)}). For a device that is paused.
+     */
+    public synchronized void markWritable(WriteLog log) {
+        for (Virtqueue q : queues) {
+            q.markWritable(log);
+        }
+    }
+
     @Override
     public long mmioRead(long offset, int size) {
         if (offset >= CONFIG) {

@@ -44,6 +44,7 @@ public final class Virtqueue {
     private GuestMemory avail;
     private long availOffset;
     private GuestMemory used;
+    private int usedRegion;
     private long usedOffset;
     private int lastAvail;
     private int usedIndex;
@@ -160,6 +161,7 @@ public final class Virtqueue {
         avail = ram.region(a);
         availOffset = driverAddress - avail.guestAddress();
         used = ram.region(u);
+        usedRegion = u;
         usedOffset = deviceAddress - used.guestAddress();
         lastAvail = 0;
         usedIndex = 0;
@@ -242,11 +244,84 @@ public final class Virtqueue {
         VarHandle.acquireFence(); // the ring entry and descriptors after avail->idx
         int head = avail.getShort(availOffset + 4 + 2L * (lastAvail & (size - 1))) & 0xffff;
         chain.read(ram, desc, descOffset, size, head, indirect);
+        WriteLog log = ram.writeLog;
+        if (log != null) {
+            markWritable(log, chain);
+        }
         lastAvail = (lastAvail + 1) & 0xffff;
         if (eventIdx) {
             used.putShort(usedOffset + 4 + 8L * size, (short) lastAvail);
         }
         return true;
+    }
+
+    /** Marks the pages of the chain's device-writable buffers: the device may fill them from now on. */
+    private void markWritable(WriteLog log, DescriptorChain chain) {
+        for (int i = chain.readableCount(); i < chain.count(); i++) {
+            int r = chain.region(i);
+            log.mark(r, chain.address(i) - ram.region(r).guestAddress(), chain.length(i));
+        }
+    }
+
+    /**
+     * Marks in {@code log} every page the device may still write without popping another chain: the device area
+     * (used ring and {@code avail_event}), and every device-writable buffer the descriptor table names, directly
+     * or through an indirect table, which covers the chains the device holds (the driver leaves a chain's
+     * descriptors alone until it is used). Descriptors the driver is not using are marked too: harmless, a page
+     * more in a snapshot. Buffers outside RAM are skipped (a pop would refuse them). Past {@link #WALK_LIMIT}
+     * descriptors in all (a hostile table of indirect tables), every page of RAM is marked instead. Called with
+     * the device quiet, as when a snapshot begins an epoch; does nothing for a queue that is not ready.
+     */
+    public void markWritable(WriteLog log) {
+        if (!ready) {
+            return;
+        }
+        log.mark(usedRegion, usedOffset, 6 + 8L * size);
+        long walked = 0;
+        for (int i = 0; i < size; i++) {
+            long at = descOffset + (long) i * DescriptorChain.DESCRIPTOR_SIZE;
+            int flags = desc.getShort(at + 12) & 0xffff;
+            long address = desc.getLong(at);
+            long length = desc.getInt(at + 8) & 0xffff_ffffL;
+            walked++;
+            if ((flags & DescriptorChain.F_INDIRECT) != 0 && indirect) {
+                int r = ram.regionOf(address, length);
+                if (r < 0) {
+                    continue;
+                }
+                GuestMemory table = ram.region(r);
+                long base = address - table.guestAddress();
+                long entries = Math.min(length / DescriptorChain.DESCRIPTOR_SIZE, size);
+                walked += entries;
+                if (walked > WALK_LIMIT) {
+                    log.markAll();
+                    return;
+                }
+                for (long e = 0; e < entries; e++) {
+                    long entry = base + e * DescriptorChain.DESCRIPTOR_SIZE;
+                    markIfWritable(
+                            log,
+                            table.getShort(entry + 12) & 0xffff,
+                            table.getLong(entry),
+                            table.getInt(entry + 8) & 0xffff_ffffL);
+                }
+            } else {
+                markIfWritable(log, flags, address, length);
+            }
+        }
+    }
+
+    /** The most descriptors {@link #markWritable(WriteLog)} reads before it marks all of RAM instead. */
+    static final long WALK_LIMIT = 1L << 20;
+
+    private void markIfWritable(WriteLog log, int flags, long address, long length) {
+        if ((flags & DescriptorChain.F_WRITE) == 0 || (flags & DescriptorChain.F_INDIRECT) != 0) {
+            return;
+        }
+        int r = ram.regionOf(address, length);
+        if (r >= 0) {
+            log.mark(r, address - ram.region(r).guestAddress(), length);
+        }
     }
 
     private int pendingCount() {

@@ -98,9 +98,53 @@ class SnapshotFileTest {
     @Test
     void refusesAnotherFormatVersionNamingBoth() {
         byte[] file = SnapshotFile.encode(sample());
-        ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN).putInt(8, 2);
+        ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN).putInt(8, 3);
         SnapshotException e = assertThrows(SnapshotException.class, () -> SnapshotFile.decode(file, Path.of("s")));
-        assertTrue(e.getMessage().contains("format version 2; this vmm4j reads version 1"), e.getMessage());
+        assertTrue(e.getMessage().contains("format version 3; this vmm4j reads versions 1 and 2"), e.getMessage());
+    }
+
+    /** {@code file} with its header's and its body's version set to {@code version}, checksummed again. */
+    private static byte[] withVersion(byte[] file, int version) {
+        byte[] copy = file.clone();
+        ByteBuffer.wrap(copy).order(ByteOrder.LITTLE_ENDIAN).putInt(8, version);
+        copy[SnapshotFile.HEADER_BYTES] = (byte) version; // the body's own layout version
+        int end = copy.length - 32;
+        System.arraycopy(SnapshotFile.sha256(copy, 0, end), 0, copy, end, 32);
+        return copy;
+    }
+
+    @Test
+    void anIncrementIsVersionTwoAndTheVersionMustMatchTheMemoryLayer() {
+        List<SnapshotFile.OwnedSection> sections = new ArrayList<>(sample().sections());
+        long[] pages = new long[32 * 256 / 64]; // the sample's 32 MiB
+        pages[0] = 0b1011;
+        MemoryLayer layer = MemoryLayer.of("../full", new byte[32], pages, 32 * 256);
+        sections.add(new SnapshotFile.OwnedSection(MemoryLayer.OWNER, layer.toSection()));
+        SnapshotFile.Contents increment = new SnapshotFile.Contents(sample().config(), sections);
+        byte[] file = SnapshotFile.encode(increment);
+        assertEquals(2, ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN).getInt(8));
+        assertEquals(
+                1,
+                ByteBuffer.wrap(SnapshotFile.encode(sample()))
+                        .order(ByteOrder.LITTLE_ENDIAN)
+                        .getInt(8));
+        SnapshotFile.Contents read = SnapshotFile.decode(file, Path.of("inc"));
+        assertEquals(layer, read.layer().orElseThrow());
+        assertTrue(SnapshotFile.decode(SnapshotFile.encode(sample()), Path.of("full"))
+                .layer()
+                .isEmpty());
+
+        SnapshotException layered =
+                assertThrows(SnapshotException.class, () -> SnapshotFile.decode(withVersion(file, 1), Path.of("a")));
+        assertTrue(
+                layered.getMessage().contains("is a full snapshot's, but the file has a memory layer"),
+                layered.getMessage());
+        byte[] full = SnapshotFile.encode(sample());
+        SnapshotException bare =
+                assertThrows(SnapshotException.class, () -> SnapshotFile.decode(withVersion(full, 2), Path.of("b")));
+        assertTrue(
+                bare.getMessage().contains("incremental snapshot's, but the file has no memory layer"),
+                bare.getMessage());
     }
 
     @Test
@@ -246,19 +290,20 @@ class SnapshotFileTest {
         Path dir = tmp.resolve("pub");
         GuestMemory ram = new HeapGuestMemory(0, 32 << 20);
         ram.putInt(0, 42);
-        SnapshotResult first = SnapshotWriter.publish(dir, sample(), List.of(ram));
+        SnapshotResult first =
+                SnapshotWriter.publish(dir, sample(), List.of(ram), null).result();
         assertEquals(32L << 20, first.memoryBytes());
         assertEquals(4096, first.memoryWritten());
         assertEquals(sample(), SnapshotFile.read(dir));
-        SnapshotWriter.publish(dir, sample(), List.of(ram));
+        SnapshotWriter.publish(dir, sample(), List.of(ram), null);
         try (var entries = Files.list(tmp)) {
             assertEquals(
                     List.of("pub"), entries.map(p -> p.getFileName().toString()).toList(), "no leftovers");
         }
         Path other = Files.createDirectories(tmp.resolve("other"));
         Files.writeString(other.resolve("notes.txt"), "mine");
-        SnapshotException e =
-                assertThrows(SnapshotException.class, () -> SnapshotWriter.publish(other, sample(), List.of(ram)));
+        SnapshotException e = assertThrows(
+                SnapshotException.class, () -> SnapshotWriter.publish(other, sample(), List.of(ram), null));
         assertTrue(e.getMessage().contains("notes.txt, which is not part of a snapshot"), e.getMessage());
         assertEquals("mine", Files.readString(other.resolve("notes.txt")));
     }

@@ -38,7 +38,7 @@ import org.vmm4j.x86.Irqchip;
 @RequiresHost(kvm = true)
 class MachineSnapshotTest {
     private static final long COUNTER = 0x50_0000;
-    private static final int PORT = 0x80;
+    static final int PORT = 0x80;
 
     @TempDir
     Path tmp;
@@ -58,7 +58,7 @@ class MachineSnapshotTest {
     }
 
     /** Counts the guest's writes to port 0x80. */
-    private static final class Exits implements PortIoDevice {
+    static final class Exits implements PortIoDevice {
         final AtomicLong count = new AtomicLong();
 
         @Override
@@ -85,23 +85,28 @@ class MachineSnapshotTest {
         return image;
     }
 
-    private static Machine countingMachine(Irqchip irqchip, long mib, Exits exits) {
-        Machine m = Machine.builder()
+    static Machine countingMachine(Irqchip irqchip, long mib, Exits exits) {
+        return countingMachine(irqchip, mib, exits, false);
+    }
+
+    /** The counting guest, with {@link Machine.Builder#trackDirtyPages()} if {@code track}. */
+    static Machine countingMachine(Irqchip irqchip, long mib, Exits exits, boolean track) {
+        Machine.Builder b = Machine.builder()
                 .kernel(LinuxKernel.of(countingKernel(), null, null))
                 .memoryMiB(mib)
                 .irqchip(irqchip)
-                .virtioRng()
-                .build();
+                .virtioRng();
+        Machine m = (track ? b.trackDirtyPages() : b).build();
         m.devices().ports().register(PORT, 1, exits);
         return m;
     }
 
-    private static long counter(Machine m) {
+    static long counter(Machine m) {
         GuestMemory ram = m.vm().memoryAt(COUNTER);
         return ram.getLong(COUNTER - ram.guestAddress());
     }
 
-    private static void awaitCount(Exits exits, long atLeast) throws InterruptedException {
+    static void awaitCount(Exits exits, long atLeast) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (exits.count.get() < atLeast) {
             assertTrue(System.nanoTime() < deadline, "the guest counted only " + exits.count.get());
