@@ -779,6 +779,11 @@ public final class Machine implements AutoCloseable {
                 throw new SnapshotException("the previous snapshot " + base.dir()
                         + " was replaced or changed since this machine took or restored it; take a full snapshot");
             }
+            if (below.links().size() >= SnapshotChain.MAX_DEPTH) {
+                throw new SnapshotException("the previous snapshot " + base.dir() + " lies on "
+                        + (below.links().size() - 1) + " others; a restore follows at most " + SnapshotChain.MAX_DEPTH
+                        + ": take a full snapshot");
+            }
             Path target = dir.toAbsolutePath().normalize();
             if (below.contains(target)) {
                 throw new SnapshotException(
@@ -1110,11 +1115,14 @@ public final class Machine implements AutoCloseable {
          * version, length, SHA-256 checksum) and the memory file's length; then the host: the same hypervisor
          * backend, and every CPU feature the snapshot's CPUID shows must be one this host offers for the CPU
          * model. Guest RAM is mapped from the memory file, private and copy-on-write, read lazily as the guest
-         * touches it; the disks are opened again at their recorded paths.
+         * touches it; the disks are opened again at their recorded paths. An incremental snapshot ({@link
+         * Machine#snapshotIncremental}) is followed to the full snapshot it lies on, each parent's state file read
+         * and checked against the checksum its child recorded; RAM is mapped from the full snapshot's memory file
+         * and each increment's pages are copied over it, oldest first.
          *
          * @throws SnapshotException naming the file or the reason: missing, truncated, damaged, of another
-         *     format version or tampered with; another CPU model asked for; features this host lacks; state a
-         *     part of the machine refuses
+         *     format version or tampered with; a parent missing, replaced or in a loop; another CPU model asked
+         *     for; features this host lacks; state a part of the machine refuses
          * @throws UnsupportedOperationException if the hypervisor cannot map files or restore state
          */
         public Machine build() {
