@@ -103,6 +103,25 @@ class KvmStateSregs2Test {
     }
 
     @Test
+    void anOldSnapshotWithKvmSregsStillRestores() {
+        assumeSregs2();
+        KvmVm first = vms.prepared(Irqchip.KERNEL);
+        KvmVcpu cpu = (KvmVcpu) first.x86().createBootVcpu(0, 1);
+        GuestSetup.protectedMode32(cpu, CODE);
+        cpu.setSpecialRegisters(
+                cpu.specialRegisters().toBuilder().cr2(0xdead_b000L).build());
+        Map<String, byte[]> state = byName(first.x86().saveVcpuState(cpu));
+        byte[] sregs2 = state.remove("kvm.sregs2");
+        state.put("kvm.sregs", sregsOf(sregs2));
+
+        KvmVm second = vms.prepared(Irqchip.KERNEL);
+        KvmVcpu copy = second.createVcpu(0);
+        second.x86().restoreVcpuState(copy, sections(state));
+        assertEquals(0xdead_b000L, copy.specialRegisters().cr2());
+        assertArrayEquals(sregs2, byName(second.x86().saveVcpuState(copy)).get("kvm.sregs2"));
+    }
+
+    @Test
     void aHostWithoutSregs2RefusesTheSectionNamingTheIoctl() {
         KvmVm vm = vms.prepared(Irqchip.KERNEL);
         KvmVcpu cpu = (KvmVcpu) vm.x86().createBootVcpu(0, 1);
