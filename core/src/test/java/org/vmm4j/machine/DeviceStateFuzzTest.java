@@ -48,7 +48,7 @@ import org.vmm4j.virtio.VirtioRng;
  * data. Every input is refused with an {@link IllegalArgumentException} with a message, or restores a fresh device to
  * a state that saves to bytes which restore another fresh device to the very same state (its save is equal), within
  * 2 s and 16 MiB. The seeds are real saves ({@link #seeds()}, checked against the committed files by
- * {@link #seedsAreRealSaves}).
+ * {@link #seedsAreRealSaves}; {@code core/src/test/fuzz/make-device-state-seeds} rewrites them).
  */
 class DeviceStateFuzzTest {
     private static final FuzzCheck CHECK =
