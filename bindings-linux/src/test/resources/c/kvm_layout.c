@@ -304,5 +304,22 @@ int main(void) {
     NUM(KVM_IOAPIC_NUM_PINS); NUM(KVM_MAX_XCRS);
     NUM(KVM_SET_TSC_KHZ); NUM(KVM_GET_TSC_KHZ); NUM(KVM_KVMCLOCK_CTRL);
     NUM(KVM_CAP_TSC_CONTROL); NUM(KVM_CAP_GET_TSC_KHZ); NUM(KVM_CAP_KVMCLOCK_CTRL);
+    SIZE(kvm_sregs2, "Sregs2.SIZE");
+    OFF(kvm_sregs2, cr0, "Sregs2.CR0");
+    OFF(kvm_sregs2, cr3, "Sregs2.CR3");
+    OFF(kvm_sregs2, cr4, "Sregs2.CR4");
+    OFF(kvm_sregs2, efer, "Sregs2.EFER");
+    OFF(kvm_sregs2, apic_base, "Sregs2.APIC_BASE");
+    OFF(kvm_sregs2, flags, "Sregs2.FLAGS");
+    OFF(kvm_sregs2, pdptrs, "Sregs2.PDPTRS");
+    NUM(KVM_GET_SREGS2); NUM(KVM_SET_SREGS2); NUM(KVM_CAP_SREGS2); NUM(KVM_SREGS2_FLAGS_PDPTRS_VALID);
+    SIZE(kvm_nested_state, "NestedState.SIZE");
+    OFF(kvm_nested_state, flags, "NestedState.FLAGS");
+    OFF(kvm_nested_state, format, "NestedState.FORMAT");
+    OFF(kvm_nested_state, size, "NestedState.SIZE_FIELD");
+    OFF(kvm_nested_state, hdr, "NestedState.HDR");
+    OFF(kvm_nested_state, data, "NestedState.DATA");
+    NUM(KVM_GET_NESTED_STATE); NUM(KVM_SET_NESTED_STATE); NUM(KVM_CAP_NESTED_STATE);
+    NUM(KVM_STATE_NESTED_FORMAT_VMX); NUM(KVM_STATE_NESTED_FORMAT_SVM); NUM(KVM_STATE_NESTED_GUEST_MODE);
     return 0;
 }

@@ -5,12 +5,15 @@ import static org.vmm4j.linux.abi.KvmHeader.*;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.vmm4j.CpuidEntry;
 import org.vmm4j.StateSection;
 import org.vmm4j.internal.nat.Errno;
 import org.vmm4j.internal.nat.NativeMemory;
 import org.vmm4j.linux.abi.KvmStructs;
+import org.vmm4j.x86.CpuFeature;
+import org.vmm4j.x86.CpuModel;
 
 /**
  * Everything KVM holds for one vCPU, as named sections of the kernel's own structs (x86-64, Linux 6.1 UAPI,
@@ -21,13 +24,25 @@ import org.vmm4j.linux.abi.KvmStructs;
  * <p>The restore order is the one KVM needs: CPUID first (it decides which MSRs and XSAVE components
  * exist), the TSC frequency before anything reads the TSC, special registers before the LAPIC (SREGS set the APIC base and its mode), the LAPIC before the
  * MSRs (the TSC deadline arms the LAPIC timer, and only in TSC-deadline mode), the TSC before the TSC
- * deadline, MP state and pending events last (an event is injected into the state it finds).
+ * deadline, MP state and pending events last (an event is injected into the state it finds). Nested
+ * virtualization state goes right after the special registers (EFER.SVME must be set for an SVM guest) and the
+ * feature-control MSR (VMX operation needs it), before the general registers and everything else, which then
+ * describe the vCPU as the nested state left it.
+ *
+ * <p>Special registers are saved as {@value #SREGS2} (KVM_GET_SREGS2) where KVM has KVM_CAP_SREGS2, instead of
+ * {@value #SREGS}: the same registers plus the four PAE page-directory pointers, which a 32-bit PAE guest's CPU
+ * holds apart from memory (KVM_SET_SREGS would read them from memory again, where the guest may have changed
+ * them since it loaded CR3). The interrupt bitmap {@value #SREGS} has in their place is not lost: an injected
+ * interrupt is also in {@value #EVENTS}, restored after. A restore takes either section, so snapshots written
+ * before {@value #SREGS2} existed, or on a host without it, still restore.
  */
 final class KvmVcpuState {
     static final String CPUID = "kvm.cpuid";
     static final String TSC_KHZ = "kvm.tsc-khz";
     static final String REGS = "kvm.regs";
     static final String SREGS = "kvm.sregs";
+    static final String SREGS2 = "kvm.sregs2";
+    static final String NESTED = "kvm.nested";
     static final String XSAVE = "kvm.xsave";
     static final String FPU = "kvm.fpu";
     static final String XCRS = "kvm.xcrs";
@@ -42,12 +57,15 @@ final class KvmVcpuState {
 
     private static final int MSR_IA32_TSC = 0x10;
     private static final int MSR_IA32_TSC_DEADLINE = 0x6e0;
+    private static final int MSR_IA32_FEATURE_CONTROL = 0x3a;
     private static final int MAX_CPUID_ENTRIES = 256;
 
     /**
      * What a VM's vCPUs have to save: the XSAVE area's size (0: only the legacy FPU area), whether XCRs and
      * debug registers can be read, whether the LAPIC is in the kernel, whether the TSC frequency can be read
-     * (KVM_CAP_GET_TSC_KHZ) and the guest told it was stopped (KVM_CAP_KVMCLOCK_CTRL).
+     * (KVM_CAP_GET_TSC_KHZ) and the guest told it was stopped (KVM_CAP_KVMCLOCK_CTRL), whether special registers
+     * come with the PAE page-directory pointers (KVM_CAP_SREGS2), and the largest nested virtualization state
+     * (KVM_CAP_NESTED_STATE; 0: none).
      */
     record Shape(
             int xsaveSize,
@@ -56,7 +74,9 @@ final class KvmVcpuState {
             boolean debugregs,
             boolean lapic,
             boolean tscKhz,
-            boolean kvmclockCtrl) {}
+            boolean kvmclockCtrl,
+            boolean sregs2,
+            int nestedStateSize) {}
 
     private KvmVcpuState() {}
 
@@ -72,17 +92,25 @@ final class KvmVcpuState {
     }
 
     private static List<StateSection> read(KvmVcpu cpu, Shape shape, int[] msrIndices) {
-        List<StateSection> out = new ArrayList<>(11);
+        List<StateSection> out = new ArrayList<>(12);
         NativeMemory cpuid = cpu.stateBuffer(KvmSystem.Cpuid.size(MAX_CPUID_ENTRIES));
         cpuid.putInt(KvmStructs.Cpuid2.NENT, MAX_CPUID_ENTRIES);
         Errno.check(cpu.ioctl(KVM_GET_CPUID2, cpuid), "ioctl(KVM_GET_CPUID2)");
-        out.add(new StateSection(CPUID, encodeCpuid(KvmSystem.Cpuid.read(cpuid))));
+        List<CpuidEntry> guestCpuid = KvmSystem.Cpuid.read(cpuid);
+        out.add(new StateSection(CPUID, encodeCpuid(guestCpuid)));
         if (shape.tscKhz()) {
             out.add(new StateSection(
                     TSC_KHZ, intBytes((int) Errno.check(cpu.ioctl(KVM_GET_TSC_KHZ, 0), "ioctl(KVM_GET_TSC_KHZ)"))));
         }
         out.add(new StateSection(REGS, get(cpu, KVM_GET_REGS, "KVM_GET_REGS", KvmStructs.Regs.SIZE)));
-        out.add(new StateSection(SREGS, get(cpu, KVM_GET_SREGS, "KVM_GET_SREGS", KvmStructs.Sregs.SIZE)));
+        if (shape.sregs2()) {
+            out.add(new StateSection(SREGS2, get(cpu, KVM_GET_SREGS2, "KVM_GET_SREGS2", KvmStructs.Sregs2.SIZE)));
+        } else {
+            out.add(new StateSection(SREGS, get(cpu, KVM_GET_SREGS, "KVM_GET_SREGS", KvmStructs.Sregs.SIZE)));
+        }
+        if (savesNestedState(shape, guestCpuid)) {
+            out.add(new StateSection(NESTED, saveNestedState(cpu, shape.nestedStateSize())));
+        }
         if (shape.xsaveSize() > 0) {
             out.add(new StateSection(
                     XSAVE,
@@ -126,7 +154,24 @@ final class KvmVcpuState {
         }
         byte[] tscKhz = shape.tscKhz() ? require(state, TSC_KHZ, 4) : null;
         byte[] regs = require(state, REGS, KvmStructs.Regs.SIZE);
-        byte[] sregs = require(state, SREGS, KvmStructs.Sregs.SIZE);
+        byte[] sregs = find(state, SREGS, KvmStructs.Sregs.SIZE);
+        byte[] sregs2 = find(state, SREGS2, KvmStructs.Sregs2.SIZE);
+        if (sregs != null && sregs2 != null) {
+            throw new IllegalArgumentException(
+                    "state sections " + SREGS + " and " + SREGS2 + " both appear; a save writes one of them");
+        }
+        if (sregs == null && sregs2 == null) {
+            throw new IllegalArgumentException("state section " + (shape.sregs2() ? SREGS2 : SREGS) + " is missing");
+        }
+        if (sregs2 != null && !shape.sregs2()) {
+            throw new IllegalArgumentException("state section " + SREGS2
+                    + " needs ioctl(KVM_SET_SREGS2) (KVM_CAP_SREGS2, Linux 5.14), which this host's KVM lacks:"
+                    + " the saved PAE page-directory pointers cannot be restored");
+        }
+        byte[] nested = find(state, NESTED, -1);
+        if (nested != null) {
+            checkNestedState(nested, shape.nestedStateSize());
+        }
         byte[] xsave = shape.xsaveSize() > 0 ? require(state, XSAVE, shape.xsaveSize()) : null;
         byte[] fpu = shape.xsaveSize() > 0 ? null : require(state, FPU, KvmStructs.Fpu.SIZE);
         byte[] xcrs = shape.xcrs() ? require(state, XCRS, KvmStructs.Xcrs.SIZE) : null;
@@ -153,7 +198,18 @@ final class KvmVcpuState {
             restoreTscKhz(
                     cpu, ByteBuffer.wrap(tscKhz).order(ByteOrder.nativeOrder()).getInt());
         }
-        set(cpu, KVM_SET_SREGS, "KVM_SET_SREGS", SREGS, sregs);
+        if (sregs2 != null) {
+            set(cpu, KVM_SET_SREGS2, "KVM_SET_SREGS2", SREGS2, sregs2);
+        } else {
+            set(cpu, KVM_SET_SREGS, "KVM_SET_SREGS", SREGS, sregs);
+        }
+        if (nested != null) {
+            byte[] featureControl = msrEntry(msrs, MSR_IA32_FEATURE_CONTROL);
+            if (featureControl != null) {
+                restoreMsrs(cpu, featureControl);
+            }
+            set(cpu, KVM_SET_NESTED_STATE, "KVM_SET_NESTED_STATE", NESTED, nested);
+        }
         set(cpu, KVM_SET_REGS, "KVM_SET_REGS", REGS, regs);
         if (xsave != null) {
             set(cpu, KVM_SET_XSAVE, "KVM_SET_XSAVE", XSAVE, xsave);
@@ -291,6 +347,78 @@ final class KvmVcpuState {
         }
     }
 
+    /**
+     * Whether a vCPU has nested virtualization state to save: KVM can hand it out (KVM_CAP_NESTED_STATE) and the
+     * guest's CPUID offers VMX or SVM (without either, the guest cannot have started a guest of its own).
+     */
+    static boolean savesNestedState(Shape shape, List<CpuidEntry> guestCpuid) {
+        return shape.nestedStateSize() > 0
+                && (CpuModel.offers(guestCpuid, CpuFeature.VMX) || CpuModel.offers(guestCpuid, CpuFeature.SVM));
+    }
+
+    /**
+     * KVM_GET_NESTED_STATE into a buffer of {@code capacity} bytes (KVM_CAP_NESTED_STATE's answer); the section is
+     * as many bytes as KVM says the state has ({@code kvm_nested_state.size}): the 128-byte header alone when the
+     * guest is not in VMX/SVM operation.
+     */
+    private static byte[] saveNestedState(KvmVcpu cpu, int capacity) {
+        NativeMemory buffer = cpu.stateBuffer(capacity);
+        buffer.putInt(KvmStructs.NestedState.SIZE_FIELD, capacity);
+        Errno.check(cpu.ioctl(KVM_GET_NESTED_STATE, buffer), "ioctl(KVM_GET_NESTED_STATE)");
+        int size = buffer.getInt(KvmStructs.NestedState.SIZE_FIELD);
+        if (size < KvmStructs.NestedState.SIZE || size > capacity) {
+            throw new IllegalStateException("ioctl(KVM_GET_NESTED_STATE) reported a state of " + size
+                    + " bytes; expected " + KvmStructs.NestedState.SIZE + " to " + capacity);
+        }
+        return buffer.toArray(0, size);
+    }
+
+    /**
+     * Refuses a {@value #NESTED} section this host cannot take, before any ioctl: a host without
+     * KVM_CAP_NESTED_STATE, a section shorter than the header, one whose {@code size} field disagrees with its
+     * length, one larger than this KVM's largest state, or a format other than VMX and SVM. KVM checks the rest.
+     *
+     * @param capacity KVM_CAP_NESTED_STATE's answer on this host
+     */
+    static void checkNestedState(byte[] nested, int capacity) {
+        if (capacity <= 0) {
+            throw new IllegalArgumentException("state section " + NESTED
+                    + " needs ioctl(KVM_SET_NESTED_STATE) (KVM_CAP_NESTED_STATE), which this host's KVM lacks (no"
+                    + " nested virtualization): the guest's VMX/SVM state cannot be restored");
+        }
+        if (nested.length < KvmStructs.NestedState.SIZE) {
+            throw new IllegalArgumentException("state section " + NESTED + " is " + nested.length
+                    + " bytes, shorter than the " + KvmStructs.NestedState.SIZE + "-byte kvm_nested_state header");
+        }
+        ByteBuffer in = ByteBuffer.wrap(nested).order(ByteOrder.nativeOrder());
+        int size = in.getInt(KvmStructs.NestedState.SIZE_FIELD);
+        if (size != nested.length) {
+            throw new IllegalArgumentException("state section " + NESTED + " is " + nested.length
+                    + " bytes but its kvm_nested_state.size says " + Integer.toUnsignedString(size));
+        }
+        if (nested.length > capacity) {
+            throw new IllegalArgumentException("state section " + NESTED + " is " + nested.length
+                    + " bytes; this host's KVM holds at most " + capacity + " (KVM_CAP_NESTED_STATE)");
+        }
+        int format = Short.toUnsignedInt(in.getShort(KvmStructs.NestedState.FORMAT));
+        if (format != KVM_STATE_NESTED_FORMAT_VMX && format != KVM_STATE_NESTED_FORMAT_SVM) {
+            throw new IllegalArgumentException("state section " + NESTED + " has format " + format
+                    + "; KVM knows VMX (" + KVM_STATE_NESTED_FORMAT_VMX + ") and SVM ("
+                    + KVM_STATE_NESTED_FORMAT_SVM + ")");
+        }
+    }
+
+    /** The {@code kvm_msr_entry} of MSR {@code index} in a {@value #MSRS} section, or null if it holds none. */
+    private static byte[] msrEntry(byte[] msrs, int index) {
+        ByteBuffer in = ByteBuffer.wrap(msrs).order(ByteOrder.nativeOrder());
+        for (int at = 0; at + KvmStructs.Msrs.ENTRY_SIZE <= msrs.length; at += KvmStructs.Msrs.ENTRY_SIZE) {
+            if (in.getInt(at + KvmStructs.Msrs.ENTRY_INDEX) == index) {
+                return Arrays.copyOfRange(msrs, at, at + KvmStructs.Msrs.ENTRY_SIZE);
+            }
+        }
+        return null;
+    }
+
     /** The TSC ({@code IA32_TSC}) in a {@value #MSRS} section, or -1 if it holds none. */
     static long tsc(byte[] msrs) {
         ByteBuffer in = ByteBuffer.wrap(msrs).order(ByteOrder.nativeOrder());
@@ -328,6 +456,20 @@ final class KvmVcpuState {
      * @throws IllegalArgumentException naming the section if it is missing, repeated or of another size
      */
     static byte[] require(List<StateSection> state, String name, int size) {
+        byte[] data = find(state, name, size);
+        if (data == null) {
+            throw new IllegalArgumentException("state section " + name + " is missing");
+        }
+        return data;
+    }
+
+    /**
+     * The bytes of section {@code name}, or null if {@code state} has none.
+     *
+     * @param size the size it must have, or -1 for any
+     * @throws IllegalArgumentException naming the section if it is repeated or of another size
+     */
+    static byte[] find(List<StateSection> state, String name, int size) {
         StateSection found = null;
         for (StateSection s : state) {
             if (s.name().equals(name)) {
@@ -338,7 +480,7 @@ final class KvmVcpuState {
             }
         }
         if (found == null) {
-            throw new IllegalArgumentException("state section " + name + " is missing");
+            return null;
         }
         if (size >= 0 && found.size() != size) {
             throw new IllegalArgumentException(

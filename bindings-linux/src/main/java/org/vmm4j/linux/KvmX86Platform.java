@@ -125,7 +125,9 @@ final class KvmX86Platform implements X86Platform, MsiController {
      * {@inheritDoc}
      *
      * <p>Sections (in this order): {@code kvm.cpuid}, {@code kvm.tsc-khz} where KVM reports it,
-     * {@code kvm.regs}, {@code kvm.sregs}, {@code kvm.xsave} ({@code kvm.fpu} where KVM has no XSAVE),
+     * {@code kvm.regs}, {@code kvm.sregs2} with the PAE page-directory pointers where KVM has KVM_CAP_SREGS2 (else
+     * {@code kvm.sregs}), {@code kvm.nested} where KVM has KVM_CAP_NESTED_STATE and the vCPU's CPUID offers VMX or
+     * SVM, {@code kvm.xsave} ({@code kvm.fpu} where KVM has no XSAVE),
      * {@code kvm.xcrs} and {@code kvm.debugregs} where KVM offers them, {@code kvm.lapic} with an in-kernel
      * LAPIC, {@code kvm.msrs} (every MSR of KVM_GET_MSR_INDEX_LIST this vCPU has, the TSC deadline last),
      * {@code kvm.mpstate}, {@code kvm.events}. A handled I/O or MMIO exit is completed first (KVM_RUN with
@@ -141,9 +143,11 @@ final class KvmX86Platform implements X86Platform, MsiController {
     /**
      * {@inheritDoc}
      *
-     * <p>Restores CPUID, the TSC frequency (scaled by KVM if this host's differs), special and general registers,
-     * XSAVE (or FPU), XCRs, debug registers, LAPIC, MSRs, MP state and events, in that order; then tells a guest
-     * using kvmclock that it was stopped (KVM_KVMCLOCK_CTRL).
+     * <p>Restores CPUID, the TSC frequency (scaled by KVM if this host's differs), special registers (from
+     * {@code kvm.sregs2} or, in an older snapshot, {@code kvm.sregs}), nested state, general registers, XSAVE (or
+     * FPU), XCRs, debug registers, LAPIC, MSRs, MP state and events, in that order; then tells a guest using
+     * kvmclock that it was stopped (KVM_KVMCLOCK_CTRL). A {@code kvm.sregs2} or {@code kvm.nested} section on a
+     * host whose KVM lacks KVM_CAP_SREGS2 or KVM_CAP_NESTED_STATE is refused, naming the section and the ioctl.
      */
     @Override
     public void restoreVcpuState(VirtualCpu cpu, List<StateSection> state) {
@@ -207,7 +211,9 @@ final class KvmX86Platform implements X86Platform, MsiController {
                     vm.checkExtension(KVM_CAP_DEBUGREGS) > 0,
                     lapic,
                     vm.checkExtension(KVM_CAP_GET_TSC_KHZ) > 0,
-                    vm.checkExtension(KVM_CAP_KVMCLOCK_CTRL) > 0);
+                    vm.checkExtension(KVM_CAP_KVMCLOCK_CTRL) > 0,
+                    vm.checkExtension(KVM_CAP_SREGS2) > 0,
+                    vm.checkExtension(KVM_CAP_NESTED_STATE));
         }
         return shape;
     }

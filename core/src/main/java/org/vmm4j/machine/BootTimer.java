@@ -108,9 +108,9 @@ public final class BootTimer implements PortIoDevice, MmioDevice {
      */
     public synchronized void restoreState(StateSection section) {
         StateDecoder in = new StateDecoder(section, STATE_SECTION, 1);
-        long saved = in.i64();
+        long saved = in.i64("boot time (-1: not reported)", -1, Long.MAX_VALUE);
         in.end();
-        bootNanos = saved < 0 ? -1 : saved;
+        bootNanos = saved;
     }
 
     /** Restarts the clock as {@link #start()} does, keeping a boot time already reported. */

@@ -159,13 +159,13 @@ public final class CmosRtc implements PortIoDevice {
      */
     public synchronized void restoreState(StateSection section) {
         StateDecoder in = new StateDecoder(section, STATE_SECTION, 1);
-        int newIndex = in.u8();
+        int newIndex = in.u8Bits("index", 0x7f);
         byte[] saved = in.bytes();
         in.end();
         if (saved.length != ram.length) {
             throw new IllegalArgumentException("the saved CMOS RAM has " + saved.length + " bytes, not " + ram.length);
         }
-        index = newIndex & 0x7f;
+        index = newIndex;
         System.arraycopy(saved, 0, ram, 0, ram.length);
     }
 }

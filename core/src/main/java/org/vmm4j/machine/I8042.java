@@ -200,14 +200,23 @@ public final class I8042 implements PortIoDevice {
         StateDecoder in = new StateDecoder(section, STATE_SECTION, 1);
         int newConfig = in.u8();
         int newOutputPort = in.u8();
-        int newStatus = in.u8();
+        int newStatus = in.u8Bits("status", STATUS_OUTPUT_FULL | STATUS_SYSTEM_FLAG | STATUS_COMMAND);
         int newOutputBuffer = in.u8();
         int newPending = in.u8();
+        if (newPending != 0
+                && newPending != CMD_WRITE_CONFIG
+                && newPending != CMD_WRITE_OUTPUT_PORT
+                && newPending != CMD_WRITE_AUX) {
+            throw in.refused(String.format("pending command 0x%x is not one that waits for a data byte", newPending));
+        }
         boolean newLevel = in.bool();
         int count = in.u8();
         if (count > queue.length) {
             throw new IllegalArgumentException(
                     "the saved i8042 has " + count + " queued bytes; it holds at most " + queue.length);
+        }
+        if (count > 0 && (newStatus & STATUS_OUTPUT_FULL) == 0) {
+            throw in.refused(count + " bytes are queued behind an empty output buffer");
         }
         int[] newQueue = new int[count];
         for (int i = 0; i < count; i++) {

@@ -84,6 +84,29 @@ public final class StateDecoder {
         return v;
     }
 
+    /** A {@link #u8} with no bit set outside {@code allowed}, or an exception naming {@code what}. */
+    public int u8Bits(String what, int allowed) {
+        int v = u8();
+        if ((v & ~allowed) != 0) {
+            throw refused(String.format("%s 0x%x has bits outside 0x%x", what, v, allowed));
+        }
+        return v;
+    }
+
+    /** An {@link #i64} from {@code min} to {@code max}, or an exception naming {@code what}. */
+    public long i64(String what, long min, long max) {
+        long v = i64();
+        if (v < min || v > max) {
+            throw refused(what + " " + v + " is not from " + min + " to " + max);
+        }
+        return v;
+    }
+
+    /** The exception for a section whose fields hold a state the device cannot be in: names the section. */
+    public IllegalArgumentException refused(String problem) {
+        return new IllegalArgumentException("state section '" + name + "': " + problem);
+    }
+
     public byte[] bytes() {
         int n = i32();
         need(n);

@@ -361,17 +361,20 @@ public final class Uart16550 implements PortIoDevice {
      */
     public synchronized void restoreState(StateSection section) {
         StateDecoder in = new StateDecoder(section, STATE_SECTION, 1);
-        int newIer = in.u8();
+        int newIer = in.u8Bits("IER", 0x0f);
         int newLcr = in.u8();
-        int newMcr = in.u8();
+        int newMcr = in.u8Bits("MCR", 0x1f);
         int newScr = in.u8();
         int newDll = in.u8();
         int newDlm = in.u8();
         boolean newFifo = in.bool();
         int newTrigger = in.u8();
+        if (newTrigger != 1 && newTrigger != 4 && newTrigger != 8 && newTrigger != 14) { // TRIGGER_LEVELS
+            throw in.refused("FIFO trigger level " + newTrigger + " is not 1, 4, 8 or 14");
+        }
         boolean newOverrun = in.bool();
         boolean newThrPending = in.bool();
-        int newMsrDelta = in.u8();
+        int newMsrDelta = in.u8Bits("modem status change bits", MSR_DCTS | MSR_DDSR | MSR_TERI | MSR_DDCD);
         boolean newLevel = in.bool();
         byte[] pending = in.bytes();
         in.end();
@@ -379,9 +382,9 @@ public final class Uart16550 implements PortIoDevice {
             throw new IllegalArgumentException(
                     "the saved UART holds " + pending.length + " received bytes; this one takes " + rx.length);
         }
-        ier = newIer & 0x0f;
+        ier = newIer;
         lcr = newLcr;
-        mcr = newMcr & 0x1f;
+        mcr = newMcr;
         scr = newScr;
         dll = newDll;
         dlm = newDlm;

@@ -537,10 +537,15 @@ public final class VirtioMmio implements MmioDevice, VirtioTransport {
     /**
      * Puts back what {@link #saveState} saved into this fresh transport (never used by a driver) over the
      * same kind of device with the same features, and activates the device if it was active. No interrupt
-     * is raised: one pending at the snapshot is in the interrupt controller's saved state.
+     * is raised: one pending at the snapshot is in the interrupt controller's saved state. The whole section is
+     * read and checked before anything changes; a refused section leaves the transport as it was, except that a
+     * saved queue that does not fit this guest RAM leaves it reset.
      *
      * @throws IllegalArgumentException if the section is damaged, was saved for another device or feature
-     *     set, or a saved queue does not fit guest RAM
+     *     set, holds a state the transport cannot be in (a status beyond 8 bits, DRIVER_OK without FEATURES_OK,
+     *     features accepted that were not offered or without VERSION_1, an active device without DRIVER_OK, an
+     *     enabled queue before FEATURES_OK or of another size than its QueueNum, a ring index beyond 16 bits,
+     *     unknown interrupt bits), or a saved queue does not fit guest RAM
      */
     public synchronized void restoreState(StateSection section, String name) {
         StateDecoder in = new StateDecoder(section, name, 1);
@@ -551,7 +556,7 @@ public final class VirtioMmio implements MmioDevice, VirtioTransport {
                     + " offering 0x" + Long.toHexString(savedOffered) + ", not device " + device.deviceId()
                     + " offering 0x" + Long.toHexString(offered));
         }
-        int savedStatus = in.i32();
+        int savedStatus = in.i32("status", 0, 0xff);
         int savedDeviceSel = in.i32();
         int savedDriverSel = in.i32();
         long savedDriverFeatures = in.i64();
@@ -564,29 +569,52 @@ public final class VirtioMmio implements MmioDevice, VirtioTransport {
             throw new IllegalArgumentException(
                     "state section '" + name + "' has " + count + " queues, not " + queues.length);
         }
+        int[] num = new int[count];
+        long[] desc = new long[count];
+        long[] driver = new long[count];
+        long[] deviceArea = new long[count];
+        boolean[] ready = new boolean[count];
+        int[][] indices = new int[count][];
         for (int q = 0; q < count; q++) {
-            queueNum[q] = in.i32();
-            queueDesc[q] = in.i64();
-            queueDriver[q] = in.i64();
-            queueDevice[q] = in.i64();
-            if (in.bool()) {
+            num[q] = in.i32();
+            desc[q] = in.i64();
+            driver[q] = in.i64();
+            deviceArea[q] = in.i64();
+            ready[q] = in.bool();
+            if (ready[q]) {
                 int size = in.i32();
-                int lastAvail = in.i32();
-                int used = in.i32();
-                int signalled = in.i32();
-                try {
-                    queues[q].configure(size, queueDesc[q], queueDriver[q], queueDevice[q], savedDriverFeatures);
-                } catch (VirtqueueException e) {
-                    throw new IllegalArgumentException(
-                            "state section '" + name + "', queue " + q + ": " + e.getMessage(), e);
+                if (size != num[q]) {
+                    throw in.refused("queue " + q + " is enabled with size " + size + " but QueueNum " + num[q]);
                 }
-                queues[q].restoreIndices(lastAvail, used, signalled);
-            } else {
-                queues[q].reset();
+                indices[q] = new int[] {
+                    in.i32("queue " + q + " last available index", 0, 0xffff),
+                    in.i32("queue " + q + " used index", 0, 0xffff),
+                    in.i32("queue " + q + " signalled used index", 0, 0xffff)
+                };
             }
         }
         byte[] own = in.bytes();
         in.end();
+        checkRestored(in, savedStatus, savedDriverFeatures, savedInterrupts, savedActive, ready);
+
+        for (int q = 0; q < count; q++) {
+            queueNum[q] = num[q];
+            queueDesc[q] = desc[q];
+            queueDriver[q] = driver[q];
+            queueDevice[q] = deviceArea[q];
+            if (ready[q]) {
+                try {
+                    queues[q].configure(num[q], desc[q], driver[q], deviceArea[q], savedDriverFeatures);
+                } catch (VirtqueueException e) {
+                    reset();
+                    throw new IllegalArgumentException(
+                            "state section '" + name + "', queue " + q + ": " + e.getMessage(), e);
+                }
+                queues[q].restoreIndices(indices[q][0], indices[q][1], indices[q][2]);
+            } else {
+                queues[q].reset();
+            }
+        }
         deviceFeaturesSel = savedDeviceSel;
         driverFeaturesSel = savedDriverSel;
         driverFeatures = savedDriverFeatures;
@@ -597,6 +625,32 @@ public final class VirtioMmio implements MmioDevice, VirtioTransport {
         device.restoreState(own);
         if (savedActive) {
             activate();
+        }
+    }
+
+    /** Refuses a saved state no sequence of register writes and device events could have produced. */
+    private void checkRestored(
+            StateDecoder in, int status, long features, int interrupts, boolean active, boolean[] ready) {
+        boolean featuresOk = (status & STATUS_FEATURES_OK) != 0;
+        if ((status & STATUS_DRIVER_OK) != 0 && !featuresOk) {
+            throw in.refused("status 0x" + Integer.toHexString(status) + " has DRIVER_OK without FEATURES_OK");
+        }
+        if (featuresOk && ((features & ~offered) != 0 || (features & VirtioFeatures.VERSION_1) == 0)) {
+            throw in.refused("FEATURES_OK with driver features 0x" + Long.toHexString(features)
+                    + ", which are not offered (0x" + Long.toHexString(offered) + ") or lack VERSION_1");
+        }
+        if (active && (status & STATUS_DRIVER_OK) == 0) {
+            throw in.refused(
+                    "the device is active but the status 0x" + Integer.toHexString(status) + " has no DRIVER_OK");
+        }
+        int known = VirtioInterrupt.Cause.USED_BUFFER.bit() | VirtioInterrupt.Cause.CONFIG_CHANGE.bit();
+        if ((interrupts & ~known) != 0) {
+            throw in.refused("interrupt status 0x" + Integer.toHexString(interrupts) + " has unknown bits");
+        }
+        for (int q = 0; q < ready.length; q++) {
+            if (ready[q] && !featuresOk) {
+                throw in.refused("queue " + q + " is enabled before FEATURES_OK");
+            }
         }
     }
 }

@@ -86,6 +86,42 @@ class DeviceStateTest {
     }
 
     @Test
+    void statesNoDeviceCanBeInAreRefusedByName() {
+        Uart16550 uart = new Uart16550(null, new RecordingLine());
+        byte[] trigger = uart.saveState().data();
+        trigger[8] = 5; // after the version and IER, LCR, MCR, SCR, DLL, DLM, FIFO enabled: the trigger level
+        assertRefused(() -> uart.restoreState(new StateSection("uart16550", trigger)), "trigger level 5");
+        byte[] ier = uart.saveState().data();
+        ier[1] = (byte) 0x80;
+        assertRefused(() -> uart.restoreState(new StateSection("uart16550", ier)), "IER 0x80 has bits outside 0xf");
+
+        CmosRtc rtc = new CmosRtc();
+        byte[] index = rtc.saveState().data();
+        index[1] = (byte) 0x80;
+        assertRefused(() -> rtc.restoreState(new StateSection("cmos-rtc", index)), "index 0x80");
+
+        I8042 i8042 = new I8042(() -> {}, new RecordingLine());
+        byte[] pending = i8042.saveState().data();
+        pending[5] = 0x20; // version, config, output port, status, output buffer, then the pending command
+        assertRefused(() -> i8042.restoreState(new StateSection("i8042", pending)), "pending command 0x20");
+        I8042 answering = new I8042(() -> {}, new RecordingLine());
+        answering.ioWrite(0, 1, 0xf2); // ACK, then two ID bytes queued
+        byte[] queued = answering.saveState().data();
+        queued[3] = 0; // status without OUTPUT_FULL
+        assertRefused(() -> i8042.restoreState(new StateSection("i8042", queued)), "queued behind an empty");
+
+        BootTimer timer = new BootTimer(() -> 0, null);
+        byte[] minusTwo = timer.saveState().data();
+        minusTwo[1] = (byte) 0xfe; // -2 little-endian: -1 (0xff...) with the lowest bit cleared
+        assertRefused(() -> timer.restoreState(new StateSection("boot-timer", minusTwo)), "boot time (-1");
+    }
+
+    private static void assertRefused(Runnable restore, String expected) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, restore::run);
+        assertTrue(e.getMessage().contains(expected), e.getMessage());
+    }
+
+    @Test
     void rtcKeepsItsRamAndIndexAndReadsTheClockOfTheRestoringHost() {
         Clock then = Clock.fixed(Instant.parse("2020-01-02T03:04:05Z"), ZoneOffset.UTC);
         CmosRtc original = new CmosRtc(then);

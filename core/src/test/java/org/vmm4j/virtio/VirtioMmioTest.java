@@ -10,10 +10,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.management.ThreadMXBean;
 import java.lang.management.ManagementFactory;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.vmm4j.StateSection;
 import org.vmm4j.boot.Layout;
 import org.vmm4j.testing.HeapGuestMemory;
 import org.vmm4j.virtio.VirtioInterrupt.Cause;
@@ -506,6 +509,34 @@ class VirtioMmioTest {
         restored.notifyQueue(0);
         assertEquals(2, rings.usedIdx(), "only the buffer made available after the saved position was used");
         assertEquals(List.of(Cause.USED_BUFFER), freshInterrupts);
+    }
+
+    @Test
+    void aStateNoDriverCouldLeaveIsRefusedAndTheFreshTransportIsUntouched() {
+        bringUp();
+        StateSection saved = mmio.saveState("virtio-mmio.0");
+        EchoDevice fresh = new EchoDevice();
+        VirtioMmio restored = new VirtioMmio(fresh, GuestRam.of(memory), c -> {});
+        // the section: layout version (1 byte), device id (4), offered features (8), then the status (4)
+        byte[] noFeaturesOk = saved.data();
+        ByteBuffer.wrap(noFeaturesOk).order(ByteOrder.LITTLE_ENDIAN).putInt(13, ACKNOWLEDGE | DRIVER | DRIVER_OK);
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> restored.restoreState(new StateSection("virtio-mmio.0", noFeaturesOk), "virtio-mmio.0"));
+        assertTrue(e.getMessage().contains("DRIVER_OK without FEATURES_OK"), e.getMessage());
+        assertEquals(0, restored.status(), "nothing restored");
+        assertFalse(restored.queue(0).ready(), "no queue configured");
+        assertNull(fresh.transport, "not activated");
+
+        byte[] wideStatus = saved.data();
+        ByteBuffer.wrap(wideStatus).order(ByteOrder.LITTLE_ENDIAN).putInt(13, 0x10f);
+        IllegalArgumentException status = assertThrows(
+                IllegalArgumentException.class,
+                () -> restored.restoreState(new StateSection("virtio-mmio.0", wideStatus), "virtio-mmio.0"));
+        assertTrue(status.getMessage().contains("status 271 is not from 0 to 255"), status.getMessage());
+
+        restored.restoreState(saved, "virtio-mmio.0");
+        assertSame(restored, fresh.transport, "the real state restores after the refusals");
     }
 
     @Test

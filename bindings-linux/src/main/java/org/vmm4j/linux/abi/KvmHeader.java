@@ -100,6 +100,13 @@ public final class KvmHeader {
     /** Fills as many bytes as KVM_CHECK_EXTENSION(KVM_CAP_XSAVE2) says (at least the 4096 of the struct). */
     public static final long KVM_GET_XSAVE2 = ior(0xcf, KvmStructs.Xsave.SIZE);
 
+    public static final long KVM_GET_SREGS2 = ior(0xcc, KvmStructs.Sregs2.SIZE);
+    public static final long KVM_SET_SREGS2 = iow(0xcd, KvmStructs.Sregs2.SIZE);
+    /** Fills up to the buffer size given in {@code kvm_nested_state.size} (KVM_CHECK_EXTENSION(KVM_CAP_NESTED_STATE)). */
+    public static final long KVM_GET_NESTED_STATE = iowr(0xbe, KvmStructs.NestedState.SIZE);
+
+    public static final long KVM_SET_NESTED_STATE = iow(0xbf, KvmStructs.NestedState.SIZE);
+
     // Capabilities (KVM_CHECK_EXTENSION)
     public static final int KVM_CAP_IRQCHIP = 0;
     public static final int KVM_CAP_HLT = 1;
@@ -137,6 +144,10 @@ public final class KvmHeader {
     public static final int KVM_CAP_TSC_CONTROL = 60;
     public static final int KVM_CAP_GET_TSC_KHZ = 61;
     public static final int KVM_CAP_KVMCLOCK_CTRL = 76;
+    /** The largest {@code kvm_nested_state} KVM_GET_NESTED_STATE may fill; 0 without nested virtualization. */
+    public static final int KVM_CAP_NESTED_STATE = 157;
+
+    public static final int KVM_CAP_SREGS2 = 200;
 
     // Exit reasons (kvm_run.exit_reason)
     public static final int KVM_EXIT_UNKNOWN = 0;
@@ -193,6 +204,10 @@ public final class KvmHeader {
     public static final int KVM_IRQCHIP_IOAPIC = 2;
     public static final int KVM_IOAPIC_NUM_PINS = 24;
     public static final int KVM_MAX_XCRS = 16;
+    public static final int KVM_SREGS2_FLAGS_PDPTRS_VALID = 1;
+    public static final int KVM_STATE_NESTED_FORMAT_VMX = 0;
+    public static final int KVM_STATE_NESTED_FORMAT_SVM = 1;
+    public static final int KVM_STATE_NESTED_GUEST_MODE = 0x1;
 
     // Binary statistics (KVM_GET_STATS_FD)
     public static final int KVM_STATS_TYPE_MASK = 0xF;

@@ -122,6 +122,38 @@ public final class KvmStructs {
         private Sregs() {}
     }
 
+    /**
+     * struct kvm_sregs2 (Linux 5.14, KVM_CAP_SREGS2): {@link Sregs} up to {@code apic_base}, then flags and the four
+     * PAE page-directory pointers in place of the interrupt bitmap (a pending interrupt is in {@link VcpuEvents}).
+     */
+    public static final class Sregs2 {
+        public static final int SIZE = 320;
+        public static final int CR0 = 224;
+        public static final int CR3 = 240;
+        public static final int CR4 = 248;
+        public static final int EFER = 264;
+        public static final int APIC_BASE = 272;
+        public static final int FLAGS = 280;
+        public static final int PDPTRS = 288;
+
+        private Sregs2() {}
+    }
+
+    /**
+     * struct kvm_nested_state (KVM_CAP_NESTED_STATE): a 128-byte header (flags, format, the size of the whole
+     * state, a VMX or SVM header) followed by {@code size - 128} bytes of format-specific data (VMCS12 or VMCB12).
+     */
+    public static final class NestedState {
+        public static final int SIZE = 128;
+        public static final int FLAGS = 0;
+        public static final int FORMAT = 2;
+        public static final int SIZE_FIELD = 4;
+        public static final int HDR = 8;
+        public static final int DATA = 128;
+
+        private NestedState() {}
+    }
+
     /** struct kvm_fpu. */
     public static final class Fpu {
         public static final int SIZE = 416;
