@@ -57,7 +57,7 @@ final class InfoCommand implements Cli.Command {
             String who = manager == null ? t(locale, "info.managed") : t(locale, "info.managed-by", manager, uri);
             return choice == null
                     ? t(locale, "info.managed-unknown", who, error)
-                    : t(locale, "info.managed-choice", who, choice.label(), choice.reason());
+                    : t(locale, "info.managed-choice", who, choice.label(), choice.reason(locale));
         }
 
         void writeTo(JsonWriter json) {

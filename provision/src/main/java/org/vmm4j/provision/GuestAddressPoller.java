@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import org.vmm4j.VmmException;
 import org.vmm4j.guest.Guest;
 import org.vmm4j.guest.GuestAddress;
 import org.vmm4j.guest.GuestState;
@@ -57,14 +58,24 @@ public final class GuestAddressPoller implements AddressWaiter {
             }
             GuestState state = guest.state();
             if (state == GuestState.STOPPED || state == GuestState.CRASHED) {
-                throw new IllegalStateException(
-                        "guest " + guest.name() + " is " + state.name().toLowerCase(java.util.Locale.ROOT)
-                                + " while waiting for its address; see its console log");
+                throw new VmmException(ProvisionMessages.CATALOG.message(
+                        state == GuestState.CRASHED ? "error.address-crashed" : "error.address-stopped", guest.name()));
             }
             long now = System.nanoTime();
             if (now >= deadline) {
-                throw new IllegalStateException("guest " + guest.name() + " had no IPv4 address after " + timeout
-                        + " (asked " + sources + (errors.isEmpty() ? "" : "; errors: " + errors) + ")");
+                throw new VmmException(
+                        errors.isEmpty()
+                                ? ProvisionMessages.CATALOG.message(
+                                        "error.no-address",
+                                        guest.name(),
+                                        String.valueOf(timeout),
+                                        String.valueOf(sources))
+                                : ProvisionMessages.CATALOG.message(
+                                        "error.no-address-errors",
+                                        guest.name(),
+                                        String.valueOf(timeout),
+                                        String.valueOf(sources),
+                                        String.valueOf(errors)));
             }
             reporter.report(
                     (double) (now - start) / (deadline - start),
@@ -73,7 +84,7 @@ public final class GuestAddressPoller implements AddressWaiter {
                 Thread.sleep(Math.min(delay, Math.max(1, (deadline - now) / 1_000_000)));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while waiting for an address of " + guest.name(), e);
+                throw new VmmException(ProvisionMessages.CATALOG.message("error.address-interrupted", guest.name()), e);
             }
             delay = Math.min(delay * 2, maxDelay.toMillis());
         }

@@ -23,6 +23,7 @@ import org.vmm4j.HypervisorUnavailableException;
 import org.vmm4j.VmmException;
 import org.vmm4j.freebsd.BhyveHypervisor;
 import org.vmm4j.freebsd.abi.Vmm;
+import org.vmm4j.freebsd.host.FreeBsdHostMessages;
 import org.vmm4j.freebsd.host.ZfsNames;
 import org.vmm4j.freebsd.internal.BhyveHost;
 import org.vmm4j.freebsd.internal.VmmDevice;
@@ -218,7 +219,7 @@ public final class BhyveGuestManager implements GuestManager {
     static AcceleratorChoice choice(Accelerator requested) {
         return switch (requested) {
             case AUTO, KVM ->
-                new AcceleratorChoice(Accelerator.KVM, "vmm", "bhyve runs guests on the kernel's vmm(4), in hardware");
+                new AcceleratorChoice(Accelerator.KVM, "vmm", FreeBsdHostMessages.CATALOG.message("accelerator.vmm"));
             case TCG ->
                 throw new UnsupportedOperationException("bhyve cannot run a guest under TCG (it has no"
                         + " instruction emulator); ask for AUTO or KVM, which both mean the kernel's vmm(4)");

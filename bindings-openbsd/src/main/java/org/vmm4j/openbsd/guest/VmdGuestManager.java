@@ -21,6 +21,7 @@ import org.vmm4j.guest.GuestManager;
 import org.vmm4j.guest.GuestSpec;
 import org.vmm4j.guest.NicSpec;
 import org.vmm4j.host.CommandExecutor;
+import org.vmm4j.openbsd.host.OpenBsdHostMessages;
 import org.vmm4j.openbsd.internal.OpenBsdSysctl;
 
 /**
@@ -172,7 +173,7 @@ public final class VmdGuestManager implements GuestManager {
     static AcceleratorChoice choice(Accelerator requested) {
         return switch (requested) {
             case AUTO, KVM ->
-                new AcceleratorChoice(Accelerator.KVM, "vmm", "vmd runs guests on the kernel's vmm(4), in hardware");
+                new AcceleratorChoice(Accelerator.KVM, "vmm", OpenBsdHostMessages.CATALOG.message("accelerator.vmm"));
             case TCG ->
                 throw new UnsupportedOperationException("vmd cannot run a guest under TCG (it has no"
                         + " instruction emulator); ask for AUTO or KVM, which both mean the kernel's vmm(4)");
