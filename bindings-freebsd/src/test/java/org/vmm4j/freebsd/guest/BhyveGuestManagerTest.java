@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -555,6 +556,8 @@ class BhyveGuestManagerTest {
             AcceleratorChoice c = manager.acceleratorChoice(a);
             assertEquals(Accelerator.KVM, c.accelerator(), a.toString());
             assertEquals("vmm", c.type());
+            assertEquals("bhyve runs guests on the kernel's vmm(4), in hardware", c.reason());
+            assertEquals("bhyve はカーネルの vmm(4) 上でゲストをハードウェアで実行します", c.reason(Locale.forLanguageTag("ja")));
         }
         Guest g = manager.define(GuestSpec.builder("hw")
                 .boot(BootSpec.bios())

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -174,6 +175,8 @@ class VmdGuestManagerTest {
             AcceleratorChoice c = manager.acceleratorChoice(a);
             assertEquals(Accelerator.KVM, c.accelerator(), a.toString());
             assertEquals("vmm", c.type());
+            assertEquals("vmd runs guests on the kernel's vmm(4), in hardware", c.reason());
+            assertEquals("vmd запускает гостей на vmm(4) ядра, аппаратно", c.reason(Locale.forLanguageTag("ru")));
         }
         assertThrows(UnsupportedOperationException.class, () -> manager.acceleratorChoice(Accelerator.TCG));
     }
