@@ -1,5 +1,6 @@
 package org.vmm4j;
 
+import org.vmm4j.text.Localized;
 import org.vmm4j.text.Message;
 
 /**
@@ -14,7 +15,7 @@ import org.vmm4j.text.Message;
  * <p>A failure that people read (a provisioning step's reason) is made from a {@link Message}, so
  * {@link #text()} renders it in the reader's locale; {@link #getMessage()} is its English text.
  */
-public class VmmException extends RuntimeException {
+public class VmmException extends RuntimeException implements Localized {
     private static final long serialVersionUID = 1L;
 
     private final String operation;
@@ -59,6 +60,7 @@ public class VmmException extends RuntimeException {
      * What went wrong, for people in their locale ({@link Message#render}); a literal of
      * {@link #getMessage()} when the exception was made from a string.
      */
+    @Override
     public Message text() {
         if (text != null) {
             return text;

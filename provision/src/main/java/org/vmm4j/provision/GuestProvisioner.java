@@ -37,6 +37,7 @@ import org.vmm4j.image.Qcow2Options;
 import org.vmm4j.image.Qcow2Writer;
 import org.vmm4j.image.RawDisk;
 import org.vmm4j.provision.build.BuiltImage;
+import org.vmm4j.text.Localized;
 import org.vmm4j.text.Message;
 import org.vmm4j.text.MessageCatalog;
 
@@ -302,12 +303,12 @@ public final class GuestProvisioner {
     }
 
     /**
-     * What {@code e} says for people: its {@link VmmException#text()} (in the reader's locale where it has
-     * a key), else its message as it is, or its class name when it has none.
+     * What {@code e} says for people: its {@link Localized#text()} (in the reader's locale where it has a
+     * key), else its message as it is, or its class name when it has none.
      */
     static Message reasonOf(Throwable e) {
-        if (e instanceof VmmException v) {
-            return v.text();
+        if (e instanceof Localized l) {
+            return l.text();
         }
         return Message.literal(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
     }

@@ -595,6 +595,11 @@ class GuestProvisionerTest {
 
         assertEquals(ProvisionStep.VALIDATE, e.step());
         assertTrue(e.getMessage().contains("an agent to install needs a user and a password or SSH private key"));
+        assertEquals("request.agent-needs-login", e.reasonMessage().key(), "the request's own words, keyed");
+        assertTrue(
+                e.message(Locale.ITALIAN)
+                        .contains(": un agente da installare richiede un utente e una password o chiave privata SSH"),
+                e.message(Locale.ITALIAN));
         assertTrue(manager.calls.isEmpty());
     }
 

@@ -50,7 +50,7 @@ class ProvisionMessagesTest {
 
     @Test
     void everyKeyTheFailureSitesUseIsInTheCatalog() throws IOException {
-        Pattern key = Pattern.compile("\"((?:error|rolled-back|hint)\\.[a-z0-9-]+)\"");
+        Pattern key = Pattern.compile("\"((?:error|rolled-back|hint|request)\\.[a-z0-9-]+)\"");
         Set<String> used = new TreeSet<>();
         try (Stream<Path> files = Files.walk(Path.of("src/main/java"))) {
             for (Path f : files.filter(f -> f.toString().endsWith(".java")).toList()) {

@@ -39,6 +39,7 @@ import org.vmm4j.guest.GuestManager;
 import org.vmm4j.guest.GuestSpec;
 import org.vmm4j.guest.GuestState;
 import org.vmm4j.guest.UndefineOption;
+import org.vmm4j.guest.UnsupportedSpecException;
 import org.vmm4j.host.CommandExecutor;
 import org.vmm4j.host.CommandResult;
 import org.vmm4j.host.SafeNames;
@@ -220,9 +221,7 @@ public final class BhyveGuestManager implements GuestManager {
         return switch (requested) {
             case AUTO, KVM ->
                 new AcceleratorChoice(Accelerator.KVM, "vmm", FreeBsdHostMessages.CATALOG.message("accelerator.vmm"));
-            case TCG ->
-                throw new UnsupportedOperationException("bhyve cannot run a guest under TCG (it has no"
-                        + " instruction emulator); ask for AUTO or KVM, which both mean the kernel's vmm(4)");
+            case TCG -> throw new UnsupportedSpecException(FreeBsdHostMessages.CATALOG.message("accelerator.no-tcg"));
         };
     }
 

@@ -27,6 +27,7 @@ import org.vmm4j.guest.GuestSpec;
 import org.vmm4j.guest.GuestState;
 import org.vmm4j.guest.NicSpec;
 import org.vmm4j.guest.UndefineOption;
+import org.vmm4j.guest.UnsupportedSpecException;
 import org.vmm4j.testsupport.Await;
 
 /** Supervision of bhyve processes, against a stand-in {@code bhyve} script written by the test. */
@@ -551,6 +552,8 @@ class BhyveGuestManagerTest {
                         .accelerator(Accelerator.TCG)
                         .build()));
         assertTrue(e.getMessage().contains("TCG"), e.getMessage());
+        String spanish = ((UnsupportedSpecException) e).text().render(Locale.forLanguageTag("es"));
+        assertTrue(spanish.startsWith("bhyve no puede ejecutar un invitado con TCG"), spanish);
         assertTrue(manager.find("emu").isEmpty());
         for (Accelerator a : List.of(Accelerator.AUTO, Accelerator.KVM)) {
             AcceleratorChoice c = manager.acceleratorChoice(a);

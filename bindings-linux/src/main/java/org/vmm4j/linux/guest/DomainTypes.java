@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.Set;
 import org.vmm4j.guest.Accelerator;
 import org.vmm4j.guest.AcceleratorChoice;
+import org.vmm4j.guest.UnsupportedSpecException;
 import org.vmm4j.linux.host.LinuxHostMessages;
 import org.vmm4j.text.Message;
 import org.w3c.dom.Element;
@@ -72,9 +73,7 @@ record DomainTypes(Set<String> offered) {
         return switch (requested) {
             case KVM -> {
                 if (!kvm) {
-                    throw new UnsupportedOperationException("the spec asks for KVM, but libvirt at " + where
-                            + " offers no kvm domain for x86_64 guests (it offers " + offeredText()
-                            + "; is /dev/kvm there and usable by QEMU?); ask for TCG or AUTO");
+                    throw new UnsupportedSpecException(reason("accelerator.kvm-refused", where, offeredMessage()));
                 }
                 yield new AcceleratorChoice(
                         Accelerator.KVM,
@@ -95,10 +94,6 @@ record DomainTypes(Set<String> offered) {
                         : new AcceleratorChoice(Accelerator.KVM, "kvm", reason("accelerator.hardware"));
             }
         };
-    }
-
-    private String offeredText() {
-        return offered.isEmpty() ? "none" : String.join(", ", offered);
     }
 
     /** The offered types for people: "qemu, kvm", or "none" in the reader's locale. */

@@ -26,6 +26,7 @@ import org.vmm4j.guest.GuestSpec;
 import org.vmm4j.guest.GuestState;
 import org.vmm4j.guest.NicSpec;
 import org.vmm4j.guest.UndefineOption;
+import org.vmm4j.guest.UnsupportedSpecException;
 
 /** {@link VmdGuestManager} over a vm.conf in a temporary directory and the vmd stand-in. */
 class VmdGuestManagerTest {
@@ -153,11 +154,13 @@ class VmdGuestManagerTest {
         assertThrows(
                 UnsupportedOperationException.class,
                 () -> manager.define(GuestSpec.builder("smp").vcpus(2).build()));
-        assertThrows(
-                UnsupportedOperationException.class,
+        UnsupportedSpecException efi = assertThrows(
+                UnsupportedSpecException.class,
                 () -> manager.define(GuestSpec.builder("efi")
                         .boot(BootSpec.uefi(BootSpec.Device.DISK))
                         .build()));
+        assertEquals("vmd boots with SeaBIOS (vmm-firmware), not UEFI", efi.getMessage());
+        assertEquals("vmd 使用 SeaBIOS（vmm-firmware）启动，而非 UEFI", efi.text().render(Locale.SIMPLIFIED_CHINESE));
         assertThrows(
                 UnsupportedOperationException.class,
                 () -> manager.define(GuestSpec.builder("gfx").vnc(true).build()));
