@@ -29,6 +29,7 @@ import org.vmm4j.image.Qcow2Options;
 import org.vmm4j.image.Qcow2Writer;
 import org.vmm4j.linux.host.LinuxHostMessages;
 import org.vmm4j.machine.MachineExit;
+import org.vmm4j.provision.InvalidRequestException;
 import org.vmm4j.provision.ProvisionMessages;
 import org.vmm4j.provision.ProvisionStep;
 import org.vmm4j.testsupport.RequiresHost;
@@ -380,6 +381,38 @@ class CliMessagesTest {
                     failure.contains("is smaller than the image"),
                     locale + " gives the reason in its own words:\n" + failure);
         }
+    }
+
+    @Test
+    void aFailureThatCarriesAMessageReadsInEveryLocale(@TempDir Path dir) {
+        for (Locale locale : MessageCatalog.LOCALES) {
+            int status = run(
+                    Map.of("LANG", posix(locale)),
+                    "images",
+                    "fetch",
+                    "windows-server-2022",
+                    "--hypervisor",
+                    "bhyve",
+                    "--cache",
+                    dir.toString());
+            assertEquals(1, status, locale + ": " + err());
+            String text = err();
+            String start = ProvisionMessages.CATALOG.format(
+                    locale, "error.manual-download-notes", "bhyve/windows-server-2022", "§", "§");
+            assertTrue(text.contains(start.substring(0, start.indexOf('§'))), locale + ":\n" + text);
+            assertEquals(
+                    isEnglish(locale),
+                    text.contains("cannot be downloaded automatically"),
+                    locale + " speaks its own:\n" + text);
+        }
+        String[] german = new String[1];
+        CliText.with(Locale.GERMAN, () -> {
+            german[0] = Cli.describe(
+                    new InvalidRequestException(ProvisionMessages.CATALOG.message("request.empty-password")));
+            return 0;
+        });
+        assertEquals("Passwort ist leer", german[0]);
+        assertEquals("as it is", Cli.describe(new IllegalStateException("as it is")));
     }
 
     @Test
