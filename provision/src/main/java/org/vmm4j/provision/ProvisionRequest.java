@@ -89,7 +89,11 @@ public final class ProvisionRequest {
      * @throws InvalidRequestException (an {@link IllegalArgumentException}) naming the first problem
      */
     public void validate() {
-        SafeNames.require("guest name", name, GuestSpec.MAX_NAME_LENGTH);
+        try {
+            SafeNames.require("guest name", name, GuestSpec.MAX_NAME_LENGTH);
+        } catch (IllegalArgumentException e) {
+            throw invalid("request.guest-name", shown(name), GuestSpec.MAX_NAME_LENGTH);
+        }
         if (!ImageCatalog.HYPERVISORS.contains(hypervisor)) {
             throw invalid(
                     "request.hypervisor",
@@ -109,7 +113,11 @@ public final class ProvisionRequest {
             throw invalid("request.disk-size", String.valueOf(diskBytes));
         }
         if (user != null) {
-            SafeNames.requireAccountName("user", user);
+            try {
+                SafeNames.requireAccountName("user", user);
+            } catch (IllegalArgumentException e) {
+                throw invalid("request.user", "[a-z_][a-z0-9_-]{0,31}", shown(user));
+            }
         }
         if (user == null && (password != null || !sshAuthorizedKeys.isEmpty())) {
             throw invalid("request.credentials-without-user");
@@ -152,6 +160,12 @@ public final class ProvisionRequest {
                 }
             }
         }
+    }
+
+    /** {@code text} as a message may quote it: control characters as '?', at most 80 characters. */
+    private static String shown(String text) {
+        String s = String.valueOf(text).replaceAll("\\p{Cntrl}", "?");
+        return s.length() > 80 ? s.substring(0, 80) : s;
     }
 
     private static InvalidRequestException invalid(String key, Object... arguments) {

@@ -59,6 +59,20 @@ class ProvisionRequestTest {
         InvalidRequestException port = assertThrows(
                 InvalidRequestException.class, () -> valid().sshPort(0).build().validate());
         assertEquals("SSH-Port muss 1..65535 sein, nicht 0", port.text().render(Locale.GERMAN));
+        InvalidRequestException name = assertThrows(
+                InvalidRequestException.class,
+                () -> ProvisionRequest.builder("a;rm\n-rf")
+                        .catalogImage("x")
+                        .workDirectory(dir)
+                        .build()
+                        .validate());
+        assertTrue(
+                name.getMessage().startsWith("guest name 'a;rm?-rf' must have 1 to 31 characters"), name.getMessage());
+        assertTrue(name.text().render(Locale.JAPANESE).startsWith("ゲスト名「a;rm?-rf」は 1～31 文字で"));
+        InvalidRequestException user = assertThrows(
+                InvalidRequestException.class,
+                () -> valid().user("Root").build().validate());
+        assertEquals("user must match [a-z_][a-z0-9_-]{0,31}, got 'Root'", user.getMessage());
     }
 
     @Test
