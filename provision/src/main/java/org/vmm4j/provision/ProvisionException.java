@@ -1,6 +1,5 @@
 package org.vmm4j.provision;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.vmm4j.VmmException;
@@ -90,24 +89,31 @@ public class ProvisionException extends VmmException {
 
     /** The message in {@code locale}: the step, the reason, the hint and what was rolled back. */
     public String message(Locale locale) {
+        return text().render(locale);
+    }
+
+    /**
+     * The whole message, for the reader's locale: {@code failure}, then {@code failure.hint} and
+     * {@code failure.rolled-back} when there is a hint and something was rolled back.
+     */
+    @Override
+    public Message text() {
         MessageCatalog texts = ProvisionMessages.CATALOG;
-        String hintText = hintMessage().render(locale);
-        List<String> undone = new ArrayList<>();
-        for (Message m : rolledBackMessages()) {
-            undone.add(m.render(locale));
+        Message text = texts.message(
+                "failure", guestName, step.number(), ProvisionStep.count(), step.labelMessage(), reasonMessage());
+        Message hintText = hintMessage();
+        if (!hintText.english().isEmpty()) {
+            text = texts.message("failure.and", text, texts.message("failure.hint", hintText));
         }
-        return texts.format(
-                        locale,
-                        "failure",
-                        guestName,
-                        step.number(),
-                        ProvisionStep.count(),
-                        step.labelMessage(),
-                        reasonMessage())
-                + (hintText.isEmpty() ? "" : "; " + texts.format(locale, "failure.hint", hintText))
-                + (undone.isEmpty()
-                        ? ""
-                        : "; " + texts.format(locale, "failure.rolled-back", String.join(", ", undone)));
+        List<Message> undone = rolledBackMessages();
+        if (!undone.isEmpty()) {
+            Message list = undone.get(0);
+            for (Message m : undone.subList(1, undone.size())) {
+                list = texts.message("failure.list", list, m);
+            }
+            text = texts.message("failure.and", text, texts.message("failure.rolled-back", list));
+        }
+        return text;
     }
 
     /** What went wrong in the step, in English (secrets redacted). */

@@ -33,7 +33,9 @@ class ProvisionMessagesTest {
             "fr:summary.total",
             "es:summary.total",
             "pt:summary.total",
-            "fr:progress.agent-configured");
+            "fr:progress.agent-configured",
+            "failure.and",
+            "failure.list");
 
     @Test
     void everyLocaleHasTheEnglishKeysTranslatedWithTheSamePlaceholders() {
@@ -84,6 +86,8 @@ class ProvisionMessagesTest {
                                 + " named web1 already exists on qemu:///system; hint: choose another name"),
                 e.getMessage());
         assertEquals(e.getMessage(), e.message(Locale.ROOT));
+        assertEquals(e.getMessage(), e.text().english());
+        assertFalse(e.text().isLiteral(), "a Localized failure like the others");
         String french = e.message(Locale.FRENCH);
         assertTrue(french.contains(" : un invité nommé web1 existe déjà sur qemu:///system; "), french);
         assertTrue(french.endsWith("annulé : disque /var/lib/vmm4j/web1.qcow2 supprimé"), french);
