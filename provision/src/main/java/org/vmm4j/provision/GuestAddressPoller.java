@@ -10,6 +10,7 @@ import org.vmm4j.VmmException;
 import org.vmm4j.guest.Guest;
 import org.vmm4j.guest.GuestAddress;
 import org.vmm4j.guest.GuestState;
+import org.vmm4j.text.Message;
 
 /**
  * Polls {@link Guest#addresses} until an IPv4 address shows up: DHCP leases first (libvirt's own
@@ -43,7 +44,7 @@ public final class GuestAddressPoller implements AddressWaiter {
         long start = System.nanoTime();
         long deadline = start + timeout.toNanos();
         long delay = firstDelay.toMillis();
-        Map<GuestAddress.Source, String> errors = new LinkedHashMap<>();
+        Map<GuestAddress.Source, Message> errors = new LinkedHashMap<>();
         while (true) {
             for (GuestAddress.Source source : sources) {
                 try {
@@ -53,7 +54,7 @@ public final class GuestAddressPoller implements AddressWaiter {
                     }
                     errors.remove(source);
                 } catch (RuntimeException e) {
-                    errors.put(source, e.getMessage());
+                    errors.put(source, GuestProvisioner.reasonOf(e));
                 }
             }
             GuestState state = guest.state();
@@ -75,7 +76,7 @@ public final class GuestAddressPoller implements AddressWaiter {
                                         guest.name(),
                                         String.valueOf(timeout),
                                         String.valueOf(sources),
-                                        String.valueOf(errors)));
+                                        answers(errors)));
             }
             reporter.report(
                     (double) (now - start) / (deadline - start),
@@ -88,6 +89,17 @@ public final class GuestAddressPoller implements AddressWaiter {
             }
             delay = Math.min(delay * 2, maxDelay.toMillis());
         }
+    }
+
+    /** What each source answered, as "DHCP_LEASE: …, GUEST_AGENT: …" in the reader's locale. */
+    private static Message answers(Map<GuestAddress.Source, Message> errors) {
+        Message all = null;
+        for (Map.Entry<GuestAddress.Source, Message> e : errors.entrySet()) {
+            Message one = ProvisionMessages.CATALOG.message(
+                    "error.address-source", e.getKey().name(), e.getValue());
+            all = all == null ? one : ProvisionMessages.CATALOG.message("failure.list", all, one);
+        }
+        return all;
     }
 
     /** The first IPv4 address that is neither loopback nor link-local. */

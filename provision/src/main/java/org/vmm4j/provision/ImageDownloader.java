@@ -23,6 +23,7 @@ import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vmm4j.internal.AtomicFiles;
+import org.vmm4j.text.Message;
 
 /**
  * Downloads guest images into a content-addressed cache: a verified file lives at
@@ -169,7 +170,7 @@ public final class ImageDownloader {
                         uri.toString(),
                         maxAttempts,
                         String.valueOf(have),
-                        String.valueOf(last.getMessage())),
+                        GuestProvisioner.reasonOf(last)),
                 last);
     }
 
@@ -190,8 +191,13 @@ public final class ImageDownloader {
                 Matcher m = CONTENT_RANGE.matcher(
                         response.headers().firstValue("Content-Range").orElse(""));
                 if (!m.matches() || Long.parseLong(m.group(1)) != have) {
-                    throw new IOException("server answered the range request for byte " + have + " with "
-                            + response.headers().firstValue("Content-Range").orElse("no Content-Range"));
+                    throw new TransferIOException(ProvisionMessages.CATALOG.message(
+                            "error.range-answer",
+                            String.valueOf(have),
+                            response.headers()
+                                    .firstValue("Content-Range")
+                                    .map(Message::literal)
+                                    .orElse(ProvisionMessages.CATALOG.message("error.no-content-range"))));
                 }
                 total = m.group(3).equals("*") ? -1 : Long.parseLong(m.group(3));
                 append = true;
@@ -201,7 +207,8 @@ public final class ImageDownloader {
             } else if (status == 416 && have > 0) {
                 // The partial file is not a prefix the server recognises: discard it and retry from zero.
                 Files.deleteIfExists(part);
-                throw new IOException("server rejected resuming at byte " + have);
+                throw new TransferIOException(
+                        ProvisionMessages.CATALOG.message("error.resume-refused", String.valueOf(have)));
             } else {
                 throw new DownloadException(
                         status == 404
@@ -229,7 +236,8 @@ public final class ImageDownloader {
                 }
             }
             if (total >= 0 && have != total) {
-                throw new IOException("connection closed after " + have + " of " + total + " bytes");
+                throw new TransferIOException(ProvisionMessages.CATALOG.message(
+                        "error.connection-closed", String.valueOf(have), String.valueOf(total)));
             }
         }
     }

@@ -35,7 +35,8 @@ class ProvisionMessagesTest {
             "pt:summary.total",
             "fr:progress.agent-configured",
             "failure.and",
-            "failure.list");
+            "failure.list",
+            "error.address-source");
 
     @Test
     void everyLocaleHasTheEnglishKeysTranslatedWithTheSamePlaceholders() {

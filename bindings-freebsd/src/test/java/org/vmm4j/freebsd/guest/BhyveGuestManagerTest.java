@@ -27,7 +27,7 @@ import org.vmm4j.guest.GuestSpec;
 import org.vmm4j.guest.GuestState;
 import org.vmm4j.guest.NicSpec;
 import org.vmm4j.guest.UndefineOption;
-import org.vmm4j.guest.UnsupportedSpecException;
+import org.vmm4j.guest.UnsupportedGuestOperationException;
 import org.vmm4j.testsupport.Await;
 
 /** Supervision of bhyve processes, against a stand-in {@code bhyve} script written by the test. */
@@ -417,6 +417,9 @@ class BhyveGuestManagerTest {
             UnsupportedOperationException agent = assertThrows(
                     UnsupportedOperationException.class, () -> g.addresses(GuestAddress.Source.GUEST_AGENT));
             assertTrue(agent.getMessage().contains("guest agent"), agent.getMessage());
+            assertEquals(
+                    "bhyve hat keinen Kanal zu einem Gastagenten; fragen Sie die Tabellen DHCP_LEASE oder ARP des Hosts",
+                    ((UnsupportedGuestOperationException) agent).text().render(Locale.GERMAN));
         } finally {
             g.destroy();
         }
@@ -552,7 +555,7 @@ class BhyveGuestManagerTest {
                         .accelerator(Accelerator.TCG)
                         .build()));
         assertTrue(e.getMessage().contains("TCG"), e.getMessage());
-        String spanish = ((UnsupportedSpecException) e).text().render(Locale.forLanguageTag("es"));
+        String spanish = ((UnsupportedGuestOperationException) e).text().render(Locale.forLanguageTag("es"));
         assertTrue(spanish.startsWith("bhyve no puede ejecutar un invitado con TCG"), spanish);
         assertTrue(manager.find("emu").isEmpty());
         for (Accelerator a : List.of(Accelerator.AUTO, Accelerator.KVM)) {

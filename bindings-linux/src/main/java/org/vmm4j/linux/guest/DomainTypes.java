@@ -11,7 +11,7 @@ import java.util.Optional;
 import java.util.Set;
 import org.vmm4j.guest.Accelerator;
 import org.vmm4j.guest.AcceleratorChoice;
-import org.vmm4j.guest.UnsupportedSpecException;
+import org.vmm4j.guest.UnsupportedGuestOperationException;
 import org.vmm4j.linux.host.LinuxHostMessages;
 import org.vmm4j.text.Message;
 import org.w3c.dom.Element;
@@ -73,7 +73,8 @@ record DomainTypes(Set<String> offered) {
         return switch (requested) {
             case KVM -> {
                 if (!kvm) {
-                    throw new UnsupportedSpecException(reason("accelerator.kvm-refused", where, offeredMessage()));
+                    throw new UnsupportedGuestOperationException(
+                            reason("accelerator.kvm-refused", where, offeredMessage()));
                 }
                 yield new AcceleratorChoice(
                         Accelerator.KVM,

@@ -11,7 +11,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.vmm4j.guest.Accelerator;
 import org.vmm4j.guest.AcceleratorChoice;
-import org.vmm4j.guest.UnsupportedSpecException;
+import org.vmm4j.guest.UnsupportedGuestOperationException;
 import org.vmm4j.linux.host.LinuxHostMessages;
 import org.vmm4j.testsupport.TranslationCheck;
 import org.vmm4j.text.MessageCatalog;
@@ -109,7 +109,7 @@ class DomainTypesTest {
         assertTrue(e.getMessage().contains("no kvm domain"), e.getMessage());
         assertTrue(e.getMessage().contains("qemu:///system"), e.getMessage());
         assertTrue(e.getMessage().contains("offers qemu"), e.getMessage());
-        String french = ((UnsupportedSpecException) e).text().render(Locale.FRENCH);
+        String french = ((UnsupportedGuestOperationException) e).text().render(Locale.FRENCH);
         assertTrue(french.startsWith("la spécification demande KVM, mais libvirt sur qemu:///system"), french);
     }
 

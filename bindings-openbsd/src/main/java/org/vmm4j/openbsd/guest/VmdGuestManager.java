@@ -20,7 +20,7 @@ import org.vmm4j.guest.GuestFilter;
 import org.vmm4j.guest.GuestManager;
 import org.vmm4j.guest.GuestSpec;
 import org.vmm4j.guest.NicSpec;
-import org.vmm4j.guest.UnsupportedSpecException;
+import org.vmm4j.guest.UnsupportedGuestOperationException;
 import org.vmm4j.host.CommandExecutor;
 import org.vmm4j.openbsd.host.OpenBsdHostMessages;
 import org.vmm4j.openbsd.internal.OpenBsdSysctl;
@@ -172,8 +172,8 @@ public final class VmdGuestManager implements GuestManager {
     }
 
     /** What vmd cannot do, from {@link OpenBsdHostMessages}. */
-    private static UnsupportedSpecException unsupported(String key, Object... arguments) {
-        return new UnsupportedSpecException(OpenBsdHostMessages.CATALOG.message(key, arguments));
+    private static UnsupportedGuestOperationException unsupported(String key, Object... arguments) {
+        return new UnsupportedGuestOperationException(OpenBsdHostMessages.CATALOG.message(key, arguments));
     }
 
     static AcceleratorChoice choice(Accelerator requested) {

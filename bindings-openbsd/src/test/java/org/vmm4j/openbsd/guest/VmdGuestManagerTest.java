@@ -26,7 +26,7 @@ import org.vmm4j.guest.GuestSpec;
 import org.vmm4j.guest.GuestState;
 import org.vmm4j.guest.NicSpec;
 import org.vmm4j.guest.UndefineOption;
-import org.vmm4j.guest.UnsupportedSpecException;
+import org.vmm4j.guest.UnsupportedGuestOperationException;
 
 /** {@link VmdGuestManager} over a vm.conf in a temporary directory and the vmd stand-in. */
 class VmdGuestManagerTest {
@@ -154,8 +154,8 @@ class VmdGuestManagerTest {
         assertThrows(
                 UnsupportedOperationException.class,
                 () -> manager.define(GuestSpec.builder("smp").vcpus(2).build()));
-        UnsupportedSpecException efi = assertThrows(
-                UnsupportedSpecException.class,
+        UnsupportedGuestOperationException efi = assertThrows(
+                UnsupportedGuestOperationException.class,
                 () -> manager.define(GuestSpec.builder("efi")
                         .boot(BootSpec.uefi(BootSpec.Device.DISK))
                         .build()));

@@ -5,18 +5,19 @@ import org.vmm4j.text.Localized;
 import org.vmm4j.text.Message;
 
 /**
- * A guest manager cannot do what a {@link GuestSpec} or an {@link Accelerator} asks (TCG on bhyve, UEFI on
- * vmd …); the message says what it can do instead. An {@link UnsupportedOperationException}, as the
- * managers document; {@link #text()} reads in the reader's locale.
+ * A guest manager cannot do what is asked of it: run a {@link GuestSpec} or an {@link Accelerator} (TCG on
+ * bhyve, UEFI on vmd …), or answer a question it has no means for (a guest agent's addresses on bhyve);
+ * the message says what it can do instead. An {@link UnsupportedOperationException}, as the managers
+ * document; {@link #text()} reads in the reader's locale.
  */
-public class UnsupportedSpecException extends UnsupportedOperationException implements Localized {
+public class UnsupportedGuestOperationException extends UnsupportedOperationException implements Localized {
     private static final long serialVersionUID = 1L;
 
     /** Not serialized: a deserialized exception reads as its English message. */
     private final transient Message text;
 
     /** @param text what cannot be done, from the manager's message catalog; the exception's message is its English */
-    public UnsupportedSpecException(Message text) {
+    public UnsupportedGuestOperationException(Message text) {
         super(Objects.requireNonNull(text, "text").english());
         this.text = text;
     }
