@@ -17,6 +17,7 @@ import java.util.Optional;
 import org.vmm4j.VmmException;
 import org.vmm4j.internal.FileReads;
 import org.vmm4j.provision.ProvisionException;
+import org.vmm4j.text.Localized;
 
 /**
  * The {@code vmm4j} command: {@code vmm4j [--lang TAG] <command> [options]}. Each command is a small
@@ -128,13 +129,13 @@ public final class Cli {
         try {
             return command.run(rest, out, err);
         } catch (IllegalArgumentException e) {
-            err.println("vmm4j " + args[0] + ": " + e.getMessage());
+            err.println("vmm4j " + args[0] + ": " + describe(e));
             return 2;
         } catch (ProvisionException e) {
             err.println("vmm4j " + args[0] + ": " + e.message(CliText.locale()));
             return 1;
-        } catch (VmmException e) {
-            err.println("vmm4j " + args[0] + ": " + e.getMessage());
+        } catch (VmmException | UnsupportedOperationException e) {
+            err.println("vmm4j " + args[0] + ": " + describe(e));
             return 1;
         } catch (UncheckedIOException e) {
             err.println("vmm4j " + args[0] + ": " + describe(e.getCause()));
@@ -152,6 +153,17 @@ public final class Cli {
     static String version() {
         String version = Cli.class.getPackage().getImplementationVersion();
         return version == null ? "unknown" : version;
+    }
+
+    /**
+     * What went wrong, in the CLI's locale where the failure says it as a message ({@link Localized}),
+     * else in its own words.
+     */
+    static String describe(RuntimeException e) {
+        if (e instanceof Localized l) {
+            return l.text().render(CliText.locale());
+        }
+        return String.valueOf(e.getMessage());
     }
 
     /** What went wrong, as a user reads it: "no such file: X", not the exception's class name. */

@@ -13,6 +13,8 @@ import org.vmm4j.guest.Accelerator;
 import org.vmm4j.guest.AcceleratorChoice;
 import org.vmm4j.guest.GuestManager;
 import org.vmm4j.internal.JsonWriter;
+import org.vmm4j.text.Localized;
+import org.vmm4j.text.Message;
 
 /**
  * {@code vmm4j info [--json] [--uri U]}: what the host offers, as a table or JSON, and which accelerator
@@ -32,7 +34,7 @@ final class InfoCommand implements Cli.Command {
             "vmm4j info --json");
 
     /** What a guest manager answered about {@link Accelerator#AUTO}, or why it could not be asked. */
-    record ManagedGuests(String manager, String uri, AcceleratorChoice choice, String error) {
+    record ManagedGuests(String manager, String uri, AcceleratorChoice choice, Message error) {
 
         static ManagedGuests ask(String uri) {
             try (GuestManager manager = GuestManager.connect(uri)) {
@@ -40,11 +42,16 @@ final class InfoCommand implements Cli.Command {
                     return new ManagedGuests(
                             manager.kind(), manager.uri(), manager.acceleratorChoice(Accelerator.AUTO), null);
                 } catch (RuntimeException e) {
-                    return new ManagedGuests(manager.kind(), manager.uri(), null, String.valueOf(e.getMessage()));
+                    return new ManagedGuests(manager.kind(), manager.uri(), null, reason(e));
                 }
             } catch (RuntimeException e) {
-                return new ManagedGuests(null, uri, null, String.valueOf(e.getMessage()));
+                return new ManagedGuests(null, uri, null, reason(e));
             }
+        }
+
+        /** Why a manager could not be asked: its message in the reader's locale where it has one. */
+        private static Message reason(RuntimeException e) {
+            return e instanceof Localized l ? l.text() : Message.literal(String.valueOf(e.getMessage()));
         }
 
         /** {@code managed guests (libvirt qemu:///system): tcg (qemu): KVM here emulates ...}. */
@@ -56,8 +63,8 @@ final class InfoCommand implements Cli.Command {
         String line(Locale locale) {
             String who = manager == null ? t(locale, "info.managed") : t(locale, "info.managed-by", manager, uri);
             return choice == null
-                    ? t(locale, "info.managed-unknown", who, error)
-                    : t(locale, "info.managed-choice", who, choice.label(), choice.reason());
+                    ? t(locale, "info.managed-unknown", who, error.render(locale))
+                    : t(locale, "info.managed-choice", who, choice.label(), choice.reason(locale));
         }
 
         void writeTo(JsonWriter json) {
@@ -73,7 +80,7 @@ final class InfoCommand implements Cli.Command {
                         .field("type", choice.type())
                         .field("reason", choice.reason());
             } else {
-                json.field("error", error);
+                json.field("error", error.english());
             }
             json.endObject();
         }

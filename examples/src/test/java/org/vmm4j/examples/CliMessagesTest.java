@@ -22,10 +22,14 @@ import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vmm4j.examples.CommandSpec.Option;
+import org.vmm4j.guest.Accelerator;
+import org.vmm4j.guest.AcceleratorChoice;
 import org.vmm4j.guest.GuestEvent;
 import org.vmm4j.image.Qcow2Options;
 import org.vmm4j.image.Qcow2Writer;
+import org.vmm4j.linux.host.LinuxHostMessages;
 import org.vmm4j.machine.MachineExit;
+import org.vmm4j.provision.InvalidRequestException;
 import org.vmm4j.provision.ProvisionMessages;
 import org.vmm4j.provision.ProvisionStep;
 import org.vmm4j.testsupport.RequiresHost;
@@ -345,9 +349,105 @@ class CliMessagesTest {
                         "1M"));
         assertTrue(
                 err().contains("vmm4j provision: Bereitstellung von kaputt bei Schritt 4/14 (Disk anlegen) "
-                        + "fehlgeschlagen: "),
+                        + "fehlgeschlagen: Disk-Größe 1048576 Byte ist kleiner als die 33554432 Byte des Images; "
+                        + "Hinweis: prüfen Sie, ob das Arbeitsverzeichnis"),
                 err());
-        assertTrue(err().contains("; Hinweis: prüfen Sie, ob das Arbeitsverzeichnis"), err());
+        for (Locale locale : MessageCatalog.LOCALES) {
+            String name = "klein" + n++;
+            assertEquals(
+                    1,
+                    run(
+                            Map.of("LANG", posix(locale)),
+                            "provision",
+                            "--name",
+                            name,
+                            "--image",
+                            base.toString(),
+                            "--uri",
+                            "test:///default",
+                            "--dir",
+                            dir.toString(),
+                            "--mem",
+                            "128M",
+                            "--disk",
+                            "1M"),
+                    locale + ": " + err());
+            String failure = err();
+            String reason = ProvisionMessages.CATALOG.format(
+                    locale, "error.disk-smaller-than-image", "1048576", String.valueOf(32L << 20));
+            assertTrue(failure.contains(reason), locale + " lacks " + reason + ":\n" + failure);
+            assertEquals(
+                    isEnglish(locale),
+                    failure.contains("is smaller than the image"),
+                    locale + " gives the reason in its own words:\n" + failure);
+        }
+    }
+
+    @Test
+    void aFailureThatCarriesAMessageReadsInEveryLocale(@TempDir Path dir) {
+        for (Locale locale : MessageCatalog.LOCALES) {
+            int status = run(
+                    Map.of("LANG", posix(locale)),
+                    "images",
+                    "fetch",
+                    "windows-server-2022",
+                    "--hypervisor",
+                    "bhyve",
+                    "--cache",
+                    dir.toString());
+            assertEquals(1, status, locale + ": " + err());
+            String text = err();
+            String start = ProvisionMessages.CATALOG.format(
+                    locale, "error.manual-download-notes", "bhyve/windows-server-2022", "§", "§");
+            assertTrue(text.contains(start.substring(0, start.indexOf('§'))), locale + ":\n" + text);
+            assertEquals(
+                    isEnglish(locale),
+                    text.contains("cannot be downloaded automatically"),
+                    locale + " speaks its own:\n" + text);
+        }
+        String[] german = new String[1];
+        CliText.with(Locale.GERMAN, () -> {
+            german[0] = Cli.describe(
+                    new InvalidRequestException(ProvisionMessages.CATALOG.message("request.empty-password")));
+            return 0;
+        });
+        assertEquals("Passwort ist leer", german[0]);
+        assertEquals("as it is", Cli.describe(new IllegalStateException("as it is")));
+    }
+
+    @Test
+    void theAcceleratorReasonReadsInEveryLocale() {
+        AcceleratorChoice choice = new AcceleratorChoice(
+                Accelerator.TCG, "qemu", LinuxHostMessages.CATALOG.message("accelerator.emulated"));
+        InfoCommand.ManagedGuests managed = new InfoCommand.ManagedGuests("libvirt", "qemu:///system", choice, null);
+        assertEquals(
+                "managed guests (libvirt qemu:///system): tcg (qemu) — KVM here emulates guest code (kvm_pvm); a full"
+                        + " OS cannot run on it",
+                managed.line());
+        for (Locale locale : MessageCatalog.LOCALES) {
+            String line = managed.line(locale);
+            assertFalse(line.contains("⟦"), locale + ": " + line);
+            assertTrue(line.contains(choice.reason(locale)), locale + ": " + line);
+            assertEquals(isEnglish(locale), line.contains(choice.reason()), locale + " speaks its own: " + line);
+        }
+        assertTrue(managed.line(Locale.GERMAN)
+                .endsWith("tcg (qemu) — KVM emuliert hier den Gastcode (kvm_pvm); ein"
+                        + " vollständiges Betriebssystem kann darauf nicht laufen"));
+    }
+
+    @Test
+    @RequiresHost(files = RequiresHost.LIBVIRT_LIBRARY)
+    void infoOnTheTestDriverGivesTheAcceleratorReasonInEveryLocale() {
+        for (Locale locale : MessageCatalog.LOCALES) {
+            int status = run(Map.of("LANG", posix(locale)), "info", "--uri", "test:///default");
+            assertTrue(status == 0 || status == 1, err());
+            String reason = LinuxHostMessages.CATALOG.format(locale, "accelerator.test-driver");
+            assertTrue(out().contains(reason), locale + " lacks " + reason + ":\n" + out());
+            assertEquals(
+                    isEnglish(locale),
+                    out().contains("test driver runs no guest code"),
+                    locale + " speaks its own:\n" + out());
+        }
     }
 
     /** {@code de_DE.UTF-8}-style name of a shipped locale ({@code C.UTF-8} for English). */

@@ -10,8 +10,8 @@ public class ChecksumMismatchException extends DownloadException {
 
     ChecksumMismatchException(String url, ExpectedDigest expected, String actualHex) {
         super(
-                expected.algorithm() + " mismatch for " + url + ": expected " + expected.hex() + ", got " + actualHex
-                        + ". The download was deleted; a mirror may be serving a corrupted or newer file.",
+                ProvisionMessages.CATALOG.message(
+                        "error.checksum-mismatch", expected.algorithm(), url, expected.hex(), actualHex),
                 0);
         this.algorithm = expected.algorithm();
         this.expectedHex = expected.hex();

@@ -1,6 +1,7 @@
 package org.vmm4j.provision;
 
 import org.vmm4j.VmmException;
+import org.vmm4j.text.Message;
 
 /** A download failed: the server answered with an error, the connection broke, or the cache could not be written. */
 public class DownloadException extends VmmException {
@@ -15,6 +16,18 @@ public class DownloadException extends VmmException {
 
     public DownloadException(String message, Throwable cause) {
         super(message, cause);
+        this.httpStatus = 0;
+    }
+
+    /** A failure for people, its message {@code text} in English; {@code httpStatus} 0 when not HTTP. */
+    public DownloadException(Message text, int httpStatus) {
+        super(text);
+        this.httpStatus = httpStatus;
+    }
+
+    /** A failure for people with its cause, its message {@code text} in English. */
+    public DownloadException(Message text, Throwable cause) {
+        super(text, cause);
         this.httpStatus = 0;
     }
 

@@ -6,9 +6,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import org.vmm4j.VmmException;
 import org.vmm4j.guest.Guest;
 import org.vmm4j.guest.GuestAddress;
 import org.vmm4j.guest.GuestState;
+import org.vmm4j.text.Message;
 
 /**
  * Polls {@link Guest#addresses} until an IPv4 address shows up: DHCP leases first (libvirt's own
@@ -42,7 +44,7 @@ public final class GuestAddressPoller implements AddressWaiter {
         long start = System.nanoTime();
         long deadline = start + timeout.toNanos();
         long delay = firstDelay.toMillis();
-        Map<GuestAddress.Source, String> errors = new LinkedHashMap<>();
+        Map<GuestAddress.Source, Message> errors = new LinkedHashMap<>();
         while (true) {
             for (GuestAddress.Source source : sources) {
                 try {
@@ -52,19 +54,29 @@ public final class GuestAddressPoller implements AddressWaiter {
                     }
                     errors.remove(source);
                 } catch (RuntimeException e) {
-                    errors.put(source, e.getMessage());
+                    errors.put(source, GuestProvisioner.reasonOf(e));
                 }
             }
             GuestState state = guest.state();
             if (state == GuestState.STOPPED || state == GuestState.CRASHED) {
-                throw new IllegalStateException(
-                        "guest " + guest.name() + " is " + state.name().toLowerCase(java.util.Locale.ROOT)
-                                + " while waiting for its address; see its console log");
+                throw new VmmException(ProvisionMessages.CATALOG.message(
+                        state == GuestState.CRASHED ? "error.address-crashed" : "error.address-stopped", guest.name()));
             }
             long now = System.nanoTime();
             if (now >= deadline) {
-                throw new IllegalStateException("guest " + guest.name() + " had no IPv4 address after " + timeout
-                        + " (asked " + sources + (errors.isEmpty() ? "" : "; errors: " + errors) + ")");
+                throw new VmmException(
+                        errors.isEmpty()
+                                ? ProvisionMessages.CATALOG.message(
+                                        "error.no-address",
+                                        guest.name(),
+                                        String.valueOf(timeout),
+                                        String.valueOf(sources))
+                                : ProvisionMessages.CATALOG.message(
+                                        "error.no-address-errors",
+                                        guest.name(),
+                                        String.valueOf(timeout),
+                                        String.valueOf(sources),
+                                        answers(errors)));
             }
             reporter.report(
                     (double) (now - start) / (deadline - start),
@@ -73,10 +85,21 @@ public final class GuestAddressPoller implements AddressWaiter {
                 Thread.sleep(Math.min(delay, Math.max(1, (deadline - now) / 1_000_000)));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while waiting for an address of " + guest.name(), e);
+                throw new VmmException(ProvisionMessages.CATALOG.message("error.address-interrupted", guest.name()), e);
             }
             delay = Math.min(delay * 2, maxDelay.toMillis());
         }
+    }
+
+    /** What each source answered, as "DHCP_LEASE: …, GUEST_AGENT: …" in the reader's locale. */
+    private static Message answers(Map<GuestAddress.Source, Message> errors) {
+        Message all = null;
+        for (Map.Entry<GuestAddress.Source, Message> e : errors.entrySet()) {
+            Message one = ProvisionMessages.CATALOG.message(
+                    "error.address-source", e.getKey().name(), e.getValue());
+            all = all == null ? one : ProvisionMessages.CATALOG.message("failure.list", all, one);
+        }
+        return all;
     }
 
     /** The first IPv4 address that is neither loopback nor link-local. */

@@ -14,6 +14,7 @@ import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.vmm4j.VmmException;
 import org.vmm4j.guest.BootSpec;
 import org.vmm4j.guest.DiskSpec;
 import org.vmm4j.guest.Guest;
@@ -36,6 +37,7 @@ import org.vmm4j.image.Qcow2Options;
 import org.vmm4j.image.Qcow2Writer;
 import org.vmm4j.image.RawDisk;
 import org.vmm4j.provision.build.BuiltImage;
+import org.vmm4j.text.Localized;
 import org.vmm4j.text.Message;
 import org.vmm4j.text.MessageCatalog;
 
@@ -195,7 +197,7 @@ public final class GuestProvisioner {
         if (rawDisk(request)) {
             if (base.installer()) {
                 if (request.diskBytes() == 0) {
-                    throw new IllegalArgumentException("an installer ISO needs an explicit disk size");
+                    throw new VmmException(text("error.installer-disk-size"));
                 }
                 return RawDisk.create(disk, request.diskBytes(), CreateMode.FAIL_IF_EXISTS);
             }
@@ -203,7 +205,7 @@ public final class GuestProvisioner {
         }
         if (base.installer()) {
             if (request.diskBytes() == 0) {
-                throw new IllegalArgumentException("an installer ISO needs an explicit disk size");
+                throw new VmmException(text("error.installer-disk-size"));
             }
             return Qcow2Writer.create(
                     disk,
@@ -215,8 +217,8 @@ public final class GuestProvisioner {
                 ? Qcow2Image.virtualSizeOf(base.path())
                 : sizeOf(base.path());
         if (request.diskBytes() != 0 && request.diskBytes() < imageSize) {
-            throw new IllegalArgumentException(
-                    "disk size " + request.diskBytes() + " bytes is smaller than the image's " + imageSize + " bytes");
+            throw new VmmException(text(
+                    "error.disk-smaller-than-image", String.valueOf(request.diskBytes()), String.valueOf(imageSize)));
         }
         return Qcow2Writer.createOverlay(disk, base.path(), request.diskBytes(), CreateMode.FAIL_IF_EXISTS);
     }
@@ -236,7 +238,7 @@ public final class GuestProvisioner {
         try {
             return Files.size(file);
         } catch (IOException e) {
-            throw new IllegalStateException("cannot read the size of " + file + ": " + e.getMessage(), e);
+            throw new VmmException(text("error.image-size", file.toString(), String.valueOf(e.getMessage())), e);
         }
     }
 
@@ -300,6 +302,17 @@ public final class GuestProvisioner {
         return TEXTS.message(key, arguments);
     }
 
+    /**
+     * What {@code e} says for people: its {@link Localized#text()} (in the reader's locale where it has a
+     * key), else its message as it is, or its class name when it has none.
+     */
+    static Message reasonOf(Throwable e) {
+        if (e instanceof Localized l) {
+            return l.text();
+        }
+        return Message.literal(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+    }
+
     /** The state of one provisioning run. */
     private final class Run {
         private final ProvisionRequest request;
@@ -334,12 +347,12 @@ public final class GuestProvisioner {
             step(ProvisionStep.FETCH_IMAGE, this::fetchImage);
             step(ProvisionStep.CREATE_DISK, r -> {
                 Path disk = createDisk(request, base);
-                rollback.add("disk " + disk + " deleted", () -> Files.deleteIfExists(disk));
+                rollback.add(text("rolled-back.disk", disk.toString()), () -> Files.deleteIfExists(disk));
                 return text("progress.created", disk.toString());
             });
             step(ProvisionStep.CREATE_SEED, r -> {
                 Path iso = seed.writeIso(request.seedPath(), CreateMode.FAIL_IF_EXISTS);
-                rollback.add("seed " + iso + " deleted", () -> Files.deleteIfExists(iso));
+                rollback.add(text("rolled-back.seed", iso.toString()), () -> Files.deleteIfExists(iso));
                 return text("progress.created", iso.toString());
             });
             step(ProvisionStep.DEFINE_GUEST, r -> {
@@ -347,7 +360,7 @@ public final class GuestProvisioner {
                 guest = manager.define(spec);
                 Guest defined = guest;
                 boolean uefi = spec.boot().firmware() == BootSpec.Firmware.UEFI;
-                rollback.add("guest " + spec.name() + " undefined", () -> remove(defined, uefi));
+                rollback.add(text("rolled-back.guest", spec.name()), () -> remove(defined, uefi));
                 return text("progress.defined", spec.name(), manager.uri());
             });
             step(ProvisionStep.START_GUEST, r -> {
@@ -409,12 +422,11 @@ public final class GuestProvisioner {
             Optional<Guest> existing = manager.find(request.name());
             if (existing.isPresent()) {
                 existing.get().close();
-                throw new IllegalStateException(
-                        "a guest named " + request.name() + " already exists on " + manager.uri());
+                throw new VmmException(text("error.name-taken", request.name(), manager.uri()));
             }
             for (Path p : List.of(request.diskPath(), request.seedPath())) {
                 if (Files.exists(p)) {
-                    throw new IllegalStateException(p + " already exists (left over from an earlier guest?)");
+                    throw new VmmException(text("error.file-exists", p.toString()));
                 }
             }
             return text("progress.name-free", request.name());
@@ -451,8 +463,7 @@ public final class GuestProvisioner {
             }
             String id = ((ImageSource.Catalog) source).id();
             GuestImage image = catalog.find(request.hypervisor(), id)
-                    .orElseThrow(() -> new IllegalArgumentException("no image '" + id + "' for " + request.hypervisor()
-                            + " in the catalog (vmm4j images list)"));
+                    .orElseThrow(() -> new VmmException(text("error.not-in-catalog", id, request.hypervisor())));
             if (image.kind() == GuestImage.Kind.CLOUD_IMAGE && !image.cloudInit()) {
                 LOG.warn("{}: image {} does not run cloud-init; the seed will be ignored", request.name(), id);
             }
@@ -496,11 +507,14 @@ public final class GuestProvisioner {
                 } catch (RuntimeException e) {
                     if (System.nanoTime() - deadline >= 0) {
                         throw new SshException(
-                                "no login within " + request.sshTimeout().toSeconds() + " s after " + attempt
-                                        + " attempt(s): " + e.getMessage(),
+                                text(
+                                        "error.no-login",
+                                        String.valueOf(request.sshTimeout().toSeconds()),
+                                        attempt,
+                                        reasonOf(e)),
                                 e);
                     }
-                    reporter.report(-1, text("progress.login-refused", attempt, String.valueOf(e.getMessage())));
+                    reporter.report(-1, text("progress.login-refused", attempt, reasonOf(e)));
                     Thread.sleep(LOGIN_RETRY.toMillis());
                 }
             }
@@ -554,7 +568,7 @@ public final class GuestProvisioner {
             // A unit that fails at once is still "active" for a moment after restart returns: look again
             // after a pause, and insist on active then.
             Thread.sleep(ACTIVE_SETTLE.toMillis());
-            String state = "";
+            Message stateText = Message.literal("");
             int checks = 0;
             while (true) {
                 checks++;
@@ -564,7 +578,8 @@ public final class GuestProvisioner {
                             List.of("systemctl is-active " + unit),
                             request.commandTimeout(),
                             (f, m) -> {});
-                    state = check.get(0).stdout().strip();
+                    String state = check.get(0).stdout().strip();
+                    stateText = Message.literal(state);
                     if (state.equals("active")) {
                         results.addAll(check);
                         return text("progress.agent-active", agent.service(), checks);
@@ -572,13 +587,16 @@ public final class GuestProvisioner {
                 } catch (HostKeyException e) {
                     throw e;
                 } catch (RuntimeException e) {
-                    state = e.getMessage(); // is-active exits non-zero unless active
+                    stateText = reasonOf(e); // is-active exits non-zero unless active
                 }
                 if (System.nanoTime() - deadline >= 0) {
-                    throw new IllegalStateException(agent.service() + " is not active after "
-                            + agent.activeTimeout().toSeconds() + " s: " + state);
+                    throw new VmmException(text(
+                            "error.agent-inactive",
+                            agent.service(),
+                            String.valueOf(agent.activeTimeout().toSeconds()),
+                            stateText));
                 }
-                reporter.report(-1, text("progress.agent-state", agent.service(), state));
+                reporter.report(-1, text("progress.agent-state", agent.service(), stateText));
                 Thread.sleep(ACTIVE_POLL.toMillis());
             }
         }
@@ -645,13 +663,11 @@ public final class GuestProvisioner {
         }
 
         private ProvisionException fail(ProvisionStep step, Exception cause) {
-            String reason = redact(cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage());
-            String hint = cause instanceof ChecksumMismatchException
-                    ? "checksum mismatch: the download is corrupt or the published checksum is stale; the bad file "
-                            + "was discarded, run again or check the catalog entry"
-                    : step.hint();
+            Message reason = redact(reasonOf(cause));
+            Message hint =
+                    cause instanceof ChecksumMismatchException ? text("hint.checksum-mismatch") : step.hintMessage();
             ProvisionException failure = new ProvisionException(request.name(), step, reason, hint, List.of(), cause);
-            List<String> undone = rollback.run(failure);
+            List<Message> undone = rollback.run(failure);
             ProvisionException reported = new ProvisionException(request.name(), step, reason, hint, undone, cause);
             for (Throwable t : failure.getSuppressed()) {
                 reported.addSuppressed(t);

@@ -1,5 +1,7 @@
 package org.vmm4j.provision;
 
+import org.vmm4j.text.Message;
+
 /**
  * The server's host key was refused: it differs from the one recorded for this host (possible
  * man-in-the-middle, or a reinstalled guest), or it is unknown and the policy requires a known key.
@@ -17,7 +19,7 @@ public class HostKeyException extends SshException {
     private final String host;
     private final String fingerprint;
 
-    HostKeyException(Reason reason, String host, String fingerprint, String message) {
+    HostKeyException(Reason reason, String host, String fingerprint, Message message) {
         super(message);
         this.reason = reason;
         this.host = host;

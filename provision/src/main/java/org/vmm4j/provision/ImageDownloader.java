@@ -23,6 +23,7 @@ import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vmm4j.internal.AtomicFiles;
+import org.vmm4j.text.Message;
 
 /**
  * Downloads guest images into a content-addressed cache: a verified file lives at
@@ -91,9 +92,16 @@ public final class ImageDownloader {
     public Path fetch(GuestImage image, DownloadListener listener) {
         if (image.kind() == GuestImage.Kind.MANUAL || image.checksum().isEmpty()) {
             throw new DownloadException(
-                    image.hypervisor() + "/" + image.id() + " cannot be downloaded automatically; get it from "
-                            + image.url()
-                            + image.notes().map(n -> " (" + n + ")").orElse(""),
+                    image.notes().isPresent()
+                            ? ProvisionMessages.CATALOG.message(
+                                    "error.manual-download-notes",
+                                    image.hypervisor() + "/" + image.id(),
+                                    image.url().toString(),
+                                    image.notes().get())
+                            : ProvisionMessages.CATALOG.message(
+                                    "error.manual-download",
+                                    image.hypervisor() + "/" + image.id(),
+                                    image.url().toString()),
                     0);
         }
         Path downloaded = fetch(image.url(), resolve(image.checksum().get()), listener);
@@ -102,8 +110,10 @@ public final class ImageDownloader {
         }
         if (!image.compression().get().equals("xz")) {
             throw new DownloadException(
-                    image.hypervisor() + "/" + image.id() + ": unsupported compression '"
-                            + image.compression().get() + "' (only xz)",
+                    ProvisionMessages.CATALOG.message(
+                            "error.compression",
+                            image.hypervisor() + "/" + image.id(),
+                            image.compression().get()),
                     0);
         }
         return XzUnpacker.unpack(downloaded, cache.resolve("unpacked"), image.format(), listener);
@@ -149,13 +159,18 @@ public final class ImageDownloader {
                 last = e;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new DownloadException("interrupted while downloading " + uri + "; run again to resume", e);
+                throw new DownloadException(
+                        ProvisionMessages.CATALOG.message("error.download-interrupted", uri.toString()), e);
             }
         }
         long have = sizeOrZero(part);
         throw new DownloadException(
-                "download of " + uri + " failed after " + maxAttempts + " attempt(s) with " + have + " bytes received: "
-                        + last.getMessage() + "; run again to resume",
+                ProvisionMessages.CATALOG.message(
+                        "error.download-failed",
+                        uri.toString(),
+                        maxAttempts,
+                        String.valueOf(have),
+                        GuestProvisioner.reasonOf(last)),
                 last);
     }
 
@@ -176,8 +191,13 @@ public final class ImageDownloader {
                 Matcher m = CONTENT_RANGE.matcher(
                         response.headers().firstValue("Content-Range").orElse(""));
                 if (!m.matches() || Long.parseLong(m.group(1)) != have) {
-                    throw new IOException("server answered the range request for byte " + have + " with "
-                            + response.headers().firstValue("Content-Range").orElse("no Content-Range"));
+                    throw new TransferIOException(ProvisionMessages.CATALOG.message(
+                            "error.range-answer",
+                            String.valueOf(have),
+                            response.headers()
+                                    .firstValue("Content-Range")
+                                    .map(Message::literal)
+                                    .orElse(ProvisionMessages.CATALOG.message("error.no-content-range"))));
                 }
                 total = m.group(3).equals("*") ? -1 : Long.parseLong(m.group(3));
                 append = true;
@@ -187,11 +207,14 @@ public final class ImageDownloader {
             } else if (status == 416 && have > 0) {
                 // The partial file is not a prefix the server recognises: discard it and retry from zero.
                 Files.deleteIfExists(part);
-                throw new IOException("server rejected resuming at byte " + have);
+                throw new TransferIOException(
+                        ProvisionMessages.CATALOG.message("error.resume-refused", String.valueOf(have)));
             } else {
                 throw new DownloadException(
-                        "HTTP " + status + " for " + uri
-                                + (status == 404 ? ": not found (the catalog entry may be outdated)" : ""),
+                        status == 404
+                                ? ProvisionMessages.CATALOG.message("error.http-not-found", uri.toString())
+                                : ProvisionMessages.CATALOG.message(
+                                        "error.http", String.valueOf(status), uri.toString()),
                         status);
             }
             try (FileChannel out = FileChannel.open(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
@@ -213,7 +236,8 @@ public final class ImageDownloader {
                 }
             }
             if (total >= 0 && have != total) {
-                throw new IOException("connection closed after " + have + " of " + total + " bytes");
+                throw new TransferIOException(ProvisionMessages.CATALOG.message(
+                        "error.connection-closed", String.valueOf(have), String.valueOf(total)));
             }
         }
     }
@@ -259,20 +283,28 @@ public final class ImageDownloader {
             try (InputStream body = response.body()) {
                 if (response.statusCode() != 200) {
                     throw new DownloadException(
-                            "HTTP " + response.statusCode() + " for checksum file " + uri, response.statusCode());
+                            ProvisionMessages.CATALOG.message(
+                                    "error.checksum-file-http", String.valueOf(response.statusCode()), uri.toString()),
+                            response.statusCode());
                 }
                 byte[] bytes = body.readNBytes((int) MAX_CHECKSUM_FILE + 1);
                 if (bytes.length > MAX_CHECKSUM_FILE) {
                     throw new DownloadException(
-                            "checksum file " + uri + " is larger than " + MAX_CHECKSUM_FILE + " bytes", 0);
+                            ProvisionMessages.CATALOG.message(
+                                    "error.checksum-file-size", uri.toString(), String.valueOf(MAX_CHECKSUM_FILE)),
+                            0);
                 }
                 return new String(bytes, StandardCharsets.UTF_8);
             }
         } catch (IOException e) {
-            throw new DownloadException("cannot download checksum file " + uri + ": " + e.getMessage(), e);
+            throw new DownloadException(
+                    ProvisionMessages.CATALOG.message(
+                            "error.checksum-file", uri.toString(), String.valueOf(e.getMessage())),
+                    e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new DownloadException("interrupted while downloading " + uri, e);
+            throw new DownloadException(
+                    ProvisionMessages.CATALOG.message("error.checksum-file-interrupted", uri.toString()), e);
         }
     }
 

@@ -59,11 +59,11 @@ final class PolicyHostKeyRepository implements HostKeyRepository {
                     HostKeyException.Reason.CHANGED,
                     host,
                     fingerprint,
-                    "host key for " + host + " is not the pinned one: the server presented " + type + " "
-                            + fingerprint + ", the guest was given " + KnownHostsFile.keyType(pinned) + " "
-                            + KnownHostsFile.fingerprint(pinned)
-                            + ". Another machine may answer at this address, or the guest ignored its seed's"
-                            + " ssh_keys (is cloud-init installed and the seed attached?)");
+                    ProvisionMessages.CATALOG.message(
+                            "error.host-key-not-pinned",
+                            host,
+                            type + " " + fingerprint,
+                            KnownHostsFile.keyType(pinned) + " " + KnownHostsFile.fingerprint(pinned)));
             return CHANGED;
         }
         List<KnownHostsFile.Entry> known =
@@ -76,10 +76,12 @@ final class PolicyHostKeyRepository implements HostKeyRepository {
                     HostKeyException.Reason.CHANGED,
                     host,
                     fingerprint,
-                    "host key for " + host + " has CHANGED: the server presented " + type + " " + fingerprint + ", but "
-                            + file + " records " + describe(known)
-                            + ". Someone may be intercepting the connection, or the "
-                            + "guest was recreated; if so, remove the old line from " + file + " and connect again.");
+                    ProvisionMessages.CATALOG.message(
+                            "error.host-key-changed",
+                            host,
+                            type + " " + fingerprint,
+                            file.toString(),
+                            describe(known)));
             return CHANGED;
         }
         if (policy == HostKeyPolicy.ACCEPT_NEW) {
@@ -90,8 +92,8 @@ final class PolicyHostKeyRepository implements HostKeyRepository {
                 HostKeyException.Reason.UNKNOWN,
                 host,
                 fingerprint,
-                "host key for " + host + " (" + type + " " + fingerprint + ") is not in " + file
-                        + " and the policy is STRICT; verify the fingerprint and add it, or use ACCEPT_NEW");
+                ProvisionMessages.CATALOG.message(
+                        "error.host-key-unknown", host, type + " " + fingerprint, file.toString()));
         return NOT_INCLUDED;
     }
 

@@ -3,12 +3,17 @@ package org.vmm4j.provision;
 import java.util.List;
 import java.util.Locale;
 import org.vmm4j.VmmException;
+import org.vmm4j.text.Message;
 import org.vmm4j.text.MessageCatalog;
 
 /**
  * A provisioning step failed. Everything created for the guest up to then has been removed; what was
  * removed is in {@link #rolledBack()}, and anything that could not be removed is a suppressed
  * exception. The message names the step, the cause and a troubleshooting hint, never a secret.
+ *
+ * <p>The reason, the hint and what was rolled back are {@link Message}s ({@link #reasonMessage()} …), so
+ * {@link #message(Locale)} reads in the reader's locale; {@link #getMessage()} and the string accessors are
+ * English.
  */
 public class ProvisionException extends VmmException {
     private static final long serialVersionUID = 1L;
@@ -21,6 +26,16 @@ public class ProvisionException extends VmmException {
     @SuppressWarnings("serial") // always a List.copyOf list, which is serializable
     private final List<String> rolledBack;
 
+    /** Not serialized: a deserialized exception reads its English texts in every locale. */
+    private final transient Message reasonMessage;
+
+    private final transient Message hintMessage;
+    private final transient List<Message> rolledBackMessages;
+
+    /**
+     * A failure whose reason, hint and rollback texts are English strings; a hint equal to the step's own
+     * ({@link ProvisionStep#hint()}) still reads in the reader's locale.
+     */
     public ProvisionException(
             String guestName,
             ProvisionStep step,
@@ -28,40 +43,87 @@ public class ProvisionException extends VmmException {
             String hint,
             List<String> rolledBack,
             Throwable cause) {
-        super(message(guestName, step, reason, hint, rolledBack), cause);
-        this.guestName = guestName;
-        this.step = step;
-        this.reason = reason;
-        this.hint = hint;
-        this.rolledBack = List.copyOf(rolledBack);
-    }
-
-    private static String message(
-            String guestName, ProvisionStep step, String reason, String hint, List<String> rolledBack) {
-        return "provisioning " + guestName + " failed at step " + step.number() + "/" + ProvisionStep.count()
-                + " (" + step.label() + "): " + reason
-                + (hint.isEmpty() ? "" : "; hint: " + hint)
-                + (rolledBack.isEmpty() ? "" : "; rolled back: " + String.join(", ", rolledBack));
+        this(
+                guestName,
+                step,
+                Message.literal(reason),
+                hint.equals(step.hint()) ? step.hintMessage() : Message.literal(hint),
+                rolledBack.stream().map(Message::literal).toList(),
+                cause);
     }
 
     /**
-     * The message in {@code locale}: the step's name, and its hint when it is the step's own, come from
-     * {@link ProvisionMessages}; the reason and what was rolled back are quoted as they are.
+     * A failure whose texts are messages.
+     *
+     * @param reason     what went wrong in the step (secrets redacted)
+     * @param hint       what to check, e.g. {@link ProvisionStep#hintMessage()}; an empty literal for none
+     * @param rolledBack what was removed, most recent first
      */
-    public String message(Locale locale) {
-        MessageCatalog texts = ProvisionMessages.CATALOG;
-        String hintText = hint.equals(step.hint()) ? step.hintMessage().render(locale) : hint;
-        return texts.format(
-                        locale, "failure", guestName, step.number(), ProvisionStep.count(), step.labelMessage(), reason)
-                + (hintText.isEmpty() ? "" : "; " + texts.format(locale, "failure.hint", hintText))
-                + (rolledBack.isEmpty()
-                        ? ""
-                        : "; " + texts.format(locale, "failure.rolled-back", String.join(", ", rolledBack)));
+    public ProvisionException(
+            String guestName,
+            ProvisionStep step,
+            Message reason,
+            Message hint,
+            List<Message> rolledBack,
+            Throwable cause) {
+        super(english(guestName, step, reason, hint, rolledBack), cause);
+        this.guestName = guestName;
+        this.step = step;
+        this.reason = reason.english();
+        this.hint = hint.english();
+        this.rolledBack = rolledBack.stream().map(Message::english).toList();
+        this.reasonMessage = reason;
+        this.hintMessage = hint;
+        this.rolledBackMessages = List.copyOf(rolledBack);
     }
 
-    /** What went wrong in the step, as its cause said it (secrets redacted). */
+    private static String english(
+            String guestName, ProvisionStep step, Message reason, Message hint, List<Message> rolledBack) {
+        String hintText = hint.english();
+        List<String> undone = rolledBack.stream().map(Message::english).toList();
+        return "provisioning " + guestName + " failed at step " + step.number() + "/" + ProvisionStep.count()
+                + " (" + step.label() + "): " + reason.english()
+                + (hintText.isEmpty() ? "" : "; hint: " + hintText)
+                + (undone.isEmpty() ? "" : "; rolled back: " + String.join(", ", undone));
+    }
+
+    /** The message in {@code locale}: the step, the reason, the hint and what was rolled back. */
+    public String message(Locale locale) {
+        return text().render(locale);
+    }
+
+    /**
+     * The whole message, for the reader's locale: {@code failure}, then {@code failure.hint} and
+     * {@code failure.rolled-back} when there is a hint and something was rolled back.
+     */
+    @Override
+    public Message text() {
+        MessageCatalog texts = ProvisionMessages.CATALOG;
+        Message text = texts.message(
+                "failure", guestName, step.number(), ProvisionStep.count(), step.labelMessage(), reasonMessage());
+        Message hintText = hintMessage();
+        if (!hintText.english().isEmpty()) {
+            text = texts.message("failure.and", text, texts.message("failure.hint", hintText));
+        }
+        List<Message> undone = rolledBackMessages();
+        if (!undone.isEmpty()) {
+            Message list = undone.get(0);
+            for (Message m : undone.subList(1, undone.size())) {
+                list = texts.message("failure.list", list, m);
+            }
+            text = texts.message("failure.and", text, texts.message("failure.rolled-back", list));
+        }
+        return text;
+    }
+
+    /** What went wrong in the step, in English (secrets redacted). */
     public String reason() {
         return reason;
+    }
+
+    /** What went wrong in the step, for the reader's locale (secrets redacted). */
+    public Message reasonMessage() {
+        return reasonMessage == null ? Message.literal(reason) : reasonMessage;
     }
 
     public String guestName() {
@@ -72,12 +134,25 @@ public class ProvisionException extends VmmException {
         return step;
     }
 
+    /** What to check, in English; empty when there is no hint. */
     public String hint() {
         return hint;
+    }
+
+    /** What to check, for the reader's locale. */
+    public Message hintMessage() {
+        return hintMessage == null ? Message.literal(hint) : hintMessage;
     }
 
     /** What was removed, most recent first ("guest web1 undefined", "disk /x/web1.qcow2 deleted"). */
     public List<String> rolledBack() {
         return rolledBack;
+    }
+
+    /** {@link #rolledBack()} for the reader's locale. */
+    public List<Message> rolledBackMessages() {
+        return rolledBackMessages == null
+                ? rolledBack.stream().map(Message::literal).toList()
+                : rolledBackMessages;
     }
 }

@@ -86,72 +86,90 @@ public final class ProvisionRequest {
      * Checks everything that can be checked without touching the host beyond reading the work
      * directory: names, sizes, account name, that commands have credentials to run with.
      *
-     * @throws IllegalArgumentException naming the first problem
+     * @throws InvalidRequestException (an {@link IllegalArgumentException}) naming the first problem
      */
     public void validate() {
-        SafeNames.require("guest name", name, GuestSpec.MAX_NAME_LENGTH);
+        try {
+            SafeNames.require("guest name", name, GuestSpec.MAX_NAME_LENGTH);
+        } catch (IllegalArgumentException e) {
+            throw invalid("request.guest-name", shown(name), GuestSpec.MAX_NAME_LENGTH);
+        }
         if (!ImageCatalog.HYPERVISORS.contains(hypervisor)) {
-            throw new IllegalArgumentException(
-                    "hypervisor must be one of " + ImageCatalog.HYPERVISORS + ", got '" + hypervisor + "'");
+            throw invalid(
+                    "request.hypervisor",
+                    String.join(", ", ImageCatalog.HYPERVISORS.stream().sorted().toList()),
+                    String.valueOf(hypervisor));
         }
         if (image == null) {
-            throw new IllegalArgumentException("no image: give a catalog id, a local file or a URL with its SHA-256");
+            throw invalid("request.no-image");
         }
         if (memoryBytes < 64L << 20) {
-            throw new IllegalArgumentException("memory must be at least 64 MiB, got " + memoryBytes + " bytes");
+            throw invalid("request.memory", String.valueOf(memoryBytes));
         }
         if (vcpus < 1 || vcpus > 1024) {
-            throw new IllegalArgumentException("vCPUs must be 1..1024, got " + vcpus);
+            throw invalid("request.vcpus", String.valueOf(vcpus));
         }
         if (diskBytes < 0 || diskBytes % 512 != 0) {
-            throw new IllegalArgumentException("disk size must be a positive multiple of 512 bytes (or 0 for the "
-                    + "image's size), got " + diskBytes);
+            throw invalid("request.disk-size", String.valueOf(diskBytes));
         }
         if (user != null) {
-            SafeNames.requireAccountName("user", user);
+            try {
+                SafeNames.requireAccountName("user", user);
+            } catch (IllegalArgumentException e) {
+                throw invalid("request.user", "[a-z_][a-z0-9_-]{0,31}", shown(user));
+            }
         }
         if (user == null && (password != null || !sshAuthorizedKeys.isEmpty())) {
-            throw new IllegalArgumentException("a password or SSH key needs a user to attach it to");
+            throw invalid("request.credentials-without-user");
         }
         if (password != null && password.length == 0) {
-            throw new IllegalArgumentException("password is empty");
+            throw invalid("request.empty-password");
         }
         if (!commands.isEmpty() && (user == null || (password == null && sshPrivateKey == null))) {
-            throw new IllegalArgumentException(
-                    "commands to run need a user and a password or SSH private key to log in with");
+            throw invalid("request.commands-need-login");
         }
         if (agent != null && (user == null || (password == null && sshPrivateKey == null))) {
-            throw new IllegalArgumentException(
-                    "an agent to install needs a user and a password or SSH private key to log in with");
+            throw invalid("request.agent-needs-login");
         }
         if (sshPrivateKey != null && !Files.isReadable(sshPrivateKey)) {
-            throw new IllegalArgumentException("SSH private key " + sshPrivateKey + " is not a readable file");
+            throw invalid("request.private-key", sshPrivateKey.toString());
         }
         for (String c : commands) {
             if (c.isBlank() || c.indexOf('\0') >= 0) {
-                throw new IllegalArgumentException("a command to run is empty or contains NUL");
+                throw invalid("request.bad-command");
             }
         }
         if (!workDirectory.isAbsolute() || !Files.isDirectory(workDirectory)) {
-            throw new IllegalArgumentException(
-                    "work directory " + workDirectory + " must be an existing absolute directory");
+            throw invalid("request.work-directory", workDirectory.toString());
         }
         if (sshPort < 1 || sshPort > 65535) {
-            throw new IllegalArgumentException("SSH port must be 1..65535, got " + sshPort);
+            throw invalid("request.ssh-port", String.valueOf(sshPort));
         }
         if (image instanceof ImageSource.LocalFile local && !Files.isRegularFile(local.path())) {
-            throw new IllegalArgumentException("image " + local.path() + " is not a regular file");
+            throw invalid("request.image-file", local.path().toString());
         }
         if (image instanceof ImageSource.Built built) {
             for (Path p : List.of(
                     built.image().disk(), built.image().kernel(), built.image().initrd())) {
                 if (!Files.isRegularFile(p)) {
-                    throw new IllegalArgumentException("built image "
-                            + built.image().directory() + " misses " + p + " (rebuild it: vmm4j images build "
-                            + built.image().recipeName() + ")");
+                    throw invalid(
+                            "request.built-image",
+                            built.image().directory().toString(),
+                            p.toString(),
+                            "vmm4j images build " + built.image().recipeName());
                 }
             }
         }
+    }
+
+    /** {@code text} as a message may quote it: control characters as '?', at most 80 characters. */
+    private static String shown(String text) {
+        String s = String.valueOf(text).replaceAll("\\p{Cntrl}", "?");
+        return s.length() > 80 ? s.substring(0, 80) : s;
+    }
+
+    private static InvalidRequestException invalid(String key, Object... arguments) {
+        return new InvalidRequestException(ProvisionMessages.CATALOG.message(key, arguments));
     }
 
     public String name() {

@@ -4,6 +4,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import org.vmm4j.text.Message;
 
 /**
  * What a provisioning run has created, as undo actions run newest first. An undo that fails does not
@@ -16,12 +17,12 @@ final class Rollback {
         void run() throws Exception;
     }
 
-    private record Entry(String done, Undo undo) {}
+    private record Entry(Message done, Undo undo) {}
 
     private final Deque<Entry> entries = new ArrayDeque<>();
 
     /** Registers {@code undo}; {@code done} says what it did, e.g. "disk /x/web1.qcow2 deleted". */
-    void add(String done, Undo undo) {
+    void add(Message done, Undo undo) {
         entries.push(new Entry(done, undo));
     }
 
@@ -30,16 +31,16 @@ final class Rollback {
     }
 
     /** Runs every undo action, newest first; returns what was undone. Failures become suppressed on {@code failure}. */
-    List<String> run(Throwable failure) {
-        List<String> done = new ArrayList<>();
+    List<Message> run(Throwable failure) {
+        List<Message> done = new ArrayList<>();
         while (!entries.isEmpty()) {
             Entry e = entries.pop();
             try {
                 e.undo().run();
                 done.add(e.done());
             } catch (Exception | Error ex) {
-                failure.addSuppressed(
-                        new IllegalStateException("rollback could not finish (" + e.done() + "): " + ex, ex));
+                failure.addSuppressed(new IllegalStateException(
+                        "rollback could not finish (" + e.done().english() + "): " + ex, ex));
             }
         }
         return done;

@@ -28,8 +28,17 @@ public final class SshCommandRunner implements CommandRunner {
                         ProvisionMessages.CATALOG.message("progress.command-of", i + 1, commandLines.size()));
                 CommandResult result = session.exec(commandLines.get(i), timeout);
                 if (!result.succeeded()) {
-                    throw new SshException("command " + (i + 1) + " of " + commandLines.size() + " exited with "
-                            + result.exitCode() + lastLine(result.stderr()));
+                    String last = lastLine(result.stderr());
+                    throw new SshException(
+                            last.isEmpty()
+                                    ? ProvisionMessages.CATALOG.message(
+                                            "error.command-failed", i + 1, commandLines.size(), result.exitCode())
+                                    : ProvisionMessages.CATALOG.message(
+                                            "error.command-failed-output",
+                                            i + 1,
+                                            commandLines.size(),
+                                            result.exitCode(),
+                                            last));
                 }
                 results.add(result);
             }
@@ -43,6 +52,6 @@ public final class SshCommandRunner implements CommandRunner {
             return "";
         }
         String line = s.substring(s.lastIndexOf('\n') + 1);
-        return ": " + (line.length() > 200 ? line.substring(0, 200) + "..." : line);
+        return line.length() > 200 ? line.substring(0, 200) + "..." : line;
     }
 }

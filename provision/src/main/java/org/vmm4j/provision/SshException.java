@@ -1,6 +1,7 @@
 package org.vmm4j.provision;
 
 import org.vmm4j.VmmException;
+import org.vmm4j.text.Message;
 
 /** An SSH connection, authentication, command or transfer failed; the message names host, port and user. */
 public class SshException extends VmmException {
@@ -12,5 +13,15 @@ public class SshException extends VmmException {
 
     public SshException(String message, Throwable cause) {
         super(message, cause);
+    }
+
+    /** A failure for people, its message {@code text} in English. */
+    public SshException(Message text) {
+        super(text);
+    }
+
+    /** A failure for people with its cause, its message {@code text} in English. */
+    public SshException(Message text, Throwable cause) {
+        super(text, cause);
     }
 }

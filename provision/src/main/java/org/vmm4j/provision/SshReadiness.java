@@ -6,6 +6,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import org.vmm4j.text.Message;
 
 /**
  * Waits for a guest's SSH server: a TCP connection that is accepted is not enough (a booting guest's
@@ -33,7 +34,7 @@ public final class SshReadiness {
         long deadline = System.nanoTime() + timeout.toNanos();
         long delay = FIRST_DELAY_MS;
         int attempts = 0;
-        String lastFailure = "no attempt made";
+        Message lastFailure = ProvisionMessages.CATALOG.message("error.ssh-no-attempt");
         while (true) {
             attempts++;
             long remainingMs = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
@@ -48,24 +49,24 @@ public final class SshReadiness {
                 if (banner != null) {
                     return banner;
                 }
-                lastFailure = "connected, but the server sent no SSH identification line";
+                lastFailure = ProvisionMessages.CATALOG.message("error.ssh-no-identification");
             } catch (IOException e) {
-                lastFailure = (connected ? "connected, but no SSH identification line arrived: " : "")
-                        + e.getClass().getSimpleName()
-                        + (e.getMessage() == null ? "" : ": " + e.getMessage());
+                String detail = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+                lastFailure = connected
+                        ? ProvisionMessages.CATALOG.message("error.ssh-identification-missing", detail)
+                        : Message.literal(detail);
             }
             long left = (deadline - System.nanoTime()) / 1_000_000;
             if (left <= 0) {
-                throw new SshException("no SSH server answered on " + host + ":" + port + " within " + timeout + " ("
-                        + attempts + " attempts; last: " + lastFailure
-                        + "). Check that the guest booted, has an address "
-                        + "and runs sshd, and that no firewall blocks the port.");
+                throw new SshException(ProvisionMessages.CATALOG.message(
+                        "error.no-ssh", host + ":" + port, String.valueOf(timeout), attempts, lastFailure));
             }
             try {
                 Thread.sleep(Math.min(delay, left));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new SshException("interrupted while waiting for SSH on " + host + ":" + port, e);
+                throw new SshException(
+                        ProvisionMessages.CATALOG.message("error.ssh-interrupted", host + ":" + port), e);
             }
             delay = Math.min(delay * 2, MAX_DELAY_MS);
         }

@@ -89,17 +89,24 @@ public final class SshSession implements AutoCloseable {
             HostKeyException rejection = hostKeys.rejection();
             throw rejection != null
                     ? rejection
-                    : new SshException("host key of " + where(target) + " refused: " + e.getMessage(), e);
+                    : new SshException(
+                            ProvisionMessages.CATALOG.message(
+                                    "error.ssh-host-key-refused", where(target), String.valueOf(e.getMessage())),
+                            e);
         } catch (JSchException e) {
             disconnect(session);
             if (hostKeys.rejection() != null) {
                 throw hostKeys.rejection();
             }
-            String detail = "Auth fail".equalsIgnoreCase(e.getMessage())
-                            || String.valueOf(e.getMessage()).startsWith("Auth")
-                    ? "authentication failed with " + target.credentials()
-                    : e.getMessage();
-            throw new SshException("cannot connect to " + where(target) + ": " + detail, e);
+            boolean auth = "Auth fail".equalsIgnoreCase(e.getMessage())
+                    || String.valueOf(e.getMessage()).startsWith("Auth");
+            throw new SshException(
+                    auth
+                            ? ProvisionMessages.CATALOG.message(
+                                    "error.ssh-auth", where(target), String.valueOf(target.credentials()))
+                            : ProvisionMessages.CATALOG.message(
+                                    "error.ssh-connect", where(target), String.valueOf(e.getMessage())),
+                    e);
         } finally {
             if (password != null) {
                 Arrays.fill(password, (byte) 0);
@@ -146,7 +153,8 @@ public final class SshSession implements AutoCloseable {
                     break;
                 }
                 if (System.nanoTime() > deadline) {
-                    throw new SshException("command on " + where(target) + " did not finish within " + timeout);
+                    throw new SshException(ProvisionMessages.CATALOG.message(
+                            "error.ssh-command-timeout", where(target), String.valueOf(timeout)));
                 }
                 Thread.sleep(10);
             }
@@ -156,10 +164,14 @@ public final class SshSession implements AutoCloseable {
                     out.toString(StandardCharsets.UTF_8),
                     stderr.toString(StandardCharsets.UTF_8));
         } catch (JSchException | IOException e) {
-            throw new SshException("running a command on " + where(target) + " failed: " + e.getMessage(), e);
+            throw new SshException(
+                    ProvisionMessages.CATALOG.message(
+                            "error.ssh-command", where(target), String.valueOf(e.getMessage())),
+                    e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new SshException("interrupted while running a command on " + where(target), e);
+            throw new SshException(
+                    ProvisionMessages.CATALOG.message("error.ssh-command-interrupted", where(target)), e);
         } finally {
             if (channel != null) {
                 channel.disconnect();
@@ -188,7 +200,10 @@ public final class SshSession implements AutoCloseable {
         try {
             upload(Files.readAllBytes(local), remotePath, mode);
         } catch (IOException e) {
-            throw new SshException("cannot read " + local + " for upload: " + e.getMessage(), e);
+            throw new SshException(
+                    ProvisionMessages.CATALOG.message(
+                            "error.ssh-upload-read", String.valueOf(local), String.valueOf(e.getMessage())),
+                    e);
         }
     }
 
@@ -207,7 +222,9 @@ public final class SshSession implements AutoCloseable {
             sftp.chmod(mode, remotePath);
         } catch (JSchException | SftpException e) {
             throw new SshException(
-                    "upload to " + remotePath + " on " + where(target) + " failed: " + e.getMessage(), e);
+                    ProvisionMessages.CATALOG.message(
+                            "error.ssh-upload", remotePath, where(target), String.valueOf(e.getMessage())),
+                    e);
         } finally {
             if (sftp != null) {
                 sftp.disconnect();

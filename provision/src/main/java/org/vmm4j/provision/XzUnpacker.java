@@ -42,7 +42,10 @@ final class XzUnpacker {
             });
             return target;
         } catch (IOException e) {
-            throw new DownloadException("cannot decompress " + compressed + " (xz): " + e.getMessage(), e);
+            throw new DownloadException(
+                    ProvisionMessages.CATALOG.message(
+                            "error.decompress", compressed.toString(), String.valueOf(e.getMessage())),
+                    e);
         }
     }
 

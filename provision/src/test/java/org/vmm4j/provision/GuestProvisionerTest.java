@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeEach;
@@ -28,6 +29,8 @@ import org.vmm4j.image.NoCloudSeed;
 import org.vmm4j.image.Qcow2Image;
 import org.vmm4j.image.Qcow2Options;
 import org.vmm4j.image.Qcow2Writer;
+import org.vmm4j.text.Message;
+import org.vmm4j.text.MessageCatalog;
 
 /** The workflow's logic against an in-memory guest manager, with fake IP, SSH and command steps. */
 class GuestProvisionerTest {
@@ -225,6 +228,39 @@ class GuestProvisionerTest {
                 "a stopped guest is not destroyed");
         assertTrue(manager.guests.isEmpty());
         assertFalse(Files.exists(request.diskPath()));
+    }
+
+    @Test
+    void aFailureReadsInEveryLocaleWithItsReasonAndRollbackTranslated() {
+        GuestProvisioner p = provisioner()
+                .addressWaiter(new GuestAddressPoller(
+                        List.of(org.vmm4j.guest.GuestAddress.Source.DHCP_LEASE),
+                        Duration.ofMillis(10),
+                        Duration.ofMillis(20)))
+                .build();
+        ProvisionRequest request =
+                request("web9").addressTimeout(Duration.ofMillis(100)).build();
+
+        ProvisionException e = assertThrows(ProvisionException.class, () -> p.provision(request));
+
+        assertEquals("error.no-address", e.reasonMessage().key());
+        assertEquals(e.reasonMessage().english(), e.reason());
+        assertEquals(e.step().hint(), e.hint());
+        assertEquals(
+                List.of("rolled-back.guest", "rolled-back.seed", "rolled-back.disk"),
+                e.rolledBackMessages().stream().map(Message::key).toList());
+        for (Locale locale : MessageCatalog.LOCALES.subList(1, MessageCatalog.LOCALES.size())) {
+            String text = e.message(locale);
+            assertFalse(text.contains("⟦"), locale + ": " + text);
+            assertTrue(text.contains(e.reasonMessage().render(locale)), locale + ": " + text);
+            assertTrue(text.contains(e.step().hintMessage().render(locale)), locale + ": " + text);
+            for (String english : List.of("had no IPv4 address", "undefined", "deleted", e.hint())) {
+                assertFalse(text.contains(english), locale + " still says " + english + ": " + text);
+            }
+        }
+        String german = e.message(Locale.GERMAN);
+        assertTrue(german.contains("Gast web9 hatte nach PT0.1S keine IPv4-Adresse"), german);
+        assertTrue(german.contains("zurückgenommen: Gast web9 entfernt, Seed "), german);
     }
 
     @Test
@@ -559,6 +595,11 @@ class GuestProvisionerTest {
 
         assertEquals(ProvisionStep.VALIDATE, e.step());
         assertTrue(e.getMessage().contains("an agent to install needs a user and a password or SSH private key"));
+        assertEquals("request.agent-needs-login", e.reasonMessage().key(), "the request's own words, keyed");
+        assertTrue(
+                e.message(Locale.ITALIAN)
+                        .contains(": un agente da installare richiede un utente e una password o chiave privata SSH"),
+                e.message(Locale.ITALIAN));
         assertTrue(manager.calls.isEmpty());
     }
 

@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Random;
 import java.util.stream.Stream;
@@ -102,6 +103,10 @@ class ImageDownloaderTest {
         DownloadException e =
                 assertThrows(DownloadException.class, () -> downloader.fetch(uri, digest, DownloadListener.NONE));
         assertTrue(e.getMessage().contains("resume"), e.getMessage());
+        assertEquals("error.download-failed", e.text().key());
+        String german = e.text().render(Locale.GERMAN);
+        assertTrue(german.startsWith("Download von " + uri + " nach 1 Versuch(en) fehlgeschlagen"), german);
+        assertTrue(german.endsWith("; erneut ausführen, um fortzusetzen"), german);
         long kept = Files.size(downloader.partialFile(uri));
         assertTrue(kept > 0 && kept < image.length, "partial bytes kept: " + kept);
 

@@ -5,10 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.vmm4j.host.Progress;
 import org.vmm4j.testsupport.TranslationCheck;
@@ -26,7 +33,10 @@ class ProvisionMessagesTest {
             "fr:summary.total",
             "es:summary.total",
             "pt:summary.total",
-            "fr:progress.agent-configured");
+            "fr:progress.agent-configured",
+            "failure.and",
+            "failure.list",
+            "error.address-source");
 
     @Test
     void everyLocaleHasTheEnglishKeysTranslatedWithTheSamePlaceholders() {
@@ -39,6 +49,57 @@ class ProvisionMessagesTest {
         List<String> problems =
                 TranslationCheck.problems(c.texts(Locale.ENGLISH), translations, SAME_AS_ENGLISH, Set.of("ar"));
         assertEquals(List.of(), problems, String.join("\n", problems));
+    }
+
+    @Test
+    void everyKeyTheFailureSitesUseIsInTheCatalog() throws IOException {
+        Pattern key = Pattern.compile("\"((?:error|rolled-back|hint|request)\\.[a-z0-9-]+)\"");
+        Set<String> used = new TreeSet<>();
+        try (Stream<Path> files = Files.walk(Path.of("src/main/java"))) {
+            for (Path f : files.filter(f -> f.toString().endsWith(".java")).toList()) {
+                Matcher m = key.matcher(Files.readString(f));
+                while (m.find()) {
+                    used.add(m.group(1));
+                }
+            }
+        }
+        assertTrue(used.size() >= 40, "found " + used);
+        Set<String> missing = new TreeSet<>(used);
+        missing.removeAll(ProvisionMessages.CATALOG.texts(Locale.ENGLISH).keySet());
+        assertEquals(Set.of(), missing);
+    }
+
+    @Test
+    void aFailureKeepsItsEnglishAndReadsInTheReadersLocale() {
+        MessageCatalog c = ProvisionMessages.CATALOG;
+        ProvisionException e = new ProvisionException(
+                "web1",
+                ProvisionStep.CHECK_NAME,
+                c.message("error.name-taken", "web1", "qemu:///system"),
+                ProvisionStep.CHECK_NAME.hintMessage(),
+                List.of(c.message("rolled-back.disk", "/var/lib/vmm4j/web1.qcow2")),
+                null);
+        assertEquals("a guest named web1 already exists on qemu:///system", e.reason());
+        assertEquals(List.of("disk /var/lib/vmm4j/web1.qcow2 deleted"), e.rolledBack());
+        assertTrue(
+                e.getMessage()
+                        .startsWith("provisioning web1 failed at step 2/14 (check name is free): a guest"
+                                + " named web1 already exists on qemu:///system; hint: choose another name"),
+                e.getMessage());
+        assertEquals(e.getMessage(), e.message(Locale.ROOT));
+        assertEquals(e.getMessage(), e.text().english());
+        assertFalse(e.text().isLiteral(), "a Localized failure like the others");
+        String french = e.message(Locale.FRENCH);
+        assertTrue(french.contains(" : un invité nommé web1 existe déjà sur qemu:///system; "), french);
+        assertTrue(french.endsWith("annulé : disque /var/lib/vmm4j/web1.qcow2 supprimé"), french);
+        String arabic = e.message(Locale.forLanguageTag("ar"));
+        assertFalse(TranslationCheck.outsideIsolates(arabic).matches("(?s).*[A-Za-z].*"), arabic);
+
+        ProvisionException old = new ProvisionException(
+                "web1", ProvisionStep.CHECK_NAME, "taken", ProvisionStep.CHECK_NAME.hint(), List.of("x gone"), null);
+        assertEquals("taken", old.reasonMessage().render(Locale.GERMAN));
+        assertEquals(ProvisionStep.CHECK_NAME.hintMessage(), old.hintMessage(), "the step's own hint stays keyed");
+        assertEquals(List.of("x gone"), old.rolledBack());
     }
 
     @Test

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.util.Locale;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -43,6 +44,35 @@ class ProvisionRequestTest {
     void rejectsCommandsWithoutCredentials() {
         assertTrue(problem(valid().user("admin").command("true"))
                 .contains("need a user and a password or SSH private key"));
+    }
+
+    @Test
+    void aProblemIsAnIllegalArgumentThatReadsInTheReadersLocale() {
+        InvalidRequestException e = assertThrows(
+                InvalidRequestException.class,
+                () -> valid().user("admin").command("true").build().validate());
+        assertEquals("commands to run need a user and a password or SSH private key to log in with", e.getMessage());
+        assertEquals(e.getMessage(), e.text().english());
+        assertEquals(
+                "для выполнения команд нужен пользователь и пароль или закрытый SSH-ключ для входа",
+                e.text().render(Locale.forLanguageTag("ru")));
+        InvalidRequestException port = assertThrows(
+                InvalidRequestException.class, () -> valid().sshPort(0).build().validate());
+        assertEquals("SSH-Port muss 1..65535 sein, nicht 0", port.text().render(Locale.GERMAN));
+        InvalidRequestException name = assertThrows(
+                InvalidRequestException.class,
+                () -> ProvisionRequest.builder("a;rm\n-rf")
+                        .catalogImage("x")
+                        .workDirectory(dir)
+                        .build()
+                        .validate());
+        assertTrue(
+                name.getMessage().startsWith("guest name 'a;rm?-rf' must have 1 to 31 characters"), name.getMessage());
+        assertTrue(name.text().render(Locale.JAPANESE).startsWith("ゲスト名「a;rm?-rf」は 1～31 文字で"));
+        InvalidRequestException user = assertThrows(
+                InvalidRequestException.class,
+                () -> valid().user("Root").build().validate());
+        assertEquals("user must match [a-z_][a-z0-9_-]{0,31}, got 'Root'", user.getMessage());
     }
 
     @Test

@@ -23,6 +23,7 @@ import org.vmm4j.HypervisorUnavailableException;
 import org.vmm4j.VmmException;
 import org.vmm4j.freebsd.BhyveHypervisor;
 import org.vmm4j.freebsd.abi.Vmm;
+import org.vmm4j.freebsd.host.FreeBsdHostMessages;
 import org.vmm4j.freebsd.host.ZfsNames;
 import org.vmm4j.freebsd.internal.BhyveHost;
 import org.vmm4j.freebsd.internal.VmmDevice;
@@ -38,6 +39,7 @@ import org.vmm4j.guest.GuestManager;
 import org.vmm4j.guest.GuestSpec;
 import org.vmm4j.guest.GuestState;
 import org.vmm4j.guest.UndefineOption;
+import org.vmm4j.guest.UnsupportedGuestOperationException;
 import org.vmm4j.host.CommandExecutor;
 import org.vmm4j.host.CommandResult;
 import org.vmm4j.host.SafeNames;
@@ -218,10 +220,9 @@ public final class BhyveGuestManager implements GuestManager {
     static AcceleratorChoice choice(Accelerator requested) {
         return switch (requested) {
             case AUTO, KVM ->
-                new AcceleratorChoice(Accelerator.KVM, "vmm", "bhyve runs guests on the kernel's vmm(4), in hardware");
+                new AcceleratorChoice(Accelerator.KVM, "vmm", FreeBsdHostMessages.CATALOG.message("accelerator.vmm"));
             case TCG ->
-                throw new UnsupportedOperationException("bhyve cannot run a guest under TCG (it has no"
-                        + " instruction emulator); ask for AUTO or KVM, which both mean the kernel's vmm(4)");
+                throw new UnsupportedGuestOperationException(FreeBsdHostMessages.CATALOG.message("accelerator.no-tcg"));
         };
     }
 
@@ -558,14 +559,12 @@ public final class BhyveGuestManager implements GuestManager {
      */
     List<GuestAddress> addresses(String name, GuestAddress.Source source) {
         if (source == GuestAddress.Source.GUEST_AGENT) {
-            throw new UnsupportedOperationException("bhyve has no guest agent channel; ask the host's "
-                    + GuestAddress.Source.DHCP_LEASE + " or " + GuestAddress.Source.ARP + " tables");
+            throw new UnsupportedGuestOperationException(FreeBsdHostMessages.CATALOG.message(
+                    "address.no-agent", GuestAddress.Source.DHCP_LEASE.name(), GuestAddress.Source.ARP.name()));
         }
         GuestSpec spec = store.load(name)
-                .orElseThrow(
-                        () -> new UnsupportedOperationException(
-                                "VM " + name
-                                        + " runs in /dev/vmm but was not defined by this vmm4j guest manager: the MACs of its NICs are unknown"))
+                .orElseThrow(() -> new UnsupportedGuestOperationException(
+                        FreeBsdHostMessages.CATALOG.message("address.not-ours", name)))
                 .spec();
         if (!isActive(state(name)) || spec.nics().isEmpty()) {
             return List.of();
@@ -584,10 +583,10 @@ public final class BhyveGuestManager implements GuestManager {
             return HostAddressTables.fromArp(arp.stdout(), macs);
         }
         String leases = executor.readFile(HostAddressTables.DNSMASQ_LEASES)
-                .orElseThrow(() -> new UnsupportedOperationException(
-                        "no DHCP leases on this host: " + HostAddressTables.DNSMASQ_LEASES
-                                + " does not exist (vmm4j's NAT and host-only networks serve DHCP with dnsmasq; a guest on a"
-                                + " bridged network is found with " + GuestAddress.Source.ARP + ")"));
+                .orElseThrow(() -> new UnsupportedGuestOperationException(FreeBsdHostMessages.CATALOG.message(
+                        "address.no-leases",
+                        HostAddressTables.DNSMASQ_LEASES.toString(),
+                        GuestAddress.Source.ARP.name())));
         return HostAddressTables.fromDnsmasqLeases(leases, macs, Instant.now());
     }
 

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -26,6 +27,7 @@ import org.vmm4j.guest.GuestSpec;
 import org.vmm4j.guest.GuestState;
 import org.vmm4j.guest.NicSpec;
 import org.vmm4j.guest.UndefineOption;
+import org.vmm4j.guest.UnsupportedGuestOperationException;
 import org.vmm4j.testsupport.Await;
 
 /** Supervision of bhyve processes, against a stand-in {@code bhyve} script written by the test. */
@@ -415,6 +417,9 @@ class BhyveGuestManagerTest {
             UnsupportedOperationException agent = assertThrows(
                     UnsupportedOperationException.class, () -> g.addresses(GuestAddress.Source.GUEST_AGENT));
             assertTrue(agent.getMessage().contains("guest agent"), agent.getMessage());
+            assertEquals(
+                    "bhyve hat keinen Kanal zu einem Gastagenten; fragen Sie die Tabellen DHCP_LEASE oder ARP des Hosts",
+                    ((UnsupportedGuestOperationException) agent).text().render(Locale.GERMAN));
         } finally {
             g.destroy();
         }
@@ -550,11 +555,15 @@ class BhyveGuestManagerTest {
                         .accelerator(Accelerator.TCG)
                         .build()));
         assertTrue(e.getMessage().contains("TCG"), e.getMessage());
+        String spanish = ((UnsupportedGuestOperationException) e).text().render(Locale.forLanguageTag("es"));
+        assertTrue(spanish.startsWith("bhyve no puede ejecutar un invitado con TCG"), spanish);
         assertTrue(manager.find("emu").isEmpty());
         for (Accelerator a : List.of(Accelerator.AUTO, Accelerator.KVM)) {
             AcceleratorChoice c = manager.acceleratorChoice(a);
             assertEquals(Accelerator.KVM, c.accelerator(), a.toString());
             assertEquals("vmm", c.type());
+            assertEquals("bhyve runs guests on the kernel's vmm(4), in hardware", c.reason());
+            assertEquals("bhyve はカーネルの vmm(4) 上でゲストをハードウェアで実行します", c.reason(Locale.forLanguageTag("ja")));
         }
         Guest g = manager.define(GuestSpec.builder("hw")
                 .boot(BootSpec.bios())

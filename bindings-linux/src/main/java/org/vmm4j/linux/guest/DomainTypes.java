@@ -11,12 +11,15 @@ import java.util.Optional;
 import java.util.Set;
 import org.vmm4j.guest.Accelerator;
 import org.vmm4j.guest.AcceleratorChoice;
+import org.vmm4j.guest.UnsupportedGuestOperationException;
+import org.vmm4j.linux.host.LinuxHostMessages;
+import org.vmm4j.text.Message;
 import org.w3c.dom.Element;
 
 /**
  * The libvirt domain types a host offers for x86_64 guests (its capabilities' {@code <guest>} entries
  * with {@code <os_type>hvm</os_type>} and {@code <arch name='x86_64'>}), and which one a guest's
- * {@link Accelerator} gets.
+ * {@link Accelerator} gets; the reasons come from {@link LinuxHostMessages}.
  *
  * @param offered {@code qemu}, {@code kvm}, ... in the capabilities' order
  */
@@ -70,50 +73,41 @@ record DomainTypes(Set<String> offered) {
         return switch (requested) {
             case KVM -> {
                 if (!kvm) {
-                    throw new UnsupportedOperationException("the spec asks for KVM, but libvirt at " + where
-                            + " offers no kvm domain for x86_64 guests (it offers " + offeredText()
-                            + "; is /dev/kvm there and usable by QEMU?); ask for TCG or AUTO");
+                    throw new UnsupportedGuestOperationException(
+                            reason("accelerator.kvm-refused", where, offeredMessage()));
                 }
                 yield new AcceleratorChoice(
                         Accelerator.KVM,
                         "kvm",
-                        emulated
-                                ? "the spec asks for KVM; note that KVM here emulates guest code (kvm_pvm), so a"
-                                        + " full OS may not boot"
-                                : "the spec asks for KVM");
+                        reason(emulated ? "accelerator.asked-kvm-emulated" : "accelerator.asked-kvm"));
             }
-            case TCG -> new AcceleratorChoice(Accelerator.TCG, "qemu", "the spec asks for TCG");
+            case TCG -> new AcceleratorChoice(Accelerator.TCG, "qemu", reason("accelerator.asked-tcg"));
             case AUTO -> {
                 if (!kvm) {
                     yield new AcceleratorChoice(
-                            Accelerator.TCG,
-                            "qemu",
-                            "libvirt at " + where + " offers no kvm domain for x86_64 guests (it offers "
-                                    + offeredText() + ")");
+                            Accelerator.TCG, "qemu", reason("accelerator.no-kvm-domain", where, offeredMessage()));
                 }
                 if (guestCodeEmulated.isEmpty()) {
-                    yield new AcceleratorChoice(
-                            Accelerator.KVM,
-                            "kvm",
-                            "libvirt at " + where + " offers kvm (a remote host's KVM is not probed)");
+                    yield new AcceleratorChoice(Accelerator.KVM, "kvm", reason("accelerator.remote-kvm", where));
                 }
                 yield emulated
-                        ? new AcceleratorChoice(
-                                Accelerator.TCG,
-                                "qemu",
-                                "KVM here emulates guest code (kvm_pvm); a full OS cannot run on it")
-                        : new AcceleratorChoice(Accelerator.KVM, "kvm", "KVM here runs guest code in hardware");
+                        ? new AcceleratorChoice(Accelerator.TCG, "qemu", reason("accelerator.emulated"))
+                        : new AcceleratorChoice(Accelerator.KVM, "kvm", reason("accelerator.hardware"));
             }
         };
     }
 
-    private String offeredText() {
-        return offered.isEmpty() ? "none" : String.join(", ", offered);
+    /** The offered types for people: "qemu, kvm", or "none" in the reader's locale. */
+    private Message offeredMessage() {
+        return offered.isEmpty() ? reason("accelerator.none") : Message.literal(String.join(", ", offered));
+    }
+
+    private static Message reason(String key, Object... arguments) {
+        return LinuxHostMessages.CATALOG.message(key, arguments);
     }
 
     /** The choice on libvirt's {@code test:///} driver, whose guests run no code. */
     static AcceleratorChoice testDriver() {
-        return new AcceleratorChoice(
-                Accelerator.AUTO, TEST, "libvirt's test driver runs no guest code; every guest is of type test");
+        return new AcceleratorChoice(Accelerator.AUTO, TEST, reason("accelerator.test-driver"));
     }
 }

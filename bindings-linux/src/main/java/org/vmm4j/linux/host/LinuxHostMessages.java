@@ -2,7 +2,7 @@ package org.vmm4j.linux.host;
 
 import org.vmm4j.text.MessageCatalog;
 
-/** The texts of the Linux host setup plan: {@code org/vmm4j/linux/host/messages*.properties}. */
+/** The texts of the Linux host setup plan and of libvirt's accelerator choices: {@code org/vmm4j/linux/host/messages*.properties}. */
 public final class LinuxHostMessages {
     /** The catalog; its keys are listed in {@code messages.properties}. */
     public static final MessageCatalog CATALOG = new MessageCatalog(

@@ -6,10 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.vmm4j.guest.Accelerator;
 import org.vmm4j.guest.AcceleratorChoice;
+import org.vmm4j.guest.UnsupportedGuestOperationException;
+import org.vmm4j.linux.host.LinuxHostMessages;
+import org.vmm4j.testsupport.TranslationCheck;
+import org.vmm4j.text.MessageCatalog;
 
 /** Which libvirt domain type each accelerator gets, from capabilities XML and the probe's KVM fact. */
 class DomainTypesTest {
@@ -31,6 +36,8 @@ class DomainTypesTest {
             capabilities("<domain type='qemu'/><domain type='kvm'/>", "<domain type='qemu'/><domain type='kvm'/>");
     /** kvm offered for i686 only: not what an x86_64 guest can use. */
     private static final String QEMU_ONLY = capabilities("<domain type='kvm'/>", "<domain type='qemu'/>");
+    /** No domain type at all for x86_64. */
+    private static final String NONE = capabilities("<domain type='kvm'/>", "");
 
     private static AcceleratorChoice choose(String caps, Accelerator a, Optional<Boolean> emulated) {
         return DomainTypes.fromCapabilities(caps).choose(a, "qemu:///system", emulated);
@@ -102,6 +109,41 @@ class DomainTypesTest {
         assertTrue(e.getMessage().contains("no kvm domain"), e.getMessage());
         assertTrue(e.getMessage().contains("qemu:///system"), e.getMessage());
         assertTrue(e.getMessage().contains("offers qemu"), e.getMessage());
+        String french = ((UnsupportedGuestOperationException) e).text().render(Locale.FRENCH);
+        assertTrue(french.startsWith("la spécification demande KVM, mais libvirt sur qemu:///system"), french);
+    }
+
+    @Test
+    void everyReasonReadsInEveryLocaleAndStaysEnglishForReason() {
+        List<AcceleratorChoice> choices = List.of(
+                choose(QEMU_AND_KVM, Accelerator.AUTO, HARDWARE),
+                choose(QEMU_AND_KVM, Accelerator.AUTO, PVM),
+                choose(QEMU_AND_KVM, Accelerator.AUTO, REMOTE),
+                choose(QEMU_ONLY, Accelerator.AUTO, HARDWARE),
+                choose(QEMU_AND_KVM, Accelerator.KVM, HARDWARE),
+                choose(QEMU_AND_KVM, Accelerator.KVM, PVM),
+                choose(QEMU_AND_KVM, Accelerator.TCG, HARDWARE),
+                choose(NONE, Accelerator.AUTO, HARDWARE),
+                DomainTypes.testDriver());
+        for (AcceleratorChoice c : choices) {
+            assertEquals(c.reasonMessage().english(), c.reason());
+            assertTrue(
+                    LinuxHostMessages.CATALOG
+                            .texts(Locale.ENGLISH)
+                            .containsKey(c.reasonMessage().key()),
+                    c.reason());
+            for (Locale locale : MessageCatalog.LOCALES.subList(1, MessageCatalog.LOCALES.size())) {
+                String text = c.reason(locale);
+                assertFalse(text.contains("⟦") || text.equals(c.reason()), locale + ": " + text);
+            }
+        }
+        assertEquals(
+                "KVM emuliert hier den Gastcode (kvm_pvm); ein vollständiges Betriebssystem kann darauf nicht laufen",
+                choose(QEMU_AND_KVM, Accelerator.AUTO, PVM).reason(Locale.GERMAN));
+        String none = choose(NONE, Accelerator.AUTO, HARDWARE).reason(Locale.JAPANESE);
+        assertTrue(none.contains("(提供: なし)"), none);
+        String arabic = choose(QEMU_ONLY, Accelerator.AUTO, HARDWARE).reason(Locale.forLanguageTag("ar"));
+        assertFalse(TranslationCheck.outsideIsolates(arabic).matches(".*[A-Za-z].*"), arabic);
     }
 
     @Test

@@ -20,7 +20,9 @@ import org.vmm4j.guest.GuestFilter;
 import org.vmm4j.guest.GuestManager;
 import org.vmm4j.guest.GuestSpec;
 import org.vmm4j.guest.NicSpec;
+import org.vmm4j.guest.UnsupportedGuestOperationException;
 import org.vmm4j.host.CommandExecutor;
+import org.vmm4j.openbsd.host.OpenBsdHostMessages;
 import org.vmm4j.openbsd.internal.OpenBsdSysctl;
 
 /**
@@ -169,13 +171,16 @@ public final class VmdGuestManager implements GuestManager {
         return choice(requested);
     }
 
+    /** What vmd cannot do, from {@link OpenBsdHostMessages}. */
+    private static UnsupportedGuestOperationException unsupported(String key, Object... arguments) {
+        return new UnsupportedGuestOperationException(OpenBsdHostMessages.CATALOG.message(key, arguments));
+    }
+
     static AcceleratorChoice choice(Accelerator requested) {
         return switch (requested) {
             case AUTO, KVM ->
-                new AcceleratorChoice(Accelerator.KVM, "vmm", "vmd runs guests on the kernel's vmm(4), in hardware");
-            case TCG ->
-                throw new UnsupportedOperationException("vmd cannot run a guest under TCG (it has no"
-                        + " instruction emulator); ask for AUTO or KVM, which both mean the kernel's vmm(4)");
+                new AcceleratorChoice(Accelerator.KVM, "vmm", OpenBsdHostMessages.CATALOG.message("accelerator.vmm"));
+            case TCG -> throw unsupported("accelerator.no-tcg");
         };
     }
 
@@ -217,27 +222,27 @@ public final class VmdGuestManager implements GuestManager {
     static VmConf.Vm toVm(GuestSpec spec) {
         choice(spec.accelerator());
         if (spec.vcpus() != 1) {
-            throw new UnsupportedOperationException("vmd runs one vCPU per VM; the spec asks for " + spec.vcpus());
+            throw unsupported("spec.one-vcpu", spec.vcpus());
         }
         if (spec.vnc()) {
-            throw new UnsupportedOperationException("vmd has no graphical console; the guest console is serial");
+            throw unsupported("spec.no-vnc");
         }
         BootSpec boot = spec.boot();
         if (boot.firmware() == BootSpec.Firmware.UEFI) {
-            throw new UnsupportedOperationException("vmd boots with SeaBIOS (vmm-firmware), not UEFI");
+            throw unsupported("spec.no-uefi");
         }
         if (boot.initrd() != null || boot.cmdline() != null) {
-            throw new UnsupportedOperationException("vmd boots a kernel image without an initrd or command line");
+            throw unsupported("spec.no-initrd");
         }
         List<VmConf.Disk> disks = new ArrayList<>();
         String cdrom = null;
         for (DiskSpec d : spec.disks()) {
             if (d.type() != DiskSpec.SourceType.FILE) {
-                throw new UnsupportedOperationException("vmd disks are image files, not " + d.type());
+                throw unsupported("spec.disk-type", String.valueOf(d.type()));
             }
             if (d.cdrom()) {
                 if (cdrom != null) {
-                    throw new UnsupportedOperationException("vmd attaches one CD-ROM");
+                    throw unsupported("spec.one-cdrom");
                 }
                 cdrom = d.source();
             } else {

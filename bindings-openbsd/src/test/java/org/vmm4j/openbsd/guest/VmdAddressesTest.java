@@ -9,9 +9,11 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.vmm4j.guest.GuestAddress;
+import org.vmm4j.guest.UnsupportedGuestOperationException;
 import org.vmm4j.host.CommandFailedException;
 
 /** {@link VmdAddresses} over vm.conf blocks, vmd's status and canned {@code arp -an} / dhcpd.leases text. */
@@ -146,6 +148,8 @@ class VmdAddressesTest {
                         running(2, "db"),
                         GuestAddress.Source.GUEST_AGENT));
         assertTrue(e.getMessage().contains("guest agent"), e.getMessage());
+        String korean = ((UnsupportedGuestOperationException) e).text().render(Locale.KOREAN);
+        assertTrue(korean.startsWith("vmd에는 게스트 에이전트 채널이 없습니다."), korean);
     }
 
     @Test

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -25,6 +26,7 @@ import org.vmm4j.guest.GuestSpec;
 import org.vmm4j.guest.GuestState;
 import org.vmm4j.guest.NicSpec;
 import org.vmm4j.guest.UndefineOption;
+import org.vmm4j.guest.UnsupportedGuestOperationException;
 
 /** {@link VmdGuestManager} over a vm.conf in a temporary directory and the vmd stand-in. */
 class VmdGuestManagerTest {
@@ -152,11 +154,13 @@ class VmdGuestManagerTest {
         assertThrows(
                 UnsupportedOperationException.class,
                 () -> manager.define(GuestSpec.builder("smp").vcpus(2).build()));
-        assertThrows(
-                UnsupportedOperationException.class,
+        UnsupportedGuestOperationException efi = assertThrows(
+                UnsupportedGuestOperationException.class,
                 () -> manager.define(GuestSpec.builder("efi")
                         .boot(BootSpec.uefi(BootSpec.Device.DISK))
                         .build()));
+        assertEquals("vmd boots with SeaBIOS (vmm-firmware), not UEFI", efi.getMessage());
+        assertEquals("vmd 使用 SeaBIOS（vmm-firmware）启动，而非 UEFI", efi.text().render(Locale.SIMPLIFIED_CHINESE));
         assertThrows(
                 UnsupportedOperationException.class,
                 () -> manager.define(GuestSpec.builder("gfx").vnc(true).build()));
@@ -174,6 +178,8 @@ class VmdGuestManagerTest {
             AcceleratorChoice c = manager.acceleratorChoice(a);
             assertEquals(Accelerator.KVM, c.accelerator(), a.toString());
             assertEquals("vmm", c.type());
+            assertEquals("vmd runs guests on the kernel's vmm(4), in hardware", c.reason());
+            assertEquals("vmd запускает гостей на vmm(4) ядра, аппаратно", c.reason(Locale.forLanguageTag("ru")));
         }
         assertThrows(UnsupportedOperationException.class, () -> manager.acceleratorChoice(Accelerator.TCG));
     }
