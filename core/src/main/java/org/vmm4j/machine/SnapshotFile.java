@@ -68,9 +68,18 @@ final class SnapshotFile {
 
         /** The memory layer of an incremental snapshot; empty for a full one. */
         Optional<MemoryLayer> layer() {
+            return layerSection().map(s -> MemoryLayer.read(s, config.memorySize()));
+        }
+
+        /** Whether this is an incremental snapshot's state: the one thing that makes its format version 2. */
+        boolean hasLayer() {
+            return layerSection().isPresent();
+        }
+
+        private Optional<StateSection> layerSection() {
             for (OwnedSection s : sections) {
                 if (s.owner().equals(MemoryLayer.OWNER) && s.section().name().equals(MemoryLayer.SECTION)) {
-                    return Optional.of(MemoryLayer.read(s.section(), config.memorySize()));
+                    return Optional.of(s.section());
                 }
             }
             return Optional.empty();
@@ -85,9 +94,7 @@ final class SnapshotFile {
 
     /** The whole state file's bytes: header, body, SHA-256 of both. */
     static byte[] encode(Contents contents) {
-        int version = contents.sections().stream().anyMatch(s -> s.owner().equals(MemoryLayer.OWNER))
-                ? INCREMENTAL_VERSION
-                : FORMAT_VERSION;
+        int version = contents.hasLayer() ? INCREMENTAL_VERSION : FORMAT_VERSION;
         StateEncoder body = new StateEncoder("snapshot", version);
         contents.config().write(body);
         body.i32(contents.sections().size());
@@ -154,7 +161,8 @@ final class SnapshotFile {
             }
             in.end();
             Contents contents = new Contents(config, sections);
-            boolean layered = contents.layer().isPresent();
+            contents.layer(); // reads the layer, if any: its runs must fit this guest's RAM
+            boolean layered = contents.hasLayer();
             if (layered != (version == INCREMENTAL_VERSION)) {
                 throw new IllegalArgumentException("format version " + version
                         + (layered

@@ -19,7 +19,8 @@ import org.vmm4j.testsupport.FuzzCheck;
  * reads before it creates anything. The first byte chooses: odd, the rest is the whole file (magic, version,
  * lengths, checksum); even, the rest is a body, wrapped in a well-formed header and a correct SHA-256 made here with
  * the JDK and not with the code under test, so the fuzzer reaches the parser behind the checksum: the machine's
- * configuration and the named sections (one target: Jazzer fuzzes one per class). Every input either decodes, and then encodes back to the very same bytes, or is refused with a
+ * configuration and the named sections, with an incremental snapshot's memory layer when the first byte's bit 1
+ * asks for version 2 (one target: Jazzer fuzzes one per class). Every input either decodes, and then encodes back to the very same bytes, or is refused with a
  * {@link SnapshotException} naming the file, within 2 s and 16 MiB (the body is read in place; a buffer sized by a
  * length field of the input would exceed the bound).
  */
@@ -30,7 +31,7 @@ class SnapshotFileFuzzTest {
     @FuzzTest
     void stateFile(byte[] input) throws NoSuchAlgorithmException {
         byte[] rest = input.length == 0 ? input : Arrays.copyOfRange(input, 1, input.length);
-        byte[] file = input.length > 0 && (input[0] & 1) == 0 ? wrapped(rest) : rest;
+        byte[] file = input.length > 0 && (input[0] & 1) == 0 ? wrapped(rest, (input[0] & 2) == 0 ? 1 : 2) : rest;
         CHECK.run(name(input), () -> decodesToItself(file));
     }
 
@@ -39,11 +40,14 @@ class SnapshotFileFuzzTest {
         assertArrayEquals(file, SnapshotFile.encode(contents), "a decoded state file encodes to the same bytes");
     }
 
-    /** "VMM4JSNP", format version 1, the body's length, the body, SHA-256 of all before it (docs/snapshot-format.md). */
-    private static byte[] wrapped(byte[] body) throws NoSuchAlgorithmException {
+    /**
+     * "VMM4JSNP", format {@code version} (1 full, 2 incremental), the body's length, the body, SHA-256 of all before
+     * it (docs/snapshot-format.md).
+     */
+    private static byte[] wrapped(byte[] body, int version) throws NoSuchAlgorithmException {
         ByteBuffer file = ByteBuffer.allocate(20 + body.length + 32).order(ByteOrder.LITTLE_ENDIAN);
         file.put("VMM4JSNP".getBytes(StandardCharsets.US_ASCII))
-                .putInt(1)
+                .putInt(version)
                 .putLong(body.length)
                 .put(body);
         MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
