@@ -20,6 +20,7 @@ import org.vmm4j.guest.GuestManager;
 import org.vmm4j.guest.GuestState;
 import org.vmm4j.guest.Snapshot;
 import org.vmm4j.guest.UndefineOption;
+import org.vmm4j.text.Localized;
 
 /**
  * {@code vmm4j guests [--uri U] list|info|start|stop|reboot|delete|snapshot|events|console}: the host's managed
@@ -119,7 +120,11 @@ final class GuestsCommand implements Cli.Command {
                 default -> new GuestEventStream(manager, stdin).run(a, out, err);
             };
         } catch (UnsupportedOperationException e) {
-            // e.g. snapshots or events on a backend without them: a failure of the host, not a crash
+            // e.g. snapshots or events on a backend without them: a failure of the host, not a crash; a refusal
+            // that names the backend itself is shown in the reader's language
+            if (e instanceof Localized l) {
+                throw new VmmException(l.text(), e);
+            }
             throw new VmmException(manager.kind() + ": " + e.getMessage(), e);
         }
     }

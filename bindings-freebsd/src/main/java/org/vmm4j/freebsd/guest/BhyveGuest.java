@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import org.vmm4j.freebsd.host.FreeBsdHostMessages;
 import org.vmm4j.guest.Guest;
 import org.vmm4j.guest.GuestAddress;
 import org.vmm4j.guest.GuestInfo;
@@ -12,6 +13,7 @@ import org.vmm4j.guest.GuestSpec;
 import org.vmm4j.guest.GuestState;
 import org.vmm4j.guest.Snapshot;
 import org.vmm4j.guest.UndefineOption;
+import org.vmm4j.guest.UnsupportedGuestOperationException;
 
 /**
  * A bhyve guest of a {@link BhyveGuestManager}: a handle by name; state is looked up on each call. The
@@ -42,8 +44,8 @@ public final class BhyveGuest implements Guest {
 
     private GuestDefinition requireDefinition() {
         return definition()
-                .orElseThrow(() -> new UnsupportedOperationException(
-                        "VM " + name + " runs in /dev/vmm but was not defined by this vmm4j guest manager"));
+                .orElseThrow(() -> new UnsupportedGuestOperationException(
+                        FreeBsdHostMessages.CATALOG.message("guest.not-ours", name)));
     }
 
     @Override
@@ -122,8 +124,7 @@ public final class BhyveGuest implements Guest {
     @Override
     public void suspend() {
         ensureOpen();
-        throw new UnsupportedOperationException("bhyve cannot pause a guest with its devices (suspend/resume "
-                + "need bhyve snapshots, which 14.x builds without)");
+        throw new UnsupportedGuestOperationException(FreeBsdHostMessages.CATALOG.message("guest.no-suspend"));
     }
 
     @Override
@@ -163,8 +164,7 @@ public final class BhyveGuest implements Guest {
     }
 
     private static UnsupportedOperationException noSnapshots() {
-        return new UnsupportedOperationException("bhyve guests have no snapshots here (bhyve snapshots need a "
-                + "BHYVE_SNAPSHOT build, which 14.x does not ship)");
+        return new UnsupportedGuestOperationException(FreeBsdHostMessages.CATALOG.message("guest.no-snapshots"));
     }
 
     @Override

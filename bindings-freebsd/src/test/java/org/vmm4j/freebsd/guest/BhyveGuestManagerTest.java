@@ -504,6 +504,23 @@ class BhyveGuestManagerTest {
     }
 
     @Test
+    void pauseAndSnapshotsAreRefusedInTheReadersLanguage() {
+        try (Guest g = define("nosnap")) {
+            for (Runnable call : List.<Runnable>of(g::suspend, g::snapshots, () -> g.createSnapshot("s", "", false))) {
+                UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class, call::run);
+                assertTrue(
+                        e instanceof UnsupportedGuestOperationException,
+                        e.getClass().getName());
+                String english = e.getMessage();
+                String german = ((UnsupportedGuestOperationException) e).text().render(Locale.GERMAN);
+                assertTrue(english.contains("bhyve") && english.contains("14.x"), english);
+                assertTrue(german.contains("bhyve") && !german.equals(english), german);
+                assertTrue(german.contains("Snapshot") || german.contains("anhalten"), german);
+            }
+        }
+    }
+
+    @Test
     void closedHandleRefusesEverythingButCloseAndToString() {
         Guest g = define("shut");
         g.close();

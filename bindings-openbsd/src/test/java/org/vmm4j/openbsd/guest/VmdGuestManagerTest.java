@@ -67,6 +67,16 @@ class VmdGuestManagerTest {
     }
 
     @Test
+    void moreThanOneVcpuIsRefusedInTheReadersLanguage() throws Exception {
+        try (Guest g = manager.define(spec("onecpu", false))) {
+            UnsupportedGuestOperationException e =
+                    assertThrows(UnsupportedGuestOperationException.class, () -> g.setVcpus(2));
+            assertEquals("vmd runs one vCPU per VM", e.getMessage());
+            assertEquals("vmd запускает одну vCPU на ВМ", e.text().render(Locale.forLanguageTag("ru")));
+        }
+    }
+
+    @Test
     void defineWritesTheVmBlockReloadsAndDoesNotStartTheGuest() throws Exception {
         Guest g = manager.define(spec("web1", false));
         vmd.awaitReloads(1);
