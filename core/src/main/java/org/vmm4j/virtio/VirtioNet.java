@@ -35,6 +35,9 @@ import org.vmm4j.machine.StateEncoder;
  * (counted, logged once). A receive chain without a writable buffer, a first mergeable buffer too
  * short for the header, or a whole queue of buffers too small for one frame is a broken driver: the
  * device asks for a reset.
+ *
+ * <p>Snapshots ({@link #saveState}): the MAC and a frame the receive thread holds, with the receive chains it took;
+ * the tap is the machine's to open again (by name), and frames waiting in it are not saved.
  */
 public final class VirtioNet implements VirtioDevice {
     private static final Logger LOG = LoggerFactory.getLogger(VirtioNet.class);

@@ -62,6 +62,10 @@ import org.vmm4j.virtio.VsockConnection.State;
  * credit violations are answered with OP_RST; an rx buffer too small for a header or a broken queue
  * sets DEVICE_NEEDS_RESET. Nothing is thrown at the notifying thread. In steady state the data path
  * allocates nothing: payloads are copied through each connection's two buffers.
+ *
+ * <p>Events: the device holds the event buffers the driver posts and uses one only for
+ * VIRTIO_VSOCK_EVENT_TRANSPORT_RESET, which it owes the driver after a snapshot is restored ({@link
+ * #restoreState}): host connections are not carried into a snapshot.
  */
 public final class VirtioVsock implements VirtioDevice {
     private static final Logger LOG = LoggerFactory.getLogger(VirtioVsock.class);

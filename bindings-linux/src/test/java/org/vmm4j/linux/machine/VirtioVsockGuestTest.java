@@ -121,6 +121,86 @@ class VirtioVsockGuestTest {
     }
 
     /**
+     * The guest is snapshotted once its driver has probed the device (the event buffers posted), the machine
+     * closed, and the snapshot restored onto another socket. The restored device sends the driver a transport reset
+     * (its sockets' connections are gone): the kernel's event handler reads {@code guest_cid} again and posts the
+     * event buffer back; and the kernel still answers a host connection, through the new socket, with RST.
+     */
+    @Test
+    @Timeout(400)
+    void aRestoredDeviceResetsTheDriversTransportAndCarriesNewConnections() throws Exception {
+        Path socket = dir.resolve("v.sock");
+        Path snapshot = dir.resolve("snapshot");
+        VirtioVsock vsock = new VirtioVsock(CID, socket, 120_000);
+        ConsoleCapture console = new ConsoleCapture(false);
+        try (Machine machine = Machine.builder()
+                .kernel(GuestKernel.vmlinux(GuestKernelBootTest.KERNEL))
+                .memoryMiB(256)
+                .vcpus(1)
+                .virtio(vsock)
+                .initrd(BusyboxInitramfs.builder()
+                        .compression(Initramfs.Compression.NONE)
+                        .command("exit 1")
+                        .build())
+                .commandLine(CMDLINE)
+                .console(console)
+                .build()) {
+            machine.start();
+            awaitDriver(machine, vsock, console);
+            machine.pause();
+            machine.snapshot(snapshot);
+        }
+        assertFalse(Files.exists(socket), "the original machine removed its socket");
+
+        Path other = dir.resolve("w.sock");
+        ConsoleCapture after = new ConsoleCapture(false);
+        String reply;
+        VirtioVsock restored;
+        try (Machine machine =
+                Machine.restoring(snapshot).vsockSocket(0, other).console(after).build()) {
+            restored = (VirtioVsock) machine.virtioDevices().get(0).device();
+            assertEquals(CID, restored.guestCid());
+            assertEquals(0, restored.guestCidReads());
+            machine.start();
+            long deadline = System.nanoTime() + BOOT_TIMEOUT.toNanos();
+            while (!(restored.transportResetsSent() == 1
+                    && restored.guestCidReads() >= 1
+                    && restored.eventBuffers() == LINUX_EVENT_BUFFERS)) {
+                if (machine.awaitExit(Duration.ZERO).isPresent() || System.nanoTime() - deadline > 0) {
+                    throw new AssertionError("the driver did not take the transport reset (" + restored
+                            + ": resets sent " + restored.transportResetsSent() + ", guest_cid reads "
+                            + restored.guestCidReads() + ", event buffers " + restored.eventBuffers() + ")\n"
+                            + after.tail(40));
+                }
+                Thread.sleep(5);
+            }
+            try (SocketChannel client = SocketChannel.open(UnixDomainSocketAddress.of(other))) {
+                client.write(ByteBuffer.wrap("CONNECT 1234\n".getBytes(US_ASCII)));
+                reply = readLine(client);
+            }
+            machine.stop();
+            machine.awaitExit(Duration.ofSeconds(60));
+        }
+        assertNull(reply, "the client is closed without OK");
+        assertEquals(1, restored.resetsFromGuest(), "the restored guest's kernel answered with RST\n" + after.tail(40));
+        assertEquals(1, restored.transportResetsSent(), "one transport reset");
+        assertEquals(0, restored.droppedPackets());
+        assertFalse(after.text().contains("virtio-mmio: Registering device"), "the restored guest did not boot again");
+    }
+
+    private static void awaitDriver(Machine machine, VirtioVsock vsock, ConsoleCapture console)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + BOOT_TIMEOUT.toNanos();
+        while (!(vsock.activated() && vsock.eventBuffers() == LINUX_EVENT_BUFFERS)) {
+            if (machine.awaitExit(Duration.ZERO).isPresent() || System.nanoTime() - deadline > 0) {
+                throw new AssertionError("the vsock driver did not bring the device up (activated " + vsock.activated()
+                        + ", " + vsock.eventBuffers() + " event buffers)\n" + console.tail(40));
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    /**
      * On hardware KVM: busybox user space runs a static socat (busybox has no vsock applet), which connects
      * to host port 5000 (the device connects {@code v.sock_5000}, where the test listens) and prints the
      * host's reply, then listens on vsock port 1234 and echoes what the host client sends through
