@@ -1,6 +1,7 @@
 package org.vmm4j.linux.machine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -215,6 +216,149 @@ class VirtioNetGuestTest {
     }
 
     /**
+     * The guest is snapshotted while its kernel asks for a DHCP lease nobody answers yet ({@code ip=dhcp}, with
+     * netconsole already logging over the card), and the machine closed, its tap gone with it. The snapshot is
+     * restored onto a fresh tap in the same namespace, where dnsmasq and the netconsole listener start only now:
+     * the restored guest's next DHCP request is answered (frames both ways through the restored card), it takes
+     * the address dnsmasq keeps for the recorded MAC, and its netconsole messages arrive over the new tap.
+     */
+    @Test
+    @Timeout(480)
+    void aGuestSnapshottedWhileAskingForALeaseGetsItAfterTheRestoreOnAnotherTap(@TempDir Path dir) throws Exception {
+        for (String tool : List.of("ip", "python3", DNSMASQ)) {
+            if (!onPath(tool)) {
+                skipOrFail(tool + " is not installed (apt packages iproute2, python3-minimal, dnsmasq-base)", null);
+            }
+        }
+        long pid = ProcessHandle.current().pid();
+        String namespace = "vmm4j-snet-" + pid;
+        String tap = "vms" + pid % 1_000_000;
+        String other = "vmr" + pid % 1_000_000;
+        String cmdline = "console=ttyS0 earlyprintk=serial reboot=k panic=-1 rdinit=/init ip=dhcp netconsole=@"
+                + GUEST_IP + "/eth0," + NETCONSOLE_PORT + "@" + HOST_IP + "/" + NAMESPACE_MAC;
+        Path snapshot = dir.resolve("snapshot");
+        Path leases = dir.resolve("dnsmasq.leases");
+        Path dnsmasqLog = dir.resolve("dnsmasq.log");
+        Path received = dir.resolve("netconsole.txt");
+        List<Process> processes = new ArrayList<>();
+        boolean namespaceMade = false;
+        ConsoleCapture before = new ConsoleCapture(false);
+        ConsoleCapture after = new ConsoleCapture(false);
+        VirtioNet restored;
+        try {
+            run("ip", "netns", "add", namespace);
+            namespaceMade = true;
+            Machine machine;
+            try {
+                machine = Machine.builder()
+                        .net(tap, GUEST_MAC)
+                        .kernel(GuestKernel.vmlinux(GuestKernel.Variant.STANDARD))
+                        .memoryMiB(256)
+                        .vcpus(1)
+                        .initrd(BusyboxInitramfs.builder()
+                                .compression(Initramfs.Compression.NONE)
+                                .command("exit 1")
+                                .build())
+                        .commandLine(cmdline)
+                        .console(before)
+                        .build();
+            } catch (VmmException e) {
+                skipOrFail("no usable tap: " + e.getMessage(), e);
+                return;
+            }
+            try (machine) {
+                moveIntoNamespace(tap, namespace, true);
+                machine.start();
+                before.awaitWhileRunning(machine, "Sending DHCP requests", BOOT_TIMEOUT);
+                machine.pause();
+                machine.snapshot(snapshot);
+            }
+            assertFalse(before.text().contains("Got DHCP answer"), "no DHCP server before the snapshot");
+
+            try (Machine machine2 =
+                    Machine.restoring(snapshot).netTap(0, other).console(after).build()) {
+                restored = (VirtioNet) machine2.virtioDevices().get(0).device();
+                moveIntoNamespace(other, namespace, true);
+                processes.add(dnsmasq(namespace, other, leases, dnsmasqLog));
+                processes.add(netconsoleListener(namespace, received));
+                awaitFile(received, "listening", Duration.ofSeconds(20), processes.get(1));
+                awaitFile(dnsmasqLog, "DHCP, IP range", Duration.ofSeconds(20), processes.get(0));
+                machine2.start();
+                after.awaitWhileRunning(machine2, "IP-Config: Complete:", BOOT_TIMEOUT);
+                awaitFile(received, "IP-Config: Complete:", Duration.ofSeconds(60), processes.get(1));
+                machine2.stop();
+                machine2.awaitExit(Duration.ofSeconds(60));
+            }
+        } finally {
+            for (Process p : processes) {
+                p.destroy();
+                if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                }
+            }
+            if (namespaceMade) {
+                run("ip", "netns", "del", namespace);
+            }
+        }
+        assertEquals(other, restored.tap().name());
+        assertEquals(GUEST_MAC, VirtioNet.formatMac(restored.mac()), "the recorded MAC");
+        String text = after.text();
+        String first = before.text().substring(0, Math.max(0, before.text().indexOf('\n')));
+        assertFalse(first.isBlank(), "the first line of the boot: " + first);
+        assertFalse(text.contains(first), "the restored guest went on, it did not start over\n" + after.tail(60));
+        assertTrue(
+                text.contains("IP-Config: Got DHCP answer from " + HOST_IP + ", my address is " + GUEST_IP),
+                after.tail(60));
+        String log = Files.readString(dnsmasqLog);
+        assertTrue(log.contains("DHCPACK(" + other + ") " + GUEST_IP + " " + GUEST_MAC), log);
+        String messages = Files.readString(received);
+        assertTrue(messages.contains("IP-Config: Got DHCP answer from " + HOST_IP), "netconsole sent:\n" + messages);
+        assertTrue(restored.framesTransmitted() >= 2 && restored.framesReceived() >= 1, "frames both ways");
+    }
+
+    private static Process dnsmasq(String namespace, String tap, Path leases, Path log) throws IOException {
+        return new ProcessBuilder(
+                        "ip",
+                        "netns",
+                        "exec",
+                        namespace,
+                        DNSMASQ,
+                        "--no-daemon",
+                        "--conf-file=/dev/null",
+                        "--port=0",
+                        "--user=root",
+                        "--bind-interfaces",
+                        "--interface=" + tap,
+                        "--except-interface=lo",
+                        "--dhcp-range=10.232.0.10,10.232.0.20,255.255.255.0,1h",
+                        "--dhcp-host=" + GUEST_MAC + "," + GUEST_IP,
+                        "--dhcp-leasefile=" + leases,
+                        "--pid-file=",
+                        "--log-facility=-",
+                        "--log-dhcp")
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
+    }
+
+    private static Process netconsoleListener(String namespace, Path received) throws IOException {
+        return new ProcessBuilder(
+                        "ip",
+                        "netns",
+                        "exec",
+                        namespace,
+                        "python3",
+                        "-u",
+                        "-c",
+                        LISTENER,
+                        HOST_IP,
+                        String.valueOf(NETCONSOLE_PORT))
+                .redirectErrorStream(true)
+                .redirectOutput(received.toFile())
+                .start();
+    }
+
+    /**
      * On hardware KVM, where busybox runs: with 2 vCPUs and a static address, the guest pings the namespace
      * and moves 1 MiB each way over TCP through the tap; both ends' SHA-256 must match.
      */
@@ -305,7 +449,15 @@ class VirtioNetGuestTest {
 
     /** Moves {@code tap} into a new namespace with the host side's MAC and address, up. */
     private static void moveIntoNamespace(String tap, String namespace) throws IOException, InterruptedException {
-        run("ip", "netns", "add", namespace);
+        moveIntoNamespace(tap, namespace, false);
+    }
+
+    /** Moves {@code tap} into {@code namespace} (made first unless it exists) with the host side's MAC and address, up. */
+    private static void moveIntoNamespace(String tap, String namespace, boolean exists)
+            throws IOException, InterruptedException {
+        if (!exists) {
+            run("ip", "netns", "add", namespace);
+        }
         run("ip", "link", "set", tap, "netns", namespace);
         run("ip", "-n", namespace, "link", "set", tap, "address", NAMESPACE_MAC);
         run("ip", "-n", namespace, "addr", "add", HOST_IP + "/24", "dev", tap);
