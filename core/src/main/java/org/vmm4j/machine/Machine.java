@@ -889,6 +889,7 @@ public final class Machine implements AutoCloseable {
         private final Map<Integer, String> taps = new TreeMap<>();
 
         private final Map<Integer, Path> sockets = new TreeMap<>();
+        private final Map<Integer, Path> disks = new TreeMap<>();
 
         private Restore(Path dir) {
             this.dir = Objects.requireNonNull(dir, "dir");
@@ -957,6 +958,20 @@ public final class Machine implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Opens the disk of virtio slot {@code slot} on the image {@code image} instead of the recorded one (the
+         * default), read-only if the recorded disk was. The guest's state about the disk (its page cache, a file
+         * system it mounted) is the snapshot's: give an image the guest may see, e.g. a copy of the recorded one
+         * made while the snapshot was taken, or any image for a disk the guest had not probed yet.
+         *
+         * @throws IllegalArgumentException for a negative slot; {@link #build()} refuses a slot that holds no disk
+         *     in the snapshot
+         */
+        public Restore disk(int slot, Path image) {
+            disks.put(checkSlot(slot), Objects.requireNonNull(image, "image"));
+            return this;
+        }
+
         private static int checkSlot(int slot) {
             if (slot < 0 || slot >= Layout.VIRTIO_MMIO_SLOTS) {
                 throw new IllegalArgumentException(
@@ -1018,6 +1033,8 @@ public final class Machine implements AutoCloseable {
                     spec = net.onTap(taps.get(slot));
                 } else if (spec instanceof VirtioSpec.Vsock vsock && sockets.containsKey(slot)) {
                     spec = vsock.onSocket(sockets.get(slot));
+                } else if (spec instanceof VirtioSpec.Disk disk && disks.containsKey(slot)) {
+                    spec = VirtioSpec.disk(disks.get(slot), disk.readOnly());
                 }
                 VirtioSpec opened = spec;
                 b.addVirtio(() -> opened.open(consoleOutput, consoleInput), opened);
@@ -1034,6 +1051,12 @@ public final class Machine implements AutoCloseable {
                 if (slot >= saved.size() || !(saved.get(slot) instanceof VirtioSpec.Net)) {
                     throw new SnapshotException("the snapshot in " + dir + " has no network card in virtio slot " + slot
                             + " for the tap " + taps.get(slot) + " (its devices: " + saved + ")");
+                }
+            }
+            for (int slot : disks.keySet()) {
+                if (slot >= saved.size() || !(saved.get(slot) instanceof VirtioSpec.Disk)) {
+                    throw new SnapshotException("the snapshot in " + dir + " has no disk in virtio slot " + slot
+                            + " for the image " + disks.get(slot) + " (its devices: " + saved + ")");
                 }
             }
             for (int slot : sockets.keySet()) {

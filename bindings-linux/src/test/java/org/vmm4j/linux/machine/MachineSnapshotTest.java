@@ -30,6 +30,7 @@ import org.vmm4j.machine.PortIoDevice;
 import org.vmm4j.machine.SnapshotException;
 import org.vmm4j.machine.SnapshotResult;
 import org.vmm4j.testsupport.RequiresHost;
+import org.vmm4j.virtio.VirtioBlk;
 import org.vmm4j.virtio.VirtioConsole;
 import org.vmm4j.virtio.VirtioNet;
 import org.vmm4j.virtio.VirtioRng;
@@ -256,7 +257,8 @@ class MachineSnapshotTest {
      * while the original still holds its tap and socket, with another tap and socket given for them, the card
      * keeps its MAC on the new tap and the socket device its CID on the new socket, and the guest counts on;
      * restored by default once the original is closed, they are back on the recorded tap and socket. A tap or
-     * socket for a slot that holds no such device is refused, naming the slot.
+     * socket for a slot that holds no such device is refused, naming the slot. A disk is opened on another image
+     * when asked, keeping its read-only flag.
      */
     @Test
     void networkSocketAndConsoleDevicesOpenAgainOnTheRecordedOrTheGivenTapAndSocket() throws Exception {
@@ -275,6 +277,7 @@ class MachineSnapshotTest {
                     .net(tap, mac)
                     .vsock(7, socket)
                     .virtioConsole()
+                    .disk(Files.write(tmp.resolve("a.img"), new byte[4096]), true)
                     .build();
         } catch (VmmException e) {
             if ("1".equals(System.getenv("VMM4J_REQUIRE_TAP"))) {
@@ -296,6 +299,7 @@ class MachineSnapshotTest {
             try (Machine r = Machine.restoring(dir)
                     .netTap(0, other)
                     .vsockSocket(1, otherSocket)
+                    .disk(3, Files.write(tmp.resolve("b.img"), new byte[8192]))
                     .console(console)
                     .build()) {
                 VirtioNet net = (VirtioNet) r.virtioDevices().get(0).device();
@@ -306,6 +310,9 @@ class MachineSnapshotTest {
                 assertEquals(otherSocket.toAbsolutePath(), vsock.socket());
                 assertTrue(Files.exists(otherSocket), "listening on the socket given");
                 assertTrue(r.virtioDevices().get(2).device() instanceof VirtioConsole, "the console");
+                VirtioBlk disk = (VirtioBlk) r.virtioDevices().get(3).device();
+                assertEquals(16, disk.capacity(), "the image given: 8 KiB");
+                assertTrue(disk.readOnly(), "read-only, as recorded");
                 Exits after = new Exits();
                 r.devices().ports().register(PORT, 1, after);
                 r.start();
@@ -320,6 +327,7 @@ class MachineSnapshotTest {
             assertEquals(
                     socket.toAbsolutePath(),
                     ((VirtioVsock) r.virtioDevices().get(1).device()).socket());
+            assertEquals(8, ((VirtioBlk) r.virtioDevices().get(3).device()).capacity(), "the recorded image");
         }
         SnapshotException wrongSlot = assertThrows(
                 SnapshotException.class,
@@ -329,6 +337,10 @@ class MachineSnapshotTest {
                 SnapshotException.class,
                 () -> Machine.restoring(dir).vsockSocket(5, otherSocket).build());
         assertTrue(noSlot.getMessage().contains("no socket device in virtio slot 5"), noSlot.getMessage());
+        SnapshotException noDisk = assertThrows(
+                SnapshotException.class,
+                () -> Machine.restoring(dir).disk(0, otherSocket).build());
+        assertTrue(noDisk.getMessage().contains("no disk in virtio slot 0"), noDisk.getMessage());
     }
 
     /** A pause asked for by the guest's own output, on the vCPU thread that printed it, is refused at once. */
