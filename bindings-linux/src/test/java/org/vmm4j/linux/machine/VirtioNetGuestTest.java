@@ -33,7 +33,8 @@ import org.vmm4j.virtio.VirtioNet;
  * dnsmasq serving DHCP there: the kernel's {@code ip=dhcp} gets its address (the one dnsmasq keeps for the
  * card's MAC, so the MAC in the configuration space went all the way), and netconsole sends the kernel's
  * messages as UDP to a listener in the namespace. One boot; the kernel itself is the driver under test
- * (user space cannot run where KVM emulates guest code).
+ * (user space cannot run where KVM emulates guest code). The boot up to the device initcalls is a {@link
+ * GuestCheckpoint}, restored onto the test's tap.
  *
  * <p>Needs root, {@code /dev/net/tun}, ip, dnsmasq and python3: without them the test is skipped, or fails
  * under {@code VMM4J_REQUIRE_TAP=1} (set by .ci/test in CI).
@@ -115,65 +116,23 @@ class VirtioNetGuestTest {
         boolean namespaceMade = false;
         ConsoleCapture console = new ConsoleCapture(false);
         MachineExit exit;
-        VirtioNet net = null;
+        VirtioNet net;
         try {
+            Machine machine;
             try {
-                net = VirtioNet.open(tap, GUEST_MAC);
+                machine = machine(tap, cmdline, console);
             } catch (VmmException e) {
                 skipOrFail("no usable tap: " + e.getMessage(), e);
+                return;
             }
-            Machine.Builder builder = Machine.builder().virtio(net);
-            namespaceMade = true;
-            moveIntoNamespace(tap, namespace);
-            processes.add(new ProcessBuilder(
-                            "ip",
-                            "netns",
-                            "exec",
-                            namespace,
-                            DNSMASQ,
-                            "--no-daemon",
-                            "--conf-file=/dev/null",
-                            "--port=0",
-                            "--user=root",
-                            "--bind-interfaces",
-                            "--interface=" + tap,
-                            "--except-interface=lo",
-                            "--dhcp-range=10.232.0.10,10.232.0.20,255.255.255.0,1h",
-                            "--dhcp-host=" + GUEST_MAC + "," + GUEST_IP,
-                            "--dhcp-leasefile=" + leases,
-                            "--pid-file=",
-                            "--log-facility=-",
-                            "--log-dhcp")
-                    .redirectErrorStream(true)
-                    .redirectOutput(dnsmasqLog.toFile())
-                    .start());
-            processes.add(new ProcessBuilder(
-                            "ip",
-                            "netns",
-                            "exec",
-                            namespace,
-                            "python3",
-                            "-u",
-                            "-c",
-                            LISTENER,
-                            HOST_IP,
-                            String.valueOf(NETCONSOLE_PORT))
-                    .redirectErrorStream(true)
-                    .redirectOutput(received.toFile())
-                    .start());
-            awaitFile(received, "listening", Duration.ofSeconds(20), processes.get(1));
-            awaitFile(dnsmasqLog, "DHCP, IP range", Duration.ofSeconds(20), processes.get(0));
-
-            try (Machine machine = builder.kernel(GuestKernel.vmlinux(GuestKernel.Variant.STANDARD))
-                    .memoryMiB(256)
-                    .vcpus(1)
-                    .initrd(BusyboxInitramfs.builder()
-                            .compression(Initramfs.Compression.NONE)
-                            .command("exit 1")
-                            .build())
-                    .commandLine(cmdline)
-                    .console(console)
-                    .build()) {
+            try (machine) {
+                net = (VirtioNet) machine.virtioDevices().get(0).device();
+                namespaceMade = true;
+                moveIntoNamespace(tap, namespace);
+                processes.add(dnsmasq(namespace, tap, leases, dnsmasqLog));
+                processes.add(netconsoleListener(namespace, received));
+                awaitFile(received, "listening", Duration.ofSeconds(20), processes.get(1));
+                awaitFile(dnsmasqLog, "DHCP, IP range", Duration.ofSeconds(20), processes.get(0));
                 machine.start();
                 console.awaitWhileRunning(machine, "IP-Config: Complete:", BOOT_TIMEOUT);
                 console.awaitWhileRunning(machine, RUN_INIT, BOOT_TIMEOUT);
@@ -184,9 +143,6 @@ class VirtioNetGuestTest {
                                 + " s after " + RUN_INIT + "\n" + console.tail(60)));
             }
         } finally {
-            if (net != null) {
-                net.close(); // the machine closed it, unless it was never built
-            }
             for (Process p : processes) {
                 p.destroy();
                 if (!p.waitFor(10, TimeUnit.SECONDS)) {
@@ -250,18 +206,7 @@ class VirtioNetGuestTest {
             namespaceMade = true;
             Machine machine;
             try {
-                machine = Machine.builder()
-                        .net(tap, GUEST_MAC)
-                        .kernel(GuestKernel.vmlinux(GuestKernel.Variant.STANDARD))
-                        .memoryMiB(256)
-                        .vcpus(1)
-                        .initrd(BusyboxInitramfs.builder()
-                                .compression(Initramfs.Compression.NONE)
-                                .command("exit 1")
-                                .build())
-                        .commandLine(cmdline)
-                        .console(before)
-                        .build();
+                machine = machine(tap, cmdline, before);
             } catch (VmmException e) {
                 skipOrFail("no usable tap: " + e.getMessage(), e);
                 return;
@@ -314,6 +259,34 @@ class VirtioNetGuestTest {
         String messages = Files.readString(received);
         assertTrue(messages.contains("IP-Config: Got DHCP answer from " + HOST_IP), "netconsole sent:\n" + messages);
         assertTrue(restored.framesTransmitted() >= 2 && restored.framesReceived() >= 1, "frames both ways");
+    }
+
+    /**
+     * The machine of the emulated tests: vmm4j's guest kernel with a network card ({@link #GUEST_MAC}) on {@code tap}
+     * (created, in this namespace) and an init that exits, restored from a {@link GuestCheckpoint} taken before any
+     * virtio driver bound a device: the card is probed, netconsole registered and the lease asked for after it.
+     */
+    private static Machine machine(String tap, String cmdline, ConsoleCapture console) throws Exception {
+        Path kernel = GuestKernel.vmlinux(GuestKernel.Variant.STANDARD);
+        byte[] initrd = BusyboxInitramfs.builder()
+                .compression(Initramfs.Compression.NONE)
+                .command("exit 1")
+                .build();
+        return GuestCheckpoint.restore(
+                "net",
+                kernel,
+                "256 MiB, 1 vCPU, net " + GUEST_MAC + ", command line " + cmdline + ", initrd "
+                        + GuestCheckpoint.sha256(initrd),
+                () -> Machine.builder()
+                        .net(tap, GUEST_MAC)
+                        .kernel(kernel)
+                        .memoryMiB(256)
+                        .vcpus(1)
+                        .initrd(initrd)
+                        .commandLine(cmdline)
+                        .console(console),
+                GuestCheckpoint.BEFORE_DEVICES,
+                r -> r.netTap(0, tap).console(console));
     }
 
     private static Process dnsmasq(String namespace, String tap, Path leases, Path log) throws IOException {
