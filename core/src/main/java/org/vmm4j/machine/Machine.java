@@ -10,10 +10,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
@@ -269,6 +271,9 @@ public final class Machine implements AutoCloseable {
                 }
                 VirtioMmio transport = new VirtioMmio(virtioDevices.get(slot), guestRam, interrupt);
                 if (restored) {
+                    // paused until start(): a restored device's threads (a frame in flight, a vsock reset event,
+                    // held console input) touch the guest only after the interrupt controllers are restored
+                    transport.device().pause();
                     SnapshotRestore.restoreTransport(transport, slot, image, snapshotDir);
                 }
                 devices.mmio().register(base, Layout.VIRTIO_MMIO_WINDOW, transport);
@@ -448,6 +453,9 @@ public final class Machine implements AutoCloseable {
         virtioLoops.forEach(VirtioEventLoop::start);
         if (restored) {
             virtioLoops.forEach(VirtioEventLoop::notifyReadyQueues);
+            if (!pauseRequested) {
+                virtio.forEach(transport -> transport.device().resume());
+            }
         }
         for (VirtualCpu cpu : cpus) {
             Thread t = new Thread(() -> runVcpu(cpu), "vmm4j-vcpu-" + cpu.id());
@@ -726,8 +734,10 @@ public final class Machine implements AutoCloseable {
      * {@code dir} and renamed to {@code dir}, replacing a snapshot there.
      *
      * <p>Refused before anything is paused or written, naming the device, if a virtio device cannot be saved
-     * ({@link VirtioDevice#snapshotRefusal()}) or was given to {@link Builder#virtio} as an object (a restore
-     * could not open it again: use {@link Builder#disk} or {@link Builder#virtioRng()}).
+     * ({@link VirtioDevice#snapshotRefusal()}) or is a disk given to {@link Builder#virtio} as an object (a restore
+     * could not open it the same way again: use {@link Builder#disk}). Network cards, socket devices and consoles
+     * are saved with what a restore needs to open them again; their host connections are not (see {@link
+     * Restore}).
      *
      * @throws SnapshotException if the machine or a device cannot be saved, or the files cannot be written
      * @throws IllegalStateException if the machine has ended or is closed
@@ -907,8 +917,8 @@ public final class Machine implements AutoCloseable {
             }
             if (virtioSpecs.get(slot) == null) {
                 throw new SnapshotException("cannot snapshot the machine: the virtio device in slot " + slot + " ("
-                        + device + ") was given to Builder.virtio as an object, which a restore cannot open again;"
-                        + " add it with Builder.disk or Builder.virtioRng");
+                        + device + ") was given to Builder.virtio as an object that a restore cannot open again"
+                        + " (a disk's O_DIRECT and serial number are not recorded); add it with Builder.disk");
             }
         }
     }
@@ -1050,9 +1060,10 @@ public final class Machine implements AutoCloseable {
     }
 
     /**
-     * Restores a snapshot: {@link Machine#restoring} makes one, the options say where the console goes and
-     * which hypervisor to use, {@link #build()} restores. The guest's configuration (memory, vCPUs, irqchip,
-     * CPU model and CPUID, devices) comes from the snapshot.
+     * Restores a snapshot: {@link Machine#restoring} makes one, the options say where the console goes, which
+     * hypervisor to use and, where the recorded ones are taken, which tap or socket a device gets; {@link #build()}
+     * restores. The guest's configuration (memory, vCPUs, irqchip, CPU model and CPUID, devices) comes from the
+     * snapshot.
      */
     public static final class Restore {
         private final Path dir;
@@ -1062,18 +1073,26 @@ public final class Machine implements AutoCloseable {
         private CpuModel cpuModel;
         private BootTimer.Listener bootListener;
         private boolean trackDirtyPages;
+        /** Taps and sockets given for virtio slots, instead of the recorded ones. */
+        private final Map<Integer, String> taps = new TreeMap<>();
+
+        private final Map<Integer, Path> sockets = new TreeMap<>();
+        private final Map<Integer, Path> disks = new TreeMap<>();
 
         private Restore(Path dir) {
             this.dir = Objects.requireNonNull(dir, "dir");
         }
 
-        /** Where the guest's serial console output goes from now on. */
+        /** Where the guest's serial console output, and a virtio console's, goes from now on. */
         public Restore console(OutputStream out) {
             consoleOutput = Objects.requireNonNull(out, "console");
             return this;
         }
 
-        /** What is typed on the guest's serial console from now on. */
+        /**
+         * What is typed on the guest's console from now on: the virtio console's input if the snapshot has one
+         * (the serial port then gets none, as with {@link Builder#virtioConsole()}), else the serial port's.
+         */
         public Restore consoleInput(InputStream in) {
             consoleInput = in;
             return this;
@@ -1110,15 +1129,73 @@ public final class Machine implements AutoCloseable {
         }
 
         /**
+         * Opens the network card of virtio slot {@code slot} on the tap {@code tapName} (created if absent) instead
+         * of the tap it was on when the snapshot was taken (the default): for a restore while that tap is still in
+         * use, or into another network. The card keeps its MAC address.
+         *
+         * @throws IllegalArgumentException for a negative slot or a bad tap name; {@link #build()} refuses a slot
+         *     that holds no network card in the snapshot
+         */
+        public Restore netTap(int slot, String tapName) {
+            TapDevice.checkName(tapName);
+            taps.put(checkSlot(slot), tapName);
+            return this;
+        }
+
+        /**
+         * Makes the socket device of virtio slot {@code slot} listen on {@code socket} (guest-initiated connections
+         * then go to {@code <socket>_<port>}) instead of the socket it had when the snapshot was taken (the
+         * default); the path must not exist. The guest keeps its CID.
+         *
+         * @throws IllegalArgumentException for a negative slot; {@link #build()} refuses a slot that holds no
+         *     socket device in the snapshot
+         */
+        public Restore vsockSocket(int slot, Path socket) {
+            sockets.put(checkSlot(slot), Objects.requireNonNull(socket, "socket"));
+            return this;
+        }
+
+        /**
+         * Opens the disk of virtio slot {@code slot} on the image {@code image} instead of the recorded one (the
+         * default), read-only if the recorded disk was. The guest's state about the disk (its page cache, a file
+         * system it mounted) is the snapshot's: give an image the guest may see, e.g. a copy of the recorded one
+         * made while the snapshot was taken, or any image for a disk the guest had not probed yet.
+         *
+         * @throws IllegalArgumentException for a negative slot; {@link #build()} refuses a slot that holds no disk
+         *     in the snapshot
+         */
+        public Restore disk(int slot, Path image) {
+            disks.put(checkSlot(slot), Objects.requireNonNull(image, "image"));
+            return this;
+        }
+
+        private static int checkSlot(int slot) {
+            if (slot < 0 || slot >= Layout.VIRTIO_MMIO_SLOTS) {
+                throw new IllegalArgumentException(
+                        "a virtio slot is from 0 to " + (Layout.VIRTIO_MMIO_SLOTS - 1) + ", not " + slot);
+            }
+            return slot;
+        }
+
+        /**
          * Restores the snapshot into a new machine, not started: {@link Machine#start()} continues the guest
          * where it was. First, before any VM is created, the state file is read and checked (magic, format
          * version, length, SHA-256 checksum) and the memory file's length; then the host: the same hypervisor
          * backend, and every CPU feature the snapshot's CPUID shows must be one this host offers for the CPU
          * model. Guest RAM is mapped from the memory file, private and copy-on-write, read lazily as the guest
-         * touches it; the disks are opened again at their recorded paths. An incremental snapshot ({@link
-         * Machine#snapshotIncremental}) is followed to the full snapshot it lies on, each parent's state file read
-         * and checked against the checksum its child recorded; RAM is mapped from the full snapshot's memory file
-         * and each increment's pages are copied over it, oldest first.
+         * touches it; the disks are opened again at their recorded paths, network cards on their recorded taps (or
+         * {@link #netTap}'s) with their MAC addresses, socket devices on their recorded sockets (or {@link
+         * #vsockSocket}'s) with their guest CIDs, and a virtio console on the streams given here. An incremental
+         * snapshot ({@link Machine#snapshotIncremental}) is followed to the full snapshot it lies on, each parent's
+         * state file read and checked against the checksum its child recorded; RAM is mapped from the full
+         * snapshot's memory file and each increment's pages are copied over it, oldest first.
+         *
+         * <p>What a restored device has and has not: a frame the network card was delivering when the snapshot was
+         * taken is delivered again, whole; frames waiting in the old tap are not in the snapshot (a network loses
+         * frames; the guest's protocols resend). A socket device has none of the host connections it had: when the
+         * machine starts it sends the guest's driver a transport reset (virtio 1.2 section 5.10.6.6), as soon as the
+         * driver has an event buffer posted, and the driver resets its sockets. A virtio console delivers the input
+         * it held and not yet given to the guest.
          *
          * @throws SnapshotException naming the file or the reason: missing, truncated, damaged, of another
          *     format version or tampered with; a parent missing, replaced or in a loop; another CPU model asked
@@ -1149,11 +1226,46 @@ public final class Machine implements AutoCloseable {
                     .consoleInput(consoleInput)
                     .bootListener(bootListener)
                     .hypervisor(hypervisor);
-            for (VirtioSpec spec : config.virtio()) {
-                b.addVirtio(spec::open, spec);
+            checkDeviceOptions(config.virtio());
+            for (int slot = 0; slot < config.virtio().size(); slot++) {
+                VirtioSpec spec = config.virtio().get(slot);
+                if (spec instanceof VirtioSpec.Net net && taps.containsKey(slot)) {
+                    spec = net.onTap(taps.get(slot));
+                } else if (spec instanceof VirtioSpec.Vsock vsock && sockets.containsKey(slot)) {
+                    spec = vsock.onSocket(sockets.get(slot));
+                } else if (spec instanceof VirtioSpec.Disk disk && disks.containsKey(slot)) {
+                    spec = VirtioSpec.disk(disks.get(slot), disk.readOnly());
+                }
+                VirtioSpec opened = spec;
+                b.addVirtio(() -> opened.open(consoleOutput, consoleInput), opened);
+                if (spec instanceof VirtioSpec.Console) {
+                    b.consoleOnVirtio = true; // its input is the virtio console's, as Builder.virtioConsole does
+                }
             }
             b.trackDirtyPages = trackDirtyPages;
             return b.buildRestored(chain, dir, calledAt);
+        }
+
+        /** Refuses a tap or socket option for a slot that holds no such device in the snapshot. */
+        private void checkDeviceOptions(List<VirtioSpec> saved) {
+            for (int slot : taps.keySet()) {
+                if (slot >= saved.size() || !(saved.get(slot) instanceof VirtioSpec.Net)) {
+                    throw new SnapshotException("the snapshot in " + dir + " has no network card in virtio slot " + slot
+                            + " for the tap " + taps.get(slot) + " (its devices: " + saved + ")");
+                }
+            }
+            for (int slot : disks.keySet()) {
+                if (slot >= saved.size() || !(saved.get(slot) instanceof VirtioSpec.Disk)) {
+                    throw new SnapshotException("the snapshot in " + dir + " has no disk in virtio slot " + slot
+                            + " for the image " + disks.get(slot) + " (its devices: " + saved + ")");
+                }
+            }
+            for (int slot : sockets.keySet()) {
+                if (slot >= saved.size() || !(saved.get(slot) instanceof VirtioSpec.Vsock)) {
+                    throw new SnapshotException("the snapshot in " + dir + " has no socket device in virtio slot "
+                            + slot + " for the socket " + sockets.get(slot) + " (its devices: " + saved + ")");
+                }
+            }
         }
     }
 
@@ -1331,7 +1443,7 @@ public final class Machine implements AutoCloseable {
          */
         public Builder virtio(VirtioDevice device) {
             Objects.requireNonNull(device, "device");
-            addVirtio(() -> device, device instanceof VirtioRng ? VirtioSpec.rng() : null);
+            addVirtio(() -> device, VirtioSpec.of(device));
             givenDevices.add(device);
             return this;
         }
@@ -1365,7 +1477,8 @@ public final class Machine implements AutoCloseable {
             if (mac != null) {
                 VirtioNet.parseMac(mac);
             }
-            return addVirtio(() -> VirtioNet.open(tapName, mac), null);
+            String address = mac != null ? mac : VirtioNet.formatMac(VirtioNet.defaultMac(tapName));
+            return addVirtio(() -> VirtioNet.open(tapName, mac), new VirtioSpec.Net(tapName, address));
         }
 
         /**
@@ -1378,7 +1491,7 @@ public final class Machine implements AutoCloseable {
          * @throws BootException if all {@link Layout#VIRTIO_MMIO_SLOTS} slots are taken
          */
         public Builder virtioConsole() {
-            addVirtio(() -> new VirtioConsole(consoleOutput, consoleInput), null);
+            addVirtio(() -> new VirtioConsole(consoleOutput, consoleInput), new VirtioSpec.Console(0, 0));
             consoleOnVirtio = true; // one reader per stream: two would split what is typed between them
             return this;
         }
@@ -1400,7 +1513,10 @@ public final class Machine implements AutoCloseable {
                         + VirtioVsock.MAX_GUEST_CID + ": " + guestCid);
             }
             Objects.requireNonNull(socket, "socket");
-            return addVirtio(() -> new VirtioVsock(guestCid, socket), null);
+            return addVirtio(
+                    () -> new VirtioVsock(guestCid, socket),
+                    new VirtioSpec.Vsock(
+                            guestCid, socket.toAbsolutePath().toString(), VirtioVsock.DEFAULT_CONNECT_TIMEOUT_MILLIS));
         }
 
         /**

@@ -56,7 +56,7 @@ record SnapshotConfig(
         }
         out.i32(virtio.size());
         for (VirtioSpec v : virtio) {
-            out.string(v.kind()).string(v.path()).bool(v.readOnly());
+            VirtioSpec.write(v, out);
         }
     }
 
@@ -81,7 +81,7 @@ record SnapshotConfig(
         int devices = in.i32("virtio device count", 0, 64);
         VirtioSpec[] virtio = new VirtioSpec[devices];
         for (int i = 0; i < devices; i++) {
-            virtio[i] = new VirtioSpec(in.string(), in.string(), in.bool());
+            virtio[i] = VirtioSpec.read(in);
         }
         if (memory <= 0 || memory % 4096 != 0) {
             throw new IllegalArgumentException("guest memory of " + memory + " bytes is not a whole number of pages");

@@ -3,10 +3,12 @@ package org.vmm4j.virtio;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.vmm4j.StateSection;
+import org.vmm4j.machine.StateDecoder;
+import org.vmm4j.machine.StateEncoder;
 
 /**
  * The virtio console (device ID 3, virtio 1.x section 5.3) with one port, which Linux's
@@ -53,6 +55,9 @@ public final class VirtioConsole implements VirtioDevice {
     /** cols (le16), rows (le16), max_nr_ports (le32), emerg_wr (le32). */
     private static final int CONFIG_SIZE = 12;
 
+    private static final String STATE_NAME = "virtio-console";
+    private static final int STATE_VERSION = 1;
+
     private final OutputStream output;
     private final InputStream input;
     private final boolean pollable;
@@ -78,6 +83,8 @@ public final class VirtioConsole implements VirtioDevice {
     private boolean closed;
     /** While the machine is paused the reader holds what is typed and delivers none of it. */
     private boolean inputPaused;
+    /** The reader is reading: what it reads is not held yet. */
+    private boolean reading;
 
     private Thread reader;
 
@@ -320,12 +327,28 @@ public final class VirtioConsole implements VirtioDevice {
 
     /**
      * Input typed from now on is held, not delivered, until {@link #resume()}: taking the receive lock, this
-     * waits for a delivery in progress on the input thread.
+     * waits for a delivery in progress on the input thread, and, for a stream with {@code available()} (whose reads
+     * do not block), for a read in progress to reach the held buffer (at most a second). A blocking read of a stream
+     * without it cannot be waited for: what it returns after the pause is held too, but after a snapshot taken now.
      */
     @Override
     public void pause() {
         synchronized (rxLock) {
             inputPaused = true;
+            long deadline = System.nanoTime() + 1_000_000_000L;
+            while (reading && pollable) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    LOG.warn("the virtio console's input thread did not finish its read for the pause within 1 s");
+                    return;
+                }
+                try {
+                    rxLock.wait(Math.max(1, left / 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
         }
     }
 
@@ -368,14 +391,21 @@ public final class VirtioConsole implements VirtioDevice {
                         return;
                     }
                     room = held.length - heldCount;
+                    reading = true;
                 }
-                int n;
-                synchronized (readLock) {
-                    if (!stillCurrent(mine)) {
-                        return;
+                int n = -1;
+                try {
+                    synchronized (readLock) {
+                        if (!stillCurrent(mine)) {
+                            return;
+                        }
+                        int available = pollable ? input.available() : room;
+                        n = available > 0 ? input.read(buffer, 0, Math.min(available, room)) : 0;
                     }
-                    int available = pollable ? input.available() : room;
-                    n = available > 0 ? input.read(buffer, 0, Math.min(available, room)) : 0;
+                } finally {
+                    if (n <= 0) {
+                        doneReading(); // bytes read are handed to hold(), which ends the read with them held
+                    }
                 }
                 if (n < 0) {
                     LOG.debug("virtio console input ended");
@@ -400,6 +430,13 @@ public final class VirtioConsole implements VirtioDevice {
         }
     }
 
+    private void doneReading() {
+        synchronized (rxLock) {
+            reading = false;
+            rxLock.notifyAll();
+        }
+    }
+
     private boolean stillCurrent(int mine) {
         synchronized (rxLock) {
             return current(mine);
@@ -420,6 +457,8 @@ public final class VirtioConsole implements VirtioDevice {
                 held[(heldStart + heldCount + i) % held.length] = buffer[i];
             }
             heldCount += take;
+            reading = false;
+            rxLock.notifyAll(); // a pause waits for this read to be held
             if (!inputPaused) {
                 try {
                     deliver();
@@ -517,9 +556,75 @@ public final class VirtioConsole implements VirtioDevice {
         }
     }
 
-    /** Refused for now: see the reason. */
+    /** The columns offered, or 0 without VIRTIO_CONSOLE_F_SIZE. */
+    public int columns() {
+        return (int) config.read(0, 2);
+    }
+
+    /** The rows offered, or 0 without VIRTIO_CONSOLE_F_SIZE. */
+    public int rows() {
+        return (int) config.read(2, 2);
+    }
+
+    /**
+     * The size the driver sees and the input held: read from the stream and not yet taken by the driver. The
+     * streams themselves are not state: a restore gives the console streams of its own. Called with the device
+     * {@linkplain #pause() paused}, so that no read of a stream with {@code available()} is between the stream and
+     * the held buffer.
+     */
     @Override
-    public Optional<String> snapshotRefusal() {
-        return Optional.of("a virtio console: snapshots do not record its held input and streams for a restore yet");
+    public byte[] saveState() {
+        synchronized (rxLock) {
+            byte[] input = new byte[heldCount];
+            for (int i = 0; i < heldCount; i++) {
+                input[i] = held[(heldStart + i) % held.length];
+            }
+            return new StateEncoder(STATE_NAME, STATE_VERSION)
+                    .i32(columns())
+                    .i32(rows())
+                    .bytes(input)
+                    .toSection()
+                    .data();
+        }
+    }
+
+    /**
+     * Takes back what {@link #saveState} saved: the held input goes to the driver's receive buffers once the
+     * device is active (ahead of anything its own stream delivers), and the size is the saved one.
+     *
+     * @throws IllegalArgumentException if the state is damaged or of another layout, holds more input than {@link
+     *     #INPUT_CAPACITY}, or has a size where this console offers none (or none where it offers one)
+     */
+    @Override
+    public void restoreState(byte[] state) {
+        StateDecoder in = new StateDecoder(new StateSection(STATE_NAME, state), STATE_NAME, STATE_VERSION);
+        int columns = in.i32("columns", 0, 0xffff);
+        int rows = in.i32("rows", 0, 0xffff);
+        byte[] input = in.bytes();
+        in.end();
+        boolean savedSized = columns != 0 || rows != 0;
+        if (savedSized != sized || (sized && !validSize(columns, rows))) {
+            throw new IllegalArgumentException("state section '" + STATE_NAME + "' has a console of " + columns + "x"
+                    + rows + "; this console " + (sized ? "offers a size" : "offers no size"));
+        }
+        if (input.length > INPUT_CAPACITY) {
+            throw new IllegalArgumentException("state section '" + STATE_NAME + "' holds " + input.length
+                    + " input bytes; a console holds at most " + INPUT_CAPACITY);
+        }
+        synchronized (rxLock) {
+            if (heldCount + input.length > held.length) {
+                throw new IllegalArgumentException("the console already holds " + heldCount + " input bytes; the saved "
+                        + input.length + " do not fit");
+            }
+            byte[] before = new byte[heldCount];
+            for (int i = 0; i < heldCount; i++) {
+                before[i] = held[(heldStart + i) % held.length];
+            }
+            System.arraycopy(input, 0, held, 0, input.length);
+            System.arraycopy(before, 0, held, input.length, before.length);
+            heldStart = 0;
+            heldCount = input.length + before.length;
+        }
+        config.put(0, 4, columns | ((long) rows << 16));
     }
 }

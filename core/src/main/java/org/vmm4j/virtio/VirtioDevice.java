@@ -78,9 +78,10 @@ public interface VirtioDevice extends AutoCloseable {
     default void resume() {}
 
     /**
-     * Why this device cannot be saved in a snapshot now, or empty if it can (the default). Devices with host
-     * connections a snapshot cannot carry (a tap's traffic, vsock connections, a console's reader) say so
-     * here, and {@code Machine.snapshot} refuses with the reason before writing anything.
+     * Why this device cannot be saved in a snapshot now, or empty if it can (the default): a device in a state it
+     * cannot save says so here, and {@code Machine.snapshot} refuses with the reason before writing anything.
+     * vmm4j's devices all can; what they do with host connections a snapshot cannot carry (frames waiting in a
+     * tap, vsock connections) is in their {@link #saveState} and {@code docs/snapshot-format.md}.
      */
     default Optional<String> snapshotRefusal() {
         return Optional.empty();

@@ -1,16 +1,19 @@
 package org.vmm4j.virtio;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.HexFormat;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vmm4j.GuestMemory;
+import org.vmm4j.StateSection;
 import org.vmm4j.event.EventFd;
 import org.vmm4j.internal.nat.Errno;
 import org.vmm4j.internal.nat.Libc;
 import org.vmm4j.internal.nat.NativeMemory;
+import org.vmm4j.machine.StateDecoder;
+import org.vmm4j.machine.StateEncoder;
 
 /**
  * The virtio network device (device ID 1, virtio 1.x section 5.1) on a host {@link TapDevice}: queue 0
@@ -32,6 +35,9 @@ import org.vmm4j.internal.nat.NativeMemory;
  * (counted, logged once). A receive chain without a writable buffer, a first mergeable buffer too
  * short for the header, or a whole queue of buffers too small for one frame is a broken driver: the
  * device asks for a reset.
+ *
+ * <p>Snapshots ({@link #saveState}): the MAC and a frame the receive thread holds, with the receive chains it took;
+ * the tap is the machine's to open again (by name), and frames waiting in it are not saved.
  */
 public final class VirtioNet implements VirtioDevice {
     private static final Logger LOG = LoggerFactory.getLogger(VirtioNet.class);
@@ -67,6 +73,9 @@ public final class VirtioNet implements VirtioDevice {
      */
     static final int MAX_FRAME = HEADER_SIZE + 65536 + 256;
 
+    private static final String STATE_NAME = "virtio-net";
+    private static final int STATE_VERSION = 1;
+
     private final TapDevice tap;
     private final byte[] mac;
     /** mac[6], then status (le16): the link is always up. */
@@ -99,6 +108,10 @@ public final class VirtioNet implements VirtioDevice {
     private VirtioTransport transport;
     private boolean mergeable;
     private boolean guestCsum;
+    /** A frame a restore put back for the next activation, and the receive chains to give back for it. */
+    private byte[] restoredFrame;
+
+    private int restoredChains;
 
     /**
      * A network card on {@code tap} with address {@code mac} (6 bytes, unicast); it owns the tap and
@@ -264,12 +277,31 @@ public final class VirtioNet implements VirtioDevice {
             txChain = txQueue == null ? null : txQueue.newChain();
             this.transport = transport;
             started = rxQueue == null ? null : new RxLoop(rxQueue.size());
+            if (started != null && restoredFrame != null) {
+                resumeFrame(started, rxQueue);
+            }
+            restoredFrame = null;
+            restoredChains = 0;
             loop = started;
             activated = true;
         }
         if (started != null) {
             started.start(tap.name());
         }
+    }
+
+    /**
+     * Puts the restored frame in {@code l}, to be delivered from its start, and moves {@code q}'s position back over
+     * the chains the frame had taken: they were popped and never used, and the driver still has them posted.
+     */
+    private void resumeFrame(RxLoop l, Virtqueue q) {
+        if (restoredChains > q.size()) {
+            throw new IllegalStateException(
+                    "the restored frame took " + restoredChains + " receive chains; the queue has " + q.size());
+        }
+        q.restoreIndices(q.lastAvailIndex() - restoredChains, q.usedIndex(), q.signalledUsedIndex());
+        l.scratch.put(0, restoredFrame, 0, restoredFrame.length);
+        l.pending = restoredFrame.length;
     }
 
     @Override
@@ -721,7 +753,10 @@ public final class VirtioNet implements VirtioDevice {
                         case BROKEN -> {
                             reportBroken(this);
                             while (!stopping) {
-                                await(libc, false);
+                                parkWhilePaused(this); // a broken device still pauses for a snapshot
+                                if (!stopping) {
+                                    await(libc, false);
+                                }
                             }
                         }
                     }
@@ -756,9 +791,63 @@ public final class VirtioNet implements VirtioDevice {
         return "VirtioNet[" + tap.name() + ", " + formatMac(mac) + "]";
     }
 
-    /** Refused for now: see the reason. */
+    /**
+     * The MAC address (checked on restore), and the frame the receive thread holds, if any: the frame with its
+     * header, and how many receive chains it had taken (mergeable buffers filled with its first part). Called with
+     * the device {@linkplain #pause() paused}: the receive thread waits at its loop's top, so what it holds is
+     * whole. A restore puts the frame back and gives those chains back to the queue (its available index one chain
+     * back per chain): the whole frame is delivered again into them, as if the snapshot had come before it.
+     *
+     * @throws IllegalStateException if the receive thread did not stop for the pause
+     */
     @Override
-    public Optional<String> snapshotRefusal() {
-        return Optional.of("a virtio-net device: snapshots do not record its tap and MAC for a restore yet");
+    public byte[] saveState() {
+        StateEncoder out = new StateEncoder(STATE_NAME, STATE_VERSION).bytes(mac);
+        RxLoop l = loop;
+        synchronized (rxGate) {
+            if (l != null && l.thread != null && l.thread.isAlive() && !rxParked) {
+                throw new IllegalStateException(
+                        "virtio-net " + tap.name() + ": the receive thread did not stop for the snapshot");
+            }
+            boolean holding = l != null && l.pending > 0 && l.broken == null;
+            out.bool(holding);
+            if (holding) {
+                byte[] frame = new byte[l.pending];
+                l.scratch.get(0, frame, 0, frame.length);
+                out.i32(l.buffers).bytes(frame);
+            }
+        }
+        return out.toSection().data();
+    }
+
+    /**
+     * Takes back what {@link #saveState} saved; the frame is delivered once the transport activates the device.
+     *
+     * @throws IllegalArgumentException if the state is damaged, of another layout, or for another MAC address
+     */
+    @Override
+    public void restoreState(byte[] state) {
+        StateDecoder in = new StateDecoder(new StateSection(STATE_NAME, state), STATE_NAME, STATE_VERSION);
+        byte[] savedMac = in.bytes();
+        if (!Arrays.equals(savedMac, mac)) {
+            throw new IllegalArgumentException("state section '" + STATE_NAME + "' is for the MAC address "
+                    + (savedMac.length == 6 ? formatMac(savedMac) : savedMac.length + " bytes") + ", not "
+                    + formatMac(mac));
+        }
+        byte[] frame = null;
+        int chains = 0;
+        if (in.bool()) {
+            chains = in.i32("receive chains taken", 0, QUEUE_SIZE);
+            frame = in.bytes();
+            if (frame.length < HEADER_SIZE || frame.length > MAX_FRAME) {
+                throw new IllegalArgumentException("state section '" + STATE_NAME + "' holds a frame of " + frame.length
+                        + " bytes; a frame with its header is " + HEADER_SIZE + " to " + MAX_FRAME);
+            }
+        }
+        in.end();
+        synchronized (this) {
+            restoredFrame = frame;
+            restoredChains = chains;
+        }
     }
 }

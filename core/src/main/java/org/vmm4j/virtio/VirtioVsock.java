@@ -12,14 +12,17 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.vmm4j.GuestMemory;
+import org.vmm4j.StateSection;
 import org.vmm4j.VmmException;
+import org.vmm4j.machine.StateDecoder;
+import org.vmm4j.machine.StateEncoder;
 import org.vmm4j.virtio.VsockConnection.State;
 
 /**
@@ -59,6 +62,10 @@ import org.vmm4j.virtio.VsockConnection.State;
  * credit violations are answered with OP_RST; an rx buffer too small for a header or a broken queue
  * sets DEVICE_NEEDS_RESET. Nothing is thrown at the notifying thread. In steady state the data path
  * allocates nothing: payloads are copied through each connection's two buffers.
+ *
+ * <p>Events: the device holds the event buffers the driver posts and uses one only for
+ * VIRTIO_VSOCK_EVENT_TRANSPORT_RESET, which it owes the driver after a snapshot is restored ({@link
+ * #restoreState}): host connections are not carried into a snapshot.
  */
 public final class VirtioVsock implements VirtioDevice {
     private static final Logger LOG = LoggerFactory.getLogger(VirtioVsock.class);
@@ -90,6 +97,11 @@ public final class VirtioVsock implements VirtioDevice {
     private static final int MAX_CONNECT_LINE = 32;
 
     private static final byte[] CONNECT = "CONNECT ".getBytes(StandardCharsets.US_ASCII);
+    /** struct virtio_vsock_event: le32 id, VIRTIO_VSOCK_EVENT_TRANSPORT_RESET = 0 (virtio 1.2 section 5.10.6.6). */
+    private static final byte[] TRANSPORT_RESET_EVENT = new byte[4];
+
+    private static final String STATE_NAME = "virtio-vsock";
+    private static final int STATE_VERSION = 1;
     /** Hostile-guest messages logged at WARN per activation; the rest go to DEBUG. */
     private static final int WARNINGS = 16;
 
@@ -112,6 +124,7 @@ public final class VirtioVsock implements VirtioDevice {
     private final AtomicLong packetsFromGuest = new AtomicLong();
     private final AtomicLong resetsFromGuest = new AtomicLong();
     private final AtomicLong dropped = new AtomicLong();
+    private final AtomicLong transportResets = new AtomicLong();
     private volatile int connectionCount;
     private volatile int eventBufferCount;
     private volatile boolean activated;
@@ -133,8 +146,19 @@ public final class VirtioVsock implements VirtioDevice {
     private DescriptorChain txChain;
     private DescriptorChain eventChain;
     private boolean rxHeld;
+    /** The event buffers held, oldest first: head, and the guest region, address and length of its writable buffer. */
     private int[] eventHeads = new int[0];
+
+    private int[] eventRegions = new int[0];
+    private long[] eventAddresses = new long[0];
+    private long[] eventLengths = new long[0];
     private int eventHeld;
+    /** A transport reset is owed to the driver (after a restore). */
+    private boolean resetOwed;
+    /** What a restore put back for the next activation, under this object's lock. */
+    private boolean restoredActive;
+
+    private int restoredEvents;
     private VirtioTransport transport;
     private final VsockConnection[] connections = new VsockConnection[MAX_CONNECTIONS];
     private int connectionsUsed;
@@ -261,9 +285,24 @@ public final class VirtioVsock implements VirtioDevice {
         this.rxChain = rx.newChain();
         this.txChain = tx.newChain();
         this.eventChain = event == null ? null : event.newChain();
-        this.eventHeads = new int[event == null ? 0 : event.size()];
+        int events = event == null ? 0 : event.size();
+        this.eventHeads = new int[events];
+        this.eventRegions = new int[events];
+        this.eventAddresses = new long[events];
+        this.eventLengths = new long[events];
         this.eventBufferCount = 0;
         this.eventHeld = 0;
+        this.resetOwed = restoredActive;
+        if (restoredEvents > events) {
+            throw new IllegalStateException(
+                    "the restored device held " + restoredEvents + " event buffers; the event queue has " + events);
+        }
+        if (restoredEvents > 0) {
+            event.restoreIndices(
+                    event.lastAvailIndex() - restoredEvents, event.usedIndex(), event.signalledUsedIndex());
+        }
+        restoredActive = false;
+        restoredEvents = 0;
         this.rxHeld = false;
         this.transport = transport;
         this.warnings = 0;
@@ -278,6 +317,7 @@ public final class VirtioVsock implements VirtioDevice {
         worker = t;
         activated = true;
         t.start();
+        selector.wakeup(); // its first select looks at the queues (a restored device has buffers and a reset to send)
     }
 
     /**
@@ -302,6 +342,8 @@ public final class VirtioVsock implements VirtioDevice {
     public synchronized void reset() {
         stopWorker();
         activated = false;
+        restoredActive = false;
+        restoredEvents = 0;
         rx = null;
         tx = null;
         event = null;
@@ -368,7 +410,7 @@ public final class VirtioVsock implements VirtioDevice {
         return connectionCount;
     }
 
-    /** The event-queue buffers the driver has posted and the device holds (it sends no events). */
+    /** The event-queue buffers the driver has posted and the device holds (for a transport reset). */
     public int eventBuffers() {
         return eventBufferCount;
     }
@@ -386,6 +428,16 @@ public final class VirtioVsock implements VirtioDevice {
     /** OP_RST packets the guest sent. */
     public long resetsFromGuest() {
         return resetsFromGuest.get();
+    }
+
+    /** The transport resets sent to the guest's driver (one after each restore of an active device). */
+    public long transportResetsSent() {
+        return transportResets.get();
+    }
+
+    /** How long a host client has for its {@code CONNECT} line, and the guest for its answer, in ms. */
+    public long connectTimeoutMillis() {
+        return TimeUnit.NANOSECONDS.toMillis(connectTimeoutNanos);
     }
 
     /** Guest packets dropped as malformed (too short, another CID, {@code len} beyond the buffers). */
@@ -471,6 +523,9 @@ public final class VirtioVsock implements VirtioDevice {
                 }
                 if (eventNotified.getAndSet(false)) {
                     collectEventBuffers();
+                }
+                if (resetOwed && eventHeld > 0) {
+                    sendTransportReset();
                 }
                 if (txNotified.getAndSet(false)) {
                     processTx();
@@ -1164,20 +1219,54 @@ public final class VirtioVsock implements VirtioDevice {
         return VsockHeader.SIZE + len;
     }
 
+    /**
+     * Takes the event buffers the driver posted, up to the queue's size: the ones held are always the last ones
+     * taken, which a restore gives back by moving the queue's position back over them.
+     */
     private void collectEventBuffers() {
         if (event == null) {
             return;
         }
-        boolean any = false;
-        while (event.pop(eventChain)) {
-            if (eventHeld < eventHeads.length) {
-                eventHeads[eventHeld++] = eventChain.head();
-                eventBufferCount = eventHeld;
-            } else {
-                event.addUsed(eventChain.head(), 0); // more than the queue holds: hand it back unused
-                any = true;
-            }
+        while (eventHeld < eventHeads.length && event.pop(eventChain)) {
+            int w = eventChain.readableCount();
+            eventHeads[eventHeld] = eventChain.head();
+            eventLengths[eventHeld] = w < eventChain.count() ? eventChain.length(w) : 0;
+            eventRegions[eventHeld] = w < eventChain.count() ? eventChain.region(w) : 0;
+            eventAddresses[eventHeld] = w < eventChain.count() ? eventChain.address(w) : 0;
+            eventHeld++;
         }
+        eventBufferCount = eventHeld;
+    }
+
+    /**
+     * Puts VIRTIO_VSOCK_EVENT_TRANSPORT_RESET (id 0, a le32) in the oldest event buffer held; one without four
+     * device-writable bytes in its first writable descriptor is handed back unused, and the next one is tried.
+     */
+    private void sendTransportReset() {
+        boolean any = false;
+        while (resetOwed && eventHeld > 0) {
+            int head = eventHeads[0];
+            int region = eventRegions[0];
+            long address = eventAddresses[0];
+            long length = eventLengths[0];
+            eventHeld--;
+            System.arraycopy(eventHeads, 1, eventHeads, 0, eventHeld);
+            System.arraycopy(eventRegions, 1, eventRegions, 0, eventHeld);
+            System.arraycopy(eventAddresses, 1, eventAddresses, 0, eventHeld);
+            System.arraycopy(eventLengths, 1, eventLengths, 0, eventHeld);
+            any = true;
+            if (length < TRANSPORT_RESET_EVENT.length) {
+                warn("vsock: event buffer {} has {} device-writable bytes, not 4; handed back unused", head, length);
+                event.addUsed(head, 0);
+                continue;
+            }
+            GuestMemory memory = event.ram().region(region);
+            memory.write(address - memory.guestAddress(), TRANSPORT_RESET_EVENT, 0, TRANSPORT_RESET_EVENT.length);
+            event.addUsed(head, TRANSPORT_RESET_EVENT.length);
+            resetOwed = false;
+            transportResets.incrementAndGet();
+        }
+        eventBufferCount = eventHeld;
         if (any) {
             transport.usedBuffers(EVENT_QUEUE);
         }
@@ -1253,9 +1342,49 @@ public final class VirtioVsock implements VirtioDevice {
         return "virtio-vsock[guest CID " + guestCid + ", " + socket + "]";
     }
 
-    /** Refused for now: see the reason. */
+    /**
+     * The guest CID (checked on restore), whether the driver had the device active, and how many event buffers the
+     * device held. Host connections are not saved: a Unix socket cannot be carried into another process or
+     * restored twice. Called with the device {@linkplain #pause() paused}.
+     *
+     * @throws IllegalStateException if the device thread did not stop for the pause
+     */
     @Override
-    public Optional<String> snapshotRefusal() {
-        return Optional.of("a virtio-vsock device: its host connections cannot be carried in a snapshot yet");
+    public synchronized byte[] saveState() {
+        synchronized (pauseGate) {
+            Thread t = worker;
+            if (t != null && t.isAlive() && !workerParked) {
+                throw new IllegalStateException(this + ": the device thread did not stop for the snapshot");
+            }
+            return new StateEncoder(STATE_NAME, STATE_VERSION)
+                    .i64(guestCid)
+                    .bool(activated)
+                    .i32(eventHeld)
+                    .toSection()
+                    .data();
+        }
+    }
+
+    /**
+     * Takes back what {@link #saveState} saved, for the activation the transport makes next: the event buffers the
+     * device held are given back to the event queue (its available index moved back over them; the driver still
+     * has them posted), and if the driver had the device active, the device owes it a transport reset: the
+     * connections its sockets had are gone. The reset goes out as soon as an event buffer is there.
+     *
+     * @throws IllegalArgumentException if the state is damaged, of another layout or for another guest CID
+     */
+    @Override
+    public synchronized void restoreState(byte[] state) {
+        StateDecoder in = new StateDecoder(new StateSection(STATE_NAME, state), STATE_NAME, STATE_VERSION);
+        long savedCid = in.i64();
+        if (savedCid != guestCid) {
+            throw new IllegalArgumentException("state section '" + STATE_NAME + "' is for guest CID "
+                    + Long.toUnsignedString(savedCid) + ", not " + guestCid);
+        }
+        boolean wasActive = in.bool();
+        int held = in.i32("event buffers held", 0, QUEUE_SIZE);
+        in.end();
+        restoredActive = wasActive;
+        restoredEvents = wasActive ? held : 0;
     }
 }

@@ -42,7 +42,12 @@ class SnapshotFileTest {
                         new CpuidEntry(1, 0, 0, 0x806c1, 0x800, 0x7ffafbff, 0xbfebfbff),
                         new CpuidEntry(7, 0, 1, 0, 1, 2, 3)),
                 "console=ttyS0 virtio_mmio.device=4K@0xd0000000:5",
-                List.of(new VirtioSpec("blk", "/var/lib/disk.img", true), VirtioSpec.rng()));
+                List.of(
+                        new VirtioSpec.Disk("/var/lib/disk.img", true),
+                        VirtioSpec.rng(),
+                        new VirtioSpec.Net("vmm4j0", "52:54:00:12:34:56"),
+                        new VirtioSpec.Vsock(3, "/run/v.sock", 2000),
+                        new VirtioSpec.Console(80, 25)));
         return new SnapshotFile.Contents(
                 config,
                 List.of(

@@ -12,10 +12,13 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.vmm4j.StateSection;
+import org.vmm4j.machine.StateEncoder;
 import org.vmm4j.testing.HeapGuestMemory;
 
 class VirtioConsoleTest {
@@ -294,6 +297,74 @@ class VirtioConsoleTest {
         assertEquals(1, rx.usedIdx(), "delivered on resume");
         assertEquals("held", get(0x20000, 4));
         assertEquals(0, console.inputHeld());
+    }
+
+    /**
+     * Typed input the driver has not taken is in the console's state: a console restored over the same guest
+     * memory (another stream, which types nothing) delivers it, in order, into the buffers the driver posts after.
+     */
+    @Test
+    void heldInputIsSavedAndTheRestoredConsoleDeliversIt() throws Exception {
+        bringUp();
+        typing.write("typed before".getBytes(StandardCharsets.US_ASCII));
+        waitFor(() -> console.inputHeld() == 12, "the reader took the input");
+        console.pause();
+        StateSection section = mmio.saveState("virtio-mmio.0");
+        console.close();
+
+        ByteArrayOutputStream sink = new ByteArrayOutputStream();
+        VirtioConsole restored = new VirtioConsole(sink, new Keyboard());
+        VirtioMmio transport = new VirtioMmio(restored, GuestRam.of(memory), cause -> interrupts.incrementAndGet());
+        try {
+            transport.restoreState(section, "virtio-mmio.0");
+            assertTrue(restored.activated(), "active again, as saved");
+            assertEquals(12, restored.inputHeld(), "the held input came along");
+            rx.descriptor(0, 0x20000, 8, Rings.WRITE, 0);
+            rx.descriptor(1, 0x21000, 8, Rings.WRITE, 0);
+            rx.publish(0);
+            rx.publish(1);
+            transport.mmioWrite(QUEUE_NOTIFY, 4, 0);
+            assertEquals(2, rx.usedIdx(), "both buffers filled");
+            assertEquals("typed be", get(0x20000, 8));
+            assertEquals("fore", get(0x21000, 4));
+            assertEquals(4, rx.usedLen(1));
+            assertEquals(0, restored.inputHeld());
+
+            put(0x24000, "after");
+            tx.descriptor(0, 0x24000, 5, 0, 0);
+            tx.publish(0);
+            transport.mmioWrite(QUEUE_NOTIFY, 4, 1);
+            assertEquals("after", sink.toString(StandardCharsets.US_ASCII), "output goes to the restore's stream");
+        } finally {
+            restored.close();
+        }
+    }
+
+    @Test
+    void aRestoredSizeIsTheSavedOneAndDamagedStateIsRefusedByName() {
+        VirtioConsole sized = new VirtioConsole(out, null, 80, 25);
+        sized.resize(132, 43);
+        byte[] state = sized.saveState();
+        VirtioConsole again = new VirtioConsole(out, null, 80, 25);
+        again.restoreState(state);
+        assertEquals(132, again.columns());
+        assertEquals(43, again.rows());
+
+        IllegalArgumentException unsized =
+                assertThrows(IllegalArgumentException.class, () -> new VirtioConsole(out, null).restoreState(state));
+        assertTrue(unsized.getMessage().contains("132x43"), unsized.getMessage());
+        IllegalArgumentException truncated = assertThrows(
+                IllegalArgumentException.class, () -> again.restoreState(Arrays.copyOf(state, state.length - 1)));
+        assertTrue(truncated.getMessage().contains("'virtio-console' is truncated"), truncated.getMessage());
+        byte[] tooMuch = new StateEncoder("virtio-console", 1)
+                .i32(0)
+                .i32(0)
+                .bytes(new byte[VirtioConsole.INPUT_CAPACITY + 1])
+                .toSection()
+                .data();
+        IllegalArgumentException big =
+                assertThrows(IllegalArgumentException.class, () -> new VirtioConsole(out, null).restoreState(tooMuch));
+        assertTrue(big.getMessage().contains("4097 input bytes"), big.getMessage());
     }
 
     @Test

@@ -22,10 +22,13 @@ import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.vmm4j.StateSection;
 import org.vmm4j.VmmException;
 import org.vmm4j.internal.NativeGuestMemory;
 import org.vmm4j.internal.nat.Libc;
 import org.vmm4j.internal.nat.NativeMemory;
+import org.vmm4j.machine.StateDecoder;
+import org.vmm4j.machine.StateEncoder;
 import org.vmm4j.testsupport.CompilerValues;
 import org.vmm4j.testsupport.RequiresHost;
 import org.vmm4j.virtio.VirtioInterrupt.Cause;
@@ -272,6 +275,72 @@ class VirtioNetTest {
         byte[] frame = awaitFrame(f -> isUdpTo(f, 5555));
         assertEquals(12 + 42 + 300, frame.length, "the frame that waited, whole");
         assertEquals(0, net.receiveDrops());
+    }
+
+    /**
+     * A frame half delivered when the machine pauses for a snapshot (the driver had posted two of the four
+     * mergeable buffers it needs) is in the device's state with the two chains it took. A device restored on
+     * another tap over the same guest memory takes those chains again and, once the driver posts two more,
+     * delivers the whole frame into the four.
+     */
+    @Test
+    void aFrameHalfDeliveredAtTheSnapshotIsDeliveredWholeAfterTheRestore() throws Exception {
+        setUp(MRG_RXBUF | MAC_FEATURE);
+        postRx(2);
+        sendUdp(8000, 1);
+        Thread.sleep(300);
+        assertEquals(0, rx.usedIdx(), "two buffers cannot hold the frame: none used yet");
+        net.pause();
+        StateDecoder saved = new StateDecoder(new StateSection("virtio-net", net.saveState()), "virtio-net", 1);
+        assertArrayEquals(GUEST_MAC, saved.bytes());
+        assertTrue(saved.bool(), "a frame is held");
+        assertEquals(2, saved.i32(), "with the two chains it took");
+        assertEquals(12 + 42 + 8000, saved.bytes().length, "the whole frame with its header");
+        StateSection section = mmio.saveState("virtio-mmio.0");
+        net.close();
+
+        VirtioNet restored = new VirtioNet(TapDevice.open(tapName + "r"), GUEST_MAC);
+        net = restored; // closed by tearDown
+        IllegalArgumentException otherMac = assertThrows(
+                IllegalArgumentException.class,
+                () -> restored.restoreState(new StateEncoder("virtio-net", 1)
+                        .bytes(new byte[] {2, 0, 0, 0, 0, 1})
+                        .bool(false)
+                        .toSection()
+                        .data()));
+        assertTrue(
+                otherMac.getMessage().contains("MAC address 02:00:00:00:00:01, not 02:76:6d"), otherMac.getMessage());
+        IllegalArgumentException shortFrame = assertThrows(
+                IllegalArgumentException.class,
+                () -> restored.restoreState(new StateEncoder("virtio-net", 1)
+                        .bytes(GUEST_MAC)
+                        .bool(true)
+                        .i32(1)
+                        .bytes(new byte[5])
+                        .toSection()
+                        .data()));
+        assertTrue(shortFrame.getMessage().contains("a frame of 5 bytes"), shortFrame.getMessage());
+
+        mmio = new VirtioMmio(
+                restored,
+                GuestRam.of(memory),
+                cause -> (cause == Cause.USED_BUFFER ? usedInterrupts : configInterrupts).incrementAndGet());
+        mmio.restoreState(section, "virtio-mmio.0");
+        assertTrue(restored.activated());
+        for (int i = 2; i < 4; i++) {
+            rx.descriptor(i, RX_BUFFERS + (long) i * BUFFER, BUFFER, Rings.WRITE, 0);
+            rx.publish(i);
+        }
+        mmio.mmioWrite(QUEUE_NOTIFY, 4, 0);
+        byte[] frame = awaitFrame(f -> isUdpTo(f, 5555));
+        assertEquals(4, le16(frame, 10), "num_buffers: the two chains taken again and the two new ones");
+        assertEquals(0, rx.usedId(0), "the first chain the frame had taken comes back first");
+        assertEquals(12 + 42 + 8000, frame.length);
+        for (int i = 0; i < 8000; i++) {
+            assertEquals((byte) (i % 251), frame[12 + 42 + i], "payload byte " + i);
+        }
+        assertEquals(1, restored.framesReceived());
+        assertEquals(0, mmio.mmioRead(STATUS, 4) & NEEDS_RESET);
     }
 
     @Test

@@ -27,12 +27,15 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.vmm4j.StateSection;
 import org.vmm4j.VmmException;
+import org.vmm4j.machine.StateEncoder;
 import org.vmm4j.virtio.VsockGuest.Packet;
 
 class VirtioVsockTest {
@@ -212,6 +215,110 @@ class VirtioVsockTest {
         Packet data = guest.expect(RW);
         assertEquals(req.srcPort(), data.srcPort());
         assertEquals("while paused", new String(data.payload(), US_ASCII));
+    }
+
+    /**
+     * A snapshot of a device with a host connection and four event buffers, restored onto another socket over the
+     * same guest memory: the connection is gone, and the oldest event buffer carries a transport reset (id 0, 4
+     * bytes) to the driver, once; the other three stay held; a new host client is connected through the new socket.
+     */
+    @Test
+    void aRestoredDeviceSendsOneTransportResetAndServesItsNewSocket() throws Exception {
+        start();
+        guest.memory.fill(0x14000 - guest.memory.guestAddress(), 16 * 4, (byte) 0xff); // the event buffers
+        awaitEventBuffers(vsock, 4);
+        hostConnect(client(), 77, GUEST_BUF);
+        assertEquals(1, vsock.connectionCount());
+        vsock.pause();
+        StateSection section = guest.mmio.saveState("virtio-mmio.0");
+
+        Path other = dir.resolve("w.sock");
+        VirtioVsock restored = new VirtioVsock(CID, other);
+        closing.add(restored);
+        VsockGuest after = guest.restoredOnto(restored, section);
+        long end = System.nanoTime() + 5_000_000_000L;
+        while (after.ev.usedIdx() == 0 && System.nanoTime() < end) {
+            Thread.sleep(1);
+        }
+        assertEquals(1, after.ev.usedIdx(), "one event");
+        assertEquals(0, after.ev.usedId(0), "in the oldest event buffer");
+        assertEquals(4, after.ev.usedLen(0));
+        assertEquals(
+                0, guest.memory.getInt(0x14000 - guest.memory.guestAddress()), "VIRTIO_VSOCK_EVENT_TRANSPORT_RESET");
+        assertEquals(-1, guest.memory.getInt(0x14010 - guest.memory.guestAddress()), "the next buffer is not written");
+        assertEquals(1, restored.transportResetsSent());
+        awaitEventBuffers(restored, 3);
+        assertEquals(0, restored.connectionCount(), "host connections are not carried");
+        Thread.sleep(50);
+        assertEquals(1, after.ev.usedIdx(), "the reset is sent once");
+
+        SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(other));
+        closing.add(c);
+        write(c, "CONNECT 1234\n");
+        Packet req = after.expect(REQUEST);
+        assertEquals(1234, req.dstPort());
+        after.send(1234, req.srcPort(), RESPONSE, GUEST_BUF, 0);
+        assertEquals("OK " + req.srcPort(), readLine(c));
+    }
+
+    /** A driver that had posted no event buffer at the snapshot gets the transport reset in the first it posts. */
+    @Test
+    void theTransportResetWaitsForAnEventBuffer() throws Exception {
+        vsock = new VirtioVsock(CID, dir.resolve("v.sock"));
+        closing.add(vsock);
+        guest = new VsockGuest(vsock, CID);
+        guest.bringUp();
+        guest.postBuffers(0, VsockGuest.QSIZE, VsockGuest.RX_BUF);
+        vsock.pause();
+        StateSection section = guest.mmio.saveState("virtio-mmio.0");
+
+        VirtioVsock restored = new VirtioVsock(CID, dir.resolve("w.sock"));
+        closing.add(restored);
+        VsockGuest after = guest.restoredOnto(restored, section);
+        Thread.sleep(100);
+        assertEquals(0, after.ev.usedIdx(), "no buffer: nothing sent yet");
+        after.ev.descriptor(5, 0x14000, 4, Rings.WRITE, 0);
+        after.ev.publish(5);
+        after.notify(2);
+        long end = System.nanoTime() + 5_000_000_000L;
+        while (after.ev.usedIdx() == 0 && System.nanoTime() < end) {
+            Thread.sleep(1);
+        }
+        assertEquals(5, after.ev.usedId(0));
+        assertEquals(4, after.ev.usedLen(0));
+        assertEquals(1, restored.transportResetsSent());
+    }
+
+    @Test
+    void stateForAnotherCidOrDamagedIsRefusedByName() {
+        vsock = new VirtioVsock(CID, dir.resolve("v.sock"));
+        closing.add(vsock);
+        byte[] state = vsock.saveState();
+        VirtioVsock other = new VirtioVsock(CID + 1, dir.resolve("w.sock"));
+        closing.add(other);
+        IllegalArgumentException cid = assertThrows(IllegalArgumentException.class, () -> other.restoreState(state));
+        assertTrue(cid.getMessage().contains("guest CID 42, not 43"), cid.getMessage());
+        byte[] longer = Arrays.copyOf(state, state.length + 1);
+        IllegalArgumentException trailing =
+                assertThrows(IllegalArgumentException.class, () -> vsock.restoreState(longer));
+        assertTrue(trailing.getMessage().contains("'virtio-vsock' has 1 bytes more"), trailing.getMessage());
+        byte[] manyEvents = new StateEncoder("virtio-vsock", 1)
+                .i64(CID)
+                .bool(true)
+                .i32(100_000)
+                .toSection()
+                .data();
+        IllegalArgumentException events =
+                assertThrows(IllegalArgumentException.class, () -> vsock.restoreState(manyEvents));
+        assertTrue(events.getMessage().contains("event buffers held 100000"), events.getMessage());
+    }
+
+    private static void awaitEventBuffers(VirtioVsock device, int count) throws InterruptedException {
+        long end = System.nanoTime() + 5_000_000_000L;
+        while (device.eventBuffers() != count && System.nanoTime() < end) {
+            Thread.sleep(1);
+        }
+        assertEquals(count, device.eventBuffers(), "event buffers held");
     }
 
     @Test

@@ -10,6 +10,7 @@ import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntConsumer;
+import org.vmm4j.StateSection;
 import org.vmm4j.testing.HeapGuestMemory;
 
 /**
@@ -63,19 +64,46 @@ final class VsockGuest {
             int fwdCnt,
             byte[] payload) {}
 
-    final HeapGuestMemory memory = new HeapGuestMemory(0x10000, 0x170000);
+    final HeapGuestMemory memory;
     final VirtioMmio mmio;
     final long cid;
-    final Rings rx = new Rings(memory, QSIZE, 0x11000, 0x11400, 0x11800);
-    final Rings tx = new Rings(memory, QSIZE, 0x12000, 0x12400, 0x12800);
-    final Rings ev = new Rings(memory, QSIZE, 0x13000, 0x13400, 0x13800);
+    final Rings rx;
+    final Rings tx;
+    final Rings ev;
     private int rxSeen;
     private int txSlot;
     private int rxBufferLength = RX_BUF;
 
     VsockGuest(VirtioDevice device, long cid) {
+        this.memory = new HeapGuestMemory(0x10000, 0x170000);
+        this.rx = new Rings(memory, QSIZE, 0x11000, 0x11400, 0x11800);
+        this.tx = new Rings(memory, QSIZE, 0x12000, 0x12400, 0x12800);
+        this.ev = new Rings(memory, QSIZE, 0x13000, 0x13400, 0x13800);
         this.mmio = new VirtioMmio(device, GuestRam.of(memory), cause -> {});
         this.cid = cid;
+    }
+
+    /** The same guest (memory, rings, positions) in front of {@code device}, as a restore would put it. */
+    private VsockGuest(VirtioDevice device, VsockGuest from) {
+        this.memory = from.memory;
+        this.rx = from.rx;
+        this.tx = from.tx;
+        this.ev = from.ev;
+        this.mmio = new VirtioMmio(device, GuestRam.of(memory), cause -> {});
+        this.cid = from.cid;
+        this.rxSeen = from.rxSeen;
+        this.txSlot = from.txSlot;
+        this.rxBufferLength = from.rxBufferLength;
+    }
+
+    /**
+     * This guest's memory and rings in front of {@code device}, a fresh device whose transport is restored from
+     * {@code section} (which this guest's transport saved): what a snapshot restored into another machine sees.
+     */
+    VsockGuest restoredOnto(VirtioDevice device, StateSection section) {
+        VsockGuest restored = new VsockGuest(device, this);
+        restored.mmio.restoreState(section, section.name());
+        return restored;
     }
 
     /** ACKNOWLEDGE, DRIVER, VERSION_1, FEATURES_OK, the three queues, DRIVER_OK. */

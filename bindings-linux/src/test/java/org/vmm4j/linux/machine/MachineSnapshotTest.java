@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -19,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.vmm4j.GuestMemory;
+import org.vmm4j.VmmException;
 import org.vmm4j.boot.LinuxKernel;
 import org.vmm4j.boot.MinimalKernel;
 import org.vmm4j.machine.Machine;
@@ -27,7 +30,11 @@ import org.vmm4j.machine.PortIoDevice;
 import org.vmm4j.machine.SnapshotException;
 import org.vmm4j.machine.SnapshotResult;
 import org.vmm4j.testsupport.RequiresHost;
+import org.vmm4j.virtio.VirtioBlk;
+import org.vmm4j.virtio.VirtioConsole;
+import org.vmm4j.virtio.VirtioNet;
 import org.vmm4j.virtio.VirtioRng;
+import org.vmm4j.virtio.VirtioVsock;
 import org.vmm4j.x86.Irqchip;
 
 /**
@@ -248,6 +255,97 @@ class MachineSnapshotTest {
             awaitCount(more, 100);
         }
         assertTrue(second >= first + 500, "the second snapshot has the later count: " + first + " then " + second);
+    }
+
+    /**
+     * A machine with a network card, a socket device and a virtio console saves what opens them again. Restored
+     * while the original still holds its tap and socket, with another tap and socket given for them, the card
+     * keeps its MAC on the new tap and the socket device its CID on the new socket, and the guest counts on;
+     * restored by default once the original is closed, they are back on the recorded tap and socket. A tap or
+     * socket for a slot that holds no such device is refused, naming the slot. A disk is opened on another image
+     * when asked, keeping its read-only flag.
+     */
+    @Test
+    void networkSocketAndConsoleDevicesOpenAgainOnTheRecordedOrTheGivenTapAndSocket() throws Exception {
+        String tap = "vms" + ProcessHandle.current().pid() % 100_000;
+        String other = tap + "r";
+        String mac = "52:54:00:00:00:07";
+        Path socket = tmp.resolve("a.sock");
+        Path otherSocket = tmp.resolve("b.sock");
+        Path dir = tmp.resolve("devices");
+        long saved;
+        Machine m;
+        try {
+            m = Machine.builder()
+                    .kernel(LinuxKernel.of(countingKernel(), null, null))
+                    .memoryMiB(64)
+                    .net(tap, mac)
+                    .vsock(7, socket)
+                    .virtioConsole()
+                    .disk(Files.write(tmp.resolve("a.img"), new byte[4096]), true)
+                    .build();
+        } catch (VmmException e) {
+            if ("1".equals(System.getenv("VMM4J_REQUIRE_TAP"))) {
+                throw new AssertionError("no usable tap under VMM4J_REQUIRE_TAP=1", e);
+            }
+            assumeTrue(false, "no usable tap: " + e.getMessage());
+            return;
+        }
+        try (m) {
+            Exits exits = new Exits();
+            m.devices().ports().register(PORT, 1, exits);
+            m.start();
+            awaitCount(exits, 100);
+            m.pause();
+            saved = counter(m);
+            m.snapshot(dir);
+
+            ByteArrayOutputStream console = new ByteArrayOutputStream();
+            try (Machine r = Machine.restoring(dir)
+                    .netTap(0, other)
+                    .vsockSocket(1, otherSocket)
+                    .disk(3, Files.write(tmp.resolve("b.img"), new byte[8192]))
+                    .console(console)
+                    .build()) {
+                VirtioNet net = (VirtioNet) r.virtioDevices().get(0).device();
+                assertEquals(other, net.tap().name(), "the tap given");
+                assertEquals(mac, VirtioNet.formatMac(net.mac()), "the recorded MAC");
+                VirtioVsock vsock = (VirtioVsock) r.virtioDevices().get(1).device();
+                assertEquals(7, vsock.guestCid());
+                assertEquals(otherSocket.toAbsolutePath(), vsock.socket());
+                assertTrue(Files.exists(otherSocket), "listening on the socket given");
+                assertTrue(r.virtioDevices().get(2).device() instanceof VirtioConsole, "the console");
+                VirtioBlk disk = (VirtioBlk) r.virtioDevices().get(3).device();
+                assertEquals(16, disk.capacity(), "the image given: 8 KiB");
+                assertTrue(disk.readOnly(), "read-only, as recorded");
+                Exits after = new Exits();
+                r.devices().ports().register(PORT, 1, after);
+                r.start();
+                awaitCount(after, 100);
+                assertTrue(counter(r) > saved, "counting on from " + saved);
+            }
+            assertFalse(Files.exists(otherSocket), "the restored machine removed its socket");
+        }
+        try (Machine r = Machine.restore(dir)) {
+            assertEquals(
+                    tap, ((VirtioNet) r.virtioDevices().get(0).device()).tap().name(), "the recorded tap");
+            assertEquals(
+                    socket.toAbsolutePath(),
+                    ((VirtioVsock) r.virtioDevices().get(1).device()).socket());
+            assertEquals(8, ((VirtioBlk) r.virtioDevices().get(3).device()).capacity(), "the recorded image");
+        }
+        SnapshotException wrongSlot = assertThrows(
+                SnapshotException.class,
+                () -> Machine.restoring(dir).netTap(1, other).build());
+        assertTrue(wrongSlot.getMessage().contains("no network card in virtio slot 1"), wrongSlot.getMessage());
+        SnapshotException noSlot = assertThrows(
+                SnapshotException.class,
+                () -> Machine.restoring(dir).vsockSocket(5, otherSocket).build());
+        assertTrue(noSlot.getMessage().contains("no socket device in virtio slot 5"), noSlot.getMessage());
+        SnapshotException noDisk = assertThrows(
+                SnapshotException.class,
+                () -> Machine.restoring(dir).disk(0, otherSocket).build());
+        assertTrue(noDisk.getMessage().contains("no disk in virtio slot 0"), noDisk.getMessage());
     }
 
     /** A pause asked for by the guest's own output, on the vCPU thread that printed it, is refused at once. */

@@ -34,7 +34,8 @@ import org.vmm4j.virtio.VirtioBlk;
  * superblock's mount count, write time and state change in the host file), and {@code /dev/vdb}, another
  * ext2 image attached read-only, which the kernel probes (its capacity line, reads) with
  * VIRTIO_BLK_F_RO negotiated, and leaves byte-identical. The kernel then finds no init on the root
- * and panics, and {@code panic=-1} reboots the machine.
+ * and panics, and {@code panic=-1} reboots the machine. The boot up to the device initcalls is a {@link
+ * GuestCheckpoint}, restored with this test's images: everything the test looks at happens after it.
  *
  * <p>That the kernel refuses to write a read-only disk needs a writer: user space, or a second boot with
  * that disk as the root, which the kernel then mounts "readonly" ({@link #aReadOnlyRootDiskIsMountedReadonly},
@@ -110,15 +111,23 @@ class VirtioBlkGuestTest {
         MachineExit exit;
         VirtioBlk vda;
         VirtioBlk vdb;
-        try (Machine machine = Machine.builder()
-                .kernel(GuestKernel.vmlinux(GuestKernel.Variant.STANDARD))
-                .memoryMiB(256)
-                .vcpus(1)
-                .disk(rootImage, false)
-                .disk(roImage, true)
-                .commandLine(CMDLINE)
-                .console(console)
-                .build()) {
+        Path kernel = GuestKernel.vmlinux(GuestKernel.Variant.STANDARD);
+        // restored from a checkpoint taken before the device initcalls: the disks are probed, mounted and written
+        // after the restore, and the guest's wall clock is set from the RTC (rtc_hctosys) after it too
+        try (Machine machine = GuestCheckpoint.restore(
+                "blk",
+                kernel,
+                "256 MiB, 1 vCPU, disks: read-write, read-only; command line " + CMDLINE,
+                () -> Machine.builder()
+                        .kernel(kernel)
+                        .memoryMiB(256)
+                        .vcpus(1)
+                        .disk(rootImage, false)
+                        .disk(roImage, true)
+                        .commandLine(CMDLINE)
+                        .console(console),
+                GuestCheckpoint.BEFORE_DEVICES,
+                r -> r.disk(0, rootImage).disk(1, roImage).console(console))) {
             vda = (VirtioBlk) machine.virtioDevices().get(0).device();
             vdb = (VirtioBlk) machine.virtioDevices().get(1).device();
             assertTrue(machine.commandLine().contains("virtio_mmio.device=4K@0xd0000000:5"), machine.commandLine());

@@ -9,10 +9,12 @@ import java.io.ByteArrayInputStream;
 import java.io.PipedInputStream;
 import java.io.PipedOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 import org.vmm4j.Hypervisor;
 import org.vmm4j.boot.BusyboxInitramfs;
 import org.vmm4j.boot.Initramfs;
@@ -112,6 +114,74 @@ class VirtioConsoleGuestTest {
         assertFalse(serialText.contains(firstLine), "serial: " + serialText);
         assertFalse(serialText.contains(RUN_INIT), "serial: " + serialText);
         assertFalse(serialText.contains("Kernel panic"), "serial: " + serialText);
+    }
+
+    /**
+     * Input typed while the machine is paused is held by the console and saved with the snapshot; the machine
+     * closed, the snapshot restored on other streams delivers it into the receive buffers the driver had posted,
+     * and the kernel log goes on through the restored hvc0 to the panic when init dies.
+     */
+    @Test
+    @Timeout(400)
+    void inputHeldAtTheSnapshotIsDeliveredAfterTheRestoreAndHvc0GoesOn(@TempDir Path dir) throws Exception {
+        byte[] initrd = BusyboxInitramfs.builder()
+                .compression(Initramfs.Compression.NONE)
+                .command("exit 1")
+                .build();
+        byte[] held = "held across\n".getBytes(StandardCharsets.US_ASCII);
+        Path snapshot = dir.resolve("snapshot");
+        ConsoleCapture before = new ConsoleCapture(false);
+        PipedOutputStream typing = new PipedOutputStream();
+        try (PipedInputStream input = new PipedInputStream(typing, 4096);
+                Machine machine = Machine.builder()
+                        .kernel(GuestKernel.vmlinux(GuestKernelBootTest.KERNEL))
+                        .memoryMiB(256)
+                        .vcpus(1)
+                        .initrd(initrd)
+                        .commandLine(CMDLINE)
+                        .console(before)
+                        .consoleInput(input)
+                        .virtioConsole()
+                        .build()) {
+            VirtioConsole console =
+                    (VirtioConsole) machine.virtioDevices().get(0).device();
+            machine.start();
+            long deadline = System.nanoTime() + BOOT_TIMEOUT.toNanos();
+            while (!console.activated() || before.text().isEmpty()) {
+                if (machine.awaitExit(Duration.ZERO).isPresent() || System.nanoTime() - deadline > 0) {
+                    throw new AssertionError("virtio_console did not come up\n" + before.tail(40));
+                }
+                Thread.sleep(5);
+            }
+            machine.pause();
+            typing.write(held);
+            typing.flush();
+            while (console.inputHeld() < held.length) {
+                assertTrue(System.nanoTime() - deadline < 0, "the console did not take the typed input");
+                Thread.sleep(5);
+            }
+            assertEquals(0, console.bytesRead(), "nothing delivered while paused");
+            machine.snapshot(snapshot);
+        }
+
+        ConsoleCapture after = new ConsoleCapture(false);
+        VirtioConsole restored;
+        MachineExit exit;
+        try (Machine machine = Machine.restoring(snapshot).console(after).build()) {
+            restored = (VirtioConsole) machine.virtioDevices().get(0).device();
+            assertEquals(held.length, restored.inputHeld(), "the input held at the snapshot came along");
+            machine.start();
+            after.awaitWhileRunning(machine, "Kernel panic - not syncing: Attempted to kill init!", BOOT_TIMEOUT);
+            exit = machine.awaitExit(BOOT_TIMEOUT).orElseThrow(() -> new AssertionError(after.tail(40)));
+        }
+        assertEquals(held.length, restored.bytesRead(), "the driver took the held input after the restore");
+        assertEquals(0, restored.inputHeld());
+        assertEquals(MachineExit.Reason.REBOOT, exit.reason(), exit.detail());
+        String first = before.text().substring(0, Math.max(0, before.text().indexOf('\n')));
+        assertTrue(first.matches("\\[ *\\d+\\.\\d{6}\\] .*"), "hvc0's first line: " + first);
+        assertFalse(
+                after.text().contains(first), "the restored guest went on, it did not boot again\n" + after.tail(40));
+        assertTrue(restored.bytesWritten() >= after.text().length(), "hvc0's output came through the restored device");
     }
 
     /**

@@ -1,6 +1,7 @@
 package org.vmm4j.linux.machine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -32,7 +33,8 @@ import org.vmm4j.virtio.VirtioNet;
  * dnsmasq serving DHCP there: the kernel's {@code ip=dhcp} gets its address (the one dnsmasq keeps for the
  * card's MAC, so the MAC in the configuration space went all the way), and netconsole sends the kernel's
  * messages as UDP to a listener in the namespace. One boot; the kernel itself is the driver under test
- * (user space cannot run where KVM emulates guest code).
+ * (user space cannot run where KVM emulates guest code). The boot up to the device initcalls is a {@link
+ * GuestCheckpoint}, restored onto the test's tap.
  *
  * <p>Needs root, {@code /dev/net/tun}, ip, dnsmasq and python3: without them the test is skipped, or fails
  * under {@code VMM4J_REQUIRE_TAP=1} (set by .ci/test in CI).
@@ -114,65 +116,23 @@ class VirtioNetGuestTest {
         boolean namespaceMade = false;
         ConsoleCapture console = new ConsoleCapture(false);
         MachineExit exit;
-        VirtioNet net = null;
+        VirtioNet net;
         try {
+            Machine machine;
             try {
-                net = VirtioNet.open(tap, GUEST_MAC);
+                machine = machine(tap, cmdline, console);
             } catch (VmmException e) {
                 skipOrFail("no usable tap: " + e.getMessage(), e);
+                return;
             }
-            Machine.Builder builder = Machine.builder().virtio(net);
-            namespaceMade = true;
-            moveIntoNamespace(tap, namespace);
-            processes.add(new ProcessBuilder(
-                            "ip",
-                            "netns",
-                            "exec",
-                            namespace,
-                            DNSMASQ,
-                            "--no-daemon",
-                            "--conf-file=/dev/null",
-                            "--port=0",
-                            "--user=root",
-                            "--bind-interfaces",
-                            "--interface=" + tap,
-                            "--except-interface=lo",
-                            "--dhcp-range=10.232.0.10,10.232.0.20,255.255.255.0,1h",
-                            "--dhcp-host=" + GUEST_MAC + "," + GUEST_IP,
-                            "--dhcp-leasefile=" + leases,
-                            "--pid-file=",
-                            "--log-facility=-",
-                            "--log-dhcp")
-                    .redirectErrorStream(true)
-                    .redirectOutput(dnsmasqLog.toFile())
-                    .start());
-            processes.add(new ProcessBuilder(
-                            "ip",
-                            "netns",
-                            "exec",
-                            namespace,
-                            "python3",
-                            "-u",
-                            "-c",
-                            LISTENER,
-                            HOST_IP,
-                            String.valueOf(NETCONSOLE_PORT))
-                    .redirectErrorStream(true)
-                    .redirectOutput(received.toFile())
-                    .start());
-            awaitFile(received, "listening", Duration.ofSeconds(20), processes.get(1));
-            awaitFile(dnsmasqLog, "DHCP, IP range", Duration.ofSeconds(20), processes.get(0));
-
-            try (Machine machine = builder.kernel(GuestKernel.vmlinux(GuestKernel.Variant.STANDARD))
-                    .memoryMiB(256)
-                    .vcpus(1)
-                    .initrd(BusyboxInitramfs.builder()
-                            .compression(Initramfs.Compression.NONE)
-                            .command("exit 1")
-                            .build())
-                    .commandLine(cmdline)
-                    .console(console)
-                    .build()) {
+            try (machine) {
+                net = (VirtioNet) machine.virtioDevices().get(0).device();
+                namespaceMade = true;
+                moveIntoNamespace(tap, namespace);
+                processes.add(dnsmasq(namespace, tap, leases, dnsmasqLog));
+                processes.add(netconsoleListener(namespace, received));
+                awaitFile(received, "listening", Duration.ofSeconds(20), processes.get(1));
+                awaitFile(dnsmasqLog, "DHCP, IP range", Duration.ofSeconds(20), processes.get(0));
                 machine.start();
                 console.awaitWhileRunning(machine, "IP-Config: Complete:", BOOT_TIMEOUT);
                 console.awaitWhileRunning(machine, RUN_INIT, BOOT_TIMEOUT);
@@ -183,9 +143,6 @@ class VirtioNetGuestTest {
                                 + " s after " + RUN_INIT + "\n" + console.tail(60)));
             }
         } finally {
-            if (net != null) {
-                net.close(); // the machine closed it, unless it was never built
-            }
             for (Process p : processes) {
                 p.destroy();
                 if (!p.waitFor(10, TimeUnit.SECONDS)) {
@@ -212,6 +169,166 @@ class VirtioNetGuestTest {
         assertTrue(messages.contains("IP-Config: Got DHCP answer from " + HOST_IP), "netconsole sent:\n" + messages);
         assertTrue(net.framesTransmitted() >= 2 && net.framesReceived() >= 1, "frames both ways");
         assertEquals(MachineExit.Reason.REBOOT, exit.reason(), exit.detail() + "\n" + console.tail(60));
+    }
+
+    /**
+     * The guest is snapshotted while its kernel asks for a DHCP lease nobody answers yet ({@code ip=dhcp}, with
+     * netconsole already logging over the card), and the machine closed, its tap gone with it. The snapshot is
+     * restored onto a fresh tap in the same namespace, where dnsmasq and the netconsole listener start only now:
+     * the restored guest's next DHCP request is answered (frames both ways through the restored card), it takes
+     * the address dnsmasq keeps for the recorded MAC, and its netconsole messages arrive over the new tap.
+     */
+    @Test
+    @Timeout(480)
+    void aGuestSnapshottedWhileAskingForALeaseGetsItAfterTheRestoreOnAnotherTap(@TempDir Path dir) throws Exception {
+        for (String tool : List.of("ip", "python3", DNSMASQ)) {
+            if (!onPath(tool)) {
+                skipOrFail(tool + " is not installed (apt packages iproute2, python3-minimal, dnsmasq-base)", null);
+            }
+        }
+        long pid = ProcessHandle.current().pid();
+        String namespace = "vmm4j-snet-" + pid;
+        String tap = "vms" + pid % 1_000_000;
+        String other = "vmr" + pid % 1_000_000;
+        String cmdline = "console=ttyS0 earlyprintk=serial reboot=k panic=-1 rdinit=/init ip=dhcp netconsole=@"
+                + GUEST_IP + "/eth0," + NETCONSOLE_PORT + "@" + HOST_IP + "/" + NAMESPACE_MAC;
+        Path snapshot = dir.resolve("snapshot");
+        Path leases = dir.resolve("dnsmasq.leases");
+        Path dnsmasqLog = dir.resolve("dnsmasq.log");
+        Path received = dir.resolve("netconsole.txt");
+        List<Process> processes = new ArrayList<>();
+        boolean namespaceMade = false;
+        ConsoleCapture before = new ConsoleCapture(false);
+        ConsoleCapture after = new ConsoleCapture(false);
+        VirtioNet restored;
+        try {
+            run("ip", "netns", "add", namespace);
+            namespaceMade = true;
+            Machine machine;
+            try {
+                machine = machine(tap, cmdline, before);
+            } catch (VmmException e) {
+                skipOrFail("no usable tap: " + e.getMessage(), e);
+                return;
+            }
+            try (machine) {
+                moveIntoNamespace(tap, namespace, true);
+                machine.start();
+                before.awaitWhileRunning(machine, "Sending DHCP requests", BOOT_TIMEOUT);
+                machine.pause();
+                machine.snapshot(snapshot);
+            }
+            assertFalse(before.text().contains("Got DHCP answer"), "no DHCP server before the snapshot");
+
+            try (Machine machine2 =
+                    Machine.restoring(snapshot).netTap(0, other).console(after).build()) {
+                restored = (VirtioNet) machine2.virtioDevices().get(0).device();
+                moveIntoNamespace(other, namespace, true);
+                processes.add(dnsmasq(namespace, other, leases, dnsmasqLog));
+                processes.add(netconsoleListener(namespace, received));
+                awaitFile(received, "listening", Duration.ofSeconds(20), processes.get(1));
+                awaitFile(dnsmasqLog, "DHCP, IP range", Duration.ofSeconds(20), processes.get(0));
+                machine2.start();
+                after.awaitWhileRunning(machine2, "IP-Config: Complete:", BOOT_TIMEOUT);
+                awaitFile(received, "IP-Config: Complete:", Duration.ofSeconds(60), processes.get(1));
+                machine2.stop();
+                machine2.awaitExit(Duration.ofSeconds(60));
+            }
+        } finally {
+            for (Process p : processes) {
+                p.destroy();
+                if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                }
+            }
+            if (namespaceMade) {
+                run("ip", "netns", "del", namespace);
+            }
+        }
+        assertEquals(other, restored.tap().name());
+        assertEquals(GUEST_MAC, VirtioNet.formatMac(restored.mac()), "the recorded MAC");
+        String text = after.text();
+        String first = before.text().substring(0, Math.max(0, before.text().indexOf('\n')));
+        assertFalse(first.isBlank(), "the first line of the boot: " + first);
+        assertFalse(text.contains(first), "the restored guest went on, it did not start over\n" + after.tail(60));
+        assertTrue(
+                text.contains("IP-Config: Got DHCP answer from " + HOST_IP + ", my address is " + GUEST_IP),
+                after.tail(60));
+        String log = Files.readString(dnsmasqLog);
+        assertTrue(log.contains("DHCPACK(" + other + ") " + GUEST_IP + " " + GUEST_MAC), log);
+        String messages = Files.readString(received);
+        assertTrue(messages.contains("IP-Config: Got DHCP answer from " + HOST_IP), "netconsole sent:\n" + messages);
+        assertTrue(restored.framesTransmitted() >= 2 && restored.framesReceived() >= 1, "frames both ways");
+    }
+
+    /**
+     * The machine of the emulated tests: vmm4j's guest kernel with a network card ({@link #GUEST_MAC}) on {@code tap}
+     * (created, in this namespace) and an init that exits, restored from a {@link GuestCheckpoint} taken before any
+     * virtio driver bound a device: the card is probed, netconsole registered and the lease asked for after it.
+     */
+    private static Machine machine(String tap, String cmdline, ConsoleCapture console) throws Exception {
+        Path kernel = GuestKernel.vmlinux(GuestKernel.Variant.STANDARD);
+        byte[] initrd = BusyboxInitramfs.builder()
+                .compression(Initramfs.Compression.NONE)
+                .command("exit 1")
+                .build();
+        return GuestCheckpoint.restore(
+                "net",
+                kernel,
+                "256 MiB, 1 vCPU, net " + GUEST_MAC + ", command line " + cmdline + ", initrd "
+                        + GuestCheckpoint.sha256(initrd),
+                () -> Machine.builder()
+                        .net(tap, GUEST_MAC)
+                        .kernel(kernel)
+                        .memoryMiB(256)
+                        .vcpus(1)
+                        .initrd(initrd)
+                        .commandLine(cmdline)
+                        .console(console),
+                GuestCheckpoint.BEFORE_DEVICES,
+                r -> r.netTap(0, tap).console(console));
+    }
+
+    private static Process dnsmasq(String namespace, String tap, Path leases, Path log) throws IOException {
+        return new ProcessBuilder(
+                        "ip",
+                        "netns",
+                        "exec",
+                        namespace,
+                        DNSMASQ,
+                        "--no-daemon",
+                        "--conf-file=/dev/null",
+                        "--port=0",
+                        "--user=root",
+                        "--bind-interfaces",
+                        "--interface=" + tap,
+                        "--except-interface=lo",
+                        "--dhcp-range=10.232.0.10,10.232.0.20,255.255.255.0,1h",
+                        "--dhcp-host=" + GUEST_MAC + "," + GUEST_IP,
+                        "--dhcp-leasefile=" + leases,
+                        "--pid-file=",
+                        "--log-facility=-",
+                        "--log-dhcp")
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
+    }
+
+    private static Process netconsoleListener(String namespace, Path received) throws IOException {
+        return new ProcessBuilder(
+                        "ip",
+                        "netns",
+                        "exec",
+                        namespace,
+                        "python3",
+                        "-u",
+                        "-c",
+                        LISTENER,
+                        HOST_IP,
+                        String.valueOf(NETCONSOLE_PORT))
+                .redirectErrorStream(true)
+                .redirectOutput(received.toFile())
+                .start();
     }
 
     /**
@@ -305,7 +422,15 @@ class VirtioNetGuestTest {
 
     /** Moves {@code tap} into a new namespace with the host side's MAC and address, up. */
     private static void moveIntoNamespace(String tap, String namespace) throws IOException, InterruptedException {
-        run("ip", "netns", "add", namespace);
+        moveIntoNamespace(tap, namespace, false);
+    }
+
+    /** Moves {@code tap} into {@code namespace} (made first unless it exists) with the host side's MAC and address, up. */
+    private static void moveIntoNamespace(String tap, String namespace, boolean exists)
+            throws IOException, InterruptedException {
+        if (!exists) {
+            run("ip", "netns", "add", namespace);
+        }
         run("ip", "link", "set", tap, "netns", namespace);
         run("ip", "-n", namespace, "link", "set", tap, "address", NAMESPACE_MAC);
         run("ip", "-n", namespace, "addr", "add", HOST_IP + "/24", "dev", tap);

@@ -69,24 +69,14 @@ class VirtioVsockGuestTest {
     @Timeout(300)
     void theKernelsDriverProbesTheDeviceAndResetsAConnectionToAPortWithoutListener() throws Exception {
         Path socket = dir.resolve("v.sock");
-        // a long connect timeout: an emulated guest may take seconds to answer, and the RST must be the guest's
-        VirtioVsock vsock = new VirtioVsock(CID, socket, 120_000);
         ConsoleCapture console = new ConsoleCapture(false);
-        byte[] initrd = BusyboxInitramfs.builder()
-                .compression(Initramfs.Compression.NONE)
-                .command("exit 1")
-                .build();
         String reply;
         long answeredMillis;
-        try (Machine machine = Machine.builder()
-                .kernel(GuestKernel.vmlinux(GuestKernelBootTest.KERNEL))
-                .memoryMiB(256)
-                .vcpus(1)
-                .virtio(vsock)
-                .initrd(initrd)
-                .commandLine(CMDLINE)
-                .console(console)
-                .build()) {
+        VirtioVsock vsock;
+        String cmdline;
+        try (Machine machine = machine(socket, console)) {
+            vsock = (VirtioVsock) machine.virtioDevices().get(0).device();
+            cmdline = machine.commandLine();
             machine.start();
             long deadline = System.nanoTime() + BOOT_TIMEOUT.toNanos();
             while (!(vsock.activated() && vsock.eventBuffers() == LINUX_EVENT_BUFFERS)) {
@@ -106,10 +96,9 @@ class VirtioVsockGuestTest {
             machine.stop();
             machine.awaitExit(Duration.ofSeconds(60));
         }
-        String text = console.text();
-        assertTrue(
-                text.contains("virtio-mmio: Registering device virtio-mmio.0 at 0xd0000000-0xd0000fff, IRQ 5."),
-                console.tail(40));
+        // the kernel printed "virtio-mmio: Registering device virtio-mmio.0 at 0xd0000000-0xd0000fff, IRQ 5." for it
+        // (the GuestCheckpoint's marker)
+        assertTrue(cmdline.contains("virtio_mmio.device=4K@0xd0000000:5"), cmdline);
         assertNull(reply, "the client is closed without OK");
         assertEquals(
                 1,
@@ -118,6 +107,104 @@ class VirtioVsockGuestTest {
         assertTrue(vsock.packetsToGuest() >= 1 && vsock.packetsFromGuest() >= 1);
         assertEquals(0, vsock.droppedPackets(), "the kernel's packets are well-formed");
         assertFalse(Files.exists(socket), "the machine closed the device, which removed its socket");
+    }
+
+    /**
+     * The guest is snapshotted once its driver has probed the device (the event buffers posted), the machine
+     * closed, and the snapshot restored onto another socket. The restored device sends the driver a transport reset
+     * (its sockets' connections are gone): the kernel's event handler reads {@code guest_cid} again and posts the
+     * event buffer back; and the kernel still answers a host connection, through the new socket, with RST.
+     */
+    @Test
+    @Timeout(400)
+    void aRestoredDeviceResetsTheDriversTransportAndCarriesNewConnections() throws Exception {
+        Path socket = dir.resolve("v.sock");
+        Path snapshot = dir.resolve("snapshot");
+        ConsoleCapture console = new ConsoleCapture(false);
+        try (Machine machine = machine(socket, console)) {
+            machine.start();
+            awaitDriver(machine, (VirtioVsock) machine.virtioDevices().get(0).device(), console);
+            machine.pause();
+            machine.snapshot(snapshot);
+        }
+        assertFalse(Files.exists(socket), "the original machine removed its socket");
+
+        Path other = dir.resolve("w.sock");
+        ConsoleCapture after = new ConsoleCapture(false);
+        String reply;
+        VirtioVsock restored;
+        try (Machine machine =
+                Machine.restoring(snapshot).vsockSocket(0, other).console(after).build()) {
+            restored = (VirtioVsock) machine.virtioDevices().get(0).device();
+            assertEquals(CID, restored.guestCid());
+            assertEquals(0, restored.guestCidReads());
+            machine.start();
+            long deadline = System.nanoTime() + BOOT_TIMEOUT.toNanos();
+            while (!(restored.transportResetsSent() == 1
+                    && restored.guestCidReads() >= 1
+                    && restored.eventBuffers() == LINUX_EVENT_BUFFERS)) {
+                if (machine.awaitExit(Duration.ZERO).isPresent() || System.nanoTime() - deadline > 0) {
+                    throw new AssertionError("the driver did not take the transport reset (" + restored
+                            + ": resets sent " + restored.transportResetsSent() + ", guest_cid reads "
+                            + restored.guestCidReads() + ", event buffers " + restored.eventBuffers() + ")\n"
+                            + after.tail(40));
+                }
+                Thread.sleep(5);
+            }
+            try (SocketChannel client = SocketChannel.open(UnixDomainSocketAddress.of(other))) {
+                client.write(ByteBuffer.wrap("CONNECT 1234\n".getBytes(US_ASCII)));
+                reply = readLine(client);
+            }
+            machine.stop();
+            machine.awaitExit(Duration.ofSeconds(60));
+        }
+        assertNull(reply, "the client is closed without OK");
+        assertEquals(1, restored.resetsFromGuest(), "the restored guest's kernel answered with RST\n" + after.tail(40));
+        assertEquals(1, restored.transportResetsSent(), "one transport reset");
+        assertEquals(0, restored.droppedPackets());
+        assertFalse(after.text().contains("virtio-mmio: Registering device"), "the restored guest did not boot again");
+    }
+
+    /**
+     * The machine of the emulated tests: vmm4j's guest kernel with a socket device (CID 3, on {@code socket}, with a
+     * long connect timeout: an emulated guest may take seconds to answer, and an RST must be the guest's) and an
+     * init that exits, restored from a {@link GuestCheckpoint} taken before the device initcalls, so that the driver
+     * probes the device after the restore.
+     */
+    private static Machine machine(Path socket, ConsoleCapture console) throws Exception {
+        Path kernel = GuestKernel.vmlinux(GuestKernelBootTest.KERNEL);
+        byte[] initrd = BusyboxInitramfs.builder()
+                .compression(Initramfs.Compression.NONE)
+                .command("exit 1")
+                .build();
+        String description = "256 MiB, 1 vCPU, vsock CID " + CID + " connect timeout 120000 ms, command line " + CMDLINE
+                + ", initrd " + GuestCheckpoint.sha256(initrd);
+        return GuestCheckpoint.restore(
+                "vsock",
+                kernel,
+                description,
+                () -> Machine.builder()
+                        .kernel(kernel)
+                        .memoryMiB(256)
+                        .vcpus(1)
+                        .virtio(new VirtioVsock(CID, socket, 120_000))
+                        .initrd(initrd)
+                        .commandLine(CMDLINE)
+                        .console(console),
+                GuestCheckpoint.BEFORE_DEVICES,
+                r -> r.vsockSocket(0, socket).console(console));
+    }
+
+    private static void awaitDriver(Machine machine, VirtioVsock vsock, ConsoleCapture console)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + BOOT_TIMEOUT.toNanos();
+        while (!(vsock.activated() && vsock.eventBuffers() == LINUX_EVENT_BUFFERS)) {
+            if (machine.awaitExit(Duration.ZERO).isPresent() || System.nanoTime() - deadline > 0) {
+                throw new AssertionError("the vsock driver did not bring the device up (activated " + vsock.activated()
+                        + ", " + vsock.eventBuffers() + " event buffers)\n" + console.tail(40));
+            }
+            Thread.sleep(5);
+        }
     }
 
     /**
