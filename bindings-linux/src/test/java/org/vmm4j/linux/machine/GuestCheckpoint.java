@@ -40,14 +40,16 @@ import org.vmm4j.virtio.VirtioMmio;
  * ACKNOWLEDGE, which the virtio core sets when virtio_mmio registers the device; a driver's probe reads the
  * features and configuration after it): a marker too late fails instead of giving a test a half-probed device.
  *
- * <p>What a restored guest differs in: its clock jumps by the checkpoint's age (hence {@link #MAX_AGE}); the wall
- * clock is set again from the RTC by {@code rtc_hctosys}, which runs after the checkpoint.
+ * <p>What a restored guest differs in, on a host whose KVM does not offset the guest's TSC (nested through PVM, as
+ * here: see {@code RestoredClockTest}): its TSC clock jumps by the checkpoint's age (hence {@link #MAX_AGE}); the
+ * wall clock is set again from the RTC by {@code rtc_hctosys}, which runs after the checkpoint.
  */
 final class GuestCheckpoint {
     private static final Duration BOOT_TIMEOUT = Duration.ofMinutes(4);
     /**
-     * How old a checkpoint may be. A guest restored from a snapshot sees the time it lay on disk pass at once (its
-     * clock jumps by the snapshot's age): restored after 15 minutes, the guest kernel took 130 s instead of 9 for
+     * How old a checkpoint may be. Where KVM does not offset the guest's TSC (here), a guest restored from a
+     * snapshot reads the host's TSC and sees the time the snapshot lay on disk pass at once (its clock jumps by the
+     * snapshot's age; on hardware KVM the restored IA32_TSC goes on from the saved one): restored after 15 minutes, the guest kernel took 130 s instead of 9 for
      * the disk test and never reached its DHCP request in the network test; restored within a minute or two, it
      * behaves as booted. So a checkpoint serves the tests of one run (the two tests of a class that share one, a
      * rerun), not the next day's.
