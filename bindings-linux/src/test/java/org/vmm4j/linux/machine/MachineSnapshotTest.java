@@ -80,14 +80,27 @@ class MachineSnapshotTest {
     }
 
     private static byte[] countingKernel() {
+        return withEntryCode(
+                0x48,
+                0xff,
+                0x04,
+                0x25,
+                0x00,
+                0x00,
+                0x50,
+                0x00, // inc qword [0x500000]
+                0xe6,
+                0x80, // out 0x80, al
+                0xeb,
+                0xf4 // jmp back to the inc
+                );
+    }
+
+    /** The minimal kernel with {@code code} in place of its 64-bit entry (the protected-mode code's 0x200). */
+    static byte[] withEntryCode(int... code) {
         byte[] image = MinimalKernel.bzImage();
-        int[] loop = {
-            0x48, 0xff, 0x04, 0x25, 0x00, 0x00, 0x50, 0x00, // inc qword [0x500000]
-            0xe6, 0x80, // out 0x80, al
-            0xeb, 0xf4, // jmp back to the inc
-        };
-        for (int i = 0; i < loop.length; i++) {
-            image[1024 + 0x200 + i] = (byte) loop[i];
+        for (int i = 0; i < code.length; i++) {
+            image[1024 + 0x200 + i] = (byte) code[i];
         }
         return image;
     }

@@ -9,7 +9,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vmm4j.GuestMemory;
 import org.vmm4j.boot.LinuxKernel;
-import org.vmm4j.boot.MinimalKernel;
 import org.vmm4j.linux.machine.MachineSnapshotTest.Exits;
 import org.vmm4j.machine.Machine;
 import org.vmm4j.testsupport.RequiresHost;
@@ -30,19 +29,36 @@ class RestoredClockTest {
     Path tmp;
 
     private static byte[] tscKernel() {
-        byte[] image = MinimalKernel.bzImage();
-        int[] loop = {
-            0x0f, 0x31, // rdtsc
-            0x89, 0x04, 0x25, 0x08, 0x00, 0x50, 0x00, // mov [0x500008], eax
-            0x89, 0x14, 0x25, 0x0c, 0x00, 0x50, 0x00, // mov [0x50000c], edx
-            0x48, 0xff, 0x04, 0x25, 0x00, 0x00, 0x50, 0x00, // inc qword [0x500000]
-            0xe6, 0x80, // out 0x80, al
-            0xeb, 0xe4, // jmp back to the rdtsc
-        };
-        for (int i = 0; i < loop.length; i++) {
-            image[1024 + 0x200 + i] = (byte) loop[i];
-        }
-        return image;
+        return MachineSnapshotTest.withEntryCode(
+                0x0f,
+                0x31, // rdtsc
+                0x89,
+                0x04,
+                0x25,
+                0x08,
+                0x00,
+                0x50,
+                0x00, // mov [0x500008], eax
+                0x89,
+                0x14,
+                0x25,
+                0x0c,
+                0x00,
+                0x50,
+                0x00, // mov [0x50000c], edx
+                0x48,
+                0xff,
+                0x04,
+                0x25,
+                0x00,
+                0x00,
+                0x50,
+                0x00, // inc qword [0x500000]
+                0xe6,
+                0x80, // out 0x80, al
+                0xeb,
+                0xe4 // jmp back to the rdtsc
+                );
     }
 
     private static Machine machine(Irqchip irqchip, Exits exits) {

@@ -96,19 +96,26 @@ class VirtioNetGuestTest {
         }
     }
 
-    @Test
-    @Timeout(360)
-    void theKernelGetsADhcpLeaseAndSendsNetconsoleMessagesOverTheTap(@TempDir Path dir) throws Exception {
+    /** Asks for a lease over eth0 at boot and logs the kernel's messages to the namespace's listener. */
+    private static final String DHCP_NETCONSOLE = "console=ttyS0 earlyprintk=serial reboot=k panic=-1 rdinit=/init"
+            + " ip=dhcp netconsole=@" + GUEST_IP + "/eth0," + NETCONSOLE_PORT + "@" + HOST_IP + "/" + NAMESPACE_MAC;
+
+    private static void requireNetworkTools() {
         for (String tool : List.of("ip", "python3", DNSMASQ)) {
             if (!onPath(tool)) {
                 skipOrFail(tool + " is not installed (apt packages iproute2, python3-minimal, dnsmasq-base)", null);
             }
         }
+    }
+
+    @Test
+    @Timeout(360)
+    void theKernelGetsADhcpLeaseAndSendsNetconsoleMessagesOverTheTap(@TempDir Path dir) throws Exception {
+        requireNetworkTools();
         long pid = ProcessHandle.current().pid();
         String namespace = "vmm4j-gnet-" + pid;
         String tap = "vmg" + pid % 1_000_000;
-        String cmdline = "console=ttyS0 earlyprintk=serial reboot=k panic=-1 rdinit=/init ip=dhcp netconsole=@"
-                + GUEST_IP + "/eth0," + NETCONSOLE_PORT + "@" + HOST_IP + "/" + NAMESPACE_MAC;
+        String cmdline = DHCP_NETCONSOLE;
         Path leases = dir.resolve("dnsmasq.leases");
         Path dnsmasqLog = dir.resolve("dnsmasq.log");
         Path received = dir.resolve("netconsole.txt");
@@ -181,17 +188,12 @@ class VirtioNetGuestTest {
     @Test
     @Timeout(480)
     void aGuestSnapshottedWhileAskingForALeaseGetsItAfterTheRestoreOnAnotherTap(@TempDir Path dir) throws Exception {
-        for (String tool : List.of("ip", "python3", DNSMASQ)) {
-            if (!onPath(tool)) {
-                skipOrFail(tool + " is not installed (apt packages iproute2, python3-minimal, dnsmasq-base)", null);
-            }
-        }
+        requireNetworkTools();
         long pid = ProcessHandle.current().pid();
         String namespace = "vmm4j-snet-" + pid;
         String tap = "vms" + pid % 1_000_000;
         String other = "vmr" + pid % 1_000_000;
-        String cmdline = "console=ttyS0 earlyprintk=serial reboot=k panic=-1 rdinit=/init ip=dhcp netconsole=@"
-                + GUEST_IP + "/eth0," + NETCONSOLE_PORT + "@" + HOST_IP + "/" + NAMESPACE_MAC;
+        String cmdline = DHCP_NETCONSOLE;
         Path snapshot = dir.resolve("snapshot");
         Path leases = dir.resolve("dnsmasq.leases");
         Path dnsmasqLog = dir.resolve("dnsmasq.log");
