@@ -47,10 +47,11 @@ class KvmLifecycleTest {
             assertEquals(fds, openFds(), "open file descriptors");
             // Our own mappings are named by the kernel (anon_inode:kvm-vcpu) or are guest RAM: none may remain.
             assertEquals(0, mappings().stream().filter(l -> l.contains("kvm")).count(), "kvm_run mappings left");
-            // The JVM maps and unmaps on its own (code cache, malloc arenas); a leak of one mapping per
-            // cycle would add 1000 or more.
+            // The JVM maps and unmaps on its own (code cache, malloc arenas, thread stacks of its compiler and GC:
+            // 16 once in a CI run on a loaded host); a leak of one mapping per cycle would add 1000 or more, one per
+            // ten cycles 100.
             long growth = mappings().size() - maps;
-            assertTrue(growth < 16, "mappings grew by " + growth + " over 1000 cycles");
+            assertTrue(growth < 64, "mappings grew by " + growth + " over 1000 cycles");
         }
     }
 
