@@ -126,8 +126,6 @@ public final class Machine implements AutoCloseable {
     private final List<DirtyLog> dirtyLogs;
     /** The pages the devices write, or {@code null} unless tracking (or with no virtio device). */
     private final WriteLog deviceWrites;
-    /** The guest RAM the virtio devices use, or {@code null} with none. */
-    private final GuestRam guestRam;
     /**
      * The snapshot the next {@link #snapshotIncremental} lies on: the last one taken, or the one this machine was
      * restored from; {@code null} before either, or after a snapshot that failed half-way. Guarded by control.
@@ -248,7 +246,7 @@ public final class Machine implements AutoCloseable {
                         new PcDevices(b.consoleOutput, platform::interruptLine, this::guestReset, b.bootListener, null);
             }
             IntFunction<InterruptLine> lines = ioApic != null ? ioApic::line : platform::interruptLine;
-            this.guestRam =
+            GuestRam guestRam =
                     virtioDevices.isEmpty() ? null : b.trackDirtyPages ? GuestRam.logged(ram) : GuestRam.of(ram);
             this.deviceWrites = guestRam == null ? null : guestRam.writeLog().orElse(null);
             Optional<EventFdRouting> routing = vm.eventFdRouting();

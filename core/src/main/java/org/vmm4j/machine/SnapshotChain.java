@@ -18,12 +18,8 @@ final class SnapshotChain {
     /** The longest chain followed: a guard against a loop of directories or a runaway series of increments. */
     static final int MAX_DEPTH = 64;
 
-    /** One snapshot of the chain: its directory and what its state file holds. */
-    record Link(Path dir, SnapshotFile.Loaded loaded) {
-        Optional<MemoryLayer> layer() {
-            return loaded.contents().layer();
-        }
-    }
+    /** One snapshot of the chain: its directory, what its state file holds, and its memory layer if incremental. */
+    record Link(Path dir, SnapshotFile.Loaded loaded, Optional<MemoryLayer> layer) {}
 
     private final List<Link> links;
 
@@ -44,19 +40,18 @@ final class SnapshotChain {
         SnapshotFile.Loaded loaded = SnapshotFile.load(at);
         long memory = loaded.contents().config().memorySize();
         while (true) {
-            Link link = new Link(at, loaded);
             for (Link seen : newestFirst) {
                 if (seen.dir().equals(at)) {
                     throw new SnapshotException("the snapshot " + dir + " lies on a chain that loops at " + at);
                 }
             }
-            newestFirst.add(link);
             Optional<MemoryLayer> layer;
             try {
-                layer = link.layer();
+                layer = loaded.contents().layer();
             } catch (IllegalArgumentException e) {
                 throw new SnapshotException(at + ": " + e.getMessage(), e);
             }
+            newestFirst.add(new Link(at, loaded, layer));
             if (layer.isEmpty()) {
                 break;
             }

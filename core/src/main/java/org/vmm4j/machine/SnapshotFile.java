@@ -161,8 +161,7 @@ final class SnapshotFile {
             }
             in.end();
             Contents contents = new Contents(config, sections);
-            contents.layer(); // reads the layer, if any: its runs must fit this guest's RAM
-            boolean layered = contents.hasLayer();
+            boolean layered = contents.layer().isPresent(); // read, so its runs must fit this guest's RAM
             if (layered != (version == INCREMENTAL_VERSION)) {
                 throw new IllegalArgumentException("format version " + version
                         + (layered
