@@ -80,20 +80,12 @@ class MachineSnapshotTest {
     }
 
     private static byte[] countingKernel() {
-        return withEntryCode(
-                0x48,
-                0xff,
-                0x04,
-                0x25,
-                0x00,
-                0x00,
-                0x50,
-                0x00, // inc qword [0x500000]
-                0xe6,
-                0x80, // out 0x80, al
-                0xeb,
-                0xf4 // jmp back to the inc
-                );
+        int[] loop = {
+            0x48, 0xff, 0x04, 0x25, 0x00, 0x00, 0x50, 0x00, // inc qword [0x500000]
+            0xe6, 0x80, // out 0x80, al
+            0xeb, 0xf4, // jmp back to the inc
+        };
+        return withEntryCode(loop);
     }
 
     /** The minimal kernel with {@code code} in place of its 64-bit entry (the protected-mode code's 0x200). */

@@ -29,36 +29,15 @@ class RestoredClockTest {
     Path tmp;
 
     private static byte[] tscKernel() {
-        return MachineSnapshotTest.withEntryCode(
-                0x0f,
-                0x31, // rdtsc
-                0x89,
-                0x04,
-                0x25,
-                0x08,
-                0x00,
-                0x50,
-                0x00, // mov [0x500008], eax
-                0x89,
-                0x14,
-                0x25,
-                0x0c,
-                0x00,
-                0x50,
-                0x00, // mov [0x50000c], edx
-                0x48,
-                0xff,
-                0x04,
-                0x25,
-                0x00,
-                0x00,
-                0x50,
-                0x00, // inc qword [0x500000]
-                0xe6,
-                0x80, // out 0x80, al
-                0xeb,
-                0xe4 // jmp back to the rdtsc
-                );
+        int[] loop = {
+            0x0f, 0x31, // rdtsc
+            0x89, 0x04, 0x25, 0x08, 0x00, 0x50, 0x00, // mov [0x500008], eax
+            0x89, 0x14, 0x25, 0x0c, 0x00, 0x50, 0x00, // mov [0x50000c], edx
+            0x48, 0xff, 0x04, 0x25, 0x00, 0x00, 0x50, 0x00, // inc qword [0x500000]
+            0xe6, 0x80, // out 0x80, al
+            0xeb, 0xe4, // jmp back to the rdtsc
+        };
+        return MachineSnapshotTest.withEntryCode(loop);
     }
 
     private static Machine machine(Irqchip irqchip, Exits exits) {

@@ -136,10 +136,7 @@ class VirtioNetGuestTest {
                 net = (VirtioNet) machine.virtioDevices().get(0).device();
                 namespaceMade = true;
                 moveIntoNamespace(tap, namespace);
-                processes.add(dnsmasq(namespace, tap, leases, dnsmasqLog));
-                processes.add(netconsoleListener(namespace, received));
-                awaitFile(received, "listening", Duration.ofSeconds(20), processes.get(1));
-                awaitFile(dnsmasqLog, "DHCP, IP range", Duration.ofSeconds(20), processes.get(0));
+                startServers(namespace, tap, leases, dnsmasqLog, received, processes);
                 machine.start();
                 console.awaitWhileRunning(machine, "IP-Config: Complete:", BOOT_TIMEOUT);
                 console.awaitWhileRunning(machine, RUN_INIT, BOOT_TIMEOUT);
@@ -150,15 +147,7 @@ class VirtioNetGuestTest {
                                 + " s after " + RUN_INIT + "\n" + console.tail(60)));
             }
         } finally {
-            for (Process p : processes) {
-                p.destroy();
-                if (!p.waitFor(10, TimeUnit.SECONDS)) {
-                    p.destroyForcibly();
-                }
-            }
-            if (namespaceMade) {
-                run("ip", "netns", "del", namespace);
-            }
+            stop(processes, namespaceMade ? namespace : null);
         }
         String text = console.text();
         assertTrue(text.contains("netconsole: network logging started"), console.tail(60));
@@ -226,10 +215,7 @@ class VirtioNetGuestTest {
                     Machine.restoring(snapshot).netTap(0, other).console(after).build()) {
                 restored = (VirtioNet) machine2.virtioDevices().get(0).device();
                 moveIntoNamespace(other, namespace, true);
-                processes.add(dnsmasq(namespace, other, leases, dnsmasqLog));
-                processes.add(netconsoleListener(namespace, received));
-                awaitFile(received, "listening", Duration.ofSeconds(20), processes.get(1));
-                awaitFile(dnsmasqLog, "DHCP, IP range", Duration.ofSeconds(20), processes.get(0));
+                startServers(namespace, other, leases, dnsmasqLog, received, processes);
                 machine2.start();
                 after.awaitWhileRunning(machine2, "IP-Config: Complete:", BOOT_TIMEOUT);
                 awaitFile(received, "IP-Config: Complete:", Duration.ofSeconds(60), processes.get(1));
@@ -237,15 +223,7 @@ class VirtioNetGuestTest {
                 machine2.awaitExit(Duration.ofSeconds(60));
             }
         } finally {
-            for (Process p : processes) {
-                p.destroy();
-                if (!p.waitFor(10, TimeUnit.SECONDS)) {
-                    p.destroyForcibly();
-                }
-            }
-            if (namespaceMade) {
-                run("ip", "netns", "del", namespace);
-            }
+            stop(processes, namespaceMade ? namespace : null);
         }
         assertEquals(other, restored.tap().name());
         assertEquals(GUEST_MAC, VirtioNet.formatMac(restored.mac()), "the recorded MAC");
@@ -289,6 +267,32 @@ class VirtioNetGuestTest {
                         .console(console),
                 GuestCheckpoint.BEFORE_DEVICES,
                 r -> r.netTap(0, tap).console(console));
+    }
+
+    /**
+     * Starts dnsmasq on {@code tap} and the netconsole listener in {@code namespace}, adds them to {@code processes}
+     * (dnsmasq first), and waits until both are ready.
+     */
+    private static void startServers(
+            String namespace, String tap, Path leases, Path dnsmasqLog, Path received, List<Process> processes)
+            throws IOException, InterruptedException {
+        processes.add(dnsmasq(namespace, tap, leases, dnsmasqLog));
+        processes.add(netconsoleListener(namespace, received));
+        awaitFile(received, "listening", Duration.ofSeconds(20), processes.get(1));
+        awaitFile(dnsmasqLog, "DHCP, IP range", Duration.ofSeconds(20), processes.get(0));
+    }
+
+    /** Stops {@code processes} and deletes {@code namespace} if it is not null. */
+    private static void stop(List<Process> processes, String namespace) throws IOException, InterruptedException {
+        for (Process p : processes) {
+            p.destroy();
+            if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+            }
+        }
+        if (namespace != null) {
+            run("ip", "netns", "del", namespace);
+        }
     }
 
     private static Process dnsmasq(String namespace, String tap, Path leases, Path log) throws IOException {
