@@ -866,7 +866,7 @@ public final class Machine implements AutoCloseable {
      */
     private long[] collectWrittenPages() {
         long totalPages = ramBytes() / SnapshotMemory.PAGE;
-        long[] pages = new long[(int) ((totalPages + 63) >>> 6)];
+        long[] pages = SnapshotMemory.bitmap(totalPages);
         markDeviceWritable();
         long first = 0;
         for (int r = 0; r < ram.size(); r++) {
@@ -874,26 +874,22 @@ public final class Machine implements AutoCloseable {
             DirtyLog log = dirtyLogs.get(r).fetch();
             for (long p = 0; p < regionPages; p++) {
                 if (log.isDirty(p)) {
-                    setBit(pages, first + p);
+                    SnapshotMemory.mark(pages, first + p);
                 }
             }
             if (deviceWrites != null) {
-                long[] bits = new long[(int) ((regionPages + 63) >>> 6)];
+                long[] bits = SnapshotMemory.bitmap(regionPages);
                 deviceWrites.drain(r, bits);
                 for (long p = SnapshotMemory.nextMarked(bits, 0, regionPages);
                         p >= 0;
                         p = SnapshotMemory.nextMarked(bits, p + 1, regionPages)) {
-                    setBit(pages, first + p);
+                    SnapshotMemory.mark(pages, first + p);
                 }
             }
             first += regionPages;
         }
         markDeviceWritable();
         return pages;
-    }
-
-    private static void setBit(long[] bits, long index) {
-        bits[(int) (index >>> 6)] |= 1L << (index & 63);
     }
 
     /** Marks in the devices' write log what each device may write without taking another chain. */
@@ -1244,26 +1240,25 @@ public final class Machine implements AutoCloseable {
             return b.buildRestored(chain, dir, calledAt);
         }
 
-        /** Refuses a tap or socket option for a slot that holds no such device in the snapshot. */
+        /** Refuses a tap, disk or socket option for a slot that holds no such device in the snapshot. */
         private void checkDeviceOptions(List<VirtioSpec> saved) {
-            for (int slot : taps.keySet()) {
-                if (slot >= saved.size() || !(saved.get(slot) instanceof VirtioSpec.Net)) {
-                    throw new SnapshotException("the snapshot in " + dir + " has no network card in virtio slot " + slot
-                            + " for the tap " + taps.get(slot) + " (its devices: " + saved + ")");
+            checkSlots(saved, taps, VirtioSpec.Net.class, "network card", "tap");
+            checkSlots(saved, disks, VirtioSpec.Disk.class, "disk", "image");
+            checkSlots(saved, sockets, VirtioSpec.Vsock.class, "socket device", "socket");
+        }
+
+        private void checkSlots(
+                List<VirtioSpec> saved,
+                Map<Integer, ?> given,
+                Class<? extends VirtioSpec> kind,
+                String device,
+                String option) {
+            given.forEach((slot, value) -> {
+                if (slot >= saved.size() || !kind.isInstance(saved.get(slot))) {
+                    throw new SnapshotException("the snapshot in " + dir + " has no " + device + " in virtio slot "
+                            + slot + " for the " + option + " " + value + " (its devices: " + saved + ")");
                 }
-            }
-            for (int slot : disks.keySet()) {
-                if (slot >= saved.size() || !(saved.get(slot) instanceof VirtioSpec.Disk)) {
-                    throw new SnapshotException("the snapshot in " + dir + " has no disk in virtio slot " + slot
-                            + " for the image " + disks.get(slot) + " (its devices: " + saved + ")");
-                }
-            }
-            for (int slot : sockets.keySet()) {
-                if (slot >= saved.size() || !(saved.get(slot) instanceof VirtioSpec.Vsock)) {
-                    throw new SnapshotException("the snapshot in " + dir + " has no socket device in virtio slot "
-                            + slot + " for the socket " + sockets.get(slot) + " (its devices: " + saved + ")");
-                }
-            }
+            });
         }
     }
 
@@ -1506,15 +1501,11 @@ public final class Machine implements AutoCloseable {
          * @throws BootException if all {@link Layout#VIRTIO_MMIO_SLOTS} slots are taken
          */
         public Builder vsock(long guestCid, Path socket) {
-            if (guestCid < VirtioVsock.MIN_GUEST_CID || guestCid > VirtioVsock.MAX_GUEST_CID) {
-                throw new IllegalArgumentException("the guest CID must be from " + VirtioVsock.MIN_GUEST_CID + " to "
-                        + VirtioVsock.MAX_GUEST_CID + ": " + guestCid);
-            }
+            VirtioVsock.checkGuestCid(guestCid);
             Objects.requireNonNull(socket, "socket");
             return addVirtio(
                     () -> new VirtioVsock(guestCid, socket),
-                    new VirtioSpec.Vsock(
-                            guestCid, socket.toAbsolutePath().toString(), VirtioVsock.DEFAULT_CONNECT_TIMEOUT_MILLIS));
+                    VirtioSpec.vsock(guestCid, socket, VirtioVsock.DEFAULT_CONNECT_TIMEOUT_MILLIS));
         }
 
         /**

@@ -132,10 +132,7 @@ sealed interface VirtioSpec {
      */
     record Vsock(long guestCid, String socket, long connectTimeoutMillis) implements VirtioSpec {
         public Vsock {
-            if (guestCid < VirtioVsock.MIN_GUEST_CID || guestCid > VirtioVsock.MAX_GUEST_CID) {
-                throw new IllegalArgumentException("the guest CID must be from " + VirtioVsock.MIN_GUEST_CID + " to "
-                        + VirtioVsock.MAX_GUEST_CID + ": " + guestCid);
-            }
+            VirtioVsock.checkGuestCid(guestCid);
             if (socket == null || socket.isEmpty()) {
                 throw new IllegalArgumentException("a vsock device needs a socket path");
             }
@@ -147,7 +144,7 @@ sealed interface VirtioSpec {
 
         /** The same device listening on another socket. */
         Vsock onSocket(Path path) {
-            return new Vsock(guestCid, path.toAbsolutePath().toString(), connectTimeoutMillis);
+            return vsock(guestCid, path, connectTimeoutMillis);
         }
 
         @Override
@@ -210,6 +207,11 @@ sealed interface VirtioSpec {
         return new Rng();
     }
 
+    /** A socket device for {@code guestCid} on {@code socket}, recorded by its absolute path. */
+    static Vsock vsock(long guestCid, Path socket, long connectTimeoutMillis) {
+        return new Vsock(guestCid, socket.toAbsolutePath().toString(), connectTimeoutMillis);
+    }
+
     /**
      * How a restore opens {@code device}, given to {@code Builder.virtio} as an object, again; null where it cannot
      * (a disk: its O_DIRECT and serial number are not recorded; a device vmm4j does not know).
@@ -222,7 +224,7 @@ sealed interface VirtioSpec {
             return new Net(n.tap().name(), VirtioNet.formatMac(n.mac()));
         }
         if (device instanceof VirtioVsock v) {
-            return new Vsock(v.guestCid(), v.socket().toAbsolutePath().toString(), v.connectTimeoutMillis());
+            return vsock(v.guestCid(), v.socket(), v.connectTimeoutMillis());
         }
         if (device instanceof VirtioConsole c) {
             return new Console(c.columns(), c.rows());

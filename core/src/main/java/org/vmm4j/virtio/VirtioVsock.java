@@ -177,6 +177,19 @@ public final class VirtioVsock implements VirtioDevice {
     private int warnings;
 
     /**
+     * Returns {@code guestCid} if a guest may have it.
+     *
+     * @throws IllegalArgumentException if it is not from {@link #MIN_GUEST_CID} to {@link #MAX_GUEST_CID}
+     */
+    public static long checkGuestCid(long guestCid) {
+        if (guestCid < MIN_GUEST_CID || guestCid > MAX_GUEST_CID) {
+            throw new IllegalArgumentException(
+                    "the guest CID must be from " + MIN_GUEST_CID + " to " + MAX_GUEST_CID + ": " + guestCid);
+        }
+        return guestCid;
+    }
+
+    /**
      * A socket device for the guest with CID {@code guestCid}, listening on {@code socket} (a path
      * that must not exist yet; it is made now and removed by {@link #close}).
      *
@@ -194,10 +207,7 @@ public final class VirtioVsock implements VirtioDevice {
      * {@code CONNECT} line and for the guest's answer to OP_REQUEST.
      */
     public VirtioVsock(long guestCid, Path socket, long connectTimeoutMillis) {
-        if (guestCid < MIN_GUEST_CID || guestCid > MAX_GUEST_CID) {
-            throw new IllegalArgumentException(
-                    "the guest CID must be from " + MIN_GUEST_CID + " to " + MAX_GUEST_CID + ": " + guestCid);
-        }
+        checkGuestCid(guestCid);
         if (socket == null) {
             throw new IllegalArgumentException("the vsock socket path is required");
         }
