@@ -410,21 +410,24 @@ final class KvmVcpuState {
 
     /** The {@code kvm_msr_entry} of MSR {@code index} in a {@value #MSRS} section, or null if it holds none. */
     private static byte[] msrEntry(byte[] msrs, int index) {
-        ByteBuffer in = ByteBuffer.wrap(msrs).order(ByteOrder.nativeOrder());
-        for (int at = 0; at + KvmStructs.Msrs.ENTRY_SIZE <= msrs.length; at += KvmStructs.Msrs.ENTRY_SIZE) {
-            if (in.getInt(at + KvmStructs.Msrs.ENTRY_INDEX) == index) {
-                return Arrays.copyOfRange(msrs, at, at + KvmStructs.Msrs.ENTRY_SIZE);
-            }
-        }
-        return null;
+        int at = msrOffset(msrs, index);
+        return at < 0 ? null : Arrays.copyOfRange(msrs, at, at + KvmStructs.Msrs.ENTRY_SIZE);
     }
 
     /** The TSC ({@code IA32_TSC}) in a {@value #MSRS} section, or -1 if it holds none. */
     static long tsc(byte[] msrs) {
+        int at = msrOffset(msrs, MSR_IA32_TSC);
+        return at < 0
+                ? -1
+                : ByteBuffer.wrap(msrs).order(ByteOrder.nativeOrder()).getLong(at + KvmStructs.Msrs.ENTRY_DATA);
+    }
+
+    /** Where the {@code kvm_msr_entry} of MSR {@code index} starts in a {@value #MSRS} section, or -1. */
+    private static int msrOffset(byte[] msrs, int index) {
         ByteBuffer in = ByteBuffer.wrap(msrs).order(ByteOrder.nativeOrder());
         for (int at = 0; at + KvmStructs.Msrs.ENTRY_SIZE <= msrs.length; at += KvmStructs.Msrs.ENTRY_SIZE) {
-            if (in.getInt(at + KvmStructs.Msrs.ENTRY_INDEX) == MSR_IA32_TSC) {
-                return in.getLong(at + KvmStructs.Msrs.ENTRY_DATA);
+            if (in.getInt(at + KvmStructs.Msrs.ENTRY_INDEX) == index) {
+                return at;
             }
         }
         return -1;

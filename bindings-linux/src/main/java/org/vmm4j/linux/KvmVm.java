@@ -161,7 +161,6 @@ public final class KvmVm implements VirtualMachine, EventFdRouting {
             throw new UnsupportedOperationException(
                     "this KVM does not support read-only memory (KVM_CAP_READONLY_MEM)");
         }
-        int slot = usedSlots.nextClearBit(0);
         NativeMemory memory = libc.map(
                 "guest memory at 0x" + Long.toHexString(guestAddress),
                 size,
@@ -169,9 +168,18 @@ public final class KvmVm implements VirtualMachine, EventFdRouting {
                 Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS | Libc.MAP_NORESERVE,
                 -1,
                 0);
+        return install(guestAddress, memory, readOnly, dirty);
+    }
+
+    /**
+     * Makes {@code memory} the guest's at {@code guestAddress} in the first free slot (closing it if KVM refuses)
+     * and records the region.
+     */
+    private NativeGuestMemory install(long guestAddress, NativeMemory memory, boolean readOnly, boolean dirty) {
+        int slot = usedSlots.nextClearBit(0);
         int flags = (readOnly ? KVM_MEM_READONLY : 0) | (dirty ? KVM_MEM_LOG_DIRTY_PAGES : 0);
         try {
-            setUserMemoryRegion(slot, flags, guestAddress, size, memory.address());
+            setUserMemoryRegion(slot, flags, guestAddress, memory.size(), memory.address());
         } catch (RuntimeException e) {
             memory.close();
             throw e;
@@ -236,17 +244,7 @@ public final class KvmVm implements VirtualMachine, EventFdRouting {
         } finally {
             libc.close(fileFd);
         }
-        int slot = usedSlots.nextClearBit(0);
-        try {
-            setUserMemoryRegion(slot, dirty ? KVM_MEM_LOG_DIRTY_PAGES : 0, guestAddress, size, memory.address());
-        } catch (RuntimeException e) {
-            memory.close();
-            throw e;
-        }
-        NativeGuestMemory region = new NativeGuestMemory(guestAddress, memory, false, dirty, slot);
-        usedSlots.set(slot);
-        regions.add(region);
-        return region;
+        return install(guestAddress, memory, false, dirty);
     }
 
     /**
