@@ -34,7 +34,7 @@ record MemoryLayer(String parent, byte[] parentDigest, long[] runs) {
         long p = SnapshotMemory.nextMarked(pages, 0, totalPages);
         while (p >= 0) {
             long end = p + 1;
-            while (end < totalPages && (pages[(int) (end >>> 6)] & (1L << (end & 63))) != 0) {
+            while (end < totalPages && SnapshotMemory.isMarked(pages, end)) {
                 end++;
             }
             runs.add(p);

@@ -18,8 +18,8 @@ final class SnapshotChain {
     /** The longest chain followed: a guard against a loop of directories or a runaway series of increments. */
     static final int MAX_DEPTH = 64;
 
-    /** One snapshot of the chain: its directory, what its state file holds, and its memory layer if incremental. */
-    record Link(Path dir, SnapshotFile.Loaded loaded, Optional<MemoryLayer> layer) {}
+    /** One snapshot of the chain: its directory and its state file, with the memory layer if incremental. */
+    record Link(Path dir, SnapshotFile.Loaded loaded) {}
 
     private final List<Link> links;
 
@@ -45,13 +45,8 @@ final class SnapshotChain {
                     throw new SnapshotException("the snapshot " + dir + " lies on a chain that loops at " + at);
                 }
             }
-            Optional<MemoryLayer> layer;
-            try {
-                layer = loaded.contents().layer();
-            } catch (IllegalArgumentException e) {
-                throw new SnapshotException(at + ": " + e.getMessage(), e);
-            }
-            newestFirst.add(new Link(at, loaded, layer));
+            Optional<MemoryLayer> layer = loaded.layer();
+            newestFirst.add(new Link(at, loaded));
             if (layer.isEmpty()) {
                 break;
             }
@@ -115,7 +110,7 @@ final class SnapshotChain {
         for (Link link : links.subList(1, links.size())) {
             Path file = link.dir().resolve(SnapshotFile.MEMORY_FILE);
             try {
-                SnapshotMemory.overlay(ram, link.layer().orElseThrow().runs(), file);
+                SnapshotMemory.overlay(ram, link.loaded().layer().orElseThrow().runs(), file);
             } catch (IOException e) {
                 throw new SnapshotException("cannot read " + file + ": " + e.getMessage(), e);
             }

@@ -86,9 +86,12 @@ final class SnapshotFile {
         }
     }
 
-    /** A state file read and checked, and the SHA-256 it ends with (what an incremental child names it by). */
+    /**
+     * A state file read and checked: what it holds, the SHA-256 it ends with (what an incremental child names it
+     * by), and its memory layer, read and checked once (empty for a full snapshot).
+     */
     @SuppressWarnings("ArrayRecordComponent") // package-private: the bytes are never handed out to users
-    record Loaded(Contents contents, byte[] digest) {}
+    record Loaded(Contents contents, byte[] digest, Optional<MemoryLayer> layer) {}
 
     private SnapshotFile() {}
 
@@ -110,12 +113,12 @@ final class SnapshotFile {
     }
 
     /**
-     * Reads and checks {@code bytes}, the content of {@code file}.
+     * Reads and checks {@code bytes}, the content of {@code file}, and its memory layer if it has one.
      *
      * @throws SnapshotException naming the file and what is wrong: not a snapshot, another format version,
      *     truncated or with bytes after its end, a checksum mismatch, or a body that does not parse
      */
-    static Contents decode(byte[] bytes, Path file) {
+    static Loaded decode(byte[] bytes, Path file) {
         if (bytes.length < MAGIC.length || !Arrays.equals(bytes, 0, MAGIC.length, MAGIC, 0, MAGIC.length)) {
             throw new SnapshotException(
                     file + " is not a vmm4j snapshot (no " + new String(MAGIC, StandardCharsets.US_ASCII) + " magic)");
@@ -161,14 +164,15 @@ final class SnapshotFile {
             }
             in.end();
             Contents contents = new Contents(config, sections);
-            boolean layered = contents.layer().isPresent(); // read, so its runs must fit this guest's RAM
+            Optional<MemoryLayer> layer = contents.layer(); // read, so its runs must fit this guest's RAM
+            boolean layered = layer.isPresent();
             if (layered != (version == INCREMENTAL_VERSION)) {
                 throw new IllegalArgumentException("format version " + version
                         + (layered
                                 ? " is a full snapshot's, but the file has a memory layer"
                                 : " is an incremental snapshot's, but the file has no memory layer"));
             }
-            return contents;
+            return new Loaded(contents, digest, layer);
         } catch (IllegalArgumentException e) {
             throw new SnapshotException(file + " passes its checksum but does not parse: " + e.getMessage(), e);
         }
@@ -208,7 +212,8 @@ final class SnapshotFile {
         } catch (IOException e) {
             throw new SnapshotException("cannot read " + state + ": " + e.getMessage(), e);
         }
-        Contents contents = decode(bytes, state);
+        Loaded loaded = decode(bytes, state);
+        Contents contents = loaded.contents();
         Path memory = dir.resolve(MEMORY_FILE);
         long length;
         try {
@@ -222,7 +227,7 @@ final class SnapshotFile {
             throw new SnapshotException(memory + " is " + length + " bytes; the snapshot's guest has "
                     + contents.config().memorySize() + " bytes of RAM: truncated or not this snapshot's");
         }
-        return new Loaded(contents, Arrays.copyOfRange(bytes, bytes.length - DIGEST_BYTES, bytes.length));
+        return loaded;
     }
 
     static byte[] sha256(byte[] data, int offset, int length) {

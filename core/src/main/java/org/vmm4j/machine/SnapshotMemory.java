@@ -103,6 +103,21 @@ final class SnapshotMemory {
         return new Written(written, position);
     }
 
+    /** A bitmap of {@code pages} pages, none marked: one bit per page, 64 to a word. */
+    static long[] bitmap(long pages) {
+        return new long[(int) ((pages + 63) >>> 6)];
+    }
+
+    /** Marks {@code page} in {@code bits}. */
+    static void mark(long[] bits, long page) {
+        bits[(int) (page >>> 6)] |= 1L << (page & 63);
+    }
+
+    /** Whether {@code page} is marked in {@code bits}. */
+    static boolean isMarked(long[] bits, long page) {
+        return (bits[(int) (page >>> 6)] & (1L << (page & 63))) != 0;
+    }
+
     /** The first page from {@code from} (inclusive) to {@code to} (exclusive) marked in {@code bits}, or -1. */
     static long nextMarked(long[] bits, long from, long to) {
         long p = from;

@@ -36,7 +36,7 @@ class SnapshotFileFuzzTest {
     }
 
     private static void decodesToItself(byte[] file) {
-        SnapshotFile.Contents contents = SnapshotFile.decode(file, FILE);
+        SnapshotFile.Contents contents = SnapshotFile.decode(file, FILE).contents();
         assertArrayEquals(file, SnapshotFile.encode(contents), "a decoded state file encodes to the same bytes");
     }
 

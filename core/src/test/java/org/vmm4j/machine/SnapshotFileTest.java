@@ -61,7 +61,7 @@ class SnapshotFileTest {
     void roundTripsTheConfigurationAndTheSectionsInOrder() {
         SnapshotFile.Contents written = sample();
         byte[] file = SnapshotFile.encode(written);
-        SnapshotFile.Contents read = SnapshotFile.decode(file, Path.of("x"));
+        SnapshotFile.Contents read = SnapshotFile.decode(file, Path.of("x")).contents();
         assertEquals(written, read);
         assertArrayEquals(new byte[] {1, 2, 3}, read.get("vm", "kvm.pit").data());
         assertEquals(
@@ -133,7 +133,7 @@ class SnapshotFileTest {
                 ByteBuffer.wrap(SnapshotFile.encode(sample()))
                         .order(ByteOrder.LITTLE_ENDIAN)
                         .getInt(8));
-        SnapshotFile.Contents read = SnapshotFile.decode(file, Path.of("inc"));
+        SnapshotFile.Loaded read = SnapshotFile.decode(file, Path.of("inc"));
         assertEquals(layer, read.layer().orElseThrow());
         assertTrue(SnapshotFile.decode(SnapshotFile.encode(sample()), Path.of("full"))
                 .layer()
