@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.vmm4j.linux.GuestSetup.CODE;
 import static org.vmm4j.linux.GuestSetup.bytes;
+import static org.vmm4j.linux.abi.KvmHeader.KVM_CAP_XSAVE2;
 import static org.vmm4j.linux.abi.KvmHeader.KVM_GET_TSC_KHZ;
 import static org.vmm4j.linux.abi.KvmHeader.KVM_MP_STATE_RUNNABLE;
 import static org.vmm4j.linux.abi.KvmHeader.KVM_MP_STATE_UNINITIALIZED;
@@ -340,6 +341,38 @@ class KvmStateTest {
         List<StateSection> list = new ArrayList<>();
         byName.forEach((name, data) -> list.add(new StateSection(name, data)));
         return list;
+    }
+
+    /**
+     * What {@code kvm}'s VMs save (its XSAVE size, and XCRs, debug registers, an in-kernel LAPIC, the TSC
+     * frequency and kvmclock control), with the special-register and nested-state sections the test chooses.
+     */
+    static KvmVcpuState.Shape shape(KvmSystem kvm, boolean sregs2, int nestedStateSize) {
+        int xsave2 = kvm.checkExtension(KVM_CAP_XSAVE2);
+        return new KvmVcpuState.Shape(
+                Math.max(xsave2, KvmStructs.Xsave.SIZE),
+                xsave2 >= KvmStructs.Xsave.SIZE,
+                true,
+                true,
+                true,
+                true,
+                true,
+                sregs2,
+                nestedStateSize);
+    }
+
+    /**
+     * Restoring {@code state} (its RAX changed first) on {@code cpu} is refused with a message naming each of
+     * {@code named}, and before any register was set: the vCPU's RAX is not the state's.
+     */
+    static void assertRefusedBeforeAnyRegister(
+            KvmVcpu cpu, KvmVcpuState.Shape shape, Map<String, byte[]> state, String... named) {
+        le(state.get("kvm.regs")).putLong(KvmStructs.Regs.RAX, 0x5eed);
+        var e = assertThrows(IllegalArgumentException.class, () -> KvmVcpuState.restore(cpu, shape, sections(state)));
+        for (String name : named) {
+            assertTrue(e.getMessage().contains(name), name + " not in: " + e.getMessage());
+        }
+        assertTrue(cpu.registers().rax() != 0x5eed, "refused before any register was set");
     }
 
     static ByteBuffer le(byte[] data) {
