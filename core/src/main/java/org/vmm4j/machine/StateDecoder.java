@@ -78,8 +78,7 @@ public final class StateDecoder {
     public int i32(String what, int min, int max) {
         int v = i32();
         if (v < min || v > max) {
-            throw new IllegalArgumentException(
-                    "state section '" + name + "': " + what + " " + v + " is not from " + min + " to " + max);
+            throw refused(what + " " + v + " is not from " + min + " to " + max);
         }
         return v;
     }

@@ -2,6 +2,7 @@ package org.vmm4j.machine;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.util.Arrays;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vmm4j.StateSection;
@@ -76,6 +77,10 @@ public final class Uart16550 implements PortIoDevice {
 
     private static final Logger LOG = LoggerFactory.getLogger(Uart16550.class);
     private static final int[] TRIGGER_LEVELS = {1, 4, 8, 14};
+    /** The bits of IER and MCR this UART has. */
+    private static final int IER_BITS = 0x0f;
+
+    private static final int MCR_BITS = 0x1f;
 
     private final OutputStream output;
     private final InterruptLine irq;
@@ -204,12 +209,12 @@ public final class Uart16550 implements PortIoDevice {
                     if ((v & IER_THRI) != 0 && (ier & IER_THRI) == 0) {
                         thrPending = true; // the transmitter is always empty: enabling THRI interrupts at once
                     }
-                    ier = v & 0x0f;
+                    ier = v & IER_BITS;
                 }
             }
             case IIR_FCR -> writeFifoControl(v);
             case LCR -> lcr = v;
-            case MCR -> writeModemControl(v & 0x1f);
+            case MCR -> writeModemControl(v & MCR_BITS);
             case SCR -> scr = v;
             default -> {} // LSR and MSR are read-only
         }
@@ -361,16 +366,16 @@ public final class Uart16550 implements PortIoDevice {
      */
     public synchronized void restoreState(StateSection section) {
         StateDecoder in = new StateDecoder(section, STATE_SECTION, 1);
-        int newIer = in.u8Bits("IER", 0x0f);
+        int newIer = in.u8Bits("IER", IER_BITS);
         int newLcr = in.u8();
-        int newMcr = in.u8Bits("MCR", 0x1f);
+        int newMcr = in.u8Bits("MCR", MCR_BITS);
         int newScr = in.u8();
         int newDll = in.u8();
         int newDlm = in.u8();
         boolean newFifo = in.bool();
         int newTrigger = in.u8();
-        if (newTrigger != 1 && newTrigger != 4 && newTrigger != 8 && newTrigger != 14) { // TRIGGER_LEVELS
-            throw in.refused("FIFO trigger level " + newTrigger + " is not 1, 4, 8 or 14");
+        if (Arrays.binarySearch(TRIGGER_LEVELS, newTrigger) < 0) {
+            throw in.refused("FIFO trigger level " + newTrigger + " is not one of " + Arrays.toString(TRIGGER_LEVELS));
         }
         boolean newOverrun = in.bool();
         boolean newThrPending = in.bool();

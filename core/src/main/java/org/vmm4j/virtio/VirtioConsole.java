@@ -123,7 +123,7 @@ public final class VirtioConsole implements VirtioDevice {
         this.input = input;
         this.pollable = input != null && implementsAvailable(input);
         this.sized = !none;
-        config.put(0, 4, columns | ((long) rows << 16)); // cols, rows; max_nr_ports and emerg_wr stay 0
+        putSize(columns, rows);
     }
 
     private static boolean validSize(int columns, int rows) {
@@ -182,7 +182,7 @@ public final class VirtioConsole implements VirtioDevice {
             throw new IllegalArgumentException(
                     "a console size is 1 to 65535 columns and rows: " + columns + "x" + rows);
         }
-        config.put(0, 4, columns | ((long) rows << 16)); // cols, rows; max_nr_ports and emerg_wr stay 0
+        putSize(columns, rows);
         VirtioTransport t;
         synchronized (rxLock) {
             t = rxTransport;
@@ -575,14 +575,10 @@ public final class VirtioConsole implements VirtioDevice {
     @Override
     public byte[] saveState() {
         synchronized (rxLock) {
-            byte[] input = new byte[heldCount];
-            for (int i = 0; i < heldCount; i++) {
-                input[i] = held[(heldStart + i) % held.length];
-            }
             return new StateEncoder(STATE_NAME, STATE_VERSION)
                     .i32(columns())
                     .i32(rows())
-                    .bytes(input)
+                    .bytes(heldBytes())
                     .toSection()
                     .data();
         }
@@ -616,15 +612,26 @@ public final class VirtioConsole implements VirtioDevice {
                 throw new IllegalArgumentException("the console already holds " + heldCount + " input bytes; the saved "
                         + input.length + " do not fit");
             }
-            byte[] before = new byte[heldCount];
-            for (int i = 0; i < heldCount; i++) {
-                before[i] = held[(heldStart + i) % held.length];
-            }
+            byte[] before = heldBytes();
             System.arraycopy(input, 0, held, 0, input.length);
             System.arraycopy(before, 0, held, input.length, before.length);
             heldStart = 0;
             heldCount = input.length + before.length;
         }
+        putSize(columns, rows);
+    }
+
+    /** The config space's size: cols, rows; max_nr_ports and emerg_wr stay 0. */
+    private void putSize(int columns, int rows) {
         config.put(0, 4, columns | ((long) rows << 16));
+    }
+
+    /** The input held, oldest first. Called holding {@code rxLock}. */
+    private byte[] heldBytes() {
+        byte[] bytes = new byte[heldCount];
+        for (int i = 0; i < heldCount; i++) {
+            bytes[i] = held[(heldStart + i) % held.length];
+        }
+        return bytes;
     }
 }

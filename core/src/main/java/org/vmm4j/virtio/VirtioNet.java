@@ -295,11 +295,7 @@ public final class VirtioNet implements VirtioDevice {
      * the chains the frame had taken: they were popped and never used, and the driver still has them posted.
      */
     private void resumeFrame(RxLoop l, Virtqueue q) {
-        if (restoredChains > q.size()) {
-            throw new IllegalStateException(
-                    "the restored frame took " + restoredChains + " receive chains; the queue has " + q.size());
-        }
-        q.restoreIndices(q.lastAvailIndex() - restoredChains, q.usedIndex(), q.signalledUsedIndex());
+        q.unpop(restoredChains, "the restored frame");
         l.scratch.put(0, restoredFrame, 0, restoredFrame.length);
         l.pending = restoredFrame.length;
     }

@@ -303,13 +303,12 @@ public final class VirtioVsock implements VirtioDevice {
         this.eventBufferCount = 0;
         this.eventHeld = 0;
         this.resetOwed = restoredActive;
-        if (restoredEvents > events) {
-            throw new IllegalStateException(
-                    "the restored device held " + restoredEvents + " event buffers; the event queue has " + events);
-        }
         if (restoredEvents > 0) {
-            event.restoreIndices(
-                    event.lastAvailIndex() - restoredEvents, event.usedIndex(), event.signalledUsedIndex());
+            if (event == null) {
+                throw new IllegalStateException("the restored device held " + restoredEvents
+                        + " event buffers; the event queue is not enabled");
+            }
+            event.unpop(restoredEvents, "the restored device's held event buffers");
         }
         restoredActive = false;
         restoredEvents = 0;

@@ -404,6 +404,20 @@ public final class Virtqueue {
     }
 
     /**
+     * Moves the queue back over the last {@code chains} chains it popped, so they are popped again: chains a
+     * restored device had taken and not used, which the driver still has posted.
+     *
+     * @param held what the chains held, for the message
+     * @throws IllegalStateException if {@code chains} is more than the queue's size
+     */
+    void unpop(int chains, String held) {
+        if (chains > size) {
+            throw new IllegalStateException(held + " took " + chains + " chains; the queue has " + size);
+        }
+        lastAvail = (lastAvail - chains) & 0xffff;
+    }
+
+    /**
      * Continues a queue saved in a snapshot: after {@link #configure}, the device's positions in the rings
      * as they were.
      */
