@@ -3,14 +3,6 @@ package org.vmm4j.machine;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.vmm4j.virtio.VirtioMmio.DEVICE_FEATURES;
-import static org.vmm4j.virtio.VirtioMmio.DEVICE_FEATURES_SEL;
-import static org.vmm4j.virtio.VirtioMmio.DRIVER_FEATURES;
-import static org.vmm4j.virtio.VirtioMmio.DRIVER_FEATURES_SEL;
-import static org.vmm4j.virtio.VirtioMmio.QUEUE_DESC_LOW;
-import static org.vmm4j.virtio.VirtioMmio.QUEUE_DEVICE_LOW;
-import static org.vmm4j.virtio.VirtioMmio.QUEUE_DRIVER_LOW;
-import static org.vmm4j.virtio.VirtioMmio.QUEUE_NUM;
 import static org.vmm4j.virtio.VirtioMmio.QUEUE_READY;
 import static org.vmm4j.virtio.VirtioMmio.STATUS;
 
@@ -33,11 +25,11 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.vmm4j.StateSection;
 import org.vmm4j.testing.HeapGuestMemory;
+import org.vmm4j.testing.VirtioDriverSteps;
 import org.vmm4j.testsupport.FuzzCheck;
 import org.vmm4j.virtio.GuestRam;
 import org.vmm4j.virtio.VirtioBlk;
 import org.vmm4j.virtio.VirtioDevice;
-import org.vmm4j.virtio.VirtioFeatures;
 import org.vmm4j.virtio.VirtioMmio;
 import org.vmm4j.virtio.VirtioRng;
 
@@ -236,29 +228,13 @@ class DeviceStateFuzzTest {
             String prefix = kind == Kind.VIRTIO_BLK ? "virtio-blk-" : "virtio-rng-";
             VirtioMmio mmio = new VirtioMmio(kind == Kind.VIRTIO_BLK ? disk() : new VirtioRng(), RAM, c -> {});
             seeds.put(prefix + "fresh", input(kind, mmio.saveState("virtio-mmio.0")));
-            negotiate(mmio);
+            VirtioDriverSteps.negotiate(mmio, QUEUE_SIZE, DESC, AVAIL, USED);
             seeds.put(prefix + "negotiated", input(kind, mmio.saveState("virtio-mmio.0")));
             mmio.mmioWrite(QUEUE_READY, 4, 1);
             mmio.mmioWrite(STATUS, 4, 1 | 2 | 8 | 4);
             seeds.put(prefix + "running", input(kind, mmio.saveState("virtio-mmio.0")));
         }
         return seeds;
-    }
-
-    /** ACKNOWLEDGE, DRIVER, every offered feature but EVENT_IDX, FEATURES_OK, queue 0 laid out (not enabled). */
-    private static void negotiate(VirtioMmio mmio) {
-        mmio.mmioWrite(STATUS, 4, 1 | 2);
-        mmio.mmioWrite(DEVICE_FEATURES_SEL, 4, 0);
-        long low = mmio.mmioRead(DEVICE_FEATURES, 4) & ~VirtioFeatures.RING_EVENT_IDX;
-        mmio.mmioWrite(DRIVER_FEATURES_SEL, 4, 0);
-        mmio.mmioWrite(DRIVER_FEATURES, 4, low);
-        mmio.mmioWrite(DRIVER_FEATURES_SEL, 4, 1);
-        mmio.mmioWrite(DRIVER_FEATURES, 4, 1); // VERSION_1
-        mmio.mmioWrite(STATUS, 4, 1 | 2 | 8);
-        mmio.mmioWrite(QUEUE_NUM, 4, QUEUE_SIZE);
-        mmio.mmioWrite(QUEUE_DESC_LOW, 4, DESC);
-        mmio.mmioWrite(QUEUE_DRIVER_LOW, 4, AVAIL);
-        mmio.mmioWrite(QUEUE_DEVICE_LOW, 4, USED);
     }
 
     private static void program(IoApic ioapic, int pin, int low, int destination) {

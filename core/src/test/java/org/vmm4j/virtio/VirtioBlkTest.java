@@ -26,6 +26,7 @@ import org.vmm4j.VmmException;
 import org.vmm4j.internal.NativeGuestMemory;
 import org.vmm4j.internal.nat.Libc;
 import org.vmm4j.internal.nat.NativeMemory;
+import org.vmm4j.testing.VirtioDriverSteps;
 import org.vmm4j.testsupport.CompilerValues;
 import org.vmm4j.testsupport.RequiresHost;
 
@@ -36,17 +37,9 @@ import org.vmm4j.testsupport.RequiresHost;
 class VirtioBlkTest {
     // virtio-mmio registers and status bits from the spec (section 4.2.2, 2.1)
     private static final int DEVICE_ID = 0x008;
-    private static final int DEVICE_FEATURES = 0x010;
-    private static final int DEVICE_FEATURES_SEL = 0x014;
-    private static final int DRIVER_FEATURES = 0x020;
-    private static final int DRIVER_FEATURES_SEL = 0x024;
-    private static final int QUEUE_NUM = 0x038;
     private static final int QUEUE_READY = 0x044;
     private static final int QUEUE_NOTIFY = 0x050;
     private static final int STATUS = 0x070;
-    private static final int QUEUE_DESC_LOW = 0x080;
-    private static final int QUEUE_DRIVER_LOW = 0x090;
-    private static final int QUEUE_DEVICE_LOW = 0x0a0;
     private static final int CONFIG = 0x100;
     private static final int READY_STATUS = 1 | 2 | 8 | 4;
     private static final int NEEDS_RESET = 0x40;
@@ -94,18 +87,7 @@ class VirtioBlkTest {
     private void attach(VirtioBlk device) {
         blk = device;
         mmio = new VirtioMmio(device, GuestRam.of(memory), cause -> interrupts.incrementAndGet());
-        mmio.mmioWrite(STATUS, 4, 1 | 2);
-        mmio.mmioWrite(DEVICE_FEATURES_SEL, 4, 0);
-        long low = mmio.mmioRead(DEVICE_FEATURES, 4) & ~VirtioFeatures.RING_EVENT_IDX;
-        mmio.mmioWrite(DRIVER_FEATURES_SEL, 4, 0);
-        mmio.mmioWrite(DRIVER_FEATURES, 4, low);
-        mmio.mmioWrite(DRIVER_FEATURES_SEL, 4, 1);
-        mmio.mmioWrite(DRIVER_FEATURES, 4, 1); // VERSION_1
-        mmio.mmioWrite(STATUS, 4, 1 | 2 | 8);
-        mmio.mmioWrite(QUEUE_NUM, 4, QSIZE);
-        mmio.mmioWrite(QUEUE_DESC_LOW, 4, DESC);
-        mmio.mmioWrite(QUEUE_DRIVER_LOW, 4, AVAIL);
-        mmio.mmioWrite(QUEUE_DEVICE_LOW, 4, USED);
+        VirtioDriverSteps.negotiate(mmio, QSIZE, DESC, AVAIL, USED);
         mmio.mmioWrite(QUEUE_READY, 4, 1);
         mmio.mmioWrite(STATUS, 4, READY_STATUS);
         assertTrue(device.activated());

@@ -56,6 +56,14 @@ class VirtioVsockTest {
         guest.bringUpWithBuffers();
     }
 
+    /** The device, and a driver that set it up but posted no buffer yet. */
+    private void startWithoutBuffers() {
+        vsock = new VirtioVsock(CID, dir.resolve("v.sock"));
+        closing.add(vsock);
+        guest = new VsockGuest(vsock, CID);
+        guest.bringUp();
+    }
+
     private void start() {
         start(VirtioVsock.DEFAULT_CONNECT_TIMEOUT_MILLIS);
     }
@@ -264,10 +272,7 @@ class VirtioVsockTest {
     /** A driver that had posted no event buffer at the snapshot gets the transport reset in the first it posts. */
     @Test
     void theTransportResetWaitsForAnEventBuffer() throws Exception {
-        vsock = new VirtioVsock(CID, dir.resolve("v.sock"));
-        closing.add(vsock);
-        guest = new VsockGuest(vsock, CID);
-        guest.bringUp();
+        startWithoutBuffers();
         guest.postBuffers(0, VsockGuest.QSIZE, VsockGuest.RX_BUF);
         vsock.pause();
         StateSection section = guest.mmio.saveState("virtio-mmio.0");
@@ -618,10 +623,7 @@ class VirtioVsockTest {
 
     @Test
     void anRxBufferTooSmallForAHeaderNeedsAReset() throws Exception {
-        vsock = new VirtioVsock(CID, dir.resolve("v.sock"));
-        closing.add(vsock);
-        guest = new VsockGuest(vsock, CID);
-        guest.bringUp();
+        startWithoutBuffers();
         guest.postBuffers(0, 2, 20);
         guest.send(1, 6000, REQUEST, GUEST_BUF, 0); // refused: the device wants to send RST
         long end = System.nanoTime() + 5_000_000_000L;
