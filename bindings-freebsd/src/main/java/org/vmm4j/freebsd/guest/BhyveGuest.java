@@ -5,7 +5,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import org.vmm4j.freebsd.host.FreeBsdHostMessages;
 import org.vmm4j.guest.Guest;
 import org.vmm4j.guest.GuestAddress;
 import org.vmm4j.guest.GuestInfo;
@@ -13,7 +12,6 @@ import org.vmm4j.guest.GuestSpec;
 import org.vmm4j.guest.GuestState;
 import org.vmm4j.guest.Snapshot;
 import org.vmm4j.guest.UndefineOption;
-import org.vmm4j.guest.UnsupportedGuestOperationException;
 
 /**
  * A bhyve guest of a {@link BhyveGuestManager}: a handle by name; state is looked up on each call. The
@@ -43,9 +41,7 @@ public final class BhyveGuest implements Guest {
     }
 
     private GuestDefinition requireDefinition() {
-        return definition()
-                .orElseThrow(() -> new UnsupportedGuestOperationException(
-                        FreeBsdHostMessages.CATALOG.message("guest.not-ours", name)));
+        return definition().orElseThrow(() -> BhyveGuestManager.unsupported("guest.not-ours", name));
     }
 
     @Override
@@ -124,7 +120,7 @@ public final class BhyveGuest implements Guest {
     @Override
     public void suspend() {
         ensureOpen();
-        throw new UnsupportedGuestOperationException(FreeBsdHostMessages.CATALOG.message("guest.no-suspend"));
+        throw BhyveGuestManager.unsupported("guest.no-suspend");
     }
 
     @Override
@@ -164,7 +160,7 @@ public final class BhyveGuest implements Guest {
     }
 
     private static UnsupportedOperationException noSnapshots() {
-        return new UnsupportedGuestOperationException(FreeBsdHostMessages.CATALOG.message("guest.no-snapshots"));
+        return BhyveGuestManager.unsupported("guest.no-snapshots");
     }
 
     @Override

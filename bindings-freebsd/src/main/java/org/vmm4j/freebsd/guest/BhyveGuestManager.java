@@ -217,12 +217,16 @@ public final class BhyveGuestManager implements GuestManager {
         return choice(requested);
     }
 
+    /** What bhyve cannot do, from {@link FreeBsdHostMessages}. */
+    static UnsupportedGuestOperationException unsupported(String key, Object... arguments) {
+        return new UnsupportedGuestOperationException(FreeBsdHostMessages.CATALOG.message(key, arguments));
+    }
+
     static AcceleratorChoice choice(Accelerator requested) {
         return switch (requested) {
             case AUTO, KVM ->
                 new AcceleratorChoice(Accelerator.KVM, "vmm", FreeBsdHostMessages.CATALOG.message("accelerator.vmm"));
-            case TCG ->
-                throw new UnsupportedGuestOperationException(FreeBsdHostMessages.CATALOG.message("accelerator.no-tcg"));
+            case TCG -> throw unsupported("accelerator.no-tcg");
         };
     }
 
@@ -559,12 +563,11 @@ public final class BhyveGuestManager implements GuestManager {
      */
     List<GuestAddress> addresses(String name, GuestAddress.Source source) {
         if (source == GuestAddress.Source.GUEST_AGENT) {
-            throw new UnsupportedGuestOperationException(FreeBsdHostMessages.CATALOG.message(
-                    "address.no-agent", GuestAddress.Source.DHCP_LEASE.name(), GuestAddress.Source.ARP.name()));
+            throw unsupported(
+                    "address.no-agent", GuestAddress.Source.DHCP_LEASE.name(), GuestAddress.Source.ARP.name());
         }
         GuestSpec spec = store.load(name)
-                .orElseThrow(() -> new UnsupportedGuestOperationException(
-                        FreeBsdHostMessages.CATALOG.message("address.not-ours", name)))
+                .orElseThrow(() -> unsupported("address.not-ours", name))
                 .spec();
         if (!isActive(state(name)) || spec.nics().isEmpty()) {
             return List.of();
@@ -583,10 +586,10 @@ public final class BhyveGuestManager implements GuestManager {
             return HostAddressTables.fromArp(arp.stdout(), macs);
         }
         String leases = executor.readFile(HostAddressTables.DNSMASQ_LEASES)
-                .orElseThrow(() -> new UnsupportedGuestOperationException(FreeBsdHostMessages.CATALOG.message(
+                .orElseThrow(() -> unsupported(
                         "address.no-leases",
                         HostAddressTables.DNSMASQ_LEASES.toString(),
-                        GuestAddress.Source.ARP.name())));
+                        GuestAddress.Source.ARP.name()));
         return HostAddressTables.fromDnsmasqLeases(leases, macs, Instant.now());
     }
 

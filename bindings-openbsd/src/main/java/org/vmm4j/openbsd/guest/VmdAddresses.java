@@ -15,9 +15,7 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.vmm4j.guest.GuestAddress;
-import org.vmm4j.guest.UnsupportedGuestOperationException;
 import org.vmm4j.host.CommandExecutor;
-import org.vmm4j.openbsd.host.OpenBsdHostMessages;
 
 /**
  * Finds a running vmd guest's IPv4 addresses from the host, for {@code Guest.addresses}.
@@ -76,26 +74,21 @@ final class VmdAddresses {
      */
     List<GuestAddress> find(VmConf conf, VmConf.Vm vm, String name, VmdVmStatus status, GuestAddress.Source source) {
         if (source == GuestAddress.Source.GUEST_AGENT) {
-            throw unsupported("address.no-agent");
+            throw VmdGuestManager.unsupported("address.no-agent");
         }
         if (status == null || !status.running()) {
             return List.of();
         }
         if (vm == null) {
-            throw unsupported("address.not-in-conf", name);
+            throw VmdGuestManager.unsupported("address.not-in-conf", name);
         }
         List<Nic> nics = nics(conf, vm, status.id());
         if (nics.stream().allMatch(n -> n.mac() == null && n.localAddress() == null)) {
             throw nics.isEmpty()
-                    ? unsupported("address.no-nic", name)
-                    : unsupported("address.no-lladdr", name, "interface { lladdr xx:xx:xx:xx:xx:xx }");
+                    ? VmdGuestManager.unsupported("address.no-nic", name)
+                    : VmdGuestManager.unsupported("address.no-lladdr", name, "interface { lladdr xx:xx:xx:xx:xx:xx }");
         }
         return source == GuestAddress.Source.ARP ? fromArp(nics) : fromDhcp(nics);
-    }
-
-    /** What the host cannot tell, from {@link OpenBsdHostMessages}. */
-    private static UnsupportedGuestOperationException unsupported(String key, Object... arguments) {
-        return new UnsupportedGuestOperationException(OpenBsdHostMessages.CATALOG.message(key, arguments));
     }
 
     private static List<Nic> nics(VmConf conf, VmConf.Vm vm, int vmId) {

@@ -15,8 +15,6 @@ import org.vmm4j.guest.GuestInfo;
 import org.vmm4j.guest.GuestSpec;
 import org.vmm4j.guest.GuestState;
 import org.vmm4j.guest.UndefineOption;
-import org.vmm4j.guest.UnsupportedGuestOperationException;
-import org.vmm4j.openbsd.host.OpenBsdHostMessages;
 
 /**
  * A vmd guest, named; every call asks vmd or reads vm.conf afresh. The handle holds nothing of vmd's
@@ -218,7 +216,7 @@ final class VmdGuest implements Guest {
     public void setVcpus(int count) {
         checkOpen();
         if (count != 1) {
-            throw new UnsupportedGuestOperationException(OpenBsdHostMessages.CATALOG.message("guest.one-vcpu"));
+            throw VmdGuestManager.unsupported("guest.one-vcpu");
         }
     }
 

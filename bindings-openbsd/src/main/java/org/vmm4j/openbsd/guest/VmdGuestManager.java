@@ -172,7 +172,7 @@ public final class VmdGuestManager implements GuestManager {
     }
 
     /** What vmd cannot do, from {@link OpenBsdHostMessages}. */
-    private static UnsupportedGuestOperationException unsupported(String key, Object... arguments) {
+    static UnsupportedGuestOperationException unsupported(String key, Object... arguments) {
         return new UnsupportedGuestOperationException(OpenBsdHostMessages.CATALOG.message(key, arguments));
     }
 
