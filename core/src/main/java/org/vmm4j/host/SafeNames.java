@@ -14,7 +14,10 @@ import java.util.regex.Pattern;
 public final class SafeNames {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
     private static final Pattern PROGRAM = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.+-]*|/[A-Za-z0-9_./+-]+");
-    private static final Pattern ACCOUNT = Pattern.compile("[a-z_][a-z0-9_-]{0,31}");
+    /** What a Unix user or group name may be, as useradd and groupadd accept it by default. */
+    public static final String ACCOUNT_NAME = "[a-z_][a-z0-9_-]{0,31}";
+
+    private static final Pattern ACCOUNT = Pattern.compile(ACCOUNT_NAME);
 
     private SafeNames() {}
 
@@ -65,7 +68,7 @@ public final class SafeNames {
     public static String requireAccountName(String what, String name) {
         if (name == null || !ACCOUNT.matcher(name).matches()) {
             throw new IllegalArgumentException(
-                    what + " must match [a-z_][a-z0-9_-]{0,31}, got '" + printable(String.valueOf(name)) + "'");
+                    what + " must match " + ACCOUNT_NAME + ", got '" + printable(String.valueOf(name)) + "'");
         }
         return name;
     }
@@ -87,7 +90,8 @@ public final class SafeNames {
         return path;
     }
 
-    private static String printable(String s) {
+    /** {@code s} as a message may quote it: control characters as '?', at most 80 characters. */
+    public static String printable(String s) {
         StringBuilder b = new StringBuilder();
         for (int i = 0; i < s.length() && i < 80; i++) {
             char c = s.charAt(i);

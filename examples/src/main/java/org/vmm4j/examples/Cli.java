@@ -16,7 +16,6 @@ import java.util.Map;
 import java.util.Optional;
 import org.vmm4j.VmmException;
 import org.vmm4j.internal.FileReads;
-import org.vmm4j.provision.ProvisionException;
 import org.vmm4j.text.Localized;
 
 /**
@@ -131,9 +130,6 @@ public final class Cli {
         } catch (IllegalArgumentException e) {
             err.println("vmm4j " + args[0] + ": " + describe(e));
             return 2;
-        } catch (ProvisionException e) {
-            err.println("vmm4j " + args[0] + ": " + e.message(CliText.locale()));
-            return 1;
         } catch (VmmException | UnsupportedOperationException e) {
             err.println("vmm4j " + args[0] + ": " + describe(e));
             return 1;

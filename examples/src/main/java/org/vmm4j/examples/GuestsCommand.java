@@ -121,9 +121,9 @@ final class GuestsCommand implements Cli.Command {
             };
         } catch (UnsupportedOperationException e) {
             // e.g. snapshots or events on a backend without them: a failure of the host, not a crash; a refusal
-            // that names the backend itself is shown in the reader's language
-            if (e instanceof Localized l) {
-                throw new VmmException(l.text(), e);
+            // that names the backend itself goes on as it is (Cli shows it in the reader's language)
+            if (e instanceof Localized) {
+                throw e;
             }
             throw new VmmException(manager.kind() + ": " + e.getMessage(), e);
         }

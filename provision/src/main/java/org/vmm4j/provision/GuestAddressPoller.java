@@ -93,13 +93,10 @@ public final class GuestAddressPoller implements AddressWaiter {
 
     /** What each source answered, as "DHCP_LEASE: …, GUEST_AGENT: …" in the reader's locale. */
     private static Message answers(Map<GuestAddress.Source, Message> errors) {
-        Message all = null;
-        for (Map.Entry<GuestAddress.Source, Message> e : errors.entrySet()) {
-            Message one = ProvisionMessages.CATALOG.message(
-                    "error.address-source", e.getKey().name(), e.getValue());
-            all = all == null ? one : ProvisionMessages.CATALOG.message("failure.list", all, one);
-        }
-        return all;
+        return ProvisionMessages.list(errors.entrySet().stream()
+                .map(e -> ProvisionMessages.CATALOG.message(
+                        "error.address-source", e.getKey().name(), e.getValue()))
+                .toList());
     }
 
     /** The first IPv4 address that is neither loopback nor link-local. */

@@ -66,7 +66,7 @@ public class ProvisionException extends VmmException {
             Message hint,
             List<Message> rolledBack,
             Throwable cause) {
-        super(english(guestName, step, reason, hint, rolledBack), cause);
+        super(text(guestName, step, reason, hint, rolledBack).english(), cause);
         this.guestName = guestName;
         this.step = step;
         this.reason = reason.english();
@@ -75,16 +75,6 @@ public class ProvisionException extends VmmException {
         this.reasonMessage = reason;
         this.hintMessage = hint;
         this.rolledBackMessages = List.copyOf(rolledBack);
-    }
-
-    private static String english(
-            String guestName, ProvisionStep step, Message reason, Message hint, List<Message> rolledBack) {
-        String hintText = hint.english();
-        List<String> undone = rolledBack.stream().map(Message::english).toList();
-        return "provisioning " + guestName + " failed at step " + step.number() + "/" + ProvisionStep.count()
-                + " (" + step.label() + "): " + reason.english()
-                + (hintText.isEmpty() ? "" : "; hint: " + hintText)
-                + (undone.isEmpty() ? "" : "; rolled back: " + String.join(", ", undone));
     }
 
     /** The message in {@code locale}: the step, the reason, the hint and what was rolled back. */
@@ -98,20 +88,21 @@ public class ProvisionException extends VmmException {
      */
     @Override
     public Message text() {
+        return text(guestName, step, reasonMessage(), hintMessage(), rolledBackMessages());
+    }
+
+    /** The whole message; its English is {@link #getMessage()}. */
+    private static Message text(
+            String guestName, ProvisionStep step, Message reason, Message hint, List<Message> rolledBack) {
         MessageCatalog texts = ProvisionMessages.CATALOG;
-        Message text = texts.message(
-                "failure", guestName, step.number(), ProvisionStep.count(), step.labelMessage(), reasonMessage());
-        Message hintText = hintMessage();
-        if (!hintText.english().isEmpty()) {
-            text = texts.message("failure.and", text, texts.message("failure.hint", hintText));
+        Message text =
+                texts.message("failure", guestName, step.number(), ProvisionStep.count(), step.labelMessage(), reason);
+        if (!hint.english().isEmpty()) {
+            text = texts.message("failure.and", text, texts.message("failure.hint", hint));
         }
-        List<Message> undone = rolledBackMessages();
-        if (!undone.isEmpty()) {
-            Message list = undone.get(0);
-            for (Message m : undone.subList(1, undone.size())) {
-                list = texts.message("failure.list", list, m);
-            }
-            text = texts.message("failure.and", text, texts.message("failure.rolled-back", list));
+        if (!rolledBack.isEmpty()) {
+            text = texts.message(
+                    "failure.and", text, texts.message("failure.rolled-back", ProvisionMessages.list(rolledBack)));
         }
         return text;
     }

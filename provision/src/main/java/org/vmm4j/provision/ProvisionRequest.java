@@ -92,7 +92,7 @@ public final class ProvisionRequest {
         try {
             SafeNames.require("guest name", name, GuestSpec.MAX_NAME_LENGTH);
         } catch (IllegalArgumentException e) {
-            throw invalid("request.guest-name", shown(name), GuestSpec.MAX_NAME_LENGTH);
+            throw invalid("request.guest-name", SafeNames.printable(String.valueOf(name)), GuestSpec.MAX_NAME_LENGTH);
         }
         if (!ImageCatalog.HYPERVISORS.contains(hypervisor)) {
             throw invalid(
@@ -116,7 +116,7 @@ public final class ProvisionRequest {
             try {
                 SafeNames.requireAccountName("user", user);
             } catch (IllegalArgumentException e) {
-                throw invalid("request.user", "[a-z_][a-z0-9_-]{0,31}", shown(user));
+                throw invalid("request.user", SafeNames.ACCOUNT_NAME, SafeNames.printable(user));
             }
         }
         if (user == null && (password != null || !sshAuthorizedKeys.isEmpty())) {
@@ -160,12 +160,6 @@ public final class ProvisionRequest {
                 }
             }
         }
-    }
-
-    /** {@code text} as a message may quote it: control characters as '?', at most 80 characters. */
-    private static String shown(String text) {
-        String s = String.valueOf(text).replaceAll("\\p{Cntrl}", "?");
-        return s.length() > 80 ? s.substring(0, 80) : s;
     }
 
     private static InvalidRequestException invalid(String key, Object... arguments) {
