@@ -84,6 +84,27 @@ class CliMessagesTest {
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
+    /**
+     * {@code vmm4j provision} of guest {@code name} from {@code base} on libvirt's test driver with 128 MiB, its files
+     * in {@code dir}, and the options {@code more}, in the locale {@code lang}.
+     */
+    private int provision(String lang, String name, Path base, Path dir, String... more) {
+        List<String> args = new ArrayList<>(List.of(
+                "provision",
+                "--name",
+                name,
+                "--image",
+                base.toString(),
+                "--uri",
+                "test:///default",
+                "--dir",
+                dir.toString(),
+                "--mem",
+                "128M"));
+        args.addAll(List.of(more));
+        return run(Map.of("LANG", lang), args.toArray(String[]::new));
+    }
+
     private int run(Map<String, String> env, String... args) {
         out.reset();
         err.reset();
@@ -299,21 +320,13 @@ class CliMessagesTest {
         int n = 0;
         for (Locale locale : MessageCatalog.LOCALES) {
             String name = "intl" + n++;
-            int status = run(
-                    Map.of("LANG", posix(locale)),
-                    "provision",
-                    "--name",
+            int status = provision(
+                    posix(locale),
                     name,
-                    "--image",
-                    base.toString(),
-                    "--uri",
-                    "test:///default",
-                    "--dir",
-                    dir.toString(),
+                    base,
+                    dir,
                     "--cache",
                     dir.resolve("cache").toString(),
-                    "--mem",
-                    "128M",
                     "--no-wait");
             assertEquals(0, status, locale + ": " + err());
             String progress = err();
@@ -330,23 +343,7 @@ class CliMessagesTest {
                 assertFalse(progress.contains(ProvisionStep.START_GUEST.label()), locale + ":\n" + progress);
             }
         }
-        assertEquals(
-                1,
-                run(
-                        Map.of("LANG", "de_DE.UTF-8"),
-                        "provision",
-                        "--name",
-                        "kaputt",
-                        "--image",
-                        base.toString(),
-                        "--uri",
-                        "test:///default",
-                        "--dir",
-                        dir.toString(),
-                        "--mem",
-                        "128M",
-                        "--disk",
-                        "1M"));
+        assertEquals(1, provision("de_DE.UTF-8", "kaputt", base, dir, "--disk", "1M"));
         assertTrue(
                 err().contains("vmm4j provision: Bereitstellung von kaputt bei Schritt 4/14 (Disk anlegen) "
                         + "fehlgeschlagen: Disk-Größe 1048576 Byte ist kleiner als die 33554432 Byte des Images; "
@@ -354,24 +351,7 @@ class CliMessagesTest {
                 err());
         for (Locale locale : MessageCatalog.LOCALES) {
             String name = "klein" + n++;
-            assertEquals(
-                    1,
-                    run(
-                            Map.of("LANG", posix(locale)),
-                            "provision",
-                            "--name",
-                            name,
-                            "--image",
-                            base.toString(),
-                            "--uri",
-                            "test:///default",
-                            "--dir",
-                            dir.toString(),
-                            "--mem",
-                            "128M",
-                            "--disk",
-                            "1M"),
-                    locale + ": " + err());
+            assertEquals(1, provision(posix(locale), name, base, dir, "--disk", "1M"), locale + ": " + err());
             String failure = err();
             String reason = ProvisionMessages.CATALOG.format(
                     locale, "error.disk-smaller-than-image", "1048576", String.valueOf(32L << 20));

@@ -82,6 +82,11 @@ class GuestProvisionerTest {
                 .command("echo two");
     }
 
+    /** A poller asking {@code sources}, every 10 ms at first and every 20 ms at most. */
+    private static GuestAddressPoller quickPoller(org.vmm4j.guest.GuestAddress.Source... sources) {
+        return new GuestAddressPoller(List.of(sources), Duration.ofMillis(10), Duration.ofMillis(20));
+    }
+
     @Test
     void runsEveryStepWithFakeNetworkStepsAndReports() throws Exception {
         ProvisionResult result = provisioner().build().provision(request("web1").build());
@@ -153,12 +158,9 @@ class GuestProvisionerTest {
     @Test
     void rollsBackGuestDiskAndSeedWhenNoAddressAppears() {
         GuestProvisioner p = provisioner()
-                .addressWaiter(new GuestAddressPoller(
-                        List.of(
-                                org.vmm4j.guest.GuestAddress.Source.DHCP_LEASE,
-                                org.vmm4j.guest.GuestAddress.Source.GUEST_AGENT),
-                        Duration.ofMillis(10),
-                        Duration.ofMillis(20)))
+                .addressWaiter(quickPoller(
+                        org.vmm4j.guest.GuestAddress.Source.DHCP_LEASE,
+                        org.vmm4j.guest.GuestAddress.Source.GUEST_AGENT))
                 .build();
         ProvisionRequest request =
                 request("web3").addressTimeout(Duration.ofMillis(200)).build();
@@ -188,10 +190,7 @@ class GuestProvisionerTest {
     @Test
     void addressWaitEndsAtOnceWhenTheGuestCrashes() {
         GuestProvisioner p = provisioner()
-                .addressWaiter(new GuestAddressPoller(
-                        List.of(org.vmm4j.guest.GuestAddress.Source.DHCP_LEASE),
-                        Duration.ofMillis(10),
-                        Duration.ofMillis(20)))
+                .addressWaiter(quickPoller(org.vmm4j.guest.GuestAddress.Source.DHCP_LEASE))
                 .listener(e -> {
                     if (e.index() == 8 && e.message().equals("started")) {
                         manager.guests.get("web12").state = GuestState.CRASHED;
@@ -233,10 +232,7 @@ class GuestProvisionerTest {
     @Test
     void aFailureReadsInEveryLocaleWithItsReasonAndRollbackTranslated() {
         GuestProvisioner p = provisioner()
-                .addressWaiter(new GuestAddressPoller(
-                        List.of(org.vmm4j.guest.GuestAddress.Source.DHCP_LEASE),
-                        Duration.ofMillis(10),
-                        Duration.ofMillis(20)))
+                .addressWaiter(quickPoller(org.vmm4j.guest.GuestAddress.Source.DHCP_LEASE))
                 .build();
         ProvisionRequest request =
                 request("web9").addressTimeout(Duration.ofMillis(100)).build();

@@ -133,16 +133,7 @@ class VirtioConsoleGuestTest {
         ConsoleCapture before = new ConsoleCapture(false);
         PipedOutputStream typing = new PipedOutputStream();
         try (PipedInputStream input = new PipedInputStream(typing, 4096);
-                Machine machine = Machine.builder()
-                        .kernel(GuestKernel.vmlinux(GuestKernelBootTest.KERNEL))
-                        .memoryMiB(256)
-                        .vcpus(1)
-                        .initrd(initrd)
-                        .commandLine(CMDLINE)
-                        .console(before)
-                        .consoleInput(input)
-                        .virtioConsole()
-                        .build()) {
+                Machine machine = onHvc0(initrd, before, input)) {
             VirtioConsole console =
                     (VirtioConsole) machine.virtioDevices().get(0).device();
             machine.start();
@@ -206,16 +197,7 @@ class VirtioConsoleGuestTest {
         PipedOutputStream typing = new PipedOutputStream();
         MachineExit exit;
         try (PipedInputStream input = new PipedInputStream(typing, 4096);
-                Machine machine = Machine.builder()
-                        .kernel(GuestKernel.vmlinux(GuestKernelBootTest.KERNEL))
-                        .memoryMiB(256)
-                        .vcpus(1)
-                        .initrd(initrd)
-                        .commandLine(CMDLINE)
-                        .console(output)
-                        .consoleInput(input)
-                        .virtioConsole()
-                        .build()) {
+                Machine machine = onHvc0(initrd, output, input)) {
             machine.start();
             output.awaitWhileRunning(machine, "VMM4J-HVC0-READY", BOOT_TIMEOUT);
             typing.write("typed on the host\n".getBytes(StandardCharsets.US_ASCII));
@@ -224,6 +206,20 @@ class VirtioConsoleGuestTest {
             exit = machine.awaitExit(BOOT_TIMEOUT).orElseThrow(() -> new AssertionError("no exit\n" + output.text()));
         }
         assertEquals(MachineExit.Reason.REBOOT, exit.reason(), exit.detail());
+    }
+
+    /** vmm4j's guest kernel with {@code initrd} and its console on hvc0: output to {@code output}, input from {@code input}. */
+    private static Machine onHvc0(byte[] initrd, ConsoleCapture output, PipedInputStream input) {
+        return Machine.builder()
+                .kernel(GuestKernel.vmlinux(GuestKernelBootTest.KERNEL))
+                .memoryMiB(256)
+                .vcpus(1)
+                .initrd(initrd)
+                .commandLine(CMDLINE)
+                .console(output)
+                .consoleInput(input)
+                .virtioConsole()
+                .build();
     }
 
     private static String tails(ConsoleCapture hvc, ConsoleCapture serial) {
