@@ -128,8 +128,11 @@ public final class ImageDownloader {
         String text = fetchText(published.url());
         return ChecksumFile.find(text, published.fileName(), published.algorithm())
                 .orElseThrow(() -> new DownloadException(
-                        "checksum file " + published.url() + " lists no " + published.algorithm() + " for "
-                                + published.fileName(),
+                        ProvisionMessages.CATALOG.message(
+                                "error.checksum-not-listed",
+                                published.url().toString(),
+                                published.algorithm(),
+                                published.fileName()),
                         0));
     }
 

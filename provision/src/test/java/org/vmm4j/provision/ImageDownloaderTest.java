@@ -172,6 +172,21 @@ class ImageDownloaderTest {
     }
 
     @Test
+    void aChecksumFileWithoutTheImageIsRefusedByNameInTheReadersLocale() {
+        server.serve(
+                "/images/SHA256SUMS",
+                ("0".repeat(64) + " *other.img\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        URI sums = server.uri("/images/SHA256SUMS");
+        DownloadException e = assertThrows(
+                DownloadException.class,
+                () -> downloader(1).resolve(new ChecksumSource.Published("SHA-256", sums, "disk.qcow2")));
+        assertEquals("checksum file " + sums + " lists no SHA-256 for disk.qcow2", e.getMessage());
+        assertEquals(
+                "die Prüfsummendatei " + sums + " enthält keine SHA-256-Summe für disk.qcow2",
+                e.text().render(Locale.GERMAN));
+    }
+
+    @Test
     void manualCatalogEntriesAreRefusedWithTheirPage() {
         GuestImage windows =
                 ImageCatalog.builtIn().find("bhyve", "windows-server-2022").orElseThrow();
